@@ -1,0 +1,142 @@
+"""The append-only audit trail, hash-chained so that an edit or deletion is detectable.
+
+Each row's hash covers its content and the previous row's hash. The newest hash (the head) is
+also kept in ``meta`` (locked on PostgreSQL so appends serialize) and, by ``hwdesk backup`` and
+``hwdesk check``, in a file outside the database, so that truncating the tail is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from hwdesk.models import AuditLog, Meta
+
+HEAD_KEY = "audit_head"
+GENESIS = "0" * 64
+
+
+def terminal_name() -> str:
+    """Which terminal acts: ``HWDESK_TERMINAL``, else user@host and the tty."""
+    env = os.environ.get("HWDESK_TERMINAL")
+    if env:
+        return env[:80]
+    try:
+        tty = os.ttyname(0)
+    except OSError:
+        tty = ""
+    user = os.environ.get("USER", "")
+    return f"{user}@{socket.gethostname()}{(':' + tty) if tty else ''}"[:80]
+
+
+def _digest(prev: str, row: AuditLog) -> str:
+    payload = json.dumps(
+        [
+            prev,
+            row.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            row.staff_id,
+            row.terminal,
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.seeker_id,
+            row.office_id,
+            row.detail_json,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    staff_id: int | None,
+    action: str,
+    entity: str = "",
+    entity_id: object = "",
+    seeker_id: int | None = None,
+    office_id: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    extra: dict | None = None,
+) -> AuditLog:
+    """Append one audit row in the caller's (write) transaction."""
+    head = _lock_head(session)
+    detail = {}
+    if before is not None:
+        detail["before"] = before
+    if after is not None:
+        detail["after"] = after
+    if extra:
+        detail.update(extra)
+    row = AuditLog(
+        at=datetime.now(UTC),
+        staff_id=staff_id,
+        terminal=terminal_name(),
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        seeker_id=seeker_id,
+        office_id=office_id,
+        detail_json=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        prev_hash=head.value,
+    )
+    row.hash = _digest(head.value, row)
+    session.add(row)
+    head.value = row.hash
+    session.add(head)
+    session.flush()
+    return row
+
+
+def _lock_head(session: Session) -> Meta:
+    stmt = select(Meta).where(Meta.key == HEAD_KEY).with_for_update()
+    head = session.exec(stmt).first()
+    if head is None:
+        head = Meta(key=HEAD_KEY, value=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+@dataclass
+class ChainReport:
+    """The result of verifying the audit chain."""
+
+    ok: bool
+    rows: int
+    head: str
+    problem: str = ""
+    bad_id: int | None = None
+
+
+def verify_chain(session: Session, *, expected_head: str | None = None) -> ChainReport:
+    """Walk the chain from the first row; report the first break exactly."""
+    prev = GENESIS
+    n = 0
+    for row in session.exec(select(AuditLog).order_by(AuditLog.id)):  # type: ignore[arg-type]
+        n += 1
+        if row.prev_hash != prev:
+            return ChainReport(False, n, prev, f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)", row.id)
+        if _digest(prev, row) != row.hash:
+            return ChainReport(False, n, prev, f"audit row {row.id}: content does not match its hash (the row was edited)", row.id)
+        prev = row.hash
+    stored = session.exec(select(Meta).where(Meta.key == HEAD_KEY)).first()
+    if stored is not None and stored.value != prev:
+        return ChainReport(False, n, prev, "audit head in meta does not match the last row (rows were removed from the end)")
+    if expected_head and expected_head != prev and not _chain_contains(session, expected_head):
+        return ChainReport(False, n, prev, "the audit head kept outside the database is not in the chain (the log was truncated or rebuilt)")
+    return ChainReport(True, n, prev)
+
+
+def _chain_contains(session: Session, digest: str) -> bool:
+    return session.exec(select(AuditLog.id).where(AuditLog.hash == digest)).first() is not None
+

@@ -1,0 +1,129 @@
+"""The ``hwdesk`` console script: the app, and commands for bulk work and scripts.
+
+Each submodule registers its subcommands (``register(sub)``) and implements them with the
+same services the screens call, so rules and messages are the same everywhere. A refused
+action prints its reason on stderr and exits with status 2; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+
+from hwdesk.errors import HwdeskError
+
+EXIT_REFUSED = 2
+
+
+class Ctx:
+    """What a command needs: parsed arguments, the store (opened lazily) and the language."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.lang: str = args.lang
+        self._store = None
+
+    @property
+    def store(self):
+        """The database, opened (and migrated) on first use."""
+        if self._store is None:
+            from hwdesk.db import open_store
+
+            self._store = open_store(self.args.db)
+            from hwdesk.services.offices import sync_offices
+
+            with self._store.write() as s:
+                sync_offices(s)
+        return self._store
+
+    def actor(self):
+        """The staff member named by ``--as`` after checking the password (HWDESK_PASSWORD or a prompt)."""
+        from hwdesk.services import auth
+
+        login = self.args.as_staff or os.environ.get("HWDESK_STAFF")
+        if not login:
+            raise HwdeskError(
+                "書き込む操作には --as 職員ID が必要です。", "Commands that write need --as STAFF_ID."
+            )
+        password = os.environ.get("HWDESK_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise HwdeskError(
+                    "パスワードを HWDESK_PASSWORD で渡すか、端末から入力してください。",
+                    "Give the password in HWDESK_PASSWORD or type it at a terminal.",
+                )
+            password = getpass.getpass(f"{login} のパスワード / password: ")
+        with self.store.write() as s:
+            return auth.sign_in(s, login=login, password=password)
+
+    def out_json(self, data) -> None:
+        """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    def msg(self, ja: str, en: str) -> str:
+        """Pick the message for the chosen language."""
+        return en if self.lang == "en" else ja
+
+
+Handler = Callable[[Ctx], int | None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    from hwdesk.cli import admin, seekers
+
+    parser = argparse.ArgumentParser(prog="hwdesk", description="ハローワーク オンラインサービス窓口システム / Hello Work online counter")
+    parser.add_argument("--db", default=None, help="SQLite file or SQLAlchemy URL (default: HWDESK_DB, else a file in the user data dir)")
+    parser.add_argument("--lang", choices=("ja", "en"), default=os.environ.get("HWDESK_LANG", "ja"))
+    parser.add_argument("--as", dest="as_staff", default=None, help="staff ID to act as (password from HWDESK_PASSWORD or a prompt)")
+    sub = parser.add_subparsers(dest="command")
+    for module in (admin, seekers, *_optional_modules()):
+        module.register(sub)
+    return parser
+
+
+def _optional_modules():
+    """Command modules added by later features (present when their code is)."""
+    import importlib
+
+    out = []
+    for name in ("sessions", "handouts", "records"):
+        try:
+            out.append(importlib.import_module(f"hwdesk.cli.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"hwdesk.cli.{name}":
+                raise
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hwdesk`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Ctx(args)
+    if not args.command:
+        from hwdesk.cli.admin import run_app
+
+        return run_app(ctx) or 0
+    try:
+        return args.handler(ctx) or 0
+    except HwdeskError as exc:
+        print(exc.message(ctx.lang), file=sys.stderr)
+        failures = getattr(exc, "failures", None)
+        for f in failures or []:
+            print("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
+        return EXIT_REFUSED
+    except ValueError as exc:  # jtext.ParseError and friends
+        from hwdesk.errors import user_message
+
+        print(user_message(exc, ctx.lang), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if ctx._store is not None:
+            ctx._store.dispose()

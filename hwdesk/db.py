@@ -1,0 +1,263 @@
+"""Engines, sessions and migrations for SQLite (one office server) and PostgreSQL.
+
+SQLite connections always run with WAL, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit
+reported to a clerk survives a power cut) and a busy timeout; write transactions start with
+``BEGIN IMMEDIATE`` so that a read-then-write never fails at once with "database is locked".
+PostgreSQL write transactions take row locks (``SELECT … FOR UPDATE``) in a fixed order and
+send ``NOTIFY hwdesk_changes`` so that other terminals refresh their queue.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from hwdesk.errors import StoreError
+
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "fuse.sshfs", "ncpfs"}
+BUSY_TIMEOUT_MS = 10_000
+CHANGE_CHANNEL = "hwdesk_changes"
+
+
+def default_db_path() -> Path:
+    """The default SQLite file in the user's data directory (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("hwdesk", appauthor=False) / "hwdesk.sqlite3"
+
+
+def resolve_url(db: str | os.PathLike | None) -> str:
+    """Turn ``--db`` (a file path or an SQLAlchemy URL; ``HWDESK_DB`` otherwise) into a URL."""
+    value = str(db) if db else os.environ.get("HWDESK_DB", "")
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def filesystem_type(path: Path) -> str:
+    """The type of the filesystem holding ``path`` (from /proc/mounts; '' when unknown)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    target = str(path.resolve())
+    best, fstype = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(
+            mount_point
+        ) >= len(best):
+            best, fstype = mount_point, parts[2]
+    return fstype
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fstype = filesystem_type(path.parent)
+    if fstype in NETWORK_FILESYSTEMS or fstype.startswith("nfs"):
+        raise StoreError(
+            f"データベースファイルがネットワークファイルシステム（{fstype}）上にあります。SQLite のロックは"
+            "そこでは安全ではありません。ローカルディスクに置くか、PostgreSQL を使ってください。",
+            f"The database file is on a network filesystem ({fstype}), where SQLite's locking is "
+            "unsafe. Keep it on a local disk or use PostgreSQL (--db postgresql+psycopg://…).",
+        )
+    if not path.exists():
+        # Personal data: readable by the owner only (SQLite gives -wal/-shm the same mode).
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+@dataclass
+class Store:
+    """The database behind one app or CLI process: a read engine and a write engine."""
+
+    url: str
+    engine: Engine
+    write_engine: Engine
+    is_sqlite: bool
+    _listeners: list = field(default_factory=list)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file for SQLite, else None."""
+        if not self.is_sqlite:
+            return None
+        return Path(make_url(self.url).database or "")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (deferred transaction, never takes the write lock)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write unit of work: IMMEDIATE on SQLite; committed on success, rolled back on error.
+
+        Database faults (locked, disk full, read-only, server gone) surface as ``StoreError``
+        with a plain message; the caller keeps what the user typed.
+        """
+        s = Session(self.write_engine, expire_on_commit=False)
+        try:
+            yield s
+            if not self.is_sqlite:
+                s.connection().exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
+            s.commit()
+        except OperationalError as exc:
+            s.rollback()
+            raise store_error_from(exc) from exc
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        self.write_engine.dispose()
+
+
+def store_error_from(exc: Exception) -> StoreError:
+    """Translate a driver error into words a clerk can act on."""
+    msg = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in msg or "busy" in msg:
+        return StoreError(
+            "データベースが他の端末の処理で使用中です。少し待ってからもう一度保存してください（入力内容は残っています）。",
+            "The database is busy with another terminal's work. Wait a moment and save again (your input is kept).",
+        )
+    if "disk is full" in msg or "database or disk is full" in msg or "no space" in msg:
+        return StoreError(
+            "ディスクがいっぱいで保存できません。管理者に連絡してください（入力内容は残っています）。",
+            "The disk is full; nothing was saved. Tell the administrator (your input is kept).",
+        )
+    if "readonly" in msg or "read-only" in msg or "attempt to write a readonly database" in msg:
+        return StoreError(
+            "データベースが読み取り専用のため保存できません（入力内容は残っています）。",
+            "The database is read-only; nothing was saved (your input is kept).",
+        )
+    if "connection" in msg or "could not connect" in msg or "server closed" in msg or "terminating" in msg:
+        return StoreError(
+            "データベースサーバーに接続できません。ネットワークとサーバーを確認してください（入力内容は残っています）。",
+            "Cannot reach the database server. Check the network and the server (your input is kept).",
+        )
+    return StoreError(
+        f"データベースエラー: {str(getattr(exc, 'orig', exc))[:200]}",
+        f"Database error: {str(getattr(exc, 'orig', exc))[:200]}",
+    )
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - trivial
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the database named by ``--db`` / ``HWDESK_DB``."""
+    url = resolve_url(db)
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        _prepare_sqlite_file(path)
+        store = Store(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True), True)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # bad URL, missing driver
+            raise StoreError(f"データベースURLが不正です: {exc}", f"Bad database URL: {exc}") from exc
+        store = Store(url, engine, engine, False)
+    if migrate:
+        try:
+            upgrade(store)
+        except OperationalError as exc:
+            raise store_error_from(exc) from exc
+    return store
+
+
+def _alembic_config(store: Store):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    cfg.attributes["store"] = store
+    return cfg
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (every start does this; cheap when current)."""
+    from alembic import command
+
+    if revision == "head" and current_revision(store) == head_revision():
+        return
+    command.upgrade(_alembic_config(store), revision)
+
+
+def head_revision() -> str:
+    """The newest migration this release knows."""
+    from alembic.script import ScriptDirectory
+
+    cfg_dir = Path(__file__).parent / "migrations"
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(cfg_dir))
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""
+
+
+def current_revision(store: Store) -> str | None:
+    """The migration the database is at (None for an empty database)."""
+    with store.engine.connect() as conn:
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except Exception:
+            conn.rollback()
+            return None
+        return row[0] if row else None
+
+
+def retry_on_conflict(fn, *, attempts: int = 5):
+    """Run ``fn`` again when PostgreSQL reports a deadlock or serialization failure."""
+    from sqlalchemy.exc import DBAPIError
+
+    for i in range(attempts):
+        try:
+            return fn()
+        except StoreError:
+            raise
+        except DBAPIError as exc:
+            code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+            if code in ("40001", "40P01") and i < attempts - 1:
+                time.sleep(0.01 * (2**i))
+                continue
+            raise

@@ -1,0 +1,382 @@
+"""Database tables (SQLModel) for hwdesk.
+
+Conventions (see docs/design.md):
+- datetimes are timezone-aware (SQLModel's ``UTCDateTime``: stored in UTC, read back in UTC,
+  shown in Asia/Tokyo); dates are plain dates;
+- enumerations are short ASCII strings, checked by the services (portable on SQLite and PostgreSQL);
+- nothing the Employment Security Act guideline forbids collecting (本籍, 出生地, 思想・信条,
+  労働組合 …) has a column here, on purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+# --- enumerations (values are the names scripts rely on) -------------------------------------
+
+ROLES = ("clerk", "supervisor", "admin")
+SERVICE_KINDS = ("counseling", "referral", "seminar", "interview", "tour", "selection")
+GROUP_KINDS = ("seminar", "interview", "tour")
+REGISTRATION_KINDS = ("office", "online")
+CONSENT_METHODS = ("application", "deemed_by_use")
+COMPANION_KINDS = ("interpreter", "caregiver", "other")
+NOTICE_METHODS = ("counter", "phone", "mail", "session_start")
+PLATFORMS = ("zoom", "teams", "webex", "other")
+SESSION_STATES = ("scheduled", "in_progress", "completed", "no_show", "cancelled", "stopped")
+ENROLLMENT_STATES = (
+    "booked",
+    "waitlisted",
+    "offered",
+    "checked_in",
+    "completed",
+    "absent",
+    "connection_failed",
+    "cancelled",
+    "stopped",
+)
+CANCEL_REASONS = ("by_seeker", "by_office", "connection")
+TERMINATION_GROUNDS = (
+    "threats_abuse",
+    "recording",
+    "non_job_seeking",
+    "disturbing",
+    "infringement",
+    "unannounced_companion",
+    "other",
+)
+TERMINATION_SCOPES = ("session", "suspended", "ended")
+REMINDER_OUTCOMES = ("reached", "not_reached", "message_left")
+
+
+def _now() -> datetime:
+    """Now, aware, in UTC (SQLModel's UTCDateTime refuses naive datetimes)."""
+    return datetime.now(UTC)
+
+
+# --- offices and terms ------------------------------------------------------------------------
+
+
+class Office(SQLModel, table=True):
+    """An employment security office; its profile comes from ``data/offices``."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str
+    name_en: str
+    bureau: str
+    profile_json: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TermsVersion(SQLModel, table=True):
+    """One version of an office's terms of use, with its full structured text."""
+
+    __table_args__ = (UniqueConstraint("office_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id", index=True)
+    version: int
+    title: str
+    effective_on: date
+    document_json: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = ""
+    added_by: int | None = Field(default=None, foreign_key="staff.id")
+    added_at: datetime = Field(default_factory=_now)
+
+
+class Closure(SQLModel, table=True):
+    """An office-specific closed day entered by a supervisor."""
+
+    __table_args__ = (UniqueConstraint("office_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id")
+    day: date
+    reason: str
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+class Staff(SQLModel, table=True):
+    """A staff member who signs in (clerk / supervisor / admin) at one office."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, max_length=40)
+    name: str
+    role: str = Field(max_length=16)
+    office_id: str = Field(foreign_key="office.id", index=True)
+    all_offices: bool = False
+    password_hash: str
+    failed_count: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=_now)
+
+
+class SeekerBase(SQLModel):
+    """Fields of a job seeker shared by the table and its public form."""
+
+    seeker_no: str = Field(max_length=16)
+    name: str = Field(max_length=60)
+    name_kana: str = Field(max_length=60)
+    birth_date: date
+    phone: str = Field(default="", max_length=16)
+    email: str = Field(default="", max_length=254)
+    registration_kind: str = Field(default="office", max_length=8)
+    registered_on: date | None = None
+    office_id: str = Field(foreign_key="office.id")
+    webcam_confirmed: bool = False
+
+
+class Seeker(SeekerBase, table=True):
+    """A job seeker (求職者). ``kana_key`` is the reading without spaces, for prefix search."""
+
+    __table_args__ = (
+        UniqueConstraint("seeker_no"),
+        Index("ix_seeker_kana_key", "kana_key"),
+        Index("ix_seeker_phone", "phone"),
+        Index("ix_seeker_dup", "kana_key", "birth_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kana_key: str = Field(max_length=60)
+    switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
+    webcam_confirmed_on: date | None = None
+    anonymized_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class SeekerPublic(SeekerBase):
+    """What the UI and CLI show of a seeker."""
+
+    id: int
+    kana_key: str
+    switched_to_office_on: date | None = None
+
+
+class NameGram(SQLModel, table=True):
+    """Character n-grams (n = 1, 2) of seeker names: kanji fragments of one or two characters
+    are most Japanese name searches, which FTS5's trigram tokenizer cannot answer."""
+
+    __tablename__ = "name_gram"
+    gram: str = Field(primary_key=True, max_length=2)
+    seeker_id: int = Field(primary_key=True, foreign_key="seeker.id", ondelete="CASCADE")
+
+
+# --- consent, notices, checks -----------------------------------------------------------------
+
+
+class Consent(SQLModel, table=True):
+    """A seeker's consent to one version of an office's terms."""
+
+    __table_args__ = (Index("ix_consent_seeker_office", "seeker_id", "office_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    terms_version_id: int = Field(foreign_key="termsversion.id")
+    given_at: datetime = Field(default_factory=_now)
+    method: str = Field(max_length=16)
+    recorded_by: int | None = Field(default=None, foreign_key="staff.id")
+    session_id: int | None = Field(default=None, foreign_key="session.id")
+
+
+class TermsNotice(SQLModel, table=True):
+    """A record that a seeker was told of a revision (前橋 第9条, 渋谷 第10条, 高松 第13条)."""
+
+    __tablename__ = "terms_notice"
+    __table_args__ = (Index("ix_terms_notice_seeker", "seeker_id", "terms_version_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    terms_version_id: int = Field(foreign_key="termsversion.id")
+    notified_at: datetime = Field(default_factory=_now)
+    method: str = Field(max_length=16)
+    recorded_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class CompanionNotice(SQLModel, table=True):
+    """An interpreter, caregiver or other companion announced in advance (or noticed during a
+    session: ``unannounced``)."""
+
+    __tablename__ = "companion_notice"
+    __table_args__ = (Index("ix_companion_seeker", "seeker_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    kind: str = Field(max_length=16)
+    language: str = ""
+    name: str = ""
+    session_id: int | None = Field(default=None, foreign_key="session.id", index=True)
+    notified_at: datetime = Field(default_factory=_now)
+    late: bool = False
+    unannounced: bool = False
+    recorded_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class EnvCheck(SQLModel, table=True):
+    """A seeker's self-check of the office's 利用環境 items plus the private room."""
+
+    __tablename__ = "env_check"
+    __table_args__ = (Index("ix_env_check_seeker", "seeker_id", "office_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    answers_json: str = Field(sa_column=Column(Text, nullable=False))
+    all_ok: bool
+    declared_on: date
+    recorded_by: int | None = Field(default=None, foreign_key="staff.id")
+    recorded_at: datetime = Field(default_factory=_now)
+
+
+class Approval(SQLModel, table=True):
+    """渋谷 第1条(4): the office recognized the need for individual counseling."""
+
+    __table_args__ = (Index("ix_approval_seeker", "seeker_id", "office_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    service: str = Field(max_length=16)
+    recognized_by: int = Field(foreign_key="staff.id")
+    recognized_on: date
+    note: str = ""
+    revoked_at: datetime | None = None
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+class Series(SQLModel, table=True):
+    """A recurring series (an RFC 5545 RRULE) that created several sessions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id")
+    rrule: str
+    skipped_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Session(SQLModel, table=True):
+    """One online session: individual (one seeker, one staff) or group (capacity, waitlist)."""
+
+    __table_args__ = (
+        Index("ix_session_office_start", "office_id", "start_at"),
+        Index("ix_session_staff_start", "staff_id", "start_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id")
+    kind: str = Field(max_length=16)
+    title: str = ""
+    start_at: datetime
+    end_at: datetime
+    staff_id: int = Field(foreign_key="staff.id")
+    capacity: int = 1
+    platform: str = Field(default="zoom", max_length=8)
+    join_url: str = ""
+    meeting_id: str = ""
+    passcode: str = ""
+    state: str = Field(default="scheduled", max_length=16)
+    series_id: int | None = Field(default=None, foreign_key="series.id")
+    rescheduled_from_id: int | None = Field(default=None, foreign_key="session.id")
+    cancel_reason: str = ""
+    cancel_note: str = ""
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Enrollment(SQLModel, table=True):
+    """A seeker's place in a session (individual sessions have exactly one)."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "seeker_id"),
+        Index("ix_enrollment_seeker", "seeker_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id")
+    seeker_id: int = Field(foreign_key="seeker.id")
+    state: str = Field(default="booked", max_length=20)
+    booked_at: datetime = Field(default_factory=_now)
+    waitlist_pos: int | None = None
+    cancel_reason: str = ""
+    override_reason: str = ""
+    override_by: int | None = Field(default=None, foreign_key="staff.id")
+    booked_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Termination(SQLModel, table=True):
+    """A supervisor's decision to stop a seeker's use (前橋 第8条, 渋谷 第9条, 高松 第12条)."""
+
+    __table_args__ = (Index("ix_termination_seeker", "seeker_id", "office_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    session_id: int | None = Field(default=None, foreign_key="session.id")
+    ground: str = Field(max_length=24)
+    cite: str
+    narrative: str = Field(sa_column=Column(Text, nullable=False))
+    scope: str = Field(max_length=12)
+    until: date | None = None
+    review_on: date | None = None
+    decided_by: int = Field(foreign_key="staff.id")
+    decided_at: datetime = Field(default_factory=_now)
+    lifted_at: datetime | None = None
+    lifted_by: int | None = Field(default=None, foreign_key="staff.id")
+    lift_reason: str = ""
+
+
+class UsageRecord(SQLModel, table=True):
+    """利用の記録 (前橋 第4条, 渋谷 第4条, 高松 第7条): never published per device."""
+
+    __tablename__ = "usage_record"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    seeker_id: int | None = Field(default=None, foreign_key="seeker.id")
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    device_kind: str = ""
+    os: str = ""
+    participant_id: str = ""
+
+
+class Reminder(SQLModel, table=True):
+    """The outcome of a reminder call for a seeker's session."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    outcome: str = Field(max_length=16)
+    at: datetime = Field(default_factory=_now)
+    by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only audit trail; each row carries the hash of the previous one."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_seeker", "seeker_id"),
+        Index("ix_audit_staff_at", "staff_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now)
+    staff_id: int | None = None
+    terminal: str = ""
+    action: str = Field(max_length=40)
+    entity: str = ""
+    entity_id: str = ""
+    seeker_id: int | None = None
+    office_id: str = ""
+    detail_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default=text("'{}'")))
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about this database (demo flag, office keys)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,317 @@
+"""Consent to the terms, revision notices, companion notices, environment checks and approvals.
+
+Each office's own profile says how consent is given (前橋 第1条: by use; 渋谷・高松: by applying),
+which 利用環境 items it asks, and where companions must be announced.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, col, select
+
+from hwdesk import audit
+from hwdesk.errors import NotFound, ValidationFailed
+from hwdesk.jtext import clean_text
+from hwdesk.models import (
+    COMPANION_KINDS,
+    CONSENT_METHODS,
+    NOTICE_METHODS,
+    Approval,
+    CompanionNotice,
+    Consent,
+    EnvCheck,
+    Session as SessionRow,
+    TermsNotice,
+    TermsVersion,
+)
+from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.offices import profile, terms_in_force
+from hwdesk.services.seekers import get_seeker
+
+COMPANION_LABELS = {"interpreter": ("通訳", "Interpreter"), "caregiver": ("介助者", "Caregiver"), "other": ("その他", "Other")}
+METHOD_LABELS = {"application": ("申込み", "by application"), "deemed_by_use": ("利用によるみなし同意", "deemed by use")}
+NOTICE_LABELS = {"counter": ("窓口", "at the counter"), "phone": ("電話", "by phone"), "mail": ("郵送・メール", "by mail"), "session_start": ("セッション開始時", "at the start of a session")}
+
+
+# --- consent ------------------------------------------------------------------------------------
+
+
+def record_consent(
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    method: str | None = None,
+    on: date | None = None,
+    session_id: int | None = None,
+) -> Consent:
+    """Record consent to the version in force on ``on`` (today by default) by the office's method."""
+    prof = profile(session, office_id)
+    get_seeker(session, seeker_id)
+    require_office(actor, office_id)
+    method = method or prof.consent_method
+    if method not in CONSENT_METHODS:
+        raise ValidationFailed(f"同意の方法が不正です: {method}", f"Unknown consent method: {method}", field="method")
+    if method == "deemed_by_use" and prof.consent_method != "deemed_by_use":
+        cite = prof.requirements["consent"]["cite"]
+        from hwdesk.terms import cite_text
+
+        raise ValidationFailed(
+            f"{prof.name}では利用の申込みにより同意します（{cite_text(cite)}）。「利用によるみなし同意」は使えません。",
+            f"At {prof.raw['name_en']} consent is given by applying ({cite_text(cite)}); 'deemed by use' does not apply.",
+            field="method",
+        )
+    version = terms_in_force(session, office_id, on or date.today())
+    consent = Consent(
+        seeker_id=seeker_id,
+        office_id=office_id,
+        terms_version_id=version.id,  # type: ignore[arg-type]
+        method=method,
+        recorded_by=staff_id(actor),
+        session_id=session_id,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(session, staff_id=staff_id(actor), action="consent.record", entity="consent", entity_id=consent.id,
+                 seeker_id=seeker_id, office_id=office_id, after={"version": version.version, "method": method})
+    return consent
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    """A seeker's consent standing at one office on one day."""
+
+    office_id: str
+    in_force: TermsVersion
+    consent: Consent | None  # the newest consent at this office
+    consented_version: int | None
+    notified: bool  # told of the version in force (when the consent is to an older one)
+
+    @property
+    def current(self) -> bool:
+        """Consent to the version in force, or to an earlier one with the revision notified."""
+        if self.consent is None:
+            return False
+        return self.consented_version == self.in_force.version or self.notified
+
+    @property
+    def outdated(self) -> bool:
+        """Consented to an older version and not yet told of the revision."""
+        return self.consent is not None and not self.current
+
+
+def consent_status(session: Session, *, seeker_id: int, office_id: str, on: date | None = None) -> ConsentStatus:
+    """Where a seeker stands with an office's terms on ``on``."""
+    in_force = terms_in_force(session, office_id, on or date.today())
+    consent = session.exec(
+        select(Consent).where(Consent.seeker_id == seeker_id, Consent.office_id == office_id).order_by(col(Consent.given_at).desc())
+    ).first()
+    version = None
+    notified = False
+    if consent is not None:
+        tv = session.get(TermsVersion, consent.terms_version_id)
+        version = tv.version if tv else None
+        if version is not None and version < in_force.version:
+            notified = session.exec(
+                select(TermsNotice.id).where(TermsNotice.seeker_id == seeker_id, TermsNotice.terms_version_id == in_force.id)
+            ).first() is not None
+    return ConsentStatus(office_id, in_force, consent, version, notified)
+
+
+def consents_of(session: Session, seeker_id: int) -> list[tuple[Consent, TermsVersion]]:
+    """Every consent of a seeker with its terms version, newest first."""
+    rows = session.exec(
+        select(Consent, TermsVersion).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        .where(Consent.seeker_id == seeker_id).order_by(col(Consent.given_at).desc())
+    ).all()
+    return [(c, t) for c, t in rows]
+
+
+def record_terms_notice(session: Session, *, actor: Actor, seeker_id: int, terms_version_id: int, method: str) -> TermsNotice:
+    """Record that a seeker was told of a revision (change, content, effective date)."""
+    if method not in NOTICE_METHODS:
+        raise ValidationFailed(f"告知の方法は {', '.join(NOTICE_METHODS)} のいずれかです。", f"Notice method must be one of {', '.join(NOTICE_METHODS)}.", field="method")
+    tv = session.get(TermsVersion, terms_version_id)
+    if tv is None:
+        raise NotFound(f"規約版 {terms_version_id} はありません。", f"No terms version {terms_version_id}.")
+    get_seeker(session, seeker_id)
+    notice = TermsNotice(seeker_id=seeker_id, terms_version_id=terms_version_id, method=method, recorded_by=staff_id(actor))
+    session.add(notice)
+    session.flush()
+    audit.record(session, staff_id=staff_id(actor), action="terms.notice", entity="terms_notice", entity_id=notice.id,
+                 seeker_id=seeker_id, office_id=tv.office_id, after={"version": tv.version, "method": method})
+    return notice
+
+
+def notices_of(session: Session, seeker_id: int) -> list[tuple[TermsNotice, TermsVersion]]:
+    """Revision notices a seeker received, newest first."""
+    rows = session.exec(
+        select(TermsNotice, TermsVersion).join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
+        .where(TermsNotice.seeker_id == seeker_id).order_by(col(TermsNotice.notified_at).desc())
+    ).all()
+    return [(n, t) for n, t in rows]
+
+
+# --- companions ---------------------------------------------------------------------------------
+
+
+def record_companion(
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    kind: str,
+    name: str = "",
+    language: str = "",
+    session_id: int | None = None,
+    notified_at: datetime | None = None,
+    unannounced: bool = False,
+) -> CompanionNotice:
+    """Record an interpreter / caregiver / other companion (standing, or for one session).
+
+    A notice given after the session started is marked late; one noticed during a session that
+    was never announced is ``unannounced`` — a ground a supervisor may act on.
+    """
+    if kind not in COMPANION_KINDS:
+        raise ValidationFailed("同席者の種類は 通訳 / 介助者 / その他 です。", "Companion kind is interpreter, caregiver or other.", field="kind")
+    name = clean_text(name, field="name", max_len=60)
+    language = clean_text(language, field="language", max_len=40)
+    if kind == "interpreter" and not language:
+        raise ValidationFailed("通訳の言語を入力してください。", "Enter the interpreter's language.", field="language")
+    get_seeker(session, seeker_id)
+    require_office(actor, office_id)
+    when = notified_at or datetime.now(UTC)
+    late = False
+    if session_id is not None:
+        srow = session.get(SessionRow, session_id)
+        if srow is None:
+            raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
+        late = when > srow.start_at
+    notice = CompanionNotice(
+        seeker_id=seeker_id, office_id=office_id, kind=kind, name=name, language=language, session_id=session_id,
+        notified_at=when, late=late or unannounced, unannounced=unannounced, recorded_by=staff_id(actor),
+    )
+    session.add(notice)
+    session.flush()
+    audit.record(session, staff_id=staff_id(actor), action="companion.unannounced" if unannounced else "companion.record",
+                 entity="companion_notice", entity_id=notice.id, seeker_id=seeker_id, office_id=office_id,
+                 after={"kind": kind, "language": language, "session": session_id, "late": notice.late})
+    return notice
+
+
+def companions_of(session: Session, seeker_id: int) -> list[CompanionNotice]:
+    """A seeker's companion notices, newest first."""
+    return list(session.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == seeker_id).order_by(col(CompanionNotice.notified_at).desc())))
+
+
+def companions_for_session(session: Session, *, seeker_id: int, session_id: int) -> list[CompanionNotice]:
+    """Companions that apply to one session: for that session, or standing."""
+    return list(session.exec(
+        select(CompanionNotice).where(
+            CompanionNotice.seeker_id == seeker_id,
+            (col(CompanionNotice.session_id) == session_id) | col(CompanionNotice.session_id).is_(None),
+        )
+    ))
+
+
+# --- environment self-check ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvItem:
+    """One item of an office's 利用環境 article (or the private room)."""
+
+    key: str
+    cite: str
+    label: str
+    label_en: str
+    text: str
+
+
+def env_items(session: Session, office_id: str) -> list[EnvItem]:
+    """The office's 利用環境 items as written in its own terms, plus the private room."""
+    from hwdesk.terms import cite_text
+
+    prof = profile(session, office_id)
+    env = prof.requirements.get("environment") or {"items": []}
+    items = [EnvItem(i["key"], cite_text(i["cite"]), i["label"], i["label_en"], i["text"]) for i in env["items"]]
+    room = prof.requirements.get("private_room")
+    if room:
+        items.append(EnvItem("private_room", cite_text(room["cite"]), "個室又は周囲に他人がいない環境", "A private room (no one else around)", room["text"]))
+    return items
+
+
+def record_env_check(session: Session, *, actor: Actor, seeker_id: int, office_id: str, answers: dict[str, bool], declared_on: date | None = None) -> EnvCheck:
+    """Record a seeker's yes/no answers to every environment item, dated."""
+    keys = [i.key for i in env_items(session, office_id)]
+    missing = [k for k in keys if k not in answers]
+    if missing:
+        raise ValidationFailed(f"未回答の項目があります: {', '.join(missing)}", f"Unanswered items: {', '.join(missing)}", field=missing[0])
+    get_seeker(session, seeker_id)
+    clean = {k: bool(answers[k]) for k in keys}
+    check = EnvCheck(seeker_id=seeker_id, office_id=office_id, answers_json=json.dumps(clean), all_ok=all(clean.values()),
+                     declared_on=declared_on or date.today(), recorded_by=staff_id(actor))
+    session.add(check)
+    session.flush()
+    audit.record(session, staff_id=staff_id(actor), action="env.check", entity="env_check", entity_id=check.id,
+                 seeker_id=seeker_id, office_id=office_id, after=clean)
+    return check
+
+
+def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> EnvCheck | None:
+    """The newest environment self-check for this office."""
+    return session.exec(
+        select(EnvCheck).where(EnvCheck.seeker_id == seeker_id, EnvCheck.office_id == office_id).order_by(col(EnvCheck.recorded_at).desc())
+    ).first()
+
+
+# --- approvals (渋谷 第1条(4)) -------------------------------------------------------------------
+
+
+def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "", recognized_on: date | None = None) -> Approval:
+    """Record that the office recognized the need (who, when, note)."""
+    require_office(actor, office_id)
+    prof = profile(session, office_id)
+    req = prof.requirements.get("approval")
+    if not req or service not in req.get("services", []):
+        raise ValidationFailed(
+            f"{prof.name}の{service}には承認の要件がありません。", f"{prof.raw['name_en']} requires no approval for {service}.", field="service"
+        )
+    get_seeker(session, seeker_id)
+    approval = Approval(seeker_id=seeker_id, office_id=office_id, service=service, recognized_by=actor.id,
+                        recognized_on=recognized_on or date.today(), note=clean_text(note, field="note", max_len=500, allow_newlines=True))
+    session.add(approval)
+    session.flush()
+    audit.record(session, staff_id=staff_id(actor), action="approval.record", entity="approval", entity_id=approval.id,
+                 seeker_id=seeker_id, office_id=office_id, after={"service": service})
+    return approval
+
+
+def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None:
+    """Withdraw an approval (supervisor)."""
+    require(actor, "supervisor", what_ja="承認の取消し", what_en="Revoking an approval")
+    approval = session.get(Approval, approval_id)
+    if approval is None:
+        raise NotFound(f"承認 {approval_id} はありません。", f"No approval {approval_id}.")
+    approval.revoked_at = datetime.now(UTC)
+    session.add(approval)
+    audit.record(session, staff_id=actor.id, action="approval.revoke", entity="approval", entity_id=approval_id, seeker_id=approval.seeker_id, office_id=approval.office_id)
+
+
+def active_approval(session: Session, *, seeker_id: int, office_id: str, service: str) -> Approval | None:
+    """The newest approval not revoked."""
+    return session.exec(
+        select(Approval).where(Approval.seeker_id == seeker_id, Approval.office_id == office_id, Approval.service == service,
+                               col(Approval.revoked_at).is_(None)).order_by(col(Approval.recognized_on).desc())
+    ).first()
+
+
+def approvals_of(session: Session, seeker_id: int) -> list[Approval]:
+    """A seeker's approvals, newest first."""
+    return list(session.exec(select(Approval).where(Approval.seeker_id == seeker_id).order_by(col(Approval.recognized_on).desc())))
+

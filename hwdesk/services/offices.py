@@ -1,0 +1,102 @@
+"""Offices and their terms versions in the database (synced from ``data/``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+
+from sqlmodel import Session, select
+
+from hwdesk.errors import NotFound
+from hwdesk.models import Office, TermsVersion
+from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
+
+
+def sync_offices(session: Session) -> int:
+    """Insert shipped offices and terms versions that the database lacks; returns rows added."""
+    added = 0
+    have = {o.id for o in session.exec(select(Office))}
+    for prof in office_profiles().values():
+        if prof.id not in have:
+            session.add(
+                Office(
+                    id=prof.id,
+                    name=prof.name,
+                    name_en=prof.raw["name_en"],
+                    bureau=prof.raw["bureau"],
+                    profile_json=json.dumps(prof.raw, ensure_ascii=False),
+                )
+            )
+            added += 1
+    session.flush()
+    versions = {(t.office_id, t.version) for t in session.exec(select(TermsVersion))}
+    for office_id, docs in shipped_terms().items():
+        for doc in docs:
+            if (office_id, doc.version) not in versions:
+                session.add(
+                    TermsVersion(
+                        office_id=office_id,
+                        version=doc.version,
+                        title=doc.title,
+                        effective_on=doc.effective_on,
+                        document_json=doc.to_json(),
+                        reason="shipped with hwdesk (transcribed from the office's published terms)",
+                    )
+                )
+                added += 1
+    session.flush()
+    return added
+
+
+def profile(session: Session, office_id: str) -> OfficeProfile:
+    """The office's profile as stored (falls back to the shipped one)."""
+    office = session.get(Office, office_id)
+    if office is None:
+        from hwdesk.terms import office_profile
+
+        return office_profile(office_id)
+    return _parse_profile(office.profile_json)
+
+
+@lru_cache(maxsize=16)
+def _parse_profile(profile_json: str) -> OfficeProfile:
+    return OfficeProfile(json.loads(profile_json))
+
+
+def list_offices(session: Session) -> list[Office]:
+    """All offices, by id."""
+    return list(session.exec(select(Office).order_by(Office.id)))
+
+
+def terms_versions(session: Session, office_id: str) -> list[TermsVersion]:
+    """An office's terms versions, oldest first."""
+    return list(
+        session.exec(select(TermsVersion).where(TermsVersion.office_id == office_id).order_by(TermsVersion.version))
+    )
+
+
+def terms_in_force(session: Session, office_id: str, on: date) -> TermsVersion:
+    """The version in force on ``on`` (the newest whose effective date has come).
+
+    Before the first shipped version's effective date, that first version is returned: it is
+    the oldest text hwdesk knows (see docs/rules.md).
+    """
+    versions = terms_versions(session, office_id)
+    if not versions:
+        raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
+    current = versions[0]
+    for v in versions:
+        if v.effective_on <= on:
+            current = v
+    return current
+
+
+def document(version: TermsVersion) -> TermsDocument:
+    """The structured text of a stored terms version."""
+    return _parse_document(version.document_json)
+
+
+@lru_cache(maxsize=32)
+def _parse_document(document_json: str) -> TermsDocument:
+    return TermsDocument(json.loads(document_json))

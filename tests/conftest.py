@@ -1,0 +1,129 @@
+"""Fixtures: every store test runs on a real SQLite file and on the real PostgreSQL server.
+
+PostgreSQL comes from ``HWDESK_TEST_PG_URL`` (``.ci/run`` exports it); each test gets its own
+schema, so tests never see each other's rows. Without the variable, or with the server
+unreachable, the PostgreSQL variants skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+os.environ.setdefault("HWDESK_TERMINAL", "pytest")
+
+PG_URL = os.environ.get("HWDESK_TEST_PG_URL", "")
+DEMO_PASSWORD = "hwdesk-demo"
+
+
+def _pg_reason() -> str | None:
+    if not PG_URL:
+        return "HWDESK_TEST_PG_URL is not set (CI sets it; e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
+            return None
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        return f"PostgreSQL at HWDESK_TEST_PG_URL is unreachable: {exc}"
+
+
+_PG_SKIP = _pg_reason()
+
+
+def pg_schema_url(schema: str) -> str:
+    """The test server's URL with ``search_path`` set to ``schema``."""
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def make_pg_schema() -> str:
+    """Create an empty schema on the test server; returns its name."""
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    """Drop a test schema."""
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def db_url(request, tmp_path):
+    """A database URL for an empty database: an SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hwdesk.sqlite3'}"
+        return
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    schema = make_pg_schema()
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """An SQLite file URL (for tests that are about SQLite itself)."""
+    return f"sqlite:///{tmp_path / 'hwdesk.sqlite3'}"
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema URL (skips with the reason when there is no server)."""
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    schema = make_pg_schema()
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+def _seed_staff(store):
+    from hwdesk.services import auth
+    from hwdesk.services.context import SYSTEM
+    from hwdesk.services.offices import sync_offices
+
+    with store.write() as s:
+        sync_offices(s)
+        for office in ("takamatsu", "shibuya", "maebashi"):
+            suffix = "" if office == "takamatsu" else "_" + office[:3]
+            for role, login in (("clerk", "clerk1"), ("supervisor", "super1"), ("admin", "admin1")):
+                auth.create_staff(s, actor=SYSTEM, login=login + suffix, name=f"{office} {role}", role=role,
+                                  office_id=office, password=DEMO_PASSWORD, check_policy=False)
+
+
+@pytest.fixture
+def store(db_url):
+    """A migrated store with the three offices and staff of every role at each office.
+
+    Logins: clerk1/super1/admin1 at takamatsu, clerk1_shi/… at shibuya, clerk1_mae/… at maebashi.
+    """
+    from hwdesk.db import open_store
+
+    st = open_store(db_url)
+    _seed_staff(st)
+    yield st
+    st.dispose()
+
+
+@pytest.fixture
+def actors(store):
+    """Actors by login."""
+    from hwdesk.models import Staff
+    from hwdesk.services.context import Actor
+    from sqlmodel import select
+
+    with store.read() as s:
+        return {st.login: Actor.of(st) for st in s.exec(select(Staff))}
