@@ -36,19 +36,14 @@ def terminal_name() -> str:
 
 
 def _digest(prev: str, row: AuditLog) -> str:
+    return _digest_values(prev, row.at, row.staff_id, row.terminal, row.action, row.entity, row.entity_id,
+                          row.seeker_id, row.office_id, row.detail_json)
+
+
+def _digest_values(prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json) -> str:
     payload = json.dumps(
-        [
-            prev,
-            row.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            row.staff_id,
-            row.terminal,
-            row.action,
-            row.entity,
-            row.entity_id,
-            row.seeker_id,
-            row.office_id,
-            row.detail_json,
-        ],
+        [prev, at.astimezone(UTC).isoformat(timespec="microseconds"), staff_id, terminal, action, entity,
+         entity_id, seeker_id, office_id, detail_json],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -95,6 +90,34 @@ def record(
     session.add(head)
     session.flush()
     return row
+
+
+def record_many(session: Session, entries: list[dict]) -> None:
+    """Append many audit rows at once (bulk import), chained like ``record``."""
+    if not entries:
+        return
+    from sqlalchemy import insert
+
+    head = _lock_head(session)
+    prev = head.value
+    terminal = terminal_name()
+    now = datetime.now(UTC)
+    values = []
+    for e in entries:
+        detail = {k: e[k] for k in ("before", "after") if e.get(k) is not None}
+        v = {
+            "at": now, "staff_id": e.get("staff_id"), "terminal": terminal, "action": e["action"],
+            "entity": e.get("entity", ""), "entity_id": str(e.get("entity_id", "")), "seeker_id": e.get("seeker_id"),
+            "office_id": e.get("office_id", ""),
+            "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True), "prev_hash": prev,
+        }
+        v["hash"] = prev = _digest_values(prev, now, v["staff_id"], terminal, v["action"], v["entity"], v["entity_id"],
+                                          v["seeker_id"], v["office_id"], v["detail_json"])
+        values.append(v)
+    session.connection().execute(insert(AuditLog.__table__), values)  # type: ignore[attr-defined]
+    head.value = prev
+    session.add(head)
+    session.flush()
 
 
 def _lock_head(session: Session) -> Meta:
