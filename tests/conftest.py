@@ -91,8 +91,9 @@ def pg_url():
 
 
 def _seed_staff(store):
-    from hwdesk.services import auth
-    from hwdesk.services.context import SYSTEM
+    """Offices and staff through the services (the first account), the rest sharing one hash."""
+    from hwdesk import audit
+    from hwdesk.models import Staff
     from hwdesk.services.offices import sync_offices
 
     with store.write() as s:
@@ -100,8 +101,25 @@ def _seed_staff(store):
         for office in ("takamatsu", "shibuya", "maebashi"):
             suffix = "" if office == "takamatsu" else "_" + office[:3]
             for role, login in (("clerk", "clerk1"), ("supervisor", "super1"), ("admin", "admin1")):
-                auth.create_staff(s, actor=SYSTEM, login=login + suffix, name=f"{office} {role}", role=role,
-                                  office_id=office, password=DEMO_PASSWORD, check_policy=False)
+                st = Staff(login=login + suffix, name=f"{office} {role}", role=role, office_id=office, password_hash=_demo_hash())
+                s.add(st)
+                s.flush()
+                audit.record(s, staff_id=st.id, action="staff.create", entity="staff", entity_id=st.id, office_id=office)
+
+
+_HASH: list[str] = []
+
+
+def _demo_hash() -> str:
+    # argon2 at OWASP cost takes ~50 ms; hash the shared test password once per process.
+    if not _HASH:
+        from hwdesk.security import hash_password
+
+        _HASH.append(hash_password(DEMO_PASSWORD))
+    return _HASH[0]
+
+
+_TEMPLATES: dict[str, bytes] = {}
 
 
 @pytest.fixture
@@ -112,8 +130,22 @@ def store(db_url):
     """
     from hwdesk.db import open_store
 
-    st = open_store(db_url)
-    _seed_staff(st)
+    if db_url.startswith("sqlite"):
+        # Migrating and seeding once per worker, then copying the file, keeps the suite fast.
+        path = db_url.removeprefix("sqlite:///")
+        if "sqlite" not in _TEMPLATES:
+            tmpl = open_store(db_url)
+            _seed_staff(tmpl)
+            tmpl.dispose()
+            with open(path, "rb") as f:
+                _TEMPLATES["sqlite"] = f.read()
+        else:
+            with open(path, "wb") as f:
+                f.write(_TEMPLATES["sqlite"])
+        st = open_store(db_url)
+    else:
+        st = open_store(db_url)
+        _seed_staff(st)
     yield st
     st.dispose()
 

@@ -100,3 +100,40 @@ def document(version: TermsVersion) -> TermsDocument:
 @lru_cache(maxsize=32)
 def _parse_document(document_json: str) -> TermsDocument:
     return TermsDocument(json.loads(document_json))
+
+
+def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str) -> TermsVersion:
+    """A supervisor adds a revised version of an office's terms (前橋 第9条, 渋谷 第10条, 高松 第13条).
+
+    ``text`` is a file in the same structure as ``data/terms``; its version must be newer.
+    """
+    from hwdesk import audit
+    from hwdesk.errors import ValidationFailed
+    from hwdesk.services.context import require, require_office
+    from hwdesk.terms import parse_terms_document
+
+    require(actor, "supervisor", what_ja="規約の改訂の登録", what_en="Adding a terms revision")
+    require_office(actor, office_id)
+    doc = parse_terms_document(text, office_id=office_id)
+    versions = terms_versions(session, office_id)
+    latest = versions[-1] if versions else None
+    if latest and doc.version <= latest.version:
+        raise ValidationFailed(
+            f"版番号は現在の第{latest.version}版より大きくしてください。", f"The version must be newer than {latest.version}.", field="version"
+        )
+    if latest and effective_on <= latest.effective_on:
+        raise ValidationFailed(
+            f"施行日は現在の版の施行日（{latest.effective_on.isoformat()}）より後にしてください。",
+            f"The effective date must be after the current version's ({latest.effective_on.isoformat()}).",
+            field="effective_on",
+        )
+    if not reason.strip():
+        raise ValidationFailed("改訂の理由を入力してください。", "Enter the reason for the revision.", field="reason")
+    doc.raw["effective_on"] = effective_on.isoformat()
+    tv = TermsVersion(office_id=office_id, version=doc.version, title=doc.title, effective_on=effective_on,
+                      document_json=doc.to_json(), reason=reason.strip(), added_by=actor.id)
+    session.add(tv)
+    session.flush()
+    audit.record(session, staff_id=actor.id, action="terms.add_version", entity="termsversion", entity_id=tv.id,
+                 office_id=office_id, after={"version": tv.version, "effective_on": effective_on.isoformat(), "reason": reason.strip()})
+    return tv
