@@ -843,6 +843,8 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, tight: bool) -
     gap = st.note_gap_tight if tight else st.note_gap
     items += _text_lines_items(_wrap(t["notes_hint"], st.sub, _CONTENT_W - 4 * mm), st.sub, _GREY,
                                x=_MARGIN_X + 4 * mm, space_before=0.5 * mm)
+    for item in items:
+        item.keep_with_next = True
     for k, ins in enumerate(page.instructions):
         body = _clean(ins.text)
         cite = _clean(ins.cite)
@@ -871,7 +873,8 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, tight: bool) -
                 space = gap if k > 0 else 1.5 * mm
             else:
                 space = 0.0
-            items.append(_Item(lead, draw, space_before=space))
+            # keep an instruction's lines together (and the hint with the first one)
+            items.append(_Item(lead, draw, space_before=space, keep_with_next=i < len(runs) - 1))
     return items
 
 
@@ -916,6 +919,7 @@ def _paginate(first: list[_Item], cont: _Item, st: _Style) -> list[list[tuple[fl
     top = _PAGE_H - _MARGIN_TOP
     bottom = _MARGIN_BOTTOM + _footer_height(st) + 3 * mm
     pages: list[list[tuple[float, _Draw]]] = [[]]
+    capacity = top - bottom - cont.height - 2 * mm
     y = top
     fresh = True
     i = 0
@@ -926,6 +930,8 @@ def _paginate(first: list[_Item], cont: _Item, st: _Style) -> list[list[tuple[fl
         while first[j].keep_with_next and j + 1 < len(first):
             j += 1
             need += first[j].space_before + first[j].height
+        if need > capacity:  # a chain longer than a page is split where it must be
+            need = item.height + (0 if fresh else item.space_before)
         if y - need < bottom and not fresh:
             pages.append([])
             y = top

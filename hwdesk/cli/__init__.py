@@ -91,7 +91,7 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "records"):
+    for name in ("sessions", "handouts", "records", "maintenance", "serve"):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:
