@@ -1,0 +1,7 @@
+"""``python -m hwdesk`` runs the console script."""
+
+import sys
+
+from hwdesk.cli import main
+
+sys.exit(main())
