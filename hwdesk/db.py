@@ -22,17 +22,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from hwdesk.errors import StoreError
+from hwdesk.paths import default_db_path
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "fuse.sshfs", "ncpfs"}
 BUSY_TIMEOUT_MS = 10_000
 CHANGE_CHANNEL = "hwdesk_changes"
-
-
-def default_db_path() -> Path:
-    """The default SQLite file in the user's data directory (platformdirs)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("hwdesk", appauthor=False) / "hwdesk.sqlite3"
 
 
 def resolve_url(db: str | os.PathLike | None) -> str:

@@ -20,3 +20,10 @@ def data_dir() -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE_DIR.parent / "data"
+
+
+def default_db_path() -> Path:
+    """The default SQLite file in the user's data directory (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("hwdesk", appauthor=False) / "hwdesk.sqlite3"

@@ -33,7 +33,7 @@ def run_app(ctx) -> int:
     """Open the TUI. On a first run with no database, make a demo one and say so on screen."""
     import os
 
-    from hwdesk.db import default_db_path
+    from hwdesk.paths import default_db_path
 
     db = ctx.args.db or os.environ.get("HWDESK_DB")
     notice = None
