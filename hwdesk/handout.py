@@ -830,17 +830,18 @@ def _join_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     return items
 
 
-def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, tight: bool) -> list[_Item]:
+def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float) -> list[_Item]:
+    """``squeeze`` 0 = normal spacing … 1 = tightest (used only to avoid a second page)."""
     if not page.instructions:
         return []
     items = [_heading_item(t["notes"], st, st.gap)]
     size = st.note
-    lead = _lead(size, 1.5 if not tight else 1.4)
+    lead = _lead(size, 1.5 - 0.1 * squeeze)
     bullet = t["bullet"]
     bullet_w = _w("・", size) * 1.1 if bullet == "・" else _w("• ", size)
     x_text = _MARGIN_X + 4 * mm + bullet_w
     width = _PAGE_W - _MARGIN_X - x_text
-    gap = st.note_gap_tight if tight else st.note_gap
+    gap = st.note_gap + (st.note_gap_tight - st.note_gap) * squeeze
     items += _text_lines_items(_wrap(t["notes_hint"], st.sub, _CONTENT_W - 4 * mm), st.sub, _GREY,
                                x=_MARGIN_X + 4 * mm, space_before=0.5 * mm)
     for item in items:
@@ -957,11 +958,12 @@ def _layout(page: HandoutPage, st: _Style, lang: str) -> list[list[tuple[float, 
         + _join_items(page, t, st, lang)
     )
     cont = _continuation_header(page, t, st, lang)
-    pages = _paginate(head + _note_items(page, t, st, tight=False), cont, st)
-    if len(pages) > 1:
-        tight = _paginate(head + _note_items(page, t, st, tight=True), cont, st)
-        if len(tight) == 1:
-            return tight
+    pages = _paginate(head + _note_items(page, t, st, 0.0), cont, st)
+    if len(pages) > 1:  # shrink the spacing between instructions step by step to stay on one page
+        for squeeze in (0.5, 1.0):
+            tighter = _paginate(head + _note_items(page, t, st, squeeze), cont, st)
+            if len(tighter) == 1:
+                return tighter
     return pages
 
 

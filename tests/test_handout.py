@@ -7,7 +7,6 @@ import math
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -75,9 +74,9 @@ def _shibuya(**kw) -> HandoutPage:
         passcode="Hq7vK2",
         seeker_name="渋谷 花子",
         instructions=(
-            Instruction("相談はカメラをオンにし、本人であることが確認できる状態で行うこと。", "第4条(2)"),
-            Instruction("会話を第三者に聞かれない環境で利用すること。", "第4条(5)"),
-            Instruction("録画・録音はその方法を問わず禁止とします。", "第12条(2)"),
+            Instruction("WEBカメラによる通信が可能な端末（スマートフォン、PC等）を用意すること。", "第1条(2)"),
+            Instruction("本サービス内容の記録（録音・録画）をしないこととする。", "第4条第3項"),
+            Instruction("秘密保持のため、個室又は周囲に他人がいない環境においてサービスを利用すること。", "第6条(2)"),
         ),
         session_ref="S-000202",
     )
@@ -98,9 +97,13 @@ def _takamatsu(**kw) -> HandoutPage:
         passcode="Kx7pQ2aT",
         seeker_name="高松",
         instructions=(
-            Instruction("事前に申込みを行い、ハローワークの承認を受けてから利用すること。", "第2条(1)"),
+            Instruction("ハローワークが別途定める方法により申し込んだ方が利用できます。", "第6条"),
             RECORDING,
-            Instruction("面接中は静かな個室など、プライバシーが確保できる場所から参加すること。", "第4条(3)"),
+            Instruction(
+                "秘密保持のため、個室又は周囲に他人がいない環境を整えてください。"
+                "通訳、介助者等の同席が必要な場合には、予めハローワークにお伝えください。",
+                "第12条(3)",
+            ),
         ),
         session_ref="S-000303",
     )
@@ -232,7 +235,10 @@ def test_office_handout(office):
     assert _flat(page.passcode) in flat
     assert _flat(page.meeting_id) in flat
     assert "録画・録音" in text
-    assert _flat(page.instructions[1].text) in flat  # the terms' recording ban, not only the footer
+    recording = [ins for ins in page.instructions if "録音" in ins.text]
+    assert recording  # each office's own recording ban, not only the footer line
+    for ins in page.instructions:
+        assert _flat(ins.text) in flat
     assert page.office_contact in flat
     assert page.session_ref in flat
     for ins in page.instructions:
@@ -289,7 +295,7 @@ def test_large_print_body_text_is_at_least_16pt():
         for i in range(len(doc)):
             tp = doc[i].get_textpage()
             text = tp.get_text_range()
-            start = text.find("面接中は")
+            start = text.find("秘密保持のため")
             if start >= 0:
                 import pypdfium2.raw as raw
 
