@@ -1,0 +1,119 @@
+"""``hwdesk check``, ``hwdesk backup FILE``, ``hwdesk restore FILE [--force]``.
+
+Exit status: 0 all well; 1 ``check`` (or the check of a fresh backup) found a problem, each
+named on its own line; 2 refused (a bad backup, a target with newer data, PostgreSQL asked to do
+what pg_dump does, the database unreachable …), with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hwdesk.errors import HwdeskError
+
+EXIT_PROBLEMS = 1
+
+
+def register(sub) -> None:
+    """Add the maintenance subcommands."""
+    head_help = ("file outside the database holding the audit head (default: HWDESK_AUDIT_HEAD_FILE, "
+                 "else <db>.audit-head beside an SQLite database)")
+    p = sub.add_parser("check", help="verify the database: integrity, schema, foreign keys, audit chain against the head kept outside")
+    p.add_argument("--head-file", default=None, help=head_help)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("backup", help="consistent copy of a live SQLite database (online backup API); PostgreSQL: use pg_dump")
+    p.add_argument("file", type=Path)
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--head-file", default=None, help=head_help)
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite); PostgreSQL: use pg_restore")
+    p.add_argument("file", type=Path)
+    p.add_argument("--force", action="store_true", help="replace a database that holds records the backup lacks (it is kept aside)")
+    p.add_argument("--head-file", default=None, help=head_help)
+    p.set_defaults(handler=cmd_restore)
+
+
+def _open(ctx, *, must_exist: bool = True):
+    """The store without migrating or writing anything: a check must see the database as it is."""
+    from sqlalchemy.engine import make_url
+
+    from hwdesk.db import open_store, resolve_url
+
+    url = resolve_url(ctx.args.db)
+    if must_exist and url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        if not path.is_file():
+            raise HwdeskError(f"データベースがありません: {path}", f"No database at {path}")
+    ctx._store = open_store(ctx.args.db, migrate=False)  # main() disposes it
+    return ctx._store
+
+
+def cmd_check(ctx) -> int:
+    """Run every check; print one line per finding; exit 1 on any problem."""
+    from hwdesk.maintenance import check_store
+
+    report = check_store(_open(ctx), head_file=ctx.args.head_file)
+    if ctx.args.json:
+        ctx.out_json(report.as_dict(ctx.lang))
+    else:
+        for line in report.lines(ctx.lang):
+            print(line)
+        print(ctx.msg("問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
+                      "No problem found." if report.ok else f"{len(report.problems)} problem(s) found."))
+    return 0 if report.ok else EXIT_PROBLEMS
+
+
+def cmd_backup(ctx) -> int:
+    """Back up to FILE and say where the head file went; exit 1 if the copy's check found a problem."""
+    from hwdesk.maintenance import backup_sqlite
+
+    result = backup_sqlite(_open(ctx), ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
+    rep = result.report
+    size = os.path.getsize(result.path)
+    print(ctx.msg(f"バックアップを作成しました: {result.path}（{size:,} バイト、監査ログ {rep.audit_rows} 行）",
+                  f"Backup written: {result.path} ({size:,} bytes, {rep.audit_rows} audit rows)"))
+    if result.head_file:
+        print(ctx.msg(f"監査ログの先頭: {result.head_file}", f"Audit head: {result.head_file}"))
+    bad = rep.problems + [n for n in result.notes if not n.ok]
+    for f in bad:
+        print("NG  " + f.message(ctx.lang), file=sys.stderr)
+    for f in result.notes:
+        if f.ok and f.warning:
+            print("!!  " + f.message(ctx.lang), file=sys.stderr)
+    return EXIT_PROBLEMS if bad else 0
+
+
+def cmd_restore(ctx) -> int:
+    """Check FILE, then restore it; say what was kept aside."""
+    from hwdesk.maintenance import restore_sqlite
+
+    store = _open(ctx, must_exist=False)
+    created = store.sqlite_path if store.is_sqlite and store.sqlite_path.stat().st_size == 0 else None
+    try:
+        result = restore_sqlite(store, ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
+    except BaseException:
+        # Opening the store made an empty file for the target; a refused restore leaves no trace.
+        if created is not None and created.exists() and created.stat().st_size == 0:
+            store.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(created) + suffix).unlink(missing_ok=True)
+        raise
+    for f in result.source_report.findings:
+        if f.warning:
+            print("!!  " + f.message(ctx.lang), file=sys.stderr)
+    if result.kept_aside:
+        print(ctx.msg(f"置き換える前のデータベースを残しました: {result.kept_aside}",
+                      f"The replaced database was kept at {result.kept_aside}"))
+    after = result.after
+    print(ctx.msg(f"復元しました: {ctx.args.file} → {result.target}（監査ログ {after.audit_rows if after else '?'} 行）",
+                  f"Restored {ctx.args.file} → {result.target} ({after.audit_rows if after else '?'} audit rows)"))
+    if after is not None and not after.ok:
+        for f in after.problems:
+            print("NG  " + f.message(ctx.lang), file=sys.stderr)
+        return EXIT_PROBLEMS
+    return 0

@@ -1,0 +1,466 @@
+"""Sessions from the command line: ``queue``, ``session create|show|passcode|confirm|reschedule``,
+``book``, ``cancel``, ``status``, ``closure``, ``terminate``, ``lift``, ``reminders``, ``week``.
+
+The same services as the screens, so the rules and messages are the same; a refusal prints its
+reason (each failed requirement with its article) on stderr and exits with status 2 (``main``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+STATES = ("in_progress", "checked_in", "completed", "no_show", "absent", "connection_failed", "cancelled", "stopped")
+
+
+def register(sub) -> None:
+    """Add the session subcommands."""
+    p = sub.add_parser("queue", help="an office's sessions on one day (the supervisor's queue)")
+    p.add_argument("--office", required=True)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD or 和暦")
+    p.add_argument("--staff", help="only this staff member's sessions (login)")
+    p.add_argument("--kind")
+    p.add_argument("--state")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_queue)
+
+    p = sub.add_parser("week", help="an office's (or a staff member's) sessions for the week containing --date")
+    p.add_argument("--office", required=True)
+    p.add_argument("--date", required=True)
+    p.add_argument("--staff")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_week)
+
+    _register_session(sub)
+
+    p = sub.add_parser("book", help="book a seeker into a session (waitlist when a group session is full)")
+    p.add_argument("session_id", type=int)
+    p.add_argument("seeker_no")
+    p.add_argument("--override", metavar="REASON", help="supervisor only: book despite failed conditions, with a reason")
+    p.add_argument("--no-waitlist", action="store_true", help="refuse instead of waitlisting when full")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_book)
+
+    p = sub.add_parser("cancel", help="cancel a session, or one seeker's booking in it")
+    p.add_argument("session_id", type=int)
+    p.add_argument("seeker_no", nargs="?")
+    p.add_argument("--reason", required=True, help="by_seeker | by_office | connection")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=cmd_cancel)
+
+    p = sub.add_parser("status", help="move a session (or one seeker's booking) to a new state")
+    p.add_argument("session_id", type=int)
+    p.add_argument("state", help=" | ".join(STATES))
+    p.add_argument("--seeker", metavar="SEEKER_NO")
+    p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("closure", help="office closures (supervisor)")
+    p.add_argument("action", choices=("add", "remove", "list"))
+    p.add_argument("--office", required=True)
+    p.add_argument("--date")
+    p.add_argument("--reason", default="")
+    p.set_defaults(handler=cmd_closure)
+
+    p = sub.add_parser("terminate", help="stop a seeker's use on one of the office's grounds (supervisor)")
+    p.add_argument("seeker_no")
+    p.add_argument("--office", required=True)
+    p.add_argument("--ground", required=True, help="threats_abuse | recording | non_job_seeking | disturbing | infringement | "
+                   "unannounced_companion | other (the office's terms decide which apply)")
+    p.add_argument("--scope", required=True, help="session | suspended | ended")
+    p.add_argument("--narrative", required=True)
+    p.add_argument("--until", help="last day of a suspension")
+    p.add_argument("--review-on", help="date to review the decision")
+    p.add_argument("--session", type=int, help="the session where it happened")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_terminate)
+
+    p = sub.add_parser("lift", help="lift a stop of use (supervisor)")
+    p.add_argument("termination_id", type=int)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_lift)
+
+    p = sub.add_parser("reminders", help="the reminder calls for the next open day after --date")
+    p.add_argument("--office", required=True)
+    p.add_argument("--date", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_reminders)
+
+
+def _register_session(sub) -> None:
+    p = sub.add_parser("session", help="create and inspect sessions")
+    ssub = p.add_subparsers(dest="session_command", required=True)
+    c = ssub.add_parser("create", help="create a session, or a series with --repeat RRULE")
+    c.add_argument("--office", required=True)
+    c.add_argument("--kind", required=True)
+    c.add_argument("--start", required=True, help="ISO 8601 (JST when no offset) or 和暦 date and time")
+    c.add_argument("--end", required=True)
+    c.add_argument("--staff", required=True, help="the staff member's login")
+    c.add_argument("--capacity", type=int)
+    c.add_argument("--url", default="")
+    c.add_argument("--meeting-id", default="")
+    c.add_argument("--passcode", default="")
+    c.add_argument("--platform")
+    c.add_argument("--repeat", metavar="RRULE", help="e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=8")
+    c.add_argument("--title", default="")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(handler=cmd_session_create)
+
+    c = ssub.add_parser("show", help="a session with its enrollments (no passcode)")
+    c.add_argument("session_id", type=int)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(handler=cmd_session_show)
+
+    c = ssub.add_parser("passcode", help="show the meeting passcode (audited)")
+    c.add_argument("session_id", type=int)
+    c.set_defaults(handler=cmd_session_passcode)
+
+    c = ssub.add_parser("confirm", help="confirm a seat offered to a waiting seeker")
+    c.add_argument("session_id", type=int)
+    c.add_argument("seeker_no")
+    c.set_defaults(handler=cmd_session_confirm)
+
+    c = ssub.add_parser("reschedule", help="move a session (a new linked session takes its bookings)")
+    c.add_argument("session_id", type=int)
+    c.add_argument("--start", required=True)
+    c.add_argument("--end", required=True)
+    c.add_argument("--reason", default="by_office", help="by_seeker | by_office | connection")
+    c.add_argument("--note", default="")
+    c.set_defaults(handler=cmd_session_reschedule)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _date(value: str):
+    from hwdesk.jtext import parse_date
+
+    return parse_date(value)
+
+
+def _seeker_id(s, seeker_no: str) -> int:
+    from hwdesk.services.seekers import get_by_number
+
+    return get_by_number(s, seeker_no).id  # type: ignore[return-value]
+
+
+def _staff_id(s, login: str | None) -> int | None:
+    if not login:
+        return None
+    from hwdesk.services.auth import get_staff
+
+    return get_staff(s, login).id
+
+
+def _print_warnings(ctx, warnings) -> None:
+    for ja, en in warnings:
+        print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
+
+
+def _table(ctx, headers: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from hwdesk.jtext import safe_display
+
+    table = Table()
+    for h in headers:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*(Text(safe_display(str(v))) for v in r))
+    Console().print(table)
+
+
+# --- queue and week ---------------------------------------------------------------------------
+
+
+def cmd_queue(ctx) -> int:
+    """Print the day's queue (a table, or JSON with ISO times and 求職番号)."""
+    from hwdesk.services import queue
+
+    a = ctx.args
+    day = _date(a.date)
+    with ctx.store.read() as s:
+        staff = _staff_id(s, a.staff)
+        if a.json:
+            ctx.out_json(queue.queue_json(s, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state))
+            return 0
+        view = queue.daily_queue(s, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+    lang = ctx.lang
+    if view.closed:
+        print(ctx.msg(f"休業日: {view.closed[0]}", f"Closed: {view.closed[1]}"), file=sys.stderr)
+    if view.holiday_warning:
+        _print_warnings(ctx, [view.holiday_warning])
+    counts = "  ".join(f"{queue.state_label(k, lang)} {v}" for k, v in view.counts.items() if k != "total" and v)
+    print(f"{a.office} {day.isoformat()}  {ctx.msg('計', 'total')} {view.counts['total']}  {counts}")
+    _table(ctx, [ctx.msg(h, e) for h, e in (("ID", "ID"), ("時間", "Time"), ("種類", "Kind"), ("状態", "State"), ("担当", "Staff"),
+                                            ("求職者・人数", "Seeker / seats"), ("同席", "Companions"), ("注意", "Warnings"))],
+           [[r.id, f"{r.start:%H:%M}-{r.end:%H:%M}", r.kind_label(lang), r.state_label(lang), r.staff_login, r.who(lang),
+             ", ".join(c.label(lang) for c in r.companions), ", ".join(w.text(lang) for w in r.warnings)] for r in view.rows])
+    return 0
+
+
+def cmd_week(ctx) -> int:
+    """Print the week view."""
+    from hwdesk.services import queue
+
+    a = ctx.args
+    with ctx.store.read() as s:
+        view = queue.week_view(s, office_id=a.office, week_start=_date(a.date), staff_id=_staff_id(s, a.staff))
+    if a.json:
+        ctx.out_json({"office": a.office, "week_start": view.start.isoformat(), "counts": view.counts,
+                      "days": [{"date": d.day.isoformat(), "closed": d.closed[0] if d.closed else None,
+                                "sessions": [queue.row_json(r) for r in d.rows]} for d in view.days]})
+        return 0
+    lang = ctx.lang
+    rows = []
+    for d in view.days:
+        if d.closed and not d.rows:
+            rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
+        for r in d.rows:
+            rows.append([d.day.isoformat(), f"{r.start:%H:%M}-{r.end:%H:%M}", f"#{r.id} {r.kind_label(lang)}", r.staff_login, r.who(lang)])
+    _table(ctx, [ctx.msg("日付", "Date"), ctx.msg("時間", "Time"), ctx.msg("セッション", "Session"), ctx.msg("担当", "Staff"),
+                 ctx.msg("求職者・人数", "Seeker / seats")], rows)
+    return 0
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def cmd_session_create(ctx) -> int:
+    """Create one session or a series; prints the created ids and the skipped dates."""
+    from hwdesk.jtext import parse_datetime
+    from hwdesk.services import calendar, scheduling
+
+    a = ctx.args
+    start, end = parse_datetime(a.start), parse_datetime(a.end)
+    actor = ctx.actor()
+    common = dict(actor=actor, office_id=a.office, kind=a.kind, start=start, end=end, staff_login=a.staff, capacity=a.capacity,
+                  title=a.title, platform=a.platform, join_url=a.url, meeting_id=a.meeting_id, passcode=a.passcode)
+    with ctx.store.write() as s:
+        if a.repeat:
+            res = scheduling.create_series(s, rrule=a.repeat, **common)
+            created, skipped, series_id, warnings = [r.id for r in res.created], [k.as_dict() for k in res.skipped], res.series.id, res.warnings
+        else:
+            row = scheduling.create_session(s, **common)
+            created, skipped, series_id = [row.id], [], None
+            warnings = [w for w in [calendar.holiday_warning(start.year)] if w]
+    if a.json:
+        ctx.out_json({"created": created, "series": series_id, "skipped": skipped,
+                      "warnings": [w[1] if ctx.lang == "en" else w[0] for w in warnings]})
+    else:
+        print(ctx.msg("登録しました: ", "Created: ") + ", ".join(f"#{i}" for i in created))
+        for k in skipped:
+            print(ctx.msg(f"スキップ {k['date']}: {k['reason']}", f"Skipped {k['date']}: {k['reason_en']}"))
+    _print_warnings(ctx, warnings)
+    return 0
+
+
+def cmd_session_show(ctx) -> int:
+    """Print a session and its enrollments (overrides shown, passcode never)."""
+    from hwdesk.services import scheduling
+
+    with ctx.store.read() as s:
+        d = scheduling.session_detail(s, session_id=ctx.args.session_id)
+    data = {
+        "id": d.id, "office": d.office_id, "kind": d.kind, "title": d.title, "start": d.start.isoformat(), "end": d.end.isoformat(),
+        "state": d.state, "staff": d.staff_login, "capacity": d.capacity, "platform": d.platform, "join_url": d.join_url,
+        "meeting_id": d.meeting_id, "has_passcode": d.has_passcode, "seats_taken": d.seats_taken, "waiting": d.waiting,
+        "rescheduled_from": d.rescheduled_from_id, "rescheduled_to": d.rescheduled_to_id, "series": d.series_id,
+        "cancel_reason": d.cancel_reason, "enrollments": [
+            {"seeker_no": e.seeker_no, "name": e.name, "state": e.state, "waitlist_rank": e.waitlist_rank,
+             "override_reason": e.override_reason, "override_by": e.override_by, "cancel_reason": e.cancel_reason}
+            for e in d.enrollments],
+    }
+    if ctx.args.json:
+        ctx.out_json(data)
+        return 0
+    lang = ctx.lang
+    print(f"#{d.id} {d.kind} {d.start:%Y-%m-%d %H:%M}-{d.end:%H:%M} {scheduling.state_label(d.state, lang)} {d.staff_login} "
+          f"{d.seats_taken}/{d.capacity}")
+    for e in d.enrollments:
+        extra = f"  override: {e.override_reason} ({e.override_by})" if e.override_reason else ""
+        print(f"  {e.seeker_no} {e.name} {scheduling.state_label(e.state, lang)}{extra}")
+    return 0
+
+
+def cmd_session_passcode(ctx) -> int:
+    """Print the passcode (the view is audited)."""
+    from hwdesk.services import scheduling
+
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        print(scheduling.session_passcode(s, actor=actor, session_id=ctx.args.session_id))
+    return 0
+
+
+def cmd_session_confirm(ctx) -> int:
+    """Confirm an offered seat."""
+    from hwdesk.services import scheduling
+
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        scheduling.confirm_offer(s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no))
+    print(ctx.msg("予約を確定しました。", "Seat confirmed."))
+    return 0
+
+
+def cmd_session_reschedule(ctx) -> int:
+    """Move a session; prints the new session's id."""
+    from hwdesk.jtext import parse_datetime
+    from hwdesk.services import scheduling
+
+    a = ctx.args
+    start, end = parse_datetime(a.start), parse_datetime(a.end)
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        new = scheduling.reschedule(s, actor=actor, session_id=a.session_id, new_start=start, new_end=end, reason=a.reason, note=a.note)
+    print(ctx.msg(f"#{a.session_id} を #{new.id} に変更しました。", f"Session #{a.session_id} moved to #{new.id}."))
+    return 0
+
+
+# --- booking and status -----------------------------------------------------------------------
+
+
+def cmd_book(ctx) -> int:
+    """Book a seeker (or waitlist them); a refusal lists each failed requirement."""
+    from hwdesk.services import scheduling
+
+    a = ctx.args
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        e = scheduling.book(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no),
+                            override_reason=a.override, waitlist=not a.no_waitlist)
+        state, pos = e.state, e.waitlist_pos
+    if a.json:
+        ctx.out_json({"session": a.session_id, "seeker_no": a.seeker_no, "state": state, "waitlist_pos": pos})
+    elif state == "waitlisted":
+        print(ctx.msg(f"満席のためキャンセル待ち（{pos}番）に登録しました。", f"The session is full; waitlisted (position {pos})."))
+    else:
+        print(ctx.msg("予約しました。", "Booked."))
+    return 0
+
+
+def cmd_cancel(ctx) -> int:
+    """Cancel a session, or one seeker's booking (a freed seat is offered to the first waiting)."""
+    from hwdesk.services import scheduling
+
+    a = ctx.args
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        if a.seeker_no:
+            res = scheduling.cancel_enrollment(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no),
+                                               reason=a.reason, note=a.note)
+            offered = len(res.offered)
+            print(ctx.msg("予約を取り消しました。", "Booking cancelled.")
+                  + (ctx.msg(f" キャンセル待ち{offered}名に空席を案内中です。", f" Seat offered to {offered} waiting seeker(s).") if offered else ""))
+        else:
+            res2 = scheduling.cancel_session(s, actor=actor, session_id=a.session_id, reason=a.reason, note=a.note)
+            print(ctx.msg(f"セッションをキャンセルしました（連絡が必要な求職者 {len(res2.enrollments)}名）。",
+                          f"Session cancelled ({len(res2.enrollments)} seeker(s) to notify)."))
+    return 0
+
+
+def cmd_status(ctx) -> int:
+    """Move a session or one seeker's booking along an allowed path."""
+    from hwdesk.services import scheduling
+
+    a = ctx.args
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        seeker = _seeker_id(s, a.seeker) if a.seeker else None
+        row = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason)
+        state = row.state
+    print(ctx.msg(f"#{a.session_id}: {scheduling.state_label(state)}", f"#{a.session_id}: {scheduling.state_label(state, 'en')}"))
+    return 0
+
+
+# --- closures, terminations, reminders ----------------------------------------------------------
+
+
+def cmd_closure(ctx) -> int:
+    """Add, remove or list office closures."""
+    from hwdesk.services import calendar
+
+    a = ctx.args
+    if a.action == "list":
+        with ctx.store.read() as s:
+            for c in calendar.list_closures(s, office_id=a.office):
+                print(f"{c.day.isoformat()}  {c.reason}")
+        return 0
+    if not a.date:
+        from hwdesk.errors import ValidationFailed
+
+        raise ValidationFailed("--date を指定してください。", "Give --date.", field="date")
+    day = _date(a.date)
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        if a.action == "add":
+            res = calendar.add_closure(s, actor=actor, office_id=a.office, day=day, reason=a.reason)
+            print(ctx.msg(f"{day.isoformat()} を休業日にしました。", f"{day.isoformat()} is now closed."))
+            if res.session_ids:
+                ids = ", ".join(f"#{i}" for i in res.session_ids)
+                print(ctx.msg(f"注意: この日のセッション {ids} をキャンセルして連絡してください。",
+                              f"Warning: cancel and notify the sessions on that day: {ids}."), file=sys.stderr)
+        else:
+            calendar.remove_closure(s, actor=actor, office_id=a.office, day=day, reason=a.reason)
+            print(ctx.msg(f"{day.isoformat()} の休業日を削除しました。", f"Closure on {day.isoformat()} removed."))
+    return 0
+
+
+def cmd_terminate(ctx) -> int:
+    """Stop a seeker's use; lists the future bookings to cancel with notice."""
+    from hwdesk.services import terminations
+
+    a = ctx.args
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        res = terminations.terminate(
+            s, actor=actor, seeker_id=_seeker_id(s, a.seeker_no), office_id=a.office, ground=a.ground, narrative=a.narrative,
+            scope=a.scope, until=_date(a.until) if a.until else None, review_on=_date(a.review_on) if a.review_on else None,
+            session_id=a.session)
+        t = res.termination
+        data = {"id": t.id, "cite": t.cite, "scope": t.scope, "agreement_ended": res.agreement_ended,
+                "future_bookings": [{"session": b.session_id, "start": b.start.isoformat(), "kind": b.kind} for b in res.future_bookings]}
+    if a.json:
+        ctx.out_json(data)
+        return 0
+    print(ctx.msg(f"利用を中止しました（#{data['id']}、{data['cite']}）。", f"Use stopped (#{data['id']}, {data['cite']})."))
+    if data["agreement_ended"]:
+        print(ctx.msg("規約は解約されました。再度の利用には申込み（同意）が必要です。", "The agreement is cancelled; a new application (consent) is needed."))
+    for b in data["future_bookings"]:
+        print(ctx.msg(f"  連絡してキャンセル: #{b['session']} {b['start']}", f"  Cancel with notice: #{b['session']} {b['start']}"))
+    return 0
+
+
+def cmd_lift(ctx) -> int:
+    """Lift a stop of use."""
+    from hwdesk.services import terminations
+
+    actor = ctx.actor()
+    with ctx.store.write() as s:
+        terminations.lift(s, actor=actor, termination_id=ctx.args.termination_id, reason=ctx.args.reason)
+    print(ctx.msg("利用の中止を解除しました。", "Stop of use lifted."))
+    return 0
+
+
+def cmd_reminders(ctx) -> int:
+    """Print the reminder calls for the next open day."""
+    from hwdesk.services import queue
+
+    a = ctx.args
+    with ctx.store.read() as s:
+        rl = queue.reminder_list(s, office_id=a.office, day=_date(a.date))
+    lang = ctx.lang
+    if a.json:
+        ctx.out_json({"office": a.office, "date": rl.target_day.isoformat(), "calls": [
+            {"session": r.session_id, "kind": r.kind, "start": r.start.isoformat(), "seeker_no": r.seeker_no, "name": r.name,
+             "phone": r.phone, "companions": [c.label(lang) for c in r.companions], "missing": list(r.missing),
+             "last_outcome": r.last_outcome} for r in rl.rows]})
+        return 0
+    print(ctx.msg(f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）", f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})"))
+    _table(ctx, [ctx.msg(h, e) for h, e in (("時間", "Time"), ("ID", "ID"), ("求職番号", "No."), ("氏名", "Name"), ("電話", "Phone"),
+                                            ("同席", "Companions"), ("未了", "Missing"), ("前回", "Last call"))],
+           [[f"{r.start:%H:%M}", r.session_id, r.seeker_no, r.name, r.phone, ", ".join(c.label(lang) for c in r.companions),
+             r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
+    return 0

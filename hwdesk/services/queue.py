@@ -1,0 +1,563 @@
+"""The supervisor's daily queue, the week view, the reminder list, and live change detection.
+
+Every view is built with a fixed number of queries, whatever the number of sessions (no N+1):
+sessions with their staff (range scan on ``ix_session_office_start``), then the enrollments with
+their seekers, the companions, the consents, the revision notices and the environment checks of
+those sessions' seekers — each in one query, selected by subquery rather than by long id lists.
+
+``ChangeWatcher`` tells a screen that another terminal committed: SQLite by ``PRAGMA
+data_version`` on a dedicated connection, PostgreSQL by ``LISTEN hwdesk_changes`` (``Store.write``
+sends the NOTIFY); both plus a process-local count of commits through this process's engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event, or_
+from sqlmodel import Session, col, select
+
+from hwdesk import audit
+from hwdesk.errors import NotFound, ValidationFailed
+from hwdesk.jtext import JST, format_phone
+from hwdesk.models import (
+    REMINDER_OUTCOMES,
+    SESSION_STATES,
+    CompanionNotice,
+    Consent,
+    Enrollment,
+    EnvCheck,
+    Reminder,
+    Seeker,
+    Session as SessionRow,
+    Staff,
+    TermsNotice,
+    TermsVersion,
+)
+from hwdesk.services import calendar
+from hwdesk.services.consent import COMPANION_LABELS
+from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.offices import profile, terms_versions
+from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
+from hwdesk.terms import service_label
+
+SOON = timedelta(minutes=15)
+LIVE = ("scheduled", "in_progress")
+WARNINGS = {
+    "no_consent": ("同意未記録", "No consent recorded"),
+    "terms_revised": ("規約改訂の告知未了", "Terms revised, not yet notified"),
+    "no_env_check": ("利用環境の確認なし", "No environment check"),
+    "env_failed": ("利用環境に不備", "Environment check failed"),
+    "no_link": ("参加URL未設定", "No join link yet"),
+    "not_checked_in": ("開始15分前・未受付", "Starting within 15 min, not checked in"),
+}
+OUTCOME_LABELS = {"reached": ("連絡済み", "Reached"), "not_reached": ("不通", "Not reached"), "message_left": ("伝言済み", "Message left")}
+
+
+# --- view types -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A readiness warning on a row; ``seekers`` are the 求職番号 it concerns (empty: the session)."""
+
+    key: str
+    cite: str = ""
+    seekers: tuple[str, ...] = ()
+
+    def text(self, lang: str = "ja") -> str:
+        """The warning in ``lang``, with the article and the count of seekers in a group."""
+        ja, en = WARNINGS[self.key]
+        base = en if lang == "en" else ja
+        if self.cite:
+            base += f" ({self.cite})" if lang == "en" else f"（{self.cite}）"
+        if len(self.seekers) > 1:
+            base += f" ×{len(self.seekers)}"
+        return base
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A companion announced for a seeker (standing, or for this session)."""
+
+    seeker_no: str
+    kind: str
+    language: str
+    unannounced: bool
+
+    def label(self, lang: str = "ja") -> str:
+        """'通訳（ベトナム語）' / 'Interpreter (ベトナム語)'."""
+        ja, en = COMPANION_LABELS.get(self.kind, (self.kind, self.kind))
+        base = en if lang == "en" else ja
+        if self.language:
+            base += f" ({self.language})" if lang == "en" else f"（{self.language}）"
+        if self.unannounced:
+            base += " [unannounced]" if lang == "en" else "［申出なし］"
+        return base
+
+
+@dataclass(frozen=True)
+class SeekerBrief:
+    """A seeker in a session as the queue shows them."""
+
+    id: int
+    seeker_no: str
+    name: str
+    phone: str
+    state: str
+    waitlist_pos: int | None
+    override_reason: str
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One session in the queue (time order)."""
+
+    id: int
+    kind: str
+    title: str
+    start: datetime
+    end: datetime
+    state: str
+    staff_id: int
+    staff_login: str
+    staff_name: str
+    capacity: int
+    platform: str
+    join_url: str
+    seekers: tuple[SeekerBrief, ...]
+    companions: tuple[Companion, ...]
+    warnings: tuple[RowWarning, ...]
+    seeker_warnings: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def group(self) -> bool:
+        """Whether this is a group session (capacity, waitlist)."""
+        return is_group(self.kind)
+
+    @property
+    def seeker(self) -> SeekerBrief | None:
+        """An individual session's seeker (None when the slot is free or for groups)."""
+        if self.group:
+            return None
+        return next((s for s in self.seekers if s.state != "waitlisted"), None)
+
+    @property
+    def enrolled(self) -> int:
+        """Seats taken (booked, offered, checked in)."""
+        return sum(1 for s in self.seekers if s.state in SEAT_STATES)
+
+    @property
+    def waiting(self) -> int:
+        """Seekers on the waitlist."""
+        return sum(1 for s in self.seekers if s.state == "waitlisted")
+
+    @property
+    def overrides(self) -> int:
+        """Bookings made by a supervisor's override."""
+        return sum(1 for s in self.seekers if s.override_reason)
+
+    def kind_label(self, lang: str = "ja") -> str:
+        """The service kind in ``lang``."""
+        return service_label(self.kind, lang)
+
+    def state_label(self, lang: str = "ja") -> str:
+        """The state in ``lang``."""
+        return state_label(self.state, lang)
+
+    def who(self, lang: str = "ja") -> str:
+        """'13080-123 山田 太郎' for an individual session, '12/20 (待3)' for a group."""
+        if self.group:
+            wait = (f" (wait {self.waiting})" if lang == "en" else f"（待{self.waiting}）") if self.waiting else ""
+            return f"{self.enrolled}/{self.capacity}{wait}"
+        s = self.seeker
+        return f"{s.seeker_no} {s.name}" if s else ("(free)" if lang == "en" else "（空き）")
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """An office's sessions on one day, with counts by state before the state filter."""
+
+    office_id: str
+    day: date
+    rows: list[QueueRow]
+    counts: dict[str, int]
+    closed: tuple[str, str] | None
+    holiday_warning: tuple[str, str] | None
+    generated_at: datetime
+
+
+# --- fetching (a fixed number of queries) -----------------------------------------------------
+
+
+def _session_filter(office_id: str, lo: datetime, hi: datetime, staff_id: int | None, kind: str | None) -> list:
+    where = [SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi]
+    if staff_id is not None:
+        where.append(SessionRow.staff_id == staff_id)
+    if kind:
+        where.append(SessionRow.kind == kind)
+    return where
+
+
+@dataclass
+class _Facts:
+    """Per-seeker facts for the warnings: newest consent version, notices, newest env check."""
+
+    consent_version: dict[int, int] = field(default_factory=dict)
+    notified: set[tuple[int, int]] = field(default_factory=set)  # (seeker, terms version id)
+    env_ok: dict[int, bool] = field(default_factory=dict)
+
+
+def _facts(session: Session, office_id: str, seeker_ids) -> _Facts:
+    """Consents, revision notices and env checks of the seekers selected by ``seeker_ids`` (a subquery)."""
+    facts = _Facts()
+    newest: dict[int, datetime] = {}
+    for sid, given, version in session.exec(
+        select(Consent.seeker_id, Consent.given_at, TermsVersion.version).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        .where(Consent.office_id == office_id, col(Consent.seeker_id).in_(seeker_ids))
+    ):
+        if sid not in newest or given > newest[sid]:
+            newest[sid], facts.consent_version[sid] = given, version
+    facts.notified = set(session.exec(
+        select(TermsNotice.seeker_id, TermsNotice.terms_version_id).where(col(TermsNotice.seeker_id).in_(seeker_ids))
+    ).all())
+    latest: dict[int, datetime] = {}
+    for sid, ok, at in session.exec(
+        select(EnvCheck.seeker_id, EnvCheck.all_ok, EnvCheck.recorded_at).where(EnvCheck.office_id == office_id, col(EnvCheck.seeker_id).in_(seeker_ids))
+    ):
+        if sid not in latest or at > latest[sid]:
+            latest[sid], facts.env_ok[sid] = at, ok
+    return facts
+
+
+def _in_force(versions: list[TermsVersion], day: date) -> TermsVersion | None:
+    current = versions[0] if versions else None
+    for v in versions:
+        if v.effective_on <= day:
+            current = v
+    return current
+
+
+def _seeker_keys(sid: int, day: date, *, method: str, versions: list[TermsVersion], facts: _Facts) -> list[str]:
+    keys = []
+    in_force = _in_force(versions, day)
+    version = facts.consent_version.get(sid)
+    if version is None:
+        if method == "application":
+            keys.append("no_consent")
+    elif in_force is not None and version < in_force.version and (sid, in_force.id) not in facts.notified:
+        keys.append("terms_revised")
+    ok = facts.env_ok.get(sid)
+    if ok is None:
+        keys.append("no_env_check")
+    elif not ok:
+        keys.append("env_failed")
+    return keys
+
+
+def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime, staff_id: int | None = None,
+                kind: str | None = None, now: datetime | None = None) -> list[QueueRow]:
+    """Queue rows for sessions starting in [lo, hi), in time order (six queries in all)."""
+    now = now or datetime.now(UTC)
+    prof = profile(session, office_id)
+    versions = terms_versions(session, office_id)
+    where = _session_filter(office_id, lo, hi, staff_id, kind)
+    sessions = session.exec(
+        select(SessionRow, Staff.login, Staff.name).join(Staff, col(Staff.id) == SessionRow.staff_id)
+        .where(*where).order_by(col(SessionRow.start_at), col(SessionRow.id))
+    ).all()
+    if not sessions:
+        return []
+    ids = select(SessionRow.id).where(*where)
+    seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
+    for sess_id, state, pos, override, sid, no, name, phone in session.exec(
+        select(Enrollment.session_id, Enrollment.state, Enrollment.waitlist_pos, Enrollment.override_reason,
+               Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone)
+        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+        .where(col(Enrollment.session_id).in_(ids), Enrollment.state != "cancelled")
+        .order_by(col(Enrollment.booked_at), col(Enrollment.id))
+    ):
+        seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override))
+    seeker_ids = select(Enrollment.seeker_id).where(col(Enrollment.session_id).in_(ids), Enrollment.state != "cancelled")
+    companions = session.exec(
+        select(CompanionNotice).where(col(CompanionNotice.seeker_id).in_(seeker_ids),
+                                      or_(col(CompanionNotice.session_id).is_(None), col(CompanionNotice.session_id).in_(ids)))
+    ).all()
+    facts = _facts(session, office_id, seeker_ids)
+    cites = {"no_consent": _requirement_cite(prof, "consent"), "terms_revised": prof.cite("revision"),
+             "no_env_check": _requirement_cite(prof, "environment"), "env_failed": _requirement_cite(prof, "environment")}
+    return [_row(r, login, name, seekers_of.get(r.id, []), companions, facts, versions, prof, cites, now) for r, login, name in sessions]
+
+
+def _requirement_cite(prof, requirement: str) -> str:
+    """The article of one of the office's requirements ('' when it has none)."""
+    from hwdesk.terms import cite_text
+
+    req = prof.requirements.get(requirement) or {}
+    return cite_text(req.get("cite"))
+
+
+def _row(r: SessionRow, login: str, staff_name: str, seekers: list[SeekerBrief], companions, facts: _Facts,
+         versions, prof, cites: dict, now: datetime) -> QueueRow:
+    by_no = {s.id: s.seeker_no for s in seekers}
+    comps = tuple(Companion(by_no[c.seeker_id], c.kind, c.language, c.unannounced) for c in companions
+                  if c.seeker_id in by_no and c.session_id in (None, r.id))
+    per_seeker: dict[str, list[str]] = {}
+    warnings: list[RowWarning] = []
+    if r.state in LIVE:
+        day = r.start_at.astimezone(JST).date()
+        for s in seekers:
+            if s.state in SEAT_STATES:
+                per_seeker[s.seeker_no] = _seeker_keys(s.id, day, method=prof.consent_method, versions=versions, facts=facts)
+        for key in ("no_consent", "terms_revised", "no_env_check", "env_failed"):
+            who = tuple(no for no, keys in per_seeker.items() if key in keys)
+            if who:
+                warnings.append(RowWarning(key, cites.get(key, ""), who))
+        if not r.join_url:
+            warnings.append(RowWarning("no_link"))
+        late = [s.seeker_no for s in seekers if s.state == "booked"] if not is_group(r.kind) else []
+        if r.state == "scheduled" and r.start_at - SOON <= now < r.end_at and (late or is_group(r.kind)):
+            warnings.append(RowWarning("not_checked_in", "", tuple(late)))
+    return QueueRow(r.id, r.kind, r.title, r.start_at.astimezone(JST), r.end_at.astimezone(JST), r.state, r.staff_id, login,  # type: ignore[arg-type]
+                    staff_name, r.capacity, r.platform, r.join_url, tuple(seekers), comps, tuple(warnings), per_seeker)
+
+
+def _counts(rows: list[QueueRow]) -> dict[str, int]:
+    counts = {s: 0 for s in SESSION_STATES}
+    for r in rows:
+        counts[r.state] = counts.get(r.state, 0) + 1
+    counts["total"] = len(rows)
+    return counts
+
+
+# --- the views --------------------------------------------------------------------------------
+
+
+def daily_queue(session: Session, *, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
+                state: str | None = None, now: datetime | None = None) -> QueueView:
+    """Every session of ``office_id`` on ``day`` in time order, with readiness warnings and counts
+    by state (counted after the staff/kind filters, before the state filter)."""
+    profile(session, office_id)
+    lo, hi = calendar.day_bounds(day)
+    rows = _build_rows(session, office_id=office_id, lo=lo, hi=hi, staff_id=staff_id, kind=kind, now=now)
+    counts = _counts(rows)
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return QueueView(office_id, day, rows, counts, calendar.closed_reason(session, office_id, day),
+                     calendar.holiday_warning(day.year), now or datetime.now(UTC))
+
+
+def row_json(r: QueueRow) -> dict:
+    """One session for scripts: ISO times with +09:00, 求職番号 of the enrolled seekers."""
+    return {
+        "id": r.id, "kind": r.kind, "title": r.title, "start": r.start.isoformat(), "end": r.end.isoformat(), "state": r.state,
+        "staff": r.staff_login, "staff_name": r.staff_name, "platform": r.platform, "join_url": r.join_url,
+        "capacity": r.capacity, "enrolled": r.enrolled, "waiting": r.waiting,
+        "seekers": [s.seeker_no for s in r.seekers if s.state not in ("waitlisted",)],
+        "waitlist": [s.seeker_no for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)],
+        "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
+        "warnings": [w.key for w in r.warnings], "overrides": r.overrides,
+    }
+
+
+def queue_json(session: Session, *, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
+               state: str | None = None, now: datetime | None = None) -> dict:
+    """The daily queue as plain data for ``hwdesk queue --json``."""
+    view = daily_queue(session, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now)
+    return {"office": office_id, "date": day.isoformat(), "closed": view.closed[0] if view.closed else None,
+            "counts": view.counts, "sessions": [row_json(r) for r in view.rows]}
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    """One day column of the week view."""
+
+    day: date
+    closed: tuple[str, str] | None
+    rows: list[QueueRow]
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """Monday to Sunday of an office (or one staff member)."""
+
+    office_id: str
+    start: date
+    days: list[WeekDay]
+    counts: dict[str, int]
+
+
+def week_view(session: Session, *, office_id: str, week_start: date, staff_id: int | None = None, now: datetime | None = None) -> WeekView:
+    """The week (Monday to Sunday) containing ``week_start``, for the office or one staff member."""
+    monday = week_start - timedelta(days=week_start.weekday())
+    lo = calendar.day_bounds(monday)[0]
+    rows = _build_rows(session, office_id=office_id, lo=lo, hi=lo + timedelta(days=7), staff_id=staff_id, now=now)
+    closed = calendar.closed_days(session, office_id=office_id, start=monday, end=monday + timedelta(days=6))
+    by_day: dict[date, list[QueueRow]] = defaultdict(list)
+    for r in rows:
+        by_day[r.start.date()].append(r)
+    days = [WeekDay(d, closed.get(d), by_day.get(d, [])) for d in (monday + timedelta(days=i) for i in range(7))]
+    return WeekView(office_id, monday, days, _counts(rows))
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    """A seeker to call about a session on the next open day."""
+
+    session_id: int
+    kind: str
+    start: datetime
+    end: datetime
+    seeker_id: int
+    seeker_no: str
+    name: str
+    phone: str
+    enrollment_state: str
+    companions: tuple[Companion, ...]
+    missing: tuple[str, ...]  # warning keys: no_consent, terms_revised, no_env_check, env_failed, no_link
+    last_outcome: str | None
+    last_at: datetime | None
+    last_by: str
+
+    def missing_text(self, lang: str = "ja") -> str:
+        """What is still missing, comma-separated."""
+        return ("; " if lang == "en" else "、").join(RowWarning(k).text(lang) for k in self.missing)
+
+
+@dataclass(frozen=True)
+class ReminderList:
+    """The reminder calls for ``target_day`` (the next open day after ``from_day``)."""
+
+    office_id: str
+    from_day: date
+    target_day: date
+    rows: list[ReminderRow]
+
+
+def reminder_list(session: Session, *, office_id: str, day: date, now: datetime | None = None) -> ReminderList:
+    """Seekers with live bookings on the next open day after ``day``: phone, companions, what is still
+    missing (consent, environment check, link) and the last reminder outcome."""
+    target = calendar.next_open_day(session, office_id=office_id, day=day)
+    lo, hi = calendar.day_bounds(target)
+    rows = [r for r in _build_rows(session, office_id=office_id, lo=lo, hi=hi, now=now) if r.state == "scheduled"]
+    last: dict[tuple[int, int], tuple[str, datetime, str]] = {}
+    ids = select(SessionRow.id).where(*_session_filter(office_id, lo, hi, None, None))
+    for rem, login in session.exec(
+        select(Reminder, Staff.login).outerjoin(Staff, col(Staff.id) == Reminder.by).where(col(Reminder.session_id).in_(ids))
+        .order_by(col(Reminder.at), col(Reminder.id))
+    ):
+        last[(rem.session_id, rem.seeker_id)] = (rem.outcome, rem.at.astimezone(JST), login or "")
+    out = []
+    for r in rows:
+        for s in r.seekers:
+            if s.state not in ("booked", "offered"):
+                continue
+            missing = tuple(r.seeker_warnings.get(s.seeker_no, [])) + (("no_link",) if not r.join_url else ())
+            outcome, at, by = last.get((r.id, s.id), (None, None, ""))
+            out.append(ReminderRow(r.id, r.kind, r.start, r.end, s.id, s.seeker_no, s.name, format_phone(s.phone) if s.phone else "",
+                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by))
+    return ReminderList(office_id, day, target, out)
+
+
+def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_id: int, outcome: str) -> Reminder:
+    """Record the outcome of a reminder call (reached / not_reached / message_left)."""
+    require(actor, "clerk", what_ja="リマインド結果の記録", what_en="Recording a reminder call")
+    if outcome not in REMINDER_OUTCOMES:
+        raise ValidationFailed("結果は reached（連絡済み）/ not_reached（不通）/ message_left（伝言）のいずれかです。",
+                               "The outcome must be reached, not_reached or message_left.", field="outcome")
+    row = session.get(SessionRow, session_id)
+    if row is None:
+        raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
+    require_office(actor, row.office_id)
+    enrolled = session.exec(select(Enrollment.id).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)).first()
+    if enrolled is None:
+        raise NotFound(f"求職者 {seeker_id} はセッション {session_id} に登録されていません。",
+                       f"Seeker {seeker_id} is not enrolled in session {session_id}.")
+    rem = Reminder(session_id=session_id, seeker_id=seeker_id, outcome=outcome, by=_sid(actor))
+    session.add(rem)
+    session.flush()
+    audit.record(session, staff_id=_sid(actor), action="reminder.record", entity="reminder", entity_id=rem.id,
+                 seeker_id=seeker_id, office_id=row.office_id, after={"session": session_id, "outcome": outcome})
+    return rem
+
+
+# --- live change detection --------------------------------------------------------------------
+
+_local_commits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _count_commits(engine) -> None:
+    """Count commits made through ``engine`` in this process (installed once per engine)."""
+    if engine in _local_commits:
+        return
+    _local_commits[engine] = 0
+
+    def bump(_conn) -> None:
+        _local_commits[engine] = _local_commits.get(engine, 0) + 1
+
+    event.listen(engine, "commit", bump)
+
+
+class ChangeWatcher:
+    """Cheap "did anything change?" for a screen that refreshes itself.
+
+    SQLite: ``PRAGMA data_version`` on a dedicated connection that never writes (it changes when any
+    other connection — another process, or this process's own write engine — commits).
+    PostgreSQL: a ``LISTEN hwdesk_changes`` connection (psycopg, autocommit) drained without
+    blocking. Both add a process-local commit count for this process's write engine.
+    """
+
+    def __init__(self, store):
+        self.store = store
+        _count_commits(store.write_engine)
+        self._notes = 0
+        if store.is_sqlite:
+            self._conn = sqlite3.connect(str(store.sqlite_path), isolation_level=None, check_same_thread=False)
+        else:
+            import psycopg
+
+            url = store.url.replace("postgresql+psycopg://", "postgresql://", 1)
+            self._conn = psycopg.connect(url, autocommit=True)
+            self._conn.execute("LISTEN hwdesk_changes")
+        self._last = self.token()
+
+    def token(self) -> tuple[int, int]:
+        """A value that changes whenever any terminal commits."""
+        local = _local_commits.get(self.store.write_engine, 0)
+        if self.store.is_sqlite:
+            return self._conn.execute("PRAGMA data_version").fetchone()[0], local
+        self._notes += sum(1 for _ in self._conn.notifies(timeout=0))
+        return self._notes, local
+
+    def changed(self) -> bool:
+        """Whether something was committed since the last call (or since the watcher was made)."""
+        now = self.token()
+        changed, self._last = now != self._last, now
+        return changed
+
+    def close(self) -> None:
+        """Close the watcher's connection."""
+        try:
+            self._conn.close()
+        except Exception:  # pragma: no cover - closing a dead connection
+            pass
+
+
+_watchers: dict[int, ChangeWatcher] = {}
+
+
+def change_token(store) -> tuple[int, int]:
+    """A token that changes when any terminal commits (one shared watcher per store)."""
+    w = _watchers.get(id(store))
+    if w is None or w.store is not store:
+        if w is not None:
+            w.close()  # a disposed store whose id was reused
+        w = _watchers[id(store)] = ChangeWatcher(store)
+    return w.token()

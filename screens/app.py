@@ -1,0 +1,314 @@
+"""The hwdesk Textual app: screens for the counter clerk.
+
+Cold start: this module imports Textual and the sign-in screen only. The store
+(``hwdesk.db.open_store`` + ``offices.sync_offices``, which pull in SQLAlchemy, SQLModel and the
+migrations) opens in a thread worker after the sign-in screen is painted, while the clerk types.
+Every database call runs in a thread worker (``screens.base.DbMixin.db``); the UI thread never
+waits on the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from time import monotonic
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.content import Content
+from textual.timer import Timer
+
+from screens.base import localize_bindings, lit, visible
+from screens.commands import HwdeskCommands
+from screens.i18n import tr
+from screens.signin import SignInScreen
+
+log = logging.getLogger("hwdesk.screens")
+
+LIGHT, DARK = "textual-light", "textual-dark"
+
+
+class HwdeskApp(App):
+    """The counter app. ``HwdeskApp(db, lang="ja", demo_notice=None)``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hwdesk"
+    COMMANDS = App.COMMANDS | {HwdeskCommands}
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "k.lock"),
+        Binding("ctrl+t", "toggle_theme", "k.theme"),
+        Binding("ctrl+o", "sign_out", "k.sign_out", show=False),
+        Binding("ctrl+p,f1", "command_palette", "k.palette", show=False, priority=True),
+    ]
+
+    #: Seconds without a key or mouse event before the screen locks; ``None`` = the office's
+    #: ``idle_lock_minutes`` (default 5). Tests set a small value.
+    idle_seconds: float | None = None
+
+    def __init__(self, db: str | None, *, lang: str = "ja", demo_notice: str | None = None) -> None:
+        self.lang = "en" if lang == "en" else "ja"
+        super().__init__()
+        self.db_arg = db
+        self.demo_notice = demo_notice
+        self.store: Any = None
+        self.store_error: BaseException | None = None
+        self._store_ready = threading.Event()
+        self.staff_count: int | None = None
+        self.is_demo = demo_notice is not None
+        self.offices: list[dict] = []  # {id, name, name_en, short, short_en}
+        self.demo_accounts: list[tuple[str, str, str]] = []  # (login, role, office) on a demo database
+        self.actor: Any = None
+        self.office_label = ""
+        self.lock_after: float | None = None
+        self.locked = False
+        self._last_activity = monotonic()
+        self._idle_timer: Timer | None = None
+        self._pending: list[Callable[[], Any]] = []
+        #: Drafts of every form, keyed ("seeker:new", "seeker:12", "companion:12" …); kept while
+        #: the clerk moves between screens and while the screen is locked.
+        self.drafts: dict[str, dict] = {}
+        #: Last office / service chosen in a seeker's readiness panel.
+        self.readiness_choice: dict[str, str] = {}
+        self.theme = DARK
+        localize_bindings(self, self.lang)
+
+    # --- start ----------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.title = tr("app.title", self.lang)
+        self.push_screen(SignInScreen())
+        # Paint the sign-in screen first; open the store once it is on the terminal.
+        self.call_after_refresh(self._start_store)
+
+    def _start_store(self) -> None:
+        self.run_worker(self._open_store, thread=True, group="store", exit_on_error=False)
+
+    def _open_store(self) -> None:
+        try:
+            from hwdesk.db import open_store
+            from hwdesk.services import auth
+            from hwdesk.services.offices import list_offices, sync_offices
+            from screens.data import demo_accounts, is_demo_db, office_row
+
+            store = open_store(self.db_arg)
+            with store.write() as s:
+                sync_offices(s)
+            with store.read() as s:
+                count = auth.staff_count(s)
+                offices = [office_row(o) for o in list_offices(s)]
+                demo = is_demo_db(s)
+            accounts = demo_accounts() if demo or self.demo_notice is not None else []
+        except Exception as exc:  # shown on the sign-in screen
+            log.exception("cannot open the store")
+            self.store_error = exc
+            self._store_ready.set()
+            self._to_ui(self._store_failed, exc)
+            return
+        self.store = store
+        self.offices = offices
+        self.staff_count = count
+        self.is_demo = self.is_demo or demo
+        self.demo_accounts = accounts
+        self._store_ready.set()
+        self._to_ui(self._store_opened)
+
+    def _to_ui(self, fn: Callable, *args: Any) -> None:
+        try:
+            self.call_from_thread(fn, *args)
+        except RuntimeError:  # shutting down
+            pass
+
+    def wait_store(self, timeout: float = 120.0):
+        """The open store (waits in a worker thread while it opens); raises why it cannot open."""
+        if not self._store_ready.wait(timeout):
+            from hwdesk.errors import StoreError
+
+            raise StoreError("データベースを開けません（時間切れ）。", "The database did not open in time.")
+        if self.store_error is not None:
+            raise self.store_error
+        return self.store
+
+    def _store_opened(self) -> None:
+        if self.staff_count == 0 and isinstance(self.screen, SignInScreen) and self.actor is None:
+            from screens.firstrun import FirstRunScreen
+
+            self.switch_screen(FirstRunScreen())
+            return
+        if isinstance(self.screen, SignInScreen):
+            self.screen.store_opened()
+
+    def _store_failed(self, exc: BaseException) -> None:
+        if isinstance(self.screen, SignInScreen):
+            self.screen.store_failed(exc)
+
+    # --- who is signed in -----------------------------------------------------------------------
+
+    def office_name(self, office_id: str, *, short: bool = False) -> str:
+        for o in self.offices:
+            if o["id"] == office_id:
+                if short:
+                    return o["short_en"] if self.lang == "en" else o["short"]
+                return o["name_en"] if self.lang == "en" else o["name"]
+        return office_id
+
+    def who_content(self) -> Content:
+        if self.actor is None:
+            return lit(tr("header.signed_out", self.lang))
+        a = self.actor
+        return lit(f"{a.name}（{a.login}）｜{a.role_label(self.lang)}｜{self.office_name(a.office_id)}")
+
+    def signed_in(self, actor: Any, lock_minutes: int) -> None:
+        """Called on the UI thread after a successful sign-in."""
+        from screens.search import SearchScreen
+
+        self.actor = actor
+        self.locked = False
+        self.lock_after = float(self.idle_seconds) if self.idle_seconds is not None else lock_minutes * 60.0
+        self._last_activity = monotonic()
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        self._idle_timer = self.set_interval(0.2, self._check_idle)
+        self.switch_screen(SearchScreen())
+
+    # --- idle lock ------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)):
+            self._last_activity = monotonic()
+        elif isinstance(event, events.MouseMove) and not event.is_forwarded:
+            self._last_activity = monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.actor is None or self.locked or self.lock_after is None:
+            return
+        if monotonic() - self._last_activity >= self.lock_after:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Hide everything behind a password prompt; the screens behind keep what was typed."""
+        if self.actor is None or self.locked:
+            return
+        from screens.lock import LockScreen
+
+        self.locked = True
+        self.clear_notifications()
+        self.push_screen(LockScreen())
+
+    def unlocked(self) -> None:
+        """The same person typed the password again: show the screen behind as it was."""
+        from screens.lock import LockScreen
+
+        if not self.locked:
+            return
+        self.locked = False
+        self._last_activity = monotonic()
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        pending, self._pending = self._pending, []
+        for fn in pending:
+            self.call_later(fn)
+
+    def later(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` now, or after unlocking when the screen is locked (screen changes and
+        messages from workers that finish while locked must not show over the lock)."""
+        if self.locked:
+            self._pending.append(fn)
+        else:
+            fn()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked:
+            return action == "sign_out"  # the lock screen offers it; nothing else while locked
+        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms"}:
+            return False
+        return True
+
+    # --- navigation -----------------------------------------------------------------------------
+
+    def _pop_to_base(self) -> None:
+        # screen_stack[0] is Textual's default (blank) screen; ours start at index 1.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_search(self) -> None:
+        if self.actor is None:
+            return
+        self._pop_to_base()
+        try:
+            self.screen.query_one("#search-input").focus()
+        except Exception:
+            pass
+
+    def action_new_seeker(self) -> None:
+        self.open_form(None)
+
+    def action_read_terms(self) -> None:
+        if self.actor is not None:
+            self.open_terms(self.actor.office_id, None)
+
+    def open_seeker(self, seeker_id: int) -> None:
+        from screens.seeker_detail import SeekerDetailScreen
+
+        self.push_screen(SeekerDetailScreen(seeker_id))
+
+    def open_form(self, seeker_id: int | None) -> None:
+        if self.actor is None:
+            return
+        from screens.seeker_form import SeekerFormScreen
+
+        self.push_screen(SeekerFormScreen(seeker_id))
+
+    def open_terms(self, office_id: str, seeker_id: int | None) -> None:
+        from screens.terms_viewer import TermsScreen
+
+        self.push_screen(TermsScreen(office_id, seeker_id))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def action_sign_out(self) -> None:
+        if self.actor is None:
+            return
+        self.actor = None
+        self.locked = False
+        self.lock_after = None
+        self.drafts.clear()
+        self._pending.clear()
+        self.readiness_choice.clear()
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        self.clear_notifications()
+        self._pop_to_base()
+        self.switch_screen(SignInScreen())
+
+    # --- messages -------------------------------------------------------------------------------
+
+    def message_of(self, exc: BaseException) -> str:
+        """What to tell the clerk about an error (services' messages carry ja and en)."""
+        msg = getattr(exc, "message", None)
+        if callable(msg):
+            try:
+                return visible(msg(self.lang))
+            except Exception:
+                pass
+        log.error("unexpected error", exc_info=exc)
+        return tr("common.unexpected", self.lang, kind=type(exc).__name__)
+
+    def show_error(self, exc: BaseException) -> None:
+        text = self.message_of(exc)
+        self.later(lambda: self.notify(text, severity="error", timeout=8, markup=False))
+
+    def say(self, text: str, *, severity: str = "information") -> None:
+        """A toast (plain text, never markup); held back while locked."""
+        shown = visible(text)
+        self.later(lambda: self.notify(shown, severity=severity, markup=False))  # type: ignore[arg-type]
+
+
+def run_app(db: str | None, lang: str = "ja", demo_notice: str | None = None) -> None:
+    """Run the app in the terminal (``hwdesk`` with no subcommand)."""
+    HwdeskApp(db, lang=lang, demo_notice=demo_notice).run()

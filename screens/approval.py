@@ -1,0 +1,125 @@
+"""渋谷 individual counseling: record that the office recognized the need (who, when, note)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from screens.base import HwScreen, lines, lit, restore, snapshot
+
+
+class ApprovalScreen(HwScreen):
+    """``ApprovalScreen(seeker_id, office_id, service)``; the signed-in person is the one who
+    recognized the need (``consent.record_approval`` records the actor)."""
+
+    CSS_PATH = "approval.tcss"
+    TITLE_KEY = "appr.title"
+    AUTO_FOCUS = "#a-date"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "k.save"),
+        Binding("escape", "back", "k.back"),
+    ]
+
+    def __init__(self, seeker_id: int, office_id: str, service: str) -> None:
+        super().__init__()
+        self.seeker_id = seeker_id
+        self.office_id = office_id
+        self.service = service
+        self.draft_key = f"approval:{seeker_id}:{office_id}:{service}"
+
+    def compose(self) -> ComposeResult:
+        from datetime import date
+
+        from hwdesk.jtext import format_date_en, format_wareki
+
+        actor = self.hw.actor
+        today = date.today()
+        yield self.header()
+        with VerticalScroll(id="a-body"):
+            yield Static(lit(self.t("appr.title")), classes="section-title")
+            yield Static("", id="a-intro", markup=False)
+            yield Static(lit(self.t("appr.who", name=actor.name, login=actor.login)), id="a-who", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label(self.t("appr.date"), markup=False, classes="form-label")
+                yield Input(format_date_en(today) if self.lang == "en" else format_wareki(today), id="a-date", compact=True, max_length=30)
+            yield Label(self.t("appr.note"), markup=False, classes="field-label")
+            yield TextArea(id="a-note", soft_wrap=True, show_line_numbers=False, compact=True)
+            yield Static("", id="a-msg", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        draft = self.hw.drafts.get(self.draft_key)
+        if draft:
+            restore(self, draft)
+        sid, office, service = self.seeker_id, self.office_id, self.service
+
+        def work(s):
+            from hwdesk.services.offices import profile
+            from hwdesk.services.seekers import get_seeker
+            from hwdesk.terms import cite_text
+
+            sk = get_seeker(s, sid)
+            prof = profile(s, office)
+            appr = prof.requirements.get("approval") or {}
+            return sk.name, sk.seeker_no, prof, cite_text(appr.get("cite"))
+
+        self.db(work, self._loaded, group="load")
+
+    def _loaded(self, result) -> None:
+        from hwdesk.terms import service_label
+
+        name, no, prof, cite = result
+        self.query_one("#a-intro", Static).update(lines(
+            lit(f"{name}（{no}）", "bold"),
+            lit(self.t("appr.intro", office=prof.display_name(self.lang), cite=cite, service=service_label(self.service, self.lang)), "$text-muted"),
+        ))
+
+    def on_input_changed(self) -> None:
+        self.hw.drafts[self.draft_key] = snapshot(self)
+
+    def on_text_area_changed(self) -> None:
+        self.hw.drafts[self.draft_key] = snapshot(self)
+
+    def action_save(self) -> None:
+        if self.busy("save"):
+            return
+        from hwdesk.jtext import parse_date
+
+        msg = self.query_one("#a-msg", Static)
+        try:
+            on = parse_date(self.query_one("#a-date", Input).value, field="date")
+        except Exception as exc:
+            msg.update(lit(self.hw.message_of(exc)))
+            self.query_one("#a-date", Input).focus()
+            return
+        note = self.query_one("#a-note", TextArea).text
+        sid, office, service, actor = self.seeker_id, self.office_id, self.service, self.hw.actor
+
+        def work(s):
+            from hwdesk.services.consent import record_approval
+
+            record_approval(s, actor=actor, seeker_id=sid, office_id=office, service=service, note=note, recognized_on=on)
+
+        def refused(exc: BaseException) -> None:
+            msg.update(lit(self.hw.message_of(exc)))
+            if getattr(exc, "field", None) == "note":
+                self.query_one("#a-note", TextArea).focus()
+
+        self.db(work, self._saved, refused, write=True, group="save", exclusive=False)
+
+    def _saved(self, _) -> None:
+        self.hw.drafts.pop(self.draft_key, None)
+        self.hw.say(self.t("appr.saved"))
+        hw = self.hw
+
+        def go() -> None:
+            if hw.screen is self:
+                hw.pop_screen()
+
+        hw.later(go)
+
+    def action_back(self) -> None:
+        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.hw.pop_screen()

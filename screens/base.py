@@ -1,0 +1,321 @@
+"""What every screen shares: localized key bindings, the staff header, database workers,
+literal text, and drafts kept in the app.
+
+Nothing here imports SQLModel/SQLAlchemy or ``hwdesk.db``: the sign-in screen (and so this
+module) is on the cold-start path. Services are imported inside the functions that run in
+thread workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, set_cell_size
+from textual.binding import Binding, BindingsMap
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.worker import get_current_worker
+
+from screens.i18n import MESSAGES, tr
+
+if TYPE_CHECKING:  # pragma: no cover
+    from screens.app import HwdeskApp
+
+log = logging.getLogger("hwdesk.screens")
+
+# --- literal text -----------------------------------------------------------------------------
+
+_BAD = {*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A), 0xFEFF, 0x2028, 0x2029}
+
+
+def visible(value: object) -> str:
+    """Stored text with every control character made visible (``jtext.safe_display``).
+
+    ``hwdesk.jtext`` is imported lazily (it is cheap, but keep the cold path minimal).
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not any(ord(ch) in _BAD or 0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        return text
+    from hwdesk.jtext import safe_display
+
+    return safe_display(text)
+
+
+def lit(value: object, style: str = "", *, multiline: bool = False) -> Content:
+    """Plain, literal content: never parsed as markup, controls made visible.
+
+    With ``multiline`` line breaks are kept (terms text, notes); every other control character
+    is still made visible.
+    """
+    if multiline and value is not None:
+        text = str(value).replace("\r\n", "\n")
+        content = Content("\n".join(visible(part) for part in text.split("\n")))
+    else:
+        content = Content(visible(value))
+    return content.stylize(style) if style else content
+
+
+def lines(*parts: Content | str) -> Content:
+    """Join pieces of content with newlines (str pieces are taken literally)."""
+    out = Content("")
+    for i, part in enumerate(parts):
+        if i:
+            out = out + Content("\n")
+        out = out + (part if isinstance(part, Content) else lit(part))
+    return out
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut or padded to exactly ``width`` terminal cells (full-width aware)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+# --- bindings in the UI language ----------------------------------------------------------------
+
+
+def localize_bindings(node: Any, lang: str) -> None:
+    """Replace i18n keys used as binding descriptions by their text in ``lang``.
+
+    Descriptions in ``BINDINGS`` are keys of ``screens.i18n.MESSAGES`` (e.g. ``"k.save"``); the
+    Footer and the command palette then show them in the chosen language.
+    """
+    bindings: BindingsMap = node._bindings
+    new: dict[str, list[Binding]] = {}
+    for key, items in bindings.key_to_bindings.items():
+        new[key] = [
+            replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items
+        ]
+    bindings.key_to_bindings = new
+
+
+# --- the header ---------------------------------------------------------------------------------
+
+
+class StaffHeader(Horizontal):
+    """Title on the left; the signed-in person, role and office on the right. Always literal."""
+
+    DEFAULT_CSS = """
+    StaffHeader { height: 1; dock: top; background: $panel; color: $text; }
+    StaffHeader > #hdr-title { width: auto; padding: 0 1; text-style: bold; background: $primary; color: $text; }
+    StaffHeader > #hdr-screen { width: 1fr; padding: 0 1; color: $text-muted; }
+    StaffHeader > #hdr-demo { width: auto; padding: 0 1; background: $warning; color: $background; display: none; }
+    StaffHeader > #hdr-who { width: auto; padding: 0 1; }
+    """
+
+    def __init__(self, screen_title: str = "") -> None:
+        super().__init__()
+        self._screen_title = screen_title
+
+    def compose(self):
+        app: HwdeskApp = self.app  # type: ignore[assignment]
+        yield Static(lit(tr("app.short", app.lang)), id="hdr-title")
+        yield Static(lit(self._screen_title), id="hdr-screen")
+        demo = Static(lit(tr("header.demo", app.lang)), id="hdr-demo")
+        demo.display = bool(getattr(app, "is_demo", False))
+        yield demo
+        yield Static(app.who_content(), id="hdr-who")
+
+    def refresh_who(self) -> None:
+        """Show the current person again (after sign-in / sign-out)."""
+        app: HwdeskApp = self.app  # type: ignore[assignment]
+        try:
+            self.query_one("#hdr-who", Static).update(app.who_content())
+            self.query_one("#hdr-demo", Static).display = bool(getattr(app, "is_demo", False))
+        except Exception:  # not composed yet
+            pass
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+class DbMixin:
+    """Database work in thread workers; results come back on the UI thread.
+
+    ``self.db(fn, ok)`` runs ``fn(session)`` in a thread worker inside ``store.read()`` (or
+    ``store.write()`` with ``write=True``) and calls ``ok(result)`` on the UI thread; errors go to
+    ``err(exc)`` (default: ``self.show_error``). With ``exclusive=True`` (the default) a newer
+    call in the same group supersedes an older one: the older one's result is dropped.
+    """
+
+    _db_tokens: dict[str, object]
+
+    def busy(self, group: str) -> bool:
+        """Whether a worker of ``group`` started by this node is still running (a second Ctrl+S
+        while a save is in flight is ignored rather than saving twice)."""
+        from textual.worker import WorkerState
+
+        node: Widget = self  # type: ignore[assignment]
+        return any(
+            w.node is node and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in node.app.workers
+        )
+
+    def supersede(self, group: str) -> None:
+        """Drop the result of any query in flight in ``group``."""
+        if not hasattr(self, "_db_tokens"):
+            self._db_tokens = {}
+        self._db_tokens[group] = object()
+
+    def db(
+        self,
+        fn: Callable[[Any], Any],
+        ok: Callable[[Any], None] | None = None,
+        err: Callable[[BaseException], None] | None = None,
+        *,
+        write: bool = False,
+        group: str = "db",
+        exclusive: bool = True,
+    ):
+        node: Widget = self  # type: ignore[assignment]
+        app: HwdeskApp = node.app  # type: ignore[assignment]
+        if not hasattr(self, "_db_tokens"):
+            self._db_tokens = {}
+        token = object()
+        self._db_tokens[group] = token
+
+        def current() -> bool:
+            return (not exclusive) or self._db_tokens.get(group) is token
+
+        def deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
+            def run() -> None:
+                if not current():
+                    return
+                if not node.is_attached and callback is not None and callback != app.show_error:
+                    return
+                if callback is not None:
+                    try:
+                        callback(value)
+                    except Exception as exc:  # a bug in a callback must not take the app down
+                        log.exception("screen callback failed")
+                        app.show_error(exc)
+
+            try:
+                app.call_from_thread(run)
+            except RuntimeError:  # app shutting down
+                pass
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                store = app.wait_store()
+                if write:
+                    with store.write() as session:
+                        result = fn(session)
+                else:
+                    with store.read() as session:
+                        result = fn(session)
+            except Exception as exc:  # every failure is shown, never raised into Textual
+                if not worker.is_cancelled or not exclusive:
+                    deliver(err or app.show_error, exc)
+                return
+            if worker.is_cancelled and exclusive:
+                return
+            deliver(ok, result)
+
+        return node.run_worker(job, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
+
+
+class HwScreen(DbMixin, Screen):
+    """A full screen with the staff header and localized bindings."""
+
+    TITLE_KEY = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self, self.lang)
+
+    @property
+    def hw(self) -> HwdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def lang(self) -> str:
+        try:
+            return self.app.lang  # type: ignore[attr-defined]
+        except Exception:  # pragma: no cover - no active app
+            return "ja"
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(key, self.lang, **values)
+
+    def header(self) -> StaffHeader:
+        return StaffHeader(self.t(self.TITLE_KEY) if self.TITLE_KEY else "")
+
+    def on_resize(self, event) -> None:
+        # Layout classes for small terminals (Textual CSS has no media queries):
+        # "narrow" below 100 columns, "short" below 30 lines (80×24 stays readable).
+        self.set_class(event.size.width < 100, "narrow")
+        self.set_class(event.size.height < 30, "short")
+
+
+class HwModal(DbMixin, ModalScreen):
+    """A dialog over the current screen (localized bindings)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self, self.lang)
+
+    @property
+    def hw(self) -> HwdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    lang = HwScreen.lang
+    t = HwScreen.t
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+
+def snapshot(screen: Widget) -> dict[str, Any]:
+    """Values of every input-like widget with an id (for a draft)."""
+    out: dict[str, Any] = {}
+    for w in screen.query("Input, Select, Checkbox, TextArea, YesNo"):
+        if not w.id:
+            continue
+        if isinstance(w, Input):
+            out[w.id] = w.value
+        elif isinstance(w, Select):
+            out[w.id] = None if w.value is Select.NULL else w.value
+        elif isinstance(w, Checkbox):
+            out[w.id] = w.value
+        elif isinstance(w, TextArea):
+            out[w.id] = w.text
+        else:
+            out[w.id] = getattr(w, "value", None)
+    return out
+
+
+def restore(screen: Widget, values: dict[str, Any]) -> None:
+    """Put a draft's values back into the widgets with those ids."""
+    for wid, value in values.items():
+        try:
+            w = screen.query_one(f"#{wid}")
+        except Exception:
+            continue
+        try:
+            if isinstance(w, Input):
+                w.value = value or ""
+            elif isinstance(w, Select):
+                if value is not None:
+                    w.value = value
+            elif isinstance(w, Checkbox):
+                w.value = bool(value)
+            elif isinstance(w, TextArea):
+                w.load_text(value or "")
+            elif hasattr(w, "value"):
+                w.value = value
+        except Exception:  # an option that no longer exists
+            pass

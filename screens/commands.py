@@ -1,0 +1,65 @@
+"""The command palette (Ctrl+P): every screen and action, by its Japanese and English name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from screens.i18n import MESSAGES, both, tr
+
+# (i18n key of the name, app action) — shown when signed in.
+GLOBAL_COMMANDS = (
+    ("cmd.search", "search"),
+    ("cmd.new_seeker", "new_seeker"),
+    ("cmd.read_terms", "read_terms"),
+    ("cmd.lock", "lock"),
+    ("cmd.theme", "toggle_theme"),
+    ("cmd.sign_out", "sign_out"),
+    ("cmd.quit", "quit"),
+)
+SIGNED_OUT_COMMANDS = (("cmd.theme", "toggle_theme"), ("cmd.quit", "quit"))
+
+
+class HwdeskCommands(Provider):
+    """Global commands plus the actions of the screen the palette was opened on."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app: Any = self.app
+        if getattr(app, "locked", False):
+            return []
+        lang = getattr(app, "lang", "ja")
+        out: list[tuple[str, Callable[[], Any], str]] = []
+        signed_in = getattr(app, "actor", None) is not None
+        for key, action in GLOBAL_COMMANDS if signed_in else SIGNED_OUT_COMMANDS:
+            out.append((both(key), partial(app.call_later, app.run_action, action), tr(key, lang)))
+        screen = self.screen
+        seen: set[str] = set()
+        for binding in Binding.make_bindings(getattr(type(screen), "BINDINGS", [])):
+            desc = binding.description
+            if desc not in MESSAGES or binding.action in seen or desc in seen:
+                continue
+            seen.update((binding.action, desc))
+            try:
+                if screen.check_action(binding.action.split("(")[0], ()) is False:
+                    continue
+            except Exception:
+                continue
+            name = both(desc)
+            help_text = tr("cmd.screen_action", lang, name=tr(desc, lang)) + f"  [{binding.key}]"
+            out.append((name, partial(app.call_later, screen.run_action, binding.action), help_text))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,140 @@
+"""Seeker search: one input, results as you type, in a one-page Line-API table.
+
+Each keystroke starts a query in an exclusive thread worker; a newer keystroke supersedes it and
+an older result that arrives late is dropped (``DbMixin.db`` tokens). Rows are formatted in the
+worker so the UI thread only swaps strings and repaints.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from screens.base import HwScreen, lit
+from screens.widgets import Column, RowTable
+
+
+class SearchScreen(HwScreen):
+    """The clerk's home: find a seeker, open the detail, or register a new one."""
+
+    CSS_PATH = "search.tcss"
+    TITLE_KEY = "search.title"
+    AUTO_FOCUS = "#search-input"
+    BINDINGS = [
+        Binding("ctrl+n", "new_seeker", "k.new_seeker"),
+        Binding("enter", "open", "k.open", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "move(10)", show=False),
+        Binding("pageup", "move(-10)", show=False),
+        Binding("escape", "clear", "k.clear"),
+        Binding("ctrl+o", "app.sign_out", "k.sign_out"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        yield Input(placeholder=self.t("search.placeholder"), id="search-input", compact=True)
+        yield Static(lit(self.t("search.hint")), id="search-status", markup=False)
+        t = self.t
+        yield RowTable(
+            [
+                Column(t("col.seeker_no"), width=14),
+                Column(t("col.name"), weight=3, min_width=8),
+                Column(t("col.kana"), weight=3, min_width=8),
+                Column(t("col.birth"), width=10 if self.lang != "ja" or self.app.size.width < 100 else 15),
+                Column(t("col.phone"), width=13),
+                Column(t("col.office"), width=6 if self.lang == "ja" else 10),
+            ],
+            id="search-results",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        actor = self.hw.actor
+        self._scope = None if actor is None or actor.all_offices else actor.office_id
+        self._seq = 0
+
+    def on_resize(self) -> None:
+        # Narrow terminals show dates as S60.4.1 (10 cells) instead of 昭和60年4月1日.
+        narrow = self.size.width < 100
+        if self.lang == "ja" and narrow != getattr(self, "_narrow", None):
+            self._narrow = narrow
+            table = self.query_one(RowTable)
+            table.columns[3] = Column(self.t("col.birth"), width=10 if narrow else 15)
+            table._width_for = -1
+            value = self.query_one("#search-input", Input).value
+            if value.strip():
+                self._search(value)
+            table.refresh()
+
+    def on_screen_resume(self) -> None:
+        # Back from a detail or form: show fresh rows (a name may have changed).
+        value = self.query_one("#search-input", Input).value
+        if value.strip():
+            self._search(value)
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        if not query.strip():
+            self.supersede("search")  # a query still in flight must not fill the table
+            self.query_one(RowTable).set_rows([], [])
+            self.query_one("#search-status", Static).update(lit(self.t("search.hint")))
+            return
+        scope = self._scope
+        lang = self.lang
+        short_dates = self.size.width < 100
+        short = {o["id"]: (o["short_en"] if lang == "en" else o["short"]) for o in self.hw.offices}
+
+        def work(s):
+            from hwdesk.jtext import format_date_en, format_phone, format_wareki, format_wareki_short
+            from hwdesk.services.seekers import PAGE, search
+
+            rows = search(s, query, office_id=scope)
+            fmt_date = format_date_en if lang == "en" else (format_wareki_short if short_dates else format_wareki)
+            cells = [
+                [r.seeker_no, r.name, r.name_kana, fmt_date(r.birth_date), format_phone(r.phone) if r.phone else "", short.get(r.office_id, r.office_id)]
+                for r in rows
+            ]
+            return cells, [r.id for r in rows], len(rows) >= PAGE
+
+        self.db(work, self._show, group="search")
+
+    def _show(self, result) -> None:
+        cells, keys, more = result
+        self.query_one(RowTable).set_rows(cells, keys)
+        n = len(keys)
+        if n == 0:
+            text = self.t("search.none")
+        elif more:
+            text = self.t("search.count_more", n=n)
+        else:
+            text = self.t("search.count", n=n)
+        self.query_one("#search-status", Static).update(lit(text))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        self.query_one(RowTable).move(delta)
+
+    @on(Input.Submitted, "#search-input")
+    def action_open(self) -> None:
+        key = self.query_one(RowTable).current_key
+        if key is not None:
+            self.hw.open_seeker(int(key))  # type: ignore[arg-type]
+
+    @on(RowTable.Chosen)
+    def _chosen(self, event: RowTable.Chosen) -> None:
+        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+
+    def action_new_seeker(self) -> None:
+        self.hw.open_form(None)
+
+    def action_clear(self) -> None:
+        field = self.query_one("#search-input", Input)
+        field.value = ""
+        field.focus()

@@ -1,0 +1,315 @@
+"""Register or edit a seeker: validation as you type and on save; a refused save keeps what was
+typed and puts the cursor on the field to fix. Drafts live in the app (``app.drafts``), so Esc
+goes back without losing anything."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+
+from screens.base import HwScreen, lines, lit, restore, snapshot
+
+TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
+ALL_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed")
+DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")
+
+
+class SeekerFormScreen(HwScreen):
+    """``SeekerFormScreen(None)`` registers a new seeker; ``SeekerFormScreen(id)`` edits one."""
+
+    CSS_PATH = "seeker_form.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "k.save"),
+        Binding("escape", "back", "k.back"),
+        Binding("ctrl+r", "discard_draft", "k.discard_draft"),
+    ]
+
+    def __init__(self, seeker_id: int | None) -> None:
+        super().__init__()
+        self.seeker_id = seeker_id
+        self.draft_key = f"seeker:{seeker_id if seeker_id is not None else 'new'}"
+        self._ready = False
+        self._dup_people: list = []
+        self.TITLE_KEY = "form.title_new" if seeker_id is None else "form.title_edit"
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def _field(self, name: str, widget: Widget) -> ComposeResult:
+        from hwdesk.services.seekers import FIELD_LABELS
+
+        ja, en = FIELD_LABELS[name]
+        with Horizontal(classes="form-row"):
+            yield Label(en if self.lang == "en" else ja, markup=False, classes="form-label")
+            yield widget
+        yield Static("", id=f"err-{name}", classes="field-error", markup=False)
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield self.header()
+        with VerticalScroll(id="form-body"):
+            yield Static(lit(t(self.TITLE_KEY)), classes="section-title", id="form-title")
+            yield from self._field("seeker_no", Input(id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20))
+            yield from self._field("name", Input(id="f-name", compact=True, placeholder="山田 太郎", max_length=80))
+            yield from self._field("name_kana", Input(id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80))
+            yield from self._field("birth_date", Input(id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30))
+            yield from self._field("phone", Input(id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30))
+            yield from self._field("email", Input(id="f-email", compact=True, placeholder="name@example.jp", max_length=254))
+            yield from self._field("registration_kind", Select(
+                [(t("form.kind_office"), "office"), (t("form.kind_online"), "online")],
+                id="f-registration_kind", allow_blank=False, compact=True, value="office"))
+            yield from self._field("registered_on", Input(id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30))
+            offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
+            yield from self._field("office_id", Select(offices, id="f-office_id", allow_blank=False, compact=True,
+                                                     value=self.hw.actor.office_id if self.hw.actor else Select.NULL))
+            yield from self._field("webcam_confirmed", Checkbox(t("form.webcam"), id="f-webcam_confirmed", compact=True))
+            yield Static("", id="dup-panel", markup=False)
+            yield Checkbox(t("form.different"), id="f-different", compact=True)
+            yield Static("", id="form-msg", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#f-different", Checkbox).display = False
+        self.query_one("#dup-panel").display = False
+        for name in ALL_FIELDS:
+            self.query_one(f"#err-{name}").display = False
+        draft = self.hw.drafts.get(self.draft_key)
+        if draft is not None:
+            self._fill(draft)
+            self._say(self.t("common.draft_restored"))
+            self._after_fill()
+        elif self.seeker_id is None:
+            self._ready = True
+            self.query_one("#f-seeker_no", Input).focus()
+        else:
+            self._say(self.t("form.loading"))
+            sid = self.seeker_id
+
+            def work(s):
+                from hwdesk.services.seekers import form_dict, form_from_seeker, get_seeker
+
+                return form_dict(form_from_seeker(get_seeker(s, sid)))
+
+            self.db(work, self._loaded, group="load")
+
+    def _loaded(self, values: dict) -> None:
+        self._fill({f"f-{k}": v for k, v in values.items()})
+        self._say("")
+        self._after_fill()
+
+    def _fill(self, values: dict) -> None:
+        with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
+            restore(self, values)
+
+    def _after_fill(self) -> None:
+        self._ready = True
+        for name in TEXT_FIELDS:
+            value = self.query_one(f"#f-{name}", Input).value
+            if value.strip():
+                self._validate(name, value)
+        self._check_duplicates()
+        self.query_one("#f-seeker_no", Input).focus()
+
+    # --- as you type --------------------------------------------------------------------------
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        msg = self.query_one("#form-msg", Static)
+        msg.update(lit(text))
+        msg.set_class(error, "error")
+
+    def _show_error(self, name: str, text: str) -> None:
+        if name not in ALL_FIELDS:
+            return
+        err = self.query_one(f"#err-{name}", Static)
+        err.update(lit(text))
+        err.display = bool(text)
+
+    def _validate(self, name: str, value: str) -> bool:
+        from hwdesk.services.seekers import validate_field
+
+        try:
+            validate_field(name, value)
+        except Exception as exc:  # ParseError / ValidationFailed carry ja and en
+            self._show_error(name, self.hw.message_of(exc))
+            return False
+        self._show_error(name, "")
+        return True
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self, event) -> None:
+        if not self._ready:
+            return
+        self.hw.drafts[self.draft_key] = snapshot(self)
+        wid = event.control.id or ""
+        name = wid[2:] if wid.startswith("f-") else ""
+        if name in TEXT_FIELDS:
+            value = event.value
+            if value.strip() or name in ("phone", "email", "registered_on"):
+                self._validate(name, value)
+            else:
+                self._show_error(name, "")
+        if name in DUP_FIELDS:
+            self._check_duplicates()
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    def form(self):
+        from hwdesk.services.seekers import SeekerForm
+
+        v = snapshot(self)
+        return SeekerForm(
+            seeker_no=v.get("f-seeker_no", ""), name=v.get("f-name", ""), name_kana=v.get("f-name_kana", ""),
+            birth_date=v.get("f-birth_date", ""), phone=v.get("f-phone", ""), email=v.get("f-email", ""),
+            registration_kind=v.get("f-registration_kind") or "office", registered_on=v.get("f-registered_on", ""),
+            office_id=v.get("f-office_id") or "", webcam_confirmed=bool(v.get("f-webcam_confirmed")),
+        )
+
+    # --- duplicates (before saving) -------------------------------------------------------------
+
+    def _check_duplicates(self) -> None:
+        from hwdesk.jtext import kana_key
+        from hwdesk.services.seekers import validate_field
+
+        form = self.form()
+        try:
+            number = validate_field("seeker_no", form.seeker_no)
+        except Exception:
+            number = None
+        try:
+            kana = kana_key(validate_field("name_kana", form.name_kana))  # type: ignore[arg-type]
+            born = validate_field("birth_date", form.birth_date)
+        except Exception:
+            kana, born = None, None
+        exclude = self.seeker_id
+        if number is None and kana is None:
+            self.supersede("dups")
+            self._show_dups(None, [])
+            return
+
+        def work(s):
+            from hwdesk.errors import NotFound
+            from hwdesk.services.seekers import find_duplicates, get_by_number
+
+            same_no = None
+            if number is not None:
+                try:
+                    found = get_by_number(s, number)
+                    same_no = None if found.id == exclude else (found.seeker_no, found.name)
+                except NotFound:
+                    same_no = None
+            people = []
+            if kana is not None:
+                _, found_people = find_duplicates(s, {"seeker_no": "", "kana_key": kana, "birth_date": born}, exclude_id=exclude)
+                people = [(p.seeker_no, p.name) for p in found_people]
+            return same_no, people
+
+        self.db(lambda s: work(s), lambda r: self._show_dups(*r), group="dups")
+
+    def _show_dups(self, same_no, people: list) -> None:
+        panel = self.query_one("#dup-panel", Static)
+        different = self.query_one("#f-different", Checkbox)
+        parts = []
+        if same_no:
+            parts.append(lit("⚠ " + self.t("form.dup_no", no=same_no[0], name=same_no[1])))
+        if people:
+            who = "、".join(f"{no} {name}" for no, name in people)
+            parts.append(lit("⚠ " + self.t("form.dup_person", who=who)))
+        self._dup_people = people
+        panel.update(lines(*parts) if parts else "")
+        panel.display = bool(parts)
+        different.display = bool(people)
+        if not people and different.value:
+            with self.prevent(Checkbox.Changed):
+                different.value = False
+
+    # --- save ---------------------------------------------------------------------------------
+
+    def _focus_field(self, name: str | None) -> None:
+        if name in ALL_FIELDS:
+            w = self.query_one(f"#f-{name}")
+            w.focus()
+            self.query_one("#form-body", VerticalScroll).scroll_to_widget(w, animate=False)
+
+    def _refused(self, exc: BaseException) -> None:
+        msg = self.hw.message_of(exc)
+        field = getattr(exc, "field", None)
+        if field == "office":
+            field = "office_id"
+        if field in ALL_FIELDS:
+            self._show_error(field, msg)
+        self._say(self.t("form.refused", msg=msg), error=True)
+        if field == "name_kana" and self._dup_people is not None:
+            self._check_duplicates()
+        self._focus_field(field)
+
+    def action_save(self) -> None:
+        if self.busy("save"):
+            return
+        from hwdesk.services.seekers import validate_form
+
+        form = self.form()
+        try:
+            validate_form(form)
+        except Exception as exc:
+            self._refused(exc)
+            return
+        allow = bool(self.query_one("#f-different", Checkbox).value)
+        sid = self.seeker_id
+        actor = self.hw.actor
+        self._say(self.t("form.saving"))
+
+        def work(s):
+            from hwdesk.services.seekers import create_seeker, update_seeker
+
+            if sid is None:
+                return create_seeker(s, actor=actor, form=form, allow_same_person=allow).id
+            return update_seeker(s, actor=actor, seeker_id=sid, form=form, allow_same_person=allow).id
+
+        self.db(work, self._saved, self._refused, write=True, group="save")
+
+    def _saved(self, seeker_id: int) -> None:
+        self.hw.drafts.pop(self.draft_key, None)
+        self._say("")
+        new = self.seeker_id is None
+        hw = self.hw
+        hw.say(self.t("form.created" if new else "form.updated"))
+
+        def go() -> None:
+            if hw.screen is self:
+                hw.pop_screen()
+                if new:
+                    hw.open_seeker(seeker_id)
+
+        hw.later(go)
+
+    def action_back(self) -> None:
+        if self._ready:
+            self.hw.drafts[self.draft_key] = snapshot(self)
+        self.hw.pop_screen()
+
+    def action_discard_draft(self) -> None:
+        self.hw.drafts.pop(self.draft_key, None)
+        self.hw.say(self.t("common.draft_discarded"))
+        self._ready = False
+        blank = {f"f-{n}": "" for n in TEXT_FIELDS}
+        blank["f-webcam_confirmed"] = False
+        self._fill(blank)
+        for name in ALL_FIELDS:
+            self._show_error(name, "")
+        if self.seeker_id is not None:
+            self.on_mount()
+        else:
+            self._ready = True
+            self._show_dups(None, [])
+
+
+_ = date  # dates are parsed by the services

@@ -1,0 +1,111 @@
+"""Sign-in: staff ID and password. On a demo database the demo accounts are shown here only."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from screens.base import HwScreen, StaffHeader, fit, lines, lit
+
+DEMO_PASSWORD = "hwdesk-demo"
+ROLE_KEYS = {"clerk": "signin.demo_clerk", "supervisor": "signin.demo_super", "admin": "signin.demo_admin"}
+
+
+class SignInScreen(HwScreen):
+    """Staff ID + password. A failed sign-in shows the service's message."""
+
+    CSS_PATH = "signin.tcss"
+    TITLE_KEY = "signin.title"
+    AUTO_FOCUS = "#login"
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        with Center():
+            with Vertical(id="signin-box"):
+                yield Static(lit(self.t("app.title")), id="signin-app")
+                yield Label(self.t("signin.login"), markup=False)
+                yield Input(id="login", compact=True, max_length=40)
+                yield Label(self.t("signin.password"), markup=False)
+                yield Input(id="password", password=True, compact=True, max_length=200)
+                yield Static("", id="signin-msg", markup=False)
+                yield Button(self.t("signin.button"), id="signin-button", compact=True, variant="primary")
+                yield Static(lit(self.t("common.store_wait")), id="signin-status", markup=False)
+        with Center():
+            yield Static("", id="demo-box", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        app = self.hw
+        if app.store is not None or app.store_error is not None:
+            self.store_opened() if app.store_error is None else self.store_failed(app.store_error)
+        elif app.is_demo:
+            self._show_demo()
+
+    # --- store state --------------------------------------------------------------------------
+
+    def store_opened(self) -> None:
+        self.query_one("#signin-status", Static).update("")
+        self.query_one(StaffHeader).refresh_who()
+        self._show_demo()
+
+    def store_failed(self, exc: BaseException) -> None:
+        self.query_one("#signin-status", Static).update(lit(self.t("signin.store_failed", msg=self.hw.message_of(exc))))
+        self.query_one("#signin-status").add_class("error")
+
+    def _show_demo(self) -> None:
+        box = self.query_one("#demo-box", Static)
+        if not self.hw.is_demo:
+            box.display = False
+            return
+        parts = [lit(self.t("signin.demo_title"), "bold")]
+        if self.hw.demo_notice:
+            parts.append(lit(self.hw.demo_notice))
+        parts.append(lit(self.t("signin.demo_body", password=DEMO_PASSWORD)))
+        for login, role, office in self.hw.demo_accounts:
+            parts.append(lit(f"  {login:<8} {fit(self.t(ROLE_KEYS.get(role, role)), 14)} {self.hw.office_name(office)}"))
+        box.update(lines(*parts))
+        box.display = True
+
+    # --- signing in ---------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#login")
+    def _login_done(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#signin-button")
+    def action_sign_in(self) -> None:
+        login = self.query_one("#login", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        msg = self.query_one("#signin-msg", Static)
+        if not login:
+            msg.update(lit(self.t("signin.need_login")))
+            self.query_one("#login", Input).focus()
+            return
+        if not password:
+            msg.update(lit(self.t("signin.need_password")))
+            self.query_one("#password", Input).focus()
+            return
+        msg.update(lit(self.t("signin.checking")))
+
+        def work(s):
+            from hwdesk.services import auth
+            from hwdesk.services.offices import profile
+
+            actor = auth.sign_in(s, login=login, password=password)
+            minutes = profile(s, actor.office_id).idle_lock_minutes
+            return actor, minutes
+
+        self.db(work, self._signed_in, self._refused, write=True, group="signin")
+
+    def _signed_in(self, result) -> None:
+        actor, minutes = result
+        self.hw.signed_in(actor, minutes)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.query_one("#signin-msg", Static).update(lit(self.hw.message_of(exc)))
+        pw = self.query_one("#password", Input)
+        pw.value = ""
+        pw.focus()

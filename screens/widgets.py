@@ -1,0 +1,256 @@
+"""Small widgets of our own: a fast one-page table (Line API) and a yes/no answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from screens.base import fit, visible
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header, and either a fixed width in cells or a share of what is left."""
+
+    label: str
+    width: int = 0  # fixed cells; 0 = flexible
+    weight: int = 1  # share of the remaining width for flexible columns
+    min_width: int = 4
+
+
+class RowTable(Widget, can_focus=True):
+    """A table that paints one page of rows with the Line API (one Segment per cell).
+
+    Rows are lists of plain strings (shown literally, control characters made visible);
+    widths are terminal cells, so full-width Japanese text lines up. Much cheaper to refill than
+    DataTable (no markup parsing, no per-cell renderables): a search keystroke repaints in a frame.
+    """
+
+    DEFAULT_CSS = """
+    RowTable { height: 1fr; background: $surface; }
+    RowTable > .row-table--header { text-style: bold; background: $panel; color: $text; }
+    RowTable > .row-table--cursor { background: $accent 40%; text-style: bold; }
+    RowTable:focus > .row-table--cursor { background: $accent; color: $text; }
+    RowTable > .row-table--odd { background: $surface-lighten-1; }
+    """
+    COMPONENT_CLASSES = {"row-table--header", "row-table--cursor", "row-table--odd"}
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_to(-1)", show=False),
+        Binding("enter", "choose", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=True)
+
+    class Chosen(Message):
+        """Enter or a double click on a row."""
+
+        def __init__(self, table: RowTable, index: int, key: object) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.key = key
+
+    def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = columns
+        self.rows: list[list[str]] = []
+        self.keys: list[object] = []
+        self._top = 0
+        self._widths: list[int] = []
+        self._width_for = -1
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[list[str]], keys: list[object]) -> None:
+        """Replace every row (cells are plain strings) and their keys."""
+        self.rows = [[visible(c) for c in row] for row in rows]
+        self.keys = list(keys)
+        self._top = 0
+        self.set_reactive(RowTable.cursor, 0)
+        self.refresh()
+
+    @property
+    def current_key(self) -> object | None:
+        if 0 <= self.cursor < len(self.keys):
+            return self.keys[self.cursor]
+        return None
+
+    def cell_text(self, row: int, col: int) -> str:
+        return self.rows[row][col]
+
+    # --- geometry -----------------------------------------------------------------------------
+
+    def _compute_widths(self, width: int) -> list[int]:
+        if width == self._width_for:
+            return self._widths
+        gaps = len(self.columns)  # one space after each column
+        fixed = sum(c.width for c in self.columns if c.width)
+        flex = [c for c in self.columns if not c.width]
+        left = max(0, width - fixed - gaps)
+        total_weight = sum(c.weight for c in flex) or 1
+        widths = []
+        used = 0
+        for c in self.columns:
+            if c.width:
+                widths.append(c.width)
+            else:
+                w = max(c.min_width, left * c.weight // total_weight)
+                widths.append(w)
+                used += w
+        # give rounding leftovers to the first flexible column
+        if flex and used < left:
+            i = self.columns.index(flex[0])
+            widths[i] += left - used
+        self._widths, self._width_for = widths, width
+        return widths
+
+    @property
+    def page_height(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _line(self, cells: list[str], widths: list[int]) -> str:
+        return "".join(fit(c, w) + " " for c, w in zip(cells, widths))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        widths = self._compute_widths(width)
+        if y == 0:
+            style = self.get_component_rich_style("row-table--header")
+            text = self._line([c.label for c in self.columns], widths)
+            return Strip([Segment(fit(text, width), style)], width)
+        index = self._top + y - 1
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        text = fit(self._line(self.rows[index], widths), width)
+        if index == self.cursor:
+            style = self.get_component_rich_style("row-table--cursor")
+        elif index % 2:
+            style = self.get_component_rich_style("row-table--odd")
+        else:
+            style = self.rich_style
+        return Strip([Segment(text, style)], width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._width_for = -1
+        self._scroll_to_cursor()
+
+    # --- movement -----------------------------------------------------------------------------
+
+    def _scroll_to_cursor(self) -> None:
+        h = self.page_height
+        if self.cursor < self._top:
+            self._top = self.cursor
+        elif self.cursor >= self._top + h:
+            self._top = self.cursor - h + 1
+        self._top = max(0, min(self._top, max(0, len(self.rows) - h)))
+
+    def watch_cursor(self, value: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def move(self, delta: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move(direction * self.page_height)
+
+    def action_cursor_to(self, index: int) -> None:
+        if self.rows:
+            self.cursor = index if index >= 0 else len(self.rows) - 1
+
+    def action_choose(self) -> None:
+        if 0 <= self.cursor < len(self.rows):
+            self.post_message(self.Chosen(self, self.cursor, self.keys[self.cursor]))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self._top + event.y - 1
+        if event.y >= 1 and 0 <= index < len(self.rows):
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_choose()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._top = max(0, min(self._top + 3, max(0, len(self.rows) - self.page_height)))
+        self.refresh()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._top = max(0, self._top - 3)
+        self.refresh()
+
+
+class YesNo(Widget, can_focus=True):
+    """A yes / no answer that starts unanswered: y or n (or space to flip) on the focused line."""
+
+    DEFAULT_CSS = """
+    YesNo { height: 1; width: auto; min-width: 14; padding: 0 1; background: $boost; }
+    YesNo:focus { background: $accent; color: $text; text-style: bold; }
+    YesNo.-yes { color: $success; }
+    YesNo.-no { color: $error; }
+    YesNo:focus.-yes, YesNo:focus.-no { color: $text; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "k.yes"),
+        Binding("n", "answer(False)", "k.no"),
+        Binding("space", "flip", show=False),
+        Binding("enter", "flip", show=False),
+    ]
+
+    value: reactive[bool | None] = reactive(None)
+
+    class Changed(Message):
+        def __init__(self, widget: YesNo, value: bool | None) -> None:
+            super().__init__()
+            self.widget = widget
+            self.value = value
+
+        @property
+        def control(self) -> YesNo:
+            return self.widget
+
+    def __init__(self, labels: tuple[str, str, str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.labels = labels  # (yes, no, unanswered)
+        from screens.base import localize_bindings
+
+        try:
+            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]
+        except Exception:
+            pass
+
+    def render(self) -> Content:
+        yes, no, unanswered = self.labels
+        if self.value is None:
+            return Content(f"[ ] {unanswered}")
+        return Content(f"[✔] {yes}" if self.value else f"[✘] {no}")
+
+    def watch_value(self, value: bool | None) -> None:
+        self.set_class(value is True, "-yes")
+        self.set_class(value is False, "-no")
+        self.post_message(self.Changed(self, value))
+
+    def action_answer(self, value: bool) -> None:
+        self.value = value
+        self.screen.focus_next()
+
+    def action_flip(self) -> None:
+        self.value = not self.value if self.value is not None else True
+
+    def on_click(self) -> None:
+        self.action_flip()

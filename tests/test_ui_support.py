@@ -1,0 +1,115 @@
+"""Helpers for the UI tests (tests/test_ui_*.py): a fresh SQLite database per test, Pilot helpers.
+
+No tests here; the other ``test_ui_*`` files import from this module.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hwdesk.db import open_store
+from hwdesk.models import Meta
+from hwdesk.services import auth, seekers
+from hwdesk.services.context import SYSTEM
+from hwdesk.services.offices import sync_offices
+
+PW = "hwdesk-demo"
+SIZE = (120, 40)
+
+
+# --- fixtures and helpers -----------------------------------------------------------------------
+
+
+def _build(path, *, staff: bool = True, demo: bool = False) -> str:
+    store = open_store(path)
+    with store.write() as s:
+        sync_offices(s)
+        if staff:
+            auth.create_staff(s, actor=SYSTEM, login="clerk1", name="高松 花子", role="clerk", office_id="takamatsu",
+                              password=PW, check_policy=False)
+        if demo:
+            s.add(Meta(key="demo", value="1"))
+    store.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    """A fresh SQLite database with the offices and one clerk at 高松."""
+    return _build(tmp_path / "ui.sqlite3")
+
+
+def add_seeker(db: str, *, no: str, name: str, kana: str, birth: str = "1985-04-01", phone: str = "",
+               office: str = "takamatsu", registered: str = "2025-04-01") -> int:
+    store = open_store(db)
+    try:
+        with store.write() as s:
+            form = seekers.SeekerForm(seeker_no=no, name=name, name_kana=kana, birth_date=birth, phone=phone,
+                                      office_id=office, registered_on=registered)
+            return seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True).id  # type: ignore[return-value]
+    finally:
+        store.dispose()
+
+
+def read(db: str, fn):
+    store = open_store(db, migrate=False)
+    try:
+        with store.read() as s:
+            return fn(s)
+    finally:
+        store.dispose()
+
+
+def make_app(db: str, **kw):
+    from screens.app import HwdeskApp
+
+    return HwdeskApp(db, **kw)
+
+
+async def settle(pilot, rounds: int = 6) -> None:
+    """Let workers finish and their results reach the screen (results may start more workers)."""
+    from textual.worker import WorkerState
+
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
+            return
+
+
+async def sign_in(pilot, login: str = "clerk1", password: str = PW, *, typed: bool = False) -> None:
+    """Sign in on the sign-in screen (``typed``: key by key; else fill the fields and press Enter)."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#login").focus()
+    if typed:
+        await pilot.press(*login, "enter", *password, "enter")
+    else:
+        screen.query_one("#login").value = login
+        screen.query_one("#password").value = password
+        screen.query_one("#password").focus()
+        await pilot.press("enter")
+    await settle(pilot)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+def plain(widget) -> str:
+    """The text a Static / Label shows (its visual's plain text)."""
+    visual = widget.visual
+    return getattr(visual, "plain", str(visual))
+
+
+def screen_text(app) -> str:
+    """All text of the Static widgets on the active screen."""
+    from textual.widgets import Static
+
+    return "\n".join(plain(w) for w in app.screen.query(Static))
+
+
+def readiness(app) -> dict[str, bool]:
+    return {r.key: r.ok for r in app.screen.reqs}
+
+
