@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from hwdesk.errors import StoreError
@@ -98,7 +98,12 @@ class Store:
     def read(self) -> Iterator[Session]:
         """A read-only unit of work (deferred transaction, never takes the write lock)."""
         with Session(self.engine, expire_on_commit=False) as s:
-            yield s
+            try:
+                yield s
+            except (OperationalError, DatabaseError) as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise store_error_from(exc) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -113,8 +118,15 @@ class Store:
             if not self.is_sqlite:
                 s.connection().exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
             s.commit()
-        except OperationalError as exc:
+        except IntegrityError:
             s.rollback()
+            raise
+        except (OperationalError, DatabaseError) as exc:
+            s.rollback()
+            if self.is_sqlite and "readonly" in str(getattr(exc, "orig", exc)).lower():
+                # Connections opened while the disk was read-only stay so: reopen on next use.
+                s.close()
+                self.dispose()
             raise store_error_from(exc) from exc
         except BaseException:
             s.rollback()
@@ -146,6 +158,16 @@ def store_error_from(exc: Exception) -> StoreError:
             "データベースが読み取り専用のため保存できません（入力内容は残っています）。",
             "The database is read-only; nothing was saved (your input is kept).",
         )
+    if "unable to open database file" in msg:
+        return StoreError(
+            "データベースファイルを開けません。ディスクやフォルダが読み取り専用か、権限がありません（入力内容は残っています）。",
+            "Cannot open the database file: the disk or folder is read-only, or permissions forbid it (your input is kept).",
+        )
+    if "malformed" in msg or "not a database" in msg:
+        return StoreError(
+            "データベースファイルが破損しています。管理者に連絡し、バックアップから復元してください（hwdesk restore）。",
+            "The database file is damaged. Tell the administrator and restore a backup (hwdesk restore).",
+        )
     if "connection" in msg or "could not connect" in msg or "server closed" in msg or "terminating" in msg:
         return StoreError(
             "データベースサーバーに接続できません。ネットワークとサーバーを確認してください（入力内容は残っています）。",
@@ -164,7 +186,10 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except Exception:  # a read-only file still opens for reading
+            pass
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

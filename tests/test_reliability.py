@@ -602,9 +602,6 @@ def test_read_only_copy_reads_refuses_writes_plainly_and_recovers(store, actors,
 
 
 @sqlite_only
-@pytest.mark.xfail(reason="db.py: 'unable to open database file' (a WAL file copied without its -shm onto a "
-                          "read-only disk) is not mapped to the read-only message; see the maintenance report",
-                   strict=False)
 def test_read_only_bare_copy_gets_the_read_only_message(store, tmpfs):
     store.dispose()
     copy = tmpfs / "bare.sqlite3"
@@ -619,9 +616,6 @@ def test_read_only_bare_copy_gets_the_read_only_message(store, tmpfs):
 
 
 @sqlite_only
-@pytest.mark.xfail(reason="db.py: pooled SQLite connections opened while the disk was read-only stay read-only; "
-                          "Store.write should dispose them on a read-only error (see the maintenance report)",
-                   strict=False)
 def test_read_only_fault_recovers_without_reopening(store, actors, tmpfs):
     store.dispose()
     copy = tmpfs / "copy.sqlite3"
