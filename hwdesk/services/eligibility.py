@@ -42,9 +42,10 @@ class Requirement:
     def line(self, office_name: str, lang: str = "ja") -> str:
         """A one-line message citing the office's article."""
         mark = "✔" if self.ok else "✘"
+        where = f"{office_name} {self.cite}".strip()
         if lang == "en":
-            return f"{mark} {self.label_en} ({office_name} {self.cite}){': ' + self.detail_en if self.detail_en else ''}"
-        return f"{mark} {self.label}（{office_name} {self.cite}）{'：' + self.detail if self.detail else ''}"
+            return f"{mark} {self.label_en} ({where}){': ' + self.detail_en if self.detail_en else ''}"
+        return f"{mark} {self.label}（{where}）{'：' + self.detail if self.detail else ''}"
 
 
 def check(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None, session_id: int | None = None) -> list[Requirement]:
