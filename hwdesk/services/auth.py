@@ -77,7 +77,8 @@ def sign_in(session: Session, *, login: str, password: str, sleep=time.sleep) ->
     The same message is given for an unknown ID and a wrong password. After 5 failures each
     attempt waits, doubling; an admin can unlock the account.
     """
-    staff = session.exec(select(Staff).where(Staff.login == login.strip())).first()
+    # Locked so that concurrent failures from two terminals both count (PostgreSQL read committed).
+    staff = session.exec(select(Staff).where(Staff.login == login.strip()).with_for_update()).first()
     if staff is None or not staff.active:
         verify_password(_dummy_hash(), password)  # same work either way: no timing oracle
         audit.record(session, staff_id=None, action="auth.fail", entity="staff", entity_id=login[:40])
