@@ -196,7 +196,9 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
     con.close()
     t4 = time.perf_counter()
     log(f"  indexes + ANALYZE: {t4 - t3:.1f}s; total {t4 - t0:.1f}s; {path.stat().st_size / 2**20:.0f} MiB")
-    busiest = days[min(len(days) - 1, 3)].isoformat()
+    # A day that is full (the last day of a small build may be partly filled or empty).
+    full_days = n_sessions // (per_day * 3)
+    busiest = days[max(0, min(full_days - 1, 3))].isoformat()
     meta.write_text(json.dumps({"seekers": seekers, "sessions": n_sessions, "busiest_day": busiest, "days": len(days),
                                 "built_in_s": round(t4 - t0, 1)}))
     return path

@@ -40,6 +40,7 @@ class HwdeskApp(App):
     BINDINGS = [
         Binding("ctrl+l", "lock", "k.lock"),
         Binding("ctrl+t", "toggle_theme", "k.theme"),
+        Binding("f2", "queue", "k.queue"),
         Binding("ctrl+o", "sign_out", "k.sign_out", show=False),
         Binding("ctrl+p,f1", "command_palette", "k.palette", show=False, priority=True),
     ]
@@ -223,7 +224,7 @@ class HwdeskApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.locked:
             return action == "sign_out"  # the lock screen offers it; nothing else while locked
-        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms"}:
+        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms", "queue"}:
             return False
         return True
 
@@ -254,6 +255,21 @@ class HwdeskApp(App):
         from screens.seeker_detail import SeekerDetailScreen
 
         self.push_screen(SeekerDetailScreen(seeker_id))
+
+    def action_queue(self) -> None:
+        """The daily queue of the signed-in person's office (F2, command palette)."""
+        if self.actor is None:
+            return
+        from screens.queue import QueueScreen
+
+        if isinstance(self.screen, QueueScreen):
+            return
+        self.push_screen(QueueScreen())
+
+    def open_session(self, session_id: int) -> None:
+        from screens.session_detail import SessionScreen
+
+        self.push_screen(SessionScreen(session_id))
 
     def open_form(self, seeker_id: int | None) -> None:
         if self.actor is None:

@@ -15,6 +15,7 @@ from screens.i18n import MESSAGES, both, tr
 GLOBAL_COMMANDS = (
     ("cmd.search", "search"),
     ("cmd.new_seeker", "new_seeker"),
+    ("cmd.queue", "queue"),
     ("cmd.read_terms", "read_terms"),
     ("cmd.lock", "lock"),
     ("cmd.theme", "toggle_theme"),
