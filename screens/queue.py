@@ -1,0 +1,252 @@
+"""The supervisor's daily queue: an office's sessions of one day in time order, live.
+
+Rows come from ``queue.daily_queue`` (formatted in the worker). A timer polls
+``queue.ChangeWatcher.changed()`` in a thread worker every 0.5 s (SQLite ``PRAGMA data_version``,
+PostgreSQL LISTEN); when another terminal committed, the queue reloads without a key press.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from screens.base import HwScreen, lit
+from screens.widgets import Column, RowTable
+
+POLL_SECONDS = 0.5
+STATES = ("scheduled", "in_progress", "completed", "no_show", "cancelled", "stopped")
+
+
+def today_jst() -> date:
+    from hwdesk.jtext import JST
+
+    return datetime.now(JST).date()
+
+
+class QueueScreen(HwScreen):
+    """An office's day: counts by state, filters, and every session with its warnings."""
+
+    CSS_PATH = "queue.tcss"
+    TITLE_KEY = "queue.title"
+    AUTO_FOCUS = "#q-table"
+    BINDINGS = [
+        Binding("escape", "back", "k.back"),
+        Binding("left_square_bracket", "day(-1)", "k.prev_day"),
+        Binding("right_square_bracket", "day(1)", "k.next_day"),
+        Binding("d", "today", "k.today"),
+        Binding("f", "cycle_staff", "k.filter_staff"),
+        Binding("k", "cycle_kind", "k.filter_kind"),
+        Binding("s", "cycle_state", "k.filter_state"),
+        Binding("x", "clear_filters", "k.clear_filters", show=False),
+        Binding("o", "next_office", "k.office", show=False),
+        Binding("h", "handout", "k.handout"),
+        Binding("r", "reload", "k.reload", show=False),
+    ]
+
+    def __init__(self, office_id: str | None = None, day: date | None = None) -> None:
+        super().__init__()
+        self.office_id = office_id
+        self.day = day or today_jst()
+        self.staff_filter: int | None = None
+        self.kind_filter: str | None = None
+        self.state_filter: str | None = None
+        self.staff_options: list[tuple[int, str]] = []
+        self.kind_options: list[str] = []
+        self.view: Any = None
+        self.reloads = 0
+        self._watcher: Any = None
+        self._polling = False
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield self.header()
+        yield Static("", id="q-head", markup=False)
+        yield Static("", id="q-counts", markup=False)
+        yield Static("", id="q-filters", markup=False)
+        yield RowTable(
+            [
+                Column(t("q.col.time"), width=11),
+                Column(t("q.col.kind"), width=18),
+                Column(t("q.col.state"), width=10),
+                Column(t("q.col.staff"), width=10),
+                Column(t("q.col.who"), weight=4, min_width=12),
+                Column(t("q.col.companion"), weight=2, min_width=8),
+                Column(t("q.col.warnings"), weight=4, min_width=10),
+            ],
+            id="q-table",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.office_id is None:
+            actor = self.hw.actor
+            self.office_id = actor.office_id if actor is not None else "takamatsu"
+        self.reload()
+        self._timer = self.set_interval(POLL_SECONDS, self._poll)
+
+    def on_unmount(self) -> None:
+        w, self._watcher = self._watcher, None
+        if w is not None:
+            w.close()
+
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        office, day, lang = self.office_id, self.day, self.lang
+        staff, kind, state = self.staff_filter, self.kind_filter, self.state_filter
+
+        def work(s):
+            from hwdesk.services import queue
+
+            whole = queue.daily_queue(s, office_id=office, day=day)
+            view = queue.daily_queue(s, office_id=office, day=day, staff_id=staff, kind=kind, state=state)
+            staff_opts = sorted({(r.staff_id, r.staff_name or r.staff_login) for r in whole.rows}, key=lambda x: x[1])
+            kinds = sorted({r.kind for r in whole.rows})
+            return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows]
+
+        self.db(work, self._show, group="queue")
+
+    def _show(self, result) -> None:
+        view, staff_opts, kinds, cells = result
+        self.view, self.staff_options, self.kind_options = view, staff_opts, kinds
+        self.reloads += 1
+        table = self.query_one(RowTable)
+        key = table.current_key
+        table.set_rows(cells, [r.id for r in view.rows])
+        if key in table.keys:
+            table.cursor = table.keys.index(key)
+        self._show_head()
+
+    def _show_head(self) -> None:
+        view, lang = self.view, self.lang
+        from hwdesk.jtext import format_date_en, format_wareki
+
+        when = format_date_en(self.day) if lang == "en" else format_wareki(self.day)
+        wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
+        head = f"{self.hw.office_name(self.office_id or '')}　{when}（{wd}）" if lang == "ja" else \
+            f"{self.hw.office_name(self.office_id or '')}  {when} ({wd})"
+        if self.day == today_jst():
+            head += f" {self.t('common.today')}"
+        if view is not None and view.closed:
+            head += "　" + self.t("q.closed", reason=view.closed[1] if lang == "en" else view.closed[0])
+        if view is not None and view.holiday_warning:
+            head += "　⚠ " + (view.holiday_warning[1] if lang == "en" else view.holiday_warning[0])
+        self.query_one("#q-head", Static).update(lit(head))
+        if view is not None:
+            from hwdesk.services.scheduling import state_label
+
+            parts = [f"{self.t('q.total')} {view.counts.get('total', 0)}"]
+            parts += [f"{state_label(s, lang)} {view.counts.get(s, 0)}" for s in STATES]
+            self.query_one("#q-counts", Static).update(lit("｜".join(parts) if lang == "ja" else " | ".join(parts)))
+        self.query_one("#q-filters", Static).update(lit(self.filter_text()))
+
+    def filter_text(self) -> str:
+        from hwdesk.services.scheduling import state_label
+        from hwdesk.terms import service_label
+
+        every = self.t("q.all")
+        staff = next((n for i, n in self.staff_options if i == self.staff_filter), every) if self.staff_filter else every
+        kind = service_label(self.kind_filter, self.lang) if self.kind_filter else every
+        state = state_label(self.state_filter, self.lang) if self.state_filter else every
+        n = len(self.view.rows) if self.view is not None else 0
+        return self.t("q.filters", staff=staff, kind=kind, state=state, n=n)
+
+    # --- live ------------------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        if self._polling or self.hw.store is None:
+            return
+        self._polling = True
+
+        def work(_s):
+            from hwdesk.services.queue import ChangeWatcher
+
+            if self._watcher is None:
+                self._watcher = ChangeWatcher(self.hw.store)
+                return False
+            return self._watcher.changed()
+
+        def done(changed) -> None:
+            self._polling = False
+            if changed:
+                self.reload()
+
+        def failed(exc) -> None:
+            self._polling = False
+
+        self.db(work, done, failed, group="queue-poll", exclusive=False)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_day(self, delta: int) -> None:
+        self.day = self.day + timedelta(days=delta)
+        self.reload()
+
+    def action_today(self) -> None:
+        self.day = today_jst()
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_cycle_staff(self) -> None:
+        ids = [None] + [i for i, _ in self.staff_options]
+        self.staff_filter = ids[(ids.index(self.staff_filter) + 1) % len(ids)] if self.staff_filter in ids else None
+        self.reload()
+
+    def action_cycle_kind(self) -> None:
+        kinds: list[str | None] = [None, *self.kind_options]
+        self.kind_filter = kinds[(kinds.index(self.kind_filter) + 1) % len(kinds)] if self.kind_filter in kinds else None
+        self.reload()
+
+    def action_cycle_state(self) -> None:
+        states: list[str | None] = [None, *STATES]
+        self.state_filter = states[(states.index(self.state_filter) + 1) % len(states)]
+        self.reload()
+
+    def action_clear_filters(self) -> None:
+        self.staff_filter = self.kind_filter = self.state_filter = None
+        self.reload()
+
+    def action_next_office(self) -> None:
+        actor = self.hw.actor
+        if actor is None or not actor.all_offices or not self.hw.offices:
+            return
+        ids = [o["id"] for o in self.hw.offices]
+        self.office_id = ids[(ids.index(self.office_id) + 1) % len(ids)] if self.office_id in ids else ids[0]
+        self.staff_filter = None
+        self.reload()
+
+    def action_handout(self) -> None:
+        key = self.query_one(RowTable).current_key
+        if key is not None:
+            from screens.handout_preview import HandoutPreview
+
+            self.app.push_screen(HandoutPreview(int(key)))  # type: ignore[arg-type]
+
+    @on(RowTable.Chosen)
+    def _chosen(self, event: RowTable.Chosen) -> None:
+        self.hw.open_session(int(event.key))  # type: ignore[arg-type]
+
+
+def format_row(r, lang: str) -> list[str]:
+    """One queue row as plain cells (worker side)."""
+    sep = "; " if lang == "en" else "、"
+    comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
+    warns = sep.join(w.text(lang) for w in r.warnings)
+    if r.overrides:
+        warns = (("override" if lang == "en" else "例外承認") + (sep + warns if warns else ""))
+    return [f"{r.start:%H:%M}-{r.end:%H:%M}", r.kind_label(lang), r.state_label(lang), r.staff_name or r.staff_login,
+            r.who(lang), comps, warns]

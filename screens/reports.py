@@ -1,0 +1,222 @@
+"""Monthly figures of the signed-in person's office: daily sparklines and breakdown bars.
+
+Supervisors only (a clerk sees the refusal and nothing else). Every figure comes from
+``hwdesk.services.reports.monthly_report`` already suppressed: a small cell shows "<5" and no bar,
+a cell hidden to protect another shows "x". ``[`` / ``]`` move by a month; ``x`` writes the month's
+CSV (``exports.export_report``, audited) to the user's Downloads and shows the path.
+UI strings live here (``TEXT``); the report's own labels come from the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Sparkline, Static
+
+from screens.audit_log import localize_own_bindings, refusal
+from screens.base import HwScreen, StaffHeader, fit, lit
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("月次集計", "Monthly report"),
+    "cmd": ("月次集計を開く（統括職員）", "Open the monthly report (supervisors)"),
+    "period": ("{office}　{month}（{first}〜{last}）", "{office}  {month} ({first} to {last})"),
+    "loading": ("集計中…", "Computing…"),
+    "series.sessions": ("日別セッション数", "Sessions per day"),
+    "series.no_shows": ("日別の無断欠席・不参加", "No-shows per day"),
+    "series.cancellations": ("日別のキャンセル", "Cancellations per day"),
+    "series.note": ("（{mark}の日は0として描画）", "(days shown {mark} are drawn as 0)"),
+    "series.range": ("最大 {max}　合計 {total}", "max {max}  total {total}"),
+    "total": ("計", "total"),
+    "legend": ("{mark} = {threshold}未満のため非表示　x = 他の値を守るため非表示",
+               "{mark} = under {threshold}, hidden   x = hidden to protect another cell"),
+    "exported": ("CSVを保存しました: {path}", "CSV saved: {path}"),
+    "exporting": ("CSVを出力中…", "Exporting the CSV…"),
+    "k.prev_month": ("前の月", "Previous month"),
+    "k.next_month": ("次の月", "Next month"),
+    "k.export": ("CSV出力", "Export CSV"),
+    "k.back": ("戻る", "Back"),
+    "k.reload": ("再集計", "Reload"),
+}
+BAR = 30  # cells for the longest bar
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    pair = TEXT.get(key, (key, key))
+    s = pair[1] if lang == "en" else pair[0]
+    return s.format(**values) if values else s
+
+
+def downloads_dir() -> Path:
+    """Where the CSV goes (the user's Downloads; tests replace this function)."""
+    from platformdirs import user_downloads_path
+
+    return Path(user_downloads_path())
+
+
+def bar_lines(breakdown, lang: str, *, width: int = BAR, label_width: int = 22) -> list[str]:
+    """A breakdown as text bars: label, a bar of █ scaled to the largest shown cell, the figure
+    as the service gives it ("<5" / "x" for suppressed cells, which get no bar)."""
+    values = [v for v in breakdown.values() if v]
+    top = max(values) if values else 0
+    out = []
+    for item in breakdown.items:
+        v = item.figure.value
+        n = 0 if not v or not top else max(1, round(v * width / top))
+        out.append(f"{fit(item.label(lang), label_width)} {'█' * n}{' ' * (width - n)} {item.figure.text}")
+    out.append(f"{fit(text('total', lang), label_width)} {' ' * width} {breakdown.total.text}")
+    return out
+
+
+class ReportsScreen(HwScreen):
+    """A month of the office's figures: sparklines for the days, bars for the breakdowns."""
+
+    CSS_PATH = "reports.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "k.back"),
+        Binding("left_square_bracket", "month(-1)", "k.prev_month", key_display="["),
+        Binding("right_square_bracket", "month(1)", "k.next_month", key_display="]"),
+        Binding("x", "export", "k.export"),
+        Binding("ctrl+r", "reload", "k.reload"),
+    ]
+
+    def __init__(self, year: int | None = None, month: int | None = None) -> None:
+        super().__init__()
+        localize_own_bindings(self, TEXT, self.lang)
+        actor = self.hw.actor
+        self.refused = refusal(actor, "集計の閲覧", "Viewing the figures", self.lang)
+        if year is None or month is None:
+            from hwdesk.jtext import now_jst
+
+            today = now_jst().date()
+            year, month = today.year, today.month
+        self.year, self.month = year, month
+        self.office_id = getattr(actor, "office_id", "")
+        self.report = None
+        self.exported: Path | None = None
+
+    def tt(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    def compose(self) -> ComposeResult:
+        yield StaffHeader(self.tt("title"))
+        if self.refused is not None:
+            yield Static(lit(self.refused), id="report-refused", markup=False)
+            yield Footer(compact=True)
+            return
+        yield Static(lit(self.tt("loading")), id="report-period", markup=False)
+        with VerticalScroll(id="report-body"):
+            for name in ("sessions", "no_shows", "cancellations"):
+                with Vertical(classes="report-series", id=f"series-{name}"):
+                    with Horizontal(classes="series-head"):
+                        yield Static(lit(self.tt(f"series.{name}"), "bold"), classes="series-title", markup=False)
+                        yield Static("", classes="series-range", markup=False)
+                    yield Sparkline([], id=f"spark-{name}", summary_function=max)
+            yield Static("", id="report-singles", markup=False)
+            yield Vertical(id="report-bars")
+            yield Static("", id="report-legend", markup=False)
+        yield Static("", id="report-export", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.refused is None:
+            self.action_reload()
+
+    # --- work ---------------------------------------------------------------------------------
+
+    def _bounds(self) -> tuple[date, date]:
+        from hwdesk.services.reports import month_bounds
+
+        return month_bounds(self.year, self.month)
+
+    def action_reload(self) -> None:
+        if self.refused is not None:
+            return
+        actor, office, year, month = self.hw.actor, self.office_id, self.year, self.month
+
+        def work(s):
+            from hwdesk.services.reports import monthly_report
+
+            return monthly_report(s, office_id=office, year=year, month=month, actor=actor)
+
+        self.query_one("#report-period", Static).update(lit(self.tt("loading")))
+        self.db(work, self._show, group="report")
+
+    def _show(self, report) -> None:
+        from hwdesk.jtext import format_date_en, format_wareki
+
+        self.report = report
+        lang = self.lang
+        fmt = format_date_en if lang == "en" else format_wareki
+        first, last = report.date_from, report.date_to
+        month = f"{first:%Y-%m}" if lang == "en" else f"{format_wareki(first).split('月')[0]}月"
+        name = self.hw.office_name(report.office_id) if hasattr(self.hw, "office_name") else report.office_id
+        self.query_one("#report-period", Static).update(
+            lit(self.tt("period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold"))
+        mark = f"<{report.threshold}"
+        for series in ("sessions", "no_shows", "cancellations"):
+            values = report.series(series)
+            shown = [v for v in values if v is not None]
+            self.query_one(f"#spark-{series}", Sparkline).data = [float(v or 0) for v in values]
+            info = self.tt("series.range", max=max(shown) if shown else 0, total=sum(shown))
+            if any(v is None for v in values):
+                info += " " + self.tt("series.note", mark=mark)
+            self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
+        singles = [f"{fit(en if lang == 'en' else ja, 34)} {f.text}" for _k, ja, en, f in report.singles()]
+        self.query_one("#report-singles", Static).update(lit("\n".join(singles), multiline=True))
+        bars = self.query_one("#report-bars", Vertical)
+        bars.remove_children()
+        widgets = []
+        for b in report.breakdowns():
+            widgets.append(Static(lit(b.title(lang), "bold"), classes="bars-title", markup=False))
+            widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
+        bars.mount_all(widgets)
+        self.query_one("#report-legend", Static).update(
+            lit(self.tt("legend", mark=mark, threshold=report.threshold), "$text-muted"))
+
+    def action_month(self, delta: int) -> None:
+        if self.refused is not None:
+            return
+        m = self.year * 12 + (self.month - 1) + delta
+        self.year, self.month = divmod(m, 12)
+        self.month += 1
+        self.action_reload()
+
+    def action_export(self) -> None:
+        if self.refused is not None or self.busy("report-export"):
+            return
+        actor, office = self.hw.actor, self.office_id
+        first, last = self._bounds()
+        folder = downloads_dir()
+
+        def work(s):
+            from hwdesk.services.exports import export_report
+
+            data = export_report(s, actor=actor, office_id=office, date_from=first, date_to=last, fmt="csv")
+            folder.mkdir(parents=True, exist_ok=True)
+            base = f"hwdesk-report-{office}-{first:%Y-%m}"
+            path = folder / f"{base}.csv"
+            n = 2
+            while path.exists():
+                path = folder / f"{base}-{n}.csv"
+                n += 1
+            path.write_bytes(bytes(data))
+            return path
+
+        self.query_one("#report-export", Static).update(lit(self.tt("exporting")))
+        self.db(work, self._exported, write=True, group="report-export")
+
+    def _exported(self, path: Path) -> None:
+        self.exported = path
+        msg = self.tt("exported", path=str(path))
+        self.query_one("#report-export", Static).update(lit(msg, "$success"))
+        self.hw.say(msg)
+
+    def action_back(self) -> None:
+        self.hw.pop_screen()
+
+
+__all__ = ["ReportsScreen", "TEXT", "bar_lines", "downloads_dir"]

@@ -1,0 +1,295 @@
+"""One session: details (passcode hidden until asked for, audited), participants, status moves,
+booking a seeker by 求職番号 (refusals list each failed requirement with its article; a supervisor
+may override with a reason), and the handout preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Static
+
+from screens.base import HwModal, HwScreen, lines, lit
+from screens.widgets import Column, RowTable
+
+# key → (target state for set_state, applies to the selected seeker in a group session)
+MOVES = {
+    "checkin": ("checked_in", True),
+    "complete": ("completed", False),
+    "absent": ("absent", True),
+    "conn_failed": ("connection_failed", True),
+    "stop": ("stopped", False),
+}
+
+
+class SessionScreen(HwScreen):
+    """A session's details, participants and the moves allowed from its state."""
+
+    CSS_PATH = "session_detail.tcss"
+    TITLE_KEY = "sess.title"
+    AUTO_FOCUS = "#s-people"
+    BINDINGS = [
+        Binding("escape", "back", "k.back"),
+        Binding("i", "move('checkin')", "k.checkin"),
+        Binding("c", "move('complete')", "k.complete"),
+        Binding("a", "move('absent')", "k.absent"),
+        Binding("n", "move('conn_failed')", "k.conn_failed"),
+        Binding("z", "move('stop')", "k.stop"),
+        Binding("x", "cancel", "k.cancel_session"),
+        Binding("b", "book", "k.book"),
+        Binding("p", "passcode", "k.passcode"),
+        Binding("h", "handout", "k.handout"),
+        Binding("r", "reload", "k.reload", show=False),
+    ]
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.detail: Any = None
+        self.moves: list[str] = []
+        self.passcode: str | None = None
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield self.header()
+        yield Static(lit(t("common.loading")), id="s-info", markup=False)
+        yield Static("", id="s-moves", markup=False)
+        yield Static("", id="s-msg", markup=False)
+        yield RowTable(
+            [Column(t("col.seeker_no"), width=15), Column(t("col.name"), weight=2, min_width=8),
+             Column(t("q.col.state"), width=18), Column(t("sess.col.override"), weight=3, min_width=8)],
+            id="s-people",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        sid = self.session_id
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            return scheduling.session_detail(s, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
+
+        self.db(work, self._show, group="session")
+
+    def _show(self, result) -> None:
+        from hwdesk.services.scheduling import CANCEL_LABELS, is_group, state_label
+        from hwdesk.terms import PLATFORM_LABELS, service_label
+
+        d, moves = result
+        self.detail, self.moves = d, moves
+        lang, t = self.lang, self.t
+        platform = PLATFORM_LABELS.get(d.platform, d.platform)
+        if d.has_passcode:
+            code = self.passcode if self.passcode is not None else t("sess.passcode_hidden")
+        else:
+            code = t("common.none")
+        info = [
+            f"#{d.id}  {service_label(d.kind, lang)}{'  ' + d.title if d.title else ''}",
+            f"{t('sess.when')}: {d.start:%Y-%m-%d %H:%M}–{d.end:%H:%M}   {t('q.col.state')}: {state_label(d.state, lang)}"
+            f"   {t('q.col.staff')}: {d.staff_name}（{d.staff_login}）",
+            f"{t('sess.platform')}: {platform}   URL: {d.join_url or t('sess.no_link')}",
+            f"{t('sess.meeting_id')}: {d.meeting_id or '-'}   {t('sess.passcode')}: {code}",
+        ]
+        if is_group(d.kind):
+            info.append(t("sess.seats", taken=d.seats_taken, capacity=d.capacity, waiting=d.waiting))
+        if d.cancel_reason:
+            lab = CANCEL_LABELS.get(d.cancel_reason, (d.cancel_reason, d.cancel_reason))
+            info.append(f"{t('sess.cancel_reason')}: {lab[1] if lang == 'en' else lab[0]} {d.cancel_note}")
+        for e in d.overrides:
+            info.append(t("sess.override_line", no=e.seeker_no, reason=e.override_reason, by=e.override_by))
+        self.query_one("#s-info", Static).update(lit("\n".join(info), multiline=True))
+        nxt = ("、" if lang == "ja" else ", ").join(state_label(m, lang) for m in moves) or t("sess.final")
+        self.query_one("#s-moves", Static).update(lit(t("sess.allowed", moves=nxt)))
+        table = self.query_one(RowTable)
+        key = table.current_key
+        rows = []
+        for e in d.enrollments:
+            st = state_label(e.state, lang) + (f" #{e.waitlist_rank}" if e.waitlist_rank else "")
+            rows.append([e.seeker_no, e.name, st, e.override_reason])
+        table.set_rows(rows, [e.seeker_id for e in d.enrollments])
+        if key in table.keys:
+            table.cursor = table.keys.index(key)
+
+    def say_here(self, text: str, *, error: bool = False) -> None:
+        msg = self.query_one("#s-msg", Static)
+        msg.update(lit(text, multiline=True))
+        msg.set_class(error, "-error")
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_move(self, name: str) -> None:
+        if self.detail is None:
+            return
+        from hwdesk.services.scheduling import is_group
+
+        target, per_seeker = MOVES[name]
+        seeker = self.query_one(RowTable).current_key if per_seeker and is_group(self.detail.kind) else None
+        self._set_state(target, seeker)
+
+    def _set_state(self, target: str, seeker: Any = None, reason: str = "") -> None:
+        actor, sid = self.hw.actor, self.session_id
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            scheduling.set_state(s, actor=actor, session_id=sid, state=target, seeker_id=seeker, reason=reason)
+
+        def ok(_):
+            from hwdesk.services.scheduling import state_label
+
+            self.say_here(self.t("sess.moved", state=state_label(target, self.lang)))
+            self.reload()
+
+        def err(exc):
+            self.say_here(self.hw.message_of(exc), error=True)
+            self.hw.show_error(exc)
+
+        self.db(work, ok, err, write=True, group="move")
+
+    def action_cancel(self) -> None:
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._set_state("cancelled", None, reason)
+
+        self.app.push_screen(CancelReasonModal(), chosen)
+
+    def action_book(self) -> None:
+        def done(result: Any) -> None:
+            if result:
+                self.say_here(self.t("sess.booked", no=result))
+                self.reload()
+
+        self.app.push_screen(BookModal(self.session_id), done)
+
+    def action_passcode(self) -> None:
+        if self.detail is None or not self.detail.has_passcode:
+            return
+        if self.passcode is not None:  # second press hides it again
+            self.passcode = None
+            self._show((self.detail, self.moves))
+            return
+        actor, sid = self.hw.actor, self.session_id
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            return scheduling.session_passcode(s, actor=actor, session_id=sid)
+
+        def ok(code: str) -> None:
+            self.passcode = code
+            self._show((self.detail, self.moves))
+
+        self.db(work, ok, write=True, group="passcode")
+
+    def action_handout(self) -> None:
+        from screens.handout_preview import HandoutPreview
+
+        self.app.push_screen(HandoutPreview(self.session_id))
+
+    @on(RowTable.Chosen)
+    def _chosen(self, event: RowTable.Chosen) -> None:
+        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+
+
+class CancelReasonModal(HwModal):
+    """Why the session is cancelled: 1 by the seeker, 2 by the office, 3 connection trouble."""
+
+    BINDINGS = [
+        Binding("1", "pick('by_seeker')", show=False),
+        Binding("2", "pick('by_office')", show=False),
+        Binding("3", "pick('connection')", show=False),
+        Binding("escape", "dismiss_none", "k.back"),
+    ]
+    DEFAULT_CSS = """
+    CancelReasonModal { align: center middle; }
+    CancelReasonModal > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from hwdesk.services.scheduling import CANCEL_LABELS
+
+        i = 1 if self.lang == "en" else 0
+        opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
+        with Vertical():
+            yield Static(lines(self.t("sess.cancel_prompt"), *opts), markup=False)
+
+    def action_pick(self, reason: str) -> None:
+        self.dismiss(reason)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class BookModal(HwModal):
+    """Book a seeker by 求職番号; a refusal lists each failed requirement (with its article)."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "k.back")]
+    DEFAULT_CSS = """
+    BookModal { align: center middle; }
+    BookModal > Vertical { width: 90; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+    BookModal Input { margin-bottom: 1; }
+    BookModal #bk-result { color: $error; height: auto; }
+    """
+    AUTO_FOCUS = "#bk-no"
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
+        with Vertical():
+            yield Static(lit(self.t("bk.title")), markup=False)
+            yield Input(placeholder=self.t("col.seeker_no"), id="bk-no", compact=True)
+            override = Input(placeholder=self.t("bk.override"), id="bk-override", compact=True)
+            override.display = sup
+            yield override
+            yield Static("", id="bk-result", markup=False)
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        self.book()
+
+    def book(self) -> None:
+        number = self.query_one("#bk-no", Input).value.strip()
+        if not number:
+            return
+        reason = self.query_one("#bk-override", Input).value.strip() or None
+        actor, sid, lang = self.hw.actor, self.session_id, self.lang
+        office = self.hw.office_name(actor.office_id) if actor is not None else ""
+
+        def work(s):
+            from hwdesk.services import scheduling, seekers
+
+            seeker = seekers.get_by_number(s, number)
+            scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
+            return seeker.seeker_no
+
+        def err(exc):
+            out = [self.hw.message_of(exc)]
+            for f in getattr(exc, "failures", []) or []:
+                try:
+                    out.append(f.line(office, lang))
+                except Exception:
+                    out.append(str(f))
+            if self.query_one("#bk-override").display and getattr(exc, "failures", None) and not reason:
+                out.append(self.t("bk.override_hint"))
+            self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
+
+        self.db(work, self.dismiss, err, write=True, group="book")
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
