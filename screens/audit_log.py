@@ -93,7 +93,7 @@ class AuditLogScreen(HwScreen):
     BINDINGS = [
         Binding("escape", "back", "k.back"),
         Binding("ctrl+r", "reload", "k.reload"),
-        Binding("ctrl+x", "clear", "k.clear"),
+        Binding("f4", "clear", "k.clear"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
         Binding("pagedown", "move(10)", show=False),
@@ -130,11 +130,11 @@ class AuditLogScreen(HwScreen):
             [
                 Column(t("col.at"), width=19),
                 Column(t("col.staff"), width=10),
-                Column(t("col.terminal"), width=14),
-                Column(t("col.action"), width=22),
-                Column(t("col.entity"), width=14),
+                Column(t("col.terminal"), weight=1, min_width=8),
+                Column(t("col.action"), width=20),
+                Column(t("col.entity"), width=12),
                 Column(t("col.seeker"), width=14),
-                Column(t("col.detail"), weight=1, min_width=10),
+                Column(t("col.detail"), weight=2, min_width=10),
             ],
             id="audit-rows",
         )

@@ -8,14 +8,40 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import OptionList
 
 from screens.i18n import MESSAGES, both, tr
+
+
+def _guard_option_list_paging() -> None:
+    """PageUp/PageDown typed quickly after a letter in the command palette crashed the app with
+    ``KeyError`` (Textual 8.2: ``OptionList._move_page`` reads the line of the highlighted option
+    before the list, still hidden while the search runs, has laid out its lines; its sibling
+    ``scroll_to_highlight`` already guards this). Page only once the list knows where its options
+    are. Found by tests/test_monkey.py."""
+    original = OptionList._move_page
+    if getattr(original, "_hwdesk_guarded", False):
+        return
+
+    def _move_page(self: OptionList, direction) -> None:
+        highlighted = self.highlighted
+        if highlighted is not None and highlighted not in self._index_to_line:
+            return
+        original(self, direction)
+
+    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]
+    OptionList._move_page = _move_page  # type: ignore[method-assign]
+
+
+_guard_option_list_paging()
 
 # (i18n key of the name, app action) — shown when signed in.
 GLOBAL_COMMANDS = (
     ("cmd.search", "search"),
     ("cmd.new_seeker", "new_seeker"),
     ("cmd.queue", "queue"),
+    ("cmd.reminders", "reminders"),
+    ("cmd.week", "week"),
     ("cmd.read_terms", "read_terms"),
     ("cmd.lock", "lock"),
     ("cmd.theme", "toggle_theme"),
@@ -37,6 +63,10 @@ class HwdeskCommands(Provider):
         signed_in = getattr(app, "actor", None) is not None
         for key, action in GLOBAL_COMMANDS if signed_in else SIGNED_OUT_COMMANDS:
             out.append((both(key), partial(app.call_later, app.run_action, action), tr(key, lang)))
+        if signed_in:  # supervisor screens (audit log, monthly report); they refuse a clerk themselves
+            from screens.audit_log import palette_commands
+
+            out.extend(palette_commands(app, lang))
         screen = self.screen
         seen: set[str] = set()
         for binding in Binding.make_bindings(getattr(type(screen), "BINDINGS", [])):
