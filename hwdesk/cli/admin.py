@@ -43,6 +43,9 @@ def run_app(ctx) -> int:
             f"First run: a demo database was created at {default_db_path()}",
         )
         _make_demo(ctx, seekers_per_office=120, seed=7, quiet=False)
+    # Results wait for Textual's next refresh tick: at 240 fps a keystroke's results paint within
+    # one 60 Hz frame more often (bench/README.md). Must be set before Textual is imported.
+    os.environ.setdefault("TEXTUAL_FPS", "240")
     from screens.app import run_app as run
 
     run(db, ctx.lang, demo_notice=notice)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import and_, insert, or_
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -119,13 +119,18 @@ def import_seekers(
     result = ImportResult(encoding=encoding, dry_run=dry_run)
     try:
         header = next(reader)
+        lines = list(reader)
     except StopIteration:
         raise ValidationFailed("ファイルが空です。", "The file is empty.") from None
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit: refuse the file, write nothing
+        raise ValidationFailed(
+            f"CSVとして読めません（{reader.line_num}行目付近）。",
+            f"The file cannot be read as CSV (near line {reader.line_num}): {exc}",
+        ) from None
     fields_ = _header_map(header)
     rows: list[tuple[int, dict]] = []
     seen_no: dict[str, int] = {}
     seen_person: dict[tuple[str, object], int] = {}
-    lines = list(reader)
     total = len(lines)
     for n, raw in enumerate(lines, start=2):
         if not any(c.strip() for c in raw):
@@ -174,9 +179,12 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
         nos = [c["seeker_no"] for _, c in chunk]
         for s in session.exec(select(Seeker).where(col(Seeker.seeker_no).in_(nos))):
             existing[s.seeker_no] = s
-        keys = [(c["kana_key"], c["birth_date"]) for _, c in chunk]
+        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in chunk})
+        # OR of (kana_key = ? AND birth_date = ?): one index probe per pair on ix_seeker_dup.
+        # A row-value ``IN (VALUES …)`` made SQLite scan the whole seeker table once per chunk
+        # (~0.3 s per 500 rows at 1M seekers).
         stmt = select(Seeker.kana_key, Seeker.birth_date, Seeker.seeker_no).where(
-            tuple_(Seeker.kana_key, Seeker.birth_date).in_(keys)
+            or_(*[and_(Seeker.kana_key == k, Seeker.birth_date == b) for k, b in keys])
         )
         for k, b, no in session.exec(stmt):
             people[(k, b)] = no

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, delete, func, insert, intersect
+from sqlalchemy import and_, delete, exists, func, insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -338,9 +339,17 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
     else:
         frag = q.replace(" ", "")
         grams = [frag] if len(frag) == 1 else sorted({frag[i : i + 2] for i in range(len(frag) - 1)})
-        subs = [select(NameGram.seeker_id).where(NameGram.gram == g) for g in grams]
-        ids = subs[0] if len(subs) == 1 else intersect(*subs)
-        stmt = base.where(col(Seeker.id).in_(ids))
+        # Drive the query from the first gram's index entries joined to the seeker by rowid, the
+        # other grams as EXISTS probes: it stops at one page. (``id IN (subquery)`` made SQLite
+        # build the whole posting list first: ~100k ids and ~25 ms for '山' at 1M seekers.)
+        if len(grams) > 1:  # drive from the rarest gram (counting a covering-index range is cheap)
+            size = {g: session.exec(select(func.count()).select_from(NameGram).where(NameGram.gram == g)).one() for g in grams}
+            grams.sort(key=lambda g: size[g])
+        first = aliased(NameGram)
+        stmt = base.where(first.seeker_id == Seeker.id, first.gram == grams[0])
+        for g in grams[1:]:
+            other = aliased(NameGram)
+            stmt = stmt.where(exists().where(other.gram == g, other.seeker_id == Seeker.id))
         if len(frag) > 2:
             stmt = stmt.where(func.replace(Seeker.name, " ", "").contains(frag, autoescape=True))
         rows += session.exec(stmt.limit(limit)).all()

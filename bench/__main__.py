@@ -1,0 +1,659 @@
+"""hwdesk benchmark: ``python -m bench [--seekers N --sessions M] [--reps R] [--quick] [--cache DIR]``.
+
+Builds (or reuses) a database of the chosen size (bench/build.py), then measures every path of
+issue 8 against its target and against a floor (the same queries as raw ``sqlite3``), and writes
+``bench/results/<date>-<seekers>.json`` and ``.md``. Nothing is committed to the database except
+the sign-in of the Pilot run (booking, import and handout run in transactions that roll back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+PAGE = 50
+SCOPE = "takamatsu"  # clerk1's office: the app's search is scoped to it
+
+
+class Rollback(Exception):
+    pass
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def stats(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    s = sorted(values)
+    p95 = s[min(len(s) - 1, max(0, int(round(0.95 * len(s) + 0.5)) - 1))]
+    return statistics.median(s), p95
+
+
+def timed(fn, reps: int, warmup: int = 1) -> list[float]:
+    out = []
+    for i in range(reps + warmup):
+        t0 = time.perf_counter()
+        fn()
+        dt = (time.perf_counter() - t0) * 1e3
+        if i >= warmup:
+            out.append(dt)
+    return out
+
+
+def _ts(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def up(p: str) -> str:
+    return p + "\U0010ffff"
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = 0.0
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    import textual
+
+    try:
+        import sqlalchemy
+        import sqlmodel
+
+        orm = f"SQLAlchemy {sqlalchemy.__version__}, SQLModel {sqlmodel.__version__}"
+    except Exception:
+        orm = ""
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram, 1), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "textual": textual.__version__, "orm": orm, "platform": platform.platform()}
+
+
+# --- texts typed in the search --------------------------------------------------------------------
+
+
+def typing_texts(seekers: int) -> list[tuple[str, str]]:
+    n = max(2, int(seekers * 0.6))
+    while n % 3 != 2:  # a takamatsu seeker (build.py: OFFICES[i % 3])
+        n -= 1
+    return [("reading", "ヤマダタロウ"), ("seeker_no", f"37010-{n}"), ("kanji", "山田太郎")]
+
+
+def prefixes(texts) -> list[tuple[str, str]]:
+    out = []
+    for cat, text in texts:
+        for i in range(1, len(text) + 1):
+            q = text[:i]
+            c = cat if cat != "kanji" else ("kanji1" if i == 1 else "kanji2" if i == 2 else "kanji3+")
+            out.append((c, q))
+    return out
+
+
+def floor_search(con: sqlite3.Connection, q: str) -> list:
+    """The app's search paths as raw SQL (same filters, one page)."""
+    import unicodedata
+
+    from hwdesk.jtext import kana_key
+
+    q = unicodedata.normalize("NFKC", q).strip()
+    cols = "id, seeker_no, name, name_kana, birth_date, phone, office_id"
+    base = f"SELECT {cols} FROM seeker WHERE anonymized_at IS NULL AND office_id = ? AND "
+    digits = q.replace("-", "")
+    if digits.isdigit():
+        p = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
+        return con.execute(base + "seeker_no >= ? AND seeker_no < ? ORDER BY seeker_no LIMIT 50", (SCOPE, p, up(p))).fetchall()
+    from hwdesk.services.seekers import _is_kana_query
+
+    if _is_kana_query(q):
+        k = kana_key(q)
+        return con.execute(base + "kana_key >= ? AND kana_key < ? ORDER BY kana_key LIMIT 50", (SCOPE, k, up(k))).fetchall()
+    frag = q.replace(" ", "")
+    # Best raw form: walk the first gram's index entries, join the seeker by rowid, probe the
+    # other grams; stops at one page (``id IN (subquery)`` would materialise the posting list).
+    grams = [frag] if len(frag) == 1 else sorted({frag[i : i + 2] for i in range(len(frag) - 1)})
+    if len(grams) > 1:  # drive from the rarest gram
+        grams.sort(key=lambda g: con.execute("SELECT count(*) FROM name_gram WHERE gram = ?", (g,)).fetchone()[0])
+    sql = (f"SELECT {', '.join('k.' + c for c in cols.split(', '))} FROM name_gram g JOIN seeker k ON k.id = g.seeker_id"
+           " WHERE g.gram = ? AND k.anonymized_at IS NULL AND k.office_id = ?")
+    params: list = [grams[0], SCOPE]
+    for g in grams[1:]:
+        sql += " AND EXISTS (SELECT 1 FROM name_gram o WHERE o.gram = ? AND o.seeker_id = k.id)"
+        params.append(g)
+    if len(frag) > 2:
+        sql += " AND instr(replace(k.name, ' ', ''), ?) > 0"
+        params.append(frag)
+    return con.execute(sql + " LIMIT 50", params).fetchall()
+
+
+# --- cold start -----------------------------------------------------------------------------------
+
+COLD_APP = r"""
+import sys, time, os
+from screens.app import HwdeskApp
+from screens.signin import SignInScreen
+orig = SignInScreen.on_mount
+def on_mount(self):
+    orig(self)
+    def painted():
+        sys.stdout.write(f"PAINTED {time.time():.6f}\n"); sys.stdout.flush(); os._exit(0)
+    self.call_after_refresh(painted)
+SignInScreen.on_mount = on_mount
+import asyncio
+async def main():
+    async with HwdeskApp(sys.argv[1]).run_test(size=(120, 40)) as pilot:
+        await asyncio.sleep(30)
+asyncio.run(main())
+"""
+
+COLD_FLOOR = r"""
+import sys, time, os
+from textual.app import App
+from textual.widgets import Static, Input
+class A(App):
+    def compose(self):
+        yield Static("hwdesk"); yield Input(); yield Input(password=True)
+    def on_mount(self):
+        def painted():
+            sys.stdout.write(f"PAINTED {time.time():.6f}\n"); sys.stdout.flush(); os._exit(0)
+        self.call_after_refresh(painted)
+import asyncio
+async def main():
+    async with A().run_test(size=(120, 40)) as pilot:
+        await asyncio.sleep(30)
+asyncio.run(main())
+"""
+
+
+def cold(code: str, db: str, reps: int) -> list[float]:
+    out = []
+    for i in range(reps + 1):
+        t0 = time.time()
+        p = subprocess.run([sys.executable, "-c", code, db], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        line = next((x for x in p.stdout.splitlines() if x.startswith("PAINTED ")), None)
+        if line is None:
+            raise RuntimeError(f"cold start failed: {p.stderr[-2000:]}")
+        if i:
+            out.append((float(line.split()[1]) - t0) * 1e3)
+    return out
+
+
+def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
+    env = dict(os.environ)
+    if fps:
+        env["TEXTUAL_FPS"] = str(fps)
+    else:
+        env.pop("TEXTUAL_FPS", None)
+    from bench.build import BENCH_PASSWORD
+
+    args = {"db": db, "texts": texts, "reps": reps, "fps": fps or 60, "login": "clerk1", "password": BENCH_PASSWORD, "day": day}
+    p = subprocess.run([sys.executable, "-m", "bench.ui", json.dumps(args, ensure_ascii=False)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=1200)
+    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-UI ")), None)
+    if line is None:
+        raise RuntimeError(f"UI benchmark failed: {p.stderr[-3000:]}")
+    return json.loads(line[len("BENCH-UI "):])
+
+
+# --- service paths --------------------------------------------------------------------------------
+
+
+def future_day(con: sqlite3.Connection) -> date:
+    """An open weekday after the last session in the file (no staff is busy then)."""
+    last = con.execute("SELECT max(start_at) FROM session").fetchone()[0]
+    d = max(date.fromisoformat(last[:10]) if last else date.today(), date.today()) + timedelta(days=7)
+    import holidays
+
+    jp = holidays.Japan(years=range(d.year, d.year + 2))
+    while d.weekday() >= 5 or d in jp or (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3):
+        d += timedelta(days=1)
+    return d
+
+
+def clerk_actor(store):
+    from sqlmodel import select
+
+    from hwdesk.models import Staff
+    from hwdesk.services.context import Actor
+
+    with store.read() as s:
+        staff = s.exec(select(Staff).where(Staff.login == "clerk1")).first()
+        return Actor.of(staff)
+
+
+def candidate_seekers(con: sqlite3.Connection, n: int) -> list[int]:
+    """Takamatsu seekers with a consent and an environment check (eligible to book)."""
+    return [r[0] for r in con.execute(
+        "SELECT k.id FROM seeker k WHERE k.office_id = 'takamatsu' AND k.id % 10 < 7 AND k.id > 100 "
+        "AND EXISTS (SELECT 1 FROM consent c WHERE c.seeker_id = k.id) ORDER BY k.id DESC LIMIT ?", (n,))]
+
+
+def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "https://hw.webex.com/meet/bench1"):
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from hwdesk.models import Staff
+    from hwdesk.services import scheduling
+
+    jst = ZoneInfo("Asia/Tokyo")
+    start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=jst)
+    staff = s.exec(select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
+    st = staff[staff_no % len(staff)]
+    return scheduling.create_session(s, actor=actor, office_id="takamatsu", kind="counseling", start=start,
+                                     end=start + timedelta(minutes=30), staff_id=st.id, platform="webex",
+                                     join_url=join_url, meeting_id="800000001", passcode="123456")
+
+
+def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tuple[list[float], int]:
+    from hwdesk.services import scheduling
+
+    times, refused = [], 0
+    i = 0
+    for rep in range(reps + 1):
+        for _ in range(20):
+            sid = seekers[i % len(seekers)]
+            i += 1
+            try:
+                with store.write() as s:
+                    row = new_session(s, actor, day, 10 + rep % 6, rep)
+                    t0 = time.perf_counter()
+                    scheduling.book(s, actor=actor, session_id=row.id, seeker_id=sid)
+                    dt = (time.perf_counter() - t0) * 1e3
+                    raise Rollback
+            except Rollback:
+                if rep:
+                    times.append(dt)
+                break
+            except Exception:
+                refused += 1
+                continue
+    return times, refused
+
+
+def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[float]:
+    con = sqlite3.connect(path, isolation_level=None)
+    start = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 10:00 JST
+    end = start + timedelta(minutes=30)
+    staff = con.execute("SELECT id FROM staff WHERE office_id='takamatsu' ORDER BY id").fetchone()[0]
+    now = _ts(datetime.now(UTC))
+    times = []
+    for rep in range(reps + 1):
+        sid = seekers[rep % len(seekers)]
+        con.execute("BEGIN IMMEDIATE")
+        cur = con.execute(
+            "INSERT INTO session (office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
+            " passcode, state, cancel_reason, cancel_note, created_at, updated_at) VALUES"
+            " ('takamatsu','counseling','',?,?,?,1,'webex','https://hw.webex.com/meet/x','1','1','scheduled','','',?,?)",
+            (_ts(start), _ts(end), staff, now, now))
+        sess = cur.lastrowid
+        t0 = time.perf_counter()
+        con.execute("SELECT * FROM session WHERE id = ?", (sess,)).fetchone()
+        con.execute("SELECT * FROM seeker WHERE id = ?", (sid,)).fetchone()
+        con.execute("SELECT * FROM enrollment WHERE session_id = ? AND seeker_id = ?", (sess, sid)).fetchone()
+        con.execute("SELECT c.given_at, t.version FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
+                    " WHERE c.seeker_id = ? AND c.office_id = 'takamatsu' ORDER BY c.given_at DESC LIMIT 1", (sid,)).fetchone()
+        con.execute("SELECT all_ok FROM env_check WHERE seeker_id = ? AND office_id = 'takamatsu' ORDER BY recorded_at DESC LIMIT 1",
+                    (sid,)).fetchone()
+        con.execute("SELECT 1 FROM enrollment e JOIN session s ON s.id = e.session_id WHERE e.seeker_id = ? AND"
+                    " e.state IN ('booked','waitlisted','checked_in') AND s.state = 'scheduled' AND s.start_at < ? AND s.end_at > ? LIMIT 1",
+                    (sid, _ts(end), _ts(start))).fetchone()
+        con.execute("SELECT count(*) FROM enrollment WHERE session_id = ? AND state IN ('booked','checked_in')", (sess,)).fetchone()
+        con.execute("INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason, booked_by)"
+                    " VALUES (?,?,'booked',?,'','',?)", (sess, sid, now, staff))
+        con.execute("INSERT INTO audit_log (at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json,"
+                    " prev_hash, hash) VALUES (?,?,'', 'enrollment.book','enrollment','1',?,'takamatsu','{}','x','y')", (now, staff, sid))
+        dt = (time.perf_counter() - t0) * 1e3
+        con.execute("ROLLBACK")
+        if rep:
+            times.append(dt)
+    con.close()
+    return times
+
+
+def floor_queue(con: sqlite3.Connection, day: date) -> int:
+    from hwdesk.services.calendar import day_bounds
+
+    lo, hi = (_ts(x) for x in day_bounds(day))
+    p = ("takamatsu", lo, hi)
+    ids = "SELECT id FROM session WHERE office_id = ? AND start_at >= ? AND start_at < ?"
+    sk = f"SELECT seeker_id FROM enrollment WHERE session_id IN ({ids}) AND state != 'cancelled'"
+    rows = con.execute("SELECT s.*, st.login, st.name FROM session s JOIN staff st ON st.id = s.staff_id"
+                       " WHERE s.office_id = ? AND s.start_at >= ? AND s.start_at < ? ORDER BY s.start_at, s.id", p).fetchall()
+    con.execute("SELECT e.session_id, e.state, e.waitlist_pos, e.override_reason, k.id, k.seeker_no, k.name, k.phone"
+                f" FROM enrollment e JOIN seeker k ON k.id = e.seeker_id WHERE e.session_id IN ({ids}) AND e.state != 'cancelled'"
+                " ORDER BY e.booked_at, e.id", p).fetchall()
+    con.execute("SELECT c.seeker_id, c.given_at, t.version FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
+                f" WHERE c.office_id = 'takamatsu' AND c.seeker_id IN ({sk})", p).fetchall()
+    con.execute(f"SELECT seeker_id, terms_version_id FROM terms_notice WHERE seeker_id IN ({sk})", p).fetchall()
+    con.execute(f"SELECT seeker_id, all_ok, recorded_at FROM env_check WHERE office_id = 'takamatsu' AND seeker_id IN ({sk})", p).fetchall()
+    con.execute(f"SELECT * FROM companion_notice WHERE seeker_id IN ({sk}) AND (session_id IS NULL OR session_id IN ({ids}))",
+                p + p).fetchall()
+    return len(rows)
+
+
+def floor_detail(con: sqlite3.Connection, sid: int) -> None:
+    con.execute("SELECT * FROM seeker WHERE id = ?", (sid,)).fetchone()
+    con.execute("SELECT c.*, t.* FROM consent c JOIN termsversion t ON t.id = c.terms_version_id WHERE c.seeker_id = ?", (sid,)).fetchall()
+    for office in ("maebashi", "shibuya", "takamatsu"):
+        con.execute("SELECT * FROM env_check WHERE seeker_id = ? AND office_id = ? ORDER BY recorded_at DESC LIMIT 1", (sid, office)).fetchone()
+    con.execute("SELECT * FROM terms_notice WHERE seeker_id = ?", (sid,)).fetchall()
+    con.execute("SELECT * FROM companion_notice WHERE seeker_id = ?", (sid,)).fetchall()
+    con.execute("SELECT * FROM approval WHERE seeker_id = ?", (sid,)).fetchall()
+    con.execute("SELECT s.*, e.* FROM enrollment e JOIN session s ON s.id = e.session_id WHERE e.seeker_id = ?"
+                " ORDER BY s.start_at DESC", (sid,)).fetchall()
+    con.execute("SELECT * FROM termination WHERE seeker_id = ?", (sid,)).fetchall()
+
+
+def import_csv(n: int, start_no: int) -> bytes:
+    import random
+
+    from hwdesk.names import GIVEN, SURNAMES
+    from hwdesk.services.importer import HEADER_JA
+
+    rng = random.Random(7)
+    lines = [",".join(HEADER_JA)]
+    for i in range(n):
+        s, sk = rng.choice(SURNAMES)
+        g, gk = rng.choice(GIVEN)
+        birth = date(1960 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat()
+        lines.append(f"37010-{start_no + i},{s} {g},{sk} {gk},{birth},090{rng.randrange(10**8):08d},,窓口,2024-04-01")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def bench_import(store, actor, data: bytes, rows: int, reps: int) -> tuple[list[float], dict]:
+    from hwdesk.services.importer import import_seekers
+
+    rates, info = [], {}
+    for rep in range(reps):
+        try:
+            with store.write() as s:
+                t0 = time.perf_counter()
+                res = import_seekers(s, actor=actor, data=data, office_id="takamatsu", source="bench.csv")
+                s.flush()
+                dt = time.perf_counter() - t0
+                info = {"added": res.added, "errors": len(res.errors), "skipped": res.skipped}
+                raise Rollback
+        except Rollback:
+            rates.append(rows / dt)
+    return rates, info
+
+
+def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
+    import csv
+    import io
+
+    from hwdesk.jtext import kana_key
+
+    con = sqlite3.connect(path, isolation_level=None)
+    now = _ts(datetime.now(UTC))
+    rates = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
+        con.execute("BEGIN IMMEDIATE")
+        vals = [(r[0], r[1], r[2], kana_key(r[2]), r[3], r[4], "", "office", r[7], "takamatsu", 0, now, now) for r in rows]
+        con.executemany("INSERT INTO seeker (seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind,"
+                        " registered_on, office_id, webcam_confirmed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", vals)
+        first = con.execute("SELECT max(id) FROM seeker").fetchone()[0] - len(vals) + 1
+        grams = []
+        for k, v in enumerate(vals):
+            name = v[1].replace(" ", "")
+            for g in set(name) | {name[j : j + 2] for j in range(len(name) - 1)}:
+                grams.append((g, first + k))
+        con.executemany("INSERT INTO name_gram (gram, seeker_id) VALUES (?,?)", grams)
+        dt = time.perf_counter() - t0
+        con.execute("ROLLBACK")
+        rates.append(len(vals) / dt)
+    con.close()
+    return rates
+
+
+def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) -> list[float]:
+    from hwdesk.services import handouts, scheduling
+
+    times = []
+    for rep in range(reps + 1):
+        try:
+            with store.write() as s:
+                row = new_session(s, actor, day, 11, 3)
+                scheduling.book(s, actor=actor, session_id=row.id, seeker_id=seeker)
+                t0 = time.perf_counter()
+                job = handouts.for_session(s, actor=actor, session_id=row.id, seeker_id=seeker)
+                handouts.write(s, actor=actor, job=job, out=tmp / f"h{rep}.pdf")
+                dt = (time.perf_counter() - t0) * 1e3
+                raise Rollback
+        except Rollback:
+            if rep:
+                times.append(dt)
+    return times
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
+        fps_alt: int, log=print) -> dict:
+    from bench import build as build_mod
+
+    if cache is not None:
+        build_mod.CACHE = Path(cache)
+    log(f"database {seekers:,} seekers / {sessions:,} sessions …")
+    path = build_mod.build(seekers, sessions, log=log)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    day = date.fromisoformat(meta["busiest_day"])
+    db = str(path)
+    results: dict[str, dict] = {}
+
+    def put(name, values, unit, target, floor=None, floor_unit=None, higher_better=False, ratio_target=None, note=""):
+        med, p95 = stats(values)
+        fmed = stats(floor)[0] if floor else None
+        ratio = None
+        if fmed:
+            ratio = (fmed / med) if higher_better else (med / fmed)
+        met = None
+        if target is not None:
+            kind, lim_med, lim_p95 = target
+            if kind == "max":
+                met = med <= lim_med and (lim_p95 is None or p95 <= lim_p95)
+            else:
+                met = med >= lim_med
+        if ratio_target is not None and ratio is not None:
+            met = (met if met is not None else True) and ratio <= ratio_target
+        results[name] = {"median": med, "p95": p95, "unit": unit, "n": len(values), "target": target,
+                         "ratio_target": ratio_target, "met": met, "floor": fmed, "ratio": ratio, "note": note}
+        log(f"  {name}: median {med:.2f} {unit}, p95 {p95:.2f}" + (f", floor {fmed:.3f}, ratio {ratio:.1f}x" if ratio else ""))
+
+    # Warm the OS page cache for the file (a server that has been up all day has it).
+    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    ro.execute("PRAGMA cache_size=-64000")
+
+    log("cold start …")
+    cold_reps = max(3, min(reps, 10))
+    put("cold start → sign-in painted", cold(COLD_APP, db, cold_reps), "ms", ("max", 500, None),
+        floor=cold(COLD_FLOOR, db, cold_reps), ratio_target=None, note="floor: bare Textual app with 2 inputs")
+
+    texts = typing_texts(seekers)
+    log("search keystrokes in the TUI (Pilot) …")
+    ui = {}
+    for fps in (None, fps_alt):
+        ui[fps or 60] = ui_run(db, texts, ui_reps, fps, day.isoformat())
+    from hwdesk.db import open_store
+    from hwdesk.services.seekers import search
+
+    store = open_store(db, migrate=False)
+    # Query paths: the service call as the search worker runs it vs the same SQL in sqlite3.
+    qs = prefixes(texts)
+    svc: dict[str, list[float]] = {}
+    flo: dict[str, list[float]] = {}
+    for _ in range(2):  # warm
+        for _, q in qs:
+            with store.read() as s:
+                search(s, q, office_id=SCOPE)
+            floor_search(ro, q)
+    for _ in range(reps):
+        for cat, q in qs:
+            t0 = time.perf_counter()
+            with store.read() as s:
+                search(s, q, office_id=SCOPE)
+            svc.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
+            t0 = time.perf_counter()
+            floor_search(ro, q)
+            flo.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
+    cats = ["reading", "seeker_no", "kanji1", "kanji2", "kanji3+"]
+    for fps, res in ui.items():
+        label = "app default 60 fps" if fps == 60 else f"TEXTUAL_FPS={fps}"
+        for cat in cats:
+            vals = [x["ms"] for x in res["samples"] if x["path"] == cat]
+            put(f"keystroke → painted: {cat} ({label})", vals, "ms", ("max", 16, 33), floor=flo[cat],
+                note="floor: raw SQL of the query only (ratio not a target: rendering dominates)")
+            results[f"keystroke → painted: {cat} ({label})"]["ratio_target"] = None
+        if res["timeouts"]:
+            log(f"  {res['timeouts']} keystrokes timed out at {label}")
+    for cat in cats:
+        put(f"search query: {cat}", svc[cat], "ms", None, floor=flo[cat], ratio_target=3)
+
+    log("daily queue …")
+    from hwdesk.services.queue import daily_queue
+
+    def app_queue():
+        with store.read() as s:
+            daily_queue(s, office_id="takamatsu", day=day)
+
+    put(f"daily queue open ({day}, takamatsu)", timed(app_queue, reps, 2), "ms", ("max", 50, None),
+        floor=timed(lambda: floor_queue(ro, day), reps, 2), ratio_target=3)
+
+    log("seeker detail …")
+    from screens.data import load_detail
+
+    ids = candidate_seekers(ro, 60)
+    office_ids = ["maebashi", "shibuya", "takamatsu"]
+    it = iter(range(10**9))
+
+    def app_detail():
+        with store.read() as s:
+            load_detail(s, ids[next(it) % len(ids)], office_ids)
+
+    it2 = iter(range(10**9))
+    put("seeker detail load", timed(app_detail, reps, 2), "ms", ("max", 30, None),
+        floor=timed(lambda: floor_detail(ro, ids[next(it2) % len(ids)]), reps, 2), ratio_target=3)
+
+    log("booking …")
+    actor = clerk_actor(store)
+    fday = future_day(ro)
+    book_times, refused = bench_booking(store, actor, fday, ids, reps)
+    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=floor_booking(path, fday, ids, reps),
+        ratio_target=3, note=f"{refused} eligibility refusals skipped" if refused else "")
+
+    log("CSV import …")
+    data = import_csv(import_rows, 10_000_000)
+    imp_reps = max(1, min(3, reps // 3))
+    rates, info = bench_import(store, actor, data, import_rows, imp_reps)
+    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=floor_import(path, data, imp_reps),
+        higher_better=True, note=f"added {info.get('added')}, errors {info.get('errors')}")
+
+    log("handout PDF …")
+    with tempfile.TemporaryDirectory() as tmp:
+        put("handout PDF (one page)", bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)), "ms", None)
+    store.dispose()
+    ro.close()
+
+    res60 = ui[60]
+    results["peak RSS (queue + search open)"] = {
+        "median": res60["peak_rss_mb"], "p95": max(r["peak_rss_mb"] for r in ui.values()), "unit": "MB", "n": 1,
+        "target": ("max", 300, None), "ratio_target": None, "met": res60["peak_rss_mb"] <= 300, "floor": None, "ratio": None,
+        "note": f"VmHWM of the Pilot process; queue rows {res60['queue_rows']}"}
+    doc = {"date": datetime.now().isoformat(timespec="seconds"), "seekers": meta["seekers"], "sessions": meta["sessions"],
+           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": round(path.stat().st_size / 2**20),
+           "results": results, "keystrokes": {str(k): v["samples"] for k, v in ui.items()}}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{date.today().isoformat()}-{seekers}"
+    (out_dir / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
+    md = markdown(doc)
+    (out_dir / f"{stem}.md").write_text(md)
+    print(md)
+    return doc
+
+
+def _fmt(v, unit) -> str:
+    if v is None or v != v:
+        return "—"
+    if unit == "rows/s":
+        return f"{v:,.0f}"
+    return f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+
+def _target(r) -> str:
+    parts = []
+    t = r["target"]
+    if t:
+        kind, a, b = t
+        parts.append((f"≤ {a:g}" if kind == "max" else f"≥ {a:,}") + (f" / p95 ≤ {b:g}" if b else "") + f" {r['unit']}")
+    if r.get("ratio_target"):
+        parts.append(f"ratio ≤ {r['ratio_target']}×")
+    return "; ".join(parts) or "—"
+
+
+def markdown(doc: dict) -> str:
+    m = doc["machine"]
+    lines = [f"### hwdesk benchmark — {doc['seekers']:,} seekers / {doc['sessions']:,} sessions ({doc['db_file_mib']:,} MiB), {doc['date']}",
+             "",
+             f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, SQLite {m['sqlite']}, "
+             f"Textual {m['textual']}, {m['orm']}. Repetitions: {doc['reps']} (service paths), {doc['ui_reps']} typing passes (TUI).",
+             "",
+             "| path | median | p95 | target | met? | floor | ratio |",
+             "|---|---:|---:|---|:---:|---:|---:|"]
+    for name, r in doc["results"].items():
+        unit = r["unit"]
+        met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.1f}×"
+        lines.append(f"| {name} | {_fmt(r['median'], unit)} {unit} | {_fmt(r['p95'], unit)} | {_target(r)} | {met} | "
+                     f"{_fmt(r['floor'], unit)} | {ratio} |")
+    notes = [f"- {name}: {r['note']}" for name, r in doc["results"].items() if r.get("note")]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--seekers", type=int, default=None)
+    p.add_argument("--sessions", type=int, default=None)
+    p.add_argument("--reps", type=int, default=None, help="repetitions per service path (default 20; --quick 8)")
+    p.add_argument("--ui-reps", type=int, default=None, help="typing passes in the TUI (default reps // 4, at least 2)")
+    p.add_argument("--quick", action="store_true", help="20,000 seekers / 100,000 sessions, few repetitions")
+    p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
+    p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
+    p.add_argument("--import-rows", type=int, default=20000)
+    p.add_argument("--fps", type=int, default=240, help="the second TEXTUAL_FPS to measure keystrokes at (default 240)")
+    a = p.parse_args(argv)
+    seekers = a.seekers or 20000
+    sessions = a.sessions or (seekers * 5)
+    reps = a.reps or (8 if a.quick else 20)
+    ui_reps = a.ui_reps or max(2, reps // 4)
+    sys.path.insert(0, str(ROOT))
+    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps)
+
+
+if __name__ == "__main__":
+    main()
