@@ -240,16 +240,22 @@ def parse_terms_document(text: str, *, office_id: str) -> TermsDocument:
             f"規約ファイルがJSONとして読めません（{exc.lineno}行目）。",
             f"The terms file is not valid JSON (line {exc.lineno}).",
         ) from None
+    except (ValueError, RecursionError):  # an over-long number, nesting beyond the decoder's depth
+        raise ValidationFailed(
+            "規約ファイルがJSONとして読めません（数値が長すぎるか入れ子が深すぎます）。",
+            "The terms file is not valid JSON (a number too long or nesting too deep).",
+        ) from None
     problems = []
     if not isinstance(raw, dict):
         problems.append("top level must be an object")
     else:
         for key, typ in (("title", str), ("articles", list), ("version", int), ("effective_on", str)):
-            if not isinstance(raw.get(key), typ):
+            if not isinstance(raw.get(key), typ) or isinstance(raw.get(key), bool):
                 problems.append(f"'{key}' missing or not {typ.__name__}")
         if isinstance(raw.get("articles"), list):
             for i, art in enumerate(raw["articles"], 1):
-                if not isinstance(art, dict) or art.get("number") != i or not isinstance(art.get("paragraphs"), list):
+                if (not isinstance(art, dict) or type(art.get("number")) is not int or art.get("number") != i
+                        or not isinstance(art.get("paragraphs"), list)):
                     problems.append(f"article #{i} malformed (number must be {i}, paragraphs a list)")
                     break
         if raw.get("office") not in (None, office_id):

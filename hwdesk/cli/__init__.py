@@ -11,10 +11,16 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 
 from hwdesk.errors import HwdeskError
+
+# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal may act on or that reorder
+# text: DEL, C1 controls, bidi controls, line/paragraph separators, BOM, lone surrogates. They
+# are written as \uXXXX escapes: still valid JSON for scripts, inert on a terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]")
 
 EXIT_REFUSED = 2
 
@@ -62,7 +68,8 @@ class Ctx:
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
     def msg(self, ja: str, en: str) -> str:
         """Pick the message for the chosen language."""
