@@ -41,6 +41,8 @@ class HwdeskApp(App):
         Binding("ctrl+l", "lock", "k.lock"),
         Binding("ctrl+t", "toggle_theme", "k.theme"),
         Binding("f2", "queue", "k.queue"),
+        Binding("f3", "reminders", "k.reminders"),
+        Binding("f4", "week", "k.week"),
         Binding("ctrl+o", "sign_out", "k.sign_out", show=False),
         Binding("ctrl+p,f1", "command_palette", "k.palette", show=False, priority=True),
     ]
@@ -224,7 +226,7 @@ class HwdeskApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.locked:
             return action == "sign_out"  # the lock screen offers it; nothing else while locked
-        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms", "queue"}:
+        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms", "queue", "reminders", "week"}:
             return False
         return True
 
@@ -265,6 +267,32 @@ class HwdeskApp(App):
         if isinstance(self.screen, QueueScreen):
             return
         self.push_screen(QueueScreen())
+
+    def action_reminders(self) -> None:
+        """The reminder calls for the next open day (F3, command palette)."""
+        from screens.reminders import RemindersScreen
+
+        if self.actor is not None and not isinstance(self.screen, RemindersScreen):
+            self.push_screen(RemindersScreen())
+
+    def action_week(self) -> None:
+        """The week view of the office's sessions (F4, command palette)."""
+        from screens.week import WeekScreen
+
+        if self.actor is not None and not isinstance(self.screen, WeekScreen):
+            self.push_screen(WeekScreen())
+
+    def open_termination(self, seeker_id: int, office_id: str) -> None:
+        """The termination form (supervisor only; a clerk sees the refusal)."""
+        from screens.termination import TerminationScreen, refusal
+
+        if self.actor is None:
+            return
+        denied = refusal(self.actor)
+        if denied is not None:
+            self.show_error(denied)
+            return
+        self.push_screen(TerminationScreen(seeker_id, office_id))
 
     def open_session(self, session_id: int) -> None:
         from screens.session_detail import SessionScreen

@@ -45,6 +45,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("v", "environment", "k.environment"),
         Binding("w", "webcam", "k.webcam"),
         Binding("a", "approval", "k.approval"),
+        Binding("T", "terminate", "k.terminate"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
         Binding("r", "reload", "k.reload", show=False),
@@ -430,6 +431,11 @@ class SeekerDetailScreen(HwScreen):
             return
         service = self.service if self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
+
+    def action_terminate(self) -> None:
+        office = self.office or (self.hw.actor.office_id if self.hw.actor is not None else None)
+        if office:
+            self.hw.open_termination(self.seeker_id, office)
 
     def action_webcam(self) -> None:
         from screens.webcam import WebcamScreen

@@ -1,0 +1,185 @@
+"""The reminder list: seekers with sessions on the next open day (or a chosen day), with phone,
+companion notes and what is still missing; each call marked reached / not reached / message left.
+
+Rows come from ``queue.reminder_list``; marks are stored with ``queue.record_reminder`` (audited)
+and the last mark of each seeker is shown with who made it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from screens.base import HwScreen, lit
+from screens.queue import today_jst
+from screens.widgets import Column, RowTable
+
+
+
+def _when_composed(fn):
+    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
+    from functools import wraps
+
+    from textual.css.query import NoMatches
+
+    @wraps(fn)
+    def run(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except NoMatches:
+            return None
+
+    return run
+
+
+class RemindersScreen(HwScreen):
+    """Reminder calls for the next open day after ``base`` (today by default)."""
+
+    CSS_PATH = "reminders.tcss"
+    TITLE_KEY = "rem.title"
+    AUTO_FOCUS = "#rem-table"
+    BINDINGS = [
+        Binding("escape", "back", "k.back"),
+        Binding("y", "mark('reached')", "k.rem_reached"),
+        Binding("n", "mark('not_reached')", "k.rem_not_reached"),
+        Binding("m", "mark('message_left')", "k.rem_message_left"),
+        Binding("left_square_bracket", "day(-1)", "k.prev_day"),
+        Binding("right_square_bracket", "day(1)", "k.next_day"),
+        Binding("d", "today", "k.today"),
+        Binding("r", "reload", "k.reload", show=False),
+    ]
+
+    def __init__(self, office_id: str | None = None, base: date | None = None) -> None:
+        super().__init__()
+        self.office_id = office_id
+        self.base = base or today_jst()
+        self.view: Any = None
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield self.header()
+        yield Static("", id="rem-head", markup=False)
+        yield Static("", id="rem-msg", markup=False)
+        yield RowTable(
+            [
+                Column(t("q.col.time"), width=11),
+                Column(t("col.seeker_no"), width=15),
+                Column(t("col.name"), weight=2, min_width=8),
+                Column(t("rem.col.phone"), width=14),
+                Column(t("q.col.companion"), weight=2, min_width=8),
+                Column(t("rem.col.missing"), weight=3, min_width=10),
+                Column(t("rem.col.mark"), weight=2, min_width=10),
+            ],
+            id="rem-table",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.office_id is None:
+            actor = self.hw.actor
+            self.office_id = actor.office_id if actor is not None else "takamatsu"
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
+
+    def reload(self, step: int = 0) -> None:
+        office, base, lang = self.office_id, self.base, self.lang
+        current = self.view.target_day if self.view is not None else None
+
+        def work(s):
+            from hwdesk.services import queue
+
+            b = base
+            if step > 0 and current is not None:
+                b = current
+            elif step < 0 and current is not None:
+                b = current - timedelta(days=1)
+                for _ in range(21):  # back until the next open day after b is before the current one
+                    view = queue.reminder_list(s, office_id=office, day=b)
+                    if view.target_day < current:
+                        break
+                    b -= timedelta(days=1)
+            view = queue.reminder_list(s, office_id=office, day=b)
+            return view, [format_row(r, lang) for r in view.rows]
+
+        self.db(work, self._show, group="reminders")
+
+    @_when_composed
+    def _show(self, result) -> None:
+        from hwdesk.jtext import format_date_en, format_wareki
+
+        view, cells = result
+        self.view, self.base = view, view.from_day
+        table = self.query_one(RowTable)
+        key = table.current_key
+        table.set_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in view.rows])
+        if key in table.keys:
+            table.cursor = table.keys.index(key)
+        d = view.target_day
+        when = format_date_en(d, weekday=True) if self.lang == "en" else format_wareki(d, weekday=True)
+        self.query_one("#rem-head", Static).update(lit(self.t("rem.head", office=self.hw.office_name(self.office_id or ""),
+                                                                day=when, n=len(view.rows))))
+
+    @_when_composed
+    def say_here(self, text: str, *, error: bool = False) -> None:
+        msg = self.query_one("#rem-msg", Static)
+        msg.update(lit(text))
+        msg.set_class(error, "-error")
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_day(self, delta: int) -> None:
+        self.reload(step=delta)
+
+    def action_today(self) -> None:
+        self.base = today_jst()
+        self.view = None
+        self.reload()
+
+    def action_mark(self, outcome: str) -> None:
+        key = self.query_one(RowTable).current_key
+        if key is None:
+            return
+        sid, seeker = (int(x) for x in str(key).split(":"))
+        actor = self.hw.actor
+
+        def work(s):
+            from hwdesk.services import queue
+
+            queue.record_reminder(s, actor=actor, session_id=sid, seeker_id=seeker, outcome=outcome)
+
+        def ok(_):
+            from hwdesk.services.queue import OUTCOME_LABELS
+
+            self.say_here(self.t("rem.marked", mark=OUTCOME_LABELS[outcome][1 if self.lang == "en" else 0]))
+            self.reload()
+
+        def err(exc):
+            self.say_here(self.hw.message_of(exc), error=True)
+
+        self.db(work, ok, err, write=True, group="reminder-mark")
+
+
+def format_row(r, lang: str) -> list[str]:
+    """One reminder row as plain cells (worker side)."""
+    from hwdesk.services.queue import OUTCOME_LABELS
+
+    sep = "; " if lang == "en" else "、"
+    comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
+    mark = ""
+    if r.last_outcome:
+        lab = OUTCOME_LABELS.get(r.last_outcome, (r.last_outcome, r.last_outcome))
+        mark = f"{lab[1] if lang == 'en' else lab[0]} {r.last_at:%H:%M} {r.last_by}".strip()
+    return [f"{r.start:%H:%M}-{r.end:%H:%M}", r.seeker_no, r.name, r.phone, comps, r.missing_text(lang), mark]

@@ -1,0 +1,165 @@
+"""The week view: an office's sessions Monday to Friday (Saturday and Sunday only when they hold
+sessions), grouped by day, ``[``/``]`` previous / next week, ``m`` only the signed-in staff member.
+
+Rows come from ``queue.week_view``; Enter on a session opens it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from screens.base import HwScreen, lit
+from screens.queue import format_row as queue_cells, today_jst
+from screens.widgets import Column, RowTable
+
+
+
+def _when_composed(fn):
+    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
+    from functools import wraps
+
+    from textual.css.query import NoMatches
+
+    @wraps(fn)
+    def run(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except NoMatches:
+            return None
+
+    return run
+
+
+class WeekScreen(HwScreen):
+    """Sessions of one week, a heading row per day."""
+
+    CSS_PATH = "week.tcss"
+    TITLE_KEY = "week.title"
+    AUTO_FOCUS = "#wk-table"
+    BINDINGS = [
+        Binding("escape", "back", "k.back"),
+        Binding("left_square_bracket", "week(-1)", "k.prev_week"),
+        Binding("right_square_bracket", "week(1)", "k.next_week"),
+        Binding("d", "this_week", "k.this_week"),
+        Binding("m", "mine", "k.week_mine"),
+        Binding("r", "reload", "k.reload", show=False),
+    ]
+
+    def __init__(self, office_id: str | None = None, day: date | None = None) -> None:
+        super().__init__()
+        self.office_id = office_id
+        day = day or today_jst()
+        self.monday = day - timedelta(days=day.weekday())
+        self.mine = False
+        self.view: Any = None
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield self.header()
+        yield Static("", id="wk-head", markup=False)
+        yield RowTable(
+            [
+                Column(t("q.col.time"), width=13),
+                Column(t("q.col.kind"), width=18),
+                Column(t("q.col.state"), width=10),
+                Column(t("q.col.staff"), width=10),
+                Column(t("q.col.who"), weight=4, min_width=12),
+                Column(t("q.col.warnings"), weight=4, min_width=10),
+            ],
+            id="wk-table",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.office_id is None:
+            actor = self.hw.actor
+            self.office_id = actor.office_id if actor is not None else "takamatsu"
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        office, monday, lang = self.office_id, self.monday, self.lang
+        staff = self.hw.actor.id if self.mine and self.hw.actor is not None else None
+
+        def work(s):
+            from hwdesk.services import queue
+
+            view = queue.week_view(s, office_id=office, week_start=monday, staff_id=staff)
+            rows, keys = [], []
+            for wd in view.days:
+                if wd.day.weekday() >= 5 and not wd.rows:
+                    continue
+                rows.append([day_label(wd.day, lang), closed_text(wd.closed, lang), "", "", "", ""])
+                keys.append(f"day:{wd.day.isoformat()}")
+                for r in wd.rows:
+                    c = queue_cells(r, lang)
+                    rows.append(["  " + c[0], c[1], c[2], c[3], c[4], c[6]])
+                    keys.append(r.id)
+            return view, rows, keys
+
+        self.db(work, self._show, group="week")
+
+    @_when_composed
+    def _show(self, result) -> None:
+        from hwdesk.jtext import format_date_en, format_wareki
+
+        view, rows, keys = result
+        self.view = view
+        table = self.query_one(RowTable)
+        key = table.current_key
+        table.set_rows(rows, keys)
+        if key in table.keys:
+            table.cursor = table.keys.index(key)
+        fmt = format_date_en if self.lang == "en" else format_wareki
+        friday = self.monday + timedelta(days=4)
+        who = self.t("week.mine") if self.mine else self.t("q.all")
+        self.query_one("#wk-head", Static).update(lit(self.t(
+            "week.head", office=self.hw.office_name(self.office_id or ""), start=fmt(self.monday), end=fmt(friday),
+            who=who, n=view.counts.get("total", 0))))
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_week(self, delta: int) -> None:
+        self.monday += timedelta(days=7 * delta)
+        self.reload()
+
+    def action_this_week(self) -> None:
+        d = today_jst()
+        self.monday = d - timedelta(days=d.weekday())
+        self.reload()
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+        self.reload()
+
+    @on(RowTable.Chosen)
+    def _chosen(self, event: RowTable.Chosen) -> None:
+        if isinstance(event.key, int):
+            self.hw.open_session(event.key)
+
+
+def day_label(d: date, lang: str) -> str:
+    if lang == "en":
+        return d.strftime("%a %m/%d")
+    return f"{d.month}/{d.day}（{'月火水木金土日'[d.weekday()]}）"
+
+
+def closed_text(closed: tuple[str, str] | None, lang: str) -> str:
+    if not closed:
+        return ""
+    return f"Closed: {closed[1]}" if lang == "en" else f"閉庁日: {closed[0]}"
