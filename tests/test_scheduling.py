@@ -467,3 +467,27 @@ def test_future_bookings_lists_live_bookings(store, actors):
         found = scheduling.future_bookings(s, seeker_id=sk.id, after=at("2027-01-01", "09:00"))
         none = scheduling.future_bookings(s, seeker_id=sk.id, after=at("2027-02-02", "10:00") + timedelta(minutes=1))
     assert [(b.session_id, b.enrollment_state) for b in found] == [(row.id, "booked")] and none == []
+
+
+def test_sessions_of_seeker_lists_past_and_upcoming(store, actors):
+    """The seeker detail shows every session, past and upcoming, newest first."""
+    from datetime import datetime, timedelta
+
+    from helpers import new_seeker
+    from hwdesk.jtext import JST
+    from hwdesk.models import Enrollment, Session as SessionRow
+    from hwdesk.services.scheduling import sessions_of_seeker
+
+    a = actors["clerk1"]
+    sk = new_seeker(store, a, birth="1977-07-07")
+    with store.write() as s:
+        for day, state in ((datetime(2025, 6, 3, 10, tzinfo=JST), "completed"), (datetime(2027, 2, 2, 10, tzinfo=JST), "booked")):
+            srow = SessionRow(office_id="takamatsu", kind="counseling", start_at=day, end_at=day + timedelta(hours=1),
+                              staff_id=a.id, state="completed" if state == "completed" else "scheduled")
+            s.add(srow)
+            s.flush()
+            s.add(Enrollment(session_id=srow.id, seeker_id=sk.id, state=state))
+    with store.read() as s:
+        rows = sessions_of_seeker(s, seeker_id=sk.id)
+    assert [r.enrollment_state for r in rows] == ["booked", "completed"]
+    assert rows[0].start.year == 2027 and rows[1].start.year == 2025

@@ -959,7 +959,16 @@ def future_bookings(session: Session, *, seeker_id: int, office_id: str | None =
     return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in rows]
 
 
+def sessions_of_seeker(session: Session, *, seeker_id: int, limit: int = 100) -> list[Booking]:
+    """Every session the seeker was or is enrolled in (past and upcoming), newest first."""
+    stmt = select(Enrollment.session_id, Enrollment.state, SessionRow.kind, SessionRow.start_at, SessionRow.end_at, SessionRow.office_id).join(
+        SessionRow, col(SessionRow.id) == Enrollment.session_id).where(Enrollment.seeker_id == seeker_id)
+    rows = session.exec(stmt.order_by(col(SessionRow.start_at).desc()).limit(limit)).all()
+    return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in rows]
+
+
 __all__ = [
+    "sessions_of_seeker",
     "ACTIVE_STATES", "SEAT_STATES", "STATE_LABELS", "CANCEL_LABELS", "Booking", "Cancelled", "EnrollmentLine", "Reason",
     "SeekerFailure", "SeriesResult", "SessionCancelled", "SessionDetail", "Skipped", "allowed_moves", "book", "cancel_enrollment",
     "cancel_session", "confirm_offer", "create_series", "create_session", "future_bookings", "get_session", "is_group",
