@@ -228,6 +228,22 @@ class DbMixin:
         return node.run_worker(job, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
 
 
+def when_composed(fn):
+    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
+    from functools import wraps
+
+    from textual.css.query import NoMatches
+
+    @wraps(fn)
+    def run(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except NoMatches:
+            return None
+
+    return run
+
+
 class HwScreen(DbMixin, Screen):
     """A full screen with the staff header and localized bindings."""
 
@@ -253,6 +269,11 @@ class HwScreen(DbMixin, Screen):
 
     def header(self) -> StaffHeader:
         return StaffHeader(self.t(self.TITLE_KEY) if self.TITLE_KEY else "")
+
+    def home_office(self) -> str:
+        """The signed-in person's office (the day views open on it)."""
+        actor = self.hw.actor
+        return actor.office_id if actor is not None else "takamatsu"
 
     def on_resize(self, event) -> None:
         # Layout classes for small terminals (Textual CSS has no media queries):

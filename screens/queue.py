@@ -84,8 +84,7 @@ class QueueScreen(HwScreen):
 
     def on_mount(self) -> None:
         if self.office_id is None:
-            actor = self.hw.actor
-            self.office_id = actor.office_id if actor is not None else "takamatsu"
+            self.office_id = self.home_office()
         self.reload()
         self._timer = self.set_interval(POLL_SECONDS, self._poll)
 

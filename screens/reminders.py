@@ -14,26 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from screens.base import HwScreen, lit
+from screens.base import HwScreen, lit, when_composed
 from screens.queue import today_jst
 from screens.widgets import Column, RowTable
 
 
-
-def _when_composed(fn):
-    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
-    from functools import wraps
-
-    from textual.css.query import NoMatches
-
-    @wraps(fn)
-    def run(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except NoMatches:
-            return None
-
-    return run
 
 
 class RemindersScreen(HwScreen):
@@ -80,8 +65,7 @@ class RemindersScreen(HwScreen):
 
     def on_mount(self) -> None:
         if self.office_id is None:
-            actor = self.hw.actor
-            self.office_id = actor.office_id if actor is not None else "takamatsu"
+            self.office_id = self.home_office()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -110,7 +94,7 @@ class RemindersScreen(HwScreen):
 
         self.db(work, self._show, group="reminders")
 
-    @_when_composed
+    @when_composed
     def _show(self, result) -> None:
         from hwdesk.jtext import format_date_en, format_wareki
 
@@ -126,7 +110,7 @@ class RemindersScreen(HwScreen):
         self.query_one("#rem-head", Static).update(lit(self.t("rem.head", office=self.hw.office_name(self.office_id or ""),
                                                                 day=when, n=len(view.rows))))
 
-    @_when_composed
+    @when_composed
     def say_here(self, text: str, *, error: bool = False) -> None:
         msg = self.query_one("#rem-msg", Static)
         msg.update(lit(text))

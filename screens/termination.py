@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
-from screens.base import HwModal, HwScreen, lit
+from screens.base import HwModal, HwScreen, lit, when_composed
 
 REQUIRE = {"what_ja": "利用の中止", "what_en": "Stopping a seeker's use"}
 
@@ -31,21 +31,6 @@ def refusal(actor: Any) -> BaseException | None:
     return None
 
 
-
-def _when_composed(fn):
-    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
-    from functools import wraps
-
-    from textual.css.query import NoMatches
-
-    @wraps(fn)
-    def run(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except NoMatches:
-            return None
-
-    return run
 
 
 class TerminationScreen(HwScreen):
@@ -106,7 +91,7 @@ class TerminationScreen(HwScreen):
 
         self.db(work, self._show, group="term-load")
 
-    @_when_composed
+    @when_composed
     def _show(self, result) -> None:
         from hwdesk.services.terminations import GROUND_LABELS, SCOPE_LABELS
 
@@ -136,7 +121,7 @@ class TerminationScreen(HwScreen):
     def active(self) -> Any:
         return next((x for x in self.terms if x.lifted_at is None), None)
 
-    @_when_composed
+    @when_composed
     def say_here(self, text: str, *, error: bool = False) -> None:
         msg = self.query_one("#tm-msg", Static)
         msg.update(lit(text, multiline=True))
@@ -178,7 +163,7 @@ class TerminationScreen(HwScreen):
 
         self.db(work, self._saved, self._failed, write=True, group="term-save")
 
-    @_when_composed
+    @when_composed
     def _saved(self, result) -> None:
         from hwdesk.services.scheduling import state_label
         from hwdesk.terms import service_label
@@ -197,7 +182,7 @@ class TerminationScreen(HwScreen):
         self.query_one("#tm-bookings", Static).update(lit("\n".join(lines), multiline=True))
         self.load()
 
-    @_when_composed
+    @when_composed
     def _failed(self, exc: BaseException) -> None:
         self.say_here(self.hw.message_of(exc), error=True)
         field = getattr(exc, "field", None)

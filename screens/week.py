@@ -14,26 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from screens.base import HwScreen, lit
+from screens.base import HwScreen, lit, when_composed
 from screens.queue import format_row as queue_cells, today_jst
 from screens.widgets import Column, RowTable
 
 
-
-def _when_composed(fn):
-    """Skip a worker's result that arrives after the screen was closed (its widgets are gone)."""
-    from functools import wraps
-
-    from textual.css.query import NoMatches
-
-    @wraps(fn)
-    def run(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except NoMatches:
-            return None
-
-    return run
 
 
 class WeekScreen(HwScreen):
@@ -78,8 +63,7 @@ class WeekScreen(HwScreen):
 
     def on_mount(self) -> None:
         if self.office_id is None:
-            actor = self.hw.actor
-            self.office_id = actor.office_id if actor is not None else "takamatsu"
+            self.office_id = self.home_office()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -108,7 +92,7 @@ class WeekScreen(HwScreen):
 
         self.db(work, self._show, group="week")
 
-    @_when_composed
+    @when_composed
     def _show(self, result) -> None:
         from hwdesk.jtext import format_date_en, format_wareki
 
