@@ -1,6 +1,7 @@
 """One session: details (passcode hidden until asked for, audited), participants, status moves,
 booking a seeker by 求職番号 (refusals list each failed requirement with its article; a supervisor
-may override with a reason), and the handout preview."""
+may override with a reason), cancelling one participant's seat (the freed seat is offered to the
+first waiting seeker), confirming an offered seat, and the handout preview."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ class SessionScreen(HwScreen):
         Binding("z", "move('stop')", "k.stop"),
         Binding("x", "cancel", "k.cancel_session"),
         Binding("b", "book", "k.book"),
+        Binding("d", "cancel_seat", "k.cancel_seat"),
+        # shown in the Footer only while the selected participant holds an offer (_sync_offer_key);
+        # pressed on another row it is refused with the reason
+        Binding("o", "confirm_offer", "k.confirm_offer", show=False),
         Binding("p", "passcode", "k.passcode"),
         Binding("h", "handout", "k.handout"),
         Binding("r", "reload", "k.reload", show=False),
@@ -66,7 +71,27 @@ class SessionScreen(HwScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.watch(self.query_one(RowTable), "cursor", self._sync_offer_key, init=False)
         self.reload()
+
+    def _sync_offer_key(self, *_: object) -> None:
+        """List ``o`` in the Footer only when the selected participant holds a seat offer, and
+        ``p`` only when the session has a passcode (the Footer is one line: keep it to what applies)."""
+        from dataclasses import replace
+
+        key = self.query_one(RowTable).current_key
+        d = self.detail
+        wanted = {"o": d is not None and any(e.seeker_id == key and e.state == "offered" for e in d.enrollments),
+                  "p": d is None or d.has_passcode}
+        bindings = self._bindings.key_to_bindings
+        changed = False
+        for k, show in wanted.items():
+            items = bindings.get(k, [])
+            if items and items[0].show != show:
+                bindings[k] = [replace(b, show=show) for b in items]
+                changed = True
+        if changed:
+            self.refresh_bindings()
 
     def reload(self) -> None:
         sid = self.session_id
@@ -116,6 +141,7 @@ class SessionScreen(HwScreen):
         table.set_rows(rows, [e.seeker_id for e in d.enrollments])
         if key in table.keys:
             table.cursor = table.keys.index(key)
+        self._sync_offer_key()
 
     def say_here(self, text: str, *, error: bool = False) -> None:
         msg = self.query_one("#s-msg", Static)
@@ -166,6 +192,86 @@ class SessionScreen(HwScreen):
 
         self.app.push_screen(CancelReasonModal(), chosen)
 
+    def _participant(self) -> Any:
+        """The selected participant row's enrollment line (None with a message when none)."""
+        key = self.query_one(RowTable).current_key
+        line = next((e for e in self.detail.enrollments if e.seeker_id == key), None) if self.detail else None
+        if line is None:
+            self.say_here(self.t("sess.no_participant"), error=True)
+        return line
+
+    def action_cancel_seat(self) -> None:
+        """Cancel the selected participant's seat: reason picker, then a yes/no confirmation."""
+        from hwdesk.services.scheduling import CANCEL_LABELS, CANCELLABLE_STATES, state_label
+
+        if self.busy("seat"):  # a second press while the first is stored would act twice
+            return
+        e = self._participant()
+        if e is None:
+            return
+        if e.state not in CANCELLABLE_STATES:  # no dialogs for a cancel the service would refuse
+            self.say_here(self.t("sess.seat_not_cancellable", no=e.seeker_no, state=state_label(e.state, self.lang)), error=True)
+            return
+
+        def chosen(reason: str | None) -> None:
+            if not reason:
+                return
+            label = CANCEL_LABELS[reason][1 if self.lang == "en" else 0]
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._cancel_seat(e.seeker_id, e.seeker_no, reason)
+
+            self.app.push_screen(ConfirmModal(self.t("sess.seat_confirm", no=e.seeker_no, name=e.name, reason=label)), confirmed)
+
+        prompt = self.t("sess.seat_cancel_prompt", no=e.seeker_no, name=e.name)
+        self.app.push_screen(CancelReasonModal(prompt), chosen)
+
+    def _cancel_seat(self, seeker_id: int, seeker_no: str, reason: str) -> None:
+        actor, sid = self.hw.actor, self.session_id
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            res = scheduling.cancel_enrollment(s, actor=actor, session_id=sid, seeker_id=seeker_id, reason=reason)
+            offered = {e.seeker_id for e in res.offered}
+            # names of the seekers offered the freed seat, read in the same transaction
+            return [(x.seeker_no, x.name) for x in scheduling.session_detail(s, session_id=sid).enrollments if x.seeker_id in offered]
+
+        def ok(offered: list[tuple[str, str]]) -> None:
+            text = [self.t("sess.seat_cancelled", no=seeker_no)]
+            text += [self.t("sess.seat_offered", no=no, name=name) for no, name in offered]
+            self.say_here("\n".join(text))
+            self.reload()
+
+        self.db(work, ok, self._refused, write=True, group="seat")
+
+    def action_confirm_offer(self) -> None:
+        """The selected participant takes the seat offered to them (refused unless they hold an offer)."""
+        if self.busy("seat"):  # a second press while the first is stored would act twice
+            return
+        e = self._participant()
+        if e is None:
+            return
+        actor, sid, seeker_id, no = self.hw.actor, self.session_id, e.seeker_id, e.seeker_no
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            # the service decides: the row on screen may be stale (another clerk, another process)
+            scheduling.confirm_offer(s, actor=actor, session_id=sid, seeker_id=seeker_id)
+
+        def ok(_) -> None:
+            self.say_here(self.t("sess.offer_confirmed", no=no))
+            self.reload()
+
+        self.db(work, ok, self._refused, write=True, group="seat")
+
+    def _refused(self, exc: BaseException) -> None:
+        self.say_here(self.hw.message_of(exc), error=True)
+        self.hw.show_error(exc)
+        self.reload()  # show the states as stored now (a refusal often means the row was stale)
+
     def action_book(self) -> None:
         def done(result: Any) -> None:
             if result:
@@ -205,7 +311,8 @@ class SessionScreen(HwScreen):
 
 
 class CancelReasonModal(HwModal):
-    """Why the session is cancelled: 1 by the seeker, 2 by the office, 3 connection trouble."""
+    """Why the session (or one seat, with its own ``prompt``) is cancelled: 1 by the seeker,
+    2 by the office, 3 connection trouble."""
 
     BINDINGS = [
         Binding("1", "pick('by_seeker')", show=False),
@@ -218,19 +325,48 @@ class CancelReasonModal(HwModal):
     CancelReasonModal > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
     """
 
+    def __init__(self, prompt: str | None = None) -> None:
+        super().__init__()
+        self.prompt = prompt
+
     def compose(self) -> ComposeResult:
         from hwdesk.services.scheduling import CANCEL_LABELS
 
         i = 1 if self.lang == "en" else 0
         opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
         with Vertical():
-            yield Static(lines(self.t("sess.cancel_prompt"), *opts), markup=False)
+            prompt = lit(self.prompt, multiline=True) if self.prompt else self.t("sess.cancel_prompt")
+            yield Static(lines(prompt, *opts), markup=False)
 
     def action_pick(self, reason: str) -> None:
         self.dismiss(reason)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmModal(HwModal):
+    """A yes/no question (shown literally): y or Enter answers yes, n or Esc no."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", show=False),
+        Binding("n,escape", "answer(False)", show=False),
+    ]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(lines(lit(self.question, multiline=True), self.t("sess.confirm_keys")), markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class BookModal(HwModal):

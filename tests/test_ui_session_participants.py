@@ -1,0 +1,189 @@
+"""The session screen's participant actions: cancel one seat (reason, confirm), the freed seat
+offered to the waitlist, confirming the offer, refusals (Pilot, fresh SQLite per test)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+
+from helpers import make_ready, new_seeker
+from hwdesk.db import open_store
+from hwdesk.jtext import JST
+from hwdesk.models import AuditLog, Enrollment, Staff
+from hwdesk.services import calendar, scheduling
+from hwdesk.services.context import Actor
+from test_ui_support import SIZE, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
+
+
+def setup(db: str) -> dict:
+    """A seminar (capacity 2) three weeks ahead: 青木 and 伊藤 booked, 上田 waitlisted."""
+    store = open_store(db)
+    try:
+        with store.read() as s:
+            clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
+            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+
+        def at(hm: str) -> datetime:
+            return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), JST)
+
+        with store.write() as s:
+            sem = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="seminar", start=at("13:00"),
+                                            end=at("14:00"), staff_login="clerk1", capacity=2, title="応募書類セミナー")
+            sem_id = sem.id
+        people = {}
+        for key, name, kana in (("a", "青木 一郎", "アオキ イチロウ"), ("b", "伊藤 二郎", "イトウ ジロウ"), ("c", "上田 三郎", "ウエダ サブロウ")):
+            p = new_seeker(store, clerk, name=name, kana=kana)
+            make_ready(store, clerk, p.id, "takamatsu", service="seminar")
+            with store.write() as s:
+                scheduling.book(s, actor=clerk, session_id=sem_id, seeker_id=p.id)
+            people[key], people[key + "_id"] = p.seeker_no, p.id
+        return {"sem": sem_id, **people}
+    finally:
+        store.dispose()
+
+
+def states(db: str, sem: int) -> dict[int, str]:
+    return read(db, lambda s: {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))})
+
+
+def audits(db: str, action: str) -> list[AuditLog]:
+    return read(db, lambda s: list(s.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))))
+
+
+def people(screen) -> dict[str, list[str]]:
+    """Participants table rows by 求職番号."""
+    return {r[0]: r for r in screen.query_one("#s-people").rows}
+
+
+def footer(screen) -> set[str]:
+    """The key descriptions the Footer shows."""
+    return {k.description for k in screen.query("FooterKey")}
+
+
+def select_row(screen, seeker_id: int) -> None:
+    table = screen.query_one("#s-people")
+    table.cursor = table.keys.index(seeker_id)
+
+
+async def test_cancel_one_seat_then_waitlisted_seeker_gets_offer_and_clerk_confirms(db):
+    d = setup(db)
+    assert states(db, d["sem"]) == {d["a_id"]: "booked", d["b_id"]: "booked", d["c_id"]: "waitlisted"}
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.open_session(d["sem"])
+        await settle(pilot)
+        scr = app.screen
+        assert type(scr).__name__ == "SessionScreen"
+        assert "予約取消" in footer(scr) and "空席確定" not in footer(scr)  # o is listed only on an offer
+        rows = people(scr)
+        assert rows[d["a"]][2] == "予約済み" and rows[d["b"]][2] == "予約済み" and rows[d["c"]][2] == "キャンセル待ち #1"
+        # d on 青木: the reason picker (reused) names the participant; 1 = by the seeker; then confirm
+        select_row(scr, d["a_id"])
+        await pilot.press("d")
+        await settle(pilot)
+        modal = app.screen
+        assert type(modal).__name__ == "CancelReasonModal"
+        assert "青木 一郎" in plain(modal.query_one("Static")) and "本人都合" in plain(modal.query_one("Static"))
+        await pilot.press("1")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmModal"
+        assert "理由: 本人都合" in plain(app.screen.query_one("Static"))
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is scr
+        msg = plain(scr.query_one("#s-msg"))
+        assert f"{d['a']} の予約を取り消しました" in msg and "上田 三郎" in msg and "空席を案内中" in msg
+        rows = people(scr)
+        assert rows[d["a"]][2] == "キャンセル" and rows[d["b"]][2] == "予約済み" and rows[d["c"]][2] == "空席案内中"
+        assert states(db, d["sem"]) == {d["a_id"]: "cancelled", d["b_id"]: "booked", d["c_id"]: "offered"}
+        (cancel,) = audits(db, "enrollment.cancel")
+        assert cancel.seeker_id == d["a_id"] and "by_seeker" in cancel.detail_json
+        assert [a.seeker_id for a in audits(db, "enrollment.offer")] == [d["c_id"]]
+        # o on 上田: the offer becomes a booking
+        select_row(scr, d["c_id"])
+        await pilot.pause()
+        assert "空席確定" in footer(scr)
+        await pilot.press("o")
+        await settle(pilot)
+        assert f"{d['c']} の空席案内を確定しました" in plain(scr.query_one("#s-msg"))
+        assert people(scr)[d["c"]][2] == "予約済み"
+        assert states(db, d["sem"])[d["c_id"]] == "booked"
+        assert [a.seeker_id for a in audits(db, "enrollment.confirm")] == [d["c_id"]]
+        assert "定員 2　予約 2　キャンセル待ち 0" in plain(scr.query_one("#s-info"))
+
+
+async def test_confirm_without_offer_is_refused_and_cancel_can_be_backed_out(db):
+    d = setup(db)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.open_session(d["sem"])
+        await settle(pilot)
+        scr = app.screen
+        # o on a booked seeker: the service's refusal is shown
+        select_row(scr, d["b_id"])
+        await pilot.press("o")
+        await settle(pilot)
+        msg = scr.query_one("#s-msg")
+        assert "空席案内中ではありません" in plain(msg) and "予約済み" in plain(msg) and msg.has_class("-error")
+        assert states(db, d["sem"])[d["b_id"]] == "booked" and not audits(db, "enrollment.confirm")
+        # d, a reason, then n: nothing is cancelled
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is scr and states(db, d["sem"])[d["b_id"]] == "booked" and not audits(db, "enrollment.cancel")
+        # Esc at the reason picker: nothing either
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is scr and not audits(db, "enrollment.cancel")
+        # a cancelled seat cannot be cancelled again: refused before any dialog
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert people(scr)[d["b"]][2] == "キャンセル"
+        [cancel] = audits(db, "enrollment.cancel")
+        assert "connection" in cancel.detail_json
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is scr and "取り消せません" in plain(scr.query_one("#s-msg"))
+
+
+async def test_english_labels(db):
+    d = setup(db)
+    app = make_app(db, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.open_session(d["sem"])
+        await settle(pilot)
+        scr = app.screen
+        assert "Cancel seat" in footer(scr) and "Confirm offer" not in footer(scr)
+        assert people(scr)[d["c"]][2] == "Waitlisted #1"
+        select_row(scr, d["a_id"])
+        await pilot.press("d")
+        await settle(pilot)
+        assert "By the seeker" in plain(app.screen.query_one("Static"))
+        await pilot.press("2")
+        await settle(pilot)
+        assert "reason: By the office" in plain(app.screen.query_one("Static"))
+        await pilot.press("enter")
+        await settle(pilot)
+        msg = plain(scr.query_one("#s-msg"))
+        assert f"Cancelled the seat of {d['a']}" in msg and "Seat offered to waitlisted" in msg
+        assert people(scr)[d["c"]][2] == "Seat offered"
+        select_row(scr, d["c_id"])
+        await pilot.pause()
+        assert "Confirm offer" in footer(scr)
+        select_row(scr, d["b_id"])
+        await pilot.press("o")
+        await settle(pilot)
+        assert "has no seat offered" in plain(scr.query_one("#s-msg"))
