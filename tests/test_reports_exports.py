@@ -18,6 +18,7 @@ from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Session as SessionRow, Staff, UsageRecord
 from hwdesk.services import consent, exports, records, reports
+from hwdesk.services import seekers as seeker_service
 
 CANARY = "DEVICE-CANARY-123"
 MONTH = (2026, 2)
@@ -289,6 +290,9 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
     with store.read() as s:
         row = s.get(Seeker, old.id)
         assert row.anonymized_at is not None and "八郎" not in row.name and row.phone == ""
+        assert row.seeker_no == f"ANON-{old.id}" and (row.birth_date.month, row.birth_date.day) == (1, 1)
+        assert row.birth_date.year == old.birth_date.year
+        assert seeker_service.search(s, old.seeker_no) == [] and seeker_service.search(s, "八郎") == []
         after = (s.exec(select(func.count()).select_from(SessionRow)).one(), s.exec(select(func.count()).select_from(Enrollment)).one())
         usage = s.exec(select(UsageRecord).where(UsageRecord.seeker_id == old.id)).one()
         companion = s.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == old.id)).one()

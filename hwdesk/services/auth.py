@@ -84,6 +84,19 @@ def sign_in(session: Session, *, login: str, password: str, sleep=time.sleep) ->
         audit.record(session, staff_id=None, action="auth.fail", entity="staff", entity_id=login[:40])
         session.commit()  # the failure is recorded even though we raise
         raise BAD_SIGN_IN
+    if not _password_ok(session, staff, password, sleep=sleep, fail_action="auth.fail"):
+        session.commit()  # keep the failure count although we raise
+        raise BAD_SIGN_IN
+    audit.record(session, staff_id=staff.id, action="auth.sign_in", entity="staff", entity_id=staff.id, office_id=staff.office_id)
+    return Actor.of(staff)
+
+
+def _password_ok(session: Session, staff: Staff, password: str, *, sleep, fail_action: str) -> bool:
+    """The one place a password is checked against the failure throttle (sign-in and unlock).
+
+    A staff member inside a wait (after 5 failures, doubling) waits it out first (at most 5 s a
+    try); a failure counts and sets the next wait; a success clears both and rehashes an old hash.
+    """
     now = datetime.now(UTC)
     if staff.locked_until and staff.locked_until > now:
         wait = (staff.locked_until - now).total_seconds()
@@ -94,28 +107,28 @@ def sign_in(session: Session, *, login: str, password: str, sleep=time.sleep) ->
         delay = failure_delay_seconds(staff.failed_count)
         staff.locked_until = now + timedelta(seconds=delay) if delay else None
         session.add(staff)
-        audit.record(session, staff_id=staff.id, action="auth.fail", entity="staff", entity_id=staff.id, extra={"failed_count": staff.failed_count})
-        session.commit()  # keep the failure count although we raise
-        raise BAD_SIGN_IN
+        audit.record(session, staff_id=staff.id, action=fail_action, entity="staff", entity_id=staff.id, extra={"failed_count": staff.failed_count})
+        return False
     staff.failed_count = 0
     staff.locked_until = None
     if new_hash:
         staff.password_hash = new_hash
     session.add(staff)
-    audit.record(session, staff_id=staff.id, action="auth.sign_in", entity="staff", entity_id=staff.id, office_id=staff.office_id)
-    return Actor.of(staff)
+    return True
 
 
-def verify_unlock(session: Session, *, actor: Actor, password: str) -> bool:
-    """Re-check the signed-in person's password to lift the idle lock."""
-    staff = session.get(Staff, actor.id)
-    if staff is None:
+def verify_unlock(session: Session, *, actor: Actor, password: str, sleep=time.sleep) -> bool:
+    """Re-check the signed-in person's password to lift the idle lock.
+
+    Throttled exactly like sign-in (same failure count): a locked terminal is not a place to
+    guess passwords faster than at the sign-in screen.
+    """
+    staff = session.exec(select(Staff).where(Staff.id == actor.id).with_for_update()).first()
+    if staff is None or not staff.active:
         return False
-    ok, _ = verify_password(staff.password_hash, password)
-    if not ok:
-        staff.failed_count += 1
-        session.add(staff)
-    audit.record(session, staff_id=actor.id, action="auth.unlock" if ok else "auth.unlock_fail", entity="staff", entity_id=actor.id)
+    ok = _password_ok(session, staff, password, sleep=sleep, fail_action="auth.unlock_fail")
+    if ok:
+        audit.record(session, staff_id=actor.id, action="auth.unlock", entity="staff", entity_id=actor.id)
     return ok
 
 
