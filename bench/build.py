@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hwdesk.names import GIVEN, SURNAMES
+from hwdesk.services.seekers import name_grams
 
 CACHE = Path(__file__).parent / ".cache"
 OFFICES = ("maebashi", "shibuya", "takamatsu")
@@ -122,7 +123,7 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
 
     def gram_rows():
         for sid, name in con.execute("SELECT id, replace(name, ' ', '') FROM seeker"):
-            for g in set(name) | {name[j : j + 2] for j in range(len(name) - 1)}:
+            for g in name_grams(name):
                 yield (g, sid)
 
     grams = list(gram_rows())

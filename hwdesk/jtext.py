@@ -166,6 +166,13 @@ def _is_bad_char(cp: int) -> bool:
     )
 
 
+# The same set as _is_bad_char, as one regex: a clean string (the usual case) is checked in C
+# instead of one Python call per character.
+_BAD_CHAR_RE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\u2028\u2029]"
+)
+
+
 def _char_name(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
@@ -194,8 +201,9 @@ def clean_text(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     # Check before NFKC as well as after: normalize() must never see a lone
-    # surrogate we would later fail to store.
-    for ch in text:
+    # surrogate we would later fail to store.  The per-character loop (which
+    # words the message) only runs when the regex found something.
+    for ch in text if _BAD_CHAR_RE.search(text) else ():
         cp = ord(ch)
         if ch == "\n" and allow_newlines:
             continue
@@ -269,6 +277,10 @@ def _is_reading_char(ch: str) -> bool:
     )
 
 
+# The same set as _is_reading_char, as one regex (fast path for valid readings).
+_READING_RE = re.compile(r"[\u30a1-\u30fe\u31f0-\u31ff ]*")
+
+
 def parse_reading(value: str, *, field: str = "kana") -> str:
     """Furigana: hiragana/katakana/half-width kana, spaces, ー, ・ → katakana.
 
@@ -285,7 +297,7 @@ def parse_reading(value: str, *, field: str = "kana") -> str:
             field=field,
         )
     kana = to_katakana(text)
-    bad = [ch for ch in kana if not _is_reading_char(ch)]
+    bad = [] if _READING_RE.fullmatch(kana) else [ch for ch in kana if not _is_reading_char(ch)]
     if bad:
         raise ParseError(
             f"{ja}はカタカナまたはひらがなで入力してください（漢字・英字・数字は使えません）。"
@@ -306,7 +318,8 @@ def kana_key(reading: str) -> str:
         kana = to_katakana(reading or "")
     except TypeError:
         return ""
-    return "".join(ch for ch in kana if not ch.isspace() and ch != "・")
+    # str.split() drops exactly the characters str.isspace() is true for.
+    return "".join(kana.split()).replace("・", "")
 
 
 # ---------------------------------------------------------------------------
@@ -553,6 +566,9 @@ def parse_date(value: str, *, field: str = "date") -> date:
     impossible days such as 2月30日 are refused.
     """
     text = _as_text(value)
+    hit = _DATE_CACHE.get((text, field))
+    if hit is not None:
+        return hit
     ja, en = _labels(field, ("日付", "date"))
     s = "".join(_nfkc(text).translate(_HYPHEN_TABLE).split())
     if not s:
@@ -573,7 +589,15 @@ def parse_date(value: str, *, field: str = "date") -> date:
             f"{_WEEKDAYS_EN[d.weekday()]}. Got: {_shown(text)}",
             field=field,
         )
+    if len(_DATE_CACHE) >= 8192:
+        _DATE_CACHE.clear()
+    _DATE_CACHE[(text, field)] = d
     return d
+
+
+# (text, field) → date for parse_date: the result depends on nothing else, and an imported
+# file repeats the same dates (registration days, birth dates) thousands of times.
+_DATE_CACHE: dict[tuple[str, str], date] = {}
 
 
 def _parse_date_core(s: str, value: str, field: str, ja: str, en: str) -> date:

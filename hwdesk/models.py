@@ -134,8 +134,8 @@ class Seeker(SeekerBase, table=True):
 
     __table_args__ = (
         UniqueConstraint("seeker_no"),
-        Index("ix_seeker_kana_key", "kana_key"),
         Index("ix_seeker_phone", "phone"),
+        # Reading prefix search and the same-person check both use it (kana_key leads).
         Index("ix_seeker_dup", "kana_key", "birth_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -156,11 +156,15 @@ class SeekerPublic(SeekerBase):
 
 
 class NameGram(SQLModel, table=True):
-    """Character n-grams (n = 1, 2) of seeker names: kanji fragments of one or two characters
-    are most Japanese name searches, which FTS5's trigram tokenizer cannot answer."""
+    """Character n-grams (n = 1, 2, 3) of seeker names (spaces removed).
+
+    Kanji fragments of one or two characters are most Japanese name searches, which FTS5's
+    trigram tokenizer cannot answer; a fragment of three or more is looked up by its trigrams.
+    On SQLite the table is WITHOUT ROWID: the key is the whole row."""
 
     __tablename__ = "name_gram"
-    gram: str = Field(primary_key=True, max_length=2)
+    __table_args__ = {"sqlite_with_rowid": False}
+    gram: str = Field(primary_key=True, max_length=3)
     seeker_id: int = Field(primary_key=True, foreign_key="seeker.id", ondelete="CASCADE")
 
 
@@ -360,6 +364,7 @@ class AuditLog(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_seeker", "seeker_id"),
         Index("ix_audit_staff_at", "staff_id", "at"),
+        Index("ix_audit_action", "action", "id"),  # e.g. the few import.seekers rows among millions
     )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=_now)

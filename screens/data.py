@@ -69,20 +69,29 @@ class DetailData:
 
 
 def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
-    """Read a seeker with consent, notices, companions, checks and approvals."""
+    """Read a seeker with consent, notices, companions, checks and approvals.
+
+    Each table is read once for all offices (about ten queries): the office rows are kept
+    referenced so that every ``profile()`` call below is answered from the session's identity
+    map, and the consent standing of each office is computed from the consent and notice lists
+    that the screen shows anyway.
+    """
     from hwdesk.services import consent as consent_svc
+    from hwdesk.services.offices import list_offices, profile
     from hwdesk.services.seekers import get_seeker
 
     seeker = get_seeker(session, seeker_id)
     data = DetailData(seeker=seeker)
+    offices = list_offices(session)  # held: every profile() below is answered from the identity map
     history = consent_svc.consents_of(session, seeker_id)
+    data.notices = consent_svc.notices_of(session, seeker_id)
+    statuses = consent_svc.consent_statuses(session, seeker_id=seeker_id, office_ids=office_ids, history=history,
+                                            notices=data.notices)
+    checks = consent_svc.latest_env_checks(session, seeker_id=seeker_id)
     for office_id in office_ids:
-        try:
-            status = consent_svc.consent_status(session, seeker_id=seeker_id, office_id=office_id)
-        except Exception:  # an office without terms
+        status = statuses.get(office_id)
+        if status is None:  # an office without terms
             continue
-        from hwdesk.services.offices import profile
-
         prof = profile(session, office_id)
         data.consent_rows.append({
             "office_id": office_id,
@@ -90,11 +99,11 @@ def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
             "method": prof.consent_method,
             "history": [(c, t) for c, t in history if c.office_id == office_id],
         })
-        check = consent_svc.latest_env_check(session, seeker_id=seeker_id, office_id=office_id)
+        check = checks.get(office_id)
         if check is not None:
             data.env_checks.append((office_id, check))
             data.env_labels[office_id] = {i.key: (i.label, i.label_en) for i in consent_svc.env_items(session, office_id)}
-    data.notices = consent_svc.notices_of(session, seeker_id)
+    del offices
     data.companions = consent_svc.companions_of(session, seeker_id)
     data.approvals = consent_svc.approvals_of(session, seeker_id)
     staff_ids = {a.recognized_by for a in data.approvals}

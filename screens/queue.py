@@ -106,8 +106,9 @@ class QueueScreen(HwScreen):
         def work(s):
             from hwdesk.services import queue
 
+            # one read; the filtered view is derived from it (the filter lists need the whole day anyway)
             whole = queue.daily_queue(s, office_id=office, day=day)
-            view = queue.daily_queue(s, office_id=office, day=day, staff_id=staff, kind=kind, state=state)
+            view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
             staff_opts = sorted({(r.staff_id, r.staff_name or r.staff_login) for r in whole.rows}, key=lambda x: x[1])
             kinds = sorted({r.kind for r in whole.rows})
             return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows]

@@ -76,8 +76,14 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
 
     async with app.run_test(size=size) as pilot:
         async def settle() -> None:
+            import asyncio
+
             for _ in range(3):
-                await app.workers.wait_for_complete()
+                workers, _lanes = app.db_work()
+                if workers:
+                    await app.workers.wait_for_complete(workers)
+                while app.db_work()[1]:  # a search lane's job (the lane itself never completes)
+                    await asyncio.sleep(0.01)
                 await pilot.pause()
 
         def save(name: str) -> None:

@@ -63,3 +63,20 @@ def test_bad_dates_refused():
     with pytest.raises(HwdeskError):
         AuditFilter.parse(date_from="2027-02-02", date_to="2027-02-01")
     assert AuditFilter.parse(date_from="R9.2.2").date_from == date(2027, 2, 2)
+
+
+def test_filtering_by_seeker_shows_the_csv_import_that_created_them(store, actors):
+    from hwdesk.services import importer
+
+    clerk, sup = actors["clerk1"], actors["super1"]
+    data = ("求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日\n"
+            "37010-71,山田 太郎,やまだ たろう,1985-04-01,,,窓口,2025-01-05\n"
+            "37010-72,佐藤 花子,さとう はなこ,1990-03-04,,,窓口,2025-01-05\n").encode()
+    with store.write() as s:
+        importer.import_seekers(s, actor=clerk, data=data, office_id="takamatsu", source="list.csv")
+    other = new_seeker(store, clerk)
+    rows = _view(store, sup, seeker_no="37010-72")
+    assert [r.action for r in rows] == ["import.seekers"] and rows[0].entity_id == "list.csv"
+    assert "import.seekers" not in {r.action for r in _view(store, sup, seeker_no=other.seeker_no)}
+    # other filters still apply to the import row
+    assert _view(store, sup, seeker_no="37010-72", action="seeker.") == []

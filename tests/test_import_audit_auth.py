@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
@@ -74,12 +76,18 @@ def test_bad_header_refuses_the_whole_file(store, actors):
     assert _count(store) == 0
 
 
-def test_import_is_audited_per_seeker_and_chain_stays_valid(store, actors):
-    _import(store, actors["clerk1"], (HEADER + GOOD).encode())
+def test_import_is_audited_by_one_row_listing_its_seekers_and_chain_stays_valid(store, actors):
+    _import(store, actors["clerk1"], (HEADER + GOOD + BAD).encode(), source="office.csv")
+    _import(store, actors["clerk1"], (HEADER + GOOD).encode(), source="again.csv")  # all skipped: adds no row
     with store.read() as s:
-        assert s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "seeker.import")).one() == 2
+        rows = s.exec(select(AuditLog).where(AuditLog.action == "import.seekers")).all()
+        seekers = {k.seeker_no: k.id for k in s.exec(select(Seeker))}
         report = audit.verify_chain(s)
     assert report.ok, report.problem
+    assert [r.entity_id for r in rows] == ["office.csv"]
+    detail = json.loads(rows[0].detail_json)
+    assert detail["rows"] == 2 and detail["seeker_nos"] == ["37010-1", "37010-2"]
+    assert importer.imported_ids(detail) == [seekers["37010-1"], seekers["37010-2"]]
 
 
 # --- the audit chain ---------------------------------------------------------------------------
@@ -88,7 +96,7 @@ def test_import_is_audited_per_seeker_and_chain_stays_valid(store, actors):
 def test_tampering_with_one_audit_row_is_detected(store, actors):
     _import(store, actors["clerk1"], (HEADER + GOOD).encode())
     with store.read() as s:
-        target = s.exec(select(AuditLog.id).where(AuditLog.action == "seeker.import")).first()
+        target = s.exec(select(AuditLog.id).where(AuditLog.action == "import.seekers")).first()
     with store.write() as s:
         s.connection().execute(text("UPDATE audit_log SET detail_json = '{}' WHERE id = :i"), {"i": target})
     with store.read() as s:

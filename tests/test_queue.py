@@ -225,3 +225,64 @@ def test_queue_on_a_closed_day_says_why(store):
     with store.read() as s:
         view = queue.daily_queue(s, office_id="shibuya", day=date(2026, 5, 6))
     assert view.rows == [] and view.closed == ("振替休日", "Substitute Holiday")
+
+
+def test_filter_view_is_the_filtered_queue_without_reading_again(store, actors, day_of_sessions):
+    """The screen reads the day once and narrows it: same rows and counts as asking with the filters."""
+    combos = [{}, {"staff_id": actors["super1"].id}, {"kind": "seminar"}, {"state": "cancelled"},
+              {"staff_id": actors["clerk1"].id, "state": "scheduled"}, {"kind": "counseling", "state": "completed"}]
+    with store.read() as s:
+        whole = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50"))
+        for kw in combos:
+            asked = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50"), **kw)
+            narrowed = queue.filter_view(whole, **kw)
+            assert [r.id for r in narrowed.rows] == [r.id for r in asked.rows], kw
+            assert narrowed.counts == asked.counts, kw
+            assert [[w.text() for w in r.warnings] for r in narrowed.rows] == [[w.text() for w in r.warnings] for r in asked.rows]
+    assert [r.id for r in whole.rows] == [d.id for d in (day_of_sessions["first"], day_of_sessions["c1"], day_of_sessions["sem"],
+                                                          day_of_sessions["late"])]
+
+
+def test_newest_environment_check_decides(store, actors):
+    sk = ready(store, actors)  # its check passed
+    row = create(store, actors["clerk1"], join_url="https://zoom.us/j/1")
+    book(store, actors["clerk1"], row.id, sk.id)
+
+    def warnings() -> list[str]:
+        with store.read() as s:
+            return [w.text() for w in queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings]
+
+    def check(ok: bool) -> None:
+        with store.write() as s:
+            items = consent.env_items(s, "takamatsu")
+            consent.record_env_check(s, actor=actors["clerk1"], seeker_id=sk.id, office_id="takamatsu",
+                                     answers={i.key: ok for i in items}, declared_on=DAY)
+
+    assert warnings() == []
+    check(False)
+    assert warnings() == ["利用環境に不備（第5条）"]
+    check(True)
+    assert warnings() == []
+
+
+def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actors):
+    """A completed session shows who came and their interpreter; readiness warnings are for live sessions only."""
+    clerk = actors["clerk1"]
+    bare = new_seeker(store, clerk, name="上田 三郎")  # no consent, no environment check
+    done = create(store, clerk, start="09:00", end="09:45", join_url="https://zoom.us/j/9")
+    live = create(store, clerk, start="11:00", end="11:45", join_url="https://zoom.us/j/11")
+    other = new_seeker(store, clerk, name="伊藤 二郎")
+    book(store, actors["super1"], done.id, bare.id, override_reason="電話で同意済み")
+    book(store, actors["super1"], live.id, other.id, override_reason="電話で同意済み")
+    with store.write() as s:
+        consent.record_companion(s, actor=clerk, seeker_id=bare.id, office_id="takamatsu", kind="interpreter", language="英語")
+        scheduling.set_state(s, actor=clerk, session_id=done.id, state="in_progress", now=at("09:00"))
+    with store.write() as s:
+        scheduling.set_state(s, actor=clerk, session_id=done.id, state="completed", now=at("09:45"))
+    with store.read() as s:
+        view = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("10:00"))
+    past, now_row = view.rows
+    assert past.state == "completed" and past.who() == f"{bare.seeker_no} 上田 三郎"
+    assert [c.label() for c in past.companions] == ["通訳（英語）"] and past.warnings == ()
+    assert [w.text() for w in now_row.warnings] == ["同意未記録（第2条(1)）", "利用環境の確認なし（第5条）"]
+    assert view.counts["completed"] == 1 and view.counts["scheduled"] == 1

@@ -60,7 +60,7 @@ def test_staff_register_only_at_their_office(store, actors):
         seekers.create_seeker(s, actor=actors["clerk1"], form=_form(office_id="shibuya"))
 
 
-@pytest.mark.parametrize("query", ["ヤマダ", "やまだ", "ﾔﾏﾀﾞ", "やまだたろう", "ヤマダ タロウ", "山田", "田", "田太", "山田 太郎", "太郎",
+@pytest.mark.parametrize("query", ["ヤマダ", "やまだ", "ﾔﾏﾀﾞ", "やまだたろう", "ヤマダ タロウ", "山田", "田", "田太", "山田 太郎", "太郎", "山田太", "田太郎", "山田太郎",
                                    "37010-5555", "370105555", "37010", "０９０４４４", "090-444"])
 def test_search_finds_by_every_route(store, actors, query):
     sk = new_seeker(store, actors["clerk1"], seeker_no="37010-5555", phone="090-4444-5555")
@@ -75,6 +75,15 @@ def test_search_misses(store, actors, query):
     new_seeker(store, actors["clerk1"])
     with store.read() as s:
         assert seekers.search(s, query) == []
+
+
+def test_long_fragments_must_be_contiguous_in_the_name(store, actors):
+    # Both trigrams of 甲乙丙丁 are in this name, but not next to each other.
+    sk = new_seeker(store, actors["clerk1"], name="甲乙丙 乙丙丁", kana="コウオツ ヘイテイ")
+    with store.read() as s:
+        assert seekers.search(s, "甲乙丙丁") == []
+        assert [h.id for h in seekers.search(s, "甲乙丙乙")] == [sk.id]
+        assert [h.id for h in seekers.search(s, "丙乙丙丁")] == [sk.id]
 
 
 def test_edit_updates_the_name_index_and_audits_before_after(store, actors):

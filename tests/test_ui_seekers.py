@@ -38,6 +38,8 @@ async def test_search_by_reading_number_kanji_fragment_and_phone(db):
         assert await search("37010-3333") == [c]  # 求職番号 prefix
         assert await search("3701033333333") == [c]
         assert await search("田太") == [a]  # kanji fragment (2 characters)
+        assert await search("山田太") == [a]  # 3 characters: the trigram index
+        assert await search("山田太郎") == [a]  # longer: its trigrams, then the substring
         assert await search("佐") == [c]  # one kanji
         assert await search("090-1111") == [a]  # phone
         assert await search("該当なし") == []

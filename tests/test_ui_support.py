@@ -68,12 +68,19 @@ def make_app(db: str, **kw):
 
 async def settle(pilot, rounds: int = 6) -> None:
     """Let workers finish and their results reach the screen (results may start more workers)."""
-    from textual.worker import WorkerState
+    import asyncio
 
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        workers, lanes = pilot.app.db_work()
+        if workers:
+            await pilot.app.workers.wait_for_complete(workers)
+        for _ in range(500):  # a search lane's job: ~1 ms, allow 5 s
+            if not pilot.app.db_work()[1]:
+                break
+            await asyncio.sleep(0.01)
         await pilot.pause()
-        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
+        workers, lanes = pilot.app.db_work()
+        if not workers and not lanes:
             return
 
 

@@ -7,6 +7,9 @@ import sys
 from hwdesk.errors import HwdeskError
 
 
+
+APP_FPS = 240  # Textual frame-rate cap the app runs at (TEXTUAL_FPS overrides it)
+
 def register(sub) -> None:
     """Add the administration subcommands."""
     p = sub.add_parser("app", help="open the terminal app (the default)")
@@ -43,9 +46,10 @@ def run_app(ctx) -> int:
             f"First run: a demo database was created at {default_db_path()}",
         )
         _make_demo(ctx, seekers_per_office=120, seed=7, quiet=False)
-    # Results wait for Textual's next refresh tick: at 240 fps a keystroke's results paint within
-    # one 60 Hz frame more often (bench/README.md). Must be set before Textual is imported.
-    os.environ.setdefault("TEXTUAL_FPS", "240")
+    # The cap on repaints; screens/pacing.py paints as soon as the last frame is 1/fps old, so a
+    # higher cap shortens what an input waits behind the previous frame (bench/README.md).
+    # Must be set before Textual is imported.
+    os.environ.setdefault("TEXTUAL_FPS", str(APP_FPS))
     from screens.app import run_app as run
 
     run(db, ctx.lang, demo_notice=notice)

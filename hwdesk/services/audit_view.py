@@ -59,6 +59,14 @@ class AuditEntry:
     detail: str
 
 
+def _detail(detail_json: str) -> dict:
+    try:
+        data = json.loads(detail_json or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _summary(detail_json: str, limit: int = 160) -> str:
     try:
         data = json.loads(detail_json or "{}")
@@ -85,10 +93,10 @@ def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, lim
         sid = session.exec(select(Staff.id).where(Staff.login == flt.staff_login)).first()
         empty |= sid is None
         stmt = stmt.where(AuditLog.staff_id == sid)
+    skid = None
     if flt.seeker_no:
         skid = session.exec(select(Seeker.id).where(Seeker.seeker_no == flt.seeker_no)).first()
         empty |= skid is None
-        stmt = stmt.where(AuditLog.seeker_id == skid)
     if flt.action:
         esc = flt.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(col(AuditLog.action).like(esc + "%", escape="\\"))
@@ -96,7 +104,20 @@ def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, lim
         stmt = stmt.where(AuditLog.at >= datetime.combine(flt.date_from, time(0), tzinfo=JST))
     if flt.date_to:
         stmt = stmt.where(AuditLog.at < datetime.combine(flt.date_to + timedelta(days=1), time(0), tzinfo=JST))
-    rows = [] if empty else list(session.exec(stmt.order_by(col(AuditLog.id).desc()).limit(limit)))
+    newest = col(AuditLog.id).desc()
+    if empty:
+        rows = []
+    elif skid is None:
+        rows = list(session.exec(stmt.order_by(newest).limit(limit)))
+    else:
+        # The seeker's own rows, and the CSV import that created them: an import writes one
+        # row per file listing the ids it added (importer.imported_ids), not one per seeker.
+        from hwdesk.services.importer import imported_ids
+
+        rows = list(session.exec(stmt.where(AuditLog.seeker_id == skid).order_by(newest).limit(limit)))
+        imports = session.exec(stmt.where(AuditLog.action == "import.seekers").order_by(newest)).all()
+        rows += [r for r in imports if skid in imported_ids(_detail(r.detail_json))]
+        rows = sorted(rows, key=lambda r: r.id or 0, reverse=True)[:limit]
     logins = {s.id: s.login for s in session.exec(select(Staff).where(col(Staff.id).in_({r.staff_id for r in rows if r.staff_id})))}
     seeker_ids = {r.seeker_id for r in rows if r.seeker_id}
     numbers = {s.id: s.seeker_no for s in session.exec(select(Seeker).where(col(Seeker.id).in_(seeker_ids)))} if seeker_ids else {}

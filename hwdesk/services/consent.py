@@ -115,11 +115,45 @@ def consent_status(session: Session, *, seeker_id: int, office_id: str, on: date
     if consent is not None:
         tv = session.get(TermsVersion, consent.terms_version_id)
         version = tv.version if tv else None
-        if version is not None and version < in_force.version:
+        if needs_notice(version, in_force.version):
             notified = session.exec(
                 select(TermsNotice.id).where(TermsNotice.seeker_id == seeker_id, TermsNotice.terms_version_id == in_force.id)
             ).first() is not None
     return ConsentStatus(office_id, in_force, consent, version, notified)
+
+
+def needs_notice(consented_version: int | None, in_force_version: int) -> bool:
+    """Whether a revision notice decides the standing (consent to an older version than in force)."""
+    return consented_version is not None and consented_version < in_force_version
+
+
+def consent_statuses(
+    session: Session, *, seeker_id: int, office_ids: list[str], history: list[tuple[Consent, TermsVersion]],
+    notices: list[tuple[TermsNotice, TermsVersion]], on: date | None = None,
+) -> dict[str, ConsentStatus]:
+    """``consent_status`` for several offices at once, from the seeker's ``consents_of`` and
+    ``notices_of`` lists already read (one query more: the offices' terms versions).
+
+    Offices without terms are left out (``consent_status`` raises NotFound for them)."""
+    on = on or date.today()
+    versions: dict[str, list[TermsVersion]] = {}
+    for tv in session.exec(select(TermsVersion).where(col(TermsVersion.office_id).in_(office_ids)).order_by(col(TermsVersion.version))):
+        versions.setdefault(tv.office_id, []).append(tv)
+    notified_ids = {n.terms_version_id for n, _ in notices}
+    out = {}
+    for office_id in office_ids:
+        if office_id not in versions:
+            continue
+        in_force = versions[office_id][0]  # the same choice as offices.terms_in_force
+        for v in versions[office_id]:
+            if v.effective_on <= on:
+                in_force = v
+        # history is newest first, like consent_status's own query
+        newest = next(((c, t) for c, t in history if c.office_id == office_id), None)
+        consent, version = (newest[0], newest[1].version) if newest else (None, None)
+        notified = needs_notice(version, in_force.version) and in_force.id in notified_ids
+        out[office_id] = ConsentStatus(office_id, in_force, consent, version, notified)
+    return out
 
 
 def consents_of(session: Session, seeker_id: int) -> list[tuple[Consent, TermsVersion]]:
@@ -261,6 +295,14 @@ def record_env_check(session: Session, *, actor: Actor, seeker_id: int, office_i
     audit.record(session, staff_id=staff_id(actor), action="env.check", entity="env_check", entity_id=check.id,
                  seeker_id=seeker_id, office_id=office_id, after=clean)
     return check
+
+
+def latest_env_checks(session: Session, *, seeker_id: int) -> dict[str, EnvCheck]:
+    """The newest environment self-check of each office (one query; the detail screen)."""
+    out: dict[str, EnvCheck] = {}
+    for chk in session.exec(select(EnvCheck).where(EnvCheck.seeker_id == seeker_id).order_by(col(EnvCheck.recorded_at).desc())):
+        out.setdefault(chk.office_id, chk)
+    return out
 
 
 def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> EnvCheck | None:

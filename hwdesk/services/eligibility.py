@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from sqlalchemy import Date, String, bindparam, case, exists, func
 from sqlmodel import Session, col, select
 
+from hwdesk.errors import NotFound
 from hwdesk.jtext import format_wareki
-from hwdesk.models import Termination
-from hwdesk.services.consent import active_approval, consent_status, latest_env_check
+from hwdesk.models import Approval, Consent, EnvCheck, Seeker, TermsNotice, TermsVersion, Termination
+from hwdesk.services.consent import ConsentStatus, needs_notice
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
-from hwdesk.terms import cite_text, service_label
+from hwdesk.terms import OfficeProfile, cite_text, service_label
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,113 @@ class Requirement:
         return f"{mark} {self.label}（{where}）{'：' + self.detail if self.detail else ''}"
 
 
-def check(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None, session_id: int | None = None) -> list[Requirement]:
-    """Every condition of ``office_id``'s terms for ``service`` on ``on``, passed or failed."""
+@dataclass(frozen=True)
+class TermsRef:
+    """The terms version in force, as far as the rules need it."""
+
+    id: int
+    version: int
+    effective_on: date
+
+
+@dataclass(frozen=True)
+class ConsentRef:
+    """The seeker's newest consent at the office (only its id is read by the rules)."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class EnvRef:
+    """The newest environment self-check at the office."""
+
+    id: int
+    all_ok: bool
+    declared_on: date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the office's rules read about one seeker, for one service on one day."""
+
+    prof: OfficeProfile
+    seeker: Seeker
+    service: str
+    on: date
+    status: ConsentStatus
+    env: EnvRef | None
+    approved: bool
+    termination: Termination | None
+
+
+_FACTS_STMT = None
+
+
+def _facts_stmt():
+    """One statement reading every per-seeker fact of the rules (built once, compiled once)."""
+    global _FACTS_STMT
+    if _FACTS_STMT is not None:
+        return _FACTS_STMT
+    s_id, o_id = bindparam("seeker_id", type_=Seeker.__table__.c.id.type), bindparam("office_id", type_=String())  # type: ignore[attr-defined]
+    on, svc = bindparam("on", type_=Date()), bindparam("service", type_=String())
+    tv = TermsVersion.__table__.alias("tv")  # type: ignore[attr-defined]
+    t2 = TermsVersion.__table__.alias("t2")  # type: ignore[attr-defined]
+    c, e = Consent.__table__, EnvCheck.__table__  # type: ignore[attr-defined]
+    # In force: the newest version whose date has come, else the first one (as offices.terms_in_force).
+    in_force = (select(t2.c.id).where(t2.c.office_id == o_id)
+                .order_by(case((t2.c.effective_on <= on, t2.c.version), else_=-t2.c.version).desc()).limit(1).scalar_subquery())
+    newest_consent = select(c.c.id).where(c.c.seeker_id == s_id, c.c.office_id == o_id).order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1)
+    ct = TermsVersion.__table__.alias("ct")  # type: ignore[attr-defined]
+    consented = (select(ct.c.version).select_from(c.join(ct, ct.c.id == c.c.terms_version_id))
+                 .where(c.c.seeker_id == s_id, c.c.office_id == o_id).order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1))
+    n = TermsNotice.__table__  # type: ignore[attr-defined]
+    notified = exists().where(n.c.seeker_id == s_id, n.c.terms_version_id == tv.c.id)
+
+    def env(column):
+        return (select(column).where(e.c.seeker_id == s_id, e.c.office_id == o_id)
+                .order_by(e.c.recorded_at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
+
+    a = Approval.__table__  # type: ignore[attr-defined]
+    approval = select(a.c.id).where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc, a.c.revoked_at.is_(None)).limit(1)
+    t = Termination.__table__  # type: ignore[attr-defined]
+    # Only how many unlifted stops exist: whether one is in force is decided in active_termination.
+    stops = select(func.count()).select_from(t).where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.lifted_at.is_(None),
+                                                      t.c.scope != "session")
+    _FACTS_STMT = select(
+        tv.c.id, tv.c.version, tv.c.effective_on, newest_consent.scalar_subquery().label("consent_id"),
+        consented.scalar_subquery().label("consented_version"), notified.label("notified"),
+        env(e.c.id).label("env_id"), env(e.c.all_ok).label("env_all_ok"), env(e.c.declared_on).label("env_declared_on"),
+        approval.scalar_subquery().label("approval_id"), stops.scalar_subquery().label("stops"),
+    ).where(tv.c.id == in_force)
+    return _FACTS_STMT
+
+
+def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None) -> Facts:
+    """Read what the rules of ``office_id`` need about a seeker in one query (plus the seeker and
+    office rows, usually already in the session, and the stop rows only when there are any)."""
     on = on or date.today()
     prof = profile(session, office_id)
     seeker = get_seeker(session, seeker_id)
+    row = session.execute(_facts_stmt(), {"seeker_id": seeker_id, "office_id": office_id, "on": on, "service": service}).first()
+    if row is None:
+        raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
+    in_force = TermsRef(row.id, row.version, row.effective_on)
+    version = row.consented_version
+    status = ConsentStatus(office_id, in_force, ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
+                           version, needs_notice(version, in_force.version) and bool(row.notified))
+    env = EnvRef(row.env_id, bool(row.env_all_ok), row.env_declared_on) if row.env_id is not None else None
+    term = active_termination(session, seeker_id=seeker_id, office_id=office_id, on=on) if row.stops else None
+    return Facts(prof, seeker, service, on, status, env, row.approval_id is not None, term)
+
+
+def check(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None, session_id: int | None = None) -> list[Requirement]:
+    """Every condition of ``office_id``'s terms for ``service`` on ``on``, passed or failed."""
+    return evaluate(facts(session, seeker_id=seeker_id, office_id=office_id, service=service, on=on))
+
+
+def evaluate(f: Facts) -> list[Requirement]:
+    """The checklist from facts already read (``facts``): each rule of the office, with its article."""
+    prof, seeker, service, on = f.prof, f.seeker, f.service, f.on
     req = prof.requirements
     out: list[Requirement] = []
 
@@ -64,7 +168,7 @@ def check(session: Session, *, seeker_id: int, office_id: str, service: str, on:
     ))
 
     consent_cite = cite_text(req["consent"]["cite"])
-    status = consent_status(session, seeker_id=seeker_id, office_id=office_id, on=on)
+    status = f.status
     if req["consent"]["method"] == "deemed_by_use":
         detail = "" if status.consent else "利用をもって同意したものとみなされます（予約時に記録）。"
         out.append(Requirement("consent", True, "利用規約への同意", "Consent to the terms", consent_cite, detail,
@@ -103,7 +207,7 @@ def check(session: Session, *, seeker_id: int, office_id: str, service: str, on:
 
     env = req.get("environment")
     if env:
-        chk = latest_env_check(session, seeker_id=seeker_id, office_id=office_id)
+        chk = f.env
         ok = chk is not None and chk.all_ok
         if chk is None:
             d, de = "利用環境の確認が記録されていません。", "No environment self-check is recorded."
@@ -115,12 +219,11 @@ def check(session: Session, *, seeker_id: int, office_id: str, service: str, on:
 
     appr = req.get("approval")
     if appr and service in appr.get("services", []):
-        a = active_approval(session, seeker_id=seeker_id, office_id=office_id, service=service)
-        ok = a is not None
+        ok = f.approved
         out.append(Requirement("approval", ok, "ハローワークによる必要性の認定", "Need recognized by the office", cite_text(appr["cite"]),
                                "" if ok else "個別支援担当による必要性の認定が記録されていません。", "" if ok else "No recorded recognition of need.", "approval"))
 
-    term = active_termination(session, seeker_id=seeker_id, office_id=office_id, on=on)
+    term = f.termination
     stop_cite = prof.cite("stop_use")
     if term is None:
         out.append(Requirement("termination", True, "利用の中止を受けていないこと", "Not stopped from using the service", stop_cite))

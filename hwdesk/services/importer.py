@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import NameGram, Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
-from hwdesk.services.seekers import FIELD_LABELS, SeekerForm, _grams, validate_form
+from hwdesk.services.seekers import FIELD_LABELS, SeekerForm, name_grams, validate_form
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
@@ -161,9 +163,10 @@ def import_seekers(
         rows.append((n, clean))
         if progress and n % 1000 == 0:
             progress(n - 1, total)
-    good = _drop_existing(session, rows, result)
-    if not dry_run and good:
-        _insert(session, actor=actor, rows=good, office_id=office_id, source=source, data=data)
+    with _large_cache(session):
+        good = _drop_existing(session, rows, result)
+        if not dry_run and good:
+            _insert(session, actor=actor, rows=good, office_id=office_id, source=source, data=data)
     result.added = len(good)
     if progress:
         progress(total, total)
@@ -172,31 +175,19 @@ def import_seekers(
 
 def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult) -> list[dict]:
     """Skip rows already registered (same person); refuse numbers or people that clash."""
-    existing: dict[str, Seeker] = {}
-    people: dict[tuple, str] = {}
-    for i in range(0, len(rows), CHUNK):
-        chunk = rows[i : i + CHUNK]
-        nos = [c["seeker_no"] for _, c in chunk]
-        for s in session.exec(select(Seeker).where(col(Seeker.seeker_no).in_(nos))):
-            existing[s.seeker_no] = s
-        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in chunk})
-        # OR of (kana_key = ? AND birth_date = ?): one index probe per pair on ix_seeker_dup.
-        # A row-value ``IN (VALUES …)`` made SQLite scan the whole seeker table once per chunk
-        # (~0.3 s per 500 rows at 1M seekers).
-        stmt = select(Seeker.kana_key, Seeker.birth_date, Seeker.seeker_no).where(
-            or_(*[and_(Seeker.kana_key == k, Seeker.birth_date == b) for k, b in keys])
-        )
-        for k, b, no in session.exec(stmt):
-            people[(k, b)] = no
+    if _is_sqlite(session):
+        existing, people = _lookup_sqlite(session, rows)
+    else:
+        existing, people = _lookup_core(session, rows)
     good = []
     for n, c in rows:
         old = existing.get(c["seeker_no"])
         if old is not None:
-            if old.kana_key == c["kana_key"] and old.birth_date == c["birth_date"]:
+            if old[0] == c["kana_key"] and old[1] == c["birth_date"]:
                 result.skipped += 1
             else:
-                result.errors.append(RowError(n, "seeker_no", f"求職番号 {c['seeker_no']} は別の求職者（{old.name}）に登録済みです。",
-                                              f"Seeker number {c['seeker_no']} belongs to another seeker ({old.name})."))
+                result.errors.append(RowError(n, "seeker_no", f"求職番号 {c['seeker_no']} は別の求職者（{old[2]}）に登録済みです。",
+                                              f"Seeker number {c['seeker_no']} belongs to another seeker ({old[2]})."))
             continue
         other = people.get((c["kana_key"], c["birth_date"]))
         if other is not None:
@@ -207,28 +198,206 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
     return good
 
 
-def _insert(session: Session, *, actor: Actor, rows: list[dict], office_id: str, source: str, data: bytes) -> None:
-    now = datetime.now(UTC)
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _lookup_core(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
+    """(seeker_no → (kana_key, birth_date, name), (kana_key, birth_date) → seeker_no) of stored seekers."""
+    existing: dict[str, tuple] = {}
+    people: dict[tuple, str] = {}
     for i in range(0, len(rows), CHUNK):
         chunk = rows[i : i + CHUNK]
-        values = [{**c, "created_at": now, "updated_at": now, "webcam_confirmed_on": None} for c in chunk]
-        conn = session.connection()
-        # Core executemany with RETURNING (SQLite ≥ 3.35, PostgreSQL): one round trip per chunk.
-        table = Seeker.__table__  # type: ignore[attr-defined]
-        ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars().all()
-        grams = [{"gram": g, "seeker_id": sid} for sid, c in zip(ids, chunk) for g in _grams(c["name"])]
+        nos = [c["seeker_no"] for _, c in chunk]
+        stmt = select(Seeker.seeker_no, Seeker.kana_key, Seeker.birth_date, Seeker.name).where(col(Seeker.seeker_no).in_(nos))
+        for no, k, b, name in session.exec(stmt):
+            existing[no] = (k, b, name)
+        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in chunk})
+        # OR of (kana_key = ? AND birth_date = ?): one index probe per pair on ix_seeker_dup.
+        stmt2 = select(Seeker.kana_key, Seeker.birth_date, Seeker.seeker_no).where(
+            or_(*[and_(Seeker.kana_key == k, Seeker.birth_date == b) for k, b in keys])
+        )
+        for k, b, no in session.exec(stmt2):
+            people[(k, b)] = no
+    return existing, people
+
+
+def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
+    """``_lookup_core`` in a few raw statements (building 20,000 SQLAlchemy expressions cost more
+    than the probes). The pairs drive the join (CROSS JOIN fixes the order): one probe of
+    ``ix_seeker_dup`` per pair, never a scan; the probes also bring into the cache the index
+    pages the insert will write."""
+    conn = session.connection()
+    dialect = conn.dialect
+    table = Seeker.__table__  # type: ignore[attr-defined]
+    to_db = table.c.birth_date.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    from_db = table.c.birth_date.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    existing: dict[str, tuple] = {}
+    people: dict[tuple, str] = {}
+    try:
+        step = _MAX_VARS // 2
+        for i in range(0, len(rows), _MAX_VARS):
+            nos = [c["seeker_no"] for _, c in rows[i : i + _MAX_VARS]]
+            sql = f"SELECT seeker_no, kana_key, birth_date, name FROM seeker WHERE seeker_no IN ({','.join('?' * len(nos))})"
+            for no, k, b, name in cur.execute(sql, nos):
+                existing[no] = (k, from_db(b), name)
+        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows})
+        for i in range(0, len(keys), step):
+            part = keys[i : i + step]
+            sql = ("WITH v(k, b) AS (VALUES " + ",".join(["(?,?)"] * len(part)) + ") "
+                   "SELECT s.kana_key, s.birth_date, s.seeker_no FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b")
+            for k, b, no in cur.execute(sql, [x for k, b in part for x in (k, to_db(b))]):
+                people[(k, from_db(b))] = no
+    finally:
+        cur.close()
+    return existing, people
+
+
+# SQLite's default limit on ? parameters in one statement before 3.32 (newer builds allow more).
+_MAX_VARS = 999
+# The write connection's page cache during an import (KiB, as PRAGMA cache_size takes it when
+# negative): at a million seekers the inserts touch pages all over four seeker indexes and
+# name_gram; with the default 2 MB cache most of them were evicted (and spilled) and re-read.
+_IMPORT_CACHE_KIB = 262_144
+
+
+@contextmanager
+def _large_cache(session: Session) -> Iterator[None]:
+    """SQLite: a larger page cache on this connection for the import, the old size after."""
+    if not _is_sqlite(session):
+        yield
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    old = dbapi.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]
+    dbapi.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
+
+
+def _insert(session: Session, *, actor: Actor, rows: list[dict], office_id: str, source: str, data: bytes) -> None:
+    """Write the good rows and their name grams (SQLite: raw multi-row inserts), and one audit row.
+
+    The file's ``import.seekers`` audit row lists every seeker it added (``seeker_ids`` as
+    [first, last] runs of ids, ``seeker_nos`` in the same order): one hash-chained row per
+    seeker cost more than writing the seeker itself.
+    """
+    if _is_sqlite(session):
+        ids = _insert_sqlite(session, rows)
+    else:
+        ids = _insert_core(session, rows)
+    added = sorted(zip(ids, (c["seeker_no"] for c in rows)))
+    audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
+                 office_id=office_id, extra={"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
+                                             "seeker_ids": id_runs([i for i, _ in added]), "seeker_nos": [no for _, no in added]})
+
+
+def id_runs(ids: list[int]) -> list[list[int]]:
+    """Ascending ids as [first, last] runs: [1, 2, 3, 7] → [[1, 3], [7, 7]]."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and runs[-1][1] + 1 == i:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
+
+
+def imported_ids(detail: dict) -> list[int]:
+    """The seeker ids an ``import.seekers`` audit row's detail lists, ascending."""
+    return [i for first, last in detail.get("seeker_ids", []) for i in range(first, last + 1)]
+
+
+def _seeker_values(rows: list[dict]) -> list[dict]:
+    now = datetime.now(UTC)
+    return [{**c, "created_at": now, "updated_at": now, "webcam_confirmed_on": None} for c in rows]
+
+
+def _insert_core(session: Session, rows: list[dict]) -> list[int]:
+    conn = session.connection()
+    table = Seeker.__table__  # type: ignore[attr-defined]
+    ids: list[int] = []
+    for i in range(0, len(rows), CHUNK):
+        chunk = rows[i : i + CHUNK]
+        # Core executemany with RETURNING (PostgreSQL, SQLite ≥ 3.35): one round trip per chunk.
+        new = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), _seeker_values(chunk)).scalars().all()
+        grams = [{"gram": g, "seeker_id": sid} for sid, c in zip(new, chunk) for g in name_grams(c["name"])]
         if grams:
             conn.execute(insert(NameGram.__table__), grams)  # type: ignore[attr-defined]
-        audit.record_many(
-            session,
-            [
-                dict(staff_id=staff_id(actor), action="seeker.import", entity="seeker", entity_id=sid, seeker_id=sid,
-                     office_id=office_id, after={"seeker_no": c["seeker_no"]})
-                for sid, c in zip(ids, chunk)
-            ],
-        )
-    audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
-                 office_id=office_id, extra={"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()})
+        ids += new
+    return ids
+
+
+def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
+    conn = session.connection()
+    dialect = conn.dialect
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        # The caller's write transaction holds SQLite's write lock (BEGIN IMMEDIATE), so no one
+        # else can take these ids; max + 1 is also what SQLite itself would assign (no AUTOINCREMENT).
+        first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
+        ids = range(first, first + len(rows))
+        table = Seeker.__table__  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
+        fixed = {"created_at": now, "updated_at": now, "webcam_confirmed_on": None}
+        names = list(rows[0])
+        # The values exactly as SQLAlchemy would bind them (dates as text, UTC timestamps …);
+        # each converter remembers its results: dates and flags repeat down a file.
+        convs = [(i, _memo(p)) for i, name in enumerate(names, start=1)
+                 if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
+        tail = [(p(v) if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) else v) for k, v in fixed.items()]
+        get = itemgetter(*names)
+        flat: list = []
+        for sid, c in zip(ids, rows):
+            vals = [sid, *get(c), *tail]
+            for i, conv in convs:
+                vals[i] = conv(vals[i])
+            flat += vals
+        _insert_many(cur, "seeker", ["id", *names, *fixed], flat)
+        # In key order, consecutive grams land on the same name_gram leaf pages (ids ascend
+        # within each gram because they are appended in id order).
+        postings: dict[str, list[int]] = {}
+        for sid, c in zip(ids, rows):
+            for g in name_grams(c["name"]):
+                postings.setdefault(g, []).append(sid)
+        flat = []
+        for g in sorted(postings):
+            for sid in postings[g]:
+                flat += (g, sid)
+        _insert_many(cur, "name_gram", ["gram", "seeker_id"], flat)
+    finally:
+        cur.close()
+    return list(ids)
+
+
+def _memo(convert: Callable) -> Callable:
+    seen: dict = {}
+
+    def conv(value):
+        key = (type(value), value)  # True and 1 must not share a result
+        try:
+            return seen[key]
+        except KeyError:
+            seen[key] = out = convert(value)
+            return out
+
+    return conv
+
+
+def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
+    """``INSERT … VALUES (…),(…),…`` from a flat list of values, up to ``_MAX_VARS`` a statement:
+    sqlite3's executemany steps and resets once per row, which cost more than the B-tree work."""
+    width = len(columns)
+    per = max(1, _MAX_VARS // width)
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    one = "(" + ",".join("?" * width) + ")"
+    full = head + ",".join([one] * per)
+    step = per * width
+    for i in range(0, len(flat), step):
+        part = flat[i : i + step]
+        cur.execute(full if len(part) == step else head + ",".join([one] * (len(part) // width)), part)
 
 
 def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:

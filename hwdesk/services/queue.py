@@ -2,8 +2,9 @@
 
 Every view is built with a fixed number of queries, whatever the number of sessions (no N+1):
 sessions with their staff (range scan on ``ix_session_office_start``), then the enrollments with
-their seekers, the companions, the consents, the revision notices and the environment checks of
-those sessions' seekers — each in one query, selected by subquery rather than by long id lists.
+their seekers, the companions, and the consents, revision notices and environment checks of the
+seekers seated in live sessions (the only ones warned about) — each in one query, selected by
+subquery rather than by long id lists, read as plain columns (SQLAlchemy Core), not ORM objects.
 
 ``ChangeWatcher`` tells a screen that another terminal committed: SQLite by ``PRAGMA
 data_version`` on a dedicated connection, PostgreSQL by ``LISTEN hwdesk_changes`` (``Store.write``
@@ -15,10 +16,10 @@ from __future__ import annotations
 import sqlite3
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, or_
+from sqlalchemy import event, or_, select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -41,7 +42,7 @@ from hwdesk.models import (
 from hwdesk.services import calendar
 from hwdesk.services.consent import COMPANION_LABELS
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
-from hwdesk.services.offices import profile, terms_versions
+from hwdesk.services.offices import profile
 from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
 from hwdesk.terms import service_label
 
@@ -194,12 +195,20 @@ class QueueView:
 # --- fetching (a fixed number of queries) -----------------------------------------------------
 
 
+# Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
+# and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
+_S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN = (
+    t.__table__.c  # type: ignore[attr-defined]
+    for t in (SessionRow, Staff, Enrollment, Seeker, Consent, TermsVersion, TermsNotice, EnvCheck, CompanionNotice)
+)
+
+
 def _session_filter(office_id: str, lo: datetime, hi: datetime, staff_id: int | None, kind: str | None) -> list:
-    where = [SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi]
+    where = [_S.office_id == office_id, _S.start_at >= lo, _S.start_at < hi]
     if staff_id is not None:
-        where.append(SessionRow.staff_id == staff_id)
+        where.append(_S.staff_id == staff_id)
     if kind:
-        where.append(SessionRow.kind == kind)
+        where.append(_S.kind == kind)
     return where
 
 
@@ -212,29 +221,34 @@ class _Facts:
     env_ok: dict[int, bool] = field(default_factory=dict)
 
 
-def _facts(session: Session, office_id: str, seeker_ids) -> _Facts:
-    """Consents, revision notices and env checks of the seekers selected by ``seeker_ids`` (a subquery)."""
+def _facts(conn, office_id: str, seeker_ids, newest_in_force) -> _Facts:
+    """Consents, revision notices and env checks of the seekers selected by ``seeker_ids`` (a subquery).
+
+    Consents and checks come oldest first (then by id), so the newest one is the last one written
+    into the dict; no timestamps are read back. Notices are read only when some consent is older
+    than ``newest_in_force`` (the version in force on the range's last day; it never decreases).
+    """
     facts = _Facts()
-    newest: dict[int, datetime] = {}
-    for sid, given, version in session.exec(
-        select(Consent.seeker_id, Consent.given_at, TermsVersion.version).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
-        .where(Consent.office_id == office_id, col(Consent.seeker_id).in_(seeker_ids))
-    ):
-        if sid not in newest or given > newest[sid]:
-            newest[sid], facts.consent_version[sid] = given, version
-    facts.notified = set(session.exec(
-        select(TermsNotice.seeker_id, TermsNotice.terms_version_id).where(col(TermsNotice.seeker_id).in_(seeker_ids))
-    ).all())
-    latest: dict[int, datetime] = {}
-    for sid, ok, at in session.exec(
-        select(EnvCheck.seeker_id, EnvCheck.all_ok, EnvCheck.recorded_at).where(EnvCheck.office_id == office_id, col(EnvCheck.seeker_id).in_(seeker_ids))
-    ):
-        if sid not in latest or at > latest[sid]:
-            latest[sid], facts.env_ok[sid] = at, ok
+    facts.consent_version = {sid: version for sid, version in conn.execute(
+        core_select(_C.seeker_id, _TV.version)
+        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
+        .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids)).order_by(_C.given_at, _C.id))}
+    if newest_in_force is not None and any(v < newest_in_force.version for v in facts.consent_version.values()):
+        facts.notified = {(sid, tv) for sid, tv in conn.execute(
+            core_select(_TN.seeker_id, _TN.terms_version_id).where(_TN.seeker_id.in_(seeker_ids)))}
+    facts.env_ok = {sid: bool(ok) for sid, ok in conn.execute(
+        core_select(_EC.seeker_id, _EC.all_ok).where(_EC.office_id == office_id, _EC.seeker_id.in_(seeker_ids))
+        .order_by(_EC.recorded_at, _EC.id))}
     return facts
 
 
-def _in_force(versions: list[TermsVersion], day: date) -> TermsVersion | None:
+def _versions(conn, office_id: str) -> list:
+    """The office's terms versions as (id, version, effective_on), oldest first (not their text)."""
+    return conn.execute(core_select(_TV.id, _TV.version, _TV.effective_on).where(_TV.office_id == office_id)
+                        .order_by(_TV.version)).all()
+
+
+def _in_force(versions: list, day: date):
     current = versions[0] if versions else None
     for v in versions:
         if v.effective_on <= day:
@@ -242,9 +256,8 @@ def _in_force(versions: list[TermsVersion], day: date) -> TermsVersion | None:
     return current
 
 
-def _seeker_keys(sid: int, day: date, *, method: str, versions: list[TermsVersion], facts: _Facts) -> list[str]:
+def _seeker_keys(sid: int, *, method: str, in_force, facts: _Facts) -> list[str]:
     keys = []
-    in_force = _in_force(versions, day)
     version = facts.consent_version.get(sid)
     if version is None:
         if method == "application":
@@ -261,36 +274,65 @@ def _seeker_keys(sid: int, day: date, *, method: str, versions: list[TermsVersio
 
 def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime, staff_id: int | None = None,
                 kind: str | None = None, now: datetime | None = None) -> list[QueueRow]:
-    """Queue rows for sessions starting in [lo, hi), in time order (six queries in all)."""
+    """Queue rows for sessions starting in [lo, hi), in time order.
+
+    A fixed number of queries: the office, the sessions with their staff, the enrollments with
+    their seekers, the terms versions, the companions, and — only when a live session has seated
+    seekers, the only ones warned about — their consents, notices and environment checks.
+    """
     now = now or datetime.now(UTC)
     prof = profile(session, office_id)
-    versions = terms_versions(session, office_id)
+    conn = session.connection()
     where = _session_filter(office_id, lo, hi, staff_id, kind)
-    sessions = session.exec(
-        select(SessionRow, Staff.login, Staff.name).join(Staff, col(Staff.id) == SessionRow.staff_id)
-        .where(*where).order_by(col(SessionRow.start_at), col(SessionRow.id))
+    sessions = conn.execute(
+        core_select(_S.id, _S.kind, _S.title, _S.start_at, _S.end_at, _S.state, _S.staff_id, _S.capacity, _S.platform,
+                    _S.join_url, _ST.login, _ST.name)
+        .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+        .where(*where).order_by(_S.start_at, _S.id)
     ).all()
     if not sessions:
         return []
-    ids = select(SessionRow.id).where(*where)
+    ids = core_select(_S.id).where(*where)
+    live = {r.id for r in sessions if r.state in LIVE}
     seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
-    for sess_id, state, pos, override, sid, no, name, phone in session.exec(
-        select(Enrollment.session_id, Enrollment.state, Enrollment.waitlist_pos, Enrollment.override_reason,
-               Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone)
-        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
-        .where(col(Enrollment.session_id).in_(ids), Enrollment.state != "cancelled")
-        .order_by(col(Enrollment.booked_at), col(Enrollment.id))
+    no_of: dict[int, str] = {}
+    seated_live = False
+    for sess_id, state, pos, override, sid, no, name, phone in conn.execute(
+        core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone)
+        .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+        .where(_E.session_id.in_(ids), _E.state != "cancelled")
+        .order_by(_E.booked_at, _E.id)
     ):
         seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override))
-    seeker_ids = select(Enrollment.seeker_id).where(col(Enrollment.session_id).in_(ids), Enrollment.state != "cancelled")
-    companions = session.exec(
-        select(CompanionNotice).where(col(CompanionNotice.seeker_id).in_(seeker_ids),
-                                      or_(col(CompanionNotice.session_id).is_(None), col(CompanionNotice.session_id).in_(ids)))
-    ).all()
-    facts = _facts(session, office_id, seeker_ids)
+        no_of[sid] = no
+        seated_live = seated_live or (sess_id in live and state in SEAT_STATES)
+    comps_of: dict[int, list[tuple[int | None, Companion]]] = defaultdict(list)  # seeker id → (session or None, companion)
+    if no_of:
+        seeker_ids = core_select(_E.seeker_id).where(_E.session_id.in_(ids), _E.state != "cancelled")
+        for sid, sess_id, ckind, language, unannounced in conn.execute(
+            core_select(_CN.seeker_id, _CN.session_id, _CN.kind, _CN.language, _CN.unannounced)
+            .where(_CN.seeker_id.in_(seeker_ids), or_(_CN.session_id.is_(None), _CN.session_id.in_(ids)))
+            .order_by(_CN.seeker_id, _CN.id)
+        ):
+            if sid in no_of:  # PostgreSQL reads each statement at its own snapshot: a booking may have come in between
+                comps_of[sid].append((sess_id, Companion(no_of[sid], ckind, language, bool(unannounced))))
+    facts = _Facts()
+    versions = _versions(conn, office_id) if seated_live else []
+    if seated_live:
+        seated = core_select(_E.seeker_id).where(_E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))),
+                                                 _E.state.in_(SEAT_STATES))
+        facts = _facts(conn, office_id, seated, _in_force(versions, (hi - timedelta(microseconds=1)).astimezone(JST).date()))
+    in_force: dict[date, object] = {}  # the version in force, once per day rather than per seeker
     cites = {"no_consent": _requirement_cite(prof, "consent"), "terms_revised": prof.cite("revision"),
              "no_env_check": _requirement_cite(prof, "environment"), "env_failed": _requirement_cite(prof, "environment")}
-    return [_row(r, login, name, seekers_of.get(r.id, []), companions, facts, versions, prof, cites, now) for r, login, name in sessions]
+    out = []
+    for r in sessions:
+        start = r.start_at.astimezone(JST)
+        day = start.date()
+        if r.state in LIVE and day not in in_force:
+            in_force[day] = _in_force(versions, day)
+        out.append(_row(r, start, seekers_of.get(r.id, []), comps_of, facts, prof.consent_method, in_force.get(day), cites, now))
+    return out
 
 
 def _requirement_cite(prof, requirement: str) -> str:
@@ -301,29 +343,33 @@ def _requirement_cite(prof, requirement: str) -> str:
     return cite_text(req.get("cite"))
 
 
-def _row(r: SessionRow, login: str, staff_name: str, seekers: list[SeekerBrief], companions, facts: _Facts,
-         versions, prof, cites: dict, now: datetime) -> QueueRow:
-    by_no = {s.id: s.seeker_no for s in seekers}
-    comps = tuple(Companion(by_no[c.seeker_id], c.kind, c.language, c.unannounced) for c in companions
-                  if c.seeker_id in by_no and c.session_id in (None, r.id))
+def _row(r, start: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, method: str, in_force,
+         cites: dict, now: datetime) -> QueueRow:
+    sess_id, kind, title, start_at, end_at, state, staff_id, capacity, platform, join_url, login, staff_name = r
+    comps: tuple[Companion, ...] = ()
+    if comps_of:
+        # standing notices and this session's, by seeker id then notice id (the order they were read)
+        comps = tuple(c for sid in sorted(s.id for s in seekers if s.id in comps_of)
+                      for at, c in comps_of[sid] if at is None or at == sess_id)
     per_seeker: dict[str, list[str]] = {}
     warnings: list[RowWarning] = []
-    if r.state in LIVE:
-        day = r.start_at.astimezone(JST).date()
+    if state in LIVE:
+        who: dict[str, list[str]] = {}  # warning key → 求職番号, in booking order
         for s in seekers:
             if s.state in SEAT_STATES:
-                per_seeker[s.seeker_no] = _seeker_keys(s.id, day, method=prof.consent_method, versions=versions, facts=facts)
+                keys = per_seeker[s.seeker_no] = _seeker_keys(s.id, method=method, in_force=in_force, facts=facts)
+                for key in keys:
+                    who.setdefault(key, []).append(s.seeker_no)
         for key in ("no_consent", "terms_revised", "no_env_check", "env_failed"):
-            who = tuple(no for no, keys in per_seeker.items() if key in keys)
-            if who:
-                warnings.append(RowWarning(key, cites.get(key, ""), who))
-        if not r.join_url:
+            if key in who:
+                warnings.append(RowWarning(key, cites.get(key, ""), tuple(who[key])))
+        if not join_url:
             warnings.append(RowWarning("no_link"))
-        late = [s.seeker_no for s in seekers if s.state == "booked"] if not is_group(r.kind) else []
-        if r.state == "scheduled" and r.start_at - SOON <= now < r.end_at and (late or is_group(r.kind)):
+        late = [s.seeker_no for s in seekers if s.state == "booked"] if not is_group(kind) else []
+        if state == "scheduled" and start_at - SOON <= now < end_at and (late or is_group(kind)):
             warnings.append(RowWarning("not_checked_in", "", tuple(late)))
-    return QueueRow(r.id, r.kind, r.title, r.start_at.astimezone(JST), r.end_at.astimezone(JST), r.state, r.staff_id, login,  # type: ignore[arg-type]
-                    staff_name, r.capacity, r.platform, r.join_url, tuple(seekers), comps, tuple(warnings), per_seeker)
+    return QueueRow(sess_id, kind, title, start, end_at.astimezone(JST), state, staff_id, login, staff_name, capacity,
+                    platform, join_url, tuple(seekers), comps, tuple(warnings), per_seeker)
 
 
 def _counts(rows: list[QueueRow]) -> dict[str, int]:
@@ -341,7 +387,6 @@ def daily_queue(session: Session, *, office_id: str, day: date, staff_id: int | 
                 state: str | None = None, now: datetime | None = None) -> QueueView:
     """Every session of ``office_id`` on ``day`` in time order, with readiness warnings and counts
     by state (counted after the staff/kind filters, before the state filter)."""
-    profile(session, office_id)
     lo, hi = calendar.day_bounds(day)
     rows = _build_rows(session, office_id=office_id, lo=lo, hi=hi, staff_id=staff_id, kind=kind, now=now)
     counts = _counts(rows)
@@ -349,6 +394,16 @@ def daily_queue(session: Session, *, office_id: str, day: date, staff_id: int | 
         rows = [r for r in rows if r.state == state]
     return QueueView(office_id, day, rows, counts, calendar.closed_reason(session, office_id, day),
                      calendar.holiday_warning(day.year), now or datetime.now(UTC))
+
+
+def filter_view(view: QueueView, *, staff_id: int | None = None, kind: str | None = None, state: str | None = None) -> QueueView:
+    """``view`` (an unfiltered ``daily_queue``) narrowed as ``daily_queue`` would narrow it, without
+    reading again: counts after the staff/kind filters, rows after the state filter too."""
+    rows = [r for r in view.rows if (staff_id is None or r.staff_id == staff_id) and (not kind or r.kind == kind)]
+    counts = _counts(rows)
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return replace(view, rows=rows, counts=counts)
 
 
 def row_json(r: QueueRow) -> dict:

@@ -31,6 +31,7 @@ from hwdesk.models import (
     GROUP_KINDS,
     SERVICE_KINDS,
     Enrollment,
+    Office,
     Seeker,
     Series,
     Session as SessionRow,
@@ -422,17 +423,19 @@ NOT_OVERRIDABLE = {
 }
 
 
-def _eligibility_gate(session: Session, *, actor: Actor, row: SessionRow, seeker: Seeker, override_reason: str | None) -> tuple[str, list]:
-    """Run the office's rules for this seeker on the session's date; returns (override reason, failed)."""
+def _eligibility_gate(session: Session, *, actor: Actor, row: SessionRow, seeker: Seeker,
+                      override_reason: str | None) -> tuple[str, list, eligibility.Facts]:
+    """Run the office's rules for this seeker on the session's date; returns (override reason,
+    failed, the facts read — reused by ``_on_applying`` instead of reading them again)."""
     from hwdesk.services import terminations
 
-    prof = profile(session, row.office_id)
     on = _jst_day(row.start_at)
-    reqs = eligibility.check(session, seeker_id=seeker.id, office_id=row.office_id, service=row.kind, on=on, session_id=row.id)  # type: ignore[arg-type]
-    failed = eligibility.failures(reqs) + terminations.agreement_failures(session, seeker_id=seeker.id, office_id=row.office_id)  # type: ignore[arg-type]
+    facts = eligibility.facts(session, seeker_id=seeker.id, office_id=row.office_id, service=row.kind, on=on)  # type: ignore[arg-type]
+    prof = facts.prof
+    failed = eligibility.failures(eligibility.evaluate(facts)) + terminations.agreement_failures(session, seeker_id=seeker.id, office_id=row.office_id)  # type: ignore[arg-type]
     reason = clean_text(override_reason or "", field="reason", max_len=300)
     if not failed:
-        return "", []
+        return "", [], facts
     if not reason:
         raise RuleRefusal(
             f"{seeker.seeker_no} {seeker.name} さんは{prof.name}の利用条件を満たしていないため予約できません（{_cites(failed)}）。",
@@ -447,17 +450,18 @@ def _eligibility_gate(session: Session, *, actor: Actor, row: SessionRow, seeker
             f"These conditions cannot be overridden ({_cites(hard)}). " + " ".join(NOT_OVERRIDABLE[f.key][1] for f in hard),
             failures=hard,
         )
-    return reason, failed
+    return reason, failed, facts
 
 
-def _on_applying(session: Session, *, actor: Actor, row: SessionRow, seeker: Seeker) -> None:
-    """What applying does under the office's terms: 前橋 第1条 deemed consent, 高松 第2条(2) switch."""
+def _on_applying(session: Session, *, actor: Actor, row: SessionRow, seeker: Seeker, facts: eligibility.Facts) -> None:
+    """What applying does under the office's terms: 前橋 第1条 deemed consent, 高松 第2条(2) switch.
+    ``facts`` are the gate's, read earlier in this transaction with the Seeker row locked."""
     from hwdesk.services.seekers import switch_to_office_registration
 
-    prof = profile(session, row.office_id)
+    prof = facts.prof
     on = _jst_day(row.start_at)
     if prof.consent_method == "deemed_by_use":
-        if not consent.consent_status(session, seeker_id=seeker.id, office_id=row.office_id, on=on).current:  # type: ignore[arg-type]
+        if not facts.status.current:
             consent.record_consent(session, actor=actor, seeker_id=seeker.id, office_id=row.office_id,  # type: ignore[arg-type]
                                    method="deemed_by_use", on=on, session_id=row.id)
     reg = prof.requirements.get("registration") or {}
@@ -479,19 +483,22 @@ def _seats_taken(session: Session, session_id: int, *, exclude_id: int | None = 
 
 def _seat_or_wait(session: Session, row: SessionRow, *, waitlist: bool) -> tuple[str, int | None]:
     """('booked', None) when a seat is free, ('waitlisted', position) when full; else refused."""
-    taken = _seats_taken(session, row.id)  # type: ignore[arg-type]
+    # Seats and waitlist in one read: (state, waitlist_pos) of every seat-holding or waiting row.
+    held = session.exec(select(Enrollment.state, Enrollment.waitlist_pos).where(
+        Enrollment.session_id == row.id, col(Enrollment.state).in_((*SEAT_STATES, "waitlisted")))).all()
+    taken = sum(1 for st, _ in held if st in SEAT_STATES)
+    waiting = [pos for st, pos in held if st == "waitlisted"]
     if not is_group(row.kind):
-        if taken or _enrollments(session, row.id, ("waitlisted",)):  # type: ignore[arg-type]
+        if taken or waiting:
             raise RuleRefusal(f"セッション #{row.id} は個別のセッションで、既に別の求職者が予約しています。",
                               f"Session #{row.id} is an individual session and another seeker is already booked.", field="session")
         return "booked", None
-    waiting = _enrollments(session, row.id, ("waitlisted",))  # type: ignore[arg-type]
     if taken < row.capacity and not waiting:
         return "booked", None
     if not waitlist:
         raise RuleRefusal(f"セッション #{row.id} は満席です（定員{row.capacity}名）。",
                           f"Session #{row.id} is full (capacity {row.capacity}).", field="session")
-    last = max((e.waitlist_pos or 0) for e in waiting) if waiting else 0
+    last = max((pos or 0) for pos in waiting) if waiting else 0
     return "waitlisted", last + 1
 
 
@@ -509,16 +516,18 @@ def book(
     require(actor, "clerk", what_ja="予約", what_en="Booking")
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
+    # Held for the whole booking: every profile() below is then answered from the identity map.
+    office = session.get(Office, row.office_id)  # noqa: F841
     seeker = lock_seeker(session, seeker_id)
     _require_live(row, what_ja="予約", what_en="book it")
     existing = session.exec(select(Enrollment).where(Enrollment.session_id == row.id, Enrollment.seeker_id == seeker_id)).first()
     if existing is not None and existing.state != "cancelled":
         raise RuleRefusal(f"{seeker.seeker_no} さんはこのセッションに既に登録されています（{state_label(existing.state)}）。",
                           f"Seeker {seeker.seeker_no} is already in this session ({state_label(existing.state, 'en')}).", field="seeker")
-    override, failed = _eligibility_gate(session, actor=actor, row=row, seeker=seeker, override_reason=override_reason)
+    override, failed, facts = _eligibility_gate(session, actor=actor, row=row, seeker=seeker, override_reason=override_reason)
     _refuse_seeker_overlap(session, seeker, row)
     state, pos = _seat_or_wait(session, row, waitlist=waitlist)
-    _on_applying(session, actor=actor, row=row, seeker=seeker)
+    _on_applying(session, actor=actor, row=row, seeker=seeker, facts=facts)
     e = existing or Enrollment(session_id=row.id, seeker_id=seeker_id)  # type: ignore[arg-type]
     e.state, e.waitlist_pos, e.booked_at, e.cancel_reason = state, pos, _now(), ""
     e.override_reason, e.override_by, e.booked_by = override, (_sid(actor) if override else None), _sid(actor)

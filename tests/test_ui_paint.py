@@ -1,0 +1,133 @@
+"""Painting fast without painting wrong: the frame pacer, the search lane, prepared rows (Pilot).
+
+These guard the latency work of issue #8 (measured by ``python -m bench``, never timed here).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from screens.base import _Lane
+from screens.pacing import FramePacer
+from screens.widgets import Column, RowTable
+from test_ui_support import SIZE, add_seeker, db, make_app, settle, sign_in, type_text  # noqa: F401
+
+
+def test_a_lane_runs_the_newest_job_and_skips_the_ones_it_replaced():
+    lane = _Lane()
+    ran: list[int] = []
+    release = threading.Event()
+
+    def job(n: int):
+        def run() -> None:
+            if n == 1:
+                release.wait(5)
+            ran.append(n)
+        return run
+
+    class FakeWorker:
+        is_cancelled = False
+
+    import screens.base as base
+
+    real = base.get_current_worker
+    worker = FakeWorker()
+    base.get_current_worker = lambda: worker
+    try:
+        t = threading.Thread(target=lane.loop)
+        t.start()
+        lane.submit(job(1))
+        for _ in range(100):
+            if not lane.idle and lane._job is None:  # job 1 is running
+                break
+            time.sleep(0.01)
+        for n in (2, 3, 4):  # typed while job 1 runs: only the newest is kept
+            lane.submit(job(n))
+        release.set()
+        for _ in range(200):
+            if lane.idle:
+                break
+            time.sleep(0.01)
+        worker.is_cancelled = True
+        t.join(2)
+    finally:
+        base.get_current_worker = real
+    assert ran == [1, 4] and lane.finished and not t.is_alive()
+
+
+async def test_screens_repaint_through_the_frame_pacer(db):
+    # Textual's Screen._update_timer is replaced by PacedRepaint; if a Textual release renames
+    # it, this fails instead of the latency quietly coming back.
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen._update_timer, FramePacer)
+        await sign_in(pilot)
+        assert isinstance(app.screen._update_timer, FramePacer)
+        assert app.screen._update_timer._interval <= 1 / 60
+
+
+async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resize(db):
+    add_seeker(db, no="37010-33333333", name="佐藤 一郎", kana="サトウ イチロウ", birth="1970-01-01")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "さとう")
+        await settle(pilot)
+        table = app.screen.query_one(RowTable)
+        assert table._lines_layout == table.layout()  # laid out by the worker for this width
+        line = table.render_line(1).text
+        assert "37010-33333333" in line and "佐藤 一郎" in line and "サトウ イチロウ" in line
+        await pilot.resize_terminal(90, 30)
+        await settle(pilot)
+        line = table.render_line(1).text
+        assert "佐藤 一郎" in line and len(line) <= 90
+
+
+def test_prepare_is_the_same_layout_as_painting_and_keeps_text_literal():
+    table = RowTable([Column("a", width=6), Column("b", weight=1)])
+    layout = (30, tuple(table._compute_widths(30)))
+    rows = [["[bold]x[/]", "山田\x1b]2;t\x07"], ["12345678", "ﾔﾏﾀﾞ"]]
+    prepared = RowTable.prepare(rows, layout)
+    assert prepared.rows[0][0] == "[bold]x[/]" and "\x1b" not in prepared.lines[0]
+    assert prepared.lines[1].startswith("12345…")
+    assert all(len(line) <= 30 for line in prepared.lines)
+    from screens.base import fit
+
+    # the worker's lines are exactly what painting without them would produce
+    assert prepared.lines == [fit(table._line(r, list(layout[1])), 30) for r in prepared.rows]
+
+
+async def test_a_held_frame_waits_for_release_or_its_deadline(db):
+    import asyncio
+
+    from textual.widgets import Static
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        frames: list[float] = []
+        real = screen._compositor_refresh
+
+        def counted() -> None:
+            frames.append(time.perf_counter())
+            real()
+
+        screen._compositor_refresh = counted
+        label = screen.query(Static).first()
+
+        screen.hold_repaint(2.0)
+        label.update("held")
+        await asyncio.sleep(0.15)
+        assert frames == []  # kept back
+        screen.release_repaint()
+        await asyncio.sleep(0.1)
+        assert len(frames) >= 1  # painted once released
+
+        frames.clear()
+        screen.hold_repaint(0.05)  # never released: the deadline paints it
+        label.update("deadline")
+        await asyncio.sleep(0.3)
+        assert len(frames) >= 1
