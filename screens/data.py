@@ -42,15 +42,6 @@ def office_row(office) -> dict:
     return {"id": office.id, "name": office.name, "name_en": office.name_en, "short": short, "short_en": short_en}
 
 
-def try_scheduling():
-    """The scheduling service module when it exists (another feature), else None."""
-    try:
-        from hwdesk.services import scheduling  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return scheduling
-
-
 @dataclass
 class DetailData:
     """Everything the seeker detail screen shows, read in one worker."""
@@ -63,9 +54,8 @@ class DetailData:
     env_labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     approvals: list[Any] = field(default_factory=list)
     staff_names: dict[int, str] = field(default_factory=dict)
-    sessions: list[Any] | None = None  # scheduling.Booking rows (or (Session, Enrollment)) when available
-    sessions_upcoming_only: bool = True
-    terminations: list[Any] | None = None
+    sessions: list[Any] = field(default_factory=list)  # (Session, Enrollment), newest first
+    terminations: list[Any] = field(default_factory=list)
 
 
 def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
@@ -111,26 +101,11 @@ def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
         from hwdesk.services.auth import list_staff
 
         data.staff_names = {st.id: st.name for st in list_staff(session) if st.id in staff_ids}
-    sched = try_scheduling()
-    if sched is not None:
-        # Past and upcoming sessions: a service listing both is wished for (screens/_gaps.md);
-        # until then, upcoming bookings from ``future_bookings``.
-        fn = getattr(sched, "sessions_of_seeker", None)
-        try:
-            if fn is not None:
-                data.sessions = list(fn(session, seeker_id=seeker_id))
-                data.sessions_upcoming_only = False
-            elif hasattr(sched, "future_bookings"):
-                data.sessions = list(sched.future_bookings(session, seeker_id=seeker_id))
-                data.sessions_upcoming_only = True
-        except Exception:
-            data.sessions = None
-    try:
-        from hwdesk.services.terminations import terminations_of
-    except ImportError:
-        terminations_of = None
-    if terminations_of is not None:
-        data.terminations = list(terminations_of(session, seeker_id=seeker_id))
+    from hwdesk.services.scheduling import sessions_of_seeker
+    from hwdesk.services.terminations import terminations_of
+
+    data.sessions = list(sessions_of_seeker(session, seeker_id=seeker_id))
+    data.terminations = list(terminations_of(session, seeker_id=seeker_id))
     return data
 
 

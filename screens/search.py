@@ -83,6 +83,7 @@ class SearchScreen(HwScreen):
         self._search(event.value)
 
     def _search(self, query: str) -> None:
+        self.supersede("search-count")  # a count of the previous text must not show under this one
         if not query.strip():
             self.supersede("search")  # a query still in flight must not fill the table
             self.query_one(RowTable).set_rows([], [])
@@ -102,24 +103,47 @@ class SearchScreen(HwScreen):
             from hwdesk.services.seekers import PAGE, search
 
             rows = search(s, query, office_id=scope)
+            total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
             fmt_date = format_date_en if lang == "en" else (format_wareki_short if short_dates else format_wareki)
             cells = [
                 [r.seeker_no, r.name, r.name_kana, fmt_date(r.birth_date), format_phone(r.phone) if r.phone else "", short.get(r.office_id, r.office_id)]
                 for r in rows
             ]
-            return RowTable.prepare(cells, layout), [r.id for r in rows], len(rows) >= PAGE
+            return RowTable.prepare(cells, layout), [r.id for r in rows], total
 
         self.db(work, self._show, group="search", lane=True)
 
     def _show(self, result) -> None:
         self.release_repaint()
-        cells, keys, more = result
+        cells, keys, total = result
         self.query_one(RowTable).set_rows(cells, keys)
         n = len(keys)
-        if n == 0:
+        if total is None:
+            # Counting a one-letter reading (up to the cap) takes a few ms at a million seekers:
+            # done as a second job, so the page is painted first.
+            text = self.t("search.counting", n=n)
+            query, scope = self.query_one("#search-input", Input).value, self._scope
+
+            def count(s):
+                from hwdesk.services.seekers import search_count
+
+                return search_count(s, query, office_id=scope)
+
+            self.db(count, self._show_count, group="search-count", lane=True)
+        elif n == 0:
             text = self.t("search.none")
-        elif more:
-            text = self.t("search.count_more", n=n)
+        else:
+            text = self.t("search.count", n=n)
+        self.query_one("#search-status", Static).update(lit(text))
+
+    def _show_count(self, total: int) -> None:
+        from hwdesk.services.seekers import COUNT_CAP
+
+        n = len(self.query_one(RowTable).keys)
+        if total > COUNT_CAP:
+            text = self.t("search.count_more", n=f"{COUNT_CAP:,}")
+        elif total > n:
+            text = self.t("search.count_of", n=n, total=f"{total:,}")
         else:
             text = self.t("search.count", n=n)
         self.query_one("#search-status", Static).update(lit(text))

@@ -293,20 +293,13 @@ class SeekerDetailScreen(HwScreen):
                    revoked=t("detail.revoked") if a.revoked_at else "", note=a.note or ""))
 
         title("detail.sessions")
-        if d.sessions is None:
-            item(lit(t("detail.sessions_unavailable"), "$text-muted"))
-        else:
-            if d.sessions_upcoming_only:
-                item(lit(t("detail.sessions_upcoming_only"), "$text-muted"))
-            if not d.sessions:
-                item(lit(t("common.not_recorded"), "$text-muted"))
-            for entry in d.sessions:
-                item(self._session_line(entry))
+        if not d.sessions:
+            item(lit(t("common.not_recorded"), "$text-muted"))
+        for entry in d.sessions:
+            item(self._session_line(entry))
 
         title("detail.terminations")
-        if d.terminations is None:
-            item(lit(t("detail.terminations_unavailable"), "$text-muted"))
-        elif not d.terminations:
+        if not d.terminations:
             item(lit(t("common.not_recorded"), "$text-muted"))
         else:
             for term in d.terminations:
@@ -325,23 +318,14 @@ class SeekerDetailScreen(HwScreen):
             self.query_one(f"#b-{name}", Static).update(lines(*body) if body else "")
 
     def _session_line(self, entry) -> Content:
+        from hwdesk.services.scheduling import state_label
         from hwdesk.terms import service_label
 
-        try:
-            from hwdesk.services.scheduling import state_label
-        except ImportError:  # pragma: no cover
-            def state_label(state: str, lang: str = "ja") -> str:
-                return state
-
-        if isinstance(entry, tuple):  # (Session, Enrollment)
-            sess, enr = entry
-            start, office, kind = sess.start_at, sess.office_id, sess.kind
-            state = enr.state if enr is not None else sess.state
-            sid = sess.id
-        else:  # scheduling.Booking
-            start, office, kind, state, sid = entry.start, entry.office_id, entry.kind, entry.enrollment_state, entry.session_id
-        return lit(self.t("detail.session_line", id=sid, when=self._when(start), office=self.hw.office_name(office, short=True),
-                          kind=service_label(kind, self.lang), state=state_label(state, self.lang)))
+        sess, enr = entry  # (Session, Enrollment) from scheduling.sessions_of_seeker
+        state = enr.state if enr is not None else sess.state
+        return lit(self.t("detail.session_line", id=sess.id, when=self._when(sess.start_at),
+                          office=self.hw.office_name(sess.office_id, short=True),
+                          kind=service_label(sess.kind, self.lang), state=state_label(state, self.lang)))
 
     # --- readiness choices --------------------------------------------------------------------
 

@@ -123,3 +123,17 @@ def test_control_characters_are_refused_at_input(store, actors):
     with store.write() as s, pytest.raises(ValidationFailed) as exc:
         seekers.create_seeker(s, actor=actors["clerk1"], form=_form(name="山田\x1b]2;pwned\x1b\\"))
     assert exc.value.field == "name"
+
+
+def test_search_count_counts_every_path_up_to_the_cap(store, actors):
+    for i in range(7):
+        new_seeker(store, actors["clerk1"], seeker_no=f"37010-90{i}", birth=f"1980-02-{i + 1:02d}", phone=f"090-9000-000{i}")
+    new_seeker(store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", seeker_no="37010-999", birth="1970-01-01")
+    with store.read() as s:
+        assert seekers.search_count(s, "ヤマダ") == 7
+        assert seekers.search_count(s, "山田太") == 7
+        assert seekers.search_count(s, "37010-90") == 7  # the exact and prefix paths, counted once
+        assert seekers.search_count(s, "ヤマダ", cap=3) == 4  # over the cap: cap + 1
+        assert seekers.search_count(s, "ヤマダ", office_id="shibuya") == 0
+        assert seekers.search_count(s, "") == 0 and seekers.search_count(s, "該当なし") == 0
+        assert len(seekers.search(s, "ヤマダ", limit=5)) == 5

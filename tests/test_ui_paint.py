@@ -131,3 +131,29 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
         label.update("deadline")
         await asyncio.sleep(0.3)
         assert len(frames) >= 1
+
+
+async def test_a_full_page_says_how_many_match_in_all(db):
+    from datetime import date, timedelta
+
+    from hwdesk.db import open_store
+    from hwdesk.services import seekers
+    from test_ui_support import SYSTEM, plain
+
+    store = open_store(db)
+    try:
+        with store.write() as s:  # one transaction: 57 seekers in well under a second
+            for i in range(57):
+                birth = (date(1960, 1, 1) + timedelta(days=i)).isoformat()
+                form = seekers.SeekerForm(seeker_no=f"37010-5{i:03d}", name=f"佐藤 {i}", name_kana="サトウ ハナコ", birth_date=birth,
+                                          office_id="takamatsu", registered_on="2025-04-01")
+                seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True)
+    finally:
+        store.dispose()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "さとう")
+        await settle(pilot)
+        assert len(app.screen.query_one(RowTable).keys) == 50
+        assert plain(app.screen.query_one("#search-status")) == "57件中 50件を表示（さらに絞り込めます）"

@@ -327,19 +327,21 @@ class _Raw:
         return f"{column} LIKE ? ESCAPE '\\'", [escaped + "%"]
 
 
-def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | None = None) -> list[SeekerRow]:
-    """Seekers matching ``query`` by number, phone, reading or any part of the name (one page).
+class _Part(NamedTuple):
+    """One index path of a search: SQL selecting ``_COLS`` (no ORDER BY / LIMIT) and its order."""
 
-    Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
-    prefix (digits starting with 0), reading prefix on ``kana_key``, and kanji fragments through
-    ``name_gram`` (the fragment itself for 1-3 characters, its rarest trigram for longer ones).
-    """
+    sql: str
+    params: list
+    order: str  # "" when the path has no useful order (a gram walk)
+
+
+def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
+    """The index paths that answer ``query`` (empty for a blank query)."""
     import unicodedata
 
     q = unicodedata.normalize("NFKC", query).strip()
     if not q:
         return []
-    db = _Raw(session)
     where = "k.anonymized_at IS NULL"
     scope: list = []
     if office_id:
@@ -347,22 +349,22 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
         scope = [office_id]
     base = f"SELECT {_COLS} FROM seeker k WHERE {where} AND "
     digits = q.replace("-", "").replace(" ", "")
-    rows: list = []
+    parts: list[_Part] = []
     if digits.isdigit():
         if looks_like_seeker_no(q):
             try:
-                rows += db.rows(base + "k.seeker_no = ?", [*scope, parse_seeker_no(q)])
+                parts.append(_Part(base + "k.seeker_no = ?", [*scope, parse_seeker_no(q)], ""))
             except ParseError:
                 pass
         num_prefix = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
         cond, params = db.prefix("k.seeker_no", num_prefix)
-        rows += db.rows(base + cond + " ORDER BY k.seeker_no LIMIT ?", [*scope, *params, limit])
+        parts.append(_Part(base + cond, [*scope, *params], "k.seeker_no"))
         if digits.startswith("0"):
             cond, params = db.prefix("k.phone", digits)
-            rows += db.rows(base + cond + " ORDER BY k.phone LIMIT ?", [*scope, *params, limit])
+            parts.append(_Part(base + cond, [*scope, *params], "k.phone"))
     elif _is_kana_query(q):
         cond, params = db.prefix("k.kana_key", kana_key(q))
-        rows += db.rows(base + cond + " ORDER BY k.kana_key LIMIT ?", [*scope, *params, limit])
+        parts.append(_Part(base + cond, [*scope, *params], "k.kana_key"))
     else:
         frag = q.replace(" ", "")
         n = min(len(frag), 3)
@@ -381,7 +383,22 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
         if len(frag) > 3:  # trigrams all present does not prove they are adjacent
             sql += " AND " + ("instr(replace(k.name, ' ', ''), ?) > 0" if db.sqlite else "strpos(replace(k.name, ' ', ''), ?) > 0")
             params.append(frag)
-        rows += db.rows(sql + " LIMIT ?", [*params, limit])
+        parts.append(_Part(sql, params, ""))
+    return parts
+
+
+def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | None = None) -> list[SeekerRow]:
+    """Seekers matching ``query`` by number, phone, reading or any part of the name (one page).
+
+    Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
+    prefix (digits starting with 0), reading prefix on ``kana_key``, and kanji fragments through
+    ``name_gram`` (the fragment itself for 1-3 characters, its rarest trigram for longer ones).
+    """
+    db = _Raw(session)
+    rows: list = []
+    for part in _plan(db, query, office_id):
+        order = f" ORDER BY {part.order}" if part.order else ""
+        rows += db.rows(part.sql + order + " LIMIT ?", [*part.params, limit])
     seen: set[int] = set()
     out = []
     for r in rows:
@@ -390,6 +407,22 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
             bd = r[4]
             out.append(SeekerRow(r[0], r[1], r[2], r[3], bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd), r[5], r[6]))
     return out[:limit]
+
+
+COUNT_CAP = 1000
+
+
+def search_count(session: Session, query: str, *, office_id: str | None = None, cap: int = COUNT_CAP) -> int:
+    """How many seekers ``query`` matches, counted up to ``cap + 1`` (more than ``cap`` means
+    "over cap": a one-letter reading matches tens of thousands, and counting them all would walk
+    the whole index range on every keystroke)."""
+    db = _Raw(session)
+    parts = _plan(db, query, office_id)
+    if not parts:
+        return 0
+    union = " UNION ".join(f"SELECT id FROM ({p.sql} LIMIT ?) AS p{i}" for i, p in enumerate(parts))
+    params = [x for p in parts for x in (*p.params, cap + 1)]
+    return db.rows(f"SELECT count(*) FROM ({union}) AS u", params)[0][0]
 
 
 def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
@@ -426,5 +459,5 @@ def form_from_dict(d: dict) -> SeekerForm:
 __all__ = [
     "SeekerForm", "SeekerRow", "validate_field", "validate_form", "find_duplicates", "create_seeker",
     "update_seeker", "switch_to_office_registration", "set_webcam", "form_from_seeker", "get_seeker",
-    "get_by_number", "search", "anonymize", "FIELD_LABELS", "FIELD_ORDER"
+    "get_by_number", "search", "search_count", "COUNT_CAP", "anonymize", "FIELD_LABELS", "FIELD_ORDER", "name_grams",
 ]
