@@ -721,7 +721,12 @@ def markdown(doc: dict) -> str:
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.1f}×"
         lines.append(f"| {name} | {_fmt(r['median'], unit)} {unit} | {_fmt(r['p95'], unit)} | {_target(r)} | {met} | "
                      f"{_fmt(r['floor'], unit)} | {ratio} |")
-    notes = [f"- {name}: {r['note']}" for name, r in doc["results"].items() if r.get("note")]
+    by_note: dict[str, list[str]] = {}  # one line per distinct note (the keystroke rows share one)
+    for name, r in doc["results"].items():
+        if r.get("note"):
+            by_note.setdefault(r["note"], []).append(name)
+    notes = [f"- {names[0] if len(names) == 1 else names[0].split(':')[0] + ' (every row)'}: {note}"
+             for note, names in by_note.items()]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"
