@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 from time import monotonic
 
-import pytest
 
 from helpers import make_ready, new_seeker
 from hwdesk.db import open_store
@@ -18,7 +17,7 @@ from hwdesk.jtext import JST
 from hwdesk.models import Staff
 from hwdesk.services import auth, consent, scheduling
 from hwdesk.services.context import SYSTEM, Actor
-from test_ui_support import PW, SIZE, db, make_app, plain, settle, sign_in  # noqa: F401  (db is a fixture)
+from test_ui_support import PW, SIZE, db, make_app, open_session_signed_in, plain, settle, sign_in  # noqa: F401  (db is a fixture)
 
 DAY = date(2027, 2, 2)  # a Tuesday, an open day
 
@@ -198,10 +197,7 @@ async def test_session_moves_refusals_passcode_and_booking_refusal(db):
     d = setup_day(db)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        app.open_session(d["c1"])
-        await settle(pilot)
-        s = app.screen
+        s = await open_session_signed_in(pilot, d["c1"])
         info = plain(s.query_one("#s-info"))
         assert "p-secret-1" not in info and "●●●●" in info
         assert "受付" in plain(s.query_one("#s-moves")) or "実施中" in plain(s.query_one("#s-moves"))

@@ -13,7 +13,7 @@ from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.services import calendar, scheduling
 from hwdesk.services.context import Actor
-from test_ui_support import SIZE, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
+from test_ui_support import SIZE, db, make_app, open_session_signed_in, plain, read, settle  # noqa: F401  (db is a fixture)
 
 
 def setup(db: str) -> dict:
@@ -71,10 +71,7 @@ async def test_cancel_one_seat_then_waitlisted_seeker_gets_offer_and_clerk_confi
     assert states(db, d["sem"]) == {d["a_id"]: "booked", d["b_id"]: "booked", d["c_id"]: "waitlisted"}
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        app.open_session(d["sem"])
-        await settle(pilot)
-        scr = app.screen
+        scr = await open_session_signed_in(pilot, d["sem"])
         assert type(scr).__name__ == "SessionScreen"
         assert "予約取消" in footer(scr) and "空席確定" not in footer(scr)  # o is listed only on an offer
         rows = people(scr)
@@ -118,10 +115,7 @@ async def test_confirm_without_offer_is_refused_and_cancel_can_be_backed_out(db)
     d = setup(db)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        app.open_session(d["sem"])
-        await settle(pilot)
-        scr = app.screen
+        scr = await open_session_signed_in(pilot, d["sem"])
         # o on a booked seeker: the service's refusal is shown
         select_row(scr, d["b_id"])
         await pilot.press("o")
@@ -162,10 +156,7 @@ async def test_english_labels(db):
     d = setup(db)
     app = make_app(db, lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        app.open_session(d["sem"])
-        await settle(pilot)
-        scr = app.screen
+        scr = await open_session_signed_in(pilot, d["sem"])
         assert "Cancel seat" in footer(scr) and "Confirm offer" not in footer(scr)
         assert people(scr)[d["c"]][2] == "Waitlisted #1"
         select_row(scr, d["a_id"])

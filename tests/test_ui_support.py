@@ -99,6 +99,14 @@ async def sign_in(pilot, login: str = "clerk1", password: str = PW, *, typed: bo
     await settle(pilot)
 
 
+async def open_session_signed_in(pilot, session_id: int, login: str = "clerk1"):
+    """Sign in and open a session's screen; returns the screen."""
+    await sign_in(pilot, login)
+    pilot.app.open_session(session_id)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
