@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 from time import monotonic
 
-
 from helpers import make_ready, new_seeker
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
