@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Footer, Label, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.inputs import Input, TextArea
 
 
 class ApprovalScreen(HwScreen):

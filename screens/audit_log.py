@@ -16,9 +16,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from screens.base import HwScreen, lit
+from screens.inputs import Input
 from screens.widgets import Column, RowTable
 
 TEXT: dict[str, tuple[str, str]] = {

@@ -7,9 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Label, Select, Static
 
 from screens.base import HwScreen, lit, restore, snapshot
+from screens.inputs import Input
 
 
 class CompanionScreen(HwScreen):

@@ -54,59 +54,26 @@ class DetailData:
     env_labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     approvals: list[Any] = field(default_factory=list)
     staff_names: dict[int, str] = field(default_factory=dict)
-    sessions: list[Any] = field(default_factory=list)  # (Session, Enrollment), newest first
+    sessions: list[Any] = field(default_factory=list)  # detail.SessionLine, newest first
     terminations: list[Any] = field(default_factory=list)
 
 
 def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
-    """Read a seeker with consent, notices, companions, checks and approvals.
+    """Read a seeker with consent, notices, companions, checks, approvals, sessions and terminations.
 
-    Each table is read once for all offices (about ten queries): the office rows are kept
-    referenced so that every ``profile()`` call below is answered from the session's identity
-    map, and the consent standing of each office is computed from the consent and notice lists
-    that the screen shows anyway.
+    One read service (``hwdesk.services.detail.seeker_detail``: nine plain statements, rows as
+    small tuples with the ORM's attribute names); the consent standing per office comes from
+    ``consent.ConsentStatus`` as before.
     """
-    from hwdesk.services import consent as consent_svc
-    from hwdesk.services.offices import list_offices, profile
-    from hwdesk.services.seekers import get_seeker
+    from hwdesk.services.detail import seeker_detail
 
-    seeker = get_seeker(session, seeker_id)
-    data = DetailData(seeker=seeker)
-    offices = list_offices(session)  # held: every profile() below is answered from the identity map
-    history = consent_svc.consents_of(session, seeker_id)
-    data.notices = consent_svc.notices_of(session, seeker_id)
-    statuses = consent_svc.consent_statuses(session, seeker_id=seeker_id, office_ids=office_ids, history=history,
-                                            notices=data.notices)
-    checks = consent_svc.latest_env_checks(session, seeker_id=seeker_id)
-    for office_id in office_ids:
-        status = statuses.get(office_id)
-        if status is None:  # an office without terms
-            continue
-        prof = profile(session, office_id)
-        data.consent_rows.append({
-            "office_id": office_id,
-            "status": status,
-            "method": prof.consent_method,
-            "history": [(c, t) for c, t in history if c.office_id == office_id],
-        })
-        check = checks.get(office_id)
-        if check is not None:
-            data.env_checks.append((office_id, check))
-            data.env_labels[office_id] = {i.key: (i.label, i.label_en) for i in consent_svc.env_items(session, office_id)}
-    del offices
-    data.companions = consent_svc.companions_of(session, seeker_id)
-    data.approvals = consent_svc.approvals_of(session, seeker_id)
-    staff_ids = {a.recognized_by for a in data.approvals}
-    if staff_ids:
-        from hwdesk.services.auth import list_staff
-
-        data.staff_names = {st.id: st.name for st in list_staff(session) if st.id in staff_ids}
-    from hwdesk.services.scheduling import sessions_of_seeker
-    from hwdesk.services.terminations import terminations_of
-
-    data.sessions = list(sessions_of_seeker(session, seeker_id=seeker_id))
-    data.terminations = list(terminations_of(session, seeker_id=seeker_id))
-    return data
+    d = seeker_detail(session, seeker_id=seeker_id, office_ids=office_ids)
+    return DetailData(
+        seeker=d.seeker,
+        consent_rows=[{"office_id": c.office_id, "status": c.status, "method": c.method, "history": c.history} for c in d.consents],
+        notices=d.notices, companions=d.companions, env_checks=d.env_checks, env_labels=d.env_labels,
+        approvals=d.approvals, staff_names=d.staff_names, sessions=d.sessions, terminations=d.terminations,
+    )
 
 
 def readiness(session, seeker_id: int, office_id: str, service: str, on: date | None = None):

@@ -7,9 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.inputs import Input
 from screens.widgets import YesNo
 
 

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Label, Select, Static
 
 from screens.base import HwScreen, lit
+from screens.inputs import Input
 
 FIELDS = ("login", "name", "office", "password", "password2")
 

@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from screens.base import HwModal, StaffHeader, lit
+from screens.inputs import Input
 
 
 class LockScreen(HwModal):

@@ -10,9 +10,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from screens.base import HwScreen, lit
+from screens.inputs import Input
 from screens.widgets import Column, RowTable
 
 

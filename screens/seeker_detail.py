@@ -321,11 +321,10 @@ class SeekerDetailScreen(HwScreen):
         from hwdesk.services.scheduling import state_label
         from hwdesk.terms import service_label
 
-        sess, enr = entry  # (Session, Enrollment) from scheduling.sessions_of_seeker
-        state = enr.state if enr is not None else sess.state
-        return lit(self.t("detail.session_line", id=sess.id, when=self._when(sess.start_at),
-                          office=self.hw.office_name(sess.office_id, short=True),
-                          kind=service_label(sess.kind, self.lang), state=state_label(state, self.lang)))
+        # detail.SessionLine: the seeker's enrollment state in the session
+        return lit(self.t("detail.session_line", id=entry.session_id, when=self._when(entry.start),
+                          office=self.hw.office_name(entry.office_id, short=True),
+                          kind=service_label(entry.kind, self.lang), state=state_label(entry.enrollment_state, self.lang)))
 
     # --- readiness choices --------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Label, Select, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.inputs import Input
 
 TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
 ALL_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed")

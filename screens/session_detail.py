@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from screens.base import HwModal, HwScreen, lines, lit
+from screens.inputs import Input
 from screens.widgets import Column, RowTable
 
 # key → (target state for set_state, applies to the selected seeker in a group session)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from screens.base import HwScreen, StaffHeader, fit, lines, lit
+from screens.inputs import Input
 
 DEMO_PASSWORD = "hwdesk-demo"
 ROLE_KEYS = {"clerk": "signin.demo_clerk", "supervisor": "signin.demo_super", "admin": "signin.demo_admin"}

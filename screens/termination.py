@@ -13,9 +13,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Footer, Select, Static
 
 from screens.base import HwModal, HwScreen, lit, when_composed
+from screens.inputs import Input, TextArea
 
 REQUIRE = {"what_ja": "利用の中止", "what_en": "Stopping a seeker's use"}
 

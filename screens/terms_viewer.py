@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import HwScreen, lines, lit
+from screens.inputs import Input
 
 def _no_break(text: str) -> str:
     """Japanese text has no spaces to wrap at, so the space after an item number "(1) " would push

@@ -1,0 +1,45 @@
+"""Keys typed in one burst (fast typing; SSH sends them in one packet) edit text in order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import events
+
+from test_ui_support import SIZE, db, make_app, settle, sign_in  # noqa: F401  (db is a fixture)
+
+BURST = [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d"), ("left", None), ("e", "e")]
+
+
+def burst(app, keys) -> None:
+    for key, char in keys:  # no await in between: all queued at once, as from one read()
+        app.post_message(events.Key(key, char))
+
+
+async def test_a_burst_with_backspace_and_arrows_edits_in_order(db):
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        field = app.screen.query_one("#search-input")
+        field.focus()
+        await pilot.pause()
+        burst(app, BURST)
+        await settle(pilot)
+        assert field.value == "abed"  # textual's own Input gave "abcd" (⌫ ran after d and e)
+        burst(app, [("end", None), ("ctrl+u", None), ("や", "や"), ("ま", "ま"), ("backspace", "\x7f"), ("ま", "ま"), ("だ", "だ")])
+        await settle(pilot)
+        assert field.value == "やまだ"
+
+
+def test_screens_use_the_in_order_text_fields():
+    root = Path(__file__).parent.parent / "screens"
+    offenders = []
+    for path in root.glob("*.py"):
+        if path.name in ("inputs.py", "base.py"):  # base only checks isinstance against the parents
+            continue
+        for m in re.finditer(r"^from textual\.widgets import (.+)$", path.read_text(encoding="utf-8"), re.M):
+            names = {n.strip() for n in m.group(1).split(",")}
+            if names & {"Input", "TextArea"}:
+                offenders.append(path.name)
+    assert offenders == [], "use screens.inputs.Input / TextArea (keys applied in typing order)"
