@@ -47,7 +47,7 @@ class SearchScreen(HwScreen):
                 Column(t("col.seeker_no"), width=14),
                 Column(t("col.name"), weight=3, min_width=8),
                 Column(t("col.kana"), weight=3, min_width=8),
-                Column(t("col.birth"), width=10 if self.lang != "ja" or self.app.size.width < 100 else 15),
+                Column(t("col.birth"), width=10 if self.lang != "ja" or self.app.size.width < 100 else 16),
                 Column(t("col.phone"), width=13),
                 Column(t("col.office"), width=6 if self.lang == "ja" else 10),
             ],
@@ -66,7 +66,7 @@ class SearchScreen(HwScreen):
         if self.lang == "ja" and narrow != getattr(self, "_narrow", None):
             self._narrow = narrow
             table = self.query_one(RowTable)
-            table.columns[3] = Column(self.t("col.birth"), width=10 if narrow else 15)
+            table.columns[3] = Column(self.t("col.birth"), width=10 if narrow else 16)
             table._width_for = -1
             value = self.query_one("#search-input", Input).value
             if value.strip():

@@ -69,7 +69,7 @@ async def test_screens_repaint_through_the_frame_pacer(db):
 
 
 async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resize(db):
-    add_seeker(db, no="37010-33333333", name="佐藤 一郎", kana="サトウ イチロウ", birth="1970-01-01")
+    add_seeker(db, no="37010-33333333", name="佐藤 一郎", kana="サトウ イチロウ", birth="1983-12-21")
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
@@ -79,6 +79,7 @@ async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resi
         assert table._lines_layout == table.layout()  # laid out by the worker for this width
         line = table.render_line(1).text
         assert "37010-33333333" in line and "佐藤 一郎" in line and "サトウ イチロウ" in line
+        assert "昭和58年12月21日" in line  # the longest 和暦 date is not cut
         await pilot.resize_terminal(90, 30)
         await settle(pilot)
         line = table.render_line(1).text
