@@ -173,6 +173,21 @@ _BAD_CHAR_RE = re.compile(
 )
 
 
+# Text clean_text returns unchanged (no controls, no whitespace but single inner ASCII spaces)
+# is found by one search; with an NFKC check it skips the rest (the usual case in files).
+_UNCLEAN_RE = re.compile(_BAD_CHAR_RE.pattern + r"|[^\S ]|  |\A | \Z")
+
+
+def _is_canonical(text: str, max_len: int) -> bool:
+    """True when ``clean_text(text, max_len=max_len)`` is ``text`` itself (a plain str)."""
+    return (
+        type(text) is str
+        and len(text) <= max_len
+        and _UNCLEAN_RE.search(text) is None
+        and unicodedata.is_normalized("NFKC", text)
+    )
+
+
 def _char_name(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
@@ -195,6 +210,8 @@ def clean_text(
     kept and each line is stripped.  Returns ``""`` for empty input; refuses
     text longer than ``max_len`` characters after cleaning.
     """
+    if not allow_newlines and _is_canonical(value, max_len):
+        return value
     text = _as_text(value)
     ja, en = _labels(field)
     if allow_newlines:
@@ -279,6 +296,13 @@ def _is_reading_char(ch: str) -> bool:
 
 # The same set as _is_reading_char, as one regex (fast path for valid readings).
 _READING_RE = re.compile(r"[\u30a1-\u30fe\u31f0-\u31ff ]*")
+# A reading already in its stored form (katakana, single inner spaces), and one that only
+# needs hira2kata (hiragana too): each of these characters is NFKC-stable and hira2kata
+# leaves katakana alone, so parse_reading returns the first unchanged.
+_KATAKANA_CLEAN_RE = re.compile(r"[\u30a1-\u30fe\u31f0-\u31ff]+(?: [\u30a1-\u30fe\u31f0-\u31ff]+)*")
+_KANA_CLEAN_RE = re.compile(
+    r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fe\u31f0-\u31ff]+(?: [\u3041-\u3096\u309d\u309e\u30a1-\u30fe\u31f0-\u31ff]+)*"
+)
 
 
 def parse_reading(value: str, *, field: str = "kana") -> str:
@@ -288,6 +312,12 @@ def parse_reading(value: str, *, field: str = "kana") -> str:
     Kanji, Latin letters and digits are refused: the reading is what staff
     use to sort and search, so it must be kana only.  Non-empty, max 60.
     """
+    if type(value) is str and len(value) <= 60 and _KANA_CLEAN_RE.fullmatch(value):
+        if _KATAKANA_CLEAN_RE.fullmatch(value):
+            return value
+        kana = jaconv.hira2kata(value)
+        if _KATAKANA_CLEAN_RE.fullmatch(kana):
+            return kana
     ja, en = _labels(field, ("フリガナ", "reading (furigana)"))
     text = clean_text(value, field=field, max_len=60)
     if not text:
@@ -314,6 +344,8 @@ def kana_key(reading: str) -> str:
 
     Never raises, so it can run on every keystroke of a partial search.
     """
+    if type(reading) is str and _KATAKANA_CLEAN_RE.fullmatch(reading):
+        return reading.replace(" ", "").replace("・", "")
     try:
         kana = to_katakana(reading or "")
     except TypeError:
@@ -331,6 +363,7 @@ _HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\ufe63\uff0d"
 _HYPHEN_TABLE = str.maketrans({h: "-" for h in _HYPHENS})
 _SEEKER_RE = re.compile(r"([0-9]{5})-?([0-9]{1,8})")
 _SEEKER_LIKE_RE = re.compile(r"[0-9]{5}-?[0-9]{0,8}")
+_SEEKER_CANONICAL_RE = re.compile(r"[0-9]{5}-[0-9]{1,8}")  # already what parse_seeker_no returns
 
 
 def _seeker_compact(value: str) -> str:
@@ -344,6 +377,8 @@ def parse_seeker_no(value: str) -> str:
     After NFKC and removing spaces it must match ``^\\d{5}-?\\d{1,8}$`` (ASCII
     digits); dash look-alikes (‐ – — ー ｰ −) count as the hyphen.
     """
+    if type(value) is str and _SEEKER_CANONICAL_RE.fullmatch(value):
+        return value
     text = _as_text(value)
     m = _SEEKER_RE.fullmatch(_seeker_compact(text))
     if not m:
@@ -374,6 +409,7 @@ def looks_like_seeker_no(value: str) -> bool:
 
 _PHONE_STRIP = str.maketrans({c: None for c in "-()." + _HYPHENS})
 _MOBILE_PREFIXES = ("050", "060", "070", "080", "090")
+_PHONE_DIGITS_RE = re.compile(r"0[1-9][0-9]{8,9}")  # digits only: nothing to strip or fold
 
 
 def _phone_error(value: str) -> ParseError:
@@ -395,6 +431,12 @@ def parse_phone(value: str) -> str:
     A 10-digit number with a mobile prefix (090…) is refused: it has lost a
     digit.
     """
+    if type(value) is str and _PHONE_DIGITS_RE.fullmatch(value):
+        # The same length/prefix rules as below, for digits that need no cleaning.
+        mobile = value.startswith(_MOBILE_PREFIXES)
+        if (len(value) == 10 and not mobile) or (len(value) == 11 and (mobile or value.startswith("0800"))):
+            return value
+        raise _phone_error(value)
     text = _as_text(value)
     digits = "".join(_nfkc(text).translate(_PHONE_STRIP).split())
     if digits.startswith("+81"):
@@ -498,6 +540,7 @@ _DATE_HINT_EN = "Enter it as YYYY-MM-DD, 令和7年12月2日 or R7.12.2"
 _WEEKDAY_SUFFIX_RE = re.compile(r"\(([月火水木金土日])(?:曜日?)?\)$")
 _ISO_DATE_RE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
 _COMPACT_DATE_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_PLAIN_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # nothing to fold: read it directly
 _KANJI_DATE_RE = re.compile(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日?")
 _WAREKI_RE = re.compile(
     r"(?P<era>令和|平成|昭和|大正|[RHST])(?P<y>元|[0-9]{1,4})"
@@ -569,6 +612,16 @@ def parse_date(value: str, *, field: str = "date") -> date:
     hit = _DATE_CACHE.get((text, field))
     if hit is not None:
         return hit
+    if type(text) is str and _PLAIN_ISO_DATE_RE.fullmatch(text):
+        try:
+            d = date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            pass  # no such day: the full path words the message
+        else:
+            if len(_DATE_CACHE) >= 8192:
+                _DATE_CACHE.clear()
+            _DATE_CACHE[(text, field)] = d
+            return d
     ja, en = _labels(field, ("日付", "date"))
     s = "".join(_nfkc(text).translate(_HYPHEN_TABLE).split())
     if not s:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from operator import itemgetter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,12 +32,15 @@ from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import NameGram, Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
-from hwdesk.services.seekers import FIELD_LABELS, SeekerForm, name_grams, validate_form
+from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, name_grams, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
 FORM_FIELDS = ["seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on"]
 CHUNK = 500
+# A row's values are handed to validate_values in FIELD_ORDER: the columns, then office_id.
+assert FIELD_ORDER[: len(FORM_FIELDS)] == tuple(FORM_FIELDS) and FIELD_ORDER[len(FORM_FIELDS)] == "office_id"
+_KIND = FORM_FIELDS.index("registration_kind")
 
 
 @dataclass
@@ -130,24 +135,33 @@ def import_seekers(
             f"The file cannot be read as CSV (near line {reader.line_num}): {exc}",
         ) from None
     fields_ = _header_map(header)
+    width = len(fields_)
+    # Each form field's column (the last, when a header repeats one) or None: a row becomes the
+    # form's values in FIELD_ORDER without building a SeekerForm. Missing cells keep the form's
+    # defaults (登録区分 "office").
+    column = {name: i for i, name in enumerate(fields_) if name}
+    where = [column.get(name) for name in FORM_FIELDS]
+    defaults = ["office" if name == "registration_kind" else "" for name in FORM_FIELDS]
+    in_order = where == list(range(len(FORM_FIELDS)))
     rows: list[tuple[int, dict]] = []
     seen_no: dict[str, int] = {}
     seen_person: dict[tuple[str, object], int] = {}
     total = len(lines)
     for n, raw in enumerate(lines, start=2):
-        if not any(c.strip() for c in raw):
+        if not "".join(raw).strip():  # blank line (or only spaces)
             continue
-        if len(raw) > len(fields_):
+        if len(raw) > width:
             result.errors.append(RowError(n, "", f"列が多すぎます（{len(raw)}列）。", f"Too many columns ({len(raw)})."))
             continue
-        form = SeekerForm(office_id=office_id, registration_kind="office")
-        for name, value in zip(fields_, raw):
-            if name:
-                setattr(form, name, value)
-        if not form.registration_kind.strip():
-            form.registration_kind = "office"
+        if in_order and len(raw) == width:
+            values = [*raw, office_id]
+        else:
+            values = [raw[i] if i is not None and i < len(raw) else d for i, d in zip(where, defaults)]
+            values.append(office_id)
+        if not values[_KIND].strip():
+            values[_KIND] = "office"
         try:
-            clean = validate_form(form)
+            clean = validate_values(values)
         except (ValidationFailed, ParseError) as exc:
             result.errors.append(RowError(n, exc.field or "", exc.message_ja, exc.message_en))
             continue
@@ -239,15 +253,21 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
         step = _MAX_VARS // 2
         for i in range(0, len(rows), _MAX_VARS):
             nos = [c["seeker_no"] for _, c in rows[i : i + _MAX_VARS]]
-            sql = f"SELECT seeker_no, kana_key, birth_date, name FROM seeker WHERE seeker_no IN ({','.join('?' * len(nos))})"
+            # A VALUES list driving the join probes the unique index in list order (IN (…) first
+            # builds a temporary index of the list).
+            sql = ("WITH v(n) AS (VALUES " + ",".join(["(?)"] * len(nos)) + ") "
+                   "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name FROM v CROSS JOIN seeker s ON s.seeker_no = v.n")
             for no, k, b, name in cur.execute(sql, nos):
                 existing[no] = (k, from_db(b), name)
-        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows})
+        # Ordered by reading only (the probes' locality; comparing the pairs cost more), each
+        # distinct date converted once.
+        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows}, key=itemgetter(0))
+        dates = {b: to_db(b) for b in {b for _, b in keys}}
         for i in range(0, len(keys), step):
             part = keys[i : i + step]
             sql = ("WITH v(k, b) AS (VALUES " + ",".join(["(?,?)"] * len(part)) + ") "
                    "SELECT s.kana_key, s.birth_date, s.seeker_no FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b")
-            for k, b, no in cur.execute(sql, [x for k, b in part for x in (k, to_db(b))]):
+            for k, b, no in cur.execute(sql, [x for k, b in part for x in (k, dates[b])]):
                 people[(k, from_db(b))] = no
     finally:
         cur.close()
@@ -343,47 +363,49 @@ def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
         now = datetime.now(UTC)
         fixed = {"created_at": now, "updated_at": now, "webcam_confirmed_on": None}
         names = list(rows[0])
-        # The values exactly as SQLAlchemy would bind them (dates as text, UTC timestamps …);
-        # each converter remembers its results: dates and flags repeat down a file.
-        convs = [(i, _memo(p)) for i, name in enumerate(names, start=1)
-                 if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
-        tail = [(p(v) if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) else v) for k, v in fixed.items()]
+        columns = ["id", *names, *fixed]
+        width = len(columns)
+        tail = tuple(fixed.values())
         get = itemgetter(*names)
-        flat: list = []
-        for sid, c in zip(ids, rows):
-            vals = [sid, *get(c), *tail]
-            for i, conv in convs:
-                vals[i] = conv(vals[i])
-            flat += vals
-        _insert_many(cur, "seeker", ["id", *names, *fixed], flat)
+        flat = [x for sid, c in zip(ids, rows) for x in (sid, *get(c), *tail)]
+        # The values exactly as SQLAlchemy would bind them (dates as text, UTC timestamps …),
+        # converted a column at a time, each distinct value once: dates and flags repeat down a
+        # file. A column holds one type (and None), so the value alone can be the key.
+        for i, column_name in enumerate(columns):
+            convert = table.c[column_name].type.dialect_impl(dialect).bind_processor(dialect)
+            if convert is not None:
+                column = flat[i::width]
+                done = {v: convert(v) for v in set(column)}
+                flat[i::width] = map(done.__getitem__, column)
+        _insert_many(cur, "seeker", columns, flat)
         # In key order, consecutive grams land on the same name_gram leaf pages (ids ascend
         # within each gram because they are appended in id order).
-        postings: dict[str, list[int]] = {}
+        postings: defaultdict[str, list[int]] = defaultdict(list)
         for sid, c in zip(ids, rows):
-            for g in name_grams(c["name"]):
-                postings.setdefault(g, []).append(sid)
+            name = c["name"].replace(" ", "")
+            for g in set(map(name.__getitem__, _GRAM_SLICES.get(len(name)) or _gram_slices(len(name)))):
+                postings[g].append(sid)
         flat = []
         for g in sorted(postings):
-            for sid in postings[g]:
-                flat += (g, sid)
+            sids = postings[g]
+            if len(sids) == 1:
+                flat += (g, sids[0])
+            else:
+                flat += chain.from_iterable(zip(repeat(g), sids))
         _insert_many(cur, "name_gram", ["gram", "seeker_id"], flat)
     finally:
         cur.close()
     return list(ids)
 
 
-def _memo(convert: Callable) -> Callable:
-    seen: dict = {}
+# Name length → the slices that cut its 1-, 2- and 3-character grams: ``name_grams`` (spaces
+# removed) is then ``set(map(name.__getitem__, slices))``, a loop in C.
+_GRAM_SLICES: dict[int, list[slice]] = {}
 
-    def conv(value):
-        key = (type(value), value)  # True and 1 must not share a result
-        try:
-            return seen[key]
-        except KeyError:
-            seen[key] = out = convert(value)
-            return out
 
-    return conv
+def _gram_slices(n: int) -> list[slice]:
+    out = _GRAM_SLICES[n] = [slice(i, j) for i in range(n) for j in range(i + 1, min(i + 3, n) + 1)]
+    return out
 
 
 def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
