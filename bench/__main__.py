@@ -422,27 +422,26 @@ def floor_queue(con: sqlite3.Connection, day: date) -> int:
 
 
 def floor_detail(con: sqlite3.Connection, sid: int) -> None:
-    """``screens.data.load_detail`` as raw sqlite3, reading the same facts as the app.
+    """``screens.data.load_detail`` (``services.detail.seeker_detail``) as raw sqlite3: the app's
+    nine statements themselves (its SQL text, so the two read the same rows and columns), without
+    converting the values or building row objects.
 
-    The seeker; the offices (their profiles: consent method, environment items); the offices'
-    terms versions (to find the one in force); consents and revision notices with their terms
-    versions; environment checks; companions; approvals (and the staff who recognized them, when
-    there are any); the seeker's sessions (newest 100) and terminations.
+    The seeker; the offices asked for with their terms versions (to find the one in force; the
+    profiles give the consent method and environment items); consents and revision notices with
+    their terms versions; environment checks; companions; approvals with the recognizing staff
+    member's name; the seeker's sessions (newest 100) and terminations. Since the app stopped
+    reading what the screen does not show (a terms version's text, audit times), neither does this.
     """
-    con.execute("SELECT * FROM seeker WHERE id = ?", (sid,)).fetchone()
-    con.execute("SELECT * FROM office").fetchall()
-    con.execute("SELECT c.*, t.* FROM consent c JOIN termsversion t ON t.id = c.terms_version_id WHERE c.seeker_id = ?"
-                " ORDER BY c.given_at DESC", (sid,)).fetchall()
-    con.execute("SELECT n.*, t.* FROM terms_notice n JOIN termsversion t ON t.id = n.terms_version_id WHERE n.seeker_id = ?"
-                " ORDER BY n.notified_at DESC", (sid,)).fetchall()
-    con.execute("SELECT * FROM termsversion WHERE office_id IN ('maebashi', 'shibuya', 'takamatsu') ORDER BY version").fetchall()
-    con.execute("SELECT * FROM env_check WHERE seeker_id = ? ORDER BY recorded_at DESC", (sid,)).fetchall()
-    con.execute("SELECT * FROM companion_notice WHERE seeker_id = ? ORDER BY notified_at DESC", (sid,)).fetchall()
-    if con.execute("SELECT * FROM approval WHERE seeker_id = ? ORDER BY recognized_on DESC", (sid,)).fetchall():
-        con.execute("SELECT * FROM staff WHERE active = 1 ORDER BY login").fetchall()
-    con.execute("SELECT e.session_id, e.state, s.kind, s.start_at, s.end_at, s.office_id FROM enrollment e JOIN session s"
-                " ON s.id = e.session_id WHERE e.seeker_id = ? ORDER BY s.start_at DESC LIMIT 100", (sid,)).fetchall()
-    con.execute("SELECT * FROM termination WHERE seeker_id = ? ORDER BY decided_at DESC", (sid,)).fetchall()
+    from hwdesk.services import detail as d
+
+    offices = ("maebashi", "shibuya", "takamatsu")
+    con.execute(d._SQL_SEEKER, (sid,)).fetchall()
+    con.execute(d._SQL_OFFICES.format(marks=", ".join("?" * len(offices))), offices).fetchall()
+    for sql in (d._SQL_CONSENTS, d._SQL_NOTICES, d._SQL_ENV, d._SQL_COMPANIONS):
+        con.execute(sql, (sid,)).fetchall()
+    con.execute(d._SQL_APPROVALS, (True, sid)).fetchall()
+    con.execute(d._SQL_SESSIONS, (sid, d.SESSION_LIMIT)).fetchall()
+    con.execute(d._SQL_TERMINATIONS, (sid,)).fetchall()
 
 
 def import_csv(n: int, start_no: int) -> bytes:

@@ -14,12 +14,22 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import attributes, configure_mappers, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from hwdesk.models import AuditLog, Meta
 
 HEAD_KEY = "audit_head"
 GENESIS = "0" * 64
+
+# Prebuilt Core statements (issue 8): an append costs three cheap executions, not an ORM flush.
+_META = Meta.__table__  # type: ignore[attr-defined]
+_HEAD_SELECT = select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update()
+_HEAD_INSERT = insert(_META).values(key=HEAD_KEY, value=GENESIS)
+_HEAD_UPDATE = update(_META).where(_META.c.key == HEAD_KEY).values(value=bindparam("head"))
+_LOG_INSERT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
 
 
 def terminal_name() -> str:
@@ -64,7 +74,6 @@ def record(
     extra: dict | None = None,
 ) -> AuditLog:
     """Append one audit row in the caller's (write) transaction."""
-    head = _lock_head(session)
     detail = {}
     if before is not None:
         detail["before"] = before
@@ -72,34 +81,51 @@ def record(
         detail["after"] = after
     if extra:
         detail.update(extra)
-    row = AuditLog(
-        at=datetime.now(UTC),
-        staff_id=staff_id,
-        terminal=terminal_name(),
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        seeker_id=seeker_id,
-        office_id=office_id,
-        detail_json=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-        prev_hash=head.value,
-    )
-    row.hash = _digest(head.value, row)
-    session.add(row)
-    head.value = row.hash
-    session.add(head)
+    values = {
+        "staff_id": staff_id, "terminal": terminal_name(), "action": action, "entity": entity,
+        "entity_id": str(entity_id), "seeker_id": seeker_id, "office_id": office_id,
+        "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+    }
+    # Pending ORM changes go first, as before (the head lock stays the last lock a writer takes).
     session.flush()
-    return row
+    conn = session.connection()
+    prev = _lock_head_value(session)
+    values["at"], values["prev_hash"] = datetime.now(UTC), prev  # stamped once the chain is ours
+    values["hash"] = _digest_values(prev, values["at"], staff_id, values["terminal"], action, entity, values["entity_id"],
+                                    seeker_id, office_id, values["detail_json"])
+    values["id"] = conn.execute(_LOG_INSERT, values).inserted_primary_key[0]
+    _move_head(session, values["hash"])
+    # Detached (never written again: rows are append-only); session.add() would attach it without SQL.
+    return loaded(session, AuditLog, values, attach=False)
+
+
+def loaded(session: Session, model, values: dict, *, attach: bool = True):
+    """An ORM object for a row read or inserted with a Core statement, as if loaded: persistent in
+    ``session`` (or, ``attach=False``, detached with its identity) with ``values`` (every column) as
+    its committed state, without SQL (~15 µs against ~100 µs for the model's constructor and a
+    unit-of-work flush). An object of that identity the session already holds (flushed: no
+    pending changes) is refreshed with ``values`` instead."""
+    configure_mappers()  # a no-op once configured; identity keys need configured mappers
+    mapper = model.__mapper__
+    held = session.identity_map.get(identity_key(model, tuple(values[c.key] for c in mapper.primary_key)))
+    if held is not None:
+        for k, v in values.items():
+            attributes.set_committed_value(held, k, v)
+        return held
+    obj = model._sa_class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    if attach:
+        session.add(obj)
+    return obj
 
 
 def record_many(session: Session, entries: list[dict]) -> None:
     """Append many audit rows at once (bulk import), chained like ``record``."""
     if not entries:
         return
-    from sqlalchemy import insert
-
-    head = _lock_head(session)
-    prev = head.value
+    session.flush()
+    prev = _lock_head_value(session)
     terminal = terminal_name()
     now = datetime.now(UTC)
     values = []
@@ -114,20 +140,27 @@ def record_many(session: Session, entries: list[dict]) -> None:
         v["hash"] = prev = _digest_values(prev, now, v["staff_id"], terminal, v["action"], v["entity"], v["entity_id"],
                                           v["seeker_id"], v["office_id"], v["detail_json"])
         values.append(v)
-    session.connection().execute(insert(AuditLog.__table__), values)  # type: ignore[attr-defined]
-    head.value = prev
-    session.add(head)
-    session.flush()
+    session.connection().execute(_LOG_INSERT, values)
+    _move_head(session, prev)
 
 
-def _lock_head(session: Session) -> Meta:
-    stmt = select(Meta).where(Meta.key == HEAD_KEY).with_for_update()
-    head = session.exec(stmt).first()
+def _lock_head_value(session: Session) -> str:
+    """The chain head, locked (FOR UPDATE on PostgreSQL) until the transaction ends; a fresh
+    database gets its genesis head row."""
+    conn = session.connection()
+    head = conn.execute(_HEAD_SELECT).scalar()
     if head is None:
-        head = Meta(key=HEAD_KEY, value=GENESIS)
-        session.add(head)
-        session.flush()
+        conn.execute(_HEAD_INSERT)
+        head = GENESIS
     return head
+
+
+def _move_head(session: Session, digest: str) -> None:
+    session.connection().execute(_HEAD_UPDATE, {"head": digest})
+    # A Meta head object loaded earlier in this session must not hold (or later write back) a stale head.
+    cached = session.identity_map.get(identity_key(Meta, HEAD_KEY))
+    if cached is not None:
+        attributes.set_committed_value(cached, "value", digest)
 
 
 @dataclass

@@ -80,7 +80,7 @@ class Facts:
     """Everything the office's rules read about one seeker, for one service on one day."""
 
     prof: OfficeProfile
-    seeker: Seeker
+    seeker: Seeker  # or a row with the Seeker columns (booking reads it with a Core statement)
     service: str
     on: date
     status: ConsentStatus
@@ -92,8 +92,11 @@ class Facts:
 _FACTS_STMT = None
 
 
-def _facts_stmt():
-    """One statement reading every per-seeker fact of the rules (built once, compiled once)."""
+def facts_stmt():
+    """One statement reading every per-seeker fact of the rules (built once, compiled once).
+
+    Parameters ``seeker_id``, ``office_id``, ``on``, ``service``. A caller may add columns of its
+    own (booking adds its overlap and seat reads: one round trip) and pass the row to ``from_row``."""
     global _FACTS_STMT
     if _FACTS_STMT is not None:
         return _FACTS_STMT
@@ -131,13 +134,25 @@ def _facts_stmt():
     return _FACTS_STMT
 
 
-def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None) -> Facts:
+def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None,
+          prof: OfficeProfile | None = None, seeker=None) -> Facts:
     """Read what the rules of ``office_id`` need about a seeker in one query (plus the seeker and
-    office rows, usually already in the session, and the stop rows only when there are any)."""
+    office rows, usually already in the session, and the stop rows only when there are any).
+
+    A caller that has just read (and locked) them passes ``prof`` and ``seeker`` (the ORM object or
+    a row with the Seeker columns) so they are not read again (issue 8: booking)."""
     on = on or date.today()
-    prof = profile(session, office_id)
-    seeker = get_seeker(session, seeker_id)
-    row = session.execute(_facts_stmt(), {"seeker_id": seeker_id, "office_id": office_id, "on": on, "service": service}).first()
+    prof = prof or profile(session, office_id)
+    seeker = seeker if seeker is not None else get_seeker(session, seeker_id)
+    session.flush()  # the Core execution below does not autoflush; pending changes must be seen
+    row = session.connection().execute(
+        facts_stmt(), {"seeker_id": seeker_id, "office_id": office_id, "on": on, "service": service}).first()
+    return from_row(session, row, prof=prof, seeker=seeker, office_id=office_id, service=service, on=on)
+
+
+def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: str, service: str, on: date) -> Facts:
+    """The ``Facts`` of a row of ``facts_stmt()`` (None: the office has no terms → NotFound); the
+    stop rows are read only when the row counts unlifted ones."""
     if row is None:
         raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
     in_force = TermsRef(row.id, row.version, row.effective_on)
@@ -145,7 +160,7 @@ def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on:
     status = ConsentStatus(office_id, in_force, ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
                            version, needs_notice(version, in_force.version) and bool(row.notified))
     env = EnvRef(row.env_id, bool(row.env_all_ok), row.env_declared_on) if row.env_id is not None else None
-    term = active_termination(session, seeker_id=seeker_id, office_id=office_id, on=on) if row.stops else None
+    term = active_termination(session, seeker_id=seeker.id, office_id=office_id, on=on) if row.stops else None
     return Facts(prof, seeker, service, on, status, env, row.approval_id is not None, term)
 
 
