@@ -120,8 +120,7 @@ class HwdeskApp(App):
         # objects instead of ~90k: they were the 30 ms spikes in the queue's p95 (bench, 1M).
         import gc
 
-        gc.collect()
-        gc.freeze()
+        gc.freeze()  # no collect first: a full collection here held the GIL ~0.1 s during the first paint
         self._store_ready.set()
         self._to_ui(self._store_opened)
 
