@@ -416,12 +416,16 @@ def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
     digits = q.replace("-", "").replace(" ", "")
     parts: list[_Part] = []
     if digits.isdigit():
+        num_prefix = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
         if looks_like_seeker_no(q):
             try:
-                parts.append(_Part(base + "k.seeker_no = ?", [*scope, parse_seeker_no(q)], ""))
+                canonical = parse_seeker_no(q)
             except ParseError:
-                pass
-        num_prefix = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
+                canonical = num_prefix
+            # The prefix range below lists an exact match first; only a number written another
+            # way (one the range would miss) needs its own lookup.
+            if not canonical.startswith(num_prefix):
+                parts.append(_Part(base + "k.seeker_no = ?", [*scope, canonical], ""))
         cond, params = db.prefix("k.seeker_no", num_prefix)
         parts.append(_Part(base + cond, [*scope, *params], "k.seeker_no"))
         if digits.startswith("0"):
