@@ -56,11 +56,12 @@ def profile(session: Session, office_id: str) -> OfficeProfile:
         from hwdesk.terms import office_profile
 
         return office_profile(office_id)
-    return _parse_profile(office.profile_json)
+    return parse_profile(office.profile_json)
 
 
 @lru_cache(maxsize=16)
-def _parse_profile(profile_json: str) -> OfficeProfile:
+def parse_profile(profile_json: str) -> OfficeProfile:
+    """An office profile from its stored JSON (cached: the same text gives the same profile)."""
     return OfficeProfile(json.loads(profile_json))
 
 

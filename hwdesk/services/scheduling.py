@@ -40,7 +40,7 @@ from hwdesk.models import (
 )
 from hwdesk.services import calendar, consent, eligibility
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
-from hwdesk.services.offices import _parse_profile, profile
+from hwdesk.services.offices import parse_profile, profile
 from hwdesk.terms import PLATFORM_LABELS, office_profile, service_label
 
 # Enrollment states that occupy the seeker's time (no overlapping session) …
@@ -572,7 +572,7 @@ def book(
     if row is None:
         raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
     require_office(actor, row.office_id)
-    prof = _parse_profile(row.profile_json) if row.profile_json is not None else office_profile(row.office_id)
+    prof = parse_profile(row.profile_json) if row.profile_json is not None else office_profile(row.office_id)
     seeker = conn.execute(_BOOK_SEEKER, {"id": seeker_id}).first()  # locked, as lock_seeker
     if seeker is None:
         raise NotFound(f"求職者 {seeker_id} は見つかりません。", f"Seeker {seeker_id} not found.")
