@@ -28,7 +28,7 @@ from hwdesk.models import (
     TermsVersion,
 )
 from hwdesk.services.context import Actor, require, require_office, staff_id
-from hwdesk.services.offices import profile, terms_in_force
+from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
 
 COMPANION_LABELS = {"interpreter": ("通訳", "Interpreter"), "caregiver": ("介助者", "Caregiver"), "other": ("その他", "Other")}
@@ -142,18 +142,23 @@ def consent_statuses(
     notified_ids = {n.terms_version_id for n, _ in notices}
     out = {}
     for office_id in office_ids:
-        if office_id not in versions:
-            continue
-        in_force = versions[office_id][0]  # the same choice as offices.terms_in_force
-        for v in versions[office_id]:
-            if v.effective_on <= on:
-                in_force = v
-        # history is newest first, like consent_status's own query
-        newest = next(((c, t) for c, t in history if c.office_id == office_id), None)
-        consent, version = (newest[0], newest[1].version) if newest else (None, None)
-        notified = needs_notice(version, in_force.version) and in_force.id in notified_ids
-        out[office_id] = ConsentStatus(office_id, in_force, consent, version, notified)
+        status = standing(office_id, versions.get(office_id, []), history, notified_ids, on)
+        if status is not None:
+            out[office_id] = status
     return out
+
+
+def standing(office_id: str, versions: list, history: list, notified_ids: set[int], on: date) -> ConsentStatus | None:
+    """The consent standing at one office from rows already read (ORM objects or plain rows):
+    its terms versions oldest first, the seeker's (consent, version) history newest first, and
+    the ids of the versions the seeker was notified of. None for an office without terms."""
+    in_force = version_in_force(versions, on)
+    if in_force is None:
+        return None
+    newest = next(((c, t) for c, t in history if c.office_id == office_id), None)
+    consent, version = (newest[0], newest[1].version) if newest else (None, None)
+    notified = needs_notice(version, in_force.version) and in_force.id in notified_ids
+    return ConsentStatus(office_id, in_force, consent, version, notified)
 
 
 def consents_of(session: Session, seeker_id: int) -> list[tuple[Consent, TermsVersion]]:

@@ -8,8 +8,8 @@ on PostgreSQL; values always bound). Values are converted by each column type's 
 processor, so dates, aware UTC datetimes and booleans come out as the ORM gives them. Rows are
 small immutable tuples with the ORM's attribute names.
 
-The rules stay where they are: the consent standing is ``consent.ConsentStatus`` with
-``consent.needs_notice``, and the environment items and consent method come from
+The rules stay where they are: the consent standing is ``consent.standing`` (the same
+function ``consent_statuses`` uses), and the environment items and consent method come from
 ``offices.profile`` / ``consent.env_items`` (given the office rows read here, not a query each).
 """
 
@@ -27,7 +27,7 @@ from hwdesk import models
 from hwdesk.errors import NotFound
 from hwdesk.jtext import JST
 from hwdesk.services import consent as consent_svc
-from hwdesk.services.consent import ConsentStatus, needs_notice
+from hwdesk.services.consent import ConsentStatus
 from hwdesk.services.offices import profile
 
 # --- rows -----------------------------------------------------------------------------------
@@ -363,16 +363,10 @@ def _read(db: _Db, seeker_id: int, office_ids: list[str], on: date) -> SeekerDet
     notified_ids = {n.terms_version_id for n, _ in out.notices}
     profiles = _Offices(offices)
     for office_id in office_ids:
-        if office_id not in versions:  # an office without terms
+        status = consent_svc.standing(office_id, versions.get(office_id, []), history, notified_ids, on)
+        if status is None:  # an office without terms
             continue
-        in_force = versions[office_id][0]  # before the first effective date: the first version (offices.terms_in_force)
-        for v in versions[office_id]:
-            if v.effective_on <= on:
-                in_force = v
         mine = [(c, t) for c, t in history if c.office_id == office_id]
-        consent, version = (mine[0][0], mine[0][1].version) if mine else (None, None)
-        notified = needs_notice(version, in_force.version) and in_force.id in notified_ids
-        status = ConsentStatus(office_id, in_force, consent, version, notified)  # type: ignore[arg-type]
         prof = profile(profiles, office_id)  # type: ignore[arg-type]
         out.consents.append(ConsentLine(office_id, status, prof.consent_method, mine))
         check = latest.get(office_id)

@@ -171,7 +171,7 @@ def check(session: Session, *, seeker_id: int, office_id: str, service: str, on:
 
 def evaluate(f: Facts) -> list[Requirement]:
     """The checklist from facts already read (``facts``): each rule of the office, with its article."""
-    prof, seeker, service, on = f.prof, f.seeker, f.service, f.on
+    prof, seeker, service = f.prof, f.seeker, f.service
     req = prof.requirements
     out: list[Requirement] = []
 

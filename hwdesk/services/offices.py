@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
 from hwdesk.errors import NotFound
 from hwdesk.models import Office, TermsVersion
 from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
+
+V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
 
 
 def sync_offices(session: Session) -> int:
@@ -83,10 +87,19 @@ def terms_in_force(session: Session, office_id: str, on: date) -> TermsVersion:
     Before the first shipped version's effective date, that first version is returned: it is
     the oldest text hwdesk knows (see docs/rules.md).
     """
-    versions = terms_versions(session, office_id)
-    if not versions:
+    current = version_in_force(terms_versions(session, office_id), on)
+    if current is None:
         raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
-    current = versions[0]
+    return current
+
+
+def version_in_force(versions: Sequence[V], on: date) -> V | None:
+    """Of an office's versions (oldest first), the one in force on ``on``; None for none.
+
+    The one place this rule lives: ``terms_in_force`` and every reader holding the versions
+    already (consent standing, seeker detail, daily queue) call it.
+    """
+    current = versions[0] if versions else None
     for v in versions:
         if v.effective_on <= on:
             current = v

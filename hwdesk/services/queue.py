@@ -40,9 +40,9 @@ from hwdesk.models import (
     TermsVersion,
 )
 from hwdesk.services import calendar
-from hwdesk.services.consent import COMPANION_LABELS
+from hwdesk.services.consent import COMPANION_LABELS, needs_notice
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
-from hwdesk.services.offices import profile
+from hwdesk.services.offices import profile, version_in_force
 from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
 from hwdesk.terms import service_label
 
@@ -233,7 +233,7 @@ def _facts(conn, office_id: str, seeker_ids, newest_in_force) -> _Facts:
         core_select(_C.seeker_id, _TV.version)
         .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
         .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids)).order_by(_C.given_at, _C.id))}
-    if newest_in_force is not None and any(v < newest_in_force.version for v in facts.consent_version.values()):
+    if newest_in_force is not None and any(needs_notice(v, newest_in_force.version) for v in facts.consent_version.values()):
         facts.notified = {(sid, tv) for sid, tv in conn.execute(
             core_select(_TN.seeker_id, _TN.terms_version_id).where(_TN.seeker_id.in_(seeker_ids)))}
     facts.env_ok = {sid: bool(ok) for sid, ok in conn.execute(
@@ -248,21 +248,13 @@ def _versions(conn, office_id: str) -> list:
                         .order_by(_TV.version)).all()
 
 
-def _in_force(versions: list, day: date):
-    current = versions[0] if versions else None
-    for v in versions:
-        if v.effective_on <= day:
-            current = v
-    return current
-
-
 def _seeker_keys(sid: int, *, method: str, in_force, facts: _Facts) -> list[str]:
     keys = []
     version = facts.consent_version.get(sid)
     if version is None:
         if method == "application":
             keys.append("no_consent")
-    elif in_force is not None and version < in_force.version and (sid, in_force.id) not in facts.notified:
+    elif in_force is not None and needs_notice(version, in_force.version) and (sid, in_force.id) not in facts.notified:
         keys.append("terms_revised")
     ok = facts.env_ok.get(sid)
     if ok is None:
@@ -321,7 +313,7 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     if seated_live:
         seated = core_select(_E.seeker_id).where(_E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))),
                                                  _E.state.in_(SEAT_STATES))
-        facts = _facts(conn, office_id, seated, _in_force(versions, (hi - timedelta(microseconds=1)).astimezone(JST).date()))
+        facts = _facts(conn, office_id, seated, version_in_force(versions, (hi - timedelta(microseconds=1)).astimezone(JST).date()))
     in_force: dict[date, object] = {}  # the version in force, once per day rather than per seeker
     cites = {"no_consent": _requirement_cite(prof, "consent"), "terms_revised": prof.cite("revision"),
              "no_env_check": _requirement_cite(prof, "environment"), "env_failed": _requirement_cite(prof, "environment")}
@@ -330,7 +322,7 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
         start = r.start_at.astimezone(JST)
         day = start.date()
         if r.state in LIVE and day not in in_force:
-            in_force[day] = _in_force(versions, day)
+            in_force[day] = version_in_force(versions, day)
         out.append(_row(r, start, seekers_of.get(r.id, []), comps_of, facts, prof.consent_method, in_force.get(day), cites, now))
     return out
 

@@ -54,7 +54,7 @@ from hwdesk.models import (
     UsageRecord,
 )
 from hwdesk.services.context import Actor, require_office
-from hwdesk.services.offices import profile, terms_versions
+from hwdesk.services.offices import profile, terms_versions, version_in_force
 from hwdesk.terms import SERVICE_LABELS
 
 DEFAULT_THRESHOLD = 5
@@ -507,10 +507,7 @@ def period_report(session: Session, *, office_id: str, date_from: date, date_to:
 def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, int]:
     """(seekers owed a revision notice, seekers booked from ``on`` without a consent) — two counts."""
     versions = terms_versions(session, office_id)
-    in_force = None
-    for v in versions:
-        if v.effective_on <= on:
-            in_force = v
+    in_force = version_in_force(versions, on)
     notices_out = 0
     if in_force is not None and any(v.version < in_force.version for v in versions):
         newest = (

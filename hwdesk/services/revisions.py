@@ -40,7 +40,7 @@ from hwdesk.models import (
     TermsNotice,
     TermsVersion,
 )
-from hwdesk.services.offices import document, terms_versions
+from hwdesk.services.offices import document, terms_versions, version_in_force
 from hwdesk.terms import TermsDocument, article_as_text
 
 # Enrollment states in which a seeker still expects to take part (kept here rather than imported
@@ -391,20 +391,12 @@ class UnnotifiedSession:
     effective_on: date
 
 
-def _in_force(versions: list[TermsVersion], day: date) -> TermsVersion | None:
-    current = None
-    for v in versions:
-        if v.effective_on <= day:
-            current = v
-    return current
-
-
 def unnotified_sessions(session: Session, *, office_id: str, day: date) -> list[UnnotifiedSession]:
     """Sessions on ``day`` (JST) at the office whose seekers consented to an older version than the
     one in force that day and were not notified of it (or of a later one). Cancelled sessions and
     cancelled bookings are left out. Three queries."""
     versions = terms_versions(session, office_id)
-    in_force = _in_force(versions, day)
+    in_force = version_in_force(versions, day)
     if in_force is None or not any(v.version < in_force.version for v in versions):
         return []  # no earlier text anyone could have consented to
     newer_ids = [v.id for v in versions if v.version >= in_force.version]
@@ -517,7 +509,7 @@ def history(session: Session, *, seeker_id: int) -> list[OfficeHistory]:
             day = r.start_at.astimezone(JST).date()
             if not versions[office]:
                 continue  # an office without terms: nothing to say about this session
-            tv = _in_force(versions[office], day) or versions[office][0]
+            tv = version_in_force(versions[office], day)
             # Anything recorded up to the session's end counts for it: 前橋 records consent at use,
             # and a notice "at the start of a session" is made once it has begun.
             upto = [ev for ev in events if ev.at <= r.end_at]
