@@ -351,7 +351,7 @@ def _painted(widget) -> str:
 
 async def test_app_search_and_detail_show_stored_hostile_text_literally(tmp_path):
     from hwdesk.db import open_store
-    from test_ui_support import SIZE, _build, add_seeker, make_app, plain, settle, sign_in, type_text
+    from test_ui_support import SIZE, _build, add_seeker, make_app, plain, search_signed_in, settle
 
     db = _build(tmp_path / "ui.sqlite3")
     ids = [add_seeker(db, no=f"37010-60{i:02d}", name=f"山田 {i}", kana="ヤマダ", birth=f"19{50 + i}-01-01")
@@ -366,10 +366,7 @@ async def test_app_search_and_detail_show_stored_hostile_text_literally(tmp_path
 
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        await type_text(pilot, "やまだ")
-        await settle(pilot)
-        table = app.screen.query_one("#search-results")
+        table = await search_signed_in(pilot, "やまだ")
         shown = {row[1] for row in table.rows}
         assert shown == {safe_display(n) for n in HOSTILE_NAMES}
         painted = _painted(table)

@@ -11,7 +11,7 @@ import time
 from screens.base import _Lane
 from screens.pacing import FramePacer
 from screens.widgets import Column, RowTable
-from test_ui_support import SIZE, add_seeker, db, make_app, settle, sign_in, type_text  # noqa: F401
+from test_ui_support import SIZE, add_seeker, db, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 
 def test_a_lane_runs_the_newest_job_and_skips_the_ones_it_replaced():
@@ -72,10 +72,7 @@ async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resi
     add_seeker(db, no="37010-33333333", name="佐藤 一郎", kana="サトウ イチロウ", birth="1983-12-21")
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        await type_text(pilot, "さとう")
-        await settle(pilot)
-        table = app.screen.query_one(RowTable)
+        table = await search_signed_in(pilot, "さとう")
         assert table._lines_layout == table.layout()  # laid out by the worker for this width
         line = table.render_line(1).text
         assert "37010-33333333" in line and "佐藤 一郎" in line and "サトウ イチロウ" in line
@@ -153,8 +150,6 @@ async def test_a_full_page_says_how_many_match_in_all(db):
         store.dispose()
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        await type_text(pilot, "さとう")
-        await settle(pilot)
-        assert len(app.screen.query_one(RowTable).keys) == 50
+        table = await search_signed_in(pilot, "さとう")
+        assert len(table.keys) == 50
         assert plain(app.screen.query_one("#search-status")) == "57件中 50件を表示（さらに絞り込めます）"

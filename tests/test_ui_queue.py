@@ -13,10 +13,8 @@ from time import monotonic
 from helpers import make_ready, new_seeker
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
-from hwdesk.models import Staff
-from hwdesk.services import auth, consent, scheduling
-from hwdesk.services.context import SYSTEM, Actor
-from test_ui_support import PW, SIZE, db, make_app, open_session_signed_in, plain, settle, sign_in  # noqa: F401  (db is a fixture)
+from hwdesk.services import consent, scheduling
+from test_ui_support import SIZE, add_supervisor, db, make_app, open_session_signed_in, plain, settle, sign_in  # noqa: F401  (db is a fixture)
 
 DAY = date(2027, 2, 2)  # a Tuesday, an open day
 
@@ -30,13 +28,7 @@ def setup_day(db: str) -> dict:
     and a ready seeker not yet booked."""
     store = open_store(db)
     try:
-        with store.write() as s:
-            auth.create_staff(s, actor=SYSTEM, login="super1", name="高松 監督", role="supervisor", office_id="takamatsu",
-                              password=PW, check_policy=False)
-        with store.read() as s:
-            from sqlmodel import select
-
-            clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
+        clerk = add_supervisor(store)
         with store.write() as s:
             c1 = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at("10:00"),
                                            end=at("10:45"), staff_login="clerk1", join_url="https://zoom.us/j/1112223334",

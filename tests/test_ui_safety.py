@@ -10,7 +10,7 @@ from hwdesk.db import open_store
 from hwdesk.jtext import safe_display
 from hwdesk.models import Seeker
 from test_ui_support import (  # noqa: F401  (db is a fixture)
-    PW, SIZE, add_seeker, db, make_app, plain, read, screen_text, settle, sign_in, type_text,
+    PW, SIZE, add_seeker, db, make_app, plain, read, screen_text, search_signed_in, settle, sign_in, type_text,
 )
 
 
@@ -95,10 +95,7 @@ async def test_markup_like_names_show_literally_and_do_nothing_when_clicked(db):
 
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot)
-        await type_text(pilot, "やまだ")
-        await settle(pilot)
-        table = app.screen.query_one("#search-results")
+        table = await search_signed_in(pilot, "やまだ")
         shown = {row[1] for row in table.rows}
         assert shown == {safe_display(n) for n in HOSTILE}
         assert "[@click=app.quit]山田[/] 一郎" in shown and "[bold]山田[/] 太郎" in shown

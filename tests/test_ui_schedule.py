@@ -10,10 +10,8 @@ from helpers import make_ready, new_seeker
 from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import JST
-from hwdesk.models import Staff
-from hwdesk.services import auth, calendar, consent, scheduling, terminations
-from hwdesk.services.context import SYSTEM, Actor
-from test_ui_support import PW, SIZE, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
+from hwdesk.services import calendar, consent, scheduling, terminations
+from test_ui_support import SIZE, add_supervisor, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
 
 
 def setup(db: str) -> dict:
@@ -21,13 +19,8 @@ def setup(db: str) -> dict:
     (interpreter), a free slot without a link, and a session the next day with the same seeker."""
     store = open_store(db)
     try:
-        with store.write() as s:
-            auth.create_staff(s, actor=SYSTEM, login="super1", name="高松 監督", role="supervisor", office_id="takamatsu",
-                              password=PW, check_policy=False)
+        clerk = add_supervisor(store)
         with store.read() as s:
-            from sqlmodel import select
-
-            clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
             day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
             day2 = calendar.next_open_day(s, office_id="takamatsu", day=day)
 

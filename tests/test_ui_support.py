@@ -10,7 +10,7 @@ import pytest
 from hwdesk.db import open_store
 from hwdesk.models import Meta
 from hwdesk.services import auth, seekers
-from hwdesk.services.context import SYSTEM
+from hwdesk.services.context import SYSTEM, Actor
 from hwdesk.services.offices import sync_offices
 
 PW = "hwdesk-demo"
@@ -49,6 +49,19 @@ def add_seeker(db: str, *, no: str, name: str, kana: str, birth: str = "1985-04-
             return seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True).id  # type: ignore[return-value]
     finally:
         store.dispose()
+
+
+def add_supervisor(store) -> Actor:
+    """Create super1 (supervisor at 高松, password PW); returns clerk1 as the actor for setup."""
+    from sqlmodel import select
+
+    from hwdesk.models import Staff
+
+    with store.write() as s:
+        auth.create_staff(s, actor=SYSTEM, login="super1", name="高松 監督", role="supervisor", office_id="takamatsu",
+                          password=PW, check_policy=False)
+    with store.read() as s:
+        return Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
 
 
 def read(db: str, fn):
@@ -105,6 +118,14 @@ async def open_session_signed_in(pilot, session_id: int, login: str = "clerk1"):
     pilot.app.open_session(session_id)
     await settle(pilot)
     return pilot.app.screen
+
+
+async def search_signed_in(pilot, text: str):
+    """Sign in as clerk1, type ``text`` into the search key by key; the results table, settled."""
+    await sign_in(pilot)
+    await type_text(pilot, text)
+    await settle(pilot)
+    return pilot.app.screen.query_one("#search-results")
 
 
 async def type_text(pilot, text: str) -> None:
