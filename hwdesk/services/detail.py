@@ -20,10 +20,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from hwdesk import models
+from hwdesk.db import RawSql
 from hwdesk.errors import NotFound
 from hwdesk.jtext import JST
 from hwdesk.services import consent as consent_svc
@@ -251,42 +251,6 @@ _SQL_TERMINATIONS = f"SELECT {_TERMINATION.select('x')} FROM termination x WHERE
 SESSION_LIMIT = 100  # as scheduling.sessions_of_seeker
 
 
-@lru_cache(maxsize=64)
-def _pg(sql: str) -> str:
-    return sql.replace("?", "%s")
-
-
-class _Db:
-    """Plain SQL on the session's DBAPI connection (an SQLAlchemy ``execute`` costs ~30 µs of
-    Python per statement; the DBAPI cursor ~5 µs). Driver errors are re-raised as SQLAlchemy's
-    own, so ``Store.read`` turns them into the usual plain messages."""
-
-    def __init__(self, session: Session) -> None:
-        self.conn = session.connection()
-        self.dialect = self.conn.dialect
-        self.sqlite = self.dialect.name == "sqlite"
-        self.cursor = self.conn.connection.cursor()
-
-    def rows(self, sql: str, params: tuple) -> list:
-        if not self.sqlite:
-            sql = _pg(sql)
-        try:
-            self.cursor.execute(sql, params)
-            return self.cursor.fetchall()
-        except self.dialect.loaded_dbapi.Error as exc:
-            invalidated = self.dialect.is_disconnect(exc, self.conn.connection, self.cursor)
-            if invalidated:
-                self.conn.invalidate(exc)
-            raise DBAPIError.instance(sql, params, exc, self.dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
-                                      dialect=self.dialect) from exc
-
-    def close(self) -> None:
-        try:
-            self.cursor.close()
-        except Exception:  # the connection is gone already; the error that matters was raised
-            pass
-
-
 class _Office:
     """An office row as ``offices.profile`` reads it (``id`` and ``profile_json``)."""
 
@@ -323,14 +287,11 @@ def seeker_detail(session: Session, *, seeker_id: int, office_ids: list[str], on
     offices without terms have no consent line (and their checks are not shown), as before.
     Raises NotFound for an unknown seeker.
     """
-    db = _Db(session)
-    try:
+    with RawSql(session) as db:
         return _read(db, seeker_id, list(office_ids), on or date.today())
-    finally:
-        db.close()
 
 
-def _read(db: _Db, seeker_id: int, office_ids: list[str], on: date) -> SeekerDetail:
+def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> SeekerDetail:
     d = db.dialect
     sid = (seeker_id,)
     rows = db.rows(_SQL_SEEKER, sid)

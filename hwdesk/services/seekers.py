@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.db import RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import (
     ParseError,
@@ -367,22 +368,9 @@ def _is_kana_query(q: str) -> bool:
     return bool(k) and all(("\u30a1" <= ch <= "\u30fa") or ch in "ーヽヾ" for ch in k)
 
 
-class _Raw:
-    """Runs search SQL on the session's connection through the DBAPI driver.
-
-    Search is the hottest path (every keystroke): the ORM's statement building and row objects
-    cost ~0.5 ms against index seeks of ~0.1 ms, so it is written once as plain SQL with ``?``
-    placeholders (``%s`` on PostgreSQL). Values are always bound parameters, never formatted in.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.conn = session.connection()
-        self.sqlite = self.conn.dialect.name == "sqlite"
-
-    def rows(self, sql: str, params: list) -> list:
-        if not self.sqlite:
-            sql = sql.replace("?", "%s")
-        return self.conn.exec_driver_sql(sql, tuple(params)).fetchall()
+class _Raw(RawSql):
+    """Search SQL on the DBAPI connection (search is the hottest path: every keystroke), plus
+    the prefix condition each backend can answer from an index."""
 
     def prefix(self, column: str, value: str) -> tuple[str, list]:
         if self.sqlite:
@@ -463,11 +451,11 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
     prefix (digits starting with 0), reading prefix on ``kana_key``, and kanji fragments through
     ``name_gram`` (the fragment itself for 1-3 characters, its rarest trigram for longer ones).
     """
-    db = _Raw(session)
     rows: list = []
-    for part in _plan(db, query, office_id):
-        order = f" ORDER BY {part.order}" if part.order else ""
-        rows += db.rows(part.sql + order + " LIMIT ?", [*part.params, limit])
+    with _Raw(session) as db:
+        for part in _plan(db, query, office_id):
+            order = f" ORDER BY {part.order}" if part.order else ""
+            rows += db.rows(part.sql + order + " LIMIT ?", [*part.params, limit])
     seen: set[int] = set()
     out = []
     for r in rows:
@@ -485,13 +473,13 @@ def search_count(session: Session, query: str, *, office_id: str | None = None, 
     """How many seekers ``query`` matches, counted up to ``cap + 1`` (more than ``cap`` means
     "over cap": a one-letter reading matches tens of thousands, and counting them all would walk
     the whole index range on every keystroke)."""
-    db = _Raw(session)
-    parts = _plan(db, query, office_id)
-    if not parts:
-        return 0
-    union = " UNION ".join(f"SELECT id FROM ({p.sql} LIMIT ?) AS p{i}" for i, p in enumerate(parts))
-    params = [x for p in parts for x in (*p.params, cap + 1)]
-    return db.rows(f"SELECT count(*) FROM ({union}) AS u", params)[0][0]
+    with _Raw(session) as db:
+        parts = _plan(db, query, office_id)
+        if not parts:
+            return 0
+        union = " UNION ".join(f"SELECT id FROM ({p.sql} LIMIT ?) AS p{i}" for i, p in enumerate(parts))
+        params = [x for p in parts for x in (*p.params, cap + 1)]
+        return db.rows(f"SELECT count(*) FROM ({union}) AS u", params)[0][0]
 
 
 def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
