@@ -284,7 +284,7 @@ def lawful_request_export(
     scope = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
              **({"seeker_id": seeker_id} if seeker_id is not None else {}),
              **({"participant_filter": True} if participant_id else {})}
-    request = audit.record(session, staff_id=staff_id(actor), action="lawful_request", entity="usage_record", office_id=office_id,
+    request_id = audit.record(session, staff_id=staff_id(actor), action="lawful_request", entity="usage_record", office_id=office_id,
                            seeker_id=seeker_id, extra={"authority": authority, "reference_no": reference_no,
                                                        "legal_basis": legal_basis, **scope})
     now = datetime.now(UTC)
@@ -294,7 +294,7 @@ def lawful_request_export(
     w.writerow([csv_safe(v) for v in (
         f"照会元 / authority: {authority}", f"文書番号 / reference: {reference_no}", f"根拠法令 / legal basis: {legal_basis}",
         f"期間 / period: {date_from.isoformat()}〜{date_to.isoformat()}", f"出力者 / exported by: {actor.login}",
-        f"出力日時 / exported at: {_iso(now)}", f"監査記録 / audit id: {request.id}")])
+        f"出力日時 / exported at: {_iso(now)}", f"監査記録 / audit id: {request_id}")])
     w.writerow([csv_safe(h) for h in (
         "record_id", "session_id", "session_date", "session_date_wareki", "session_start", "service", "seeker_no", "seeker_name",
         "joined_at", "left_at", "device_kind", "os", "participant_id")])
@@ -306,10 +306,10 @@ def lawful_request_export(
             rec.participant_id)])
     data = buf.getvalue().encode("utf-8-sig")
     digest = hashlib.sha256(data).hexdigest()
-    audit.record(session, staff_id=staff_id(actor), action="lawful_request.export", entity="audit_log", entity_id=request.id,
+    audit.record(session, staff_id=staff_id(actor), action="lawful_request.export", entity="audit_log", entity_id=request_id,
                  office_id=office_id, extra={"path": str(path.absolute()), "rows": len(rows), "sha256": digest})
     _write_new_private(path, data)
-    return LawfulExport(path, len(rows), digest, request.id)  # type: ignore[arg-type]
+    return LawfulExport(path, len(rows), digest, request_id)
 
 
 def _write_new_private(path: Path, data: bytes) -> None:

@@ -16,11 +16,13 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
+from sqlalchemy.orm import attributes
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.db import RawSql
+from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import (
     ParseError,
@@ -297,18 +299,37 @@ def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: Seeke
     return seeker
 
 
-def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: int, on: date | None = None) -> Seeker:
-    """高松 第2条(2): an online registrant becomes an office registrant on applying (recorded)."""
-    seeker = get_seeker(session, seeker_id)
+_SWITCH = None
+
+
+def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: int, on: date | None = None,
+                                  seeker=None) -> Seeker | None:
+    """高松 第2条(2): an online registrant becomes an office registrant on applying (recorded).
+
+    ``seeker``: the row, when the caller has just read it under its lock (booking: issue 8, the
+    change is then one UPDATE on the cursor instead of an ORM load and flush). An ORM Seeker
+    this session holds is brought up to date, and returned (without ``seeker`` it always is);
+    None when the session holds none."""
+    global _SWITCH
+    if seeker is None:
+        seeker = get_seeker(session, seeker_id)
     if seeker.registration_kind != "online":
-        return seeker
-    seeker.registration_kind = "office"
-    seeker.switched_to_office_on = on or date.today()
-    session.add(seeker)
+        return session.identity_map.get(identity_key(Seeker, seeker_id))
+    on = on or date.today()
+    if _SWITCH is None:
+        t = Seeker.__table__  # type: ignore[attr-defined]
+        _SWITCH = Prepared(t.update().where(t.c.id == bindparam("id")).values(registration_kind="office", switched_to_office_on=bindparam("on")))
+    session.flush()  # the seeker's own pending changes first (they would otherwise overwrite the switch)
+    with RawSql(session) as db:
+        db.run(_SWITCH, {"id": seeker_id, "on": on})
+    held = session.identity_map.get(identity_key(Seeker, seeker_id))
+    if held is not None:
+        attributes.set_committed_value(held, "registration_kind", "office")
+        attributes.set_committed_value(held, "switched_to_office_on", on)
     audit.record(session, staff_id=staff_id(actor), action="seeker.registration_switch", entity="seeker",
                  entity_id=seeker_id, seeker_id=seeker_id, office_id=seeker.office_id,
                  before={"registration_kind": "online"}, after={"registration_kind": "office"})
-    return seeker
+    return held
 
 
 def set_webcam(session: Session, *, actor: Actor, seeker_id: int, confirmed: bool) -> Seeker:

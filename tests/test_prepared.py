@@ -1,0 +1,81 @@
+"""``db.Prepared``: Core statements run on the DBAPI cursor give what SQLAlchemy gives — on SQLite
+and PostgreSQL (dates, aware UTC datetimes, booleans, NULLs, literals, RETURNING, errors)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy.exc import IntegrityError
+
+from helpers import new_seeker
+from hwdesk.db import Prepared, RawSql
+from hwdesk.models import Approval, Meta, Seeker
+
+APPROVAL = Approval.__table__  # type: ignore[attr-defined]
+SEEKER = Seeker.__table__  # type: ignore[attr-defined]
+META = Meta.__table__  # type: ignore[attr-defined]
+
+INSERT = Prepared(insert(APPROVAL).values({c.key: bindparam(c.key) for c in APPROVAL.c if c.key != "id"}).returning(APPROVAL.c.id))
+# A literal ('counseling', 1) and a name used twice (seeker_id) among the caller's values.
+READ = Prepared(
+    select(*APPROVAL.c, select(func.count()).select_from(SEEKER).where(SEEKER.c.id == bindparam("seeker_id")).scalar_subquery().label("n"))
+    .where(APPROVAL.c.seeker_id == bindparam("seeker_id"), APPROVAL.c.service == "counseling",
+           APPROVAL.c.recognized_on >= bindparam("since"), APPROVAL.c.office_id.in_([literal_column("'shibuya'")]))
+    .order_by(APPROVAL.c.id).limit(1)
+)
+
+
+def _values(seeker_id: int, staff_id: int, **kw) -> dict:
+    return {"seeker_id": seeker_id, "office_id": "shibuya", "service": "counseling", "recognized_by": staff_id,
+            "recognized_on": date(2026, 4, 1), "note": "[bold]山田[/]\x1b", "revoked_at": None, **kw}
+
+
+def test_rows_equal_what_sqlalchemy_reads(store, actors):
+    sk = new_seeker(store, actors["clerk1_shi"], office_id="shibuya")
+    staff = actors["super1_shi"].id
+    revoked = datetime(2026, 5, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=9)))
+    with store.write() as s, RawSql(s) as db:
+        first = db.one(INSERT, _values(sk.id, staff))
+        second = db.one(INSERT, _values(sk.id, staff, revoked_at=revoked, service="seminar"))
+        assert second.id > first.id
+        mine = db.run(READ, {"seeker_id": sk.id, "since": date(2026, 1, 1)})
+        orm = s.connection().execute(READ.stmt, {"seeker_id": sk.id, "since": date(2026, 1, 1)}).all()
+        assert [tuple(r) for r in mine] == [tuple(r) for r in orm]
+        assert (mine[0].id, mine[0].note, mine[0].recognized_on, mine[0].revoked_at, mine[0].n) == (
+            first.id, "[bold]山田[/]\x1b", date(2026, 4, 1), None, 1)
+        assert db.run(READ, {"seeker_id": sk.id, "since": date(2026, 4, 2)}) == []
+    with store.read() as s:
+        stored = s.get(Approval, second.id)
+        assert stored.revoked_at == revoked.astimezone(UTC) and stored.revoked_at.tzinfo is not None
+
+
+def test_updates_and_statements_without_rows(store):
+    put = Prepared(update(META).where(META.c.key == bindparam("k")).values(value=bindparam("v")))
+    with store.write() as s, RawSql(s) as db:
+        db.run(Prepared(insert(META).values(key="prepared-test", value="a")))
+        assert db.run(put, {"k": "prepared-test", "v": "b"}) == []
+    with store.read() as s:
+        assert s.get(Meta, "prepared-test").value == "b"
+
+
+def test_driver_errors_arrive_as_sqlalchemy_errors(store):
+    add = Prepared(insert(META).values(key=bindparam("k"), value="x"))
+    with pytest.raises(IntegrityError):
+        with store.write() as s, RawSql(s) as db:
+            db.run(add, {"k": "twice"})
+            db.run(add, {"k": "twice"})
+    with store.read() as s:  # the failed unit of work wrote nothing
+        assert s.get(Meta, "twice") is None
+
+
+def test_a_value_the_statement_needs_must_be_given(store):
+    with store.read() as s, RawSql(s) as db, pytest.raises(KeyError):
+        db.run(READ, {"seeker_id": 1})
+
+
+def test_expanding_in_lists_are_refused_at_compile_time(store):
+    stmt = Prepared(select(SEEKER.c.id).where(SEEKER.c.office_id.in_(["takamatsu", "shibuya"])))
+    with store.read() as s, RawSql(s) as db, pytest.raises(ValueError, match="expanding"):
+        db.run(stmt)
