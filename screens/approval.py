@@ -5,15 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Label, Select, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input, TextArea
 
 
 class ApprovalScreen(HwScreen):
-    """``ApprovalScreen(seeker_id, office_id, service)``; the signed-in person is the one who
-    recognized the need (``consent.record_approval`` records the actor)."""
+    """``ApprovalScreen(seeker_id, office_id, service)``: who recognized the need (the office's
+    staff, the signed-in person first chosen), when, and a note (``consent.record_approval``)."""
 
     CSS_PATH = "approval.tcss"
     TITLE_KEY = "appr.title"
@@ -41,7 +41,9 @@ class ApprovalScreen(HwScreen):
         with VerticalScroll(id="a-body"):
             yield Static(lit(self.t("appr.title")), classes="section-title")
             yield Static("", id="a-intro", markup=False)
-            yield Static(lit(self.t("appr.who", name=actor.name, login=actor.login)), id="a-who", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label(self.t("appr.who"), markup=False, classes="form-label")
+                yield Select([(lit(f"{actor.name}（{actor.login}）"), actor.id)], value=actor.id, allow_blank=False, compact=True, id="a-who")
             with Horizontal(classes="form-row"):
                 yield Label(self.t("appr.date"), markup=False, classes="form-label")
                 yield Input(format_date_en(today) if self.lang == "en" else format_wareki(today), id="a-date", compact=True, max_length=30)
@@ -61,23 +63,39 @@ class ApprovalScreen(HwScreen):
             from hwdesk.services.seekers import get_seeker
             from hwdesk.terms import cite_text
 
+            from hwdesk.services.consent import recognizers
+
             sk = get_seeker(s, sid)
             prof = profile(s, office)
             appr = prof.requirements.get("approval") or {}
-            return sk.name, sk.seeker_no, prof, cite_text(appr.get("cite"))
+            return sk.name, sk.seeker_no, prof, cite_text(appr.get("cite")), recognizers(s, office_id=office)
 
         self.db(work, self._loaded, group="load")
 
     def _loaded(self, result) -> None:
         from hwdesk.terms import service_label
 
-        name, no, prof, cite = result
+        name, no, prof, cite, staff = result
+        who = self.query_one("#a-who", Select)
+        chosen = who.value
+        choices = [(lit(f"{n}（{login}）"), i) for i, n, login in staff]
+        if chosen not in {i for i, _, _ in staff}:  # e.g. an administrator of all offices: kept as the default
+            choices.insert(0, (lit(f"{self.hw.actor.name}（{self.hw.actor.login}）"), chosen))
+        with who.prevent(Select.Changed):
+            who.set_options(choices)
+            who.value = chosen
+        draft = self.hw.drafts.get(self.draft_key)
+        if draft and draft.get("a-who") is not None and draft["a-who"] in {v for _, v in choices}:
+            who.value = draft["a-who"]
         self.query_one("#a-intro", Static).update(lines(
             lit(f"{name}（{no}）", "bold"),
             lit(self.t("appr.intro", office=prof.display_name(self.lang), cite=cite, service=service_label(self.service, self.lang)), "$text-muted"),
         ))
 
     def on_input_changed(self) -> None:
+        self.hw.drafts[self.draft_key] = snapshot(self)
+
+    def on_select_changed(self) -> None:
         self.hw.drafts[self.draft_key] = snapshot(self)
 
     def on_text_area_changed(self) -> None:
@@ -96,17 +114,20 @@ class ApprovalScreen(HwScreen):
             self.query_one("#a-date", Input).focus()
             return
         note = self.query_one("#a-note", TextArea).text
+        who = self.query_one("#a-who", Select).value
         sid, office, service, actor = self.seeker_id, self.office_id, self.service, self.hw.actor
 
         def work(s):
             from hwdesk.services.consent import record_approval
 
-            record_approval(s, actor=actor, seeker_id=sid, office_id=office, service=service, note=note, recognized_on=on)
+            record_approval(s, actor=actor, seeker_id=sid, office_id=office, service=service, note=note, recognized_on=on,
+                            recognized_by=who)  # type: ignore[arg-type]
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))
-            if getattr(exc, "field", None) == "note":
-                self.query_one("#a-note", TextArea).focus()
+            field = getattr(exc, "field", None)
+            if field in ("note", "recognized_by"):
+                self.query_one("#a-note" if field == "note" else "#a-who").focus()
 
         self.db(work, self._saved, refused, write=True, group="save", exclusive=False)
 

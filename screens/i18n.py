@@ -248,7 +248,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "appr.title": ("必要性の認定（承認）", "Recognition of need (approval)"),
     "appr.intro": ("{office} {cite}: {service}はハローワークが必要と認めた場合に利用できます。",
                    "{office} {cite}: {service} is available where the office recognizes the need."),
-    "appr.who": ("認定者: {name}（{login}）", "Recognized by: {name} ({login})"),
+    "appr.who": ("認定者", "Recognized by"),
     "appr.service": ("サービス", "Service"),
     "appr.date": ("認定日", "Recognized on"),
     "appr.note": ("メモ（理由など）", "Note (reason etc.)"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Footer, Static
 
 from screens.base import HwScreen, lit
@@ -18,6 +20,25 @@ from screens.widgets import Column, RowTable
 
 
 HOLD = 0.008  # seconds a keystroke's echo may wait for its results (half a 60 Hz frame)
+
+
+class SearchInput(Input):
+    """The search field: a key that edits it holds the next frame as it arrives.
+
+    Held only from ``_search``, the echo was sometimes painted in between (the field repaints as
+    the key is inserted, before its Changed message is handled), and the results then waited out
+    the rest of that frame's interval: ~2 ms a keystroke at 240 fps (issue 8).
+    """
+
+    # Textual's Input sets its virtual size (the text's width) on every change, and the base
+    # reactive relayouts the whole screen for it (~1.5 ms a keystroke). This field has a fixed
+    # size (search.tcss) and scrolls its text itself: the new width needs no layout.
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+    async def _on_key(self, event) -> None:
+        if event.is_printable or event.key in ("backspace", "delete", "ctrl+u", "ctrl+w", "ctrl+k"):
+            self.screen.hold_repaint(HOLD)  # type: ignore[attr-defined]
+        await super()._on_key(event)
 
 
 class SearchScreen(HwScreen):
@@ -39,7 +60,7 @@ class SearchScreen(HwScreen):
 
     def compose(self) -> ComposeResult:
         yield self.header()
-        yield Input(placeholder=self.t("search.placeholder"), id="search-input", compact=True)
+        yield SearchInput(placeholder=self.t("search.placeholder"), id="search-input", compact=True)
         yield Static(lit(self.t("search.hint")), id="search-status", markup=False)
         t = self.t
         yield RowTable(
@@ -86,9 +107,10 @@ class SearchScreen(HwScreen):
     def _search(self, query: str) -> None:
         self.supersede("search-count")  # a count of the previous text must not show under this one
         if not query.strip():
+            self.release_repaint()
             self.supersede("search")  # a query still in flight must not fill the table
             self.query_one(RowTable).set_rows([], [])
-            self.query_one("#search-status", Static).update(lit(self.t("search.hint")))
+            self._status(self.t("search.hint"))
             return
         scope = self._scope
         lang = self.lang
@@ -135,7 +157,11 @@ class SearchScreen(HwScreen):
             text = self.t("search.none")
         else:
             text = self.t("search.count", n=n)
-        self.query_one("#search-status", Static).update(lit(text))
+        self._status(text)
+
+    def _status(self, text: str) -> None:
+        # One line of fixed size (search.tcss): no relayout of the screen on every keystroke.
+        self.query_one("#search-status", Static).update(lit(text), layout=False)
 
     def _show_count(self, total: int) -> None:
         from hwdesk.services.seekers import COUNT_CAP
@@ -147,7 +173,7 @@ class SearchScreen(HwScreen):
             text = self.t("search.count_of", n=n, total=f"{total:,}")
         else:
             text = self.t("search.count", n=n)
-        self.query_one("#search-status", Static).update(lit(text))
+        self._status(text)
 
     # --- actions ------------------------------------------------------------------------------
 

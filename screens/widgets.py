@@ -111,7 +111,14 @@ class RowTable(Widget, can_focus=True):
         """
         width, widths = layout
         cells = [[visible(c) for c in row] for row in rows]
-        lines = [fit("".join(fit(c, w) + " " for c, w in zip(row, widths)), width) for row in cells]
+        # Each cell is fitted to exactly its width, so a line is ``total`` cells: padded to the
+        # table's width without measuring it again (cut, as rarely as the table is narrower).
+        total = sum(widths) + len(widths)
+        pad = " " * (width - total) if total <= width else None
+        lines = []
+        for row in cells:
+            line = "".join([fit(c, w) + " " for c, w in zip(row, widths)])
+            lines.append(line + pad if pad is not None else fit(line, width))
         return Prepared(cells, lines, layout)
 
     @property
@@ -165,7 +172,32 @@ class RowTable(Widget, can_focus=True):
             self.get_component_rich_style("row-table--cursor"),
             self.get_component_rich_style("row-table--odd"),
         )
-        return super().render_lines(crop)
+        if not self._plain_box():
+            return super().render_lines(crop)
+        # No border, padding, outline, tint, opacity or hatch: Textual's styles cache would hand
+        # each line back unchanged after ~25 style look-ups a line (~2 ms of a search keystroke's
+        # frame at 1M seekers, issue 8). The app's line filters (NO_COLOR, ANSI colours) still apply.
+        # tests/test_ui_paint.py checks the strips equal the styles cache's.
+        self._styles_cache.clear()  # nothing stale if a style later takes the general path
+        background = self.background_colors[1]
+        filters = self.get_line_filters()
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.size.width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _plain_box(self) -> bool:
+        """Whether the styles cache would leave this widget's lines as they are."""
+        st = self.styles
+        return (st.gutter == (0, 0, 0, 0) and not any(edge for edge, _ in st.outline) and not st.tint.a
+                and self.opacity == 1.0 and st.text_opacity == 1.0 and not (st.has_rule("hatch") and st.hatch != "none")
+                and self._border_title is None and self._border_subtitle is None)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

@@ -6,9 +6,11 @@ import json
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from helpers import make_ready, new_seeker
 from hwdesk.errors import ValidationFailed
+from hwdesk.models import AuditLog, Staff
 from hwdesk.services import consent, eligibility, seekers
 from hwdesk.services.offices import add_terms_version, terms_in_force
 from hwdesk.terms import shipped_terms
@@ -79,6 +81,30 @@ def test_shibuya_counseling_ready_after_approval(store, actors):
     sk = new_seeker(store, a, office_id="shibuya")
     make_ready(store, a, sk.id, "shibuya", service="counseling", approve_by=actors["super1_shi"])
     assert all(r.ok for r in _check(store, sk.id, "shibuya", "counseling").values())
+
+
+def test_approval_names_who_recognized_the_need(store, actors):
+    """渋谷 第1条(4): the office recognizes the need; the clerk may record it for a colleague of the
+    same office (an active one), never for another office's staff."""
+    clerk = actors["clerk1_shi"]
+    sk = new_seeker(store, clerk, office_id="shibuya")
+    with store.write() as s:
+        mine = consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya")
+        theirs = consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["super1_shi"].id)
+        assert (mine.recognized_by, theirs.recognized_by) == (clerk.id, actors["super1_shi"].id)
+        assert [login for _, _, login in consent.recognizers(s, office_id="shibuya")] == ["admin1_shi", "clerk1_shi", "super1_shi"]
+    for other in (actors["super1"].id, 10_000):  # another office's supervisor; nobody
+        with store.write() as s, pytest.raises(ValidationFailed, match="第1条") as exc:
+            consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=other)
+        assert exc.value.field == "recognized_by" and "staff member of" in exc.value.message_en
+    with store.write() as s:
+        s.get(Staff, actors["admin1_shi"].id).active = False
+    with store.write() as s, pytest.raises(ValidationFailed, match="在籍職員"):
+        consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["admin1_shi"].id)
+    with store.read() as s:
+        rows = s.exec(select(AuditLog).where(AuditLog.action == "approval.record").order_by(AuditLog.id)).all()
+        assert [(r.staff_id, json.loads(r.detail_json)["after"]["recognized_by"]) for r in rows] == [
+            (clerk.id, clerk.id), (clerk.id, actors["super1_shi"].id)]
 
 
 def test_approval_only_where_the_terms_ask_for_it(store, actors):

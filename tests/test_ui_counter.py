@@ -252,6 +252,9 @@ async def test_shibuya_counseling_needs_an_approval_recorded_from_the_readiness_
     with store.write() as s:
         auth.create_staff(s, actor=SYSTEM, login="clerk1_shi", name="渋谷 次郎", role="clerk", office_id="shibuya",
                           password=PW, check_policy=False)
+        # The one who recognizes the need (個別支援担当) is not the clerk typing it in.
+        support = auth.create_staff(s, actor=SYSTEM, login="support_shi", name="[b]支援[/] 花子", role="clerk", office_id="shibuya",
+                                    password=PW, check_policy=False).id
     store.dispose()
     sid = add_seeker(db, no="13010-11111111", name="渋谷 一郎", kana="シブヤ イチロウ", office="shibuya")
     app = make_app(db)
@@ -266,13 +269,24 @@ async def test_shibuya_counseling_needs_an_approval_recorded_from_the_readiness_
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "ApprovalScreen"
-        assert "渋谷 次郎（clerk1_shi）" in plain(app.screen.query_one("#a-who"))
+        who = app.screen.query_one("#a-who")
+        assert "渋谷 次郎（clerk1_shi）" in plain(who.query_one("SelectCurrent #label"))
+        assert who.value == app.actor.id  # the signed-in clerk by default
         app.screen.query_one("#a-note").load_text("[bold]継続支援[/] が必要")
+        who.focus()
+        await pilot.press("enter")  # open the list of the office's staff
+        await settle(pilot)
+        await pilot.press("down", "enter")  # clerk1_shi, then support_shi (by login)
+        await settle(pilot)
+        assert who.value == support
+        assert "[b]支援[/] 花子（support_shi）" in plain(who.query_one("SelectCurrent #label"))
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ == "SeekerDetailScreen"
         assert readiness(app)["approval"] is True
-        assert "[bold]継続支援[/] が必要" in plain(app.screen.query_one("#b-approvals"))
+        approvals = plain(app.screen.query_one("#b-approvals"))
+        assert "[bold]継続支援[/] が必要" in approvals
+        assert "[b]支援[/] 花子" in approvals  # the name shows literally
 
         # The environment check refuses to save with an item unanswered, and says which.
         await pilot.press("v")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
+from hypothesis import given, strategies as st
+
 from screens.base import _Lane
 from screens.pacing import FramePacer
 from screens.widgets import Column, RowTable
@@ -153,3 +155,93 @@ async def test_a_full_page_says_how_many_match_in_all(db):
         table = await search_signed_in(pilot, "さとう")
         assert len(table.keys) == 50
         assert plain(app.screen.query_one("#search-status")) == "57件中 50件を表示（さらに絞り込めます）"
+
+
+# Text a table cell may hold: ASCII, kana (half- and full-width), kanji, combining marks, controls.
+_CELL_TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf")), max_size=30)
+
+
+def _slow_fit(text: str, width: int) -> str:
+    from rich.cells import cell_len, set_cell_size
+
+    if width <= 0:
+        return ""
+    return set_cell_size(text, width - 1) + "…" if cell_len(text) > width else set_cell_size(text, width)
+
+
+def _slow_visible(text: str) -> str:
+    from hwdesk.jtext import safe_display
+    from screens.base import _BAD
+
+    return safe_display(text) if any(ord(ch) in _BAD or 0xD800 <= ord(ch) <= 0xDFFF for ch in text) else text
+
+
+@given(_CELL_TEXT, st.integers(0, 40))
+def test_fast_fit_and_visible_agree_with_the_general_path(text, width):
+    """The ASCII path of ``fit`` and the regex of ``visible`` (issue 8) change nothing painted."""
+    from rich.cells import cell_len
+
+    from screens.base import fit, visible
+
+    shown = visible(text)
+    assert shown == _slow_visible(text)
+    assert fit(shown, width) == _slow_fit(shown, width)
+    assert cell_len(fit(shown, width)) == max(width, 0)
+
+
+async def test_the_table_paints_what_the_styles_cache_would(db):
+    """RowTable's own line loop (issue 8) gives the very strips Textual's styles cache gives:
+    header, odd and even rows, the cursor, blank lines below, focused or not, any crop."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    for i in range(5):
+        add_seeker(db, no=f"37010-2222222{i}", name=f"佐藤 [b]{i}[/]", kana="サトウ イチロウ", birth=f"1980-01-0{i + 1}")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await search_signed_in(pilot, "さとう")
+        assert len(table.rows) == 5 and table._plain_box()
+        width, height = table.size
+        for focused in (False, True):
+            if focused:
+                table.focus()
+                table.move(2)
+                await settle(pilot)
+            for crop in (Region(0, 0, width, height), Region(3, 1, width - 10, 4), Region(0, height - 2, 7, 2)):
+                fast = table.render_lines(crop)
+                table._styles_cache.clear()
+                general = Widget.render_lines(table, crop)
+                assert fast == general, crop
+        assert sum("佐藤 [b]" in strip.text for strip in table.render_lines(Region(0, 0, width, height))) == 5  # literal
+
+
+async def test_typing_in_search_never_relayouts_the_screen_and_long_text_still_scrolls(db):
+    """The search field has a fixed size and a virtual size that needs no layout (issue 8): a
+    keystroke costs no screen layout, and text wider than the field scrolls to keep the cursor."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        layouts: list[int] = []
+        real = screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            layouts.append(1)
+            return real(*args, **kwargs)
+
+        screen._refresh_layout = counting
+        await pilot.press(*"yamada")
+        await settle(pilot)
+        assert layouts == []
+        inp = screen.query_one("#search-input")
+        text = "ヤマダ" * 50  # 300 cells in a field of ~118
+        inp.value = ""
+        await pilot.press(*text[:60])
+        await settle(pilot)
+        assert inp.value == text[:60]
+        assert inp.scroll_x > 0  # scrolled to the cursor
+        x = inp.cursor_screen_offset.x
+        assert inp.region.x <= x <= inp.region.right  # as a plain Input: the cursor cell just past a full-width character
+        await pilot.press("home")
+        await settle(pilot)
+        assert inp.scroll_x == 0

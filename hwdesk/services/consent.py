@@ -24,12 +24,14 @@ from hwdesk.models import (
     Consent,
     EnvCheck,
     Session as SessionRow,
+    Staff,
     TermsNotice,
     TermsVersion,
 )
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
+from hwdesk.terms import cite_text, cite_text_en
 
 COMPANION_LABELS = {"interpreter": ("通訳", "Interpreter"), "caregiver": ("介助者", "Caregiver"), "other": ("その他", "Other")}
 METHOD_LABELS = {"application": ("申込み", "by application"), "deemed_by_use": ("利用によるみなし同意", "deemed by use")}
@@ -58,7 +60,6 @@ def record_consent(
         raise ValidationFailed(f"同意の方法が不正です: {method}", f"Unknown consent method: {method}", field="method")
     if method == "deemed_by_use" and prof.consent_method != "deemed_by_use":
         cite = prof.requirements["consent"]["cite"]
-        from hwdesk.terms import cite_text
 
         raise ValidationFailed(
             f"{prof.name}では利用の申込みにより同意します（{cite_text(cite)}）。「利用によるみなし同意」は使えません。",
@@ -274,7 +275,6 @@ class EnvItem:
 
 def env_items(session: Session, office_id: str) -> list[EnvItem]:
     """The office's 利用環境 items as written in its own terms, plus the private room."""
-    from hwdesk.terms import cite_text
 
     prof = profile(session, office_id)
     env = prof.requirements.get("environment") or {"items": []}
@@ -320,8 +320,13 @@ def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> Env
 # --- approvals (渋谷 第1条(4)) -------------------------------------------------------------------
 
 
-def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "", recognized_on: date | None = None) -> Approval:
-    """Record that the office recognized the need (who, when, note)."""
+def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "",
+                    recognized_on: date | None = None, recognized_by: int | None = None) -> Approval:
+    """Record that the office recognized the need (渋谷 第1条(4)): who recognized it, when, a note.
+
+    ``recognized_by``: the staff member who recognized it (個別支援担当), who is not always the
+    clerk typing it in; an active staff member of the same office, the actor by default. The
+    audit row names both."""
     require_office(actor, office_id)
     prof = profile(session, office_id)
     req = prof.requirements.get("approval")
@@ -330,13 +335,30 @@ def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id
             f"{prof.name}の{service}には承認の要件がありません。", f"{prof.raw['name_en']} requires no approval for {service}.", field="service"
         )
     get_seeker(session, seeker_id)
-    approval = Approval(seeker_id=seeker_id, office_id=office_id, service=service, recognized_by=actor.id,
+    who = actor.id if recognized_by is None else recognized_by
+    if recognized_by is not None and recognized_by != actor.id:
+        staff = session.get(Staff, recognized_by)
+        if staff is None or not staff.active or staff.office_id != office_id:
+            raise ValidationFailed(
+                f"認定者は{prof.name}の在籍職員から選んでください（{cite_text(req.get('cite'))}: 必要性はハローワークが認めます）。",
+                f"The person who recognized the need must be an active staff member of {prof.display_name('en')}"
+                f" ({cite_text_en(req.get('cite'))}: the office recognizes the need).",
+                field="recognized_by",
+            )
+    approval = Approval(seeker_id=seeker_id, office_id=office_id, service=service, recognized_by=who,
                         recognized_on=recognized_on or date.today(), note=clean_text(note, field="note", max_len=500, allow_newlines=True))
     session.add(approval)
     session.flush()
     audit.record(session, staff_id=staff_id(actor), action="approval.record", entity="approval", entity_id=approval.id,
-                 seeker_id=seeker_id, office_id=office_id, after={"service": service})
+                 seeker_id=seeker_id, office_id=office_id, after={"service": service, "recognized_by": who})
     return approval
+
+
+def recognizers(session: Session, *, office_id: str) -> list[tuple[int, str, str]]:
+    """Who may be named as having recognized the need at ``office_id``: (id, name, login) of its
+    active staff, by login (the approval form's choices)."""
+    stmt = select(Staff.id, Staff.name, Staff.login).where(Staff.office_id == office_id, Staff.active == True)  # noqa: E712
+    return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]  # type: ignore[misc]
 
 
 def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None:
