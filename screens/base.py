@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from screens.i18n import MESSAGES, tr
@@ -374,6 +374,8 @@ class HwModal(PacedRepaint, DbMixin, ModalScreen):
 
 def snapshot(screen: Widget) -> dict[str, Any]:
     """Values of every input-like widget with an id (for a draft)."""
+    from textual.widgets import Checkbox, Select, TextArea  # not on the cold path (sign-in has none)
+
     out: dict[str, Any] = {}
     for w in screen.query("Input, Select, Checkbox, TextArea, YesNo"):
         if not w.id:
@@ -393,6 +395,7 @@ def snapshot(screen: Widget) -> dict[str, Any]:
 
 def restore(screen: Widget, values: dict[str, Any]) -> None:
     """Put a draft's values back into the widgets with those ids."""
+    from textual.widgets import Checkbox, Select, TextArea
     for wid, value in values.items():
         try:
             w = screen.query_one(f"#{wid}")

@@ -10,9 +10,10 @@ These subclasses run their own bindings as the key arrives, in order, and stop i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual import events
 from textual.widgets import Input as _Input
-from textual.widgets import TextArea as _TextArea
 
 
 class InOrderKeys:
@@ -35,5 +36,24 @@ class Input(InOrderKeys, _Input):
     """``textual.widgets.Input`` with editing keys applied in typing order."""
 
 
-class TextArea(InOrderKeys, _TextArea):
-    """``textual.widgets.TextArea`` with editing keys applied in typing order."""
+if TYPE_CHECKING:  # what __getattr__ below makes, for type checkers
+    from textual.widgets import TextArea as _TextArea
+
+    class TextArea(InOrderKeys, _TextArea):
+        """``textual.widgets.TextArea`` with editing keys applied in typing order."""
+
+
+def __getattr__(name: str) -> Any:
+    # ``TextArea`` is made on first use: Textual's TextArea and its document machinery cost ~15 ms
+    # of the cold start, and the sign-in screen has none (issue 8).
+    if name != "TextArea":
+        raise AttributeError(name)
+    from textual.widgets import TextArea as _TextArea
+
+    class TextArea(InOrderKeys, _TextArea):
+        """``textual.widgets.TextArea`` with editing keys applied in typing order."""
+
+    TextArea.__qualname__ = TextArea.__name__
+    TextArea.__module__ = __name__
+    globals()["TextArea"] = TextArea
+    return TextArea

@@ -1,4 +1,5 @@
-"""Small widgets of our own: a fast one-page table (Line API) and a yes/no answer."""
+"""Small widgets of our own: a fast one-page table (Line API), a yes/no answer, and a footer
+that wraps onto a second line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from screens.base import fit, visible
 
@@ -330,3 +333,33 @@ class YesNo(Widget, can_focus=True):
 
     def on_click(self) -> None:
         self.action_flip()
+
+
+class KeyFooter(Footer):
+    """The key footer, on two lines when one is too narrow for every key.
+
+    Textual's Footer is one line and cuts what does not fit: at 80 columns the session screen
+    lost 受付・完了 … 案内書 off the right edge. This one lays the keys out in a two-row grid
+    when their labels need more than the width (each key still shows its own label).
+    """
+
+    DEFAULT_CSS = """
+    KeyFooter.-two-lines { height: 2; layout: grid; grid-gutter: 0 0; }
+    """
+
+    def compose(self):
+        yield from super().compose()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        from rich.cells import cell_len
+
+        keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
+        need = sum(cell_len(k.key_display) + cell_len(k.description) + 2 for k in keys)
+        two = bool(keys) and need > self.size.width
+        self.set_class(two, "-two-lines")
+        if two:
+            self.styles.grid_size_columns = -(-len(keys) // 2)
