@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input, TextArea
+from screens.widgets import KeyFooter
 
 
 class ApprovalScreen(HwScreen):
@@ -50,7 +51,7 @@ class ApprovalScreen(HwScreen):
             yield Label(self.t("appr.note"), markup=False, classes="field-label")
             yield TextArea(id="a-note", soft_wrap=True, show_line_numbers=False, compact=True)
             yield Static("", id="a-msg", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         draft = self.hw.drafts.get(self.draft_key)

@@ -16,11 +16,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwScreen, lit
 from screens.inputs import Input
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("監査ログ", "Audit log"),
@@ -118,7 +118,7 @@ class AuditLogScreen(HwScreen):
         yield self.header()
         if self.refused is not None:
             yield Static(lit(self.refused), id="audit-refused", markup=False)
-            yield Footer(compact=True)
+            yield KeyFooter(compact=True)
             return
         with Horizontal(id="audit-filters"):
             for wid, ph in (("audit-staff", "ph.staff"), ("audit-seeker", "ph.seeker"), ("audit-action", "ph.action"),
@@ -139,7 +139,7 @@ class AuditLogScreen(HwScreen):
             ],
             id="audit-rows",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.refused is None:

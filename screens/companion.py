@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from screens.base import HwScreen, lit, restore, snapshot
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 
 class CompanionScreen(HwScreen):
@@ -55,7 +56,7 @@ class CompanionScreen(HwScreen):
             yield from self._row(t("comp.session_id"), Input(id="c-session", compact=True, max_length=12, restrict=r"[0-9]*", placeholder="123"), "err-session_id")
             yield Static(lit(t("comp.when")), classes="muted")
             yield Static("", id="c-msg", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         for w in self.query(".field-error"):

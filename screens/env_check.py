@@ -7,11 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input
-from screens.widgets import YesNo
+from screens.widgets import KeyFooter, YesNo
 
 
 class EnvCheckScreen(HwScreen):
@@ -43,7 +43,7 @@ class EnvCheckScreen(HwScreen):
                 yield Label(self.t("env.date"), markup=False, classes="form-label")
                 yield Input(id="e-date", compact=True, max_length=30)
             yield Static("", id="e-msg", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         sid, office = self.seeker_id, self.office_id

@@ -6,10 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from screens.base import HwScreen, lit
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 FIELDS = ("login", "name", "office", "password", "password2")
 
@@ -45,7 +46,7 @@ class FirstRunScreen(HwScreen):
             yield Static("", id="fr-password2-error", classes="field-error", markup=False)
             yield Button(self.t("first.button"), id="fr-create", variant="primary", compact=True)
             yield Static("", id="fr-msg", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _error(self, field: str, text: str) -> None:
         for f in FIELDS:

@@ -10,9 +10,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwModal, lit
+from screens.widgets import KeyFooter
 
 
 def downloads_dir() -> Path:
@@ -50,7 +51,7 @@ class HandoutPreview(HwModal):
             with VerticalScroll(id="hp-side"):
                 yield Static(lit(self.t("common.loading")), id="hp-details", markup=False)
                 yield Static("", id="hp-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.load()

@@ -11,10 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from screens.base import HwModal, StaffHeader, lit
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 
 class LockScreen(HwModal):
@@ -39,7 +40,7 @@ class LockScreen(HwModal):
                 yield Static("", id="lock-msg", markup=False)
                 yield Static(lit(self.t("lock.kept")), classes="muted")
                 yield Static(lit(self.t("lock.other")), classes="muted")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def action_noop(self) -> None:
         """Esc does not leave the lock."""

@@ -13,10 +13,10 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwScreen, lit
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 POLL_SECONDS = 0.5
 STATES = ("scheduled", "in_progress", "completed", "no_show", "cancelled", "stopped")
@@ -80,7 +80,7 @@ class QueueScreen(HwScreen):
             ],
             id="q-table",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.office_id is None:

@@ -12,11 +12,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwScreen, lit, when_composed
 from screens.queue import today_jst
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 
 
@@ -61,7 +61,7 @@ class RemindersScreen(HwScreen):
             ],
             id="rem-table",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.office_id is None:

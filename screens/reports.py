@@ -15,10 +15,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from screens.audit_log import localize_own_bindings, refusal
 from screens.base import HwScreen, StaffHeader, fit, lit
+from screens.widgets import KeyFooter
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("月次集計", "Monthly report"),
@@ -105,7 +106,7 @@ class ReportsScreen(HwScreen):
         yield StaffHeader(self.tt("title"))
         if self.refused is not None:
             yield Static(lit(self.refused), id="report-refused", markup=False)
-            yield Footer(compact=True)
+            yield KeyFooter(compact=True)
             return
         yield Static(lit(self.tt("loading")), id="report-period", markup=False)
         with VerticalScroll(id="report-body"):
@@ -119,7 +120,7 @@ class ReportsScreen(HwScreen):
             yield Vertical(id="report-bars")
             yield Static("", id="report-legend", markup=False)
         yield Static("", id="report-export", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.refused is None:

@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwScreen, lit
 from screens.inputs import Input
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 
 HOLD = 0.008  # seconds a keystroke's echo may wait for its results (half a 60 Hz frame)
@@ -74,7 +74,7 @@ class SearchScreen(HwScreen):
             ],
             id="search-results",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         actor = self.hw.actor

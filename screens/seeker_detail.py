@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, OptionList, Select, Static
+from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from screens.base import HwScreen, fit, lines, lit
 from screens.i18n import MESSAGES
+from screens.widgets import KeyFooter
 
 NARROW = 100  # below this width the readiness panel goes above the details
 SECTIONS = (
@@ -86,7 +87,7 @@ class SeekerDetailScreen(HwScreen):
                     yield Select([], id="r-service", allow_blank=True, compact=True, prompt=self.t("detail.service_select"))
                 yield Static("", id="r-summary", markup=False)
                 yield OptionList(id="r-list")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < NARROW, "narrow")

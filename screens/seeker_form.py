@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Label, Select, Static
+from textual.widgets import Checkbox, Label, Select, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
 ALL_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed")
@@ -72,7 +73,7 @@ class SeekerFormScreen(HwScreen):
             yield Static("", id="dup-panel", markup=False)
             yield Checkbox(t("form.different"), id="f-different", compact=True)
             yield Static("", id="form-msg", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#f-different", Checkbox).display = False

@@ -11,11 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwModal, HwScreen, lines, lit
 from screens.inputs import Input
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 # key → (target state for set_state, applies to the selected seeker in a group session)
 MOVES = {
@@ -69,7 +69,7 @@ class SessionScreen(HwScreen):
              Column(t("q.col.state"), width=18), Column(t("sess.col.override"), weight=3, min_width=8)],
             id="s-people",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.query_one(RowTable), "cursor", self._sync_offer_key, init=False)
@@ -77,7 +77,7 @@ class SessionScreen(HwScreen):
 
     def _sync_offer_key(self, *_: object) -> None:
         """List ``o`` in the Footer only when the selected participant holds a seat offer, and
-        ``p`` only when the session has a passcode (the Footer is one line: keep it to what applies)."""
+        ``p`` only when the session has a passcode (the footer lists what applies, nothing more)."""
         from dataclasses import replace
 
         key = self.query_one(RowTable).current_key

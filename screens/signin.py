@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from screens.base import HwScreen, StaffHeader, fit, lines, lit
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 DEMO_PASSWORD = "hwdesk-demo"
 ROLE_KEYS = {"clerk": "signin.demo_clerk", "supervisor": "signin.demo_super", "admin": "signin.demo_admin"}
@@ -35,7 +36,7 @@ class SignInScreen(HwScreen):
                 yield Static(lit(self.t("common.store_wait")), id="signin-status", markup=False)
         with Center():
             yield Static("", id="demo-box", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         app = self.hw

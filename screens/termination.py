@@ -13,10 +13,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Select, Static
+from textual.widgets import Select, Static
 
 from screens.base import HwModal, HwScreen, lit, when_composed
 from screens.inputs import Input, TextArea
+from screens.widgets import KeyFooter
 
 REQUIRE = {"what_ja": "利用の中止", "what_en": "Stopping a seeker's use"}
 
@@ -75,7 +76,7 @@ class TerminationScreen(HwScreen):
                 yield TextArea(id="tm-narrative")
             yield Static("", id="tm-msg", markup=False)
             yield Static("", id="tm-bookings", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.load()

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import HwScreen, lines, lit
 from screens.inputs import Input
+from screens.widgets import KeyFooter
 
 def _no_break(text: str) -> str:
     """Japanese text has no spaces to wrap at, so the space after an item number "(1) " would push
@@ -66,7 +67,7 @@ class TermsScreen(HwScreen):
         with Horizontal(id="terms-body"):
             yield OptionList(id="toc")
             yield VerticalScroll(id="articles", can_focus=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < 100, "narrow")

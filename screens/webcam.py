@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.base import HwModal, lit
+from screens.widgets import KeyFooter
 
 
 class WebcamScreen(HwModal):
@@ -35,7 +36,7 @@ class WebcamScreen(HwModal):
             with Horizontal(id="wc-buttons"):
                 yield Button(self.t("k.confirm") + " (y)", id="wc-yes", variant="success", compact=True)
                 yield Button(self.t("k.not_confirmed") + " (n)", id="wc-no", variant="error", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @on(Button.Pressed, "#wc-yes")
     def _yes(self) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.base import HwScreen, lit, when_composed
 from screens.queue import format_row as queue_cells, today_jst
-from screens.widgets import Column, RowTable
+from screens.widgets import Column, KeyFooter, RowTable
 
 
 
@@ -59,7 +59,7 @@ class WeekScreen(HwScreen):
             ],
             id="wk-table",
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.office_id is None:

@@ -336,16 +336,19 @@ class YesNo(Widget, can_focus=True):
 
 
 class KeyFooter(Footer):
-    """The key footer, on two lines when one is too narrow for every key.
+    """The key footer, on two or three lines when one is too narrow for every key.
 
     Textual's Footer is one line and cuts what does not fit: at 80 columns the session screen
-    lost 受付・完了 … 案内書 off the right edge. This one lays the keys out in a two-row grid
-    when their labels need more than the width (each key still shows its own label).
+    lost 受付・完了 … 案内書 off the right edge. This one lays the keys out in a grid of as few
+    rows as fit (at most three), each column as wide as its widest key, so every key keeps its
+    whole label; if even that is too narrow, the app-wide keys are left to the command palette.
     """
 
     DEFAULT_CSS = """
-    KeyFooter.-two-lines { height: 2; layout: grid; grid-gutter: 0 0; }
+    KeyFooter.-wrapped { layout: grid; grid-gutter: 0 0; }
+    KeyFooter.-wrapped FooterKey { width: auto; }
     """
+    MAX_ROWS = 3
 
     def compose(self):
         yield from super().compose()
@@ -356,10 +359,43 @@ class KeyFooter(Footer):
 
     def _fit(self) -> None:
         from rich.cells import cell_len
+        from textual.dom import NoScreen
 
-        keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
-        need = sum(cell_len(k.key_display) + cell_len(k.description) + 2 for k in keys)
-        two = bool(keys) and need > self.size.width
-        self.set_class(two, "-two-lines")
-        if two:
-            self.styles.grid_size_columns = -(-len(keys) // 2)
+        try:
+            active = self.screen.active_bindings
+        except NoScreen:  # the screen closed before this callback ran
+            return
+        keys, docked = [], 0
+        for k in self.query(FooterKey):
+            if k.has_class("-command-palette"):  # docked right: its own width, border and padding
+                docked += k.outer_size.width or cell_len(k.key_display) + cell_len(k.description) + 4
+            else:
+                keys.append(k)
+        room = self.size.width - docked
+        # The app's own keys (lock, theme, the other screens) are the first to go when even three
+        # rows are too narrow: they are on every screen, and in the command palette (^p).
+        everywhere = {key for key, (node, *_rest) in active.items() if node is self.app}
+        for spare in (False, True):
+            shown = [k for k in keys if not (spare and k.key in everywhere)]
+            widths = [cell_len(k.key_display) + cell_len(k.description) + 2 for k in shown]  # key, space, label, margin
+            rows = next((r for r in range(1, self.MAX_ROWS + 1) if sum(self._columns(widths, r)) <= room), 0)
+            if rows:
+                break
+        rows = rows or self.MAX_ROWS
+        for k in keys:
+            k.display = k in shown
+        self.set_class(rows > 1, "-wrapped")
+        if rows > 1:
+            columns = self._columns(widths, rows)
+            self.styles.grid_size_columns = len(columns)
+            self.styles.grid_size_rows = rows
+            self.styles.grid_columns = " ".join(str(w) for w in columns)
+        self.styles.height = rows
+
+    @staticmethod
+    def _columns(widths: list[int], rows: int) -> list[int]:
+        """Column widths when ``widths`` fill ``rows`` rows, row by row."""
+        if rows == 1:
+            return [sum(widths)]
+        n = -(-len(widths) // rows)
+        return [max(widths[j::n]) for j in range(n)]

@@ -178,3 +178,32 @@ async def test_english_labels(db):
         await pilot.press("o")
         await settle(pilot)
         assert "has no seat offered" in plain(scr.query_one("#s-msg"))
+
+
+async def test_at_80_columns_the_footer_wraps_and_cuts_no_key(db):
+    """Textual's one-line Footer cut the session screen's keys at 80 columns; KeyFooter wraps them
+    (each with its whole label), leaving the app-wide keys to the command palette if need be."""
+    from rich.cells import cell_len
+    from textual.widgets._footer import FooterKey
+
+    from screens.widgets import KeyFooter
+
+    ids = setup(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_session_signed_in(pilot, ids["sem"])
+        await settle(pilot)
+        foot = screen.query_one("KeyFooter")
+        shown = [k for k in foot.query(FooterKey) if k.display and not k.has_class("-command-palette")]
+        assert {"受付", "完了", "欠席", "接続不良", "中止", "キャンセル", "予約", "予約取消", "案内書"} <= {k.description for k in shown}
+        assert 2 <= foot.size.height <= KeyFooter.MAX_ROWS
+        for k in shown:  # on the screen and as wide as its label
+            assert k.region.right <= foot.region.right and k.region.y >= foot.region.y
+            assert k.region.width >= cell_len(k.key_display) + 1 + cell_len(k.description)
+        await pilot.resize_terminal(200, 40)
+        await settle(pilot)
+        assert foot.size.height == 1 and all(k.display for k in foot.query(FooterKey))
+        await pilot.resize_terminal(64, 24)  # too narrow for every key in three rows
+        await settle(pilot)
+        shown = {k.description for k in foot.query(FooterKey) if k.display}
+        assert "ロック" not in shown and {"受付", "完了", "欠席", "予約取消", "案内書"} <= shown
