@@ -19,10 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, or_, select as core_select
+from sqlalchemy import bindparam, event, or_, select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, format_phone
 from hwdesk.models import (
@@ -212,6 +213,32 @@ def _session_filter(office_id: str, lo: datetime, hi: datetime, staff_id: int | 
     return where
 
 
+_QUEUE_READS: dict[tuple[bool, bool], tuple[Prepared, Prepared]] = {}
+
+
+def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
+    """The two big reads of a queue, for one shape of filter: the sessions with their staff, and
+    their enrollments with the seekers. Run on the DBAPI cursor (``db.Prepared``, issue 8: the
+    rows of a busy day went through SQLAlchemy's result machinery one by one)."""
+    key = (by_staff, by_kind)
+    if key not in _QUEUE_READS:
+        where = [_S.office_id == bindparam("office_id"), _S.start_at >= bindparam("lo"), _S.start_at < bindparam("hi")]
+        if by_staff:
+            where.append(_S.staff_id == bindparam("staff_id"))
+        if by_kind:
+            where.append(_S.kind == bindparam("kind"))
+        sessions = (core_select(_S.id, _S.kind, _S.title, _S.start_at, _S.end_at, _S.state, _S.staff_id, _S.capacity, _S.platform,
+                                _S.join_url, _ST.login, _ST.name)
+                    .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+                    .where(*where).order_by(_S.start_at, _S.id))
+        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone)
+                       .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+                       .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
+                       .order_by(_E.booked_at, _E.id))
+        _QUEUE_READS[key] = (Prepared(sessions), Prepared(enrollments))
+    return _QUEUE_READS[key]
+
+
 @dataclass
 class _Facts:
     """Per-seeker facts for the warnings: newest consent version, notices, newest env check."""
@@ -276,12 +303,11 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     prof = profile(session, office_id)
     conn = session.connection()
     where = _session_filter(office_id, lo, hi, staff_id, kind)
-    sessions = conn.execute(
-        core_select(_S.id, _S.kind, _S.title, _S.start_at, _S.end_at, _S.state, _S.staff_id, _S.capacity, _S.platform,
-                    _S.join_url, _ST.login, _ST.name)
-        .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
-        .where(*where).order_by(_S.start_at, _S.id)
-    ).all()
+    read_sessions, read_enrollments = _queue_reads(staff_id is not None, bool(kind))
+    params = {"office_id": office_id, "lo": lo, "hi": hi, "staff_id": staff_id, "kind": kind}
+    with RawSql(session) as db:
+        sessions = db.run(read_sessions, params)
+        enrollments = db.run(read_enrollments, params) if sessions else []
     if not sessions:
         return []
     ids = core_select(_S.id).where(*where)
@@ -289,12 +315,7 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
     no_of: dict[int, str] = {}
     seated_live = False
-    for sess_id, state, pos, override, sid, no, name, phone in conn.execute(
-        core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone)
-        .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
-        .where(_E.session_id.in_(ids), _E.state != "cancelled")
-        .order_by(_E.booked_at, _E.id)
-    ):
+    for sess_id, state, pos, override, sid, no, name, phone in enrollments:
         seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override))
         no_of[sid] = no
         seated_live = seated_live or (sess_id in live and state in SEAT_STATES)
@@ -318,12 +339,14 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     cites = {"no_consent": _requirement_cite(prof, "consent"), "terms_revised": prof.cite("revision"),
              "no_env_check": _requirement_cite(prof, "environment"), "env_failed": _requirement_cite(prof, "environment")}
     out = []
+    jst: dict[datetime, datetime] = {}  # a day's sessions share a few start and end times
     for r in sessions:
-        start = r.start_at.astimezone(JST)
+        start = jst.get(r.start_at) or jst.setdefault(r.start_at, r.start_at.astimezone(JST))
+        end = jst.get(r.end_at) or jst.setdefault(r.end_at, r.end_at.astimezone(JST))
         day = start.date()
         if r.state in LIVE and day not in in_force:
             in_force[day] = version_in_force(versions, day)
-        out.append(_row(r, start, seekers_of.get(r.id, []), comps_of, facts, prof.consent_method, in_force.get(day), cites, now))
+        out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof.consent_method, in_force.get(day), cites, now))
     return out
 
 
@@ -335,7 +358,7 @@ def _requirement_cite(prof, requirement: str) -> str:
     return cite_text(req.get("cite"))
 
 
-def _row(r, start: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, method: str, in_force,
+def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, method: str, in_force,
          cites: dict, now: datetime) -> QueueRow:
     sess_id, kind, title, start_at, end_at, state, staff_id, capacity, platform, join_url, login, staff_name = r
     comps: tuple[Companion, ...] = ()
@@ -360,7 +383,7 @@ def _row(r, start: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: 
         late = [s.seeker_no for s in seekers if s.state == "booked"] if not is_group(kind) else []
         if state == "scheduled" and start_at - SOON <= now < end_at and (late or is_group(kind)):
             warnings.append(RowWarning("not_checked_in", "", tuple(late)))
-    return QueueRow(sess_id, kind, title, start, end_at.astimezone(JST), state, staff_id, login, staff_name, capacity,
+    return QueueRow(sess_id, kind, title, start, end, state, staff_id, login, staff_name, capacity,
                     platform, join_url, tuple(seekers), comps, tuple(warnings), per_seeker)
 
 
