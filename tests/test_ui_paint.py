@@ -16,6 +16,19 @@ from screens.widgets import Column, RowTable
 from test_ui_support import SIZE, add_seeker, db, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 
+def calls_of(obj, name: str) -> list[float]:
+    """Replace ``obj.name`` by a wrapper that notes when each call began (then calls through)."""
+    real = getattr(obj, name)
+    times: list[float] = []
+
+    def noted(*args, **kwargs):
+        times.append(time.perf_counter())
+        return real(*args, **kwargs)
+
+    setattr(obj, name, noted)
+    return times
+
+
 def test_a_lane_runs_the_newest_job_and_skips_the_ones_it_replaced():
     lane = _Lane()
     ran: list[int] = []
@@ -108,14 +121,7 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        frames: list[float] = []
-        real = screen._compositor_refresh
-
-        def counted() -> None:
-            frames.append(time.perf_counter())
-            real()
-
-        screen._compositor_refresh = counted
+        frames = calls_of(screen, "_compositor_refresh")
         label = screen.query(Static).first()
 
         screen.hold_repaint(2.0)
@@ -222,14 +228,7 @@ async def test_typing_in_search_never_relayouts_the_screen_and_long_text_still_s
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
         screen = app.screen
-        layouts: list[int] = []
-        real = screen._refresh_layout
-
-        def counting(*args, **kwargs):
-            layouts.append(1)
-            return real(*args, **kwargs)
-
-        screen._refresh_layout = counting
+        layouts = calls_of(screen, "_refresh_layout")
         await pilot.press(*"yamada")
         await settle(pilot)
         assert layouts == []
