@@ -143,7 +143,8 @@ class SearchScreen(HwScreen):
         n = len(keys)
         if total is None:
             # Counting a one-letter reading (up to the cap) takes a few ms at a million seekers:
-            # done as a second job, so the page is painted first.
+            # a second job, started once the page is on the screen (run beside the paint, its
+            # thread slowed the frame by ~3 ms; issue 8).
             text = self.t("search.counting", n=n)
             query, scope = self.query_one("#search-input", Input).value, self._scope
 
@@ -152,7 +153,11 @@ class SearchScreen(HwScreen):
 
                 return search_count(s, query, office_id=scope)
 
-            self.db(count, self._show_count, group="search-count", lane=True)
+            def start() -> None:
+                if self.is_attached and self.query_one("#search-input", Input).value == query:  # not typed past it
+                    self.db(count, self._show_count, group="search-count", lane=True)
+
+            self.call_after_refresh(start)
         elif n == 0:
             text = self.t("search.none")
         else:
