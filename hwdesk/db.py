@@ -470,7 +470,8 @@ class Prepared:
         for bp, name in c.bind_names.items():
             proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
             if bp.required:  # a value the caller gives: by the bindparam's name, which is what SQL names it
-                assert name == bp.key, (name, bp.key)
+                if name != bp.key:
+                    raise ValueError(f"bind parameter {bp.key!r} is rendered as {name!r}: give it a plain name")
                 keys[name] = proc
             else:
                 value = bp.effective_value
