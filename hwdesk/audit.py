@@ -137,8 +137,8 @@ def record_many(session: Session, entries: list[dict]) -> None:
     if not entries:
         return
     session.flush()
-    with RawSql(session) as db:
-        prev = _lock_head_value(db)
+    db = RawSql(session)
+    prev = _lock_head_value(db)
     terminal = terminal_name()
     now = datetime.now(UTC)
     values = []
@@ -153,9 +153,11 @@ def record_many(session: Session, entries: list[dict]) -> None:
         v["hash"] = prev = _digest_values(prev, now, v["staff_id"], terminal, v["action"], v["entity"], v["entity_id"],
                                           v["seeker_id"], v["office_id"], v["detail_json"])
         values.append(v)
-    session.connection().execute(_LOG_INSERT_MANY, values)
-    with RawSql(session) as db:
+    try:
+        session.connection().execute(_LOG_INSERT_MANY, values)
         _move_head(session, db, prev)
+    finally:
+        db.close()
 
 
 def _lock_head_value(db: RawSql) -> str:

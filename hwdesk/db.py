@@ -203,6 +203,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
+    import sqlite3
+
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine, "begin")
@@ -210,8 +212,6 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # On the driver's connection: through ``exec_driver_sql`` the BEGIN of every unit of work
         # cost ~30 µs of SQLAlchemy's execution (a read of the seeker detail is ~500 µs). A busy
         # or read-only database still surfaces as SQLAlchemy's OperationalError for ``Store``.
-        import sqlite3
-
         try:
             conn.connection.dbapi_connection.execute(begin)
         except sqlite3.Error as exc:
@@ -337,7 +337,7 @@ class RawSql:
         plan = stmt.plan(self.dialect)
         try:
             self.cursor.execute(plan.sql, plan.bind(params or {}))
-            return plan.read(self.cursor.fetchall()) if plan.columns else []
+            return plan.read(self.cursor.fetchall()) if plan.read is not None else []
         except self.dialect.loaded_dbapi.Error as exc:
             raise self._mapped(exc, plan.sql, params) from exc
 
@@ -371,12 +371,12 @@ class RawSql:
 
 class _Plan(NamedTuple):
     """A statement compiled for one dialect: its SQL, and functions made for it that bind a dict of
-    values (a tuple in placeholder order, or a dict by name) and read rows (named tuples)."""
+    values (a tuple in placeholder order, or a dict by name) and read rows (named tuples; None
+    for a statement that returns none)."""
 
     sql: str
     bind: Any
     read: Any
-    columns: tuple[str, ...]
 
 
 def _make_function(name: str, lines: list[str], env: dict) -> Any:
@@ -481,4 +481,4 @@ class Prepared:
         names = tuple(col.key for col in cols)
         procs = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in cols]
         read = _reader(namedtuple("Row", names), procs, [_immutable(col) for col in cols]) if names else None
-        return _Plan(sql, _binder(literals, list(keys.items()), order), read, names)
+        return _Plan(sql, _binder(literals, list(keys.items()), order), read)

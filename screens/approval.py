@@ -57,14 +57,13 @@ class ApprovalScreen(HwScreen):
         draft = self.hw.drafts.get(self.draft_key)
         if draft:
             restore(self, draft)
-        sid, office, service = self.seeker_id, self.office_id, self.service
+        sid, office = self.seeker_id, self.office_id
 
         def work(s):
+            from hwdesk.services.consent import recognizers
             from hwdesk.services.offices import profile
             from hwdesk.services.seekers import get_seeker
             from hwdesk.terms import cite_text
-
-            from hwdesk.services.consent import recognizers
 
             sk = get_seeker(s, sid)
             prof = profile(s, office)

@@ -1,5 +1,5 @@
-"""Small widgets of our own: a fast one-page table (Line API), a yes/no answer, and a footer
-that wraps onto a second line."""
+"""Small widgets of our own: a fast one-page table (Line API), a yes/no answer, and a key footer
+that wraps onto more rows when one is too narrow."""
 
 from __future__ import annotations
 

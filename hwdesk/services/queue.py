@@ -204,11 +204,13 @@ _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN = (
 )
 
 
-def _session_filter(office_id: str, lo: datetime, hi: datetime, staff_id: int | None, kind: str | None) -> list:
+def _session_filter(office_id, lo, hi, staff_id, kind) -> list:
+    """The sessions of an office starting in [lo, hi), of one staff member and one kind when those
+    are not None. Values, or ``bindparam``s for a statement prepared once (``_queue_reads``)."""
     where = [_S.office_id == office_id, _S.start_at >= lo, _S.start_at < hi]
     if staff_id is not None:
         where.append(_S.staff_id == staff_id)
-    if kind:
+    if kind is not None:
         where.append(_S.kind == kind)
     return where
 
@@ -222,11 +224,8 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
     rows of a busy day went through SQLAlchemy's result machinery one by one)."""
     key = (by_staff, by_kind)
     if key not in _QUEUE_READS:
-        where = [_S.office_id == bindparam("office_id"), _S.start_at >= bindparam("lo"), _S.start_at < bindparam("hi")]
-        if by_staff:
-            where.append(_S.staff_id == bindparam("staff_id"))
-        if by_kind:
-            where.append(_S.kind == bindparam("kind"))
+        where = _session_filter(bindparam("office_id"), bindparam("lo"), bindparam("hi"),
+                                bindparam("staff_id") if by_staff else None, bindparam("kind") if by_kind else None)
         sessions = (core_select(_S.id, _S.kind, _S.title, _S.start_at, _S.end_at, _S.state, _S.staff_id, _S.capacity, _S.platform,
                                 _S.join_url, _ST.login, _ST.name)
                     .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
@@ -302,7 +301,7 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     now = now or datetime.now(UTC)
     prof = profile(session, office_id)
     conn = session.connection()
-    where = _session_filter(office_id, lo, hi, staff_id, kind)
+    where = _session_filter(office_id, lo, hi, staff_id, kind or None)
     read_sessions, read_enrollments = _queue_reads(staff_id is not None, bool(kind))
     params = {"office_id": office_id, "lo": lo, "hi": hi, "staff_id": staff_id, "kind": kind}
     with RawSql(session) as db:

@@ -36,7 +36,7 @@ from hwdesk.jtext import (
     parse_seeker_no,
     to_katakana,
 )
-from hwdesk.models import REGISTRATION_KINDS, NameGram, Office, Seeker
+from hwdesk.models import NameGram, Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
 
 PAGE = 50
@@ -299,7 +299,9 @@ def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: Seeke
     return seeker
 
 
-_SWITCH = None
+_SEEKER = Seeker.__table__  # type: ignore[attr-defined]
+_SWITCH = Prepared(_SEEKER.update().where(_SEEKER.c.id == bindparam("id"))
+                   .values(registration_kind="office", switched_to_office_on=bindparam("on")))
 
 
 def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: int, on: date | None = None,
@@ -310,15 +312,11 @@ def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: 
     change is then one UPDATE on the cursor instead of an ORM load and flush). An ORM Seeker
     this session holds is brought up to date, and returned (without ``seeker`` it always is);
     None when the session holds none."""
-    global _SWITCH
     if seeker is None:
         seeker = get_seeker(session, seeker_id)
     if seeker.registration_kind != "online":
         return session.identity_map.get(identity_key(Seeker, seeker_id))
     on = on or date.today()
-    if _SWITCH is None:
-        t = Seeker.__table__  # type: ignore[attr-defined]
-        _SWITCH = Prepared(t.update().where(t.c.id == bindparam("id")).values(registration_kind="office", switched_to_office_on=bindparam("on")))
     session.flush()  # the seeker's own pending changes first (they would otherwise overwrite the switch)
     with RawSql(session) as db:
         db.run(_SWITCH, {"id": seeker_id, "on": on})
