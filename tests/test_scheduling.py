@@ -88,6 +88,16 @@ def test_staff_cannot_hold_two_overlapping_sessions(store, actors):
     make_session(store, actors, start="10:00", end="10:45")  # a cancelled session frees the slot
 
 
+def test_a_long_session_earlier_in_the_day_still_blocks_the_staff(store, actors):
+    """The overlap search looks back one day at most (no session crosses midnight); a session
+    from opening to closing still blocks a later slot, and yesterday's never does."""
+    allday = make_session(store, actors, start="08:30", end="17:00")
+    with pytest.raises(RuleRefusal) as exc:
+        make_session(store, actors, start="16:00", end="16:30")
+    assert f"#{allday.id}" in exc.value.message_ja
+    make_session(store, actors, day="2027-02-03", start="08:30", end="09:00")
+
+
 def test_series_skips_closed_days_and_lists_them(store, actors):
     with store.write() as s:
         res = scheduling.create_series(s, actor=actors["clerk1"], office_id="takamatsu", kind="seminar", capacity=10,

@@ -146,6 +146,12 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+# The longest a session can last: ``check_slot`` refuses one that crosses midnight (JST). An
+# overlap search may therefore look back only this far from the slot's start (an index range
+# instead of every earlier session of the staff member: ~35 ms at 66,000 sessions each).
+MAX_SESSION_SPAN = timedelta(days=1)
+
+
 def check_slot(session: Session, office_id: str, start: datetime, end: datetime) -> None:
     """Refuse (RuleRefusal) a session slot on a closed day, outside opening hours, or malformed.
 

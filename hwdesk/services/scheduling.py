@@ -186,6 +186,7 @@ def staff_conflict(session: Session, *, staff_id: int, start: datetime, end: dat
     stmt = select(SessionRow).where(
         SessionRow.staff_id == staff_id, SessionRow.state != "cancelled",
         col(SessionRow.start_at) < end, col(SessionRow.end_at) > start,
+        col(SessionRow.start_at) > start - calendar.MAX_SESSION_SPAN,  # bounds the index range
     )
     if exclude_id is not None:
         stmt = stmt.where(SessionRow.id != exclude_id)
