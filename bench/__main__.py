@@ -128,22 +128,12 @@ def floor_search(con: sqlite3.Connection, q: str) -> list:
     if _is_kana_query(q):
         k = kana_key(q)
         return con.execute(base + "kana_key >= ? AND kana_key < ? ORDER BY kana_key LIMIT 50", (SCOPE, k, up(k))).fetchall()
-    frag = q.replace(" ", "")
-    # Best raw form: walk the first gram's index entries, join the seeker by rowid, probe the
-    # other grams; stops at one page (``id IN (subquery)`` would materialise the posting list).
-    n = min(len(frag), 3)  # one gram for 1-3 characters; the trigrams of a longer fragment
-    grams = sorted({frag[i : i + n] for i in range(len(frag) - n + 1)})
-    if len(grams) > 1:  # drive from the rarest gram
-        grams.sort(key=lambda g: con.execute("SELECT count(*) FROM name_gram WHERE gram = ?", (g,)).fetchone()[0])
-    sql = (f"SELECT {', '.join('k.' + c for c in cols.split(', '))} FROM name_gram g JOIN seeker k ON k.id = g.seeker_id"
-           " WHERE g.gram = ? AND k.anonymized_at IS NULL AND k.office_id = ?")
-    params: list = [grams[0], SCOPE]
-    for g in grams[1:]:
-        sql += " AND EXISTS (SELECT 1 FROM name_gram o WHERE o.gram = ? AND o.seeker_id = k.id)"
-        params.append(g)
-    if len(frag) > 3:
-        sql += " AND instr(replace(k.name, ' ', ''), ?) > 0"
-        params.append(frag)
+    from hwdesk.nameindex import fts_phrase
+
+    # The phrase query on the FTS5 name index, joining the seeker by id (one page in id order).
+    sql = (f"SELECT {', '.join('k.' + c for c in cols.split(', '))} FROM name_fts f CROSS JOIN seeker k ON k.id = f.rowid"
+           " WHERE name_fts MATCH ? AND k.anonymized_at IS NULL AND k.office_id = ?")
+    params: list = [fts_phrase(q), SCOPE]
     return con.execute(sql + " LIMIT 50", params).fetchall()
 
 
@@ -479,13 +469,13 @@ def bench_import(store, actor, data: bytes, rows: int, reps: int) -> tuple[list[
 
 
 def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
-    """Parse + raw inserts of the seekers and their name grams, with the app's raw techniques
-    (large page cache, ids assigned in the write transaction, multi-row VALUES, grams in key order)."""
+    """Parse + raw inserts of the seekers and their names' index rows, with the app's raw techniques
+    (large page cache, ids assigned in the write transaction, multi-row VALUES)."""
     import csv
     import io
 
     from hwdesk.jtext import kana_key
-    from hwdesk.services.seekers import name_grams
+    from hwdesk.nameindex import fts_pairs, fts_text
 
     def insert_many(table: str, width: int, flat: list) -> None:
         per = 999 // width
@@ -509,8 +499,8 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
         flat = [x for k, r in enumerate(rows)
                 for x in (first + k, r[0], r[1], r[2], kana_key(r[2]), r[3], r[4], "", "office", r[7], "takamatsu", 0, now, now)]
         insert_many(f"seeker ({cols})", 14, flat)
-        grams = sorted((g, first + k) for k, r in enumerate(rows) for g in name_grams(r[1]))
-        insert_many("name_gram (gram, seeker_id)", 2, [x for g in grams for x in g])
+        con.executemany("INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
+                        [(first + k, fts_text(r[1]), fts_pairs(r[1])) for k, r in enumerate(rows)])
         dt = time.perf_counter() - t0
         con.execute("ROLLBACK")
         rates.append(len(rows) / dt)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hwdesk.names import GIVEN, SURNAMES
-from hwdesk.services.seekers import name_grams
+from hwdesk import nameindex
 
 CACHE = Path(__file__).parent / ".cache"
 OFFICES = ("maebashi", "shibuya", "takamatsu")
@@ -121,13 +121,10 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
         seeker_rows(),
     )
 
-    def gram_rows():
-        for sid, name in con.execute("SELECT id, replace(name, ' ', '') FROM seeker"):
-            for g in name_grams(name):
-                yield (g, sid)
-
-    grams = list(gram_rows())
-    con.executemany("INSERT INTO name_gram (gram, seeker_id) VALUES (?,?)", grams)
+    names = con.execute("SELECT id, name FROM seeker ORDER BY id").fetchall()
+    cur = con.cursor()
+    nameindex.add_sqlite(cur, [r[0] for r in names], [r[1] for r in names])
+    cur.close()
     tv = {o: con.execute("SELECT id FROM termsversion WHERE office_id=? ORDER BY version DESC", (o,)).fetchone()[0] for o in OFFICES}
     con.executemany(
         "INSERT INTO consent (seeker_id, office_id, terms_version_id, given_at, method) VALUES (?,?,?,?,?)",
@@ -140,7 +137,7 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
     )
     con.execute("COMMIT")
     t2 = time.perf_counter()
-    log(f"  seekers {seekers:,} + {len(grams):,} name grams + consents/env checks: {t2 - t1:.1f}s")
+    log(f"  seekers {seekers:,} + name index + consents/env checks: {t2 - t1:.1f}s")
 
     # Sessions: spread evenly over the three offices and enough open days for ~800 per office-day.
     per_day = 800

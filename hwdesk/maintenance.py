@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from hwdesk import audit
+from hwdesk import audit, nameindex
 from hwdesk.db import BUSY_TIMEOUT_MS, Store, head_revision, store_error_from
 from hwdesk.errors import HwdeskError, StoreError
 
@@ -284,7 +284,9 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
             rep.add(False, f"スキーマが古いままです（{revision}、このリリースは {head}）。hwdesk init で更新してください",
                     f"Schema is behind ({revision}; this release is at {head}). Run hwdesk init to upgrade")
     else:
-        missing = sorted(t for t in SQLModel.metadata.tables if t not in tables)
+        missing = sorted(t for t in nameindex.expected_tables(SQLModel.metadata.tables, sqlite=is_sqlite) if t not in tables)
+        if is_sqlite and nameindex.FTS not in tables:
+            missing.append(nameindex.FTS)
         if missing:
             rep.add(False, f"スキーマ {revision} にあるはずの表がありません: {', '.join(missing)}",
                     f"Tables missing from schema {revision}: {', '.join(missing)}")
@@ -300,6 +302,17 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
             more = len(fk) - len(items)
             rep.add(False, f"参照先のない行が {len(fk)} 件あります: {'; '.join(items)}" + (f" …ほか {more} 件" if more else ""),
                     f"{len(fk)} rows refer to missing rows: {'; '.join(items)}" + (f" … and {more} more" if more else ""))
+        if nameindex.FTS in tables:
+            count, wrong = nameindex.problems(conn, MAX_LISTED)
+            if not count:
+                rep.add(True, "氏名の検索索引（name_fts）: ok", "Name search index (name_fts): ok")
+            else:
+                more = count - len(wrong)
+                listed = "; ".join(wrong)
+                rep.add(False, f"氏名の検索索引に誤りが {count} 件あります: {listed}" + (f" …ほか {more} 件" if more else "")
+                        + "（hwdesk reindex で作り直せます）",
+                        f"The name search index is wrong for {count} rows: {listed}" + (f" … and {more} more" if more else "")
+                        + " (hwdesk reindex rebuilds it)")
         # hwdesk creates no triggers or views; one found here was added from outside (and would
         # run on our writes), so it is reported rather than trusted.
         extra = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
@@ -348,6 +361,18 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
         rep = CheckReport()
         msg = str(exc.orig)
         rep.add(False, f"データベースが破損しています: {msg}", f"The database is damaged: {msg}")
+    if rep.ok and store.is_sqlite:
+        # Apart from the read snapshot: FTS5's check takes the write lock (briefly, writing nothing).
+        try:
+            with store.write() as s:
+                problem = nameindex.structure_problem(s.connection())
+        except StoreError as exc:  # a read-only copy, or a writer holding the lock past the timeout
+            problem = None
+            rep.add(True, f"氏名の検索索引の内部検査はできませんでした: {exc.message_ja}",
+                    f"The name search index's own check could not run: {exc.message_en}", warning=True)
+        if problem:
+            rep.add(False, f"氏名の検索索引が壊れています: {problem}（hwdesk reindex で作り直せます）",
+                    f"The name search index is damaged: {problem} (hwdesk reindex rebuilds it)")
     rep.head_file = path
     if path is None:
         rep.add(True, f"監査ログの先頭を外部に保管していません。--head-file または {HEAD_FILE_ENV} で保管先を指定すると、末尾の削除を検出できます",

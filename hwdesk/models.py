@@ -156,11 +156,10 @@ class SeekerPublic(SeekerBase):
 
 
 class NameGram(SQLModel, table=True):
-    """Character n-grams (n = 1, 2, 3) of seeker names (spaces removed).
+    """Character n-grams (n = 1, 2, 3) of seeker names (spaces removed): PostgreSQL's name index.
 
-    Kanji fragments of one or two characters are most Japanese name searches, which FTS5's
-    trigram tokenizer cannot answer; a fragment of three or more is looked up by its trigrams.
-    On SQLite the table is WITHOUT ROWID: the key is the whole row."""
+    Since migration 0003 an SQLite database keeps the FTS5 table ``name_fts`` instead and has no
+    ``name_gram`` (``hwdesk.nameindex`` reads and writes both; WITHOUT ROWID was its SQLite form)."""
 
     __tablename__ = "name_gram"
     __table_args__ = {"sqlite_with_rowid": False}

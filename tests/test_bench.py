@@ -52,25 +52,3 @@ def test_bench_tiny(tmp_path):
     for name in names:
         assert f"| {name} |" in md
     assert "| path |" in p.stdout  # the table is printed
-
-
-def test_fts_probe_finds_what_a_substring_scan_finds(tmp_path):
-    """The FTS5 probe for the import's next step (bench/fts_probe.py) answers a name fragment as
-    the app's search must: every name containing it, in id order."""
-    import sqlite3
-
-    from bench import build as build_mod, fts_probe
-
-    real, build_mod.CACHE = build_mod.CACHE, tmp_path
-    try:
-        source = build_mod.build(300, 600, log=lambda *_: None)
-    finally:
-        build_mod.CACHE = real
-    target = tmp_path / "fts.sqlite3"
-    fts_probe.build(source, target)
-    names = dict(sqlite3.connect(source).execute("SELECT id, name FROM seeker"))
-    con = sqlite3.connect(target)
-    fragments = {name.replace(" ", "")[i : i + n] for name in list(names.values())[:40] for n in (1, 2, 3) for i in range(2)}
-    for fragment in sorted(fragments | {"鬼鬼"}):
-        expected = sorted(i for i, name in names.items() if fragment in name.replace(" ", ""))[:50]
-        assert fts_probe.search(con, fragment) == expected, fragment

@@ -29,6 +29,7 @@ from hwdesk.db import open_store
 from hwdesk.errors import StoreError
 from hwdesk.maintenance import HEAD_FILE_ENV, HEAD_SUFFIX, read_head_file
 from hwdesk.models import AuditLog, Meta, Seeker
+from hwdesk.services import seekers
 
 WRITER = Path(__file__).parent / "fixtures" / "writer.py"
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -169,16 +170,62 @@ def test_cut_tail_with_rewritten_meta_head_is_caught_by_the_outside_head(store, 
 def test_check_reports_orphans_foreign_triggers_and_unknown_schema(store, hw):
     path = store.sqlite_path
     store.dispose()
-    sql(path, "INSERT INTO name_gram (gram, seeker_id) VALUES ('幽', 999999)")
+    sql(path, "INSERT INTO env_check (seeker_id, office_id, answers_json, all_ok, declared_on, recorded_at)"
+              " VALUES (999999, 'takamatsu', '{}', 1, '2026-01-05', '2026-01-05 00:00:00')")
     code, out, _ = hw(store.url, "check")
-    assert code == 1 and "refer to missing rows" in out and "name_gram" in out
-    sql(path, "DELETE FROM name_gram WHERE seeker_id = 999999",
+    assert code == 1 and "refer to missing rows" in out and "env_check" in out
+    sql(path, "DELETE FROM env_check WHERE seeker_id = 999999",
         "CREATE TRIGGER spy AFTER INSERT ON seeker BEGIN DELETE FROM audit_log; END")
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "trigger spy" in out
     sql(path, "DROP TRIGGER spy", "UPDATE alembic_version SET version_num = '9999'")
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "unknown to this release" in out
+
+
+@sqlite_only
+def test_check_finds_a_wrong_name_index_and_reindex_rebuilds_it(store, actors, hw):
+    """SQLite's name index (FTS5) has no foreign key: check compares it with the seekers."""
+    ids = [new_seeker(store, actors["clerk1"], name=n).id for n in ("山田 太郎", "佐藤 花子", "鈴木 一郎")]
+    path = store.sqlite_path
+    store.dispose()
+    sql(path, "INSERT INTO name_fts (rowid, chars) VALUES (999999, '5e7d')",  # 幽, for no seeker
+        f"UPDATE seeker SET name = '佐藤 花' WHERE id = {ids[1]}",  # renamed behind hwdesk's back
+        f"DELETE FROM name_fts WHERE rowid = {ids[2]}")
+    code, out, _ = hw(store.url, "check")
+    assert code == 1
+    assert "name search index is wrong for 3 rows" in out and "hwdesk reindex" in out
+    assert f"seeker {ids[1]}: indexed under another name" in out and f"seeker {ids[2]}: not indexed" in out
+    assert "name_fts rowid 999999: no such active seeker" in out
+
+    code, out, _ = hw(store.url, "reindex")
+    assert code == 0 and "rebuilt (3 seekers)" in out
+    code, out, _ = hw(store.url, "check")
+    assert code == 0 and "Name search index (name_fts): ok" in out, out
+    found = open_store(store.url, migrate=False)
+    try:
+        with found.read() as s:
+            assert [r.name for r in seekers.search(s, "佐藤花")] == ["佐藤 花"]
+            assert [r.id for r in seekers.search(s, "鈴木")] == [ids[2]] and seekers.search(s, "幽") == []
+            row = s.exec(select(AuditLog).where(AuditLog.action == "maintenance.reindex")).one()
+            assert row.staff_id is None and '"seekers": 3' in row.detail_json
+    finally:
+        found.dispose()
+
+
+@sqlite_only
+def test_check_finds_an_index_that_disagrees_with_its_own_content(store, actors, hw):
+    """FTS5's own check (run in a short write transaction) catches what the comparison cannot."""
+    sid = new_seeker(store, actors["clerk1"], name="山田 太郎").id
+    path = store.sqlite_path
+    store.dispose()
+    # The stored text and the seeker agree, but the index still lists 山田太郎's tokens.
+    sql(path, f"UPDATE seeker SET name = '山' WHERE id = {sid}",
+        f"UPDATE name_fts_content SET c0 = '5c71', c1 = '' WHERE id = {sid}")
+    code, out, _ = hw(store.url, "check")
+    assert code == 1 and "The name search index is damaged" in out and "hwdesk reindex" in out, out
+    assert hw(store.url, "reindex")[0] == 0
+    assert hw(store.url, "check")[0] == 0
 
 
 @sqlite_only

@@ -1,4 +1,4 @@
-"""``hwdesk check``, ``hwdesk backup FILE``, ``hwdesk restore FILE [--force]``.
+"""``hwdesk check``, ``hwdesk backup FILE``, ``hwdesk restore FILE [--force]``, ``hwdesk reindex``.
 
 Exit status: 0 all well; 1 ``check`` (or the check of a fresh backup) found a problem, each
 named on its own line; 2 refused (a bad backup, a target with newer data, PostgreSQL asked to do
@@ -37,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_restore)
 
+    p = sub.add_parser("reindex", help="rebuild the name search index from the seekers (after check found it wrong)")
+    p.set_defaults(handler=cmd_reindex)
+
 
 def _open(ctx, *, must_exist: bool = True):
     """The store without migrating or writing anything: a check must see the database as it is."""
@@ -66,6 +69,18 @@ def cmd_check(ctx) -> int:
         print(ctx.msg("問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
                       "No problem found." if report.ok else f"{len(report.problems)} problem(s) found."))
     return 0 if report.ok else EXIT_PROBLEMS
+
+
+def cmd_reindex(ctx) -> int:
+    """Rebuild the name search index in one write transaction, audited; print how many seekers."""
+    from hwdesk import audit, nameindex
+
+    store = _open(ctx)
+    with store.write() as s:
+        n = nameindex.rebuild(s.connection())
+        audit.record(s, staff_id=None, action="maintenance.reindex", entity="index", entity_id="name", extra={"seekers": n})
+    print(ctx.msg(f"氏名の検索索引を作り直しました（求職者 {n:,} 人）。", f"Name search index rebuilt ({n:,} seekers)."))
+    return 0
 
 
 def cmd_backup(ctx) -> int:

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import hwdesk.models  # noqa: F401  (registers the tables)
+from hwdesk.nameindex import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object(connection.dialect.name == "sqlite"),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -15,11 +15,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, repeat
 from operator import itemgetter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,12 +25,12 @@ from pathlib import Path
 from sqlalchemy import and_, insert, or_
 from sqlmodel import Session, col, select
 
-from hwdesk import audit
+from hwdesk import audit, nameindex
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
-from hwdesk.models import NameGram, Office, Seeker
+from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
-from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, name_grams, validate_values
+from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
@@ -278,7 +276,7 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
 _MAX_VARS = 999
 # The write connection's page cache during an import (KiB, as PRAGMA cache_size takes it when
 # negative): at a million seekers the inserts touch pages all over four seeker indexes and
-# name_gram; with the default 2 MB cache most of them were evicted (and spilled) and re-read.
+# the name index; with the default 2 MB cache most of them were evicted (and spilled) and re-read.
 _IMPORT_CACHE_KIB = 262_144
 
 
@@ -298,7 +296,7 @@ def _large_cache(session: Session) -> Iterator[None]:
 
 
 def _insert(session: Session, *, actor: Actor, rows: list[dict], office_id: str, source: str, data: bytes) -> None:
-    """Write the good rows and their name grams (SQLite: raw multi-row inserts), and one audit row.
+    """Write the good rows and index their names (SQLite: raw multi-row inserts), and one audit row.
 
     The file's ``import.seekers`` audit row lists every seeker it added (``seeker_ids`` as
     [first, last] runs of ids, ``seeker_nos`` in the same order): one hash-chained row per
@@ -343,9 +341,7 @@ def _insert_core(session: Session, rows: list[dict]) -> list[int]:
         chunk = rows[i : i + CHUNK]
         # Core executemany with RETURNING (PostgreSQL, SQLite ≥ 3.35): one round trip per chunk.
         new = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), _seeker_values(chunk)).scalars().all()
-        grams = [{"gram": g, "seeker_id": sid} for sid, c in zip(new, chunk) for g in name_grams(c["name"])]
-        if grams:
-            conn.execute(insert(NameGram.__table__), grams)  # type: ignore[attr-defined]
+        nameindex.add_core(conn, new, [c["name"] for c in chunk])
         ids += new
     return ids
 
@@ -378,34 +374,10 @@ def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
                 done = {v: convert(v) for v in set(column)}
                 flat[i::width] = map(done.__getitem__, column)
         _insert_many(cur, "seeker", columns, flat)
-        # In key order, consecutive grams land on the same name_gram leaf pages (ids ascend
-        # within each gram because they are appended in id order).
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for sid, c in zip(ids, rows):
-            name = c["name"].replace(" ", "")
-            for g in set(map(name.__getitem__, _GRAM_SLICES.get(len(name)) or _gram_slices(len(name)))):
-                postings[g].append(sid)
-        flat = []
-        for g in sorted(postings):
-            sids = postings[g]
-            if len(sids) == 1:
-                flat += (g, sids[0])
-            else:
-                flat += chain.from_iterable(zip(repeat(g), sids))
-        _insert_many(cur, "name_gram", ["gram", "seeker_id"], flat)
+        nameindex.add_sqlite(cur, ids, [c["name"] for c in rows])
     finally:
         cur.close()
     return list(ids)
-
-
-# Name length → the slices that cut its 1-, 2- and 3-character grams: ``name_grams`` (spaces
-# removed) is then ``set(map(name.__getitem__, slices))``, a loop in C.
-_GRAM_SLICES: dict[int, list[slice]] = {}
-
-
-def _gram_slices(n: int) -> list[slice]:
-    out = _GRAM_SLICES[n] = [slice(i, j) for i in range(n) for j in range(i + 1, min(i + 3, n) + 1)]
-    return out
 
 
 def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:

@@ -3,9 +3,8 @@
 Search is designed for a million seekers: every path is an index seek that stops at one page.
 - 求職番号 and phone: prefix range on a unique/plain index;
 - reading (hiragana, katakana or half-width): prefix range on ``kana_key``;
-- any part of the kanji name: the 1-, 2- and 3-character grams in ``name_gram``
-  (FTS5's trigram tokenizer cannot answer the one- and two-character fragments that most
-  Japanese name searches are), then confirm with a substring test on the few candidates.
+- any part of the kanji name: ``hwdesk.nameindex`` (an FTS5 phrase query on SQLite, the 1-, 2-
+  and 3-character grams in ``name_gram`` on PostgreSQL), one page in id order.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import bindparam
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from hwdesk import audit
+from hwdesk import audit, nameindex
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import (
@@ -36,7 +35,7 @@ from hwdesk.jtext import (
     parse_seeker_no,
     to_katakana,
 )
-from hwdesk.models import NameGram, Office, Seeker
+from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
 
 PAGE = 50
@@ -238,19 +237,6 @@ def _check_duplicates(session: Session, clean: dict, *, exclude_id: int | None, 
         )
 
 
-def name_grams(name: str) -> set[str]:
-    """The 1-, 2- and 3-character grams of a name, spaces removed (what ``name_gram`` holds)."""
-    s = name.replace(" ", "")
-    return set(s) | {s[i : i + 2] for i in range(len(s) - 1)} | {s[i : i + 3] for i in range(len(s) - 2)}
-
-
-def _write_grams(session: Session, seeker_id: int, name: str) -> None:
-    session.exec(delete(NameGram).where(col(NameGram.seeker_id) == seeker_id))  # type: ignore[call-overload]
-    grams = name_grams(name)
-    if grams:
-        session.exec(insert(NameGram), params=[{"gram": g, "seeker_id": seeker_id} for g in grams])  # type: ignore[call-overload]
-
-
 def _snapshot(seeker: Seeker) -> dict:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in seeker.model_dump(
         include={"seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed"}
@@ -270,7 +256,7 @@ def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_sam
     session.add(seeker)
     session.flush()
     assert seeker.id is not None
-    _write_grams(session, seeker.id, seeker.name)
+    nameindex.replace(session, seeker.id, seeker.name)
     audit.record(session, staff_id=staff_id(actor), action="seeker.create", entity="seeker", entity_id=seeker.id,
                  seeker_id=seeker.id, office_id=seeker.office_id, after=_snapshot(seeker))
     return seeker
@@ -293,7 +279,7 @@ def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: Seeke
     session.add(seeker)
     session.flush()
     if before["name"] != seeker.name:
-        _write_grams(session, seeker_id, seeker.name)
+        nameindex.replace(session, seeker_id, seeker.name)
     audit.record(session, staff_id=staff_id(actor), action="seeker.update", entity="seeker", entity_id=seeker_id,
                  seeker_id=seeker_id, office_id=seeker.office_id, before=before, after=_snapshot(seeker))
     return seeker
@@ -442,23 +428,7 @@ def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
         cond, params = db.prefix("k.kana_key", kana_key(q))
         parts.append(_Part(base + cond, [*scope, *params], "k.kana_key"))
     else:
-        frag = q.replace(" ", "")
-        n = min(len(frag), 3)
-        grams = sorted({frag[i : i + n] for i in range(len(frag) - n + 1)})
-        if len(grams) > 1:  # drive from the rarest trigram (counting a key range is cheap)
-            size = {g: db.rows("SELECT count(*) FROM name_gram WHERE gram = ?", [g])[0][0] for g in grams}
-            grams.sort(key=lambda g: size[g])
-        # Walk the driving gram's key range and join the seeker by id; the other grams are
-        # EXISTS probes. It stops at one page (``id IN (subquery)`` made SQLite build the whole
-        # posting list first: ~100k ids and ~25 ms for 山 at a million seekers).
-        sql = f"SELECT {_COLS} FROM name_gram g JOIN seeker k ON k.id = g.seeker_id WHERE g.gram = ? AND {where}"
-        params = [grams[0], *scope]
-        for g in grams[1:]:
-            sql += " AND EXISTS (SELECT 1 FROM name_gram o WHERE o.gram = ? AND o.seeker_id = k.id)"
-            params.append(g)
-        if len(frag) > 3:  # trigrams all present does not prove they are adjacent
-            sql += " AND " + ("instr(replace(k.name, ' ', ''), ?) > 0" if db.sqlite else "strpos(replace(k.name, ' ', ''), ?) > 0")
-            params.append(frag)
+        sql, params = nameindex.match(db, q.replace(" ", ""), _COLS, where, scope)
         parts.append(_Part(sql, params, ""))
     return parts
 
@@ -468,7 +438,7 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
 
     Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
     prefix (digits starting with 0), reading prefix on ``kana_key``, and kanji fragments through
-    ``name_gram`` (the fragment itself for 1-3 characters, its rarest trigram for longer ones).
+    ``hwdesk.nameindex``.
     """
     rows: list = []
     with _Raw(session) as db:
@@ -517,7 +487,8 @@ def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
     seeker.email = ""
     seeker.anonymized_at = datetime.now(UTC)
     session.add(seeker)
-    session.exec(delete(NameGram).where(col(NameGram.seeker_id) == seeker_id))  # type: ignore[call-overload]
+    session.flush()
+    nameindex.replace(session, seeker_id, None)
     audit.record(session, staff_id=staff_id(actor), action="seeker.anonymize", entity="seeker", entity_id=seeker_id, seeker_id=seeker_id)
 
 
@@ -535,5 +506,5 @@ def form_from_dict(d: dict) -> SeekerForm:
 __all__ = [
     "SeekerForm", "SeekerRow", "validate_field", "validate_form", "find_duplicates", "create_seeker",
     "update_seeker", "switch_to_office_registration", "set_webcam", "form_from_seeker", "get_seeker",
-    "get_by_number", "search", "search_count", "COUNT_CAP", "anonymize", "FIELD_LABELS", "FIELD_ORDER", "name_grams",
+    "get_by_number", "search", "search_count", "COUNT_CAP", "anonymize", "FIELD_LABELS", "FIELD_ORDER",
 ]
