@@ -45,6 +45,11 @@ class HwdeskApp(App):
         Binding("f4", "week", "k.week"),
         Binding("ctrl+o", "sign_out", "k.sign_out", show=False),
         Binding("ctrl+p,f1", "command_palette", "k.palette", show=False, priority=True),
+        # Priority, so focus moves before the keys typed after Tab are handed on: as the Screen's
+        # own binding it ran only when Tab came back up to the app, after the letters that
+        # followed it in one burst had gone to the field it left ("clerk1⇥hw…" gave "clerk1hw").
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     #: Seconds without a key or mouse event before the screen locks; ``None`` = the office's
@@ -240,6 +245,10 @@ class HwdeskApp(App):
             fn()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("focus_next", "focus_previous"):
+            # A widget that takes Tab itself (a TextArea that indents) still gets it.
+            return not (self.focused is not None and self.focused._bindings.key_to_bindings.get("tab")
+                        or getattr(self.focused, "tab_behavior", "focus") == "indent")
         if self.locked:
             return action == "sign_out"  # the lock screen offers it; nothing else while locked
         if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms", "queue", "reminders", "week"}:

@@ -32,6 +32,34 @@ async def test_a_burst_with_backspace_and_arrows_edits_in_order(db):
         assert field.value == "やまだ"
 
 
+async def test_a_burst_with_tab_fills_the_next_field(db):
+    """Tab moves focus before the letters typed after it are handed on (it used to run only
+    when it came back up to the app: "clerk1⇥hw…" signed in as "clerk1hw")."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        login, password = app.screen.query_one("#login"), app.screen.query_one("#password")
+        assert app.focused is login
+        burst(app, [(c, c) for c in "clerk1"] + [("tab", "\t")] + [(c, c) for c in "pw"] + [("shift+tab", None), ("end", None), ("x", "x")])
+        await settle(pilot)
+        assert (login.value, password.value) == ("clerk1x", "pw")
+
+
+async def test_a_text_area_that_indents_still_gets_tab(db):
+    from screens.inputs import TextArea
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        area = TextArea(tab_behavior="indent")
+        await app.screen.mount(area)
+        area.focus()
+        await pilot.pause()
+        burst(app, [("a", "a"), ("tab", "\t"), ("b", "b")])
+        await settle(pilot)
+        assert area.text.startswith("a") and area.text.endswith("b") and len(area.text) > 2 and app.focused is area
+
+
 def test_screens_use_the_in_order_text_fields():
     root = Path(__file__).parent.parent / "screens"
     offenders = []
