@@ -24,6 +24,7 @@ from textual.timer import Timer
 from screens.base import localize_bindings, lit, visible
 from screens.commands import HwdeskCommands
 from screens.i18n import tr
+from screens.inputs import Input
 from screens.signin import SignInScreen
 
 log = logging.getLogger("hwdesk.screens")
@@ -50,6 +51,7 @@ class HwdeskApp(App):
         # followed it in one burst had gone to the field it left ("clerk1⇥hw…" gave "clerk1hw").
         Binding("tab", "focus_next", show=False, priority=True),
         Binding("shift+tab", "focus_previous", show=False, priority=True),
+        Binding("enter", "advance", show=False, priority=True),  # only for Input(advance=True)
     ]
 
     #: Seconds without a key or mouse event before the screen locks; ``None`` = the office's
@@ -212,6 +214,15 @@ class HwdeskApp(App):
         if monotonic() - self._last_activity >= self.lock_after:
             self.action_lock()
 
+    async def action_advance(self) -> None:
+        """Enter in an ``Input(advance=True)``: submit it (validation, ``Input.Submitted``), then
+        move to the next field, before any key typed after Enter is handed on."""
+        field = self.focused
+        assert isinstance(field, Input)
+        await field.action_submit()
+        if self.focused is field:
+            self.screen.focus_next()
+
     def action_lock(self) -> None:
         """Hide everything behind a password prompt; the screens behind keep what was typed."""
         if self.actor is None or self.locked:
@@ -245,6 +256,8 @@ class HwdeskApp(App):
             fn()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance":
+            return isinstance(self.focused, Input) and self.focused.advance
         if action in ("focus_next", "focus_previous"):
             # A widget that takes Tab itself (a TextArea that indents) still gets it.
             return not (self.focused is not None and self.focused._bindings.key_to_bindings.get("tab")

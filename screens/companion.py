@@ -48,12 +48,12 @@ class CompanionScreen(HwScreen):
             yield from self._row(t("comp.kind"), Select(
                 [(t("comp.interpreter"), "interpreter"), (t("comp.caregiver"), "caregiver"), (t("comp.other"), "other")],
                 id="c-kind", allow_blank=False, compact=True, value="interpreter"), "err-kind")
-            yield from self._row(t("comp.language"), Input(id="c-language", compact=True, max_length=40, placeholder="英語 / English"), "err-language")
-            yield from self._row(t("comp.name"), Input(id="c-name", compact=True, max_length=60, placeholder=t("comp.name_hint")), "err-name")
+            yield from self._row(t("comp.language"), Input(advance=True, id="c-language", compact=True, max_length=40, placeholder="英語 / English"), "err-language")
+            yield from self._row(t("comp.name"), Input(advance=True, id="c-name", compact=True, max_length=60, placeholder=t("comp.name_hint")), "err-name")
             yield from self._row(t("comp.scope"), Select(
                 [(t("comp.standing"), "standing"), (t("comp.one"), "one")],
                 id="c-scope", allow_blank=False, compact=True, value="standing"), "err-scope")
-            yield from self._row(t("comp.session_id"), Input(id="c-session", compact=True, max_length=12, restrict=r"[0-9]*", placeholder="123"), "err-session_id")
+            yield from self._row(t("comp.session_id"), Input(advance=True, id="c-session", compact=True, max_length=12, restrict=r"[0-9]*", placeholder="123"), "err-session_id")
             yield Static(lit(t("comp.when")), classes="muted")
             yield Static("", id="c-msg", markup=False)
         yield KeyFooter(compact=True)
@@ -95,10 +95,6 @@ class CompanionScreen(HwScreen):
         self._sync()
         if self._ready:
             self.hw.drafts[self.draft_key] = snapshot(self)
-
-    @on(Input.Submitted)
-    def _next(self) -> None:
-        self.focus_next()
 
     def _error(self, field: str | None, text: str) -> None:
         for w in self.query(".field-error"):

@@ -29,17 +29,17 @@ class FirstRunScreen(HwScreen):
             yield Static(lit(self.t("first.title")), classes="section-title")
             yield Static(lit(self.t("first.intro")), classes="muted")
             yield Label(self.t("first.login"), markup=False, classes="field-label")
-            yield Input(id="fr-login", compact=True, max_length=40)
+            yield Input(id="fr-login", advance=True, compact=True, max_length=40)
             yield Static("", id="fr-login-error", classes="field-error", markup=False)
             yield Label(self.t("first.name"), markup=False, classes="field-label")
-            yield Input(id="fr-name", compact=True, max_length=60)
+            yield Input(id="fr-name", advance=True, compact=True, max_length=60)
             yield Static("", id="fr-name-error", classes="field-error", markup=False)
             yield Label(self.t("first.office"), markup=False, classes="field-label")
             offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
             yield Select(offices, id="fr-office", allow_blank=False, compact=True)
             yield Static("", id="fr-office-error", classes="field-error", markup=False)
             yield Label(self.t("first.password"), markup=False, classes="field-label")
-            yield Input(id="fr-password", password=True, compact=True)
+            yield Input(id="fr-password", advance=True, password=True, compact=True)
             yield Static("", id="fr-password-error", classes="field-error", markup=False)
             yield Label(self.t("first.password2"), markup=False, classes="field-label")
             yield Input(id="fr-password2", password=True, compact=True)
@@ -54,12 +54,9 @@ class FirstRunScreen(HwScreen):
         self.query_one(f"#fr-{field}-error", Static).update(lit(text))
         self.query_one(f"#fr-{field}").focus()
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        if event.input.id == "fr-password2":
-            self.action_create()
-        else:
-            self.focus_next()
+    @on(Input.Submitted, "#fr-password2")
+    def _submitted(self) -> None:
+        self.action_create()
 
     @on(Button.Pressed, "#fr-create")
     def action_create(self) -> None:

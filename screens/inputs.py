@@ -33,7 +33,15 @@ class InOrderKeys:
 
 
 class Input(InOrderKeys, _Input):
-    """``textual.widgets.Input`` with editing keys applied in typing order."""
+    """``textual.widgets.Input`` with editing keys applied in typing order.
+
+    ``advance=True``: Enter submits the field and moves to the next one. The app does both when
+    Enter arrives, before it hands on the keys typed after it (a screen that moved focus on
+    ``Input.Submitted`` did so only after those keys had gone to the field it left)."""
+
+    def __init__(self, *args: Any, advance: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.advance = advance
 
 
 if TYPE_CHECKING:  # what __getattr__ below makes, for type checkers

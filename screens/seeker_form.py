@@ -56,16 +56,16 @@ class SeekerFormScreen(HwScreen):
         yield self.header()
         with VerticalScroll(id="form-body"):
             yield Static(lit(t(self.TITLE_KEY)), classes="section-title", id="form-title")
-            yield from self._field("seeker_no", Input(id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20))
-            yield from self._field("name", Input(id="f-name", compact=True, placeholder="山田 太郎", max_length=80))
-            yield from self._field("name_kana", Input(id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80))
-            yield from self._field("birth_date", Input(id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30))
-            yield from self._field("phone", Input(id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30))
-            yield from self._field("email", Input(id="f-email", compact=True, placeholder="name@example.jp", max_length=254))
+            yield from self._field("seeker_no", Input(advance=True, id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20))
+            yield from self._field("name", Input(advance=True, id="f-name", compact=True, placeholder="山田 太郎", max_length=80))
+            yield from self._field("name_kana", Input(advance=True, id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80))
+            yield from self._field("birth_date", Input(advance=True, id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30))
+            yield from self._field("phone", Input(advance=True, id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30))
+            yield from self._field("email", Input(advance=True, id="f-email", compact=True, placeholder="name@example.jp", max_length=254))
             yield from self._field("registration_kind", Select(
                 [(t("form.kind_office"), "office"), (t("form.kind_online"), "online")],
                 id="f-registration_kind", allow_blank=False, compact=True, value="office"))
-            yield from self._field("registered_on", Input(id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30))
+            yield from self._field("registered_on", Input(advance=True, id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30))
             offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
             yield from self._field("office_id", Select(offices, id="f-office_id", allow_blank=False, compact=True,
                                                      value=self.hw.actor.office_id if self.hw.actor else Select.NULL))
@@ -159,10 +159,6 @@ class SeekerFormScreen(HwScreen):
                 self._show_error(name, "")
         if name in DUP_FIELDS:
             self._check_duplicates()
-
-    @on(Input.Submitted)
-    def _next_field(self) -> None:
-        self.focus_next()
 
     def form(self):
         from hwdesk.services.seekers import SeekerForm

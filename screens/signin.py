@@ -28,7 +28,7 @@ class SignInScreen(HwScreen):
             with Vertical(id="signin-box"):
                 yield Static(lit(self.t("app.title")), id="signin-app")
                 yield Label(self.t("signin.login"), markup=False)
-                yield Input(id="login", compact=True, max_length=40)
+                yield Input(id="login", compact=True, max_length=40, advance=True)
                 yield Label(self.t("signin.password"), markup=False)
                 yield Input(id="password", password=True, compact=True, max_length=200)
                 yield Static("", id="signin-msg", markup=False)
@@ -71,10 +71,6 @@ class SignInScreen(HwScreen):
         box.display = True
 
     # --- signing in ---------------------------------------------------------------------------
-
-    @on(Input.Submitted, "#login")
-    def _login_done(self) -> None:
-        self.query_one("#password", Input).focus()
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#signin-button")

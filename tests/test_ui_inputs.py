@@ -45,6 +45,21 @@ async def test_a_burst_with_tab_fills_the_next_field(db):
         assert (login.value, password.value) == ("clerk1x", "pw")
 
 
+async def test_a_burst_with_enter_fills_the_next_field_and_signs_in(db):
+    """Enter in the login field moves to the password before the letters typed after it are
+    handed on (the screen used to move focus on Input.Submitted, after they had gone)."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, [(c, c) for c in "clerk1"] + [("enter", "\r")] + [(c, c) for c in "hwdesk-demo"] + [("enter", "\r")])
+        await settle(pilot)
+        for _ in range(50):
+            if app.actor is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.actor is not None and app.actor.login == "clerk1"
+
+
 async def test_a_text_area_that_indents_still_gets_tab(db):
     from screens.inputs import TextArea
 
