@@ -29,6 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.draft_discarded": ("下書きを破棄しました。", "Draft discarded."),
     # --- key descriptions (footer, command palette) --------------------------------------------
     "k.back": ("戻る", "Back"),
+    "k.dismiss_menu": ("メニューを閉じる", "Close menu"),
     "k.lock": ("ロック", "Lock"),
     "k.theme": ("テーマ", "Theme"),
     "k.sign_out": ("サインアウト", "Sign out"),

@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from screens.base import fit, visible
+from screens.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -349,9 +350,15 @@ class KeyFooter(Footer):
     KeyFooter.-wrapped FooterKey { width: auto; }
     """
     MAX_ROWS = 3
+    #: Labels of Textual's own widgets' keys → our message keys (the footer speaks the UI language).
+    TEXTUAL_LABELS = {"Dismiss menu": "k.dismiss_menu"}
 
     def compose(self):
-        yield from super().compose()
+        lang = getattr(self.app, "lang", "ja")
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description in self.TEXTUAL_LABELS:
+                widget.description = tr(self.TEXTUAL_LABELS[widget.description], lang)
+            yield widget
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:

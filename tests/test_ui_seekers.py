@@ -179,3 +179,23 @@ async def test_edit_seeker_switches_online_to_office(db):
     assert read(db, lambda s: s.get(Seeker, sid).name) == "山田 太一"
 
 
+
+
+async def test_an_open_drop_down_names_its_key_in_the_ui_language(db):
+    """Textual's own "Dismiss menu" label of an open Select is shown in Japanese (and English)."""
+    from textual.widgets._footer import FooterKey
+
+    from screens.widgets import KeyFooter
+
+    for lang, label in (("ja", "メニューを閉じる"), ("en", "Close menu")):
+        app = make_app(db, lang=lang)
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot)
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            app.screen.query_one("#f-registration_kind").focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            footer = app.screen.query_one(KeyFooter)
+            labels = [k.description for k in footer.query(FooterKey)]
+            assert label in labels and "Dismiss menu" not in labels, labels
