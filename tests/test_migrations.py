@@ -154,3 +154,43 @@ def test_init_on_an_empty_database_then_again_is_a_no_op(db_url, monkeypatch, ca
         assert _all_counts(store) == before
     finally:
         store.dispose()
+
+
+def test_the_name_index_migration_goes_down_and_up_again(store, actors):
+    """0003 down: SQLite gets name_gram back, filled for every active seeker; up again: name_fts.
+    (PostgreSQL keeps name_gram throughout.) Search answers the same at every step."""
+    from alembic import command
+
+    from helpers import new_seeker
+    from hwdesk.db import _alembic_config
+    from hwdesk.services import seekers
+
+    ids = [new_seeker(store, actors["clerk1"], name=n).id for n in ("山田 太郎", "佐藤 花子", "山田 花")]
+    with store.write() as s:
+        seekers.anonymize(s, actor=actors["super1"], seeker_id=ids[2])
+
+    def found(q: str) -> list[int]:
+        with store.read() as s:
+            return [r.id for r in seekers.search(s, q)]
+
+    assert found("山田") == [ids[0]] and found("花子") == [ids[1]]
+    command.downgrade(_alembic_config(store), "0002")
+    store.dispose()
+    assert current_revision(store) == "0002"
+    with store.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        grams = conn.execute(text("SELECT seeker_id, gram FROM name_gram")).fetchall()
+    assert GRAM_TABLE in tables and "name_fts" not in tables
+    held: dict[int, set[str]] = {}
+    for sid, gram in grams:
+        held.setdefault(sid, set()).add(gram)
+    from hwdesk.nameindex import grams as grams_of
+
+    assert held == {ids[0]: grams_of("山田 太郎"), ids[1]: grams_of("佐藤 花子")}
+    command.upgrade(_alembic_config(store), "head")
+    store.dispose()
+    assert current_revision(store) == head_revision()
+    assert found("山田") == [ids[0]] and found("田太") == [ids[0]] and found("花") == [ids[1]]
+    if store.is_sqlite:
+        with store.engine.connect() as conn:
+            assert problems(conn) == (0, [])
