@@ -475,7 +475,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     import io
 
     from hwdesk.jtext import kana_key
-    from hwdesk.nameindex import fts_pairs, fts_text
+    from hwdesk.nameindex import fts_row
 
     def insert_many(table: str, width: int, flat: list) -> None:
         per = 999 // width
@@ -500,7 +500,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
                 for x in (first + k, r[0], r[1], r[2], kana_key(r[2]), r[3], r[4], "", "office", r[7], "takamatsu", 0, now, now)]
         insert_many(f"seeker ({cols})", 14, flat)
         con.executemany("INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
-                        [(first + k, fts_text(r[1]), fts_pairs(r[1])) for k, r in enumerate(rows)])
+                        [fts_row(first + k, r[1]) for k, r in enumerate(rows)])
         dt = time.perf_counter() - t0
         con.execute("ROLLBACK")
         rates.append(len(rows) / dt)

@@ -285,8 +285,6 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
                     f"Schema is behind ({revision}; this release is at {head}). Run hwdesk init to upgrade")
     else:
         missing = sorted(t for t in nameindex.expected_tables(SQLModel.metadata.tables, sqlite=is_sqlite) if t not in tables)
-        if is_sqlite and nameindex.FTS not in tables:
-            missing.append(nameindex.FTS)
         if missing:
             rep.add(False, f"スキーマ {revision} にあるはずの表がありません: {', '.join(missing)}",
                     f"Tables missing from schema {revision}: {', '.join(missing)}")

@@ -67,7 +67,8 @@ def _pairs(h: list[str]) -> str:
     return " ".join([a + "x" + b for a, b in zip(h, h[1:])])
 
 
-def _row(sid: int, name: str) -> tuple[int, str, str]:
+def fts_row(sid: int, name: str) -> tuple[int, str, str]:
+    """``(rowid, chars, pairs)`` of a seeker's ``name_fts`` row (the hex worked out once)."""
     h = _tokens(name)
     return sid, " ".join(h), _pairs(h)
 
@@ -100,27 +101,25 @@ def replace(session: Session, seeker_id: int, name: str | None) -> None:
     conn = session.connection()
     if _is_sqlite(conn):
         conn.exec_driver_sql(f"DELETE FROM {FTS} WHERE rowid = ?", (seeker_id,))
-        if name is not None:
-            conn.exec_driver_sql(_INSERT_FTS, _row(seeker_id, name))
-        return
-    from hwdesk.models import NameGram
+    else:
+        from hwdesk.models import NameGram
 
-    table = NameGram.__table__  # type: ignore[attr-defined]
-    conn.execute(delete(table).where(table.c.seeker_id == seeker_id))
-    if name is not None and (gs := grams(name)):
-        conn.execute(insert(table), [{"gram": g, "seeker_id": seeker_id} for g in gs])
+        table = NameGram.__table__  # type: ignore[attr-defined]
+        conn.execute(delete(table).where(table.c.seeker_id == seeker_id))
+    if name is not None:
+        add_core(conn, [seeker_id], [name])
 
 
 def add_sqlite(cursor, ids: Iterable[int], names: Iterable[str]) -> None:
     """Index new seekers on an SQLite DBAPI cursor (the import's and the benchmark's bulk path)."""
-    cursor.executemany(_INSERT_FTS, map(_row, ids, names))
+    cursor.executemany(_INSERT_FTS, map(fts_row, ids, names))
 
 
 def add_core(conn: Connection, ids: Sequence[int], names: Sequence[str]) -> None:
     """Index new seekers through SQLAlchemy Core (PostgreSQL's import path; SQLite too)."""
     if _is_sqlite(conn):
         if ids:
-            conn.exec_driver_sql(_INSERT_FTS, list(map(_row, ids, names)))
+            conn.exec_driver_sql(_INSERT_FTS, list(map(fts_row, ids, names)))
         return
     from hwdesk.models import NameGram
 
@@ -158,11 +157,12 @@ def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, l
 
 
 def expected_tables(tables: Iterable[str], *, sqlite: bool) -> set[str]:
-    """The model tables a database of this backend has (SQLite keeps ``name_fts`` instead of
-    ``name_gram``, outside the models because SQLAlchemy cannot describe a virtual table)."""
+    """The tables a database of this backend has, given the models' (SQLite keeps ``name_fts``
+    instead of ``name_gram``, outside the models: SQLAlchemy cannot describe a virtual table)."""
     out = set(tables)
     if sqlite:
         out.discard(GRAM_TABLE)
+        out.add(FTS)
     return out
 
 
@@ -182,7 +182,7 @@ def include_object(sqlite: bool):
 
 
 def indexed(conn: Connection) -> dict[int, str]:
-    """Seeker id → the name as indexed, spaces removed (SQLite; for checks and tests)."""
+    """Seeker id → the name as indexed, spaces removed (SQLite; what tests compare)."""
     return {i: decode(c) for i, c in conn.exec_driver_sql(f"SELECT rowid, chars FROM {FTS}")}
 
 
@@ -212,7 +212,7 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
             report(f"seeker {seeker[0]}: not indexed")
             seeker = next(seekers, end)
         else:
-            if _row(seeker[0], seeker[1]) != tuple(fts):
+            if fts_row(seeker[0], seeker[1]) != tuple(fts):
                 report(f"seeker {seeker[0]}: indexed under another name")
             fts, seeker = next(index, end), next(seekers, end)
     return count, wrong
@@ -253,5 +253,5 @@ def rebuild(conn: Connection) -> int:
     return count
 
 
-__all__ = ["FTS", "FTS_DDL", "GRAM_TABLE", "fts_text", "fts_pairs", "fts_phrase", "decode", "grams", "replace", "add_sqlite", "add_core",
+__all__ = ["FTS", "FTS_DDL", "GRAM_TABLE", "fts_text", "fts_pairs", "fts_row", "fts_phrase", "decode", "grams", "replace", "add_sqlite", "add_core",
            "match", "expected_tables", "include_object", "indexed", "problems", "structure_problem", "rebuild"]
