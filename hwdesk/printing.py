@@ -31,6 +31,7 @@ JOB_OPTIONS: list[tuple[int, str, object]] = [
     (ipp.INTEGER, "number-up", 1),
     (ipp.KEYWORD, "print-scaling", "none"),
     (ipp.INTEGER, "copies", 1),
+    (ipp.INTEGER, "job-cancel-after", 600),  # a stuck passcode page is dropped after 10 minutes
 ]
 
 FOLLOW_SECONDS = 5.0

@@ -293,6 +293,7 @@ def test_a_handout_prints_on_the_chosen_printer_and_reads_back_the_same(env, tmp
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
     attrs = _job_attrs(env, row["job_id"])
     assert attrs["sides"] == ["one-sided"] and attrs["job-sheets"] == ["none", "none"] and attrs["number-up"] == [1]
+    assert attrs["job-cancel-after"] == [600]
     assert attrs["job-name"][0].startswith("hwdesk S-") and attrs["job-state"] == [9]
 
 
