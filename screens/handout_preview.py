@@ -120,7 +120,9 @@ class HandoutPreview(HwModal):
         options = []
         for d in dests:
             marks = (t("hp.printer_mark_chosen") if d.name == chosen else "") + (t("hp.printer_mark_default") if d.is_default else "")
-            options.append(Option(lit(t("hp.printer_item", name=d.name, marks=marks, state=d.state_text(lang))), id=d.name))
+            why = d.reason(lang)
+            state = d.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
+            options.append(Option(lit(t("hp.printer_item", name=d.name, marks=marks, state=state)), id=d.name))
         lst = self.query_one("#hp-printers", OptionList)
         lst.clear_options()
         lst.add_options(options)
@@ -190,8 +192,11 @@ class HandoutPreview(HwModal):
             self.load_printers()
             return
         lst.display = True
+        if lst.highlighted is None and lst.option_count:
+            lst.highlighted = 0
         lst.focus()
         self._status(self.t("hp.printer_pick"))
+        self.call_after_refresh(lst.scroll_visible)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id != "hp-printers" or event.option.id is None:
