@@ -101,6 +101,7 @@ def place_cells(svg: str, font: str | None = None) -> str:
 
     def line_top(n: int) -> float:  # Rich defines no clip path for the last line
         return tops.get(n, tops.get(0, 1.5) + n * lh)
+
     fills = dict(FILL_RE.findall(svg))
     top = -0.88 * size  # the CJK em box (ascent 0.88 em) on the terminal's line
 
