@@ -297,7 +297,7 @@ class PrintResult:
             "queued": f"{self.printer} に {self.pages} ページ送りました（ジョブ {job}）。まだ順番待ちです{why}。"
                       "プリンターで受け取ってください。",
             "held": f"ジョブ {job} は {self.printer} で保留されています{why}。プリンターで解除するか、PDF（{self.path}）を渡してください。",
-            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消しました。" + _fallback(self.path)[0],
+            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消されました。" + _fallback(self.path)[0],
         }[self.state]
 
 
@@ -348,20 +348,26 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
         time.sleep(0.2)
     reasons = tuple(str(r) for r in attrs.get("job-state-reasons", []))
     message = str(attrs.get("job-printer-state-message", [""])[0])
-    if state == 6:  # the printer stopped on it: do not leave the passcode page waiting in the queue
-        _cancel(dest, job_id)
-    if state in (6, 7, 8):
+    now = dest
+    if state != 9:  # why it has not printed: the printer's own state says most
         try:
             now = next((d for d in destinations() if d.name == dest.name), dest)
         except PrintError:
-            now = dest
-        reasons = tuple(r for r in reasons if r not in ("job-canceled-by-user", "processing-to-stop-point")) + now.reasons
-        message = message or now.message
+            pass
+    if state in (3, 5) and not now.ready or state == 6:
+        # The printer stopped with the job in it: take the passcode page out of the queue rather
+        # than let it print later with no one at the printer.
+        _cancel(dest, job_id)
+        state = 6
     outcome = {9: "printed", 4: "held", 6: "failed", 7: "failed", 8: "failed"}.get(state, "queued")
+    noise = ("none", "job-incoming", "job-queued", "job-printing", "job-transforming", "job-canceled-by-user",
+             "processing-to-stop-point", "printer-stopped", "job-queued-for-marker")
     if outcome == "printed":
         reasons, message = (), ""
-    elif outcome == "queued":
-        reasons = tuple(r for r in reasons if r not in ("none", "job-incoming", "job-queued", "job-printing", "job-transforming"))
+    else:
+        reasons = tuple(r for r in reasons if r not in noise)
+        reasons += tuple(r for r in now.reasons if r not in reasons and not (outcome == "failed" and r == "paused"))
+        message = message or now.message
     return PrintResult(dest.name, job_id, outcome, reasons, message, pages, path)
 
 

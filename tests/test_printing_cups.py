@@ -436,3 +436,35 @@ async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_w
             assert len(_audit(env.db, "handout.sent")) == 1
     finally:
         env.spooler.run("lpadmin", "-x", other)
+
+
+def _submit_raw(e, pdf: Path, *extra: str) -> int:
+    """A job submitted with lp, past hwdesk's own checks (to follow what CUPS does with it)."""
+    out = e.spooler.run("lp", "-d", e.queue, *extra, str(pdf))
+    return int(re.search(r"-(\d+) ", out).group(1))
+
+
+def test_a_job_the_printer_stops_on_is_taken_out_of_the_queue_and_reported_failed(env, tmp_path):
+    sid, _start, _people = _a_session(env.db)
+    pdf = tmp_path / "h.pdf"
+    assert env.cli("--as", "clerk1", "handout", str(sid), "--out", str(pdf))[0] == 0
+    env.spooler.run("cupsdisable", "-r", "Paper jam in tray 2", env.queue)  # accepting, but stopped
+    job = _submit_raw(env, pdf)
+    with _server(env.spooler.sock):
+        dest = next(d for d in printing.destinations() if d.name == env.queue)
+        result = printing._follow(dest, job, pages=1, path=pdf, seconds=0.5)
+    assert result.state == "failed" and env.spooler.jobs(env.queue, "not-completed") == []
+    assert "Paper jam in tray 2" in result.text("ja") and "取り消されました" in result.text("ja")
+    assert "PDFは保存してあります" in result.text("ja")
+
+
+def test_a_held_job_is_reported_held(env, tmp_path):
+    sid, _start, _people = _a_session(env.db)
+    pdf = tmp_path / "h.pdf"
+    assert env.cli("--as", "clerk1", "handout", str(sid), "--out", str(pdf))[0] == 0
+    job = _submit_raw(env, pdf, "-H", "indefinite")
+    with _server(env.spooler.sock):
+        dest = next(d for d in printing.destinations() if d.name == env.queue)
+        result = printing._follow(dest, job, pages=1, path=pdf, seconds=0.5)
+    assert result.state == "held" and "held until released" in result.text("en")
+    env.spooler.run("cancel", f"{env.queue}-{job}")
