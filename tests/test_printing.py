@@ -138,3 +138,12 @@ def test_the_audit_row_names_printer_job_and_outcome(store, actors, tmp_path):
     assert detail == {"printer": "counter", "job_id": 17, "state": "held", "reason": "held until released",
                       "pages": 1, "file": "h.pdf"}
     assert row.entity_id == str(job.session_ids[0]) and "Secret-1" not in row.detail_json
+
+
+def test_printers_forget_goes_back_to_the_cups_default(monkeypatch, tmp_path, capsys):
+    from hwdesk.cli import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    printing.choose_printer("counter")
+    assert main(["--db", str(tmp_path / "x.sqlite3"), "--lang", "en", "printers", "--forget"]) == 0
+    assert "CUPS's default is used" in capsys.readouterr().out and printing.chosen_printer() is None
