@@ -1,6 +1,8 @@
 """Handout preview (a dialog): the join QR drawn in the terminal with half blocks, the details,
-then print (CUPS ``lp``; without CUPS the PDF is saved and its path shown) or save the PDF to the
-user's Downloads. Served in a browser, the saved PDF is also delivered as a download."""
+the printer it will use (this terminal's choice, else CUPS's default; ``r`` chooses another),
+then print or save the PDF to the user's Downloads. Printing always saves the PDF first, then
+sends it to CUPS and says what became of the job (hwdesk.printing). Served in a browser, the
+saved PDF is also delivered as a download."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from screens.base import HwModal, lit
 from screens.widgets import KeyFooter
@@ -33,6 +36,7 @@ class HandoutPreview(HwModal):
         Binding("s", "save", "k.save_pdf"),
         Binding("l", "large", "k.large_print"),
         Binding("e", "english", "k.english"),
+        Binding("r", "printers", "k.printer"),
     ]
 
     def __init__(self, session_id: int, seeker_id: int | None = None) -> None:
@@ -50,11 +54,78 @@ class HandoutPreview(HwModal):
             yield Static("", id="hp-qr", markup=False)
             with VerticalScroll(id="hp-side"):
                 yield Static(lit(self.t("common.loading")), id="hp-details", markup=False)
+                yield Static("", id="hp-printer", markup=False)
+                yield OptionList(id="hp-printers")
                 yield Static("", id="hp-status", markup=False)
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#hp-printers", OptionList).display = False
         self.load()
+        self.load_printers()
+
+    def _background(self, fn, ok, err, *, group: str) -> None:
+        """``fn()`` in a thread (CUPS may take seconds to answer); ``ok``/``err`` on the UI thread."""
+
+        def deliver(callback, value) -> None:
+            def run() -> None:
+                if self.is_attached:  # the dialog may have been closed meanwhile
+                    callback(value)
+
+            try:
+                self.app.call_from_thread(run)
+            except RuntimeError:  # the app is shutting down
+                pass
+
+        def job() -> None:
+            try:
+                result = fn()
+            except Exception as exc:  # shown in the dialog, never raised into Textual
+                deliver(err, exc)
+                return
+            deliver(ok, result)
+
+        self.run_worker(job, thread=True, group=group, exit_on_error=False)
+
+    def load_printers(self) -> None:
+        """Which printer a print would use, and the list to choose from (off the UI thread)."""
+
+        def work():
+            from hwdesk import printing
+
+            return printing.destinations(), printing.chosen_printer()
+
+        self._background(work, self._show_printers, lambda exc: self._printer_line(self.t("hp.printer_down"), error=True),
+                         group="printers")
+
+    def _printer_line(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#hp-printer", Static)
+        line.update(lit(text))
+        line.set_class(error, "-error")
+
+    def _show_printers(self, result) -> None:
+        dests, chosen = result
+        self.printers = dests
+        t, lang = self.t, self.lang
+        use = next((d for d in dests if d.name == chosen), None) if chosen else next((d for d in dests if d.is_default), None)
+        if chosen and use is None:
+            self._printer_line(t("hp.printer_gone", name=chosen), error=True)
+        elif use is None:
+            self._printer_line(t("hp.printer_none"), error=True)
+        else:
+            why = use.reason(lang)
+            state = use.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
+            how = t("hp.printer_chosen") if chosen else t("hp.printer_default")
+            self._printer_line(t("hp.printer", name=use.name, how=how, state=state), error=not use.ready)
+        options = []
+        for d in dests:
+            marks = (t("hp.printer_mark_chosen") if d.name == chosen else "") + (t("hp.printer_mark_default") if d.is_default else "")
+            why = d.reason(lang)
+            state = d.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
+            options.append(Option(lit(t("hp.printer_item", name=d.name, marks=marks, state=state)), id=d.name))
+        lst = self.query_one("#hp-printers", OptionList)
+        lst.clear_options()
+        lst.add_options(options)
 
     def load(self) -> None:
         actor, sid, seeker, lang = self.hw.actor, self.session_id, self.seeker_id, self.doc_lang
@@ -104,7 +175,47 @@ class HandoutPreview(HwModal):
     # --- actions ---------------------------------------------------------------------------------
 
     def action_close(self) -> None:
+        lst = self.query_one("#hp-printers", OptionList)
+        if lst.display:  # Esc closes the printer list first
+            lst.display = False
+            self._status("")
+            return
         self.dismiss(None)
+
+    def action_printers(self) -> None:
+        """Show the CUPS printers to choose this terminal's printer from (Enter chooses)."""
+        lst = self.query_one("#hp-printers", OptionList)
+        if lst.display:
+            lst.display = False
+            return
+        if not getattr(self, "printers", None):
+            self.load_printers()
+            return
+        lst.display = True
+        if lst.highlighted is None and lst.option_count:
+            lst.highlighted = 0
+        lst.focus()
+        self._status(self.t("hp.printer_pick"))
+        self.call_after_refresh(lst.scroll_visible)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id != "hp-printers" or event.option.id is None:
+            return
+        event.stop()
+        name = event.option.id
+
+        def work():
+            from hwdesk import printing
+
+            printing.choose_printer(name)
+            return name
+
+        def ok(_name) -> None:
+            event.option_list.display = False
+            self._status(self.t("hp.printer_set", name=name))
+            self.load_printers()
+
+        self._background(work, ok, lambda exc: self._status(self.hw.message_of(exc), error=True), group="printers")
 
     def action_large(self) -> None:
         self.large_print = not self.large_print
@@ -122,7 +233,7 @@ class HandoutPreview(HwModal):
         self._write_pdf(print_it=True)
 
     def _write_pdf(self, *, print_it: bool) -> None:
-        if self.job is None or self.busy("handout-write"):
+        if self.job is None or self.busy("handout-write") or self.busy("handout-print"):
             return
         actor, job, large, lang = self.hw.actor, self.job, self.large_print, self.doc_lang
         folder = downloads_dir()
@@ -137,17 +248,13 @@ class HandoutPreview(HwModal):
             while out.exists():
                 n += 1
                 out = folder / f"hwdesk-handout-S-{sid:06d}{'-en' if lang == 'en' else ''}-{n}.pdf"
-            path = handouts.write(s, actor=actor, job=job, out=out, large_print=large, lang=lang)
-            printed = handouts.send_to_printer(path) if print_it else None
-            return path, printed
+            return handouts.write(s, actor=actor, job=job, out=out, large_print=large, lang=lang)
 
-        def ok(result) -> None:
-            path, printed = result
+        def ok(path) -> None:
             self.saved_path = path
-            if print_it and printed:
-                self._status(self.t("hp.printed", job=printed, path=str(path)))
-            elif print_it:
-                self._status(self.t("hp.no_printer", path=str(path)))
+            if print_it:
+                self._status(self.t("hp.printing", path=str(path)))
+                self._send(path)
             else:
                 self._status(self.t("hp.saved", path=str(path)))
             if getattr(self.app, "is_web", False):
@@ -160,3 +267,28 @@ class HandoutPreview(HwModal):
             self._status(self.hw.message_of(exc), error=True)
 
         self.db(work, ok, err, write=True, group="handout-write")
+
+    def _send(self, path: Path) -> None:
+        """Print the saved file (CUPS; followed for a few seconds), then audit the job."""
+        actor, job = self.hw.actor, self.job
+
+        def work():
+            from hwdesk.services import handouts
+
+            return handouts.send_to_printer(path, job=job)
+
+        def sent(result) -> None:
+            def record(s):
+                from hwdesk.services import handouts
+
+                handouts.record_sent(s, actor=actor, job=job, result=result)
+
+            self._status(result.text(self.lang), error=result.state == "failed")
+            self.db(record, None, lambda exc: self._status(self.hw.message_of(exc), error=True), write=True, group="handout-sent")
+            self.load_printers()  # its state may have changed (a jam)
+
+        def failed(exc) -> None:
+            self._status(self.hw.message_of(exc), error=True)
+            self.load_printers()
+
+        self._background(work, sent, failed, group="handout-print")

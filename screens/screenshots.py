@@ -1,59 +1,19 @@
-"""Make the README's screenshots: ``python -m screens.screenshots OUT_DIR [--size 120x40]``.
+"""Make the README's screenshots: ``python -m screens.screenshots OUT_DIR [--size 120x40] [--png]``.
 
 Builds a small demo database in a temporary directory, drives the app with Textual's Pilot and
-saves SVGs (sign-in, search, seeker detail with readiness, terms viewer). With ``--png`` and
-``rsvg-convert`` on the PATH each SVG is also rendered to ``screen-*.png``; every character is
-placed on its terminal cell first (Textual's SVG squeezes full-width text: its ``textLength`` is
-``len(text)`` cells), in a monospace CJK font (IPAGothic, Debian ``fonts-ipafont-gothic``).
+saves SVGs (sign-in, search, seeker detail with readiness, terms viewer, the daily queue, and the
+handout preview with the printer choice open). The printers shown are two fixed demo printers, not
+this machine's CUPS. With ``--png`` each SVG is also rendered to ``screen-*.png`` by
+:mod:`screens.svg_to_png` (Japanese in a monospace CJK font, each wide character on exactly two
+cells; needs ``rsvg-convert`` and Debian's ``fonts-noto-cjk``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
-
-TEXT_RE = re.compile(r'<text class="([^"]*)" x="([\d.]+)" y="([\d.]+)" textLength="([\d.]+)"([^>]*)>([^<]*)</text>')
-
-
-def place_cells(svg: str, font: str = "IPAGothic") -> str:
-    """One <text> per character at its terminal cell (see the module docstring)."""
-    from rich.cells import cell_len
-
-    cw = 12.2
-    for _cls, _x, _y, length, _rest, content in TEXT_RE.findall(svg):
-        t = html.unescape(content)
-        if t and t.isascii():
-            cw = float(length) / len(t)
-            break
-
-    def split(m: re.Match) -> str:
-        cls, x, y, _length, rest, content = m.groups()
-        out, pos = [], float(x)
-        for ch in html.unescape(content):
-            w = cell_len(ch)
-            if ch not in (" ", "\u00a0"):
-                out.append(f'<text class="{cls}" x="{pos:.1f}" y="{y}" textLength="{w * cw:.1f}" '
-                           f'lengthAdjust="spacingAndGlyphs"{rest}>{html.escape(ch)}</text>')
-            pos += w * cw
-        return "".join(out)
-
-    return TEXT_RE.sub(split, svg).replace("font-family: Fira Code, monospace", f"font-family: {font}, monospace")
-
-
-def to_png(svg_path: Path, png_path: Path) -> None:
-    tmp = png_path.with_suffix(".tmp.svg")
-    tmp.write_text(place_cells(svg_path.read_text(encoding="utf-8")), encoding="utf-8")
-    try:
-        subprocess.run(["rsvg-convert", str(tmp), "-o", str(png_path)], check=True)
-    finally:
-        tmp.unlink(missing_ok=True)
-
 
 def build_db(folder: Path) -> str:
     """A demo database (the same builder as ``hwdesk demo``)."""
@@ -121,7 +81,32 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         await pilot.press("7")
         await pilot.pause()
         save("terms")
+        # The daily queue on the next day with sessions, then the first session's handout preview
+        # with the printer list open (the demo printers below).
+        app.action_queue()
+        await settle()
+        for _ in range(7):
+            if app.screen.query_one("#q-table").rows:
+                break
+            await pilot.press("right_square_bracket")
+            await settle()
+        save("queue")
+        await pilot.press("h")
+        await settle()
+        await pilot.press("r")
+        await settle()
+        save("printer")
     return saved
+
+
+def demo_printers():
+    """Two printers as CUPS would list them (the screenshots do not show this machine's printers)."""
+    from hwdesk.printing import Destination
+
+    return [
+        Destination("counter-1f", "1階 窓口", "1F", "idle", True, (), "", True),
+        Destination("consult-2f", "2階 相談室", "2F", "stopped", True, ("media-empty-error", "paused"), "", False),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,20 +114,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--lang", default="ja")
-    parser.add_argument("--png", action="store_true", help="also render PNGs with rsvg-convert")
+    parser.add_argument("--png", action="store_true", help="also render PNGs (screens.svg_to_png)")
     args = parser.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     suffix = "" if (w, h) == (120, 40) else f"-{w}x{h}"
     if args.lang != "ja":
         suffix += f"-{args.lang}"
     args.out.mkdir(parents=True, exist_ok=True)
+    from hwdesk import printing
+    from screens.svg_to_png import to_png
+
+    printing.destinations = lambda **_kw: demo_printers()  # type: ignore[assignment]
+    printing.chosen_printer = lambda: None  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
         saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))
     for svg in saved:
-        if args.png and shutil.which("rsvg-convert"):
-            to_png(svg, svg.with_suffix(".png"))
-        print(svg)
+        print(to_png(svg, svg.with_suffix(".png")) if args.png else svg)
     return 0
 
 

@@ -13,6 +13,9 @@ import uuid
 import pytest
 
 os.environ.setdefault("HWDESK_TERMINAL", "pytest")
+# No test prints on this machine's printers: CUPS is a socket that does not exist, unless a test
+# starts a spooler of its own (tests/test_printing_cups.py).
+os.environ["CUPS_SERVER"] = "/nonexistent/hwdesk-tests/cups.sock"
 
 PG_URL = os.environ.get("HWDESK_TEST_PG_URL", "")
 DEMO_PASSWORD = "hwdesk-demo"

@@ -76,18 +76,16 @@ def demo_template(tmp_path_factory) -> bytes:
 
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch):
-    """A fresh copy of the demo database; saved files and printing stay in tmp_path."""
+    """A fresh copy of the demo database; saved files stay in tmp_path (and CUPS is nowhere: conftest)."""
     path = tmp_path / "demo.sqlite3"
     path.write_bytes(demo_template)
     import screens.handout_preview as handout_preview
     import screens.reports as reports
-    from hwdesk.services import handouts
 
     out = tmp_path / "downloads"
     out.mkdir()
     monkeypatch.setattr(handout_preview, "downloads_dir", lambda: out)
     monkeypatch.setattr(reports, "downloads_dir", lambda: out)
-    monkeypatch.setattr(handouts, "send_to_printer", lambda path, printer=None: None)
     monkeypatch.chdir(tmp_path)
     return str(path)
 

@@ -17,7 +17,9 @@ def register(sub) -> None:
     p.add_argument("--staff", help="with --date: only this clerk's sessions (staff ID)")
     p.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.png")
     p.add_argument("--large", action="store_true", help="large print (bigger type and QR)")
-    p.add_argument("--print", dest="to_printer", action="store_true", help="also send to the printer with lp (CUPS)")
+    p.add_argument("--print", dest="to_printer", action="store_true",
+                   help="also print it (CUPS): this terminal's printer (hwdesk printers), else CUPS's default")
+    p.add_argument("--printer", help="with --print: this CUPS printer for this job (implies --print)")
     p.set_defaults(handler=cmd_handout)
 
 
@@ -43,7 +45,20 @@ def cmd_handout(ctx) -> int:
             job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_date(a.date), staff_id_=staff, lang=ctx.lang)
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang)
     print(ctx.msg(f"{len(job.pages)}ページを書き出しました: {out}", f"Wrote {len(job.pages)} page(s): {out}"))
-    if a.to_printer:
-        line = handouts.send_to_printer(out)
-        print(line or ctx.msg("プリンター（CUPS）がないため、印刷せずに保存しました。", "No printer (CUPS) here: saved, not printed."))
+    if a.to_printer or a.printer:
+        return _print(ctx, actor, job, out)
     return 0
+
+
+def _print(ctx, actor, job, out: Path) -> int:
+    """Send the written file to CUPS as one job, say what became of it, and audit the job."""
+    import sys
+
+    from hwdesk.services import handouts
+
+    result = handouts.send_to_printer(out, job=job, printer=ctx.args.printer)  # PrintError: nothing sent
+    with ctx.store.write() as s:
+        handouts.record_sent(s, actor=actor, job=job, result=result)
+    failed = result.state == "failed"
+    print(result.text(ctx.lang), file=sys.stderr if failed else sys.stdout)
+    return 2 if failed else 0

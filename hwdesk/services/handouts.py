@@ -7,15 +7,13 @@ private room and companions in 第3条(7), 渋谷 in 第6条(2), and so on.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from hwdesk import audit
+from hwdesk import audit, printing
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
@@ -220,13 +218,21 @@ def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_p
     return out
 
 
-def send_to_printer(path: Path, *, printer: str | None = None) -> str | None:
-    """Print with CUPS ``lp`` when present; returns the job line, or None (no CUPS: keep the file)."""
-    lp = shutil.which("lp")
-    if not lp:
-        return None
-    cmd = [lp] + (["-d", printer] if printer else []) + [str(path)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise HwdeskError(f"印刷できませんでした: {done.stderr.strip()[:200]}", f"Printing failed: {done.stderr.strip()[:200]}")
-    return done.stdout.strip()
+def send_to_printer(path: Path, *, job: HandoutJob, printer: str | None = None,
+                   follow: float = printing.FOLLOW_SECONDS) -> printing.PrintResult:
+    """Print the file :func:`write` made as one CUPS job and follow it (see :mod:`hwdesk.printing`).
+
+    No database work: a job is followed for seconds, so the caller records the outcome with
+    :func:`record_sent` in a transaction of its own. Raises a PrintError when nothing was sent.
+    """
+    refs = [f"S-{sid:06d}" for sid in job.session_ids]
+    title = f"hwdesk {refs[0]}" if len(refs) == 1 else f"hwdesk {refs[0]}..{refs[-1]} ({len(refs)})"
+    return printing.send(path, printer=printer, title=title, pages=len(job.pages), follow=follow)
+
+
+def record_sent(session: Session, *, actor: Actor, job: HandoutJob, result: printing.PrintResult) -> None:
+    """Audit a job handed to CUPS: printer, job id, outcome, pages (the pages carry a passcode)."""
+    audit.record(session, staff_id=staff_id(actor), action="handout.sent", entity="session",
+                 entity_id=",".join(map(str, job.session_ids))[:200], office_id=job.office_id,
+                 extra={"printer": result.printer, "job_id": result.job_id, "state": result.state,
+                        "reason": result.reason("en")[:200], "pages": result.pages, "file": result.path.name})
