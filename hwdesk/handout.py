@@ -79,10 +79,11 @@ class HandoutError(ValueError):
 
 @dataclass(frozen=True)
 class Instruction:
-    """One thing the seeker must do, taken from the office's terms."""
+    """One thing the seeker must do, taken from the office's terms (see hwdesk.handout_text)."""
 
     text: str
     cite: str  # e.g. "第4条第4項"
+    sub: bool = False  # an item of the list the line before introduces: printed indented
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class HandoutPage:
     instructions: tuple[Instruction, ...]
     session_ref: str  # e.g. "S-000123", printed small in the footer
     title: str | None = None  # seminar title, optional
+    footer_note: Instruction | None = None  # the office's recording reminder with its article
 
 
 FIXED_TEXT: dict[str, dict[str, str]] = {
@@ -847,31 +849,34 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float
     for item in items:
         item.keep_with_next = True
     for k, ins in enumerate(page.instructions):
+        sub = 5 * mm if ins.sub else 0.0
+        x_bullet, x_line, width_line = _MARGIN_X + 4 * mm + sub, x_text + sub, width - sub
         body = _clean(ins.text)
         cite = _clean(ins.cite)
         cite_text = f"{t['cite_open']}{cite}{t['cite_close']}" if cite else ""
         # the citation stays in one piece: on the last line if it fits, else on its own line
-        runs: list[tuple[str, str]] = [(line, "") for line in _wrap(body, size, width)]
+        runs: list[tuple[str, str]] = [(line, "") for line in _wrap(body, size, width_line)]
         if cite_text:
             cite_w = _w(cite_text, size * 0.92)
-            if runs and _w(runs[-1][0], size) + cite_w <= width:
+            if runs and _w(runs[-1][0], size) + cite_w <= width_line:
                 runs[-1] = (runs[-1][0], cite_text)
-            elif cite_w <= width:
+            elif cite_w <= width_line:
                 runs.append(("", cite_text.strip()))
             else:
-                runs += [("", piece) for piece in _wrap(cite_text.strip(), size * 0.92, width)]
+                runs += [("", piece) for piece in _wrap(cite_text.strip(), size * 0.92, width_line)]
         for i, (main_part, cite_part) in enumerate(runs):
 
-            def draw(c: Canvas, top: float, first=(i == 0), main_part=main_part, cite_part=cite_part) -> None:
+            def draw(c: Canvas, top: float, first=(i == 0), main_part=main_part, cite_part=cite_part,
+                     x_bullet=x_bullet, x_line=x_line) -> None:
                 base = top - size * 0.88 - (lead - size) / 2
                 if first:
-                    _text(c, _MARGIN_X + 4 * mm, base, bullet, size, _NAVY)
-                _text(c, x_text, base, main_part, size, _INK)
+                    _text(c, x_bullet, base, bullet, size, _NAVY)
+                _text(c, x_line, base, main_part, size, _INK)
                 if cite_part:
-                    _text(c, x_text + _w(main_part, size), base, cite_part, size * 0.92, _GREY)
+                    _text(c, x_line + _w(main_part, size), base, cite_part, size * 0.92, _GREY)
 
             if i == 0:
-                space = gap if k > 0 else 1.5 * mm
+                space = (gap * 0.5 if ins.sub else gap) if k > 0 else 1.5 * mm
             else:
                 space = 0.0
             # keep an instruction's lines together (and the hint with the first one)
@@ -895,6 +900,9 @@ def _draw_footer(c: Canvas, page: HandoutPage, t: dict[str, str], st: _Style, n:
     size = st.footer
     y -= _lead(size, 1.5)
     rec = t["recording"]
+    if page.footer_note is not None:
+        note = page.footer_note
+        rec = f"{_clean(note.text)}{t['cite_open']}{_clean(note.cite)}{t['cite_close']}"
     rec = rec if _w(rec, size) <= _CONTENT_W else _wrap(rec, size, _CONTENT_W)[0]
     _text(c, _MARGIN_X, y + size * 0.3, rec, size, (0.62, 0.05, 0.05), bold=True)
     # contact
