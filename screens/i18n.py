@@ -159,8 +159,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail.consent_line": ("第{version}版に同意 {when}（{method}）", "consented to version {version} {when} ({method})"),
     "detail.current": ("現行", "current"),
     "detail.current_notified": ("現行（改訂を告知済み）", "current (revision notified)"),
-    "detail.outdated": ("要再同意 — {office}は{date}に規約を改訂しました（第{version}版）",
-                        "outdated — the office revised its terms on {date} (version {version})"),
+    # The terms require the office to tell (告知) of a revision (前橋 第9条, 渋谷 第10条, 高松 第13条), not a new consent.
+    "detail.outdated": ("改訂の告知未了（{cite}） — {office}は{date}に規約を改訂しました（第{version}版）",
+                        "revision not yet notified ({cite}) — the office revised its terms on {date} (version {version})"),
     "detail.deemed": ("利用をもって同意とみなす（現行 第{version}版）", "deemed by use (version {version} in force)"),
     "detail.notices": ("改訂の告知", "Revision notices"),
     "detail.notice_line": ("{office} 第{version}版 {when}（{method}）", "{office} version {version} {when} ({method})"),
@@ -203,7 +204,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- terms ----------------------------------------------------------------------------------
     "terms.title": ("利用規約", "Terms of use"),
-    "terms.version": ("第{version}版 {date}施行", "version {version}, in force from {date}"),
+    "terms.version": ("第{version}版", "version {version}"),
+    "terms.dated": ("{dates}　{issuer}", "{dates} — {issuer}"),
     "terms.method_application": ("同意の方法: 利用の申込みによる（{cite}）", "Consent: by application ({cite})"),
     "terms.method_deemed": ("同意の方法: 利用をもって同意とみなす（{cite}）", "Consent: deemed by use ({cite})"),
     "terms.jump_placeholder": ("条の番号", "Article no."),

@@ -251,7 +251,8 @@ class SeekerDetailScreen(HwScreen):
                     badge = lit("✔ " + t("detail.current_notified" if st.notified else "detail.current"), "bold $success")
                 else:
                     badge = lit("✘ " + t("detail.outdated", office=office, date=self._date(st.in_force.effective_on),
-                                           version=st.in_force.version), "bold $error")
+                                           version=st.in_force.version, cite=_revision_cite(row_data["office_id"], en)),
+                                "bold $error")
                 out.append(head + badge + lit("  " + line))
         title("detail.notices")
         if d.notices:
@@ -459,3 +460,11 @@ def _readiness(session, seeker_id: int, office: str, service: str | None, readin
     svc = service if service in services else ("counseling" if "counseling" in services else (services[0] if services else "counseling"))
     prof, reqs = readiness_fn(session, seeker_id, office, svc)
     return prof, reqs, svc
+
+
+def _revision_cite(office_id: str, en: bool) -> str:
+    """The article that makes the office tell seekers of a revision (前橋 第9条 …), as the screen cites it."""
+    from hwdesk.terms import cite_text, cite_text_en, office_profile
+
+    cite = office_profile(office_id).article("revision")
+    return cite_text_en(cite) if en else cite_text(cite)

@@ -49,7 +49,7 @@ def a_session(store, actors, *, kind: str = "counseling", start: str = "10:00", 
 def test_clerk_cannot_lift_a_termination(store, actors):
     sk = new_seeker(store, actors["clerk1"])
     with store.write() as s:
-        res = terminations.terminate(s, actor=actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="recording",
+        res = terminations.terminate(s, actor=actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing",
                                      narrative="録画していた", scope="ended")
     tid = res.termination.id
     refused(store, lambda s: terminations.lift(s, actor=actors["clerk1"], termination_id=tid, reason="誤り"))

@@ -183,8 +183,6 @@ def cmd_terms(ctx) -> int:
         ctx.out_json(doc.raw)
         return 0
     print(doc.title)
-    for d in doc.raw.get("dates", []):
-        print(f"{d['kind']} {d['wareki']}（{d['iso']}）")
     print()
     for p in doc.raw.get("preamble", []):
         print(p)
@@ -195,5 +193,7 @@ def cmd_terms(ctx) -> int:
         print()
         print(p)
     print()
-    print(doc.raw.get("issuer", ""))
+    for line in doc.date_lines():  # as the text writes them: 策定/改訂/施行 or a bare date
+        print(line)
+    print(doc.issuer)
     return 0
