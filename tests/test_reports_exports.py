@@ -344,7 +344,8 @@ def test_cli_terms_revision_notify_and_notice(cli, store, actors, tmp_path):
     path = _revision_file(tmp_path, effective)
     code, _, err = cli("--as", "clerk1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理")
     assert code == 2 and "統括職員" in err
-    code, out, err = cli("--as", "super1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理")
+    code, out, err = cli("--as", "super1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理",
+                         "--ground", "reasonable")
     assert code == 0, err
     assert "第7条" in out.decode()
     code, out, _ = cli("terms-diff", "takamatsu", "--from-version", "2", "--to-version", "3", "--json")
