@@ -330,13 +330,12 @@ def cmd_report(ctx) -> int:
     lang = ctx.lang
     print(f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}" if lang != "en"
           else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}")
-    print(ctx.msg(f"（{rep.threshold}未満の件数は「<{rep.threshold}」、それに基づく率は「x」）",
-                  f"(counts under {rep.threshold} shown as <{rep.threshold}; rates on them as x)"))
+    print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
     for b in rep.breakdowns():
         if all(i.figure.value == 0 for i in b.items) and b.total.value == 0:
             continue
         print()
-        print(f"{b.title(lang)}  {ctx.msg('計', 'total')} {b.total.text}")
+        print(ctx.msg(f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）", f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"))
         top = max([v for v in b.values() if v is not None] or [0])
         for i in b.items:
             print(f"  {i.label(lang):<24} {i.figure.text:>6} {_bar(i.figure.value, top)}")
@@ -345,10 +344,12 @@ def cmd_report(ctx) -> int:
         print(f"{en if lang == 'en' else ja}: {f.text}")
     if len(rep.daily) > 1:
         spark = "▁▂▃▄▅▆▇█"
-        vals = rep.series("sessions")
-        top = max([v for v in vals if v is not None] or [0])
-        line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
-        print(ctx.msg(f"日別セッション数: {line}", f"Sessions per day: {line}"))
+        for name, (ja, en, uja, uen) in reports.SERIES.items():
+            vals = rep.series(name)
+            top = max([v for v in vals if v is not None] or [0])
+            line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
+            total = rep.series_total(name).text  # the table this series splits by day
+            print(ctx.msg(f"{ja}: {line}  計 {total}（単位: {uja}）", f"{en}: {line}  total {total} ({uen})"))
     return 0
 
 
