@@ -372,6 +372,26 @@ def test_office_facts():
 
 
 @pytest.mark.parametrize("oid", sorted(OFFICES))
+def test_facts_not_in_the_terms_are_marked_unverified(oid):
+    """A profile value the office's terms do not state (the bureau where the text names none, the
+    phone number, the opening hours, a meeting platform the text does not name) is listed in
+    ``unverified`` with a note, so no screen or document presents it as the terms'."""
+    o = OFFICES[oid]
+    unverified = o.get("unverified", {})
+    assert all(isinstance(v, str) and v for v in unverified.values())
+    for terms in _terms_of(o):
+        text = json.dumps(terms, ensure_ascii=False)
+        if o["bureau"] not in text:
+            assert "bureau" in unverified, (oid, o["bureau"])
+        if o["contact_phone"] not in text:
+            assert "contact_phone" in unverified
+        assert "hours" in unverified  # none of the three sets hours
+        if not all(p in text.lower() for p in o["platforms"]):
+            assert "platforms" in unverified
+    assert set(unverified) <= {"bureau", "contact_phone", "hours", "platforms"}
+
+
+@pytest.mark.parametrize("oid", sorted(OFFICES))
 def test_ground_labels_are_the_offices_own_words(oid):
     o = OFFICES[oid]
     for terms in _terms_of(o):
