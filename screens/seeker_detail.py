@@ -47,6 +47,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("w", "webcam", "k.webcam"),
         Binding("a", "approval", "k.approval"),
         Binding("T", "terminate", "k.terminate"),
+        Binding("u", "usage", "k.usage"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
         Binding("r", "reload", "k.reload", show=False),
@@ -421,6 +422,12 @@ class SeekerDetailScreen(HwScreen):
         office = self.office or (self.hw.actor.office_id if self.hw.actor is not None else None)
         if office:
             self.hw.open_termination(self.seeker_id, office)
+
+    def action_usage(self) -> None:
+        """Usage records (利用の記録) with this seeker filled in."""
+        from screens.usage_records import UsageRecordsScreen
+
+        self.hw.push_screen(UsageRecordsScreen(seeker_id=self.seeker_id))
 
     def action_webcam(self) -> None:
         from screens.webcam import WebcamScreen
