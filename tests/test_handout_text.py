@@ -103,6 +103,8 @@ def test_lines_cite_the_articles_the_office_profile_names(office):
     assert [c for c in cites["environment"] if c.get("item")] == [i["cite"] for i in env["items"]]
     webcam = prof.requirements.get("webcam")
     assert (webcam["cite"] in cites["webcam"]) if webcam else "webcam" not in cites
+    prep = prof.article("preparation")  # 前橋: none; 渋谷: 第1条(2) (with the webcam line); 高松: 第12条(4)
+    assert (prep in cites.get("preparation", []) + cites.get("webcam", [])) if prep else "preparation" not in cites
 
 
 @pytest.mark.parametrize("office", OFFICES)
