@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from hwdesk.db import open_store
 from hwdesk.services import consent
@@ -51,20 +52,18 @@ async def test_viewer_in_english_labels_each_date_by_its_kind(db):
 async def test_a_revision_reads_as_a_notice_owed_not_a_new_consent(db):
     sid = add_seeker(db, no="37010-5", name="改訂 一郎", kana="カイテイ イチロウ")
     store = open_store(db)
-    sup = add_supervisor(store)
+    add_supervisor(store)
     with store.write() as s:
         consent.record_consent(s, actor=SYSTEM, seeker_id=sid, office_id="takamatsu")
     raw = dict(shipped_terms()["takamatsu"][-1].raw, version=3)
     with store.write() as s:
         from hwdesk.models import Staff
         from hwdesk.services.context import Actor
-        from sqlmodel import select
 
         boss = Actor.of(s.exec(select(Staff).where(Staff.login == "super1")).one())
         add_terms_version(s, actor=boss, office_id="takamatsu", text=json.dumps(raw, ensure_ascii=False),
-                          effective_on=date.today(), reason="第13条(1)", **_ground("takamatsu"))
+                          effective_on=date.today(), reason="第13条(1)", ground="user_benefit")
     store.dispose()
-    assert sup is not None
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -77,9 +76,3 @@ async def test_a_revision_reads_as_a_notice_owed_not_a_new_consent(db):
         head = plain(app.screen.query_one("#terms-head"))
         assert "改訂の告知未了（第13条）" in head and "再同意" not in head
 
-
-def _ground(office: str) -> dict:
-    """The revision ground argument, where add_terms_version takes one."""
-    import inspect
-
-    return {"ground": "user_benefit"} if "ground" in inspect.signature(add_terms_version).parameters else {}
