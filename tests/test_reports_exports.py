@@ -472,3 +472,13 @@ def test_cli_retention(cli, store, actors):
     assert code == 0 and json.loads(out)["anonymized"] == [sk.id]
     with store.read() as s:
         assert s.get(Seeker, sk.id).anonymized_at is not None
+
+
+def test_terminations_table_lists_the_offices_own_grounds_in_its_words(store, actors):
+    with store.read() as s:
+        tak = reports.monthly_report(s, office_id="takamatsu", year=2026, month=2)
+        shi = reports.monthly_report(s, office_id="shibuya", year=2026, month=2)
+    assert [i.key for i in tak.terminations.items] == ["threats_abuse", "non_job_seeking", "disturbing", "unannounced_companion"]
+    assert tak.terminations.items[0].label_ja == "脅迫や暴言"  # 高松 第12条(1); no recording or general breach ground
+    labels = {i.key: i.label_ja for i in shi.terminations.items}
+    assert labels["threats_abuse"] == "他の利用者に不快感を与える行為" and "other" in labels

@@ -95,9 +95,9 @@ def _labels():
     # Imported here: the label tables live with the services that own the states.
     from hwdesk.services.consent import COMPANION_LABELS, METHOD_LABELS, NOTICE_LABELS
     from hwdesk.services.scheduling import CANCEL_LABELS, STATE_LABELS
-    from hwdesk.services.terminations import GROUND_LABELS
 
-    return {"state": STATE_LABELS, "cancel": CANCEL_LABELS, "ground": GROUND_LABELS, "companion": COMPANION_LABELS,
+    # grounds are labelled per office, in its own words (_ground_labels)
+    return {"state": STATE_LABELS, "cancel": CANCEL_LABELS, "companion": COMPANION_LABELS,
             "method": METHOD_LABELS, "notice": NOTICE_LABELS, "kind": SERVICE_LABELS, "device": DEVICE_CLASSES, "os": OS_FAMILIES}
 
 
