@@ -101,7 +101,7 @@ class HandoutPage:
     instructions: tuple[Instruction, ...]
     session_ref: str  # e.g. "S-000123", printed small in the footer
     title: str | None = None  # seminar title, optional
-    footer_note: Instruction | None = None  # the office's recording reminder with its article
+    footer_note: Instruction | None = None  # the office's recording reminder with its article ('' text: none)
 
 
 FIXED_TEXT: dict[str, dict[str, str]] = {
@@ -926,9 +926,9 @@ def _draw_footer(c: Canvas, page: HandoutPage, t: dict[str, str], st: _Style, n:
     size = st.footer
     y -= _lead(size, 1.5)
     rec = t["recording"]
-    if page.footer_note is not None:
+    if page.footer_note is not None:  # an empty note: the terms in force no longer say it, print nothing
         note = page.footer_note
-        rec = f"{_clean(note.text)}{t['cite_open']}{_clean(note.cite)}{t['cite_close']}"
+        rec = f"{_clean(note.text)}{t['cite_open']}{_clean(note.cite)}{t['cite_close']}" if note.text else ""
     rec = rec if _w(rec, size) <= _CONTENT_W else _wrap(rec, size, _CONTENT_W)[0]
     _text(c, _MARGIN_X, y + size * 0.3, rec, size, (0.62, 0.05, 0.05), bold=True)
     # contact

@@ -154,3 +154,18 @@ def test_printed_pdf_carries_every_line_with_its_citation(office, lang, large, t
         assert _flat(ins.text) in text, ins.text
         assert _flat(ins.cite) in text
     assert _flat(page.footer_note.text) in text
+
+
+def test_footer_prints_no_reminder_the_terms_in_force_lack(tmp_path):
+    raw = copy.deepcopy(_doc("takamatsu").raw)
+    art = next(a for a in raw["articles"] if a["number"] == 12)
+    art["paragraphs"][0]["items"][1]["text"] = "（削除）"
+    revised = TermsDocument(raw)
+    assert footer_note("takamatsu", revised) is None
+    from hwdesk.handout import Instruction
+
+    page = _page("takamatsu", "ja")
+    page = HandoutPage(**{**page.__dict__, "instructions": handout_lines("takamatsu", revised), "footer_note": Instruction("", "")})
+    render_pdf([page], tmp_path / "h.pdf")
+    text = _flat("".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "h.pdf"))))
+    assert "録画・録音は禁止されています" not in text and "（削除）" in text

@@ -84,7 +84,7 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
         instructions=instructions(prof, doc, platform=srow.platform, lang=lang),
         session_ref=f"S-{srow.id:06d}",
         title=srow.title or None,
-        footer_note=footer_note(prof.id, doc, lang=lang),
+        footer_note=footer_note(prof.id, doc, lang=lang) or Instruction("", ""),  # no reminder the terms in force lack
     )
 
 
