@@ -92,6 +92,8 @@ def _env_items(article: int, service: str, antivirus: str, antivirus_en: str) ->
     return [_q("environment", {"article": article, "item": n}, en[n], ja[n], sub=True) for n in ja]
 
 
+# Each office's handout lines in print order: what matters most at the session first (the device,
+# the private room, the recording ban), then the preparation and environment lists, then costs.
 LINES: dict[str, tuple[Line, ...]] = {
     "maebashi": (
         _q("private_room", {"article": 3, "item": 7},

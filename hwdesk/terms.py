@@ -196,6 +196,7 @@ class TermsDocument:
         return json.dumps(self.raw, ensure_ascii=False)
 
 
+# How a date's kind reads in English ("" is a bare date, as 前橋 signs its text).
 DATE_KIND_EN = {"策定": "established", "改訂": "revised", "施行": "in force from", "": "dated"}
 
 
