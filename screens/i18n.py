@@ -344,7 +344,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bk.override": ("例外承認の理由（監督者のみ・条件を満たさない場合）", "Override reason (supervisor; only if conditions fail)"),
     "bk.override_hint": ("監督者は理由を入力して例外承認できます。", "A supervisor may override by typing a reason."),
     "hp.passcode_printed": ("印刷物に記載", "printed on the handout"),
-    "hp.pages": ("{n}ページ", "{n} page(s)"),
+    "hp.pages": ("{n}部", "{n} handout(s)"),
     "hp.options": ("拡大印刷: {large}　言語: {lang}", "Large print: {large}  Language: {lang}"),
     "hp.saved": ("PDFを保存しました: {path}", "PDF saved: {path}"),
     "hp.printed": ("印刷しました（{job}）: {path}", "Sent to the printer ({job}): {path}"),

@@ -134,5 +134,5 @@ def test_cli_handout_for_a_day(db_url, tmp_path, monkeypatch, capsys):
     st.dispose()
     monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
     code = main(["--db", db_url, "--as", "clerk1", "handout", "--office", "takamatsu", "--date", "R9.2.2", "--out", str(tmp_path / "day.pdf")])
-    assert code == 0 and "3ページ" in capsys.readouterr().out
+    assert code == 0 and "案内書3部" in capsys.readouterr().out
     assert sum("（続き）" not in text for text, _ in _pages_text_and_qr(tmp_path / "day.pdf")) == 3
