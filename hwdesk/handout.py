@@ -79,10 +79,11 @@ class HandoutError(ValueError):
 
 @dataclass(frozen=True)
 class Instruction:
-    """One thing the seeker must do, taken from the office's terms."""
+    """One thing the seeker must do, taken from the office's terms (see hwdesk.handout_text)."""
 
     text: str
     cite: str  # e.g. "第4条第4項"
+    sub: bool = False  # an item of the list the line before introduces: printed indented
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class HandoutPage:
     instructions: tuple[Instruction, ...]
     session_ref: str  # e.g. "S-000123", printed small in the footer
     title: str | None = None  # seminar title, optional
+    footer_note: Instruction | None = None  # the office's recording reminder with its article ('' text: none)
 
 
 FIXED_TEXT: dict[str, dict[str, str]] = {
@@ -334,6 +336,7 @@ _FONT = "HwdeskIPAexGothic"
 _FONT_LATIN_BOLD = "HwdeskVeraSansBold"
 _font_lock = threading.Lock()
 _font_glyphs: frozenset[int] = frozenset()
+_font_widths: dict[str, tuple[Callable[[int, float], float], float]] = {}
 _fonts_ready = False
 
 
@@ -352,7 +355,10 @@ def _ensure_fonts() -> None:
             )
         ipa = TTFont(_FONT, str(path))
         pdfmetrics.registerFont(ipa)
-        pdfmetrics.registerFont(TTFont(_FONT_LATIN_BOLD, "VeraBd.ttf"))  # ships with reportlab
+        vera = TTFont(_FONT_LATIN_BOLD, "VeraBd.ttf")  # ships with reportlab
+        pdfmetrics.registerFont(vera)
+        for name, font in ((_FONT, ipa), (_FONT_LATIN_BOLD, vera)):
+            _font_widths[name] = (font.face.charWidths.get, font.face.defaultWidth)
         _font_glyphs = frozenset(ipa.face.charToGlyph)
         _fonts_ready = True
 
@@ -378,7 +384,13 @@ def _clean(text: str | None) -> str:
 
 
 def _w(text: str, size: float, font: str = _FONT) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
+    # reportlab's own sum for a TrueType font (rl_accel's pure-Python path), without the three
+    # calls around it: wrapping measures thousands of short strings per page
+    widths = _font_widths.get(font)
+    if widths is None:
+        return pdfmetrics.stringWidth(text, font, size)
+    get, default = widths
+    return 0.001 * size * sum(get(ord(ch), default) for ch in text)
 
 
 # Kinsoku (line-breaking rules): characters that must not start a line attach to the unit
@@ -440,13 +452,14 @@ def _units(text: str) -> list[str]:
 
 
 def _break_chars(s: str, size: float, width: float, font: str) -> list[str]:
-    lines, cur = [], ""
+    lines, cur, cur_w = [], "", 0.0
     for ch in s:
-        if cur and _w(cur + ch, size, font) > width:
+        ch_w = _w(ch, size, font)  # glyph widths add up: a line's width is the sum of its characters'
+        if cur and cur_w + ch_w > width:
             lines.append(cur)
-            cur = ch
+            cur, cur_w = ch, ch_w
         else:
-            cur += ch
+            cur, cur_w = cur + ch, cur_w + ch_w
     if cur:
         lines.append(cur)
     return lines
@@ -455,27 +468,32 @@ def _break_chars(s: str, size: float, width: float, font: str) -> list[str]:
 def _wrap(text: str, size: float, width: float, *, font: str = _FONT, anywhere: bool = False) -> list[str]:
     """Wrap ``text`` to ``width`` points by measured glyph widths. Japanese breaks between
     characters (with kinsoku), Latin between words; ``anywhere`` breaks at any character
-    (URLs). Words wider than the line are broken by character."""
+    (URLs). Words wider than the line are broken by character. Widths are summed unit by unit,
+    so wrapping is linear in the text, not quadratic."""
     if not text:
         return []
     if anywhere:
         return _break_chars(text, size, width, font)
+    space = _w(" ", size, font)
     lines: list[str] = []
-    cur = ""
+    cur, cur_w = "", 0.0
     for unit in _units(text):
         if unit == " " and not cur:
             continue
-        cand = cur + unit
-        if _w(cand.rstrip(), size, font) <= width:
-            cur = cand
+        unit_w = _w(unit, size, font)
+        cand, cand_w = cur + unit, cur_w + unit_w
+        trailing = len(cand) - len(cand.rstrip())
+        if cand_w - trailing * space <= width:
+            cur, cur_w = cand, cand_w
             continue
         if cur.strip():
             lines.append(cur.rstrip())
-        cur = "" if unit == " " else unit
-        if _w(cur, size, font) > width:
+        cur, cur_w = ("", 0.0) if unit == " " else (unit, unit_w)
+        if cur_w > width:
             pieces = _break_chars(cur, size, width, font)
             lines.extend(pieces[:-1])
             cur = pieces[-1]
+            cur_w = _w(cur, size, font)
     if cur.strip():
         lines.append(cur.rstrip())
     return lines
@@ -830,8 +848,18 @@ def _join_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     return items
 
 
-def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float) -> list[_Item]:
-    """``squeeze`` 0 = normal spacing … 1 = tightest (used only to avoid a second page)."""
+def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float,
+                memo: dict | None = None) -> list[_Item]:
+    """``squeeze`` 0 = normal spacing … 1 = tightest (used only to avoid a second page).
+    ``memo`` keeps the wrapped lines between attempts: squeezing changes spacing, not widths."""
+    memo = {} if memo is None else memo
+
+    def wrap(text: str, size: float, width: float) -> list[str]:
+        key = (text, size, width)
+        if key not in memo:
+            memo[key] = _wrap(text, size, width)
+        return memo[key]
+
     if not page.instructions:
         return []
     items = [_heading_item(t["notes"], st, st.gap)]
@@ -847,31 +875,34 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float
     for item in items:
         item.keep_with_next = True
     for k, ins in enumerate(page.instructions):
+        sub = 5 * mm if ins.sub else 0.0
+        x_bullet, x_line, width_line = _MARGIN_X + 4 * mm + sub, x_text + sub, width - sub
         body = _clean(ins.text)
         cite = _clean(ins.cite)
         cite_text = f"{t['cite_open']}{cite}{t['cite_close']}" if cite else ""
         # the citation stays in one piece: on the last line if it fits, else on its own line
-        runs: list[tuple[str, str]] = [(line, "") for line in _wrap(body, size, width)]
+        runs: list[tuple[str, str]] = [(line, "") for line in wrap(body, size, width_line)]
         if cite_text:
             cite_w = _w(cite_text, size * 0.92)
-            if runs and _w(runs[-1][0], size) + cite_w <= width:
+            if runs and _w(runs[-1][0], size) + cite_w <= width_line:
                 runs[-1] = (runs[-1][0], cite_text)
-            elif cite_w <= width:
+            elif cite_w <= width_line:
                 runs.append(("", cite_text.strip()))
             else:
-                runs += [("", piece) for piece in _wrap(cite_text.strip(), size * 0.92, width)]
+                runs += [("", piece) for piece in wrap(cite_text.strip(), size * 0.92, width_line)]
         for i, (main_part, cite_part) in enumerate(runs):
 
-            def draw(c: Canvas, top: float, first=(i == 0), main_part=main_part, cite_part=cite_part) -> None:
+            def draw(c: Canvas, top: float, first=(i == 0), main_part=main_part, cite_part=cite_part,
+                     x_bullet=x_bullet, x_line=x_line) -> None:
                 base = top - size * 0.88 - (lead - size) / 2
                 if first:
-                    _text(c, _MARGIN_X + 4 * mm, base, bullet, size, _NAVY)
-                _text(c, x_text, base, main_part, size, _INK)
+                    _text(c, x_bullet, base, bullet, size, _NAVY)
+                _text(c, x_line, base, main_part, size, _INK)
                 if cite_part:
-                    _text(c, x_text + _w(main_part, size), base, cite_part, size * 0.92, _GREY)
+                    _text(c, x_line + _w(main_part, size), base, cite_part, size * 0.92, _GREY)
 
             if i == 0:
-                space = gap if k > 0 else 1.5 * mm
+                space = (gap * 0.5 if ins.sub else gap) if k > 0 else 1.5 * mm
             else:
                 space = 0.0
             # keep an instruction's lines together (and the hint with the first one)
@@ -895,6 +926,9 @@ def _draw_footer(c: Canvas, page: HandoutPage, t: dict[str, str], st: _Style, n:
     size = st.footer
     y -= _lead(size, 1.5)
     rec = t["recording"]
+    if page.footer_note is not None:  # an empty note: the terms in force no longer say it, print nothing
+        note = page.footer_note
+        rec = f"{_clean(note.text)}{t['cite_open']}{_clean(note.cite)}{t['cite_close']}" if note.text else ""
     rec = rec if _w(rec, size) <= _CONTENT_W else _wrap(rec, size, _CONTENT_W)[0]
     _text(c, _MARGIN_X, y + size * 0.3, rec, size, (0.62, 0.05, 0.05), bold=True)
     # contact
@@ -958,12 +992,14 @@ def _layout(page: HandoutPage, st: _Style, lang: str) -> list[list[tuple[float, 
         + _join_items(page, t, st, lang)
     )
     cont = _continuation_header(page, t, st, lang)
-    pages = _paginate(head + _note_items(page, t, st, 0.0), cont, st)
+    memo: dict = {}
+    pages = _paginate(head + _note_items(page, t, st, 0.0, memo), cont, st)
     if len(pages) > 1:  # shrink the spacing between instructions step by step to stay on one page
-        for squeeze in (0.5, 1.0):
-            tighter = _paginate(head + _note_items(page, t, st, squeeze), cont, st)
-            if len(tighter) == 1:
-                return tighter
+        tightest = _paginate(head + _note_items(page, t, st, 1.0, memo), cont, st)
+        if len(tightest) > 1:
+            return pages  # even the tightest spacing runs on: keep the normal spacing (no third attempt)
+        half = _paginate(head + _note_items(page, t, st, 0.5, memo), cont, st)
+        return half if len(half) == 1 else tightest
     return pages
 
 

@@ -80,6 +80,8 @@ class TermsVersion(SQLModel, table=True):
     effective_on: date
     document_json: str = Field(sa_column=Column(Text, nullable=False))
     reason: str = ""
+    # which listed ground a change without consent rests on (前橋 第9条(1)(2), 高松 第13条(1)(2)); '' = none listed
+    change_ground: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     added_by: int | None = Field(default=None, foreign_key="staff.id")
     added_at: datetime = Field(default_factory=_now)
 

@@ -171,9 +171,33 @@ class TermsDocument:
         """An article as plain text, the way a clerk reads it aloud."""
         return article_as_text(self.article(number))
 
+    @property
+    def issuer(self) -> str:
+        """Who issued the text, as signed (e.g. 高松公共職業安定所長)."""
+        return self.raw.get("issuer", "")
+
+    def date_lines(self, lang: str = "ja") -> list[str]:
+        """The document's dates exactly as its text writes them: 高松 "令和3年3月1日策定" and
+        "令和5年12月18日改訂", 渋谷 its 附則 "本規約は令和４年５月１日より施行するものとする。", 前橋 a bare
+        "令和４年４月２０日" with no label. English: "established 2021-03-01" etc., "dated …" for a bare date."""
+        from hwdesk.jtext import format_date_en
+
+        out = []
+        for d in self.raw.get("dates", []):
+            if lang == "en":
+                label = DATE_KIND_EN.get(d.get("kind", ""), "dated")
+                out.append(f"{label} {format_date_en(date.fromisoformat(d['iso']))}")
+            else:
+                out.append(d.get("text") or f"{d['wareki']}{d.get('kind', '')}")
+        return out
+
     def to_json(self) -> str:
         """The document as JSON (stored in ``termsversion.document_json``)."""
         return json.dumps(self.raw, ensure_ascii=False)
+
+
+# How a date's kind reads in English ("" is a bare date, as 前橋 signs its text).
+DATE_KIND_EN = {"策定": "established", "改訂": "revised", "施行": "in force from", "": "dated"}
 
 
 def article_as_text(art: dict) -> str:

@@ -313,6 +313,13 @@ class HwdeskApp(App):
         if self.actor is not None and not isinstance(self.screen, RemindersScreen):
             self.push_screen(RemindersScreen())
 
+    def action_usage_records(self) -> None:
+        """Usage records: add one, supervisors list them (command palette)."""
+        from screens.usage_records import UsageRecordsScreen
+
+        if self.actor is not None and not isinstance(self.screen, UsageRecordsScreen):
+            self.push_screen(UsageRecordsScreen())
+
     def action_week(self) -> None:
         """The week view of the office's sessions (F4, command palette)."""
         from screens.week import WeekScreen

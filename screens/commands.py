@@ -43,6 +43,7 @@ GLOBAL_COMMANDS = (
     ("cmd.reminders", "reminders"),
     ("cmd.week", "week"),
     ("cmd.read_terms", "read_terms"),
+    ("cmd.usage_records", "usage_records"),
     ("cmd.lock", "lock"),
     ("cmd.theme", "toggle_theme"),
     ("cmd.sign_out", "sign_out"),

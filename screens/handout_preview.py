@@ -163,7 +163,8 @@ class HandoutPreview(HwModal):
             "",
             t("hp.options", large=t("common.yes") if self.large_print else t("common.no"), lang=self.doc_lang),
             "",
-            *[f"・{i.text}（{i.cite}）" if i.cite else f"・{i.text}" for i in page.instructions],
+            *[("　" if i.sub else "") + (f"・{i.text}（{i.cite}）" if i.cite else f"・{i.text}") for i in page.instructions],
+            *([f"{page.footer_note.text}（{page.footer_note.cite}）"] if page.footer_note else []),
         ]
         self.query_one("#hp-details", Static).update(lit("\n".join(info), multiline=True))
 

@@ -2,7 +2,8 @@
 
 Supervisors only (a clerk sees the refusal and nothing else). Every figure comes from
 ``hwdesk.services.reports.monthly_report`` already suppressed: a small cell shows "<5" and no bar,
-a cell hidden to protect another shows "x". ``[`` / ``]`` move by a month; ``x`` writes the month's
+a count hidden to protect another shows "*", a rate on a hidden count "x". Each table names its
+unit; a series' total is the total of the table it splits by day, not the sum of its shown days. ``[`` / ``]`` move by a month; ``x`` writes the month's
 CSV (``exports.export_report``, audited) to the user's Downloads and shows the path.
 UI strings live here (``TEXT``); the report's own labels come from the service.
 """
@@ -26,14 +27,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "cmd": ("月次集計を開く（統括職員）", "Open the monthly report (supervisors)"),
     "period": ("{office}　{month}（{first}〜{last}）", "{office}  {month} ({first} to {last})"),
     "loading": ("集計中…", "Computing…"),
-    "series.sessions": ("日別セッション数", "Sessions per day"),
-    "series.no_shows": ("日別の無断欠席・不参加", "No-shows per day"),
-    "series.cancellations": ("日別のキャンセル", "Cancellations per day"),
-    "series.note": ("（{mark}の日は0として描画）", "(days shown {mark} are drawn as 0)"),
-    "series.range": ("最大 {max}　合計 {total}", "max {max}  total {total}"),
+    "series.note": ("（非表示の日は0として描画）", "(hidden days are drawn as 0)"),
+    "series.range": ("最大 {max}　計 {total}（単位: {unit}）", "max {max}  total {total} ({unit})"),
     "total": ("計", "total"),
-    "legend": ("{mark} = {threshold}未満のため非表示　x = 他の値を守るため非表示",
-               "{mark} = under {threshold}, hidden   x = hidden to protect another cell"),
+    "unit": ("単位: {unit}", "unit: {unit}"),
     "exported": ("CSVを保存しました: {path}", "CSV saved: {path}"),
     "exporting": ("CSVを出力中…", "Exporting the CSV…"),
     "k.prev_month": ("前の月", "Previous month"),
@@ -110,10 +107,12 @@ class ReportsScreen(HwScreen):
             return
         yield Static(lit(self.tt("loading")), id="report-period", markup=False)
         with VerticalScroll(id="report-body"):
-            for name in ("sessions", "no_shows", "cancellations"):
+            from hwdesk.services.reports import SERIES
+
+            for name, (ja, en, _uja, _uen) in SERIES.items():
                 with Vertical(classes="report-series", id=f"series-{name}"):
                     with Horizontal(classes="series-head"):
-                        yield Static(lit(self.tt(f"series.{name}"), "bold"), classes="series-title", markup=False)
+                        yield Static(lit(en if self.lang == "en" else ja, "bold"), classes="series-title", markup=False)
                         yield Static("", classes="series-range", markup=False)
                     yield Sparkline([], id=f"spark-{name}", summary_function=max)
             yield Static("", id="report-singles", markup=False)
@@ -157,14 +156,17 @@ class ReportsScreen(HwScreen):
         name = self.hw.office_name(report.office_id) if hasattr(self.hw, "office_name") else report.office_id
         self.query_one("#report-period", Static).update(
             lit(self.tt("period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold"))
-        mark = f"<{report.threshold}"
-        for series in ("sessions", "no_shows", "cancellations"):
+        from hwdesk.services.reports import SERIES, legend
+
+        for series, (_ja, _en, uja, uen) in SERIES.items():
             values = report.series(series)
             shown = [v for v in values if v is not None]
             self.query_one(f"#spark-{series}", Sparkline).data = [float(v or 0) for v in values]
-            info = self.tt("series.range", max=max(shown) if shown else 0, total=sum(shown))
+            # the total is the table's (sessions by kind …), never the sum of the days left visible
+            info = self.tt("series.range", max=max(shown) if shown else 0, total=report.series_total(series).text,
+                           unit=uen if lang == "en" else uja)
             if any(v is None for v in values):
-                info += " " + self.tt("series.note", mark=mark)
+                info += " " + self.tt("series.note")
             self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
         singles = [f"{fit(en if lang == 'en' else ja, 34)} {f.text}" for _k, ja, en, f in report.singles()]
         self.query_one("#report-singles", Static).update(lit("\n".join(singles), multiline=True))
@@ -172,11 +174,12 @@ class ReportsScreen(HwScreen):
         bars.remove_children()
         widgets = []
         for b in report.breakdowns():
-            widgets.append(Static(lit(b.title(lang), "bold"), classes="bars-title", markup=False))
+            widgets.append(Static(lit(f"{b.title(lang)}（{self.tt('unit', unit=b.unit(lang))}）" if lang != "en"
+                                      else f"{b.title(lang)} ({self.tt('unit', unit=b.unit(lang))})", "bold"),
+                                  classes="bars-title", markup=False))
             widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
         bars.mount_all(widgets)
-        self.query_one("#report-legend", Static).update(
-            lit(self.tt("legend", mark=mark, threshold=report.threshold), "$text-muted"))
+        self.query_one("#report-legend", Static).update(lit(legend(report.threshold, lang), "$text-muted"))
 
     def action_month(self, delta: int) -> None:
         if self.refused is not None:

@@ -47,6 +47,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("w", "webcam", "k.webcam"),
         Binding("a", "approval", "k.approval"),
         Binding("T", "terminate", "k.terminate"),
+        Binding("u", "usage", "k.usage"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
         Binding("r", "reload", "k.reload", show=False),
@@ -251,7 +252,8 @@ class SeekerDetailScreen(HwScreen):
                     badge = lit("✔ " + t("detail.current_notified" if st.notified else "detail.current"), "bold $success")
                 else:
                     badge = lit("✘ " + t("detail.outdated", office=office, date=self._date(st.in_force.effective_on),
-                                           version=st.in_force.version), "bold $error")
+                                           version=st.in_force.version, cite=_revision_cite(row_data["office_id"], en)),
+                                "bold $error")
                 out.append(head + badge + lit("  " + line))
         title("detail.notices")
         if d.notices:
@@ -421,6 +423,12 @@ class SeekerDetailScreen(HwScreen):
         if office:
             self.hw.open_termination(self.seeker_id, office)
 
+    def action_usage(self) -> None:
+        """Usage records (利用の記録) with this seeker filled in."""
+        from screens.usage_records import UsageRecordsScreen
+
+        self.hw.push_screen(UsageRecordsScreen(seeker_id=self.seeker_id))
+
     def action_webcam(self) -> None:
         from screens.webcam import WebcamScreen
 
@@ -459,3 +467,11 @@ def _readiness(session, seeker_id: int, office: str, service: str | None, readin
     svc = service if service in services else ("counseling" if "counseling" in services else (services[0] if services else "counseling"))
     prof, reqs = readiness_fn(session, seeker_id, office, svc)
     return prof, reqs, svc
+
+
+def _revision_cite(office_id: str, en: bool) -> str:
+    """The article that makes the office tell seekers of a revision (前橋 第9条 …), as the screen cites it."""
+    from hwdesk.terms import cite_text, cite_text_en, office_profile
+
+    cite = office_profile(office_id).article("revision")
+    return cite_text_en(cite) if en else cite_text(cite)

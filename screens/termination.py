@@ -95,7 +95,7 @@ class TerminationScreen(HwScreen):
 
     @when_composed
     def _show(self, result) -> None:
-        from hwdesk.services.terminations import GROUND_LABELS, SCOPE_LABELS
+        from hwdesk.services.terminations import SCOPE_LABELS, ground_label
 
         no, name, grounds, terms = result
         i = 1 if self.lang == "en" else 0
@@ -108,7 +108,7 @@ class TerminationScreen(HwScreen):
             sel.value = keep
         out = []
         for term in terms:
-            g = GROUND_LABELS.get(term.ground, (term.ground, term.ground))[i]
+            g = ground_label(term.office_id, term.ground, self.lang)
             sc = SCOPE_LABELS.get(term.scope, (term.scope, term.scope))[i]
             line = f"{term.decided_at:%Y-%m-%d} {g}（{term.cite}）{sc}"
             if term.until:

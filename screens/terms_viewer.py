@@ -93,18 +93,19 @@ class TermsScreen(HwScreen):
         self.db(work, self._loaded, group="load")
 
     def _loaded(self, result) -> None:
-        from hwdesk.jtext import format_date_en, format_wareki
         from hwdesk.terms import article_as_text, cite_text
 
         version, doc, prof, seeker, status = result
         self.version, self.status, self.prof = version, status, prof
         en = self.lang == "en"
-        date_text = format_date_en(doc.effective_on) if en else format_wareki(doc.effective_on)
+        # the dates and the 所長 exactly as the office's text gives them (策定/改訂/施行, or 前橋's bare date)
+        dates = (", " if en else "　").join(doc.date_lines(self.lang))
         cite = cite_text(prof.requirements["consent"]["cite"])
         method_key = "terms.method_deemed" if prof.consent_method == "deemed_by_use" else "terms.method_application"
         head = [
             lit(doc.title, "bold"),
-            lit(f"{prof.display_name(self.lang)}  {self.t('terms.version', version=doc.version, date=date_text)}"),
+            lit(f"{prof.display_name(self.lang)}  {self.t('terms.version', version=doc.version)}"),
+            lit(self.t("terms.dated", dates=dates, issuer=doc.issuer)),
             lit(self.t(method_key, cite=cite), "$text-muted"),
         ]
         if seeker is not None:
@@ -150,7 +151,12 @@ class TermsScreen(HwScreen):
         else:
             eff = status.in_force.effective_on
             d = format_date_en(eff) if self.lang == "en" else format_wareki(eff)
-            text, style = "✘ " + self.t("detail.outdated", office=self.prof.display_name(self.lang), date=d, version=status.in_force.version), "$error"
+            from hwdesk.terms import cite_text, cite_text_en
+
+            rev = self.prof.article("revision")
+            cite = cite_text_en(rev) if self.lang == "en" else cite_text(rev)
+            text, style = "✘ " + self.t("detail.outdated", office=self.prof.display_name(self.lang), date=d,
+                                        version=status.in_force.version, cite=cite), "$error"
         return lit(self.t("terms.status", status=text), style)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -34,7 +34,7 @@ def test_init_offices_and_terms(cli):
     art = json.loads(out)["article"]
     assert art["number"] == 7 and art["heading"] == "禁止事項"
     code, out, _ = cli("terms", "maebashi")
-    assert "前橋地方裁判所" in out and "令和4年4月20日" in out
+    assert "前橋地方裁判所" in out and "令和４年４月２０日\n前橋公共職業安定所長" in out and "策定" not in out  # a bare date, as written
 
 
 def test_unknown_office_is_a_clear_refusal(cli):

@@ -136,19 +136,23 @@ def test_closure_terminate_lift_and_reminders(cli, store, actors):
     assert data["date"] == "2027-02-08" and data["calls"][0]["seeker_no"] == sk.seeker_no
     assert data["calls"][0]["phone"] == "087-111-2222" and data["calls"][0]["missing"] == ["no_link"]
 
-    code, _, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "recording", "--scope", "ended",
+    code, _, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "disturbing", "--scope", "ended",
                        "--narrative", "録画", as_="clerk1")
     assert code == 2 and "統括職員" in err
     code, _, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "infringement", "--scope", "ended",
                        "--narrative", "侵害", as_="super1")
     assert code == 2 and "定めがありません" in err
-    code, out, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "recording", "--scope", "suspended",
+    # 高松 第12条(2) bans recording but only 第12条(1) stops use: no recording ground of its own
+    code, _, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "recording", "--scope", "ended",
+                       "--narrative", "録画", as_="super1")
+    assert code == 2 and "定めがありません" in err and "適正なオンライン職業相談等の遂行に支障" in err
+    code, out, err = cli("terminate", sk.seeker_no, "--office", "takamatsu", "--ground", "disturbing", "--scope", "suspended",
                          "--until", "2027-03-31", "--narrative", "録画していた", "--json", as_="super1")
     assert code == 0, err
     data = json.loads(out)
-    assert data["cite"] == "第12条(2)" and [b["session"] for b in data["future_bookings"]] == [sid]
+    assert data["cite"] == "第12条(1)" and [b["session"] for b in data["future_bookings"]] == [sid]
     [later] = _create(cli, "--kind", "counseling", "--start", "2027-02-09T10:00", "--end", "2027-02-09T10:45", "--staff", "clerk1")
     code, _, err = cli("book", str(later), sk.seeker_no, as_="clerk1")
-    assert code == 2 and "第12条(2)" in err
+    assert code == 2 and "第12条(1)" in err
     assert cli("lift", str(data["id"]), "--reason", "反省文を受領", as_="super1")[0] == 0
     assert cli("book", str(later), sk.seeker_no, as_="clerk1")[0] == 0

@@ -13,7 +13,7 @@ OFFICES_DIR = DATA / "offices"
 RULES_MD = ROOT / "docs" / "rules.md"
 
 SERVICE_KINDS = {"counseling", "referral", "seminar", "interview", "tour", "selection"}
-DATE_KINDS = {"策定", "施行", "改訂"}
+DATE_KINDS = {"策定", "施行", "改訂", ""}  # "" = a bare date, as 前橋 writes it
 ENV_KEYS = ["secure_device", "internet", "os_supported", "firewall", "no_file_sharing", "antivirus"]
 TERMINATION_KEYS = {"threats_abuse", "recording", "non_job_seeking", "disturbing", "infringement", "other"}
 ARTICLE_KEYS = {"companions", "recording_ban", "usage_records", "costs", "preparation",
@@ -89,8 +89,13 @@ def _profile_cites(office):
             out.append((f"articles.{k}", c))
     for k, c in office["termination_grounds"].items():
         if c is not None:
-            out.append((f"termination_grounds.{k}", c))
+            out.append((f"termination_grounds.{k}", _cite_only(c)))
     return out
+
+
+def _cite_only(c):
+    """A ground's citation without its label (the office's words for it)."""
+    return {k: v for k, v in c.items() if k in ("article", "paragraph", "item")}
 
 
 def _wareki_to_iso(w):
@@ -134,7 +139,7 @@ def test_terms_schema(name):
     assert isinstance(t["supplementary"], list) and all(isinstance(s, str) and s for s in t["supplementary"])
     assert isinstance(t["dates"], list) and t["dates"]
     for d in t["dates"]:
-        assert set(d) == {"kind", "wareki", "iso"}
+        assert set(d) == {"kind", "wareki", "iso", "text"}
         assert d["kind"] in DATE_KINDS
         assert ISO_RE.match(d["iso"])
     assert ISO_RE.match(t["effective_on"])
@@ -173,7 +178,7 @@ def test_dates_match_wareki_and_effective_on(name):
     for d in t["dates"]:
         assert _wareki_to_iso(d["wareki"]) == d["iso"], d
     by_kind = {d["kind"]: d["iso"] for d in t["dates"]}
-    expected = by_kind.get("施行") or by_kind.get("改訂") or by_kind.get("策定")
+    expected = by_kind.get("施行") or by_kind.get("改訂") or by_kind.get("策定") or by_kind.get("")
     assert t["effective_on"] == expected
 
 
@@ -197,6 +202,19 @@ def test_no_pdf_artifacts(name):
         assert "\n\n" not in s
 
 
+@pytest.mark.parametrize("name", sorted(TERMS))
+def test_dates_and_issuer_are_written_as_in_the_seed(name):
+    t = TERMS[name]
+    found = [p / t["source"] for p in ROOT.parents if (p / t["source"]).is_file()]
+    if not found:
+        pytest.skip(f"{t['source']} (the offices' original text) is not beside this checkout")
+    seed = re.sub(r"\s+", "", found[0].read_text(encoding="utf-8"))
+    for d in t["dates"]:
+        assert re.sub(r"\s+", "", d["text"]) in seed, d
+        assert (d["kind"] in d["text"]) if d["kind"] else not re.search("策定|施行|改訂", d["text"])
+    assert re.sub(r"\s+", "", t["issuer"]) in seed
+
+
 def test_wareki_wiring():
     assert _wareki_to_iso("令和元年5月1日") == "2019-05-01"
     assert _wareki_to_iso("令和4年4月20日") == "2022-04-20"
@@ -208,7 +226,8 @@ def test_maebashi_facts():
     t = TERMS["maebashi-v1.json"]
     assert len(t["articles"]) == 12
     assert t["issuer"] == "前橋公共職業安定所長"
-    assert t["dates"] == [{"kind": "策定", "wareki": "令和4年4月20日", "iso": "2022-04-20"}]
+    # a bare date above the 所長: no 策定/施行 label, as written
+    assert t["dates"] == [{"kind": "", "wareki": "令和4年4月20日", "iso": "2022-04-20", "text": "令和４年４月２０日"}]
     assert t["court"] == {"names": ["前橋地方裁判所"], "article": 12}
     p4 = _resolve(t, {"article": 4, "paragraph": 4})
     assert "録画・録音" in p4["text"]
@@ -224,7 +243,8 @@ def test_shibuya_facts():
     assert t["issuer"] == "渋谷公共職業安定所長"
     p1 = _article(t, 1)["paragraphs"][0]
     assert [i["number"] for i in p1["items"]] == [1, 2, 3, 4, 5]
-    assert t["dates"] == [{"kind": "施行", "wareki": "令和4年5月1日", "iso": "2022-05-01"}]
+    assert t["dates"] == [{"kind": "施行", "wareki": "令和4年5月1日", "iso": "2022-05-01",
+                           "text": "本規約は令和４年５月１日より施行するものとする。"}]
     assert t["effective_on"] == "2022-05-01"
     assert t["supplementary"] == ["本規約は令和４年５月１日より施行するものとする。"]
     assert "なお、第1条により利用を申し込んだ場合は、本規約に同意したものとみなす。" in t["preamble"]
@@ -241,8 +261,8 @@ def test_takamatsu_facts():
     assert t["version"] == 2
     assert len(t["articles"]) == 14
     assert t["dates"] == [
-        {"kind": "策定", "wareki": "令和3年3月1日", "iso": "2021-03-01"},
-        {"kind": "改訂", "wareki": "令和5年12月18日", "iso": "2023-12-18"},
+        {"kind": "策定", "wareki": "令和3年3月1日", "iso": "2021-03-01", "text": "令和3年3月1日策定"},
+        {"kind": "改訂", "wareki": "令和5年12月18日", "iso": "2023-12-18", "text": "令和5年12月18日改訂"},
     ]
     assert t["effective_on"] == "2023-12-18"
     assert t["court"] == {"names": ["高松地方裁判所"], "article": 14}
@@ -342,9 +362,48 @@ def test_office_facts():
     assert s["termination_ends_agreement"] is True
     assert m["termination_ends_agreement"] is False and t["termination_ends_agreement"] is False
     assert {o["bureau"] for o in (m, s, t)} == {"群馬労働局", "東京労働局", "香川労働局"}
-    for o in (m, s, t):
-        # recording is a ground for stopping use everywhere
-        assert o["termination_grounds"]["recording"] == o["articles"]["recording_ban"]
+    for o in (m, s):
+        # a breach of the recording ban is a ground under the general stop (前橋 第8条第2項, 渋谷 第9条第2項)
+        assert {k: v for k, v in o["termination_grounds"]["recording"].items() if k not in ("label", "label_en")} \
+            == o["articles"]["recording_ban"]
+    # 高松 第12条(2) is the ban itself; its only power to stop is 第12条(1), and it has no general breach ground
+    assert t["termination_grounds"]["recording"] is None and t["termination_grounds"]["other"] is None
+    assert {(g["article"], g["item"]) for g in t["termination_grounds"].values() if g} == {(12, 1)}
+
+
+@pytest.mark.parametrize("oid", sorted(OFFICES))
+def test_facts_not_in_the_terms_are_marked_unverified(oid):
+    """A profile value the office's terms do not state (the bureau where the text names none, the
+    phone number, the opening hours, a meeting platform the text does not name) is listed in
+    ``unverified`` with a note, so no screen or document presents it as the terms'."""
+    o = OFFICES[oid]
+    unverified = o.get("unverified", {})
+    assert all(isinstance(v, str) and v for v in unverified.values())
+    for terms in _terms_of(o):
+        text = json.dumps(terms, ensure_ascii=False)
+        if o["bureau"] not in text:
+            assert "bureau" in unverified, (oid, o["bureau"])
+        if o["contact_phone"] not in text:
+            assert "contact_phone" in unverified
+        assert "hours" in unverified  # none of the three sets hours
+        if not all(p in text.lower() for p in o["platforms"]):
+            assert "platforms" in unverified
+    assert set(unverified) <= {"bureau", "contact_phone", "hours", "platforms"}
+
+
+@pytest.mark.parametrize("oid", sorted(OFFICES))
+def test_ground_labels_are_the_offices_own_words(oid):
+    o = OFFICES[oid]
+    for terms in _terms_of(o):
+        for ground, c in o["termination_grounds"].items():
+            if c is None:
+                continue
+            r = _resolve(terms, _cite_only(c))
+            text = re.sub(r"\s+", "", r["text"])
+            assert re.sub(r"\s+", "", c["label"]) in text, (oid, ground, c["label"])
+            assert c["label_en"].isascii() and c["label_en"]
+    if oid != "takamatsu":  # 脅迫 is 高松's word (第12条(1)); 前橋/渋谷 say 不快感を与える行為
+        assert "脅迫" not in o["termination_grounds"]["threats_abuse"]["label"]
 
 
 # --------------------------------------------------------------------------- docs/rules.md

@@ -40,7 +40,8 @@ def _revise(store, actor, office: str):
     raw["effective_on"] = "2027-04-01"
     with store.write() as s:
         return add_terms_version(s, actor=actor, office_id=office, text=json.dumps(raw, ensure_ascii=False),
-                                 effective_on=date(2027, 4, 1), reason="改訂")
+                                 effective_on=date(2027, 4, 1), reason="改訂",
+                                 ground=None if office == "shibuya" else "user_benefit")
 
 
 def _populate(store, actors) -> int:

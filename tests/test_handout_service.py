@@ -62,8 +62,15 @@ def test_each_offices_handout_scans_and_cites_its_own_terms(store, actors, tmp_p
     with store.write() as s:
         job = handouts.for_session(s, actor=actor, session_id=sid)
         out = handouts.write(s, actor=actor, job=job, out=tmp_path / "h.pdf")
-    (text, codes), = _pages_text_and_qr(out)
-    assert codes == [URLS[office][1]]
+    pages = _pages_text_and_qr(out)
+    text = "".join(t for t, _ in pages)
+    assert pages[0][1] == [URLS[office][1]]  # the QR on the first page; the terms' lines run on
+    flat = "".join(text.split())
+    from hwdesk.handout_text import handout_lines
+    from hwdesk.terms import shipped_terms
+
+    for ins in handout_lines(office, shipped_terms()[office][-1]):  # every line of the office's terms, as printed
+        assert "".join(ins.text.split()) in flat and ins.cite in flat
     assert "令和9年2月2日(火)" in text and "2027-02-02" in text and PASSCODE in text
     assert "録画" in text or "録音" in text
     recording_cite = {"maebashi": "第4条第4項", "shibuya": "第4条第3項", "takamatsu": "第12条(2)"}[office]
@@ -80,7 +87,8 @@ def test_group_session_prints_one_page_per_participant_and_audits_without_passco
         job = handouts.for_session(s, actor=actor, session_id=sid)
         handouts.write(s, actor=actor, job=job, out=tmp_path / "batch.pdf")
     pages = _pages_text_and_qr(tmp_path / "batch.pdf")
-    assert len(pages) == 3 and all(codes == [URLS["maebashi"][1]] for _, codes in pages)
+    firsts = [codes for text, codes in pages if "（続き）" not in text]  # each seeker's sheet starts with the QR
+    assert len(firsts) == 3 and all(codes == [URLS["maebashi"][1]] for codes in firsts)
     with store.read() as s:
         rows = s.exec(select(AuditLog).where(AuditLog.action == "handout.print")).all()
     assert len(rows) == 1 and PASSCODE not in rows[0].detail_json
@@ -126,5 +134,5 @@ def test_cli_handout_for_a_day(db_url, tmp_path, monkeypatch, capsys):
     st.dispose()
     monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
     code = main(["--db", db_url, "--as", "clerk1", "handout", "--office", "takamatsu", "--date", "R9.2.2", "--out", str(tmp_path / "day.pdf")])
-    assert code == 0 and "3ページ" in capsys.readouterr().out
-    assert len(_pages_text_and_qr(tmp_path / "day.pdf")) == 3
+    assert code == 0 and "案内書3部" in capsys.readouterr().out
+    assert sum("（続き）" not in text for text, _ in _pages_text_and_qr(tmp_path / "day.pdf")) == 3

@@ -177,7 +177,7 @@ def test_terms_parser_and_revision_raise_only_documented_errors(sq, text):
     try:
         with store.write() as s:
             add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=text, effective_on=date(2030, 4, 1),
-                              reason="改訂")
+                              reason="改訂", ground="user_benefit")
     except DOCUMENTED:
         assert table_counts(store) == before
 

@@ -278,17 +278,21 @@ def test_a_handout_prints_on_the_chosen_printer_and_reads_back_the_same(env, tmp
     original = tmp_path / "handout.pdf"
     code, out, err = env.cli("--as", "clerk1", "handout", str(sid), "--out", str(original), "--print")
     assert code == 0, err
-    assert re.search(rf"{env.queue} で {people} ページ印刷しました|{env.queue} に {people} ページ送りました", out), out
+    sheets = len(PdfReader(str(original)).pages)  # a handout runs to as many pages as its terms need
+    assert sheets >= people
+    assert re.search(rf"{env.queue} で {sheets} ページ印刷しました|{env.queue} に {sheets} ページ送りました", out), out
     [row] = _audit(env.db, "handout.sent")
-    assert row["printer"] == env.queue and row["pages"] == people and row["state"] in ("printed", "queued")
+    assert row["printer"] == env.queue and row["pages"] == sheets and row["state"] in ("printed", "queued")
     printed = _printed(env, row["job_id"])
 
     before, after = _pages(original), _pages(printed)
-    assert len(after) == len(before) == people  # no banner pages, one job
+    assert len(after) == len(before) == sheets  # no banner pages, one job
+    assert sum(1 for qr, _, _ in before if qr) == people  # each seeker's first page carries the join QR
     for (qr0, text0, _), (qr1, text1, _) in zip(before, after):
-        assert qr1 == qr0 and qr0 and qr0[0].startswith("https://")
-        assert len(_facts(text0)) >= 5 and _facts(text0) <= _facts(text1)
-        assert qr0[0] in text1
+        assert qr1 == qr0
+        if qr0:
+            assert qr0[0].startswith("https://") and qr0[0] in text1
+            assert len(_facts(text0)) >= 5 and _facts(text0) <= _facts(text1)
     box = PdfReader(str(printed)).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
     attrs = _job_attrs(env, row["job_id"])
@@ -312,8 +316,9 @@ def test_a_days_handouts_go_as_one_job_with_their_page_count(env, tmp_path):
     assert env.spooler.jobs(env.queue) == [f"{env.queue}-{row['job_id']}"]  # one job for the day
     before, after = _pages(original), _pages(printed)
     assert [qr for qr, _, _ in after] == [qr for qr, _, _ in before]
-    for (_, text0, _), (_, text1, _) in zip(before, after):
-        assert len(_facts(text0)) >= 5 and _facts(text0) <= _facts(text1)
+    for (qr0, text0, _), (_, text1, _) in zip(before, after):
+        if qr0:  # a seeker's first page: the facts beside the join QR
+            assert len(_facts(text0)) >= 5 and _facts(text0) <= _facts(text1)
 
 
 def test_large_print_stays_large_on_paper(env, tmp_path):
@@ -422,7 +427,8 @@ async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_w
             await pilot.press("p")
             await settle(pilot)
             status = plain(p.query_one("#hp-status"))
-            assert re.search(rf"{env.queue} (で|に) {people} ページ(印刷しました|送りました)", status), status
+            sent = re.search(rf"{env.queue} (で|に) (\d+) ページ(印刷しました|送りました)", status)
+            assert sent and int(sent.group(2)) >= people, status  # a handout may run to two pages
             [row] = _audit(env.db, "handout.sent")
             assert row["printer"] == env.queue
             _printed(env, row["job_id"])

@@ -122,7 +122,7 @@ def test_terms_revised_not_notified_warning(store, actors):
     raw["version"] = 3
     with store.write() as s:
         tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=json.dumps(raw, ensure_ascii=False),
-                               effective_on=date(2027, 2, 1), reason="改訂")
+                               effective_on=date(2027, 2, 1), reason="改訂", ground="user_benefit")
     with store.read() as s:
         row_view = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0]
         reminders = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1))

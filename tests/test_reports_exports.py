@@ -106,22 +106,86 @@ def _small_numbers(obj) -> list:
 def test_policy_suppresses_small_cells_and_one_more_to_stop_subtraction():
     p = reports.Policy()
     cells, total = p.group([12, 3, 8], 23)
-    assert [c.text for c in cells] == ["12", "<5", "x"] and total.text == "23"  # 8 hidden too: 23-12-8 would give 3
+    assert [c.text for c in cells] == ["12", "<5", "*"] and total.text == "23"  # 8 hidden too: 23-12-8 would give 3
     cells, total = p.group([2, 1], 3)
     assert [c.text for c in cells] == ["<5", "<5"] and total.suppressed
     assert p.rate(p.figure(3), p.figure(20)).text == reports.SUPPRESSED_RATE
     assert p.rate(p.figure(5), p.figure(20)).text == "25.0%"
     # A figure made of cells of another table hides when exactly one of them is hidden.
-    assert p.combine([p.figure(26), p.figure(2)], [26, 2]).text == "x"
+    assert p.combine([p.figure(26), p.figure(2)], [26, 2]).text == "*"  # a count: '*', never the rates' 'x'
     assert p.combine([p.figure(3), p.figure(4)], [3, 4]).text == "7"
     assert p.combine([p.figure(6), p.figure(9)], [6, 9]).text == "15"
     # A total another table hid is reused, and then a cell is hidden so the cells cannot add up to it.
     cells, total = p.group([7, 5], 12, linked_total=p.protected())
-    assert total.text == "x" and [c.text for c in cells] == ["7", "x"]
+    assert total.text == "*" and [c.text for c in cells] == ["7", "*"]
+    assert reports.PROTECTED_MARK != reports.SUPPRESSED_RATE
     assert reports.Policy(10).figure(7).text == "<10"
     assert reports.Policy(keep_zero=True).figure(0).text == "0"
     with pytest.raises(Exception):
         reports.Policy(1)  # would switch suppression off
+
+
+def _busy_month(store, actors):
+    """Enough of everything that a threshold of 2 shows every cell: 3 days × 2 counseling sessions,
+    2 seminars with 2 absent and 2 connection-failed seats, 2 sessions cancelled on one day, 2 no-show sessions."""
+    clerk = actors["clerk1"]
+    ids = [new_seeker(store, clerk, name=f"集計 {n}", kana=f"シュウケイ {k}").id
+           for n, k in zip(("一", "二", "三", "四"), ("イチ", "ニ", "サン", "ヨン"), strict=True)]
+    for day in (3, 4, 5):
+        for hour in (10, 13):
+            add_session(store, start=at(day, hour), seekers=[(ids[0], "completed")])
+    for hour in (10, 14):
+        add_session(store, start=at(9, hour), kind="seminar", seekers=[(ids[0], "absent"), (ids[1], "connection_failed"),
+                                                                   (ids[2], "completed"), (ids[3], "completed")])
+    for hour in (10, 11):
+        add_session(store, start=at(10, hour), seekers=[(ids[1], "cancelled")], state="cancelled", cancel_reason="by_office")
+        add_session(store, start=at(11, hour), seekers=[(ids[2], "absent")], state="no_show")
+
+
+def test_totals_that_count_the_same_things_agree(store, actors):
+    """Sessions by kind = sessions by state less cancelled = the daily series of sessions; the daily
+    cancellations = the cancelled sessions = sessions cancelled by reason; the daily no-shows = the
+    no-show seats = the absent and connection-failed bookings. Each table names its unit."""
+    _busy_month(store, actors)
+    rep = _report(store, threshold=2, keep_zero=True)
+    by_state = {i.key: i.figure.value for i in rep.sessions_by_state.items}
+    seats = {i.key: i.figure.value for i in rep.bookings_by_state.items}
+    assert rep.sessions_by_kind.total.value == 10 == rep.sessions_by_state.total.value - by_state["cancelled"]
+    assert sum(i.figure.value for i in rep.sessions_by_kind.items) == rep.sessions_by_kind.total.value
+    assert sum(rep.series("sessions")) == rep.series_total("sessions").value == rep.sessions_by_kind.total.value
+    assert sum(rep.series("cancellations")) == rep.series_total("cancellations").value == by_state["cancelled"] == 2
+    assert rep.session_cancellations.total.value == 2
+    assert sum(rep.series("no_shows")) == rep.series_total("no_shows").value == rep.no_shows.total.value \
+        == seats["absent"] + seats["connection_failed"] == 6
+    assert rep.bookings_by_state.total.value == sum(seats.values())
+    # a session's no-show and a seat's absence are different units, and say so
+    units = {b.key: b.unit("en") for b in rep.breakdowns()}
+    assert units["sessions_by_kind"] == units["sessions_by_state"] == units["session_cancellations"] == "sessions"
+    assert units["bookings_by_state"] == units["no_shows"] == units["booking_cancellations"] == "seats"
+    labels = {i.key: i.label_ja for i in rep.sessions_by_state.items}
+    assert labels["no_show"] != rep.no_shows.title_ja and "セッション" in labels["no_show"] and "席" in rep.no_shows.title_ja
+    data = rep.as_dict()
+    assert data["breakdowns"]["no_shows"]["unit_en"] == "seats"
+    assert data["daily_units"]["sessions"]["total"] == 10 and data["daily_units"]["no_shows"]["unit_en"] == "seats"
+
+
+def test_default_report_series_total_is_the_tables_not_the_visible_days(store, actors, month):
+    rep = _report(store)
+    assert rep.series_total("sessions") == rep.sessions_by_kind.total and rep.sessions_by_kind.total.value == 11
+    assert all(v is None for v in rep.series("sessions"))  # one session a day: every day hidden, the total still 11
+
+
+def test_cli_report_json_and_text_state_units_and_marks(cli, store, actors):
+    _busy_month(store, actors)
+    code, out, err = cli("report", "--office", "takamatsu", "--month", "2026-02", "--json", "--threshold", "2")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["breakdowns"]["sessions_by_kind"]["total"] == 10 and data["breakdowns"]["sessions_by_kind"]["unit"] == "件"
+    assert data["suppression_marks"] == {"small": "<2", "protected": "*", "rate": "x"}
+    code, out, err = cli("report", "--office", "takamatsu", "--month", "2026-02", "--threshold", "2")
+    text = out.decode()
+    assert code == 0 and "セッション数（種類別、取消しを除く）  計 10（単位: 件）" in text
+    assert "日別セッション数（取消しを除く）" in text and "計 10（単位: 件）" in text and "* = " in text
 
 
 def test_device_and_os_are_classified_not_copied():
@@ -138,12 +202,14 @@ def test_monthly_report_figures_and_suppression(store, actors, month):
     assert states["completed"].value == 8 and states["no_show"].text == "<5" and states["cancelled"].text == "<5"
     assert rep.sessions_by_state.total.value == 13
     kinds = {i.key: i.figure for i in rep.sessions_by_kind.items}
-    assert kinds["counseling"].value == 12 and kinds["seminar"].suppressed
+    assert kinds["counseling"].value == 10 and kinds["seminar"].suppressed  # the 2 cancelled are not sessions held
     assert rep.no_shows.total.text == "<5" and rep.no_show_rate.suppressed and rep.no_show_rate.text == "x"
     assert rep.usage_records.value == 13 and rep.usage_participants.value == 13
     assert {i.key: i.figure.value for i in rep.usage_by_device.items}["pc"] == 6
     assert rep.usage_mean_minutes.value == 30.0
     assert rep.interpreter_languages.total.text == "<5"
+    # no count anywhere shows the rates' mark
+    assert all(f.text != reports.SUPPRESSED_RATE for b in rep.breakdowns() for f in [b.total, *(i.figure for i in b.items)])
     assert len(rep.daily) == 28 and len(rep.series("sessions")) == 28
     assert all(v is None or v >= 5 for b in rep.breakdowns() for v in b.values())
     assert all(v is None or v >= 5 for name in ("sessions", "no_shows", "cancellations") for v in rep.series(name))
@@ -344,7 +410,8 @@ def test_cli_terms_revision_notify_and_notice(cli, store, actors, tmp_path):
     path = _revision_file(tmp_path, effective)
     code, _, err = cli("--as", "clerk1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理")
     assert code == 2 and "統括職員" in err
-    code, out, err = cli("--as", "super1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理")
+    code, out, err = cli("--as", "super1", "terms-add", "takamatsu", str(path), "--effective", effective.isoformat(), "--reason", "整理",
+                         "--ground", "reasonable")
     assert code == 0, err
     assert "第7条" in out.decode()
     code, out, _ = cli("terms-diff", "takamatsu", "--from-version", "2", "--to-version", "3", "--json")
@@ -405,3 +472,13 @@ def test_cli_retention(cli, store, actors):
     assert code == 0 and json.loads(out)["anonymized"] == [sk.id]
     with store.read() as s:
         assert s.get(Seeker, sk.id).anonymized_at is not None
+
+
+def test_terminations_table_lists_the_offices_own_grounds_in_its_words(store, actors):
+    with store.read() as s:
+        tak = reports.monthly_report(s, office_id="takamatsu", year=2026, month=2)
+        shi = reports.monthly_report(s, office_id="shibuya", year=2026, month=2)
+    assert [i.key for i in tak.terminations.items] == ["threats_abuse", "non_job_seeking", "disturbing", "unannounced_companion"]
+    assert tak.terminations.items[0].label_ja == "脅迫や暴言"  # 高松 第12条(1); no recording or general breach ground
+    labels = {i.key: i.label_ja for i in shi.terminations.items}
+    assert labels["threats_abuse"] == "他の利用者に不快感を与える行為" and "other" in labels

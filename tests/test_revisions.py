@@ -55,7 +55,7 @@ def revised(store, actors):
     """高松 version 3 (effective 2027-04-01) with 第7条(2) reworded and an article added."""
     with store.write() as s:
         tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=json.dumps(revised_takamatsu().raw, ensure_ascii=False),
-                               effective_on=EFFECTIVE, reason="利用の記録の条文の整理")
+                               effective_on=EFFECTIVE, reason="利用の記録の条文の整理", ground="reasonable")
         return tv.id
 
 
@@ -231,3 +231,43 @@ def test_versions_are_stored_with_the_revised_text(store, revised):
     with store.read() as s:
         v3 = terms_versions(s, "takamatsu")[-1]
         assert document(v3).article(7)["paragraphs"][0]["items"][1]["text"] == NEW_ITEM_2
+
+
+@pytest.mark.parametrize("office", ["maebashi", "takamatsu", "shibuya"])
+def test_a_revision_records_the_ground_its_terms_list(store, actors, office):
+    """前橋 第9条 / 高松 第13条: a change without consent only on (1) or (2) — refused without one, the
+    ground stored and audited; 渋谷 第10条 lists none, so none is given."""
+    from hwdesk.errors import ValidationFailed
+    from hwdesk.models import AuditLog, TermsVersion
+
+    sup = actors["super1" + {"maebashi": "_mae", "shibuya": "_shi", "takamatsu": ""}[office]]
+    raw = copy.deepcopy(shipped_terms()[office][-1].raw)
+    raw["version"] += 1
+    text = json.dumps(raw, ensure_ascii=False)
+    article = {"maebashi": "第9条", "takamatsu": "第13条", "shibuya": "第10条"}[office]
+    wrong = ("user_benefit",) if office == "shibuya" else (None, "", "whim")
+    for ground in wrong:
+        with store.write() as s, pytest.raises(ValidationFailed) as exc:
+            add_terms_version(s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground)
+        assert article in exc.value.message_ja and exc.value.field == "ground"
+        if office != "shibuya":
+            assert "本規約の変更が、利用者の一般の利益に適合するとき。" in exc.value.message_ja
+    ground = None if office == "shibuya" else "reasonable"
+    with store.write() as s:
+        tv = add_terms_version(s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground)
+        tv_id = tv.id
+    with store.read() as s:
+        assert s.get(TermsVersion, tv_id).change_ground == (ground or "")
+        row = s.exec(select(AuditLog).where(AuditLog.action == "terms.add_version")).one()
+        assert json.loads(row.detail_json)["after"]["ground"] == (ground or "")
+
+
+def test_terms_add_help_lists_each_offices_grounds(capsys):
+    from hwdesk.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["terms-add", "--help"])
+    out = capsys.readouterr().out
+    assert "第9条(1) 本規約の変更が、利用者の一般の利益に適合するとき。" in out
+    assert "第13条(2) 本規約の変更が、本規約の目的に反せず、かつ、合理的なものであるとき。" in out
+    assert "shibuya: none listed (第10条" in out

@@ -49,7 +49,7 @@ def a_session(store, actors, *, kind: str = "counseling", start: str = "10:00", 
 def test_clerk_cannot_lift_a_termination(store, actors):
     sk = new_seeker(store, actors["clerk1"])
     with store.write() as s:
-        res = terminations.terminate(s, actor=actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="recording",
+        res = terminations.terminate(s, actor=actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing",
                                      narrative="録画していた", scope="ended")
     tid = res.termination.id
     refused(store, lambda s: terminations.lift(s, actor=actors["clerk1"], termination_id=tid, reason="誤り"))
@@ -109,12 +109,12 @@ def test_clerk_cannot_add_a_terms_version(store, actors):
     raw["effective_on"] = "2030-04-01"
     text = json.dumps(raw, ensure_ascii=False)
     refused(store, lambda s: add_terms_version(s, actor=actors["clerk1"], office_id="takamatsu", text=text,
-                                               effective_on=date(2030, 4, 1), reason="改訂"))
+                                               effective_on=date(2030, 4, 1), reason="改訂", ground="user_benefit"))
     refused(store, lambda s: add_terms_version(s, actor=actors["super1_shi"], office_id="takamatsu", text=text,
-                                               effective_on=date(2030, 4, 1), reason="他所"))
+                                               effective_on=date(2030, 4, 1), reason="他所", ground="user_benefit"))
     with store.write() as s:
         assert add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=text,
-                                 effective_on=date(2030, 4, 1), reason="改訂").version == raw["version"]
+                                 effective_on=date(2030, 4, 1), reason="改訂", ground="user_benefit").version == raw["version"]
 
 
 def test_clerk_cannot_add_a_closure(store, actors):

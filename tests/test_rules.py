@@ -180,7 +180,7 @@ def test_revision_makes_old_consent_outdated_until_notified(store, actors):
     make_ready(store, a, sk.id, "takamatsu")
     with store.write() as s:
         tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=_revised_doc("takamatsu", 3),
-                               effective_on=date(2027, 4, 1), reason="オンライン会議用アプリの追加")
+                               effective_on=date(2027, 4, 1), reason="オンライン会議用アプリの追加", ground="user_benefit")
     before = _check(store, sk.id, "takamatsu", "counseling", on=date(2027, 3, 31))
     after = _check(store, sk.id, "takamatsu", "counseling", on=date(2027, 4, 1))
     assert before["consent"].ok

@@ -72,9 +72,9 @@ def test_suspension_blocks_booking_and_lifting_unblocks(store, actors):
 def test_clerk_can_neither_terminate_nor_lift(store, actors):
     sk = ready_seeker(store, actors, "takamatsu")
     with pytest.raises(PermissionDenied):
-        terminate(store, actors["clerk1"], seeker_id=sk.id, office_id="takamatsu", ground="recording", narrative="録画", scope="ended")
-    res = terminate(store, actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="recording", narrative="録画", scope="ended")
-    assert res.termination.cite == "第12条(2)"
+        terminate(store, actors["clerk1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画", scope="ended")
+    res = terminate(store, actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画", scope="ended")
+    assert res.termination.cite == "第12条(1)"
     with store.write() as s, pytest.raises(PermissionDenied):
         terminations.lift(s, actor=actors["clerk1"], termination_id=res.termination.id, reason="誤り")
     with store.write() as s, pytest.raises(PermissionDenied):
@@ -92,7 +92,17 @@ def test_grounds_cite_each_offices_own_article(store, actors):
             terminations.ground_cite(s, office_id="takamatsu", ground="infringement")
         assert "ハローワーク高松" in exc.value.message_ja and "第12条(1)" in exc.value.message_ja
         grounds = [g for g, *_ in terminations.available_grounds(s, office_id="takamatsu")]
+        labelled = {g: (ja, cite) for g, ja, _, cite in terminations.available_grounds(s, office_id="maebashi")}
+        shibuya = {g: (ja, cite) for g, ja, _, cite in terminations.available_grounds(s, office_id="shibuya")}
+        takamatsu = {g: (ja, cite) for g, ja, _, cite in terminations.available_grounds(s, office_id="takamatsu")}
     assert "infringement" not in grounds and "unannounced_companion" in grounds
+    # 高松: only 第12条(1)'s own grounds — no general breach, and 第12条(2) (the ban) is no power to stop
+    assert "other" not in grounds and "recording" not in grounds
+    assert takamatsu["threats_abuse"] == ("脅迫や暴言", "第12条(1)")
+    # 前橋/渋谷 in their own words, citing their own articles
+    assert labelled["threats_abuse"] == ("他の利用者に不快感を与える行為", "第6条(2)")
+    assert shibuya["threats_abuse"] == ("他の利用者に不快感を与える行為", "第7条(2)")
+    assert shibuya["other"] == ("本規約に違反したとハローワークが判断した場合", "第9条第2項")
 
 
 def test_scope_validation(store, actors):

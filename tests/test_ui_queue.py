@@ -261,6 +261,8 @@ async def test_handout_preview_shows_qr_and_saves_pdf(db, tmp_path, monkeypatch)
         assert qr == qr_halfblocks("https://zoom.us/j/1112223334") and len(qr) > 10
         details = plain(p.query_one("#hp-details"))
         assert "https://zoom.us/j/1112223334" in details and "p-secret-1" not in details
+        # the preview lists the terms' own lines with their articles, as the sheet prints them
+        assert "第5条(5)" in details and "ファイル共有ソフト（Winny、Share等）" in details and "録画・録音は禁止されています。（第12条(2)）" in details
         await pilot.press("l")
         await pilot.press("s")
         await settle(pilot)

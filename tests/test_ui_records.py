@@ -136,3 +136,27 @@ async def test_reports_sparkline_bars_and_export(db, tmp_path, monkeypatch):
         assert str(path) in plain(screen.query_one("#report-export"))
         body = path.read_bytes()
         assert body.startswith(b"\xef\xbb\xbf") and "期間（開始）" in body.decode("utf-8-sig")
+
+
+async def test_report_series_total_is_the_tables_total_and_every_table_names_its_unit(db):
+    """The days left visible add up to less than the month (hidden days): the line shows the table's
+    total (sessions by kind), with its unit, never the sum of the visible days."""
+    sup = add_supervisor(db)
+    add_month(db, sup)
+    import screens.reports as rep
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "super1")
+        app.push_screen(rep.ReportsScreen(2027, 2))
+        await settle(pilot)
+        screen = app.screen
+        report = screen.report
+        info = plain(screen.query_one("#series-sessions .series-range"))
+        assert f"計 {report.sessions_by_kind.total.text}（単位: 件）" in info
+        assert report.sessions_by_kind.total.value == 8 and "計 8" in info
+        titles = [plain(w) for w in screen.query(".bars-title")]
+        assert titles and all("単位:" in t for t in titles)
+        assert any("席" in t for t in titles) and any("件" in t for t in titles)
+        legend = plain(screen.query_one("#report-legend"))
+        assert "* =" in legend and "x =" in legend

@@ -132,6 +132,7 @@ def cmd_offices(ctx) -> int:
                 "consent_method": prof.consent_method,
                 "hours": prof.raw.get("hours"),
                 "contact_phone": prof.raw.get("contact_phone"),
+                "unverified": prof.raw.get("unverified", {}),  # facts not in the office's terms, to confirm
                 "terms_versions": [{"version": v.version, "effective_on": v.effective_on.isoformat(), "title": v.title} for v in versions],
             })
     if ctx.args.json:
@@ -151,6 +152,10 @@ def cmd_offices(ctx) -> int:
             Text(", ".join(f"v{v['version']} ({v['effective_on']})" for v in r["terms_versions"])),
         )
     Console().print(table)
+    for r in rows:
+        if r["unverified"]:
+            print(ctx.msg(f"{r['id']}: 規約にない未確認の値（事業所に確認してください）: {', '.join(r['unverified'])}",
+                          f"{r['id']}: not in the terms, unverified (confirm with the office): {', '.join(r['unverified'])}"))
     return 0
 
 
@@ -183,8 +188,6 @@ def cmd_terms(ctx) -> int:
         ctx.out_json(doc.raw)
         return 0
     print(doc.title)
-    for d in doc.raw.get("dates", []):
-        print(f"{d['kind']} {d['wareki']}（{d['iso']}）")
     print()
     for p in doc.raw.get("preamble", []):
         print(p)
@@ -195,5 +198,7 @@ def cmd_terms(ctx) -> int:
         print()
         print(p)
     print()
-    print(doc.raw.get("issuer", ""))
+    for line in doc.date_lines():  # as the text writes them: 策定/改訂/施行 or a bare date
+        print(line)
+    print(doc.issuer)
     return 0

@@ -44,7 +44,8 @@ def cmd_handout(ctx) -> int:
             staff = get_staff(s, a.staff).id if a.staff else None
             job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_date(a.date), staff_id_=staff, lang=ctx.lang)
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang)
-    print(ctx.msg(f"{len(job.pages)}ページを書き出しました: {out}", f"Wrote {len(job.pages)} page(s): {out}"))
+    # one handout (部) per participant; a handout runs to as many pages as the office's terms need
+    print(ctx.msg(f"案内書{len(job.pages)}部を書き出しました: {out}", f"Wrote {len(job.pages)} handout(s): {out}"))
     if a.to_printer or a.printer:
         return _print(ctx, actor, job, out)
     return 0

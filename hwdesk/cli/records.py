@@ -7,6 +7,7 @@ password; refusals are ``HwdeskError`` (printed, exit status 2).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -31,11 +32,14 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terms_diff)
 
-    p = sub.add_parser("terms-add", help="add a revised version of an office's terms from a JSON file (supervisor)")
+    p = sub.add_parser("terms-add", help="add a revised version of an office's terms from a JSON file (supervisor)",
+                       epilog=_revision_grounds_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("office")
     p.add_argument("file", type=Path)
     p.add_argument("--effective", required=True, help="the day it takes effect")
     p.add_argument("--reason", required=True)
+    p.add_argument("--ground", help="which listed ground allows the change without consent (required at offices "
+                   "whose terms list grounds; see below)")
     p.set_defaults(handler=cmd_terms_add)
 
     p = sub.add_parser("notify-list", help="seekers to tell of a revision (consented to an earlier version, active, not notified)")
@@ -129,6 +133,22 @@ def _check_writable(path: Path) -> None:
         raise HwdeskError(f"出力先に書き込めません: {path}", f"Cannot write {path}.")
 
 
+def _revision_grounds_help() -> str:
+    """The --ground values per office, from the offices' own terms (for ``terms-add --help``)."""
+    from hwdesk.services.offices import revision_grounds
+    from hwdesk.terms import cite_text, office_profiles
+
+    lines = ["--ground per office (changes without the users' consent only on these grounds):"]
+    for office_id, prof in office_profiles().items():
+        grounds = revision_grounds(office_id)
+        if not grounds:
+            lines.append(f"  {office_id}: none listed ({prof.cite('revision')} allows a change without consent; give no --ground)")
+            continue
+        lines.append(f"  {office_id}:")
+        lines += [f"    {key:<13} {cite_text(g)} {g['label']}  ({g['label_en']})" for key, g in grounds.items()]
+    return "\n".join(lines)
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write an export readable by its owner only (it may hold personal data), replacing the file."""
     import os
@@ -152,18 +172,32 @@ def cmd_terms_diff(ctx) -> int:
         old, new, changes = diff_stored(s, office_id=ctx.args.office, from_version=ctx.args.from_version, to_version=ctx.args.to_version)
     if ctx.args.json:
         ctx.out_json({"office": ctx.args.office, "from_version": old.version, "to_version": new.version,
-                      "effective_on": new.effective_on.isoformat(),
+                      "effective_on": new.effective_on.isoformat(), "change_ground": new.change_ground,
                       "changes": [{"kind": c.kind, "label": c.label, "part": c.part, "old_number": c.old_number, "new_number": c.new_number,
                                    "heading": c.heading, "old_text": c.old_text, "new_text": c.new_text, "diff": list(c.unified),
                                    "segments": [list(seg) for seg in c.segments]} for c in changes]})
         return 0
     from hwdesk.jtext import format_wareki
 
-    print(ctx.msg(f"{ctx.args.office}: 第{old.version}版 → 第{new.version}版（{format_wareki(new.effective_on)}施行）",
+    print(ctx.msg(f"{ctx.args.office}: 第{old.version}版 → 第{new.version}版（{format_wareki(new.effective_on)}から適用）",
                   f"{ctx.args.office}: version {old.version} → {new.version} (effective {new.effective_on.isoformat()})"))
+    if new.change_ground:
+        print(_ground_line(ctx, ctx.args.office, new.change_ground))
     print()
     print(render_changes(changes, lang=ctx.lang))
     return 0
+
+
+def _ground_line(ctx, office_id: str, ground: str) -> str:
+    """'変更の根拠: 第13条(1) 本規約の変更が、…' for a revision's recorded ground."""
+    from hwdesk.services.offices import revision_grounds
+    from hwdesk.terms import cite_text, cite_text_en
+
+    g = revision_grounds(office_id).get(ground)
+    if g is None:
+        return ctx.msg(f"変更の根拠: {ground}", f"Ground for the change: {ground}")
+    return ctx.msg(f"変更の根拠（承諾なく変更できる場合）: {cite_text(g)} {g['label']}",
+                   f"Ground for the change without consent: {cite_text_en(g)} {g['label_en']}")
 
 
 def cmd_terms_add(ctx) -> int:
@@ -180,11 +214,14 @@ def cmd_terms_add(ctx) -> int:
     effective = _date(ctx.args.effective, "effective_on")
     actor = ctx.actor()
     with ctx.store.write() as s:
-        tv = add_terms_version(s, actor=actor, office_id=ctx.args.office, text=text, effective_on=effective, reason=ctx.args.reason)
+        tv = add_terms_version(s, actor=actor, office_id=ctx.args.office, text=text, effective_on=effective, reason=ctx.args.reason,
+                               ground=ctx.args.ground)
         earlier = [v for v in terms_versions(s, ctx.args.office) if v.version < tv.version]
         prev = earlier[-1] if earlier else None
         changes = diff_versions(document(prev), document(tv)) if prev else []
-    print(ctx.msg(f"第{tv.version}版を登録しました（{effective.isoformat()}施行）。", f"Version {tv.version} added (effective {effective.isoformat()})."))
+    print(ctx.msg(f"第{tv.version}版を登録しました（{effective.isoformat()}から適用）。", f"Version {tv.version} added (effective {effective.isoformat()})."))
+    if tv.change_ground:
+        print(_ground_line(ctx, ctx.args.office, tv.change_ground))
     if prev:
         print()
         print(render_changes(changes, lang=ctx.lang))
@@ -293,13 +330,12 @@ def cmd_report(ctx) -> int:
     lang = ctx.lang
     print(f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}" if lang != "en"
           else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}")
-    print(ctx.msg(f"（{rep.threshold}未満の件数は「<{rep.threshold}」、それに基づく率は「x」）",
-                  f"(counts under {rep.threshold} shown as <{rep.threshold}; rates on them as x)"))
+    print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
     for b in rep.breakdowns():
         if all(i.figure.value == 0 for i in b.items) and b.total.value == 0:
             continue
         print()
-        print(f"{b.title(lang)}  {ctx.msg('計', 'total')} {b.total.text}")
+        print(ctx.msg(f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）", f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"))
         top = max([v for v in b.values() if v is not None] or [0])
         for i in b.items:
             print(f"  {i.label(lang):<24} {i.figure.text:>6} {_bar(i.figure.value, top)}")
@@ -308,10 +344,12 @@ def cmd_report(ctx) -> int:
         print(f"{en if lang == 'en' else ja}: {f.text}")
     if len(rep.daily) > 1:
         spark = "▁▂▃▄▅▆▇█"
-        vals = rep.series("sessions")
-        top = max([v for v in vals if v is not None] or [0])
-        line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
-        print(ctx.msg(f"日別セッション数: {line}", f"Sessions per day: {line}"))
+        for name, (ja, en, uja, uen) in reports.SERIES.items():
+            vals = rep.series(name)
+            top = max([v for v in vals if v is not None] or [0])
+            line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
+            total = rep.series_total(name).text  # the table this series splits by day
+            print(ctx.msg(f"{ja}: {line}  計 {total}（単位: {uja}）", f"{en}: {line}  total {total} ({uen})"))
     return 0
 
 

@@ -1,8 +1,9 @@
 """Handouts for booked sessions: what each office's own terms ask of the seeker, with the QR.
 
-The instructions are read from the office's terms (the articles its profile names), so 前橋,
-渋谷 and 高松 print different text: 高松 warns about metered plans (第12条(5)), 前橋 puts the
-private room and companions in 第3条(7), 渋谷 in 第6条(2), and so on.
+The instructions are each office's own terms: quoted from the version in force, or a plain sentence
+tied by a test to its article (hwdesk.handout_text), so 前橋, 渋谷 and 高松 print different text:
+高松 warns about metered plans (第12条(5)), 前橋 puts the private room and companions in 第3条(7),
+渋谷 in 第6条(2), and so on.
 """
 
 from __future__ import annotations
@@ -16,90 +17,22 @@ from sqlmodel import Session, col, select
 from hwdesk import audit, printing
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
+from hwdesk.handout_text import footer_note, handout_lines
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
 from hwdesk.models import Enrollment, Seeker, Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.offices import document, profile, terms_in_force
-from hwdesk.terms import OfficeProfile, TermsDocument, cite_text, service_label
+from hwdesk.terms import OfficeProfile, TermsDocument, service_label
 
 ACTIVE = ("booked", "offered", "checked_in", "completed")
 
-# The English form of the fixed instructions (for seekers who asked for an English interpreter).
-EN = {
-    "preparation": "Before the session, install the meeting app ({platform}) and check that your connection works.",
-    "private_room": "Join from a private room or a place with no one else around. If an interpreter or caregiver needs to join you, tell the office in advance (phone {phone}).",
-    "recording": "Recording or taping the session by any means is prohibited.",
-    "device": "Use a virus-free device on a trustworthy internet connection (no free Wi-Fi of unknown security), with the OS, firewall and antivirus software up to date.",
-    "costs": "The service is free, but devices and data charges are paid by you.",
-    "costs_metered": "All communication charges are yours; take particular care if your plan is charged by data volume.",
-}
 
-
-def _cite_text(doc: TermsDocument, cite: dict) -> str:
-    """The text an article / paragraph / item says, as written in the office's terms."""
-    art = doc.article(cite["article"])
-    para_no = cite.get("paragraph") or 1
-    para = next((p for p in art["paragraphs"] if p["number"] == para_no), art["paragraphs"][0])
-    if cite.get("item"):
-        item = next((i for i in para.get("items", []) if i["number"] == cite["item"]), None)
-        if item:
-            return item["text"]
-    return para.get("text", "")
-
-
-def _sentence_with(text: str, word: str) -> str:
-    """The sentence (or line) of ``text`` that contains ``word``."""
-    for line in text.replace("。", "。\n").splitlines():
-        if word in line:
-            return line.strip()
-    return text.strip()
-
-
-def instructions(prof: OfficeProfile, doc: TermsDocument, *, platform: str, lang: str = "ja") -> tuple[Instruction, ...]:
-    """What the seeker must do, each from the office's own terms with its article."""
-    from hwdesk.handout import PLATFORM_NAMES
-
-    app = PLATFORM_NAMES.get(platform, {}).get(lang, platform)
-    phone = prof.raw.get("contact_phone", "")
-    req = prof.requirements
-    out: list[Instruction] = []
-
-    prep = prof.article("preparation")
-    if prep and prep.get("item"):  # 高松 第12条(4) says it in so many words
-        text = _cite_text(doc, prep).split("その他")[0].strip()
-    else:
-        text = f"事前に指定のオンライン会議用アプリ（{app}）を使える状態にし、通信環境を確認してください。"
-    out.append(Instruction(EN["preparation"].format(platform=app) if lang == "en" else text, cite_text(prep)))
-
-    room = req.get("private_room")
-    if room:
-        text = _cite_text(doc, room["cite"])
-        text = text.replace("（通訳", "通訳").replace("ください。）。", "ください。")
-        out.append(Instruction(EN["private_room"].format(phone=phone) if lang == "en" else f"{text}（連絡先 {phone}）", cite_text(room["cite"])))
-
-    ban = prof.article("recording_ban")
-    if ban:
-        out.append(Instruction(EN["recording"] if lang == "en" else _sentence_with(_cite_text(doc, ban), "録"), cite_text(ban)))
-
-    env = req.get("environment")
-    if env and env.get("items"):
-        art = env["cite"]["article"]
-        out.append(Instruction(
-            EN["device"] if lang == "en" else
-            "ウイルス感染のない安全な端末で、安全性の確かなインターネット接続を使い（管理状況が不明な無料Wi-Fiは不可）、"
-            "OS・ファイアウォール・ウイルス対策ソフトを最新の状態にしてください。",
-            f"第{art}条(1)〜(6)",
-        ))
-
-    metered = prof.article("costs_metered")
-    costs = metered or prof.article("costs")
-    if costs:
-        key = "costs_metered" if metered else "costs"
-        text = _cite_text(doc, costs)
-        if not metered:
-            text = "本サービスの利用料は無料ですが、通信機器・通信料等の費用は利用者の負担です。"
-        out.append(Instruction(EN[key] if lang == "en" else text, cite_text(costs)))
-    return tuple(out)
+def instructions(prof: OfficeProfile, doc: TermsDocument, *, platform: str = "", lang: str = "ja",
+                 keys: set[str] | None = None) -> tuple[Instruction, ...]:
+    """What the seeker must do, each quoted from the office's terms in force or tied to its article
+    (the wording lives in hwdesk.handout_text). ``keys`` limits the topics (None = all the office's);
+    the meeting app is named in the handout's header, so ``platform`` does not change the lines."""
+    return handout_lines(prof.id, doc, lang=lang, keys=keys)
 
 
 def _seeker_name(prof: OfficeProfile, seeker: Seeker | None) -> str | None:
@@ -149,6 +82,7 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
         instructions=instructions(prof, doc, platform=srow.platform, lang=lang),
         session_ref=f"S-{srow.id:06d}",
         title=srow.title or None,
+        footer_note=footer_note(prof.id, doc, lang=lang) or Instruction("", ""),  # no reminder the terms in force lack
     )
 
 
@@ -227,7 +161,20 @@ def send_to_printer(path: Path, *, job: HandoutJob, printer: str | None = None,
     """
     refs = [f"S-{sid:06d}" for sid in job.session_ids]
     title = f"hwdesk {refs[0]}" if len(refs) == 1 else f"hwdesk {refs[0]}..{refs[-1]} ({len(refs)})"
-    return printing.send(path, printer=printer, title=title, pages=len(job.pages), follow=follow)
+    return printing.send(path, printer=printer, title=title, pages=_sheet_count(path), follow=follow)
+
+
+def _sheet_count(path: Path) -> int:
+    """Pages in the written file: a handout runs to as many pages as its office's terms need."""
+    if path.suffix.lower() != ".pdf":
+        return 1
+    import pypdfium2 as pdfium  # only when printing
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
 
 
 def record_sent(session: Session, *, actor: Actor, job: HandoutJob, result: printing.PrintResult) -> None:

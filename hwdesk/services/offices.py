@@ -18,10 +18,23 @@ V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
 
 
 def sync_offices(session: Session) -> int:
-    """Insert shipped offices and terms versions that the database lacks; returns rows added."""
+    """Insert shipped offices and terms versions that the database lacks; returns rows added.
+
+    A shipped office's stored profile follows the shipped one (profiles are hwdesk's reading of
+    the terms, never edited in the app), and a shipped version's stored document takes the shipped
+    one's metadata (its dates as written) when its articles are the same text — so a correction of
+    hwdesk's reading reaches databases made before it. Corrections are not counted as added rows.
+    """
     added = 0
-    have = {o.id for o in session.exec(select(Office))}
+    have = {o.id: o for o in session.exec(select(Office))}
     for prof in office_profiles().values():
+        stored = have.get(prof.id)
+        if stored is not None:
+            fresh = json.dumps(prof.raw, ensure_ascii=False)
+            if stored.profile_json != fresh and json.loads(stored.profile_json) != prof.raw:
+                stored.profile_json = fresh
+                session.add(stored)
+            continue
         if prof.id not in have:
             session.add(
                 Office(
@@ -34,9 +47,16 @@ def sync_offices(session: Session) -> int:
             )
             added += 1
     session.flush()
-    versions = {(t.office_id, t.version) for t in session.exec(select(TermsVersion))}
+    stored_versions = {(t.office_id, t.version): t for t in session.exec(select(TermsVersion))}
+    versions = set(stored_versions)
     for office_id, docs in shipped_terms().items():
         for doc in docs:
+            row = stored_versions.get((office_id, doc.version))
+            if row is not None and row.added_by is None:  # shipped, not a revision staff registered
+                raw = json.loads(row.document_json)
+                if raw != doc.raw and raw.get("articles") == doc.raw.get("articles"):
+                    row.document_json = doc.to_json()
+                    session.add(row)
             if (office_id, doc.version) not in versions:
                 session.add(
                     TermsVersion(
@@ -116,10 +136,51 @@ def _parse_document(document_json: str) -> TermsDocument:
     return TermsDocument(json.loads(document_json))
 
 
-def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str) -> TermsVersion:
+def revision_grounds(office_id: str) -> dict[str, dict]:
+    """The grounds on which the office's terms allow a change without the users' consent, by key
+    (前橋 第9条(1)(2), 高松 第13条(1)(2): ``user_benefit``, ``reasonable``), each with its article and
+    the terms' words; empty where the terms list none (渋谷 第10条 allows any change)."""
+    from hwdesk.terms import office_profile
+
+    return dict(office_profile(office_id).raw.get("revision_grounds") or {})
+
+
+def check_revision_ground(office_id: str, ground: str | None) -> str:
+    """``ground`` checked against the office's listed grounds; '' where the office lists none."""
+    from hwdesk.errors import ValidationFailed
+    from hwdesk.terms import cite_text, office_profile
+
+    grounds = revision_grounds(office_id)
+    ground = (ground or "").strip()
+    name = office_profile(office_id).name
+    if not grounds:
+        if ground:
+            cite = office_profile(office_id).cite("revision")
+            raise ValidationFailed(
+                f"{name}の利用規約（{cite}）は変更の根拠を列挙していません。--ground は指定できません。",
+                f"{office_profile(office_id).display_name('en')}'s terms ({cite}) list no grounds for a change; give no ground.",
+                field="ground")
+        return ""
+    if ground not in grounds:
+        listed_ja = "、".join(f"{k}（{cite_text(g)} {g['label']}）" for k, g in grounds.items())
+        listed_en = ", ".join(f"{k} ({cite_text(g)}: {g['label_en']})" for k, g in grounds.items())
+        first = cite_text({"article": next(iter(grounds.values()))["article"]})
+        raise ValidationFailed(
+            f"{name}の利用規約（{first}）は、次の各号のいずれかに該当する場合に限り承諾なく変更できます。"
+            f"該当する根拠を指定してください: {listed_ja}",
+            f"{office_profile(office_id).display_name('en')}'s terms ({first}) allow a change without consent only on "
+            f"these grounds; give the one that applies: {listed_en}",
+            field="ground")
+    return ground
+
+
+def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str,
+                      ground: str | None = None) -> TermsVersion:
     """A supervisor adds a revised version of an office's terms (前橋 第9条, 渋谷 第10条, 高松 第13条).
 
     ``text`` is a file in the same structure as ``data/terms``; its version must be newer.
+    ``ground``: where the terms allow a change without consent only on listed grounds (前橋 第9条,
+    高松 第13条), the one that applies (``revision_grounds``) — refused without one.
     """
     from hwdesk import audit
     from hwdesk.errors import ValidationFailed
@@ -143,11 +204,13 @@ def add_terms_version(session: Session, *, actor, office_id: str, text: str, eff
         )
     if not reason.strip():
         raise ValidationFailed("改訂の理由を入力してください。", "Enter the reason for the revision.", field="reason")
+    ground = check_revision_ground(office_id, ground)
     doc.raw["effective_on"] = effective_on.isoformat()
     tv = TermsVersion(office_id=office_id, version=doc.version, title=doc.title, effective_on=effective_on,
-                      document_json=doc.to_json(), reason=reason.strip(), added_by=actor.id)
+                      document_json=doc.to_json(), reason=reason.strip(), change_ground=ground, added_by=actor.id)
     session.add(tv)
     session.flush()
     audit.record(session, staff_id=actor.id, action="terms.add_version", entity="termsversion", entity_id=tv.id,
-                 office_id=office_id, after={"version": tv.version, "effective_on": effective_on.isoformat(), "reason": reason.strip()})
+                 office_id=office_id, after={"version": tv.version, "effective_on": effective_on.isoformat(), "reason": reason.strip(),
+                                             "ground": ground})
     return tv

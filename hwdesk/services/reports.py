@@ -1,11 +1,16 @@
 """Daily and monthly figures per office, with small cells suppressed.
 
 Every count in a report is a ``Figure``: its value, or — when it is under the threshold (default
-5) — ``None`` shown as ``"<5"``. A rate built on a suppressed count is suppressed too (shown
-``"x"``, the mark Japanese official statistics use for 秘匿), and so is a larger cell hidden only
-to protect a small one (``"x"`` too: ``"<5"`` would misstate it). Suppression is applied here, in the
-service, so no screen or export can show a small cell by mistake; the raw counts never leave this
-module.
+5) — ``None`` shown as ``"<5"``. A count of at least the threshold hidden only to protect a small
+one shows ``"*"`` (``"<5"`` would misstate it). A rate or mean built on a suppressed count is
+suppressed too and shows ``"x"``: one mark for counts, another for rates, as the legends say.
+Suppression is applied here, in the service, so no screen or export can show a small cell by
+mistake; the raw counts never leave this module.
+
+Every table states its unit (``Breakdown.unit``: sessions, seats, records …), and the tables that
+count the same things agree: sessions by kind = sessions by state less the cancelled ones = the
+daily series of sessions; the daily cancellations = the cancelled sessions = sessions cancelled by
+reason; the daily no-shows = the no-show seats = the absent and connection-failed bookings.
 
 Within each breakdown (a group of cells with a total) one suppressed cell alone could be
 recovered by subtracting the others from the total, so a second cell is then suppressed too
@@ -59,7 +64,8 @@ from hwdesk.terms import SERVICE_LABELS
 
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2  # 1 would switch suppression off: refused
-SUPPRESSED_RATE = "x"  # 秘匿: a rate on a suppressed count, or a cell hidden to protect another
+SUPPRESSED_RATE = "x"  # 秘匿: a rate or mean on a suppressed count
+PROTECTED_MARK = "*"  # a count of at least the threshold hidden only to protect a small one
 NO_SHOW_STATES = ("absent", "connection_failed")
 # Bookings that reached the session's time and were expected to attend: the no-show rate's base.
 EXPECTED_STATES = ("checked_in", "completed", "stopped", "absent", "connection_failed")
@@ -89,9 +95,9 @@ def _labels():
     # Imported here: the label tables live with the services that own the states.
     from hwdesk.services.consent import COMPANION_LABELS, METHOD_LABELS, NOTICE_LABELS
     from hwdesk.services.scheduling import CANCEL_LABELS, STATE_LABELS
-    from hwdesk.services.terminations import GROUND_LABELS
 
-    return {"state": STATE_LABELS, "cancel": CANCEL_LABELS, "ground": GROUND_LABELS, "companion": COMPANION_LABELS,
+    # grounds are labelled per office, in its own words (_ground_labels)
+    return {"state": STATE_LABELS, "cancel": CANCEL_LABELS, "companion": COMPANION_LABELS,
             "method": METHOD_LABELS, "notice": NOTICE_LABELS, "kind": SERVICE_LABELS, "device": DEVICE_CLASSES, "os": OS_FAMILIES}
 
 
@@ -159,9 +165,9 @@ class Policy:
         return Figure(None, self.mark)
 
     def protected(self) -> Figure:
-        """A cell of at least the threshold hidden only to protect a small one: 'x' (秘匿), not '<5',
-        which would misstate it."""
-        return Figure(None, SUPPRESSED_RATE)
+        """A cell of at least the threshold hidden only to protect a small one: '*', not '<5', which
+        would misstate it, nor 'x', which marks rates."""
+        return Figure(None, PROTECTED_MARK)
 
     def figure(self, n: int) -> Figure:
         """One count on its own (primary suppression only)."""
@@ -219,17 +225,24 @@ class Item:
 
 @dataclass(frozen=True)
 class Breakdown:
-    """A count split by one attribute (kind, state, reason …) with its total: drawn as bars."""
+    """A count split by one attribute (kind, state, reason …) with its total: drawn as bars.
+    ``unit_ja`` / ``unit_en`` name what is counted (件 sessions, 席 seats …)."""
 
     key: str
     title_ja: str
     title_en: str
     items: list[Item]
     total: Figure
+    unit_ja: str = "件"
+    unit_en: str = "count"
 
     def title(self, lang: str = "ja") -> str:
         """The breakdown's title in ``lang``."""
         return self.title_en if lang == "en" else self.title_ja
+
+    def unit(self, lang: str = "ja") -> str:
+        """What the table counts, in ``lang``."""
+        return self.unit_en if lang == "en" else self.unit_ja
 
     def values(self) -> list[int | None]:
         """Bar lengths (None = suppressed)."""
@@ -237,7 +250,8 @@ class Breakdown:
 
     def as_dict(self) -> dict:
         """JSON form: suppressed cells as '<5'."""
-        return {"title": self.title_ja, "title_en": self.title_en, "total": self.total.json(),
+        return {"title": self.title_ja, "title_en": self.title_en, "unit": self.unit_ja, "unit_en": self.unit_en,
+                "total": self.total.json(),
                 "items": [{"key": i.key, "label": i.label_ja, "label_en": i.label_en, "value": i.figure.json()} for i in self.items]}
 
 
@@ -291,19 +305,26 @@ class OfficeReport:
     def singles(self) -> list[tuple[str, str, str, Figure | Derived]]:
         """The figures that stand alone: (key, label ja, label en, figure)."""
         return [
-            ("no_show_rate", "無断欠席・不参加率", "No-show rate", self.no_show_rate),
+            ("no_show_rate", "無断欠席・不参加率（席、受付・完了・中止・不参加の席に対する割合）",
+             "No-show rate (seats, of those checked in, completed, stopped or no-show)", self.no_show_rate),
             ("notices_outstanding", "改訂の告知未了（人）", "Revision notices outstanding (seekers)", self.notices_outstanding),
             ("consents_outstanding", "予約ありで同意未記録（人）", "Booked without a consent (seekers)", self.consents_outstanding),
-            ("usage_records", "利用の記録（件）", "Usage records", self.usage_records),
-            ("usage_participants", "参加者数（識別子の異なり数）", "Distinct participants", self.usage_participants),
-            ("usage_mean_minutes", "平均接続時間（分）", "Mean minutes connected", self.usage_mean_minutes),
+            ("usage_records", "利用の記録（件）", "Usage records (records)", self.usage_records),
+            ("usage_participants", "参加者数（識別子の異なり数、人）", "Distinct participants (people)", self.usage_participants),
+            ("usage_mean_minutes", "平均接続時間（分）", "Mean minutes connected (minutes)", self.usage_mean_minutes),
         ]
 
     def series(self, name: str) -> list[int | None]:
         """A daily series for a sparkline: ``sessions``, ``no_shows`` or ``cancellations``."""
-        if name not in ("sessions", "no_shows", "cancellations"):
+        if name not in SERIES:
             raise KeyError(name)
         return [getattr(p, name).value for p in self.daily]
+
+    def series_total(self, name: str) -> Figure:
+        """The period's total of a daily series, as the table it sums shows it: sessions → sessions
+        by kind (not cancelled), no_shows → the no-show seats, cancellations → sessions cancelled."""
+        return {"sessions": self.sessions_by_kind.total, "no_shows": self.no_shows.total,
+                "cancellations": self.session_cancellations.total}[name]
 
     def as_dict(self) -> dict:
         """The whole report as JSON-able data (suppressed cells as '<5', rates as 'x')."""
@@ -315,9 +336,20 @@ class OfficeReport:
             "outstanding_as_of": self.as_of.isoformat(),
             "breakdowns": {b.key: b.as_dict() for b in self.breakdowns()},
             "figures": {k: {"label": ja, "label_en": en, "value": f.json()} for k, ja, en, f in self.singles()},
+            "suppression_marks": {"small": f"<{self.threshold}", "protected": PROTECTED_MARK, "rate": SUPPRESSED_RATE},
+            "daily_units": {k: {"label": ja, "label_en": en, "unit": uja, "unit_en": uen, "total": self.series_total(k).json()}
+                            for k, (ja, en, uja, uen) in SERIES.items()},
             "daily": [{"date": p.day.isoformat(), "wareki": format_wareki(p.day), "sessions": p.sessions.json(),
                        "no_shows": p.no_shows.json(), "cancellations": p.cancellations.json()} for p in self.daily],
         }
+
+
+# The daily series: label, and unit (ja, en) — each the day's share of a table's total (series_total).
+SERIES = {
+    "sessions": ("日別セッション数（取消しを除く）", "Sessions per day (not cancelled)", "件", "sessions"),
+    "no_shows": ("日別の無断欠席・不参加（予約の席数）", "No-show seats per day", "席", "seats"),
+    "cancellations": ("日別の取り消したセッション数", "Sessions cancelled per day", "件", "sessions"),
+}
 
 
 # --- classification of usage records (free text → fixed vocabulary) -----------------------------
@@ -371,11 +403,16 @@ def _day_start(d: date) -> datetime:
 
 
 def _breakdown(policy: Policy, key: str, title: tuple[str, str], keys: list[str], counts: Counter, labels: dict,
-               linked_total: Figure | None = None) -> Breakdown:
+               linked_total: Figure | None = None, unit: tuple[str, str] = ("件", "count")) -> Breakdown:
     ordered = list(keys) + sorted(k for k in counts if k not in keys)
     cells, total = policy.group([counts.get(k, 0) for k in ordered], sum(counts.values()), linked_total=linked_total)
     items = [Item(k, *labels.get(k, (k, k)), f) for k, f in zip(ordered, cells, strict=True)]
-    return Breakdown(key, title[0], title[1], items, total)
+    return Breakdown(key, title[0], title[1], items, total, *unit)
+
+
+SESSIONS = ("件", "sessions")
+SEATS = ("席", "seats")  # a booking: one seeker's place in one session
+RECORDS = ("件", "records")
 
 
 def _lang_key(text: str) -> str:
@@ -409,7 +446,7 @@ def period_report(session: Session, *, office_id: str, date_from: date, date_to:
     sessions = session.exec(select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at)
                             .where(*in_period)).all()
     day_of = {sid: start.astimezone(JST).date() for sid, _, _, _, start in sessions}
-    by_kind = Counter(k for _, k, _, _, _ in sessions)
+    by_kind = Counter(k for _, k, s, _, _ in sessions if s != "cancelled")  # as the daily series: not cancelled
     by_state = Counter(s for _, _, s, _, _ in sessions)
     s_cancel = Counter((r or "unknown") for _, _, s, r, _ in sessions if s == "cancelled")
     day_sessions: Counter = Counter(day_of[sid] for sid, _, s, _, _ in sessions if s != "cancelled")
@@ -443,65 +480,84 @@ def period_report(session: Session, *, office_id: str, date_from: date, date_to:
     oses = Counter(os_family(o) for _, _, o, _, _ in usage)
     minutes = [(b - a).total_seconds() / 60 for _, _, _, a, b in usage if a is not None and b is not None and b >= a]
 
-    # daily series: each a group whose total is the period's figure (secondary suppression across days)
-    days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-    s_cells, _ = policy.group([day_sessions.get(d, 0) for d in days], sum(day_sessions.values()))
-    n_cells, _ = policy.group([day_noshow.get(d, 0) for d in days], sum(day_noshow.values()))
-    c_cells, _ = policy.group([day_cancel.get(d, 0) for d in days], sum(day_cancel.values()))
-    daily = [DayPoint(d, s, n, c) for d, s, n, c in zip(days, s_cells, n_cells, c_cells, strict=True)]
-
     # Tables that share cells are built from one another, so no figure in one uncovers a hidden
     # cell of another (e.g. no-shows = the absent + connection_failed cells of bookings by state).
-    sessions_by_state = _breakdown(policy, "sessions_by_state", ("セッション（状態別）", "Sessions by state"), list(SESSION_STATES),
-                                   by_state, labels["state"])
-    bookings_by_state = _breakdown(policy, "bookings_by_state", ("予約（状態別）", "Bookings by state"), list(ENROLLMENT_STATES),
-                                   e_state, labels["state"])
+    # a session's no_show and a booking's absent are different units: the labels say which
+    session_state_labels = {**labels["state"], "no_show": ("無断欠席・不参加となったセッション", "Sessions nobody attended (no-show)")}
+    sessions_by_state = _breakdown(policy, "sessions_by_state", ("セッション数（状態別、取消しを含む）", "Sessions by state (cancelled included)"),
+                                   list(SESSION_STATES), by_state, session_state_labels, unit=SESSIONS)
+    sessions_by_kind = _breakdown(policy, "sessions_by_kind", ("セッション数（種類別、取消しを除く）", "Sessions by kind (not cancelled)"),
+                                  [k for k in SERVICE_KINDS if k in prof.services], by_kind, labels["kind"], unit=SESSIONS,
+                                  linked_total=policy.combine([i.figure for i in sessions_by_state.items if i.key != "cancelled"],
+                                                              [by_state.get(k, 0) for k in SESSION_STATES if k != "cancelled"]))
+    bookings_by_state = _breakdown(policy, "bookings_by_state", ("予約の席数（状態別）", "Bookings by state (seats)"), list(ENROLLMENT_STATES),
+                                   e_state, labels["state"], unit=SEATS)
     s_cell = {i.key: i for i in sessions_by_state.items}
     b_cell = {i.key: i for i in bookings_by_state.items}
     ns_items = [b_cell[k] for k in NO_SHOW_STATES]
     no_show_total = policy.combine([i.figure for i in ns_items], [e_state.get(k, 0) for k in NO_SHOW_STATES])
-    no_show_bd = Breakdown("no_shows", "無断欠席・不参加（内訳）", "No-shows by kind", ns_items, no_show_total)
+    cancel_labels = {**labels["cancel"], "unknown": ("理由未記録", "No reason recorded")}
+    no_show_bd = Breakdown("no_shows", "無断欠席・不参加の予約の席数（内訳）", "No-show bookings by kind (seats)", ns_items,
+                           no_show_total, *SEATS)
+    session_cancellations = _breakdown(policy, "session_cancellations", ("取り消したセッション数（理由別）", "Sessions cancelled by reason"),
+                                       list(CANCEL_REASONS), s_cancel, cancel_labels, linked_total=s_cell["cancelled"].figure, unit=SESSIONS)
+
+    # daily series: each a group whose total is the table it splits by day (secondary suppression across days)
+    days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+    s_cells, _ = policy.group([day_sessions.get(d, 0) for d in days], sum(day_sessions.values()), linked_total=sessions_by_kind.total)
+    n_cells, _ = policy.group([day_noshow.get(d, 0) for d in days], sum(day_noshow.values()), linked_total=no_show_total)
+    c_cells, _ = policy.group([day_cancel.get(d, 0) for d in days], sum(day_cancel.values()), linked_total=session_cancellations.total)
+    daily = [DayPoint(d, s, n, c) for d, s, n, c in zip(days, s_cells, n_cells, c_cells, strict=True)]
     expected_fig = policy.combine([b_cell[k].figure for k in EXPECTED_STATES], [e_state.get(k, 0) for k in EXPECTED_STATES])
-    companions_bd = _breakdown(policy, "companions", ("同席者の申出（種類別）", "Companion notices by kind"), list(COMPANION_KINDS),
-                               comp_kind, labels["companion"])
+    companions_bd = _breakdown(policy, "companions", ("同席者の申出件数（種類別）", "Companion notices by kind"), list(COMPANION_KINDS),
+                               comp_kind, labels["companion"], unit=("件", "notices"))
     interpreter_total = next(i.figure for i in companions_bd.items if i.key == "interpreter")
     usage_total = policy.figure(len(usage))
     mean_base = policy.figure(len(minutes))
     mean = Derived(None, SUPPRESSED_RATE) if mean_base.suppressed or not minutes else Derived(
         round(sum(minutes) / len(minutes), 1), f"{sum(minutes) / len(minutes):.1f}")
-    cancel_labels = {**labels["cancel"], "unknown": ("理由未記録", "No reason recorded")}
     return OfficeReport(
         office_id=office_id, office_name=prof.name, date_from=date_from, date_to=date_to, threshold=policy.threshold, as_of=today,
-        sessions_by_kind=_breakdown(policy, "sessions_by_kind", ("セッション（種類別）", "Sessions by kind"),
-                                    [k for k in SERVICE_KINDS if k in prof.services], by_kind, labels["kind"]),
+        sessions_by_kind=sessions_by_kind,
         sessions_by_state=sessions_by_state,
         bookings_by_state=bookings_by_state,
         no_shows=no_show_bd,
         no_show_rate=policy.rate(no_show_total, expected_fig),
-        session_cancellations=_breakdown(policy, "session_cancellations", ("セッションの取消し（理由別）", "Sessions cancelled by reason"),
-                                         list(CANCEL_REASONS), s_cancel, cancel_labels, linked_total=s_cell["cancelled"].figure),
-        booking_cancellations=_breakdown(policy, "booking_cancellations", ("予約の取消し（理由別）", "Bookings cancelled by reason"),
-                                         list(CANCEL_REASONS), e_cancel, cancel_labels, linked_total=b_cell["cancelled"].figure),
-        terminations=_breakdown(policy, "terminations", ("利用の中止（事由別）", "Terminations by ground"), list(TERMINATION_GROUNDS),
-                                grounds, labels["ground"]),
+        session_cancellations=session_cancellations,
+        booking_cancellations=_breakdown(policy, "booking_cancellations", ("取り消した予約の席数（理由別）", "Bookings cancelled by reason (seats)"),
+                                         list(CANCEL_REASONS), e_cancel, cancel_labels, linked_total=b_cell["cancelled"].figure, unit=SEATS),
+        terminations=_breakdown(policy, "terminations", ("利用の中止の決定件数（事由別）", "Stops of use decided, by ground"),
+                                _office_grounds(prof), grounds, _ground_labels(office_id), unit=("件", "decisions")),
         companions=companions_bd,
-        interpreter_languages=_breakdown(policy, "interpreter_languages", ("通訳の言語", "Interpreter languages"), [], languages,
-                                         {k: (k, k) for k in languages}, linked_total=interpreter_total),
-        consents_recorded=_breakdown(policy, "consents_recorded", ("規約への同意（方法別）", "Consents recorded by method"),
-                                     list(CONSENT_METHODS), consents, labels["method"]),
-        notices_recorded=_breakdown(policy, "notices_recorded", ("改訂の告知（方法別）", "Revision notices by method"),
-                                    list(NOTICE_METHODS), notices, labels["notice"]),
+        interpreter_languages=_breakdown(policy, "interpreter_languages", ("通訳の言語（申出件数）", "Interpreter languages (notices)"), [],
+                                         languages, {k: (k, k) for k in languages}, linked_total=interpreter_total, unit=("件", "notices")),
+        consents_recorded=_breakdown(policy, "consents_recorded", ("規約への同意の記録件数（方法別）", "Consents recorded by method"),
+                                     list(CONSENT_METHODS), consents, labels["method"], unit=("件", "consents")),
+        notices_recorded=_breakdown(policy, "notices_recorded", ("改訂の告知の記録件数（方法別）", "Revision notices recorded by method"),
+                                    list(NOTICE_METHODS), notices, labels["notice"], unit=("件", "notices")),
         notices_outstanding=policy.figure(notices_out),
         consents_outstanding=policy.figure(consents_out),
         usage_records=usage_total,
         usage_participants=policy.figure(participants),
-        usage_by_device=_breakdown(policy, "usage_by_device", ("利用の記録（端末の種類別）", "Usage by device class"),
-                                   list(DEVICE_CLASSES), devices, DEVICE_CLASSES, linked_total=usage_total),
-        usage_by_os=_breakdown(policy, "usage_by_os", ("利用の記録（OS別）", "Usage by OS family"), list(OS_FAMILIES), oses, OS_FAMILIES,
-                               linked_total=usage_total),
+        usage_by_device=_breakdown(policy, "usage_by_device", ("利用の記録件数（端末の種類別）", "Usage records by device class"),
+                                   list(DEVICE_CLASSES), devices, DEVICE_CLASSES, linked_total=usage_total, unit=RECORDS),
+        usage_by_os=_breakdown(policy, "usage_by_os", ("利用の記録件数（OS別）", "Usage records by OS family"), list(OS_FAMILIES), oses,
+                               OS_FAMILIES, linked_total=usage_total, unit=RECORDS),
         usage_mean_minutes=mean,
         daily=daily,
     )
+
+
+def _office_grounds(prof) -> list[str]:
+    """The stop-of-use grounds the office's terms provide (and the unannounced companion), in order."""
+    own = prof.raw.get("termination_grounds") or {}
+    return [g for g in TERMINATION_GROUNDS if own.get(g) or g == "unannounced_companion"]
+
+
+def _ground_labels(office_id: str) -> dict[str, tuple[str, str]]:
+    from hwdesk.services.terminations import ground_label
+
+    return {g: (ground_label(office_id, g, "ja"), ground_label(office_id, g, "en")) for g in TERMINATION_GROUNDS}
 
 
 def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, int]:
@@ -529,6 +585,15 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
                col(Enrollment.seeker_id).not_in(consented))
     ).one()
     return int(notices_out), int(consents_out)
+
+
+def legend(threshold: int, lang: str = "ja") -> str:
+    """What the suppression marks mean, for every place a report is shown."""
+    if lang == "en":
+        return (f"<{threshold} = a count under {threshold}, hidden; {PROTECTED_MARK} = a count hidden to protect such a cell; "
+                f"{SUPPRESSED_RATE} = a rate or mean on a hidden count")
+    return (f"<{threshold} = {threshold}未満のため非表示の件数　{PROTECTED_MARK} = それを守るため非表示にした件数　"
+            f"{SUPPRESSED_RATE} = 非表示の件数に基づく率・平均")
 
 
 def daily_report(session: Session, *, office_id: str, day: date, threshold: int = DEFAULT_THRESHOLD, keep_zero: bool = False,
@@ -572,26 +637,24 @@ def report_rows(report: OfficeReport) -> list[list[object]]:
         ["period", "date_from", "期間（開始）", "From", "", report.date_from.isoformat(), format_wareki(report.date_from)],
         ["period", "date_to", "期間（終了）", "To", "", report.date_to.isoformat(), format_wareki(report.date_to)],
         ["period", "outstanding_as_of", "未了件数の基準日", "Outstanding figures as of", "", report.as_of.isoformat(), format_wareki(report.as_of)],
-        ["suppression", "threshold",
-         f"{report.threshold}未満の件数は「<{report.threshold}」、それを守るために伏せた件数とそれに基づく率は「{SUPPRESSED_RATE}」",
-         f"Counts under {report.threshold} shown as <{report.threshold}; counts hidden to protect them, and rates on hidden counts, "
-         f"as {SUPPRESSED_RATE}", report.threshold, "", ""],
+        ["suppression", "threshold", legend(report.threshold, "ja"), legend(report.threshold, "en"), report.threshold, "", ""],
     ]
     for b in report.breakdowns():
+        unit_ja, unit_en = f"（単位: {b.unit_ja}）", f" (unit: {b.unit_en})"
         for i in b.items:
-            rows.append([b.key, i.key, f"{b.title_ja}: {i.label_ja}", f"{b.title_en}: {i.label_en}", i.figure.text, "", ""])
-        rows.append([b.key, "total", f"{b.title_ja}: 計", f"{b.title_en}: total", b.total.text, "", ""])
+            rows.append([b.key, i.key, f"{b.title_ja}: {i.label_ja}{unit_ja}", f"{b.title_en}: {i.label_en}{unit_en}", i.figure.text, "", ""])
+        rows.append([b.key, "total", f"{b.title_ja}: 計{unit_ja}", f"{b.title_en}: total{unit_en}", b.total.text, "", ""])
     for key, ja, en, f in report.singles():
         rows.append(["figures", key, ja, en, f.text, "", ""])
     for p in report.daily:
-        for name, ja, en in (("sessions", "セッション数", "Sessions"), ("no_shows", "不参加", "No-shows"),
-                             ("cancellations", "取消し", "Cancellations")):
-            rows.append([f"daily_{name}", p.day.isoformat(), ja, en, getattr(p, name).text, p.day.isoformat(), format_wareki(p.day)])
+        for name, (ja, en, uja, uen) in SERIES.items():
+            rows.append([f"daily_{name}", p.day.isoformat(), f"{ja}（単位: {uja}）", f"{en} (unit: {uen})", getattr(p, name).text,
+                         p.day.isoformat(), format_wareki(p.day)])
     return rows
 
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "MIN_THRESHOLD", "SUPPRESSED_RATE", "DEVICE_CLASSES", "OS_FAMILIES", "Figure", "Derived", "Policy", "Item",
+    "DEFAULT_THRESHOLD", "MIN_THRESHOLD", "SUPPRESSED_RATE", "PROTECTED_MARK", "SERIES", "legend", "DEVICE_CLASSES", "OS_FAMILIES", "Figure", "Derived", "Policy", "Item",
     "Breakdown", "DayPoint", "OfficeReport", "device_class", "os_family", "period_report", "daily_report", "monthly_report",
     "month_bounds", "parse_month", "report_rows",
 ]

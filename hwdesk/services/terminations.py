@@ -33,8 +33,10 @@ from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text
 
+# Generic names of the grounds, for lists across offices. Each office's own words for a ground are in
+# its profile (``termination_grounds.<ground>.label``, quoted from the cited text): see ground_label.
 GROUND_LABELS = {
-    "threats_abuse": ("脅迫・暴言・不快感を与える行為", "Threats or abusive language"),
+    "threats_abuse": ("脅迫・暴言・不快感を与える行為", "Threats, abuse or causing discomfort"),
     "recording": ("録画・録音", "Recording"),
     "non_job_seeking": ("就職活動以外の目的での利用", "Use for other than job seeking"),
     "disturbing": ("業務・他の利用者の妨害", "Disturbing the service or others"),
@@ -47,6 +49,19 @@ SCOPE_LABELS = {
     "suspended": ("期限付きで利用停止", "Suspended until a date"),
     "ended": ("利用終了", "Use ended"),
 }
+
+
+def ground_label(office_id: str, ground: str, lang: str = "ja") -> str:
+    """The office's own words for ``ground`` (前橋 threats → 「他の利用者に不快感を与える行為」 第6条(2),
+    高松 → 「脅迫や暴言」 第12条(1)); the generic label for a ground the office's terms lack."""
+    from hwdesk.terms import office_profile
+
+    entry = (office_profile(office_id).raw.get("termination_grounds") or {}).get(ground) or {}
+    label = entry.get("label_en" if lang == "en" else "label")
+    if label:
+        return label
+    ja, en = GROUND_LABELS.get(ground, (ground, ground))
+    return en if lang == "en" else ja
 
 
 def _today() -> date:
@@ -66,18 +81,25 @@ def ground_cite(session: Session, *, office_id: str, ground: str) -> str:
     cite = prof.raw.get("termination_grounds", {}).get(ground)
     if not cite:
         ja, en = GROUND_LABELS[ground]
-        raise RuleRefusal(f"{prof.name}の利用規約には「{ja}」を理由とする利用中止の定めがありません（中止の規定: {stop}）。「その他」の理由と経緯で判断してください。",
-                          f"{prof.display_name('en')}'s terms have no '{en}' ground (stop-use article: {stop}); use 'other' with a narrative.",
+        have = [g for g, c in prof.raw.get("termination_grounds", {}).items() if c]
+        ja_list = "、".join(f"{g}「{ground_label(office_id, g)}」" for g in have)
+        en_list = ", ".join(have)
+        raise RuleRefusal(f"{prof.name}の利用規約には「{ja}」を理由とする利用中止の定めがありません（中止の規定: {stop}）。"
+                          f"この事業所の理由: {ja_list}",
+                          f"{prof.display_name('en')}'s terms have no '{en}' ground (stop-use article: {stop}). "
+                          f"This office's grounds: {en_list}",
                           field="ground")
     return cite_text(cite)
 
 
 def available_grounds(session: Session, *, office_id: str) -> list[tuple[str, str, str, str]]:
-    """(ground, label ja, label en, article) for each ground the office's terms provide."""
+    """(ground, label ja, label en, article) for each ground the office's terms provide, labelled in
+    the office's own words."""
     out = []
     for g in TERMINATION_GROUNDS:
         try:
-            out.append((g, *GROUND_LABELS[g], ground_cite(session, office_id=office_id, ground=g)))
+            cite = ground_cite(session, office_id=office_id, ground=g)
+            out.append((g, ground_label(office_id, g, "ja"), ground_label(office_id, g, "en"), cite))
         except RuleRefusal:
             continue
     return out
