@@ -63,8 +63,7 @@ class Ctx:
                     "Give the password in HWDESK_PASSWORD or type it at a terminal.",
                 )
             password = getpass.getpass(f"{login} のパスワード / password: ")
-        with self.store.write() as s:
-            return auth.sign_in(s, login=login, password=password)
+        return auth.sign_in(self.store, login=login, password=password)
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
@@ -98,7 +97,7 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "records", "maintenance", "serve"):
+    for name in ("sessions", "handouts", "records", "maintenance", "serve", "staff"):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:
