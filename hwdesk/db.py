@@ -123,6 +123,10 @@ class Store:
             if not self.is_sqlite:
                 s.connection().exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
             s.commit()
+            if "audit_anchor" in s.info:  # rows were audited: anchor the new head outside the database
+                from hwdesk import audit
+
+                audit.after_commit(s)
         except IntegrityError:
             s.rollback()
             raise
@@ -238,6 +242,9 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
             upgrade(store)
         except OperationalError as exc:
             raise store_error_from(exc) from exc
+        from hwdesk import audit
+
+        audit.start_keyed(store)  # a log begun by an older release: keyed rows start now, anchored
     return store
 
 

@@ -31,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_backup)
 
-    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite); PostgreSQL: use pg_restore")
+    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite; admin: --as ADMIN); PostgreSQL: use pg_restore")
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="replace a database that holds records the backup lacks (it is kept aside)")
     p.add_argument("--head-file", default=None, help=head_help)
@@ -110,7 +110,9 @@ def cmd_restore(ctx) -> int:
     store = _open(ctx, must_exist=False)
     created = store.sqlite_path if store.is_sqlite and store.sqlite_path.stat().st_size == 0 else None
     try:
-        result = restore_sqlite(store, ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
+        login, password = ctx.credentials()
+        result = restore_sqlite(store, ctx.args.file, login=login, password=password, force=ctx.args.force,
+                                head_file=ctx.args.head_file)
     except BaseException:
         # Opening the store made an empty file for the target; a refused restore leaves no trace.
         if created is not None and created.exists() and created.stat().st_size == 0:
