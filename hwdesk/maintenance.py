@@ -569,10 +569,75 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+TMP_SUFFIX = ".backup-tmp"  # ``.<dest>.<pid>.<random>.backup-tmp``: a backup's copy in progress
+
+
 def _new_private_file(directory: Path, name: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=directory)  # 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=TMP_SUFFIX, dir=directory)  # 0600
     os.close(fd)
     return Path(tmp)
+
+
+def _remove_tmp(tmp: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+
+
+def clean_stale_temporaries(directory: Path) -> list[Path]:
+    """Remove the temporary copies (and their journals) of backups into ``directory`` whose process
+    is gone (killed with SIGKILL, or the machine stopped); returns what was removed."""
+    removed = []
+    for path in directory.glob(f".*{TMP_SUFFIX}*"):
+        pid = next((int(p) for p in path.name.split(".") if p.isdigit()), None)
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
+            continue  # a backup still running
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Interrupted(BaseException):
+    """SIGTERM or SIGHUP during a backup: unwinds like Ctrl+C so the temporary copy is removed."""
+
+
+class _CleanOnSignals:
+    """While a backup runs, SIGTERM and SIGHUP raise (main thread only) instead of killing the
+    process outright, so ``finally`` removes the temporary copy; the old handlers come back after."""
+
+    SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def __enter__(self) -> _CleanOnSignals:
+        import signal
+        import threading
+
+        self.saved = {}
+        if threading.current_thread() is not threading.main_thread():
+            return self
+
+        def raise_(signum, _frame):
+            raise _Interrupted(signum)
+
+        for name in self.SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self.saved[sig] = signal.signal(sig, raise_)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 def _fsync_file(path: Path) -> None:
@@ -623,27 +688,16 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
                           f"{dest} already exists; add --force to replace it.")
     if not dest.parent.is_dir():
         raise HwdeskError(f"フォルダがありません: {dest.parent}", f"No such folder: {dest.parent}")
-    tmp = _new_private_file(dest.parent, dest.name)
-    try:
+    clean_stale_temporaries(dest.parent)
+    with _CleanOnSignals():
         try:
-            _copy_with_backup_api(src, tmp)
-            conn = sqlite3.connect(str(tmp))
-            try:
-                # A backup is one file: rollback-journal mode, so no -wal/-shm travel with it.
-                conn.execute("PRAGMA journal_mode=DELETE").fetchall()
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise _sqlite_error(exc) from exc
-        _fsync_file(tmp)
-        report = inspect_sqlite_file(tmp, head_file=tmp.with_name(tmp.name + ".none"))
-        # The warning about the (deliberately absent) head file of the temp copy is not news.
-        report.findings = [f for f in report.findings if not f.warning]
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+            tmp = _new_private_file(dest.parent, dest.name)
+            report = _copy_check_and_place(src, tmp, dest)
+        except _Interrupted as exc:
+            raise HwdeskError("バックアップを中断しました（途中のファイルは削除しました）。",
+                              "Backup interrupted (its temporary file was removed).") from exc
+        except OSError as exc:  # no space for the copy, a folder that refuses writes …
+            raise store_error_from(exc, dest) from exc
     result = BackupResult(dest, report, None)
     if report.ok:
         _anchor_checked(store, report)  # the backup's head, anchored for the live database
@@ -656,6 +710,32 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
         if live is not None:
             _advance_live_head(live, record, src, result)
     return result
+
+
+def _copy_check_and_place(src: Path, tmp: Path, dest: Path) -> CheckReport:
+    """Copy ``src`` into ``tmp``, make it one self-contained file, fsync, check, rename to ``dest``;
+    ``tmp`` (and any journal of it) is removed on every way out but success."""
+    try:
+        try:
+            _copy_with_backup_api(src, tmp)
+            conn = sqlite3.connect(str(tmp))
+            try:
+                # A backup is one file: rollback-journal mode, so no -wal/-shm travel with it.
+                conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise store_error_from(exc, tmp) from exc
+        _fsync_file(tmp)
+        report = inspect_sqlite_file(tmp, head_file=tmp.with_name(tmp.name + ".none"))
+        # The warning about the (deliberately absent) head file of the temp copy is not news.
+        report.findings = [f for f in report.findings if not f.warning]
+        os.replace(tmp, dest)
+        _fsync_dir(dest.parent)
+    except BaseException:
+        _remove_tmp(tmp)
+        raise
+    return report
 
 
 def _advance_live_head(live: Path, record: HeadRecord, db: Path, result: BackupResult) -> None:
