@@ -178,6 +178,8 @@ def _settle(session: Session, db: RawSql, head: str, cache, ident: Identity, pen
         _claim_key(session, db, ident, head, first_row)
     if not ident.db_id:
         ident.db_id = first_digest[:32]
+    if "audit_anchor_seen" not in session.info:
+        session.info["audit_anchor_seen"] = _anchor_still_reached(db, ident)
     # Read by ``after_commit``: the head this unit of work leaves, anchored once it is committed.
     session.info["audit_anchor"] = (cache, ident, last_row, digest)
 
@@ -218,16 +220,40 @@ def anchor_current(session: Session) -> bool:
     return True
 
 
+def _anchor_still_reached(db: RawSql, ident: Identity):
+    """Whether the anchor kept for this log still names a row of it (one lookup by id, once per
+    unit of work, under the head lock): (last_id, head) when it does, None when there is none,
+    False when the row is gone or different — the log was cut back since, and the anchor must
+    stay where it is for ``check`` to see it."""
+    try:
+        old = auditkey.current(ident.db_id, auditkey.load_key())
+    except (auditkey.AnchorError, OSError):
+        return False
+    if old is None:
+        return None
+    row = db.rows("SELECT hash FROM audit_log WHERE id = ?", (old.last_id,))
+    return (old.last_id, old.head) if row and row[0][0] == old.head else False
+
+
 def after_commit(session: Session) -> None:
     """Anchor the head a committed unit of work left (``db.Store.write`` calls this)."""
     noted = session.info.pop("audit_anchor", None)
+    seen = session.info.pop("audit_anchor_seen", None)
     if noted is None:
         return
     cache, ident, row_id, digest = noted
     key = auditkey.load_key()
     _IDENTITIES[cache] = ident  # known good once committed (a rolled-back claim is re-made)
+    if seen is False:
+        return  # the log no longer reaches the anchor: leave it for check to report
+
+    def reaches(old: auditkey.Anchor) -> bool:
+        # The anchor this unit of work found in the chain, or a later one another process verified.
+        return seen is None or (old.last_id, old.head) == seen or old.last_id > seen[0]
+
     try:
-        auditkey.advance(auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from), key)
+        auditkey.advance(auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from),
+                         key, reaches=reaches)
     except OSError:
         # The data is committed; a missing anchor only weakens what ``check`` can prove, and
         # ``check`` says so. Never fail a clerk's save over it.

@@ -11,7 +11,7 @@
 - **An anchor** is the newest head the terminal has seen committed: the database's id, the
   last row's id and hash, the key's id, tagged with the key so that it cannot be forged. It is
   written after every write that appended audit rows (``advance``) and by ``check``/``backup``,
-  in ``anchors/<database id>.head`` beside the key (or ``HWDESK_AUDIT_ANCHOR_DIR``), so that
+  in ``anchors/<log id>.head`` in the user's config directory (or ``HWDESK_AUDIT_ANCHOR_DIR``), so that
   cutting the tail of the log, or replacing the database with an older copy, leaves an anchor
   that the chain no longer reaches. Anchors only move forward (under ``flock``, so two
   processes never move one back); only ``restore`` replaces one, after recording itself.
@@ -152,11 +152,12 @@ class Anchor:
 
 
 def anchor_dir() -> Path:
-    """Where anchors are kept: ``HWDESK_AUDIT_ANCHOR_DIR``, else ``anchors`` beside the key."""
+    """Where anchors are kept: ``HWDESK_AUDIT_ANCHOR_DIR``, else ``anchors`` in the user's config
+    directory (per user and writable by them, even when the key is a shared read-only file)."""
     value = os.environ.get(ANCHOR_DIR_ENV)
     if value:
         return Path(value).expanduser()
-    return key_path().parent / "anchors"
+    return config_dir() / "anchors"
 
 
 def anchor_path(db_id: str) -> Path:
@@ -188,7 +189,29 @@ def read_anchor(path: Path, key: bytes) -> Anchor | None:
     except OSError as exc:
         raise AnchorError(f"監査ログのアンカーを読めません: {path}（{exc.strerror}）",
                           f"Cannot read the audit anchor {path} ({exc.strerror})") from exc
-    return _newest(path, [raw[i:i + SLOT] for i in range(0, max(len(raw), 1), SLOT)][:2], key)
+    if not raw.strip():
+        return None  # created, not yet written
+    return _newest(path, [raw[i:i + SLOT] for i in range(0, len(raw), SLOT)][:2], key)
+
+
+_PARSED: dict[str, tuple[bytes, Anchor | None]] = {}
+
+
+def current(db_id: str, key: bytes) -> Anchor | None:
+    """The anchor of the log ``db_id`` as it is now (one ``pread`` on a file kept open; parsed and
+    verified again only when its bytes changed). ``AnchorError`` as ``read_anchor``."""
+    path = anchor_path(db_id)
+    fd = _fd(path)
+    if os.fstat(fd).st_nlink == 0:  # removed (restore of another database) since it was opened
+        _forget_fd(path)
+        fd = _fd(path)
+    raw = os.pread(fd, 2 * SLOT, 0)
+    cached = _PARSED.get(str(path))
+    if cached is not None and cached[0] == raw:
+        return cached[1]
+    anchor = _newest(path, [raw[:SLOT], raw[SLOT:2 * SLOT]], key) if raw.strip() else None
+    _PARSED[str(path)] = (raw, anchor)
+    return anchor
 
 
 def _newest(path: Path, slots: list[bytes], key: bytes) -> Anchor:
@@ -267,10 +290,14 @@ class _Locked:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
-def advance(anchor: Anchor, key: bytes, *, durable: bool = False) -> bool:
+def advance(anchor: Anchor, key: bytes, *, durable: bool = False, reaches=None) -> bool:
     """Move the database's anchor forward to ``anchor``; never back (an anchor with a higher
     row id stays). Returns whether it was written. An unreadable old anchor is left for
     ``check`` to report and is not overwritten.
+
+    ``reaches(old)`` says whether the chain the new head ends still contains the anchor being
+    replaced; when it does not (the log was cut after ``old`` was anchored) the anchor stays
+    where it is, so that ``check`` keeps failing instead of the next save hiding the cut.
 
     One ``pwrite`` of 512 bytes into the slot not holding the newer anchor, without fsync
     unless ``durable`` (a crash can lose it, leaving the older one, which check accepts)."""
@@ -284,6 +311,8 @@ def advance(anchor: Anchor, key: bytes, *, durable: bool = False) -> bool:
             except AnchorError:
                 return False
         if old is not None and (old.last_id > anchor.last_id or (old.last_id == anchor.last_id and old.head == anchor.head)):
+            return False
+        if old is not None and reaches is not None and not reaches(old):
             return False
         # Overwrite the slot that does not hold the newest anchor, so a torn write leaves that one.
         os.pwrite(fd, _slot_bytes(anchor, key), SLOT if at == 0 else 0)

@@ -467,6 +467,39 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
     return rep
 
 
+def reanchor(store: Store, *, actor, reason: str) -> tuple[int, list]:
+    """Accept the database's present history after a deliberate roll-back done outside hwdesk
+    (``pg_restore`` in place): an admin records it (``audit.reanchor``, naming every anchor it
+    discards and the reason), then this account's anchors for the location restart at the new
+    head. Refused unless the chain itself verifies. Returns (new head row id, discarded anchors)."""
+    from hwdesk.errors import ValidationFailed
+    from hwdesk.services.context import require
+
+    require(actor, "admin", what_ja="監査ログのアンカーの付け直し", what_en="Re-anchoring the audit log")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("理由を入力してください。", "Give a reason.", field="reason")
+    with store.read() as s:
+        chain = audit.verify_chain(s)
+    if not chain.ok:
+        raise HwdeskError(f"監査ログのチェーンが検証できないため、付け直しません: {chain.problem}",
+                          f"The audit chain does not verify, so it is not re-anchored: {chain.problem}")
+    seen = _anchors_of(store)
+    discarded = [{"file": str(path), "log": a.db_id, "last_id": a.last_id, "head": a.head, "written_at": a.written_at}
+                 for path, a in seen.found]
+    with store.write() as s:
+        audit.record(s, staff_id=actor.id, action="audit.reanchor", entity="audit_log", entity_id="anchor",
+                     extra={"reason": reason, "discarded_anchors": discarded, "chain_head": chain.head,
+                            "chain_last_id": chain.last_id})
+    with store.read() as s:
+        chain = audit.verify_chain(s)
+    key = auditkey.load_key()
+    auditkey.replace(auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, seen.location,
+                                     chain.keyed_from), key)
+    auditkey.forget(seen.location, key, keep=chain.db_id)
+    return chain.last_id, discarded
+
+
 def _anchors_of(store: Store) -> AnchorsSeen:
     location = audit.location_of(store.engine.url)
     try:
@@ -476,15 +509,30 @@ def _anchors_of(store: Store) -> AnchorsSeen:
     return AnchorsSeen(location, found, bad)
 
 
-def _anchor_checked(store: Store, rep: CheckReport) -> None:
-    """After a clean check: anchor the verified head (durably) outside the database."""
+def _anchor_checked(store: Store, rep: CheckReport, copy: Path | None = None) -> None:
+    """After a clean check (of the live database, or of its backup ``copy``): anchor the verified
+    head (durably) outside the database, if that chain still reaches the anchor it replaces."""
     chain = rep.chain
     if chain is None or not chain.ok or chain.rows == 0 or chain.legacy or chain.last_id is None:
         return
     anchor = auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, audit.location_of(store.engine.url),
                              chain.keyed_from)
+
+    def reaches(old: auditkey.Anchor) -> bool:
+        if copy is not None:
+            engine = _readonly_engine(copy)
+            try:
+                with engine.connect() as conn:
+                    got = conn.execute(text("SELECT hash FROM audit_log WHERE id = :i"), {"i": old.last_id}).scalar()
+            finally:
+                engine.dispose()
+        else:
+            with store.read() as s:
+                got = audit.hash_at(s, old.last_id)
+        return got == old.head
+
     try:
-        auditkey.advance(anchor, auditkey.load_key(), durable=True)
+        auditkey.advance(anchor, auditkey.load_key(), durable=True, reaches=reaches)
     except OSError as exc:
         rep.add(True, f"アンカーを書けませんでした: {auditkey.anchor_dir()}（{exc.strerror}）",
                 f"Could not write the anchor in {auditkey.anchor_dir()} ({exc.strerror})", warning=True)
@@ -700,7 +748,7 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
             raise store_error_from(exc, dest) from exc
     result = BackupResult(dest, report, None)
     if report.ok:
-        _anchor_checked(store, report)  # the backup's head, anchored for the live database
+        _anchor_checked(store, report, copy=dest)  # the backup's head, anchored for the live database
     if report.audit_head is not None:
         record = HeadRecord(report.audit_head, report.audit_rows, report.audit_last_id)
         result.head_file = dest.with_name(dest.name + HEAD_SUFFIX)

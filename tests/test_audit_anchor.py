@@ -129,6 +129,13 @@ def test_tail_cut_back_to_an_older_copied_head_file_is_detected(store, actors, h
     code, out, _ = hw(store.url, "check")
     assert code == 1, out
     assert f"The audit log ends at row {keep}, before the anchor" in out and "its tail was cut" in out
+    # The office keeps working (more rows than were cut, so row ids pass the anchored one): the
+    # saves do not move the anchor past the cut, and check still fails.
+    for _ in range(5):
+        new_seeker(store, actors["clerk1"])
+    code, out, _ = hw(store.url, "check")
+    assert code == 1, out
+    assert "is not in the chain (the log was rebuilt)" in out or "its tail was cut" in out
 
 
 def test_rows_rechained_without_the_key_are_detected(store, actors, hw):
@@ -307,3 +314,28 @@ def test_backup_anchors_the_head(store, actors, hw, tmp_path):
     with store.read() as s:
         last = s.exec(select(AuditLog.id).order_by(AuditLog.id.desc())).first()
     assert auditkey.read_anchor(path, auditkey.load_key()).last_id == last
+
+
+def test_a_deliberate_rollback_outside_hwdesk_is_recorded_by_an_admin(store, actors, hw):
+    """PostgreSQL's pg_restore in place (or any roll-back done outside hwdesk): check fails until an
+    admin records it with ``reanchor``, which names the anchors it discards."""
+    new_seeker(store, actors["clerk1"])
+    with store.read() as s:
+        keep = s.exec(select(AuditLog.id).order_by(AuditLog.id.desc())).first()
+        keep_hash = audit.hash_at(s, keep)
+    new_seeker(store, actors["clerk1"])
+    sql(store, f"DELETE FROM audit_log WHERE id > {keep}", f"UPDATE meta SET value = '{keep_hash}' WHERE key = 'audit_head'")
+    assert hw(store.url, "check")[0] == 1
+    code, _, err = hw(store.url, "--as", "super1", "reanchor", "--reason", "pg_restore of last night's dump")
+    assert code == 2 and "admin" in err.lower()
+    assert hw(store.url, "check")[0] == 1  # the refusal changed nothing
+    code, out, err = hw(store.url, "--as", "admin1", "reanchor", "--reason", "pg_restore of last night's dump")
+    assert code == 0, err
+    assert "Discarded anchor" in out
+    code, out, _ = hw(store.url, "check")
+    assert code == 0, out
+    with store.read() as s:
+        row = s.exec(select(AuditLog).where(AuditLog.action == "audit.reanchor")).one()
+    detail = json.loads(row.detail_json)
+    assert row.staff_id == actors["admin1"].id and detail["reason"] == "pg_restore of last night's dump"
+    assert detail["discarded_anchors"] and detail["discarded_anchors"][0]["last_id"] > keep

@@ -37,6 +37,11 @@ def register(sub) -> None:
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_restore)
 
+    p = sub.add_parser("reanchor", help="admin: accept the present audit history after a deliberate roll-back outside "
+                                        "hwdesk (pg_restore in place); recorded with the anchors it discards")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_reanchor)
+
     p = sub.add_parser("reindex", help="rebuild the name search index from the seekers (after check found it wrong)")
     p.set_defaults(handler=cmd_reindex)
 
@@ -69,6 +74,19 @@ def cmd_check(ctx) -> int:
         print(ctx.msg("問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
                       "No problem found." if report.ok else f"{len(report.problems)} problem(s) found."))
     return 0 if report.ok else EXIT_PROBLEMS
+
+
+def cmd_reanchor(ctx) -> int:
+    """Record and accept the present history as an admin; say which anchors were discarded."""
+    from hwdesk.maintenance import reanchor
+
+    actor = ctx.actor()
+    last_id, discarded = reanchor(ctx.store, actor=actor, reason=ctx.args.reason)
+    for d in discarded:
+        print(ctx.msg(f"破棄したアンカー: {d['file']}（監査ログ ID {d['last_id']}、{d['written_at']}）",
+                      f"Discarded anchor: {d['file']} (audit row {d['last_id']}, {d['written_at']})"))
+    print(ctx.msg(f"監査ログ ID {last_id} でアンカーを付け直し、記録しました。", f"Re-anchored at audit row {last_id}, and recorded it."))
+    return 0
 
 
 def cmd_reindex(ctx) -> int:
