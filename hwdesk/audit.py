@@ -41,6 +41,10 @@ GENESIS = "0" * 64
 _META = Meta.__table__  # type: ignore[attr-defined]
 _LOG = AuditLog.__table__  # type: ignore[attr-defined]
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())
+# The head, locked, and the hash of the row the anchor names: one round trip (``_lock_head_and_identify``).
+_HEAD_SELECT_WITH_ROW = Prepared(
+    select(_META.c.value, select(_LOG.c.hash).where(_LOG.c.id == bindparam("anchored")).scalar_subquery().label("anchored_hash"))
+    .where(_META.c.key == HEAD_KEY).with_for_update(of=_META))
 _HEAD_INSERT = Prepared(insert(_META).values(key=HEAD_KEY, value=GENESIS))
 _HEAD_UPDATE = Prepared(update(_META).where(_META.c.key == HEAD_KEY).values(value=bindparam("head")))
 _LOG_COLUMNS = ("at", "staff_id", "terminal", "action", "entity", "entity_id", "seeker_id", "office_id", "detail_json",
@@ -113,6 +117,15 @@ def location_of(url) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _url_key(engine) -> str:
+    # str(URL) costs ~5 µs; an engine's URL never changes, so it is rendered once per engine.
+    try:
+        return engine.__dict__["_hwdesk_url_key"]
+    except KeyError:
+        engine.__dict__["_hwdesk_url_key"] = key = str(engine.url)
+        return key
+
+
 def forget_identities() -> None:
     """Drop the per-process cache (after ``restore`` put another file in place)."""
     _IDENTITIES.clear()
@@ -127,7 +140,7 @@ def _identity(db: RawSql, key: bytes) -> tuple[tuple[str, str], Identity, bool]:
     """
     url = db.conn.engine.url
     kid = auditkey.key_id(key)
-    cache = (str(url), kid)
+    cache = (_url_key(db.conn.engine), kid)
     cached = _IDENTITIES.get(cache)
     if cached is not None:
         return cache, cached, False
@@ -289,9 +302,8 @@ def record(
     # Pending ORM changes go first, as before (the head lock stays the last lock a writer takes).
     session.flush()
     with RawSql(session) as db:
-        prev = _lock_head_value(db)
         key = auditkey.load_key()
-        cache, ident, pending = _identity(db, key)
+        prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
         values["at"], values["prev_hash"] = datetime.now(UTC), prev  # stamped once the chain is ours
         values["hash"] = digest = _digest_values(key, prev, values["at"], staff_id, values["terminal"], action, entity,
                                                  values["entity_id"], seeker_id, office_id, values["detail_json"])
@@ -330,9 +342,9 @@ def record_many(session: Session, entries: list[dict]) -> None:
         return
     session.flush()
     db = RawSql(session)
-    prev = head = _lock_head_value(db)
     key = auditkey.load_key()
-    cache, ident, pending = _identity(db, key)
+    prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
+    head = prev
     terminal = terminal_name()
     now = datetime.now(UTC)
     values = []
@@ -355,6 +367,33 @@ def record_many(session: Session, entries: list[dict]) -> None:
         _settle(session, db, head, cache, ident, pending, first_id, values[0]["hash"], last_id, prev)
     finally:
         db.close()
+
+
+def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[str, tuple, Identity, bool]:
+    """Lock the chain head and know the log: (head, cache key, identity, key claim pending).
+
+    A log this process knows already: the head's locking read also looks up the row the anchor
+    names (one statement), for ``after_commit`` to know the log still reaches it. Otherwise the
+    head is locked first and the log identified under the lock (``_identity``; ``_settle``
+    checks the anchor)."""
+    cache = (_url_key(db.conn.engine), auditkey.key_id(key))
+    ident = _IDENTITIES.get(cache)
+    if ident is not None and ident.db_id and "audit_anchor_seen" not in session.info:
+        try:
+            anchored = auditkey.current(ident.db_id, key)
+        except (auditkey.AnchorError, OSError):
+            anchored, session.info["audit_anchor_seen"] = None, False
+        if anchored is not None:
+            row = db.one(_HEAD_SELECT_WITH_ROW, {"anchored": anchored.last_id})
+            if row is not None:
+                ok = row.anchored_hash == anchored.head
+                session.info["audit_anchor_seen"] = (anchored.last_id, anchored.head) if ok else False
+                return row.value, cache, ident, False
+    head = _lock_head_value(db)
+    if ident is not None:
+        return head, cache, ident, False
+    cache, ident, pending = _identity(db, key)
+    return head, cache, ident, pending
 
 
 def _lock_head_value(db: RawSql) -> str:

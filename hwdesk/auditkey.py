@@ -127,6 +127,7 @@ def _create(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+@lru_cache(maxsize=8)
 def key_id(key: bytes) -> str:
     """A short public name of the key (in meta and anchors), from which the key cannot be found."""
     return hmac.new(key, b"hwdesk audit key id", hashlib.sha256).hexdigest()[:16]

@@ -75,9 +75,9 @@ def index_template() -> str:
     """textual-serve's page with its one outside reference (Google Fonts) replaced by a local font."""
     from pathlib import Path
 
-    import textual_serve
+    from textual_serve.server import Server
 
-    path = Path(textual_serve.__file__).parent / "templates" / "app_index.html"
+    path = Path(sys.modules[Server.__module__].__file__).parent / "templates" / "app_index.html"
     html = path.read_text(encoding="utf-8")
     start = html.find("<link", html.find(GOOGLE_FONTS_LINK) - 80)
     end = html.find("/>", start) + 2
