@@ -333,11 +333,26 @@ def anchors_at(location: str, key: bytes) -> tuple[list[tuple[Path, Anchor]], li
         try:
             anchor = read_anchor(path, key)
         except AnchorError as exc:
-            bad.append((path, exc))
+            if _claimed_location(path) in (location, None):
+                bad.append((path, exc))  # ours, or unreadable: reported; another database's (another key): not ours to judge
             continue
         if anchor is not None and anchor.location == location:
             found.append((path, anchor))
     return found, bad
+
+
+def _claimed_location(path: Path) -> str | None:
+    """The location an anchor file says it is for, unverified (None when no slot can be read)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    for i in range(0, len(raw), SLOT):
+        try:
+            return str(json.loads(raw[i:i + SLOT])["location"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def forget(location: str, key: bytes, *, keep: str) -> list[Path]:

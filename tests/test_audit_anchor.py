@@ -339,3 +339,29 @@ def test_a_deliberate_rollback_outside_hwdesk_is_recorded_by_an_admin(store, act
     detail = json.loads(row.detail_json)
     assert row.staff_id == actors["admin1"].id and detail["reason"] == "pg_restore of last night's dump"
     assert detail["discarded_anchors"] and detail["discarded_anchors"][0]["last_id"] > keep
+
+
+def test_a_torn_anchor_write_falls_back_to_the_other_slot(store, actors, hw):
+    """A crash mid-write spoils one slot: the other (the previous anchor) is used, and check passes."""
+    new_seeker(store, actors["clerk1"])
+    new_seeker(store, actors["clerk1"])
+    [path] = anchor_files()
+    raw = bytearray(path.read_bytes())
+    assert len(raw) == 2 * auditkey.SLOT
+    newest = auditkey.read_anchor(path, auditkey.load_key())
+    slot = 0 if json.loads(bytes(raw[:auditkey.SLOT]))["last_id"] == newest.last_id else 1
+    raw[slot * auditkey.SLOT + 40: slot * auditkey.SLOT + 200] = b"\0" * 160  # the newest slot, half written
+    path.write_bytes(bytes(raw))
+    older = auditkey.read_anchor(path, auditkey.load_key())
+    assert older.last_id < newest.last_id
+    code, out, _ = hw(store.url, "check")
+    assert code == 0, out
+
+
+def test_anchors_of_other_databases_written_with_another_key_are_not_this_databases_problem(store, actors, hw):
+    new_seeker(store, actors["clerk1"])
+    other = auditkey.Anchor("f" * 32, "e" * 64, 7, "otherkey", "/elsewhere/other.sqlite3")
+    raw = json.dumps({**other.__dict__, "tag": "0" * 64}).encode().ljust(auditkey.SLOT - 1) + b"\n"
+    (auditkey.anchor_dir() / ("f" * 32 + ".head")).write_bytes(raw)
+    code, out, _ = hw(store.url, "check")
+    assert code == 0, out
