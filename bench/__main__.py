@@ -284,8 +284,10 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
 
 def _floor_audit(con: sqlite3.Connection, at: datetime, staff: int, action: str, entity: str, entity_id, seeker: int,
                  office: str, detail: dict) -> None:
-    """One audit row chained like ``audit.record``: read the head, hash with the previous hash, insert, move the head."""
+    """One audit row chained like ``audit.record``: read the head, HMAC with the previous hash under the audit key,
+    insert, move the head."""
     from hwdesk.audit import _digest_values, terminal_name
+    from hwdesk.auditkey import load_key
 
     head = con.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
     if head is None:  # a fresh chain, as audit._lock_head
@@ -293,7 +295,7 @@ def _floor_audit(con: sqlite3.Connection, at: datetime, staff: int, action: str,
     prev = head[0] if head else "0" * 64
     terminal = terminal_name()
     detail_json = json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)
-    digest = _digest_values(prev, at, staff, terminal, action, entity, str(entity_id), seeker, office, detail_json)
+    digest = _digest_values(load_key(), prev, at, staff, terminal, action, entity, str(entity_id), seeker, office, detail_json)
     con.execute("INSERT INTO audit_log (at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json,"
                 " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (_ts(at), staff, terminal, action, entity, str(entity_id), seeker, office, detail_json, prev, digest))
@@ -325,7 +327,7 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
     app), an overlapping booking of the seeker, the seats and waitlist of the session. Writes: for
     an online registrant of 高松 (第2条(2)) the switch to an office registration and its audit row;
     the enrollment; the audit row — each audit row reads the chain head, hashes its content with
-    the previous hash (sha256, as ``audit.record``), is inserted, and moves the head in ``meta``.
+    the previous hash (HMAC-SHA256 under the audit key, as ``audit.record``), is inserted, and moves the head in ``meta``.
     The rules themselves are evaluated in Python by the app only (microseconds).
     """
     con = sqlite3.connect(path, isolation_level=None)

@@ -1,13 +1,19 @@
-"""The append-only audit trail, hash-chained so that an edit or deletion is detectable.
+"""The append-only audit trail, hash-chained with a key so that an edit or deletion is detectable.
 
-Each row's hash covers its content and the previous row's hash. The newest hash (the head) is
-also kept in ``meta`` (locked on PostgreSQL so appends serialize) and, by ``hwdesk backup`` and
-``hwdesk check``, in a file outside the database, so that truncating the tail is detected too.
+Each row's hash is an HMAC-SHA256, under a key kept outside the database (``auditkey``), of its
+content and the previous row's hash: without the key no one can write rows that verify. The
+newest hash (the head) is kept in ``meta`` (locked on PostgreSQL so appends serialize) and,
+after every write that appended rows, in an anchor outside the database (``auditkey.advance``),
+so that cutting the tail or swapping in an older copy is detected too (``maintenance.check_store``).
+
+A log begun by an older release (plain SHA-256) keeps its rows: ``meta`` names the first keyed
+row (``audit_keyed_from``), rows before it are verified unkeyed, and anchors record that id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import socket
@@ -20,10 +26,14 @@ from sqlalchemy.orm import attributes, configure_mappers, make_transient_to_deta
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from hwdesk import auditkey
 from hwdesk.db import Prepared, RawSql
+from hwdesk.errors import HwdeskError
 from hwdesk.models import AuditLog, Meta
 
 HEAD_KEY = "audit_head"
+KEY_ID_KEY = "audit_key_id"  # meta: the id of the key the log is written with
+KEYED_FROM_KEY = "audit_keyed_from"  # meta: the first keyed row of a log begun unkeyed
 GENESIS = "0" * 64
 
 # Prebuilt statements run on the DBAPI cursor (issue 8): an append is three small statements of
@@ -31,6 +41,10 @@ GENESIS = "0" * 64
 _META = Meta.__table__  # type: ignore[attr-defined]
 _LOG = AuditLog.__table__  # type: ignore[attr-defined]
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())
+# The head, locked, and the hash of the row the anchor names: one round trip (``_lock_head_and_identify``).
+_HEAD_SELECT_WITH_ROW = Prepared(
+    select(_META.c.value, select(_LOG.c.hash).where(_LOG.c.id == bindparam("anchored")).scalar_subquery().label("anchored_hash"))
+    .where(_META.c.key == HEAD_KEY).with_for_update(of=_META))
 _HEAD_INSERT = Prepared(insert(_META).values(key=HEAD_KEY, value=GENESIS))
 _HEAD_UPDATE = Prepared(update(_META).where(_META.c.key == HEAD_KEY).values(value=bindparam("head")))
 _LOG_COLUMNS = ("at", "staff_id", "terminal", "action", "entity", "entity_id", "seeker_id", "office_id", "detail_json",
@@ -56,19 +70,207 @@ def _terminal(env: str | None, user: str) -> str:
     return f"{user}@{socket.gethostname()}{(':' + tty) if tty else ''}"[:80]
 
 
-def _digest(prev: str, row: AuditLog) -> str:
-    return _digest_values(prev, row.at, row.staff_id, row.terminal, row.action, row.entity, row.entity_id,
+def _digest(key: bytes | None, prev: str, row: AuditLog) -> str:
+    return _digest_values(key, prev, row.at, row.staff_id, row.terminal, row.action, row.entity, row.entity_id,
                           row.seeker_id, row.office_id, row.detail_json)
 
 
-def _digest_values(prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json) -> str:
+def _digest_values(key: bytes | None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id,
+                   detail_json) -> str:
+    """HMAC-SHA256 of a row under ``key`` (None: the plain SHA-256 of rows from older releases)."""
     payload = json.dumps(
         [prev, at.astimezone(UTC).isoformat(timespec="microseconds"), staff_id, terminal, action, entity,
          entity_id, seeker_id, office_id, detail_json],
         ensure_ascii=False,
         separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+# --- which log, which key (checked once per database and process) --------------------------------
+
+
+@dataclass
+class Identity:
+    """What the anchors of one database need: its log's id, the key's id, where it lives."""
+
+    db_id: str
+    key_id: str
+    location: str
+    keyed_from: int | None
+
+
+_IDENTITIES: dict[tuple[str, str], Identity] = {}
+
+
+class KeyMismatch(HwdeskError):
+    """This terminal's audit key is not the one the database's log is written with."""
+
+
+def location_of(url) -> str:
+    """Where a database lives, for anchors: the SQLite file's absolute path, or the PostgreSQL URL
+    without its password."""
+    if url.get_backend_name() == "sqlite":
+        return os.path.realpath(url.database or "")
+    return url.render_as_string(hide_password=True)
+
+
+def _url_key(engine) -> str:
+    # str(URL) costs ~5 µs; an engine's URL never changes, so it is rendered once per engine.
+    try:
+        return engine.__dict__["_hwdesk_url_key"]
+    except KeyError:
+        engine.__dict__["_hwdesk_url_key"] = key = str(engine.url)
+        return key
+
+
+def forget_identities() -> None:
+    """Drop the per-process cache (after ``restore`` put another file in place)."""
+    _IDENTITIES.clear()
+
+
+def _identity(db: RawSql, key: bytes) -> tuple[tuple[str, str], Identity, bool]:
+    """The database's identity, checking once per process that its log uses this key.
+
+    Returns (cache key, identity, pending): ``pending`` when meta must still name the key (the
+    first keyed write); the identity's ``db_id`` is empty while the log is. A database written
+    with another key raises ``KeyMismatch`` (nothing is written).
+    """
+    url = db.conn.engine.url
+    kid = auditkey.key_id(key)
+    cache = (_url_key(db.conn.engine), kid)
+    cached = _IDENTITIES.get(cache)
+    if cached is not None:
+        return cache, cached, False
+    meta = dict(db.rows("SELECT key, value FROM meta WHERE key IN (?, ?)", (KEY_ID_KEY, KEYED_FROM_KEY)))
+    stored = meta.get(KEY_ID_KEY)
+    if stored is not None and stored != kid:
+        raise KeyMismatch(
+            f"この端末の監査ログの鍵（{kid}）はデータベースの鍵（{stored}）と違います。"
+            f"事業所の鍵ファイルをこの端末に置いてください（{auditkey.key_path()}、docs/security.md）。何も保存していません。",
+            f"This terminal's audit key ({kid}) is not the database's ({stored}). Install the office's key file "
+            f"on this terminal ({auditkey.key_path()}; docs/security.md). Nothing was saved.",
+        )
+    first = db.rows("SELECT hash FROM audit_log ORDER BY id LIMIT 1", ())
+    keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None
+    ident = Identity(first[0][0][:32] if first else "", kid, location_of(url), keyed_from)
+    if stored is not None and first:
+        _IDENTITIES[cache] = ident  # nothing of it can be rolled back; a claim waits for its commit
+    return cache, ident, stored is None
+
+
+def _claim_key(session: Session, db: RawSql, ident: Identity, head: str, row_id: int) -> None:
+    """First keyed write: meta names the key; a log begun unkeyed (an older release) records
+    where keyed rows begin."""
+    if head != GENESIS and ident.keyed_from is None:
+        last = db.rows("SELECT at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json, "
+                       "prev_hash, hash FROM audit_log WHERE hash = ? ORDER BY id DESC LIMIT 1", (head,))
+        if last and _plain_digest_matches(last[0]):
+            ident.keyed_from = row_id
+            session.add(Meta(key=KEYED_FROM_KEY, value=str(row_id)))
+    session.add(Meta(key=KEY_ID_KEY, value=ident.key_id))
+    session.flush()
+
+
+def _plain_digest_matches(row) -> bool:
+    at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json, prev, digest = row
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return _digest_values(None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id,
+                          detail_json) == digest
+
+
+def _settle(session: Session, db: RawSql, head: str, cache, ident: Identity, pending: bool, first_row: int,
+            first_digest: str, last_row: int, digest: str) -> None:
+    """After appending: claim the key on the first keyed write, and note the head to anchor."""
+    if pending:
+        _claim_key(session, db, ident, head, first_row)
+    if not ident.db_id:
+        ident.db_id = first_digest[:32]
+    if "audit_anchor_seen" not in session.info:
+        session.info["audit_anchor_seen"] = _anchor_still_reached(db, ident)
+    # Read by ``after_commit``: the head this unit of work leaves, anchored once it is committed.
+    session.info["audit_anchor"] = (cache, ident, last_row, digest)
+
+
+def start_keyed(store) -> bool:
+    """On opening a database whose log no key has written yet (an older release's, or one whose
+    meta lost the key's name) but which holds rows: append ``audit.keyed`` (naming the head it
+    continues), so keyed rows and this terminal's anchor start now. Returns whether it did."""
+    with store.read() as s:
+        conn = s.connection()
+        if conn.execute(select(Meta.value).where(Meta.key == KEY_ID_KEY)).first() is not None:
+            return False
+        if conn.execute(select(AuditLog.id).limit(1)).first() is None:
+            return False
+    from hwdesk.errors import StoreError
+
+    try:
+        with store.write() as s:
+            if s.exec(select(Meta.value).where(Meta.key == KEY_ID_KEY)).first() is not None:
+                return False  # another terminal did it meanwhile
+            head = s.exec(select(Meta.value).where(Meta.key == HEAD_KEY)).first()
+            record(s, staff_id=None, action="audit.keyed", entity="audit_log", entity_id="", extra={"continues": head})
+    except StoreError:
+        return False  # a read-only copy still opens for reading; the first write keys it
+    return True
+
+
+def anchor_current(session: Session) -> bool:
+    """Anchor the log's present head as it stands, unverified (tests' copied databases; ``check``
+    anchors only after verifying). Returns False for an empty log."""
+    with RawSql(session) as db:
+        last = db.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", ())
+        if not last:
+            return False
+        key = auditkey.load_key()
+        cache, ident, _ = _identity(db, key)
+    auditkey.advance(auditkey.Anchor(ident.db_id, last[0][1], last[0][0], ident.key_id, ident.location, ident.keyed_from), key)
+    return True
+
+
+def _anchor_still_reached(db: RawSql, ident: Identity):
+    """Whether the anchor kept for this log still names a row of it (one lookup by id, once per
+    unit of work, under the head lock): (last_id, head) when it does, None when there is none,
+    False when the row is gone or different — the log was cut back since, and the anchor must
+    stay where it is for ``check`` to see it."""
+    try:
+        old = auditkey.current(ident.db_id, auditkey.load_key())
+    except (auditkey.AnchorError, OSError):
+        return False
+    if old is None:
+        return None
+    row = db.rows("SELECT hash FROM audit_log WHERE id = ?", (old.last_id,))
+    return (old.last_id, old.head) if row and row[0][0] == old.head else False
+
+
+def after_commit(session: Session) -> None:
+    """Anchor the head a committed unit of work left (``db.Store.write`` calls this)."""
+    noted = session.info.pop("audit_anchor", None)
+    seen = session.info.pop("audit_anchor_seen", None)
+    if noted is None:
+        return
+    cache, ident, row_id, digest = noted
+    key = auditkey.load_key()
+    _IDENTITIES[cache] = ident  # known good once committed (a rolled-back claim is re-made)
+    if seen is False:
+        return  # the log no longer reaches the anchor: leave it for check to report
+
+    def reaches(old: auditkey.Anchor) -> bool:
+        # The anchor this unit of work found in the chain, or a later one another process verified.
+        return seen is None or (old.last_id, old.head) == seen or old.last_id > seen[0]
+
+    try:
+        auditkey.advance(auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from),
+                         key, reaches=reaches)
+    except OSError:
+        # The data is committed; a missing anchor only weakens what ``check`` can prove, and
+        # ``check`` says so. Never fail a clerk's save over it.
+        pass
 
 
 def record(
@@ -100,12 +302,14 @@ def record(
     # Pending ORM changes go first, as before (the head lock stays the last lock a writer takes).
     session.flush()
     with RawSql(session) as db:
-        prev = _lock_head_value(db)
+        key = auditkey.load_key()
+        prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
         values["at"], values["prev_hash"] = datetime.now(UTC), prev  # stamped once the chain is ours
-        values["hash"] = _digest_values(prev, values["at"], staff_id, values["terminal"], action, entity, values["entity_id"],
-                                        seeker_id, office_id, values["detail_json"])
+        values["hash"] = digest = _digest_values(key, prev, values["at"], staff_id, values["terminal"], action, entity,
+                                                 values["entity_id"], seeker_id, office_id, values["detail_json"])
         row_id = db.one(_LOG_INSERT, values).id
-        _move_head(session, db, values["hash"])
+        _move_head(session, db, digest)
+        _settle(session, db, prev, cache, ident, pending, row_id, digest, row_id, digest)
     return row_id
 
 
@@ -138,7 +342,9 @@ def record_many(session: Session, entries: list[dict]) -> None:
         return
     session.flush()
     db = RawSql(session)
-    prev = _lock_head_value(db)
+    key = auditkey.load_key()
+    prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
+    head = prev
     terminal = terminal_name()
     now = datetime.now(UTC)
     values = []
@@ -150,14 +356,44 @@ def record_many(session: Session, entries: list[dict]) -> None:
             "office_id": e.get("office_id", ""),
             "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True), "prev_hash": prev,
         }
-        v["hash"] = prev = _digest_values(prev, now, v["staff_id"], terminal, v["action"], v["entity"], v["entity_id"],
-                                          v["seeker_id"], v["office_id"], v["detail_json"])
+        v["hash"] = prev = _digest_values(key, prev, now, v["staff_id"], terminal, v["action"], v["entity"],
+                                          v["entity_id"], v["seeker_id"], v["office_id"], v["detail_json"])
         values.append(v)
     try:
         session.connection().execute(_LOG_INSERT_MANY, values)
         _move_head(session, db, prev)
+        last_id = db.rows("SELECT max(id) FROM audit_log", ())[0][0]
+        first_id = last_id - len(values) + 1  # one executemany under the head lock: consecutive ids
+        _settle(session, db, head, cache, ident, pending, first_id, values[0]["hash"], last_id, prev)
     finally:
         db.close()
+
+
+def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[str, tuple, Identity, bool]:
+    """Lock the chain head and know the log: (head, cache key, identity, key claim pending).
+
+    A log this process knows already: the head's locking read also looks up the row the anchor
+    names (one statement), for ``after_commit`` to know the log still reaches it. Otherwise the
+    head is locked first and the log identified under the lock (``_identity``; ``_settle``
+    checks the anchor)."""
+    cache = (_url_key(db.conn.engine), auditkey.key_id(key))
+    ident = _IDENTITIES.get(cache)
+    if ident is not None and ident.db_id and "audit_anchor_seen" not in session.info:
+        try:
+            anchored = auditkey.current(ident.db_id, key)
+        except (auditkey.AnchorError, OSError):
+            anchored, session.info["audit_anchor_seen"] = None, False
+        if anchored is not None:
+            row = db.one(_HEAD_SELECT_WITH_ROW, {"anchored": anchored.last_id})
+            if row is not None:
+                ok = row.anchored_hash == anchored.head
+                session.info["audit_anchor_seen"] = (anchored.last_id, anchored.head) if ok else False
+                return row.value, cache, ident, False
+    head = _lock_head_value(db)
+    if ident is not None:
+        return head, cache, ident, False
+    cache, ident, pending = _identity(db, key)
+    return head, cache, ident, pending
 
 
 def _lock_head_value(db: RawSql) -> str:
@@ -187,27 +423,76 @@ class ChainReport:
     head: str
     problem: str = ""
     bad_id: int | None = None
+    first_hash: str = ""  # the log's id is its first 32 characters (anchors name it)
+    last_id: int | None = None
+    keyed_from: int | None = None  # rows before this id were written unkeyed by an older release
+    unkeyed_rows: int = 0
+    key_id: str = ""
+    legacy: bool = False  # every row from an older release (plain SHA-256), none keyed yet
+
+    @property
+    def db_id(self) -> str:
+        """The log's id (as ``Identity.db_id``); empty for an empty log."""
+        return self.first_hash[:32]
 
 
-def verify_chain(session: Session, *, expected_head: str | None = None) -> ChainReport:
-    """Walk the chain from the first row; report the first break exactly."""
+def verify_chain(session: Session, *, expected_head: str | None = None, key: bytes | None = None) -> ChainReport:
+    """Walk the chain from the first row under the audit key; report the first break exactly.
+
+    Rows before ``meta``'s ``audit_keyed_from`` (a log begun by an older release) are verified as
+    plain SHA-256; every other row must verify under the key, so rows written without it (or
+    with another key) are reported where they begin.
+    """
+    key = key if key is not None else auditkey.load_key()
+    kid = auditkey.key_id(key)
+    meta = dict(session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all())  # type: ignore[attr-defined]
+    try:
+        keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None
+    except ValueError:
+        return ChainReport(False, 0, GENESIS, f"meta {KEYED_FROM_KEY} is not a row id (meta was edited)")
+    stored_kid = meta.get(KEY_ID_KEY)
+    if stored_kid is not None and stored_kid != kid:
+        return ChainReport(False, 0, GENESIS, f"the log is written with another audit key (id {stored_kid}; this terminal's key is {kid})",
+                           key_id=kid)
+    # A log nobody has written since an older release: no key named, no keyed rows yet; its rows
+    # verify as plain SHA-256 (``legacy``), which check accepts only where no anchor says otherwise.
+    legacy = stored_kid is None and keyed_from is None
+    if legacy:
+        keyed_from = 2**62
     prev = GENESIS
-    n = 0
+    n = unkeyed = 0
+    first = ""
+    last_id = None
     for row in session.exec(select(AuditLog).order_by(AuditLog.id)):  # type: ignore[arg-type]
         n += 1
+        if not first:
+            first = row.hash
         if row.prev_hash != prev:
-            return ChainReport(False, n, prev, f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)", row.id)
-        if _digest(prev, row) != row.hash:
-            return ChainReport(False, n, prev, f"audit row {row.id}: content does not match its hash (the row was edited)", row.id)
+            return ChainReport(False, n, prev, f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)", row.id,
+                               first, last_id, keyed_from, unkeyed, kid)
+        plain = keyed_from is not None and row.id < keyed_from
+        if _digest(None if plain else key, prev, row) != row.hash:
+            return ChainReport(False, n, prev, f"audit row {row.id}: content does not match its hash under the audit key (the row was edited, "
+                               "or written without the key)", row.id, first, last_id, keyed_from, unkeyed, kid)
+        unkeyed += plain
         prev = row.hash
-    stored = session.exec(select(Meta).where(Meta.key == HEAD_KEY)).first()
-    if stored is not None and stored.value != prev:
-        return ChainReport(False, n, prev, "audit head in meta does not match the last row (rows were removed from the end)")
+        last_id = row.id
+    report = ChainReport(True, n, prev, "", None, first, last_id, None if legacy else keyed_from, unkeyed, kid)
+    report.legacy = legacy and n > 0
+    stored = meta.get(HEAD_KEY)
+    if stored is not None and stored != prev:
+        report.ok, report.problem = False, "audit head in meta does not match the last row (rows were removed from the end)"
+        return report
     if expected_head and expected_head != GENESIS and expected_head != prev and not _chain_contains(session, expected_head):
-        return ChainReport(False, n, prev, "the audit head kept outside the database is not in the chain (the log was truncated or rebuilt)")
-    return ChainReport(True, n, prev)
+        report.ok = False
+        report.problem = "the audit head kept outside the database is not in the chain (the log was truncated or rebuilt)"
+    return report
 
 
 def _chain_contains(session: Session, digest: str) -> bool:
     return session.exec(select(AuditLog.id).where(AuditLog.hash == digest)).first() is not None
 
+
+def hash_at(session: Session, row_id: int) -> str | None:
+    """The hash of audit row ``row_id`` (None when there is no such row)."""
+    return session.exec(select(AuditLog.hash).where(AuditLog.id == row_id)).first()

@@ -108,7 +108,7 @@ class Store:
             except (OperationalError, DatabaseError) as exc:
                 if isinstance(exc, IntegrityError):
                     raise
-                raise store_error_from(exc) from exc
+                raise store_error_from(exc, self.sqlite_path) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -123,6 +123,10 @@ class Store:
             if not self.is_sqlite:
                 s.connection().exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
             s.commit()
+            if "audit_anchor" in s.info:  # rows were audited: anchor the new head outside the database
+                from hwdesk import audit
+
+                audit.after_commit(s)
         except IntegrityError:
             s.rollback()
             raise
@@ -132,7 +136,7 @@ class Store:
                 # Connections opened while the disk was read-only stay so: reopen on next use.
                 s.close()
                 self.dispose()
-            raise store_error_from(exc) from exc
+            raise store_error_from(exc, self.sqlite_path) from exc
         except BaseException:
             s.rollback()
             raise
@@ -145,9 +149,28 @@ class Store:
         self.write_engine.dispose()
 
 
-def store_error_from(exc: Exception) -> StoreError:
-    """Translate a driver error into words a clerk can act on."""
+# Free space below which SQLite's "disk I/O error" is taken for a full disk: when the disk is full
+# before the -shm file exists, SQLite cannot map it and says I/O error, not SQLITE_FULL.
+FULL_BELOW_BYTES = 1 << 20
+
+
+def disk_is_full(path: Path | None) -> bool:
+    """Whether the filesystem holding ``path`` has (almost) no space left for us."""
+    if path is None:
+        return False
+    try:
+        st = os.statvfs(path.parent if not path.is_dir() else path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_BELOW_BYTES
+
+
+def store_error_from(exc: Exception, path: Path | None = None) -> StoreError:
+    """Translate a driver error into words a clerk can act on (``path``: the SQLite file, to tell
+    a full disk behind SQLite's "disk I/O error")."""
     msg = str(getattr(exc, "orig", exc)).lower()
+    if ("disk i/o error" in msg or "unable to open database file" in msg) and disk_is_full(path):
+        msg = "database or disk is full"
     if "locked" in msg or "busy" in msg:
         return StoreError(
             "データベースが他の端末の処理で使用中です。少し待ってからもう一度保存してください（入力内容は残っています）。",
@@ -167,6 +190,11 @@ def store_error_from(exc: Exception) -> StoreError:
         return StoreError(
             "データベースファイルを開けません。ディスクやフォルダが読み取り専用か、権限がありません（入力内容は残っています）。",
             "Cannot open the database file: the disk or folder is read-only, or permissions forbid it (your input is kept).",
+        )
+    if "disk i/o error" in msg:
+        return StoreError(
+            "ディスクの読み書きに失敗しました。ディスクの故障や取り外しがないか、管理者に確認してください（入力内容は残っています）。",
+            "Reading or writing the disk failed; ask the administrator to check the disk (your input is kept).",
         )
     if "malformed" in msg or "not a database" in msg:
         return StoreError(
@@ -237,7 +265,10 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
         try:
             upgrade(store)
         except OperationalError as exc:
-            raise store_error_from(exc) from exc
+            raise store_error_from(exc, store.sqlite_path) from exc
+        from hwdesk import audit
+
+        audit.start_keyed(store)  # a log begun by an older release: keyed rows start now, anchored
     return store
 
 

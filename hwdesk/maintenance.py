@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from hwdesk import audit, nameindex
+from hwdesk import audit, auditkey, nameindex
 from hwdesk.db import BUSY_TIMEOUT_MS, Store, head_revision, store_error_from
 from hwdesk.errors import HwdeskError, StoreError
 
@@ -86,6 +86,7 @@ class CheckReport:
     audit_last_id: int | None = None
     audit_head: str | None = None  # set only when the chain verified
     head_file: Path | None = None
+    chain: audit.ChainReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -237,8 +238,11 @@ def _chain_problem(rep: audit.ChainReport, outside: HeadRecord | None, where_out
 
 
 def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, where_outside: str,
-             accept_older: bool) -> CheckReport:
-    """Run every check in one transaction of ``session`` (one snapshot of the data)."""
+             accept_older: bool, anchors: AnchorsSeen | None = None) -> CheckReport:
+    """Run every check in one transaction of ``session`` (one snapshot of the data).
+
+    ``anchors`` (a live check): this terminal's anchors for the database, each of which the chain
+    must still reach."""
     rep = CheckReport()
     conn = session.connection()
     if is_sqlite:
@@ -321,20 +325,90 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
     if "audit_log" not in tables or "meta" not in tables:
         return rep
     expected = outside.head if outside is not None and outside.head != audit.GENESIS else None
-    chain = audit.verify_chain(session, expected_head=expected)
+    try:
+        chain = audit.verify_chain(session, expected_head=expected)
+    except HwdeskError as exc:  # no key here (an unreadable key file)
+        rep.add(False, exc.message_ja, exc.message_en)
+        return rep
     rep.audit_rows = chain.rows
+    rep.chain = chain
     if chain.ok:
         rep.audit_head = chain.head
-        rep.audit_last_id = session.connection().execute(text("SELECT max(id) FROM audit_log")).scalar()
-        rep.add(True, f"監査ログのハッシュチェーン: {chain.rows} 行、すべて検証済み（先頭 {chain.head[:12]}…）",
-                f"Audit chain: {chain.rows} rows, all verified (head {chain.head[:12]}…)")
+        rep.audit_last_id = chain.last_id
+        rep.add(True, f"監査ログのハッシュチェーン: {chain.rows} 行、すべて鍵（{chain.key_id}）で検証済み（先頭 {chain.head[:12]}…）"
+                + (f"。うち {chain.unkeyed_rows} 行は鍵の導入前の旧形式です" if chain.unkeyed_rows else ""),
+                f"Audit chain: {chain.rows} rows, all verified under the audit key {chain.key_id} (head {chain.head[:12]}…)"
+                + (f"; {chain.unkeyed_rows} of them from before the key, in the older unkeyed form" if chain.unkeyed_rows else ""))
+        if chain.legacy:
+            rep.add(True, f"監査ログ {chain.rows} 行はすべて鍵の導入前の旧形式です。次の書き込みから鍵で記録します",
+                    f"All {chain.rows} audit rows predate the audit key (older release); rows are keyed from the next write",
+                    warning=True)
         if outside is not None:
             rep.add(True, f"外部に保管した監査ログの先頭（{where_outside}、{outside.rows} 行）はチェーンに含まれています",
                     f"The audit head kept outside ({where_outside}, {outside.rows} rows) is in the chain")
     else:
         ja, en = _chain_problem(chain, outside, where_outside)
         rep.add(False, ja, en)
+    _history_findings(session, rep, chain, outside, anchors)
     return rep
+
+
+@dataclass
+class AnchorsSeen:
+    """This terminal's anchors for one database location (``auditkey.anchors_at``)."""
+
+    location: str
+    found: list = field(default_factory=list)  # (path, Anchor)
+    bad: list = field(default_factory=list)  # (path, AnchorError)
+
+
+def _has_business_rows(session: Session) -> bool:
+    conn = session.connection()
+    return any(conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None for t in ("staff", "seeker", "session"))
+
+
+def _history_findings(session: Session, rep: CheckReport, chain: audit.ChainReport, outside: HeadRecord | None,
+                      anchors: AnchorsSeen | None) -> None:
+    """What only the outside can prove: the log was not emptied, cut back, or swapped for an older one."""
+    if chain.rows == 0 and _has_business_rows(session):
+        rep.add(False, "監査ログが空ですが、データベースには職員・求職者・セッションがあります（監査ログが消去されました）",
+                "The audit log is empty but the database holds staff, seekers or sessions (the log was erased)")
+    if anchors is None:
+        return
+    for path, exc in anchors.bad:
+        rep.add(False, exc.message_ja, exc.message_en)
+    for path, anchor in anchors.found:
+        where = f"{path}（{anchor.written_at}、監査ログ ID {anchor.last_id}）"
+        where_en = f"{path} (audit row {anchor.last_id} as of {anchor.written_at})"
+        if chain.rows == 0:
+            rep.add(False, f"監査ログが空ですが、この端末はその行をアンカーに記録しています: {where}（監査ログが消去されました）",
+                    f"The audit log is empty, but this terminal anchored a row of it: {where_en} (the log was erased)")
+        elif anchor.db_id != chain.db_id:
+            rep.add(False, f"この場所のデータベースについて保管したアンカー {where} は、別の監査ログのものです"
+                           "（監査ログが消去されて作り直されたか、別のデータベースに置き換えられました。意図した置き換えなら hwdesk restore が記録します）",
+                    f"The anchor {where_en} kept for the database at this location belongs to another audit log (the log was "
+                    "erased and begun again, or another database was put here; hwdesk restore records a deliberate replacement)")
+        elif chain.legacy:
+            rep.add(False, f"アンカー {where} は鍵付きの記録を示していますが、監査ログは鍵のない旧形式です（鍵なしで作り直されました）",
+                    f"The anchor {where_en} shows a keyed log, but the log is now unkeyed (it was rebuilt without the key)")
+        elif chain.last_id is None or anchor.last_id > chain.last_id:
+            rep.add(False, f"アンカー {where} より監査ログが短くなっています（最後の ID {chain.last_id}）。末尾が削除されたか、古いコピーに置き換えられました",
+                    f"The audit log ends at row {chain.last_id}, before the anchor {where_en}: its tail was cut, or an "
+                    "older copy was put in place")
+        elif chain.ok and audit.hash_at(session, anchor.last_id) != anchor.head:
+            rep.add(False, f"アンカー {where} の先頭がチェーンにありません（監査ログが作り直されました）",
+                    f"The head anchored in {where_en} is not in the chain (the log was rebuilt)")
+        elif chain.ok:
+            rep.add(True, f"データベースの外のアンカー（{where}）はチェーンに含まれています",
+                    f"The anchor outside the database ({where_en}) is in the chain")
+    has_history = chain.rows > 0 or _has_business_rows(session)
+    if has_history and not anchors.found and not anchors.bad and outside is None:
+        rep.add(False, "監査ログの先頭がデータベースの外に保管されていません（アンカーも先頭ファイルもありません）。"
+                       "消去や切り詰めを確認できません。この端末で一度も書き込んでいなければ、書き込む端末で check を実行してください。"
+                       "書き込んだことがあるなら、アンカーが削除されています",
+                "No audit head is kept outside the database (no anchor, no head file), so erasing or cutting the log "
+                "cannot be ruled out. If this terminal has never written, run check where the writing terminals "
+                "are; if it has, its anchor was deleted")
 
 
 def check_store(store: Store, *, head_file: str | os.PathLike | None = None, update_head: bool = True,
@@ -347,12 +421,14 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
     """
     path = head_file_for(store, head_file)
     outside = read_head_file(path) if path is not None and compare_head else None
+    anchors = _anchors_of(store) if compare_head else None
     try:
         with store.read() as s:
             if not store.is_sqlite:
                 # One snapshot for the rows and meta's head, or a concurrent append looks like a cut.
                 s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            rep = _inspect(s, is_sqlite=store.is_sqlite, outside=outside, where_outside=str(path), accept_older=False)
+            rep = _inspect(s, is_sqlite=store.is_sqlite, outside=outside, where_outside=str(path), accept_older=False,
+                           anchors=anchors)
     except OperationalError as exc:
         raise store_error_from(exc) from exc
     except DBAPIError as exc:  # a damaged file fails past integrity_check too ("malformed")
@@ -372,10 +448,13 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
             rep.add(False, f"氏名の検索索引が壊れています: {problem}（hwdesk reindex で作り直せます）",
                     f"The name search index is damaged: {problem} (hwdesk reindex rebuilds it)")
     rep.head_file = path
+    if rep.ok and update_head:
+        _anchor_checked(store, rep)
     if path is None:
-        rep.add(True, f"監査ログの先頭を外部に保管していません。--head-file または {HEAD_FILE_ENV} で保管先を指定すると、末尾の削除を検出できます",
-                f"No audit head is kept outside the database: give --head-file or {HEAD_FILE_ENV} so that a cut tail is detected",
-                warning=True)
+        if not (anchors and anchors.found):
+            rep.add(True, f"監査ログの先頭を外部に保管していません。--head-file または {HEAD_FILE_ENV} で保管先を指定すると、末尾の削除を検出できます",
+                    f"No audit head is kept outside the database: give --head-file or {HEAD_FILE_ENV} so that a cut tail is detected",
+                    warning=True)
     elif rep.ok and rep.audit_head is not None and update_head:
         if outside is None:
             rep.add(True, f"監査ログの先頭を保管しました: {path}", f"Audit head recorded in {path}")
@@ -386,6 +465,77 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
                 rep.add(True, f"監査ログ先頭ファイルを書けませんでした: {path}（{exc.strerror}）",
                         f"Could not write the audit head file {path} ({exc.strerror})", warning=True)
     return rep
+
+
+def reanchor(store: Store, *, actor, reason: str) -> tuple[int, list]:
+    """Accept the database's present history after a deliberate roll-back done outside hwdesk
+    (``pg_restore`` in place): an admin records it (``audit.reanchor``, naming every anchor it
+    discards and the reason), then this account's anchors for the location restart at the new
+    head. Refused unless the chain itself verifies. Returns (new head row id, discarded anchors)."""
+    from hwdesk.errors import ValidationFailed
+    from hwdesk.services.context import require
+
+    require(actor, "admin", what_ja="監査ログのアンカーの付け直し", what_en="Re-anchoring the audit log")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("理由を入力してください。", "Give a reason.", field="reason")
+    with store.read() as s:
+        chain = audit.verify_chain(s)
+    if not chain.ok:
+        raise HwdeskError(f"監査ログのチェーンが検証できないため、付け直しません: {chain.problem}",
+                          f"The audit chain does not verify, so it is not re-anchored: {chain.problem}")
+    seen = _anchors_of(store)
+    discarded = [{"file": str(path), "log": a.db_id, "last_id": a.last_id, "head": a.head, "written_at": a.written_at}
+                 for path, a in seen.found]
+    with store.write() as s:
+        audit.record(s, staff_id=actor.id, action="audit.reanchor", entity="audit_log", entity_id="anchor",
+                     extra={"reason": reason, "discarded_anchors": discarded, "chain_head": chain.head,
+                            "chain_last_id": chain.last_id})
+    with store.read() as s:
+        chain = audit.verify_chain(s)
+    key = auditkey.load_key()
+    auditkey.replace(auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, seen.location,
+                                     chain.keyed_from), key)
+    auditkey.forget(seen.location, key, keep=chain.db_id)
+    return chain.last_id, discarded
+
+
+def _anchors_of(store: Store) -> AnchorsSeen:
+    location = audit.location_of(store.engine.url)
+    try:
+        found, bad = auditkey.anchors_at(location, auditkey.load_key())
+    except HwdeskError:
+        found, bad = [], []  # no key: the chain check says so
+    return AnchorsSeen(location, found, bad)
+
+
+def _anchor_checked(store: Store, rep: CheckReport, copy: Path | None = None) -> None:
+    """After a clean check (of the live database, or of its backup ``copy``): anchor the verified
+    head (durably) outside the database, if that chain still reaches the anchor it replaces."""
+    chain = rep.chain
+    if chain is None or not chain.ok or chain.rows == 0 or chain.legacy or chain.last_id is None:
+        return
+    anchor = auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, audit.location_of(store.engine.url),
+                             chain.keyed_from)
+
+    def reaches(old: auditkey.Anchor) -> bool:
+        if copy is not None:
+            engine = _readonly_engine(copy)
+            try:
+                with engine.connect() as conn:
+                    got = conn.execute(text("SELECT hash FROM audit_log WHERE id = :i"), {"i": old.last_id}).scalar()
+            finally:
+                engine.dispose()
+        else:
+            with store.read() as s:
+                got = audit.hash_at(s, old.last_id)
+        return got == old.head
+
+    try:
+        auditkey.advance(anchor, auditkey.load_key(), durable=True, reaches=reaches)
+    except OSError as exc:
+        rep.add(True, f"アンカーを書けませんでした: {auditkey.anchor_dir()}（{exc.strerror}）",
+                f"Could not write the anchor in {auditkey.anchor_dir()} ({exc.strerror})", warning=True)
 
 
 def _readonly_engine(path: Path) -> Engine:
@@ -467,10 +617,75 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+TMP_SUFFIX = ".backup-tmp"  # ``.<dest>.<pid>.<random>.backup-tmp``: a backup's copy in progress
+
+
 def _new_private_file(directory: Path, name: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=directory)  # 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=TMP_SUFFIX, dir=directory)  # 0600
     os.close(fd)
     return Path(tmp)
+
+
+def _remove_tmp(tmp: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+
+
+def clean_stale_temporaries(directory: Path) -> list[Path]:
+    """Remove the temporary copies (and their journals) of backups into ``directory`` whose process
+    is gone (killed with SIGKILL, or the machine stopped); returns what was removed."""
+    removed = []
+    for path in directory.glob(f".*{TMP_SUFFIX}*"):
+        pid = next((int(p) for p in path.name.split(".") if p.isdigit()), None)
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
+            continue  # a backup still running
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Interrupted(BaseException):
+    """SIGTERM or SIGHUP during a backup: unwinds like Ctrl+C so the temporary copy is removed."""
+
+
+class _CleanOnSignals:
+    """While a backup runs, SIGTERM and SIGHUP raise (main thread only) instead of killing the
+    process outright, so ``finally`` removes the temporary copy; the old handlers come back after."""
+
+    SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def __enter__(self) -> _CleanOnSignals:
+        import signal
+        import threading
+
+        self.saved = {}
+        if threading.current_thread() is not threading.main_thread():
+            return self
+
+        def raise_(signum, _frame):
+            raise _Interrupted(signum)
+
+        for name in self.SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self.saved[sig] = signal.signal(sig, raise_)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 def _fsync_file(path: Path) -> None:
@@ -521,7 +736,33 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
                           f"{dest} already exists; add --force to replace it.")
     if not dest.parent.is_dir():
         raise HwdeskError(f"フォルダがありません: {dest.parent}", f"No such folder: {dest.parent}")
-    tmp = _new_private_file(dest.parent, dest.name)
+    clean_stale_temporaries(dest.parent)
+    with _CleanOnSignals():
+        try:
+            tmp = _new_private_file(dest.parent, dest.name)
+            report = _copy_check_and_place(src, tmp, dest)
+        except _Interrupted as exc:
+            raise HwdeskError("バックアップを中断しました（途中のファイルは削除しました）。",
+                              "Backup interrupted (its temporary file was removed).") from exc
+        except OSError as exc:  # no space for the copy, a folder that refuses writes …
+            raise store_error_from(exc, dest) from exc
+    result = BackupResult(dest, report, None)
+    if report.ok:
+        _anchor_checked(store, report, copy=dest)  # the backup's head, anchored for the live database
+    if report.audit_head is not None:
+        record = HeadRecord(report.audit_head, report.audit_rows, report.audit_last_id)
+        result.head_file = dest.with_name(dest.name + HEAD_SUFFIX)
+        write_head_file(result.head_file, record)
+        live = head_file_for(store, head_file)
+        result.live_head_file = live
+        if live is not None:
+            _advance_live_head(live, record, src, result)
+    return result
+
+
+def _copy_check_and_place(src: Path, tmp: Path, dest: Path) -> CheckReport:
+    """Copy ``src`` into ``tmp``, make it one self-contained file, fsync, check, rename to ``dest``;
+    ``tmp`` (and any journal of it) is removed on every way out but success."""
     try:
         try:
             _copy_with_backup_api(src, tmp)
@@ -532,7 +773,7 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
             finally:
                 conn.close()
         except sqlite3.Error as exc:
-            raise _sqlite_error(exc) from exc
+            raise store_error_from(exc, tmp) from exc
         _fsync_file(tmp)
         report = inspect_sqlite_file(tmp, head_file=tmp.with_name(tmp.name + ".none"))
         # The warning about the (deliberately absent) head file of the temp copy is not news.
@@ -540,18 +781,9 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_tmp(tmp)
         raise
-    result = BackupResult(dest, report, None)
-    if report.audit_head is not None:
-        record = HeadRecord(report.audit_head, report.audit_rows, report.audit_last_id)
-        result.head_file = dest.with_name(dest.name + HEAD_SUFFIX)
-        write_head_file(result.head_file, record)
-        live = head_file_for(store, head_file)
-        result.live_head_file = live
-        if live is not None:
-            _advance_live_head(live, record, src, result)
-    return result
+    return report
 
 
 def _advance_live_head(live: Path, record: HeadRecord, db: Path, result: BackupResult) -> None:
@@ -601,33 +833,38 @@ def _sqlite_error(exc: sqlite3.Error) -> StoreError:
     return store_error_from(exc)  # it reads ``exc.orig`` when there is one, else ``str(exc)``
 
 
-def _target_state(target: Path) -> tuple[str | None, str | None]:
-    """(last audit hash, problem) of the database about to be replaced; (None, None) when empty."""
+def _target_state(target: Path) -> tuple[str | None, str | None, int | None]:
+    """(last audit hash, problem, last audit id) of the database about to be replaced; Nones when empty."""
     if not target.exists() or target.stat().st_size == 0:
-        return None, None
+        return None, None, None
     try:
         conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_log'").fetchone()
             if not has:
-                return None, None
-            row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-            return (row[0] if row else None), None
+                return None, None, None
+            row = conn.execute("SELECT hash, id FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            return (row[0] if row else None), None, (row[1] if row else None)
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return None, str(exc)
+        return None, str(exc), None
 
 
-def restore_sqlite(store: Store, source: str | os.PathLike, *, force: bool = False,
+def restore_sqlite(store: Store, source: str | os.PathLike, *, login: str, password: str, force: bool = False,
                    head_file: str | os.PathLike | None = None) -> RestoreResult:
     """Restore the SQLite database of ``store`` from the backup ``source`` after checking it.
 
-    Refuses (``HwdeskError``, nothing changed) when the backup fails its check, or when the
-    target holds audit rows the backup does not contain (newer or different data) unless
+    Needs an admin: ``login``/``password`` sign in to the database being replaced (audited
+    there), or, when it holds no staff or cannot be read, are checked against the backup's
+    staff. Refuses (``HwdeskError``, nothing changed) when the backup fails its check, or when
+    the target holds audit rows the backup does not contain (newer or different data) unless
     ``force``. The replaced database is first copied aside (``<db>.pre-restore-<time>``, 0600).
-    Afterwards the schema is upgraded to this release's head and the outside head file is reset
-    to the restored chain's head. Stop every terminal before restoring.
+    Afterwards the schema is upgraded to this release's head, an audit row
+    ``maintenance.restore`` names the head that was discarded, the copy kept aside and the
+    admin, and this terminal's anchor and the outside head file are reset to the new head (so
+    ``check`` is clean after a recorded restore, and fails after a file merely copied back).
+    Stop every terminal before restoring.
     """
     target = _require_sqlite(store, "復元", "restore", "pg_restore")
     source = Path(source).expanduser().absolute()
@@ -639,14 +876,16 @@ def restore_sqlite(store: Store, source: str | os.PathLike, *, force: bool = Fal
         lines_en = "\n".join("  " + f.message_en for f in rep.problems)
         raise HwdeskError(f"このバックアップは復元できません（何も変更していません）: {source}\n{lines}",
                           f"This backup cannot be restored (nothing was changed): {source}\n{lines_en}")
-    last, problem = _target_state(target)
+    problem = _target_state(target)[1]
+    admin = _restore_admin(store, target, source, login=login, password=password, readable=problem is None)
+    last, problem, discarded_id = _target_state(target)  # after the sign-in: its row is replaced too
     if not force:
         if problem is not None:
             raise HwdeskError(
                 f"復元先のデータベースを読めません（{problem}）。置き換えてよければ --force を付けてください（元のファイルは別名で残します）。",
                 f"The target database cannot be read ({problem}). Add --force to replace it (the old file is kept aside).",
             )
-        if last is not None and not _source_has_hash(source, last):
+        if last is not None and _would_lose(target, source):
             raise HwdeskError(
                 "復元先のデータベースには、このバックアップにない新しい記録があります。復元すると失われます。"
                 "それでも置き換える場合は --force を付けてください（元のファイルは別名で残します）。",
@@ -677,20 +916,104 @@ def restore_sqlite(store: Store, source: str | os.PathLike, *, force: bool = Fal
     from hwdesk.db import open_store, upgrade
 
     restored = open_store(store.url, migrate=False)
+    audit.forget_identities()  # another file is at this URL now
     try:
         try:
             upgrade(restored)
         except OperationalError as exc:
             raise store_error_from(exc) from exc
+        discarded = {"discarded_head": last, "discarded_last_id": discarded_id, "kept_aside": str(kept) if kept else None,
+                     "source": str(source), "source_head": rep.audit_head, "source_last_id": rep.audit_last_id,
+                     "forced": force, "by": admin}
+        _record_restore(restored, admin, discarded)
         live = head_file_for(restored, head_file)
         after = check_store(restored, head_file=live, update_head=False, compare_head=False)
-        if after.ok and after.audit_head is not None and live is not None:
-            # The outside head now describes the restored history (the old one is in the kept copy).
-            write_head_file(live, HeadRecord(after.audit_head, after.audit_rows, after.audit_last_id))
-            after.head_file = live
+        if after.ok and after.audit_head is not None:
+            # This terminal's anchor and the outside head now describe the restored history and its
+            # restore row (the old history is in the copy kept aside, and named by that row).
+            chain = after.chain
+            key = auditkey.load_key()
+            location = audit.location_of(restored.engine.url)
+            auditkey.replace(auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, location,
+                                             chain.keyed_from), key)
+            auditkey.forget(location, key, keep=chain.db_id)
+            if live is not None:
+                write_head_file(live, HeadRecord(after.audit_head, after.audit_rows, after.audit_last_id))
+                after.head_file = live
     finally:
         restored.dispose()
     return RestoreResult(target, rep, kept, after)
+
+
+def _restore_admin(store: Store, target: Path, source: Path, *, login: str, password: str, readable: bool) -> str:
+    """Check that ``login`` is an admin who knows ``password``; returns the login.
+
+    Signed in to the database being replaced when it has staff (so the attempt is in its log);
+    otherwise (an empty or unreadable target) checked against the backup's own staff.
+    """
+    from hwdesk.errors import AuthError, PermissionDenied
+    from hwdesk.security import verify_password
+    from hwdesk.services import auth
+
+    refused = PermissionDenied("復元は管理者だけができます（--as 管理者ID）。", "Only an admin can restore (--as ADMIN).")
+    if readable and target.exists() and _has_staff(target):
+        actor = auth.sign_in(store, login=login, password=password)
+        if actor.role != "admin":
+            raise refused
+        return actor.login
+    engine = _readonly_engine(source)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT password_hash, role, active FROM staff WHERE login = :l"), {"l": login}).first()
+    finally:
+        engine.dispose()
+    ok, _ = verify_password(row[0] if row else auth._dummy_hash(), password)
+    if row is None or not ok or not row[2]:
+        raise AuthError(auth.BAD_SIGN_IN.message_ja, auth.BAD_SIGN_IN.message_en)
+    if row[1] != "admin":
+        raise refused
+    return login
+
+
+def _has_staff(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            return conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _record_restore(restored: Store, admin: str, detail: dict) -> None:
+    """The restored database's own record of the restore (the history it replaced, by whom)."""
+    from sqlmodel import select as sm_select
+
+    from hwdesk.models import Staff
+
+    with restored.write() as s:
+        staff = s.exec(sm_select(Staff.id).where(Staff.login == admin)).first()
+        audit.record(s, staff_id=staff, action="maintenance.restore", entity="database", entity_id="restore", extra=detail)
+
+
+# Rows about the restoring itself (signing in to do it, an earlier restore): a target whose only
+# rows missing from the backup are these loses nothing of the office's work.
+_BOOKKEEPING = ("auth.sign_in", "auth.fail", "auth.refused_locked", "auth.lockout", "maintenance.restore")
+
+
+def _would_lose(target: Path, source: Path) -> bool:
+    """Whether ``target`` holds audit rows, other than bookkeeping, after the last one ``source`` has."""
+    conn = sqlite3.connect(f"file:{quote(str(target.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        for digest, action in conn.execute("SELECT hash, action FROM audit_log ORDER BY id DESC"):
+            if _source_has_hash(source, digest):
+                return False
+            if action not in _BOOKKEEPING:
+                return True
+        return False
+    finally:
+        conn.close()
 
 
 def _source_has_hash(source: Path, digest: str) -> bool:

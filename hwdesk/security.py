@@ -1,4 +1,4 @@
-"""Passwords (argon2id at or above OWASP's minimum) and sign-in throttling."""
+"""Passwords (argon2id at or above OWASP's minimum) and the sign-in lockout rule."""
 
 from __future__ import annotations
 
@@ -52,8 +52,17 @@ def verify_password(stored_hash: str, password: str) -> tuple[bool, str | None]:
     return True, None
 
 
-def failure_delay_seconds(failed_count: int) -> float:
-    """Delay before the next attempt: none for the first 5 failures, then doubling from 1 s."""
-    if failed_count < 5:
-        return 0.0
-    return float(min(2 ** (failed_count - 5), 3600))
+# Lockout (OWASP Authentication Cheat Sheet, "Account Lockout"): after LOCK_THRESHOLD failures in
+# a row the account refuses every sign-in, the right password included, until ``locked_until``;
+# each further lockout of the same run of failures lasts twice as long (15 min, 30 min, 1 h … 24 h).
+# An admin lifts it at once (``hwdesk --as ADMIN staff unlock LOGIN``).
+LOCK_THRESHOLD = 10
+LOCK_MINUTES = 15
+LOCK_MAX_MINUTES = 24 * 60
+
+
+def lockout_minutes(failed_count: int) -> int:
+    """How long the account locks after its ``failed_count``-th failure in a row (0: no lock)."""
+    if failed_count < LOCK_THRESHOLD or failed_count % LOCK_THRESHOLD:
+        return 0
+    return min(LOCK_MINUTES * 2 ** (failed_count // LOCK_THRESHOLD - 1), LOCK_MAX_MINUTES)

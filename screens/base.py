@@ -188,8 +188,12 @@ class DbMixin:
         group: str = "db",
         exclusive: bool = True,
         lane: bool = False,
+        store: bool = False,
     ):
         """Run ``fn(session)`` off the UI thread; ``ok(result)`` / ``err(exc)`` on the UI thread.
+
+        With ``store=True`` ``fn`` gets the store itself, for a service that runs its own
+        transactions (sign-in checks a password between a read and a write, inside neither).
 
         With ``lane=True`` (reads only, for keystroke paths such as search) the call goes to one
         long-lived thread worker per group that runs only the newest request: no worker is
@@ -232,12 +236,14 @@ class DbMixin:
             if lane and stale(worker):
                 return
             try:
-                store = app.wait_store()
-                if write:
-                    with store.write() as session:
+                db = app.wait_store()
+                if store:
+                    result = fn(db)
+                elif write:
+                    with db.write() as session:
                         result = fn(session)
                 else:
-                    with store.read() as session:
+                    with db.read() as session:
                         result = fn(session)
             except Exception as exc:  # every failure is shown, never raised into Textual
                 if not stale(worker) or not exclusive:

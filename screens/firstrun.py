@@ -70,18 +70,19 @@ class FirstRunScreen(HwScreen):
             return
         self.query_one("#fr-msg", Static).update(lit(self.t("common.working")))
 
-        def work(s):
+        def work(store):
             from hwdesk.services import auth
             from hwdesk.services.context import SYSTEM
             from hwdesk.services.offices import profile
 
-            auth.create_staff(s, actor=SYSTEM, login=login, name=name, role="admin",
-                              office_id=str(office) if office is not Select.NULL else "", password=pw)
-            s.flush()
-            actor = auth.sign_in(s, login=login, password=pw)
-            return actor, profile(s, actor.office_id).idle_lock_minutes
+            with store.write() as s:
+                auth.create_staff(s, actor=SYSTEM, login=login, name=name, role="admin",
+                                  office_id=str(office) if office is not Select.NULL else "", password=pw)
+            actor = auth.sign_in(store, login=login, password=pw)
+            with store.read() as s:
+                return actor, profile(s, actor.office_id).idle_lock_minutes
 
-        self.db(work, self._created, self._refused, write=True, group="create")
+        self.db(work, self._created, self._refused, store=True, group="create")
 
     def _created(self, result) -> None:
         actor, minutes = result

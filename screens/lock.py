@@ -55,12 +55,12 @@ class LockScreen(HwModal):
         actor = self.hw.actor
         self.query_one("#lock-msg", Static).update(lit(self.t("lock.checking")))
 
-        def work(s):
+        def work(store):
             from hwdesk.services import auth
 
-            return auth.verify_unlock(s, actor=actor, password=password)
+            return auth.verify_unlock(store, actor=actor, password=password)
 
-        self.db(work, self._checked, self._failed, write=True, group="unlock")
+        self.db(work, self._checked, self._failed, store=True, group="unlock")
 
     def _checked(self, ok: bool) -> None:
         if ok:

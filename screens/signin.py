@@ -88,15 +88,16 @@ class SignInScreen(HwScreen):
             return
         msg.update(lit(self.t("signin.checking")))
 
-        def work(s):
+        def work(store):
             from hwdesk.services import auth
             from hwdesk.services.offices import profile
 
-            actor = auth.sign_in(s, login=login, password=password)
-            minutes = profile(s, actor.office_id).idle_lock_minutes
+            actor = auth.sign_in(store, login=login, password=password)
+            with store.read() as s:
+                minutes = profile(s, actor.office_id).idle_lock_minutes
             return actor, minutes
 
-        self.db(work, self._signed_in, self._refused, write=True, group="signin")
+        self.db(work, self._signed_in, self._refused, store=True, group="signin")
 
     def _signed_in(self, result) -> None:
         actor, minutes = result

@@ -146,6 +146,10 @@ def store(db_url):
             with open(path, "wb") as f:
                 f.write(_TEMPLATES["sqlite"])
         st = open_store(db_url)
+        from hwdesk import audit
+
+        with st.read() as s:  # a copied file: anchored as if its seeding had been written here
+            audit.anchor_current(s)
     else:
         st = open_store(db_url)
         _seed_staff(st)
@@ -162,3 +166,14 @@ def actors(store):
 
     with store.read() as s:
         return {st.login: Actor.of(st) for st in s.exec(select(Staff))}
+
+
+# The audit key of the test run (every process of it, so SQLite templates copied between tests
+# verify), and anchors kept per test: tests/test_audit_anchor.py covers the key file itself.
+os.environ.setdefault("HWDESK_AUDIT_KEY", "5e" * 32)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir(tmp_path, monkeypatch):
+    """Each test's audit anchors in its own directory (never the user's config directory)."""
+    monkeypatch.setenv("HWDESK_AUDIT_ANCHOR_DIR", str(tmp_path / "anchors"))

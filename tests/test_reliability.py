@@ -7,6 +7,7 @@ a real read-only or full filesystem (tmpfs, mounted when we are root) and a real
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -35,9 +36,15 @@ WRITER = Path(__file__).parent / "fixtures" / "writer.py"
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
+RESTORE = ("--as", "admin1", "restore")  # restore needs an admin (issue 21)
+
+
 @pytest.fixture
-def hw(capsys):
-    """Run ``hwdesk --lang en --db URL …`` in-process; returns (exit status, stdout, stderr)."""
+def hw(capsys, monkeypatch):
+    """Run ``hwdesk --lang en --db URL …`` in-process; returns (exit status, stdout, stderr).
+
+    HWDESK_PASSWORD is the demo password, for the ``--as admin1`` of ``restore``."""
+    monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
 
     def run(url: str, *args: str):
         code = main(["--lang", "en", "--db", url, *args])
@@ -61,6 +68,20 @@ def sql(path: Path, *statements: str) -> None:
 def head_file_arg(store, tmp_path) -> list[str]:
     """PostgreSQL needs its head file named; SQLite keeps it beside the database."""
     return [] if store.is_sqlite else ["--head-file", str(tmp_path / "pg.audit-head")]
+
+
+def assert_restored(target: Path, backup: Path) -> dict:
+    """``target`` holds ``backup``'s data and chain plus one audit row recording the restore;
+    returns that row's detail."""
+    seekers, head = verify_copy(backup)
+    assert verify_copy(target)[0] == seekers
+    conn = sqlite3.connect(target)
+    try:
+        action, prev, detail = conn.execute("SELECT action, prev_hash, detail_json FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert action == "maintenance.restore" and prev == head
+    return json.loads(detail)
 
 
 def verify_copy(path: Path) -> tuple[int, str]:
@@ -132,7 +153,8 @@ def test_check_names_an_audit_row_edited_in_the_file(store, actors, hw):
 def test_check_names_an_edited_row_on_postgresql(store, actors, hw, tmp_path, monkeypatch):
     new_seeker(store, actors["clerk1"])
     code, out, _ = hw(store.url, "check")
-    assert code == 0 and "No audit head is kept outside the database" in out  # said, not failed
+    # No head file on PostgreSQL by default: this terminal's anchor (written by the writes) is the outside head.
+    assert code == 0 and "The anchor outside the database" in out and "is in the chain" in out
     monkeypatch.setenv(HEAD_FILE_ENV, str(tmp_path / "env.audit-head"))
     assert hw(store.url, "check")[0] == 0
     assert mode(tmp_path / "env.audit-head") == 0o600
@@ -339,7 +361,7 @@ def test_files_with_personal_data_are_owner_only_whatever_the_umask(tmp_path, hw
 def test_backup_and_restore_on_postgresql_point_to_pg_dump(store, hw, tmp_path):
     code, _, err = hw(store.url, "backup", str(tmp_path / "x"))
     assert code == 2 and "pg_dump" in err and "operations.md" in err
-    code, _, err = hw(store.url, "restore", str(tmp_path / "x"))
+    code, _, err = hw(store.url, *RESTORE, str(tmp_path / "x"))
     assert code == 2 and "pg_restore" in err
 
 
@@ -397,9 +419,9 @@ def test_restore_round_trip(store, actors, hw, tmp_path):
     backup = tmp_path / "b.sqlite3"
     assert hw(store.url, "backup", str(backup))[0] == 0
     target = tmp_path / "elsewhere" / "restored.sqlite3"
-    code, out, err = hw(str(target), "restore", str(backup))
+    code, out, err = hw(str(target), *RESTORE, str(backup))
     assert code == 0, err
-    assert verify_copy(target) == verify_copy(backup)
+    assert_restored(target, backup)
     assert mode(target) == 0o600
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -444,12 +466,12 @@ def test_restore_refuses_a_bad_backup_and_changes_nothing(store, actors, hw, tmp
     assert hw(store.url, "backup", str(backup))[0] == 0
     said = _damage(kind, backup)
     target = tmp_path / "restored.sqlite3"
-    code, _, err = hw(str(target), "restore", str(backup))
+    code, _, err = hw(str(target), *RESTORE, str(backup))
     assert code == 2 and "cannot be restored (nothing was changed)" in err and said in err, err
     assert not target.exists()
     store.dispose()  # checkpointed: the file alone is the whole database
     before = store.sqlite_path.read_bytes()
-    code, _, err = hw(store.url, "restore", "--force", str(backup))
+    code, _, err = hw(store.url, *RESTORE, "--force", str(backup))
     assert code == 2 and said in err  # --force never lets a bad backup in
     assert store.sqlite_path.read_bytes() == before
 
@@ -460,23 +482,23 @@ def test_restore_refuses_a_target_with_newer_records_unless_forced(store, actors
     old = tmp_path / "old.sqlite3"
     assert hw(store.url, "backup", str(old))[0] == 0
     behind = tmp_path / "behind.sqlite3"
-    assert hw(str(behind), "restore", str(old))[0] == 0
+    assert hw(str(behind), *RESTORE, str(old))[0] == 0
     new_seeker(store, actors["clerk1"])
     new = tmp_path / "new.sqlite3"
     assert hw(store.url, "backup", str(new))[0] == 0
     # A target that is behind the backup takes it without --force: nothing of it is lost.
-    code, _, err = hw(str(behind), "restore", str(new))
+    code, _, err = hw(str(behind), *RESTORE, str(new))
     assert code == 0, err
     assert verify_copy(behind)[0] == verify_copy(new)[0]
     # The live database is ahead of the old backup: refused, unchanged …
     with store.read() as s:
         live = s.exec(select(func.count()).select_from(Seeker)).one()
     store.dispose()
-    code, _, err = hw(store.url, "restore", str(old))
+    code, _, err = hw(store.url, *RESTORE, str(old))
     assert code == 2 and "--force" in err and "would lose them" in err
     assert verify_copy(store.sqlite_path)[0] == live
     # … and with --force replaced, the newer database kept aside, owner-only.
-    code, out, err = hw(store.url, "restore", "--force", str(old))
+    code, out, err = hw(store.url, *RESTORE, "--force", str(old))
     assert code == 0, err
     assert verify_copy(store.sqlite_path)[0] == verify_copy(old)[0] == live - 1
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("hwdesk.sqlite3.pre-restore-")]
@@ -491,9 +513,9 @@ def test_restore_over_an_unreadable_database_needs_force(store, hw, tmp_path):
     assert hw(store.url, "backup", str(backup))[0] == 0
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"\x00garbage" * 1000)
-    code, _, err = hw(str(broken), "restore", str(backup))
+    code, _, err = hw(str(broken), *RESTORE, str(backup))
     assert code == 2 and "cannot be read" in err
-    code, _, err = hw(str(broken), "restore", "--force", str(backup))
+    code, _, err = hw(str(broken), *RESTORE, "--force", str(backup))
     assert code == 0, err
     verify_copy(broken)
     aside = [p for p in tmp_path.iterdir() if ".pre-restore-" in p.name]
@@ -623,9 +645,11 @@ def _copy_in_use(src: Path, dst: Path) -> None:
 
 @sqlite_only
 def test_read_only_copy_reads_refuses_writes_plainly_and_recovers(store, actors, tmpfs, hw):
+    assert hw(store.url, "check")[0] == 0  # writes the head file the copy takes along
     store.dispose()
     copy = tmpfs / "copy.sqlite3"
     _copy_in_use(store.sqlite_path, copy)
+    shutil.copyfile(str(store.sqlite_path) + HEAD_SUFFIX, str(copy) + HEAD_SUFFIX)
     remount(tmpfs, "ro")
     ro = open_store(f"sqlite:///{copy}")
     try:

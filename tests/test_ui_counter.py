@@ -162,7 +162,10 @@ async def test_failed_sign_in_shows_the_services_message(db):
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, password="wrong-password")
         assert type(app.screen).__name__ == "SignInScreen"
-        assert plain(app.screen.query_one("#signin-msg")) == "職員IDまたはパスワードが違います。"
+        from hwdesk.services.auth import BAD_SIGN_IN
+
+        assert plain(app.screen.query_one("#signin-msg")) == BAD_SIGN_IN.message_ja
+        assert plain(app.screen.query_one("#signin-msg")).startswith("職員IDまたはパスワードが違います。")
         assert app.screen.query_one("#password").value == ""
         assert app.focused.id == "password"
 
@@ -187,7 +190,7 @@ async def test_english_labels_and_messages(db):
         labels = " ".join(str(label.visual) for label in app.screen.query("Label"))
         assert "Staff ID" in labels and "Password" in labels
         await sign_in(pilot, password="nope-nope-nope")
-        assert plain(app.screen.query_one("#signin-msg")) == "Wrong staff ID or password."
+        assert plain(app.screen.query_one("#signin-msg")).startswith("Wrong staff ID or password. After 10 failures")
         app.screen.query_one("#password").value = PW
         await pilot.press("enter")
         await settle(pilot)

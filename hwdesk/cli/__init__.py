@@ -50,6 +50,11 @@ class Ctx:
         """The staff member named by ``--as`` after checking the password (HWDESK_PASSWORD or a prompt)."""
         from hwdesk.services import auth
 
+        login, password = self.credentials()
+        return auth.sign_in(self.store, login=login, password=password)
+
+    def credentials(self) -> tuple[str, str]:
+        """(login, password) of ``--as`` (or HWDESK_STAFF) and HWDESK_PASSWORD or a prompt, unchecked."""
         login = self.args.as_staff or os.environ.get("HWDESK_STAFF")
         if not login:
             raise HwdeskError(
@@ -63,8 +68,7 @@ class Ctx:
                     "Give the password in HWDESK_PASSWORD or type it at a terminal.",
                 )
             password = getpass.getpass(f"{login} のパスワード / password: ")
-        with self.store.write() as s:
-            return auth.sign_in(s, login=login, password=password)
+        return login, password
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
@@ -98,7 +102,7 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve"):
+    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve", "staff"):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:

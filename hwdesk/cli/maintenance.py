@@ -31,11 +31,16 @@ def register(sub) -> None:
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_backup)
 
-    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite); PostgreSQL: use pg_restore")
+    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite; admin: --as ADMIN); PostgreSQL: use pg_restore")
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="replace a database that holds records the backup lacks (it is kept aside)")
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser("reanchor", help="admin: accept the present audit history after a deliberate roll-back outside "
+                                        "hwdesk (pg_restore in place); recorded with the anchors it discards")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_reanchor)
 
     p = sub.add_parser("reindex", help="rebuild the name search index from the seekers (after check found it wrong)")
     p.set_defaults(handler=cmd_reindex)
@@ -69,6 +74,19 @@ def cmd_check(ctx) -> int:
         print(ctx.msg("問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
                       "No problem found." if report.ok else f"{len(report.problems)} problem(s) found."))
     return 0 if report.ok else EXIT_PROBLEMS
+
+
+def cmd_reanchor(ctx) -> int:
+    """Record and accept the present history as an admin; say which anchors were discarded."""
+    from hwdesk.maintenance import reanchor
+
+    actor = ctx.actor()
+    last_id, discarded = reanchor(ctx.store, actor=actor, reason=ctx.args.reason)
+    for d in discarded:
+        print(ctx.msg(f"破棄したアンカー: {d['file']}（監査ログ ID {d['last_id']}、{d['written_at']}）",
+                      f"Discarded anchor: {d['file']} (audit row {d['last_id']}, {d['written_at']})"))
+    print(ctx.msg(f"監査ログ ID {last_id} でアンカーを付け直し、記録しました。", f"Re-anchored at audit row {last_id}, and recorded it."))
+    return 0
 
 
 def cmd_reindex(ctx) -> int:
@@ -110,7 +128,9 @@ def cmd_restore(ctx) -> int:
     store = _open(ctx, must_exist=False)
     created = store.sqlite_path if store.is_sqlite and store.sqlite_path.stat().st_size == 0 else None
     try:
-        result = restore_sqlite(store, ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
+        login, password = ctx.credentials()
+        result = restore_sqlite(store, ctx.args.file, login=login, password=password, force=ctx.args.force,
+                                head_file=ctx.args.head_file)
     except BaseException:
         # Opening the store made an empty file for the target; a refused restore leaves no trace.
         if created is not None and created.exists() and created.stat().st_size == 0:

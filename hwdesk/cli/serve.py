@@ -3,12 +3,37 @@
 Each browser connection starts its own app process, which still requires sign-in. It listens on
 loopback unless told otherwise; to reach it from other machines put it behind a TLS reverse proxy
 (docs/deployment.md) rather than exposing the port.
+
+What this adds to textual-serve (issue 21):
+
+- the database URL reaches each app process in its environment (``HWDESK_DB``), never on its
+  command line (which every local user can read in ``ps``), and the start banner shows it with
+  the password masked;
+- a WebSocket is accepted only from the page's own origin (``--public-url``, else
+  ``http://HOST:PORT``; more with ``--allow-origin``), so another web site open in the same
+  browser cannot drive a session;
+- at most ``--max-sessions`` app processes at once (default 8); beyond that the page and the
+  WebSocket are refused with 503 and a plain message;
+- the page loads nothing from outside hosts: textual-serve's link to Google Fonts is replaced by
+  the Roboto Mono that textual-serve ships in its own static files.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+from urllib.parse import urlsplit
+
+DEFAULT_MAX_SESSIONS = 8
+GOOGLE_FONTS_LINK = "https://fonts.googleapis.com/css?family=Roboto%20Mono"
+LOCAL_FONT = """<style>
+      @font-face {
+        font-family: "Roboto Mono";
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype");
+        font-weight: 100 700;
+      }
+    </style>"""
 
 
 def register(sub) -> None:
@@ -17,30 +42,131 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--public-url", default=None, help="the URL browsers use, when behind a reverse proxy")
+    p.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS,
+                   help=f"browser sessions (app processes) at once; more are refused politely (default {DEFAULT_MAX_SESSIONS})")
+    p.add_argument("--allow-origin", action="append", default=[],
+                   help="another origin (scheme://host[:port]) whose pages may open sessions; repeatable")
     p.set_defaults(handler=cmd_serve)
 
 
-def app_command(db: str | None, lang: str) -> str:
-    """The shell command textual-serve runs for each browser session."""
-    parts = [sys.executable, "-m", "hwdesk", "--lang", lang]
-    if db:
-        parts += ["--db", db]
-    parts.append("app")
+def app_command(lang: str) -> str:
+    """The shell command textual-serve runs for each browser session (the database is in HWDESK_DB)."""
+    parts = [sys.executable, "-m", "hwdesk", "--lang", lang, "app"]
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def masked(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for banners and logs)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL: an SQLite path has no password
+        return url
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, as a browser sends it in ``Origin``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def index_template() -> str:
+    """textual-serve's page with its one outside reference (Google Fonts) replaced by a local font."""
+    from pathlib import Path
+
+    from textual_serve.server import Server
+
+    path = Path(sys.modules[Server.__module__].__file__).parent / "templates" / "app_index.html"
+    html = path.read_text(encoding="utf-8")
+    start = html.find("<link", html.find(GOOGLE_FONTS_LINK) - 80)
+    end = html.find("/>", start) + 2
+    if GOOGLE_FONTS_LINK not in html or start < 0 or end < 2:
+        return html
+    return html[:start] + LOCAL_FONT + html[end:]
+
+
+def make_server(command: str, *, host: str, port: int, public_url: str | None, max_sessions: int,
+                allowed: list[str], lang: str):
+    """A textual-serve ``Server`` with the origin check, the session cap and a page without outside hosts."""
+    import aiohttp_jinja2
+    import jinja2
+    from aiohttp import web
+    from textual_serve.server import Server
+
+    refuse_full = ("hwdesk: 同時に使える画面の数（{n}）に達しています。しばらくしてから開き直してください。"
+                   if lang == "ja" else
+                   "hwdesk: the server is at its limit of {n} sessions. Try again in a little while.")
+    refuse_origin = "hwdesk: このページからは接続できません。" if lang == "ja" else "hwdesk: connections are not accepted from this page."
+
+    class HwdeskServer(Server):
+        """textual-serve, hardened for hwdesk (see the module doc)."""
+
+        active = 0
+
+        @property
+        def origins(self) -> set[str]:
+            return {origin_of(self.public_url), *(origin_of(o) for o in allowed)}
+
+        async def _make_app(self) -> web.Application:
+            app = web.Application()
+            aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": index_template()}))
+            app.add_routes([
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, show_index=False, name="static"),
+            ])
+            app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
+            return app
+
+        async def on_startup(self, app) -> None:
+            # The banner names no command (textual-serve's shows it) and no database URL.
+            pass
+
+        async def handle_index(self, request):
+            if self.active >= max_sessions:
+                return web.Response(status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain",
+                                    charset="utf-8")
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request):
+            origin = (request.headers.get("Origin") or "").lower()
+            if origin not in self.origins:
+                return web.Response(status=403, text=refuse_origin, content_type="text/plain", charset="utf-8")
+            if self.active >= max_sessions:
+                return web.Response(status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain",
+                                    charset="utf-8")
+            type(self).active += 1
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                type(self).active -= 1
+
+    return HwdeskServer(command, host=host, port=port, title="hwdesk", public_url=public_url)
 
 
 def cmd_serve(ctx) -> int:
     """Serve until interrupted."""
-    from textual_serve.server import Server
-
     from hwdesk.db import resolve_url
+    from hwdesk.errors import HwdeskError
 
+    if ctx.args.max_sessions < 1:
+        raise HwdeskError("--max-sessions は 1 以上です。", "--max-sessions must be 1 or more.")
     url = resolve_url(ctx.args.db)  # resolve once so every browser session opens the same database
+    # Children inherit the environment; their command lines (readable by every user in ps) carry no URL.
+    os.environ["HWDESK_DB"] = url
     if ctx.args.host not in ("127.0.0.1", "localhost", "::1"):
         print(ctx.msg(
             f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
             f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
         ), file=sys.stderr)
-    server = Server(app_command(url, ctx.lang), host=ctx.args.host, port=ctx.args.port, title="hwdesk", public_url=ctx.args.public_url)
+    server = make_server(app_command(ctx.lang), host=ctx.args.host, port=ctx.args.port, public_url=ctx.args.public_url,
+                         max_sessions=ctx.args.max_sessions, allowed=ctx.args.allow_origin, lang=ctx.lang)
+    print(ctx.msg(
+        f"hwdesk を {server.public_url} で提供しています（データベース: {masked(url)}、同時 {ctx.args.max_sessions} 画面まで）。Ctrl+C で終了します。",
+        f"Serving hwdesk on {server.public_url} (database: {masked(url)}; up to {ctx.args.max_sessions} sessions). Ctrl+C stops it.",
+    ), flush=True)
     server.serve()
     return 0

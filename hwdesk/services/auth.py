@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import time
 from functools import cache
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
 from hwdesk import audit
+from hwdesk.db import Store
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
 from hwdesk.jtext import clean_text
 from hwdesk.models import ROLES, Office, Staff
-from hwdesk.security import check_password_policy, failure_delay_seconds, hash_password, verify_password
+from hwdesk.security import LOCK_MINUTES, LOCK_THRESHOLD, check_password_policy, hash_password, lockout_minutes, verify_password
 from hwdesk.services.context import SYSTEM, Actor, require, staff_id
 
+# One answer for an unknown ID, a wrong password and a locked account (OWASP: the response does
+# not tell which IDs exist), which also tells a locked-out person what to do.
 BAD_SIGN_IN = AuthError(
-    "職員IDまたはパスワードが違います。",
-    "Wrong staff ID or password.",
+    f"職員IDまたはパスワードが違います。{LOCK_THRESHOLD}回続けて失敗するとアカウントは{LOCK_MINUTES}分以上ロックされます（管理者が解除できます）。",
+    f"Wrong staff ID or password. After {LOCK_THRESHOLD} failures in a row an account locks for {LOCK_MINUTES} minutes or more (an admin can unlock it).",
 )
 
 
@@ -71,77 +73,115 @@ def create_staff(
     return staff
 
 
-def sign_in(session: Session, *, login: str, password: str, sleep=time.sleep) -> Actor:
-    """Check a staff ID and password; counts failures and slows down repeated guessing.
+def sign_in(store: Store, *, login: str, password: str) -> Actor:
+    """Check a staff ID and password; count failures and lock the account after repeated ones.
 
-    The same message is given for an unknown ID and a wrong password. After 5 failures each
-    attempt waits, doubling; an admin can unlock the account.
+    Takes the store, not a session: the password is verified (argon2, ~50 ms) between a short
+    read and a short write transaction, never inside one, so guessing at one terminal cannot
+    hold the write lock other clerks need. An unknown ID is verified against a dummy hash and
+    audited the same way, so the answer and its time are the same for known and unknown IDs;
+    every refusal (unknown ID, wrong password, locked account) gives the same message.
     """
-    # Locked so that concurrent failures from two terminals both count (PostgreSQL read committed).
-    staff = session.exec(select(Staff).where(Staff.login == login.strip()).with_for_update()).first()
-    if staff is None or not staff.active:
-        verify_password(_dummy_hash(), password)  # same work either way: no timing oracle
-        audit.record(session, staff_id=None, action="auth.fail", entity="staff", entity_id=login[:40])
-        session.commit()  # the failure is recorded even though we raise
+    login = login.strip()
+    with store.read() as s:
+        staff = s.exec(select(Staff).where(Staff.login == login)).first()
+        stored_hash = staff.password_hash if staff is not None and staff.active else None
+        sid = staff.id if stored_hash is not None else None
+    ok, new_hash = verify_password(stored_hash or _dummy_hash(), password)
+    with store.write() as s:
+        if sid is None:
+            audit.record(s, staff_id=None, action="auth.fail", entity="staff", entity_id=login[:40])
+            failed = True
+        else:
+            actor = _settle(s, sid, ok and stored_hash is not None, new_hash, fail_action="auth.fail", expected_hash=stored_hash)
+            failed = actor is None
+            if not failed:
+                audit.record(s, staff_id=actor.id, action="auth.sign_in", entity="staff", entity_id=actor.id,
+                             office_id=actor.office_id)
+    if failed:
         raise BAD_SIGN_IN
-    if not _password_ok(session, staff, password, sleep=sleep, fail_action="auth.fail"):
-        session.commit()  # keep the failure count although we raise
-        raise BAD_SIGN_IN
-    audit.record(session, staff_id=staff.id, action="auth.sign_in", entity="staff", entity_id=staff.id, office_id=staff.office_id)
-    return Actor.of(staff)
+    return actor
 
 
-def _password_ok(session: Session, staff: Staff, password: str, *, sleep, fail_action: str) -> bool:
-    """The one place a password is checked against the failure throttle (sign-in and unlock).
+def _settle(session: Session, sid: int, ok: bool, new_hash: str | None, *, fail_action: str,
+            expected_hash: str | None) -> Actor | None:
+    """Record the outcome of a password check made outside the transaction (sign-in and unlock).
 
-    A staff member inside a wait (after 5 failures, doubling) waits it out first (at most 5 s a
-    try); a failure counts and sets the next wait; a success clears both and rehashes an old hash.
+    The one place the lockout rule is applied: a locked account is refused even with the right
+    password (audited ``auth.refused_locked``); a failure counts, and the LOCK_THRESHOLD-th in a
+    row locks the account (audited ``auth.lockout``); a success clears the count and rehashes an
+    old hash. The row is locked (FOR UPDATE on PostgreSQL) so failures at two terminals both count.
     """
+    staff = session.exec(select(Staff).where(Staff.id == sid).with_for_update()).first()
     now = datetime.now(UTC)
+    if staff is None or not staff.active or staff.password_hash != expected_hash:
+        # Deactivated, or the password changed, while the hash was being checked.
+        audit.record(session, staff_id=sid, action=fail_action, entity="staff", entity_id=sid)
+        return None
     if staff.locked_until and staff.locked_until > now:
-        wait = (staff.locked_until - now).total_seconds()
-        sleep(min(wait, 5.0))
-    ok, new_hash = verify_password(staff.password_hash, password)
+        audit.record(session, staff_id=staff.id, action="auth.refused_locked", entity="staff", entity_id=staff.id,
+                     extra={"locked_until": staff.locked_until.isoformat(timespec="seconds")})
+        return None
     if not ok:
         staff.failed_count += 1
-        delay = failure_delay_seconds(staff.failed_count)
-        staff.locked_until = now + timedelta(seconds=delay) if delay else None
+        minutes = lockout_minutes(staff.failed_count)
+        staff.locked_until = now + timedelta(minutes=minutes) if minutes else None
         session.add(staff)
-        audit.record(session, staff_id=staff.id, action=fail_action, entity="staff", entity_id=staff.id, extra={"failed_count": staff.failed_count})
-        return False
+        audit.record(session, staff_id=staff.id, action=fail_action, entity="staff", entity_id=staff.id,
+                     extra={"failed_count": staff.failed_count})
+        if minutes:
+            audit.record(session, staff_id=staff.id, action="auth.lockout", entity="staff", entity_id=staff.id,
+                         office_id=staff.office_id,
+                         extra={"failed_count": staff.failed_count, "minutes": minutes,
+                                "locked_until": staff.locked_until.isoformat(timespec="seconds")})
+        return None
     staff.failed_count = 0
     staff.locked_until = None
     if new_hash:
         staff.password_hash = new_hash
     session.add(staff)
-    return True
+    return Actor.of(staff)
 
 
-def verify_unlock(session: Session, *, actor: Actor, password: str, sleep=time.sleep) -> bool:
+def verify_unlock(store: Store, *, actor: Actor, password: str) -> bool:
     """Re-check the signed-in person's password to lift the idle lock.
 
-    Throttled exactly like sign-in (same failure count): a locked terminal is not a place to
-    guess passwords faster than at the sign-in screen.
+    Checked exactly like sign-in (outside any transaction, same failure count and lockout): a
+    locked terminal is not a place to guess passwords faster than at the sign-in screen.
     """
-    staff = session.exec(select(Staff).where(Staff.id == actor.id).with_for_update()).first()
-    if staff is None or not staff.active:
-        return False
-    ok = _password_ok(session, staff, password, sleep=sleep, fail_action="auth.unlock_fail")
-    if ok:
-        audit.record(session, staff_id=actor.id, action="auth.unlock", entity="staff", entity_id=actor.id)
-    return ok
+    with store.read() as s:
+        staff = s.get(Staff, actor.id)
+        stored_hash = staff.password_hash if staff is not None and staff.active else None
+    ok, new_hash = verify_password(stored_hash or _dummy_hash(), password)
+    with store.write() as s:
+        done = _settle(s, actor.id, ok and stored_hash is not None, new_hash, fail_action="auth.unlock_fail",
+                       expected_hash=stored_hash)
+        if done is not None:
+            audit.record(s, staff_id=actor.id, action="auth.unlock", entity="staff", entity_id=actor.id)
+    return done is not None
+
+
+def locked_staff(session: Session, *, actor: Actor) -> list[Staff]:
+    """Accounts locked now (admin only), for ``hwdesk staff locked``."""
+    require(actor, "admin", what_ja="アカウントのロック状況", what_en="Account lockouts")
+    now = datetime.now(UTC)
+    rows = session.exec(select(Staff).where(Staff.locked_until.is_not(None)).order_by(Staff.login))  # type: ignore[union-attr]
+    return [st for st in rows if st.locked_until and st.locked_until > now]
 
 
 def unlock_account(session: Session, *, actor: Actor, login: str) -> None:
-    """An admin resets a staff member's failure count."""
+    """An admin lifts a lockout: clears the failure count and ``locked_until`` (audited)."""
     require(actor, "admin", what_ja="アカウントのロック解除", what_en="Unlocking an account")
     staff = session.exec(select(Staff).where(Staff.login == login)).first()
     if staff is None:
         raise NotFound(f"職員ID '{login}' はありません。", f"No staff ID '{login}'.")
+    before = {"failed_count": staff.failed_count,
+              "locked_until": staff.locked_until.isoformat(timespec="seconds") if staff.locked_until else None}
     staff.failed_count = 0
     staff.locked_until = None
     session.add(staff)
-    audit.record(session, staff_id=actor.id, action="staff.unlock", entity="staff", entity_id=staff.id)
+    audit.record(session, staff_id=actor.id, action="staff.unlock", entity="staff", entity_id=staff.id,
+                 office_id=staff.office_id, before=before)
 
 
 def get_staff(session: Session, login: str) -> Staff:
