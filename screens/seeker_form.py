@@ -200,7 +200,7 @@ class SeekerFormScreen(HwScreen):
             same_no = None
             if number is not None:
                 try:
-                    found = get_by_number(s, number)
+                    found = get_by_number(s, number, actor=self.hw.actor)
                     same_no = None if found.id == exclude else (found.seeker_no, found.name)
                 except NotFound:
                     same_no = None

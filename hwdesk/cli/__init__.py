@@ -24,6 +24,33 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029
 
 EXIT_REFUSED = 2
 
+# Ids are PostgreSQL integers (int4): anything larger is no row, and the driver would refuse it.
+ID_MAX = 2_147_483_647
+
+
+def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a JA/EN message (exit 2).
+
+    Bounds are checked before any work: ``--limit 10**30`` neither reaches the database nor
+    asks it for a billion rows.
+    """
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if len(value) > 20 or not value.lstrip("+-").isdigit() or not (low <= int(value) <= high):
+            raise argparse.ArgumentTypeError(
+                f"{option} は {low}〜{high} の整数で指定してください（入力: {value[:20]!r}） / "
+                f"{option} must be a whole number from {low} to {high} (got {value[:20]!r})")
+        return int(value)
+
+    parse.__name__ = "integer"  # argparse names the type in its own messages
+    return parse
+
+
+def id_arg(option: str) -> Callable[[str], int]:
+    """An argparse type for a row id (1 … ID_MAX)."""
+    return bounded_int(option, 1, ID_MAX)
+
 
 class Ctx:
     """What a command needs: parsed arguments, the store (opened lazily) and the language."""
@@ -65,6 +92,33 @@ class Ctx:
             password = getpass.getpass(f"{login} のパスワード / password: ")
         with self.store.write() as s:
             return auth.sign_in(s, login=login, password=password)
+
+    def reader(self):
+        """The signed-in staff member for a command that shows personal data (``--as`` is required)."""
+        if not (self.args.as_staff or os.environ.get("HWDESK_STAFF")):
+            raise HwdeskError(
+                "個人情報を表示する操作には --as 職員ID が必要です（表示は監査ログに記録されます）。",
+                "Commands that show personal data need --as STAFF_ID (the view is recorded in the audit log).",
+            )
+        return self.actor()
+
+    def audit_read(self, actor, *, office_id: str = "", rows: int, **detail) -> None:
+        """Record that ``actor`` viewed ``rows`` records through this command (counts, never contents).
+
+        Called after the read and before printing: nothing is shown unless the view is recorded.
+        """
+        from hwdesk import audit
+
+        command = " ".join(c for c in (self.args.command, getattr(self.args, f"{self.args.command}_command", None)) if c)
+        with self.store.write() as s:
+            audit.record(s, staff_id=actor.id or None, action="cli.read", entity="cli", entity_id=command, office_id=office_id or "",
+                         extra={"rows": rows, "json": bool(getattr(self.args, "json", False)), **detail})
+
+    def echo(self, *parts: object, file=None) -> None:
+        """Print stored text for a terminal: every part through ``jtext.safe_lines`` (controls shown, not obeyed)."""
+        from hwdesk.jtext import safe_lines
+
+        print(safe_lines(" ".join(str(p) for p in parts)), file=file)
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
@@ -119,15 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(ctx) or 0
     except HwdeskError as exc:
-        print(exc.message(ctx.lang), file=sys.stderr)
+        # Messages quote stored text (a name in a refusal): shown, never obeyed, as all output.
+        ctx.echo(exc.message(ctx.lang), file=sys.stderr)
         failures = getattr(exc, "failures", None)
         for f in failures or []:
-            print("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
+            ctx.echo("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
         return EXIT_REFUSED
     except ValueError as exc:  # jtext.ParseError and friends
         from hwdesk.errors import user_message
 
-        print(user_message(exc, ctx.lang), file=sys.stderr)
+        ctx.echo(user_message(exc, ctx.lang), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130

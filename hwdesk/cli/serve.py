@@ -10,12 +10,14 @@ from __future__ import annotations
 import shlex
 import sys
 
+from hwdesk.cli import bounded_int
+
 
 def register(sub) -> None:
     """Add ``serve``."""
     p = sub.add_parser("serve", help="serve the app in a web browser (sign-in still required)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8000)
     p.add_argument("--public-url", default=None, help="the URL browsers use, when behind a reverse proxy")
     p.set_defaults(handler=cmd_serve)
 

@@ -10,10 +10,11 @@ from sqlmodel import Session, func, select
 
 from hwdesk import audit
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
-from hwdesk.jtext import clean_text
+from hwdesk.jtext import clean_text, refuse_invisible
 from hwdesk.models import ROLES, Office, Staff
 from hwdesk.security import check_password_policy, failure_delay_seconds, hash_password, verify_password
 from hwdesk.services.context import SYSTEM, Actor, require, staff_id
+from hwdesk.services.guard import guard
 
 BAD_SIGN_IN = AuthError(
     "職員IDまたはパスワードが違います。",
@@ -43,7 +44,7 @@ def create_staff(
     if not first and actor is not SYSTEM:
         require(actor, "admin", what_ja="職員の管理", what_en="Managing staff")
     login = clean_text(login, field="login", max_len=40)
-    name = clean_text(name, field="name", max_len=60)
+    name = refuse_invisible(clean_text(refuse_invisible(name) if isinstance(name, str) else name, field="name", max_len=60))
     if not login or not login.isascii() or " " in login:
         raise ValidationFailed("職員IDは空白のない半角英数字です。", "A staff ID is ASCII letters and digits without spaces.", field="login")
     if not name:
@@ -132,6 +133,7 @@ def verify_unlock(session: Session, *, actor: Actor, password: str, sleep=time.s
     return ok
 
 
+@guard("admin", what_ja="アカウントのロック解除", what_en="Unlocking an account")
 def unlock_account(session: Session, *, actor: Actor, login: str) -> None:
     """An admin resets a staff member's failure count."""
     require(actor, "admin", what_ja="アカウントのロック解除", what_en="Unlocking an account")

@@ -21,6 +21,7 @@ from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, r
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
 from hwdesk.models import Enrollment, Seeker, Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force
 from hwdesk.terms import OfficeProfile, TermsDocument, cite_text, service_label
 
@@ -154,6 +155,7 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
     )
 
 
+@guard("clerk")
 def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: int | None = None, lang: str = "ja") -> HandoutJob:
     """One page per participant of a session (or only ``seeker_id``'s page)."""
     srow = session.get(SessionRow, session_id)
@@ -173,6 +175,7 @@ def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: i
     return HandoutJob(pages, [session_id], [p.id for p in people if p.id], srow.office_id)
 
 
+@guard("clerk")
 def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_id_: int | None = None, lang: str = "ja") -> HandoutJob:
     """Every participant's page for a day's sessions (optionally one clerk's), in time order."""
     require_office(actor, office_id)
@@ -199,6 +202,7 @@ def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_
     return HandoutJob(pages, sids, seekers_, office_id)
 
 
+@guard("clerk")
 def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_print: bool = False, lang: str = "ja") -> Path:
     """Render the job to ``out`` (.pdf or .png) and audit the print (it carries a passcode)."""
     suffix = out.suffix.lower()

@@ -30,6 +30,7 @@ from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
@@ -105,6 +106,7 @@ def _header_map(header: list[str]) -> list[str]:
     return fields_
 
 
+@guard("clerk")
 def import_seekers(
     session: Session,
     *,
@@ -394,6 +396,7 @@ def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
         cur.execute(full if len(part) == step else head + ",".join([one] * (len(part) // width)), part)
 
 
+@guard("clerk")
 def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:
     """Import seekers from a CSV file on disk."""
     try:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from hwdesk.errors import NotFound
 from hwdesk.models import Office, TermsVersion
 from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
+from hwdesk.services.guard import guard
 
 V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
 
@@ -116,6 +117,7 @@ def _parse_document(document_json: str) -> TermsDocument:
     return TermsDocument(json.loads(document_json))
 
 
+@guard("supervisor", what_ja="規約の改訂の登録", what_en="Adding a terms revision")
 def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str) -> TermsVersion:
     """A supervisor adds a revised version of an office's terms (前橋 第9条, 渋谷 第10条, 高松 第13条).
 
