@@ -49,6 +49,7 @@ __all__ = [
     "refuse_invisible",
     "safe_display",
     "safe_lines",
+    "json_safe",
     "surname",
     "to_db",
     "to_katakana",
@@ -289,10 +290,9 @@ def refuse_invisible(value: str, *, field: str = "name") -> str:
 
 def normalize_name(value: str, *, field: str = "name") -> str:
     """A person's name: :func:`clean_text` (max 60), non-empty, no invisible characters."""
-    if type(value) is str:
-        refuse_invisible(value, field=field)  # before NFKC, which folds U+3164 into U+1160
     name = clean_text(value, field=field, max_len=60)
-    refuse_invisible(name, field=field)
+    if _INVISIBLE_RE.search(name):  # NFKC keeps every one of them (U+3164 becomes U+1160, also refused)
+        refuse_invisible(str(value) if _INVISIBLE_RE.search(value) else name, field=field)  # name it as typed
     if not name:
         raise ParseError("氏名を入力してください。", "Enter a name.", field=field)
     return name
@@ -1016,6 +1016,27 @@ _DISPLAY_BAD_RE = re.compile(f"{_BAD_CHAR_RE.pattern}|{_INVISIBLE_RE.pattern}")
 
 def _display_match(m: re.Match) -> str:
     return _display_char(m.group())
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(ensure_ascii=False)``) with every character safe_display would
+    show escaped as ``\\uXXXX`` (a surrogate pair above U+FFFF): still the same JSON for a
+    script, inert on a terminal. json.dumps already escapes C0 controls; this covers DEL, C1,
+    bidi and the invisible format characters."""
+    return _JSON_BAD_RE.sub(_json_escape, text)
+
+
+# C0 controls are left to json.dumps (it escapes them in strings; outside strings they are the
+# layout's own line breaks).
+_JSON_BAD_RE = re.compile(f"(?![\x00-\x1f])(?:{_DISPLAY_BAD_RE.pattern})")
+
+
+def _json_escape(m: re.Match) -> str:
+    cp = ord(m.group())
+    if cp > 0xFFFF:
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+    return f"\\u{cp:04x}"
 
 
 def safe_lines(value: str | None) -> str:

@@ -68,7 +68,7 @@ ALLOWED: dict[str, str] = {
     "exports.encode_text": NON_PERSONAL,
     "handouts.instructions": NON_PERSONAL, "handouts.send_to_printer": "prints a file already written by the guarded handouts.write",
     "importer.decode": NON_PERSONAL, "importer.id_runs": NON_PERSONAL, "importer.imported_ids": NON_PERSONAL,
-    **{f"offices.{n}": NON_PERSONAL for n in ("sync_offices", "profile", "parse_profile", "list_offices", "terms_versions",
+    **{f"offices.{n}": NON_PERSONAL for n in ("sync_offices", "offices_synced", "profile", "parse_profile", "list_offices", "terms_versions",
                                               "terms_in_force", "version_in_force", "document")},
     "queue.filter_view": NON_PERSONAL + " (filters a view a guarded service returned)",
     "queue.row_json": NON_PERSONAL + " (formats a row a guarded service returned)",
@@ -163,9 +163,15 @@ def maebashi(store, actors):
                                                                    office_id="maebashi", registration_kind="office")}
 
 
+# Functions that take one target or the other, not both.
+ONE_TARGET = {"view_usage_records": "session_id"}
+
+
 def _call(store, fn, actor: Actor, targets: dict):
     params = inspect.signature(fn).parameters
     kwargs = {k: v for k, v in targets.items() if k in params}
+    if fn.__name__ in ONE_TARGET:
+        kwargs = {k: v for k, v in kwargs.items() if k == ONE_TARGET[fn.__name__]}
     if "query" in params:
         kwargs["query"] = "前橋"
     with store.write() as s:

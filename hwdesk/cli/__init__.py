@@ -17,13 +17,9 @@ from collections.abc import Callable
 
 from hwdesk.errors import HwdeskError
 
-# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal may act on or that reorder
-# text: DEL, C1 controls, bidi controls, line/paragraph separators, BOM, lone surrogates. They
-# are written as \uXXXX escapes: still valid JSON for scripts, inert on a terminal.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]")
-
 EXIT_REFUSED = 2
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")  # ASCII digits only ('²' is a digit to str.isdigit)
 # Ids are PostgreSQL integers (int4): anything larger is no row, and the driver would refuse it.
 ID_MAX = 2_147_483_647
 
@@ -37,7 +33,7 @@ def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         value = text.strip()
-        if len(value) > 20 or not value.lstrip("+-").isdigit() or not (low <= int(value) <= high):
+        if not _INTEGER.fullmatch(value) or not (low <= int(value) <= high):
             raise argparse.ArgumentTypeError(
                 f"{option} は {low}〜{high} の整数で指定してください（入力: {value[:20]!r}） / "
                 f"{option} must be a whole number from {low} to {high} (got {value[:20]!r})")
@@ -62,16 +58,29 @@ class Ctx:
 
     @property
     def store(self):
-        """The database, opened (and migrated) on first use."""
+        """The database, opened (and migrated) on first use.
+
+        Opening takes no write lock: reads run under another process's write transaction and on
+        a read-only file. The shipped offices are written only into a database that has none (a
+        new one); offices or terms versions added to ``data/`` since are synced by the next
+        command that signs in to write (``actor``).
+        """
         if self._store is None:
             from hwdesk.db import open_store
 
             self._store = open_store(self.args.db)
-            from hwdesk.services.offices import sync_offices
-
-            with self._store.write() as s:
-                sync_offices(s)
+            self._sync_offices(writer=False)
         return self._store
+
+    def _sync_offices(self, *, writer: bool) -> None:
+        from hwdesk.services.offices import offices_synced, sync_offices
+
+        with self._store.read() as s:
+            synced = offices_synced(s)
+        if synced or (synced is False and not writer):
+            return
+        with self._store.write() as s:
+            sync_offices(s)
 
     def actor(self):
         """The staff member named by ``--as`` after checking the password (HWDESK_PASSWORD or a prompt)."""
@@ -91,7 +100,9 @@ class Ctx:
                 )
             password = getpass.getpass(f"{login} のパスワード / password: ")
         with self.store.write() as s:
-            return auth.sign_in(s, login=login, password=password)
+            actor = auth.sign_in(s, login=login, password=password)
+        self._sync_offices(writer=True)
+        return actor
 
     def reader(self):
         """The signed-in staff member for a command that shows personal data (``--as`` is required)."""
@@ -122,8 +133,9 @@ class Ctx:
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        from hwdesk.jtext import json_safe
+
+        print(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
     def msg(self, ja: str, en: str) -> str:
         """Pick the message for the chosen language."""

@@ -142,12 +142,14 @@ def cmd_offices(ctx) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from hwdesk.jtext import safe_display
+
     table = Table(title=ctx.msg("事業所", "Offices"))
     for col in (ctx.msg("ID", "ID"), ctx.msg("名称", "Name"), ctx.msg("サービス", "Services"), ctx.msg("同意", "Consent"), ctx.msg("規約版", "Terms")):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            Text(r["id"]), Text(r["name"] if ctx.lang == "ja" else r["name_en"]),
+            Text(safe_display(r["id"])), Text(safe_display(r["name"] if ctx.lang == "ja" else r["name_en"])),
             Text(", ".join(service_label(k, ctx.lang) for k in r["services"])), Text(r["consent_method"]),
             Text(", ".join(f"v{v['version']} ({v['effective_on']})" for v in r["terms_versions"])),
         )

@@ -133,16 +133,9 @@ def _check_writable(path: Path) -> None:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write an export readable by its owner only (it may hold personal data), replacing the file."""
-    import os
+    from hwdesk.files import write_private
 
-    from hwdesk.errors import HwdeskError
-
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-    except OSError as exc:
-        raise HwdeskError(f"出力先に書き込めません: {path}（{exc.strerror}）", f"Cannot write {path} ({exc.strerror}).") from None
+    write_private(path, data)
 
 
 def cmd_terms_diff(ctx) -> int:

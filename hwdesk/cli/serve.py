@@ -43,6 +43,29 @@ def cmd_serve(ctx) -> int:
             f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
             f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
         ), file=sys.stderr)
+    _require_free_port(ctx.args.host, ctx.args.port)
     server = Server(app_command(url, ctx.lang), host=ctx.args.host, port=ctx.args.port, title="hwdesk", public_url=ctx.args.public_url)
     server.serve()
     return 0
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse with a plain message when the address is taken (not a traceback from the server)."""
+    import socket
+
+    from hwdesk.errors import HwdeskError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise HwdeskError(f"待ち受けるアドレスが不正です: {host}（{exc}）", f"Bad address to listen on: {host} ({exc}).") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            raise HwdeskError(
+                f"{host}:{port} は使用中か使えません（{exc.strerror}）。--port で別のポートを指定してください。",
+                f"{host}:{port} is in use or not allowed ({exc.strerror}); choose another with --port.",
+            ) from None

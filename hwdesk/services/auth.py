@@ -44,7 +44,7 @@ def create_staff(
     if not first and actor is not SYSTEM:
         require(actor, "admin", what_ja="職員の管理", what_en="Managing staff")
     login = clean_text(login, field="login", max_len=40)
-    name = refuse_invisible(clean_text(refuse_invisible(name) if isinstance(name, str) else name, field="name", max_len=60))
+    name = refuse_invisible(clean_text(name, field="name", max_len=60))
     if not login or not login.isascii() or " " in login:
         raise ValidationFailed("職員IDは空白のない半角英数字です。", "A staff ID is ASCII letters and digits without spaces.", field="login")
     if not name:

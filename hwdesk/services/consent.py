@@ -223,7 +223,7 @@ def record_companion(
     """
     if kind not in COMPANION_KINDS:
         raise ValidationFailed("同席者の種類は 通訳 / 介助者 / その他 です。", "Companion kind is interpreter, caregiver or other.", field="kind")
-    name = refuse_invisible(clean_text(refuse_invisible(name) if isinstance(name, str) else name, field="name", max_len=60))
+    name = refuse_invisible(clean_text(name, field="name", max_len=60))
     language = clean_text(language, field="language", max_len=40)
     if kind == "interpreter" and not language:
         raise ValidationFailed("通訳の言語を入力してください。", "Enter the interpreter's language.", field="language")

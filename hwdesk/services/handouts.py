@@ -7,8 +7,10 @@ private room and companions in 第3条(7), 渋谷 in 第6条(2), and so on.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
+from hwdesk.files import write_private
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
 from hwdesk.models import Enrollment, Seeker, Session as SessionRow
@@ -210,14 +213,20 @@ def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_p
         if suffix == ".png":
             if len(job.pages) != 1:
                 raise ValidationFailed("PNG は1ページずつです。複数ページは PDF にしてください。", "PNG holds one page; use PDF for several.")
-            render_png(job.pages[0], out, large_print=large_print, lang=lang)
+            # Rendered in a private (0700) directory, then written owner-only over ``out``.
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / "handout.png"
+                render_png(job.pages[0], png, large_print=large_print, lang=lang)
+                data = png.read_bytes()
         elif suffix == ".pdf":
-            render_pdf(job.pages, out, large_print=large_print, lang=lang)
+            buf = io.BytesIO()
+            render_pdf(job.pages, buf, large_print=large_print, lang=lang)
+            data = buf.getvalue()
         else:
             raise ValidationFailed("出力ファイルは .pdf か .png です。", "The output file must end in .pdf or .png.")
     except HandoutError as exc:
         raise HwdeskError(exc.message_ja, exc.message_en) from None
-    out.chmod(0o600)
+    write_private(out, data)  # 0600 from the first byte, also over an existing file of another mode
     audit.record(session, staff_id=staff_id(actor), action="handout.print", entity="session",
                  entity_id=",".join(map(str, job.session_ids))[:200], office_id=job.office_id,
                  extra={"pages": len(job.pages), "seekers": job.seeker_ids[:200], "file": out.name, "large_print": large_print, "lang": lang})

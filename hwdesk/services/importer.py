@@ -396,11 +396,33 @@ def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
         cur.execute(full if len(part) == step else head + ",".join([one] * (len(part) // width)), part)
 
 
+# One file's bounds (the pg engineer's streaming importer may raise them): 2 million rows of
+# ~100 bytes, well above the 1M-seeker benchmark file, far below what would exhaust memory.
+MAX_FILE_BYTES = 512 << 20
+MAX_FILE_LINES = 2_000_000
+
+
 @guard("clerk")
 def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:
-    """Import seekers from a CSV file on disk."""
+    """Import seekers from a CSV file on disk (at most ``MAX_FILE_BYTES`` and ``MAX_FILE_LINES``)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            # Read in chunks up to the cap: '/dev/zero' or a runaway pipe is refused at the cap
+            # instead of growing until the machine runs out of memory.
+            chunks, size = [], 0
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise ValidationFailed(
+                        f"ファイルが大きすぎます: {path}（上限 {MAX_FILE_BYTES // (1 << 20)} MiB）。分けて取り込んでください。",
+                        f"The file is too large: {path} (at most {MAX_FILE_BYTES // (1 << 20)} MiB); split it and import the parts.",
+                        field="file")
+                chunks.append(chunk)
+        data = b"".join(chunks)
     except OSError as exc:
         raise HwdeskError(f"ファイルを読めません: {path}（{exc.strerror}）", f"Cannot read {path} ({exc.strerror})") from exc
+    lines = data.count(b"\n")
+    if lines > MAX_FILE_LINES:
+        raise ValidationFailed(f"行数が多すぎます: {lines:,}行（上限 {MAX_FILE_LINES:,}行）。分けて取り込んでください。",
+                               f"Too many lines: {lines:,} (at most {MAX_FILE_LINES:,}); split the file and import the parts.", field="file")
     return import_seekers(session, actor=actor, data=data, office_id=office_id, source=path.name, dry_run=dry_run, progress=progress)

@@ -54,6 +54,21 @@ def sync_offices(session: Session) -> int:
     return added
 
 
+def offices_synced(session: Session) -> bool | None:
+    """Whether every shipped office and terms version is in the database (a read, no lock).
+
+    None when the database holds no office at all (a new database: it must be synced before
+    anything works); False when ``data/`` gained an office or a version since the last sync.
+    """
+    have = set(session.exec(select(Office.id)))
+    if not have:
+        return None
+    if not set(office_profiles()) <= have:
+        return False
+    versions = {(o, v) for o, v in session.exec(select(TermsVersion.office_id, TermsVersion.version))}  # type: ignore[misc]
+    return all((office_id, doc.version) in versions for office_id, docs in shipped_terms().items() for doc in docs)
+
+
 def profile(session: Session, office_id: str) -> OfficeProfile:
     """The office's profile as stored (falls back to the shipped one)."""
     office = session.get(Office, office_id)

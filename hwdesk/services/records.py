@@ -168,7 +168,8 @@ class UsageView:
         return int((self.left_at - self.joined_at).total_seconds() // 60)
 
 
-@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records")
+@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records",
+       office_in_body="a session of another office is refused; through a seeker, only the actor's office's records are listed")
 def view_usage_records(session: Session, *, actor: Actor, session_id: int | None = None, seeker_id: int | None = None) -> list[UsageView]:
     """A session's (or a seeker's) usage records — supervisors only, and the view is audited.
 

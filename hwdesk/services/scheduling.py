@@ -568,7 +568,7 @@ def _book_reads() -> Prepared:
     return _BOOK_READS
 
 
-@guard("clerk")
+@guard("clerk", office_in_body="the session row, locked by its first statement")
 def book(
     session: Session, *, actor: Actor, session_id: int, seeker_id: int, override_reason: str | None = None, waitlist: bool = True,
 ) -> Enrollment:
