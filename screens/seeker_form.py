@@ -93,9 +93,9 @@ class SeekerFormScreen(HwScreen):
             sid = self.seeker_id
 
             def work(s):
-                from hwdesk.services.seekers import form_dict, form_from_seeker, get_seeker
+                from hwdesk.services.seekers import form_dict, form_from_seeker, seeker_of
 
-                return form_dict(form_from_seeker(get_seeker(s, sid)))
+                return form_dict(form_from_seeker(seeker_of(s, actor=self.hw.actor, seeker_id=sid)))
 
             self.db(work, self._loaded, group="load")
 

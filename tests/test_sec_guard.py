@@ -267,3 +267,34 @@ def test_cli_notice_by_a_takamatsu_clerk_on_a_maebashi_seeker_is_refused(store, 
     assert "another office" in capsys.readouterr().err
     with store.read() as s:
         assert not [a for a in s.exec(select(AuditLog).where(AuditLog.id > before)) if a.action == "terms.notice"]
+
+
+# --- the screens and the CLI reach personal data only through guarded services -----------------
+
+# INTERNAL building blocks the screens or the CLI may still call, each after a guarded call that
+# reached the same seeker or session.
+ENTRY_EXCEPTIONS = {
+    "allowed_moves": "session_detail screen: the state moves of a session it just read through guarded session_detail",
+    "consent_status": "terms viewer: the standing of a seeker it just read through guarded seeker_of",
+    "check": "eligibility (CLI after guarded get_by_number; the detail screen's readiness after guarded seeker_detail)",
+    "find_duplicates": "the seeker form's 'same person?' warning, across offices by design (職業安定法: one registration)",
+    "get_staff": "--staff LOGIN options of the CLI: a staff id, no seeker data",
+}
+
+
+def test_screens_and_cli_call_no_unguarded_building_block():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    internal = {n.split(".", 1)[1] for n, why in ALLOWED.items() if why.startswith(INTERNAL)}
+    found = []
+    for path in [*sorted((root / "screens").glob("*.py")), *sorted((root / "hwdesk" / "cli").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                if name in internal and name not in ENTRY_EXCEPTIONS:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {name}")
+    assert not found, (f"screens/CLI call unguarded building blocks: {found}. Call a guarded service instead "
+                       "(e.g. seekers.seeker_of for one seeker), or add the name to ENTRY_EXCEPTIONS with the reason.")

@@ -359,6 +359,12 @@ def get_seeker(session: Session, seeker_id: int) -> Seeker:
 
 
 @guard("clerk")
+def seeker_of(session: Session, *, actor: Actor, seeker_id: int) -> Seeker:
+    """One seeker for a screen (the form, the consent and check dialogs): guarded ``get_seeker``."""
+    return get_seeker(session, seeker_id)
+
+
+@guard("clerk")
 def get_by_number(session: Session, seeker_no: str, *, actor: Actor) -> Seeker:
     """A seeker by 求職番号 (any accepted spelling), or NotFound."""
     try:
