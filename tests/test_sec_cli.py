@@ -329,7 +329,7 @@ def test_serve_on_a_busy_port_is_a_plain_message(tmp_path, capsys):
 def test_import_of_an_endless_file_is_refused_at_the_cap(cli, store, monkeypatch):
     from hwdesk.services import importer
 
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 8 << 20)  # the real cap is 512 MiB; the behaviour is the same
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 8 << 20)  # the real cap is 256 MiB; the behaviour is the same
     code, _, err = cli("import", "seekers", "/dev/zero", as_="clerk1")
     assert code == 2 and "The file is too large" in err and "split it" in err
     with store.read() as s:
