@@ -27,7 +27,7 @@ from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
 from hwdesk.models import Approval, AuditLog, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, scheduling, seekers, terminations
+from hwdesk.services import consent, seekers
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import TARGETS, is_guarded
 
