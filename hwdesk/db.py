@@ -66,8 +66,20 @@ def filesystem_type(path: Path) -> str:
     return fstype
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _prepare_sqlite_file(path: Path, *, create_dirs: bool = True, check_header: bool = True) -> None:
+    if not path.parent.is_dir():
+        if not create_dirs:
+            # A mistyped --db must not quietly start an empty database somewhere new.
+            raise StoreError(
+                f"データベースのフォルダがありません: {path.parent}（--db を確認してください。新しく作るならフォルダを先に作成してください）。",
+                f"The database folder does not exist: {path.parent} (check --db; to start a new database, create the folder first).",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if check_header and path.exists():
+        _check_sqlite_header(path)
     fstype = filesystem_type(path.parent)
     if fstype in NETWORK_FILESYSTEMS or fstype.startswith("nfs"):
         raise StoreError(
@@ -80,6 +92,23 @@ def _prepare_sqlite_file(path: Path) -> None:
         # Personal data: readable by the owner only (SQLite gives -wal/-shm the same mode).
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+
+
+def _check_sqlite_header(path: Path) -> None:
+    """Refuse a file that is not an SQLite database (``--db /etc/passwd``) before SQLite opens it."""
+    try:
+        if path.is_dir():
+            raise StoreError(f"{path} はフォルダです。データベースファイルを指定してください。",
+                             f"{path} is a folder; give a database file.")
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"データベースファイルを開けません: {path}（{exc.strerror}）", f"Cannot open the database file {path} ({exc.strerror}).") from None
+    if head and head != SQLITE_HEADER:
+        raise StoreError(
+            f"{path} は hwdesk のデータベース（SQLite）ではありません。--db を確認してください。",
+            f"{path} is not an hwdesk database (SQLite); check --db.",
+        )
 
 
 @dataclass
@@ -249,11 +278,18 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
 
 def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Store:
-    """Open (and by default migrate) the database named by ``--db`` / ``HWDESK_DB``."""
+    """Open (and by default migrate) the database named by ``--db`` / ``HWDESK_DB``.
+
+    For normal use (``migrate``), only the default file's folder (the user data directory) is
+    created when missing: a folder named by ``--db`` or ``HWDESK_DB`` must exist (a typo is
+    refused, not a new empty database), and an existing file must be an SQLite database
+    (``--db /etc/passwd`` is refused before SQLite opens it). The maintenance commands
+    (``migrate=False``: check, backup, restore) handle missing and damaged files themselves.
+    """
     url = resolve_url(db)
     if url.startswith("sqlite"):
         path = Path(make_url(url).database or "")
-        _prepare_sqlite_file(path)
+        _prepare_sqlite_file(path, create_dirs=not migrate or not (db or os.environ.get("HWDESK_DB")), check_header=migrate)
         store = Store(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True), True)
     else:
         try:

@@ -39,13 +39,17 @@ __all__ = [
     "now_jst",
     "parse_date",
     "parse_datetime",
+    "parse_day",
     "parse_email",
     "parse_join_url",
     "parse_phone",
     "parse_reading",
     "parse_seeker_no",
     "parse_time",
+    "refuse_invisible",
     "safe_display",
+    "safe_lines",
+    "json_safe",
     "surname",
     "to_db",
     "to_katakana",
@@ -255,11 +259,42 @@ def clean_text(
     return text
 
 
-def normalize_name(value: str) -> str:
-    """A person's name: :func:`clean_text` (field "name", max 60), must be non-empty."""
-    name = clean_text(value, field="name", max_len=60)
+# Characters that draw nothing (or a blank) in a name: every Unicode format character (Cf:
+# zero-width space/joiner, word joiner, soft hyphen, tags, bidi marks — Unicode 15.1's list,
+# written out so that no start-up pass over the code space is needed; a test compares it with
+# the running Python's unicodedata), the Hangul fillers, the braille blank and the combining
+# grapheme joiner. '山田\u200b太郎' looks like 山田太郎 but would never be found by it.
+# Variation selectors stay allowed: 異体字 (IVS) are real in Japanese names.
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\u115f\u1160\u3164\uffa0\u2800\u034f]"
+)
+
+
+def refuse_invisible(value: str, *, field: str = "name") -> str:
+    """``value`` unchanged, or ParseError naming the first invisible/format character in it."""
+    m = _INVISIBLE_RE.search(value)
+    if m is None:
+        return value
+    ja, en = _labels(field)
+    raise ParseError(
+        f"{ja}に見えない文字（{_char_name(m.group())}）が含まれています。"
+        f"取り除いて入力し直してください。入力: {safe_display(_INVISIBLE_RE.sub('◆', value))[:80]}",
+        f"The {en} contains an invisible character ({_char_name(m.group())}); "
+        f"remove it and try again. Got: {safe_display(_INVISIBLE_RE.sub('◆', value))[:80]}",
+        field=field,
+    )
+
+
+def normalize_name(value: str, *, field: str = "name") -> str:
+    """A person's name: :func:`clean_text` (max 60), non-empty, no invisible characters."""
+    name = clean_text(value, field=field, max_len=60)
+    if _INVISIBLE_RE.search(name):  # NFKC keeps every one of them (U+3164 becomes U+1160, also refused)
+        refuse_invisible(str(value) if _INVISIBLE_RE.search(value) else name, field=field)  # name it as typed
     if not name:
-        raise ParseError("氏名を入力してください。", "Enter a name.", field="name")
+        raise ParseError("氏名を入力してください。", "Enter a name.", field=field)
     return name
 
 
@@ -648,6 +683,26 @@ def parse_date(value: str, *, field: str = "date") -> date:
     return d
 
 
+# The days staff work with (queues, weeks, reports, exports, closures): wide enough for any real
+# use, narrow enough that a week or a month around them never leaves the calendar (0001-01-01 or
+# 9999-12-31 made date arithmetic overflow into a traceback).
+DAY_MIN = date(1900, 1, 1)
+DAY_MAX = date(2199, 12, 31)
+
+
+def parse_day(value: str, *, field: str = "date") -> date:
+    """:func:`parse_date`, refused with a clear message outside ``DAY_MIN`` … ``DAY_MAX``."""
+    d = parse_date(value, field=field)
+    if not DAY_MIN <= d <= DAY_MAX:
+        ja, en = _labels(field, ("日付", "date"))
+        raise ParseError(
+            f"{ja}は{DAY_MIN.year}年から{DAY_MAX.year}年までの日付で入力してください。入力: {_shown(value)}",
+            f"The {en} must be between {DAY_MIN.isoformat()} and {DAY_MAX.isoformat()}. Got: {_shown(value)}",
+            field=field,
+        )
+    return d
+
+
 # (text, field) → date for parse_date: the result depends on nothing else, and an imported
 # file repeats the same dates (registration days, birth dates) thousands of times.
 _DATE_CACHE: dict[tuple[str, str], date] = {}
@@ -936,9 +991,10 @@ def _display_char(ch: str) -> str:
 def safe_display(value: str | None) -> str:
     """Stored text made safe to show: every invisible control becomes visible.
 
-    C0 controls → control pictures (U+2400 + code, newline → ␤ U+2424),
-    DEL → ␡; C1 controls, bidi controls, U+FEFF, U+2028/9 and lone
-    surrogates → '<U+202E>'-style escapes.  For text that reached the
+    The one home of display safety (the app's ``screens/base.lit``, the CLI's ``Ctx.echo`` and
+    tables, the handouts). C0 controls → control pictures (U+2400 + code, newline → ␤ U+2424),
+    DEL → ␡; C1 controls, bidi controls, U+FEFF, U+2028/9, lone surrogates and the invisible
+    format characters names refuse (U+200B …) → '<U+202E>'-style escapes.  For text that reached the
     database another way (imports, manual DB edits).  Never raises; ``None``
     gives "".
     """
@@ -948,9 +1004,53 @@ def safe_display(value: str | None) -> str:
         text = value if isinstance(value, str) else str(value)
     except Exception:  # a broken __str__ must not take the screen down
         return "<?>"
-    if not any(_is_bad_char(ord(ch)) for ch in text):
+    if _DISPLAY_BAD_RE.search(text) is None:
         return text
-    return "".join(_display_char(ch) if _is_bad_char(ord(ch)) else ch for ch in text)
+    return _DISPLAY_BAD_RE.sub(_display_match, text)
+
+
+# What safe_display makes visible: the controls clean_text refuses, and the invisible characters
+# refuse_invisible refuses in names (a zero-width space shown as <U+200B>, not as nothing).
+_DISPLAY_BAD_RE = re.compile(f"{_BAD_CHAR_RE.pattern}|{_INVISIBLE_RE.pattern}")
+
+
+def _display_match(m: re.Match) -> str:
+    return _display_char(m.group())
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(ensure_ascii=False)``) with every character safe_display would
+    show escaped as ``\\uXXXX`` (a surrogate pair above U+FFFF): still the same JSON for a
+    script, inert on a terminal. json.dumps already escapes C0 controls; this covers DEL, C1,
+    bidi and the invisible format characters."""
+    return _JSON_BAD_RE.sub(_json_escape, text)
+
+
+# C0 controls are left to json.dumps (it escapes them in strings; outside strings they are the
+# layout's own line breaks).
+_JSON_BAD_RE = re.compile(f"(?![\x00-\x1f])(?:{_DISPLAY_BAD_RE.pattern})")
+
+
+def _json_escape(m: re.Match) -> str:
+    cp = ord(m.group())
+    if cp > 0xFFFF:
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+    return f"\\u{cp:04x}"
+
+
+def safe_lines(value: str | None) -> str:
+    """Multi-line stored text (terms, notes) for a terminal: :func:`safe_display` line by line.
+
+    Line breaks stay line breaks; every other control or invisible character is shown, never
+    obeyed. The one function the CLI prints stored text through (``Ctx.echo``).
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if _DISPLAY_BAD_RE.search(text) is None:
+        return text
+    return "\n".join(safe_display(line) for line in text.split("\n"))
 
 
 # Leading characters that make Excel/LibreOffice evaluate a cell; the

@@ -62,10 +62,10 @@ class ApprovalScreen(HwScreen):
         def work(s):
             from hwdesk.services.consent import recognizers
             from hwdesk.services.offices import profile
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
             from hwdesk.terms import cite_text
 
-            sk = get_seeker(s, sid)
+            sk = seeker_of(s, actor=self.hw.actor, seeker_id=sid)
             prof = profile(s, office)
             appr = prof.requirements.get("approval") or {}
             return sk.name, sk.seeker_no, prof, cite_text(appr.get("cite")), recognizers(s, office_id=office)

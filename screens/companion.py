@@ -71,9 +71,9 @@ class CompanionScreen(HwScreen):
 
         def work(s):
             from hwdesk.services.offices import profile
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
 
-            sk = get_seeker(s, sid)
+            sk = seeker_of(s, actor=self.hw.actor, seeker_id=sid)
             return sk.name, sk.seeker_no, profile(s, office)
 
         self.db(work, self._loaded, group="load")

@@ -58,7 +58,7 @@ class DetailData:
     terminations: list[Any] = field(default_factory=list)
 
 
-def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
+def load_detail(session, seeker_id: int, office_ids: list[str], *, actor) -> DetailData:
     """Read a seeker with consent, notices, companions, checks, approvals, sessions and terminations.
 
     One read service (``hwdesk.services.detail.seeker_detail``: nine plain statements, rows as
@@ -67,7 +67,7 @@ def load_detail(session, seeker_id: int, office_ids: list[str]) -> DetailData:
     """
     from hwdesk.services.detail import seeker_detail
 
-    d = seeker_detail(session, seeker_id=seeker_id, office_ids=office_ids)
+    d = seeker_detail(session, actor=actor, seeker_id=seeker_id, office_ids=office_ids)
     return DetailData(
         seeker=d.seeker,
         consent_rows=[{"office_id": c.office_id, "status": c.status, "method": c.method, "history": c.history} for c in d.consents],

@@ -51,9 +51,9 @@ class EnvCheckScreen(HwScreen):
         def work(s):
             from hwdesk.services.consent import env_items
             from hwdesk.services.offices import profile
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
 
-            sk = get_seeker(s, sid)
+            sk = seeker_of(s, actor=self.hw.actor, seeker_id=sid)
             prof = profile(s, office)
             env = prof.requirements.get("environment") or {}
             from hwdesk.terms import cite_text

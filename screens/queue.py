@@ -107,7 +107,7 @@ class QueueScreen(HwScreen):
             from hwdesk.services import queue
 
             # one read; the filtered view is derived from it (the filter lists need the whole day anyway)
-            whole = queue.daily_queue(s, office_id=office, day=day)
+            whole = queue.daily_queue(s, actor=self.hw.actor, office_id=office, day=day)
             view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
             staff_opts = sorted({(r.staff_id, r.staff_name or r.staff_login) for r in whole.rows}, key=lambda x: x[1])
             kinds = sorted({r.kind for r in whole.rows})

@@ -85,11 +85,11 @@ class RemindersScreen(HwScreen):
             elif step < 0 and current is not None:
                 b = current - timedelta(days=1)
                 for _ in range(21):  # back until the next open day after b is before the current one
-                    view = queue.reminder_list(s, office_id=office, day=b)
+                    view = queue.reminder_list(s, actor=self.hw.actor, office_id=office, day=b)
                     if view.target_day < current:
                         break
                     b -= timedelta(days=1)
-            view = queue.reminder_list(s, office_id=office, day=b)
+            view = queue.reminder_list(s, actor=self.hw.actor, office_id=office, day=b)
             return view, [format_row(r, lang) for r in view.rows]
 
         self.db(work, self._show, group="reminders")

@@ -66,9 +66,10 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
 
         target = None
         with app.store.read() as s:
+            from hwdesk.services.context import SYSTEM
             from hwdesk.services.seekers import search
 
-            for row in search(s, "ア", limit=50, office_id="takamatsu") + search(s, "ヤ", limit=50, office_id="takamatsu"):
+            for row in search(s, "ア", actor=SYSTEM, limit=50, office_id="takamatsu") + search(s, "ヤ", actor=SYSTEM, limit=50, office_id="takamatsu"):
                 _, reqs = readiness(s, row.id, "takamatsu", "counseling")
                 if 1 <= sum(not r.ok for r in reqs) <= 3:
                     target = row.id

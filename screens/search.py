@@ -113,6 +113,7 @@ class SearchScreen(HwScreen):
             self._status(self.t("search.hint"))
             return
         scope = self._scope
+        actor = self.hw.actor
         lang = self.lang
         short_dates = self.size.width < 100
         short = {o["id"]: (o["short_en"] if lang == "en" else o["short"]) for o in self.hw.offices}
@@ -125,7 +126,7 @@ class SearchScreen(HwScreen):
             from hwdesk.jtext import format_date_en, format_phone, format_wareki, format_wareki_short
             from hwdesk.services.seekers import PAGE, search
 
-            rows = search(s, query, office_id=scope)
+            rows = search(s, query, actor=actor, office_id=scope)
             total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
             fmt_date = format_date_en if lang == "en" else (format_wareki_short if short_dates else format_wareki)
             cells = [
@@ -147,11 +148,12 @@ class SearchScreen(HwScreen):
             # thread slowed the frame by ~3 ms; issue 8).
             text = self.t("search.counting", n=n)
             query, scope = self.query_one("#search-input", Input).value, self._scope
+            actor = self.hw.actor
 
             def count(s):
                 from hwdesk.services.seekers import search_count
 
-                return search_count(s, query, office_id=scope)
+                return search_count(s, query, actor=actor, office_id=scope)
 
             def start() -> None:
                 if self.is_attached and self.query_one("#search-input", Input).value == query:  # not typed past it

@@ -102,11 +102,12 @@ class SeekerDetailScreen(HwScreen):
         sid = self.seeker_id
         office, service = self.office, self.service
         office_ids = [o["id"] for o in self.hw.offices]
+        actor = self.hw.actor
 
         def work(s):
             from screens.data import load_detail, readiness
 
-            data = load_detail(s, sid, office_ids)
+            data = load_detail(s, sid, office_ids, actor=actor)
             o = office or data.seeker.office_id
             prof, reqs, svc = _readiness(s, sid, o, service, readiness)
             return data, o, svc, prof, reqs

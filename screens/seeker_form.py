@@ -93,9 +93,9 @@ class SeekerFormScreen(HwScreen):
             sid = self.seeker_id
 
             def work(s):
-                from hwdesk.services.seekers import form_dict, form_from_seeker, get_seeker
+                from hwdesk.services.seekers import form_dict, form_from_seeker, seeker_of
 
-                return form_dict(form_from_seeker(get_seeker(s, sid)))
+                return form_dict(form_from_seeker(seeker_of(s, actor=self.hw.actor, seeker_id=sid)))
 
             self.db(work, self._loaded, group="load")
 
@@ -200,7 +200,7 @@ class SeekerFormScreen(HwScreen):
             same_no = None
             if number is not None:
                 try:
-                    found = get_by_number(s, number)
+                    found = get_by_number(s, number, actor=self.hw.actor)
                     same_no = None if found.id == exclude else (found.seeker_no, found.name)
                 except NotFound:
                     same_no = None

@@ -100,7 +100,7 @@ class SessionScreen(HwScreen):
         def work(s):
             from hwdesk.services import scheduling
 
-            return scheduling.session_detail(s, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
+            return scheduling.session_detail(s, actor=self.hw.actor, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
 
         self.db(work, self._show, group="session")
 
@@ -237,7 +237,7 @@ class SessionScreen(HwScreen):
             res = scheduling.cancel_enrollment(s, actor=actor, session_id=sid, seeker_id=seeker_id, reason=reason)
             offered = {e.seeker_id for e in res.offered}
             # names of the seekers offered the freed seat, read in the same transaction
-            return [(x.seeker_no, x.name) for x in scheduling.session_detail(s, session_id=sid).enrollments if x.seeker_id in offered]
+            return [(x.seeker_no, x.name) for x in scheduling.session_detail(s, actor=self.hw.actor, session_id=sid).enrollments if x.seeker_id in offered]
 
         def ok(offered: list[tuple[str, str]]) -> None:
             text = [self.t("sess.seat_cancelled", no=seeker_no)]
@@ -411,7 +411,7 @@ class BookModal(HwModal):
         def work(s):
             from hwdesk.services import scheduling, seekers
 
-            seeker = seekers.get_by_number(s, number)
+            seeker = seekers.get_by_number(s, number, actor=actor)
             scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
             return seeker.seeker_no
 

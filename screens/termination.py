@@ -87,9 +87,9 @@ class TerminationScreen(HwScreen):
         def work(s):
             from hwdesk.services import seekers, terminations
 
-            seeker = seekers.get_seeker(s, sid)
+            seeker = seekers.seeker_of(s, actor=self.hw.actor, seeker_id=sid)
             return (seeker.seeker_no, seeker.name, terminations.available_grounds(s, office_id=office),
-                    terminations.terminations_of(s, seeker_id=sid, office_id=office))
+                    terminations.terminations_of(s, actor=self.hw.actor, seeker_id=sid, office_id=office))
 
         self.db(work, self._show, group="term-load")
 

@@ -81,12 +81,12 @@ class TermsScreen(HwScreen):
 
             from hwdesk.services import consent as consent_svc
             from hwdesk.services.offices import document, profile, terms_in_force
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
 
             version = terms_in_force(s, office, date.today())
             doc = document(version)
             prof = profile(s, office)
-            seeker = get_seeker(s, sid) if sid is not None else None
+            seeker = seeker_of(s, actor=self.hw.actor, seeker_id=sid) if sid is not None else None
             status = consent_svc.consent_status(s, seeker_id=sid, office_id=office) if sid is not None else None
             return version, doc, prof, seeker, status
 

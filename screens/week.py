@@ -77,7 +77,7 @@ class WeekScreen(HwScreen):
         def work(s):
             from hwdesk.services import queue
 
-            view = queue.week_view(s, office_id=office, week_start=monday, staff_id=staff)
+            view = queue.week_view(s, actor=self.hw.actor, office_id=office, week_start=monday, staff_id=staff)
             rows, keys = [], []
             for wd in view.days:
                 if wd.day.weekday() >= 5 and not wd.rows:

@@ -45,15 +45,15 @@ def test_unknown_office_is_a_clear_refusal(cli):
 def test_demo_then_find_by_every_spelling(cli):
     code, out, _ = cli("demo", "--seekers", "15")
     assert code == 0 and "clerk1" in out
-    code, out, _ = cli("seeker", "find", "37010", "--json")
+    code, out, _ = cli("--as", "clerk1", "seeker", "find", "37010", "--json")
     first = json.loads(out)[0]
     kana = first["kana"].split()[0]
     import jaconv
 
     for spelling in (kana, jaconv.kata2hira(kana), jaconv.z2h(kana)):
-        code, out, _ = cli("seeker", "find", spelling, "--json")
+        code, out, _ = cli("--as", "clerk1", "seeker", "find", spelling, "--json")
         assert first["seeker_no"] in [r["seeker_no"] for r in json.loads(out)], spelling
-    code, out, _ = cli("seeker", "find", first["name"].split()[0][:1], "--json")
+    code, out, _ = cli("--as", "clerk1", "seeker", "find", first["name"].split()[0][:1], "--json")
     assert first["seeker_no"] in [r["seeker_no"] for r in json.loads(out)]
     code, _, _ = cli("demo")
     assert code == 2  # refuses to mix demo data into a database that has data
@@ -90,11 +90,11 @@ def test_eligibility_json_cites_articles(cli, tmp_path):
     f.write_text("seeker_no,name,kana,birth_date,phone,email,registration,registered_on\n"
                  "13080-42,渋谷 太郎,シブヤ タロウ,1980-05-05,,,office,2025-02-01\n")
     assert cli("--as", "clerk1_shi", "import", "seekers", str(f), "--office", "shibuya")[0] == 0
-    code, out, _ = cli("eligibility", "13080-42", "--office", "shibuya", "--service", "counseling", "--json")
+    code, out, _ = cli("--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling", "--json")
     data = json.loads(out)
     assert code == 1 and data["eligible"] is False
     by_key = {r["key"]: r for r in data["requirements"]}
     assert by_key["approval"]["article"] == "第1条(4)" and by_key["approval"]["ok"] is False
     assert by_key["registration"]["ok"] is True
-    code, out, _ = cli("--lang", "en", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling")
+    code, out, _ = cli("--lang", "en", "--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling")
     assert "Need recognized by the office" in out and "第1条(4)" in out

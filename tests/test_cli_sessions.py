@@ -39,18 +39,18 @@ def test_create_book_queue_and_json(cli, store, actors):
                     "--url", "https://zoom.us/j/987", "--meeting-id", "987 654", "--passcode", "s3cret")
     code, out, err = cli("book", str(sid), sk.seeker_no, as_="clerk1")
     assert code == 0 and "予約しました" in out, err
-    code, out, _ = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json")
+    code, out, _ = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json", as_="clerk1")
     data = json.loads(out)
     [row] = data["sessions"]
     assert (row["id"], row["kind"], row["state"], row["staff"]) == (sid, "counseling", "scheduled", "clerk1")
     assert (row["start"], row["end"]) == ("2027-02-02T10:00:00+09:00", "2027-02-02T10:45:00+09:00")
     assert row["seekers"] == [sk.seeker_no] and row["join_url"] == "https://zoom.us/j/987" and row["capacity"] == 1
     assert "s3cret" not in out
-    code, out, _ = cli("queue", "--office", "takamatsu", "--date", "令和9年2月2日")
+    code, out, _ = cli("queue", "--office", "takamatsu", "--date", "令和9年2月2日", as_="clerk1")
     assert code == 0 and "佐藤 花子" in out and "clerk1" in out
     code, out, _ = cli("session", "passcode", str(sid), as_="clerk1")
     assert code == 0 and out.strip() == "s3cret"
-    code, out, _ = cli("session", "show", str(sid), "--json")
+    code, out, _ = cli("session", "show", str(sid), "--json", as_="clerk1")
     assert json.loads(out)["has_passcode"] is True and "s3cret" not in out
 
 
@@ -76,7 +76,7 @@ def test_refusals_exit_2_with_reason_on_stderr(cli, store, actors):
     assert code == 2 and "統括職員" in err
     code, _, err = cli("book", str(sid), sk.seeker_no, "--override", "所長了承", as_="super1")
     assert code == 0, err
-    code, out, _ = cli("session", "show", str(sid), "--json")
+    code, out, _ = cli("session", "show", str(sid), "--json", as_="clerk1")
     assert json.loads(out)["enrollments"][0]["override_reason"] == "所長了承"
     code, _, err = cli("session", "create", "--office", "takamatsu", "--kind", "counseling", "--start", "2027-02-23T10:00",
                        "--end", "2027-02-23T10:45", "--staff", "clerk1", "--json", as_="clerk1")
@@ -131,7 +131,7 @@ def test_closure_terminate_lift_and_reminders(cli, store, actors):
     make_ready(store, actors["clerk1"], sk.id, "takamatsu")
     [sid] = _create(cli, "--kind", "counseling", "--start", "2027-02-08T10:00", "--end", "2027-02-08T10:45", "--staff", "clerk1")
     assert cli("book", str(sid), sk.seeker_no, as_="clerk1")[0] == 0
-    code, out, _ = cli("reminders", "--office", "takamatsu", "--date", "2027-02-04", "--json")  # Thu → Mon (Fri is closed)
+    code, out, _ = cli("reminders", "--office", "takamatsu", "--date", "2027-02-04", "--json", as_="clerk1")  # Thu → Mon (Fri is closed)
     data = json.loads(out)
     assert data["date"] == "2027-02-08" and data["calls"][0]["seeker_no"] == sk.seeker_no
     assert data["calls"][0]["phone"] == "087-111-2222" and data["calls"][0]["missing"] == ["no_link"]

@@ -20,6 +20,7 @@ from hwdesk.services.offices import add_terms_version, profile
 from hwdesk.services.scheduling import sessions_of_seeker
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import shipped_terms
+from hwdesk.services.context import SYSTEM
 
 OFFICES = ["maebashi", "shibuya", "takamatsu"]
 DAYS = (None, date(2000, 1, 1), date(2027, 3, 31), date(2027, 4, 1))
@@ -102,7 +103,7 @@ def _populate(store, actors) -> int:
 
 
 def _compare(s, seeker_id: int, office_ids: list[str], on: date | None) -> None:
-    got = seeker_detail(s, seeker_id=seeker_id, office_ids=office_ids, on=on)
+    got = seeker_detail(s, actor=SYSTEM, seeker_id=seeker_id, office_ids=office_ids, on=on)
     _same(got.seeker, get_seeker(s, seeker_id))
 
     history = consent.consents_of(s, seeker_id)
@@ -147,11 +148,11 @@ def _compare(s, seeker_id: int, office_ids: list[str], on: date | None) -> None:
     ids = {a.recognized_by for a in approvals}
     assert got.staff_names == {st.id: st.name for st in list_staff(s) if st.id in ids}
 
-    bookings = sessions_of_seeker(s, seeker_id=seeker_id)
+    bookings = sessions_of_seeker(s, actor=SYSTEM, seeker_id=seeker_id)
     assert len(got.sessions) == len(bookings)
     for line, b in zip(got.sessions, bookings):
         _same(line, b)
-    terms = terminations.terminations_of(s, seeker_id=seeker_id)
+    terms = terminations.terminations_of(s, actor=SYSTEM, seeker_id=seeker_id)
     assert len(got.terminations) == len(terms)
     for t, w in zip(got.terminations, terms):
         _same(t, w)
@@ -164,7 +165,7 @@ def test_detail_reads_what_the_orm_services_read(store, actors):
             _compare(s, sid, OFFICES, on)
         _compare(s, sid, ["takamatsu", "nowhere", "maebashi"], None)  # an office without terms has no line
         _compare(s, sid, [], None)
-        d = seeker_detail(s, seeker_id=sid, office_ids=OFFICES, on=date(2027, 4, 1))
+        d = seeker_detail(s, actor=SYSTEM, seeker_id=sid, office_ids=OFFICES, on=date(2027, 4, 1))
     # What the fixture built, so the comparison above is not of empty lists.
     by_office = {c.office_id: c.status for c in d.consents}
     assert by_office["maebashi"].consent is None
@@ -185,11 +186,11 @@ def test_detail_of_a_blank_seeker_and_an_unknown_one(store, actors):
     sk = new_seeker(store, actors["clerk1"], webcam=False, registered=False)
     with store.read() as s:
         _compare(s, sk.id, OFFICES, None)
-        d = seeker_detail(s, seeker_id=sk.id, office_ids=OFFICES)
+        d = seeker_detail(s, actor=SYSTEM, seeker_id=sk.id, office_ids=OFFICES)
         assert d.seeker.registered_on is None and d.seeker.webcam_confirmed is False
         assert not (d.notices or d.companions or d.env_checks or d.approvals or d.sessions or d.terminations)
         with pytest.raises(NotFound):
-            seeker_detail(s, seeker_id=10**9, office_ids=OFFICES)
+            seeker_detail(s, actor=SYSTEM, seeker_id=10**9, office_ids=OFFICES)
 
 
 def test_load_detail_keeps_the_screen_shape(store, actors):
@@ -197,7 +198,7 @@ def test_load_detail_keeps_the_screen_shape(store, actors):
 
     sid = _populate(store, actors)
     with store.read() as s:
-        d = load_detail(s, sid, OFFICES)
+        d = load_detail(s, sid, OFFICES, actor=SYSTEM)
     assert [r["office_id"] for r in d.consent_rows] == OFFICES
     assert {"status", "method", "history"} <= set(d.consent_rows[0])
     assert d.sessions and d.terminations and d.env_labels
@@ -250,7 +251,7 @@ def test_detail_is_nine_statements_however_many_rows(store, actors):
             seen: list[str] = []
             raw.set_trace_callback(seen.append)
             try:
-                seeker_detail(s, seeker_id=sid, office_ids=OFFICES)
+                seeker_detail(s, actor=SYSTEM, seeker_id=sid, office_ids=OFFICES)
             finally:
                 raw.set_trace_callback(None)
         counts.append(sum(1 for sql in seen if sql.lstrip().upper().startswith("SELECT")))

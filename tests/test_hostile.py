@@ -261,13 +261,14 @@ def test_cli_find_neutralizes_stored_controls_and_markup(store, actors, db_url, 
 
     planted = _plant(store, actors["clerk1"], HOSTILE_NAMES)
     monkeypatch.setenv("COLUMNS", "12000")  # no wrapping: each name on one line
-    assert main(["--db", db_url, "seeker", "find", "やまだ", "--limit", "50"]) == 0
+    monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
+    assert main(["--db", db_url, "--as", "clerk1", "seeker", "find", "やまだ", "--limit", "50"]) == 0
     out = capsys.readouterr().out
     assert not RAW_BAD & set(out), sorted(f"U+{ord(c):04X}" for c in RAW_BAD & set(out))
     for name in HOSTILE_NAMES[:-1]:
         assert safe_display(name) in out, name
     assert "[@click=app.quit]山田[/] 一郎" in out and "␛]2;title␛\\山田 題" in out and "<U+202E>山田 四郎" in out
-    assert main(["--db", db_url, "seeker", "find", "やまだ", "--json"]) == 0
+    assert main(["--db", db_url, "--as", "clerk1", "seeker", "find", "やまだ", "--json"]) == 0
     out = capsys.readouterr().out
     assert not RAW_BAD & set(out), sorted(f"U+{ord(c):04X}" for c in RAW_BAD & set(out))
     assert sorted(r["name"] for r in json.loads(out)) == sorted(planted)  # JSON keeps the stored text exactly

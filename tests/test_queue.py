@@ -16,6 +16,7 @@ from hwdesk.models import AuditLog
 from hwdesk.services import consent, queue, scheduling
 from hwdesk.services.offices import add_terms_version
 from hwdesk.terms import shipped_terms
+from hwdesk.services.context import SYSTEM
 
 DAY = date(2027, 2, 2)  # a Tuesday
 
@@ -67,7 +68,7 @@ def day_of_sessions(store, actors):
 def test_rows_in_time_order_with_seekers_counts_and_companions(store, actors, day_of_sessions):
     d = day_of_sessions
     with store.read() as s:
-        view = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00"))
+        view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00"))
     assert [r.id for r in view.rows] == [d["first"].id, d["c1"].id, d["sem"].id, d["late"].id]
     first, c1, sem, late = view.rows
     assert c1.start == at("10:00") and c1.start.utcoffset() == timedelta(hours=9)
@@ -85,9 +86,9 @@ def test_rows_in_time_order_with_seekers_counts_and_companions(store, actors, da
 def test_filters_keep_counts_of_the_whole_day(store, actors, day_of_sessions):
     d = day_of_sessions
     with store.read() as s:
-        by_staff = queue.daily_queue(s, office_id="takamatsu", day=DAY, staff_id=actors["super1"].id)
-        by_kind = queue.daily_queue(s, office_id="takamatsu", day=DAY, kind="seminar")
-        by_state = queue.daily_queue(s, office_id="takamatsu", day=DAY, state="cancelled")
+        by_staff = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, staff_id=actors["super1"].id)
+        by_kind = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, kind="seminar")
+        by_state = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, state="cancelled")
     assert [r.id for r in by_staff.rows] == [d["first"].id, d["sem"].id]
     assert [r.id for r in by_kind.rows] == [d["sem"].id]
     assert [r.id for r in by_state.rows] == [d["late"].id] and by_state.counts["total"] == 4
@@ -99,7 +100,7 @@ def test_readiness_warnings(store, actors, day_of_sessions):
     odd = create(store, actors["clerk1"], start="16:00", end="16:45", join_url="https://zoom.us/j/444")
     book(store, actors["super1"], odd.id, bare.id, override_reason="電話で同意済み、書面は当日")
     with store.read() as s:
-        rows = {r.id: r for r in queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
+        rows = {r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
     c1, sem, oddrow, first = rows[d["c1"].id], rows[d["sem"].id], rows[odd.id], rows[d["first"].id]
     assert [w.key for w in c1.warnings] == ["not_checked_in"]  # 10:00 starts within 15 minutes
     assert c1.warnings[0].seekers == (d["a"].seeker_no,)
@@ -110,7 +111,7 @@ def test_readiness_warnings(store, actors, day_of_sessions):
     with store.write() as s:
         scheduling.set_state(s, actor=actors["clerk1"], session_id=d["c1"].id, state="in_progress")
     with store.read() as s:
-        rows = {r.id: r for r in queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
+        rows = {r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
     assert rows[d["c1"].id].warnings == ()
 
 
@@ -124,20 +125,20 @@ def test_terms_revised_not_notified_warning(store, actors):
         tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=json.dumps(raw, ensure_ascii=False),
                                effective_on=date(2027, 2, 1), reason="改訂", ground="user_benefit")
     with store.read() as s:
-        row_view = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0]
-        reminders = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1))
+        row_view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0]
+        reminders = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
     assert [(w.key, w.cite) for w in row_view.warnings] == [("terms_revised", "第13条")]
     assert reminders.rows[0].missing == ("terms_revised",)
     with store.write() as s:
         consent.record_terms_notice(s, actor=actors["clerk1"], seeker_id=sk.id, terms_version_id=tv.id, method="phone")
     with store.read() as s:
-        assert queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings == ()
+        assert queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings == ()
 
 
 def test_queue_json_iso_times_and_seeker_numbers(store, actors, day_of_sessions):
     d = day_of_sessions
     with store.read() as s:
-        data = queue.queue_json(s, office_id="takamatsu", day=DAY)
+        data = queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)
     text = json.dumps(data, ensure_ascii=False)
     assert "p-111" not in text  # never the passcode
     by_id = {x["id"]: x for x in data["sessions"]}
@@ -174,7 +175,7 @@ def test_fixed_number_of_queries_whatever_the_size(store, actors):
         event.listen(store.engine, "before_cursor_execute", listener)
         try:
             with store.read() as s:
-                view = queue.daily_queue(s, office_id="takamatsu", day=day)
+                view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=day)
                 assert all(r.companions for r in view.rows)
         finally:
             event.remove(store.engine, "before_cursor_execute", listener)
@@ -186,8 +187,8 @@ def test_fixed_number_of_queries_whatever_the_size(store, actors):
 
 def test_week_view(store, actors, day_of_sessions):
     with store.read() as s:
-        week = queue.week_view(s, office_id="takamatsu", week_start=date(2027, 2, 4))
-        mine = queue.week_view(s, office_id="takamatsu", week_start=date(2027, 2, 1), staff_id=actors["super1"].id)
+        week = queue.week_view(s, actor=SYSTEM, office_id="takamatsu", week_start=date(2027, 2, 4))
+        mine = queue.week_view(s, actor=SYSTEM, office_id="takamatsu", week_start=date(2027, 2, 1), staff_id=actors["super1"].id)
     assert week.start == date(2027, 2, 1) and [d.day.weekday() for d in week.days] == list(range(7))
     assert len(week.days[1].rows) == 4 and len(week.days[2].rows) == 1
     assert week.days[5].closed == ("土曜日", "Saturday") and week.days[3].closed is None
@@ -199,8 +200,8 @@ def test_reminder_list_for_next_open_day_and_outcomes(store, actors, day_of_sess
     d = day_of_sessions
     # Friday 2027-01-29 → the next open day is Monday 02-01; from Monday it is Tuesday 02-02.
     with store.read() as s:
-        assert queue.reminder_list(s, office_id="takamatsu", day=date(2027, 1, 29)).target_day == date(2027, 2, 1)
-        rl = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1))
+        assert queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 29)).target_day == date(2027, 2, 1)
+        rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
     assert rl.target_day == DAY
     by_no = {r.seeker_no: r for r in rl.rows}
     assert set(by_no) == {d["a"].seeker_no, d["b"].seeker_no, d["c"].seeker_no}  # not the waitlisted, not the cancelled session
@@ -216,14 +217,14 @@ def test_reminder_list_for_next_open_day_and_outcomes(store, actors, day_of_sess
     with store.write() as s, pytest.raises(PermissionDenied):
         queue.record_reminder(s, actor=actors["clerk1_shi"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="reached")
     with store.read() as s:
-        a = next(r for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1)).rows if r.seeker_id == d["a"].id)
+        a = next(r for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows if r.seeker_id == d["a"].id)
         logged = s.exec(select(AuditLog).where(AuditLog.action == "reminder.record")).all()
     assert (a.last_outcome, a.last_by) == ("message_left", "clerk1") and len(logged) == 2
 
 
 def test_queue_on_a_closed_day_says_why(store):
     with store.read() as s:
-        view = queue.daily_queue(s, office_id="shibuya", day=date(2026, 5, 6))
+        view = queue.daily_queue(s, actor=SYSTEM, office_id="shibuya", day=date(2026, 5, 6))
     assert view.rows == [] and view.closed == ("振替休日", "Substitute Holiday")
 
 
@@ -232,9 +233,9 @@ def test_filter_view_is_the_filtered_queue_without_reading_again(store, actors, 
     combos = [{}, {"staff_id": actors["super1"].id}, {"kind": "seminar"}, {"state": "cancelled"},
               {"staff_id": actors["clerk1"].id, "state": "scheduled"}, {"kind": "counseling", "state": "completed"}]
     with store.read() as s:
-        whole = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50"))
+        whole = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50"))
         for kw in combos:
-            asked = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("09:50"), **kw)
+            asked = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50"), **kw)
             narrowed = queue.filter_view(whole, **kw)
             assert [r.id for r in narrowed.rows] == [r.id for r in asked.rows], kw
             assert narrowed.counts == asked.counts, kw
@@ -250,7 +251,7 @@ def test_newest_environment_check_decides(store, actors):
 
     def warnings() -> list[str]:
         with store.read() as s:
-            return [w.text() for w in queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings]
+            return [w.text() for w in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings]
 
     def check(ok: bool) -> None:
         with store.write() as s:
@@ -280,7 +281,7 @@ def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actor
     with store.write() as s:
         scheduling.set_state(s, actor=clerk, session_id=done.id, state="completed", now=at("09:45"))
     with store.read() as s:
-        view = queue.daily_queue(s, office_id="takamatsu", day=DAY, now=at("10:00"))
+        view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("10:00"))
     past, now_row = view.rows
     assert past.state == "completed" and past.who() == f"{bare.seeker_no} 上田 三郎"
     assert [c.label() for c in past.companions] == ["通訳（英語）"] and past.warnings == ()

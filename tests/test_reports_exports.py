@@ -19,6 +19,7 @@ from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Session as SessionRow, Staff, UsageRecord
 from hwdesk.services import consent, exports, records, reports
 from hwdesk.services import seekers as seeker_service
+from hwdesk.services.context import SYSTEM
 
 CANARY = "DEVICE-CANARY-123"
 MONTH = (2026, 2)
@@ -341,7 +342,7 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         s.add(row)
     today = date(2026, 3, 15)
     with store.read() as s:
-        candidates = exports.retention_candidates(s, office_id="takamatsu", inactive_months=12, today=today)
+        candidates = exports.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today)
         before = (s.exec(select(func.count()).select_from(SessionRow)).one(), s.exec(select(func.count()).select_from(Enrollment)).one())
     assert [c.seeker_id for c in candidates] == [old.id]
     assert candidates[0].last_session_at == long_ago
@@ -358,11 +359,11 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         assert row.anonymized_at is not None and "八郎" not in row.name and row.phone == ""
         assert row.seeker_no == f"ANON-{old.id}" and (row.birth_date.month, row.birth_date.day) == (1, 1)
         assert row.birth_date.year == old.birth_date.year
-        assert seeker_service.search(s, old.seeker_no) == [] and seeker_service.search(s, "八郎") == []
+        assert seeker_service.search(s, old.seeker_no, actor=SYSTEM) == [] and seeker_service.search(s, "八郎", actor=SYSTEM) == []
         after = (s.exec(select(func.count()).select_from(SessionRow)).one(), s.exec(select(func.count()).select_from(Enrollment)).one())
         usage = s.exec(select(UsageRecord).where(UsageRecord.seeker_id == old.id)).one()
         companion = s.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == old.id)).one()
-        assert exports.retention_candidates(s, office_id="takamatsu", inactive_months=12, today=today) == []
+        assert exports.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today) == []
         audit = s.exec(select(AuditLog).where(AuditLog.action == "retention.anonymize")).one()
     assert after == before
     assert usage.participant_id.startswith("h:") and "OLD-DEVICE-9" not in usage.participant_id
@@ -417,13 +418,13 @@ def test_cli_terms_revision_notify_and_notice(cli, store, actors, tmp_path):
     code, out, _ = cli("terms-diff", "takamatsu", "--from-version", "2", "--to-version", "3", "--json")
     diff = json.loads(out)
     assert [c["label"] for c in diff["changes"]] == ["第7条"] and diff["changes"][0]["kind"] == "changed"
-    code, out, _ = cli("notify-list", "takamatsu", "--json")
+    code, out, _ = cli("--as", "clerk1", "notify-list", "takamatsu", "--json")
     listed = json.loads(out)
     assert listed["version"] == 3 and [r["seeker_no"] for r in listed["seekers"]] == [sk.seeker_no]
     assert listed["seekers"][0]["next_session"]["id"] == upcoming
     code, _, err = cli("--as", "clerk1", "notice", sk.seeker_no, "--office", "takamatsu", "--method", "phone")
     assert code == 0, err
-    code, out, _ = cli("notify-list", "takamatsu", "--json")
+    code, out, _ = cli("--as", "clerk1", "notify-list", "takamatsu", "--json")
     assert json.loads(out)["seekers"] == []
 
 
@@ -464,7 +465,7 @@ def test_cli_retention(cli, store, actors):
         row = s.get(Seeker, sk.id)
         row.created_at = row.updated_at = datetime(2020, 1, 1, tzinfo=UTC)
         s.add(row)
-    code, out, _ = cli("retention", "--office", "takamatsu", "--months", "24", "--json")
+    code, out, _ = cli("--as", "super1", "retention", "--office", "takamatsu", "--months", "24", "--json")
     assert code == 0 and [r["seeker_no"] for r in json.loads(out)["seekers"]] == [sk.seeker_no]
     code, _, err = cli("--as", "clerk1", "retention", "--office", "takamatsu", "--months", "24", "--apply")
     assert code == 2

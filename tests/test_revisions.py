@@ -15,6 +15,7 @@ from hwdesk.models import Enrollment, Session as SessionRow, Staff
 from hwdesk.services import consent, revisions
 from hwdesk.services.offices import add_terms_version, document, terms_versions
 from hwdesk.terms import TermsDocument, shipped_terms
+from hwdesk.services.context import SYSTEM
 
 EFFECTIVE = date(2027, 4, 1)
 TODAY = date(2027, 3, 1)
@@ -138,7 +139,7 @@ def test_notify_list_across_offices(store, actors, revised):
         consent.record_terms_notice(s, actor=tak, seeker_id=notified.id, terms_version_id=revised, method="phone")
 
     with store.read() as s:
-        rows = revisions.notify_list(s, office_id="takamatsu", version_id=revised, today=TODAY)
+        rows = revisions.notify_list(s, actor=SYSTEM, office_id="takamatsu", version_id=revised, today=TODAY)
     listed = {r.seeker_id: r for r in rows}
     assert set(listed) == {active.id, future.id}
     assert listed[future.id].next_session_id == nxt and listed[future.id].next_session_kind == "seminar"
@@ -148,7 +149,7 @@ def test_notify_list_across_offices(store, actors, revised):
     assert listed[active.id].consented_version == 2
     # A longer activity window brings the inactive seeker in; a 渋谷 consent never puts anyone on 高松's list.
     with store.read() as s:
-        wide = {r.seeker_id for r in revisions.notify_list(s, office_id="takamatsu", version_id=revised, active_months=24, today=TODAY)}
+        wide = {r.seeker_id for r in revisions.notify_list(s, actor=SYSTEM, office_id="takamatsu", version_id=revised, active_months=24, today=TODAY)}
     assert inactive.id in wide and shibuya_only.id not in wide
 
 
@@ -156,7 +157,7 @@ def test_notify_list_is_per_office_version(store, actors, revised):
     from hwdesk.errors import NotFound
 
     with store.read() as s, pytest.raises(NotFound) as exc:
-        revisions.notify_list(s, office_id="shibuya", version_id=revised)
+        revisions.notify_list(s, actor=SYSTEM, office_id="shibuya", version_id=revised)
     assert "shibuya" in str(exc.value)
 
 
@@ -173,7 +174,7 @@ def test_notify_list_uses_a_fixed_number_of_queries(store, actors, revised):
     with store.read() as s:
         conn = s.connection()
         event.listen(conn, "before_cursor_execute", lambda *a: count.append(1))
-        rows = revisions.notify_list(s, office_id="takamatsu", version_id=revised, today=TODAY)
+        rows = revisions.notify_list(s, actor=SYSTEM, office_id="takamatsu", version_id=revised, today=TODAY)
     assert len(rows) == 6 and all(r.next_session_start for r in rows)
     assert len(count) <= 4
 
@@ -191,14 +192,14 @@ def test_unnotified_sessions_on_a_day_after_the_effective_date(store, actors, re
     after = add_session(store, office="takamatsu", start=at(date(2027, 4, 10)), seekers=[(old.id, "booked"), (other.id, "booked")],
                         kind="seminar")
     with store.read() as s:
-        assert revisions.unnotified_sessions(s, office_id="takamatsu", day=date(2027, 3, 30)) == []
-        rows = revisions.unnotified_sessions(s, office_id="takamatsu", day=date(2027, 4, 10))
+        assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 3, 30)) == []
+        rows = revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 4, 10))
     assert [(r.session_id, r.seeker_id, r.consented_version, r.in_force_version) for r in rows] == [(after, old.id, 2, 3)]
     with store.write() as s:
         consent.record_terms_notice(s, actor=tak, seeker_id=old.id, terms_version_id=revised, method="counter")
     with store.read() as s:
-        assert revisions.unnotified_sessions(s, office_id="takamatsu", day=date(2027, 4, 10)) == []
-        assert revisions.unnotified_sessions(s, office_id="takamatsu", day=date(2027, 3, 30)) == []  # session `before`: v2 in force
+        assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 4, 10)) == []
+        assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 3, 30)) == []  # session `before`: v2 in force
     assert before != after
 
 
@@ -210,7 +211,7 @@ def test_history_shows_the_text_in_force_at_each_session(store, actors, revised)
     s1 = add_session(store, office="takamatsu", start=at(date(2027, 3, 20)), seekers=[(sk.id, "booked")])
     s2 = add_session(store, office="takamatsu", start=at(date(2027, 4, 20)), seekers=[(sk.id, "booked")])
     with store.read() as s:
-        hist = {h.office_id: h for h in revisions.history(s, seeker_id=sk.id)}
+        hist = {h.office_id: h for h in revisions.history(s, actor=SYSTEM, seeker_id=sk.id)}
     assert set(hist) == {"shibuya", "takamatsu"}
     tak_sessions = {r.session_id: r for r in hist["takamatsu"].sessions}
     assert tak_sessions[s1].in_force_version == 2 and tak_sessions[s1].standing == "consented"
@@ -220,7 +221,7 @@ def test_history_shows_the_text_in_force_at_each_session(store, actors, revised)
     with store.write() as s:
         consent.record_terms_notice(s, actor=tak, seeker_id=sk.id, terms_version_id=revised, method="mail")
     with store.read() as s:
-        hist = {h.office_id: h for h in revisions.history(s, seeker_id=sk.id)}
+        hist = {h.office_id: h for h in revisions.history(s, actor=SYSTEM, seeker_id=sk.id)}
     tak_sessions = {r.session_id: r for r in hist["takamatsu"].sessions}
     assert tak_sessions[s2].standing == "notified" and tak_sessions[s2].notified
     assert [e.kind for e in hist["takamatsu"].events] == ["consent", "notice"]

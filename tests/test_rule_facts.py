@@ -11,6 +11,7 @@ from helpers import make_ready, new_seeker
 from hwdesk.services import consent, eligibility, terminations
 from hwdesk.services.offices import add_terms_version, terms_in_force
 from hwdesk.terms import shipped_terms
+from hwdesk.services.context import SYSTEM
 
 OFFICES = ("maebashi", "shibuya", "takamatsu")
 SUFFIX = {"maebashi": "_mae", "shibuya": "_shi", "takamatsu": ""}
@@ -108,7 +109,7 @@ def test_detail_consent_rows_match_consent_status(store, actors):
     with store.write() as s:
         consent.record_terms_notice(s, actor=actors["clerk1_shi"], seeker_id=sk.id, terms_version_id=tv.id, method="mail")
     with store.read() as s:
-        d = load_detail(s, sk.id, list(OFFICES))
+        d = load_detail(s, sk.id, list(OFFICES), actor=SYSTEM)
         for row in d.consent_rows:
             want = consent.consent_status(s, seeker_id=sk.id, office_id=row["office_id"])
             got = row["status"]

@@ -13,6 +13,7 @@ from hwdesk.errors import NotFound, PermissionDenied, RuleRefusal, ValidationFai
 from hwdesk.jtext import JST, ParseError
 from hwdesk.models import AuditLog, Consent, Enrollment, Seeker, Series
 from hwdesk.services import consent, scheduling, terminations
+from hwdesk.services.context import SYSTEM
 
 CLERK = {"takamatsu": "clerk1", "shibuya": "clerk1_shi", "maebashi": "clerk1_mae"}
 SUPER = {"takamatsu": "super1", "shibuya": "super1_shi", "maebashi": "super1_mae"}
@@ -159,7 +160,7 @@ def test_group_capacity_waitlist_offer_and_confirm(store, actors):
     with store.write() as s:
         assert scheduling.confirm_offer(s, actor=clerk, session_id=row.id, seeker_id=c.id).state == "booked"
     with store.read() as s:
-        detail = scheduling.session_detail(s, session_id=row.id)
+        detail = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
     assert detail.seats_taken == 2 == detail.capacity and detail.waiting == 2
     assert [(x.seeker_no, x.waitlist_rank) for x in detail.enrollments if x.state == "waitlisted"] == [(d.seeker_no, 1), (e.seeker_no, 2)]
     # the offered seat declined → the next one waiting is offered it
@@ -224,7 +225,7 @@ def test_override_by_supervisor_recorded_and_refused_for_clerk(store, actors):
     e = book(store, actors["super1_shi"], row.id, sk.id, override_reason="継続支援のため所長了承")
     assert e.override_reason == "継続支援のため所長了承" and e.override_by == actors["super1_shi"].id
     with store.read() as s:
-        detail = scheduling.session_detail(s, session_id=row.id)
+        detail = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
         log = s.exec(select(AuditLog).where(AuditLog.action == "enrollment.book")).all()[-1]
     assert [(o.seeker_no, o.override_by) for o in detail.overrides] == [(sk.seeker_no, "super1_shi")]
     assert "第1条(4)" in json.loads(log.detail_json)["override"]["failed"][0]
@@ -302,7 +303,7 @@ def test_reschedule_links_new_session_and_moves_bookings(store, actors):
     assert new.rescheduled_from_id == row.id and new.passcode == "9876" and new.capacity == 1
     assert enrollment_states(store, new.id) == {a.id: ("booked", None), b.id: ("waitlisted", 1)}
     with store.read() as s:
-        old = scheduling.session_detail(s, session_id=row.id)
+        old = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
         assert old.state == "cancelled" and old.rescheduled_to_id == new.id and f"#{new.id}" in old.cancel_note
     with store.write() as s, pytest.raises(RuleRefusal):  # already cancelled
         scheduling.reschedule(s, actor=actors["clerk1"], session_id=row.id, new_start=at("2027-02-05", "14:00"),
@@ -456,7 +457,7 @@ def test_passcode_view_is_audited_without_the_passcode(store, actors):
     with store.read() as s:
         rows = s.exec(select(AuditLog)).all()
         views = [r for r in rows if r.action == "session.passcode_view"]
-        detail = scheduling.session_detail(s, session_id=row.id)
+        detail = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
     assert len(views) == 1 and views[0].staff_id == actors["clerk1"].id
     assert all("SECRET-4242" not in r.detail_json for r in rows)
     assert detail.has_passcode and not hasattr(detail, "passcode")
@@ -474,8 +475,8 @@ def test_future_bookings_lists_live_bookings(store, actors):
     sk = ready_seeker(store, actors, "takamatsu", service="counseling")
     book(store, actors["clerk1"], row.id, sk.id)
     with store.read() as s:
-        found = scheduling.future_bookings(s, seeker_id=sk.id, after=at("2027-01-01", "09:00"))
-        none = scheduling.future_bookings(s, seeker_id=sk.id, after=at("2027-02-02", "10:00") + timedelta(minutes=1))
+        found = scheduling.future_bookings(s, actor=SYSTEM, seeker_id=sk.id, after=at("2027-01-01", "09:00"))
+        none = scheduling.future_bookings(s, actor=SYSTEM, seeker_id=sk.id, after=at("2027-02-02", "10:00") + timedelta(minutes=1))
     assert [(b.session_id, b.enrollment_state) for b in found] == [(row.id, "booked")] and none == []
 
 
@@ -498,6 +499,6 @@ def test_sessions_of_seeker_lists_past_and_upcoming(store, actors):
             s.flush()
             s.add(Enrollment(session_id=srow.id, seeker_id=sk.id, state=state))
     with store.read() as s:
-        rows = sessions_of_seeker(s, seeker_id=sk.id)
+        rows = sessions_of_seeker(s, actor=SYSTEM, seeker_id=sk.id)
     assert [r.enrollment_state for r in rows] == ["booked", "completed"]
     assert rows[0].start.year == 2027 and rows[1].start.year == 2025

@@ -9,6 +9,7 @@ from helpers import new_seeker
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.models import AuditLog, Seeker
 from hwdesk.services import seekers
+from hwdesk.services.context import SYSTEM
 
 
 def _form(**kw):
@@ -66,7 +67,7 @@ def test_search_finds_by_every_route(store, actors, query):
     sk = new_seeker(store, actors["clerk1"], seeker_no="37010-5555", phone="090-4444-5555")
     new_seeker(store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", phone="03-1111-2222", seeker_no="13080-1")
     with store.read() as s:
-        hits = seekers.search(s, query)
+        hits = seekers.search(s, query, actor=SYSTEM)
     assert [h.id for h in hits] == [sk.id]
 
 
@@ -74,16 +75,16 @@ def test_search_finds_by_every_route(store, actors, query):
 def test_search_misses(store, actors, query):
     new_seeker(store, actors["clerk1"])
     with store.read() as s:
-        assert seekers.search(s, query) == []
+        assert seekers.search(s, query, actor=SYSTEM) == []
 
 
 def test_long_fragments_must_be_contiguous_in_the_name(store, actors):
     # Both trigrams of 甲乙丙丁 are in this name, but not next to each other.
     sk = new_seeker(store, actors["clerk1"], name="甲乙丙 乙丙丁", kana="コウオツ ヘイテイ")
     with store.read() as s:
-        assert seekers.search(s, "甲乙丙丁") == []
-        assert [h.id for h in seekers.search(s, "甲乙丙乙")] == [sk.id]
-        assert [h.id for h in seekers.search(s, "丙乙丙丁")] == [sk.id]
+        assert seekers.search(s, "甲乙丙丁", actor=SYSTEM) == []
+        assert [h.id for h in seekers.search(s, "甲乙丙乙", actor=SYSTEM)] == [sk.id]
+        assert [h.id for h in seekers.search(s, "丙乙丙丁", actor=SYSTEM)] == [sk.id]
 
 
 def test_edit_updates_the_name_index_and_audits_before_after(store, actors):
@@ -95,8 +96,8 @@ def test_edit_updates_the_name_index_and_audits_before_after(store, actors):
     with store.write() as s:
         seekers.update_seeker(s, actor=a, seeker_id=sk.id, form=form)
     with store.read() as s:
-        assert [h.id for h in seekers.search(s, "次郎")] == [sk.id]
-        assert seekers.search(s, "太郎") == []
+        assert [h.id for h in seekers.search(s, "次郎", actor=SYSTEM)] == [sk.id]
+        assert seekers.search(s, "太郎", actor=SYSTEM) == []
         row = s.exec(select(AuditLog).where(AuditLog.action == "seeker.update")).one()
     assert '"before"' in row.detail_json and "太郎" in row.detail_json and "次郎" in row.detail_json
 
@@ -130,10 +131,10 @@ def test_search_count_counts_every_path_up_to_the_cap(store, actors):
         new_seeker(store, actors["clerk1"], seeker_no=f"37010-90{i}", birth=f"1980-02-{i + 1:02d}", phone=f"090-9000-000{i}")
     new_seeker(store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", seeker_no="37010-999", birth="1970-01-01")
     with store.read() as s:
-        assert seekers.search_count(s, "ヤマダ") == 7
-        assert seekers.search_count(s, "山田太") == 7
-        assert seekers.search_count(s, "37010-90") == 7  # the exact and prefix paths, counted once
-        assert seekers.search_count(s, "ヤマダ", cap=3) == 4  # over the cap: cap + 1
-        assert seekers.search_count(s, "ヤマダ", office_id="shibuya") == 0
-        assert seekers.search_count(s, "") == 0 and seekers.search_count(s, "該当なし") == 0
-        assert len(seekers.search(s, "ヤマダ", limit=5)) == 5
+        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM) == 7
+        assert seekers.search_count(s, "山田太", actor=SYSTEM) == 7
+        assert seekers.search_count(s, "37010-90", actor=SYSTEM) == 7  # the exact and prefix paths, counted once
+        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM, cap=3) == 4  # over the cap: cap + 1
+        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM, office_id="shibuya") == 0
+        assert seekers.search_count(s, "", actor=SYSTEM) == 0 and seekers.search_count(s, "該当なし", actor=SYSTEM) == 0
+        assert len(seekers.search(s, "ヤマダ", actor=SYSTEM, limit=5)) == 5

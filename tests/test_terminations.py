@@ -13,6 +13,7 @@ from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.services import consent, scheduling, terminations
+from hwdesk.services.context import SYSTEM
 
 CLERK = {"takamatsu": "clerk1", "shibuya": "clerk1_shi", "maebashi": "clerk1_mae"}
 SUPER = {"takamatsu": "super1", "shibuya": "super1_shi", "maebashi": "super1_mae"}
@@ -64,7 +65,7 @@ def test_suspension_blocks_booking_and_lifting_unblocks(store, actors):
     assert book(store, actors["clerk1"], row.id, sk.id).state == "booked"
     with store.read() as s:
         actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.action.like("termination.%")))]
-        t = terminations.terminations_of(s, seeker_id=sk.id)[0]
+        t = terminations.terminations_of(s, actor=SYSTEM, seeker_id=sk.id)[0]
     assert actions == ["termination.decide", "termination.lift"]
     assert t.lift_reason == "面談のうえ解除" and t.lifted_by == actors["super1"].id
 

@@ -176,10 +176,10 @@ def _slow_fit(text: str, width: int) -> str:
 
 
 def _slow_visible(text: str) -> str:
-    from hwdesk.jtext import safe_display
-    from screens.base import _BAD
+    from hwdesk.jtext import _DISPLAY_BAD_RE, _display_char
 
-    return safe_display(text) if any(ord(ch) in _BAD or 0xD800 <= ord(ch) <= 0xDFFF for ch in text) else text
+    # One character at a time, as safe_display's regex replaces them (issue 21: visible is safe_display).
+    return "".join(_display_char(ch) if _DISPLAY_BAD_RE.fullmatch(ch) else ch for ch in text)
 
 
 @given(_CELL_TEXT, st.integers(0, 40))

@@ -11,6 +11,7 @@ from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import JST
 from hwdesk.services import calendar, consent, scheduling, terminations
+from hwdesk.services.context import SYSTEM
 from test_ui_support import SIZE, add_supervisor, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
 
 
@@ -128,7 +129,7 @@ async def test_supervisor_terminates_sees_future_bookings_and_lifts(db):
         await pilot.press(*"反省の申出", "enter")
         await settle(pilot)
         assert app.screen is scr and "解除しました" in plain(scr.query_one("#tm-msg"))
-        terms = read(db, lambda s: [(t.lift_reason, t.lifted_by is not None) for t in terminations.terminations_of(s, seeker_id=d["a_id"])])
+        terms = read(db, lambda s: [(t.lift_reason, t.lifted_by is not None) for t in terminations.terminations_of(s, actor=SYSTEM, seeker_id=d["a_id"])])
         assert terms == [("反省の申出", True)]
 
 

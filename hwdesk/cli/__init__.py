@@ -17,12 +17,35 @@ from collections.abc import Callable
 
 from hwdesk.errors import HwdeskError
 
-# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal may act on or that reorder
-# text: DEL, C1 controls, bidi controls, line/paragraph separators, BOM, lone surrogates. They
-# are written as \uXXXX escapes: still valid JSON for scripts, inert on a terminal.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]")
-
 EXIT_REFUSED = 2
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")  # ASCII digits only ('²' is a digit to str.isdigit)
+# Ids are PostgreSQL integers (int4): anything larger is no row, and the driver would refuse it.
+ID_MAX = 2_147_483_647
+
+
+def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a JA/EN message (exit 2).
+
+    Bounds are checked before any work: ``--limit 10**30`` neither reaches the database nor
+    asks it for a billion rows.
+    """
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not _INTEGER.fullmatch(value) or not (low <= int(value) <= high):
+            raise argparse.ArgumentTypeError(
+                f"{option} は {low}〜{high} の整数で指定してください（入力: {value[:20]!r}） / "
+                f"{option} must be a whole number from {low} to {high} (got {value[:20]!r})")
+        return int(value)
+
+    parse.__name__ = "integer"  # argparse names the type in its own messages
+    return parse
+
+
+def id_arg(option: str) -> Callable[[str], int]:
+    """An argparse type for a row id (1 … ID_MAX)."""
+    return bounded_int(option, 1, ID_MAX)
 
 
 class Ctx:
@@ -35,23 +58,38 @@ class Ctx:
 
     @property
     def store(self):
-        """The database, opened (and migrated) on first use."""
+        """The database, opened (and migrated) on first use.
+
+        Opening takes no write lock: reads run under another process's write transaction and on
+        a read-only file. The shipped offices are written only into a database that has none (a
+        new one); offices or terms versions added to ``data/`` since are synced by the next
+        command that signs in to write (``actor``).
+        """
         if self._store is None:
             from hwdesk.db import open_store
 
             self._store = open_store(self.args.db)
-            from hwdesk.services.offices import sync_offices
-
-            with self._store.write() as s:
-                sync_offices(s)
+            self._sync_offices(writer=False)
         return self._store
+
+    def _sync_offices(self, *, writer: bool) -> None:
+        from hwdesk.services.offices import offices_synced, sync_offices
+
+        with self._store.read() as s:
+            synced = offices_synced(s)
+        if synced or (synced is False and not writer):
+            return
+        with self._store.write() as s:
+            sync_offices(s)
 
     def actor(self):
         """The staff member named by ``--as`` after checking the password (HWDESK_PASSWORD or a prompt)."""
         from hwdesk.services import auth
 
         login, password = self.credentials()
-        return auth.sign_in(self.store, login=login, password=password)
+        actor = auth.sign_in(self.store, login=login, password=password)
+        self._sync_offices(writer=True)
+        return actor
 
     def credentials(self) -> tuple[str, str]:
         """(login, password) of ``--as`` (or HWDESK_STAFF) and HWDESK_PASSWORD or a prompt, unchecked."""
@@ -70,10 +108,38 @@ class Ctx:
             password = getpass.getpass(f"{login} のパスワード / password: ")
         return login, password
 
+    def reader(self):
+        """The signed-in staff member for a command that shows personal data (``--as`` is required)."""
+        if not (self.args.as_staff or os.environ.get("HWDESK_STAFF")):
+            raise HwdeskError(
+                "個人情報を表示する操作には --as 職員ID が必要です（表示は監査ログに記録されます）。",
+                "Commands that show personal data need --as STAFF_ID (the view is recorded in the audit log).",
+            )
+        return self.actor()
+
+    def audit_read(self, actor, *, office_id: str = "", rows: int, **detail) -> None:
+        """Record that ``actor`` viewed ``rows`` records through this command (counts, never contents).
+
+        Called after the read and before printing: nothing is shown unless the view is recorded.
+        """
+        from hwdesk import audit
+
+        command = " ".join(c for c in (self.args.command, getattr(self.args, f"{self.args.command}_command", None)) if c)
+        with self.store.write() as s:
+            audit.record(s, staff_id=actor.id or None, action="cli.read", entity="cli", entity_id=command, office_id=office_id or "",
+                         extra={"rows": rows, "json": bool(getattr(self.args, "json", False)), **detail})
+
+    def echo(self, *parts: object, file=None) -> None:
+        """Print stored text for a terminal: every part through ``jtext.safe_lines`` (controls shown, not obeyed)."""
+        from hwdesk.jtext import safe_lines
+
+        print(safe_lines(" ".join(str(p) for p in parts)), file=file)
+
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        from hwdesk.jtext import json_safe
+
+        print(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
     def msg(self, ja: str, en: str) -> str:
         """Pick the message for the chosen language."""
@@ -123,15 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(ctx) or 0
     except HwdeskError as exc:
-        print(exc.message(ctx.lang), file=sys.stderr)
+        # Messages quote stored text (a name in a refusal): shown, never obeyed, as all output.
+        ctx.echo(exc.message(ctx.lang), file=sys.stderr)
         failures = getattr(exc, "failures", None)
         for f in failures or []:
-            print("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
+            ctx.echo("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
         return EXIT_REFUSED
     except ValueError as exc:  # jtext.ParseError and friends
         from hwdesk.errors import user_message
 
-        print(user_message(exc, ctx.lang), file=sys.stderr)
+        ctx.echo(user_message(exc, ctx.lang), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from hwdesk.cli import bounded_int
 from hwdesk.errors import HwdeskError
 
 
@@ -17,8 +18,8 @@ def register(sub) -> None:
     p = sub.add_parser("init", help="create or upgrade the database (migrations)")
     p.set_defaults(handler=cmd_init)
     p = sub.add_parser("demo", help="create a demo database (three offices, staff, seekers, a month of sessions)")
-    p.add_argument("--seekers", type=int, default=120, help="seekers per office (default 120)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seekers", type=bounded_int("--seekers", 0, 1_000_000), default=120, help="seekers per office (default 120)")
+    p.add_argument("--seed", type=bounded_int("--seed", 0, 2**32 - 1), default=7)
     p.add_argument("--open", action="store_true", help="open the app on it afterwards")
     p.set_defaults(handler=cmd_demo)
     p = sub.add_parser("offices", help="list the offices and their profiles")
@@ -26,8 +27,8 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_offices)
     p = sub.add_parser("terms", help="show an office's terms of use (all, or one article)")
     p.add_argument("office")
-    p.add_argument("--article", type=int)
-    p.add_argument("--version", type=int, help="a version number (default: the one in force today)")
+    p.add_argument("--article", type=bounded_int("--article", 1, 999))
+    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="a version number (default: the one in force today)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terms)
 
@@ -142,12 +143,14 @@ def cmd_offices(ctx) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from hwdesk.jtext import safe_display
+
     table = Table(title=ctx.msg("事業所", "Offices"))
     for col in (ctx.msg("ID", "ID"), ctx.msg("名称", "Name"), ctx.msg("サービス", "Services"), ctx.msg("同意", "Consent"), ctx.msg("規約版", "Terms")):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            Text(r["id"]), Text(r["name"] if ctx.lang == "ja" else r["name_en"]),
+            Text(safe_display(r["id"])), Text(safe_display(r["name"] if ctx.lang == "ja" else r["name_en"])),
             Text(", ".join(service_label(k, ctx.lang) for k in r["services"])), Text(r["consent_method"]),
             Text(", ".join(f"v{v['version']} ({v['effective_on']})" for v in r["terms_versions"])),
         )
@@ -182,23 +185,23 @@ def cmd_terms(ctx) -> int:
         if ctx.args.json:
             ctx.out_json({"office": doc.office, "version": doc.version, "article": art})
         else:
-            print(article_as_text(art))
+            ctx.echo(article_as_text(art))
         return 0
     if ctx.args.json:
         ctx.out_json(doc.raw)
         return 0
-    print(doc.title)
+    ctx.echo(doc.title)
     print()
     for p in doc.raw.get("preamble", []):
-        print(p)
+        ctx.echo(p)
     for art in doc.articles:
         print()
-        print(article_as_text(art))
+        ctx.echo(article_as_text(art))
     for p in doc.raw.get("supplementary", []):
         print()
-        print(p)
+        ctx.echo(p)
     print()
     for line in doc.date_lines():  # as the text writes them: 策定/改訂/施行 or a bare date
-        print(line)
-    print(doc.issuer)
+        ctx.echo(line)
+    ctx.echo(doc.issuer)
     return 0

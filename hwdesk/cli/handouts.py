@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hwdesk.cli import id_arg
 from hwdesk.errors import HwdeskError
 
 
 def register(sub) -> None:
     """Add ``handout``."""
     p = sub.add_parser("handout", help="QR handout(s) as PDF/PNG: one session (all participants or one), or a day")
-    p.add_argument("session_id", nargs="?", type=int)
+    p.add_argument("session_id", nargs="?", type=id_arg("session_id"))
     p.add_argument("--seeker", help="求職番号: only this participant's page")
     p.add_argument("--office", help="with --date: every session of that day")
     p.add_argument("--date", help="YYYY-MM-DD or 和暦")
@@ -25,7 +26,7 @@ def register(sub) -> None:
 
 def cmd_handout(ctx) -> int:
     """Render (and optionally print) handouts; audited as the acting staff member."""
-    from hwdesk.jtext import parse_date
+    from hwdesk.jtext import parse_day
     from hwdesk.services import handouts
     from hwdesk.services.auth import get_staff
     from hwdesk.services.seekers import get_by_number
@@ -36,13 +37,13 @@ def cmd_handout(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         if a.session_id is not None:
-            seeker_id = get_by_number(s, a.seeker).id if a.seeker else None
+            seeker_id = get_by_number(s, a.seeker, actor=actor).id if a.seeker else None
             job = handouts.for_session(s, actor=actor, session_id=a.session_id, seeker_id=seeker_id, lang=ctx.lang)
         else:
             if not a.office:
                 raise HwdeskError("--date には --office が必要です。", "--date needs --office.")
             staff = get_staff(s, a.staff).id if a.staff else None
-            job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_date(a.date), staff_id_=staff, lang=ctx.lang)
+            job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_day(a.date), staff_id_=staff, lang=ctx.lang)
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang)
     # one handout (部) per participant; a handout runs to as many pages as the office's terms need
     print(ctx.msg(f"案内書{len(job.pages)}部を書き出しました: {out}", f"Wrote {len(job.pages)} handout(s): {out}"))

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hwdesk.cli import bounded_int
+
 
 def register(sub) -> None:
     """Add the revision, export, report and retention subcommands."""
@@ -21,14 +23,14 @@ def register(sub) -> None:
     p.add_argument("--to", dest="date_to", required=True, help="last day (inclusive)")
     p.add_argument("--format", dest="fmt", choices=("csv", "json"), default="csv")
     p.add_argument("--encoding", choices=("utf-8-sig", "cp932"), default="utf-8-sig", help="CSV encoding (default UTF-8 with BOM)")
-    p.add_argument("--threshold", type=int, default=5, help="suppress counts under this (default 5)")
+    p.add_argument("--threshold", type=bounded_int("--threshold", 1, 1000), default=5, help="suppress counts under this (default 5)")
     p.add_argument("--out", type=Path, help="file to write (default: standard output)")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("terms-diff", help="what changed between two versions of an office's terms, article by article")
     p.add_argument("office")
-    p.add_argument("--from-version", type=int, help="default: the version before --to-version")
-    p.add_argument("--to-version", type=int, help="default: the newest version")
+    p.add_argument("--from-version", type=bounded_int("--from-version", 1, 100_000), help="default: the version before --to-version")
+    p.add_argument("--to-version", type=bounded_int("--to-version", 1, 100_000), help="default: the newest version")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terms_diff)
 
@@ -44,8 +46,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("notify-list", help="seekers to tell of a revision (consented to an earlier version, active, not notified)")
     p.add_argument("office")
-    p.add_argument("--version", type=int, help="the revision (default: the newest version)")
-    p.add_argument("--months", type=int, default=12, help="active = a session in the past N months (default 12)")
+    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)")
+    p.add_argument("--months", type=bounded_int("--months", 1, 1200), default=12, help="active = a session in the past N months (default 12)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_notify_list)
 
@@ -53,7 +55,7 @@ def register(sub) -> None:
     p.add_argument("seeker", help="求職番号")
     p.add_argument("--office", required=True)
     p.add_argument("--method", required=True, choices=("counter", "phone", "mail", "session_start"))
-    p.add_argument("--version", type=int, help="the revision (default: the newest version)")
+    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)")
     p.set_defaults(handler=cmd_notice)
 
     p = sub.add_parser("lawful-export", help="identifiable usage records for a lawful request (supervisor; recorded and logged)")
@@ -73,22 +75,22 @@ def register(sub) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--month", help="YYYY-MM")
     g.add_argument("--day", help="one day")
-    p.add_argument("--threshold", type=int, default=5)
+    p.add_argument("--threshold", type=bounded_int("--threshold", 1, 1000), default=5)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("retention", help="seekers inactive for N months: list them, or anonymize them with --apply (supervisor)")
     p.add_argument("--office", required=True)
-    p.add_argument("--months", type=int, required=True)
+    p.add_argument("--months", type=bounded_int("--months", 1, 1200), required=True)
     p.add_argument("--apply", action="store_true", help="anonymize (default: dry run, list only)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_retention)
 
 
 def _date(text: str, field: str):
-    from hwdesk.jtext import parse_date
+    from hwdesk.jtext import parse_day
 
-    return parse_date(text, field=field)
+    return parse_day(text, field=field)
 
 
 def _office(name: str) -> None:
@@ -151,16 +153,9 @@ def _revision_grounds_help() -> str:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write an export readable by its owner only (it may hold personal data), replacing the file."""
-    import os
+    from hwdesk.files import write_private
 
-    from hwdesk.errors import HwdeskError
-
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-    except OSError as exc:
-        raise HwdeskError(f"出力先に書き込めません: {path}（{exc.strerror}）", f"Cannot write {path} ({exc.strerror}).") from None
+    write_private(path, data)
 
 
 def cmd_terms_diff(ctx) -> int:
@@ -184,7 +179,7 @@ def cmd_terms_diff(ctx) -> int:
     if new.change_ground:
         print(_ground_line(ctx, ctx.args.office, new.change_ground))
     print()
-    print(render_changes(changes, lang=ctx.lang))
+    ctx.echo(render_changes(changes, lang=ctx.lang))
     return 0
 
 
@@ -224,7 +219,7 @@ def cmd_terms_add(ctx) -> int:
         print(_ground_line(ctx, ctx.args.office, tv.change_ground))
     if prev:
         print()
-        print(render_changes(changes, lang=ctx.lang))
+        ctx.echo(render_changes(changes, lang=ctx.lang))
     return 0
 
 
@@ -250,9 +245,11 @@ def cmd_notify_list(ctx) -> int:
     from hwdesk.terms import service_label
 
     _office(ctx.args.office)
+    actor = ctx.reader()
     with ctx.store.read() as s:
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
-        rows = notify_list(s, office_id=ctx.args.office, version_id=vid, active_months=ctx.args.months)
+        rows = notify_list(s, actor=actor, office_id=ctx.args.office, version_id=vid, active_months=ctx.args.months)
+    ctx.audit_read(actor, office_id=ctx.args.office, rows=len(rows), version=number)
     if ctx.args.json:
         ctx.out_json({"office": ctx.args.office, "version": number, "seekers": [
             {"seeker_no": r.seeker_no, "name": r.name, "phone": r.phone, "email": r.email, "consented_version": r.consented_version,
@@ -265,7 +262,7 @@ def cmd_notify_list(ctx) -> int:
         nxt = ""
         if r.next_session_start:
             nxt = f"{r.next_session_start.astimezone(JST):%Y-%m-%d %H:%M} {service_label(r.next_session_kind or '', ctx.lang)}"
-        print("  ".join(safe_display(v) for v in (r.seeker_no, r.name, format_phone(r.phone), f"v{r.consented_version}", nxt)))
+        ctx.echo("  ".join(safe_display(v) for v in (r.seeker_no, r.name, format_phone(r.phone), f"v{r.consented_version}", nxt)))
     return 0
 
 
@@ -277,7 +274,7 @@ def cmd_notice(ctx) -> int:
     _office(ctx.args.office)
     actor = ctx.actor()
     with ctx.store.write() as s:
-        seeker = get_by_number(s, ctx.args.seeker)
+        seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
         record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)  # type: ignore[arg-type]
     print(ctx.msg(f"{seeker.seeker_no} に第{number}版の改訂を告知したことを記録しました。",
@@ -295,7 +292,7 @@ def cmd_lawful_export(ctx) -> int:
     d_from, d_to = _date(a.date_from, "date_from"), _date(a.date_to, "date_to")
     actor = ctx.actor()
     with ctx.store.write() as s:
-        seeker_id = get_by_number(s, a.seeker).id if a.seeker else None
+        seeker_id = get_by_number(s, a.seeker, actor=actor).id if a.seeker else None
         result = lawful_request_export(s, actor=actor, office_id=a.office, authority=a.authority, reference_no=a.reference,
                                        legal_basis=a.basis, date_from=d_from, date_to=d_to, out_path=a.out, seeker_id=seeker_id,
                                        participant_id=a.participant)
@@ -328,7 +325,7 @@ def cmd_report(ctx) -> int:
         ctx.out_json(rep.as_dict())
         return 0
     lang = ctx.lang
-    print(f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}" if lang != "en"
+    ctx.echo(f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}" if lang != "en"
           else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}")
     print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
     for b in rep.breakdowns():
@@ -370,8 +367,10 @@ def cmd_retention(ctx) -> int:
             print(ctx.msg(f"{len(result.anonymized)}人を匿名化しました（{result.cutoff.isoformat()} 以降の利用なし）。統計は保持されます。",
                           f"Anonymized {len(result.anonymized)} seekers (no activity since {result.cutoff.isoformat()}); statistics are kept."))
         return 0
+    actor = ctx.reader()
     with ctx.store.read() as s:
-        rows = exports.retention_candidates(s, office_id=a.office, inactive_months=a.months)
+        rows = exports.retention_candidates(s, actor=actor, office_id=a.office, inactive_months=a.months)
+    ctx.audit_read(actor, office_id=a.office, rows=len(rows), months=a.months)
     if a.json:
         ctx.out_json({"dry_run": True, "months": a.months, "seekers": [
             {"id": r.seeker_id, "seeker_no": r.seeker_no, "name": r.name,
@@ -381,5 +380,5 @@ def cmd_retention(ctx) -> int:
                   f"Seekers inactive for {a.months} months or more: {len(rows)} (dry run; --apply to anonymize)"))
     for r in rows:
         last = r.last_session_at.astimezone(JST).date().isoformat() if r.last_session_at else "-"
-        print(f"  {safe_display(r.seeker_no)}  {safe_display(r.name)}  {last}")
+        ctx.echo(f"  {safe_display(r.seeker_no)}  {safe_display(r.name)}  {last}")
     return 0

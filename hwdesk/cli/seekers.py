@@ -6,6 +6,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from hwdesk.cli import bounded_int
+
+FIND_LIMIT_MAX = 1000
 
 
 def register(sub) -> None:
@@ -14,8 +17,8 @@ def register(sub) -> None:
     ssub = p.add_subparsers(dest="seeker_command", required=True)
     f = ssub.add_parser("find", help="by 求職番号, reading (hiragana/katakana/half-width), any part of the name, or phone")
     f.add_argument("text")
-    f.add_argument("--office")
-    f.add_argument("--limit", type=int, default=50)
+    f.add_argument("--office", help="default: your own office (every office needs the all-offices grant)")
+    f.add_argument("--limit", type=bounded_int("--limit", 1, FIND_LIMIT_MAX), default=50, help=f"at most {FIND_LIMIT_MAX} (default 50)")
     f.add_argument("--json", action="store_true")
     f.set_defaults(handler=cmd_find)
 
@@ -38,12 +41,15 @@ def register(sub) -> None:
 
 
 def cmd_find(ctx) -> int:
-    """Print matching seekers."""
+    """Print matching seekers (signed in; the view is audited)."""
     from hwdesk.jtext import format_phone, safe_display
     from hwdesk.services.seekers import search
 
+    actor = ctx.reader()
+    office = ctx.args.office or (None if actor.all_offices else actor.office_id)
     with ctx.store.read() as s:
-        rows = search(s, ctx.args.text, limit=ctx.args.limit, office_id=ctx.args.office)
+        rows = search(s, ctx.args.text, actor=actor, limit=ctx.args.limit, office_id=office)
+    ctx.audit_read(actor, office_id=office or "", rows=len(rows))
     if ctx.args.json:
         ctx.out_json([
             {"id": r.id, "seeker_no": r.seeker_no, "name": r.name, "kana": r.name_kana,
@@ -106,22 +112,24 @@ def cmd_import(ctx) -> int:
 
 def cmd_eligibility(ctx) -> int:
     """Print the checklist; exit status 1 when any requirement fails (2 for errors)."""
-    from hwdesk.jtext import parse_date
+    from hwdesk.jtext import parse_day
     from hwdesk.services.eligibility import check
     from hwdesk.services.offices import profile
     from hwdesk.services.seekers import get_by_number
 
-    on = parse_date(ctx.args.date) if ctx.args.date else date.today()
+    on = parse_day(ctx.args.date) if ctx.args.date else date.today()
+    actor = ctx.reader()
     with ctx.store.read() as s:
-        seeker = get_by_number(s, ctx.args.seeker)
+        seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         reqs = check(s, seeker_id=seeker.id, office_id=ctx.args.office, service=ctx.args.service, on=on)
         name = profile(s, ctx.args.office).display_name(ctx.lang)
+    ctx.audit_read(actor, office_id=seeker.office_id, rows=1, seeker_id=seeker.id)
     ok = all(r.ok for r in reqs)
     if ctx.args.json:
         ctx.out_json({"seeker_no": seeker.seeker_no, "office": ctx.args.office, "service": ctx.args.service,
                       "date": on.isoformat(), "eligible": ok, "requirements": [r.as_dict() for r in reqs]})
     else:
         for r in reqs:
-            print(r.line(name, ctx.lang))
+            ctx.echo(r.line(name, ctx.lang))
     return 0 if ok else 1
 

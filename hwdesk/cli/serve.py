@@ -25,6 +25,8 @@ import shlex
 import sys
 from urllib.parse import urlsplit
 
+from hwdesk.cli import bounded_int
+
 DEFAULT_MAX_SESSIONS = 8
 GOOGLE_FONTS_LINK = "https://fonts.googleapis.com/css?family=Roboto%20Mono"
 LOCAL_FONT = """<style>
@@ -36,13 +38,14 @@ LOCAL_FONT = """<style>
     </style>"""
 
 
+
 def register(sub) -> None:
     """Add ``serve``."""
     p = sub.add_parser("serve", help="serve the app in a web browser (sign-in still required)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8000)
     p.add_argument("--public-url", default=None, help="the URL browsers use, when behind a reverse proxy")
-    p.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS,
+    p.add_argument("--max-sessions", type=bounded_int("--max-sessions", 1, 1000), default=DEFAULT_MAX_SESSIONS,
                    help=f"browser sessions (app processes) at once; more are refused politely (default {DEFAULT_MAX_SESSIONS})")
     p.add_argument("--allow-origin", action="append", default=[],
                    help="another origin (scheme://host[:port]) whose pages may open sessions; repeatable")
@@ -162,6 +165,7 @@ def cmd_serve(ctx) -> int:
             f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
             f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
         ), file=sys.stderr)
+    _require_free_port(ctx.args.host, ctx.args.port)
     server = make_server(app_command(ctx.lang), host=ctx.args.host, port=ctx.args.port, public_url=ctx.args.public_url,
                          max_sessions=ctx.args.max_sessions, allowed=ctx.args.allow_origin, lang=ctx.lang)
     print(ctx.msg(
@@ -170,3 +174,25 @@ def cmd_serve(ctx) -> int:
     ), flush=True)
     server.serve()
     return 0
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse with a plain message when the address is taken (not a traceback from the server)."""
+    import socket
+
+    from hwdesk.errors import HwdeskError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise HwdeskError(f"待ち受けるアドレスが不正です: {host}（{exc}）", f"Bad address to listen on: {host} ({exc}).") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            raise HwdeskError(
+                f"{host}:{port} は使用中か使えません（{exc.strerror}）。--port で別のポートを指定してください。",
+                f"{host}:{port} is in use or not allowed ({exc.strerror}); choose another with --port.",
+            ) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from hwdesk.cli import bounded_int, id_arg
+
 STATES = ("in_progress", "checked_in", "completed", "no_show", "absent", "connection_failed", "cancelled", "stopped")
 
 
@@ -33,7 +35,7 @@ def register(sub) -> None:
     _register_session(sub)
 
     p = sub.add_parser("book", help="book a seeker into a session (waitlist when a group session is full)")
-    p.add_argument("session_id", type=int)
+    p.add_argument("session_id", type=id_arg("session_id"))
     p.add_argument("seeker_no")
     p.add_argument("--override", metavar="REASON", help="supervisor only: book despite failed conditions, with a reason")
     p.add_argument("--no-waitlist", action="store_true", help="refuse instead of waitlisting when full")
@@ -41,14 +43,14 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_book)
 
     p = sub.add_parser("cancel", help="cancel a session, or one seeker's booking in it")
-    p.add_argument("session_id", type=int)
+    p.add_argument("session_id", type=id_arg("session_id"))
     p.add_argument("seeker_no", nargs="?")
     p.add_argument("--reason", required=True, help="by_seeker | by_office | connection")
     p.add_argument("--note", default="")
     p.set_defaults(handler=cmd_cancel)
 
     p = sub.add_parser("status", help="move a session (or one seeker's booking) to a new state")
-    p.add_argument("session_id", type=int)
+    p.add_argument("session_id", type=id_arg("session_id"))
     p.add_argument("state", help=" | ".join(STATES))
     p.add_argument("--seeker", metavar="SEEKER_NO")
     p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
@@ -70,12 +72,12 @@ def register(sub) -> None:
     p.add_argument("--narrative", required=True)
     p.add_argument("--until", help="last day of a suspension")
     p.add_argument("--review-on", help="date to review the decision")
-    p.add_argument("--session", type=int, help="the session where it happened")
+    p.add_argument("--session", type=id_arg("--session"), help="the session where it happened")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terminate)
 
     p = sub.add_parser("lift", help="lift a stop of use (supervisor)")
-    p.add_argument("termination_id", type=int)
+    p.add_argument("termination_id", type=id_arg("termination_id"))
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=cmd_lift)
 
@@ -95,7 +97,7 @@ def _register_session(sub) -> None:
     c.add_argument("--start", required=True, help="ISO 8601 (JST when no offset) or 和暦 date and time")
     c.add_argument("--end", required=True)
     c.add_argument("--staff", required=True, help="the staff member's login")
-    c.add_argument("--capacity", type=int)
+    c.add_argument("--capacity", type=bounded_int("--capacity", 1, 1000))
     c.add_argument("--url", default="")
     c.add_argument("--meeting-id", default="")
     c.add_argument("--passcode", default="")
@@ -106,21 +108,21 @@ def _register_session(sub) -> None:
     c.set_defaults(handler=cmd_session_create)
 
     c = ssub.add_parser("show", help="a session with its enrollments (no passcode)")
-    c.add_argument("session_id", type=int)
+    c.add_argument("session_id", type=id_arg("session_id"))
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=cmd_session_show)
 
     c = ssub.add_parser("passcode", help="show the meeting passcode (audited)")
-    c.add_argument("session_id", type=int)
+    c.add_argument("session_id", type=id_arg("session_id"))
     c.set_defaults(handler=cmd_session_passcode)
 
     c = ssub.add_parser("confirm", help="confirm a seat offered to a waiting seeker")
-    c.add_argument("session_id", type=int)
+    c.add_argument("session_id", type=id_arg("session_id"))
     c.add_argument("seeker_no")
     c.set_defaults(handler=cmd_session_confirm)
 
     c = ssub.add_parser("reschedule", help="move a session (a new linked session takes its bookings)")
-    c.add_argument("session_id", type=int)
+    c.add_argument("session_id", type=id_arg("session_id"))
     c.add_argument("--start", required=True)
     c.add_argument("--end", required=True)
     c.add_argument("--reason", default="by_office", help="by_seeker | by_office | connection")
@@ -132,15 +134,23 @@ def _register_session(sub) -> None:
 
 
 def _date(value: str):
-    from hwdesk.jtext import parse_date
+    from hwdesk.jtext import parse_day
 
-    return parse_date(value)
+    return parse_day(value)
 
 
-def _seeker_id(s, seeker_no: str) -> int:
+def _datetime(value: str):
+    from hwdesk.jtext import JST, parse_datetime, parse_day
+
+    dt = parse_datetime(value)
+    parse_day(dt.astimezone(JST).date().isoformat())  # the same bounds as a day
+    return dt
+
+
+def _seeker_id(s, seeker_no: str, actor) -> int:
     from hwdesk.services.seekers import get_by_number
 
-    return get_by_number(s, seeker_no).id  # type: ignore[return-value]
+    return get_by_number(s, seeker_no, actor=actor).id  # type: ignore[return-value]
 
 
 def _staff_id(s, login: str | None) -> int | None:
@@ -180,12 +190,19 @@ def cmd_queue(ctx) -> int:
 
     a = ctx.args
     day = _date(a.date)
+    actor = ctx.reader()
     with ctx.store.read() as s:
         staff = _staff_id(s, a.staff)
         if a.json:
-            ctx.out_json(queue.queue_json(s, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state))
-            return 0
-        view = queue.daily_queue(s, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+            data = queue.queue_json(s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+        else:
+            view = queue.daily_queue(s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+    if a.json:
+        ctx.audit_read(actor, office_id=a.office, rows=len(data["sessions"]),
+                       day=day.isoformat())
+        ctx.out_json(data)
+        return 0
+    ctx.audit_read(actor, office_id=a.office, rows=len(view.rows), day=day.isoformat())
     lang = ctx.lang
     if view.closed:
         print(ctx.msg(f"休業日: {view.closed[0]}", f"Closed: {view.closed[1]}"), file=sys.stderr)
@@ -205,8 +222,11 @@ def cmd_week(ctx) -> int:
     from hwdesk.services import queue
 
     a = ctx.args
+    week_start = _date(a.date)
+    actor = ctx.reader()
     with ctx.store.read() as s:
-        view = queue.week_view(s, office_id=a.office, week_start=_date(a.date), staff_id=_staff_id(s, a.staff))
+        view = queue.week_view(s, actor=actor, office_id=a.office, week_start=week_start, staff_id=_staff_id(s, a.staff))
+    ctx.audit_read(actor, office_id=a.office, rows=sum(len(d.rows) for d in view.days), week=view.start.isoformat())
     if a.json:
         ctx.out_json({"office": a.office, "week_start": view.start.isoformat(), "counts": view.counts,
                       "days": [{"date": d.day.isoformat(), "closed": d.closed[0] if d.closed else None,
@@ -229,11 +249,10 @@ def cmd_week(ctx) -> int:
 
 def cmd_session_create(ctx) -> int:
     """Create one session or a series; prints the created ids and the skipped dates."""
-    from hwdesk.jtext import parse_datetime
     from hwdesk.services import calendar, scheduling
 
     a = ctx.args
-    start, end = parse_datetime(a.start), parse_datetime(a.end)
+    start, end = _datetime(a.start), _datetime(a.end)
     actor = ctx.actor()
     common = dict(actor=actor, office_id=a.office, kind=a.kind, start=start, end=end, staff_login=a.staff, capacity=a.capacity,
                   title=a.title, platform=a.platform, join_url=a.url, meeting_id=a.meeting_id, passcode=a.passcode)
@@ -260,8 +279,10 @@ def cmd_session_show(ctx) -> int:
     """Print a session and its enrollments (overrides shown, passcode never)."""
     from hwdesk.services import scheduling
 
+    actor = ctx.reader()
     with ctx.store.read() as s:
-        d = scheduling.session_detail(s, session_id=ctx.args.session_id)
+        d = scheduling.session_detail(s, actor=actor, session_id=ctx.args.session_id)
+    ctx.audit_read(actor, office_id=d.office_id, rows=len(d.enrollments), session_id=d.id)
     data = {
         "id": d.id, "office": d.office_id, "kind": d.kind, "title": d.title, "start": d.start.isoformat(), "end": d.end.isoformat(),
         "state": d.state, "staff": d.staff_login, "capacity": d.capacity, "platform": d.platform, "join_url": d.join_url,
@@ -276,11 +297,11 @@ def cmd_session_show(ctx) -> int:
         ctx.out_json(data)
         return 0
     lang = ctx.lang
-    print(f"#{d.id} {d.kind} {d.start:%Y-%m-%d %H:%M}-{d.end:%H:%M} {scheduling.state_label(d.state, lang)} {d.staff_login} "
-          f"{d.seats_taken}/{d.capacity}")
+    ctx.echo(f"#{d.id} {d.kind} {d.start:%Y-%m-%d %H:%M}-{d.end:%H:%M} {scheduling.state_label(d.state, lang)} {d.staff_login} "
+             f"{d.seats_taken}/{d.capacity}", d.title)
     for e in d.enrollments:
         extra = f"  override: {e.override_reason} ({e.override_by})" if e.override_reason else ""
-        print(f"  {e.seeker_no} {e.name} {scheduling.state_label(e.state, lang)}{extra}")
+        ctx.echo(f"  {e.seeker_no} {e.name} {scheduling.state_label(e.state, lang)}{extra}")
     return 0
 
 
@@ -290,7 +311,7 @@ def cmd_session_passcode(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        print(scheduling.session_passcode(s, actor=actor, session_id=ctx.args.session_id))
+        ctx.echo(scheduling.session_passcode(s, actor=actor, session_id=ctx.args.session_id))
     return 0
 
 
@@ -300,18 +321,17 @@ def cmd_session_confirm(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        scheduling.confirm_offer(s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no))
+        scheduling.confirm_offer(s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no, actor))
     print(ctx.msg("予約を確定しました。", "Seat confirmed."))
     return 0
 
 
 def cmd_session_reschedule(ctx) -> int:
     """Move a session; prints the new session's id."""
-    from hwdesk.jtext import parse_datetime
     from hwdesk.services import scheduling
 
     a = ctx.args
-    start, end = parse_datetime(a.start), parse_datetime(a.end)
+    start, end = _datetime(a.start), _datetime(a.end)
     actor = ctx.actor()
     with ctx.store.write() as s:
         new = scheduling.reschedule(s, actor=actor, session_id=a.session_id, new_start=start, new_end=end, reason=a.reason, note=a.note)
@@ -329,7 +349,7 @@ def cmd_book(ctx) -> int:
     a = ctx.args
     actor = ctx.actor()
     with ctx.store.write() as s:
-        e = scheduling.book(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no),
+        e = scheduling.book(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no, actor),
                             override_reason=a.override, waitlist=not a.no_waitlist)
         state, pos = e.state, e.waitlist_pos
     if a.json:
@@ -349,7 +369,7 @@ def cmd_cancel(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         if a.seeker_no:
-            res = scheduling.cancel_enrollment(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no),
+            res = scheduling.cancel_enrollment(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no, actor),
                                                reason=a.reason, note=a.note)
             offered = len(res.offered)
             print(ctx.msg("予約を取り消しました。", "Booking cancelled.")
@@ -368,7 +388,7 @@ def cmd_status(ctx) -> int:
     a = ctx.args
     actor = ctx.actor()
     with ctx.store.write() as s:
-        seeker = _seeker_id(s, a.seeker) if a.seeker else None
+        seeker = _seeker_id(s, a.seeker, actor) if a.seeker else None
         row = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason)
         state = row.state
     print(ctx.msg(f"#{a.session_id}: {scheduling.state_label(state)}", f"#{a.session_id}: {scheduling.state_label(state, 'en')}"))
@@ -386,7 +406,7 @@ def cmd_closure(ctx) -> int:
     if a.action == "list":
         with ctx.store.read() as s:
             for c in calendar.list_closures(s, office_id=a.office):
-                print(f"{c.day.isoformat()}  {c.reason}")
+                ctx.echo(f"{c.day.isoformat()}  {c.reason}")
         return 0
     if not a.date:
         from hwdesk.errors import ValidationFailed
@@ -416,7 +436,7 @@ def cmd_terminate(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         res = terminations.terminate(
-            s, actor=actor, seeker_id=_seeker_id(s, a.seeker_no), office_id=a.office, ground=a.ground, narrative=a.narrative,
+            s, actor=actor, seeker_id=_seeker_id(s, a.seeker_no, actor), office_id=a.office, ground=a.ground, narrative=a.narrative,
             scope=a.scope, until=_date(a.until) if a.until else None, review_on=_date(a.review_on) if a.review_on else None,
             session_id=a.session)
         t = res.termination
@@ -449,8 +469,11 @@ def cmd_reminders(ctx) -> int:
     from hwdesk.services import queue
 
     a = ctx.args
+    day = _date(a.date)
+    actor = ctx.reader()
     with ctx.store.read() as s:
-        rl = queue.reminder_list(s, office_id=a.office, day=_date(a.date))
+        rl = queue.reminder_list(s, actor=actor, office_id=a.office, day=day)
+    ctx.audit_read(actor, office_id=a.office, rows=len(rl.rows), day=rl.target_day.isoformat())
     lang = ctx.lang
     if a.json:
         ctx.out_json({"office": a.office, "date": rl.target_day.isoformat(), "calls": [

@@ -17,6 +17,7 @@ from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import JST, from_db, parse_date, parse_seeker_no
 from hwdesk.models import AuditLog, Seeker, Staff
 from hwdesk.services.context import Actor, require, staff_id
+from hwdesk.services.guard import guard
 
 PAGE = 200
 
@@ -78,6 +79,7 @@ def _summary(detail_json: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@guard("supervisor", what_ja="監査ログの閲覧", what_en="Viewing the audit log")
 def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, limit: int = PAGE) -> list[AuditEntry]:
     """Audit rows matching ``flt``, newest first (at most ``limit``). Supervisors only; audited.
 
@@ -134,6 +136,7 @@ def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, lim
     return out
 
 
+@guard("supervisor", what_ja="監査ログの検証", what_en="Verifying the audit log")
 def chain_status(session: Session, *, actor: Actor) -> audit.ChainReport:
     """Whether the audit hash chain verifies (supervisors only)."""
     require(actor, "supervisor", what_ja="監査ログの検証", what_en="Verifying the audit log")

@@ -10,10 +10,11 @@ from sqlmodel import Session, func, select
 from hwdesk import audit
 from hwdesk.db import Store
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
-from hwdesk.jtext import clean_text
+from hwdesk.jtext import clean_text, refuse_invisible
 from hwdesk.models import ROLES, Office, Staff
 from hwdesk.security import LOCK_MINUTES, LOCK_THRESHOLD, check_password_policy, hash_password, lockout_minutes, verify_password
 from hwdesk.services.context import SYSTEM, Actor, require, staff_id
+from hwdesk.services.guard import guard
 
 # One answer for an unknown ID, a wrong password and a locked account (OWASP: the response does
 # not tell which IDs exist), which also tells a locked-out person what to do.
@@ -45,7 +46,7 @@ def create_staff(
     if not first and actor is not SYSTEM:
         require(actor, "admin", what_ja="職員の管理", what_en="Managing staff")
     login = clean_text(login, field="login", max_len=40)
-    name = clean_text(name, field="name", max_len=60)
+    name = refuse_invisible(clean_text(name, field="name", max_len=60))
     if not login or not login.isascii() or " " in login:
         raise ValidationFailed("職員IDは空白のない半角英数字です。", "A staff ID is ASCII letters and digits without spaces.", field="login")
     if not name:
@@ -169,6 +170,7 @@ def locked_staff(session: Session, *, actor: Actor) -> list[Staff]:
     return [st for st in rows if st.locked_until and st.locked_until > now]
 
 
+@guard("admin", what_ja="アカウントのロック解除", what_en="Unlocking an account")
 def unlock_account(session: Session, *, actor: Actor, login: str) -> None:
     """An admin lifts a lockout: clears the failure count and ``locked_until`` (audited)."""
     require(actor, "admin", what_ja="アカウントのロック解除", what_en="Unlocking an account")

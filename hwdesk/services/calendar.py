@@ -26,6 +26,7 @@ from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text, format_date_en, format_wareki
 from hwdesk.models import Closure
 from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 
 YEAR_END = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
@@ -206,6 +207,7 @@ class ClosureResult:
     session_ids: list[int]
 
 
+@guard("supervisor", what_ja="休業日の登録", what_en="Adding an office closure")
 def add_closure(session: Session, *, actor: Actor, office_id: str, day: date, reason: str) -> ClosureResult:
     """A supervisor closes the office on ``day`` (audited); lists the sessions already on that day."""
     from hwdesk.models import Session as SessionRow
@@ -237,6 +239,7 @@ def add_closure(session: Session, *, actor: Actor, office_id: str, day: date, re
     return ClosureResult(closure, list(live))
 
 
+@guard("supervisor", what_ja="休業日の削除", what_en="Removing an office closure")
 def remove_closure(session: Session, *, actor: Actor, office_id: str, day: date, reason: str = "") -> None:
     """A supervisor removes an office closure (audited with the reason)."""
     require(actor, "supervisor", what_ja="休業日の削除", what_en="Removing an office closure")

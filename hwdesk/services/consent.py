@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import clean_text
+from hwdesk.jtext import clean_text, refuse_invisible
 from hwdesk.models import (
     COMPANION_KINDS,
     CONSENT_METHODS,
@@ -29,6 +29,7 @@ from hwdesk.models import (
     TermsVersion,
 )
 from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text, cite_text_en
@@ -41,6 +42,7 @@ NOTICE_LABELS = {"counter": ("窓口", "at the counter"), "phone": ("電話", "b
 # --- consent ------------------------------------------------------------------------------------
 
 
+@guard("clerk")
 def record_consent(
     session: Session,
     *,
@@ -171,6 +173,7 @@ def consents_of(session: Session, seeker_id: int) -> list[tuple[Consent, TermsVe
     return [(c, t) for c, t in rows]
 
 
+@guard("clerk")
 def record_terms_notice(session: Session, *, actor: Actor, seeker_id: int, terms_version_id: int, method: str) -> TermsNotice:
     """Record that a seeker was told of a revision (change, content, effective date)."""
     if method not in NOTICE_METHODS:
@@ -199,6 +202,7 @@ def notices_of(session: Session, seeker_id: int) -> list[tuple[TermsNotice, Term
 # --- companions ---------------------------------------------------------------------------------
 
 
+@guard("clerk")
 def record_companion(
     session: Session,
     *,
@@ -219,7 +223,7 @@ def record_companion(
     """
     if kind not in COMPANION_KINDS:
         raise ValidationFailed("同席者の種類は 通訳 / 介助者 / その他 です。", "Companion kind is interpreter, caregiver or other.", field="kind")
-    name = clean_text(name, field="name", max_len=60)
+    name = refuse_invisible(clean_text(name, field="name", max_len=60))
     language = clean_text(language, field="language", max_len=40)
     if kind == "interpreter" and not language:
         raise ValidationFailed("通訳の言語を入力してください。", "Enter the interpreter's language.", field="language")
@@ -285,6 +289,7 @@ def env_items(session: Session, office_id: str) -> list[EnvItem]:
     return items
 
 
+@guard("clerk")
 def record_env_check(session: Session, *, actor: Actor, seeker_id: int, office_id: str, answers: dict[str, bool], declared_on: date | None = None) -> EnvCheck:
     """Record a seeker's yes/no answers to every environment item, dated."""
     keys = [i.key for i in env_items(session, office_id)]
@@ -320,6 +325,7 @@ def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> Env
 # --- approvals (渋谷 第1条(4)) -------------------------------------------------------------------
 
 
+@guard("clerk")
 def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "",
                     recognized_on: date | None = None, recognized_by: int | None = None) -> Approval:
     """Record that the office recognized the need (渋谷 第1条(4)): who recognized it, when, a note.
@@ -361,6 +367,7 @@ def recognizers(session: Session, *, office_id: str) -> list[tuple[int, str, str
     return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]  # type: ignore[misc]
 
 
+@guard("supervisor", what_ja="承認の取消し", what_en="Revoking an approval")
 def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None:
     """Withdraw an approval (supervisor)."""
     require(actor, "supervisor", what_ja="承認の取消し", what_en="Revoking an approval")

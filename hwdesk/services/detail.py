@@ -29,6 +29,8 @@ from hwdesk.jtext import JST
 from hwdesk.services import consent as consent_svc
 from hwdesk.services.consent import ConsentStatus
 from hwdesk.services.offices import profile
+from hwdesk.services.context import Actor
+from hwdesk.services.guard import guard
 
 # --- rows -----------------------------------------------------------------------------------
 
@@ -280,7 +282,8 @@ def _env_labels(office_id: str, profile_json: str | None) -> dict[str, tuple[str
     return {i.key: (i.label, i.label_en) for i in consent_svc.env_items(offices, office_id)}  # type: ignore[arg-type]
 
 
-def seeker_detail(session: Session, *, seeker_id: int, office_ids: list[str], on: date | None = None) -> SeekerDetail:
+@guard("clerk")
+def seeker_detail(session: Session, *, actor: Actor, seeker_id: int, office_ids: list[str], on: date | None = None) -> SeekerDetail:
     """Everything the seeker detail shows, for the offices ``office_ids`` (in that order).
 
     The consent standing is on ``on`` (today by default), as ``consent.consent_statuses``;

@@ -43,6 +43,7 @@ from hwdesk.models import (
 )
 from hwdesk.services import reports
 from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.terms import service_label
 
 FORMATS = ("csv", "json")
@@ -175,6 +176,7 @@ SESSION_COLUMNS = [
 ]
 
 
+@guard("clerk")
 def export_sessions(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
                     encoding: str = "utf-8-sig", threshold: int = reports.DEFAULT_THRESHOLD) -> ExportData:
     """Sessions starting in the period (JST days, inclusive), one row each, with the number booked,
@@ -224,6 +226,7 @@ SEEKER_COLUMNS = [
 ]
 
 
+@guard("supervisor", what_ja="求職者（個人情報）の出力", what_en="Exporting seekers (personal data)")
 def export_seekers(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
                    encoding: str = "utf-8-sig") -> ExportData:
     """Seekers of the office (registered there, not anonymized) who had a session at the office in
@@ -278,6 +281,7 @@ def export_seekers(session: Session, *, actor: Actor, office_id: str, date_from:
 # --- report -------------------------------------------------------------------------------------
 
 
+@guard("clerk")
 def export_report(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
                   encoding: str = "utf-8-sig", threshold: int = reports.DEFAULT_THRESHOLD, today: date | None = None) -> ExportData:
     """The office's figures for the period (``reports.period_report``), small cells suppressed:
@@ -349,7 +353,8 @@ def _inactive_where(office_id: str, today: date, cutoff: datetime):
     return where
 
 
-def retention_candidates(session: Session, *, office_id: str, inactive_months: int, today: date | None = None) -> list[RetentionCandidate]:
+@guard("supervisor", what_ja="保存期間を過ぎた求職者の一覧", what_en="Listing inactive seekers")
+def retention_candidates(session: Session, *, actor: Actor, office_id: str, inactive_months: int, today: date | None = None) -> list[RetentionCandidate]:
     """Dry run: the office's seekers with no activity for ``inactive_months`` (see ``_inactive_where``),
     by 求職番号. Nothing is changed. Two queries."""
     today, cutoff = _cutoff(inactive_months, today)
@@ -374,6 +379,7 @@ class RetentionResult:
     skipped: list[int]  # asked for but no longer candidates (active again since the dry run)
 
 
+@guard("supervisor", what_ja="保存期間を過ぎた求職者の匿名化", what_en="Anonymizing inactive seekers")
 def anonymize_inactive(session: Session, *, actor: Actor, office_id: str, inactive_months: int, seeker_ids: list[int] | None = None,
                        today: date | None = None) -> RetentionResult:
     """Anonymize the office's inactive seekers (supervisor): ``seekers.anonymize`` for each, and the
@@ -392,7 +398,7 @@ def anonymize_inactive(session: Session, *, actor: Actor, office_id: str, inacti
     require(actor, "supervisor", what_ja="保存期間を過ぎた求職者の匿名化", what_en="Anonymizing inactive seekers")
     require_office(actor, office_id)
     today, cutoff = _cutoff(inactive_months, today)
-    current = [c.seeker_id for c in retention_candidates(session, office_id=office_id, inactive_months=inactive_months, today=today)]
+    current = [c.seeker_id for c in retention_candidates(session, actor=actor, office_id=office_id, inactive_months=inactive_months, today=today)]
     if seeker_ids is None:
         chosen, skipped = current, []
     else:

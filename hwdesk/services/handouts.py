@@ -8,6 +8,8 @@ tied by a test to its article (hwdesk.handout_text), so 前橋, 渋谷 and 高�
 
 from __future__ import annotations
 
+import io
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,11 +18,13 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit, printing
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
+from hwdesk.files import write_private
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
 from hwdesk.handout_text import footer_note, handout_lines
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
 from hwdesk.models import Enrollment, Seeker, Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force
 from hwdesk.terms import OfficeProfile, TermsDocument, service_label
 
@@ -86,6 +90,7 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
     )
 
 
+@guard("clerk")
 def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: int | None = None, lang: str = "ja") -> HandoutJob:
     """One page per participant of a session (or only ``seeker_id``'s page)."""
     srow = session.get(SessionRow, session_id)
@@ -105,6 +110,7 @@ def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: i
     return HandoutJob(pages, [session_id], [p.id for p in people if p.id], srow.office_id)
 
 
+@guard("clerk")
 def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_id_: int | None = None, lang: str = "ja") -> HandoutJob:
     """Every participant's page for a day's sessions (optionally one clerk's), in time order."""
     require_office(actor, office_id)
@@ -131,6 +137,7 @@ def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_
     return HandoutJob(pages, sids, seekers_, office_id)
 
 
+@guard("clerk")
 def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_print: bool = False, lang: str = "ja") -> Path:
     """Render the job to ``out`` (.pdf or .png) and audit the print (it carries a passcode)."""
     suffix = out.suffix.lower()
@@ -138,14 +145,20 @@ def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_p
         if suffix == ".png":
             if len(job.pages) != 1:
                 raise ValidationFailed("PNG は1ページずつです。複数ページは PDF にしてください。", "PNG holds one page; use PDF for several.")
-            render_png(job.pages[0], out, large_print=large_print, lang=lang)
+            # Rendered in a private (0700) directory, then written owner-only over ``out``.
+            with tempfile.TemporaryDirectory() as tmp:
+                png = Path(tmp) / "handout.png"
+                render_png(job.pages[0], png, large_print=large_print, lang=lang)
+                data = png.read_bytes()
         elif suffix == ".pdf":
-            render_pdf(job.pages, out, large_print=large_print, lang=lang)
+            buf = io.BytesIO()
+            render_pdf(job.pages, buf, large_print=large_print, lang=lang)
+            data = buf.getvalue()
         else:
             raise ValidationFailed("出力ファイルは .pdf か .png です。", "The output file must end in .pdf or .png.")
     except HandoutError as exc:
         raise HwdeskError(exc.message_ja, exc.message_en) from None
-    out.chmod(0o600)
+    write_private(out, data)  # 0600 from the first byte, also over an existing file of another mode
     audit.record(session, staff_id=staff_id(actor), action="handout.print", entity="session",
                  entity_id=",".join(map(str, job.session_ids))[:200], office_id=job.office_id,
                  extra={"pages": len(job.pages), "seekers": job.seeker_ids[:200], "file": out.name, "large_print": large_print, "lang": lang})
@@ -177,6 +190,7 @@ def _sheet_count(path: Path) -> int:
         doc.close()
 
 
+@guard("clerk")
 def record_sent(session: Session, *, actor: Actor, job: HandoutJob, result: printing.PrintResult) -> None:
     """Audit a job handed to CUPS: printer, job id, outcome, pages (the pages carry a passcode)."""
     audit.record(session, staff_id=staff_id(actor), action="handout.sent", entity="session",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
@@ -105,6 +107,7 @@ def _header_map(header: list[str]) -> list[str]:
     return fields_
 
 
+@guard("clerk")
 def import_seekers(
     session: Session,
     *,
@@ -394,10 +397,35 @@ def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
         cur.execute(full if len(part) == step else head + ",".join([one] * (len(part) // width)), part)
 
 
+def _too_large(path: Path) -> ValidationFailed:
+    return ValidationFailed(
+        f"ファイルが大きすぎます: {path}（上限 {MAX_FILE_BYTES // (1 << 20)} MiB）。分けて取り込んでください。",
+        f"The file is too large: {path} (at most {MAX_FILE_BYTES // (1 << 20)} MiB); split it and import the parts.",
+        field="file")
+
+
+# One file's bounds (the pg engineer's streaming importer may raise them): 2 million rows of
+# ~100 bytes fit (the 1M-seeker benchmark file is ~90 MiB), far below what would exhaust memory.
+MAX_FILE_BYTES = 256 << 20
+MAX_FILE_LINES = 2_000_000
+
+
+@guard("clerk")
 def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:
-    """Import seekers from a CSV file on disk."""
+    """Import seekers from a CSV file on disk (at most ``MAX_FILE_BYTES`` and ``MAX_FILE_LINES``)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            # At most one byte past the cap: '/dev/zero' or a runaway pipe is refused there instead of
+            # growing until the machine runs out of memory; a regular file too big by its size at once.
+            if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
+                raise _too_large(path)
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large(path)
     except OSError as exc:
         raise HwdeskError(f"ファイルを読めません: {path}（{exc.strerror}）", f"Cannot read {path} ({exc.strerror})") from exc
+    lines = data.count(b"\n")
+    if lines > MAX_FILE_LINES:
+        raise ValidationFailed(f"行数が多すぎます: {lines:,}行（上限 {MAX_FILE_LINES:,}行）。分けて取り込んでください。",
+                               f"Too many lines: {lines:,} (at most {MAX_FILE_LINES:,}); split the file and import the parts.", field="file")
     return import_seekers(session, actor=actor, data=data, office_id=office_id, source=path.name, dry_run=dry_run, progress=progress)

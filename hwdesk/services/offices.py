@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from hwdesk.errors import NotFound
 from hwdesk.models import Office, TermsVersion
 from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
+from hwdesk.services.guard import guard
 
 V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
 
@@ -71,6 +72,21 @@ def sync_offices(session: Session) -> int:
                 added += 1
     session.flush()
     return added
+
+
+def offices_synced(session: Session) -> bool | None:
+    """Whether every shipped office and terms version is in the database (a read, no lock).
+
+    None when the database holds no office at all (a new database: it must be synced before
+    anything works); False when ``data/`` gained an office or a version since the last sync.
+    """
+    have = set(session.exec(select(Office.id)))
+    if not have:
+        return None
+    if not set(office_profiles()) <= have:
+        return False
+    versions = {(o, v) for o, v in session.exec(select(TermsVersion.office_id, TermsVersion.version))}  # type: ignore[misc]
+    return all((office_id, doc.version) in versions for office_id, docs in shipped_terms().items() for doc in docs)
 
 
 def profile(session: Session, office_id: str) -> OfficeProfile:
@@ -174,6 +190,7 @@ def check_revision_ground(office_id: str, ground: str | None) -> str:
     return ground
 
 
+@guard("supervisor", what_ja="規約の改訂の登録", what_en="Adding a terms revision")
 def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str,
                       ground: str | None = None) -> TermsVersion:
     """A supervisor adds a revised version of an office's terms (前橋 第9条, 渋谷 第10条, 高松 第13条).

@@ -43,6 +43,7 @@ from hwdesk.models import (
 from hwdesk.services import calendar
 from hwdesk.services.consent import COMPANION_LABELS, needs_notice
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, version_in_force
 from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
 from hwdesk.terms import service_label
@@ -397,7 +398,8 @@ def _counts(rows: list[QueueRow]) -> dict[str, int]:
 # --- the views --------------------------------------------------------------------------------
 
 
-def daily_queue(session: Session, *, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
+@guard("clerk")
+def daily_queue(session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
                 state: str | None = None, now: datetime | None = None) -> QueueView:
     """Every session of ``office_id`` on ``day`` in time order, with readiness warnings and counts
     by state (counted after the staff/kind filters, before the state filter)."""
@@ -433,10 +435,11 @@ def row_json(r: QueueRow) -> dict:
     }
 
 
-def queue_json(session: Session, *, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
+@guard("clerk")
+def queue_json(session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
                state: str | None = None, now: datetime | None = None) -> dict:
     """The daily queue as plain data for ``hwdesk queue --json``."""
-    view = daily_queue(session, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now)
+    view = daily_queue(session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now)
     return {"office": office_id, "date": day.isoformat(), "closed": view.closed[0] if view.closed else None,
             "counts": view.counts, "sessions": [row_json(r) for r in view.rows]}
 
@@ -460,7 +463,8 @@ class WeekView:
     counts: dict[str, int]
 
 
-def week_view(session: Session, *, office_id: str, week_start: date, staff_id: int | None = None, now: datetime | None = None) -> WeekView:
+@guard("clerk")
+def week_view(session: Session, *, actor: Actor, office_id: str, week_start: date, staff_id: int | None = None, now: datetime | None = None) -> WeekView:
     """The week (Monday to Sunday) containing ``week_start``, for the office or one staff member."""
     monday = week_start - timedelta(days=week_start.weekday())
     lo = calendar.day_bounds(monday)[0]
@@ -510,7 +514,8 @@ class ReminderList:
     rows: list[ReminderRow]
 
 
-def reminder_list(session: Session, *, office_id: str, day: date, now: datetime | None = None) -> ReminderList:
+@guard("clerk")
+def reminder_list(session: Session, *, actor: Actor, office_id: str, day: date, now: datetime | None = None) -> ReminderList:
     """Seekers with live bookings on the next open day after ``day``: phone, companions, what is still
     missing (consent, environment check, link) and the last reminder outcome."""
     target = calendar.next_open_day(session, office_id=office_id, day=day)
@@ -535,6 +540,7 @@ def reminder_list(session: Session, *, office_id: str, day: date, now: datetime 
     return ReminderList(office_id, day, target, out)
 
 
+@guard("clerk")
 def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_id: int, outcome: str) -> Reminder:
     """Record the outcome of a reminder call (reached / not_reached / message_left)."""
     require(actor, "clerk", what_ja="リマインド結果の記録", what_en="Recording a reminder call")

@@ -36,6 +36,7 @@ from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, clean_text, csv_safe, format_wareki
 from hwdesk.models import Meta, Seeker, Session as SessionRow, UsageRecord
 from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.terms import service_label
 
 KEY_PREFIX = "office_key:"
@@ -94,6 +95,7 @@ def _session_row(session: Session, session_id: int) -> SessionRow:
     return row
 
 
+@guard("clerk")
 def add_usage_record(
     session: Session,
     *,
@@ -166,6 +168,8 @@ class UsageView:
         return int((self.left_at - self.joined_at).total_seconds() // 60)
 
 
+@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records",
+       office_in_body="a session of another office is refused; through a seeker, only the actor's office's records are listed")
 def view_usage_records(session: Session, *, actor: Actor, session_id: int | None = None, seeker_id: int | None = None) -> list[UsageView]:
     """A session's (or a seeker's) usage records — supervisors only, and the view is audited.
 
@@ -227,6 +231,7 @@ def _iso(dt: datetime | None) -> str:
     return dt.astimezone(JST).isoformat(timespec="seconds") if dt else ""
 
 
+@guard("supervisor", what_ja="法令に基づく照会への回答（識別可能な記録の出力）", what_en="A lawful-request export")
 def lawful_request_export(
     session: Session,
     *,

@@ -42,6 +42,8 @@ from hwdesk.models import (
 )
 from hwdesk.services.offices import document, terms_versions, version_in_force
 from hwdesk.terms import TermsDocument, article_as_text
+from hwdesk.services.context import Actor
+from hwdesk.services.guard import guard
 
 # Enrollment states in which a seeker still expects to take part (kept here rather than imported
 # from scheduling so that this read-only module does not depend on the booking code).
@@ -288,7 +290,8 @@ def _get_version(session: Session, office_id: str, version_id: int) -> TermsVers
     return tv
 
 
-def notify_list(session: Session, *, office_id: str, version_id: int, active_months: int = 12,
+@guard("clerk")
+def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: int, active_months: int = 12,
                 today: date | None = None) -> list[NotifyEntry]:
     """Seekers to tell of the revision ``version_id`` of ``office_id``'s terms, by 求職番号.
 
@@ -391,7 +394,8 @@ class UnnotifiedSession:
     effective_on: date
 
 
-def unnotified_sessions(session: Session, *, office_id: str, day: date) -> list[UnnotifiedSession]:
+@guard("clerk")
+def unnotified_sessions(session: Session, *, actor: Actor, office_id: str, day: date) -> list[UnnotifiedSession]:
     """Sessions on ``day`` (JST) at the office whose seekers consented to an older version than the
     one in force that day and were not notified of it (or of a later one). Cancelled sessions and
     cancelled bookings are left out. Three queries."""
@@ -471,7 +475,8 @@ class OfficeHistory:
     sessions: list[SessionTerms] = field(default_factory=list)
 
 
-def history(session: Session, *, seeker_id: int) -> list[OfficeHistory]:
+@guard("clerk")
+def history(session: Session, *, actor: Actor, seeker_id: int) -> list[OfficeHistory]:
     """Per office (by id): consents and notices in time order, and for each of the seeker's sessions
     the terms version in force on its day and whether the seeker had consented to it or been told
     of it by the end of that session (a notice given at the start of a session counts for it).

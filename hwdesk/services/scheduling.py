@@ -42,6 +42,7 @@ from hwdesk.models import (
 )
 from hwdesk.services import calendar, consent, eligibility
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import parse_profile, profile
 from hwdesk.terms import PLATFORM_LABELS, office_profile, service_label
 
@@ -326,6 +327,7 @@ def _insert_session(session: Session, *, actor: Actor, spec: dict, staff: Staff,
     return row
 
 
+@guard("clerk")
 def create_session(
     session: Session, *, actor: Actor, office_id: str, kind: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
@@ -391,6 +393,7 @@ def occurrences(rrule: str, start: datetime, end: datetime) -> list[tuple[dateti
     return [(d.replace(tzinfo=JST), d.replace(tzinfo=JST) + duration) for d in starts]
 
 
+@guard("clerk")
 def create_series(
     session: Session, *, actor: Actor, office_id: str, kind: str, rrule: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
@@ -565,6 +568,7 @@ def _book_reads() -> Prepared:
     return _BOOK_READS
 
 
+@guard("clerk", office_in_body="the session row, locked by its first statement")
 def book(
     session: Session, *, actor: Actor, session_id: int, seeker_id: int, override_reason: str | None = None, waitlist: bool = True,
 ) -> Enrollment:
@@ -660,6 +664,7 @@ def _get_enrollment(session: Session, session_id: int, seeker_id: int) -> Enroll
     return e
 
 
+@guard("clerk")
 def cancel_enrollment(session: Session, *, actor: Actor, session_id: int, seeker_id: int, reason: str, note: str = "") -> Cancelled:
     """Cancel one seeker's booking, waitlist place or offer (reason: by_seeker / by_office /
     connection); a freed seat is offered to the first waiting seeker."""
@@ -681,6 +686,7 @@ def cancel_enrollment(session: Session, *, actor: Actor, session_id: int, seeker
     return Cancelled(e, _offer_free_seats(session, actor=actor, row=row))
 
 
+@guard("clerk")
 def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id: int) -> Enrollment:
     """The clerk confirms an offered seat (after reaching the seeker): offered → booked,
     re-checking capacity and the seeker's other sessions."""
@@ -712,6 +718,7 @@ class SessionCancelled:
     enrollments: list[Enrollment]
 
 
+@guard("clerk")
 def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: str, note: str = "") -> SessionCancelled:
     """Cancel a scheduled session with a reason; every active enrollment is cancelled with it."""
     require(actor, "clerk", what_ja="セッションのキャンセル", what_en="Cancelling a session")
@@ -755,6 +762,7 @@ def _recheck_for_move(session: Session, *, row: SessionRow, new: SessionRow, enr
                           "Some booked seekers do not meet the rules at the new time; the session was not moved.", failures=problems)
 
 
+@guard("clerk")
 def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: datetime, new_end: datetime,
                reason: str = "by_office", note: str = "") -> SessionRow:
     """Move a scheduled session: a new session linked by ``rescheduled_from_id`` takes its details
@@ -850,6 +858,7 @@ def _refuse_early_no_show(row: SessionRow, now: datetime) -> None:
                           f"A no-show can be recorded only after the start time ({start:%m-%d %H:%M}).", field="state")
 
 
+@guard("clerk")
 def set_state(
     session: Session, *, actor: Actor, session_id: int, state: str, seeker_id: int | None = None, now: datetime | None = None,
     reason: str = "", note: str = "", no_show_kind: str = "absent",
@@ -939,6 +948,7 @@ def allowed_moves(session: Session, *, session_id: int, seeker_id: int | None = 
 # --- passcodes and details --------------------------------------------------------------------
 
 
+@guard("clerk")
 def session_passcode(session: Session, *, actor: Actor, session_id: int) -> str:
     """The meeting passcode for staff of the session's office; each view is audited (the audit row
     records only that it was viewed, never the passcode)."""
@@ -1000,7 +1010,8 @@ class SessionDetail:
         return [e for e in self.enrollments if e.override_reason]
 
 
-def session_detail(session: Session, *, session_id: int) -> SessionDetail:
+@guard("clerk")
+def session_detail(session: Session, *, actor: Actor, session_id: int) -> SessionDetail:
     """A session with its staff and every enrollment (three queries)."""
     row = get_session(session, session_id)
     staff = session.get(Staff, row.staff_id)
@@ -1036,7 +1047,8 @@ class Booking:
     office_id: str
 
 
-def future_bookings(session: Session, *, seeker_id: int, office_id: str | None = None, after: datetime | None = None,
+@guard("clerk")
+def future_bookings(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None, after: datetime | None = None,
                     until: date | None = None) -> list[Booking]:
     """The seeker's active enrollments in scheduled sessions starting after ``after`` (now)."""
     after = after or _now()
@@ -1052,7 +1064,8 @@ def future_bookings(session: Session, *, seeker_id: int, office_id: str | None =
     return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in rows]
 
 
-def sessions_of_seeker(session: Session, *, seeker_id: int, limit: int = 100) -> list[Booking]:
+@guard("clerk")
+def sessions_of_seeker(session: Session, *, actor: Actor, seeker_id: int, limit: int = 100) -> list[Booking]:
     """Every session the seeker was or is enrolled in (past and upcoming), newest first."""
     stmt = select(Enrollment.session_id, Enrollment.state, SessionRow.kind, SessionRow.start_at, SessionRow.end_at, SessionRow.office_id).join(
         SessionRow, col(SessionRow.id) == Enrollment.session_id).where(Enrollment.seeker_id == seeker_id)

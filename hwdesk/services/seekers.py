@@ -37,6 +37,7 @@ from hwdesk.jtext import (
 )
 from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.guard import guard
 
 PAGE = 50
 FIELD_ORDER = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id")
@@ -243,6 +244,7 @@ def _snapshot(seeker: Seeker) -> dict:
     ).items()}
 
 
+@guard("clerk")
 def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_same_person: bool = False) -> Seeker:
     """Register a seeker after validating the form and checking for duplicates."""
     clean = validate_form(form)
@@ -262,6 +264,7 @@ def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_sam
     return seeker
 
 
+@guard("clerk")
 def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: SeekerForm, allow_same_person: bool = False) -> Seeker:
     """Save an edited seeker; the audit row keeps before and after."""
     seeker = get_seeker(session, seeker_id)
@@ -290,6 +293,7 @@ _SWITCH = Prepared(_SEEKER.update().where(_SEEKER.c.id == bindparam("id"))
                    .values(registration_kind="office", switched_to_office_on=bindparam("on")))
 
 
+@guard("clerk")
 def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: int, on: date | None = None,
                                   seeker=None) -> Seeker | None:
     """高松 第2条(2): an online registrant becomes an office registrant on applying (recorded).
@@ -316,6 +320,7 @@ def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: 
     return held
 
 
+@guard("clerk")
 def set_webcam(session: Session, *, actor: Actor, seeker_id: int, confirmed: bool) -> Seeker:
     """Record that the seeker has (or lacks) a device capable of webcam communication."""
     seeker = get_seeker(session, seeker_id)
@@ -353,7 +358,14 @@ def get_seeker(session: Session, seeker_id: int) -> Seeker:
     return seeker
 
 
-def get_by_number(session: Session, seeker_no: str) -> Seeker:
+@guard("clerk")
+def seeker_of(session: Session, *, actor: Actor, seeker_id: int) -> Seeker:
+    """One seeker for a screen (the form, the consent and check dialogs): guarded ``get_seeker``."""
+    return get_seeker(session, seeker_id)
+
+
+@guard("clerk")
+def get_by_number(session: Session, seeker_no: str, *, actor: Actor) -> Seeker:
     """A seeker by 求職番号 (any accepted spelling), or NotFound."""
     try:
         canonical = parse_seeker_no(seeker_no)
@@ -433,7 +445,8 @@ def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
     return parts
 
 
-def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | None = None) -> list[SeekerRow]:
+@guard("clerk")
+def search(session: Session, query: str, *, actor: Actor, limit: int = PAGE, office_id: str | None = None) -> list[SeekerRow]:
     """Seekers matching ``query`` by number, phone, reading or any part of the name (one page).
 
     Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
@@ -458,7 +471,8 @@ def search(session: Session, query: str, *, limit: int = PAGE, office_id: str | 
 COUNT_CAP = 1000
 
 
-def search_count(session: Session, query: str, *, office_id: str | None = None, cap: int = COUNT_CAP) -> int:
+@guard("clerk")
+def search_count(session: Session, query: str, *, actor: Actor, office_id: str | None = None, cap: int = COUNT_CAP) -> int:
     """How many seekers ``query`` matches, counted up to ``cap + 1`` (more than ``cap`` means
     "over cap": a one-letter reading matches tens of thousands, and counting them all would walk
     the whole index range on every keystroke)."""
@@ -471,6 +485,7 @@ def search_count(session: Session, query: str, *, office_id: str | None = None, 
         return db.rows(f"SELECT count(*) FROM ({union}) AS u", params)[0][0]
 
 
+@guard("supervisor", what_ja="求職者の匿名化", what_en="Anonymizing a seeker")
 def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
     """Replace a seeker's personal data by placeholders, keeping the statistics (retention).
 

@@ -28,6 +28,7 @@ from hwdesk.jtext import JST, clean_text, format_wareki
 from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Consent, Enrollment, Termination
 from hwdesk.services import scheduling
 from hwdesk.services.context import Actor, require, require_office
+from hwdesk.services.guard import guard
 from hwdesk.services.eligibility import Requirement
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
@@ -137,6 +138,7 @@ def _require_unannounced(session: Session, *, seeker_id: int, office_id: str, se
                                "No unannounced companion is recorded; record the companion first.", field="ground")
 
 
+@guard("supervisor", what_ja="利用の中止", what_en="Stopping a seeker's use")
 def terminate(
     session: Session, *, actor: Actor, seeker_id: int, office_id: str, ground: str, narrative: str, scope: str,
     until: date | None = None, review_on: date | None = None, session_id: int | None = None, today: date | None = None,
@@ -174,7 +176,7 @@ def terminate(
     if scope == "session":
         _stop_in_session(session, actor=actor, session_id=session_id, seeker_id=seeker.id)  # type: ignore[arg-type]
         return TerminationResult(term, False, [])
-    bookings = scheduling.future_bookings(session, seeker_id=seeker_id, office_id=office_id, until=until)
+    bookings = scheduling.future_bookings(session, actor=actor, seeker_id=seeker_id, office_id=office_id, until=until)
     return TerminationResult(term, ends, bookings)
 
 
@@ -185,6 +187,7 @@ def _stop_in_session(session: Session, *, actor: Actor, session_id: int, seeker_
         scheduling.set_state(session, actor=actor, session_id=session_id, state="stopped", seeker_id=seeker_id)
 
 
+@guard("supervisor", what_ja="利用中止の解除", what_en="Lifting a stop of use")
 def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) -> Termination:
     """A supervisor lifts a termination, with a reason (audited)."""
     require(actor, "supervisor", what_ja="利用中止の解除", what_en="Lifting a stop of use")
@@ -205,7 +208,8 @@ def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) ->
     return term
 
 
-def terminations_of(session: Session, *, seeker_id: int, office_id: str | None = None) -> list[Termination]:
+@guard("clerk")
+def terminations_of(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None) -> list[Termination]:
     """A seeker's terminations, newest first."""
     stmt = select(Termination).where(Termination.seeker_id == seeker_id)
     if office_id:
