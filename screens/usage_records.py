@@ -76,10 +76,10 @@ class UsageRecordsScreen(HwScreen):
 
         def work(s):
             from hwdesk.services.offices import profile
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
 
             prof = profile(s, actor.office_id)
-            return prof, (get_seeker(s, sid).seeker_no if sid is not None else "")
+            return prof, (seeker_of(s, actor=actor, seeker_id=sid).seeker_no if sid is not None else "")
 
         self.db(work, self._loaded, group="load")
 

@@ -87,6 +87,10 @@ ALLOWED: dict[str, str] = {
     "seekers.get_seeker": INTERNAL + " (by id; the screens reach an id only through the guarded search/detail)",
     "seekers.find_duplicates": INTERNAL + " (create_seeker/update_seeker's duplicate check)",
     "terminations.ground_cite": NON_PERSONAL, "terminations.available_grounds": NON_PERSONAL,
+    "terminations.ground_label": NON_PERSONAL,
+    "offices.revision_grounds": NON_PERSONAL, "offices.check_revision_ground": NON_PERSONAL,
+    "reports.legend": NON_PERSONAL,
+    "usage_entry.parse_moment": NON_PERSONAL, "usage_entry.usage_article": NON_PERSONAL,
     "terminations.agreement_failures": INTERNAL,
     # the guard and the actor themselves
     "context.require": "the role check the guard applies", "context.require_office": "the office check the guard applies",
@@ -100,6 +104,8 @@ ROLE_ONLY = {
     "audit_view.query": "supervisor role; the audit log is the office server's own record",
     "audit_view.chain_status": "supervisor role; verifies the whole chain",
     "auth.unlock_account": "admin role; accounts are unlocked by login",
+    "auth.locked_staff": "admin role; lists locked accounts by login",
+    "usage_entry.add_entry": "the guarded records.add_usage_record checks the office of the session it names",
 }
 
 
@@ -165,7 +171,7 @@ def maebashi(store, actors):
 
 
 # Functions that take one target or the other, not both.
-ONE_TARGET = {"view_usage_records": "session_id"}
+ONE_TARGET = {"view_usage_records": "session_id", "list_for": "session_id"}
 
 
 def _call(store, fn, actor: Actor, targets: dict):

@@ -162,6 +162,7 @@ def verify_unlock(store: Store, *, actor: Actor, password: str) -> bool:
     return done is not None
 
 
+@guard("admin", what_ja="アカウントのロック状況", what_en="Account lockouts")
 def locked_staff(session: Session, *, actor: Actor) -> list[Staff]:
     """Accounts locked now (admin only), for ``hwdesk staff locked``."""
     require(actor, "admin", what_ja="アカウントのロック状況", what_en="Account lockouts")

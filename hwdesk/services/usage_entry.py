@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, ParseError, parse_datetime, parse_time
-from hwdesk.models import Enrollment, Session as SessionRow, UsageRecord
+from hwdesk.jtext import JST, ParseError, parse_datetime, parse_seeker_no, parse_time
+from hwdesk.models import Enrollment, Seeker, Session as SessionRow, UsageRecord
 from hwdesk.services.context import Actor
+from hwdesk.services.guard import guard
 from hwdesk.services.records import UsageView, add_usage_record, view_usage_records
-from hwdesk.services.seekers import get_by_number
 
 __all__ = ["UsageEntry", "add_entry", "parse_moment", "list_for", "usage_article"]
 
@@ -58,6 +58,7 @@ def _session_id(text: str) -> int:
     return int(raw)
 
 
+@guard("clerk")
 def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageRecord:
     """Record one participant's use of a session from typed text (any staff member of the office)."""
     sid = _session_id(entry.session_id)
@@ -66,7 +67,7 @@ def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageReco
         raise NotFound(f"セッション {sid} はありません。", f"No session {sid}.")
     seeker_id = None
     if entry.seeker_no.strip():
-        seeker = get_by_number(session, entry.seeker_no.strip())
+        seeker = _seeker_by_number(session, entry.seeker_no.strip())
         enrolled = session.exec(select(Enrollment.id).where(Enrollment.session_id == sid, Enrollment.seeker_id == seeker.id,
                                                             col(Enrollment.state) != "cancelled")).first()
         if enrolled is None:
@@ -79,14 +80,30 @@ def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageReco
                             device_kind=entry.device_kind, os=entry.os, participant_id=entry.participant_id)
 
 
-def list_for(session: Session, *, actor: Actor, session_id: str = "", seeker_no: str = "") -> list[UsageView]:
+@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records",
+       office_in_body="the guarded records.view_usage_records checks the office (a session's, or the actor's own)")
+def list_for(session: Session, *, actor: Actor, session_id: str | int = "", seeker_no: str = "") -> list[UsageView]:
     """A session's or a seeker's records (supervisors only; the view is audited — call in a write)."""
+    session_id, seeker_no = str(session_id or ""), str(seeker_no or "")  # typed text, or a number
     if bool(session_id.strip()) == bool(seeker_no.strip()):
         raise ValidationFailed("セッション番号か求職番号のどちらか一方を指定してください。",
                                "Give either a session number or a seeker number.", field="session_id")
     if session_id.strip():
         return view_usage_records(session, actor=actor, session_id=_session_id(session_id))
-    return view_usage_records(session, actor=actor, seeker_id=get_by_number(session, seeker_no.strip()).id)
+    return view_usage_records(session, actor=actor, seeker_id=_seeker_by_number(session, seeker_no.strip()).id)
+
+
+def _seeker_by_number(session: Session, seeker_no: str) -> Seeker:
+    """A participant by 求職番号. Not the office-guarded lookup: a seeker registered at another office
+    may take part in this office's session, and the guarded record service checks the session's office."""
+    try:
+        canonical = parse_seeker_no(seeker_no)
+    except ParseError:
+        canonical = seeker_no
+    seeker = session.exec(select(Seeker).where(Seeker.seeker_no == canonical)).first()
+    if seeker is None:
+        raise NotFound(f"求職番号 {seeker_no} の求職者はいません。", f"No seeker with number {seeker_no}.")
+    return seeker
 
 
 def usage_article(office_id: str) -> str:
