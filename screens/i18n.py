@@ -151,6 +151,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail.reg_online": ("オンライン（インターネット登録）", "online"),
     "detail.reg_none": ("未登録", "not registered"),
     "detail.reg_on": ("登録日 {date}", "registered {date}"),
+    "detail.reg_until": ("有効期間 {date}まで（原則）", "valid until {date} (in principle)"),
+    "detail.reg_lapsed": ("有効期間切れ（{date}まで・原則）", "lapsed: valid until {date} (in principle)"),
     "detail.switched": ("{date} にオンライン登録から窓口登録へ切替", "switched from online to office on {date}"),
     "detail.webcam_yes": ("WEBカメラ端末: 確認済み（{date}）", "Webcam device: confirmed ({date})"),
     "detail.webcam_no": ("WEBカメラ端末: 未確認", "Webcam device: not confirmed"),
@@ -253,6 +255,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "appr.service": ("サービス", "Service"),
     "appr.date": ("認定日", "Recognized on"),
     "appr.note": ("メモ（理由など）", "Note (reason etc.)"),
+    "appr.wish": ("本人が個別支援担当職員による継続的な職業相談を希望している", "The seeker wishes continuing counseling by the individual support staff"),
     "appr.saved": ("承認を記録しました。", "Approval recorded."),
     # --- daily queue, session, handout preview (issues 4, 5) -------------------------------------
     "k.queue": ("当日キュー", "Daily queue"),

@@ -229,6 +229,12 @@ class SeekerDetailScreen(HwScreen):
         else:
             kind = t("detail.reg_online") if sk.registration_kind == "online" else t("detail.reg_office")
             item(f"{kind}  {t('detail.reg_on', date=self._date(sk.registered_on))}")
+            until = d.registration_until
+            if until is not None:
+                from datetime import date as _date
+
+                lapsed = until < _date.today()
+                item(lit(t("detail.reg_lapsed" if lapsed else "detail.reg_until", date=self._date(until)), "$error" if lapsed else ""))
         if sk.switched_to_office_on:
             item(t("detail.switched", date=self._date(sk.switched_to_office_on)))
         if sk.webcam_confirmed:
