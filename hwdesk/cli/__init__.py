@@ -98,7 +98,7 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "records", "maintenance", "serve"):
+    for name in ("sessions", "handouts", "records", "maintenance", "serve", "counter"):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:
