@@ -94,13 +94,14 @@ class TermsScreen(HwScreen):
 
     def _loaded(self, result) -> None:
         from hwdesk.jtext import format_date_en, format_wareki
-        from hwdesk.terms import article_as_text, cite_text
+        from hwdesk.conditions import condition
+        from hwdesk.terms import article_as_text
 
         version, doc, prof, seeker, status = result
         self.version, self.status, self.prof = version, status, prof
         en = self.lang == "en"
         date_text = format_date_en(doc.effective_on) if en else format_wareki(doc.effective_on)
-        cite = cite_text(prof.requirements["consent"]["cite"])
+        cite = condition(prof, "consent").cite_text  # the rule engine's consent condition (hwdesk.conditions)
         method_key = "terms.method_deemed" if prof.consent_method == "deemed_by_use" else "terms.method_application"
         head = [
             lit(doc.title, "bold"),

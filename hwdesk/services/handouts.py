@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.conditions import condition
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
 from hwdesk.jtext import JST, ParseError, parse_join_url, surname
@@ -73,19 +74,21 @@ def instructions(prof: OfficeProfile, doc: TermsDocument, *, platform: str, lang
         text = f"事前に指定のオンライン会議用アプリ（{app}）を使える状態にし、通信環境を確認してください。"
     out.append(Instruction(EN["preparation"].format(platform=app) if lang == "en" else text, cite_text(prep)))
 
-    room = req.get("private_room")
+    # The requirement lines cite the rule engine's conditions (hwdesk.conditions), as readiness does.
+    room = condition(prof, "private_room")
     if room:
-        text = _cite_text(doc, room["cite"])
+        text = _cite_text(doc, room.cite)
         text = text.replace("（通訳", "通訳").replace("ください。）。", "ください。")
-        out.append(Instruction(EN["private_room"].format(phone=phone) if lang == "en" else f"{text}（連絡先 {phone}）", cite_text(room["cite"])))
+        out.append(Instruction(EN["private_room"].format(phone=phone) if lang == "en" else f"{text}（連絡先 {phone}）", room.cite_text))
 
     ban = prof.article("recording_ban")
     if ban:
         out.append(Instruction(EN["recording"] if lang == "en" else _sentence_with(_cite_text(doc, ban), "録"), cite_text(ban)))
 
     env = req.get("environment")
-    if env and env.get("items"):
-        art = env["cite"]["article"]
+    device = condition(prof, "environment")
+    if device and env.get("items"):
+        art = device.cite["article"]
         out.append(Instruction(
             EN["device"] if lang == "en" else
             "ウイルス感染のない安全な端末で、安全性の確かなインターネット接続を使い（管理状況が不明な無料Wi-Fiは不可）、"
