@@ -46,6 +46,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("v", "environment", "k.environment"),
         Binding("w", "webcam", "k.webcam"),
         Binding("a", "approval", "k.approval"),
+        Binding("g", "renewal", "k.renewal"),
         Binding("T", "terminate", "k.terminate"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
@@ -377,6 +378,7 @@ class SeekerDetailScreen(HwScreen):
             "webcam": self.action_webcam,
             "environment": self.action_environment,
             "approval": self.action_approval,
+            "renewal": self.action_renewal,
         }
         if fix in actions:
             actions[fix]()
@@ -421,6 +423,11 @@ class SeekerDetailScreen(HwScreen):
             return
         service = self.service if self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
+
+    def action_renewal(self) -> None:
+        from screens.renewal import RenewalScreen
+
+        self.hw.push_screen(RenewalScreen(self.seeker_id))
 
     def action_terminate(self) -> None:
         office = self.office or (self.hw.actor.office_id if self.hw.actor is not None else None)

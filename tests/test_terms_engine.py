@@ -299,3 +299,39 @@ def test_registration_commands(cli, store, actors):
     assert "valid until 2027-02-28 (in principle)" in out
     with pytest.raises(SystemExit):
         cli("env-check", "--help")
+
+
+# --- the seeker page (Pilot) ----------------------------------------------------------------------
+
+
+async def test_seeker_page_shows_the_lapsed_registration_and_records_a_renewal(tmp_path):
+    from test_ui_support import _build, add_seeker, make_app, plain, readiness, settle, sign_in
+
+    db = _build(tmp_path / "ui.sqlite3")
+    sid = add_seeker(db, no="37010-55555555", name="更新 花子", kana="コウシン ハナコ", registered="2026-09-10")
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.open_seeker(sid)
+        await settle(pilot)
+        ready = readiness(app)
+        # Registered 2026-09-10: valid to 2026-11-30 (in principle), lapsed today.
+        assert ready["registration_valid"] is False
+        assert "有効期間切れ（令和8年11月30日まで・原則）" in plain(app.screen.query_one("#b-registration"))
+        assert ready["private_room"] is False and "第12条(3)" in str(app.screen.query_one("#r-list").get_option("private_room").prompt)
+        app.screen.query_one("#r-list").highlighted = [r.key for r in app.screen.reqs].index("registration_valid")
+        await pilot.press("enter")  # the failed item opens the renewal form
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RenewalScreen"
+        assert "令和8年11月30日まで" in plain(app.screen.query_one("#g-intro"))
+        app.screen.query_one("#g-date").value = "R8.11.20"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "どこで更新したか" in plain(app.screen.query_one("#g-msg"))  # the note is required
+        app.screen.query_one("#g-note").value = "ハローワーク丸亀"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SeekerDetailScreen"
+        await settle(pilot)
+        assert "有効期間 令和9年1月31日まで（原則）" in plain(app.screen.query_one("#b-registration"))
+        assert readiness(app)["registration_valid"] is True

@@ -333,7 +333,7 @@ RULES = {
     "termination": _termination, "agreement": _agreement,
 }
 # The screen that fixes a failed condition (the readiness panel's Enter).
-FIX = {"registration_valid": "registration", "private_room": "environment", "agreement": "consent"}
+FIX = {"registration_valid": "renewal", "private_room": "environment", "agreement": "consent"}
 
 
 def evaluate(f: Facts) -> list[Requirement]:
