@@ -9,7 +9,7 @@ walks this list and nothing else. No database access here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hwdesk.terms import OfficeProfile, cite_text, cite_text_en, service_label
 
@@ -36,27 +36,36 @@ class Condition:
     """One condition of use of an office's terms: its article and the phrase of the text it rests on."""
 
     key: str
-    cite: dict  # {"article": n, "paragraph": p, "item": i} or {"preamble": 1}
+    cite: dict = field(hash=False)  # {"article": n, "paragraph": p, "item": i} or {"preamble": 1}
     phrase: str
     label: str
     label_en: str
-
-    @property
-    def cite_text(self) -> str:
-        """``第1条(4)``, ``前文`` …"""
-        return cite_text(self.cite)
-
-    @property
-    def cite_text_en(self) -> str:
-        """``Art. 1 item 4``, ``Preamble`` …"""
-        return cite_text_en(self.cite)
+    cite_text: str = ""  # 第1条(4), 前文 …
+    cite_text_en: str = ""  # Art. 1 item 4, Preamble …
 
 
-def conditions(prof: OfficeProfile, service: str) -> list[Condition]:
+# (id of a profile's dict, service) → (that dict, kept alive so the id stays its own; the conditions).
+_CACHE: dict[tuple[int, str], tuple[dict, tuple[Condition, ...]]] = {}
+
+
+def conditions(prof: OfficeProfile, service: str) -> tuple[Condition, ...]:
     """Every condition of ``prof``'s terms that applies to ``service``, in checklist order.
 
     A requirement the profile sets to null (前橋 has no registration requirement) is absent; the
-    approval applies only to the services it names (渋谷 第1条(4): individual counseling)."""
+    approval applies only to the services it names (渋谷 第1条(4): individual counseling).
+    Built once per profile and service (booking and the queue ask for it per seeker)."""
+    key = (id(prof.raw), service)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is prof.raw:
+        return hit[1]
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    out = tuple(_build(prof, service))
+    _CACHE[key] = (prof.raw, out)
+    return out
+
+
+def _build(prof: OfficeProfile, service: str) -> list[Condition]:
     req = prof.requirements
     out = []
     for key in ORDER:
@@ -71,7 +80,7 @@ def conditions(prof: OfficeProfile, service: str) -> list[Condition]:
             ja, en = ja.format(service=service_label(service)), en.format(service_en=service_label(service, "en"))
         else:
             phrase = entry.get("phrase", "")
-        out.append(Condition(key, entry["cite"], phrase, ja, en))
+        out.append(Condition(key, entry["cite"], phrase, ja, en, cite_text(entry["cite"]), cite_text_en(entry["cite"])))
     return out
 
 

@@ -267,7 +267,7 @@ def _registration_valid(f: Facts, c: Condition):
     if f.seeker.registered_on is None or until is None:
         return False, "求職登録日が記録されていません。", "No registration date is recorded.", "no_registration"
     if until >= f.on:
-        return (True, f"{format_wareki(until)}まで有効（原則）。", f"Valid until {format_date_en(until)} (in principle).", "")
+        return _OK  # the end date itself is on the seeker page (and hwdesk registration show)
     return (False, f"求職登録の有効期間は{format_wareki(until)}までです（原則）。更新を確認してください。",
             f"The registration is valid until {format_date_en(until)} (in principle); check for a renewal.", "registration_lapses")
 
@@ -332,6 +332,8 @@ RULES = {
     "webcam": _webcam, "environment": _environment, "private_room": _private_room, "approval": _approval,
     "termination": _termination, "agreement": _agreement,
 }
+# A passed condition's Requirement, built once (the Condition kept so its id stays its own).
+_PASSED: dict[int, tuple[Condition, Requirement]] = {}
 # The screen that fixes a failed condition (the readiness panel's Enter).
 FIX = {"registration_valid": "renewal", "private_room": "environment", "agreement": "consent"}
 
@@ -342,7 +344,17 @@ def evaluate(f: Facts) -> list[Requirement]:
     The one place a condition of use is decided."""
     out: list[Requirement] = []
     for c in conditions(f.prof, f.service):
-        ok, detail, detail_en, code = RULES[c.key](f, c)
+        result = RULES[c.key](f, c)
+        if result is _OK:  # a passed condition says nothing more: one Requirement for each condition
+            hit = _PASSED.get(id(c))
+            if hit is None or hit[0] is not c:
+                if len(_PASSED) > 1024:
+                    _PASSED.clear()
+                hit = _PASSED[id(c)] = (c, Requirement(c.key, True, c.label, c.label_en, c.cite_text, "", "",
+                                                       "" if c.key == "service" else FIX.get(c.key, c.key), "", c.phrase, c.cite_text_en))
+            out.append(hit[1])
+            continue
+        ok, detail, detail_en, code = result
         cite, cite_en = c.cite_text, c.cite_text_en
         if c.key == "termination" and f.termination is not None and f.termination.cite:
             cite = f.termination.cite  # the article of the stop's own ground

@@ -15,7 +15,7 @@ import calendar
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from hwdesk import audit

@@ -24,11 +24,10 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text, format_wareki
-from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Consent, Enrollment, Termination
+from hwdesk.jtext import JST, clean_text
+from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Enrollment, Termination
 from hwdesk.services import scheduling
 from hwdesk.services.context import Actor, require, require_office
-from hwdesk.services.eligibility import Requirement
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text
