@@ -227,6 +227,7 @@ def test_override_never_lifts_a_condition_of_use(store, actors):
         book(store, actors["super1_shi"], row.id, sk.id, override_reason="継続支援のため所長了承")
     assert [(f.key, f.cite) for f in exc.value.failures] == [("approval", "第1条(4)")]
     assert "例外承認では外せません" in exc.value.message_ja and "never lifts a condition" in exc.value.message_en
+    assert "conditions of use (Art. 1 item 4)." in exc.value.message_en
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["super1_shi"], row.id, bare.id, override_reason="所長了承")
     assert [(f.key, f.cite) for f in exc.value.failures] == [

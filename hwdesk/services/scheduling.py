@@ -451,11 +451,12 @@ def _conditions_gate(seeker, facts: eligibility.Facts, override_reason: str | No
         return []
     prof = facts.prof
     cites = _cites(failed)
+    cites_en = ", ".join(dict.fromkeys(getattr(f, "cite_en", "") or f.cite for f in failed if f.cite))
     extra_ja = "利用条件は例外承認では外せません。" if override_reason else ""
     extra_en = " An override never lifts a condition of use." if override_reason else ""
     raise RuleRefusal(
         f"{seeker.seeker_no} {seeker.name} さんは{prof.name}の利用条件を満たしていないため予約できません（{cites}）。{extra_ja}",
-        f"Seeker {seeker.seeker_no} does not meet {prof.display_name('en')}'s conditions of use ({cites}).{extra_en}",
+        f"Seeker {seeker.seeker_no} does not meet {prof.display_name('en')}'s conditions of use ({cites_en}).{extra_en}",
         failures=failed,
     )
 
