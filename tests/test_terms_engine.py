@@ -335,3 +335,37 @@ async def test_seeker_page_shows_the_lapsed_registration_and_records_a_renewal(t
         await settle(pilot)
         assert "有効期間 令和9年1月31日まで（原則）" in plain(app.screen.query_one("#b-registration"))
         assert readiness(app)["registration_valid"] is True
+
+
+# --- migration 0004 -----------------------------------------------------------------------------------
+
+
+def test_migration_0004_goes_down_and_up_keeping_approvals(store, actors):
+    """Down: the approval's wish and the renewals go, the stored requirements lose the engine's
+    keys; up: the shipped requirements (with their phrases) come back and old approvals have no
+    recorded wish (it was never asked)."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from hwdesk.db import _alembic_config, current_revision, head_revision
+    from hwdesk.services.offices import profile
+
+    a = actors["clerk1_shi"]
+    sk = new_seeker(store, a, office_id="shibuya")
+    with store.write() as s:
+        consent.record_approval(s, actor=a, seeker_id=sk.id, office_id="shibuya", note="必要", wishes_continuing=True)
+    command.downgrade(_alembic_config(store), "0003")
+    store.dispose()
+    assert current_revision(store) == "0003"
+    with store.engine.connect() as conn:
+        assert "registration_renewal" not in inspect(conn).get_table_names()
+        assert "wishes_continuing" not in {c["name"] for c in inspect(conn).get_columns("approval")}
+        req = json.loads(conn.execute(text("SELECT profile_json FROM office WHERE id = 'shibuya'")).scalar())["requirements"]
+    assert "agreement" not in req and "phrase" not in req["approval"] and req["approval"]["cite"] == {"article": 1, "item": 4}
+    command.upgrade(_alembic_config(store), "head")
+    store.dispose()
+    assert current_revision(store) == head_revision()
+    with store.read() as s:
+        assert profile(s, "shibuya").requirements["agreement"]["phrase"] == "当該利用者との間において本規約を解約し"
+        assert [x.wishes_continuing for x in s.exec(select(Approval))] == [False]
+    assert not check(store, sk.id, "shibuya")["approval"].ok
