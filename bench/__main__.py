@@ -435,10 +435,10 @@ def floor_queue(con: sqlite3.Connection, day: date) -> int:
         late = [r[0] for r in regs if r[2] and needs_events(date.fromisoformat(r[2]), day)]
         if late:
             marks = ",".join("?" * len(late))
-            con.execute("SELECT e.seeker_id, s.start_at FROM enrollment e JOIN session s ON s.id = e.session_id WHERE"
+            con.execute("SELECT e.seeker_id, s.start_at, NULL FROM enrollment e JOIN session s ON s.id = e.session_id WHERE"
                         " s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')"
-                        f" AND e.seeker_id IN ({marks})", late).fetchall()
-            con.execute(f"SELECT seeker_id, renewed_on FROM registration_renewal WHERE seeker_id IN ({marks})", late).fetchall()
+                        f" AND e.seeker_id IN ({marks}) UNION ALL SELECT seeker_id, NULL, renewed_on FROM registration_renewal"
+                        f" WHERE seeker_id IN ({marks})", late + late).fetchall()
     con.execute("SELECT * FROM closure WHERE office_id = 'takamatsu' AND day = ?", (day.isoformat(),)).fetchone()
     return len(rows)
 

@@ -15,7 +15,7 @@ import calendar
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Date, cast, null, select, union_all
 from sqlmodel import Session, col
 
 from hwdesk import audit
@@ -68,19 +68,26 @@ def needs_events(registered_on: date | None, on: date) -> bool:
 _E, _S, _R = Enrollment.__table__.c, SessionRow.__table__.c, RegistrationRenewal.__table__.c  # type: ignore[attr-defined]
 
 
-def _attended_stmt():
-    return (select(_E.seeker_id, _S.start_at).join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]
-            .where(_S.kind.in_(EXTENDING_KINDS), _E.state.in_(ATTENDED_STATES)))
+def _events_stmt(seeker_ids):
+    """Attended counseling/referral sessions (``at``: their start) and renewals (``on``) of the
+    seekers, in one statement: a union whose other column is a typed NULL on each side."""
+    att = (select(_E.seeker_id.label("seeker_id"), _S.start_at.label("at"), cast(null(), Date).label("on"))
+           .join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]
+           .where(_E.seeker_id.in_(seeker_ids), _S.kind.in_(EXTENDING_KINDS), _E.state.in_(ATTENDED_STATES)))
+    ren = select(_R.seeker_id, cast(null(), _S.start_at.type), _R.renewed_on).where(_R.seeker_id.in_(seeker_ids))
+    return union_all(att, ren)
 
 
 def events(session: Session, seeker_ids: Iterable[int] | object) -> dict[int, tuple[list[date], list[date]]]:
-    """Attended counseling/referral days (JST) and renewal days per seeker; ``seeker_ids`` a list or a subquery."""
-    conn = session.connection()
+    """Attended counseling/referral days (JST) and renewal days per seeker (one statement);
+    ``seeker_ids`` a list or a subquery."""
     out: dict[int, tuple[list[date], list[date]]] = {}
-    for sid, start in conn.execute(_attended_stmt().where(_E.seeker_id.in_(seeker_ids))):
-        out.setdefault(sid, ([], []))[0].append(start.astimezone(JST).date())
-    for sid, day in conn.execute(select(_R.seeker_id, _R.renewed_on).where(_R.seeker_id.in_(seeker_ids))):
-        out.setdefault(sid, ([], []))[1].append(day)
+    for sid, start, renewed in session.connection().execute(_events_stmt(seeker_ids)):
+        got = out.setdefault(sid, ([], []))
+        if renewed is not None:
+            got[1].append(renewed)
+        else:
+            got[0].append(start.astimezone(JST).date())
     return out
 
 
