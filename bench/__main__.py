@@ -256,6 +256,17 @@ def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "
                                      join_url=join_url, meeting_id="800000001", passcode="123456")
 
 
+def registered_today(s, seeker_id: int) -> None:
+    """Give a bench seeker a registration valid on the bench's day (untimed; rolled back with the
+    measured transaction): the built seekers registered before 2024, and 渋谷・高松 ask for a
+    registration valid on the session date (docs/rules.md (p))."""
+    from sqlalchemy import update
+
+    from hwdesk.models import Seeker
+
+    s.execute(update(Seeker).where(Seeker.id == seeker_id).values(registered_on=date.today()))
+
+
 def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tuple[list[float], int]:
     from hwdesk.services import scheduling
 
@@ -268,6 +279,7 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
             try:
                 with store.write() as s:
                     row = new_session(s, actor, day, 10 + rep % 6, rep)
+                    registered_today(s, sid)
                     t0 = time.perf_counter()
                     scheduling.book(s, actor=actor, session_id=row.id, seeker_id=sid)
                     dt = (time.perf_counter() - t0) * 1e3
@@ -306,14 +318,18 @@ def _floor_audit(con: sqlite3.Connection, at: datetime, staff: int, action: str,
 FLOOR_FACTS = (
     "SELECT tv.id, tv.version, tv.effective_on,"
     " (SELECT c.id FROM consent c WHERE c.seeker_id = :s AND c.office_id = :o ORDER BY c.given_at DESC, c.id DESC LIMIT 1),"
+    " (SELECT c.given_at FROM consent c WHERE c.seeker_id = :s AND c.office_id = :o ORDER BY c.given_at DESC, c.id DESC LIMIT 1),"
     " (SELECT ct.version FROM consent c JOIN termsversion ct ON ct.id = c.terms_version_id WHERE c.seeker_id = :s AND"
     "  c.office_id = :o ORDER BY c.given_at DESC, c.id DESC LIMIT 1),"
     " EXISTS (SELECT 1 FROM terms_notice n WHERE n.seeker_id = :s AND n.terms_version_id = tv.id),"
     " (SELECT e.id FROM env_check e WHERE e.seeker_id = :s AND e.office_id = :o ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1),"
-    " (SELECT e.all_ok FROM env_check e WHERE e.seeker_id = :s AND e.office_id = :o ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1),"
+    " (SELECT e.answers_json FROM env_check e WHERE e.seeker_id = :s AND e.office_id = :o ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1),"
     " (SELECT e.declared_on FROM env_check e WHERE e.seeker_id = :s AND e.office_id = :o ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1),"
-    " (SELECT a.id FROM approval a WHERE a.seeker_id = :s AND a.office_id = :o AND a.service = :svc AND a.revoked_at IS NULL LIMIT 1),"
-    " (SELECT count(*) FROM termination t WHERE t.seeker_id = :s AND t.office_id = :o AND t.lifted_at IS NULL AND t.scope != 'session')"
+    " (SELECT a.wishes_continuing FROM approval a WHERE a.seeker_id = :s AND a.office_id = :o AND a.service = :svc"
+    "  AND a.revoked_at IS NULL ORDER BY a.wishes_continuing DESC, a.id DESC LIMIT 1),"
+    " (SELECT count(*) FROM termination t WHERE t.seeker_id = :s AND t.office_id = :o AND t.lifted_at IS NULL AND t.scope != 'session'),"
+    " (SELECT max(t.decided_at) FROM termination t WHERE t.seeker_id = :s AND t.office_id = :o AND t.scope = 'ended'"
+    "  AND t.lifted_at IS NOT NULL)"
     " FROM termsversion tv WHERE tv.id = (SELECT t2.id FROM termsversion t2 WHERE t2.office_id = :o"
     "  ORDER BY CASE WHEN t2.effective_on <= :on THEN t2.version ELSE -t2.version END DESC LIMIT 1)")
 
@@ -339,6 +355,7 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
     for rep in range(reps + 1):
         sid = seekers[rep % len(seekers)]
         con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE seeker SET registered_on = ? WHERE id = ?", (date.today().isoformat(), sid))  # as registered_today
         now = datetime.now(UTC)
         cur = con.execute(
             "INSERT INTO session (office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
@@ -403,12 +420,27 @@ def floor_queue(con: sqlite3.Connection, day: date) -> int:
         versions = con.execute("SELECT id, version, effective_on FROM termsversion WHERE office_id = 'takamatsu'"
                                " ORDER BY version").fetchall()
         in_force = max((v[1] for v in versions if v[2] <= day.isoformat()), default=versions[0][1] if versions else 0)
-        consents = con.execute("SELECT c.seeker_id, t.version FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
+        consents = con.execute("SELECT c.seeker_id, t.version, c.given_at FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
                                f" WHERE c.office_id = 'takamatsu' AND c.seeker_id IN ({seated}) ORDER BY c.given_at, c.id", p).fetchall()
-        if any(v < in_force for _, v in consents):  # notices matter only for an older consent (the app's condition)
+        if any(v < in_force for _, v, _ in consents):  # notices matter only for an older consent (the app's condition)
             con.execute(f"SELECT seeker_id, terms_version_id FROM terms_notice WHERE seeker_id IN ({seated})", p).fetchall()
-        con.execute(f"SELECT seeker_id, all_ok FROM env_check WHERE office_id = 'takamatsu' AND seeker_id IN ({seated})"
-                    " ORDER BY recorded_at, id", p).fetchall()
+        con.execute(f"SELECT seeker_id, id, answers_json, declared_on FROM env_check WHERE office_id = 'takamatsu'"
+                    f" AND seeker_id IN ({seated}) ORDER BY recorded_at, id", p).fetchall()
+        # The rule engine's other facts (issue 15): registration and webcam, stops, and the
+        # registration's attendances and renewals (the app reads them only past the first period).
+        regs = con.execute(f"SELECT id, registration_kind, registered_on, webcam_confirmed FROM seeker WHERE id IN ({seated})", p).fetchall()
+        con.execute("SELECT seeker_id, scope, until, cite, lifted_at, decided_at FROM termination WHERE office_id = 'takamatsu'"
+                    f" AND seeker_id IN ({seated}) AND scope != 'session' AND (lifted_at IS NULL OR scope = 'ended')"
+                    " ORDER BY decided_at, id", p).fetchall()
+        from hwdesk.services.registration import needs_events
+
+        late = [r[0] for r in regs if r[2] and needs_events(date.fromisoformat(r[2]), day)]
+        if late:
+            marks = ",".join("?" * len(late))
+            con.execute("SELECT e.seeker_id, s.start_at, NULL FROM enrollment e JOIN session s ON s.id = e.session_id WHERE"
+                        " s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')"
+                        f" AND e.seeker_id IN ({marks}) UNION ALL SELECT seeker_id, NULL, renewed_on FROM registration_renewal"
+                        f" WHERE seeker_id IN ({marks})", late + late).fetchall()
     con.execute("SELECT * FROM closure WHERE office_id = 'takamatsu' AND day = ?", (day.isoformat(),)).fetchone()
     return len(rows)
 
@@ -518,6 +550,7 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
         try:
             with store.write() as s:
                 row = new_session(s, actor, day, 11, 3)
+                registered_today(s, seeker)
                 scheduling.book(s, actor=actor, session_id=row.id, seeker_id=seeker)
                 t0 = time.perf_counter()
                 job = handouts.for_session(s, actor=actor, session_id=row.id, seeker_id=seeker)

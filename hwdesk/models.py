@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 # --- enumerations (values are the names scripts rely on) -------------------------------------
@@ -245,6 +245,21 @@ class Approval(SQLModel, table=True):
     recognized_on: date
     note: str = ""
     revoked_at: datetime | None = None
+    # 渋谷 第1条(4): the seeker wishes continuing counseling by the office's individual support staff.
+    wishes_continuing: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class RegistrationRenewal(SQLModel, table=True):
+    """A renewal of a seeker's 求職登録 done elsewhere (another office, 求職者マイページ), recorded by staff."""
+
+    __tablename__ = "registration_renewal"
+    __table_args__ = (Index("ix_registration_renewal_seeker", "seeker_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    renewed_on: date
+    note: str = ""
+    recorded_by: int | None = Field(default=None, foreign_key="staff.id")
+    recorded_at: datetime = Field(default_factory=_now)
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ def cite_text(cite: dict | None) -> str:
     """``{"article": 4, "paragraph": 2, "item": 3}`` → ``第4条第2項(3)``."""
     if not cite:
         return ""
+    if cite.get("preamble"):
+        return "前文"
     out = f"第{cite['article']}条"
     if cite.get("paragraph") and cite["paragraph"] > 1:
         out += f"第{cite['paragraph']}項"
@@ -51,6 +53,8 @@ def cite_text_en(cite: dict | None) -> str:
     """English form of a citation: ``Art. 4(2)(iii)`` style kept simple: ``Art. 4 para. 2 item 3``."""
     if not cite:
         return ""
+    if cite.get("preamble"):
+        return "Preamble"
     out = f"Art. {cite['article']}"
     if cite.get("paragraph") and cite["paragraph"] > 1:
         out += f" para. {cite['paragraph']}"
@@ -125,8 +129,8 @@ class OfficeProfile:
 
     @property
     def ends_agreement(self) -> bool:
-        """Whether stopping use cancels the agreement (渋谷 第9条第2項)."""
-        return bool(self.raw.get("termination_ends_agreement", False))
+        """Whether stopping use cancels the agreement (渋谷 第9条第2項: ``requirements.agreement``)."""
+        return bool(self.raw["requirements"].get("agreement") or self.raw.get("termination_ends_agreement", False))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""渋谷 individual counseling: record that the office recognized the need (who, when, note)."""
+"""渋谷 individual counseling: record that the office recognized the need (who, when, note) and
+the seeker's wish for continuing counseling (第1条(4) asks both)."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Label, Select, Static
+from textual.widgets import Checkbox, Label, Select, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input, TextArea
@@ -48,6 +49,7 @@ class ApprovalScreen(HwScreen):
             with Horizontal(classes="form-row"):
                 yield Label(self.t("appr.date"), markup=False, classes="form-label")
                 yield Input(format_date_en(today) if self.lang == "en" else format_wareki(today), id="a-date", compact=True, max_length=30)
+            yield Checkbox(self.t("appr.wish"), id="a-wish", compact=True)
             yield Label(self.t("appr.note"), markup=False, classes="field-label")
             yield TextArea(id="a-note", soft_wrap=True, show_line_numbers=False, compact=True)
             yield Static("", id="a-msg", markup=False)
@@ -98,6 +100,9 @@ class ApprovalScreen(HwScreen):
     def on_select_changed(self) -> None:
         self.hw.drafts[self.draft_key] = snapshot(self)
 
+    def on_checkbox_changed(self) -> None:
+        self.hw.drafts[self.draft_key] = snapshot(self)
+
     def on_text_area_changed(self) -> None:
         self.hw.drafts[self.draft_key] = snapshot(self)
 
@@ -115,13 +120,14 @@ class ApprovalScreen(HwScreen):
             return
         note = self.query_one("#a-note", TextArea).text
         who = self.query_one("#a-who", Select).value
+        wish = self.query_one("#a-wish", Checkbox).value
         sid, office, service, actor = self.seeker_id, self.office_id, self.service, self.hw.actor
 
         def work(s):
             from hwdesk.services.consent import record_approval
 
             record_approval(s, actor=actor, seeker_id=sid, office_id=office, service=service, note=note, recognized_on=on,
-                            recognized_by=who)  # type: ignore[arg-type]
+                            recognized_by=who, wishes_continuing=wish)  # type: ignore[arg-type]
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))

@@ -56,6 +56,7 @@ class DetailData:
     staff_names: dict[int, str] = field(default_factory=dict)
     sessions: list[Any] = field(default_factory=list)  # detail.SessionLine, newest first
     terminations: list[Any] = field(default_factory=list)
+    registration_until: Any = None  # the 求職登録's end date (原則), None without a registration date
 
 
 def load_detail(session, seeker_id: int, office_ids: list[str], *, actor) -> DetailData:
@@ -73,6 +74,7 @@ def load_detail(session, seeker_id: int, office_ids: list[str], *, actor) -> Det
         consent_rows=[{"office_id": c.office_id, "status": c.status, "method": c.method, "history": c.history} for c in d.consents],
         notices=d.notices, companions=d.companions, env_checks=d.env_checks, env_labels=d.env_labels,
         approvals=d.approvals, staff_names=d.staff_names, sessions=d.sessions, terminations=d.terminations,
+        registration_until=d.registration_until,
     )
 
 

@@ -46,6 +46,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("v", "environment", "k.environment"),
         Binding("w", "webcam", "k.webcam"),
         Binding("a", "approval", "k.approval"),
+        Binding("g", "renewal", "k.renewal"),
         Binding("T", "terminate", "k.terminate"),
         Binding("u", "usage", "k.usage"),
         Binding("o", "next_office", "k.office"),
@@ -231,6 +232,12 @@ class SeekerDetailScreen(HwScreen):
         else:
             kind = t("detail.reg_online") if sk.registration_kind == "online" else t("detail.reg_office")
             item(f"{kind}  {t('detail.reg_on', date=self._date(sk.registered_on))}")
+            until = d.registration_until
+            if until is not None:
+                from datetime import date as _date
+
+                lapsed = until < _date.today()
+                item(lit(t("detail.reg_lapsed" if lapsed else "detail.reg_until", date=self._date(until)), "$error" if lapsed else ""))
         if sk.switched_to_office_on:
             item(t("detail.switched", date=self._date(sk.switched_to_office_on)))
         if sk.webcam_confirmed:
@@ -374,6 +381,7 @@ class SeekerDetailScreen(HwScreen):
             "webcam": self.action_webcam,
             "environment": self.action_environment,
             "approval": self.action_approval,
+            "renewal": self.action_renewal,
         }
         if fix in actions:
             actions[fix]()
@@ -418,6 +426,11 @@ class SeekerDetailScreen(HwScreen):
             return
         service = self.service if self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
+
+    def action_renewal(self) -> None:
+        from screens.renewal import RenewalScreen
+
+        self.hw.push_screen(RenewalScreen(self.seeker_id))
 
     def action_terminate(self) -> None:
         office = self.office or (self.hw.actor.office_id if self.hw.actor is not None else None)

@@ -422,8 +422,8 @@ class BookModal(HwModal):
                     out.append(f.line(office, lang))
                 except Exception:
                     out.append(str(f))
-            if self.query_one("#bk-override").display and getattr(exc, "failures", None) and not reason:
-                out.append(self.t("bk.override_hint"))
+            if self.query_one("#bk-override").display and getattr(exc, "failures", None):
+                out.append(self.t("bk.override_hint"))  # failed conditions: no override lifts them
             self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
 
         self.db(work, self.dismiss, err, write=True, group="book")

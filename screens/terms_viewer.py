@@ -93,14 +93,15 @@ class TermsScreen(HwScreen):
         self.db(work, self._loaded, group="load")
 
     def _loaded(self, result) -> None:
-        from hwdesk.terms import article_as_text, cite_text
+        from hwdesk.conditions import condition
+        from hwdesk.terms import article_as_text
 
         version, doc, prof, seeker, status = result
         self.version, self.status, self.prof = version, status, prof
         en = self.lang == "en"
         # the dates and the 所長 exactly as the office's text gives them (策定/改訂/施行, or 前橋's bare date)
         dates = (", " if en else "　").join(doc.date_lines(self.lang))
-        cite = cite_text(prof.requirements["consent"]["cite"])
+        cite = condition(prof, "consent").cite_text  # the rule engine's consent condition (hwdesk.conditions)
         method_key = "terms.method_deemed" if prof.consent_method == "deemed_by_use" else "terms.method_application"
         head = [
             lit(doc.title, "bold"),

@@ -11,9 +11,12 @@ _numbers = itertools.count(1)
 
 
 def new_seeker(store, actor, *, office_id: str = "takamatsu", name: str = "山田 太郎", kana: str = "ヤマダ タロウ",
-               birth: str = "1985-04-01", registered: bool = True, webcam: bool = True, registration: str = "office",
+               birth: str = "1985-04-01", registered: bool | str = True, webcam: bool = True, registration: str = "office",
                seeker_no: str | None = None, phone: str = "090-1234-5678"):
-    """Register a seeker (unique number, unique birth date offset so duplicates don't trip)."""
+    """Register a seeker (unique number, unique birth date offset so duplicates don't trip).
+
+    ``registered``: True registers today (valid to the end of the month after next), a date
+    string on that day, False not at all."""
     n = next(_numbers)
     form = seekers.SeekerForm(
         seeker_no=seeker_no or f"37010-{n}",
@@ -23,7 +26,7 @@ def new_seeker(store, actor, *, office_id: str = "takamatsu", name: str = "山�
         phone=phone,
         office_id=office_id,
         registration_kind=registration,
-        registered_on="2025-01-05" if registered else "",
+        registered_on=(registered if isinstance(registered, str) else date.today().isoformat()) if registered else "",
         webcam_confirmed=webcam,
     )
     with store.write() as s:
@@ -43,4 +46,5 @@ def make_ready(store, actor, seeker_id: int, office_id: str, *, service: str = "
                                  answers={i.key: env_ok for i in items}, declared_on=date.today())
         appr = prof.requirements.get("approval")
         if appr and service in appr["services"]:
-            consent.record_approval(s, actor=approve_by or actor, seeker_id=seeker_id, office_id=office_id, service=service)
+            consent.record_approval(s, actor=approve_by or actor, seeker_id=seeker_id, office_id=office_id, service=service,
+                                    wishes_continuing=True)

@@ -96,5 +96,9 @@ def test_eligibility_json_cites_articles(cli, tmp_path):
     by_key = {r["key"]: r for r in data["requirements"]}
     assert by_key["approval"]["article"] == "第1条(4)" and by_key["approval"]["ok"] is False
     assert by_key["registration"]["ok"] is True
+    assert by_key["approval"]["phrase"] == "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"
+    # Registered 2025-02-01: valid to the end of April 2025 (docs/rules.md (p)); lapsed since.
+    assert by_key["registration_valid"]["ok"] is False and by_key["registration_valid"]["article"] == "第1条(3)"
+    assert "令和7年4月30日" in by_key["registration_valid"]["detail"]
     code, out, _ = cli("--lang", "en", "--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling")
-    assert "Need recognized by the office" in out and "第1条(4)" in out
+    assert "Wish for continuing counseling, need recognized (Hello Work Shibuya Art. 1 item 4)" in out

@@ -69,15 +69,26 @@ def test_refusals_exit_2_with_reason_on_stderr(cli, store, actors):
     sk = new_seeker(store, actors["clerk1"], registered=False, webcam=False)
     code, _, err = cli("book", str(sid), sk.seeker_no, as_="clerk1")
     assert code == 2 and "ハローワーク高松" in err
-    for cite in ("第2条(1)", "第2条(2)", "第2条(3)", "第5条"):
+    for cite in ("第2条(1)", "第2条(2)", "第2条(3)", "第5条", "第12条(3)"):
         assert cite in err
     assert "Traceback" not in err
-    code, _, err = cli("book", str(sid), sk.seeker_no, "--override", "所長了承", as_="clerk1")
-    assert code == 2 and "統括職員" in err
-    code, _, err = cli("book", str(sid), sk.seeker_no, "--override", "所長了承", as_="super1")
+    for who in ("clerk1", "super1"):  # an override never lifts a condition of use
+        code, _, err = cli("book", str(sid), sk.seeker_no, "--override", "所長了承", as_=who)
+        assert code == 2 and "例外承認では外せません" in err and "✘ 個室又は周囲に他人がいない環境（第12条(3)）" in err
+    code, _, err = cli("--lang", "en", "book", str(sid), sk.seeker_no, "--override", "ok", as_="super1")
+    assert code == 2 and "never lifts a condition of use" in err and "(Art. 2 item 2)" in err
+    [group] = _create(cli, "--kind", "seminar", "--capacity", "1", "--start", "2027-02-03T10:00", "--end", "2027-02-03T11:00",
+                      "--staff", "clerk1")
+    ready = [new_seeker(store, actors["clerk1"]) for _ in range(2)]
+    for r in ready:
+        make_ready(store, actors["clerk1"], r.id, "takamatsu", service="seminar")
+    assert cli("book", str(group), ready[0].seeker_no, as_="clerk1")[0] == 0
+    code, _, err = cli("book", str(group), ready[1].seeker_no, "--override", "所長了承", as_="clerk1")
+    assert code == 2 and "統括職員" in err  # lifting the capacity is a supervisor's
+    code, _, err = cli("book", str(group), ready[1].seeker_no, "--override", "所長了承", as_="super1")
     assert code == 0, err
-    code, out, _ = cli("session", "show", str(sid), "--json", as_="clerk1")
-    assert json.loads(out)["enrollments"][0]["override_reason"] == "所長了承"
+    code, out, _ = cli("session", "show", str(group), "--json", as_="clerk1")
+    assert [e["override_reason"] for e in json.loads(out)["enrollments"]] == ["", "所長了承"]
     code, _, err = cli("session", "create", "--office", "takamatsu", "--kind", "counseling", "--start", "2027-02-23T10:00",
                        "--end", "2027-02-23T10:45", "--staff", "clerk1", "--json", as_="clerk1")
     assert code == 2 and "天皇誕生日" in err

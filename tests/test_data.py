@@ -78,7 +78,8 @@ def _profile_cites(office):
     """Every cite in a profile as (where, cite)."""
     out = []
     req = office["requirements"]
-    for key in ("consent", "registration", "webcam", "approval", "environment", "private_room"):
+    for key in ("consent", "registration", "registration_valid", "webcam", "approval", "environment", "private_room",
+                "termination", "agreement"):
         if req.get(key):
             out.append((f"requirements.{key}", req[key]["cite"]))
     if req.get("environment"):
@@ -351,16 +352,19 @@ def test_quoted_texts_match_terms(oid):
 
 def test_office_facts():
     m, s, t = OFFICES["maebashi"], OFFICES["shibuya"], OFFICES["takamatsu"]
-    assert m["requirements"]["consent"] == {"method": "deemed_by_use", "cite": {"article": 1}}
+    assert m["requirements"]["consent"] == {"method": "deemed_by_use", "cite": {"article": 1},
+                                            "phrase": "本サービスの利用をもって、本利用規約に同意したものとみなします"}
     assert m["requirements"]["registration"] is None
     assert m["requirements"]["webcam"] is None and m["requirements"]["approval"] is None
-    assert s["requirements"]["approval"] == {"cite": {"article": 1, "item": 4}, "services": ["counseling"]}
+    assert s["requirements"]["approval"] == {"cite": {"article": 1, "item": 4}, "services": ["counseling"],
+                                             "phrase": "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"}
     assert s["requirements"]["registration"]["online_switches_to_office"] is False
     assert t["requirements"]["registration"]["online_switches_to_office"] is True
     assert t["requirements"]["approval"] is None
     assert t["articles"]["costs_metered"] == {"article": 12, "item": 5}
-    assert s["termination_ends_agreement"] is True
+    assert s["termination_ends_agreement"] is True and s["requirements"]["agreement"]["cite"] == {"article": 9, "paragraph": 2}
     assert m["termination_ends_agreement"] is False and t["termination_ends_agreement"] is False
+    assert m["requirements"]["agreement"] is None and t["requirements"]["agreement"] is None
     assert {o["bureau"] for o in (m, s, t)} == {"群馬労働局", "東京労働局", "香川労働局"}
     for o in (m, s):
         # a breach of the recording ban is a ground under the general stop (前橋 第8条第2項, 渋谷 第9条第2項)

@@ -29,7 +29,7 @@ READ = Prepared(
 
 def _values(seeker_id: int, staff_id: int, **kw) -> dict:
     return {"seeker_id": seeker_id, "office_id": "shibuya", "service": "counseling", "recognized_by": staff_id,
-            "recognized_on": date(2026, 4, 1), "note": "[bold]山田[/]\x1b", "revoked_at": None, **kw}
+            "recognized_on": date(2026, 4, 1), "note": "[bold]山田[/]\x1b", "revoked_at": None, "wishes_continuing": True, **kw}
 
 
 def test_rows_equal_what_sqlalchemy_reads(store, actors):

@@ -43,6 +43,15 @@ def book(store, actor, session_id, seeker_id, **kw):
         return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id, **kw)
 
 
+def seat(store, session_id, seeker_id, override_reason=""):
+    """A booking the rule engine would refuse today: one made by an override before overrides
+    stopped lifting conditions of use (issue 15), as an older database holds it."""
+    from hwdesk.models import Enrollment
+
+    with store.write() as s:
+        s.add(Enrollment(session_id=session_id, seeker_id=seeker_id, state="booked", override_reason=override_reason))
+
+
 @pytest.fixture
 def day_of_sessions(store, actors):
     """A takamatsu day: counseling 10:00 (booked), seminar 13:00 cap 2 (2 booked + 1 waiting), counseling 15:00 cancelled."""
@@ -98,14 +107,14 @@ def test_readiness_warnings(store, actors, day_of_sessions):
     d = day_of_sessions
     bare = new_seeker(store, actors["clerk1"])  # no consent, no environment check
     odd = create(store, actors["clerk1"], start="16:00", end="16:45", join_url="https://zoom.us/j/444")
-    book(store, actors["super1"], odd.id, bare.id, override_reason="電話で同意済み、書面は当日")
+    seat(store, odd.id, bare.id, override_reason="電話で同意済み、書面は当日")
     with store.read() as s:
         rows = {r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
     c1, sem, oddrow, first = rows[d["c1"].id], rows[d["sem"].id], rows[odd.id], rows[d["first"].id]
     assert [w.key for w in c1.warnings] == ["not_checked_in"]  # 10:00 starts within 15 minutes
     assert c1.warnings[0].seekers == (d["a"].seeker_no,)
     assert [w.key for w in sem.warnings] == ["no_link"]
-    assert [w.key for w in oddrow.warnings] == ["no_consent", "no_env_check"]
+    assert [w.key for w in oddrow.warnings] == ["no_consent", "no_env_check", "no_private_room"]
     assert oddrow.warnings[0].cite == "第2条(1)" and oddrow.warnings[1].text() == "利用環境の確認なし（第5条）"
     assert first.warnings == ()  # a free slot: nobody to check in
     with store.write() as s:
@@ -261,9 +270,14 @@ def test_newest_environment_check_decides(store, actors):
 
     assert warnings() == []
     check(False)
-    assert warnings() == ["利用環境に不備（第5条）"]
+    assert warnings() == ["利用環境に不備（第5条）", "個室等の環境未確認（第12条(3)）"]
     check(True)
     assert warnings() == []
+    with store.write() as s:  # only the private room: its own article, not the device self-check (issue 15 (2))
+        items = consent.env_items(s, "takamatsu")
+        consent.record_env_check(s, actor=actors["clerk1"], seeker_id=sk.id, office_id="takamatsu",
+                                 answers={i.key: i.key != "private_room" for i in items}, declared_on=DAY)
+    assert warnings() == ["個室等の環境未確認（第12条(3)）"]
 
 
 def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actors):
@@ -273,8 +287,8 @@ def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actor
     done = create(store, clerk, start="09:00", end="09:45", join_url="https://zoom.us/j/9")
     live = create(store, clerk, start="11:00", end="11:45", join_url="https://zoom.us/j/11")
     other = new_seeker(store, clerk, name="伊藤 二郎")
-    book(store, actors["super1"], done.id, bare.id, override_reason="電話で同意済み")
-    book(store, actors["super1"], live.id, other.id, override_reason="電話で同意済み")
+    seat(store, done.id, bare.id, override_reason="電話で同意済み")
+    seat(store, live.id, other.id, override_reason="電話で同意済み")
     with store.write() as s:
         consent.record_companion(s, actor=clerk, seeker_id=bare.id, office_id="takamatsu", kind="interpreter", language="英語")
         scheduling.set_state(s, actor=clerk, session_id=done.id, state="in_progress", now=at("09:00"))
@@ -285,5 +299,5 @@ def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actor
     past, now_row = view.rows
     assert past.state == "completed" and past.who() == f"{bare.seeker_no} 上田 三郎"
     assert [c.label() for c in past.companions] == ["通訳（英語）"] and past.warnings == ()
-    assert [w.text() for w in now_row.warnings] == ["同意未記録（第2条(1)）", "利用環境の確認なし（第5条）"]
+    assert [w.text() for w in now_row.warnings] == ["同意未記録（第2条(1)）", "利用環境の確認なし（第5条）", "個室等の環境未確認（第12条(3)）"]
     assert view.counts["completed"] == 1 and view.counts["scheduled"] == 1

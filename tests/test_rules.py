@@ -61,8 +61,10 @@ def test_shibuya_counseling_needs_each_condition_with_its_article(store, actors)
     assert failed == {
         "consent": "第1条(1)",
         "registration": "第1条(3)",
+        "registration_valid": "第1条(3)",
         "webcam": "第1条(2)",
         "environment": "第3条",
+        "private_room": "第6条(2)",
         "approval": "第1条(4)",
     }
 
@@ -122,7 +124,8 @@ def test_takamatsu_conditions_and_articles(store, actors):
     sk = new_seeker(store, a, registered=False, webcam=False)
     reqs = _check(store, sk.id, "takamatsu", "counseling")
     failed = {k: r.cite for k, r in reqs.items() if not r.ok}
-    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "webcam": "第2条(3)", "environment": "第5条"}
+    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "registration_valid": "第2条(2)", "webcam": "第2条(3)",
+                      "environment": "第5条", "private_room": "第12条(3)"}
     assert "approval" not in reqs
 
 

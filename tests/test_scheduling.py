@@ -211,24 +211,49 @@ def test_eligibility_refusal_lists_each_failed_requirement_with_article(store, a
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1"], row.id, sk.id)
     failed = {f.key: f.cite for f in exc.value.failures}
-    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "webcam": "第2条(3)", "environment": "第5条"}
+    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "registration_valid": "第2条(2)", "webcam": "第2条(3)",
+                      "environment": "第5条", "private_room": "第12条(3)"}
     assert "ハローワーク高松" in exc.value.message_ja and "第2条(2)" in exc.value.message_ja
     assert all("第" in f.line("ハローワーク高松") for f in exc.value.failures)
     assert enrollment_states(store, row.id) == {}
 
 
-def test_override_by_supervisor_recorded_and_refused_for_clerk(store, actors):
+def test_override_never_lifts_a_condition_of_use(store, actors):
+    """Issue 15 (1): a supervisor's override does not book a seeker who fails a condition of use;
+    the refusal lists each failed condition with its article (JA and EN)."""
     row = make_session(store, actors, "shibuya")
     sk = ready_seeker(store, actors, "shibuya", service="seminar")  # no counseling approval (渋谷 第1条(4))
+    bare = new_seeker(store, actors["clerk1_shi"], office_id="shibuya", registered=False, webcam=False)
+    with pytest.raises(RuleRefusal) as exc:
+        book(store, actors["super1_shi"], row.id, sk.id, override_reason="継続支援のため所長了承")
+    assert [(f.key, f.cite) for f in exc.value.failures] == [("approval", "第1条(4)")]
+    assert "例外承認では外せません" in exc.value.message_ja and "never lifts a condition" in exc.value.message_en
+    assert "conditions of use (Art. 1 item 4)." in exc.value.message_en
+    with pytest.raises(RuleRefusal) as exc:
+        book(store, actors["super1_shi"], row.id, bare.id, override_reason="所長了承")
+    assert [(f.key, f.cite) for f in exc.value.failures] == [
+        ("consent", "第1条(1)"), ("registration", "第1条(3)"), ("registration_valid", "第1条(3)"), ("webcam", "第1条(2)"),
+        ("environment", "第3条"), ("private_room", "第6条(2)"), ("approval", "第1条(4)")]
+    lines_en = [f.line("Hello Work Shibuya", "en") for f in exc.value.failures]
+    assert lines_en[0] == "✘ Consent to the terms (Hello Work Shibuya Art. 1 item 1): No consent (application) is recorded."
+    assert enrollment_states(store, row.id) == {}
+
+
+def test_override_lifts_capacity_only_for_a_supervisor(store, actors):
+    """An override may lift an operational check: a full group session books over capacity."""
+    row = make_session(store, actors, kind="seminar", capacity=1, end="11:00")
+    first, second, third = (ready_seeker(store, actors, "takamatsu") for _ in range(3))
+    assert book(store, actors["clerk1"], row.id, first.id).state == "booked"
     with pytest.raises(PermissionDenied):
-        book(store, actors["clerk1_shi"], row.id, sk.id, override_reason="継続支援のため")
-    e = book(store, actors["super1_shi"], row.id, sk.id, override_reason="継続支援のため所長了承")
-    assert e.override_reason == "継続支援のため所長了承" and e.override_by == actors["super1_shi"].id
+        book(store, actors["clerk1"], row.id, second.id, override_reason="所長了承")
+    e = book(store, actors["super1"], row.id, second.id, override_reason="所長了承 会場の席を追加")
+    assert (e.state, e.override_reason, e.override_by) == ("booked", "所長了承 会場の席を追加", actors["super1"].id)
+    assert book(store, actors["clerk1"], row.id, third.id).state == "waitlisted"  # no override: the waitlist
     with store.read() as s:
         detail = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
         log = s.exec(select(AuditLog).where(AuditLog.action == "enrollment.book")).all()[-1]
-    assert [(o.seeker_no, o.override_by) for o in detail.overrides] == [(sk.seeker_no, "super1_shi")]
-    assert "第1条(4)" in json.loads(log.detail_json)["override"]["failed"][0]
+    assert [(o.seeker_no, o.override_by) for o in detail.overrides] == [(second.seeker_no, "super1")]
+    assert json.loads(log.detail_json)["override"] == {"reason": "所長了承 会場の席を追加", "lifted": ["capacity"]}
 
 
 def test_termination_cannot_be_overridden(store, actors):
@@ -239,22 +264,30 @@ def test_termination_cannot_be_overridden(store, actors):
                                narrative="暴言", scope="ended")
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["super1"], row.id, sk.id, override_reason="反省しているため")
-    assert [f.key for f in exc.value.failures] == ["termination"] and "解除" in exc.value.message_ja
+    assert [(f.key, f.cite) for f in exc.value.failures] == [("termination", "第12条(1)")]
+    assert "例外承認では外せません" in exc.value.message_ja
 
 
-def test_maebashi_booking_records_deemed_consent(store, actors):
+def test_maebashi_consent_by_use_is_recorded_at_check_in(store, actors):
+    """前橋 第1条 "本サービスの利用をもって…同意したものとみなします": the use (check-in), not the booking."""
     row = make_session(store, actors, "maebashi", "seminar", capacity=10, end="11:00")
     sk = new_seeker(store, actors["clerk1_mae"], office_id="maebashi", registered=False, webcam=False)
     make_ready(store, actors["clerk1_mae"], sk.id, "maebashi", service="seminar")  # environment only
-    with store.read() as s:
-        assert s.exec(select(Consent).where(Consent.seeker_id == sk.id)).first() is None
     book(store, actors["clerk1_mae"], row.id, sk.id)
+    with store.read() as s:
+        assert s.exec(select(Consent).where(Consent.seeker_id == sk.id)).first() is None  # booking is not use
+    with store.write() as s:
+        scheduling.set_state(s, actor=actors["clerk1_mae"], session_id=row.id, seeker_id=sk.id, state="checked_in")
     with store.read() as s:
         c = s.exec(select(Consent).where(Consent.seeker_id == sk.id)).one()
         assert (c.method, c.office_id, c.session_id) == ("deemed_by_use", "maebashi", row.id)
         assert consent.consent_status(s, seeker_id=sk.id, office_id="maebashi").current
+        log = s.exec(select(AuditLog).where(AuditLog.action == "consent.record")).all()[-1]
+        assert log.seeker_id == sk.id
     second = make_session(store, actors, "maebashi", "tour", capacity=10, day="2027-02-03", end="11:00")
     book(store, actors["clerk1_mae"], second.id, sk.id)
+    with store.write() as s:
+        scheduling.set_state(s, actor=actors["clerk1_mae"], session_id=second.id, seeker_id=sk.id, state="checked_in")
     with store.read() as s:
         assert len(s.exec(select(Consent).where(Consent.seeker_id == sk.id)).all()) == 1  # already current
 

@@ -52,13 +52,13 @@ def test_suspension_blocks_booking_and_lifting_unblocks(store, actors):
     row = seminar(store, actors, "takamatsu")
     sk = ready_seeker(store, actors, "takamatsu")
     res = terminate(store, actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="threats_abuse",
-                    narrative="相談中に職員へ暴言。", scope="suspended", until=date(2027, 3, 31), review_on=date(2027, 3, 1))
+                    narrative="相談中に職員へ暴言。", scope="suspended", until=date(2027, 2, 15), review_on=date(2027, 2, 10))
     assert res.termination.cite == "第12条(1)" and not res.agreement_ended
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1"], row.id, sk.id)
     assert [(f.key, f.cite) for f in exc.value.failures] == [("termination", "第12条(1)")]
-    assert "2027-03-31" in exc.value.failures[0].detail_en
-    later = seminar(store, actors, "takamatsu", day="2027-04-06")
+    assert "2027-02-15" in exc.value.failures[0].detail_en
+    later = seminar(store, actors, "takamatsu", day="2027-02-16")
     assert book(store, actors["clerk1"], later.id, sk.id).state == "booked"  # after the suspension ends
     with store.write() as s:
         terminations.lift(s, actor=actors["super1"], termination_id=res.termination.id, reason="面談のうえ解除")

@@ -6,6 +6,7 @@ Each test runs on a fresh SQLite database and asserts what the screen shows and 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlmodel import select
 
@@ -38,7 +39,7 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
             await pilot.press("enter")
         assert app.focused.id == "f-email"
         app.screen.query_one("#f-name_kana").value = "やまだ たろう"
-        app.screen.query_one("#f-registered_on").value = "2025-04-01"
+        app.screen.query_one("#f-registered_on").value = date.today().isoformat()
         await settle(pilot)
         assert not app.screen.query_one("#err-birth_date").display  # S60.4.1 is a valid date
         await pilot.press("ctrl+s")
@@ -48,8 +49,13 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
         assert type(app.screen).__name__ == "SeekerDetailScreen"
         profile = plain(app.screen.query_one("#b-profile"))
         assert "37010-12345678" in profile and "山田 太郎" in profile and "昭和60年4月1日" in profile
-        assert readiness(app) == {"service": True, "consent": False, "registration": True, "webcam": False,
-                                  "environment": False, "termination": True}
+        assert readiness(app) == {"service": True, "consent": False, "registration": True, "registration_valid": True,
+                                  "webcam": False, "environment": False, "private_room": False, "termination": True}
+        # The registration's end (the month after next, in principle) is on the page (issue 15).
+        from hwdesk.services.registration import initial_end
+        from hwdesk.jtext import format_wareki
+
+        assert f"有効期間 {format_wareki(initial_end(date.today()))}まで（原則）" in plain(app.screen.query_one("#b-registration"))
         assert "第2条(1)" in str(app.screen.query_one("#r-list").get_option("consent").prompt)
 
         # Enter on the failed consent item opens the terms; 7 jumps to 第7条; Ctrl+S records consent.
@@ -276,6 +282,7 @@ async def test_shibuya_counseling_needs_an_approval_recorded_from_the_readiness_
         assert "渋谷 次郎（clerk1_shi）" in plain(who.query_one("SelectCurrent #label"))
         assert who.value == app.actor.id  # the signed-in clerk by default
         app.screen.query_one("#a-note").load_text("[bold]継続支援[/] が必要")
+        app.screen.query_one("#a-wish").value = True  # 第1条(4): the seeker wishes continuing counseling
         who.focus()
         await pilot.press("enter")  # open the list of the office's staff
         await settle(pilot)

@@ -168,7 +168,7 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve", "staff"):
+    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve", "staff", "counter"):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:

@@ -327,8 +327,10 @@ def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> Env
 
 @guard("clerk")
 def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "",
-                    recognized_on: date | None = None, recognized_by: int | None = None) -> Approval:
-    """Record that the office recognized the need (渋谷 第1条(4)): who recognized it, when, a note.
+                    recognized_on: date | None = None, recognized_by: int | None = None, wishes_continuing: bool = False) -> Approval:
+    """Record that the office recognized the need (渋谷 第1条(4)): who recognized it, when, a note,
+    and whether the seeker wishes continuing counseling by the individual support staff (the
+    article's other half: "継続的な職業相談を希望する者であり"; the rule engine checks both).
 
     ``recognized_by``: the staff member who recognized it (個別支援担当), who is not always the
     clerk typing it in; an active staff member of the same office, the actor by default. The
@@ -352,11 +354,12 @@ def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id
                 field="recognized_by",
             )
     approval = Approval(seeker_id=seeker_id, office_id=office_id, service=service, recognized_by=who,
-                        recognized_on=recognized_on or date.today(), note=clean_text(note, field="note", max_len=500, allow_newlines=True))
+                        recognized_on=recognized_on or date.today(), note=clean_text(note, field="note", max_len=500, allow_newlines=True),
+                        wishes_continuing=bool(wishes_continuing))
     session.add(approval)
     session.flush()
     audit.record(session, staff_id=staff_id(actor), action="approval.record", entity="approval", entity_id=approval.id,
-                 seeker_id=seeker_id, office_id=office_id, after={"service": service, "recognized_by": who})
+                 seeker_id=seeker_id, office_id=office_id, after={"service": service, "recognized_by": who, "wishes_continuing": bool(wishes_continuing)})
     return approval
 
 

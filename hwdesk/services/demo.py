@@ -83,7 +83,9 @@ def build_demo(
                 phone=f"0{rng.choice([80, 90, 70])}{rng.randint(10000000, 99999999)}",
                 email=f"demo{office[:1]}{i}@example.jp" if rng.random() < 0.6 else "",
                 registration_kind="online" if online else "office",
-                registered_on=(today - timedelta(days=rng.randint(5, 700))).isoformat() if rng.random() < 0.95 else "",
+                # Most registered recently (valid to the end of the month after next, docs/rules.md (p)); a few long ago.
+                registered_on=(today - timedelta(days=rng.randint(5, 40) if rng.random() < 0.9 else rng.randint(120, 700))).isoformat()
+                if rng.random() < 0.95 else "",
                 office_id=office,
                 webcam_confirmed=rng.random() < 0.85,
             )
@@ -122,7 +124,7 @@ def _readiness(session: Session, rng: random.Random, clerk: Actor, sk: Seeker, o
     if appr and rng.random() < 0.7:
         supervisor = clerk
         consent.record_approval(session, actor=supervisor, seeker_id=sk.id, office_id=office, service="counseling",
-                                note="継続的な個別支援が必要と認定")
+                                note="継続的な個別支援が必要と認定", wishes_continuing=True)
 
 
 def _sessions(session, rng, staff, made, today, progress) -> int:

@@ -182,6 +182,7 @@ class SeekerDetail:
     staff_names: dict[int, str] = field(default_factory=dict)  # active staff who recognized an approval
     sessions: list[SessionLine] = field(default_factory=list)  # newest 100
     terminations: list[TerminationRow] = field(default_factory=list)
+    registration_until: date | None = None  # the 求職登録's end (services.registration), None: no registration date
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -350,7 +351,30 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
     out.sessions.extend(SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4])
                         for r in db.rows(_SQL_SESSIONS, (seeker_id, SESSION_LIMIT)))
     out.terminations.extend(map(_TERMINATION.reader(d), db.rows(_SQL_TERMINATIONS, sid)))
-    return out
+    return _with_registration_end(db, out, on)
+
+
+_SQL_RENEWALS = "SELECT r.renewed_on FROM registration_renewal r WHERE r.seeker_id = ?"
+_SQL_ATTENDED = ("SELECT s.start_at FROM enrollment e JOIN session s ON s.id = e.session_id WHERE e.seeker_id = ?"
+                 " AND s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')")
+
+
+def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDetail:
+    """The registration's end: from its date alone while ``on`` is in the first period; else also
+    from the attended counseling/referral sessions and the renewals recorded (services.registration)."""
+    from dataclasses import replace
+
+    from hwdesk.services import registration as reg
+
+    applied = out.seeker.registered_on
+    if applied is None:
+        return out
+    if not reg.needs_events(applied, on):
+        return replace(out, registration_until=reg.initial_end(applied))
+    start = _start_proc(db.dialect)
+    attended = [start(r[0]).astimezone(JST).date() for r in db.rows(_SQL_ATTENDED, (out.seeker.id,))]
+    renewals = [r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in db.rows(_SQL_RENEWALS, (out.seeker.id,))]
+    return replace(out, registration_until=reg.registration_end(applied, attended, renewals))
 
 
 _START_PROC: dict[type, Any] = {}

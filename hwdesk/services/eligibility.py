@@ -1,25 +1,32 @@
-"""Who may use an online service: each office's own conditions, each cited.
+"""The rule engine: who may use an online service, by each office's own conditions, each cited.
 
-``check`` returns the checklist the readiness panel, the booking rule and
-``hwdesk eligibility`` all show. Requirements come from the office profile
-(``data/offices``), which is transcribed from that office's terms (docs/rules.md).
+``evaluate`` is the one function that decides every condition of use (``hwdesk.conditions``: the
+office profile's ``requirements``, each with its article and the key phrase of its text) for a
+seeker, an office, a service and a date. The readiness panel, booking (``scheduling.book``), the
+queue's warnings (``queue``, from facts read in bulk), ``hwdesk eligibility`` and the handout's
+requirement lines all go through it; no condition is written anywhere else. ``check`` reads the
+facts of one seeker (``facts``: one statement, plus the registration's attendances only when the
+date lies past its first period) and evaluates them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import Date, String, bindparam, case, exists, func
 from sqlmodel import Session, col, select
 
+from hwdesk.conditions import Condition, conditions
 from hwdesk.errors import NotFound
-from hwdesk.jtext import format_wareki
-from hwdesk.models import Approval, Consent, EnvCheck, Seeker, TermsNotice, TermsVersion, Termination
+from hwdesk.jtext import format_date_en, format_wareki
+from hwdesk.models import REGISTRATION_KINDS, Approval, Consent, EnvCheck, Seeker, TermsNotice, TermsVersion, Termination
+from hwdesk.services import registration as reg_period
 from hwdesk.services.consent import ConsentStatus, needs_notice
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
-from hwdesk.terms import OfficeProfile, cite_text, service_label
+from hwdesk.terms import OfficeProfile
 
 
 @dataclass(frozen=True)
@@ -34,11 +41,15 @@ class Requirement:
     detail: str = ""
     detail_en: str = ""
     fix: str = ""  # the screen that fixes it: consent, registration, webcam, environment, approval, termination
+    code: str = ""  # why it failed, as the queue's warning key (no_consent, terms_revised, env_failed …)
+    phrase: str = ""  # the key phrase of the article's text the condition rests on
+    cite_en: str = ""  # the article in English (Art. 1 item 4)
 
     def as_dict(self, lang: str = "ja") -> dict:
         """For JSON output."""
         d = asdict(self)
         d["article"] = d.pop("cite")
+        d["article_en"] = d.pop("cite_en")
         return d
 
     def line(self, office_name: str, lang: str = "ja") -> str:
@@ -46,6 +57,7 @@ class Requirement:
         mark = "✔" if self.ok else "✘"
         where = f"{office_name} {self.cite}".strip()
         if lang == "en":
+            where = f"{office_name} {self.cite_en or self.cite}".strip()
             return f"{mark} {self.label_en} ({where}){': ' + self.detail_en if self.detail_en else ''}"
         return f"{mark} {self.label}（{where}）{'：' + self.detail if self.detail else ''}"
 
@@ -68,10 +80,10 @@ class ConsentRef:
 
 @dataclass(frozen=True)
 class EnvRef:
-    """The newest environment self-check at the office."""
+    """The newest environment self-check at the office: its answers (device items and the private room)."""
 
     id: int
-    all_ok: bool
+    answers: dict
     declared_on: date
 
 
@@ -85,8 +97,10 @@ class Facts:
     on: date
     status: ConsentStatus
     env: EnvRef | None
-    approved: bool
+    approval_wish: bool | None  # None: no approval; else whether the wish for continuing counseling is recorded
     termination: Termination | None
+    agreement_ended: date | None = None  # 渋谷 第9条第2項: the day use ended, with no consent given since
+    registration_until: date | None = None
 
 
 _FACTS_STMT = None
@@ -108,7 +122,11 @@ def facts_stmt():
     # In force: the newest version whose date has come, else the first one (as offices.terms_in_force).
     in_force = (select(t2.c.id).where(t2.c.office_id == o_id)
                 .order_by(case((t2.c.effective_on <= on, t2.c.version), else_=-t2.c.version).desc()).limit(1).scalar_subquery())
-    newest_consent = select(c.c.id).where(c.c.seeker_id == s_id, c.c.office_id == o_id).order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1)
+
+    def newest_consent(column):
+        return (select(column).where(c.c.seeker_id == s_id, c.c.office_id == o_id)
+                .order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1).scalar_subquery())
+
     ct = TermsVersion.__table__.alias("ct")  # type: ignore[attr-defined]
     consented = (select(ct.c.version).select_from(c.join(ct, ct.c.id == c.c.terms_version_id))
                  .where(c.c.seeker_id == s_id, c.c.office_id == o_id).order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1))
@@ -120,16 +138,23 @@ def facts_stmt():
                 .order_by(e.c.recorded_at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
 
     a = Approval.__table__  # type: ignore[attr-defined]
-    approval = select(a.c.id).where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc, a.c.revoked_at.is_(None)).limit(1)
+    approval = (select(a.c.wishes_continuing).where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc,
+                                                    a.c.revoked_at.is_(None))
+                .order_by(a.c.wishes_continuing.desc(), a.c.id.desc()).limit(1))
     t = Termination.__table__  # type: ignore[attr-defined]
     # Only how many unlifted stops exist: whether one is in force is decided in active_termination.
     stops = select(func.count()).select_from(t).where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.lifted_at.is_(None),
                                                       t.c.scope != "session")
+    # The latest lifted 'ended' stop (渋谷 第9条第2項: the agreement ended then).
+    ended = select(func.max(t.c.decided_at)).where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.scope == "ended",
+                                                   t.c.lifted_at.is_not(None))
     _FACTS_STMT = select(
-        tv.c.id, tv.c.version, tv.c.effective_on, newest_consent.scalar_subquery().label("consent_id"),
+        tv.c.id, tv.c.version, tv.c.effective_on, newest_consent(c.c.id).label("consent_id"),
+        newest_consent(c.c.given_at).label("consent_at"),
         consented.scalar_subquery().label("consented_version"), notified.label("notified"),
-        env(e.c.id).label("env_id"), env(e.c.all_ok).label("env_all_ok"), env(e.c.declared_on).label("env_declared_on"),
-        approval.scalar_subquery().label("approval_id"), stops.scalar_subquery().label("stops"),
+        env(e.c.id).label("env_id"), env(e.c.answers_json).label("env_answers"), env(e.c.declared_on).label("env_declared_on"),
+        approval.scalar_subquery().label("approval_wish"), stops.scalar_subquery().label("stops"),
+        ended.scalar_subquery().label("ended_at"),
     ).where(tv.c.id == in_force)
     return _FACTS_STMT
 
@@ -137,7 +162,8 @@ def facts_stmt():
 def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None,
           prof: OfficeProfile | None = None, seeker=None) -> Facts:
     """Read what the rules of ``office_id`` need about a seeker in one query (plus the seeker and
-    office rows, usually already in the session, and the stop rows only when there are any).
+    office rows, usually already in the session, the stop rows only when there are any, and the
+    registration's attendances only when ``on`` lies past its first period).
 
     A caller that has just read (and locked) them passes ``prof`` and ``seeker`` (the ORM object or
     a row with the Seeker columns) so they are not read again (issue 8: booking)."""
@@ -150,18 +176,41 @@ def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on:
     return from_row(session, row, prof=prof, seeker=seeker, office_id=office_id, service=service, on=on)
 
 
+def _utc(dt):
+    """A datetime read by a Core aggregate (max) may come back as text or naive on SQLite."""
+    from datetime import UTC, datetime
+
+    if dt is None or isinstance(dt, datetime) and dt.tzinfo is not None:
+        return dt
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
 def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: str, service: str, on: date) -> Facts:
     """The ``Facts`` of a row of ``facts_stmt()`` (None: the office has no terms → NotFound); the
-    stop rows are read only when the row counts unlifted ones."""
+    stop rows are read only when the row counts unlifted ones, the registration's attendances
+    only when the office asks for a valid registration and ``on`` lies past its first period."""
+    from hwdesk.jtext import JST
+
     if row is None:
         raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
     in_force = TermsRef(row.id, row.version, row.effective_on)
     version = row.consented_version
     status = ConsentStatus(office_id, in_force, ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
                            version, needs_notice(version, in_force.version) and bool(row.notified))
-    env = EnvRef(row.env_id, bool(row.env_all_ok), row.env_declared_on) if row.env_id is not None else None
+    env = EnvRef(row.env_id, json.loads(row.env_answers or "{}"), row.env_declared_on) if row.env_id is not None else None
     term = active_termination(session, seeker_id=seeker.id, office_id=office_id, on=on) if row.stops else None
-    return Facts(prof, seeker, service, on, status, env, row.approval_id is not None, term)
+    ended_on = None
+    if row.ended_at is not None and prof.ends_agreement:
+        ended_at, consent_at = _utc(row.ended_at), _utc(row.consent_at)
+        if consent_at is None or consent_at <= ended_at:
+            ended_on = ended_at.astimezone(JST).date()
+    until = None
+    if prof.requirements.get("registration_valid") and seeker.registered_on is not None:
+        until = reg_period.end_of(session, seeker_id=seeker.id, registered_on=seeker.registered_on, on=on)
+    wish = None if row.approval_wish is None else bool(row.approval_wish)
+    return Facts(prof, seeker, service, on, status, env, wish, term, ended_on, until)
 
 
 def check(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None, session_id: int | None = None) -> list[Requirement]:
@@ -169,83 +218,148 @@ def check(session: Session, *, seeker_id: int, office_id: str, service: str, on:
     return evaluate(facts(session, seeker_id=seeker_id, office_id=office_id, service=service, on=on))
 
 
-def evaluate(f: Facts) -> list[Requirement]:
-    """The checklist from facts already read (``facts``): each rule of the office, with its article."""
-    prof, seeker, service = f.prof, f.seeker, f.service
-    req = prof.requirements
-    out: list[Requirement] = []
+# --- the conditions, one function each (keyed as hwdesk.conditions.ORDER) -----------------------
+# Each returns (ok, detail, detail_en, code); ``code`` names the failure (the queue's warning key).
 
-    offered = service in prof.services
-    out.append(Requirement(
-        "service", offered, f"{service_label(service)}の実施", f"{service_label(service, 'en')} offered", "規約前文",
-        "" if offered else f"{prof.name}はこのサービスをオンラインで実施していません。",
-        "" if offered else f"{prof.raw['name_en']} does not offer this service online.", "",
-    ))
+_OK = (True, "", "", "")
 
-    consent_cite = cite_text(req["consent"]["cite"])
+
+def _service(f: Facts, c: Condition):
+    if f.service in f.prof.services:
+        return _OK
+    return (False, f"{f.prof.name}はこのサービスをオンラインで実施していません。",
+            f"{f.prof.raw['name_en']} does not offer this service online.", "service_not_offered")
+
+
+def _consent(f: Facts, c: Condition):
     status = f.status
-    if req["consent"]["method"] == "deemed_by_use":
-        detail = "" if status.consent else "利用をもって同意したものとみなされます（予約時に記録）。"
-        out.append(Requirement("consent", True, "利用規約への同意", "Consent to the terms", consent_cite, detail,
-                               "" if status.consent else "Using the service counts as consent (recorded on booking).", "consent"))
-    elif status.current:
-        out.append(Requirement("consent", True, "利用規約への同意", "Consent to the terms", consent_cite))
-    elif status.consent is None:
-        out.append(Requirement("consent", False, "利用規約への同意", "Consent to the terms", consent_cite,
-                               "同意（利用の申込み）が記録されていません。", "No consent (application) is recorded.", "consent"))
-    else:
-        eff = status.in_force.effective_on
-        revision = prof.cite("revision")
-        out.append(Requirement(
-            "consent", False, "利用規約への同意", "Consent to the terms", consent_cite,
-            f"規約は{format_wareki(eff)}に改訂されました。改訂の告知（{revision}）か新しい版への同意が必要です。",
+    if f.prof.consent_method == "deemed_by_use":
+        # 前橋 第1条: using the service is the consent; it is recorded at check-in, never a condition to book.
+        if status.consent:
+            return _OK
+        return (True, "利用をもって同意したものとみなされます（受付時に記録）。",
+                "Using the service counts as consent (recorded at check-in).", "")
+    if status.current:
+        return _OK
+    if status.consent is None:
+        return False, "同意（利用の申込み）が記録されていません。", "No consent (application) is recorded.", "no_consent"
+    eff = status.in_force.effective_on
+    revision = f.prof.cite("revision")
+    return (False, f"規約は{format_wareki(eff)}に改訂されました。改訂の告知（{revision}）か新しい版への同意が必要です。",
             f"The terms were revised effective {eff.isoformat()}; notify the revision ({revision}) or record consent to the new version.",
-            "consent",
-        ))
+            "terms_revised")
 
-    reg = req.get("registration")
-    if reg:
-        ok = seeker.registered_on is not None and seeker.registration_kind in ("online", "office")
-        detail = detail_en = ""
-        if ok and seeker.registration_kind == "online" and reg.get("online_switches_to_office"):
-            detail = "オンライン登録者は申込み時にハローワーク利用登録者に切り替わります（予約時に記録）。"
-            detail_en = "An online registrant is switched to an office registrant on applying (recorded on booking)."
-        if not ok:
-            detail, detail_en = "求職登録が完了していません。", "Job-seeker registration is not complete."
-        out.append(Requirement("registration", ok, "求職登録の完了", "Registration complete", cite_text(reg["cite"]), detail, detail_en, "registration"))
 
-    cam = req.get("webcam")
-    if cam:
-        ok = seeker.webcam_confirmed
-        out.append(Requirement("webcam", ok, "WEBカメラによる通信が可能な端末", "Device with a webcam", cite_text(cam["cite"]),
-                               "" if ok else "WEBカメラ端末の所有が確認されていません。", "" if ok else "No webcam device confirmed.", "webcam"))
+def _registration(f: Facts, c: Condition):
+    sk = f.seeker
+    # Only a completed registration (窓口 or オンライン登録) passes; a provisional one never does.
+    if sk.registered_on is None or sk.registration_kind not in REGISTRATION_KINDS:
+        return False, "求職登録が完了していません。", "Job-seeker registration is not complete.", "no_registration"
+    reg = f.prof.requirements.get("registration") or {}
+    if sk.registration_kind == "online" and reg.get("online_switches_to_office"):
+        return (True, "オンライン登録者は申込み時にハローワーク利用登録者に切り替わります（予約時に記録）。",
+                "An online registrant is switched to an office registrant on applying (recorded on booking).", "")
+    return _OK
 
-    env = req.get("environment")
-    if env:
-        chk = f.env
-        ok = chk is not None and chk.all_ok
-        if chk is None:
-            d, de = "利用環境の確認が記録されていません。", "No environment self-check is recorded."
-        elif not chk.all_ok:
-            d, de = f"{format_wareki(chk.declared_on)}の確認で満たさない項目があります。", f"The check of {chk.declared_on} has failed items."
-        else:
-            d, de = "", ""
-        out.append(Requirement("environment", ok, "利用環境（端末・接続環境・個室）", "Environment (device, network, private room)", cite_text(env["cite"]), d, de, "environment"))
 
-    appr = req.get("approval")
-    if appr and service in appr.get("services", []):
-        ok = f.approved
-        out.append(Requirement("approval", ok, "ハローワークによる必要性の認定", "Need recognized by the office", cite_text(appr["cite"]),
-                               "" if ok else "個別支援担当による必要性の認定が記録されていません。", "" if ok else "No recorded recognition of need.", "approval"))
+def _registration_valid(f: Facts, c: Condition):
+    until = f.registration_until
+    if f.seeker.registered_on is None or until is None:
+        return False, "求職登録日が記録されていません。", "No registration date is recorded.", "no_registration"
+    if until >= f.on:
+        return _OK  # the end date itself is on the seeker page (and hwdesk registration show)
+    return (False, f"求職登録の有効期間は{format_wareki(until)}までです（原則）。更新を確認してください。",
+            f"The registration is valid until {format_date_en(until)} (in principle); check for a renewal.", "registration_lapses")
 
+
+def _webcam(f: Facts, c: Condition):
+    if f.seeker.webcam_confirmed:
+        return _OK
+    return False, "WEBカメラ端末の所有が確認されていません。", "No webcam device confirmed.", "no_webcam"
+
+
+def _environment(f: Facts, c: Condition):
+    chk = f.env
+    if chk is None:
+        return False, "利用環境の確認が記録されていません。", "No environment self-check is recorded.", "no_env_check"
+    keys = [i["key"] for i in (f.prof.requirements.get("environment") or {}).get("items", [])]
+    failed = [k for k in keys if not chk.answers.get(k, False)]
+    if failed:
+        return (False, f"{format_wareki(chk.declared_on)}の確認で満たさない項目があります。",
+                f"The check of {chk.declared_on} has failed items.", "env_failed")
+    return _OK
+
+
+def _private_room(f: Facts, c: Condition):
+    chk = f.env
+    if chk is None or "private_room" not in chk.answers:
+        return False, "個室等の環境が確認されていません。", "No private room has been confirmed.", "no_private_room"
+    if not chk.answers["private_room"]:
+        return (False, f"{format_wareki(chk.declared_on)}の確認で個室等の環境を整えられないと回答しています。",
+                f"The check of {chk.declared_on} says no private room is available.", "no_private_room")
+    return _OK
+
+
+def _approval(f: Facts, c: Condition):
+    if f.approval_wish is None:
+        return False, "個別支援担当による必要性の認定が記録されていません。", "No recorded recognition of need.", "no_approval"
+    if not f.approval_wish:
+        return (False, "継続的な職業相談の希望が記録されていません（認定とともに記録）。",
+                "The wish for continuing counseling is not recorded (record it with the approval).", "no_approval")
+    return _OK
+
+
+def _termination(f: Facts, c: Condition):
     term = f.termination
-    stop_cite = prof.cite("stop_use")
     if term is None:
-        out.append(Requirement("termination", True, "利用の中止を受けていないこと", "Not stopped from using the service", stop_cite))
-    else:
-        until = f"{format_wareki(term.until)}まで" if term.until else ""
-        out.append(Requirement("termination", False, "利用の中止を受けていないこと", "Not stopped from using the service", term.cite or stop_cite,
-                               f"利用が中止されています{('（' + until + '）') if until else ''}。", f"Use is stopped{(' until ' + term.until.isoformat()) if term.until else ''}.", "termination"))
+        return _OK
+    until = f"{format_wareki(term.until)}まで" if term.until else ""
+    return (False, f"利用が中止されています{('（' + until + '）') if until else ''}。",
+            f"Use is stopped{(' until ' + term.until.isoformat()) if term.until else ''}.", "stopped")
+
+
+def _agreement(f: Facts, c: Condition):
+    if f.agreement_ended is None:
+        return _OK
+    when = f.agreement_ended
+    return (False, f"{format_wareki(when)}の利用終了で規約は解約されました。改めて利用の申込み（同意）が必要です。",
+            f"The agreement was cancelled when use ended on {when.isoformat()}; the seeker must apply (consent) again.",
+            "agreement_ended")
+
+
+RULES = {
+    "service": _service, "consent": _consent, "registration": _registration, "registration_valid": _registration_valid,
+    "webcam": _webcam, "environment": _environment, "private_room": _private_room, "approval": _approval,
+    "termination": _termination, "agreement": _agreement,
+}
+# A passed condition's Requirement, built once (the Condition kept so its id stays its own).
+_PASSED: dict[int, tuple[Condition, Requirement]] = {}
+# The screen that fixes a failed condition (the readiness panel's Enter).
+FIX = {"registration_valid": "renewal", "private_room": "environment", "agreement": "consent"}
+
+
+def evaluate(f: Facts) -> list[Requirement]:
+    """The checklist from facts already read: every condition of the office's terms for the
+    service (``hwdesk.conditions``), each with its article and phrase, passed or failed.
+    The one place a condition of use is decided."""
+    out: list[Requirement] = []
+    for c in conditions(f.prof, f.service):
+        result = RULES[c.key](f, c)
+        if result is _OK:  # a passed condition says nothing more: one Requirement for each condition
+            hit = _PASSED.get(id(c))
+            if hit is None or hit[0] is not c:
+                if len(_PASSED) > 1024:
+                    _PASSED.clear()
+                hit = _PASSED[id(c)] = (c, Requirement(c.key, True, c.label, c.label_en, c.cite_text, "", "",
+                                                       "" if c.key == "service" else FIX.get(c.key, c.key), "", c.phrase, c.cite_text_en))
+            out.append(hit[1])
+            continue
+        ok, detail, detail_en, code = result
+        cite, cite_en = c.cite_text, c.cite_text_en
+        if c.key == "termination" and f.termination is not None and f.termination.cite:
+            cite = f.termination.cite  # the article of the stop's own ground
+        fix = "" if c.key == "service" else FIX.get(c.key, c.key)
+        out.append(Requirement(c.key, ok, c.label, c.label_en, cite, detail, detail_en, fix, code, c.phrase, cite_en))
     return out
 
 
@@ -255,7 +369,12 @@ def active_termination(session: Session, *, seeker_id: int, office_id: str, on: 
         select(Termination).where(Termination.seeker_id == seeker_id, Termination.office_id == office_id,
                                   col(Termination.lifted_at).is_(None), Termination.scope != "session")
     ).all()
-    for t in rows:
+    return stop_in_force(rows, on)
+
+
+def stop_in_force(stops, on: date):
+    """Of a seeker's unlifted stops (rows with ``scope`` and ``until``), the one in force on ``on``."""
+    for t in stops:
         if t.scope == "ended" or (t.scope == "suspended" and (t.until is None or t.until >= on)):
             return t
     return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from hwdesk import audit, printing
+from hwdesk.conditions import condition
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.files import write_private
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png

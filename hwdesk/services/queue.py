@@ -13,6 +13,7 @@ sends the NOTIFY); both plus a process-local count of commits through this proce
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import weakref
 from collections import defaultdict
@@ -29,6 +30,7 @@ from hwdesk.jtext import JST, format_phone
 from hwdesk.models import (
     REMINDER_OUTCOMES,
     SESSION_STATES,
+    Approval,
     CompanionNotice,
     Consent,
     Enrollment,
@@ -39,9 +41,10 @@ from hwdesk.models import (
     Staff,
     TermsNotice,
     TermsVersion,
+    Termination,
 )
-from hwdesk.services import calendar
-from hwdesk.services.consent import COMPANION_LABELS, needs_notice
+from hwdesk.services import calendar, eligibility, registration
+from hwdesk.services.consent import COMPANION_LABELS, ConsentStatus, needs_notice
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, version_in_force
@@ -50,11 +53,21 @@ from hwdesk.terms import service_label
 
 SOON = timedelta(minutes=15)
 LIVE = ("scheduled", "in_progress")
+# Readiness warnings in the order the row shows them: first a seated seeker's failed conditions of
+# use (keyed by ``eligibility.Requirement.code``, decided by the rule engine), then the session's own.
 WARNINGS = {
+    "service_not_offered": ("実施していないサービス", "Service not offered"),
     "no_consent": ("同意未記録", "No consent recorded"),
     "terms_revised": ("規約改訂の告知未了", "Terms revised, not yet notified"),
+    "no_registration": ("求職登録未完了", "Registration not complete"),
+    "registration_lapses": ("実施日までに求職登録の有効期間切れ", "Registration lapses before the session"),
+    "no_webcam": ("WEBカメラ端末未確認", "No webcam device confirmed"),
     "no_env_check": ("利用環境の確認なし", "No environment check"),
     "env_failed": ("利用環境に不備", "Environment check failed"),
+    "no_private_room": ("個室等の環境未確認", "No private room confirmed"),
+    "no_approval": ("必要性の認定・継続相談の希望なし", "Need not recognized / no wish recorded"),
+    "stopped": ("利用中止中", "Use stopped"),
+    "agreement_ended": ("解約後の再申込みなし", "Agreement ended, no new application"),
     "no_link": ("参加URL未設定", "No join link yet"),
     "not_checked_in": ("開始15分前・未受付", "Starting within 15 min, not checked in"),
 }
@@ -199,9 +212,9 @@ class QueueView:
 
 # Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
-_S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN = (
+_S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
     t.__table__.c  # type: ignore[attr-defined]
-    for t in (SessionRow, Staff, Enrollment, Seeker, Consent, TermsVersion, TermsNotice, EnvCheck, CompanionNotice)
+    for t in (SessionRow, Staff, Enrollment, Seeker, Consent, TermsVersion, TermsNotice, EnvCheck, CompanionNotice, Approval, Termination)
 )
 
 
@@ -241,31 +254,61 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
 
 @dataclass
 class _Facts:
-    """Per-seeker facts for the warnings: newest consent version, notices, newest env check."""
+    """The rule engine's facts of the seekers seated in live sessions, read in bulk (a fixed number
+    of statements): newest consent (version, when), notices, newest env check, the seeker's
+    registration and webcam, approvals, stops, registration attendances and renewals."""
 
-    consent_version: dict[int, int] = field(default_factory=dict)
+    consent: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     notified: set[tuple[int, int]] = field(default_factory=set)  # (seeker, terms version id)
-    env_ok: dict[int, bool] = field(default_factory=dict)
+    env: dict[int, eligibility.EnvRef] = field(default_factory=dict)
+    seekers: dict[int, object] = field(default_factory=dict)
+    approvals: dict[tuple[int, str], bool] = field(default_factory=dict)  # (seeker, service) → wish recorded
+    stops: dict[int, list] = field(default_factory=dict)  # unlifted stops
+    ended: dict[int, datetime] = field(default_factory=dict)  # the latest lifted 'ended' stop
+    events: dict[int, tuple[list[date], list[date]]] = field(default_factory=dict)
 
 
-def _facts(conn, office_id: str, seeker_ids, newest_in_force) -> _Facts:
-    """Consents, revision notices and env checks of the seekers selected by ``seeker_ids`` (a subquery).
+def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) -> _Facts:
+    """The facts of the seekers selected by ``seeker_ids`` (a subquery) at ``prof``'s office.
 
-    Consents and checks come oldest first (then by id), so the newest one is the last one written
-    into the dict; no timestamps are read back. Notices are read only when some consent is older
-    than ``newest_in_force`` (the version in force on the range's last day; it never decreases).
-    """
+    Rows come oldest first (then by id), so the newest one is the last one written into a dict.
+    Notices are read only when some consent is older than ``newest_in_force`` (the version in force
+    on the range's last day; it never decreases); approvals only where the terms ask for one;
+    attendances and renewals only for registrations past their first period on ``last_day``."""
+    conn, office_id, req = session.connection(), prof.id, prof.requirements
     facts = _Facts()
-    facts.consent_version = {sid: version for sid, version in conn.execute(
-        core_select(_C.seeker_id, _TV.version)
+    for sid, version, given in conn.execute(
+        core_select(_C.seeker_id, _TV.version, _C.given_at)
         .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
-        .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids)).order_by(_C.given_at, _C.id))}
-    if newest_in_force is not None and any(needs_notice(v, newest_in_force.version) for v in facts.consent_version.values()):
+        .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids)).order_by(_C.given_at, _C.id)):
+        facts.consent[sid] = (version, given)
+    if newest_in_force is not None and any(needs_notice(v, newest_in_force.version) for v, _ in facts.consent.values()):
         facts.notified = {(sid, tv) for sid, tv in conn.execute(
             core_select(_TN.seeker_id, _TN.terms_version_id).where(_TN.seeker_id.in_(seeker_ids)))}
-    facts.env_ok = {sid: bool(ok) for sid, ok in conn.execute(
-        core_select(_EC.seeker_id, _EC.all_ok).where(_EC.office_id == office_id, _EC.seeker_id.in_(seeker_ids))
-        .order_by(_EC.recorded_at, _EC.id))}
+    for sid, eid, answers, declared in conn.execute(
+        core_select(_EC.seeker_id, _EC.id, _EC.answers_json, _EC.declared_on).where(_EC.office_id == office_id, _EC.seeker_id.in_(seeker_ids))
+        .order_by(_EC.recorded_at, _EC.id)):
+        facts.env[sid] = eligibility.EnvRef(eid, json.loads(answers or "{}"), declared)
+    if req.get("registration") or req.get("webcam") or req.get("registration_valid"):
+        facts.seekers = {r.id: r for r in conn.execute(
+            core_select(_K.id, _K.registration_kind, _K.registered_on, _K.webcam_confirmed).where(_K.id.in_(seeker_ids)))}
+    if req.get("approval"):
+        for sid, service, wish in conn.execute(
+            core_select(_A.seeker_id, _A.service, _A.wishes_continuing)
+            .where(_A.office_id == office_id, _A.seeker_id.in_(seeker_ids), _A.revoked_at.is_(None))):
+            facts.approvals[(sid, service)] = facts.approvals.get((sid, service), False) or bool(wish)
+    for t in conn.execute(
+        core_select(_T.seeker_id, _T.scope, _T.until, _T.cite, _T.lifted_at, _T.decided_at)
+        .where(_T.office_id == office_id, _T.seeker_id.in_(seeker_ids), _T.scope != "session",
+               or_(_T.lifted_at.is_(None), _T.scope == "ended")).order_by(_T.decided_at, _T.id)):
+        if t.lifted_at is None:
+            facts.stops.setdefault(t.seeker_id, []).append(t)
+        else:
+            facts.ended[t.seeker_id] = t.decided_at
+    if req.get("registration_valid"):
+        late = [sid for sid, r in facts.seekers.items() if registration.needs_events(r.registered_on, last_day)]
+        if late:
+            facts.events = registration.events(session, late)
     return facts
 
 
@@ -275,20 +318,29 @@ def _versions(conn, office_id: str) -> list:
                         .order_by(_TV.version)).all()
 
 
-def _seeker_keys(sid: int, *, method: str, in_force, facts: _Facts) -> list[str]:
-    keys = []
-    version = facts.consent_version.get(sid)
-    if version is None:
-        if method == "application":
-            keys.append("no_consent")
-    elif in_force is not None and needs_notice(version, in_force.version) and (sid, in_force.id) not in facts.notified:
-        keys.append("terms_revised")
-    ok = facts.env_ok.get(sid)
-    if ok is None:
-        keys.append("no_env_check")
-    elif not ok:
-        keys.append("env_failed")
-    return keys
+_NO_SEEKER = Seeker(seeker_no="", name="", name_kana="", birth_date=date(1900, 1, 1), office_id="", kana_key="")
+
+
+def _seeker_failures(sid: int, *, prof, service: str, day: date, in_force, facts: _Facts) -> list[eligibility.Requirement]:
+    """The failed conditions of one seated seeker, from the rule engine (``eligibility.evaluate``)."""
+    if in_force is None:
+        return []
+    version, given = facts.consent.get(sid, (None, None))
+    status = ConsentStatus(prof.id, in_force, eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
+                           version, needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified)
+    seeker = facts.seekers.get(sid, _NO_SEEKER)
+    until = None
+    if prof.requirements.get("registration_valid") and seeker.registered_on is not None:
+        attended, renewals = facts.events.get(sid, ((), ()))
+        until = registration.registration_end(seeker.registered_on, attended, renewals)
+    ended = facts.ended.get(sid)
+    ended_on = None
+    if ended is not None and prof.ends_agreement and (given is None or given <= ended):
+        ended_on = ended.astimezone(JST).date()
+    f = eligibility.Facts(prof, seeker, service, day, status, facts.env.get(sid),  # type: ignore[arg-type]
+                          facts.approvals.get((sid, service)), eligibility.stop_in_force(facts.stops.get(sid, ()), day),
+                          ended_on, until)
+    return eligibility.failures(eligibility.evaluate(f))
 
 
 def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime, staff_id: int | None = None,
@@ -334,10 +386,9 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     if seated_live:
         seated = core_select(_E.seeker_id).where(_E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))),
                                                  _E.state.in_(SEAT_STATES))
-        facts = _facts(conn, office_id, seated, version_in_force(versions, (hi - timedelta(microseconds=1)).astimezone(JST).date()))
+        last_day = (hi - timedelta(microseconds=1)).astimezone(JST).date()
+        facts = _facts(session, prof, seated, version_in_force(versions, last_day), last_day)
     in_force: dict[date, object] = {}  # the version in force, once per day rather than per seeker
-    cites = {"no_consent": _requirement_cite(prof, "consent"), "terms_revised": prof.cite("revision"),
-             "no_env_check": _requirement_cite(prof, "environment"), "env_failed": _requirement_cite(prof, "environment")}
     out = []
     jst: dict[datetime, datetime] = {}  # a day's sessions share a few start and end times
     for r in sessions:
@@ -346,20 +397,12 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
         day = start.date()
         if r.state in LIVE and day not in in_force:
             in_force[day] = version_in_force(versions, day)
-        out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof.consent_method, in_force.get(day), cites, now))
+        out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof, in_force.get(day), now))
     return out
 
 
-def _requirement_cite(prof, requirement: str) -> str:
-    """The article of one of the office's requirements ('' when it has none)."""
-    from hwdesk.terms import cite_text
-
-    req = prof.requirements.get(requirement) or {}
-    return cite_text(req.get("cite"))
-
-
-def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, method: str, in_force,
-         cites: dict, now: datetime) -> QueueRow:
+def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, prof, in_force,
+         now: datetime) -> QueueRow:
     sess_id, kind, title, start_at, end_at, state, staff_id, capacity, platform, join_url, login, staff_name = r
     comps: tuple[Companion, ...] = ()
     if comps_of:
@@ -370,12 +413,17 @@ def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of
     warnings: list[RowWarning] = []
     if state in LIVE:
         who: dict[str, list[str]] = {}  # warning key → 求職番号, in booking order
+        cites: dict[str, str] = {}
+        day = start.date()
         for s in seekers:
             if s.state in SEAT_STATES:
-                keys = per_seeker[s.seeker_no] = _seeker_keys(s.id, method=method, in_force=in_force, facts=facts)
-                for key in keys:
-                    who.setdefault(key, []).append(s.seeker_no)
-        for key in ("no_consent", "terms_revised", "no_env_check", "env_failed"):
+                failed = _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
+                per_seeker[s.seeker_no] = [f.code for f in failed]
+                for f in failed:
+                    who.setdefault(f.code, []).append(s.seeker_no)
+                    # The notice a revision needs is the revision article's (告知), not the consent's.
+                    cites.setdefault(f.code, prof.cite("revision") if f.code == "terms_revised" else f.cite)
+        for key in WARNINGS:
             if key in who:
                 warnings.append(RowWarning(key, cites.get(key, ""), tuple(who[key])))
         if not join_url:

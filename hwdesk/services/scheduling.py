@@ -38,7 +38,6 @@ from hwdesk.models import (
     Series,
     Session as SessionRow,
     Staff,
-    Termination,
 )
 from hwdesk.services import calendar, consent, eligibility
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
@@ -440,59 +439,58 @@ def _cites(failed: list) -> str:
     return "・".join(dict.fromkeys(f.cite for f in failed if f.cite))
 
 
-# Failures a supervisor's override cannot waive, with what to do instead.
-NOT_OVERRIDABLE = {
-    "service": ("この事業所はこのサービスを実施していません。", "The office does not offer this service."),
-    "termination": ("利用の中止を解除してから予約してください。", "Lift the stop of use first."),
-    "agreement": ("改めて利用の申込み（同意）を記録してから予約してください。", "Record a new application (consent) first."),
-}
+# Operational checks a supervisor's override may lift, with a reason (kept on the enrollment and
+# audited). Never a condition of use: those are the terms' own and eligibility.evaluate decides
+# them; an override does not touch them. "capacity": a full group session (booked over capacity
+# instead of waitlisted); "lead_time" and "staff_clash" name the office's own scheduling checks.
+# Another liftable check is added here by its key (e.g. "session_started").
+OVERRIDABLE_CHECKS = ("capacity", "lead_time", "staff_clash")
 
 
-def _eligibility_gate(session: Session, *, actor: Actor, row, seeker, facts: eligibility.Facts,
-                      override_reason: str | None, ended_before: bool = True) -> tuple[str, list]:
-    """Run the office's rules for this seeker on the session's date (``facts``: read with the
-    booking's other checks, reused by ``_on_applying``); returns (override reason, failed).
-    ``ended_before``: whether a lifted 'ended' stop may exist (False spares the agreement's read)."""
-    from hwdesk.services import terminations
-
-    prof = facts.prof
+def _conditions_gate(seeker, facts: eligibility.Facts, override_reason: str | None) -> list:
+    """Refuse when any condition of use fails (each failed condition with its article), override or not."""
     failed = eligibility.failures(eligibility.evaluate(facts))
-    if prof.ends_agreement and ended_before:  # agreement_failures' own first tests, asked here to spare its reads
-        failed += terminations.agreement_failures(session, seeker_id=seeker.id, office_id=row.office_id)  # type: ignore[arg-type]
-    reason = clean_text(override_reason or "", field="reason", max_len=300)
     if not failed:
-        return "", []
-    if not reason:
-        raise RuleRefusal(
-            f"{seeker.seeker_no} {seeker.name} さんは{prof.name}の利用条件を満たしていないため予約できません（{_cites(failed)}）。",
-            f"Seeker {seeker.seeker_no} does not meet {prof.display_name('en')}'s conditions of use ({_cites(failed)}).",
-            failures=failed,
-        )
-    require(actor, "supervisor", what_ja="利用条件を満たさない予約（例外承認）", what_en="Overriding the conditions of use")
-    hard = [f for f in failed if f.key in NOT_OVERRIDABLE]
-    if hard:
-        raise RuleRefusal(
-            f"この条件は例外承認できません（{_cites(hard)}）。" + "".join(NOT_OVERRIDABLE[f.key][0] for f in hard),
-            f"These conditions cannot be overridden ({_cites(hard)}). " + " ".join(NOT_OVERRIDABLE[f.key][1] for f in hard),
-            failures=hard,
-        )
-    return reason, failed
+        return []
+    prof = facts.prof
+    cites = _cites(failed)
+    cites_en = ", ".join(dict.fromkeys(getattr(f, "cite_en", "") or f.cite for f in failed if f.cite))
+    extra_ja = "利用条件は例外承認では外せません。" if override_reason else ""
+    extra_en = " An override never lifts a condition of use." if override_reason else ""
+    raise RuleRefusal(
+        f"{seeker.seeker_no} {seeker.name} さんは{prof.name}の利用条件を満たしていないため予約できません（{cites}）。{extra_ja}",
+        f"Seeker {seeker.seeker_no} does not meet {prof.display_name('en')}'s conditions of use ({cites_en}).{extra_en}",
+        failures=failed,
+    )
+
+
+def _lift(actor: Actor, check: str) -> str:
+    """Lift an operational check by a supervisor's override (the caller has its reason)."""
+    assert check in OVERRIDABLE_CHECKS, check
+    require(actor, "supervisor", what_ja="例外承認（定員・期限・職員の重複）", what_en="Overriding an operational check")
+    return check
 
 
 def _on_applying(session: Session, *, actor: Actor, row, seeker, facts: eligibility.Facts) -> None:
-    """What applying does under the office's terms: 前橋 第1条 deemed consent, 高松 第2条(2) switch.
-    ``facts`` are the gate's, read earlier in this transaction with the Seeker row locked."""
+    """What applying does under the office's terms: 高松 第2条(2) switches an online registrant to
+    an office registrant. (前橋 第1条's consent by use is recorded at check-in: ``_on_use``.)"""
     from hwdesk.services.seekers import switch_to_office_registration
 
-    prof = facts.prof
-    on = _jst_day(row.start_at)
-    if prof.consent_method == "deemed_by_use":
-        if not facts.status.current:
-            consent.record_consent(session, actor=actor, seeker_id=seeker.id, office_id=row.office_id,  # type: ignore[arg-type]
-                                   method="deemed_by_use", on=on, session_id=row.id)
-    reg = prof.requirements.get("registration") or {}
+    reg = facts.prof.requirements.get("registration") or {}
     if reg.get("online_switches_to_office") and seeker.registration_kind == "online":
         switch_to_office_registration(session, actor=actor, seeker_id=seeker.id, on=datetime.now(JST).date(), seeker=seeker)
+
+
+def _on_use(session: Session, *, actor: Actor, row: SessionRow, seeker_id: int) -> None:
+    """前橋 第1条 "本サービスの利用をもって、本利用規約に同意したものとみなします": using the service
+    (the check-in) is the consent; recorded then, to the version in force on the session's day."""
+    prof = profile(session, row.office_id)
+    if prof.consent_method != "deemed_by_use":
+        return
+    if consent.consent_status(session, seeker_id=seeker_id, office_id=row.office_id, on=_jst_day(row.start_at)).current:
+        return
+    consent.record_consent(session, actor=actor, seeker_id=seeker_id, office_id=row.office_id, method="deemed_by_use",
+                           on=_jst_day(row.start_at), session_id=row.id)
 
 
 def _enrollments(session: Session, session_id: int, states: tuple[str, ...]) -> list[Enrollment]:
@@ -507,16 +505,17 @@ def _seats_taken(session: Session, session_id: int, *, exclude_id: int | None = 
     return session.exec(stmt).one()
 
 
-def _seat_or_wait(row, taken: int, waiting: int, last_pos: int, *, waitlist: bool) -> tuple[str, int | None]:
+def _seat_or_wait(row, taken: int, waiting: int, last_pos: int, *, waitlist: bool, over_capacity: bool = False) -> tuple[str, int | None]:
     """('booked', None) when a seat is free, ('waitlisted', position) when full; else refused.
     ``taken``/``waiting``/``last_pos``: the session's seats held, seekers waiting and last waitlist
-    position (read under the session's lock)."""
+    position (read under the session's lock). ``over_capacity``: a supervisor's override lifts the
+    capacity of a group session (booked, not waitlisted)."""
     if not is_group(row.kind):
         if taken or waiting:
             raise RuleRefusal(f"セッション #{row.id} は個別のセッションで、既に別の求職者が予約しています。",
                               f"Session #{row.id} is an individual session and another seeker is already booked.", field="session")
         return "booked", None
-    if taken < row.capacity and not waiting:
+    if (taken < row.capacity and not waiting) or over_capacity:
         return "booked", None
     if not waitlist:
         raise RuleRefusal(f"セッション #{row.id} は満席です（定員{row.capacity}名）。",
@@ -545,17 +544,13 @@ _BOOK_READS: Prepared | None = None
 def _book_reads() -> Prepared:
     """The eligibility facts (``eligibility.facts_stmt``) with, as more columns, the seeker's
     overlapping session and this session's enrollments: the seeker's own, seats held, seekers
-    waiting, last waitlist position — one round trip for every check after the locks. Also
-    whether a lifted 'ended' stop exists (渋谷 第9条第2項: only then is the agreement read)."""
+    waiting, last waitlist position — one round trip for every check after the locks."""
     global _BOOK_READS
     if _BOOK_READS is None:
         e, sid = _ENROLLMENT_T, bindparam("session_id")
-        t = Termination.__table__  # type: ignore[attr-defined]
         here = (e.c.session_id == sid,)
         mine = (*here, e.c.seeker_id == bindparam("seeker_id"))
         waiting = (*here, e.c.state == "waitlisted")
-        ended = select(t.c.id).where(t.c.seeker_id == bindparam("seeker_id"), t.c.office_id == bindparam("office_id"),
-                                     t.c.scope == "ended", t.c.lifted_at.is_not(None)).limit(1)
         _BOOK_READS = Prepared(eligibility.facts_stmt().add_columns(
             _SEEKER_OVERLAP[False].scalar_subquery().label("overlap_id"),
             select(e.c.id).where(*mine).scalar_subquery().label("mine_id"),
@@ -563,7 +558,6 @@ def _book_reads() -> Prepared:
             select(func.count()).select_from(e).where(*here, e.c.state.in_(_inline(SEAT_STATES))).scalar_subquery().label("taken"),
             select(func.count()).select_from(e).where(*waiting).scalar_subquery().label("waiting"),
             select(func.coalesce(func.max(e.c.waitlist_pos), 0)).where(*waiting).scalar_subquery().label("last_pos"),
-            ended.scalar_subquery().label("ended_id"),
         ))
     return _BOOK_READS
 
@@ -574,12 +568,13 @@ def book(
 ) -> Enrollment:
     """Book a seeker into a session (or onto its waitlist when a group session is full).
 
-    Runs the office's eligibility rules for the session's kind and date; a refusal lists every
-    failed requirement with its article. A supervisor (not a clerk) may override with a reason,
-    which is kept on the enrollment and audited. No overlapping sessions for the seeker; an
-    individual session takes one seeker; a group session never goes over capacity
-    (``waitlist=False`` refuses instead of waitlisting). Returns the enrollment, persistent in
-    ``session`` (a change the caller makes to it is flushed as usual).
+    Runs the rule engine (``eligibility.evaluate``) for the session's kind and date; a refusal
+    lists every failed condition with its article, and no override lifts one. A supervisor (not a
+    clerk) may override an operational check (``OVERRIDABLE_CHECKS``: a full group session is then
+    booked over capacity) with a reason, kept on the enrollment and audited. No overlapping
+    sessions for the seeker; an individual session takes one seeker; without an override a group
+    session never goes over capacity (``waitlist=False`` refuses instead of waitlisting). Returns
+    the enrollment, persistent in ``session`` (a change the caller makes to it is flushed as usual).
     """
     require(actor, "clerk", what_ja="予約", what_en="Booking")
     session.flush()  # the statements below do not autoflush; the caller's pending rows must be seen
@@ -601,11 +596,15 @@ def book(
         if r.mine_id is not None and r.mine_state != "cancelled":
             raise RuleRefusal(f"{seeker.seeker_no} さんはこのセッションに既に登録されています（{state_label(r.mine_state)}）。",
                               f"Seeker {seeker.seeker_no} is already in this session ({state_label(r.mine_state, 'en')}).", field="seeker")
-        override, failed = _eligibility_gate(session, actor=actor, row=row, seeker=seeker, facts=facts, override_reason=override_reason,
-                                             ended_before=r.ended_id is not None)
+        reason = clean_text(override_reason or "", field="reason", max_len=300)
+        _conditions_gate(seeker, facts, reason)
         if r.overlap_id is not None:
             raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
-        state, pos = _seat_or_wait(row, r.taken, r.waiting, r.last_pos, waitlist=waitlist)
+        lifted: list[str] = []
+        if reason and is_group(row.kind) and (r.taken >= row.capacity or r.waiting):
+            lifted.append(_lift(actor, "capacity"))
+        state, pos = _seat_or_wait(row, r.taken, r.waiting, r.last_pos, waitlist=waitlist, over_capacity=bool(lifted))
+        override = reason if lifted else ""
         _on_applying(session, actor=actor, row=row, seeker=seeker, facts=facts)
         values = {"session_id": row.id, "seeker_id": seeker_id, "state": state, "waitlist_pos": pos, "booked_at": _now(),
                   "cancel_reason": "", "override_reason": override, "override_by": _sid(actor) if override else None,
@@ -626,7 +625,7 @@ def book(
     audit.record(session, staff_id=_sid(actor), action="enrollment.waitlist" if pos else "enrollment.book", entity="enrollment",
                  entity_id=e.id, seeker_id=seeker_id, office_id=row.office_id,
                  after={"session": row.id, "state": state, "waitlist_pos": pos},
-                 extra={"override": {"reason": override, "failed": [f"{f.key} {f.cite}" for f in failed]}} if override else None)
+                 extra={"override": {"reason": override, "lifted": lifted}} if override else None)
     return e
 
 
@@ -750,9 +749,9 @@ def _recheck_for_move(session: Session, *, row: SessionRow, new: SessionRow, enr
     for e in enrollments:
         seeker = session.get(Seeker, e.seeker_id)
         assert seeker is not None
-        if not e.override_reason:
-            reqs = eligibility.check(session, seeker_id=e.seeker_id, office_id=row.office_id, service=row.kind, on=_jst_day(new.start_at))
-            problems += [SeekerFailure(seeker.seeker_no, seeker.name, f) for f in eligibility.failures(reqs)]
+        # An override never lifted a condition of use, so every moved seeker is checked again.
+        reqs = eligibility.check(session, seeker_id=e.seeker_id, office_id=row.office_id, service=row.kind, on=_jst_day(new.start_at))
+        problems += [SeekerFailure(seeker.seeker_no, seeker.name, f) for f in eligibility.failures(reqs)]
         other = seeker_conflict(session, seeker_id=e.seeker_id, start=new.start_at, end=new.end_at, exclude_id=row.id)
         if other is not None and other.id != new.id:
             problems.append(SeekerFailure(seeker.seeker_no, seeker.name, Reason(f"同じ時間帯に予約があります: {_label(other)}",
@@ -826,6 +825,8 @@ def _move_enrollment(session: Session, actor: Actor, row: SessionRow, e: Enrollm
     if target not in ENROLLMENT_PATHS.get(e.state, ()):
         raise _wrong_move(e.state, target, what="enrollment", paths=ENROLLMENT_PATHS)
     before, e.state = e.state, target
+    if target == "checked_in":
+        _on_use(session, actor=actor, row=row, seeker_id=e.seeker_id)
     if target == "cancelled":
         e.cancel_reason, e.waitlist_pos = reason, None
     session.add(e)

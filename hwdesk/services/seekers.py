@@ -53,10 +53,29 @@ FIELD_LABELS = {
     "office_id": ("事業所", "Office"),
     "webcam_confirmed": ("WEBカメラ端末", "Webcam device"),
 }
+# The registration kinds a form or CSV may name: a completed registration only (渋谷 第1条(3)
+# "オンライン登録、または安定所の利用登録が完了している", 高松 第2条(2) "求職登録が完了している").
+# A provisional one (インターネット仮登録) is refused, as is any other word (the list is in the message).
 REGISTRATION_ALIASES = {
     "窓口": "office", "office": "office", "安定所": "office", "来所": "office",
-    "オンライン": "online", "online": "online", "インターネット": "online", "インターネット仮登録": "online",
+    "オンライン": "online", "online": "online", "オンライン登録": "online",
 }
+PROVISIONAL_KINDS = ("インターネット仮登録", "仮登録", "provisional")
+
+
+def registration_kind_error(value: str) -> ValidationFailed:
+    """The refusal of a registration kind not in the accepted list (a provisional one said so)."""
+    accepted = "・".join(REGISTRATION_ALIASES)
+    accepted_en = ", ".join(REGISTRATION_ALIASES)
+    if value.strip() in PROVISIONAL_KINDS:
+        return ValidationFailed(
+            f"仮登録は求職登録の完了ではありません（渋谷 第1条(3)・高松 第2条(2)）。登録区分は次のいずれかです: {accepted}",
+            f"A provisional registration is not a completed one (Shibuya Art. 1 item 3, Takamatsu Art. 2 item 2). "
+            f"Registration must be one of: {accepted_en}",
+            field="registration_kind",
+        )
+    return ValidationFailed(f"登録区分が正しくありません。次のいずれかです: {accepted}",
+                            f"Unknown registration kind; it must be one of: {accepted_en}", field="registration_kind")
 
 
 @dataclass
@@ -111,11 +130,7 @@ def validate_field(name: str, value: str) -> object:
     if name == "registration_kind":
         kind = REGISTRATION_ALIASES.get(value.strip())
         if kind is None:
-            raise ValidationFailed(
-                "登録区分は「窓口」か「オンライン」です。",
-                "Registration is 'office' (窓口) or 'online' (オンライン).",
-                field="registration_kind",
-            )
+            raise registration_kind_error(value)
         return kind
     if name == "registered_on":
         if not value.strip():

@@ -24,12 +24,11 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text, format_wareki
-from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Consent, Enrollment, Termination
+from hwdesk.jtext import JST, clean_text
+from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Enrollment, Termination
 from hwdesk.services import scheduling
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.guard import guard
-from hwdesk.services.eligibility import Requirement
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text
@@ -215,27 +214,3 @@ def terminations_of(session: Session, *, actor: Actor, seeker_id: int, office_id
     if office_id:
         stmt = stmt.where(Termination.office_id == office_id)
     return list(session.exec(stmt.order_by(col(Termination.decided_at).desc())))
-
-
-def agreement_failures(session: Session, *, seeker_id: int, office_id: str) -> list[Requirement]:
-    """渋谷 第9条第2項: after a lifted 'ended' termination the agreement is gone; a new booking needs
-    a consent given after that decision. Empty where the office's terms do not end the agreement."""
-    prof = profile(session, office_id)
-    if not prof.ends_agreement:
-        return []
-    ended = session.exec(
-        select(Termination).where(Termination.seeker_id == seeker_id, Termination.office_id == office_id, Termination.scope == "ended",
-                                  col(Termination.lifted_at).is_not(None)).order_by(col(Termination.decided_at).desc())
-    ).first()
-    if ended is None:
-        return []
-    newer = session.exec(select(Consent.id).where(Consent.seeker_id == seeker_id, Consent.office_id == office_id,
-                                                  col(Consent.given_at) > ended.decided_at)).first()
-    if newer is not None:
-        return []
-    when = ended.decided_at.astimezone(JST).date()
-    return [Requirement(
-        "agreement", False, "解約後の再申込み・同意", "Apply and consent again after the agreement ended", prof.cite("stop_use"),
-        f"{format_wareki(when)}の利用終了で規約は解約されました。改めて利用の申込み（同意）が必要です。",
-        f"The agreement was cancelled when use ended on {when.isoformat()}; the seeker must apply (consent) again.", "consent",
-    )]
