@@ -52,13 +52,13 @@ class RenewalScreen(HwScreen):
         draft = self.hw.drafts.get(self.draft_key)
         if draft:
             restore(self, draft)
-        sid = self.seeker_id
+        sid, actor = self.seeker_id, self.hw.actor
 
         def work(s):
             from hwdesk.services import registration
-            from hwdesk.services.seekers import get_seeker
+            from hwdesk.services.seekers import seeker_of
 
-            sk = get_seeker(s, sid)
+            sk = seeker_of(s, actor=actor, seeker_id=sid)
             return sk.name, sk.seeker_no, registration.end_of(s, seeker_id=sid, registered_on=sk.registered_on)
 
         self.db(work, self._loaded, group="load")

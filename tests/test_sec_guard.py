@@ -88,10 +88,14 @@ ALLOWED: dict[str, str] = {
     "seekers.find_duplicates": INTERNAL + " (create_seeker/update_seeker's duplicate check)",
     "terminations.ground_cite": NON_PERSONAL, "terminations.available_grounds": NON_PERSONAL,
     "terminations.ground_label": NON_PERSONAL,
+    "eligibility.stop_in_force": NON_PERSONAL + " (picks from stop rows the caller read)",
+    "seekers.registration_kind_error": NON_PERSONAL,
+    **{f"registration.{n}": NON_PERSONAL + " (date arithmetic)" for n in ("month_end", "initial_end", "registration_end",
+                                                                          "needs_events")},
+    **{f"registration.{n}": INTERNAL for n in ("events", "end_of", "renewals_of")},
     "offices.revision_grounds": NON_PERSONAL, "offices.check_revision_ground": NON_PERSONAL,
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL, "usage_entry.usage_article": NON_PERSONAL,
-    "terminations.agreement_failures": INTERNAL,
     # the guard and the actor themselves
     "context.require": "the role check the guard applies", "context.require_office": "the office check the guard applies",
     "context.staff_id": NON_PERSONAL,
@@ -286,6 +290,8 @@ ENTRY_EXCEPTIONS = {
     "check": "eligibility (CLI after guarded get_by_number; the detail screen's readiness after guarded seeker_detail)",
     "find_duplicates": "the seeker form's 'same person?' warning, across offices by design (職業安定法: one registration)",
     "get_staff": "--staff LOGIN options of the CLI: a staff id, no seeker data",
+    "end_of": "registration's end date, for a seeker just read through guarded get_by_number / seeker_of",
+    "renewals_of": "registration renewals, for a seeker just read through guarded get_by_number",
 }
 
 

@@ -16,6 +16,7 @@ from hwdesk.cli import main
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Approval, RegistrationRenewal, Seeker
+from hwdesk.services.context import SYSTEM
 from hwdesk.services import consent, eligibility, importer, queue, registration, scheduling, terminations
 from hwdesk.services.registration import initial_end, month_end, registration_end
 
@@ -125,7 +126,7 @@ def test_queue_warns_when_the_registration_lapses_before_the_session(store, acto
         s.get(scheduling.SessionRow, row.id).start_at = at("2027-01-12")
         s.get(scheduling.SessionRow, row.id).end_at = at("2027-01-12", "10:45")
     with store.read() as s:
-        view = queue.daily_queue(s, office_id="takamatsu", day=date(2027, 1, 12), now=at("2027-01-11", "08:00"))
+        view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 12), now=at("2027-01-11", "08:00"))
     [w] = view.rows[0].warnings
     assert (w.key, w.cite, w.seekers) == ("registration_lapses", "第2条(2)", (sk.seeker_no,))
     assert w.text() == "実施日までに求職登録の有効期間切れ（第2条(2)）"
@@ -241,7 +242,7 @@ def cli(store, db_url, monkeypatch, capsys):
 def test_counter_commands_make_a_seeker_ready(cli, store, actors):
     sk = new_seeker(store, actors["clerk1_shi"], office_id="shibuya", webcam=False)
     no = sk.seeker_no
-    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json")
+    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json", as_="clerk1_shi")
     assert code == 1
     code, _, err = cli("consent", no, "--office", "shibuya", as_="clerk1_shi")
     assert code == 0, err
@@ -258,11 +259,11 @@ def test_counter_commands_make_a_seeker_ready(cli, store, actors):
     assert code == 2  # 高松 asks for no approval (and the seeker is 渋谷's)
     code, _, err = cli("approval", no, "--office", "shibuya", "--service", "counseling", "--note", "必要", as_="clerk1_shi")
     assert code == 0 and "--wishes-continuing" in err
-    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json")
+    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json", as_="clerk1_shi")
     assert code == 1 and [r["key"] for r in json.loads(out)["requirements"] if not r["ok"]] == ["approval"]
     assert cli("approval", no, "--office", "shibuya", "--service", "counseling", "--note", "本人希望", "--wishes-continuing",
                as_="clerk1_shi")[0] == 0
-    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json")
+    code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json", as_="clerk1_shi")
     assert code == 0 and json.loads(out)["eligible"] is True
     with store.read() as s:
         actions = [r.action for r in s.exec(select(AuditLog).where(AuditLog.seeker_id == sk.id).order_by(AuditLog.id))]
@@ -289,13 +290,13 @@ def test_consent_command_at_maebashi_says_use_is_consent(cli, store, actors):
 
 def test_registration_commands(cli, store, actors):
     sk = new_seeker(store, actors["clerk1"], registered="2026-10-15")
-    code, out, _ = cli("registration", "show", sk.seeker_no, "--json")
+    code, out, _ = cli("registration", "show", sk.seeker_no, "--json", as_="clerk1")
     assert json.loads(out)["valid_until"] == "2026-12-31"
     code, _, err = cli("registration", "renew", sk.seeker_no, "--on", "R8.12.1", "--note", "丸亀", as_="clerk1_shi")
     assert code == 2  # another office's clerk
     code, out, err = cli("registration", "renew", sk.seeker_no, "--on", "R8.12.1", "--note", "丸亀", as_="clerk1")
     assert code == 0 and "令和9年2月28日まで（原則）" in out
-    code, out, _ = cli("--lang", "en", "registration", "show", sk.seeker_no)
+    code, out, _ = cli("--lang", "en", "registration", "show", sk.seeker_no, as_="clerk1")
     assert "valid until 2027-02-28 (in principle)" in out
     with pytest.raises(SystemExit):
         cli("env-check", "--help")

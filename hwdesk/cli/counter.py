@@ -86,10 +86,10 @@ def register(sub) -> None:
     r.set_defaults(handler=cmd_registration_show)
 
 
-def _seeker(s, number: str):
+def _seeker(s, number: str, actor):
     from hwdesk.services.seekers import get_by_number
 
-    return get_by_number(s, number)
+    return get_by_number(s, number, actor=actor)
 
 
 def _done(ctx, ja: str, en: str) -> int:
@@ -105,7 +105,7 @@ def cmd_consent(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         prof = profile(s, ctx.args.office)
         if prof.consent_method == "deemed_by_use":
             cite = cite_text(prof.requirements["consent"]["cite"])
@@ -137,7 +137,7 @@ def cmd_env_check(ctx) -> int:
     on = parse_date(ctx.args.date, field="date") if ctx.args.date else date.today()
     actor = ctx.actor()
     with ctx.store.write() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         answers = {k: k not in no for k in keys if k != "webcam"}
         record_env_check(s, actor=actor, seeker_id=sk.id, office_id=office, answers=answers, declared_on=on)
         if "webcam" in keys:
@@ -156,7 +156,7 @@ def cmd_companion(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         record_companion(s, actor=actor, seeker_id=sk.id, office_id=ctx.args.office, kind=ctx.args.kind,
                          language=ctx.args.language, name=ctx.args.name, session_id=ctx.args.session)
         number = sk.seeker_no
@@ -173,7 +173,7 @@ def cmd_approval(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         by = None
         if ctx.args.recognized_by:
             staff = s.exec(select(Staff).where(Staff.login == ctx.args.recognized_by)).first()
@@ -198,7 +198,7 @@ def cmd_renew(ctx) -> int:
     on = parse_date(ctx.args.on, field="on")
     actor = ctx.actor()
     with ctx.store.write() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         registration.renew(s, actor=actor, seeker_id=sk.id, renewed_on=on, note=ctx.args.note)
         until = registration.end_of(s, seeker_id=sk.id, registered_on=sk.registered_on)
         number = sk.seeker_no
@@ -212,14 +212,16 @@ def cmd_registration_show(ctx) -> int:
     from hwdesk.jtext import format_wareki
     from hwdesk.services import registration
 
+    actor = ctx.reader()  # personal data: signed in, and the view audited
     with ctx.store.read() as s:
-        sk = _seeker(s, ctx.args.seeker)
+        sk = _seeker(s, ctx.args.seeker, actor)
         until = registration.end_of(s, seeker_id=sk.id, registered_on=sk.registered_on)
         renewals = [(r.renewed_on, r.note) for r in registration.renewals_of(s, sk.id)]
         data = {"seeker_no": sk.seeker_no, "kind": sk.registration_kind,
                 "registered_on": sk.registered_on.isoformat() if sk.registered_on else None,
                 "valid_until": until.isoformat() if until else None, "valid_today": bool(until and until >= date.today()),
                 "renewals": [{"on": d.isoformat(), "note": n} for d, n in renewals]}
+    ctx.audit_read(actor, office_id=sk.office_id, rows=1)
     if ctx.args.json:
         ctx.out_json(data)
         return 0

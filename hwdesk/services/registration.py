@@ -23,6 +23,7 @@ from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import Enrollment, RegistrationRenewal, Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id
+from hwdesk.services.guard import guard
 from hwdesk.services.seekers import get_seeker
 
 # Sessions whose attendance extends a registration (counseling or a referral).
@@ -102,6 +103,7 @@ def end_of(session: Session, *, seeker_id: int, registered_on: date | None, on: 
     return registration_end(registered_on, attended, renewals)
 
 
+@guard("clerk", what_ja="求職登録の更新の記録", what_en="Recording a registration renewal")
 def renew(session: Session, *, actor: Actor, seeker_id: int, renewed_on: date, note: str) -> RegistrationRenewal:
     """Record a renewal of the seeker's 求職登録 done elsewhere (another office, 求職者マイページ …)
     on ``renewed_on``, with a note saying where; audited. The end date is computed again from it."""

@@ -1,7 +1,7 @@
 """termsversion.change_ground: which of the terms' listed grounds a revision without consent rests on
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 09:00:00
 
 Why: 前橋 第9条 and 高松 第13条 allow a change without the users' consent only "以下の各号のいずれかに
@@ -15,7 +15,7 @@ import sqlmodel
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
