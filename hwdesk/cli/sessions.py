@@ -52,6 +52,8 @@ def register(sub) -> None:
     p.add_argument("state", help=" | ".join(STATES))
     p.add_argument("--seeker", metavar="SEEKER_NO")
     p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
+    p.add_argument("--correct", metavar="REASON", help="supervisor only: correct a final state (completed, no_show, absent, "
+                   "connection_failed, stopped) to another, with the reason (the old state stays in the audit history)")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("closure", help="office closures (supervisor)")
@@ -369,8 +371,13 @@ def cmd_status(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         seeker = _seeker_id(s, a.seeker) if a.seeker else None
-        row = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason)
-        state = row.state
+        if a.correct is not None:
+            from hwdesk.services import corrections
+
+            state = corrections.correct_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker,
+                                              reason=a.correct).session_after
+        else:
+            state = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason).state
     print(ctx.msg(f"#{a.session_id}: {scheduling.state_label(state)}", f"#{a.session_id}: {scheduling.state_label(state, 'en')}"))
     return 0
 

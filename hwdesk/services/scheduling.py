@@ -40,7 +40,7 @@ from hwdesk.models import (
     Staff,
     Termination,
 )
-from hwdesk.services import calendar, consent, eligibility
+from hwdesk.services import calendar, consent, eligibility, timing
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
 from hwdesk.services.offices import parse_profile, profile
 from hwdesk.terms import PLATFORM_LABELS, office_profile, service_label
@@ -329,12 +329,14 @@ def _insert_session(session: Session, *, actor: Actor, spec: dict, staff: Staff,
 def create_session(
     session: Session, *, actor: Actor, office_id: str, kind: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
-    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "",
+    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "", now: datetime | None = None,
 ) -> SessionRow:
     """Create one session after checking the kind, capacity, platform, join URL, open slot and
-    that the staff member is free (the Staff row is locked for the overlap check)."""
+    that the staff member is free (the Staff row is locked for the overlap check). Never in the
+    past (``now``: the time it is created at — demo data builds a history with it)."""
     require(actor, "clerk", what_ja="セッションの登録", what_en="Creating a session")
     require_office(actor, office_id)
+    timing.refuse_past(start, at=now)
     spec = _spec(session, office_id=office_id, kind=kind, capacity=capacity, title=title, platform=platform,
                  join_url=join_url, meeting_id=meeting_id, passcode=passcode)
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
@@ -394,7 +396,7 @@ def occurrences(rrule: str, start: datetime, end: datetime) -> list[tuple[dateti
 def create_series(
     session: Session, *, actor: Actor, office_id: str, kind: str, rrule: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
-    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "",
+    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "", now: datetime | None = None,
 ) -> SeriesResult:
     """Create the sessions of a recurring series (e.g. ``FREQ=WEEKLY;BYDAY=TU;COUNT=8`` from the
     first ``start``/``end``) on open days; occurrences on closed days, outside hours or when the
@@ -412,6 +414,7 @@ def create_series(
     result = SeriesResult(series)
     for s, e in pairs:
         try:
+            timing.refuse_past(s, at=now)
             calendar.check_slot(session, office_id, s, e)
             _refuse_staff_overlap(session, staff, s, e)
         except RuleRefusal as exc:
@@ -567,6 +570,7 @@ def _book_reads() -> Prepared:
 
 def book(
     session: Session, *, actor: Actor, session_id: int, seeker_id: int, override_reason: str | None = None, waitlist: bool = True,
+    now: datetime | None = None,
 ) -> Enrollment:
     """Book a seeker into a session (or onto its waitlist when a group session is full).
 
@@ -575,7 +579,8 @@ def book(
     which is kept on the enrollment and audited. No overlapping sessions for the seeker; an
     individual session takes one seeker; a group session never goes over capacity
     (``waitlist=False`` refuses instead of waitlisting). Returns the enrollment, persistent in
-    ``session`` (a change the caller makes to it is flushed as usual).
+    ``session`` (a change the caller makes to it is flushed as usual). The clock (``timing``):
+    a session that has ended is refused, one that has started needs a supervisor's override.
     """
     require(actor, "clerk", what_ja="予約", what_en="Booking")
     session.flush()  # the statements below do not autoflush; the caller's pending rows must be seen
@@ -590,6 +595,8 @@ def book(
         if seeker is None:
             raise NotFound(f"求職者 {seeker_id} は見つかりません。", f"Seeker {seeker_id} not found.")
         _require_live(row, what_ja="予約", what_en="book it")
+        late = timing.booking_gate(actor=actor, session_id=row.id, start=row.start_at, end=row.end_at,
+                                   override_reason=override_reason, at=now)  # operational, not a condition of use
         on = _jst_day(row.start_at)
         r = db.one(_book_reads(), {"seeker_id": seeker_id, "office_id": row.office_id, "on": on, "service": row.kind,
                                    "session_id": row.id, "start": row.start_at, "end": row.end_at})
@@ -601,6 +608,7 @@ def book(
                                              ended_before=r.ended_id is not None)
         if r.overlap_id is not None:
             raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
+        override = override or late
         state, pos = _seat_or_wait(row, r.taken, r.waiting, r.last_pos, waitlist=waitlist)
         _on_applying(session, actor=actor, row=row, seeker=seeker, facts=facts)
         values = {"session_id": row.id, "seeker_id": seeker_id, "state": state, "waitlist_pos": pos, "booked_at": _now(),
@@ -622,7 +630,8 @@ def book(
     audit.record(session, staff_id=_sid(actor), action="enrollment.waitlist" if pos else "enrollment.book", entity="enrollment",
                  entity_id=e.id, seeker_id=seeker_id, office_id=row.office_id,
                  after={"session": row.id, "state": state, "waitlist_pos": pos},
-                 extra={"override": {"reason": override, "failed": [f"{f.key} {f.cite}" for f in failed]}} if override else None)
+                 extra={"override": {"reason": override, "failed": [f"{f.key} {f.cite}" for f in failed] + (["started"] if late else [])}}
+                 if override else None)
     return e
 
 
@@ -756,7 +765,7 @@ def _recheck_for_move(session: Session, *, row: SessionRow, new: SessionRow, enr
 
 
 def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: datetime, new_end: datetime,
-               reason: str = "by_office", note: str = "") -> SessionRow:
+               reason: str = "by_office", note: str = "", now: datetime | None = None) -> SessionRow:
     """Move a scheduled session: a new session linked by ``rescheduled_from_id`` takes its details
     and enrollments (rules re-checked for each seeker unless overridden); the old one is cancelled."""
     require(actor, "clerk", what_ja="日時の変更", what_en="Rescheduling")
@@ -768,6 +777,7 @@ def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: da
     moving = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
     for sid in sorted({e.seeker_id for e in moving}):
         lock_seeker(session, sid)
+    timing.refuse_past(new_start, at=now)
     calendar.check_slot(session, row.office_id, new_start, new_end)
     _refuse_staff_overlap(session, staff, new_start, new_end, exclude_id=row.id)
     spec = {k: getattr(row, k) for k in ("office_id", "kind", "capacity", "title", "platform", "join_url", "meeting_id", "passcode")}
@@ -798,6 +808,9 @@ def _wrong_move(current: str, target: str, *, what: str, paths: dict, hint: tupl
     nxt_ja = "・".join(state_label(s) for s in allowed) or "なし（確定済み）"
     nxt_en = ", ".join(state_label(s, "en") for s in allowed) or "none (final)"
     subject_ja, subject_en = ("セッション", "session") if what == "session" else ("予約", "booking")
+    if not allowed and current != "cancelled":  # a final state: only a supervisor's correction changes it
+        hint = ("確定した状態です。誤りの場合は監督者が理由を付けて訂正します（hwdesk status … --correct 理由）。",
+                "This state is final; a supervisor corrects a mistake with a reason (hwdesk status ... --correct REASON).")
     return RuleRefusal(
         f"{subject_ja}を「{state_label(current)}」から「{state_label(target)}」にはできません（次に選べる状態: {nxt_ja}）。{hint[0]}",
         f"A {subject_en} cannot go from {state_label(current, 'en')} to {state_label(target, 'en')} (allowed next: {nxt_en}). {hint[1]}".strip(),
@@ -892,6 +905,8 @@ def set_state(
 def _seeker_move(session: Session, actor: Actor, row: SessionRow, e: Enrollment, target: str, kind: str) -> None:
     """One seeker's step; an individual session follows its seeker, a group one starts at the first check-in."""
     enrollment_target = {"in_progress": "checked_in", "no_show": kind}.get(target, target)
+    if e.state not in ENROLLMENT_PATHS:  # a final seat says so first (only a correction changes it)
+        raise _wrong_move(e.state, enrollment_target, what="enrollment", paths=ENROLLMENT_PATHS)
     if target == "in_progress" and row.state not in LIVE_SESSION_STATES:
         raise _wrong_move(row.state, "in_progress", what="session", paths=SESSION_PATHS)
     if target in ("completed", "stopped") and row.state != "in_progress":
