@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from hwdesk.errors import HwdeskError
@@ -43,6 +44,9 @@ def cmd_handout(ctx) -> int:
             job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_date(a.date), staff_id_=staff, lang=ctx.lang)
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang)
     print(ctx.msg(f"{len(job.pages)}ページを書き出しました: {out}", f"Wrote {len(job.pages)} page(s): {out}"))
+    for sess_id, no, name in job.stopped:
+        print(ctx.msg(f"印刷しませんでした（利用中止中・予約取消しを伝えてください）: #{sess_id} {no} {name}",
+                      f"Not printed (use stopped; tell them the booking is cancelled): #{sess_id} {no} {name}"), file=sys.stderr)
     if a.to_printer:
         line = handouts.send_to_printer(out)
         print(line or ctx.msg("プリンター（CUPS）がないため、印刷せずに保存しました。", "No printer (CUPS) here: saved, not printed."))

@@ -153,6 +153,13 @@ def _staff_id(s, login: str | None) -> int | None:
     return get_staff(s, login).id
 
 
+def _settle(ctx) -> None:
+    """Offers past their reply deadline go to the next in line before a read shows them (no cron)."""
+    from hwdesk.services import offers
+
+    offers.settle(ctx.store)
+
+
 def _print_warnings(ctx, warnings) -> None:
     for ja, en in warnings:
         print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
@@ -182,6 +189,7 @@ def cmd_queue(ctx) -> int:
 
     a = ctx.args
     day = _date(a.date)
+    _settle(ctx)
     with ctx.store.read() as s:
         staff = _staff_id(s, a.staff)
         if a.json:
@@ -207,6 +215,7 @@ def cmd_week(ctx) -> int:
     from hwdesk.services import queue
 
     a = ctx.args
+    _settle(ctx)
     with ctx.store.read() as s:
         view = queue.week_view(s, office_id=a.office, week_start=_date(a.date), staff_id=_staff_id(s, a.staff))
     if a.json:
@@ -262,6 +271,7 @@ def cmd_session_show(ctx) -> int:
     """Print a session and its enrollments (overrides shown, passcode never)."""
     from hwdesk.services import scheduling
 
+    _settle(ctx)
     with ctx.store.read() as s:
         d = scheduling.session_detail(s, session_id=ctx.args.session_id)
     data = {
@@ -456,6 +466,7 @@ def cmd_reminders(ctx) -> int:
     from hwdesk.services import queue
 
     a = ctx.args
+    _settle(ctx)
     with ctx.store.read() as s:
         rl = queue.reminder_list(s, office_id=a.office, day=_date(a.date))
     lang = ctx.lang
@@ -463,11 +474,12 @@ def cmd_reminders(ctx) -> int:
         ctx.out_json({"office": a.office, "date": rl.target_day.isoformat(), "calls": [
             {"session": r.session_id, "kind": r.kind, "start": r.start.isoformat(), "seeker_no": r.seeker_no, "name": r.name,
              "phone": r.phone, "companions": [c.label(lang) for c in r.companions], "missing": list(r.missing),
-             "last_outcome": r.last_outcome} for r in rl.rows]})
+             "last_outcome": r.last_outcome, "call": queue.reminder_call(r),
+             "offered_until": r.offered_until.isoformat() if r.offered_until else None} for r in rl.rows]})
         return 0
     print(ctx.msg(f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）", f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})"))
     _table(ctx, [ctx.msg(h, e) for h, e in (("時間", "Time"), ("ID", "ID"), ("求職番号", "No."), ("氏名", "Name"), ("電話", "Phone"),
                                             ("同席", "Companions"), ("未了", "Missing"), ("前回", "Last call"))],
            [[f"{r.start:%H:%M}", r.session_id, r.seeker_no, r.name, r.phone, ", ".join(c.label(lang) for c in r.companions),
-             r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
+             queue.reminder_call_text(r, lang) or r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
     return 0

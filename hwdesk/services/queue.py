@@ -40,7 +40,7 @@ from hwdesk.models import (
     TermsNotice,
     TermsVersion,
 )
-from hwdesk.services import calendar
+from hwdesk.services import calendar, terminations
 from hwdesk.services.consent import COMPANION_LABELS, needs_notice
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
 from hwdesk.services.offices import profile, version_in_force
@@ -56,6 +56,7 @@ WARNINGS = {
     "env_failed": ("利用環境に不備", "Environment check failed"),
     "no_link": ("参加URL未設定", "No join link yet"),
     "not_checked_in": ("開始15分前・未受付", "Starting within 15 min, not checked in"),
+    "stopped": ("利用中止中", "Use stopped"),
 }
 OUTCOME_LABELS = {"reached": ("連絡済み", "Reached"), "not_reached": ("不通", "Not reached"), "message_left": ("伝言済み", "Message left")}
 
@@ -113,6 +114,8 @@ class SeekerBrief:
     state: str
     waitlist_pos: int | None
     override_reason: str
+    offered_until: datetime | None = None
+    stopped: str | None = None  # the article of a stop of use covering this booking (None: not stopped)
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,8 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                                 _S.join_url, _ST.login, _ST.name)
                     .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
                     .where(*where).order_by(_S.start_at, _S.id))
-        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone)
+        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone,
+                                   _E.offered_until)
                        .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
                        .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
                        .order_by(_E.booked_at, _E.id))
@@ -314,10 +318,20 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
     no_of: dict[int, str] = {}
     seated_live = False
-    for sess_id, state, pos, override, sid, no, name, phone in enrollments:
-        seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override))
+    for sess_id, state, pos, override, sid, no, name, phone, until in enrollments:
+        seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override, until))
         no_of[sid] = no
         seated_live = seated_live or (sess_id in live and state in SEAT_STATES)
+    if no_of and live:  # stops of use among the seekers of live sessions: one query, flags set per booking below
+        found = terminations.stops(conn, office_id=office_id, seeker_ids=core_select(_E.seeker_id).where(
+            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state != "cancelled"))
+        if found:
+            day_of = {r.id: r.start_at.astimezone(JST).date() for r in sessions if r.id in live}
+            for sess_id in live:
+                briefs = seekers_of.get(sess_id)
+                if briefs and any(b.id in found for b in briefs):
+                    seekers_of[sess_id] = [replace(b, stopped=stop.cite) if (stop := terminations.stop_on(found, b.id, day_of[sess_id]))
+                                           else b for b in briefs]
     comps_of: dict[int, list[tuple[int | None, Companion]]] = defaultdict(list)  # seeker id → (session or None, companion)
     if no_of:
         seeker_ids = core_select(_E.seeker_id).where(_E.session_id.in_(ids), _E.state != "cancelled")
@@ -374,6 +388,11 @@ def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of
                 keys = per_seeker[s.seeker_no] = _seeker_keys(s.id, method=method, in_force=in_force, facts=facts)
                 for key in keys:
                     who.setdefault(key, []).append(s.seeker_no)
+        stopped = [s for s in seekers if s.stopped is not None]
+        if stopped:  # first: a stopped seeker's booking is to be cancelled, not prepared
+            for s in stopped:
+                per_seeker.setdefault(s.seeker_no, []).insert(0, "stopped")
+            warnings.append(RowWarning("stopped", stopped[0].stopped or "", tuple(s.seeker_no for s in stopped)))
         for key in ("no_consent", "terms_revised", "no_env_check", "env_failed"):
             if key in who:
                 warnings.append(RowWarning(key, cites.get(key, ""), tuple(who[key])))
@@ -430,6 +449,9 @@ def row_json(r: QueueRow) -> dict:
         "waitlist": [s.seeker_no for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)],
         "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
         "warnings": [w.key for w in r.warnings], "overrides": r.overrides,
+        "offered": [{"seeker": s.seeker_no, "offered_until": s.offered_until.astimezone(JST).isoformat() if s.offered_until else None}
+                    for s in r.seekers if s.state == "offered"],
+        "stopped": [s.seeker_no for s in r.seekers if s.stopped is not None],
     }
 
 
@@ -494,6 +516,8 @@ class ReminderRow:
     last_outcome: str | None
     last_at: datetime | None
     last_by: str
+    stopped: str | None = None  # the stop's article: tell them the booking is cancelled, not a reminder
+    offered_until: datetime | None = None  # a seat offered: phone for the answer by then
 
     def missing_text(self, lang: str = "ja") -> str:
         """What is still missing, comma-separated."""
@@ -528,11 +552,40 @@ def reminder_list(session: Session, *, office_id: str, day: date, now: datetime 
         for s in r.seekers:
             if s.state not in ("booked", "offered"):
                 continue
-            missing = tuple(r.seeker_warnings.get(s.seeker_no, [])) + (("no_link",) if not r.join_url else ())
+            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != "stopped") + (("no_link",) if not r.join_url else ())
             outcome, at, by = last.get((r.id, s.id), (None, None, ""))
             out.append(ReminderRow(r.id, r.kind, r.start, r.end, s.id, s.seeker_no, s.name, format_phone(s.phone) if s.phone else "",
-                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by))
+                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by,
+                                   s.stopped, s.offered_until if s.state == "offered" else None))
     return ReminderList(office_id, day, target, out)
+
+
+CALLS = {
+    "stopped": ("利用中止 — 予約の取消しを伝える（リマインドではありません）", "Stopped — tell them the booking is cancelled (not a reminder)"),
+    "offer": ("空席案内 — {until}までに参加の可否を確認", "Seat offered — ask for an answer by {until}"),
+}
+
+
+def reminder_call(r: ReminderRow) -> str:
+    """What the call is for: 'stopped' (tell them the booking is cancelled), 'offer' (ask for an
+    answer by the deadline) or 'reminder'."""
+    if r.stopped is not None:
+        return "stopped"
+    return "offer" if r.enrollment_state == "offered" else "reminder"
+
+
+def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
+    """The call's purpose in ``lang`` when it is not an ordinary reminder ('' for a reminder)."""
+    kind = reminder_call(r)
+    if kind == "reminder":
+        return ""
+    ja, en = CALLS[kind]
+    text = en if lang == "en" else ja
+    if kind == "stopped":
+        return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
+    until = r.offered_until.astimezone(JST) if r.offered_until else None
+    when = f"{until:%m-%d %H:%M}" if lang == "en" and until else (f"{until:%m/%d %H:%M}" if until else "—")
+    return text.format(until=when)
 
 
 def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_id: int, outcome: str) -> Reminder:

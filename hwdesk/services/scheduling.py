@@ -613,7 +613,7 @@ def book(
         _on_applying(session, actor=actor, row=row, seeker=seeker, facts=facts)
         values = {"session_id": row.id, "seeker_id": seeker_id, "state": state, "waitlist_pos": pos, "booked_at": _now(),
                   "cancel_reason": "", "override_reason": override, "override_by": _sid(actor) if override else None,
-                  "booked_by": _sid(actor)}
+                  "booked_by": _sid(actor), "offered_until": None}
         if r.mine_id is None:
             values["id"] = db.one(_BOOK_INSERT, values).id
     if r.mine_id is None:
@@ -626,7 +626,7 @@ def book(
         session.add(e)
         session.flush()
     if pos:
-        _offer_free_seats(session, actor=actor, row=row)
+        _offer_free_seats(session, actor=actor, row=row, now=now)
     audit.record(session, staff_id=_sid(actor), action="enrollment.waitlist" if pos else "enrollment.book", entity="enrollment",
                  entity_id=e.id, seeker_id=seeker_id, office_id=row.office_id,
                  after={"session": row.id, "state": state, "waitlist_pos": pos},
@@ -635,19 +635,25 @@ def book(
     return e
 
 
-def _offer_free_seats(session: Session, *, actor: Actor, row: SessionRow) -> list[Enrollment]:
-    """Offer freed seats of a group session to the first waiting seekers (first come, first served)."""
-    if not is_group(row.kind) or row.state != "scheduled":
+def _offer_free_seats(session: Session, *, actor: Actor, row: SessionRow, now: datetime | None = None) -> list[Enrollment]:
+    """Offer freed seats of a group session to the first waiting seekers (first come, first served),
+    each until the office's reply deadline (``offers.deadline``); none once the session has started."""
+    from hwdesk.services import offers
+
+    now = now or _now()
+    if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
         return []
     free = row.capacity - _seats_taken(session, row.id)  # type: ignore[arg-type]
     offered = []
-    for e in _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]:  # type: ignore[arg-type]
+    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]  # type: ignore[arg-type]
+    until = offers.deadline(session, office_id=row.office_id, start=row.start_at, now=now) if waiting else None
+    for e in waiting:
         before = e.waitlist_pos
-        e.state, e.waitlist_pos = "offered", None
+        e.state, e.waitlist_pos, e.offered_until = "offered", None, until
         session.add(e)
         audit.record(session, staff_id=_sid(actor), action="enrollment.offer", entity="enrollment", entity_id=e.id,
                      seeker_id=e.seeker_id, office_id=row.office_id, before={"state": "waitlisted", "waitlist_pos": before},
-                     after={"state": "offered"})
+                     after={"state": "offered", "offered_until": until.isoformat() if until else None})
         offered.append(e)
     session.flush()
     return offered
@@ -682,7 +688,7 @@ def cancel_enrollment(session: Session, *, actor: Actor, session_id: int, seeker
     if e.state not in CANCELLABLE_STATES:
         raise RuleRefusal(f"「{state_label(e.state)}」の予約は取り消せません。", f"A booking that is {state_label(e.state, 'en').lower()} cannot be cancelled.", field="state")
     before = e.state
-    e.state, e.cancel_reason, e.waitlist_pos = "cancelled", reason, None
+    e.state, e.cancel_reason, e.waitlist_pos, e.offered_until = "cancelled", reason, None, None
     session.add(e)
     session.flush()
     audit.record(session, staff_id=_sid(actor), action="enrollment.cancel", entity="enrollment", entity_id=e.id, seeker_id=seeker_id,
@@ -702,10 +708,14 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
     if e.state != "offered":
         raise RuleRefusal(f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
                           f"This booking has no seat offered ({state_label(e.state, 'en')}).", field="state")
+    if e.offered_until is not None and e.offered_until <= _now():
+        until = e.offered_until.astimezone(JST)
+        raise RuleRefusal(f"空席案内の回答期限（{until:%m/%d %H:%M}）を過ぎています。席は次の方に案内されます。",
+                          f"The offer's reply deadline ({until:%m-%d %H:%M}) has passed; the seat goes to the next in line.", field="state")
     if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:  # type: ignore[arg-type]
         raise RuleRefusal(f"セッション #{row.id} は満席です（定員{row.capacity}名）。", f"Session #{row.id} is full (capacity {row.capacity}).")
     _refuse_seeker_overlap(session, seeker, row, exclude_id=row.id)
-    e.state = "booked"
+    e.state, e.offered_until = "booked", None
     session.add(e)
     session.flush()
     audit.record(session, staff_id=_sid(actor), action="enrollment.confirm", entity="enrollment", entity_id=e.id, seeker_id=seeker_id,
@@ -787,7 +797,7 @@ def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: da
     for e in moving:
         session.add(Enrollment(session_id=new.id, seeker_id=e.seeker_id, state=e.state, booked_at=e.booked_at,  # type: ignore[arg-type]
                                waitlist_pos=e.waitlist_pos, override_reason=e.override_reason, override_by=e.override_by,
-                               booked_by=e.booked_by))
+                               booked_by=e.booked_by, offered_until=e.offered_until))
     _cancel_row(session, actor=actor, row=row, reason=reason, note=clean_text(f"→ #{new.id} {note}", field="note", max_len=300))
     audit.record(session, staff_id=_sid(actor), action="session.reschedule", entity="session", entity_id=new.id, office_id=row.office_id,
                  before={"session": row.id, "start": row.start_at.isoformat()}, after={"session": new.id, "start": new.start_at.isoformat()},
@@ -980,6 +990,8 @@ class EnrollmentLine:
     override_reason: str
     override_by: str
     cancel_reason: str
+    offered_until: datetime | None = None  # an offered seat's reply deadline (JST)
+    stopped: str | None = None  # the article of a stop of use covering this booking
 
 
 @dataclass(frozen=True)
@@ -1028,8 +1040,10 @@ def session_detail(session: Session, *, session_id: int) -> SessionDetail:
     ).all()
     waiting = sorted((e for e, *_ in rows if e.state == "waitlisted"), key=lambda e: (e.waitlist_pos or 0, e.booked_at))
     rank = {e.id: i + 1 for i, e in enumerate(waiting)}
+    stops = _stops_of(session, row, [e.seeker_id for e, *_ in rows if e.state != "cancelled"])
     lines = [EnrollmentLine(e.id, e.seeker_id, no, name, e.state, rank.get(e.id), e.booked_at.astimezone(JST), e.override_reason,  # type: ignore[arg-type]
-                            login or "", e.cancel_reason) for e, no, name, login in rows]
+                            login or "", e.cancel_reason, e.offered_until.astimezone(JST) if e.offered_until else None,
+                            stops.get(e.seeker_id) if e.state != "cancelled" else None) for e, no, name, login in rows]
     nxt = rescheduled_to(session, session_id=session_id)
     return SessionDetail(
         row.id, row.office_id, row.kind, row.title, row.start_at.astimezone(JST), row.end_at.astimezone(JST), row.state,  # type: ignore[arg-type]
@@ -1037,6 +1051,17 @@ def session_detail(session: Session, *, session_id: int) -> SessionDetail:
         bool(row.passcode), sum(1 for x in lines if x.state in SEAT_STATES), len(waiting), lines, row.series_id,
         row.rescheduled_from_id, nxt.id if nxt else None, row.cancel_reason, row.cancel_note,
     )
+
+
+def _stops_of(session: Session, row: SessionRow, seeker_ids: list[int]) -> dict[int, str]:
+    """seeker id → the article of a stop of use covering their booking in ``row`` (a live session only)."""
+    from hwdesk.services import terminations
+
+    if row.state not in LIVE_SESSION_STATES or not seeker_ids:
+        return {}
+    found = terminations.stops(session.connection(), office_id=row.office_id, seeker_ids=seeker_ids)
+    on = _jst_day(row.start_at)
+    return {sid: stop.cite for sid in seeker_ids if (stop := terminations.stop_on(found, sid, on))}
 
 
 @dataclass(frozen=True)
