@@ -31,13 +31,13 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
 
     def __init__(self, seeker_id: int, office_id: str, seeker_no: str, name: str) -> None:
         super().__init__()
-        self.seeker_id, self.office_id, self.seeker_no, self.name = seeker_id, office_id, seeker_no, name
+        self.seeker_id, self.office_id, self.seeker_no, self.seeker_name = seeker_id, office_id, seeker_no, name
         self.choices: list[Any] = []
 
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical():
-            yield Static(lit(t("bs.title", no=self.seeker_no, name=self.name)), markup=False)
+            yield Static(lit(t("bs.title", no=self.seeker_no, name=self.seeker_name)), markup=False)
             yield RowTable([Column(t("q.col.time"), width=22), Column(t("q.col.kind"), width=18),
                             Column(t("bs.col.seats"), width=12), Column("", weight=2, min_width=6)], id="bs-table")
             yield Static("", id="bs-msg", markup=False)

@@ -373,6 +373,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "term.cancel_prompt": ("本人への連絡（例: 電話で本人に伝えた）を入力して Enter", "How the seeker was told (e.g. phoned them), then Enter"),
     "term.cancel_confirm": ("利用中止の対象の予約 {n}件を所都合で取り消します（連絡: {notice}）。", "Cancel the {n} covered booking(s) by the office (notice: {notice})."),
     "term.cancelled": ("{n}件の予約を取り消しました（連絡を記録）。", "Cancelled {n} booking(s); the notice is recorded."),
+    "term.cancel_hint": ("K: これらの予約を取り消す（本人への連絡を記録）", "K: cancel these bookings (record how the seeker was told)"),
     "term.nothing_to_cancel": ("取り消す予約はありません。", "No booking to cancel."),
     "rem.col.call": ("連絡の目的", "Call about"),
     "bk.title": ("求職番号を入力して Enter（予約）", "Type the 求職番号 and press Enter to book"),
