@@ -51,7 +51,8 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
     DEFAULT_CSS = """
     NewSessionModal { align: center middle; }
     NewSessionModal > VerticalScroll { width: 90; max-width: 100%; height: 90%; border: thick $accent; background: $surface; padding: 0 1; }
-    NewSessionModal Input, NewSessionModal Select { margin-bottom: 1; }
+    NewSessionModal .sf-label { color: $text-muted; }
+    NewSessionModal Input { background: $boost; }
     NewSessionModal #sf-msg { color: $error; height: auto; }
     """
 
@@ -66,16 +67,15 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
         login = self.hw.actor.login if self.hw.actor is not None else ""
         with VerticalScroll():
             yield Static(lit(t("ses.new_title") + "  " + self.hw.office_name(self.office_id)), markup=False)
+            yield Static(lit(t("ses.kind")), classes="sf-label", markup=False)
             yield Select([(service_label(k, self.lang), k) for k in self.services], id="sf-kind", prompt=t("ses.kind"),
                          value=self.services[0] if self.services else Select.BLANK, compact=True)
             with Vertical():
-                yield Input(value=self.day.isoformat(), placeholder=t("ses.date"), id="sf-date", compact=True, advance=True)
-                yield Input(placeholder=t("ses.time"), id="sf-time", compact=True, advance=True)
-                yield Input(value=login, placeholder=t("ses.staff"), id="sf-staff", compact=True, advance=True)
-                yield Input(placeholder=t("ses.capacity"), id="sf-capacity", compact=True, advance=True)
-                yield Input(placeholder=t("ses.rrule"), id="sf-rrule", compact=True, advance=True)
-                yield Input(placeholder=t("ses.title"), id="sf-title", compact=True, advance=True)
-                yield Input(placeholder=t("ses.url"), id="sf-url", compact=True)
+                for key, wid, value in (("ses.date", "sf-date", self.day.isoformat()), ("ses.time", "sf-time", ""),
+                                        ("ses.staff", "sf-staff", login), ("ses.capacity", "sf-capacity", ""),
+                                        ("ses.rrule", "sf-rrule", ""), ("ses.title", "sf-title", ""), ("ses.url", "sf-url", "")):
+                    yield Static(lit(t(key)), classes="sf-label", markup=False)  # the label stays when the field is filled
+                    yield Input(value=value, id=wid, compact=True, advance=wid != "sf-url")
             yield Static("", id="sf-msg", markup=False)
 
     def _value(self, sel: str) -> str:

@@ -169,3 +169,26 @@ def test_confirming_after_the_deadline_is_refused(store, actors):
     assert offers.settle(store) == 1
     with store.read() as s:
         assert s.exec(select(Enrollment).where(Enrollment.seeker_id == b.id)).one().state == "cancelled"
+
+
+def test_moving_a_session_queues_the_notices_until_a_call_is_recorded(store, actors):
+    clerk = actors["clerk1"]
+    a, b = ready(store, actors), ready(store, actors)
+    sem = create(store, actors, capacity=5)
+    book(store, clerk, sem, a.id)
+    book(store, clerk, sem, b.id)
+    with store.write() as s:
+        new = scheduling.reschedule(s, actor=clerk, session_id=sem, new_start=at("10:00", date(2027, 2, 9)),
+                                    new_end=at("11:00", date(2027, 2, 9))).id
+    with store.read() as s:
+        rl = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 1, 4))  # any day: the notices are listed
+    moved = {r.seeker_id: r for r in rl.rows if r.session_id == new}
+    assert set(moved) == {a.id, b.id} and all(queue.reminder_call(r) == "moved" and r.moved_from == sem for r in moved.values())
+    assert f"#{sem}" in queue.reminder_call_text(moved[a.id]) and "02/09 10:00" in queue.reminder_call_text(moved[a.id])
+    with store.write() as s:
+        queue.record_reminder(s, actor=clerk, session_id=new, seeker_id=a.id, outcome="reached")
+    with store.read() as s:
+        left = [r.seeker_id for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 1, 4)).rows if r.session_id == new]
+        on_day = {r.seeker_id: queue.reminder_call(r) for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 8)).rows}
+    assert left == [b.id]
+    assert on_day == {a.id: "reminder", b.id: "moved"}  # on the day's own list: marked, not repeated

@@ -518,6 +518,7 @@ class ReminderRow:
     last_by: str
     stopped: str | None = None  # the stop's article: tell them the booking is cancelled, not a reminder
     offered_until: datetime | None = None  # a seat offered: phone for the answer by then
+    moved_from: int | None = None  # the session was moved from this one: tell them the new time
 
     def missing_text(self, lang: str = "ja") -> str:
         """What is still missing, comma-separated."""
@@ -557,12 +558,44 @@ def reminder_list(session: Session, *, office_id: str, day: date, now: datetime 
             out.append(ReminderRow(r.id, r.kind, r.start, r.end, s.id, s.seeker_no, s.name, format_phone(s.phone) if s.phone else "",
                                    s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by,
                                    s.stopped, s.offered_until if s.state == "offered" else None))
+    out += _moved(session, office_id=office_id, day=day, now=now, listed={(r.session_id, r.seeker_id) for r in out}, out=out)
     return ReminderList(office_id, day, target, out)
+
+
+MOVED_WITHIN = timedelta(days=60)
+
+
+def _moved(session: Session, *, office_id: str, day: date, now: datetime | None, listed: set[tuple[int, int]], out: list[ReminderRow]) -> list[ReminderRow]:
+    """The reschedule notices still to give: seekers of upcoming sessions that were moved (made by
+    ``scheduling.reschedule``) with no call recorded for the new session yet — whatever their day
+    (from ``day``, at most ``MOVED_WITHIN`` ahead).
+    A row already on the day's list is marked instead of repeated (``out`` is updated in place)."""
+    from sqlalchemy import exists
+
+    lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
+    stmt = (select(SessionRow.id, SessionRow.kind, SessionRow.start_at, SessionRow.end_at, SessionRow.rescheduled_from_id,
+                   Enrollment.state, Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone)
+            .join(Enrollment, col(Enrollment.session_id) == SessionRow.id).join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+            .where(SessionRow.office_id == office_id, col(SessionRow.start_at) > lo, col(SessionRow.start_at) < lo + MOVED_WITHIN,
+                   SessionRow.state == "scheduled", col(SessionRow.rescheduled_from_id).is_not(None),
+                   col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
+                   ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id))
+            .order_by(col(SessionRow.start_at), col(SessionRow.id)))
+    more = []
+    for sid, kind, start, end, old, state, seeker_id, no, name, phone in session.exec(stmt):
+        if (sid, seeker_id) in listed:
+            i = next(i for i, r in enumerate(out) if (r.session_id, r.seeker_id) == (sid, seeker_id))
+            out[i] = replace(out[i], moved_from=old)
+            continue
+        more.append(ReminderRow(sid, kind, start.astimezone(JST), end.astimezone(JST), seeker_id, no, name,
+                                format_phone(phone) if phone else "", state, (), (), None, None, "", moved_from=old))
+    return more
 
 
 CALLS = {
     "stopped": ("利用中止 — 予約の取消しを伝える（リマインドではありません）", "Stopped — tell them the booking is cancelled (not a reminder)"),
     "offer": ("空席案内 — {until}までに参加の可否を確認", "Seat offered — ask for an answer by {until}"),
+    "moved": ("日時変更 — #{old} から新しい日時（{when}）を伝える", "Moved — tell them the new time ({when}; was #{old})"),
 }
 
 
@@ -571,6 +604,8 @@ def reminder_call(r: ReminderRow) -> str:
     answer by the deadline) or 'reminder'."""
     if r.stopped is not None:
         return "stopped"
+    if r.moved_from is not None:
+        return "moved"
     return "offer" if r.enrollment_state == "offered" else "reminder"
 
 
@@ -583,6 +618,8 @@ def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
     text = en if lang == "en" else ja
     if kind == "stopped":
         return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
+    if kind == "moved":
+        return text.format(old=r.moved_from, when=f"{r.start:%m-%d %H:%M}" if lang == "en" else f"{r.start:%m/%d %H:%M}")
     until = r.offered_until.astimezone(JST) if r.offered_until else None
     when = f"{until:%m-%d %H:%M}" if lang == "en" and until else (f"{until:%m/%d %H:%M}" if until else "—")
     return text.format(until=when)
