@@ -182,3 +182,31 @@ def test_cli_status_correct(cli, store, actors):
     assert states(store, sid)[1][b.id] == "completed"
     code, out, err = cli("status", str(sid), "stopped", "--correct", "講師の回線断で中止", as_="super1")
     assert code == 0 and states(store, sid)[0] == "stopped", err
+
+
+def test_cli_queue_json_offer_deadline_expires_on_read_and_stopped_warning(cli, store, actors):
+    from hwdesk.services import terminations
+
+    sid = seminar(store, actors, capacity=1)
+    a, b, c = ready(store, actors), ready(store, actors), ready(store, actors)
+    with store.write() as s:
+        for sk in (a, b, c):
+            scheduling.book(s, actor=actors["clerk1"], session_id=sid, seeker_id=sk.id)
+    with store.write() as s:
+        scheduling.cancel_enrollment(s, actor=actors["clerk1"], session_id=sid, seeker_id=a.id, reason="by_seeker")
+    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json")
+    [row] = json.loads(out)["sessions"]
+    assert code == 0 and [o["seeker"] for o in row["offered"]] == [b.seeker_no] and row["offered"][0]["offered_until"].endswith("+09:00")
+    with store.write() as s:  # the reply period is over
+        e = s.exec(select(Enrollment).where(Enrollment.seeker_id == b.id)).one()
+        e.offered_until = datetime.now(JST) - timedelta(minutes=1)
+        s.add(e)
+        terminations.terminate(s, actor=actors["super1"], seeker_id=c.id, office_id="takamatsu", ground="recording",
+                               narrative="録画", scope="ended")
+    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json")  # the read moves it on
+    [row] = json.loads(out)["sessions"]
+    assert [o["seeker"] for o in row["offered"]] == [c.seeker_no] and "stopped" in row["warnings"] and row["stopped"] == [c.seeker_no]
+    assert states(store, sid)[1][b.id] == "cancelled"
+    code, out, err = cli("reminders", "--office", "takamatsu", "--date", "2027-02-01", "--json")
+    calls = {x["seeker_no"]: x["call"] for x in json.loads(out)["calls"]}
+    assert calls == {c.seeker_no: "stopped"}

@@ -241,3 +241,23 @@ async def test_supervisor_moves_the_session_and_is_offered_a_reprint(db):
         assert new.rescheduled_from_id == d["sem"] and new.start_at.astimezone(JST).date() == new_day
         assert new.join_url == "https://zoom.us/j/123456789"
         assert states(db, d["sem"])[0] == "cancelled"
+
+
+async def test_an_offer_past_its_deadline_moves_on_when_the_session_opens(db):
+    d = setup(db)
+    with _Store(db) as store:
+        with store.write() as s:
+            scheduling.cancel_enrollment(s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker")
+        with store.write() as s:  # 青木 cancelled, so 上田 was offered the seat; now the reply period is over
+            e = s.exec(select(Enrollment).where(Enrollment.seeker_id == d["c_id"])).one()
+            assert e.state == "offered"
+            e.offered_until = datetime.now(JST) - timedelta(minutes=1)
+            s.add(e)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        scr = await open_session_signed_in(pilot, d["sem"])
+        await settle(pilot)
+        assert states(db, d["sem"])[1][d["c_id"]] == "cancelled"
+        rows = {r[0]: r for r in scr.query_one("#s-people").rows}
+        assert rows[d["c"]][2] == "キャンセル"
+    assert read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "enrollment.offer_expired")).one().seeker_id) == d["c_id"]
