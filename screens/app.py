@@ -228,6 +228,8 @@ class HwdeskApp(App):
     # --- idle lock ------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not self._screen_stacks.get(self._current_mode):
+            return  # a key typed ahead that arrives while the app closes (its screens already gone) has nowhere to go
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)):
             self._last_activity = monotonic()
         elif isinstance(event, events.MouseMove) and not event.is_forwarded:
