@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.base import HwModal, HwScreen, lines, lit
@@ -441,26 +440,11 @@ class SessionScreen(HwScreen):
         if self.detail is None or self.busy("move-session"):
             return
         d = self.detail
-        from hwdesk.jtext import parse_date
 
         def check(text: str):
-            from hwdesk.errors import ValidationFailed
-            from hwdesk.jtext import JST
+            from screens.session_form import parse_move
 
-            parts = text.replace("〜", "-").replace("～", "-").split()
-            if len(parts) != 2 or parts[1].count("-") != 1:
-                raise ValidationFailed("「日付 開始-終了」の形で入力してください（例: 2027-02-09 10:00-10:45）。",
-                                       "Type 'date start-end' (e.g. 2027-02-09 10:00-10:45).", field="start")
-            day = parse_date(parts[0], field="start")
-            a, b = parts[1].split("-")
-            try:
-                from datetime import datetime, time
-
-                start = datetime.combine(day, time.fromisoformat(a.strip().zfill(5)), JST)
-                end = datetime.combine(day, time.fromisoformat(b.strip().zfill(5)), JST)
-            except ValueError:
-                raise ValidationFailed("時刻は 10:00-10:45 の形で入力してください。", "Times look like 10:00-10:45.", field="start") from None
-            return start, end
+            return parse_move(text)
 
         value = f"{d.start:%Y-%m-%d} {d.start:%H:%M}-{d.end:%H:%M}"
         self.app.push_screen(Ask(self.t("sess.move_prompt"), value=value, check=check), self._move_to)
@@ -511,6 +495,8 @@ class SessionScreen(HwScreen):
             if result:
                 self.say_here(self.t("sess.booked", no=result))
                 self.reload()
+
+        from screens.book_dialog import BookModal
 
         self.app.push_screen(BookModal(self.session_id), done)
 
@@ -601,101 +587,3 @@ class ConfirmModal(HwModal):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-class BookModal(HwModal, ModalScreen["str | None"]):
-    """Book a seeker found by 求職番号, name or reading (as the search screen finds them: the
-    matches are listed as you type; Enter on one books it); a refusal lists each failed
-    requirement (with its article)."""
-
-    BINDINGS = [Binding("escape", "dismiss_none", "k.back")]
-    DEFAULT_CSS = """
-    BookModal { align: center middle; }
-    BookModal > Vertical { width: 90; max-width: 100%; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
-    BookModal Input { margin-bottom: 1; }
-    BookModal #bk-matches { height: 8; }
-    BookModal #bk-result { color: $error; height: auto; }
-    """
-    AUTO_FOCUS = "#bk-no"
-
-    def __init__(self, session_id: int) -> None:
-        super().__init__()
-        self.session_id = session_id
-        self.matches: list = []
-
-    def compose(self) -> ComposeResult:
-        sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
-        t = self.t
-        with Vertical():
-            yield Static(lit(t("bk.title")), markup=False)
-            yield Input(placeholder=t("bk.find"), id="bk-no", compact=True)
-            yield RowTable([Column(t("col.seeker_no"), width=15), Column(t("col.name"), weight=2, min_width=8),
-                            Column("", weight=2, min_width=8)], id="bk-matches")
-            override = Input(placeholder=t("bk.override"), id="bk-override", compact=True)
-            override.display = sup
-            yield override
-            yield Static("", id="bk-result", markup=False)
-
-    @on(Input.Changed, "#bk-no")
-    def _find(self, event: Input.Changed) -> None:
-        query, actor = event.value.strip(), self.hw.actor
-        if not query:
-            self._matches([])
-            return
-        scope = None if actor is None or actor.all_offices else actor.office_id
-
-        def work(s):
-            from hwdesk.services.seekers import search
-
-            return search(s, query, limit=20, office_id=scope)
-
-        self.db(work, self._matches, lambda exc: self._matches([]), group="bk-find", lane=True)
-
-    def _matches(self, rows: list) -> None:
-        self.matches = rows
-        self.query_one("#bk-matches", RowTable).set_rows([[r.seeker_no, r.name, r.name_kana] for r in rows], [r.id for r in rows])
-
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        """Enter in either field: book the number typed, or the one match, or go to the matches."""
-        text = self.query_one("#bk-no", Input).value.strip()
-        if not text:
-            return
-        if any(ch.isdigit() for ch in text) and all(ch.isdigit() or ch == "-" for ch in text):
-            self.book(number=text)  # a 求職番号: booked at once, as before
-        elif len(self.matches) == 1:
-            self.book(seeker_id=self.matches[0].id)
-        elif self.matches:
-            self.query_one("#bk-matches").focus()
-
-    @on(RowTable.Chosen)
-    def _chosen(self, event: RowTable.Chosen) -> None:
-        self.book(seeker_id=int(event.key))  # type: ignore[arg-type]
-
-    def book(self, *, number: str | None = None, seeker_id: int | None = None) -> None:
-        reason = self.query_one("#bk-override", Input).value.strip() or None
-        actor, sid, lang = self.hw.actor, self.session_id, self.lang
-        office = self.hw.office_name(actor.office_id) if actor is not None else ""
-
-        def work(s):
-            from hwdesk.services import scheduling, seekers
-
-            seeker = seekers.get_by_number(s, number) if number is not None else seekers.get_seeker(s, seeker_id)  # type: ignore[arg-type]
-            scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
-            return seeker.seeker_no
-
-        def err(exc):
-            out = [self.hw.message_of(exc)]
-            for f in getattr(exc, "failures", []) or []:
-                try:
-                    out.append(f.line(office, lang))
-                except Exception:
-                    out.append(str(f))
-            if self.query_one("#bk-override").display and getattr(exc, "failures", None) and not reason:
-                out.append(self.t("bk.override_hint"))
-            self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
-
-        self.db(work, self.dismiss, err, write=True, group="book")
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

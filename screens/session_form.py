@@ -43,6 +43,17 @@ def parse_span(day_text: str, time_text: str):
     return datetime.combine(day, a, JST), datetime.combine(day, b, JST)
 
 
+def parse_move(text: str):
+    """'2027-02-09 10:00-10:45' (the date in 和暦 too) → (start, end); a ValidationFailed otherwise."""
+    from hwdesk.errors import ValidationFailed
+
+    parts = text.split()
+    if len(parts) != 2:
+        raise ValidationFailed("「日付 開始-終了」の形で入力してください（例: 2027-02-09 10:00-10:45）。",
+                               "Type 'date start-end' (e.g. 2027-02-09 10:00-10:45).", field="start")
+    return parse_span(parts[0], parts[1])
+
+
 class NewSessionModal(HwModal, ModalScreen["str | None"]):
     """The new session's details; Ctrl+S creates it (dismisses with what was created), Esc goes back."""
 
