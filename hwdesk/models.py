@@ -311,6 +311,9 @@ class Enrollment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("session_id", "seeker_id"),
         Index("ix_enrollment_seeker", "seeker_id"),
+        # the offers whose reply deadline has passed (services/offers.py), without reading the rest
+        Index("ix_enrollment_offer_due", "offered_until", sqlite_where=text("state = 'offered'"),
+              postgresql_where=text("state = 'offered'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id")
@@ -322,6 +325,7 @@ class Enrollment(SQLModel, table=True):
     override_reason: str = ""
     override_by: int | None = Field(default=None, foreign_key="staff.id")
     booked_by: int | None = Field(default=None, foreign_key="staff.id")
+    offered_until: datetime | None = None  # an offered seat's reply deadline (state 'offered')
 
 
 class Termination(SQLModel, table=True):

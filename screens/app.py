@@ -28,6 +28,7 @@ from screens.inputs import Input
 from screens.signin import SignInScreen
 
 log = logging.getLogger("hwdesk.screens")
+OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadline on
 
 LIGHT, DARK = "textual-light", "textual-dark"
 
@@ -197,11 +198,38 @@ class HwdeskApp(App):
         if self._idle_timer is not None:
             self._idle_timer.stop()
         self._idle_timer = self.set_interval(0.2, self._check_idle)
+        if getattr(self, "_offer_timer", None) is None:
+            self._offer_timer = self.set_interval(OFFER_SECONDS, self.settle_offers)
         self.switch_screen(SearchScreen())
+
+    def settle_offers(self, then: Callable[[], Any] | None = None) -> None:
+        """Waitlist offers past their reply deadline go to the next in line (``offers.settle``: a
+        read, and a write only when one is due) — on a timer and when a screen showing offers
+        opens, so no cron is needed. ``then`` runs on the UI thread when something moved."""
+        if self.store is None or self.actor is None:
+            return
+
+        def job() -> None:
+            from hwdesk.services import offers
+
+            try:
+                moved = offers.settle(self.wait_store())
+            except Exception:  # a busy database: the next tick tries again
+                log.exception("settling offers failed")
+                return
+            if moved and then is not None:
+                try:
+                    self.call_from_thread(then)
+                except RuntimeError:  # app shutting down
+                    pass
+
+        self.run_worker(job, thread=True, group="offers", exclusive=False, exit_on_error=False)
 
     # --- idle lock ------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not self._screen_stacks.get(self._current_mode):
+            return  # a key typed ahead that arrives while the app closes (its screens already gone) has nowhere to go
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)):
             self._last_activity = monotonic()
         elif isinstance(event, events.MouseMove) and not event.is_forwarded:

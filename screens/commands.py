@@ -35,6 +35,29 @@ def _guard_option_list_paging() -> None:
 
 _guard_option_list_paging()
 
+
+def _guard_palette_closing() -> None:
+    """Esc typed while the palette's search worker was still gathering hits crashed the app with
+    ``NoMatches`` (Textual 8.2: the worker, not cancelled when the palette closes, then sets
+    ``_list_visible``, whose watcher queries the palette's list after it was removed). Update the
+    list's classes only while the palette still holds it. Found by tests/test_monkey.py."""
+    from textual.command import CommandList, CommandPalette
+
+    original = CommandPalette._watch__list_visible
+    if getattr(original, "_hwdesk_guarded", False):
+        return
+
+    def _watch__list_visible(self: CommandPalette) -> None:
+        if not self.is_attached or not self.query(CommandList):
+            return
+        original(self)
+
+    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]
+    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]
+
+
+_guard_palette_closing()
+
 # (i18n key of the name, app action) — shown when signed in.
 GLOBAL_COMMANDS = (
     ("cmd.search", "search"),

@@ -39,6 +39,8 @@ class QueueScreen(HwScreen):
         Binding("left_square_bracket", "day(-1)", "k.prev_day"),
         Binding("right_square_bracket", "day(1)", "k.next_day"),
         Binding("d", "today", "k.today"),
+        Binding("g", "goto_date", "k.goto_date"),
+        Binding("n", "new_session", "k.new_session"),
         Binding("f", "cycle_staff", "k.filter_staff"),
         Binding("k", "cycle_kind", "k.filter_kind"),
         Binding("s", "cycle_state", "k.filter_state"),
@@ -168,15 +170,20 @@ class QueueScreen(HwScreen):
         self._polling = True
 
         def work(_s):
+            from hwdesk.services import offers
             from hwdesk.services.queue import ChangeWatcher
 
+            due = offers.due(_s)  # an offer past its deadline: the app moves it on (one index probe)
             if self._watcher is None:
                 self._watcher = ChangeWatcher(self.hw.store)
-                return False
-            return self._watcher.changed()
+                return False, due
+            return self._watcher.changed(), due
 
-        def done(changed) -> None:
+        def done(result) -> None:
             self._polling = False
+            changed, due = result
+            if due:
+                self.hw.settle_offers()  # its commit reloads this queue through the watcher
             if changed:
                 self.reload()
 
@@ -200,6 +207,33 @@ class QueueScreen(HwScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_goto_date(self) -> None:
+        """Jump to a date typed in 和暦 or ISO."""
+        from screens.dialogs import Ask
+
+        def check(text: str):
+            from hwdesk.jtext import parse_date
+
+            return parse_date(text, field="date")
+
+        def go(day: date | None) -> None:
+            if day is not None:
+                self.day = day
+                self.reload()
+
+        self.app.push_screen(Ask(self.t("q.goto"), value=self.day.isoformat(), check=check), go)
+
+    def action_new_session(self) -> None:
+        """Create a session or a series on this office (the day shown is the default date)."""
+        from screens.session_form import open_new_session
+
+        def done(message: str | None) -> None:
+            if message:
+                self.hw.say(message)
+                self.reload()
+
+        open_new_session(self, self.office_id or self.home_office(), self.day, done)
 
     def action_cycle_staff(self) -> None:
         ids = [None] + [i for i, _ in self.staff_options]

@@ -3,6 +3,10 @@ companion notes and what is still missing; each call marked reached / not reache
 
 Rows come from ``queue.reminder_list``; marks are stored with ``queue.record_reminder`` (audited)
 and the last mark of each seeker is shown with who made it and when.
+
+Not every call is a reminder: a seeker whose use is stopped is to be told the booking is
+cancelled, and one offered a freed seat is asked for an answer by the offer's deadline — the
+'still missing' cell says so first (``queue.reminder_call_text``).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class RemindersScreen(HwScreen):
         if self.office_id is None:
             self.office_id = self.home_office()
         self.reload()
+        self.hw.settle_offers(lambda: self.reload())  # an offer past its deadline moves to the next in line first
 
     def on_screen_resume(self) -> None:
         if self.view is not None:
@@ -158,7 +163,7 @@ class RemindersScreen(HwScreen):
 
 def format_row(r, lang: str) -> list[str]:
     """One reminder row as plain cells (worker side)."""
-    from hwdesk.services.queue import OUTCOME_LABELS
+    from hwdesk.services.queue import OUTCOME_LABELS, reminder_call_text
 
     sep = "; " if lang == "en" else "、"
     comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
@@ -166,4 +171,8 @@ def format_row(r, lang: str) -> list[str]:
     if r.last_outcome:
         lab = OUTCOME_LABELS.get(r.last_outcome, (r.last_outcome, r.last_outcome))
         mark = f"{lab[1] if lang == 'en' else lab[0]} {r.last_at:%H:%M} {r.last_by}".strip()
-    return [f"{r.start:%H:%M}-{r.end:%H:%M}", r.seeker_no, r.name, r.phone, comps, r.missing_text(lang), mark]
+    call = reminder_call_text(r, lang)
+    missing = r.missing_text(lang)
+    if call:  # a stopped seeker: only that; an offer: the deadline, then what is still missing
+        missing = "⚠ " + call if r.stopped is not None or not missing else f"⚠ {call}{sep}{missing}"
+    return [f"{r.start:%H:%M}-{r.end:%H:%M}", r.seeker_no, r.name, r.phone, comps, missing, mark]

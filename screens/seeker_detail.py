@@ -49,6 +49,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("g", "renewal", "k.renewal"),
         Binding("T", "terminate", "k.terminate"),
         Binding("u", "usage", "k.usage"),
+        Binding("b", "book_seeker", "k.book_seeker"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
         Binding("r", "reload", "k.reload", show=False),
@@ -58,6 +59,7 @@ class SeekerDetailScreen(HwScreen):
         super().__init__()
         self.seeker_id = seeker_id
         self.data: Any = None
+        self.places: list = []
         self.reqs: list = []
         self.prof: Any = None
         choice = self.hw.readiness_choice.get(str(seeker_id)) if self._has_app() else None
@@ -108,15 +110,18 @@ class SeekerDetailScreen(HwScreen):
         def work(s):
             from screens.data import load_detail, readiness
 
+            from hwdesk.services import offers
+
             data = load_detail(s, sid, office_ids, actor=actor)
             o = office or data.seeker.office_id
             prof, reqs, svc = _readiness(s, sid, o, service, readiness)
-            return data, o, svc, prof, reqs
+            places = offers.places(s, seeker_id=sid)  # waitlist places and offers: the seeker's place in line
+            return data, o, svc, prof, reqs, places
 
         self.db(work, self._loaded, group="load")
 
     def _loaded(self, result) -> None:
-        data, office, service, prof, reqs = result
+        data, office, service, prof, reqs, self.places = result
         self.data = data
         self._render_info()
         self._set_readiness(office, service, prof, reqs)
@@ -308,6 +313,14 @@ class SeekerDetailScreen(HwScreen):
             item(lit(t("common.not_recorded"), "$text-muted"))
         for entry in d.sessions:
             item(self._session_line(entry))
+        if self.places:
+            from hwdesk.services.offers import format_until
+
+            sep = "; " if self.lang == "en" else "、"
+            parts = [t("det.place_offer", id=p.session_id, when=f"{p.start:%m/%d %H:%M}", until=format_until(p.offered_until, self.lang))
+                     if p.state == "offered" else t("det.place_wait", id=p.session_id, when=f"{p.start:%m/%d %H:%M}", rank=p.rank)
+                     for p in self.places]
+            item(lit(t("det.places", items=sep.join(parts)), "$warning"))
 
         title("detail.terminations")
         if not d.terminations:
@@ -442,6 +455,22 @@ class SeekerDetailScreen(HwScreen):
         from screens.usage_records import UsageRecordsScreen
 
         self.hw.push_screen(UsageRecordsScreen(seeker_id=self.seeker_id))
+
+    def action_book_seeker(self) -> None:
+        """Book this seeker into an upcoming session they are ready for (``book_seeker``)."""
+        from screens.book_seeker import BookSeekerModal
+
+        if self.data is None:
+            return
+        office = self.office or self.data.seeker.office_id
+        sk = self.data.seeker
+
+        def done(message: str | None) -> None:
+            if message:
+                self.hw.say(message)
+                self.load()
+
+        self.hw.push_screen(BookSeekerModal(self.seeker_id, office, sk.seeker_no, sk.name), done)
 
     def action_webcam(self) -> None:
         from screens.webcam import WebcamScreen

@@ -1,7 +1,12 @@
 """One session: details (passcode hidden until asked for, audited), participants, status moves,
-booking a seeker by 求職番号 (refusals list each failed requirement with its article; a supervisor
-may override with a reason), cancelling one participant's seat (the freed seat is offered to the
-first waiting seeker), confirming an offered seat, and the handout preview."""
+booking a seeker by 求職番号, name or reading (refusals list each failed requirement with its
+article; a supervisor may override with a reason), cancelling one participant's seat (the freed
+seat is offered to the first waiting seeker), confirming or declining an offered seat (its reply
+deadline shown), a stopped seeker's booking flagged, the handout preview (the session's or one
+seat's), moving the session, and a supervisor's correction of a final state.
+
+Every move to a final state (completed, absent, connection failed, stopped) first says what it
+will do and waits for ``y`` (``dialogs.FinalConfirm``): no single key finalizes anything."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from screens.base import HwModal, HwScreen, lines, lit
+from screens.dialogs import Ask, FinalConfirm, Pick
 from screens.inputs import Input
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -46,8 +52,13 @@ class SessionScreen(HwScreen):
         # shown in the Footer only while the selected participant holds an offer (_sync_offer_key);
         # pressed on another row it is refused with the reason
         Binding("o", "confirm_offer", "k.confirm_offer", show=False),
+        Binding("w", "decline_offer", "k.decline_offer", show=False),
+        # f and m are listed in the Footer for supervisors (_sync_offer_key); P is in the palette and README
+        Binding("f", "correct", "k.correct", show=False),
+        Binding("m", "move_session", "k.move_session", show=False),
         Binding("p", "passcode", "k.passcode"),
         Binding("h", "handout", "k.handout"),
+        Binding("P", "seat_handout", "k.seat_handout", show=False),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
@@ -57,6 +68,7 @@ class SessionScreen(HwScreen):
         self.detail: Any = None
         self.moves: list[str] = []
         self.passcode: str | None = None
+        self.history: list = []
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -74,6 +86,7 @@ class SessionScreen(HwScreen):
     def on_mount(self) -> None:
         self.watch(self.query_one(RowTable), "cursor", self._sync_offer_key, init=False)
         self.reload()
+        self.hw.settle_offers(lambda: self.reload())  # an offer past its deadline moves on before it is acted on
 
     def _sync_offer_key(self, *_: object) -> None:
         """List ``o`` in the Footer only when the selected participant holds a seat offer, and
@@ -82,8 +95,9 @@ class SessionScreen(HwScreen):
 
         key = self.query_one(RowTable).current_key
         d = self.detail
-        wanted = {"o": d is not None and any(e.seeker_id == key and e.state == "offered" for e in d.enrollments),
-                  "p": d is None or d.has_passcode}
+        offer = d is not None and any(e.seeker_id == key and e.state == "offered" for e in d.enrollments)
+        sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
+        wanted = {"o": offer, "w": offer, "p": d is None or d.has_passcode, "f": sup, "m": sup}
         bindings = self._bindings.key_to_bindings
         changed = False
         for k, show in wanted.items():
@@ -100,6 +114,9 @@ class SessionScreen(HwScreen):
         def work(s):
             from hwdesk.services import scheduling
 
+            from hwdesk.services import corrections
+
+            self.history = corrections.history(s, session_id=sid)
             return scheduling.session_detail(s, actor=self.hw.actor, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
 
         self.db(work, self._show, group="session")
@@ -110,6 +127,7 @@ class SessionScreen(HwScreen):
 
         d, moves = result
         self.detail, self.moves = d, moves
+        no_of = {e.seeker_id: e.seeker_no for e in d.enrollments}
         lang, t = self.lang, self.t
         platform = PLATFORM_LABELS.get(d.platform, d.platform)
         if d.has_passcode:
@@ -130,6 +148,7 @@ class SessionScreen(HwScreen):
             info.append(f"{t('sess.cancel_reason')}: {lab[1] if lang == 'en' else lab[0]} {d.cancel_note}")
         for e in d.overrides:
             info.append(t("sess.override_line", no=e.seeker_no, reason=e.override_reason, by=e.override_by))
+        info += [h.line(lang, no_of.get(h.seeker_id, "")) for h in self.history]
         self.query_one("#s-info", Static).update(lit("\n".join(info), multiline=True))
         nxt = ("、" if lang == "ja" else ", ").join(state_label(m, lang) for m in moves) or t("sess.final")
         self.query_one("#s-moves", Static).update(lit(t("sess.allowed", moves=nxt)))
@@ -138,7 +157,16 @@ class SessionScreen(HwScreen):
         rows = []
         for e in d.enrollments:
             st = state_label(e.state, lang) + (f" #{e.waitlist_rank}" if e.waitlist_rank else "")
-            rows.append([e.seeker_no, e.name, st, e.override_reason])
+            notes = []
+            if e.stopped is not None:
+                notes.append("⚠ " + t("sess.stopped_flag", cite=e.stopped))
+            if e.state == "offered" and e.offered_until is not None:
+                from hwdesk.services.offers import format_until
+
+                notes.append(t("sess.offer_until", until=format_until(e.offered_until, lang)))
+            if e.override_reason:
+                notes.append(e.override_reason)
+            rows.append([e.seeker_no, e.name, st, " / ".join(notes)])
         table.set_rows(rows, [e.seeker_id for e in d.enrollments])
         if key in table.keys:
             table.cursor = table.keys.index(key)
@@ -164,7 +192,49 @@ class SessionScreen(HwScreen):
 
         target, per_seeker = MOVES[name]
         seeker = self.query_one(RowTable).current_key if per_seeker and is_group(self.detail.kind) else None
-        self._set_state(target, seeker)
+        if target == "checked_in" or not self._allowed(target, seeker):
+            self._set_state(target, seeker)  # nothing final happens: the service moves it or says why not
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._set_state(target, seeker)
+
+        self.app.push_screen(FinalConfirm(self._final_text(target, seeker)), confirmed)
+
+    def _allowed(self, target: str, seeker: Any) -> bool:
+        """Whether the move is allowed from the states on screen (a refused move needs no confirmation)."""
+        from datetime import datetime
+
+        from hwdesk.jtext import JST
+        from hwdesk.services.scheduling import ENROLLMENT_PATHS
+
+        d = self.detail
+        if target in ("absent", "connection_failed") and datetime.now(JST) < d.start:
+            return False
+        if seeker is not None:
+            line = next((e for e in d.enrollments if e.seeker_id == seeker), None)
+            return line is not None and target in ENROLLMENT_PATHS.get(line.state, ())
+        return ("no_show" if target in ("absent", "connection_failed") else target) in self.moves
+
+    def _final_text(self, target: str, seeker: Any) -> str:
+        """What a final move will do, in words (from the rows on screen; the service decides)."""
+        from hwdesk.services.scheduling import is_group, state_label
+
+        d, t = self.detail, self.t
+        if seeker is None and is_group(d.kind) and target in ("completed", "stopped"):
+            done = sum(1 for e in d.enrollments if e.state == "checked_in")
+            absent = sum(1 for e in d.enrollments if e.state == "booked")
+            text = t("fin.complete_group" if target == "completed" else "fin.stop_group", id=d.id, done=done, absent=absent)
+        else:
+            line = next((e for e in d.enrollments if e.seeker_id == seeker), None) if seeker is not None else \
+                next((e for e in d.enrollments if e.state in ("booked", "checked_in", "offered")), None)
+            if target in ("completed", "stopped") and not is_group(d.kind):
+                who = f"{line.seeker_no} {line.name}" if line else "-"
+                text = t("fin.complete_one" if target == "completed" else "fin.stop_one", id=d.id, who=who)
+            else:
+                text = t("fin.seat", no=line.seeker_no if line else "-", name=line.name if line else "", state=state_label(target, self.lang))
+        return text + "\n" + t("fin.after")
 
     def _set_state(self, target: str, seeker: Any = None, reason: str = "") -> None:
         actor, sid = self.hw.actor, self.session_id
@@ -273,11 +343,160 @@ class SessionScreen(HwScreen):
         self.hw.show_error(exc)
         self.reload()  # show the states as stored now (a refusal often means the row was stale)
 
+    def action_decline_offer(self) -> None:
+        """The selected participant declines the seat offered to them (confirmed with y)."""
+        if self.busy("seat"):
+            return
+        e = self._participant()
+        if e is None:
+            return
+        if e.state != "offered":
+            self.say_here(self.t("sess.not_offered", no=e.seeker_no), error=True)
+            return
+        actor, sid, seeker_id, no = self.hw.actor, self.session_id, e.seeker_id, e.seeker_no
+
+        def work(s):
+            from hwdesk.services import offers
+
+            offers.decline(s, actor=actor, session_id=sid, seeker_id=seeker_id)
+
+        def ok(_) -> None:
+            self.say_here(self.t("sess.declined", no=no))
+            self.reload()
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.db(work, ok, self._refused, write=True, group="seat")
+
+        self.app.push_screen(FinalConfirm(self.t("fin.decline", no=e.seeker_no, name=e.name)), confirmed)
+
+    def action_correct(self) -> None:
+        """A supervisor corrects a final state (the selected seat's in a group session, else the
+        session's): pick the state, give the reason. A clerk sees the refusal."""
+        from hwdesk.services.corrections import SEAT_FINAL, SESSION_FINAL
+        from hwdesk.services.scheduling import is_group, state_label
+
+        d = self.detail
+        if d is None:
+            return
+        actor = self.hw.actor
+        if actor is None or not actor.at_least("supervisor"):
+            from hwdesk.errors import PermissionDenied
+
+            exc = PermissionDenied("確定した状態の訂正は監督者以上の権限が必要です。", "Correcting a final state needs a supervisor.")
+            self.say_here(self.hw.message_of(exc), error=True)
+            return
+        key = self.query_one(RowTable).current_key
+        line = next((e for e in d.enrollments if e.seeker_id == key), None)
+        if not is_group(d.kind):
+            line = next((e for e in d.enrollments if e.state in SEAT_FINAL), None)
+        if line is not None and line.state in SEAT_FINAL:
+            seeker, current, options = line.seeker_id, line.state, SEAT_FINAL
+        elif is_group(d.kind) and d.state in SESSION_FINAL:
+            seeker, current, options = None, d.state, SESSION_FINAL
+        else:
+            self.say_here(self.t("sess.not_final"), error=True)
+            return
+        lang = self.lang
+        choices = [(st, state_label(st, lang)) for st in options if st != current]
+
+        def picked(target: str | None) -> None:
+            if target:
+                self.app.push_screen(Ask(self.t("sess.correct_reason")), lambda reason: reason and self._correct(seeker, target, reason))
+
+        prompt = (f"{line.seeker_no} {line.name}\n" if seeker is not None and line is not None else "") + \
+            self.t("sess.correct_what", state=state_label(current, lang))
+        self.app.push_screen(Pick(prompt, choices), picked)
+
+    def _correct(self, seeker: Any, target: str, reason: str) -> None:
+        actor, sid = self.hw.actor, self.session_id
+
+        def work(s):
+            from hwdesk.services import corrections
+
+            return corrections.correct_state(s, actor=actor, session_id=sid, state=target, seeker_id=seeker, reason=reason)
+
+        def ok(res) -> None:
+            from hwdesk.services.scheduling import state_label
+
+            before, after = (res.seats[0][1], res.seats[0][2]) if res.seats else (res.session_before, res.session_after)
+            self.say_here(self.t("sess.corrected", before=state_label(before, self.lang), after=state_label(after, self.lang)))
+            self.reload()
+
+        self.db(work, ok, self._refused, write=True, group="correct")
+
+    def action_seat_handout(self) -> None:
+        """The handout of the selected participant only."""
+        e = self._participant()
+        if e is None:
+            return
+        from screens.handout_preview import HandoutPreview
+
+        self.app.push_screen(HandoutPreview(self.session_id, seeker_id=e.seeker_id))
+
+    def action_move_session(self) -> None:
+        """Move the session to another day or time (a new linked session takes the bookings; every
+        rule re-checked); then the seekers to tell are listed and the handouts may be reprinted."""
+        if self.detail is None or self.busy("move-session"):
+            return
+        d = self.detail
+
+        def check(text: str):
+            from screens.session_form import parse_move
+
+            return parse_move(text)
+
+        value = f"{d.start:%Y-%m-%d} {d.start:%H:%M}-{d.end:%H:%M}"
+        self.app.push_screen(Ask(self.t("sess.move_prompt"), value=value, check=check), self._move_to)
+
+    def _move_to(self, span: Any) -> None:
+        if not span:
+            return
+        start, end = span
+        actor, sid = self.hw.actor, self.session_id
+
+        def work(s):
+            from hwdesk.services import scheduling
+
+            new = scheduling.reschedule(s, actor=actor, session_id=sid, new_start=start, new_end=end)
+            people = [f"{e.seeker_no} {e.name}" for e in scheduling.session_detail(s, session_id=new.id).enrollments
+                      if e.state != "cancelled"]
+            return new.id, people
+
+        def ok(result) -> None:
+            new_id, people = result
+            old, self.session_id, self.passcode = self.session_id, new_id, None
+            who = ("、" if self.lang == "ja" else ", ").join(people) or self.t("common.none")
+            self.say_here(self.t("sess.moved_to", old=old, new=new_id, when=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}", who=who))
+            self.reload()
+            if people:
+                from screens.handout_preview import HandoutPreview
+
+                def reprint(yes: bool | None) -> None:
+                    if yes:
+                        self.app.push_screen(HandoutPreview(new_id))
+
+                self.app.push_screen(ConfirmModal(self.t("sess.reprint")), reprint)
+
+        def err(exc) -> None:
+            lines_ = [self.hw.message_of(exc)]
+            office = self.hw.office_name(self.detail.office_id) if self.detail else ""
+            for f in getattr(exc, "failures", []) or []:
+                try:
+                    lines_.append(f.line(office, self.lang))
+                except Exception:
+                    lines_.append(str(f))
+            self.say_here("\n".join(lines_), error=True)
+
+        self.db(work, ok, err, write=True, group="move-session")
+
     def action_book(self) -> None:
         def done(result: Any) -> None:
             if result:
                 self.say_here(self.t("sess.booked", no=result))
                 self.reload()
+
+        from screens.book_dialog import BookModal
 
         self.app.push_screen(BookModal(self.session_id), done)
 
@@ -368,65 +587,3 @@ class ConfirmModal(HwModal):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-class BookModal(HwModal):
-    """Book a seeker by 求職番号; a refusal lists each failed requirement (with its article)."""
-
-    BINDINGS = [Binding("escape", "dismiss_none", "k.back")]
-    DEFAULT_CSS = """
-    BookModal { align: center middle; }
-    BookModal > Vertical { width: 90; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
-    BookModal Input { margin-bottom: 1; }
-    BookModal #bk-result { color: $error; height: auto; }
-    """
-    AUTO_FOCUS = "#bk-no"
-
-    def __init__(self, session_id: int) -> None:
-        super().__init__()
-        self.session_id = session_id
-
-    def compose(self) -> ComposeResult:
-        sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
-        with Vertical():
-            yield Static(lit(self.t("bk.title")), markup=False)
-            yield Input(placeholder=self.t("col.seeker_no"), id="bk-no", compact=True)
-            override = Input(placeholder=self.t("bk.override"), id="bk-override", compact=True)
-            override.display = sup
-            yield override
-            yield Static("", id="bk-result", markup=False)
-
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        self.book()
-
-    def book(self) -> None:
-        number = self.query_one("#bk-no", Input).value.strip()
-        if not number:
-            return
-        reason = self.query_one("#bk-override", Input).value.strip() or None
-        actor, sid, lang = self.hw.actor, self.session_id, self.lang
-        office = self.hw.office_name(actor.office_id) if actor is not None else ""
-
-        def work(s):
-            from hwdesk.services import scheduling, seekers
-
-            seeker = seekers.get_by_number(s, number, actor=actor)
-            scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
-            return seeker.seeker_no
-
-        def err(exc):
-            out = [self.hw.message_of(exc)]
-            for f in getattr(exc, "failures", []) or []:
-                try:
-                    out.append(f.line(office, lang))
-                except Exception:
-                    out.append(str(f))
-            if self.query_one("#bk-override").display and getattr(exc, "failures", None):
-                out.append(self.t("bk.override_hint"))  # failed conditions: no override lifts them
-            self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
-
-        self.db(work, self.dismiss, err, write=True, group="book")
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

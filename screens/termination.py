@@ -45,6 +45,7 @@ class TerminationScreen(HwScreen):
         Binding("escape", "back", "k.back"),
         Binding("ctrl+s", "save", "k.save"),
         Binding("L", "lift", "k.term_lift"),
+        Binding("K", "cancel_covered", "k.cancel_covered"),
     ]
 
     def __init__(self, seeker_id: int, office_id: str) -> None:
@@ -181,6 +182,8 @@ class TerminationScreen(HwScreen):
                          f"  {state_label(b.enrollment_state, self.lang)}")
         if not result.future_bookings:
             lines.append("  " + self.t("common.none"))
+        else:
+            lines.append(self.t("term.cancel_hint"))
         self.query_one("#tm-bookings", Static).update(lit("\n".join(lines), multiline=True))
         self.load()
 
@@ -192,6 +195,38 @@ class TerminationScreen(HwScreen):
                   "narrative": "#tm-narrative", "session": "#tm-session"}.get(field or "")
         if target:
             self.query_one(target).focus()
+
+    def action_cancel_covered(self) -> None:
+        """Cancel the future bookings the stop just saved covers, recording how the seeker was told
+        (``terminations.cancel_bookings``); asks for the notice, then ``y``."""
+        from screens.dialogs import Ask, FinalConfirm
+
+        result = self.result
+        if result is None or not result.future_bookings:
+            self.say_here(self.t("term.nothing_to_cancel"), error=True)
+            return
+        term_id, n, actor = result.termination.id, len(result.future_bookings), self.hw.actor
+
+        def work_for(notice: str):
+            def work(s):
+                from hwdesk.services import terminations
+
+                return terminations.cancel_bookings(s, actor=actor, termination_id=term_id, notice=notice)
+
+            return work
+
+        def ok(done) -> None:
+            self.say_here(self.t("term.cancelled", n=len(done)))
+            self.query_one("#tm-bookings", Static).update("")
+            self.result = None
+
+        def noticed(notice: str | None) -> None:
+            if not notice:
+                return
+            self.app.push_screen(FinalConfirm(self.t("term.cancel_confirm", n=n, notice=notice)),
+                                 lambda yes: yes and self.db(work_for(notice), ok, self._failed, write=True, group="term-cancel"))
+
+        self.app.push_screen(Ask(self.t("term.cancel_prompt")), noticed)
 
     def action_lift(self) -> None:
         term = self.active()

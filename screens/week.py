@@ -33,6 +33,7 @@ class WeekScreen(HwScreen):
         Binding("right_square_bracket", "week(1)", "k.next_week"),
         Binding("d", "this_week", "k.this_week"),
         Binding("m", "mine", "k.week_mine"),
+        Binding("n", "new_session", "k.new_session"),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
@@ -130,6 +131,20 @@ class WeekScreen(HwScreen):
     def action_mine(self) -> None:
         self.mine = not self.mine
         self.reload()
+
+    def action_new_session(self) -> None:
+        """Create a session or a series; the default date is the day row selected (else Monday or today)."""
+        from screens.session_form import open_new_session
+
+        key = self.query_one(RowTable).current_key
+        day = date.fromisoformat(key[4:]) if isinstance(key, str) and key.startswith("day:") else max(self.monday, today_jst())
+
+        def done(message: str | None) -> None:
+            if message:
+                self.hw.say(message)
+                self.reload()
+
+        open_new_session(self, self.office_id or self.home_office(), day, done)
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:

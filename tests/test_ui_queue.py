@@ -216,6 +216,9 @@ async def test_session_moves_refusals_passcode_and_booking_refusal(db):
         assert "実施中" in plain(s.query_one("#s-info"))
         await pilot.press("c")
         await settle(pilot)
+        assert type(app.screen).__name__ == "FinalConfirm"  # a final state waits for y
+        await pilot.press("y")
+        await settle(pilot)
         assert "完了" in plain(s.query_one("#s-info")) and "なし（確定済み）" in plain(s.query_one("#s-moves"))
         await pilot.press("escape")
         # book a seeker without consent into the seminar: each failed requirement with its article

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from hwdesk.cli import id_arg
@@ -47,6 +48,9 @@ def cmd_handout(ctx) -> int:
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang)
     # one handout (部) per participant; a handout runs to as many pages as the office's terms need
     print(ctx.msg(f"案内書{len(job.pages)}部を書き出しました: {out}", f"Wrote {len(job.pages)} handout(s): {out}"))
+    for sess_id, no, name in job.stopped:
+        ctx.echo(ctx.msg(f"印刷しませんでした（利用中止中・予約取消しを伝えてください）: #{sess_id} {no} {name}",
+                         f"Not printed (use stopped; tell them the booking is cancelled): #{sess_id} {no} {name}"), file=sys.stderr)
     if a.to_printer or a.printer:
         return _print(ctx, actor, job, out)
     return 0

@@ -54,6 +54,8 @@ def register(sub) -> None:
     p.add_argument("state", help=" | ".join(STATES))
     p.add_argument("--seeker", metavar="SEEKER_NO")
     p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
+    p.add_argument("--correct", metavar="REASON", help="supervisor only: correct a final state (completed, no_show, absent, "
+                   "connection_failed, stopped) to another, with the reason (the old state stays in the audit history)")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("closure", help="office closures (supervisor)")
@@ -161,6 +163,13 @@ def _staff_id(s, login: str | None) -> int | None:
     return get_staff(s, login).id
 
 
+def _settle(ctx) -> None:
+    """Offers past their reply deadline go to the next in line before a read shows them (no cron)."""
+    from hwdesk.services import offers
+
+    offers.settle(ctx.store)
+
+
 def _print_warnings(ctx, warnings) -> None:
     for ja, en in warnings:
         print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
@@ -191,6 +200,7 @@ def cmd_queue(ctx) -> int:
     a = ctx.args
     day = _date(a.date)
     actor = ctx.reader()
+    _settle(ctx)
     with ctx.store.read() as s:
         staff = _staff_id(s, a.staff)
         if a.json:
@@ -224,6 +234,7 @@ def cmd_week(ctx) -> int:
     a = ctx.args
     week_start = _date(a.date)
     actor = ctx.reader()
+    _settle(ctx)
     with ctx.store.read() as s:
         view = queue.week_view(s, actor=actor, office_id=a.office, week_start=week_start, staff_id=_staff_id(s, a.staff))
     ctx.audit_read(actor, office_id=a.office, rows=sum(len(d.rows) for d in view.days), week=view.start.isoformat())
@@ -280,6 +291,7 @@ def cmd_session_show(ctx) -> int:
     from hwdesk.services import scheduling
 
     actor = ctx.reader()
+    _settle(ctx)
     with ctx.store.read() as s:
         d = scheduling.session_detail(s, actor=actor, session_id=ctx.args.session_id)
     ctx.audit_read(actor, office_id=d.office_id, rows=len(d.enrollments), session_id=d.id)
@@ -389,8 +401,13 @@ def cmd_status(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         seeker = _seeker_id(s, a.seeker, actor) if a.seeker else None
-        row = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason)
-        state = row.state
+        if a.correct is not None:
+            from hwdesk.services import corrections
+
+            state = corrections.correct_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker,
+                                              reason=a.correct).session_after
+        else:
+            state = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason).state
     print(ctx.msg(f"#{a.session_id}: {scheduling.state_label(state)}", f"#{a.session_id}: {scheduling.state_label(state, 'en')}"))
     return 0
 
@@ -471,6 +488,7 @@ def cmd_reminders(ctx) -> int:
     a = ctx.args
     day = _date(a.date)
     actor = ctx.reader()
+    _settle(ctx)
     with ctx.store.read() as s:
         rl = queue.reminder_list(s, actor=actor, office_id=a.office, day=day)
     ctx.audit_read(actor, office_id=a.office, rows=len(rl.rows), day=rl.target_day.isoformat())
@@ -479,11 +497,12 @@ def cmd_reminders(ctx) -> int:
         ctx.out_json({"office": a.office, "date": rl.target_day.isoformat(), "calls": [
             {"session": r.session_id, "kind": r.kind, "start": r.start.isoformat(), "seeker_no": r.seeker_no, "name": r.name,
              "phone": r.phone, "companions": [c.label(lang) for c in r.companions], "missing": list(r.missing),
-             "last_outcome": r.last_outcome} for r in rl.rows]})
+             "last_outcome": r.last_outcome, "call": queue.reminder_call(r),
+             "offered_until": r.offered_until.isoformat() if r.offered_until else None} for r in rl.rows]})
         return 0
     print(ctx.msg(f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）", f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})"))
     _table(ctx, [ctx.msg(h, e) for h, e in (("時間", "Time"), ("ID", "ID"), ("求職番号", "No."), ("氏名", "Name"), ("電話", "Phone"),
                                             ("同席", "Companions"), ("未了", "Missing"), ("前回", "Last call"))],
            [[f"{r.start:%H:%M}", r.session_id, r.seeker_no, r.name, r.phone, ", ".join(c.label(lang) for c in r.companions),
-             r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
+             queue.reminder_call_text(r, lang) or r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
     return 0

@@ -163,7 +163,7 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                         title={"seminar": "応募書類の書き方セミナー", "tour": "地元企業オンライン見学会", "interview": "オンライン就職面接会"}.get(kind, ""),
                         platform=platform, join_url=url if rng.random() < 0.9 else "",
                         meeting_id=str(rng.randint(100_000_000, 999_999_999)),
-                        passcode=f"{rng.randint(100000, 999999)}",
+                        passcode=f"{rng.randint(100000, 999999)}", now=start - timedelta(days=7),  # a history, as if made then
                     )
                 except HwdeskError:
                     continue
@@ -173,7 +173,7 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                         break
                     sk = rng.choice(people)
                     try:
-                        scheduling.book(session, actor=staffer, session_id=sess.id, seeker_id=sk.id)
+                        scheduling.book(session, actor=staffer, session_id=sess.id, seeker_id=sk.id, now=start - timedelta(days=1))
                     except HwdeskError:
                         continue
                 if day < today and rng.random() < 0.9:

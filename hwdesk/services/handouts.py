@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -68,6 +68,7 @@ class HandoutJob:
     session_ids: list[int]
     seeker_ids: list[int]
     office_id: str
+    stopped: list[tuple[int, str, str]] = field(default_factory=list)  # (session, 求職番号, name) skipped: use stopped
 
 
 def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: str) -> HandoutPage:
@@ -92,8 +93,9 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
 
 
 @guard("clerk")
-def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: int | None = None, lang: str = "ja") -> HandoutJob:
-    """One page per participant of a session (or only ``seeker_id``'s page)."""
+def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: int | None = None, lang: str = "ja",
+                exclude: frozenset[int] = frozenset()) -> HandoutJob:
+    """One page per participant of a session (or only ``seeker_id``'s page), but none for the seekers in ``exclude``."""
     srow = session.get(SessionRow, session_id)
     if srow is None:
         raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
@@ -104,7 +106,7 @@ def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: i
     )
     if seeker_id is not None:
         stmt = stmt.where(Seeker.id == seeker_id)
-    people = list(session.exec(stmt.order_by(Seeker.kana_key)))
+    people = [p for p in session.exec(stmt.order_by(Seeker.kana_key)) if p.id not in exclude]
     if seeker_id is not None and not people:
         raise NotFound("この求職者はセッションに参加登録されていません。", "That seeker is not enrolled in the session.")
     pages = [_page(session, srow, p, lang=lang) for p in people] or [_page(session, srow, None, lang=lang)]
@@ -124,18 +126,42 @@ def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_
     sids: list[int] = []
     seekers_: list[int] = []
     skipped: list[str] = []
-    for srow in session.exec(stmt.order_by(SessionRow.start_at)):
+    rows = list(session.exec(stmt.order_by(SessionRow.start_at)))
+    stops = _stopped(session, office_id, day, [r.id for r in rows])  # a stopped seeker's booking gets no handout: it is listed
+    stopped: list[tuple[int, str, str]] = []
+    for srow in rows:
+        mine = stops.get(srow.id, [])
+        stopped += [(srow.id, no, name) for _, no, name in mine]  # type: ignore[misc]
         try:
-            job = for_session(session, actor=actor, session_id=srow.id, lang=lang)  # type: ignore[arg-type]
+            job = for_session(session, actor=actor, session_id=srow.id, lang=lang, exclude=frozenset(i for i, _, _ in mine))  # type: ignore[arg-type]
         except ValidationFailed as exc:
             skipped.append(exc.message(lang))
             continue
+        if mine and not job.seeker_ids:
+            continue  # every participant stopped: no blank page for the session
         pages += job.pages
         sids += job.session_ids
         seekers_ += job.seeker_ids
     if not pages:
         raise ValidationFailed("印刷できるセッションがありません。" + " ".join(skipped[:3]), "No session to print. " + " ".join(skipped[:3]))
-    return HandoutJob(pages, sids, seekers_, office_id)
+    return HandoutJob(pages, sids, seekers_, office_id, stopped)
+
+
+def _stopped(session: Session, office_id: str, day: date, session_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """session id → (seeker id, 求職番号, name) of the participants whose use is stopped on ``day``."""
+    from hwdesk.services import terminations
+
+    if not session_ids:
+        return {}
+    enrolled = session.exec(select(Enrollment.session_id, Seeker.id, Seeker.seeker_no, Seeker.name)
+                            .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+                            .where(col(Enrollment.session_id).in_(session_ids), col(Enrollment.state).in_(ACTIVE))).all()
+    found = terminations.stops(session.connection(), office_id=office_id, seeker_ids=[sid for _, sid, _, _ in enrolled])
+    out: dict[int, list[tuple[int, str, str]]] = {}
+    for sess_id, sid, no, name in enrolled:
+        if terminations.stop_on(found, sid, day):
+            out.setdefault(sess_id, []).append((sid, no, name))
+    return out
 
 
 @guard("clerk")

@@ -43,7 +43,7 @@ from hwdesk.models import (
     TermsVersion,
     Termination,
 )
-from hwdesk.services import calendar, eligibility, registration
+from hwdesk.services import calendar, eligibility, registration, terminations
 from hwdesk.services.consent import COMPANION_LABELS, ConsentStatus, needs_notice
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
 from hwdesk.services.guard import guard
@@ -127,6 +127,8 @@ class SeekerBrief:
     state: str
     waitlist_pos: int | None
     override_reason: str
+    offered_until: datetime | None = None
+    stopped: str | None = None  # the article of a stop of use covering this booking (None: not stopped)
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                                 _S.join_url, _ST.login, _ST.name)
                     .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
                     .where(*where).order_by(_S.start_at, _S.id))
-        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone)
+        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone,
+                                   _E.offered_until)
                        .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
                        .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
                        .order_by(_E.booked_at, _E.id))
@@ -367,10 +370,20 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
     no_of: dict[int, str] = {}
     seated_live = False
-    for sess_id, state, pos, override, sid, no, name, phone in enrollments:
-        seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override))
+    for sess_id, state, pos, override, sid, no, name, phone, until in enrollments:
+        seekers_of[sess_id].append(SeekerBrief(sid, no, name, phone, state, pos, override, until))
         no_of[sid] = no
         seated_live = seated_live or (sess_id in live and state in SEAT_STATES)
+    if no_of and live:  # stops of use among the seekers of live sessions: one query, flags set per booking below
+        found = terminations.stops(conn, office_id=office_id, seeker_ids=core_select(_E.seeker_id).where(
+            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state != "cancelled"))
+        if found:
+            day_of = {r.id: r.start_at.astimezone(JST).date() for r in sessions if r.id in live}
+            for sess_id in live:
+                briefs = seekers_of.get(sess_id)
+                if briefs and any(b.id in found for b in briefs):
+                    seekers_of[sess_id] = [replace(b, stopped=stop.cite) if (stop := terminations.stop_on(found, b.id, day_of[sess_id]))
+                                           else b for b in briefs]
     comps_of: dict[int, list[tuple[int | None, Companion]]] = defaultdict(list)  # seeker id → (session or None, companion)
     if no_of:
         seeker_ids = core_select(_E.seeker_id).where(_E.session_id.in_(ids), _E.state != "cancelled")
@@ -417,13 +430,21 @@ def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of
         day = start.date()
         for s in seekers:
             if s.state in SEAT_STATES:
-                failed = _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
+                failed = [f for f in _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
+                          if f.code != "stopped"]  # a stop is shown first, with its article (below)
                 per_seeker[s.seeker_no] = [f.code for f in failed]
                 for f in failed:
                     who.setdefault(f.code, []).append(s.seeker_no)
                     # The notice a revision needs is the revision article's (告知), not the consent's.
                     cites.setdefault(f.code, prof.cite("revision") if f.code == "terms_revised" else f.cite)
+        stopped = [s for s in seekers if s.stopped is not None]
+        if stopped:  # first: a stopped seeker's booking is to be cancelled, not prepared
+            for s in stopped:
+                per_seeker.setdefault(s.seeker_no, []).insert(0, "stopped")
+            warnings.append(RowWarning("stopped", stopped[0].stopped or "", tuple(s.seeker_no for s in stopped)))
         for key in WARNINGS:
+            if key == "stopped":
+                continue
             if key in who:
                 warnings.append(RowWarning(key, cites.get(key, ""), tuple(who[key])))
         if not join_url:
@@ -480,6 +501,9 @@ def row_json(r: QueueRow) -> dict:
         "waitlist": [s.seeker_no for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)],
         "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
         "warnings": [w.key for w in r.warnings], "overrides": r.overrides,
+        "offered": [{"seeker": s.seeker_no, "offered_until": s.offered_until.astimezone(JST).isoformat() if s.offered_until else None}
+                    for s in r.seekers if s.state == "offered"],
+        "stopped": [s.seeker_no for s in r.seekers if s.stopped is not None],
     }
 
 
@@ -546,6 +570,9 @@ class ReminderRow:
     last_outcome: str | None
     last_at: datetime | None
     last_by: str
+    stopped: str | None = None  # the stop's article: tell them the booking is cancelled, not a reminder
+    offered_until: datetime | None = None  # a seat offered: phone for the answer by then
+    moved_from: int | None = None  # the session was moved from this one: tell them the new time
 
     def missing_text(self, lang: str = "ja") -> str:
         """What is still missing, comma-separated."""
@@ -581,11 +608,76 @@ def reminder_list(session: Session, *, actor: Actor, office_id: str, day: date, 
         for s in r.seekers:
             if s.state not in ("booked", "offered"):
                 continue
-            missing = tuple(r.seeker_warnings.get(s.seeker_no, [])) + (("no_link",) if not r.join_url else ())
+            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != "stopped") + (("no_link",) if not r.join_url else ())
             outcome, at, by = last.get((r.id, s.id), (None, None, ""))
             out.append(ReminderRow(r.id, r.kind, r.start, r.end, s.id, s.seeker_no, s.name, format_phone(s.phone) if s.phone else "",
-                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by))
+                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by,
+                                   s.stopped, s.offered_until if s.state == "offered" else None))
+    out += _moved(session, office_id=office_id, day=day, now=now, listed={(r.session_id, r.seeker_id) for r in out}, out=out)
     return ReminderList(office_id, day, target, out)
+
+
+MOVED_WITHIN = timedelta(days=60)
+
+
+def _moved(session: Session, *, office_id: str, day: date, now: datetime | None, listed: set[tuple[int, int]], out: list[ReminderRow]) -> list[ReminderRow]:
+    """The reschedule notices still to give: seekers of upcoming sessions that were moved (made by
+    ``scheduling.reschedule``) with no call recorded for the new session yet — whatever their day
+    (from ``day``, at most ``MOVED_WITHIN`` ahead).
+    A row already on the day's list is marked instead of repeated (``out`` is updated in place)."""
+    from sqlalchemy import exists
+
+    lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
+    stmt = (select(SessionRow.id, SessionRow.kind, SessionRow.start_at, SessionRow.end_at, SessionRow.rescheduled_from_id,
+                   Enrollment.state, Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone)
+            .join(Enrollment, col(Enrollment.session_id) == SessionRow.id).join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+            .where(SessionRow.office_id == office_id, col(SessionRow.start_at) > lo, col(SessionRow.start_at) < lo + MOVED_WITHIN,
+                   SessionRow.state == "scheduled", col(SessionRow.rescheduled_from_id).is_not(None),
+                   col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
+                   ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id))
+            .order_by(col(SessionRow.start_at), col(SessionRow.id)))
+    more = []
+    for sid, kind, start, end, old, state, seeker_id, no, name, phone in session.exec(stmt):
+        if (sid, seeker_id) in listed:
+            i = next(i for i, r in enumerate(out) if (r.session_id, r.seeker_id) == (sid, seeker_id))
+            out[i] = replace(out[i], moved_from=old)
+            continue
+        more.append(ReminderRow(sid, kind, start.astimezone(JST), end.astimezone(JST), seeker_id, no, name,
+                                format_phone(phone) if phone else "", state, (), (), None, None, "", moved_from=old))
+    return more
+
+
+CALLS = {
+    "stopped": ("利用中止 — 予約の取消しを伝える（リマインドではありません）", "Stopped — tell them the booking is cancelled (not a reminder)"),
+    "offer": ("空席案内 — {until}までに参加の可否を確認", "Seat offered — ask for an answer by {until}"),
+    "moved": ("日時変更 — #{old} から新しい日時（{when}）を伝える", "Moved — tell them the new time ({when}; was #{old})"),
+}
+
+
+def reminder_call(r: ReminderRow) -> str:
+    """What the call is for: 'stopped' (tell them the booking is cancelled), 'offer' (ask for an
+    answer by the deadline) or 'reminder'."""
+    if r.stopped is not None:
+        return "stopped"
+    if r.moved_from is not None:
+        return "moved"
+    return "offer" if r.enrollment_state == "offered" else "reminder"
+
+
+def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
+    """The call's purpose in ``lang`` when it is not an ordinary reminder ('' for a reminder)."""
+    kind = reminder_call(r)
+    if kind == "reminder":
+        return ""
+    ja, en = CALLS[kind]
+    text = en if lang == "en" else ja
+    if kind == "stopped":
+        return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
+    if kind == "moved":
+        return text.format(old=r.moved_from, when=f"{r.start:%m-%d %H:%M}" if lang == "en" else f"{r.start:%m/%d %H:%M}")
+    until = r.offered_until.astimezone(JST) if r.offered_until else None
+    when = f"{until:%m-%d %H:%M}" if lang == "en" and until else (f"{until:%m/%d %H:%M}" if until else "—")
+    return text.format(until=when)
 
 
 @guard("clerk")

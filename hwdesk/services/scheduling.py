@@ -39,7 +39,7 @@ from hwdesk.models import (
     Session as SessionRow,
     Staff,
 )
-from hwdesk.services import calendar, consent, eligibility
+from hwdesk.services import calendar, consent, eligibility, timing
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import parse_profile, profile
@@ -330,12 +330,14 @@ def _insert_session(session: Session, *, actor: Actor, spec: dict, staff: Staff,
 def create_session(
     session: Session, *, actor: Actor, office_id: str, kind: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
-    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "",
+    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "", now: datetime | None = None,
 ) -> SessionRow:
     """Create one session after checking the kind, capacity, platform, join URL, open slot and
-    that the staff member is free (the Staff row is locked for the overlap check)."""
+    that the staff member is free (the Staff row is locked for the overlap check). Never in the
+    past (``now``: the time it is created at — demo data builds a history with it)."""
     require(actor, "clerk", what_ja="セッションの登録", what_en="Creating a session")
     require_office(actor, office_id)
+    timing.refuse_past(start, at=now)
     spec = _spec(session, office_id=office_id, kind=kind, capacity=capacity, title=title, platform=platform,
                  join_url=join_url, meeting_id=meeting_id, passcode=passcode)
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
@@ -396,7 +398,7 @@ def occurrences(rrule: str, start: datetime, end: datetime) -> list[tuple[dateti
 def create_series(
     session: Session, *, actor: Actor, office_id: str, kind: str, rrule: str, start: datetime, end: datetime,
     staff_login: str | None = None, staff_id: int | None = None, capacity: int | None = None, title: str = "",
-    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "",
+    platform: str | None = None, join_url: str = "", meeting_id: str = "", passcode: str = "", now: datetime | None = None,
 ) -> SeriesResult:
     """Create the sessions of a recurring series (e.g. ``FREQ=WEEKLY;BYDAY=TU;COUNT=8`` from the
     first ``start``/``end``) on open days; occurrences on closed days, outside hours or when the
@@ -414,6 +416,7 @@ def create_series(
     result = SeriesResult(series)
     for s, e in pairs:
         try:
+            timing.refuse_past(s, at=now)
             calendar.check_slot(session, office_id, s, e)
             _refuse_staff_overlap(session, staff, s, e)
         except RuleRefusal as exc:
@@ -443,8 +446,8 @@ def _cites(failed: list) -> str:
 # audited). Never a condition of use: those are the terms' own and eligibility.evaluate decides
 # them; an override does not touch them. "capacity": a full group session (booked over capacity
 # instead of waitlisted); "lead_time" and "staff_clash" name the office's own scheduling checks.
-# Another liftable check is added here by its key (e.g. "session_started").
-OVERRIDABLE_CHECKS = ("capacity", "lead_time", "staff_clash")
+# "session_started": booking a session that has begun (hwdesk.services.timing).
+OVERRIDABLE_CHECKS = ("capacity", "lead_time", "staff_clash", "session_started")
 
 
 def _conditions_gate(seeker, facts: eligibility.Facts, override_reason: str | None) -> list:
@@ -565,6 +568,7 @@ def _book_reads() -> Prepared:
 @guard("clerk", office_in_body="the session row, locked by its first statement")
 def book(
     session: Session, *, actor: Actor, session_id: int, seeker_id: int, override_reason: str | None = None, waitlist: bool = True,
+    now: datetime | None = None,
 ) -> Enrollment:
     """Book a seeker into a session (or onto its waitlist when a group session is full).
 
@@ -575,6 +579,8 @@ def book(
     sessions for the seeker; an individual session takes one seeker; without an override a group
     session never goes over capacity (``waitlist=False`` refuses instead of waitlisting). Returns
     the enrollment, persistent in ``session`` (a change the caller makes to it is flushed as usual).
+    The clock (``timing``): a session that has ended is refused; one that has started needs a
+    supervisor's override with a reason (the operational check ``session_started``).
     """
     require(actor, "clerk", what_ja="予約", what_en="Booking")
     session.flush()  # the statements below do not autoflush; the caller's pending rows must be seen
@@ -589,6 +595,8 @@ def book(
         if seeker is None:
             raise NotFound(f"求職者 {seeker_id} は見つかりません。", f"Seeker {seeker_id} not found.")
         _require_live(row, what_ja="予約", what_en="book it")
+        late = timing.booking_gate(actor=actor, session_id=row.id, start=row.start_at, end=row.end_at,
+                                   override_reason=override_reason, at=now)  # operational, not a condition of use
         on = _jst_day(row.start_at)
         r = db.one(_book_reads(), {"seeker_id": seeker_id, "office_id": row.office_id, "on": on, "service": row.kind,
                                    "session_id": row.id, "start": row.start_at, "end": row.end_at})
@@ -601,14 +609,16 @@ def book(
         if r.overlap_id is not None:
             raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
         lifted: list[str] = []
+        if late:  # timing.booking_gate has required the supervisor and the reason
+            lifted.append("session_started")
         if reason and is_group(row.kind) and (r.taken >= row.capacity or r.waiting):
             lifted.append(_lift(actor, "capacity"))
-        state, pos = _seat_or_wait(row, r.taken, r.waiting, r.last_pos, waitlist=waitlist, over_capacity=bool(lifted))
+        state, pos = _seat_or_wait(row, r.taken, r.waiting, r.last_pos, waitlist=waitlist, over_capacity="capacity" in lifted)
         override = reason if lifted else ""
         _on_applying(session, actor=actor, row=row, seeker=seeker, facts=facts)
         values = {"session_id": row.id, "seeker_id": seeker_id, "state": state, "waitlist_pos": pos, "booked_at": _now(),
                   "cancel_reason": "", "override_reason": override, "override_by": _sid(actor) if override else None,
-                  "booked_by": _sid(actor)}
+                  "booked_by": _sid(actor), "offered_until": None}
         if r.mine_id is None:
             values["id"] = db.one(_BOOK_INSERT, values).id
     if r.mine_id is None:
@@ -621,7 +631,7 @@ def book(
         session.add(e)
         session.flush()
     if pos:
-        _offer_free_seats(session, actor=actor, row=row)
+        _offer_free_seats(session, actor=actor, row=row, now=now)
     audit.record(session, staff_id=_sid(actor), action="enrollment.waitlist" if pos else "enrollment.book", entity="enrollment",
                  entity_id=e.id, seeker_id=seeker_id, office_id=row.office_id,
                  after={"session": row.id, "state": state, "waitlist_pos": pos},
@@ -629,19 +639,25 @@ def book(
     return e
 
 
-def _offer_free_seats(session: Session, *, actor: Actor, row: SessionRow) -> list[Enrollment]:
-    """Offer freed seats of a group session to the first waiting seekers (first come, first served)."""
-    if not is_group(row.kind) or row.state != "scheduled":
+def _offer_free_seats(session: Session, *, actor: Actor, row: SessionRow, now: datetime | None = None) -> list[Enrollment]:
+    """Offer freed seats of a group session to the first waiting seekers (first come, first served),
+    each until the office's reply deadline (``offers.deadline``); none once the session has started."""
+    from hwdesk.services import offers
+
+    now = now or _now()
+    if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
         return []
     free = row.capacity - _seats_taken(session, row.id)  # type: ignore[arg-type]
     offered = []
-    for e in _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]:  # type: ignore[arg-type]
+    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]  # type: ignore[arg-type]
+    until = offers.deadline(session, office_id=row.office_id, start=row.start_at, now=now) if waiting else None
+    for e in waiting:
         before = e.waitlist_pos
-        e.state, e.waitlist_pos = "offered", None
+        e.state, e.waitlist_pos, e.offered_until = "offered", None, until
         session.add(e)
         audit.record(session, staff_id=_sid(actor), action="enrollment.offer", entity="enrollment", entity_id=e.id,
                      seeker_id=e.seeker_id, office_id=row.office_id, before={"state": "waitlisted", "waitlist_pos": before},
-                     after={"state": "offered"})
+                     after={"state": "offered", "offered_until": until.isoformat() if until else None})
         offered.append(e)
     session.flush()
     return offered
@@ -677,7 +693,7 @@ def cancel_enrollment(session: Session, *, actor: Actor, session_id: int, seeker
     if e.state not in CANCELLABLE_STATES:
         raise RuleRefusal(f"「{state_label(e.state)}」の予約は取り消せません。", f"A booking that is {state_label(e.state, 'en').lower()} cannot be cancelled.", field="state")
     before = e.state
-    e.state, e.cancel_reason, e.waitlist_pos = "cancelled", reason, None
+    e.state, e.cancel_reason, e.waitlist_pos, e.offered_until = "cancelled", reason, None, None
     session.add(e)
     session.flush()
     audit.record(session, staff_id=_sid(actor), action="enrollment.cancel", entity="enrollment", entity_id=e.id, seeker_id=seeker_id,
@@ -698,10 +714,14 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
     if e.state != "offered":
         raise RuleRefusal(f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
                           f"This booking has no seat offered ({state_label(e.state, 'en')}).", field="state")
+    if e.offered_until is not None and e.offered_until <= _now():
+        until = e.offered_until.astimezone(JST)
+        raise RuleRefusal(f"空席案内の回答期限（{until:%m/%d %H:%M}）を過ぎています。席は次の方に案内されます。",
+                          f"The offer's reply deadline ({until:%m-%d %H:%M}) has passed; the seat goes to the next in line.", field="state")
     if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:  # type: ignore[arg-type]
         raise RuleRefusal(f"セッション #{row.id} は満席です（定員{row.capacity}名）。", f"Session #{row.id} is full (capacity {row.capacity}).")
     _refuse_seeker_overlap(session, seeker, row, exclude_id=row.id)
-    e.state = "booked"
+    e.state, e.offered_until = "booked", None
     session.add(e)
     session.flush()
     audit.record(session, staff_id=_sid(actor), action="enrollment.confirm", entity="enrollment", entity_id=e.id, seeker_id=seeker_id,
@@ -763,7 +783,7 @@ def _recheck_for_move(session: Session, *, row: SessionRow, new: SessionRow, enr
 
 @guard("clerk")
 def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: datetime, new_end: datetime,
-               reason: str = "by_office", note: str = "") -> SessionRow:
+               reason: str = "by_office", note: str = "", now: datetime | None = None) -> SessionRow:
     """Move a scheduled session: a new session linked by ``rescheduled_from_id`` takes its details
     and enrollments (rules re-checked for each seeker unless overridden); the old one is cancelled."""
     require(actor, "clerk", what_ja="日時の変更", what_en="Rescheduling")
@@ -775,6 +795,7 @@ def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: da
     moving = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
     for sid in sorted({e.seeker_id for e in moving}):
         lock_seeker(session, sid)
+    timing.refuse_past(new_start, at=now)
     calendar.check_slot(session, row.office_id, new_start, new_end)
     _refuse_staff_overlap(session, staff, new_start, new_end, exclude_id=row.id)
     spec = {k: getattr(row, k) for k in ("office_id", "kind", "capacity", "title", "platform", "join_url", "meeting_id", "passcode")}
@@ -784,7 +805,7 @@ def reschedule(session: Session, *, actor: Actor, session_id: int, new_start: da
     for e in moving:
         session.add(Enrollment(session_id=new.id, seeker_id=e.seeker_id, state=e.state, booked_at=e.booked_at,  # type: ignore[arg-type]
                                waitlist_pos=e.waitlist_pos, override_reason=e.override_reason, override_by=e.override_by,
-                               booked_by=e.booked_by))
+                               booked_by=e.booked_by, offered_until=e.offered_until))
     _cancel_row(session, actor=actor, row=row, reason=reason, note=clean_text(f"→ #{new.id} {note}", field="note", max_len=300))
     audit.record(session, staff_id=_sid(actor), action="session.reschedule", entity="session", entity_id=new.id, office_id=row.office_id,
                  before={"session": row.id, "start": row.start_at.isoformat()}, after={"session": new.id, "start": new.start_at.isoformat()},
@@ -805,6 +826,9 @@ def _wrong_move(current: str, target: str, *, what: str, paths: dict, hint: tupl
     nxt_ja = "・".join(state_label(s) for s in allowed) or "なし（確定済み）"
     nxt_en = ", ".join(state_label(s, "en") for s in allowed) or "none (final)"
     subject_ja, subject_en = ("セッション", "session") if what == "session" else ("予約", "booking")
+    if not allowed and current != "cancelled":  # a final state: only a supervisor's correction changes it
+        hint = ("確定した状態です。誤りの場合は監督者が理由を付けて訂正します（hwdesk status … --correct 理由）。",
+                "This state is final; a supervisor corrects a mistake with a reason (hwdesk status ... --correct REASON).")
     return RuleRefusal(
         f"{subject_ja}を「{state_label(current)}」から「{state_label(target)}」にはできません（次に選べる状態: {nxt_ja}）。{hint[0]}",
         f"A {subject_en} cannot go from {state_label(current, 'en')} to {state_label(target, 'en')} (allowed next: {nxt_en}). {hint[1]}".strip(),
@@ -902,6 +926,8 @@ def set_state(
 def _seeker_move(session: Session, actor: Actor, row: SessionRow, e: Enrollment, target: str, kind: str) -> None:
     """One seeker's step; an individual session follows its seeker, a group one starts at the first check-in."""
     enrollment_target = {"in_progress": "checked_in", "no_show": kind}.get(target, target)
+    if e.state not in ENROLLMENT_PATHS:  # a final seat says so first (only a correction changes it)
+        raise _wrong_move(e.state, enrollment_target, what="enrollment", paths=ENROLLMENT_PATHS)
     if target == "in_progress" and row.state not in LIVE_SESSION_STATES:
         raise _wrong_move(row.state, "in_progress", what="session", paths=SESSION_PATHS)
     if target in ("completed", "stopped") and row.state != "in_progress":
@@ -976,6 +1002,8 @@ class EnrollmentLine:
     override_reason: str
     override_by: str
     cancel_reason: str
+    offered_until: datetime | None = None  # an offered seat's reply deadline (JST)
+    stopped: str | None = None  # the article of a stop of use covering this booking
 
 
 @dataclass(frozen=True)
@@ -1025,8 +1053,10 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
     ).all()
     waiting = sorted((e for e, *_ in rows if e.state == "waitlisted"), key=lambda e: (e.waitlist_pos or 0, e.booked_at))
     rank = {e.id: i + 1 for i, e in enumerate(waiting)}
+    stops = _stops_of(session, row, [e.seeker_id for e, *_ in rows if e.state != "cancelled"])
     lines = [EnrollmentLine(e.id, e.seeker_id, no, name, e.state, rank.get(e.id), e.booked_at.astimezone(JST), e.override_reason,  # type: ignore[arg-type]
-                            login or "", e.cancel_reason) for e, no, name, login in rows]
+                            login or "", e.cancel_reason, e.offered_until.astimezone(JST) if e.offered_until else None,
+                            stops.get(e.seeker_id) if e.state != "cancelled" else None) for e, no, name, login in rows]
     nxt = rescheduled_to(session, session_id=session_id)
     return SessionDetail(
         row.id, row.office_id, row.kind, row.title, row.start_at.astimezone(JST), row.end_at.astimezone(JST), row.state,  # type: ignore[arg-type]
@@ -1034,6 +1064,17 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
         bool(row.passcode), sum(1 for x in lines if x.state in SEAT_STATES), len(waiting), lines, row.series_id,
         row.rescheduled_from_id, nxt.id if nxt else None, row.cancel_reason, row.cancel_note,
     )
+
+
+def _stops_of(session: Session, row: SessionRow, seeker_ids: list[int]) -> dict[int, str]:
+    """seeker id → the article of a stop of use covering their booking in ``row`` (a live session only)."""
+    from hwdesk.services import terminations
+
+    if row.state not in LIVE_SESSION_STATES or not seeker_ids:
+        return {}
+    found = terminations.stops(session.connection(), office_id=row.office_id, seeker_ids=seeker_ids)
+    on = _jst_day(row.start_at)
+    return {sid: stop.cite for sid in seeker_ids if (stop := terminations.stop_on(found, sid, on))}
 
 
 @dataclass(frozen=True)

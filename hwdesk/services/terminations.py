@@ -207,6 +207,74 @@ def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) ->
     return term
 
 
+def in_force(scope: str, until: date | None, on: date) -> bool:
+    """Whether an unlifted stop of ``scope`` covers a booking on ``on`` (as ``eligibility.active_termination``
+    decides: use ended, or suspended until that day or later; a 'session' stop covers only its session)."""
+    return scope == "ended" or (scope == "suspended" and (until is None or until >= on))
+
+
+@dataclass(frozen=True)
+class Stop:
+    """An unlifted stop of use (what the queue, the reminders and the handout batch flag)."""
+
+    termination_id: int
+    scope: str
+    until: date | None
+    cite: str
+
+    def covers(self, on: date) -> bool:
+        """Whether this stop covers a booking on ``on``."""
+        return in_force(self.scope, self.until, on)
+
+
+def stops(conn, *, office_id: str, seeker_ids) -> dict[int, list[Stop]]:
+    """Unlifted stops (not 'session' ones) at ``office_id`` of the seekers ``seeker_ids`` selects
+    (a subquery or a list), one query on ``conn`` (a Connection or a Session's connection)."""
+    t = Termination.__table__.c  # type: ignore[attr-defined]
+    from sqlalchemy import select as core_select
+
+    out: dict[int, list[Stop]] = {}
+    for tid, sid, scope, until, cite in conn.execute(
+        core_select(t.id, t.seeker_id, t.scope, t.until, t.cite).where(
+            t.office_id == office_id, t.lifted_at.is_(None), t.scope != "session", t.seeker_id.in_(seeker_ids))
+    ):
+        out.setdefault(sid, []).append(Stop(tid, scope, until, cite))
+    return out
+
+
+def stop_on(found: dict[int, list[Stop]], seeker_id: int, on: date) -> Stop | None:
+    """The stop among ``found`` (from ``stops``) that covers ``seeker_id``'s booking on ``on``."""
+    return next((x for x in found.get(seeker_id, ()) if x.covers(on)), None)
+
+
+@guard("clerk", what_ja="利用中止による予約の取消し", what_en="Cancelling bookings after a stop of use")
+def cancel_bookings(session: Session, *, actor: Actor, termination_id: int, notice: str) -> list[scheduling.Booking]:
+    """Cancel (by the office) every future booking a stop covers, recording how the seeker was told
+    (``notice``: phone / mail / counter and a note). Each cancellation is audited with the stop's
+    article; one more audit row keeps the notice."""
+    require(actor, "clerk", what_ja="利用中止による予約の取消し", what_en="Cancelling bookings after a stop of use")
+    term = session.get(Termination, termination_id)
+    if term is None:
+        raise NotFound(f"利用中止の記録 {termination_id} はありません。", f"No termination {termination_id}.")
+    require_office(actor, term.office_id)
+    if term.lifted_at is not None or term.scope == "session":
+        raise ValidationFailed("この利用中止で取り消す予約はありません。", "This stop of use covers no future booking.", field="termination")
+    notice = clean_text(notice, field="notice", max_len=300)
+    if not notice:
+        raise ValidationFailed("本人への連絡方法（電話・郵送・窓口など）を入力してください。",
+                               "Record how the seeker was told (phone, mail, counter …).", field="notice")
+    covered = [b for b in scheduling.future_bookings(session, actor=actor, seeker_id=term.seeker_id, office_id=term.office_id)
+               if in_force(term.scope, term.until, b.start.date())]
+    note = f"利用中止（{term.cite}）/ stop of use: {notice}"
+    for b in covered:
+        scheduling.cancel_enrollment(session, actor=actor, session_id=b.session_id, seeker_id=term.seeker_id, reason="by_office",
+                                     note=note[:300])
+    audit.record(session, staff_id=actor.id, action="termination.notice", entity="termination", entity_id=term.id,
+                 seeker_id=term.seeker_id, office_id=term.office_id,
+                 after={"cancelled": [b.session_id for b in covered]}, extra={"notice": notice, "cite": term.cite})
+    return covered
+
+
 @guard("clerk")
 def terminations_of(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None) -> list[Termination]:
     """A seeker's terminations, newest first."""
