@@ -43,12 +43,12 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
             yield Static("", id="bs-msg", markup=False)
 
     def on_mount(self) -> None:
-        sid, office = self.seeker_id, self.office_id
+        sid, office, actor = self.seeker_id, self.office_id, self.hw.actor
 
         def work(s):
             from hwdesk.services import choices
 
-            return choices.upcoming_for(s, seeker_id=sid, office_id=office)
+            return choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
 
         self.db(work, self._show, group="bs-load")
 

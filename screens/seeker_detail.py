@@ -115,7 +115,7 @@ class SeekerDetailScreen(HwScreen):
             data = load_detail(s, sid, office_ids, actor=actor)
             o = office or data.seeker.office_id
             prof, reqs, svc = _readiness(s, sid, o, service, readiness)
-            places = offers.places(s, seeker_id=sid)  # waitlist places and offers: the seeker's place in line
+            places = offers.places(s, actor=actor, seeker_id=sid)  # waitlist places and offers: the seeker's place in line
             return data, o, svc, prof, reqs, places
 
         self.db(work, self._loaded, group="load")

@@ -116,7 +116,7 @@ class SessionScreen(HwScreen):
 
             from hwdesk.services import corrections
 
-            self.history = corrections.history(s, session_id=sid)
+            self.history = corrections.history(s, actor=self.hw.actor, session_id=sid)
             return scheduling.session_detail(s, actor=self.hw.actor, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
 
         self.db(work, self._show, group="session")

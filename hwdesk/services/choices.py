@@ -18,6 +18,8 @@ from sqlmodel import Session, col, func, select
 from hwdesk.jtext import JST
 from hwdesk.models import Enrollment, Session as SessionRow
 from hwdesk.services import calendar, eligibility, timing
+from hwdesk.services.context import Actor
+from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import ACTIVE_STATES, SEAT_STATES, is_group
 
 WEEKS = 8
@@ -43,7 +45,8 @@ class Choice:
         return self.taken >= self.capacity or self.waiting > 0
 
 
-def upcoming_for(session: Session, *, seeker_id: int, office_id: str, now: datetime | None = None, weeks: int = WEEKS,
+@guard("clerk")
+def upcoming_for(session: Session, *, actor: Actor, seeker_id: int, office_id: str, now: datetime | None = None, weeks: int = WEEKS,
                  limit: int = LIMIT) -> list[Choice]:
     """The seeker's bookable upcoming sessions at ``office_id`` (time order, at most ``limit``)."""
     now = now or timing.now()

@@ -31,6 +31,7 @@ from hwdesk.errors import RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import _get_enrollment, _enrollments, is_group, lock_session, state_label
 
 SESSION_FINAL = ("completed", "no_show", "stopped")
@@ -71,6 +72,7 @@ class Correction:
     seats: tuple[tuple[int, str, str], ...]  # (seeker id, before, after)
 
 
+@guard("clerk", what_ja="確定した状態の訂正", what_en="Correcting a final state")
 def correct_state(
     session: Session, *, actor: Actor, session_id: int, state: str, reason: str, seeker_id: int | None = None,
 ) -> Correction:
@@ -145,7 +147,8 @@ class HistoryLine:
         return f"{label} {self.at:%m/%d %H:%M} {self.by}: {who}{arrow}{quote}"
 
 
-def history(session: Session, *, session_id: int) -> list[HistoryLine]:
+@guard("clerk")
+def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryLine]:
     """The corrections of a session and of its seats, oldest first (two queries)."""
     import json
 

@@ -372,12 +372,15 @@ def active_termination(session: Session, *, seeker_id: int, office_id: str, on: 
     return stop_in_force(rows, on)
 
 
+def stop_covers(scope: str, until: date | None, on: date) -> bool:
+    """Whether an unlifted stop of ``scope`` covers ``on``: use ended, or suspended until that day or
+    later (a 'session' stop covers only its own session and is never read here)."""
+    return scope == "ended" or (scope == "suspended" and (until is None or until >= on))
+
+
 def stop_in_force(stops, on: date):
     """Of a seeker's unlifted stops (rows with ``scope`` and ``until``), the one in force on ``on``."""
-    for t in stops:
-        if t.scope == "ended" or (t.scope == "suspended" and (t.until is None or t.until >= on)):
-            return t
-    return None
+    return next((t for t in stops if stop_covers(t.scope, t.until, on)), None)
 
 
 def failures(reqs: list[Requirement]) -> list[Requirement]:

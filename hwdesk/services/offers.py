@@ -29,6 +29,7 @@ from hwdesk.jtext import JST
 from hwdesk.models import Enrollment, Session as SessionRow
 from hwdesk.services import calendar, timing
 from hwdesk.services.context import SYSTEM, Actor, require
+from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 
 _E = Enrollment.__table__.c  # type: ignore[attr-defined]
@@ -102,6 +103,7 @@ def settle(store, *, now: datetime | None = None) -> int:
         return len(expire_due(s, now=now))
 
 
+@guard("clerk")
 def decline(session: Session, *, actor: Actor, session_id: int, seeker_id: int, note: str = ""):
     """The seeker declines the seat offered to them: the offer is cancelled (by the seeker) and the
     seat goes to the next in line. Refused unless they hold an offer."""
@@ -129,7 +131,8 @@ class Place:
     offered_until: datetime | None
 
 
-def places(session: Session, *, seeker_id: int, office_id: str | None = None, after: datetime | None = None) -> list[Place]:
+@guard("clerk")
+def places(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None, after: datetime | None = None) -> list[Place]:
     """The seeker's waitlist places and offers in upcoming sessions, with their rank in line."""
     after = after or timing.now()
     stmt = select(Enrollment, SessionRow.kind, SessionRow.start_at, SessionRow.office_id).join(

@@ -26,7 +26,7 @@ from hwdesk import audit
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Enrollment, Termination
-from hwdesk.services import scheduling
+from hwdesk.services import eligibility, scheduling
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
@@ -207,10 +207,8 @@ def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) ->
     return term
 
 
-def in_force(scope: str, until: date | None, on: date) -> bool:
-    """Whether an unlifted stop of ``scope`` covers a booking on ``on`` (as ``eligibility.active_termination``
-    decides: use ended, or suspended until that day or later; a 'session' stop covers only its session)."""
-    return scope == "ended" or (scope == "suspended" and (until is None or until >= on))
+# Whether a stop covers a day: the rule engine's own predicate (one rule, one place).
+in_force = eligibility.stop_covers
 
 
 @dataclass(frozen=True)
