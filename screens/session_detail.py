@@ -459,7 +459,7 @@ class SessionScreen(HwScreen):
             from hwdesk.services import scheduling
 
             new = scheduling.reschedule(s, actor=actor, session_id=sid, new_start=start, new_end=end)
-            people = [f"{e.seeker_no} {e.name}" for e in scheduling.session_detail(s, session_id=new.id).enrollments
+            people = [f"{e.seeker_no} {e.name}" for e in scheduling.session_detail(s, actor=actor, session_id=new.id).enrollments
                       if e.state != "cancelled"]
             return new.id, people
 

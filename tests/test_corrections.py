@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from helpers import make_ready, new_seeker
 from hwdesk.cli import main
+from hwdesk.services.context import SYSTEM
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Session as SessionRow
@@ -72,7 +73,7 @@ def test_supervisor_corrects_individual_no_show_with_reason_old_state_kept(store
     assert states(store, sid) == ("completed", {sk.id: "completed"})
     with store.read() as s:
         rows = s.exec(select(AuditLog).where(AuditLog.action.in_(corrections.CORRECT_ACTIONS)).order_by(AuditLog.id)).all()
-        hist = corrections.history(s, session_id=sid)
+        hist = corrections.history(s, actor=SYSTEM, session_id=sid)
     details = [json.loads(r.detail_json) for r in rows]
     assert [(r.action, d["before"]["state"], d["after"]["state"], d["reason"]) for r, d in zip(rows, details, strict=True)] == [
         ("enrollment.correct", "absent", "completed", "本人は参加していた"),
@@ -194,19 +195,19 @@ def test_cli_queue_json_offer_deadline_expires_on_read_and_stopped_warning(cli, 
             scheduling.book(s, actor=actors["clerk1"], session_id=sid, seeker_id=sk.id)
     with store.write() as s:
         scheduling.cancel_enrollment(s, actor=actors["clerk1"], session_id=sid, seeker_id=a.id, reason="by_seeker")
-    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json")
+    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json", as_="clerk1")
     [row] = json.loads(out)["sessions"]
     assert code == 0 and [o["seeker"] for o in row["offered"]] == [b.seeker_no] and row["offered"][0]["offered_until"].endswith("+09:00")
     with store.write() as s:  # the reply period is over
         e = s.exec(select(Enrollment).where(Enrollment.seeker_id == b.id)).one()
         e.offered_until = datetime.now(JST) - timedelta(minutes=1)
         s.add(e)
-        terminations.terminate(s, actor=actors["super1"], seeker_id=c.id, office_id="takamatsu", ground="recording",
+        terminations.terminate(s, actor=actors["super1"], seeker_id=c.id, office_id="takamatsu", ground="disturbing",
                                narrative="録画", scope="ended")
-    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json")  # the read moves it on
+    code, out, err = cli("queue", "--office", "takamatsu", "--date", "2027-02-02", "--json", as_="clerk1")  # the read moves it on
     [row] = json.loads(out)["sessions"]
     assert [o["seeker"] for o in row["offered"]] == [c.seeker_no] and "stopped" in row["warnings"] and row["stopped"] == [c.seeker_no]
     assert states(store, sid)[1][b.id] == "cancelled"
-    code, out, err = cli("reminders", "--office", "takamatsu", "--date", "2027-02-01", "--json")
+    code, out, err = cli("reminders", "--office", "takamatsu", "--date", "2027-02-01", "--json", as_="clerk1")
     calls = {x["seeker_no"]: x["call"] for x in json.loads(out)["calls"]}
     assert calls == {c.seeker_no: "stopped"}

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from helpers import make_ready, new_seeker
 from hwdesk.errors import RuleRefusal
+from hwdesk.services.context import SYSTEM
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.services import calendar, handouts, offers, queue, scheduling, terminations
@@ -50,19 +51,19 @@ def test_stop_of_use_flags_every_booking_and_lifting_clears_them(store, actors):
     book(store, clerk, sem, stopped.id)
     book(store, clerk, sem, other.id)
     with store.write() as s:
-        res = terminations.terminate(s, actor=sup, seeker_id=stopped.id, office_id="takamatsu", ground="recording",
+        res = terminations.terminate(s, actor=sup, seeker_id=stopped.id, office_id="takamatsu", ground="disturbing",
                                      narrative="録画していた", scope="ended")
         term_id, cite = res.termination.id, res.termination.cite
     assert {b.session_id for b in res.future_bookings} == {one, sem}
     with store.read() as s:
-        data = queue.queue_json(s, office_id="takamatsu", day=DAY)
-        detail = scheduling.session_detail(s, session_id=sem)
-        rl = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1))
+        data = queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)
+        detail = scheduling.session_detail(s, actor=SYSTEM, session_id=sem)
+        rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
     rows = {r["id"]: r for r in data["sessions"]}
     assert "stopped" in rows[one]["warnings"] and "stopped" in rows[sem]["warnings"]
     assert rows[sem]["stopped"] == [stopped.seeker_no]
     with store.read() as s:
-        view = queue.daily_queue(s, office_id="takamatsu", day=DAY)
+        view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY)
     warn = next(w for w in next(r for r in view.rows if r.id == sem).warnings if w.key == "stopped")
     assert warn.text("ja") == f"利用中止中（{cite}）" and warn.seekers == (stopped.seeker_no,)
     assert {e.seeker_no: e.stopped for e in detail.enrollments} == {stopped.seeker_no: cite, other.seeker_no: None}
@@ -84,21 +85,21 @@ def test_stop_of_use_flags_every_booking_and_lifting_clears_them(store, actors):
     with store.write() as s:
         terminations.lift(s, actor=sup, termination_id=term_id, reason="誤りだった")
     with store.read() as s:
-        data = queue.queue_json(s, office_id="takamatsu", day=DAY)
+        data = queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)
         assert all("stopped" not in r["warnings"] and r["stopped"] == [] for r in data["sessions"])
-        assert all(e.stopped is None for e in scheduling.session_detail(s, session_id=sem).enrollments)
-        assert all(queue.reminder_call(r) == "reminder" for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1)).rows)
+        assert all(e.stopped is None for e in scheduling.session_detail(s, actor=SYSTEM, session_id=sem).enrollments)
+        assert all(queue.reminder_call(r) == "reminder" for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows)
 
 
 def test_termination_cancels_covered_bookings_with_the_notice_recorded(store, actors):
     clerk, sup = actors["clerk1"], actors["super1"]
     sk = ready(store, actors)
     a = create(store, actors, "counseling", "10:00", "10:45")
-    later = create(store, actors, "counseling", "10:00", "10:45", day=date(2027, 3, 2))
+    later = create(store, actors, "counseling", "10:00", "10:45", day=date(2027, 2, 16))
     book(store, clerk, a, sk.id)
     book(store, clerk, later, sk.id)
     with store.write() as s:
-        term = terminations.terminate(s, actor=sup, seeker_id=sk.id, office_id="takamatsu", ground="recording", narrative="録画",
+        term = terminations.terminate(s, actor=sup, seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画",
                                       scope="suspended", until=date(2027, 2, 10)).termination
     with store.write() as s, pytest.raises(Exception, match="連絡方法"):
         terminations.cancel_bookings(s, actor=clerk, termination_id=term.id, notice=" ")
@@ -125,9 +126,9 @@ def test_offer_has_a_deadline_then_goes_to_the_next_in_line(store, actors):
     assert [e.seeker_id for e in res.offered] == [b.id]
     assert until == expected and until.astimezone(JST) == datetime.combine(nxt, datetime.strptime("17:15", "%H:%M").time(), JST)
     with store.read() as s:
-        row = next(r for r in queue.queue_json(s, office_id="takamatsu", day=DAY)["sessions"] if r["id"] == sem)
-        places = offers.places(s, seeker_id=c.id)
-        rl = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 1))
+        row = next(r for r in queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)["sessions"] if r["id"] == sem)
+        places = offers.places(s, actor=SYSTEM, seeker_id=c.id)
+        rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
         assert not offers.due(s)
         assert offers.due(s, now=until + timedelta(seconds=1))
     assert row["offered"] == [{"seeker": b.seeker_no, "offered_until": until.astimezone(JST).isoformat()}]
@@ -143,7 +144,7 @@ def test_offer_has_a_deadline_then_goes_to_the_next_in_line(store, actors):
         got = {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))}
         audit_row = s.exec(select(AuditLog).where(AuditLog.action == "enrollment.offer_expired")).one()
         c_until = s.exec(select(Enrollment).where(Enrollment.seeker_id == c.id)).one().offered_until
-        assert [(p.state, p.rank) for p in offers.places(s, seeker_id=c.id)] == [("offered", None)]
+        assert [(p.state, p.rank) for p in offers.places(s, actor=SYSTEM, seeker_id=c.id)] == [("offered", None)]
     assert got == {a.id: "cancelled", b.id: "cancelled", c.id: "offered"}
     assert audit_row.seeker_id == b.id and c_until is not None and c_until > until
     # declining passes it on (nobody left: the seat is free); confirming an expired offer is refused
@@ -181,14 +182,14 @@ def test_moving_a_session_queues_the_notices_until_a_call_is_recorded(store, act
         new = scheduling.reschedule(s, actor=clerk, session_id=sem, new_start=at("10:00", date(2027, 2, 9)),
                                     new_end=at("11:00", date(2027, 2, 9))).id
     with store.read() as s:
-        rl = queue.reminder_list(s, office_id="takamatsu", day=date(2027, 1, 4))  # any day: the notices are listed
+        rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4))  # any day: the notices are listed
     moved = {r.seeker_id: r for r in rl.rows if r.session_id == new}
     assert set(moved) == {a.id, b.id} and all(queue.reminder_call(r) == "moved" and r.moved_from == sem for r in moved.values())
     assert f"#{sem}" in queue.reminder_call_text(moved[a.id]) and "02/09 10:00" in queue.reminder_call_text(moved[a.id])
     with store.write() as s:
         queue.record_reminder(s, actor=clerk, session_id=new, seeker_id=a.id, outcome="reached")
     with store.read() as s:
-        left = [r.seeker_id for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 1, 4)).rows if r.session_id == new]
-        on_day = {r.seeker_id: queue.reminder_call(r) for r in queue.reminder_list(s, office_id="takamatsu", day=date(2027, 2, 8)).rows}
+        left = [r.seeker_id for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4)).rows if r.session_id == new]
+        on_day = {r.seeker_id: queue.reminder_call(r) for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 8)).rows}
     assert left == [b.id]
     assert on_day == {a.id: "reminder", b.id: "moved"}  # on the day's own list: marked, not repeated

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from helpers import make_ready, new_seeker
 from hwdesk.db import open_store
+from hwdesk.services.context import SYSTEM
 from hwdesk.jtext import JST, format_wareki
 from hwdesk.models import AuditLog, Enrollment, Series, Session as SessionRow
 from hwdesk.services import calendar, scheduling, terminations
@@ -207,7 +208,7 @@ async def test_stopped_seeker_in_reminders_and_termination_cancels_with_notice(d
         await pilot.press("T")
         await settle(pilot)
         scr = app.screen
-        scr.query_one("#tm-ground").value = next(g for g, *_ in scr.grounds if g == "recording")
+        scr.query_one("#tm-ground").value = next(g for g, *_ in scr.grounds if g == "disturbing")
         scr.query_one("#tm-scope").value = "ended"
         scr.query_one("#tm-narrative").text = "録画していた。"
         await pilot.press("ctrl+s")
@@ -239,4 +240,4 @@ async def test_stopped_seeker_in_reminders_and_termination_cancels_with_notice(d
     assert states == {d["a_id"]: "cancelled", d["b_id"]: "offered"}  # the freed seat offered to 伊藤
     notice = read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "termination.notice")).one())
     assert json.loads(notice.detail_json)["notice"] == "電話で本人に伝えた"
-    assert read(db, lambda s: terminations.terminations_of(s, seeker_id=d["a_id"])[0].lifted_at) is None
+    assert read(db, lambda s: terminations.terminations_of(s, actor=SYSTEM, seeker_id=d["a_id"])[0].lifted_at) is None

@@ -183,7 +183,7 @@ async def test_offer_deadline_shown_declined_and_stopped_seat_flagged(db):
         with store.write() as s:
             scheduling.cancel_enrollment(s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker")
         with store.write() as s:
-            cite = terminations.terminate(s, actor=d["sup"], seeker_id=d["b_id"], office_id="takamatsu", ground="recording",
+            cite = terminations.terminate(s, actor=d["sup"], seeker_id=d["b_id"], office_id="takamatsu", ground="disturbing",
                                           narrative="録画", scope="ended").termination.cite
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
