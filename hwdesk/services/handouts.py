@@ -9,7 +9,7 @@ tied by a test to its article (hwdesk.handout_text), so 前橋, 渋谷 and 高�
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -79,7 +79,7 @@ def calendar_event(srow: SessionRow, prof: OfficeProfile, *, lang: str = "ja") -
     office = prof.display_name(lang)
     # kept short: every byte makes the QR denser (the office's phone is on the handout itself)
     lines = [t[key].format(v=value) for key, value in (("meeting_id", srow.meeting_id), ("passcode", srow.passcode)) if value]
-    stamp = srow.updated_at if srow.updated_at.tzinfo else srow.updated_at.replace(tzinfo=timezone.utc)
+    stamp = srow.updated_at if srow.updated_at.tzinfo else srow.updated_at.replace(tzinfo=UTC)
     return ics.Event(
         uid=ics.uid_for(srow.id or 0, srow.office_id),
         start=srow.start_at,
