@@ -818,12 +818,17 @@ def _draw_caption(c: Canvas, lines: list[str], st: _Style, x: float, top: float,
 
 def _calendar_beside(page: HandoutPage, st: _Style) -> bool:
     """The calendar code stands beside the join code when the column between them keeps ≥ 60 mm
-    (A4 normal print); otherwise (large print, a dense code) it gets a row of its own."""
+    and the meeting ID and passcode each still fit on one line there (A4 normal print); otherwise
+    (large print, a dense code, a long passcode) it gets a row of its own."""
     if not page.calendar:
         return False
     join_w = _qr_width(qr_matrix(page.join_url), st.qr_beside)
     cal_w = _qr_width(calendar_qr_matrix(page.calendar), st.cal_qr)
-    return _CONTENT_W - join_w - cal_w - 13 * mm >= 60 * mm
+    col_w = _CONTENT_W - join_w - cal_w - 13 * mm
+    if col_w < 60 * mm:
+        return False
+    values = [_clean(v) for v in (page.meeting_id, page.passcode)]
+    return all(_w(v, st.value * 0.6, _value_font(v)) <= col_w for v in values if v)
 
 
 def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _Item:
@@ -859,7 +864,8 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
 
     def value_layout(v: str) -> tuple[str, float, list[str]]:
         font = _value_font(v)
-        size = _fit_size(v, font, st.value, col_w, st.value * 0.6)
+        # fitted a hair inside the column: the wrap sums glyph widths, which may round just past it
+        size = _fit_size(v, font, st.value, col_w * 0.995, st.value * 0.6)
         lines = _wrap(v, size, col_w, font=font, anywhere=True)
         return font, size, lines
 
