@@ -27,6 +27,7 @@ Design notes
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import unicodedata
@@ -308,19 +309,32 @@ def qr_matrix(url: str) -> list[list[bool]]:
     dark, including the 4-module quiet zone on every side. Raises HandoutError for a URL
     that is not ``https://``."""
     _check_url(url)
+    return [list(row) for row in _url_modules(url)]
+
+
+@functools.lru_cache(maxsize=32)
+def _url_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    # the layout asks for the join code's size more than once per page (beside the calendar code?)
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=_QR_BORDER, box_size=1)
     qr.add_data(url.encode("ascii"))
     qr.make(fit=True)
-    return [[bool(v) for v in row] for row in qr.get_matrix()]
+    return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())
 
 
 def calendar_qr_matrix(text: str) -> list[list[bool]]:
     """QR modules of an iCalendar text (UTF-8, error correction L: the event is long and the
     code is printed on paper, where L reads reliably), with the quiet zone, ``True`` = dark."""
+    return [list(row) for row in _calendar_modules(text)]
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    # a code of ~600 bytes takes qrcode a tenth of a second (it tries all eight masks); every
+    # participant of a session shares the event, and the layout asks twice per page
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_L, border=_QR_BORDER, box_size=1)
     qr.add_data(text.encode("utf-8"))
     qr.make(fit=True)
-    return [[bool(v) for v in row] for row in qr.get_matrix()]
+    return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())
 
 
 def qr_halfblocks(url: str) -> list[str]:
@@ -774,7 +788,7 @@ def _date_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     return items
 
 
-def _draw_qr(c: Canvas, matrix: list[list[bool]], x0: float, top: float, width: float) -> None:
+def _draw_qr(c: Canvas, matrix: Sequence[Sequence[bool]], x0: float, top: float, width: float) -> None:
     """One filled path of horizontal runs of dark modules (no seams between modules), framed."""
     n = len(matrix)
     module = width / n
@@ -798,7 +812,7 @@ def _draw_qr(c: Canvas, matrix: list[list[bool]], x0: float, top: float, width: 
     c.setLineWidth(1)
 
 
-def _qr_width(matrix: list[list[bool]], wanted: float) -> float:
+def _qr_width(matrix: Sequence[Sequence[bool]], wanted: float) -> float:
     # at least the wanted width; larger when the code is dense (≥ 0.5 mm per module)
     return min(max(wanted, len(matrix) * 0.5 * mm), 110 * mm)
 
@@ -823,7 +837,7 @@ def _calendar_beside(page: HandoutPage, st: _Style) -> bool:
     if not page.calendar:
         return False
     join_w = _qr_width(qr_matrix(page.join_url), st.qr_beside)
-    cal_w = _qr_width(calendar_qr_matrix(page.calendar), st.cal_qr)
+    cal_w = _qr_width(_calendar_modules(page.calendar), st.cal_qr)
     col_w = _CONTENT_W - join_w - cal_w - 13 * mm
     if col_w < 60 * mm:
         return False
@@ -838,10 +852,10 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
     gap = 7 * mm
     col_x = _MARGIN_X + qr_w + gap
     col_w = _PAGE_W - _MARGIN_X - col_x
-    cal_matrix: list[list[bool]] = []
+    cal_matrix: Sequence[Sequence[bool]] = []
     cal_w = 0.0
     if beside:
-        cal_matrix = calendar_qr_matrix(page.calendar or "")
+        cal_matrix = _calendar_modules(page.calendar or "")
         cal_w = _qr_width(cal_matrix, st.cal_qr)
         col_w -= cal_w + 6 * mm
     cal_x = _PAGE_W - _MARGIN_X - cal_w
@@ -918,7 +932,7 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
 
 def _calendar_row_item(page: HandoutPage, t: dict[str, str], st: _Style) -> _Item:
     """The calendar code in a row of its own (large print): the code, its label and the hint beside it."""
-    matrix = calendar_qr_matrix(page.calendar or "")
+    matrix = _calendar_modules(page.calendar or "")
     cal_w = _qr_width(matrix, st.cal_qr)
     gap = 7 * mm
     col_x = _MARGIN_X + cal_w + gap
