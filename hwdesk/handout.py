@@ -27,6 +27,7 @@ Design notes
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import unicodedata
@@ -38,7 +39,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -53,6 +54,7 @@ __all__ = [
     "HandoutError",
     "HandoutPage",
     "Instruction",
+    "calendar_qr_matrix",
     "qr_halfblocks",
     "qr_matrix",
     "render_pdf",
@@ -102,6 +104,7 @@ class HandoutPage:
     session_ref: str  # e.g. "S-000123", printed small in the footer
     title: str | None = None  # seminar title, optional
     footer_note: Instruction | None = None  # the office's recording reminder with its article ('' text: none)
+    calendar: str | None = None  # iCalendar text (hwdesk.ics) for the second QR code; None = no calendar code
 
 
 FIXED_TEXT: dict[str, dict[str, str]] = {
@@ -117,6 +120,10 @@ FIXED_TEXT: dict[str, dict[str, str]] = {
         "name": "お名前",
         "honorific": "様",
         "qr_hint": "スマートフォン等のカメラでQRコードを読み取ると、参加画面が開きます。",
+        "qr_join": "参加用QRコード",
+        "qr_calendar": "カレンダー登録用QRコード",
+        "qr_hint_both": "「参加用」のQRコードを読み取ると、参加画面が開きます。",
+        "calendar_hint": "「カレンダー登録用」のQRコードを読み取ると、日時と参加用URLをスマートフォンのカレンダーに登録できます。",
         "url_hint": "QRコードを読み取れない場合は、次のURLをブラウザに入力してください。",
         "notes": "ご利用にあたっての注意事項",
         "notes_hint": "（　）内は利用規約の該当箇所です。",
@@ -141,6 +148,10 @@ FIXED_TEXT: dict[str, dict[str, str]] = {
         "name": "Name",
         "honorific": "",
         "qr_hint": "Scan the QR code with your smartphone camera to open the meeting.",
+        "qr_join": "Join the meeting",
+        "qr_calendar": "Add to calendar",
+        "qr_hint_both": "Scan the \"Join the meeting\" QR code to open the meeting.",
+        "calendar_hint": "Scan the \"Add to calendar\" QR code to save the date, time and link in your phone's calendar.",
         "url_hint": "If you cannot scan the QR code, type this address into your web browser:",
         "notes": "Before you join: terms of use",
         "notes_hint": "The article of the office's terms of use is shown in brackets.",
@@ -164,6 +175,7 @@ PLATFORM_NAMES: dict[str, dict[str, str]] = {
 
 _LANGS = ("ja", "en")
 _MAX_URL_LEN = 2000  # longer URLs make QR modules too small to scan from paper
+_MAX_CALENDAR_BYTES = 1200  # QR version 25 at level L: the code stays ≤ 63 mm at 0.5 mm a module
 
 
 # ---------------------------------------------------------------------------
@@ -228,6 +240,12 @@ def _check_page(page: HandoutPage) -> None:
         raise HandoutError("終了時刻が開始時刻より前です。", "The session ends before it starts.")
     if not page.office_name.strip():
         raise HandoutError("ハローワーク名がありません。", "The office name is missing.")
+    if page.calendar is not None and (not isinstance(page.calendar, str)
+                                      or len(page.calendar.encode("utf-8")) > _MAX_CALENDAR_BYTES):
+        raise HandoutError(
+            f"カレンダーの予定が長すぎます（{_MAX_CALENDAR_BYTES}バイトまで）。",
+            f"The calendar event is too long for its QR code (at most {_MAX_CALENDAR_BYTES} bytes).",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -291,10 +309,32 @@ def qr_matrix(url: str) -> list[list[bool]]:
     dark, including the 4-module quiet zone on every side. Raises HandoutError for a URL
     that is not ``https://``."""
     _check_url(url)
+    return [list(row) for row in _url_modules(url)]
+
+
+@functools.lru_cache(maxsize=32)
+def _url_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    # the layout asks for the join code's size more than once per page (beside the calendar code?)
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=_QR_BORDER, box_size=1)
     qr.add_data(url.encode("ascii"))
     qr.make(fit=True)
-    return [[bool(v) for v in row] for row in qr.get_matrix()]
+    return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())
+
+
+def calendar_qr_matrix(text: str) -> list[list[bool]]:
+    """QR modules of an iCalendar text (UTF-8, error correction L: the event is long and the
+    code is printed on paper, where L reads reliably), with the quiet zone, ``True`` = dark."""
+    return [list(row) for row in _calendar_modules(text)]
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    # a code of ~600 bytes takes qrcode a tenth of a second (it tries all eight masks); every
+    # participant of a session shares the event, and the layout asks twice per page
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_L, border=_QR_BORDER, box_size=1)
+    qr.add_data(text.encode("utf-8"))
+    qr.make(fit=True)
+    return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())
 
 
 def qr_halfblocks(url: str) -> list[str]:
@@ -534,6 +574,8 @@ class _Style:
     footer: float
     footer_small: float
     qr: float  # QR width in points (incl. quiet zone)
+    qr_beside: float  # the join QR's width when the calendar QR stands beside it
+    cal_qr: float  # calendar QR width (at least 0.5 mm per module)
     gap: float  # space between sections
     note_gap: float  # space between instructions (normal)
     note_gap_tight: float
@@ -542,12 +584,12 @@ class _Style:
 _NORMAL = _Style(
     office=13, service=21, title=14, tag=10, name=16, heading=12, date=19, sub=10.5,
     body=11, value_label=10, value=22, url=9, note=11, footer=10, footer_small=8,
-    qr=62 * mm, gap=6 * mm, note_gap=2.2 * mm, note_gap_tight=0.8 * mm,
+    qr=62 * mm, qr_beside=50 * mm, cal_qr=44 * mm, gap=6 * mm, note_gap=2.2 * mm, note_gap_tight=0.8 * mm,
 )
 _LARGE = _Style(
     office=16, service=25, title=18, tag=13, name=20, heading=17, date=24, sub=16,
     body=16, value_label=15, value=28, url=16, note=16, footer=16, footer_small=12,
-    qr=85 * mm, gap=6 * mm, note_gap=2.4 * mm, note_gap_tight=0.6 * mm,
+    qr=85 * mm, qr_beside=85 * mm, cal_qr=60 * mm, gap=6 * mm, note_gap=2.4 * mm, note_gap_tight=0.6 * mm,
 )
 
 _Draw = Callable[[Canvas, float], None]  # draws with its top edge at the given y
@@ -746,17 +788,81 @@ def _date_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     return items
 
 
+def _draw_qr(c: Canvas, matrix: Sequence[Sequence[bool]], x0: float, top: float, width: float) -> None:
+    """One filled path of horizontal runs of dark modules (no seams between modules), framed."""
+    n = len(matrix)
+    module = width / n
+    _set_fill(c, (0, 0, 0))
+    path = c.beginPath()
+    for r, row in enumerate(matrix):
+        col = 0
+        while col < n:
+            if row[col]:
+                start = col
+                while col < n and row[col]:
+                    col += 1
+                path.rect(x0 + start * module, top - (r + 1) * module, (col - start) * module, module)
+            else:
+                col += 1
+    c.drawPath(path, stroke=0, fill=1)
+    # thin frame marking the outer edge of the quiet zone
+    c.setStrokeColorRGB(*_RULE)
+    c.setLineWidth(0.5)
+    c.rect(x0, top - width, width, width, stroke=1, fill=0)
+    c.setLineWidth(1)
+
+
+def _qr_width(matrix: Sequence[Sequence[bool]], wanted: float) -> float:
+    # at least the wanted width; larger when the code is dense (≥ 0.5 mm per module)
+    return min(max(wanted, len(matrix) * 0.5 * mm), 110 * mm)
+
+
+def _caption(label: str, st: _Style, width: float) -> tuple[list[str], float]:
+    """A QR code's label (what it is for), wrapped to the code's width, and its height."""
+    lines = _wrap(label, st.value_label, width)
+    return lines, 1.8 * mm + len(lines) * _lead(st.value_label, 1.3)
+
+
+def _draw_caption(c: Canvas, lines: list[str], st: _Style, x: float, top: float, width: float) -> None:
+    y = top - 1.8 * mm
+    for line in lines:
+        y -= _lead(st.value_label, 1.3)
+        _text(c, x + width / 2, y + st.value_label * 0.3, line, st.value_label, _NAVY, bold=True, align="center")
+
+
+def _calendar_beside(page: HandoutPage, st: _Style) -> bool:
+    """The calendar code stands beside the join code when the column between them keeps ≥ 60 mm
+    and the meeting ID and passcode each still fit on one line there (A4 normal print); otherwise
+    (large print, a dense code, a long passcode) it gets a row of its own."""
+    if not page.calendar:
+        return False
+    join_w = _qr_width(qr_matrix(page.join_url), st.qr_beside)
+    cal_w = _qr_width(_calendar_modules(page.calendar), st.cal_qr)
+    col_w = _CONTENT_W - join_w - cal_w - 13 * mm
+    if col_w < 60 * mm:
+        return False
+    values = [_clean(v) for v in (page.meeting_id, page.passcode)]
+    return all(_w(v, st.value * 0.6, _value_font(v)) <= col_w for v in values if v)
+
+
 def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _Item:
     matrix = qr_matrix(page.join_url)
-    n = len(matrix)
-    # at least the style's width; larger when the code is dense (≥ 0.5 mm per module)
-    qr_w = min(max(st.qr, n * 0.5 * mm), 110 * mm)
-    module = qr_w / n
+    beside = _calendar_beside(page, st)
+    qr_w = _qr_width(matrix, st.qr_beside if beside else st.qr)
     gap = 7 * mm
     col_x = _MARGIN_X + qr_w + gap
     col_w = _PAGE_W - _MARGIN_X - col_x
+    cal_matrix: Sequence[Sequence[bool]] = []
+    cal_w = 0.0
+    if beside:
+        cal_matrix = _calendar_modules(page.calendar or "")
+        cal_w = _qr_width(cal_matrix, st.cal_qr)
+        col_w -= cal_w + 6 * mm
+    cal_x = _PAGE_W - _MARGIN_X - cal_w
+    join_caption, join_caption_h = _caption(t["qr_join"], st, qr_w) if page.calendar else ([], 0.0)
+    cal_caption, cal_caption_h = _caption(t["qr_calendar"], st, cal_w) if beside else ([], 0.0)
 
-    # right column: app, hint, meeting ID, passcode
+    # middle column: app, hint, meeting ID, passcode
     blocks: list[tuple[str, object]] = []  # (kind, payload)
     app = PLATFORM_NAMES[page.platform][lang]
     blocks.append(("label", t["app"]))
@@ -766,11 +872,14 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
         if v:
             blocks.append(("label", t[key]))
             blocks.append(("value", v))
-    hint_lines = _wrap(t["qr_hint"], st.sub, col_w)
+    hint_lines = _wrap(t["qr_hint_both"] if page.calendar else t["qr_hint"], st.sub, col_w)
+    if beside:
+        hint_lines += _wrap(t["calendar_hint"], st.sub, col_w)
 
     def value_layout(v: str) -> tuple[str, float, list[str]]:
         font = _value_font(v)
-        size = _fit_size(v, font, st.value, col_w, st.value * 0.6)
+        # fitted a hair inside the column: the wrap sums glyph widths, which may round just past it
+        size = _fit_size(v, font, st.value, col_w * 0.995, st.value * 0.6)
         lines = _wrap(v, size, col_w, font=font, anywhere=True)
         return font, size, lines
 
@@ -785,29 +894,14 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
             _, size, lines = value_layout(payload)
             col_h += len(lines) * _lead(size, 1.2) + 1 * mm
     col_h += 3 * mm + len(hint_lines) * _lead(st.sub, 1.4)
-    h = max(qr_w, col_h)
+    h = max(qr_w + join_caption_h, col_h, cal_w + cal_caption_h)
 
     def draw(c: Canvas, top: float) -> None:
-        # QR: one filled path of horizontal runs of dark modules (no seams between modules)
-        _set_fill(c, (0, 0, 0))
-        path = c.beginPath()
-        x0, y0 = _MARGIN_X, top
-        for r, row in enumerate(matrix):
-            col = 0
-            while col < n:
-                if row[col]:
-                    start = col
-                    while col < n and row[col]:
-                        col += 1
-                    path.rect(x0 + start * module, y0 - (r + 1) * module, (col - start) * module, module)
-                else:
-                    col += 1
-        c.drawPath(path, stroke=0, fill=1)
-        # thin frame marking the outer edge of the quiet zone
-        c.setStrokeColorRGB(*_RULE)
-        c.setLineWidth(0.5)
-        c.rect(x0, y0 - qr_w, qr_w, qr_w, stroke=1, fill=0)
-        c.setLineWidth(1)
+        _draw_qr(c, matrix, _MARGIN_X, top, qr_w)
+        _draw_caption(c, join_caption, st, _MARGIN_X, top - qr_w, qr_w)
+        if beside:
+            _draw_qr(c, cal_matrix, cal_x, top, cal_w)
+            _draw_caption(c, cal_caption, st, cal_x, top - cal_w, cal_w)
 
         y = top
         for kind, payload in blocks:
@@ -836,6 +930,33 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
     return _Item(h, draw, space_before=2.5 * mm)
 
 
+def _calendar_row_item(page: HandoutPage, t: dict[str, str], st: _Style) -> _Item:
+    """The calendar code in a row of its own (large print): the code, its label and the hint beside it."""
+    matrix = _calendar_modules(page.calendar or "")
+    cal_w = _qr_width(matrix, st.cal_qr)
+    gap = 7 * mm
+    col_x = _MARGIN_X + cal_w + gap
+    col_w = _PAGE_W - _MARGIN_X - col_x
+    size = st.value * 0.8
+    label_lines = _wrap(t["qr_calendar"], size, col_w)
+    hint_lines = _wrap(t["calendar_hint"], st.sub, col_w)
+    col_h = len(label_lines) * _lead(size, 1.25) + 2 * mm + len(hint_lines) * _lead(st.sub, 1.4)
+    h = max(cal_w, col_h)
+
+    def draw(c: Canvas, top: float) -> None:
+        _draw_qr(c, matrix, _MARGIN_X, top, cal_w)
+        y = top
+        for line in label_lines:
+            y -= _lead(size, 1.25)
+            _text(c, col_x, y + size * 0.22, line, size, _NAVY, bold=True)
+        y -= 2 * mm
+        for line in hint_lines:
+            y -= _lead(st.sub, 1.4)
+            _text(c, col_x, y + st.sub * 0.35, line, st.sub, _GREY)
+
+    return _Item(h, draw, space_before=5 * mm)
+
+
 def _join_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> list[_Item]:
     items = [_heading_item(t["join"], st, st.gap)]
     items.append(_qr_item(page, t, st, lang))
@@ -845,6 +966,8 @@ def _join_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
                                space_before=3 * mm)
     items += _text_lines_items(_wrap(page.join_url, st.url, width, anywhere=True), st.url, _INK,
                                x=indent, factor=1.35)
+    if page.calendar and not _calendar_beside(page, st):
+        items.append(_calendar_row_item(page, t, st))
     return items
 
 

@@ -246,7 +246,8 @@ def _pages(pdf: Path) -> list[tuple[list[str], str, float]]:
     try:
         for i in range(len(doc)):
             img = doc[i].render(scale=150 / 72).to_pil().convert("L")
-            codes = [b for b in zxingcpp.read_barcodes(img) if b.format == zxingcpp.BarcodeFormat.QRCode]
+            codes = [b for b in zxingcpp.read_barcodes(img) if b.format == zxingcpp.BarcodeFormat.QRCode
+                     and not b.text.startswith("BEGIN:VCALENDAR")]  # the join codes (the calendar's: tests/test_ics.py)
             width = max((b.position.top_right.x - b.position.top_left.x for b in codes), default=0)
             out.append(([b.text for b in codes], reader.pages[i].extract_text(), float(width)))
     finally:

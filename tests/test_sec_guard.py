@@ -66,7 +66,7 @@ ALLOWED: dict[str, str] = {
     **{f"eligibility.{n}": INTERNAL for n in ("facts", "from_row", "check", "active_termination")},
     "eligibility.facts_stmt": NON_PERSONAL, "eligibility.evaluate": NON_PERSONAL, "eligibility.failures": NON_PERSONAL,
     "exports.encode_text": NON_PERSONAL,
-    "handouts.instructions": NON_PERSONAL, "handouts.send_to_printer": "prints a file already written by the guarded handouts.write",
+    "handouts.instructions": NON_PERSONAL, "handouts.calendar_event": NON_PERSONAL + " (a session as an event, no seeker)", "handouts.send_to_printer": "prints a file already written by the guarded handouts.write",
     "importer.decode": NON_PERSONAL, "importer.id_runs": NON_PERSONAL, "importer.imported_ids": NON_PERSONAL,
     **{f"offices.{n}": NON_PERSONAL for n in ("sync_offices", "offices_synced", "profile", "parse_profile", "list_offices", "terms_versions",
                                               "terms_in_force", "version_in_force", "document")},
@@ -116,6 +116,7 @@ ALLOWED: dict[str, str] = {
 # Guarded functions that check the role only (nothing in their arguments names an office).
 ROLE_ONLY = {
     "handouts.write": "writes a HandoutJob that the office-guarded for_session/for_day built",
+    "handouts.write_ics": "writes the calendar events of a HandoutJob that the office-guarded for_session/for_day built",
     "handouts.record_sent": "audits the printing of a HandoutJob that the office-guarded for_session/for_day built",
     "audit_view.query": "supervisor role; the audit log is the office server's own record",
     "audit_view.chain_status": "supervisor role; verifies the whole chain",

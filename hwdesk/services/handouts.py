@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from hwdesk import audit, printing
+from hwdesk import audit, ics, printing
 from hwdesk.conditions import condition
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.files import write_private
@@ -69,10 +69,38 @@ class HandoutJob:
     seeker_ids: list[int]
     office_id: str
     stopped: list[tuple[int, str, str]] = field(default_factory=list)  # (session, 求職番号, name) skipped: use stopped
+    events: list[ics.Event] = field(default_factory=list)  # one per session, for ``--ics``
 
 
-def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: str) -> HandoutPage:
+_EVENT_TEXT = {
+    "ja": {"summary": "{service}（{office}）", "meeting_id": "ミーティングID: {v}", "passcode": "パスコード: {v}"},
+    "en": {"summary": "{service} ({office})", "meeting_id": "Meeting ID: {v}", "passcode": "Passcode: {v}"},
+}
+
+
+def calendar_event(srow: SessionRow, prof: OfficeProfile, *, lang: str = "ja") -> ics.Event:
+    """The session as a calendar event for the seeker's phone: service and office as the title,
+    the link, meeting ID and passcode (as the handout prints them); never anything about a seeker."""
+    t = _EVENT_TEXT["en" if lang == "en" else "ja"]
+    office = prof.display_name(lang)
+    # kept short: every byte makes the QR denser (the office's phone is on the handout itself)
+    lines = [t[key].format(v=value) for key, value in (("meeting_id", srow.meeting_id), ("passcode", srow.passcode)) if value]
+    stamp = srow.updated_at if srow.updated_at.tzinfo else srow.updated_at.replace(tzinfo=UTC)
+    return ics.Event(
+        uid=ics.uid_for(srow.id or 0, srow.office_id),
+        start=srow.start_at,
+        end=srow.end_at,
+        summary=t["summary"].format(service=service_label(srow.kind, lang), office=office),
+        url=srow.join_url,
+        description="\n".join(lines),
+        stamp=stamp,
+    )
+
+
+def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: str,
+          event: ics.Event | None = None) -> HandoutPage:
     prof = profile(session, srow.office_id)
+    event = event or calendar_event(srow, prof, lang=lang)
     doc = document(terms_in_force(session, srow.office_id, srow.start_at.astimezone(JST).date()))
     return HandoutPage(
         office_name=prof.display_name(lang),
@@ -89,6 +117,7 @@ def _page(session: Session, srow: SessionRow, seeker: Seeker | None, *, lang: st
         session_ref=f"S-{srow.id:06d}",
         title=srow.title or None,
         footer_note=footer_note(prof.id, doc, lang=lang) or Instruction("", ""),  # no reminder the terms in force lack
+        calendar=ics.calendar([event]),
     )
 
 
@@ -109,8 +138,9 @@ def for_session(session: Session, *, actor: Actor, session_id: int, seeker_id: i
     people = [p for p in session.exec(stmt.order_by(Seeker.kana_key)) if p.id not in exclude]
     if seeker_id is not None and not people:
         raise NotFound("この求職者はセッションに参加登録されていません。", "That seeker is not enrolled in the session.")
-    pages = [_page(session, srow, p, lang=lang) for p in people] or [_page(session, srow, None, lang=lang)]
-    return HandoutJob(pages, [session_id], [p.id for p in people if p.id], srow.office_id)
+    event = calendar_event(srow, profile(session, srow.office_id), lang=lang)
+    pages = [_page(session, srow, p, lang=lang, event=event) for p in people] or [_page(session, srow, None, lang=lang, event=event)]
+    return HandoutJob(pages, [session_id], [p.id for p in people if p.id], srow.office_id, events=[event])
 
 
 @guard("clerk")
@@ -125,6 +155,7 @@ def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_
     pages: list[HandoutPage] = []
     sids: list[int] = []
     seekers_: list[int] = []
+    events: list[ics.Event] = []
     skipped: list[str] = []
     rows = list(session.exec(stmt.order_by(SessionRow.start_at)))
     stops = _stopped(session, office_id, day, [r.id for r in rows])  # a stopped seeker's booking gets no handout: it is listed
@@ -142,9 +173,10 @@ def for_day(session: Session, *, actor: Actor, office_id: str, day: date, staff_
         pages += job.pages
         sids += job.session_ids
         seekers_ += job.seeker_ids
+        events += job.events
     if not pages:
         raise ValidationFailed("印刷できるセッションがありません。" + " ".join(skipped[:3]), "No session to print. " + " ".join(skipped[:3]))
-    return HandoutJob(pages, sids, seekers_, office_id, stopped)
+    return HandoutJob(pages, sids, seekers_, office_id, stopped=stopped, events=events)
 
 
 def _stopped(session: Session, office_id: str, day: date, session_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
@@ -189,6 +221,25 @@ def write(session: Session, *, actor: Actor, job: HandoutJob, out: Path, large_p
     audit.record(session, staff_id=staff_id(actor), action="handout.print", entity="session",
                  entity_id=",".join(map(str, job.session_ids))[:200], office_id=job.office_id,
                  extra={"pages": len(job.pages), "seekers": job.seeker_ids[:200], "file": out.name, "large_print": large_print, "lang": lang})
+    return out
+
+
+@guard("clerk")
+def write_ics(session: Session, *, actor: Actor, job: HandoutJob, out: Path) -> Path:
+    """Write the job's sessions as an iCalendar file: the event of the handout's calendar QR, one
+    VEVENT per session (a day's file holds the day's sessions, each once). Audited: it carries the
+    passcode, as the handout does."""
+    if out.suffix.lower() != ".ics":
+        raise ValidationFailed("カレンダーファイルは .ics です。", "The calendar file must end in .ics.")
+    if not job.events:
+        raise ValidationFailed("カレンダーに書き出すセッションがありません。", "No session to write to the calendar file.")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(ics.calendar(job.events).encode("utf-8"))
+    tmp.chmod(0o600)
+    tmp.replace(out)
+    audit.record(session, staff_id=staff_id(actor), action="handout.ics", entity="session",
+                 entity_id=",".join(map(str, job.session_ids))[:200], office_id=job.office_id,
+                 extra={"events": len(job.events), "file": out.name})
     return out
 
 
