@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from hwdesk.pgindex import is_pg_only_index
+
 FTS = "name_fts"
 # columnsize=0: no per-row token counts (they serve ranking, which a phrase match never uses).
 FTS_DDL = f"CREATE VIRTUAL TABLE {FTS} USING fts5(chars, pairs, tokenize='ascii', columnsize=0)"
@@ -168,9 +170,12 @@ def expected_tables(tables: Iterable[str], *, sqlite: bool) -> set[str]:
 
 def include_object(sqlite: bool):
     """Alembic's ``include_object`` hook: compare the models with a database of this backend
-    without the FTS5 table (and its shadow tables) or, on SQLite, the absent ``name_gram``."""
+    without the FTS5 table (and its shadow tables), on SQLite the absent ``name_gram``, and
+    PostgreSQL's C-collation prefix indexes (``hwdesk.pgindex``)."""
 
     def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "index" and is_pg_only_index(name):  # PostgreSQL's C-collation prefix indexes (0009)
+            return False
         table = obj.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
         if table is None:
             return True

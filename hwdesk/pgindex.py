@@ -1,0 +1,28 @@
+"""PostgreSQL-only indexes (migration 0009): prefix searches in the C collation.
+
+A ``LIKE 'ヤマダ%'`` or a range on ``kana_key`` can use a B-tree index only when the index and
+the comparison share a collation in which byte order is the sort order ("C"); under the
+database's default collation (C.UTF-8 here, ja_JP or en_US at an office) PostgreSQL walked
+``ix_seeker_dup`` whole and filtered 866,087 rows for ヤマダ at a million seekers (issue 18).
+The search on PostgreSQL compares and orders in ``COLLATE "C"`` (``services.seekers``), which is
+also SQLite's binary order, so both backends list the same page. SQLite needs none of these:
+its comparisons are binary already.
+"""
+
+from __future__ import annotations
+
+# name → (column, the index's DDL) — the migration keeps its own copy (a migration must not change
+# when the app does); tests compare the two.
+C_INDEXES = {
+    "ix_seeker_kana_c": ("kana_key", 'CREATE INDEX ix_seeker_kana_c ON seeker (kana_key COLLATE "C")'),
+    "ix_seeker_no_c": ("seeker_no", 'CREATE INDEX ix_seeker_no_c ON seeker (seeker_no COLLATE "C")'),
+    "ix_seeker_phone_c": ("phone", 'CREATE INDEX ix_seeker_phone_c ON seeker (phone COLLATE "C")'),
+}
+
+
+def is_pg_only_index(name: str | None) -> bool:
+    """Whether ``name`` is one of the PostgreSQL-only indexes the models do not describe."""
+    return name in C_INDEXES
+
+
+__all__ = ["C_INDEXES", "is_pg_only_index"]
