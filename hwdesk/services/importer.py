@@ -12,18 +12,21 @@ The documented rule (README, "Importing seekers"):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from sqlalchemy import and_, insert, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from hwdesk import audit, nameindex
 from hwdesk.errors import HwdeskError, ValidationFailed
@@ -116,23 +119,145 @@ def import_seekers(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Validate every row, report the bad ones by line, write the good ones in one transaction."""
+    return import_stream(session, actor=actor, stream=io.BytesIO(data), office_id=office_id, source=source, dry_run=dry_run,
+                         progress=progress)
+
+
+def import_stream(
+    session: Session,
+    *,
+    actor: Actor,
+    stream: BinaryIO,
+    office_id: str,
+    source: str = "",
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """``import_seekers`` from a seekable binary stream, in memory that does not grow with the file.
+
+    A first pass tells the encoding, the SHA-256 and the number of lines; the second reads the
+    CSV ``CHUNK_ROWS`` rows at a time: validated, probed for duplicates in a few statements,
+    written (SQLite: multi-row inserts; PostgreSQL: ``COPY``), then dropped. A row that repeats
+    an earlier row of the file is found in the database, where the earlier one already is (this
+    transaction's own rows), and refused with that row's line. Everything is in the caller's one
+    transaction (a dry run in a savepoint rolled back at the end), so an interrupted import writes
+    nothing.
+    """
     require_office(actor, office_id)
     if session.get(Office, office_id) is None:
         raise ValidationFailed(f"事業所 '{office_id}' はありません。", f"No office '{office_id}'.")
-    text, encoding = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    encoding, digest, line_count = _scan(stream)
+    stream.seek(0)
+    reader = csv.reader(io.TextIOWrapper(stream, encoding=encoding, newline=""))
     result = ImportResult(encoding=encoding, dry_run=dry_run)
     try:
         header = next(reader)
-        lines = list(reader)
     except StopIteration:
         raise ValidationFailed("ファイルが空です。", "The file is empty.") from None
-    except csv.Error as exc:  # e.g. a field over the csv module's size limit: refuse the file, write nothing
-        raise ValidationFailed(
-            f"CSVとして読めません（{reader.line_num}行目付近）。",
-            f"The file cannot be read as CSV (near line {reader.line_num}): {exc}",
-        ) from None
+    except csv.Error as exc:
+        raise _unreadable(reader, exc) from None
     fields_ = _header_map(header)
+    total = max(0, line_count - 1)
+    written = _Written()
+    nested = session.begin_nested() if dry_run else None
+    try:
+        with _large_cache(session):
+            for chunk in _chunks(reader):
+                rows = _validate(chunk, fields_, office_id, result)
+                good = _drop_existing(session, rows, result, written)
+                if good:
+                    written.add(_write_chunk(session, [c for _, c in good]), good)
+                if progress and chunk:
+                    progress(min(chunk[-1][0] - 1, total), total)
+    finally:
+        if nested is not None:
+            nested.rollback()
+    if not dry_run and written.count:
+        audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
+                     office_id=office_id, extra={"rows": written.count, "sha256": digest,
+                                                 "seeker_ids": id_runs(written.ids), "seeker_nos": written.numbers()})
+    result.added = written.count
+    if progress:
+        progress(total, total)
+    return result
+
+
+# Rows validated, probed and written at a time: large enough that the probes and inserts run in
+# few statements, small enough that a chunk's rows are a few MB whatever the file's size.
+CHUNK_ROWS = 5000
+_BLOCK = 1 << 20
+
+
+def _scan(stream: BinaryIO) -> tuple[str, str, int]:
+    """(encoding, SHA-256, number of lines) of the file, reading it once in 1 MiB blocks: UTF-8
+    (BOM or not), else CP932 as Excel saves it (read a second time only then)."""
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    ok, lines, head = True, 0, b""
+    while block := stream.read(_BLOCK):
+        digest.update(block)
+        lines += block.count(b"\n")
+        if len(head) < 3:
+            head += block[:3]
+        if ok:
+            try:
+                utf8.decode(block)
+            except UnicodeDecodeError:
+                ok = False
+    if ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            ok = False
+    if ok:
+        return ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"), digest.hexdigest(), lines + 1
+    stream.seek(0)
+    cp932 = codecs.getincrementaldecoder("cp932")()
+    try:
+        while block := stream.read(_BLOCK):
+            cp932.decode(block)
+        cp932.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            "ファイルの文字コードを判別できません（UTF-8 か Shift_JIS/CP932 で保存してください）。",
+            "Cannot tell the file's encoding (save it as UTF-8 or Shift_JIS/CP932).",
+        ) from exc
+    return "cp932", digest.hexdigest(), lines + 1
+
+
+def _unreadable(reader, exc: Exception) -> ValidationFailed:
+    # e.g. a field over the csv module's size limit: refuse the file (the caller's transaction
+    # rolls back whatever earlier chunks wrote).
+    return ValidationFailed(
+        f"CSVとして読めません（{reader.line_num}行目付近）。",
+        f"The file cannot be read as CSV (near line {reader.line_num}): {exc}",
+    )
+
+
+def _chunks(reader) -> Iterator[list[tuple[int, list[str]]]]:
+    """The data rows as (line, cells), ``CHUNK_ROWS`` at a time (line: the record's number,
+    counting the header as line 1)."""
+    chunk: list[tuple[int, list[str]]] = []
+    n = 1
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _unreadable(reader, exc) from None
+        n += 1
+        chunk.append((n, raw))
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _validate(chunk: list[tuple[int, list[str]]], fields_: list[str], office_id: str, result: ImportResult) -> list[tuple[int, dict]]:
+    """The chunk's valid rows as (line, clean values); the others become errors. Repeats inside
+    the chunk are refused here; repeats of earlier chunks by ``_drop_existing``."""
     width = len(fields_)
     # Each form field's column (the last, when a header repeats one) or None: a row becomes the
     # form's values in FIELD_ORDER without building a SeekerForm. Missing cells keep the form's
@@ -144,8 +269,7 @@ def import_seekers(
     rows: list[tuple[int, dict]] = []
     seen_no: dict[str, int] = {}
     seen_person: dict[tuple[str, object], int] = {}
-    total = len(lines)
-    for n, raw in enumerate(lines, start=2):
+    for n, raw in chunk:
         if not "".join(raw).strip():  # blank line (or only spaces)
             continue
         if len(raw) > width:
@@ -164,38 +288,72 @@ def import_seekers(
             result.errors.append(RowError(n, exc.field or "", exc.message_ja, exc.message_en))
             continue
         if clean["seeker_no"] in seen_no:
-            result.errors.append(RowError(n, "seeker_no", f"{seen_no[clean['seeker_no']]}行目と同じ求職番号です。", f"Same seeker number as line {seen_no[clean['seeker_no']]}."))
+            result.errors.append(_same_number(n, seen_no[clean["seeker_no"]]))
             continue
         person = (clean["kana_key"], clean["birth_date"])
         if person in seen_person:
-            result.errors.append(RowError(n, "name_kana", f"{seen_person[person]}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {seen_person[person]}."))
+            result.errors.append(_same_person(n, seen_person[person]))
             continue
         seen_no[clean["seeker_no"]] = n
         seen_person[person] = n
         rows.append((n, clean))
-        if progress and n % 1000 == 0:
-            progress(n - 1, total)
-    with _large_cache(session):
-        good = _drop_existing(session, rows, result)
-        if not dry_run and good:
-            _insert(session, actor=actor, rows=good, office_id=office_id, source=source, data=data)
-    result.added = len(good)
-    if progress:
-        progress(total, total)
-    return result
+    return rows
 
 
-def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult) -> list[dict]:
-    """Skip rows already registered (same person); refuse numbers or people that clash."""
+def _same_number(n: int, first: int) -> RowError:
+    return RowError(n, "seeker_no", f"{first}行目と同じ求職番号です。", f"Same seeker number as line {first}.")
+
+
+def _same_person(n: int, first: int) -> RowError:
+    return RowError(n, "name_kana", f"{first}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {first}.")
+
+
+class _Written:
+    """What this import has written so far, compactly: ids (ascending) with their lines, and the
+    numbers for the audit row (~25 bytes a row, against ~1 KB a row for the rows themselves)."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.lines = array("q")
+        self._numbers: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    def add(self, ids: list[int], rows: list[tuple[int, dict]]) -> None:
+        """Rows written (their ids in the rows' order, ascending)."""
+        self.ids.extend(ids)
+        self.lines.extend(n for n, _ in rows)
+        self._numbers.append("\n".join(c["seeker_no"] for _, c in rows))
+
+    def line_of(self, seeker_id: int) -> int | None:
+        """The line that added ``seeker_id`` in this import, or None."""
+        i = bisect_left(self.ids, seeker_id)
+        return self.lines[i] if i < len(self.ids) and self.ids[i] == seeker_id else None
+
+    def numbers(self) -> list[str]:
+        """The numbers written, in id order."""
+        return [no for part in self._numbers for no in part.split("\n")]
+
+
+def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: _Written) -> list[tuple[int, dict]]:
+    """Skip rows already registered (same person); refuse numbers or people that clash, naming
+    the earlier line when the clash is with a row this import wrote."""
+    if not rows:
+        return []
     if _is_sqlite(session):
         existing, people = _lookup_sqlite(session, rows)
     else:
-        existing, people = _lookup_core(session, rows)
+        existing, people = _lookup_pg(session, rows)
     good = []
     for n, c in rows:
         old = existing.get(c["seeker_no"])
         if old is not None:
-            if old[0] == c["kana_key"] and old[1] == c["birth_date"]:
+            line = written.line_of(old[3])
+            if line is not None:
+                result.errors.append(_same_number(n, line))
+            elif old[0] == c["kana_key"] and old[1] == c["birth_date"]:
                 result.skipped += 1
             else:
                 result.errors.append(RowError(n, "seeker_no", f"求職番号 {c['seeker_no']} は別の求職者（{old[2]}）に登録済みです。",
@@ -203,10 +361,14 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
             continue
         other = people.get((c["kana_key"], c["birth_date"]))
         if other is not None:
-            result.errors.append(RowError(n, "name_kana", f"同じフリガナと生年月日の求職者が登録済みです（{other}）。",
-                                          f"A seeker with the same reading and birth date exists ({other})."))
+            line = written.line_of(other[1])
+            if line is not None:
+                result.errors.append(_same_person(n, line))
+            else:
+                result.errors.append(RowError(n, "name_kana", f"同じフリガナと生年月日の求職者が登録済みです（{other[0]}）。",
+                                              f"A seeker with the same reading and birth date exists ({other[0]})."))
             continue
-        good.append(c)
+        good.append((n, c))
     return good
 
 
@@ -214,28 +376,30 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _lookup_core(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
-    """(seeker_no → (kana_key, birth_date, name), (kana_key, birth_date) → seeker_no) of stored seekers."""
+def _lookup_pg(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
+    """``_lookup_sqlite`` on PostgreSQL: arrays unnested and joined to the unique index on
+    ``seeker_no`` and to ``ix_seeker_dup``, one statement each per chunk."""
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     existing: dict[str, tuple] = {}
-    people: dict[tuple, str] = {}
-    for i in range(0, len(rows), CHUNK):
-        chunk = rows[i : i + CHUNK]
-        nos = [c["seeker_no"] for _, c in chunk]
-        stmt = select(Seeker.seeker_no, Seeker.kana_key, Seeker.birth_date, Seeker.name).where(col(Seeker.seeker_no).in_(nos))
-        for no, k, b, name in session.exec(stmt):
-            existing[no] = (k, b, name)
-        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in chunk})
-        # OR of (kana_key = ? AND birth_date = ?): one index probe per pair on ix_seeker_dup.
-        stmt2 = select(Seeker.kana_key, Seeker.birth_date, Seeker.seeker_no).where(
-            or_(*[and_(Seeker.kana_key == k, Seeker.birth_date == b) for k, b in keys])
-        )
-        for k, b, no in session.exec(stmt2):
-            people[(k, b)] = no
+    people: dict[tuple, tuple] = {}
+    try:
+        cur.execute("SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM unnest(%s::text[]) AS v(n)"
+                    " JOIN seeker s ON s.seeker_no = v.n", ([c["seeker_no"] for _, c in rows],))
+        for no, k, b, name, sid in cur.fetchall():
+            existing[no] = (k, b, name, sid)
+        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows}, key=itemgetter(0))
+        cur.execute("SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM unnest(%s::text[], %s::date[]) AS v(k, b)"
+                    " JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b", ([k for k, _ in keys], [b for _, b in keys]))
+        for k, b, no, sid in cur.fetchall():
+            people[(k, b)] = (no, sid)
+    finally:
+        cur.close()
     return existing, people
 
 
 def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
-    """``_lookup_core`` in a few raw statements (building 20,000 SQLAlchemy expressions cost more
+    """(seeker_no → (kana_key, birth_date, name, id), (kana_key, birth_date) → (seeker_no, id)) of
+    stored seekers, in a few raw statements (building 20,000 SQLAlchemy expressions cost more
     than the probes). The pairs drive the join (CROSS JOIN fixes the order): one probe of
     ``ix_seeker_dup`` per pair, never a scan; the probes also bring into the cache the index
     pages the insert will write."""
@@ -254,9 +418,9 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
             # A VALUES list driving the join probes the unique index in list order (IN (…) first
             # builds a temporary index of the list).
             sql = ("WITH v(n) AS (VALUES " + ",".join(["(?)"] * len(nos)) + ") "
-                   "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name FROM v CROSS JOIN seeker s ON s.seeker_no = v.n")
-            for no, k, b, name in cur.execute(sql, nos):
-                existing[no] = (k, from_db(b), name)
+                   "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM v CROSS JOIN seeker s ON s.seeker_no = v.n")
+            for no, k, b, name, sid in cur.execute(sql, nos):
+                existing[no] = (k, from_db(b), name, sid)
         # Ordered by reading only (the probes' locality; comparing the pairs cost more), each
         # distinct date converted once.
         keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows}, key=itemgetter(0))
@@ -264,9 +428,9 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
         for i in range(0, len(keys), step):
             part = keys[i : i + step]
             sql = ("WITH v(k, b) AS (VALUES " + ",".join(["(?,?)"] * len(part)) + ") "
-                   "SELECT s.kana_key, s.birth_date, s.seeker_no FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b")
-            for k, b, no in cur.execute(sql, [x for k, b in part for x in (k, dates[b])]):
-                people[(k, from_db(b))] = no
+                   "SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b")
+            for k, b, no, sid in cur.execute(sql, [x for k, b in part for x in (k, dates[b])]):
+                people[(k, from_db(b))] = (no, sid)
     finally:
         cur.close()
     return existing, people
@@ -277,7 +441,8 @@ _MAX_VARS = 999
 # The write connection's page cache during an import (KiB, as PRAGMA cache_size takes it when
 # negative): at a million seekers the inserts touch pages all over four seeker indexes and
 # the name index; with the default 2 MB cache most of them were evicted (and spilled) and re-read.
-_IMPORT_CACHE_KIB = 262_144
+# 128 MB (was 256): it fills at a million rows and counts in the import's peak RSS (≤ 300 MB).
+_IMPORT_CACHE_KIB = 131_072
 
 
 @contextmanager
@@ -293,23 +458,6 @@ def _large_cache(session: Session) -> Iterator[None]:
         yield
     finally:
         dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
-
-
-def _insert(session: Session, *, actor: Actor, rows: list[dict], office_id: str, source: str, data: bytes) -> None:
-    """Write the good rows and index their names (SQLite: raw multi-row inserts), and one audit row.
-
-    The file's ``import.seekers`` audit row lists every seeker it added (``seeker_ids`` as
-    [first, last] runs of ids, ``seeker_nos`` in the same order): one hash-chained row per
-    seeker cost more than writing the seeker itself.
-    """
-    if _is_sqlite(session):
-        ids = _insert_sqlite(session, rows)
-    else:
-        ids = _insert_core(session, rows)
-    added = sorted(zip(ids, (c["seeker_no"] for c in rows)))
-    audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
-                 office_id=office_id, extra={"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
-                                             "seeker_ids": id_runs([i for i, _ in added]), "seeker_nos": [no for _, no in added]})
 
 
 def id_runs(ids: list[int]) -> list[list[int]]:
@@ -328,21 +476,28 @@ def imported_ids(detail: dict) -> list[int]:
     return [i for first, last in detail.get("seeker_ids", []) for i in range(first, last + 1)]
 
 
-def _seeker_values(rows: list[dict]) -> list[dict]:
-    now = datetime.now(UTC)
-    return [{**c, "created_at": now, "updated_at": now, "webcam_confirmed_on": None} for c in rows]
+def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
+    """Write a chunk's good rows and index their names; their ids, in the rows' order."""
+    return _insert_sqlite(session, rows) if _is_sqlite(session) else _insert_pg(session, rows)
 
 
-def _insert_core(session: Session, rows: list[dict]) -> list[int]:
-    conn = session.connection()
-    table = Seeker.__table__  # type: ignore[attr-defined]
-    ids: list[int] = []
-    for i in range(0, len(rows), CHUNK):
-        chunk = rows[i : i + CHUNK]
-        # Core executemany with RETURNING (PostgreSQL, SQLite ≥ 3.35): one round trip per chunk.
-        new = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), _seeker_values(chunk)).scalars().all()
-        nameindex.add_core(conn, new, [c["name"] for c in chunk])
-        ids += new
+def _insert_pg(session: Session, rows: list[dict]) -> list[int]:
+    """PostgreSQL: ids from the seeker sequence, then the rows and their names by ``COPY``
+    (psycopg's ``cursor.copy``) in the session's transaction; the ids in the rows' order."""
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),))
+        ids = [r[0] for r in cur.fetchall()]
+        now = datetime.now(UTC)
+        names = list(rows[0])
+        columns = ", ".join(["id", *names, "created_at", "updated_at"])
+        with cur.copy(f"COPY seeker ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
+            for sid, c in zip(ids, rows):
+                write((sid, *c.values(), now, now))
+        nameindex.copy_pg(cur, ids, [c["name"] for c in rows])
+    finally:
+        cur.close()
     return ids
 
 
@@ -395,9 +550,11 @@ def _insert_many(cur, table: str, columns: list[str], flat: list) -> None:
 
 
 def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:
-    """Import seekers from a CSV file on disk."""
+    """Import seekers from a CSV file on disk (read as a stream: memory does not grow with it)."""
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")
     except OSError as exc:
         raise HwdeskError(f"ファイルを読めません: {path}（{exc.strerror}）", f"Cannot read {path} ({exc.strerror})") from exc
-    return import_seekers(session, actor=actor, data=data, office_id=office_id, source=path.name, dry_run=dry_run, progress=progress)
+    with stream:
+        return import_stream(session, actor=actor, stream=stream, office_id=office_id, source=path.name, dry_run=dry_run,
+                             progress=progress)

@@ -386,7 +386,7 @@ class _Raw(RawSql):
 
     def ordered(self, column: str) -> str:
         """``column`` as the prefix indexes order it (binary; ``COLLATE "C"`` on PostgreSQL)."""
-        return column  # TMP
+        return column if self.sqlite else f'{column} COLLATE "C"'
 
 
 class _Part(NamedTuple):
