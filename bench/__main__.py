@@ -212,6 +212,8 @@ def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
 def future_day(con: sqlite3.Connection) -> date:
     """An open weekday after the last session in the file (no staff is busy then)."""
     last = con.execute("SELECT max(start_at) FROM session").fetchone()[0]
+    if isinstance(last, datetime):  # PostgreSQL
+        last = last.isoformat()
     d = max(date.fromisoformat(last[:10]) if last else date.today(), date.today()) + timedelta(days=7)
     import holidays
 
@@ -532,16 +534,24 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
 
 
 def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
-        fps_alt: int, log=print) -> dict:
+        fps_alt: int, log=print, url: str | None = None) -> dict:
+    """Measure every path; ``url``: a PostgreSQL database to measure instead of the SQLite file
+    (the same rows, copied in by bench/pgbuild.py; floors through psycopg, bench/pg.py)."""
     from bench import build as build_mod
 
     if cache is not None:
         build_mod.CACHE = Path(cache)
     log(f"database {seekers:,} seekers / {sessions:,} sessions …")
-    path = build_mod.build(seekers, sessions, log=log)
+    if url:
+        from bench import pg as pg_mod
+        from bench import pgbuild
+
+        path = pgbuild.build(seekers, sessions, url, log=log)
+    else:
+        path = build_mod.build(seekers, sessions, log=log)
     meta = json.loads(path.with_suffix(".json").read_text())
     day = date.fromisoformat(meta["busiest_day"])
-    db = str(path)
+    db = url or str(path)
     results: dict[str, dict] = {}
 
     def put(name, values, unit, target, floor=None, floor_unit=None, higher_better=False, ratio_target=None, note=""):
@@ -564,8 +574,18 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         log(f"  {name}: median {med:.2f} {unit}, p95 {p95:.2f}" + (f", floor {fmed:.3f}, ratio {ratio:.1f}x" if ratio else ""))
 
     # Warm the OS page cache for the file (a server that has been up all day has it).
-    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    ro.execute("PRAGMA cache_size=-64000")
+    if url:
+        ro = pg_mod.PgFloor(url)
+        fsearch = ro.search
+        db_mib = pg_mod.size_mib(ro)
+    else:
+        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        ro.execute("PRAGMA cache_size=-64000")
+
+        def fsearch(q):
+            return floor_search(ro, q)
+
+        db_mib = round(path.stat().st_size / 2**20)
 
     log("cold start …")
     # As installed (pip compiles a package; `make run` compiles ours): with bytecode for our own
@@ -597,7 +617,7 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         for _, q in qs:
             with store.read() as s:
                 search(s, q, office_id=SCOPE)
-            floor_search(ro, q)
+            fsearch(q)
     # As the app does once it has started (screens/app.py): the ORM's and the migrations'
     # long-lived objects leave the collector's scans, which were the queue's 50 ms p95 here.
     import gc
@@ -610,7 +630,7 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
                 search(s, q, office_id=SCOPE)
             svc.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
             t0 = time.perf_counter()
-            floor_search(ro, q)
+            fsearch(q)
             flo.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
     cats = ["reading", "seeker_no", "kanji1", "kanji2", "kanji3+"]
     for fps, res in ui.items():
@@ -660,20 +680,23 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
     actor = clerk_actor(store)
     fday = future_day(ro)
     book_times, refused = bench_booking(store, actor, fday, ids, reps)
-    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=floor_booking(path, fday, ids, reps),
+    book_floor = ro.booking(fday, ids, reps) if url else floor_booking(path, fday, ids, reps)
+    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=book_floor,
         ratio_target=3, note=f"{refused} eligibility refusals skipped" if refused else "")
 
     log("CSV import …")
     data = import_csv(import_rows, 10_000_000)
     imp_reps = max(1, min(3, reps // 3))
     rates, info = bench_import(store, actor, data, import_rows, imp_reps)
-    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=floor_import(path, data, imp_reps),
+    import_floor = ro.import_(data, imp_reps) if url else floor_import(path, data, imp_reps)
+    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=import_floor,
         higher_better=True, note=f"added {info.get('added')}, errors {info.get('errors')}")
 
     log("handout PDF …")
     with tempfile.TemporaryDirectory() as tmp:
         put("handout PDF (one page)", bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)), "ms", None)
     store.dispose()
+    pg_server = pg_mod.server_version(ro) if url else ""
     ro.close()
 
     res60 = ui[60]
@@ -682,10 +705,11 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         "target": ("max", 300, None), "ratio_target": None, "met": res60["peak_rss_mb"] <= 300, "floor": None, "ratio": None,
         "note": f"VmHWM of the Pilot process; queue rows {res60['queue_rows']}"}
     doc = {"date": datetime.now().isoformat(timespec="seconds"), "seekers": meta["seekers"], "sessions": meta["sessions"],
-           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": round(path.stat().st_size / 2**20),
+           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": db_mib,
+           "backend": f"PostgreSQL {pg_server}" if url else f"SQLite {sqlite3.sqlite_version}",
            "results": results, "keystrokes": {str(k): v["samples"] for k, v in ui.items()}}
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{date.today().isoformat()}-{seekers}"
+    stem = f"{date.today().isoformat()}-{seekers}" + ("-pg" if url else "")
     (out_dir / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
     md = markdown(doc)
     (out_dir / f"{stem}.md").write_text(md)
@@ -714,7 +738,8 @@ def _target(r) -> str:
 
 def markdown(doc: dict) -> str:
     m = doc["machine"]
-    lines = [f"### hwdesk benchmark — {doc['seekers']:,} seekers / {doc['sessions']:,} sessions ({doc['db_file_mib']:,} MiB), {doc['date']}",
+    lines = [f"### hwdesk benchmark — {doc.get('backend', 'SQLite')}, {doc['seekers']:,} seekers / {doc['sessions']:,} sessions"
+             f" ({doc['db_file_mib']:,} MiB), {doc['date']}",
              "",
              f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, SQLite {m['sqlite']}, "
              f"Textual {m['textual']}, {m['orm']}. Repetitions: {doc['reps']} (service paths), {doc['ui_reps']} typing passes (TUI).",
@@ -748,6 +773,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
     p.add_argument("--import-rows", type=int, default=20000)
+    p.add_argument("--db", default=None, help="a PostgreSQL URL (postgresql+psycopg://…) to measure instead of SQLite")
     p.add_argument("--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)")
     a = p.parse_args(argv)
     seekers = a.seekers or 20000
@@ -755,7 +781,7 @@ def main(argv: list[str] | None = None) -> None:
     reps = a.reps or (8 if a.quick else 20)
     ui_reps = a.ui_reps or max(2, reps // 4)
     sys.path.insert(0, str(ROOT))
-    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps)
+    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db)
 
 
 if __name__ == "__main__":
