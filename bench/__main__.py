@@ -206,6 +206,19 @@ def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
     return json.loads(line[len("BENCH-UI "):])
 
 
+def pty_run(db: str, texts, passes: int) -> dict:
+    """bench/pty.py in its own process (it forks the app under a pseudo-terminal)."""
+    from bench.build import BENCH_PASSWORD
+
+    args = {"db": db, "texts": texts, "passes": passes, "login": "clerk1", "password": BENCH_PASSWORD}
+    p = subprocess.run([sys.executable, "-m", "bench.pty", json.dumps(args, ensure_ascii=False)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1800)
+    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-PTY ")), None)
+    if line is None:
+        raise RuntimeError(f"pty benchmark failed: {p.stderr[-3000:]}")
+    return json.loads(line[len("BENCH-PTY "):])
+
+
 # --- service paths --------------------------------------------------------------------------------
 
 
@@ -534,7 +547,7 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
 
 
 def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
-        fps_alt: int, log=print, url: str | None = None) -> dict:
+        fps_alt: int, log=print, url: str | None = None, pty_passes: int = 3) -> dict:
     """Measure every path; ``url``: a PostgreSQL database to measure instead of the SQLite file
     (the same rows, copied in by bench/pgbuild.py; floors through psycopg, bench/pg.py)."""
     from bench import build as build_mod
@@ -642,6 +655,16 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
             results[f"keystroke → painted: {cat} ({label})"]["ratio_target"] = None
         if res["timeouts"]:
             log(f"  {res['timeouts']} keystrokes timed out at {label}")
+    if pty_passes:
+        log("search keystrokes under a pseudo-terminal (pyte) …")
+        res = pty_run(db, texts, pty_passes)
+        for cat in cats:
+            vals = [x["ms"] for x in res["samples"] if x["path"] == cat]
+            if vals:
+                put(f"keystroke → screen (pty): {cat}", vals, "ms", ("max", 16, 33), floor=res["floor"],
+                    note="pty + pyte, the real app's output (bench/pty.py); floor: a bare program rewriting 34 rows"
+                         " per key under the same harness; keys that changed nothing on screen are not counted")
+                results[f"keystroke → screen (pty): {cat}"]["ratio_target"] = None
     for cat in cats:
         put(f"search query: {cat}", svc[cat], "ms", None, floor=flo[cat], ratio_target=3)
 
@@ -773,6 +796,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
     p.add_argument("--import-rows", type=int, default=20000)
+    p.add_argument("--pty-passes", type=int, default=3, help="typing passes under a pseudo-terminal (0: skip)")
     p.add_argument("--db", default=None, help="a PostgreSQL URL (postgresql+psycopg://…) to measure instead of SQLite")
     p.add_argument("--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)")
     a = p.parse_args(argv)
@@ -781,7 +805,7 @@ def main(argv: list[str] | None = None) -> None:
     reps = a.reps or (8 if a.quick else 20)
     ui_reps = a.ui_reps or max(2, reps // 4)
     sys.path.insert(0, str(ROOT))
-    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db)
+    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db, pty_passes=a.pty_passes)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def test_bench_tiny(tmp_path):
     out = tmp_path / "results"
     p = subprocess.run(
         [sys.executable, "-m", "bench", "--seekers", "2000", "--sessions", "5000", "--reps", "2", "--ui-reps", "1",
-         "--import-rows", "500", "--cache", str(tmp_path / "cache"), "--out", str(out)],
+         "--import-rows", "500", "--pty-passes", "1", "--cache", str(tmp_path / "cache"), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert p.returncode == 0, p.stderr[-3000:]
@@ -40,7 +40,8 @@ def test_bench_tiny(tmp_path):
     for name in PATHS:
         assert name in names, name
     for prefix in ("keystroke → painted: reading", "keystroke → painted: seeker_no", "keystroke → painted: kanji1",
-                   "keystroke → painted: kanji2", "keystroke → painted: kanji3+", "daily queue open", "CSV import"):
+                   "keystroke → painted: kanji2", "keystroke → painted: kanji3+", "daily queue open", "CSV import",
+                   "keystroke → screen (pty): reading", "keystroke → screen (pty): kanji1"):
         assert any(n.startswith(prefix) for n in names), prefix
     for name, r in results.items():
         assert r["median"] == r["median"] and r["median"] > 0, name  # measured (not NaN)
