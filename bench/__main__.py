@@ -787,6 +787,13 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # twenty terminals (bench/load.py)
+        sys.path.insert(0, str(ROOT))
+        from bench import load
+
+        load.main(argv[1:])
+        return
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--seekers", type=int, default=None)
     p.add_argument("--sessions", type=int, default=None)
