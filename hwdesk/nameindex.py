@@ -134,11 +134,10 @@ def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:
     """Index new seekers on a psycopg cursor with ``COPY`` (PostgreSQL's import path)."""
     # In key order: consecutive rows land on the same leaf of the (gram, seeker_id) key, where the
     # order of the names touched a leaf per gram, all over an index larger than the buffer cache.
-    rows = sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name))
-    with cursor.copy(f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN") as copy:
-        write = copy.write_row
-        for row in rows:
-            write(row)
+    from hwdesk.pgcopy import copy_pairs
+
+    copy_pairs(cursor, f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN",
+               sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)))
 
 
 def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, list]:

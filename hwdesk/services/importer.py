@@ -32,6 +32,7 @@ from hwdesk import audit, nameindex
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
+from hwdesk.pgcopy import copy_rows
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
@@ -491,10 +492,7 @@ def _insert_pg(session: Session, rows: list[dict]) -> list[int]:
         now = datetime.now(UTC)
         names = list(rows[0])
         columns = ", ".join(["id", *names, "created_at", "updated_at"])
-        with cur.copy(f"COPY seeker ({columns}) FROM STDIN") as copy:
-            write = copy.write_row
-            for sid, c in zip(ids, rows):
-                write((sid, *c.values(), now, now))
+        copy_rows(cur, f"COPY seeker ({columns}) FROM STDIN", [(sid, *c.values(), now, now) for sid, c in zip(ids, rows)])
         nameindex.copy_pg(cur, ids, [c["name"] for c in rows])
     finally:
         cur.close()
