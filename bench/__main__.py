@@ -547,7 +547,7 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
 
 
 def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
-        fps_alt: int, log=print, url: str | None = None, pty_passes: int = 3) -> dict:
+        fps_alt: int, log=print, url: str | None = None, pty_passes: int = 3, import_file_rows: int = 0) -> dict:
     """Measure every path; ``url``: a PostgreSQL database to measure instead of the SQLite file
     (the same rows, copied in by bench/pgbuild.py; floors through psycopg, bench/pg.py)."""
     from bench import build as build_mod
@@ -715,6 +715,20 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
     put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=import_floor,
         higher_better=True, note=f"added {info.get('added')}, errors {info.get('errors')}")
 
+    if import_file_rows:
+        log(f"CSV import of a {import_file_rows:,}-row file in its own process …")
+        p = subprocess.run([sys.executable, "-m", "bench.importrun", db, str(import_file_rows)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=7200)
+        line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-IMPORT ")), None)
+        if line is None:
+            raise RuntimeError(f"import benchmark failed: {p.stderr[-3000:]}")
+        big = json.loads(line[len("BENCH-IMPORT "):])
+        put(f"CSV import, {import_file_rows:,}-row file", [big["rows_per_s"]], "rows/s", ("min", 20000, None), higher_better=True,
+            note=f"hwdesk's import_file in its own process, one transaction rolled back (bench/importrun.py); added {big['added']:,},"
+                 f" {big['file_mib']:.0f} MiB file, {big['seconds']:.0f} s")
+        put(f"import peak RSS ({import_file_rows:,}-row file)", [big["peak_rss_mb"]], "MB", ("max", 300, None),
+            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)")
+
     log("handout PDF …")
     with tempfile.TemporaryDirectory() as tmp:
         put("handout PDF (one page)", bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)), "ms", None)
@@ -803,6 +817,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
     p.add_argument("--import-rows", type=int, default=20000)
+    p.add_argument("--import-file-rows", type=int, default=0, help="also import a file of this many rows in its own process")
     p.add_argument("--pty-passes", type=int, default=3, help="typing passes under a pseudo-terminal (0: skip)")
     p.add_argument("--db", default=None, help="a PostgreSQL URL (postgresql+psycopg://…) to measure instead of SQLite")
     p.add_argument("--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)")
@@ -812,7 +827,7 @@ def main(argv: list[str] | None = None) -> None:
     reps = a.reps or (8 if a.quick else 20)
     ui_reps = a.ui_reps or max(2, reps // 4)
     sys.path.insert(0, str(ROOT))
-    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db, pty_passes=a.pty_passes)
+    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db, pty_passes=a.pty_passes, import_file_rows=a.import_file_rows)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import hashlib
 import io
 from array import array
 from bisect import bisect_left
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -160,17 +161,21 @@ def import_stream(
     fields_ = _header_map(header)
     total = max(0, line_count - 1)
     written = _Written()
+    writer = _Writer(session, written)
     nested = session.begin_nested() if dry_run else None
     try:
         with _large_cache(session):
             for chunk in _chunks(reader):
                 rows = _validate(chunk, fields_, office_id, result)
+                writer.wait()  # the previous chunk's rows are in the database: the probes see them
                 good = _drop_existing(session, rows, result, written)
                 if good:
-                    written.add(_write_chunk(session, [c for _, c in good]), good)
+                    writer.start(good)
                 if progress and chunk:
                     progress(min(chunk[-1][0] - 1, total), total)
+            writer.wait()
     finally:
+        writer.close()
         if nested is not None:
             nested.rollback()
     if not dry_run and written.count:
@@ -475,6 +480,41 @@ def id_runs(ids: list[int]) -> list[list[int]]:
 def imported_ids(detail: dict) -> list[int]:
     """The seeker ids an ``import.seekers`` audit row's detail lists, ascending."""
     return [i for first, last in detail.get("seeker_ids", []) for i in range(first, last + 1)]
+
+
+class _Writer:
+    """Writes chunks; on PostgreSQL in a thread, so that the server writes one chunk while this
+    process reads and checks the next (libpq waits without the GIL; the session is not touched
+    meanwhile: the next chunk's probes wait for the write). On SQLite the write is in-line: its
+    B-tree work is in this process, and a writer thread only added GIL hand-offs."""
+
+    def __init__(self, session: Session, written: _Written) -> None:
+        self.session, self.written = session, written
+        self.pool = None if _is_sqlite(session) else ThreadPoolExecutor(1, thread_name_prefix="hwdesk-import")
+        self.pending: tuple[Future, list] | None = None
+
+    def start(self, good: list[tuple[int, dict]]) -> None:
+        """Write ``good`` (line, clean values) rows."""
+        clean = [c for _, c in good]
+        if self.pool is None:
+            self.written.add(_write_chunk(self.session, clean), good)
+        else:
+            self.pending = (self.pool.submit(_write_chunk, self.session, clean), good)
+
+    def wait(self) -> None:
+        """Until the chunk being written is in the database (its error, if any, raised here)."""
+        if self.pending is not None:
+            future, good = self.pending
+            self.pending = None
+            self.written.add(future.result(), good)
+
+    def close(self) -> None:
+        """Wait for a write still running (after an error elsewhere) and stop the thread."""
+        if self.pool is not None:
+            if self.pending is not None:
+                wait([self.pending[0]])
+                self.pending = None
+            self.pool.shutdown(wait=True)
 
 
 def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
