@@ -178,11 +178,14 @@ def import_stream(
         writer.close()
         if nested is not None:
             nested.rollback()
-    if not dry_run and written.count:
-        audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
-                     office_id=office_id, extra={"rows": written.count, "sha256": digest,
-                                                 "seeker_ids": id_runs(written.ids), "seeker_nos": written.numbers()})
     result.added = written.count
+    if not dry_run and written.count:
+        runs = id_runs(written.ids)
+        written.ids = written.lines = array("q")
+        _release_memory()  # the import's page cache and chunks, before the audit row's list is built
+        audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
+                     office_id=office_id, extra={"rows": result.added, "sha256": digest,
+                                                 "seeker_ids": runs, "seeker_nos": written.numbers()})
     if progress:
         progress(total, total)
     return result
@@ -322,15 +325,13 @@ class _Written:
         self.ids = array("q")
         self.lines = array("q")
         self._numbers: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.ids)
+        self.count = 0
 
     def add(self, ids: list[int], rows: list[tuple[int, dict]]) -> None:
         """Rows written (their ids in the rows' order, ascending)."""
         self.ids.extend(ids)
         self.lines.extend(n for n, _ in rows)
+        self.count += len(ids)
         self._numbers.append("\n".join(c["seeker_no"] for _, c in rows))
 
     def line_of(self, seeker_id: int) -> int | None:
@@ -339,8 +340,13 @@ class _Written:
         return self.lines[i] if i < len(self.ids) and self.ids[i] == seeker_id else None
 
     def numbers(self) -> list[str]:
-        """The numbers written, in id order."""
-        return [no for part in self._numbers for no in part.split("\n")]
+        """The numbers written, in id order (once: the parts are let go as they are read)."""
+        out: list[str] = []
+        parts, self._numbers = self._numbers, []
+        parts.reverse()
+        while parts:
+            out += parts.pop().split("\n")
+        return out
 
 
 def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: _Written) -> list[tuple[int, dict]]:
@@ -447,8 +453,21 @@ _MAX_VARS = 999
 # The write connection's page cache during an import (KiB, as PRAGMA cache_size takes it when
 # negative): at a million seekers the inserts touch pages all over four seeker indexes and
 # the name index; with the default 2 MB cache most of them were evicted (and spilled) and re-read.
-# 128 MB (was 256): it fills at a million rows and counts in the import's peak RSS (≤ 300 MB).
-_IMPORT_CACHE_KIB = 131_072
+# 64 MB (was 256): it fills at a million rows and counts in the import's peak RSS (≤ 300 MB at any
+# file size; ~105 MB of resident memory with SQLite's page headers).
+_IMPORT_CACHE_KIB = 65_536
+
+
+def _release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere nothing):
+    the import's page cache, once shrunk back, would otherwise stay resident under the audit
+    row's list of numbers, and the two together were the import's peak at a million rows."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @contextmanager
