@@ -12,12 +12,9 @@ The documented rule (README, "Importing seekers"):
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
 from array import array
-from bisect import bisect_left
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,14 +30,14 @@ from hwdesk import audit, nameindex
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
-from hwdesk.pgcopy import copy_rows
+from hwdesk.services import import_pg
 from hwdesk.services.context import Actor, require_office, staff_id
+from hwdesk.services.csvstream import Written, chunks, release_memory, scan, unreadable
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
 FORM_FIELDS = ["seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on"]
-CHUNK = 500
 # A row's values are handed to validate_values in FIELD_ORDER: the columns, then office_id.
 assert FIELD_ORDER[: len(FORM_FIELDS)] == tuple(FORM_FIELDS) and FIELD_ORDER[len(FORM_FIELDS)] == "office_id"
 _KIND = FORM_FIELDS.index("registration_kind")
@@ -148,7 +145,7 @@ def import_stream(
     require_office(actor, office_id)
     if session.get(Office, office_id) is None:
         raise ValidationFailed(f"事業所 '{office_id}' はありません。", f"No office '{office_id}'.")
-    encoding, digest, line_count = _scan(stream)
+    encoding, digest, line_count = scan(stream)
     stream.seek(0)
     reader = csv.reader(io.TextIOWrapper(stream, encoding=encoding, newline=""))
     result = ImportResult(encoding=encoding, dry_run=dry_run)
@@ -157,15 +154,15 @@ def import_stream(
     except StopIteration:
         raise ValidationFailed("ファイルが空です。", "The file is empty.") from None
     except csv.Error as exc:
-        raise _unreadable(reader, exc) from None
+        raise unreadable(reader, exc) from None
     fields_ = _header_map(header)
     total = max(0, line_count - 1)
-    written = _Written()
+    written = Written()
     writer = _Writer(session, written)
     nested = session.begin_nested() if dry_run else None
     try:
         with _large_cache(session):
-            for chunk in _chunks(reader):
+            for chunk in chunks(reader):
                 rows = _validate(chunk, fields_, office_id, result)
                 writer.wait()  # the previous chunk's rows are in the database: the probes see them
                 good = _drop_existing(session, rows, result, written)
@@ -182,86 +179,13 @@ def import_stream(
     if not dry_run and written.count:
         runs = id_runs(written.ids)
         written.ids = written.lines = array("q")
-        _release_memory()  # the import's page cache and chunks, before the audit row's list is built
+        release_memory()  # the import's page cache and chunks, before the audit row's list is built
         audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
                      office_id=office_id, extra={"rows": result.added, "sha256": digest,
                                                  "seeker_ids": runs, "seeker_nos": written.numbers()})
     if progress:
         progress(total, total)
     return result
-
-
-# Rows validated, probed and written at a time: large enough that the probes and inserts run in
-# few statements, small enough that a chunk's rows are a few MB whatever the file's size.
-CHUNK_ROWS = 5000
-_BLOCK = 1 << 20
-
-
-def _scan(stream: BinaryIO) -> tuple[str, str, int]:
-    """(encoding, SHA-256, number of lines) of the file, reading it once in 1 MiB blocks: UTF-8
-    (BOM or not), else CP932 as Excel saves it (read a second time only then)."""
-    digest = hashlib.sha256()
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    ok, lines, head = True, 0, b""
-    while block := stream.read(_BLOCK):
-        digest.update(block)
-        lines += block.count(b"\n")
-        if len(head) < 3:
-            head += block[:3]
-        if ok:
-            try:
-                utf8.decode(block)
-            except UnicodeDecodeError:
-                ok = False
-    if ok:
-        try:
-            utf8.decode(b"", final=True)
-        except UnicodeDecodeError:
-            ok = False
-    if ok:
-        return ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"), digest.hexdigest(), lines + 1
-    stream.seek(0)
-    cp932 = codecs.getincrementaldecoder("cp932")()
-    try:
-        while block := stream.read(_BLOCK):
-            cp932.decode(block)
-        cp932.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            "ファイルの文字コードを判別できません（UTF-8 か Shift_JIS/CP932 で保存してください）。",
-            "Cannot tell the file's encoding (save it as UTF-8 or Shift_JIS/CP932).",
-        ) from exc
-    return "cp932", digest.hexdigest(), lines + 1
-
-
-def _unreadable(reader, exc: Exception) -> ValidationFailed:
-    # e.g. a field over the csv module's size limit: refuse the file (the caller's transaction
-    # rolls back whatever earlier chunks wrote).
-    return ValidationFailed(
-        f"CSVとして読めません（{reader.line_num}行目付近）。",
-        f"The file cannot be read as CSV (near line {reader.line_num}): {exc}",
-    )
-
-
-def _chunks(reader) -> Iterator[list[tuple[int, list[str]]]]:
-    """The data rows as (line, cells), ``CHUNK_ROWS`` at a time (line: the record's number,
-    counting the header as line 1)."""
-    chunk: list[tuple[int, list[str]]] = []
-    n = 1
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise _unreadable(reader, exc) from None
-        n += 1
-        chunk.append((n, raw))
-        if len(chunk) == CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _validate(chunk: list[tuple[int, list[str]]], fields_: list[str], office_id: str, result: ImportResult) -> list[tuple[int, dict]]:
@@ -317,39 +241,7 @@ def _same_person(n: int, first: int) -> RowError:
     return RowError(n, "name_kana", f"{first}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {first}.")
 
 
-class _Written:
-    """What this import has written so far, compactly: ids (ascending) with their lines, and the
-    numbers for the audit row (~25 bytes a row, against ~1 KB a row for the rows themselves)."""
-
-    def __init__(self) -> None:
-        self.ids = array("q")
-        self.lines = array("q")
-        self._numbers: list[str] = []
-        self.count = 0
-
-    def add(self, ids: list[int], rows: list[tuple[int, dict]]) -> None:
-        """Rows written (their ids in the rows' order, ascending)."""
-        self.ids.extend(ids)
-        self.lines.extend(n for n, _ in rows)
-        self.count += len(ids)
-        self._numbers.append("\n".join(c["seeker_no"] for _, c in rows))
-
-    def line_of(self, seeker_id: int) -> int | None:
-        """The line that added ``seeker_id`` in this import, or None."""
-        i = bisect_left(self.ids, seeker_id)
-        return self.lines[i] if i < len(self.ids) and self.ids[i] == seeker_id else None
-
-    def numbers(self) -> list[str]:
-        """The numbers written, in id order (once: the parts are let go as they are read)."""
-        out: list[str] = []
-        parts, self._numbers = self._numbers, []
-        parts.reverse()
-        while parts:
-            out += parts.pop().split("\n")
-        return out
-
-
-def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: _Written) -> list[tuple[int, dict]]:
+def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: Written) -> list[tuple[int, dict]]:
     """Skip rows already registered (same person); refuse numbers or people that clash, naming
     the earlier line when the clash is with a row this import wrote."""
     if not rows:
@@ -357,7 +249,7 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
     if _is_sqlite(session):
         existing, people = _lookup_sqlite(session, rows)
     else:
-        existing, people = _lookup_pg(session, rows)
+        existing, people = import_pg.lookup(session, rows)
     good = []
     for n, c in rows:
         old = existing.get(c["seeker_no"])
@@ -386,27 +278,6 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
 
 def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
-
-
-def _lookup_pg(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
-    """``_lookup_sqlite`` on PostgreSQL: arrays unnested and joined to the unique index on
-    ``seeker_no`` and to ``ix_seeker_dup``, one statement each per chunk."""
-    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    existing: dict[str, tuple] = {}
-    people: dict[tuple, tuple] = {}
-    try:
-        cur.execute("SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM unnest(%s::text[]) AS v(n)"
-                    " JOIN seeker s ON s.seeker_no = v.n", ([c["seeker_no"] for _, c in rows],))
-        for no, k, b, name, sid in cur.fetchall():
-            existing[no] = (k, b, name, sid)
-        keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows}, key=itemgetter(0))
-        cur.execute("SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM unnest(%s::text[], %s::date[]) AS v(k, b)"
-                    " JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b", ([k for k, _ in keys], [b for _, b in keys]))
-        for k, b, no, sid in cur.fetchall():
-            people[(k, b)] = (no, sid)
-    finally:
-        cur.close()
-    return existing, people
 
 
 def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
@@ -458,18 +329,6 @@ _MAX_VARS = 999
 _IMPORT_CACHE_KIB = 65_536
 
 
-def _release_memory() -> None:
-    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere nothing):
-    the import's page cache, once shrunk back, would otherwise stay resident under the audit
-    row's list of numbers, and the two together were the import's peak at a million rows."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 @contextmanager
 def _large_cache(session: Session) -> Iterator[None]:
     """SQLite: a larger page cache on this connection for the import, the old size after."""
@@ -507,7 +366,7 @@ class _Writer:
     meanwhile: the next chunk's probes wait for the write). On SQLite the write is in-line: its
     B-tree work is in this process, and a writer thread only added GIL hand-offs."""
 
-    def __init__(self, session: Session, written: _Written) -> None:
+    def __init__(self, session: Session, written: Written) -> None:
         self.session, self.written = session, written
         self.pool = None if _is_sqlite(session) else ThreadPoolExecutor(1, thread_name_prefix="hwdesk-import")
         self.pending: tuple[Future, list] | None = None
@@ -538,24 +397,7 @@ class _Writer:
 
 def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
     """Write a chunk's good rows and index their names; their ids, in the rows' order."""
-    return _insert_sqlite(session, rows) if _is_sqlite(session) else _insert_pg(session, rows)
-
-
-def _insert_pg(session: Session, rows: list[dict]) -> list[int]:
-    """PostgreSQL: ids from the seeker sequence, then the rows and their names by ``COPY``
-    (psycopg's ``cursor.copy``) in the session's transaction; the ids in the rows' order."""
-    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute("SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),))
-        ids = [r[0] for r in cur.fetchall()]
-        now = datetime.now(UTC)
-        names = list(rows[0])
-        columns = ", ".join(["id", *names, "created_at", "updated_at"])
-        copy_rows(cur, f"COPY seeker ({columns}) FROM STDIN", [(sid, *c.values(), now, now) for sid, c in zip(ids, rows)])
-        nameindex.copy_pg(cur, ids, [c["name"] for c in rows])
-    finally:
-        cur.close()
-    return ids
+    return _insert_sqlite(session, rows) if _is_sqlite(session) else import_pg.insert(session, rows)
 
 
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
