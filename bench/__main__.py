@@ -206,12 +206,27 @@ def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
     return json.loads(line[len("BENCH-UI "):])
 
 
+def pty_run(db: str, texts, passes: int) -> dict:
+    """bench/pty.py in its own process (it forks the app under a pseudo-terminal)."""
+    from bench.build import BENCH_PASSWORD
+
+    args = {"db": db, "texts": texts, "passes": passes, "login": "clerk1", "password": BENCH_PASSWORD}
+    p = subprocess.run([sys.executable, "-m", "bench.pty", json.dumps(args, ensure_ascii=False)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1800)
+    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-PTY ")), None)
+    if line is None:
+        raise RuntimeError(f"pty benchmark failed: {p.stderr[-3000:]}")
+    return json.loads(line[len("BENCH-PTY "):])
+
+
 # --- service paths --------------------------------------------------------------------------------
 
 
 def future_day(con: sqlite3.Connection) -> date:
     """An open weekday after the last session in the file (no staff is busy then)."""
     last = con.execute("SELECT max(start_at) FROM session").fetchone()[0]
+    if isinstance(last, datetime):  # PostgreSQL
+        last = last.isoformat()
     d = max(date.fromisoformat(last[:10]) if last else date.today(), date.today()) + timedelta(days=7)
     import holidays
 
@@ -567,16 +582,24 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
 
 
 def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
-        fps_alt: int, log=print) -> dict:
+        fps_alt: int, log=print, url: str | None = None, pty_passes: int = 3, import_file_rows: int = 0) -> dict:
+    """Measure every path; ``url``: a PostgreSQL database to measure instead of the SQLite file
+    (the same rows, copied in by bench/pgbuild.py; floors through psycopg, bench/pg.py)."""
     from bench import build as build_mod
 
     if cache is not None:
         build_mod.CACHE = Path(cache)
     log(f"database {seekers:,} seekers / {sessions:,} sessions …")
-    path = build_mod.build(seekers, sessions, log=log)
+    if url:
+        from bench import pg as pg_mod
+        from bench import pgbuild
+
+        path = pgbuild.build(seekers, sessions, url, log=log)
+    else:
+        path = build_mod.build(seekers, sessions, log=log)
     meta = json.loads(path.with_suffix(".json").read_text())
     day = date.fromisoformat(meta["busiest_day"])
-    db = str(path)
+    db = url or str(path)
     results: dict[str, dict] = {}
 
     def put(name, values, unit, target, floor=None, floor_unit=None, higher_better=False, ratio_target=None, note=""):
@@ -599,8 +622,18 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         log(f"  {name}: median {med:.2f} {unit}, p95 {p95:.2f}" + (f", floor {fmed:.3f}, ratio {ratio:.1f}x" if ratio else ""))
 
     # Warm the OS page cache for the file (a server that has been up all day has it).
-    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    ro.execute("PRAGMA cache_size=-64000")
+    if url:
+        ro = pg_mod.PgFloor(url)
+        fsearch = ro.search
+        db_mib = pg_mod.size_mib(ro)
+    else:
+        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        ro.execute("PRAGMA cache_size=-64000")
+
+        def fsearch(q):
+            return floor_search(ro, q)
+
+        db_mib = round(path.stat().st_size / 2**20)
 
     log("cold start …")
     # As installed (pip compiles a package; `make run` compiles ours): with bytecode for our own
@@ -633,7 +666,7 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         for _, q in qs:
             with store.read() as s:
                 search(s, q, actor=SYSTEM, office_id=SCOPE)
-            floor_search(ro, q)
+            fsearch(q)
     # As the app does once it has started (screens/app.py): the ORM's and the migrations'
     # long-lived objects leave the collector's scans, which were the queue's 50 ms p95 here.
     import gc
@@ -646,7 +679,7 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
                 search(s, q, actor=SYSTEM, office_id=SCOPE)
             svc.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
             t0 = time.perf_counter()
-            floor_search(ro, q)
+            fsearch(q)
             flo.setdefault(cat, []).append((time.perf_counter() - t0) * 1e3)
     cats = ["reading", "seeker_no", "kanji1", "kanji2", "kanji3+"]
     for fps, res in ui.items():
@@ -658,6 +691,16 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
             results[f"keystroke → painted: {cat} ({label})"]["ratio_target"] = None
         if res["timeouts"]:
             log(f"  {res['timeouts']} keystrokes timed out at {label}")
+    if pty_passes:
+        log("search keystrokes under a pseudo-terminal (pyte) …")
+        res = pty_run(db, texts, pty_passes)
+        for cat in cats:
+            vals = [x["ms"] for x in res["samples"] if x["path"] == cat]
+            if vals:
+                put(f"keystroke → screen (pty): {cat}", vals, "ms", ("max", 16, 33), floor=res["floor"],
+                    note="pty + pyte, the real app's output (bench/pty.py); floor: a bare program rewriting 34 rows"
+                         " per key under the same harness; keys that changed nothing on screen are not counted")
+                results[f"keystroke → screen (pty): {cat}"]["ratio_target"] = None
     for cat in cats:
         put(f"search query: {cat}", svc[cat], "ms", None, floor=flo[cat], ratio_target=3)
 
@@ -698,20 +741,37 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
     actor = clerk_actor(store)
     fday = future_day(ro)
     book_times, refused = bench_booking(store, actor, fday, ids, reps)
-    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=floor_booking(path, fday, ids, reps),
+    book_floor = ro.booking(fday, ids, reps) if url else floor_booking(path, fday, ids, reps)
+    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=book_floor,
         ratio_target=3, note=f"{refused} eligibility refusals skipped" if refused else "")
 
     log("CSV import …")
     data = import_csv(import_rows, 10_000_000)
     imp_reps = max(1, min(3, reps // 3))
     rates, info = bench_import(store, actor, data, import_rows, imp_reps)
-    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=floor_import(path, data, imp_reps),
+    import_floor = ro.import_(data, imp_reps) if url else floor_import(path, data, imp_reps)
+    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=import_floor,
         higher_better=True, note=f"added {info.get('added')}, errors {info.get('errors')}")
+
+    if import_file_rows:
+        log(f"CSV import of a {import_file_rows:,}-row file in its own process …")
+        p = subprocess.run([sys.executable, "-m", "bench.importrun", db, str(import_file_rows)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=7200)
+        line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-IMPORT ")), None)
+        if line is None:
+            raise RuntimeError(f"import benchmark failed: {p.stderr[-3000:]}")
+        big = json.loads(line[len("BENCH-IMPORT "):])
+        put(f"CSV import, {import_file_rows:,}-row file", [big["rows_per_s"]], "rows/s", ("min", 20000, None), higher_better=True,
+            note=f"hwdesk's import_file in its own process, one transaction rolled back (bench/importrun.py); added {big['added']:,},"
+                 f" {big['file_mib']:.0f} MiB file, {big['seconds']:.0f} s")
+        put(f"import peak RSS ({import_file_rows:,}-row file)", [big["peak_rss_mb"]], "MB", ("max", 300, None),
+            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)")
 
     log("handout PDF …")
     with tempfile.TemporaryDirectory() as tmp:
         put("handout PDF (one page)", bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)), "ms", None)
     store.dispose()
+    pg_server = pg_mod.server_version(ro) if url else ""
     ro.close()
 
     res60 = ui[60]
@@ -720,10 +780,11 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         "target": ("max", 300, None), "ratio_target": None, "met": res60["peak_rss_mb"] <= 300, "floor": None, "ratio": None,
         "note": f"VmHWM of the Pilot process; queue rows {res60['queue_rows']}"}
     doc = {"date": datetime.now().isoformat(timespec="seconds"), "seekers": meta["seekers"], "sessions": meta["sessions"],
-           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": round(path.stat().st_size / 2**20),
+           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": db_mib,
+           "backend": f"PostgreSQL {pg_server}" if url else f"SQLite {sqlite3.sqlite_version}",
            "results": results, "keystrokes": {str(k): v["samples"] for k, v in ui.items()}}
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{date.today().isoformat()}-{seekers}"
+    stem = f"{date.today().isoformat()}-{seekers}" + ("-pg" if url else "")
     (out_dir / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
     md = markdown(doc)
     (out_dir / f"{stem}.md").write_text(md)
@@ -752,7 +813,8 @@ def _target(r) -> str:
 
 def markdown(doc: dict) -> str:
     m = doc["machine"]
-    lines = [f"### hwdesk benchmark — {doc['seekers']:,} seekers / {doc['sessions']:,} sessions ({doc['db_file_mib']:,} MiB), {doc['date']}",
+    lines = [f"### hwdesk benchmark — {doc.get('backend', 'SQLite')}, {doc['seekers']:,} seekers / {doc['sessions']:,} sessions"
+             f" ({doc['db_file_mib']:,} MiB), {doc['date']}",
              "",
              f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, SQLite {m['sqlite']}, "
              f"Textual {m['textual']}, {m['orm']}. Repetitions: {doc['reps']} (service paths), {doc['ui_reps']} typing passes (TUI).",
@@ -777,6 +839,13 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # twenty terminals (bench/load.py)
+        sys.path.insert(0, str(ROOT))
+        from bench import load
+
+        load.main(argv[1:])
+        return
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--seekers", type=int, default=None)
     p.add_argument("--sessions", type=int, default=None)
@@ -786,6 +855,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
     p.add_argument("--import-rows", type=int, default=20000)
+    p.add_argument("--import-file-rows", type=int, default=0, help="also import a file of this many rows in its own process")
+    p.add_argument("--pty-passes", type=int, default=3, help="typing passes under a pseudo-terminal (0: skip)")
+    p.add_argument("--db", default=None, help="a PostgreSQL URL (postgresql+psycopg://…) to measure instead of SQLite")
     p.add_argument("--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)")
     a = p.parse_args(argv)
     seekers = a.seekers or 20000
@@ -793,7 +865,7 @@ def main(argv: list[str] | None = None) -> None:
     reps = a.reps or (8 if a.quick else 20)
     ui_reps = a.ui_reps or max(2, reps // 4)
     sys.path.insert(0, str(ROOT))
-    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps)
+    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db, pty_passes=a.pty_passes, import_file_rows=a.import_file_rows)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from hwdesk.pgindex import differs_on_pg
+
 FTS = "name_fts"
 # columnsize=0: no per-row token counts (they serve ranking, which a phrase match never uses).
 FTS_DDL = f"CREATE VIRTUAL TABLE {FTS} USING fts5(chars, pairs, tokenize='ascii', columnsize=0)"
@@ -128,6 +130,16 @@ def add_core(conn: Connection, ids: Sequence[int], names: Sequence[str]) -> None
         conn.execute(insert(NameGram.__table__), rows)  # type: ignore[attr-defined]
 
 
+def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:
+    """Index new seekers on a psycopg cursor with ``COPY`` (PostgreSQL's import path)."""
+    # In key order: consecutive rows land on the same leaf of the (gram, seeker_id) key, where the
+    # order of the names touched a leaf per gram, all over an index larger than the buffer cache.
+    from hwdesk.pgcopy import copy_pairs
+
+    copy_pairs(cursor, f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN",
+               sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)))
+
+
 def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, list]:
     """SQL (and its parameters) selecting ``cols`` of the seekers ``k`` whose name contains
     ``fragment`` (no spaces) and who pass ``where``, in id order, without ORDER BY or LIMIT.
@@ -168,10 +180,13 @@ def expected_tables(tables: Iterable[str], *, sqlite: bool) -> set[str]:
 
 def include_object(sqlite: bool):
     """Alembic's ``include_object`` hook: compare the models with a database of this backend
-    without the FTS5 table (and its shadow tables) or, on SQLite, the absent ``name_gram``."""
+    without the FTS5 table (and its shadow tables), on SQLite the absent ``name_gram``, and on
+    PostgreSQL what migration 0009 changed (``hwdesk.pgindex``)."""
 
     def include(obj, name, type_, reflected, compare_to) -> bool:
         table = obj.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
+        if not sqlite and differs_on_pg(type_, name, table):  # migration 0009 (hwdesk.pgindex)
+            return False
         if table is None:
             return True
         if table == FTS or table.startswith(FTS + "_"):
@@ -187,12 +202,23 @@ def indexed(conn: Connection) -> dict[int, str]:
 
 
 def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
-    """How many rows the SQLite name index gets wrong, and the first ``limit`` of them: every
-    active seeker indexed under their current name, and no one else (name_gram's foreign key
-    did part of this; FTS5 has none). Read-only; ``structure_problem`` checks the index itself."""
+    """How many rows the name index gets wrong, and the first ``limit`` of them: every active
+    seeker indexed under their current name, and no one else (neither FTS5 nor, since migration
+    0009, PostgreSQL's name_gram has a foreign key). Read-only; ``structure_problem`` checks the index itself."""
     # A merge of two id-ordered streams: constant memory at a million seekers.
-    index = conn.exec_driver_sql(f"SELECT rowid, chars, pairs FROM {FTS} ORDER BY rowid")
-    seekers = conn.exec_driver_sql("SELECT id, name FROM seeker WHERE anonymized_at IS NULL ORDER BY id")
+    sqlite = _is_sqlite(conn)
+    if sqlite:
+        index = conn.exec_driver_sql(f"SELECT rowid, chars, pairs FROM {FTS} ORDER BY rowid")
+        seekers = conn.exec_driver_sql("SELECT id, name FROM seeker WHERE anonymized_at IS NULL ORDER BY id")
+        expect = fts_row
+    else:  # name_gram: one row a seeker with its grams sorted, against the name's
+        streaming = conn.execution_options(stream_results=True, yield_per=10_000)
+        index = streaming.exec_driver_sql(f"SELECT seeker_id, array_agg(gram ORDER BY gram COLLATE \"C\") FROM {GRAM_TABLE}"
+                                          " GROUP BY seeker_id ORDER BY seeker_id")
+        seekers = streaming.exec_driver_sql("SELECT id, name FROM seeker WHERE anonymized_at IS NULL ORDER BY id")
+
+        def expect(sid: int, name: str) -> tuple:
+            return sid, sorted(grams(name))
     wrong: list[str] = []
     count = 0
 
@@ -206,13 +232,13 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
     fts, seeker = next(index, end), next(seekers, end)
     while fts is not end or seeker is not end:
         if fts[0] < seeker[0]:
-            report(f"{FTS} rowid {fts[0]}: no such active seeker")
+            report(f"{FTS if sqlite else GRAM_TABLE} {'rowid' if sqlite else 'seeker_id'} {fts[0]}: no such active seeker")
             fts = next(index, end)
         elif seeker[0] < fts[0]:
             report(f"seeker {seeker[0]}: not indexed")
             seeker = next(seekers, end)
         else:
-            if fts_row(seeker[0], seeker[1]) != tuple(fts):
+            if tuple(expect(seeker[0], seeker[1])) != tuple(fts):
                 report(f"seeker {seeker[0]}: indexed under another name")
             fts, seeker = next(index, end), next(seekers, end)
     return count, wrong
@@ -253,5 +279,5 @@ def rebuild(conn: Connection) -> int:
     return count
 
 
-__all__ = ["FTS", "FTS_DDL", "GRAM_TABLE", "fts_text", "fts_pairs", "fts_row", "fts_phrase", "decode", "grams", "replace", "add_sqlite", "add_core",
+__all__ = ["FTS", "FTS_DDL", "GRAM_TABLE", "fts_text", "fts_pairs", "fts_row", "fts_phrase", "decode", "grams", "replace", "add_sqlite", "add_core", "copy_pg",
            "match", "expected_tables", "include_object", "indexed", "problems", "structure_problem", "rebuild"]

@@ -405,11 +405,15 @@ class _Raw(RawSql):
     the prefix condition each backend can answer from an index."""
 
     def prefix(self, column: str, value: str) -> tuple[str, list]:
-        if self.sqlite:
-            # SQLite's LIKE is case-insensitive and skips the index: a range on the binary order does not.
-            return f"{column} >= ? AND {column} < ?", [value, value + "\U0010ffff"]
-        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return f"{column} LIKE ? ESCAPE '\\'", [escaped + "%"]
+        """A range on the column's binary order: SQLite's LIKE is case-insensitive and skips the
+        index; PostgreSQL's compares in the database's collation, which no B-tree of the prefix
+        serves, so there the range and the order are in ``COLLATE "C"`` (hwdesk/pgindex.py)."""
+        column = self.ordered(column)
+        return f"{column} >= ? AND {column} < ?", [value, value + "\U0010ffff"]
+
+    def ordered(self, column: str) -> str:
+        """``column`` as the prefix indexes order it (binary; ``COLLATE "C"`` on PostgreSQL)."""
+        return column if self.sqlite else f'{column} COLLATE "C"'
 
 
 class _Part(NamedTuple):
@@ -471,7 +475,7 @@ def search(session: Session, query: str, *, actor: Actor, limit: int = PAGE, off
     rows: list = []
     with _Raw(session) as db:
         for part in _plan(db, query, office_id):
-            order = f" ORDER BY {part.order}" if part.order else ""
+            order = f" ORDER BY {db.ordered(part.order)}" if part.order else ""
             rows += db.rows(part.sql + order + " LIMIT ?", [*part.params, limit])
     seen: set[int] = set()
     out = []

@@ -1,0 +1,44 @@
+"""hwdesk.pgcopy writes COPY's text format by hand: whatever it is given comes back as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hwdesk.pgcopy import copy_pairs, copy_rows
+
+pytestmark = pytest.mark.pg
+
+text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+@pytest.fixture
+def cur(pg_url):
+    from bench.pgbuild import connect
+
+    with connect(pg_url) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("CREATE TEMP TABLE t (s text, n integer, d date, b boolean, at timestamptz, o text)")
+        yield conn.cursor()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(text, st.integers(-2**31, 2**31 - 1), st.dates(date(1900, 1, 1), date(2100, 1, 1)), st.booleans(),
+                          st.datetimes(datetime(2000, 1, 1), datetime(2050, 1, 1)).map(lambda d: d.replace(tzinfo=UTC)),
+                          st.none() | text), max_size=8))
+def test_rows_come_back_as_written(cur, rows):
+    cur.execute("DELETE FROM t")
+    copy_rows(cur, "COPY t (s, n, d, b, at, o) FROM STDIN", rows)
+    got = cur.execute("SELECT s, n, d, b, at, o FROM t").fetchall()
+    assert sorted(got, key=repr) == sorted(rows, key=repr)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(text, st.integers(0, 10**9)), max_size=8))
+def test_pairs_come_back_as_written(cur, pairs):
+    cur.execute("DELETE FROM t")
+    copy_pairs(cur, "COPY t (s, n) FROM STDIN", pairs)
+    assert sorted(cur.execute("SELECT s, n FROM t").fetchall()) == sorted(pairs)
