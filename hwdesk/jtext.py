@@ -25,6 +25,7 @@ __all__ = [
     "JST",
     "ParseError",
     "WEEKDAYS_JA",
+    "cell_width",
     "clean_text",
     "csv_safe",
     "format_date_en",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_phone",
     "parse_reading",
     "parse_seeker_no",
+    "pad_cells",
     "parse_time",
     "refuse_invisible",
     "safe_display",
@@ -882,6 +884,29 @@ def format_span(start: datetime, end: datetime, *, lang: str = "ja") -> str:
     if e.date() == s.date():
         return f"{left}{sep}{e:%H:%M}"
     return f"{left}{sep}{day(e.date(), weekday=True)} {e:%H:%M}"
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: 2 a wide or full-width character (漢字, かな, ２), 0 a
+    combining mark or zero-width format character, 1 anything else (ASCII, ｶﾅ half-width).
+
+    For aligning columns of plain-text output (``len`` counts 山田 as 2, a terminal shows 4).
+    """
+    if text.isascii():
+        return len(text)
+    n = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        n += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return n
+
+
+def pad_cells(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (left-aligned, or ``right``);
+    never cut: text wider than ``width`` is returned whole."""
+    fill = " " * max(0, width - cell_width(text))
+    return fill + text if right else text + fill
 
 
 def _as_jst(dt: datetime) -> datetime:

@@ -33,12 +33,43 @@ OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadl
 LIGHT, DARK = "textual-light", "textual-dark"
 
 
+def _blank_screen():
+    """The base of the search mode: Textual's blank default screen (sign-in, then search, sit on it)."""
+    from textual.screen import Screen
+
+    return Screen(id="_default")
+
+
+def _queue_screen():
+    from screens.queue import QueueScreen
+
+    return QueueScreen()
+
+
+def _reminders_screen():
+    from screens.reminders import RemindersScreen
+
+    return RemindersScreen()
+
+
+def _week_screen():
+    from screens.week import WeekScreen
+
+    return WeekScreen()
+
+
 class HwdeskApp(App):
     """The counter app. ``HwdeskApp(db, lang="ja", demo_notice=None)``."""
 
     CSS_PATH = "app.tcss"
     TITLE = "hwdesk"
     COMMANDS = App.COMMANDS | {HwdeskCommands}
+    # Top-level modes, each with its own screen stack: F2/F3/F4 and the palette switch between
+    # them instead of pushing another screen (sixty presses once piled up ~120 screens). The
+    # search mode is the base: sign-in and search live there; the others open on first use.
+    # Factories import lazily (cold start: this module imports the sign-in screen only).
+    DEFAULT_MODE = "search"
+    MODES = {"search": _blank_screen, "queue": _queue_screen, "reminders": _reminders_screen, "week": _week_screen}
     BINDINGS = [
         Binding("ctrl+l", "lock", "k.lock"),
         Binding("ctrl+t", "toggle_theme", "k.theme"),
@@ -145,7 +176,7 @@ class HwdeskApp(App):
 
         workers = [w for w in self.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
                    and not (w.group or "").startswith("lane:")]
-        lanes = any(not lane.idle for screen in self.screen_stack for lane in screen.__dict__.get("_db_lanes", {}).values())
+        lanes = any(not lane.idle for screen in self.all_screens() for lane in screen.__dict__.get("_db_lanes", {}).values())
         return workers, lanes
 
     def wait_store(self, timeout: float = 120.0):
@@ -298,14 +329,54 @@ class HwdeskApp(App):
 
     # --- navigation -----------------------------------------------------------------------------
 
+    def all_screens(self) -> list:
+        """Every screen of every top-level mode (the stacks of modes not shown included)."""
+        out: list = []
+        for mode in self.MODES:
+            try:
+                out.extend(self.get_screen_stack(mode))
+            except KeyError:  # a mode not opened yet
+                pass
+        return out
+
+    def _mode_base(self) -> int:
+        # The search mode's stack starts with Textual's blank screen; sign-in / search sit at 1.
+        return 2 if self.current_mode == self.DEFAULT_MODE else 1
+
     def _pop_to_base(self) -> None:
-        # screen_stack[0] is Textual's default (blank) screen; ours start at index 1.
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > self._mode_base():
+            self._keep_draft(self.screen)
             self.pop_screen()
+
+    def _keep_draft(self, screen: Any) -> None:
+        """A form about to be closed without Esc keeps what was typed, as Esc would."""
+        key = getattr(screen, "draft_key", None)
+        if key and self.actor is not None and getattr(screen, "_ready", True):
+            from screens.base import snapshot
+
+            try:
+                self.drafts[key] = snapshot(screen)
+            except Exception:  # a form not composed yet has nothing to keep
+                pass
+
+    def to_mode(self, mode: str) -> None:
+        """Show a top-level mode (search, queue, reminders, week): its screens as they were left,
+        created on first use. Never pushes: the stack depth stays what the clerk opened."""
+        if self.actor is None or self.locked or mode == self.current_mode:
+            return
+        self.switch_mode(mode)
+
+    def go_back(self) -> None:
+        """Esc on a top-level mode's own screen goes back to search; on any other screen, closes it."""
+        if len(self.screen_stack) > self._mode_base():
+            self.pop_screen()
+        else:
+            self.to_mode(self.DEFAULT_MODE)
 
     def action_search(self) -> None:
         if self.actor is None:
             return
+        self.to_mode(self.DEFAULT_MODE)
         self._pop_to_base()
         try:
             self.screen.query_one("#search-input").focus()
@@ -326,20 +397,11 @@ class HwdeskApp(App):
 
     def action_queue(self) -> None:
         """The daily queue of the signed-in person's office (F2, command palette)."""
-        if self.actor is None:
-            return
-        from screens.queue import QueueScreen
-
-        if isinstance(self.screen, QueueScreen):
-            return
-        self.push_screen(QueueScreen())
+        self.to_mode("queue")
 
     def action_reminders(self) -> None:
         """The reminder calls for the next open day (F3, command palette)."""
-        from screens.reminders import RemindersScreen
-
-        if self.actor is not None and not isinstance(self.screen, RemindersScreen):
-            self.push_screen(RemindersScreen())
+        self.to_mode("reminders")
 
     def action_usage_records(self) -> None:
         """Usage records: add one, supervisors list them (command palette)."""
@@ -350,10 +412,7 @@ class HwdeskApp(App):
 
     def action_week(self) -> None:
         """The week view of the office's sessions (F4, command palette)."""
-        from screens.week import WeekScreen
-
-        if self.actor is not None and not isinstance(self.screen, WeekScreen):
-            self.push_screen(WeekScreen())
+        self.to_mode("week")
 
     def open_termination(self, seeker_id: int, office_id: str) -> None:
         """The termination form (supervisor only; a clerk sees the refusal)."""
@@ -400,8 +459,18 @@ class HwdeskApp(App):
             self._idle_timer.stop()
             self._idle_timer = None
         self.clear_notifications()
+        self._close_modes()
         self._pop_to_base()
         self.switch_screen(SignInScreen())
+
+    def _close_modes(self) -> None:
+        """Back to the search mode; the other modes' screens (and whatever they held) are removed."""
+        if self.current_mode != self.DEFAULT_MODE:
+            self.switch_mode(self.DEFAULT_MODE)
+        for mode, factory in self.MODES.items():
+            if mode != self.DEFAULT_MODE:
+                self.remove_mode(mode)
+                self.add_mode(mode, factory)
 
     # --- messages -------------------------------------------------------------------------------
 

@@ -165,8 +165,8 @@ class QueueScreen(HwScreen):
     # --- live ------------------------------------------------------------------------------------
 
     def _poll(self) -> None:
-        if self._polling or self.hw.store is None:
-            return
+        if self._polling or self.hw.store is None or self not in self.app.screen_stack:
+            return  # another mode is shown: it reloads when shown again (on_screen_resume)
         self._polling = True
 
         def work(_s):
@@ -195,7 +195,7 @@ class QueueScreen(HwScreen):
     # --- actions ---------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.hw.go_back()  # a top-level mode: Esc goes back to search
 
     def action_day(self, delta: int) -> None:
         self.day = self.day + timedelta(days=delta)

@@ -124,7 +124,7 @@ class RemindersScreen(HwScreen):
     # --- actions ---------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.hw.go_back()  # a top-level mode: Esc goes back to search
 
     def action_reload(self) -> None:
         self.reload()

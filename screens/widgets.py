@@ -355,11 +355,25 @@ class KeyFooter(Footer):
 
     def compose(self):
         lang = getattr(self.app, "lang", "ja")
+        self._forget_removed_keys()
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.description in self.TEXTUAL_LABELS:
                 widget.description = tr(self.TEXTUAL_LABELS[widget.description], lang)
             yield widget
         self.call_after_refresh(self._fit)
+
+    def _forget_removed_keys(self) -> None:
+        """Drop the watchers of keys removed by the last recompose.
+
+        Textual's Footer binds every FooterKey to its ``compact`` (``data_bind``), which adds a
+        watcher to the footer; a recompose (each change of screen, focus or bindings) removes the
+        keys but not their watchers, and Textual prunes them only when ``compact`` changes, which
+        it never does here. Every footer so kept each key it ever showed: ~30 keys a screen
+        switch, the bulk of the memory that F2/F4 presses piled up.
+        """
+        watchers = getattr(self, "__watchers", None)  # Textual's own attribute name (reactive._watch)
+        for items in (watchers or {}).values():
+            items[:] = [(node, cb) for node, cb in items if not (node._closing or node._closed)]
 
     def on_resize(self) -> None:
         self._fit()

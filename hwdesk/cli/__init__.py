@@ -160,7 +160,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     for module in (admin, seekers, *_optional_modules()):
         module.register(sub)
+    _globals_after_subcommands(parser)
     return parser
+
+
+GLOBAL_DESTS = ("db", "lang", "as_staff")
+
+
+def _globals_after_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Let ``--db``, ``--lang`` and ``--as`` also follow the subcommand (``hwdesk queue --db x``).
+
+    Every subcommand's parser, nested ones too, gets a copy of each global option whose default
+    is SUPPRESS: a copy not given leaves the value parsed before the subcommand alone, one given
+    after it wins (as the later of two options does).
+    """
+    options = [a for a in parser._actions if a.dest in GLOBAL_DESTS]
+
+    def add_to(p: argparse.ArgumentParser) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in dict.fromkeys(action.choices.values()):  # aliases share one parser
+                    for o in options:
+                        child.add_argument(*o.option_strings, dest=o.dest, choices=o.choices, help=o.help,
+                                           default=argparse.SUPPRESS)
+                    add_to(child)
+
+    add_to(parser)
 
 
 def _optional_modules():
@@ -178,7 +203,24 @@ def _optional_modules():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``hwdesk`` console script."""
+    """Entry point of the ``hwdesk`` console script; a reader that stops early ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # output still buffered meets a closed pipe here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `hwdesk … --json | head -1`: the reader has gone, and nothing is wrong. Point stdout at
+        # /dev/null so the flush at exit does not fail again, and end as a process that SIGPIPE
+        # ends does (128 + 13), without a traceback. Writes are transactions: none is half-done.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a file (tests capture it)
+            pass
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Ctx(args)

@@ -309,9 +309,12 @@ def _bar(value: int | None, top: int, width: int = 20) -> str:
     return "█" * max(1 if value else 0, round(value / top * width))
 
 
+LABEL_CELLS = 40  # widest label column of the report (2 + 40 + figure + bar fit 80 columns)
+
+
 def cmd_report(ctx) -> int:
     """Print (or dump as JSON) an office's figures."""
-    from hwdesk.jtext import format_wareki
+    from hwdesk.jtext import cell_width, format_wareki, pad_cells
     from hwdesk.services import reports
 
     _office(ctx.args.office)
@@ -334,8 +337,15 @@ def cmd_report(ctx) -> int:
         print()
         print(ctx.msg(f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）", f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"))
         top = max([v for v in b.values() if v is not None] or [0])
+        # The label column in terminal cells (a kanji takes two), as wide as this table's labels
+        # (at least 24) up to LABEL_CELLS; a longer label gets a line of its own so the figures stay aligned.
+        cells = min(LABEL_CELLS, max([24, *(cell_width(i.label(lang)) for i in b.items)]))
         for i in b.items:
-            print(f"  {i.label(lang):<24} {i.figure.text:>6} {_bar(i.figure.value, top)}")
+            label = i.label(lang)
+            if cell_width(label) > cells:
+                print(f"  {label}")
+                label = ""
+            print(f"  {pad_cells(label, cells)} {i.figure.text:>6} {_bar(i.figure.value, top)}")
     print()
     for _, ja, en, f in rep.singles():
         print(f"{en if lang == 'en' else ja}: {f.text}")
