@@ -81,6 +81,13 @@ def prepare(db: str) -> dict:
     jst = ZoneInfo("Asia/Tokyo")
     sessions = []
     with store.write() as s:
+        # The built seekers registered years ago, and 渋谷/高松 require a live 求職登録 on the session
+        # day (the rule engine's registration_valid): the terminals book seekers registered today.
+        from sqlalchemy import update
+
+        from hwdesk.models import Seeker
+
+        s.execute(update(Seeker).where(Seeker.id.in_(seekers)).values(registered_on=date.today()))  # type: ignore[attr-defined]
         n = 0
         for slot in range(SLOTS):
             start = datetime(day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=jst)
@@ -152,7 +159,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     def read_queue() -> None:
         def work():
             with store.read() as s:
-                return daily_queue(s, office_id=OFFICE, day=day)
+                return daily_queue(s, actor=actor, office_id=OFFICE, day=day)
 
         view = timed("queue refresh", work)
         if view is not None and role == "supervisor":
@@ -167,8 +174,8 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
         for i in range(1, len(text) + 1):
             def work(q=text[:i]):
                 with store.read() as s:
-                    search(s, q, office_id=OFFICE)
-                    search_count(s, q, office_id=OFFICE)
+                    search(s, q, actor=actor, office_id=OFFICE)
+                    search_count(s, q, actor=actor, office_id=OFFICE)
 
             timed("search (per key)", work)
             time.sleep(0.15)
@@ -178,7 +185,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
 
         def work():
             with store.read() as s:
-                load_detail(s, sid, offices)
+                load_detail(s, sid, offices, actor=actor)
 
         timed("open seeker", work)
 

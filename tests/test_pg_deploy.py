@@ -32,6 +32,10 @@ def test_a_restored_dump_passes_hwdesk_check(store, actors, tmp_path, capsys, mo
     with store.write() as s:
         assert import_seekers(s, actor=actors["clerk1"], data="\n".join(rows).encode(), office_id="takamatsu").added == 5
     server = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    # As docs/operations.md says: the head is kept outside the database beside the dump, and the
+    # restored copy is checked against it (a new database has no anchor of its own yet).
+    head_file = tmp_path / "hwdesk.audit-head"
+    assert main(["--db", store.url, "check", "--head-file", str(head_file)]) == 0
     with store.engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar()
     dump = tmp_path / "hwdesk.dump"
@@ -48,14 +52,14 @@ def test_a_restored_dump_passes_hwdesk_check(store, actors, tmp_path, capsys, mo
         subprocess.run(["pg_restore", "--no-owner", f"--dbname={target}", str(dump)], check=True, capture_output=True, timeout=120)
         url = f"postgresql+psycopg://{target.split('://', 1)[1]}?options=-csearch_path%3D{schema}"
         capsys.readouterr()
-        code = main(["--lang", "en", "--db", url, "check"])
+        code = main(["--lang", "en", "--db", url, "check", "--head-file", str(head_file)])
         out = capsys.readouterr()
         assert code == 0, out.out + out.err
         assert "Name search index (name_gram): ok" in out.out
         # The check is real: a seeker taken out of the name index behind hwdesk's back is reported.
         with psycopg.connect(target, autocommit=True) as conn:
             conn.execute(f'DELETE FROM "{schema}".name_gram WHERE seeker_id = (SELECT max(id) FROM "{schema}".seeker)')
-        code = main(["--lang", "en", "--db", url, "check"])
+        code = main(["--lang", "en", "--db", url, "check", "--head-file", str(head_file)])
         out = capsys.readouterr()
         assert code != 0 and "not indexed" in out.out, out.out
     finally:

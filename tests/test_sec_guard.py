@@ -89,6 +89,8 @@ ALLOWED: dict[str, str] = {
     "terminations.ground_cite": NON_PERSONAL, "terminations.available_grounds": NON_PERSONAL,
     "terminations.ground_label": NON_PERSONAL,
     "eligibility.stop_in_force": NON_PERSONAL + " (picks from stop rows the caller read)",
+    **{f"csvstream.{n}": NON_PERSONAL + " (reading the CSV file)" for n in ("scan", "unreadable", "chunks", "release_memory")},
+    **{f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)" for n in ("lookup_existing", "copy_seekers")},
     "eligibility.stop_covers": NON_PERSONAL + " (a stop's scope and date against a day)",
     "corrections.is_final": NON_PERSONAL,
     "offers.deadline": NON_PERSONAL + " (the office's reply deadline for a start time)",

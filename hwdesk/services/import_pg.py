@@ -12,7 +12,7 @@ from hwdesk import nameindex
 from hwdesk.pgcopy import copy_rows
 
 
-def lookup(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
+def lookup_existing(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     """``_lookup_sqlite`` on PostgreSQL: arrays unnested and joined to the unique index on
     ``seeker_no`` and to ``ix_seeker_dup``, one statement each per chunk."""
     cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -33,7 +33,7 @@ def lookup(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     return existing, people
 
 
-def insert(session: Session, rows: list[dict]) -> list[int]:
+def copy_seekers(session: Session, rows: list[dict]) -> list[int]:
     """PostgreSQL: ids from the seeker sequence, then the rows and their names by ``COPY``
     (psycopg's ``cursor.copy``) in the session's transaction; the ids in the rows' order."""
     cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -50,4 +50,4 @@ def insert(session: Session, rows: list[dict]) -> list[int]:
     return ids
 
 
-__all__ = ["lookup", "insert"]
+__all__ = ["lookup_existing", "copy_seekers"]

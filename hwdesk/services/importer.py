@@ -125,6 +125,7 @@ def import_seekers(
                          progress=progress)
 
 
+@guard("clerk")
 def import_stream(
     session: Session,
     *,
@@ -256,7 +257,7 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
     if _is_sqlite(session):
         existing, people = _lookup_sqlite(session, rows)
     else:
-        existing, people = import_pg.lookup(session, rows)
+        existing, people = import_pg.lookup_existing(session, rows)
     good = []
     for n, c in rows:
         old = existing.get(c["seeker_no"])
@@ -404,7 +405,7 @@ class _Writer:
 
 def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
     """Write a chunk's good rows and index their names; their ids, in the rows' order."""
-    return _insert_sqlite(session, rows) if _is_sqlite(session) else import_pg.insert(session, rows)
+    return _insert_sqlite(session, rows) if _is_sqlite(session) else import_pg.copy_seekers(session, rows)
 
 
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
