@@ -86,8 +86,16 @@ def machine() -> dict:
         orm = f"SQLAlchemy {sqlalchemy.__version__}, SQLModel {sqlmodel.__version__}"
     except Exception:
         orm = ""
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram, 1), "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "textual": textual.__version__, "orm": orm, "platform": platform.platform()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(ram, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "textual": textual.__version__,
+        "orm": orm,
+        "platform": platform.platform(),
+    }
 
 
 # --- texts typed in the search --------------------------------------------------------------------
@@ -122,17 +130,23 @@ def floor_search(con: sqlite3.Connection, q: str) -> list:
     digits = q.replace("-", "")
     if digits.isdigit():
         p = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
-        return con.execute(base + "seeker_no >= ? AND seeker_no < ? ORDER BY seeker_no LIMIT 50", (SCOPE, p, up(p))).fetchall()
+        return con.execute(
+            base + "seeker_no >= ? AND seeker_no < ? ORDER BY seeker_no LIMIT 50", (SCOPE, p, up(p))
+        ).fetchall()
     from hwdesk.services.seekers import _is_kana_query
 
     if _is_kana_query(q):
         k = kana_key(q)
-        return con.execute(base + "kana_key >= ? AND kana_key < ? ORDER BY kana_key LIMIT 50", (SCOPE, k, up(k))).fetchall()
+        return con.execute(
+            base + "kana_key >= ? AND kana_key < ? ORDER BY kana_key LIMIT 50", (SCOPE, k, up(k))
+        ).fetchall()
     from hwdesk.nameindex import fts_phrase
 
     # The phrase query on the FTS5 name index, joining the seeker by id (one page in id order).
-    sql = (f"SELECT {', '.join('k.' + c for c in cols.split(', '))} FROM name_fts f CROSS JOIN seeker k ON k.id = f.rowid"
-           " WHERE name_fts MATCH ? AND k.anonymized_at IS NULL AND k.office_id = ?")
+    sql = (
+        f"SELECT {', '.join('k.' + c for c in cols.split(', '))} FROM name_fts f CROSS JOIN seeker k ON k.id = f.rowid"
+        " WHERE name_fts MATCH ? AND k.anonymized_at IS NULL AND k.office_id = ?"
+    )
     params: list = [fts_phrase(q), SCOPE]
     return con.execute(sql + " LIMIT 50", params).fetchall()
 
@@ -197,13 +211,27 @@ def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
         env.pop("TEXTUAL_FPS", None)
     from bench.build import BENCH_PASSWORD
 
-    args = {"db": db, "texts": texts, "reps": reps, "fps": fps or 60, "login": "clerk1", "password": BENCH_PASSWORD, "day": day}
-    p = subprocess.run([sys.executable, "-m", "bench.ui", json.dumps(args, ensure_ascii=False)], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=1200)
+    args = {
+        "db": db,
+        "texts": texts,
+        "reps": reps,
+        "fps": fps or 60,
+        "login": "clerk1",
+        "password": BENCH_PASSWORD,
+        "day": day,
+    }
+    p = subprocess.run(
+        [sys.executable, "-m", "bench.ui", json.dumps(args, ensure_ascii=False)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-UI ")), None)
     if line is None:
         raise RuntimeError(f"UI benchmark failed: {p.stderr[-3000:]}")
-    return json.loads(line[len("BENCH-UI "):])
+    return json.loads(line[len("BENCH-UI ") :])
 
 
 def pty_run(db: str, texts, passes: int) -> dict:
@@ -211,12 +239,17 @@ def pty_run(db: str, texts, passes: int) -> dict:
     from bench.build import BENCH_PASSWORD
 
     args = {"db": db, "texts": texts, "passes": passes, "login": "clerk1", "password": BENCH_PASSWORD}
-    p = subprocess.run([sys.executable, "-m", "bench.pty", json.dumps(args, ensure_ascii=False)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=1800)
+    p = subprocess.run(
+        [sys.executable, "-m", "bench.pty", json.dumps(args, ensure_ascii=False)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-PTY ")), None)
     if line is None:
         raise RuntimeError(f"pty benchmark failed: {p.stderr[-3000:]}")
-    return json.loads(line[len("BENCH-PTY "):])
+    return json.loads(line[len("BENCH-PTY ") :])
 
 
 # --- service paths --------------------------------------------------------------------------------
@@ -249,9 +282,14 @@ def clerk_actor(store):
 
 def candidate_seekers(con: sqlite3.Connection, n: int) -> list[int]:
     """Takamatsu seekers with a consent and an environment check (eligible to book)."""
-    return [r[0] for r in con.execute(
-        "SELECT k.id FROM seeker k WHERE k.office_id = 'takamatsu' AND k.id % 10 < 7 AND k.id > 100 "
-        "AND EXISTS (SELECT 1 FROM consent c WHERE c.seeker_id = k.id) ORDER BY k.id DESC LIMIT ?", (n,))]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT k.id FROM seeker k WHERE k.office_id = 'takamatsu' AND k.id % 10 < 7 AND k.id > 100 "
+            "AND EXISTS (SELECT 1 FROM consent c WHERE c.seeker_id = k.id) ORDER BY k.id DESC LIMIT ?",
+            (n,),
+        )
+    ]
 
 
 def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "https://hw.webex.com/meet/bench1"):
@@ -266,9 +304,19 @@ def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "
     start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=jst)
     staff = s.exec(select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
     st = staff[staff_no % len(staff)]
-    return scheduling.create_session(s, actor=actor, office_id="takamatsu", kind="counseling", start=start,
-                                     end=start + timedelta(minutes=30), staff_id=st.id, platform="webex",
-                                     join_url=join_url, meeting_id="800000001", passcode="123456")
+    return scheduling.create_session(
+        s,
+        actor=actor,
+        office_id="takamatsu",
+        kind="counseling",
+        start=start,
+        end=start + timedelta(minutes=30),
+        staff_id=st.id,
+        platform="webex",
+        join_url=join_url,
+        meeting_id="800000001",
+        passcode="123456",
+    )
 
 
 def registered_today(s, seeker_id: int) -> None:
@@ -309,8 +357,17 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
     return times, refused
 
 
-def _floor_audit(con: sqlite3.Connection, at: datetime, staff: int, action: str, entity: str, entity_id, seeker: int,
-                 office: str, detail: dict) -> None:
+def _floor_audit(
+    con: sqlite3.Connection,
+    at: datetime,
+    staff: int,
+    action: str,
+    entity: str,
+    entity_id,
+    seeker: int,
+    office: str,
+    detail: dict,
+) -> None:
     """One audit row chained like ``audit.record``: read the head, HMAC with the previous hash under the audit key,
     insert, move the head."""
     from hwdesk.audit import _digest_values, terminal_name
@@ -322,10 +379,14 @@ def _floor_audit(con: sqlite3.Connection, at: datetime, staff: int, action: str,
     prev = head[0] if head else "0" * 64
     terminal = terminal_name()
     detail_json = json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)
-    digest = _digest_values(load_key(), prev, at, staff, terminal, action, entity, str(entity_id), seeker, office, detail_json)
-    con.execute("INSERT INTO audit_log (at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json,"
-                " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (_ts(at), staff, terminal, action, entity, str(entity_id), seeker, office, detail_json, prev, digest))
+    digest = _digest_values(
+        load_key(), prev, at, staff, terminal, action, entity, str(entity_id), seeker, office, detail_json
+    )
+    con.execute(
+        "INSERT INTO audit_log (at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json,"
+        " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (_ts(at), staff, terminal, action, entity, str(entity_id), seeker, office, detail_json, prev, digest),
+    )
     con.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (digest,))
 
 
@@ -346,7 +407,8 @@ FLOOR_FACTS = (
     " (SELECT max(t.decided_at) FROM termination t WHERE t.seeker_id = :s AND t.office_id = :o AND t.scope = 'ended'"
     "  AND t.lifted_at IS NOT NULL)"
     " FROM termsversion tv WHERE tv.id = (SELECT t2.id FROM termsversion t2 WHERE t2.office_id = :o"
-    "  ORDER BY CASE WHEN t2.effective_on <= :on THEN t2.version ELSE -t2.version END DESC LIMIT 1)")
+    "  ORDER BY CASE WHEN t2.effective_on <= :on THEN t2.version ELSE -t2.version END DESC LIMIT 1)"
+)
 
 
 def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[float]:
@@ -370,13 +432,16 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
     for rep in range(reps + 1):
         sid = seekers[rep % len(seekers)]
         con.execute("BEGIN IMMEDIATE")
-        con.execute("UPDATE seeker SET registered_on = ? WHERE id = ?", (date.today().isoformat(), sid))  # as registered_today
+        con.execute(
+            "UPDATE seeker SET registered_on = ? WHERE id = ?", (date.today().isoformat(), sid)
+        )  # as registered_today
         now = datetime.now(UTC)
         cur = con.execute(
             "INSERT INTO session (office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
             " passcode, state, cancel_reason, cancel_note, created_at, updated_at) VALUES"
             " ('takamatsu','counseling','',?,?,?,1,'webex','https://hw.webex.com/meet/x','1','1','scheduled','','',?,?)",
-            (_ts(start), _ts(end), staff, _ts(now), _ts(now)))
+            (_ts(start), _ts(end), staff, _ts(now), _ts(now)),
+        )
         sess = cur.lastrowid
         t0 = time.perf_counter()
         srow = con.execute("SELECT * FROM session WHERE id = ?", (sess,)).fetchone()
@@ -384,21 +449,50 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
         seeker = con.execute("SELECT * FROM seeker WHERE id = ?", (sid,)).fetchone()
         con.execute("SELECT * FROM enrollment WHERE session_id = ? AND seeker_id = ?", (sess, sid)).fetchone()
         con.execute(FLOOR_FACTS, {"s": sid, "o": "takamatsu", "on": day.isoformat(), "svc": "counseling"}).fetchone()
-        con.execute("SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
-                    " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
-                    " AND s.start_at < ? AND s.end_at > ? LIMIT 1", (sid, srow["end_at"], srow["start_at"])).fetchone()
-        con.execute("SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
-                    " ('booked','offered','checked_in','waitlisted')", (sess,)).fetchall()
+        con.execute(
+            "SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
+            " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
+            " AND s.start_at < ? AND s.end_at > ? LIMIT 1",
+            (sid, srow["end_at"], srow["start_at"]),
+        ).fetchone()
+        con.execute(
+            "SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
+            " ('booked','offered','checked_in','waitlisted')",
+            (sess,),
+        ).fetchall()
         now = datetime.now(UTC)
         if seeker["registration_kind"] == "online":  # 高松 第2条(2): applying switches an online registrant
-            con.execute("UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
-                        (now.date().isoformat(), sid))
-            _floor_audit(con, now, staff, "seeker.registration_switch", "seeker", sid, sid, seeker["office_id"],
-                         {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}})
-        cur = con.execute("INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason, booked_by)"
-                          " VALUES (?,?,'booked',?,'','',?)", (sess, sid, _ts(now), staff))
-        _floor_audit(con, datetime.now(UTC), staff, "enrollment.book", "enrollment", cur.lastrowid, sid, "takamatsu",
-                     {"after": {"session": sess, "state": "booked", "waitlist_pos": None}})
+            con.execute(
+                "UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
+                (now.date().isoformat(), sid),
+            )
+            _floor_audit(
+                con,
+                now,
+                staff,
+                "seeker.registration_switch",
+                "seeker",
+                sid,
+                sid,
+                seeker["office_id"],
+                {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}},
+            )
+        cur = con.execute(
+            "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason, booked_by)"
+            " VALUES (?,?,'booked',?,'','',?)",
+            (sess, sid, _ts(now), staff),
+        )
+        _floor_audit(
+            con,
+            datetime.now(UTC),
+            staff,
+            "enrollment.book",
+            "enrollment",
+            cur.lastrowid,
+            sid,
+            "takamatsu",
+            {"after": {"session": sess, "state": "booked", "waitlist_pos": None}},
+        )
         dt = (time.perf_counter() - t0) * 1e3
         con.execute("ROLLBACK")
         if rep:
@@ -418,44 +512,72 @@ def floor_queue(con: sqlite3.Connection, day: date) -> int:
     p = ("takamatsu", lo, hi)
     ids = "SELECT id FROM session WHERE office_id = ? AND start_at >= ? AND start_at < ?"
     sk = f"SELECT seeker_id FROM enrollment WHERE session_id IN ({ids}) AND state != 'cancelled'"
-    seated = (f"SELECT seeker_id FROM enrollment WHERE session_id IN ({ids} AND state IN ('scheduled', 'in_progress'))"
-              " AND state IN ('booked', 'offered', 'checked_in')")
+    seated = (
+        f"SELECT seeker_id FROM enrollment WHERE session_id IN ({ids} AND state IN ('scheduled', 'in_progress'))"
+        " AND state IN ('booked', 'offered', 'checked_in')"
+    )
     con.execute("SELECT profile_json FROM office WHERE id = 'takamatsu'").fetchone()
-    rows = con.execute("SELECT s.id, s.kind, s.title, s.start_at, s.end_at, s.state, s.staff_id, s.capacity, s.platform,"
-                       " s.join_url, st.login, st.name FROM session s JOIN staff st ON st.id = s.staff_id"
-                       " WHERE s.office_id = ? AND s.start_at >= ? AND s.start_at < ? ORDER BY s.start_at, s.id", p).fetchall()
-    enr = con.execute("SELECT e.session_id, e.state, e.waitlist_pos, e.override_reason, k.id, k.seeker_no, k.name, k.phone"
-                      f" FROM enrollment e JOIN seeker k ON k.id = e.seeker_id WHERE e.session_id IN ({ids}) AND e.state != 'cancelled'"
-                      " ORDER BY e.booked_at, e.id", p).fetchall()
+    rows = con.execute(
+        "SELECT s.id, s.kind, s.title, s.start_at, s.end_at, s.state, s.staff_id, s.capacity, s.platform,"
+        " s.join_url, st.login, st.name FROM session s JOIN staff st ON st.id = s.staff_id"
+        " WHERE s.office_id = ? AND s.start_at >= ? AND s.start_at < ? ORDER BY s.start_at, s.id",
+        p,
+    ).fetchall()
+    enr = con.execute(
+        "SELECT e.session_id, e.state, e.waitlist_pos, e.override_reason, k.id, k.seeker_no, k.name, k.phone"
+        f" FROM enrollment e JOIN seeker k ON k.id = e.seeker_id WHERE e.session_id IN ({ids}) AND e.state != 'cancelled'"
+        " ORDER BY e.booked_at, e.id",
+        p,
+    ).fetchall()
     if enr:
-        con.execute("SELECT seeker_id, session_id, kind, language, unannounced FROM companion_notice"
-                    f" WHERE seeker_id IN ({sk}) AND (session_id IS NULL OR session_id IN ({ids})) ORDER BY seeker_id, id", p + p).fetchall()
+        con.execute(
+            "SELECT seeker_id, session_id, kind, language, unannounced FROM companion_notice"
+            f" WHERE seeker_id IN ({sk}) AND (session_id IS NULL OR session_id IN ({ids})) ORDER BY seeker_id, id",
+            p + p,
+        ).fetchall()
     live_ids = {r[0] for r in rows if r[5] in ("scheduled", "in_progress")}
     if any(e[0] in live_ids and e[1] in ("booked", "offered", "checked_in") for e in enr):
-        versions = con.execute("SELECT id, version, effective_on FROM termsversion WHERE office_id = 'takamatsu'"
-                               " ORDER BY version").fetchall()
+        versions = con.execute(
+            "SELECT id, version, effective_on FROM termsversion WHERE office_id = 'takamatsu' ORDER BY version"
+        ).fetchall()
         in_force = max((v[1] for v in versions if v[2] <= day.isoformat()), default=versions[0][1] if versions else 0)
-        consents = con.execute("SELECT c.seeker_id, t.version, c.given_at FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
-                               f" WHERE c.office_id = 'takamatsu' AND c.seeker_id IN ({seated}) ORDER BY c.given_at, c.id", p).fetchall()
+        consents = con.execute(
+            "SELECT c.seeker_id, t.version, c.given_at FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
+            f" WHERE c.office_id = 'takamatsu' AND c.seeker_id IN ({seated}) ORDER BY c.given_at, c.id",
+            p,
+        ).fetchall()
         if any(v < in_force for _, v, _ in consents):  # notices matter only for an older consent (the app's condition)
-            con.execute(f"SELECT seeker_id, terms_version_id FROM terms_notice WHERE seeker_id IN ({seated})", p).fetchall()
-        con.execute(f"SELECT seeker_id, id, answers_json, declared_on FROM env_check WHERE office_id = 'takamatsu'"
-                    f" AND seeker_id IN ({seated}) ORDER BY recorded_at, id", p).fetchall()
+            con.execute(
+                f"SELECT seeker_id, terms_version_id FROM terms_notice WHERE seeker_id IN ({seated})", p
+            ).fetchall()
+        con.execute(
+            f"SELECT seeker_id, id, answers_json, declared_on FROM env_check WHERE office_id = 'takamatsu'"
+            f" AND seeker_id IN ({seated}) ORDER BY recorded_at, id",
+            p,
+        ).fetchall()
         # The rule engine's other facts (issue 15): registration and webcam, stops, and the
         # registration's attendances and renewals (the app reads them only past the first period).
-        regs = con.execute(f"SELECT id, registration_kind, registered_on, webcam_confirmed FROM seeker WHERE id IN ({seated})", p).fetchall()
-        con.execute("SELECT seeker_id, scope, until, cite, lifted_at, decided_at FROM termination WHERE office_id = 'takamatsu'"
-                    f" AND seeker_id IN ({seated}) AND scope != 'session' AND (lifted_at IS NULL OR scope = 'ended')"
-                    " ORDER BY decided_at, id", p).fetchall()
+        regs = con.execute(
+            f"SELECT id, registration_kind, registered_on, webcam_confirmed FROM seeker WHERE id IN ({seated})", p
+        ).fetchall()
+        con.execute(
+            "SELECT seeker_id, scope, until, cite, lifted_at, decided_at FROM termination WHERE office_id = 'takamatsu'"
+            f" AND seeker_id IN ({seated}) AND scope != 'session' AND (lifted_at IS NULL OR scope = 'ended')"
+            " ORDER BY decided_at, id",
+            p,
+        ).fetchall()
         from hwdesk.services.registration import needs_events
 
         late = [r[0] for r in regs if r[2] and needs_events(date.fromisoformat(r[2]), day)]
         if late:
             marks = ",".join("?" * len(late))
-            con.execute("SELECT e.seeker_id, s.start_at, NULL FROM enrollment e JOIN session s ON s.id = e.session_id WHERE"
-                        " s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')"
-                        f" AND e.seeker_id IN ({marks}) UNION ALL SELECT seeker_id, NULL, renewed_on FROM registration_renewal"
-                        f" WHERE seeker_id IN ({marks})", late + late).fetchall()
+            con.execute(
+                "SELECT e.seeker_id, s.start_at, NULL FROM enrollment e JOIN session s ON s.id = e.session_id WHERE"
+                " s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')"
+                f" AND e.seeker_id IN ({marks}) UNION ALL SELECT seeker_id, NULL, renewed_on FROM registration_renewal"
+                f" WHERE seeker_id IN ({marks})",
+                late + late,
+            ).fetchall()
     con.execute("SELECT * FROM closure WHERE office_id = 'takamatsu' AND day = ?", (day.isoformat(),)).fetchone()
     return len(rows)
 
@@ -503,7 +625,7 @@ def bench_import(store, actor, data: bytes, rows: int, reps: int) -> tuple[list[
     from hwdesk.services.importer import import_seekers
 
     rates, info = [], {}
-    for rep in range(reps):
+    for _rep in range(reps):
         try:
             with store.write() as s:
                 t0 = time.perf_counter()
@@ -536,8 +658,10 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA cache_size=-262144")
-    cols = ("id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
-            " office_id, webcam_confirmed, created_at, updated_at")
+    cols = (
+        "id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
+        " office_id, webcam_confirmed, created_at, updated_at"
+    )
     now = _ts(datetime.now(UTC))
     rates = []
     for _ in range(reps):
@@ -545,11 +669,31 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
         con.execute("BEGIN IMMEDIATE")
         first = con.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
-        flat = [x for k, r in enumerate(rows)
-                for x in (first + k, r[0], r[1], r[2], kana_key(r[2]), r[3], r[4], "", "office", r[7], "takamatsu", 0, now, now)]
+        flat = [
+            x
+            for k, r in enumerate(rows)
+            for x in (
+                first + k,
+                r[0],
+                r[1],
+                r[2],
+                kana_key(r[2]),
+                r[3],
+                r[4],
+                "",
+                "office",
+                r[7],
+                "takamatsu",
+                0,
+                now,
+                now,
+            )
+        ]
         insert_many(f"seeker ({cols})", 14, flat)
-        con.executemany("INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
-                        [fts_row(first + k, r[1]) for k, r in enumerate(rows)])
+        con.executemany(
+            "INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
+            [fts_row(first + k, r[1]) for k, r in enumerate(rows)],
+        )
         dt = time.perf_counter() - t0
         con.execute("ROLLBACK")
         rates.append(len(rows) / dt)
@@ -581,8 +725,20 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
 # --- the run --------------------------------------------------------------------------------------
 
 
-def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Path, ui_reps: int, import_rows: int,
-        fps_alt: int, log=print, url: str | None = None, pty_passes: int = 3, import_file_rows: int = 0) -> dict:
+def run(
+    seekers: int,
+    sessions: int,
+    reps: int,
+    cache: Path | None,
+    out_dir: Path,
+    ui_reps: int,
+    import_rows: int,
+    fps_alt: int,
+    log=print,
+    url: str | None = None,
+    pty_passes: int = 3,
+    import_file_rows: int = 0,
+) -> dict:
     """Measure every path; ``url``: a PostgreSQL database to measure instead of the SQLite file
     (the same rows, copied in by bench/pgbuild.py; floors through psycopg, bench/pg.py)."""
     from bench import build as build_mod
@@ -617,9 +773,22 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
                 met = med >= lim_med
         if ratio_target is not None and ratio is not None:
             met = (met if met is not None else True) and ratio <= ratio_target
-        results[name] = {"median": med, "p95": p95, "unit": unit, "n": len(values), "target": target,
-                         "ratio_target": ratio_target, "met": met, "floor": fmed, "ratio": ratio, "note": note}
-        log(f"  {name}: median {med:.2f} {unit}, p95 {p95:.2f}" + (f", floor {fmed:.3f}, ratio {ratio:.1f}x" if ratio else ""))
+        results[name] = {
+            "median": med,
+            "p95": p95,
+            "unit": unit,
+            "n": len(values),
+            "target": target,
+            "ratio_target": ratio_target,
+            "met": met,
+            "floor": fmed,
+            "ratio": ratio,
+            "note": note,
+        }
+        log(
+            f"  {name}: median {med:.2f} {unit}, p95 {p95:.2f}"
+            + (f", floor {fmed:.3f}, ratio {ratio:.1f}x" if ratio else "")
+        )
 
     # Warm the OS page cache for the file (a server that has been up all day has it).
     if url:
@@ -643,8 +812,15 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
     for package in ("hwdesk", "screens"):
         compileall.compile_dir(str(ROOT / package), quiet=1)
     cold_reps = max(3, min(reps, 10))
-    put("cold start → sign-in painted", cold(COLD_APP, db, cold_reps), "ms", ("max", 500, None),
-        floor=cold(COLD_FLOOR, db, cold_reps), ratio_target=None, note="floor: bare Textual app with 2 inputs")
+    put(
+        "cold start → sign-in painted",
+        cold(COLD_APP, db, cold_reps),
+        "ms",
+        ("max", 500, None),
+        floor=cold(COLD_FLOOR, db, cold_reps),
+        ratio_target=None,
+        note="floor: bare Textual app with 2 inputs",
+    )
 
     texts = typing_texts(seekers)
     log("search keystrokes in the TUI (Pilot) …")
@@ -686,8 +862,14 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         label = f"app default {fps} fps" if fps == APP_FPS else f"TEXTUAL_FPS={fps}"
         for cat in cats:
             vals = [x["ms"] for x in res["samples"] if x["path"] == cat]
-            put(f"keystroke → painted: {cat} ({label})", vals, "ms", ("max", 16, 33), floor=flo[cat],
-                note="floor: raw SQL of the query only (ratio not a target: rendering dominates)")
+            put(
+                f"keystroke → painted: {cat} ({label})",
+                vals,
+                "ms",
+                ("max", 16, 33),
+                floor=flo[cat],
+                note="floor: raw SQL of the query only (ratio not a target: rendering dominates)",
+            )
             results[f"keystroke → painted: {cat} ({label})"]["ratio_target"] = None
         if res["timeouts"]:
             log(f"  {res['timeouts']} keystrokes timed out at {label}")
@@ -697,9 +879,15 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         for cat in cats:
             vals = [x["ms"] for x in res["samples"] if x["path"] == cat]
             if vals:
-                put(f"keystroke → screen (pty): {cat}", vals, "ms", ("max", 16, 33), floor=res["floor"],
+                put(
+                    f"keystroke → screen (pty): {cat}",
+                    vals,
+                    "ms",
+                    ("max", 16, 33),
+                    floor=res["floor"],
                     note="pty + pyte, the real app's output (bench/pty.py); floor: a bare program rewriting 34 rows"
-                         " per key under the same harness; keys that changed nothing on screen are not counted")
+                    " per key under the same harness; keys that changed nothing on screen are not counted",
+                )
                 results[f"keystroke → screen (pty): {cat}"]["ratio_target"] = None
     for cat in cats:
         put(f"search query: {cat}", svc[cat], "ms", None, floor=flo[cat], ratio_target=3)
@@ -712,8 +900,14 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
         with store.read() as s:
             daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=day)
 
-    put(f"daily queue open ({day}, takamatsu)", timed(app_queue, reps, 2), "ms", ("max", 50, None),
-        floor=timed(lambda: floor_queue(ro, day), reps, 2), ratio_target=3)
+    put(
+        f"daily queue open ({day}, takamatsu)",
+        timed(app_queue, reps, 2),
+        "ms",
+        ("max", 50, None),
+        floor=timed(lambda: floor_queue(ro, day), reps, 2),
+        ratio_target=3,
+    )
 
     log("seeker detail …")
     from hwdesk.services.context import SYSTEM
@@ -734,55 +928,113 @@ def run(seekers: int, sessions: int, reps: int, cache: Path | None, out_dir: Pat
             load_detail(s, sid, office_ids, actor=SYSTEM)
         floor_detail(ro, sid)
     it2 = iter(range(10**9))
-    put("seeker detail load", timed(app_detail, reps, 2), "ms", ("max", 30, None),
-        floor=timed(lambda: floor_detail(ro, ids[next(it2) % len(ids)]), reps, 2), ratio_target=3)
+    put(
+        "seeker detail load",
+        timed(app_detail, reps, 2),
+        "ms",
+        ("max", 30, None),
+        floor=timed(lambda: floor_detail(ro, ids[next(it2) % len(ids)]), reps, 2),
+        ratio_target=3,
+    )
 
     log("booking …")
     actor = clerk_actor(store)
     fday = future_day(ro)
     book_times, refused = bench_booking(store, actor, fday, ids, reps)
     book_floor = ro.booking(fday, ids, reps) if url else floor_booking(path, fday, ids, reps)
-    put("book one session (all checks)", book_times, "ms", ("max", 20, None), floor=book_floor,
-        ratio_target=3, note=f"{refused} eligibility refusals skipped" if refused else "")
+    put(
+        "book one session (all checks)",
+        book_times,
+        "ms",
+        ("max", 20, None),
+        floor=book_floor,
+        ratio_target=3,
+        note=f"{refused} eligibility refusals skipped" if refused else "",
+    )
 
     log("CSV import …")
     data = import_csv(import_rows, 10_000_000)
     imp_reps = max(1, min(3, reps // 3))
     rates, info = bench_import(store, actor, data, import_rows, imp_reps)
     import_floor = ro.import_(data, imp_reps) if url else floor_import(path, data, imp_reps)
-    put(f"CSV import ({import_rows:,} rows)", rates, "rows/s", ("min", 20000, None), floor=import_floor,
-        higher_better=True, note=f"added {info.get('added')}, errors {info.get('errors')}")
+    put(
+        f"CSV import ({import_rows:,} rows)",
+        rates,
+        "rows/s",
+        ("min", 20000, None),
+        floor=import_floor,
+        higher_better=True,
+        note=f"added {info.get('added')}, errors {info.get('errors')}",
+    )
 
     if import_file_rows:
         log(f"CSV import of a {import_file_rows:,}-row file in its own process …")
-        p = subprocess.run([sys.executable, "-m", "bench.importrun", db, str(import_file_rows)], cwd=ROOT, capture_output=True,
-                           text=True, timeout=7200)
+        p = subprocess.run(
+            [sys.executable, "-m", "bench.importrun", db, str(import_file_rows)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=7200,
+        )
         line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-IMPORT ")), None)
         if line is None:
             raise RuntimeError(f"import benchmark failed: {p.stderr[-3000:]}")
-        big = json.loads(line[len("BENCH-IMPORT "):])
-        put(f"CSV import, {import_file_rows:,}-row file", [big["rows_per_s"]], "rows/s", ("min", 20000, None), higher_better=True,
+        big = json.loads(line[len("BENCH-IMPORT ") :])
+        put(
+            f"CSV import, {import_file_rows:,}-row file",
+            [big["rows_per_s"]],
+            "rows/s",
+            ("min", 20000, None),
+            higher_better=True,
             note=f"hwdesk's import_file in its own process, one transaction rolled back (bench/importrun.py); added {big['added']:,},"
-                 f" {big['file_mib']:.0f} MiB file, {big['seconds']:.0f} s")
-        put(f"import peak RSS ({import_file_rows:,}-row file)", [big["peak_rss_mb"]], "MB", ("max", 300, None),
-            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)")
+            f" {big['file_mib']:.0f} MiB file, {big['seconds']:.0f} s",
+        )
+        put(
+            f"import peak RSS ({import_file_rows:,}-row file)",
+            [big["peak_rss_mb"]],
+            "MB",
+            ("max", 300, None),
+            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)",
+        )
 
     log("handout PDF …")
     with tempfile.TemporaryDirectory() as tmp:
-        put("handout PDF (one page)", bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)), "ms", None)
+        put(
+            "handout PDF (one page)",
+            bench_handout(store, actor, fday, ids[0], max(3, reps // 2), Path(tmp)),
+            "ms",
+            None,
+        )
     store.dispose()
     pg_server = pg_mod.server_version(ro) if url else ""
     ro.close()
 
     res60 = ui[60]
     results["peak RSS (queue + search open)"] = {
-        "median": res60["peak_rss_mb"], "p95": max(r["peak_rss_mb"] for r in ui.values()), "unit": "MB", "n": 1,
-        "target": ("max", 300, None), "ratio_target": None, "met": res60["peak_rss_mb"] <= 300, "floor": None, "ratio": None,
-        "note": f"VmHWM of the Pilot process; queue rows {res60['queue_rows']}"}
-    doc = {"date": datetime.now().isoformat(timespec="seconds"), "seekers": meta["seekers"], "sessions": meta["sessions"],
-           "busiest_day": day.isoformat(), "reps": reps, "ui_reps": ui_reps, "machine": machine(), "db_file_mib": db_mib,
-           "backend": f"PostgreSQL {pg_server}" if url else f"SQLite {sqlite3.sqlite_version}",
-           "results": results, "keystrokes": {str(k): v["samples"] for k, v in ui.items()}}
+        "median": res60["peak_rss_mb"],
+        "p95": max(r["peak_rss_mb"] for r in ui.values()),
+        "unit": "MB",
+        "n": 1,
+        "target": ("max", 300, None),
+        "ratio_target": None,
+        "met": res60["peak_rss_mb"] <= 300,
+        "floor": None,
+        "ratio": None,
+        "note": f"VmHWM of the Pilot process; queue rows {res60['queue_rows']}",
+    }
+    doc = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "seekers": meta["seekers"],
+        "sessions": meta["sessions"],
+        "busiest_day": day.isoformat(),
+        "reps": reps,
+        "ui_reps": ui_reps,
+        "machine": machine(),
+        "db_file_mib": db_mib,
+        "backend": f"PostgreSQL {pg_server}" if url else f"SQLite {sqlite3.sqlite_version}",
+        "results": results,
+        "keystrokes": {str(k): v["samples"] for k, v in ui.items()},
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{date.today().isoformat()}-{seekers}" + ("-pg" if url else "")
     (out_dir / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
@@ -813,26 +1065,32 @@ def _target(r) -> str:
 
 def markdown(doc: dict) -> str:
     m = doc["machine"]
-    lines = [f"### hwdesk benchmark — {doc.get('backend', 'SQLite')}, {doc['seekers']:,} seekers / {doc['sessions']:,} sessions"
-             f" ({doc['db_file_mib']:,} MiB), {doc['date']}",
-             "",
-             f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, SQLite {m['sqlite']}, "
-             f"Textual {m['textual']}, {m['orm']}. Repetitions: {doc['reps']} (service paths), {doc['ui_reps']} typing passes (TUI).",
-             "",
-             "| path | median | p95 | target | met? | floor | ratio |",
-             "|---|---:|---:|---|:---:|---:|---:|"]
+    lines = [
+        f"### hwdesk benchmark — {doc.get('backend', 'SQLite')}, {doc['seekers']:,} seekers / {doc['sessions']:,} sessions"
+        f" ({doc['db_file_mib']:,} MiB), {doc['date']}",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, SQLite {m['sqlite']}, "
+        f"Textual {m['textual']}, {m['orm']}. Repetitions: {doc['reps']} (service paths), {doc['ui_reps']} typing passes (TUI).",
+        "",
+        "| path | median | p95 | target | met? | floor | ratio |",
+        "|---|---:|---:|---|:---:|---:|---:|",
+    ]
     for name, r in doc["results"].items():
         unit = r["unit"]
         met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.1f}×"
-        lines.append(f"| {name} | {_fmt(r['median'], unit)} {unit} | {_fmt(r['p95'], unit)} | {_target(r)} | {met} | "
-                     f"{_fmt(r['floor'], unit)} | {ratio} |")
+        lines.append(
+            f"| {name} | {_fmt(r['median'], unit)} {unit} | {_fmt(r['p95'], unit)} | {_target(r)} | {met} | "
+            f"{_fmt(r['floor'], unit)} | {ratio} |"
+        )
     by_note: dict[str, list[str]] = {}  # one line per distinct note (the keystroke rows share one)
     for name, r in doc["results"].items():
         if r.get("note"):
             by_note.setdefault(r["note"], []).append(name)
-    notes = [f"- {names[0] if len(names) == 1 else names[0].split(':')[0] + ' (every row)'}: {note}"
-             for note, names in by_note.items()]
+    notes = [
+        f"- {names[0] if len(names) == 1 else names[0].split(':')[0] + ' (every row)'}: {note}"
+        for note, names in by_note.items()
+    ]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"
@@ -855,17 +1113,33 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=Path, default=None, help="where built databases are kept (default bench/.cache)")
     p.add_argument("--out", type=Path, default=RESULTS, help="where results go (default bench/results)")
     p.add_argument("--import-rows", type=int, default=20000)
-    p.add_argument("--import-file-rows", type=int, default=0, help="also import a file of this many rows in its own process")
+    p.add_argument(
+        "--import-file-rows", type=int, default=0, help="also import a file of this many rows in its own process"
+    )
     p.add_argument("--pty-passes", type=int, default=3, help="typing passes under a pseudo-terminal (0: skip)")
     p.add_argument("--db", default=None, help="a PostgreSQL URL (postgresql+psycopg://…) to measure instead of SQLite")
-    p.add_argument("--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)")
+    p.add_argument(
+        "--fps", type=int, default=60, help="a second TEXTUAL_FPS to measure keystrokes at (default 60, Textual's own)"
+    )
     a = p.parse_args(argv)
     seekers = a.seekers or 20000
     sessions = a.sessions or (seekers * 5)
     reps = a.reps or (8 if a.quick else 20)
     ui_reps = a.ui_reps or max(2, reps // 4)
     sys.path.insert(0, str(ROOT))
-    run(seekers, sessions, reps, a.cache, a.out, ui_reps, a.import_rows, a.fps, url=a.db, pty_passes=a.pty_passes, import_file_rows=a.import_file_rows)
+    run(
+        seekers,
+        sessions,
+        reps,
+        a.cache,
+        a.out,
+        ui_reps,
+        a.import_rows,
+        a.fps,
+        url=a.db,
+        pty_passes=a.pty_passes,
+        import_file_rows=a.import_file_rows,
+    )
 
 
 if __name__ == "__main__":

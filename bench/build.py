@@ -15,8 +15,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from hwdesk.names import GIVEN, SURNAMES
 from hwdesk import nameindex
+from hwdesk.names import GIVEN, SURNAMES
 
 CACHE = Path(__file__).parent / ".cache"
 OFFICES = ("maebashi", "shibuya", "takamatsu")
@@ -27,7 +27,11 @@ KINDS = {
     "takamatsu": ("counseling", "referral", "seminar", "interview", "selection"),
 }
 PLATFORM = {"maebashi": "zoom", "shibuya": "teams", "takamatsu": "webex"}
-URL = {"zoom": "https://us06web.zoom.us/j/", "teams": "https://teams.microsoft.com/l/meetup-join/", "webex": "https://hw.webex.com/meet/"}
+URL = {
+    "zoom": "https://us06web.zoom.us/j/",
+    "teams": "https://teams.microsoft.com/l/meetup-join/",
+    "webex": "https://hw.webex.com/meet/",
+}
 STAFF_PER_OFFICE = 40
 FIRST_DAY = date(2024, 1, 4)
 BENCH_PASSWORD = "hwdesk-bench-pass"
@@ -91,11 +95,17 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
     staff_ids: dict[str, list[int]] = {}
     for office in OFFICES:
         for i in range(STAFF_PER_OFFICE):
-            login = f"{office[:3]}{i:03d}" if i else {"maebashi": "clerk1_mae", "shibuya": "clerk1_shi", "takamatsu": "clerk1"}[office]
+            login = (
+                f"{office[:3]}{i:03d}"
+                if i
+                else {"maebashi": "clerk1_mae", "shibuya": "clerk1_shi", "takamatsu": "clerk1"}[office]
+            )
             role = "supervisor" if i % 10 == 1 else "clerk"
             cur = con.execute(
                 "INSERT INTO staff (login, name, role, office_id, all_offices, password_hash, failed_count, active, created_at)"
-                " VALUES (?,?,?,?,0,?,0,1,?)", (login, f"職員 {i}", role, office, pw, now))
+                " VALUES (?,?,?,?,0,?,0,1,?)",
+                (login, f"職員 {i}", role, office, pw, now),
+            )
             staff_ids.setdefault(office, []).append(cur.lastrowid)
     con.execute("COMMIT")
 
@@ -112,8 +122,22 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
             birth = date(1955 + rng.randrange(50), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat()
             reg = (FIRST_DAY - timedelta(days=rng.randrange(2000))).isoformat()
             phone = f"0{rng.choice((70, 80, 90))}{rng.randrange(10**8):08d}"
-            yield (i, f"{PREFIX[office]}-{i}", f"{s} {g}", f"{sk} {gk}", f"{sk}{gk}", birth, phone, "",
-                   "office" if rng.random() < 0.7 else "online", reg, office, 1, now, now)
+            yield (
+                i,
+                f"{PREFIX[office]}-{i}",
+                f"{s} {g}",
+                f"{sk} {gk}",
+                f"{sk}{gk}",
+                birth,
+                phone,
+                "",
+                "office" if rng.random() < 0.7 else "online",
+                reg,
+                office,
+                1,
+                now,
+                now,
+            )
 
     con.executemany(
         "INSERT INTO seeker (id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind,"
@@ -125,12 +149,28 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
     cur = con.cursor()
     nameindex.add_sqlite(cur, [r[0] for r in names], [r[1] for r in names])
     cur.close()
-    tv = {o: con.execute("SELECT id FROM termsversion WHERE office_id=? ORDER BY version DESC", (o,)).fetchone()[0] for o in OFFICES}
+    tv = {
+        o: con.execute("SELECT id FROM termsversion WHERE office_id=? ORDER BY version DESC", (o,)).fetchone()[0]
+        for o in OFFICES
+    }
     con.executemany(
         "INSERT INTO consent (seeker_id, office_id, terms_version_id, given_at, method) VALUES (?,?,?,?,?)",
         ((i, office_of[i - 1], tv[office_of[i - 1]], now, "application") for i in range(1, seekers + 1) if i % 10 < 8),
     )
-    answers = json.dumps({k: True for k in ("secure_device", "internet", "os_supported", "firewall", "no_file_sharing", "antivirus", "private_room")})
+    answers = json.dumps(
+        {
+            k: True
+            for k in (
+                "secure_device",
+                "internet",
+                "os_supported",
+                "firewall",
+                "no_file_sharing",
+                "antivirus",
+                "private_room",
+            )
+        }
+    )
     con.executemany(
         "INSERT INTO env_check (seeker_id, office_id, answers_json, all_ok, declared_on, recorded_at) VALUES (?,?,?,1,?,?)",
         ((i, office_of[i - 1], answers, FIRST_DAY.isoformat(), now) for i in range(1, seekers + 1) if i % 10 < 7),
@@ -156,14 +196,33 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
                     kinds = KINDS[office]
                     kind = kinds[k % len(kinds)]
                     slot = k % 16  # 16 half-hour slots, 9:00-16:30 JST
-                    start = datetime(day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=UTC) - timedelta(hours=9)
+                    start = datetime(
+                        day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=UTC
+                    ) - timedelta(hours=9)
                     staff = staff_ids[office][(k // 16) % STAFF_PER_OFFICE]
                     group = kind in ("seminar", "interview", "tour")
                     plat = PLATFORM[office]
                     url = URL[plat] + str(10**9 + n) if k % 10 else ""
                     state = "completed" if day < date.today() else "scheduled"
-                    yield (n, office, kind, "", _ts(start), _ts(start + timedelta(minutes=30)), staff, 20 if group else 1,
-                           plat, url, str(800000000 + n), f"{n % 1000000:06d}", state, "", "", now, now)
+                    yield (
+                        n,
+                        office,
+                        kind,
+                        "",
+                        _ts(start),
+                        _ts(start + timedelta(minutes=30)),
+                        staff,
+                        20 if group else 1,
+                        plat,
+                        url,
+                        str(800000000 + n),
+                        f"{n % 1000000:06d}",
+                        state,
+                        "",
+                        "",
+                        now,
+                        now,
+                    )
 
     con.executemany(
         "INSERT INTO session (id, office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
@@ -182,7 +241,8 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
 
     rows = list(enrollment_rows())
     con.executemany(
-        "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason) VALUES (?,?,?,?,?,?)", rows
+        "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason) VALUES (?,?,?,?,?,?)",
+        rows,
     )
     con.execute("COMMIT")
     t3 = time.perf_counter()
@@ -197,6 +257,15 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
     # A day that is full (the last day of a small build may be partly filled or empty).
     full_days = n_sessions // (per_day * 3)
     busiest = days[max(0, min(full_days - 1, 3))].isoformat()
-    meta.write_text(json.dumps({"seekers": seekers, "sessions": n_sessions, "busiest_day": busiest, "days": len(days),
-                                "built_in_s": round(t4 - t0, 1)}))
+    meta.write_text(
+        json.dumps(
+            {
+                "seekers": seekers,
+                "sessions": n_sessions,
+                "busiest_day": busiest,
+                "days": len(days),
+                "built_in_s": round(t4 - t0, 1),
+            }
+        )
+    )
     return path

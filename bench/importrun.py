@@ -74,9 +74,22 @@ def main() -> None:
         except Rollback:
             pass
     store.dispose()
-    print("BENCH-IMPORT " + json.dumps({"rows": rows, "added": result.added, "errors": len(result.errors), "seconds": dt,
-                                        "rows_per_s": rows / dt, "peak_rss_mb": vm_hwm_mb(), "rss_before_mb": base,
-                                        "file_mib": size / 2**20}), flush=True)
+    print(
+        "BENCH-IMPORT "
+        + json.dumps(
+            {
+                "rows": rows,
+                "added": result.added,
+                "errors": len(result.errors),
+                "seconds": dt,
+                "rows_per_s": rows / dt,
+                "peak_rss_mb": vm_hwm_mb(),
+                "rss_before_mb": base,
+                "file_mib": size / 2**20,
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

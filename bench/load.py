@@ -22,11 +22,10 @@ import json
 import multiprocessing as mp
 import os
 import random
-import statistics
 import sys
 import time
 import traceback
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +35,14 @@ READINGS = ("ヤマダ", "サトウ", "スズキ", "タカハシ", "タナカ", 
 SLOTS = 16
 SEMINARS_PER_SLOT = 2
 CAPACITY = 3
-CLERK_MIX = (("search", 35), ("open seeker", 20), ("book", 18), ("cancel", 10), ("confirm offer", 5), ("queue refresh", 12))
+CLERK_MIX = (
+    ("search", 35),
+    ("open seeker", 20),
+    ("book", 18),
+    ("cancel", 10),
+    ("confirm offer", 5),
+    ("queue refresh", 12),
+)
 LIVE_LIMIT_S = 2.0
 
 
@@ -53,13 +59,14 @@ def pct(values: list[float], q: float) -> float:
 
 def prepare(db: str) -> dict:
     """Sessions for the run on a day of its own; the staff who play the terminals; seekers to book."""
+    from zoneinfo import ZoneInfo
+
     from sqlmodel import select
 
     from bench.__main__ import candidate_seekers, clerk_actor, future_day
     from hwdesk.db import open_store
     from hwdesk.models import Staff
     from hwdesk.services import scheduling
-    from zoneinfo import ZoneInfo
 
     store = open_store(db)
     actor = clerk_actor(store)
@@ -94,13 +101,29 @@ def prepare(db: str) -> dict:
             for _ in range(SEMINARS_PER_SLOT):
                 st = staff[n % len(staff)]
                 n += 1
-                row = scheduling.create_session(s, actor=actor, office_id=OFFICE, kind="seminar", start=start,
-                                                end=start + timedelta(minutes=30), staff_id=st.id, capacity=CAPACITY,
-                                                platform="webex", join_url=f"https://hw.webex.com/meet/load{n}",
-                                                meeting_id=str(900000000 + n), passcode="123456")
+                row = scheduling.create_session(
+                    s,
+                    actor=actor,
+                    office_id=OFFICE,
+                    kind="seminar",
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    staff_id=st.id,
+                    capacity=CAPACITY,
+                    platform="webex",
+                    join_url=f"https://hw.webex.com/meet/load{n}",
+                    meeting_id=str(900000000 + n),
+                    passcode="123456",
+                )
                 sessions.append(row.id)
     store.dispose()
-    return {"day": day.isoformat(), "sessions": sessions, "seekers": seekers, "clerks": clerks, "supervisors": supervisors}
+    return {
+        "day": day.isoformat(),
+        "sessions": sessions,
+        "seekers": seekers,
+        "clerks": clerks,
+        "supervisors": supervisors,
+    }
 
 
 # --- one terminal ---------------------------------------------------------------------------------
@@ -172,6 +195,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     def do_search() -> None:
         text = rng.choice(READINGS)
         for i in range(1, len(text) + 1):
+
             def work(q=text[:i]):
                 with store.read() as s:
                     search(s, q, actor=actor, office_id=OFFICE)
@@ -214,8 +238,11 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
 
     def do_confirm() -> None:
         with store.read() as s:
-            offered = s.exec(select(Enrollment.session_id, Enrollment.seeker_id).where(
-                Enrollment.session_id.in_(sessions), Enrollment.state == "offered").limit(5)).all()  # type: ignore[attr-defined]
+            offered = s.exec(
+                select(Enrollment.session_id, Enrollment.seeker_id)
+                .where(Enrollment.session_id.in_(sessions), Enrollment.state == "offered")
+                .limit(5)
+            ).all()  # type: ignore[attr-defined]
         if not offered:
             return
         sess, sid = rng.choice(offered)
@@ -226,8 +253,14 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
 
         timed("confirm offer", work)
 
-    actions = {"search": do_search, "open seeker": do_open, "book": do_book, "cancel": do_cancel, "confirm offer": do_confirm,
-               "queue refresh": read_queue}
+    actions = {
+        "search": do_search,
+        "open seeker": do_open,
+        "book": do_book,
+        "cancel": do_cancel,
+        "confirm offer": do_confirm,
+        "queue refresh": read_queue,
+    }
     mix = plan.get("mix") or CLERK_MIX
     names = [a for a, _ in mix]
     weights = [w for _, w in mix]
@@ -253,8 +286,14 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
             read_queue()
         watcher.close()
     store.dispose()
-    return {"role": role, "samples": samples, "refused": refused, "errors": errors, "booked": booked,
-            "seen": [[k[0], k[1], v] for k, v in seen.items()]}
+    return {
+        "role": role,
+        "samples": samples,
+        "refused": refused,
+        "errors": errors,
+        "booked": booked,
+        "seen": [[k[0], k[1], v] for k, v in seen.items()],
+    }
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -270,7 +309,10 @@ def run(db: str, terminals: int, seconds: float, *, log=print, mix=None, pause=(
     roles += [("clerk", plan["clerks"][i % len(plan["clerks"])]) for i in range(terminals - n_sup)]
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()
-    procs = [ctx.Process(target=terminal, args=(db, role, login, plan, seconds, 1000 + i, out)) for i, (role, login) in enumerate(roles)]
+    procs = [
+        ctx.Process(target=terminal, args=(db, role, login, plan, seconds, 1000 + i, out))
+        for i, (role, login) in enumerate(roles)
+    ]
     log(f"{terminals} terminals ({n_sup} supervisors) for {seconds:.0f} s on {_label(db)} …")
     for p in procs:
         p.start()
@@ -298,15 +340,34 @@ def run(db: str, terminals: int, seconds: float, *, log=print, mix=None, pause=(
         for key, t in commits.items():
             if key in seen:
                 lags.append(max(0.0, seen[key] - t) * 1e3)
-    actions = {k: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99), "max": max(v)}
-               for k, v in sorted(samples.items())}
-    live = {"n": len(lags), "p50": pct(lags, 0.5), "p95": pct(lags, 0.95), "p99": pct(lags, 0.99),
-            "max": max(lags) if lags else float("nan"), "within_2s": bool(lags) and max(lags) <= LIVE_LIMIT_S * 1e3}
+    actions = {
+        k: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95), "p99": pct(v, 0.99), "max": max(v)}
+        for k, v in sorted(samples.items())
+    }
+    live = {
+        "n": len(lags),
+        "p50": pct(lags, 0.5),
+        "p95": pct(lags, 0.95),
+        "p99": pct(lags, 0.99),
+        "max": max(lags) if lags else float("nan"),
+        "within_2s": bool(lags) and max(lags) <= LIVE_LIMIT_S * 1e3,
+    }
     from bench.__main__ import machine
 
-    return {"date": datetime.now().isoformat(timespec="seconds"), "backend": _label(db), "terminals": terminals,
-            "supervisors": n_sup, "seconds": seconds, "actions": actions, "refused": refused, "errors": len(errors),
-            "error_samples": errors[:10], "live_update_ms": live, "machine": machine(), "load_before": os.getloadavg()}
+    return {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "backend": _label(db),
+        "terminals": terminals,
+        "supervisors": n_sup,
+        "seconds": seconds,
+        "actions": actions,
+        "refused": refused,
+        "errors": len(errors),
+        "error_samples": errors[:10],
+        "live_update_ms": live,
+        "machine": machine(),
+        "load_before": os.getloadavg(),
+    }
 
 
 def _label(db: str) -> str:
@@ -318,25 +379,34 @@ def _label(db: str) -> str:
 def markdown(doc: dict) -> str:
     """The run as a table."""
     live = doc["live_update_ms"]
-    lines = [f"#### {doc['backend']}: {doc['terminals']} terminals ({doc['supervisors']} supervisors), {doc['seconds']:.0f} s, {doc['date']}",
-             "",
-             "| action | n | p50 ms | p95 ms | p99 ms | max ms |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"#### {doc['backend']}: {doc['terminals']} terminals ({doc['supervisors']} supervisors), {doc['seconds']:.0f} s, {doc['date']}",
+        "",
+        "| action | n | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, a in doc["actions"].items():
         lines.append(f"| {name} | {a['n']:,} | {a['p50']:.1f} | {a['p95']:.1f} | {a['p99']:.1f} | {a['max']:.1f} |")
-    lines.append(f"| live queue update (commit → supervisor's queue) | {live['n']:,} | {live['p50']:.0f} | {live['p95']:.0f} | "
-                 f"{live['p99']:.0f} | {live['max']:.0f} |")
+    lines.append(
+        f"| live queue update (commit → supervisor's queue) | {live['n']:,} | {live['p50']:.0f} | {live['p95']:.0f} | "
+        f"{live['p99']:.0f} | {live['max']:.0f} |"
+    )
     refused = ", ".join(f"{k} {v}" for k, v in sorted(doc["refused"].items())) or "none"
-    lines += ["", f"Errors: **{doc['errors']}**. Refusals (the terms or a full seat, a right answer): {refused}. "
-              f"Live update within 2 s: **{'yes' if live['within_2s'] else 'no'}**. "
-              f"Load average before the run: {', '.join(f'{x:.1f}' for x in doc['load_before'])}."]
+    lines += [
+        "",
+        f"Errors: **{doc['errors']}**. Refusals (the terms or a full seat, a right answer): {refused}. "
+        f"Live update within 2 s: **{'yes' if live['within_2s'] else 'no'}**. "
+        f"Load average before the run: {', '.join(f'{x:.1f}' for x in doc['load_before'])}.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m bench load …``."""
     p = argparse.ArgumentParser(prog="python -m bench load", description="N terminals at a counter's pace")
-    p.add_argument("--db", default=None, help="a PostgreSQL URL; default: the SQLite bench file of --seekers/--sessions")
+    p.add_argument(
+        "--db", default=None, help="a PostgreSQL URL; default: the SQLite bench file of --seekers/--sessions"
+    )
     p.add_argument("--seekers", type=int, default=20000)
     p.add_argument("--sessions", type=int, default=None)
     p.add_argument("--terminals", type=int, default=20)

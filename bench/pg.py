@@ -64,12 +64,18 @@ class PgFloor:
         digits = q.replace("-", "")
         if digits.isdigit():
             p = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
-            return self.execute(base + 'k.seeker_no COLLATE "C" >= ? AND k.seeker_no COLLATE "C" < ? ORDER BY k.seeker_no COLLATE "C"'
-                                " LIMIT 50", (SCOPE, p, p + "\U0010ffff")).fetchall()
+            return self.execute(
+                base + 'k.seeker_no COLLATE "C" >= ? AND k.seeker_no COLLATE "C" < ? ORDER BY k.seeker_no COLLATE "C"'
+                " LIMIT 50",
+                (SCOPE, p, p + "\U0010ffff"),
+            ).fetchall()
         if _is_kana_query(q):
             k = kana_key(q)
-            return self.execute(base + 'k.kana_key COLLATE "C" >= ? AND k.kana_key COLLATE "C" < ? ORDER BY k.kana_key COLLATE "C"'
-                                " LIMIT 50", (SCOPE, k, k + "\U0010ffff")).fetchall()
+            return self.execute(
+                base + 'k.kana_key COLLATE "C" >= ? AND k.kana_key COLLATE "C" < ? ORDER BY k.kana_key COLLATE "C"'
+                " LIMIT 50",
+                (SCOPE, k, k + "\U0010ffff"),
+            ).fetchall()
         sql, params = nameindex.match(self, q.replace(" ", ""), cols, where, [SCOPE])
         return self.execute(sql + " LIMIT 50", params).fetchall()
 
@@ -84,7 +90,9 @@ class PgFloor:
         start = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
         end = start + timedelta(minutes=30)
         staff = self.execute("SELECT id FROM staff WHERE office_id='takamatsu' ORDER BY id").fetchone()[0]
-        kind_col = [d.name for d in self.conn.execute("SELECT * FROM seeker LIMIT 0").description].index("registration_kind")
+        kind_col = [d.name for d in self.conn.execute("SELECT * FROM seeker LIMIT 0").description].index(
+            "registration_kind"
+        )
         times = []
         self.conn.autocommit = False
         try:
@@ -95,28 +103,59 @@ class PgFloor:
                     "INSERT INTO session (office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
                     " passcode, state, cancel_reason, cancel_note, created_at, updated_at) VALUES"
                     " ('takamatsu','counseling','',?,?,?,1,'webex','https://hw.webex.com/meet/x','1','1','scheduled','','',?,?)"
-                    " RETURNING id", (start, end, staff, now, now)).fetchone()[0]
+                    " RETURNING id",
+                    (start, end, staff, now, now),
+                ).fetchone()[0]
                 t0 = time.perf_counter()
                 srow = self.execute("SELECT * FROM session WHERE id = ? FOR UPDATE", (sess,)).fetchone()
                 self.execute("SELECT * FROM office WHERE id = 'takamatsu'").fetchone()
                 seeker = self.execute("SELECT * FROM seeker WHERE id = ? FOR UPDATE", (sid,)).fetchone()
                 self.execute("SELECT * FROM enrollment WHERE session_id = ? AND seeker_id = ?", (sess, sid)).fetchone()
                 self.execute(FLOOR_FACTS, {"s": sid, "o": "takamatsu", "on": day, "svc": "counseling"}).fetchone()
-                self.execute("SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
-                             " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
-                             " AND s.start_at < ? AND s.end_at > ? LIMIT 1", (sid, srow[5], srow[4])).fetchone()
-                self.execute("SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
-                             " ('booked','offered','checked_in','waitlisted')", (sess,)).fetchall()
+                self.execute(
+                    "SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
+                    " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
+                    " AND s.start_at < ? AND s.end_at > ? LIMIT 1",
+                    (sid, srow[5], srow[4]),
+                ).fetchone()
+                self.execute(
+                    "SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
+                    " ('booked','offered','checked_in','waitlisted')",
+                    (sess,),
+                ).fetchall()
                 now = datetime.now(UTC)
                 if seeker[kind_col] == "online":  # 高松 第2条(2)
-                    self.execute("UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
-                                 (now.date(), sid))
-                    _floor_audit(self, now, staff, "seeker.registration_switch", "seeker", sid, sid, "takamatsu",
-                                 {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}})
-                eid = self.execute("INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason,"
-                                   " booked_by) VALUES (?,?,'booked',?,'','',?) RETURNING id", (sess, sid, now, staff)).fetchone()[0]
-                _floor_audit(self, datetime.now(UTC), staff, "enrollment.book", "enrollment", eid, sid, "takamatsu",
-                             {"after": {"session": sess, "state": "booked", "waitlist_pos": None}})
+                    self.execute(
+                        "UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
+                        (now.date(), sid),
+                    )
+                    _floor_audit(
+                        self,
+                        now,
+                        staff,
+                        "seeker.registration_switch",
+                        "seeker",
+                        sid,
+                        sid,
+                        "takamatsu",
+                        {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}},
+                    )
+                eid = self.execute(
+                    "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason,"
+                    " booked_by) VALUES (?,?,'booked',?,'','',?) RETURNING id",
+                    (sess, sid, now, staff),
+                ).fetchone()[0]
+                _floor_audit(
+                    self,
+                    datetime.now(UTC),
+                    staff,
+                    "enrollment.book",
+                    "enrollment",
+                    eid,
+                    sid,
+                    "takamatsu",
+                    {"after": {"session": sess, "state": "booked", "waitlist_pos": None}},
+                )
                 dt = (time.perf_counter() - t0) * 1e3
                 self.conn.rollback()
                 if rep:
@@ -134,8 +173,10 @@ class PgFloor:
         from hwdesk import nameindex
         from hwdesk.jtext import kana_key
 
-        cols = ("id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
-                " office_id, webcam_confirmed, created_at, updated_at")
+        cols = (
+            "id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
+            " office_id, webcam_confirmed, created_at, updated_at"
+        )
         rates = []
         self.conn.autocommit = False
         try:
@@ -143,12 +184,31 @@ class PgFloor:
                 t0 = time.perf_counter()
                 rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
                 cur = self.conn.cursor()
-                cur.execute("SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),))
+                cur.execute(
+                    "SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),)
+                )
                 ids = [r[0] for r in cur.fetchall()]
                 now = datetime.now(UTC)
                 with cur.copy(f"COPY seeker ({cols}) FROM STDIN") as cp:
                     for sid, r in zip(ids, rows):
-                        cp.write_row((sid, r[0], r[1], r[2], kana_key(r[2]), r[3], r[4], "", "office", r[7], SCOPE, False, now, now))
+                        cp.write_row(
+                            (
+                                sid,
+                                r[0],
+                                r[1],
+                                r[2],
+                                kana_key(r[2]),
+                                r[3],
+                                r[4],
+                                "",
+                                "office",
+                                r[7],
+                                SCOPE,
+                                False,
+                                now,
+                                now,
+                            )
+                        )
                 nameindex.copy_pg(cur, ids, [r[1] for r in rows])
                 dt = time.perf_counter() - t0
                 self.conn.rollback()

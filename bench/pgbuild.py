@@ -68,15 +68,21 @@ def copy_from_sqlite(source: Path, url: str, seekers: int, sessions: int, *, log
         # Secondary indexes (not the keys or unique constraints) go and come back after the load.
         indexes = pg.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND NOT EXISTS"
-            " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)").fetchall()
+            " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        ).fetchall()
         for name, _ in indexes:
             pg.execute(f'DROP INDEX "{name}"')
         for table in tables:
             if table == nameindex.GRAM_TABLE:
                 continue
-            pg_cols = [r[0] for r in pg.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s"
-                " ORDER BY ordinal_position", (table,))]
+            pg_cols = [
+                r[0]
+                for r in pg.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s"
+                    " ORDER BY ordinal_position",
+                    (table,),
+                )
+            ]
             try:
                 lite_cols = {r[1] for r in lite.execute(f'PRAGMA table_info("{table}")')}
             except sqlite3.Error:
@@ -108,14 +114,20 @@ def copy_from_sqlite(source: Path, url: str, seekers: int, sessions: int, *, log
         t = time.perf_counter()
         for _, sql in indexes:
             pg.execute(sql)
-        with_id = [r[0] for r in pg.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'")]
+        with_id = [
+            r[0]
+            for r in pg.execute(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'"
+            )
+        ]
         for table in with_id:  # every serial column's sequence past the copied ids
             seq = pg.execute("SELECT pg_get_serial_sequence(%s, 'id')", (f'"{table}"',)).fetchone()
             if seq and seq[0]:
                 pg.execute(f"SELECT setval('{seq[0]}', coalesce((SELECT max(id) FROM \"{table}\"), 0) + 1, false)")
-        pg.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                   (MARK, f"{seekers}-{sessions}"))
+        pg.execute(
+            "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (MARK, f"{seekers}-{sessions}"),
+        )
         pg.commit()
         log(f"  indexes: {time.perf_counter() - t:.1f}s")
     with connect(url, autocommit=True) as pg:

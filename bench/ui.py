@@ -61,10 +61,11 @@ async def _until(pred, timeout: float = 5.0, step: float = 0.002) -> bool:
 
 
 async def run(args: dict) -> dict:
+    from textual.widgets import Input
+
     from screens.app import HwdeskApp
     from screens.search import SearchScreen
     from screens.widgets import RowTable
-    from textual.widgets import Input
 
     orig_set_rows = RowTable.set_rows
 
@@ -109,7 +110,7 @@ async def run(args: dict) -> dict:
                     t0 = time.perf_counter()
                     await pilot.press(KEYS.get(ch, ch))
 
-                    def done() -> bool:
+                    def done(n_before=n_before, current=current) -> bool:
                         ups = [u for u in UPDATES[n_before:] if u[1] == current]
                         return bool(ups) and any(f[0] >= ups[-1][0] for f in FRAMES)
 
@@ -123,8 +124,15 @@ async def run(args: dict) -> dict:
                         cat = category
                         if category == "kanji":
                             cat = "kanji1" if len(current) == 1 else "kanji2" if len(current) == 2 else "kanji3+"
-                        samples.append({"path": cat, "q": current, "rows": n, "ms": (frame[1] - t0) * 1e3,
-                                        "update_ms": (tu - t0) * 1e3})
+                        samples.append(
+                            {
+                                "path": cat,
+                                "q": current,
+                                "rows": n,
+                                "ms": (frame[1] - t0) * 1e3,
+                                "update_ms": (tu - t0) * 1e3,
+                            }
+                        )
                     await asyncio.sleep(args.get("gap", 0.06))
         # Memory: the busiest day's queue loaded in this process next to the search results.
         from datetime import date
@@ -139,7 +147,13 @@ async def run(args: dict) -> dict:
         await pilot.pause(0.2)
         rss = vm_hwm_mb()
         queue_rows = len(view.rows)
-    return {"fps": args.get("fps"), "samples": samples, "timeouts": timeouts, "peak_rss_mb": rss, "queue_rows": queue_rows}
+    return {
+        "fps": args.get("fps"),
+        "samples": samples,
+        "timeouts": timeouts,
+        "peak_rss_mb": rss,
+        "queue_rows": queue_rows,
+    }
 
 
 def main() -> None:

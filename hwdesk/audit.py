@@ -43,12 +43,28 @@ _LOG = AuditLog.__table__  # type: ignore[attr-defined]
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())
 # The head, locked, and the hash of the row the anchor names: one round trip (``_lock_head_and_identify``).
 _HEAD_SELECT_WITH_ROW = Prepared(
-    select(_META.c.value, select(_LOG.c.hash).where(_LOG.c.id == bindparam("anchored")).scalar_subquery().label("anchored_hash"))
-    .where(_META.c.key == HEAD_KEY).with_for_update(of=_META))
+    select(
+        _META.c.value,
+        select(_LOG.c.hash).where(_LOG.c.id == bindparam("anchored")).scalar_subquery().label("anchored_hash"),
+    )
+    .where(_META.c.key == HEAD_KEY)
+    .with_for_update(of=_META)
+)
 _HEAD_INSERT = Prepared(insert(_META).values(key=HEAD_KEY, value=GENESIS))
 _HEAD_UPDATE = Prepared(update(_META).where(_META.c.key == HEAD_KEY).values(value=bindparam("head")))
-_LOG_COLUMNS = ("at", "staff_id", "terminal", "action", "entity", "entity_id", "seeker_id", "office_id", "detail_json",
-                "prev_hash", "hash")
+_LOG_COLUMNS = (
+    "at",
+    "staff_id",
+    "terminal",
+    "action",
+    "entity",
+    "entity_id",
+    "seeker_id",
+    "office_id",
+    "detail_json",
+    "prev_hash",
+    "hash",
+)
 _LOG_INSERT = Prepared(insert(_LOG).values({c: bindparam(c) for c in _LOG_COLUMNS}).returning(_LOG.c.id))
 _LOG_INSERT_MANY = insert(_LOG)  # a whole import's rows in one executemany
 
@@ -71,16 +87,38 @@ def _terminal(env: str | None, user: str) -> str:
 
 
 def _digest(key: bytes | None, prev: str, row: AuditLog) -> str:
-    return _digest_values(key, prev, row.at, row.staff_id, row.terminal, row.action, row.entity, row.entity_id,
-                          row.seeker_id, row.office_id, row.detail_json)
+    return _digest_values(
+        key,
+        prev,
+        row.at,
+        row.staff_id,
+        row.terminal,
+        row.action,
+        row.entity,
+        row.entity_id,
+        row.seeker_id,
+        row.office_id,
+        row.detail_json,
+    )
 
 
-def _digest_values(key: bytes | None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id,
-                   detail_json) -> str:
+def _digest_values(
+    key: bytes | None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json
+) -> str:
     """HMAC-SHA256 of a row under ``key`` (None: the plain SHA-256 of rows from older releases)."""
     payload = json.dumps(
-        [prev, at.astimezone(UTC).isoformat(timespec="microseconds"), staff_id, terminal, action, entity,
-         entity_id, seeker_id, office_id, detail_json],
+        [
+            prev,
+            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            staff_id,
+            terminal,
+            action,
+            entity,
+            entity_id,
+            seeker_id,
+            office_id,
+            detail_json,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode("utf-8")
@@ -165,8 +203,11 @@ def _claim_key(session: Session, db: RawSql, ident: Identity, head: str, row_id:
     """First keyed write: meta names the key; a log begun unkeyed (an older release) records
     where keyed rows begin."""
     if head != GENESIS and ident.keyed_from is None:
-        last = db.rows("SELECT at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json, "
-                       "prev_hash, hash FROM audit_log WHERE hash = ? ORDER BY id DESC LIMIT 1", (head,))
+        last = db.rows(
+            "SELECT at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json, "
+            "prev_hash, hash FROM audit_log WHERE hash = ? ORDER BY id DESC LIMIT 1",
+            (head,),
+        )
         if last and _plain_digest_matches(last[0]):
             ident.keyed_from = row_id
             session.add(Meta(key=KEYED_FROM_KEY, value=str(row_id)))
@@ -180,12 +221,24 @@ def _plain_digest_matches(row) -> bool:
         at = datetime.fromisoformat(at)
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return _digest_values(None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id,
-                          detail_json) == digest
+    return (
+        _digest_values(None, prev, at, staff_id, terminal, action, entity, entity_id, seeker_id, office_id, detail_json)
+        == digest
+    )
 
 
-def _settle(session: Session, db: RawSql, head: str, cache, ident: Identity, pending: bool, first_row: int,
-            first_digest: str, last_row: int, digest: str) -> None:
+def _settle(
+    session: Session,
+    db: RawSql,
+    head: str,
+    cache,
+    ident: Identity,
+    pending: bool,
+    first_row: int,
+    first_digest: str,
+    last_row: int,
+    digest: str,
+) -> None:
     """After appending: claim the key on the first keyed write, and note the head to anchor."""
     if pending:
         _claim_key(session, db, ident, head, first_row)
@@ -229,7 +282,9 @@ def anchor_current(session: Session) -> bool:
             return False
         key = auditkey.load_key()
         cache, ident, _ = _identity(db, key)
-    auditkey.advance(auditkey.Anchor(ident.db_id, last[0][1], last[0][0], ident.key_id, ident.location, ident.keyed_from), key)
+    auditkey.advance(
+        auditkey.Anchor(ident.db_id, last[0][1], last[0][0], ident.key_id, ident.location, ident.keyed_from), key
+    )
     return True
 
 
@@ -265,8 +320,11 @@ def after_commit(session: Session) -> None:
         return seen is None or (old.last_id, old.head) == seen or old.last_id > seen[0]
 
     try:
-        auditkey.advance(auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from),
-                         key, reaches=reaches)
+        auditkey.advance(
+            auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from),
+            key,
+            reaches=reaches,
+        )
     except OSError:
         # The data is committed; a missing anchor only weakens what ``check`` can prove, and
         # ``check`` says so. Never fail a clerk's save over it.
@@ -295,8 +353,13 @@ def record(
     if extra:
         detail.update(extra)
     values = {
-        "staff_id": staff_id, "terminal": terminal_name(), "action": action, "entity": entity,
-        "entity_id": str(entity_id), "seeker_id": seeker_id, "office_id": office_id,
+        "staff_id": staff_id,
+        "terminal": terminal_name(),
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "seeker_id": seeker_id,
+        "office_id": office_id,
         "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
     }
     # Pending ORM changes go first, as before (the head lock stays the last lock a writer takes).
@@ -305,8 +368,19 @@ def record(
         key = auditkey.load_key()
         prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
         values["at"], values["prev_hash"] = datetime.now(UTC), prev  # stamped once the chain is ours
-        values["hash"] = digest = _digest_values(key, prev, values["at"], staff_id, values["terminal"], action, entity,
-                                                 values["entity_id"], seeker_id, office_id, values["detail_json"])
+        values["hash"] = digest = _digest_values(
+            key,
+            prev,
+            values["at"],
+            staff_id,
+            values["terminal"],
+            action,
+            entity,
+            values["entity_id"],
+            seeker_id,
+            office_id,
+            values["detail_json"],
+        )
         row_id = db.one(_LOG_INSERT, values).id
         _move_head(session, db, digest)
         _settle(session, db, prev, cache, ident, pending, row_id, digest, row_id, digest)
@@ -322,7 +396,11 @@ def loaded(session: Session, model, values: dict, *, attach: bool = True):
     mapper = model.__mapper__
     if not mapper.configured:  # identity keys need configured mappers
         configure_mappers()
-    key = (model, tuple(values[c.key] for c in mapper.primary_key), None)  # as identity_key(model, …), without its checks
+    key = (
+        model,
+        tuple(values[c.key] for c in mapper.primary_key),
+        None,
+    )  # as identity_key(model, …), without its checks
     held = session.identity_map.get(key)
     if held is not None:
         for k, v in values.items():
@@ -351,13 +429,30 @@ def record_many(session: Session, entries: list[dict]) -> None:
     for e in entries:
         detail = {k: e[k] for k in ("before", "after") if e.get(k) is not None}
         v = {
-            "at": now, "staff_id": e.get("staff_id"), "terminal": terminal, "action": e["action"],
-            "entity": e.get("entity", ""), "entity_id": str(e.get("entity_id", "")), "seeker_id": e.get("seeker_id"),
+            "at": now,
+            "staff_id": e.get("staff_id"),
+            "terminal": terminal,
+            "action": e["action"],
+            "entity": e.get("entity", ""),
+            "entity_id": str(e.get("entity_id", "")),
+            "seeker_id": e.get("seeker_id"),
             "office_id": e.get("office_id", ""),
-            "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True), "prev_hash": prev,
+            "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+            "prev_hash": prev,
         }
-        v["hash"] = prev = _digest_values(key, prev, now, v["staff_id"], terminal, v["action"], v["entity"],
-                                          v["entity_id"], v["seeker_id"], v["office_id"], v["detail_json"])
+        v["hash"] = prev = _digest_values(
+            key,
+            prev,
+            now,
+            v["staff_id"],
+            terminal,
+            v["action"],
+            v["entity"],
+            v["entity_id"],
+            v["seeker_id"],
+            v["office_id"],
+            v["detail_json"],
+        )
         values.append(v)
     try:
         session.connection().execute(_LOG_INSERT_MANY, values)
@@ -445,15 +540,22 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     """
     key = key if key is not None else auditkey.load_key()
     kid = auditkey.key_id(key)
-    meta = dict(session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all())  # type: ignore[attr-defined]
+    meta = dict(
+        session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all()
+    )  # type: ignore[attr-defined]
     try:
         keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None
     except ValueError:
         return ChainReport(False, 0, GENESIS, f"meta {KEYED_FROM_KEY} is not a row id (meta was edited)")
     stored_kid = meta.get(KEY_ID_KEY)
     if stored_kid is not None and stored_kid != kid:
-        return ChainReport(False, 0, GENESIS, f"the log is written with another audit key (id {stored_kid}; this terminal's key is {kid})",
-                           key_id=kid)
+        return ChainReport(
+            False,
+            0,
+            GENESIS,
+            f"the log is written with another audit key (id {stored_kid}; this terminal's key is {kid})",
+            key_id=kid,
+        )
     # A log nobody has written since an older release: no key named, no keyed rows yet; its rows
     # verify as plain SHA-256 (``legacy``), which check accepts only where no anchor says otherwise.
     legacy = stored_kid is None and keyed_from is None
@@ -468,12 +570,33 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
         if not first:
             first = row.hash
         if row.prev_hash != prev:
-            return ChainReport(False, n, prev, f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)", row.id,
-                               first, last_id, keyed_from, unkeyed, kid)
+            return ChainReport(
+                False,
+                n,
+                prev,
+                f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)",
+                row.id,
+                first,
+                last_id,
+                keyed_from,
+                unkeyed,
+                kid,
+            )
         plain = keyed_from is not None and row.id < keyed_from
         if _digest(None if plain else key, prev, row) != row.hash:
-            return ChainReport(False, n, prev, f"audit row {row.id}: content does not match its hash under the audit key (the row was edited, "
-                               "or written without the key)", row.id, first, last_id, keyed_from, unkeyed, kid)
+            return ChainReport(
+                False,
+                n,
+                prev,
+                f"audit row {row.id}: content does not match its hash under the audit key (the row was edited, "
+                "or written without the key)",
+                row.id,
+                first,
+                last_id,
+                keyed_from,
+                unkeyed,
+                kid,
+            )
         unkeyed += plain
         prev = row.hash
         last_id = row.id
@@ -481,11 +604,21 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     report.legacy = legacy and n > 0
     stored = meta.get(HEAD_KEY)
     if stored is not None and stored != prev:
-        report.ok, report.problem = False, "audit head in meta does not match the last row (rows were removed from the end)"
+        report.ok, report.problem = (
+            False,
+            "audit head in meta does not match the last row (rows were removed from the end)",
+        )
         return report
-    if expected_head and expected_head != GENESIS and expected_head != prev and not _chain_contains(session, expected_head):
+    if (
+        expected_head
+        and expected_head != GENESIS
+        and expected_head != prev
+        and not _chain_contains(session, expected_head)
+    ):
         report.ok = False
-        report.problem = "the audit head kept outside the database is not in the chain (the log was truncated or rebuilt)"
+        report.problem = (
+            "the audit head kept outside the database is not in the chain (the log was truncated or rebuilt)"
+        )
     return report
 
 

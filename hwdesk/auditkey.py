@@ -46,8 +46,21 @@ KEY_FILE_ENV = "HWDESK_AUDIT_KEY_FILE"
 ANCHOR_DIR_ENV = "HWDESK_AUDIT_ANCHOR_DIR"
 KEY_FILE_NAME = "audit.key"
 
-__all__ = ["ANCHOR_DIR_ENV", "KEY_ENV", "KEY_FILE_ENV", "Anchor", "AnchorError", "advance", "anchor_dir",
-           "anchor_path", "key_id", "key_path", "load_key", "read_anchor", "replace"]
+__all__ = [
+    "ANCHOR_DIR_ENV",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "Anchor",
+    "AnchorError",
+    "advance",
+    "anchor_dir",
+    "anchor_path",
+    "key_id",
+    "key_path",
+    "load_key",
+    "read_anchor",
+    "replace",
+]
 
 
 class AnchorError(HwdeskError):
@@ -86,8 +99,9 @@ def _parse(value: str, where: str) -> bytes:
     except ValueError:
         key = b""
     if len(key) < 32:
-        raise HwdeskError(f"監査ログの鍵（{where}）は 64 桁の16進数です。",
-                          f"The audit key ({where}) must be 64 hexadecimal digits.")
+        raise HwdeskError(
+            f"監査ログの鍵（{where}）は 64 桁の16進数です。", f"The audit key ({where}) must be 64 hexadecimal digits."
+        )
     return key
 
 
@@ -99,8 +113,10 @@ def _load_or_create(path: Path) -> bytes:
             _create(path)
             continue
         except OSError as exc:
-            raise HwdeskError(f"監査ログの鍵を読めません: {path}（{exc.strerror}）",
-                              f"Cannot read the audit key {path} ({exc.strerror})") from exc
+            raise HwdeskError(
+                f"監査ログの鍵を読めません: {path}（{exc.strerror}）",
+                f"Cannot read the audit key {path} ({exc.strerror})",
+            ) from exc
         with os.fdopen(fd, encoding="ascii") as f:
             mode = os.fstat(f.fileno()).st_mode
             raw = f.read().strip()
@@ -163,8 +179,9 @@ def anchor_dir() -> Path:
 
 def anchor_path(db_id: str) -> Path:
     """The anchor file of the database ``db_id``."""
-    return _anchor_path(os.environ.get(ANCHOR_DIR_ENV), os.environ.get(KEY_FILE_ENV), os.environ.get("XDG_CONFIG_HOME"),
-                        db_id)
+    return _anchor_path(
+        os.environ.get(ANCHOR_DIR_ENV), os.environ.get(KEY_FILE_ENV), os.environ.get("XDG_CONFIG_HOME"), db_id
+    )
 
 
 @lru_cache(maxsize=64)
@@ -188,11 +205,13 @@ def read_anchor(path: Path, key: bytes) -> Anchor | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise AnchorError(f"監査ログのアンカーを読めません: {path}（{exc.strerror}）",
-                          f"Cannot read the audit anchor {path} ({exc.strerror})") from exc
+        raise AnchorError(
+            f"監査ログのアンカーを読めません: {path}（{exc.strerror}）",
+            f"Cannot read the audit anchor {path} ({exc.strerror})",
+        ) from exc
     if not raw.strip():
         return None  # created, not yet written
-    return _newest(path, [raw[i:i + SLOT] for i in range(0, len(raw), SLOT)][:2], key)
+    return _newest(path, [raw[i : i + SLOT] for i in range(0, len(raw), SLOT)][:2], key)
 
 
 _PARSED: dict[str, tuple[bytes, Anchor | None]] = {}
@@ -210,7 +229,7 @@ def current(db_id: str, key: bytes) -> Anchor | None:
     cached = _PARSED.get(str(path))
     if cached is not None and cached[0] == raw:
         return cached[1]
-    anchor = _newest(path, [raw[:SLOT], raw[SLOT:2 * SLOT]], key) if raw.strip() else None
+    anchor = _newest(path, [raw[:SLOT], raw[SLOT : 2 * SLOT]], key) if raw.strip() else None
     _PARSED[str(path)] = (raw, anchor)
     return anchor
 
@@ -238,8 +257,10 @@ def _newest_at(path: Path, slots: list[bytes], key: bytes) -> tuple[Anchor, int]
         if best is None or anchor.last_id > best.last_id:
             best, at = anchor, i
     if best is None:
-        raise AnchorError(f"監査ログのアンカーの形式が正しくありません: {path}",
-                          f"The audit anchor {path} is not in the expected format")
+        raise AnchorError(
+            f"監査ログのアンカーの形式が正しくありません: {path}",
+            f"The audit anchor {path} is not in the expected format",
+        )
     return best, at
 
 
@@ -308,10 +329,12 @@ def advance(anchor: Anchor, key: bytes, *, durable: bool = False, reaches=None) 
         old, at = None, 1
         if raw.strip():
             try:
-                old, at = _newest_at(path, [raw[:SLOT], raw[SLOT:2 * SLOT]], key)
+                old, at = _newest_at(path, [raw[:SLOT], raw[SLOT : 2 * SLOT]], key)
             except AnchorError:
                 return False
-        if old is not None and (old.last_id > anchor.last_id or (old.last_id == anchor.last_id and old.head == anchor.head)):
+        if old is not None and (
+            old.last_id > anchor.last_id or (old.last_id == anchor.last_id and old.head == anchor.head)
+        ):
             return False
         if old is not None and reaches is not None and not reaches(old):
             return False
@@ -334,7 +357,9 @@ def anchors_at(location: str, key: bytes) -> tuple[list[tuple[Path, Anchor]], li
             anchor = read_anchor(path, key)
         except AnchorError as exc:
             if _claimed_location(path) in (location, None):
-                bad.append((path, exc))  # ours, or unreadable: reported; another database's (another key): not ours to judge
+                bad.append(
+                    (path, exc)
+                )  # ours, or unreadable: reported; another database's (another key): not ours to judge
             continue
         if anchor is not None and anchor.location == location:
             found.append((path, anchor))
@@ -349,7 +374,7 @@ def _claimed_location(path: Path) -> str | None:
         return None
     for i in range(0, len(raw), SLOT):
         try:
-            return str(json.loads(raw[i:i + SLOT])["location"])
+            return str(json.loads(raw[i : i + SLOT])["location"])
         except (ValueError, KeyError, TypeError):
             continue
     return None

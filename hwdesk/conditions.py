@@ -14,8 +14,18 @@ from dataclasses import dataclass, field
 from hwdesk.terms import OfficeProfile, cite_text, cite_text_en, service_label
 
 # The order the checklist shows them in (also the order of a refusal's lines).
-ORDER = ("service", "consent", "registration", "registration_valid", "webcam", "environment", "private_room",
-         "approval", "termination", "agreement")
+ORDER = (
+    "service",
+    "consent",
+    "registration",
+    "registration_valid",
+    "webcam",
+    "environment",
+    "private_room",
+    "approval",
+    "termination",
+    "agreement",
+)
 
 LABELS = {
     "service": ("{service}の実施", "{service_en} offered"),

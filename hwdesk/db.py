@@ -59,9 +59,9 @@ def filesystem_type(path: Path) -> str:
         if len(parts) < 3:
             continue
         mount_point = parts[1].replace("\\040", " ")
-        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(
-            mount_point
-        ) >= len(best):
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) >= len(
+            best
+        ):
             best, fstype = mount_point, parts[2]
     return fstype
 
@@ -98,12 +98,17 @@ def _check_sqlite_header(path: Path) -> None:
     """Refuse a file that is not an SQLite database (``--db /etc/passwd``) before SQLite opens it."""
     try:
         if path.is_dir():
-            raise StoreError(f"{path} はフォルダです。データベースファイルを指定してください。",
-                             f"{path} is a folder; give a database file.")
+            raise StoreError(
+                f"{path} はフォルダです。データベースファイルを指定してください。",
+                f"{path} is a folder; give a database file.",
+            )
         with open(path, "rb") as f:
             head = f.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise StoreError(f"データベースファイルを開けません: {path}（{exc.strerror}）", f"Cannot open the database file {path} ({exc.strerror}).") from None
+        raise StoreError(
+            f"データベースファイルを開けません: {path}（{exc.strerror}）",
+            f"Cannot open the database file {path} ({exc.strerror}).",
+        ) from None
     if head and head != SQLITE_HEADER:
         raise StoreError(
             f"{path} は hwdesk のデータベース（SQLite）ではありません。--db を確認してください。",
@@ -289,7 +294,9 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
     url = resolve_url(db)
     if url.startswith("sqlite"):
         path = Path(make_url(url).database or "")
-        _prepare_sqlite_file(path, create_dirs=not migrate or not (db or os.environ.get("HWDESK_DB")), check_header=migrate)
+        _prepare_sqlite_file(
+            path, create_dirs=not migrate or not (db or os.environ.get("HWDESK_DB")), check_header=migrate
+        )
         store = Store(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True), True)
     else:
         try:
@@ -419,8 +426,9 @@ class RawSql:
         invalidated = self.dialect.is_disconnect(exc, self.conn.connection, self.cursor)
         if invalidated:
             self.conn.invalidate(exc)
-        return DBAPIError.instance(sql, params, exc, self.dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
-                                   dialect=self.dialect)
+        return DBAPIError.instance(
+            sql, params, exc, self.dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=self.dialect
+        )
 
     def close(self) -> None:
         """Close the cursor (the connection stays with the session)."""
@@ -486,7 +494,9 @@ def _reader(row: Any, procs: list, memo: list[bool]) -> Any:
         elif memo[i]:
             env[f"f{i}"] = proc
             caches.append(f"    c{i} = {{}}")
-            cells.append(f"(None if r[{i}] is None else c{i}[r[{i}]] if r[{i}] in c{i} else c{i}.setdefault(r[{i}], f{i}(r[{i}])))")
+            cells.append(
+                f"(None if r[{i}] is None else c{i}[r[{i}]] if r[{i}] in c{i} else c{i}.setdefault(r[{i}], f{i}(r[{i}])))"
+            )
         else:
             env[f"f{i}"] = proc
             cells.append(f"(None if r[{i}] is None else f{i}(r[{i}]))")

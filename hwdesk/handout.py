@@ -150,8 +150,8 @@ FIXED_TEXT: dict[str, dict[str, str]] = {
         "qr_hint": "Scan the QR code with your smartphone camera to open the meeting.",
         "qr_join": "Join the meeting",
         "qr_calendar": "Add to calendar",
-        "qr_hint_both": "Scan the \"Join the meeting\" QR code to open the meeting.",
-        "calendar_hint": "Scan the \"Add to calendar\" QR code to save the date, time and link in your phone's calendar.",
+        "qr_hint_both": 'Scan the "Join the meeting" QR code to open the meeting.',
+        "calendar_hint": 'Scan the "Add to calendar" QR code to save the date, time and link in your phone\'s calendar.',
         "url_hint": "If you cannot scan the QR code, type this address into your web browser:",
         "notes": "Before you join: terms of use",
         "notes_hint": "The article of the office's terms of use is shown in brackets.",
@@ -233,15 +233,14 @@ def _check_page(page: HandoutPage) -> None:
         )
     for dt in (page.start, page.end):
         if not isinstance(dt, datetime) or dt.tzinfo is None or dt.utcoffset() is None:
-            raise HandoutError(
-                "日時にタイムゾーンがありません。", "Start and end must be timezone-aware datetimes."
-            )
+            raise HandoutError("日時にタイムゾーンがありません。", "Start and end must be timezone-aware datetimes.")
     if page.end <= page.start:
         raise HandoutError("終了時刻が開始時刻より前です。", "The session ends before it starts.")
     if not page.office_name.strip():
         raise HandoutError("ハローワーク名がありません。", "The office name is missing.")
-    if page.calendar is not None and (not isinstance(page.calendar, str)
-                                      or len(page.calendar.encode("utf-8")) > _MAX_CALENDAR_BYTES):
+    if page.calendar is not None and (
+        not isinstance(page.calendar, str) or len(page.calendar.encode("utf-8")) > _MAX_CALENDAR_BYTES
+    ):
         raise HandoutError(
             f"カレンダーの予定が長すぎます（{_MAX_CALENDAR_BYTES}バイトまで）。",
             f"The calendar event is too long for its QR code (at most {_MAX_CALENDAR_BYTES} bytes).",
@@ -582,14 +581,50 @@ class _Style:
 
 
 _NORMAL = _Style(
-    office=13, service=21, title=14, tag=10, name=16, heading=12, date=19, sub=10.5,
-    body=11, value_label=10, value=22, url=9, note=11, footer=10, footer_small=8,
-    qr=62 * mm, qr_beside=50 * mm, cal_qr=44 * mm, gap=6 * mm, note_gap=2.2 * mm, note_gap_tight=0.8 * mm,
+    office=13,
+    service=21,
+    title=14,
+    tag=10,
+    name=16,
+    heading=12,
+    date=19,
+    sub=10.5,
+    body=11,
+    value_label=10,
+    value=22,
+    url=9,
+    note=11,
+    footer=10,
+    footer_small=8,
+    qr=62 * mm,
+    qr_beside=50 * mm,
+    cal_qr=44 * mm,
+    gap=6 * mm,
+    note_gap=2.2 * mm,
+    note_gap_tight=0.8 * mm,
 )
 _LARGE = _Style(
-    office=16, service=25, title=18, tag=13, name=20, heading=17, date=24, sub=16,
-    body=16, value_label=15, value=28, url=16, note=16, footer=16, footer_small=12,
-    qr=85 * mm, qr_beside=85 * mm, cal_qr=60 * mm, gap=6 * mm, note_gap=2.4 * mm, note_gap_tight=0.6 * mm,
+    office=16,
+    service=25,
+    title=18,
+    tag=13,
+    name=20,
+    heading=17,
+    date=24,
+    sub=16,
+    body=16,
+    value_label=15,
+    value=28,
+    url=16,
+    note=16,
+    footer=16,
+    footer_small=12,
+    qr=85 * mm,
+    qr_beside=85 * mm,
+    cal_qr=60 * mm,
+    gap=6 * mm,
+    note_gap=2.4 * mm,
+    note_gap_tight=0.6 * mm,
 )
 
 _Draw = Callable[[Canvas, float], None]  # draws with its top edge at the given y
@@ -608,8 +643,16 @@ def _set_fill(c: Canvas, rgb: tuple[float, float, float]) -> None:
 
 
 def _text(
-    c: Canvas, x: float, baseline: float, s: str, size: float, rgb=_INK, *,
-    font: str = _FONT, bold: bool = False, align: str = "left",
+    c: Canvas,
+    x: float,
+    baseline: float,
+    s: str,
+    size: float,
+    rgb=_INK,
+    *,
+    font: str = _FONT,
+    bold: bool = False,
+    align: str = "left",
 ) -> None:
     if not s:
         return
@@ -633,15 +676,24 @@ def _lead(size: float, factor: float = 1.45) -> float:
 
 
 def _text_lines_items(
-    lines: list[str], size: float, rgb, *, x: float = _MARGIN_X, bold: bool = False,
-    font: str = _FONT, factor: float = 1.45, space_before: float = 0.0,
+    lines: list[str],
+    size: float,
+    rgb,
+    *,
+    x: float = _MARGIN_X,
+    bold: bool = False,
+    font: str = _FONT,
+    factor: float = 1.45,
+    space_before: float = 0.0,
 ) -> list[_Item]:
     """One splittable item per line."""
     items = []
     lead = _lead(size, factor)
     for i, line in enumerate(lines):
+
         def draw(c: Canvas, top: float, line=line) -> None:
             _text(c, x, top - size * 0.88 - (lead - size) / 2, line, size, rgb, bold=bold, font=font)
+
         items.append(_Item(lead, draw, space_before if i == 0 else 0.0))
     return items
 
@@ -694,8 +746,9 @@ def _header_items(page: HandoutPage, t: dict[str, str], st: _Style) -> list[_Ite
         tag_h = st.tag * 1.9
         _set_fill(c, _NAVY)
         c.roundRect(_PAGE_W - _MARGIN_X - tag_w, top - tag_h, tag_w, tag_h, 1.2 * mm, stroke=0, fill=1)
-        _text(c, _PAGE_W - _MARGIN_X - tag_w / 2, top - tag_h / 2 - st.tag * 0.36, tag, st.tag,
-              (1, 1, 1), align="center")
+        _text(
+            c, _PAGE_W - _MARGIN_X - tag_w / 2, top - tag_h / 2 - st.tag * 0.36, tag, st.tag, (1, 1, 1), align="center"
+        )
         y = top
         for line in office_lines:
             y -= _lead(st.office, 1.35)
@@ -729,8 +782,7 @@ def _continuation_header(page: HandoutPage, t: dict[str, str], st: _Style, lang:
             _text(c, _MARGIN_X, y + size * 0.3, line, size, _NAVY)
         if name:
             nsize = _fit_size(name, _FONT, size, _CONTENT_W * 0.36, 8)
-            _text(c, _PAGE_W - _MARGIN_X, top - _lead(size) + size * 0.3, name, nsize, _INK,
-                  align="right")
+            _text(c, _PAGE_W - _MARGIN_X, top - _lead(size) + size * 0.3, name, nsize, _INK, align="right")
         c.setStrokeColorRGB(*_NAVY)
         c.setLineWidth(1.2)
         c.line(_MARGIN_X, top - h + 1, _PAGE_W - _MARGIN_X, top - h + 1)
@@ -782,8 +834,9 @@ def _date_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     else:
         main = _span_en(page.start, page.end)
         sub = f"{_span_ja(page.start, page.end)}　{_western(page.start, page.end)}"
-    items += _text_lines_items(_wrap(main, st.date, width), st.date, _INK, x=indent, bold=True,
-                               factor=1.35, space_before=1 * mm)
+    items += _text_lines_items(
+        _wrap(main, st.date, width), st.date, _INK, x=indent, bold=True, factor=1.35, space_before=1 * mm
+    )
     items += _text_lines_items(_wrap(sub, st.sub, width), st.sub, _GREY, x=indent, factor=1.4)
     return items
 
@@ -962,17 +1015,16 @@ def _join_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> 
     items.append(_qr_item(page, t, st, lang))
     width = _CONTENT_W - 4 * mm
     indent = _MARGIN_X + 4 * mm
-    items += _text_lines_items(_wrap(t["url_hint"], st.sub, width), st.sub, _GREY, x=indent,
-                               space_before=3 * mm)
-    items += _text_lines_items(_wrap(page.join_url, st.url, width, anywhere=True), st.url, _INK,
-                               x=indent, factor=1.35)
+    items += _text_lines_items(_wrap(t["url_hint"], st.sub, width), st.sub, _GREY, x=indent, space_before=3 * mm)
+    items += _text_lines_items(_wrap(page.join_url, st.url, width, anywhere=True), st.url, _INK, x=indent, factor=1.35)
     if page.calendar and not _calendar_beside(page, st):
         items.append(_calendar_row_item(page, t, st))
     return items
 
 
-def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float,
-                memo: dict | None = None) -> list[_Item]:
+def _note_items(
+    page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float, memo: dict | None = None
+) -> list[_Item]:
     """``squeeze`` 0 = normal spacing … 1 = tightest (used only to avoid a second page).
     ``memo`` keeps the wrapped lines between attempts: squeezing changes spacing, not widths."""
     memo = {} if memo is None else memo
@@ -993,8 +1045,9 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float
     x_text = _MARGIN_X + 4 * mm + bullet_w
     width = _PAGE_W - _MARGIN_X - x_text
     gap = st.note_gap + (st.note_gap_tight - st.note_gap) * squeeze
-    items += _text_lines_items(_wrap(t["notes_hint"], st.sub, _CONTENT_W - 4 * mm), st.sub, _GREY,
-                               x=_MARGIN_X + 4 * mm, space_before=0.5 * mm)
+    items += _text_lines_items(
+        _wrap(t["notes_hint"], st.sub, _CONTENT_W - 4 * mm), st.sub, _GREY, x=_MARGIN_X + 4 * mm, space_before=0.5 * mm
+    )
     for item in items:
         item.keep_with_next = True
     for k, ins in enumerate(page.instructions):
@@ -1015,8 +1068,15 @@ def _note_items(page: HandoutPage, t: dict[str, str], st: _Style, squeeze: float
                 runs += [("", piece) for piece in wrap(cite_text.strip(), size * 0.92, width_line)]
         for i, (main_part, cite_part) in enumerate(runs):
 
-            def draw(c: Canvas, top: float, first=(i == 0), main_part=main_part, cite_part=cite_part,
-                     x_bullet=x_bullet, x_line=x_line) -> None:
+            def draw(
+                c: Canvas,
+                top: float,
+                first=(i == 0),
+                main_part=main_part,
+                cite_part=cite_part,
+                x_bullet=x_bullet,
+                x_line=x_line,
+            ) -> None:
                 base = top - size * 0.88 - (lead - size) / 2
                 if first:
                     _text(c, x_bullet, base, bullet, size, _NAVY)
@@ -1067,8 +1127,15 @@ def _draw_footer(c: Canvas, page: HandoutPage, t: dict[str, str], st: _Style, n:
     if ref:
         _text(c, _MARGIN_X, y + st.footer_small * 0.3, f"{t['ref']} {ref}", st.footer_small, _GREY)
     if total > 1:
-        _text(c, _PAGE_W - _MARGIN_X, y + st.footer_small * 0.3, t["page"].format(n=n, total=total),
-              st.footer_small, _GREY, align="right")
+        _text(
+            c,
+            _PAGE_W - _MARGIN_X,
+            y + st.footer_small * 0.3,
+            t["page"].format(n=n, total=total),
+            st.footer_small,
+            _GREY,
+            align="right",
+        )
 
 
 def _paginate(first: list[_Item], cont: _Item, st: _Style) -> list[list[tuple[float, _Draw]]]:
@@ -1146,8 +1213,13 @@ def _pdf_bytes(pages: Sequence[HandoutPage], *, large_print: bool, lang: str) ->
 
     buf = io.BytesIO()
     c = Canvas(
-        buf, pagesize=A4, invariant=1, pageCompression=1, lang=lang,
-        initialFontName=_FONT, initialFontSize=10,
+        buf,
+        pagesize=A4,
+        invariant=1,
+        pageCompression=1,
+        lang=lang,
+        initialFontName=_FONT,
+        initialFontSize=10,
     )
     first = pages[0]
     c.setTitle(f"{_clean(first.office_name)} {t['doc_title']}")
@@ -1183,9 +1255,7 @@ def render_pdf(
         out.write(data)
 
 
-def render_png(
-    page: HandoutPage, out: Path, *, large_print: bool = False, lang: str = "ja", dpi: int = 150
-) -> None:
+def render_png(page: HandoutPage, out: Path, *, large_print: bool = False, lang: str = "ja", dpi: int = 150) -> None:
     """Render one seeker's handout to a PNG (via the PDF, rasterized with pypdfium2).
 
     If the handout runs to more than one page, the pages are stacked vertically in one

@@ -66,12 +66,12 @@ def _p(key: str, cite: dict, ja: str, en: str, *phrases: str) -> Line:
 _ENV_EN = {
     1: "Use a safe device that has no virus infection or other security breach.",
     2: "The device must be connected to the internet. (Internet connections whose confidentiality or safety is unknown, "
-       "such as free internet services whose connection route is not known to be managed, must not be used.)",
+    "such as free internet services whose connection route is not known to be managed, must not be used.)",
     3: "Use an operating system that is still supported, with the latest security patches applied. "
-       "(A device with an operating system that is no longer supported must not be used.)",
+    "(A device with an operating system that is no longer supported must not be used.)",
     4: "Turn on the personal firewall (Windows Firewall or similar) and allow only the services that are needed.",
     5: "No file-sharing software (Winny, Share, etc.) may be installed on the device. "
-       "Do not run software you do not need while using the service.",
+    "Do not run software you do not need while using the service.",
 }
 
 
@@ -81,9 +81,9 @@ def _env_items(article: int, service: str, antivirus: str, antivirus_en: str) ->
     ja = {
         1: "利用者はウイルス感染等のセキュリティ侵害が発生していない安全な端末を利用すること。",
         2: "利用者端末はインターネットに接続されていること。（秘匿性や安全性が不明なものや接続経路の管理状況が不明な"
-           "無料のインターネット接続サービス等の利用は禁止する。）",
+        "無料のインターネット接続サービス等の利用は禁止する。）",
         3: "利用者端末のOSはサポート期間中のものを用い、最新のセキュリティ対策パッチを適用すること。"
-           "（サポートが終了したOSを搭載した端末の利用は禁止する。）",
+        "（サポートが終了したOSを搭載した端末の利用は禁止する。）",
         4: "パーソナルファイアウォール（Windowsファイアウォール等）の機能を有効にし、必要なサービスの許可だけを最小限に設定すること。",
         5: f"利用者端末にファイル共有ソフト（Winny、Share等）がインストールされていないこと。また、{service}利用中に不要なソフトは起動しないこと。",
         6: f"利用者端末にウイルス対策ソフト（{antivirus}）がインストールされており、また最新のパターンファイルに更新されていること。",
@@ -96,125 +96,227 @@ def _env_items(article: int, service: str, antivirus: str, antivirus_en: str) ->
 # the private room, the recording ban), then the preparation and environment lists, then costs.
 LINES: dict[str, tuple[Line, ...]] = {
     "maebashi": (
-        _q("private_room", {"article": 3, "item": 7},
-           "Join from a private room or a place with no one else around. (If an interpreter, caregiver or other "
-           "companion needs to be present, tell this Hello Work in advance.)",
-           "利用の際には、個室又は周囲に他人がいない環境を整えること（通訳、介助者等の同席が必要な場合には、"
-           "予め当ハローワークにお伝えください。）。"),
-        _q("recording", {"article": 4, "paragraph": 4},
-           "Recording the service (video or audio) by any means is prohibited.",
-           "本サービス内容の録画・録音はその方法を問わず禁止とさせていただきます。"),
-        _q("information", {"article": 4, "paragraph": 4},
-           "Use what you learn in the service only for the purpose of the service, not for anything else.",
-           "利用者は、本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用をしないこととします。"),
-        _q("environment", {"article": 3},
-           "Use the service with the following environment (device and connection):",
-           "利用者は、以下の環境（端末・接続環境）をもって、本サービスを利用することとします。"),
-        *_env_items(3, "本サービス", "有償版相当",
-                    "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date."),
-        _p("costs", {"article": 2},
-           "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
-           "The service is free of charge. The costs of communication devices, data charges and the like for using "
-           "it are paid by you.",
-           "利用料は無料", "本サービスを利用するための通信機器・通信料等の費用", "負担"),
+        _q(
+            "private_room",
+            {"article": 3, "item": 7},
+            "Join from a private room or a place with no one else around. (If an interpreter, caregiver or other "
+            "companion needs to be present, tell this Hello Work in advance.)",
+            "利用の際には、個室又は周囲に他人がいない環境を整えること（通訳、介助者等の同席が必要な場合には、"
+            "予め当ハローワークにお伝えください。）。",
+        ),
+        _q(
+            "recording",
+            {"article": 4, "paragraph": 4},
+            "Recording the service (video or audio) by any means is prohibited.",
+            "本サービス内容の録画・録音はその方法を問わず禁止とさせていただきます。",
+        ),
+        _q(
+            "information",
+            {"article": 4, "paragraph": 4},
+            "Use what you learn in the service only for the purpose of the service, not for anything else.",
+            "利用者は、本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用をしないこととします。",
+        ),
+        _q(
+            "environment",
+            {"article": 3},
+            "Use the service with the following environment (device and connection):",
+            "利用者は、以下の環境（端末・接続環境）をもって、本サービスを利用することとします。",
+        ),
+        *_env_items(
+            3,
+            "本サービス",
+            "有償版相当",
+            "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date.",
+        ),
+        _p(
+            "costs",
+            {"article": 2},
+            "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
+            "The service is free of charge. The costs of communication devices, data charges and the like for using "
+            "it are paid by you.",
+            "利用料は無料",
+            "本サービスを利用するための通信機器・通信料等の費用",
+            "負担",
+        ),
     ),
     "shibuya": (
-        _p("webcam", {"article": 1, "item": 2},
-           "WEBカメラによる通信が可能な端末（スマートフォン、ＰＣ等）と、通信に使用するアプリケーションソフトなど、"
-           "本サービスを利用するに当たり必要な環境をご準備ください。",
-           "You need a device that can communicate with a webcam (smartphone, PC, etc.) and the environment "
-           "needed to use the service, such as the application software used for the connection.",
-           "WEBカメラによる通信が可能な端末（スマートフォン、ＰＣ等）", "通信に使用するアプリケーションソフトなど",
-           "本サービスを利用するに当たり必要な環境を準備"),
-        _p("private_room", {"article": 6, "item": 2},
-           "秘密保持のため、個室又は周囲に他人がいない環境においてサービスをご利用ください。"
-           "通訳、介助者等の同席が必要な場合には、予め当ハローワークにお申し出ください。",
-           "To keep your information confidential, join from a private room or a place with no one else around. "
-           "If an interpreter, caregiver or other companion needs to be present, tell this Hello Work in advance.",
-           "秘密保持のため", "個室又は周囲に他人がいない環境においてサービスを利用",
-           "通訳、介助者等の同席が必要な場合には、予め当ハローワークに申し出"),
-        _p("recording", {"article": 4, "paragraph": 3},
-           "本サービス内容の記録（録音・録画）はしないでください。",
-           "Do not record the service (audio or video).",
-           "本サービス内容の記録（録音・録画）をしない"),
-        _p("information", {"article": 4, "paragraph": 3},
-           "本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用はしないでください。",
-           "Use what you learn in the service only for the purpose of the service, not for anything else.",
-           "本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用をしない"),
-        _p("environment", {"article": 3},
-           "以下の環境（端末・接続環境）で本サービスをご利用ください。",
-           "Use the service with the following environment (device and connection):",
-           "以下の環境（端末・接続環境）をもって、本サービスを利用"),
-        *_env_items(3, "本サービス", "有償版相当",
-                    "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date."),
-        _p("costs", {"article": 2},
-           "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
-           "The service is free of charge. The costs of communication devices, data charges and the like for using "
-           "it are paid by you.",
-           "利用料は無料", "本サービスを利用するための通信機器・通信料等の費用は利用者が負担"),
+        _p(
+            "webcam",
+            {"article": 1, "item": 2},
+            "WEBカメラによる通信が可能な端末（スマートフォン、ＰＣ等）と、通信に使用するアプリケーションソフトなど、"
+            "本サービスを利用するに当たり必要な環境をご準備ください。",
+            "You need a device that can communicate with a webcam (smartphone, PC, etc.) and the environment "
+            "needed to use the service, such as the application software used for the connection.",
+            "WEBカメラによる通信が可能な端末（スマートフォン、ＰＣ等）",
+            "通信に使用するアプリケーションソフトなど",
+            "本サービスを利用するに当たり必要な環境を準備",
+        ),
+        _p(
+            "private_room",
+            {"article": 6, "item": 2},
+            "秘密保持のため、個室又は周囲に他人がいない環境においてサービスをご利用ください。"
+            "通訳、介助者等の同席が必要な場合には、予め当ハローワークにお申し出ください。",
+            "To keep your information confidential, join from a private room or a place with no one else around. "
+            "If an interpreter, caregiver or other companion needs to be present, tell this Hello Work in advance.",
+            "秘密保持のため",
+            "個室又は周囲に他人がいない環境においてサービスを利用",
+            "通訳、介助者等の同席が必要な場合には、予め当ハローワークに申し出",
+        ),
+        _p(
+            "recording",
+            {"article": 4, "paragraph": 3},
+            "本サービス内容の記録（録音・録画）はしないでください。",
+            "Do not record the service (audio or video).",
+            "本サービス内容の記録（録音・録画）をしない",
+        ),
+        _p(
+            "information",
+            {"article": 4, "paragraph": 3},
+            "本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用はしないでください。",
+            "Use what you learn in the service only for the purpose of the service, not for anything else.",
+            "本サービス利用時に知り得た情報は、本サービス実施の目的のみに使用し、目的外の利用をしない",
+        ),
+        _p(
+            "environment",
+            {"article": 3},
+            "以下の環境（端末・接続環境）で本サービスをご利用ください。",
+            "Use the service with the following environment (device and connection):",
+            "以下の環境（端末・接続環境）をもって、本サービスを利用",
+        ),
+        *_env_items(
+            3,
+            "本サービス",
+            "有償版相当",
+            "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date.",
+        ),
+        _p(
+            "costs",
+            {"article": 2},
+            "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
+            "The service is free of charge. The costs of communication devices, data charges and the like for using "
+            "it are paid by you.",
+            "利用料は無料",
+            "本サービスを利用するための通信機器・通信料等の費用は利用者が負担",
+        ),
     ),
     "takamatsu": (
-        _p("webcam", {"article": 2, "item": 3},
-           "WEBカメラによる通信が可能な端末（スマートフォン、PC等）と、オンライン職業相談等に必要な環境をご準備ください。",
-           "You need a device that can communicate with a webcam (smartphone, PC, etc.) and the environment "
-           "needed for the online service.",
-           "WEBカメラによる通信が可能な端末（スマートフォン、PC等）", "オンライン職業相談等に必要環境を準備"),
-        _q("private_room", {"article": 12, "item": 3},
-           "To keep your information confidential, join from a private room or a place with no one else around. "
-           "If an interpreter, caregiver or other companion needs to be present, tell Hello Work in advance.",
-           "オンライン職業相談等の際には、秘密保持のため、個室又は周囲に他人がいない環境を整えてください。"
-           "通訳、介助者等の同席が必要な場合には、予めハローワークにお伝えください。"),
-        _q("recording", {"article": 12, "item": 2},
-           "Recording the online session (video or audio) by any means is prohibited.",
-           "オンライン職業相談等の録画・録音はその方法を問わず禁止とさせていただきます。"),
-        _q("preparation", {"article": 12, "item": 4},
-           "Before the session, make the application named in Article 4 ready to use, and check that your "
-           "connection will not get in the way of the session.",
-           "オンライン職業相談等に先立ち、第4条に規定するアプリケーションを使用可能な状態にしておいてください。"
-           "また、通信環境がオンライン職業相談等に支障がないことの確認を済ませてください。"),
-        _q("preparation", {"article": 12, "item": 4},
-           "In addition, for the device and so on that you use:",
-           "その他、オンライン職業相談等に利用する端末等について以下のとおりとしてください。"),
-        _q("preparation", {"article": 12, "item": 4},
-           "Use an operating system that is still supported, with the latest security patches. "
-           "Do not use a device with an operating system that is no longer supported.",
-           "OSはサポート期間中のものを用い、最新のセキュリティ対策パッチを適用してください。"
-           "サポートが終了したOSを搭載した端末は利用しないでください。", sub=True),
-        _q("preparation", {"article": 12, "item": 4},
-           "Turn on the personal firewall (Windows Firewall or similar) and allow only the services that are needed.",
-           "パーソナルファイアウォール（Windowsファイアウォール等）の機能を有効にし、必要なサービスの許可だけを最小限に設定してください。",
-           sub=True),
-        _q("preparation", {"article": 12, "item": 4},
-           "Always keep the browser and software you use for the session at their latest version, "
-           "with the latest patches.",
-           "オンライン職業相談等において利用するブラウザやソフトウェアについては常に最新のバージョンに更新し、最新のパッチを適用してください。",
-           sub=True),
-        _q("environment", {"article": 5},
-           "Use the online service with the following environment (device and connection):",
-           "利用者は、以下の環境（端末・接続環境）をもって、オンライン職業相談等を利用することとします。"),
-        *_env_items(5, "オンライン職業相談等", "有償版相当に限ります。",
-                    "Antivirus software (only one equivalent to a paid version) must be installed and its pattern "
-                    "file up to date."),
-        _p("costs", {"article": 3},
-           "オンライン職業相談等の利用料は無料です。",
-           "The online service is free of charge.",
-           "利用料は無料"),
-        _q("costs", {"article": 12, "item": 5},
-           "All communication costs for the session are paid by you. Take particular care if your plan is "
-           "charged by the amount of data.",
-           "オンライン職業相談等を実施するための通信に要する費用は、全て利用者のご負担となります。"
-           "特に、従量制の料金設定としている場合など十分ご注意ください。"),
+        _p(
+            "webcam",
+            {"article": 2, "item": 3},
+            "WEBカメラによる通信が可能な端末（スマートフォン、PC等）と、オンライン職業相談等に必要な環境をご準備ください。",
+            "You need a device that can communicate with a webcam (smartphone, PC, etc.) and the environment "
+            "needed for the online service.",
+            "WEBカメラによる通信が可能な端末（スマートフォン、PC等）",
+            "オンライン職業相談等に必要環境を準備",
+        ),
+        _q(
+            "private_room",
+            {"article": 12, "item": 3},
+            "To keep your information confidential, join from a private room or a place with no one else around. "
+            "If an interpreter, caregiver or other companion needs to be present, tell Hello Work in advance.",
+            "オンライン職業相談等の際には、秘密保持のため、個室又は周囲に他人がいない環境を整えてください。"
+            "通訳、介助者等の同席が必要な場合には、予めハローワークにお伝えください。",
+        ),
+        _q(
+            "recording",
+            {"article": 12, "item": 2},
+            "Recording the online session (video or audio) by any means is prohibited.",
+            "オンライン職業相談等の録画・録音はその方法を問わず禁止とさせていただきます。",
+        ),
+        _q(
+            "preparation",
+            {"article": 12, "item": 4},
+            "Before the session, make the application named in Article 4 ready to use, and check that your "
+            "connection will not get in the way of the session.",
+            "オンライン職業相談等に先立ち、第4条に規定するアプリケーションを使用可能な状態にしておいてください。"
+            "また、通信環境がオンライン職業相談等に支障がないことの確認を済ませてください。",
+        ),
+        _q(
+            "preparation",
+            {"article": 12, "item": 4},
+            "In addition, for the device and so on that you use:",
+            "その他、オンライン職業相談等に利用する端末等について以下のとおりとしてください。",
+        ),
+        _q(
+            "preparation",
+            {"article": 12, "item": 4},
+            "Use an operating system that is still supported, with the latest security patches. "
+            "Do not use a device with an operating system that is no longer supported.",
+            "OSはサポート期間中のものを用い、最新のセキュリティ対策パッチを適用してください。"
+            "サポートが終了したOSを搭載した端末は利用しないでください。",
+            sub=True,
+        ),
+        _q(
+            "preparation",
+            {"article": 12, "item": 4},
+            "Turn on the personal firewall (Windows Firewall or similar) and allow only the services that are needed.",
+            "パーソナルファイアウォール（Windowsファイアウォール等）の機能を有効にし、必要なサービスの許可だけを最小限に設定してください。",
+            sub=True,
+        ),
+        _q(
+            "preparation",
+            {"article": 12, "item": 4},
+            "Always keep the browser and software you use for the session at their latest version, "
+            "with the latest patches.",
+            "オンライン職業相談等において利用するブラウザやソフトウェアについては常に最新のバージョンに更新し、最新のパッチを適用してください。",
+            sub=True,
+        ),
+        _q(
+            "environment",
+            {"article": 5},
+            "Use the online service with the following environment (device and connection):",
+            "利用者は、以下の環境（端末・接続環境）をもって、オンライン職業相談等を利用することとします。",
+        ),
+        *_env_items(
+            5,
+            "オンライン職業相談等",
+            "有償版相当に限ります。",
+            "Antivirus software (only one equivalent to a paid version) must be installed and its pattern "
+            "file up to date.",
+        ),
+        _p(
+            "costs",
+            {"article": 3},
+            "オンライン職業相談等の利用料は無料です。",
+            "The online service is free of charge.",
+            "利用料は無料",
+        ),
+        _q(
+            "costs",
+            {"article": 12, "item": 5},
+            "All communication costs for the session are paid by you. Take particular care if your plan is "
+            "charged by the amount of data.",
+            "オンライン職業相談等を実施するための通信に要する費用は、全て利用者のご負担となります。"
+            "特に、従量制の料金設定としている場合など十分ご注意ください。",
+        ),
     ),
 }
 
 # The footer's one-line reminder, per office: a plain sentence tied to the recording ban.
 FOOTER: dict[str, Line] = {
-    "maebashi": _p("recording", {"article": 4, "paragraph": 4}, "録画・録音は禁止されています。",
-                   "Recording (video or audio) is prohibited.", "録画・録音", "禁止"),
-    "shibuya": _p("recording", {"article": 4, "paragraph": 3}, "録音・録画は禁止されています。",
-                  "Recording (audio or video) is prohibited.", "記録（録音・録画）をしない"),
-    "takamatsu": _p("recording", {"article": 12, "item": 2}, "録画・録音は禁止されています。",
-                    "Recording (video or audio) is prohibited.", "録画・録音", "禁止"),
+    "maebashi": _p(
+        "recording",
+        {"article": 4, "paragraph": 4},
+        "録画・録音は禁止されています。",
+        "Recording (video or audio) is prohibited.",
+        "録画・録音",
+        "禁止",
+    ),
+    "shibuya": _p(
+        "recording",
+        {"article": 4, "paragraph": 3},
+        "録音・録画は禁止されています。",
+        "Recording (audio or video) is prohibited.",
+        "記録（録音・録画）をしない",
+    ),
+    "takamatsu": _p(
+        "recording",
+        {"article": 12, "item": 2},
+        "録画・録音は禁止されています。",
+        "Recording (video or audio) is prohibited.",
+        "録画・録音",
+        "禁止",
+    ),
 }
 
 
@@ -260,7 +362,9 @@ def _lines_of(text: str) -> list[str]:
     return [t.strip() for t in text.splitlines() if t.strip()]
 
 
-def handout_lines(office_id: str, doc: TermsDocument, *, lang: str = "ja", keys: set[str] | None = None) -> tuple[Instruction, ...]:
+def handout_lines(
+    office_id: str, doc: TermsDocument, *, lang: str = "ja", keys: set[str] | None = None
+) -> tuple[Instruction, ...]:
     """The instructions of ``office_id``'s handout against ``doc``, in print order.
 
     ``keys`` limits the rows to those topics (the requirements that apply to the seeker and

@@ -86,8 +86,9 @@ def _attr(tag: int, name: str, values: object) -> bytes:
     return bytes(out)
 
 
-def encode(op: int, request_id: int, operation: list[tuple[int, str, object]],
-           job: list[tuple[int, str, object]] | None = None) -> bytes:
+def encode(
+    op: int, request_id: int, operation: list[tuple[int, str, object]], job: list[tuple[int, str, object]] | None = None
+) -> bytes:
     """An IPP/1.1 request: charset and language first, then ``operation``'s and ``job``'s attributes."""
     out = bytearray(struct.pack(">BBHI", 1, 1, op, request_id))
     out.append(OPERATION)
@@ -120,11 +121,11 @@ def decode(data: bytes) -> Response:
                 group = {}
                 resp.groups.append((tag, group))
                 continue
-            (nlen,) = struct.unpack(">H", data[pos:pos + 2])
-            name = data[pos + 2:pos + 2 + nlen].decode("utf-8", "replace")
+            (nlen,) = struct.unpack(">H", data[pos : pos + 2])
+            name = data[pos + 2 : pos + 2 + nlen].decode("utf-8", "replace")
             pos += 2 + nlen
-            (vlen,) = struct.unpack(">H", data[pos:pos + 2])
-            raw = data[pos + 2:pos + 2 + vlen]
+            (vlen,) = struct.unpack(">H", data[pos : pos + 2])
+            raw = data[pos + 2 : pos + 2 + vlen]
             pos += 2 + vlen
             value: object
             if tag in (INTEGER, ENUM) and vlen == 4:
@@ -133,7 +134,7 @@ def decode(data: bytes) -> Response:
                 value = raw != b"\x00"
             elif tag in (TEXT_LANG, NAME_LANG) and vlen >= 4:
                 (llen,) = struct.unpack(">H", raw[:2])
-                value = raw[4 + llen:].decode("utf-8", "replace")
+                value = raw[4 + llen :].decode("utf-8", "replace")
             elif 0x40 <= tag <= 0x4F:
                 value = raw.decode("utf-8", "replace")
             else:
@@ -198,9 +199,15 @@ def server() -> str:
     return name
 
 
-def request(op: int, path: str, operation: list[tuple[int, str, object]], *,
-            job: list[tuple[int, str, object]] | None = None, document: bytes = b"",
-            timeout: float = DEFAULT_TIMEOUT) -> Response:
+def request(
+    op: int,
+    path: str,
+    operation: list[tuple[int, str, object]],
+    *,
+    job: list[tuple[int, str, object]] | None = None,
+    document: bytes = b"",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Response:
     """Send one IPP request to ``path`` (``/``, ``/printers/NAME``, ``/jobs/ID``) and decode the answer."""
     where = server()
     body = encode(op, 1, operation, job) + document

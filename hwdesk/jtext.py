@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -155,9 +155,7 @@ def _nfkc(value: str) -> str:
 
 # Bidi controls can make stored text display in a different order than it was
 # typed (Trojan-Source style); U+061C is the Arabic letter mark, same family.
-_BIDI = frozenset(
-    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
+_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 def _is_bad_char(cp: int) -> bool:
@@ -205,9 +203,7 @@ def _char_name(ch: str) -> str:
 _SPACES = re.compile(r"[^\S\n]+")
 
 
-def clean_text(
-    value: str, *, field: str = "text", max_len: int = 200, allow_newlines: bool = False
-) -> str:
+def clean_text(value: str, *, field: str = "text", max_len: int = 200, allow_newlines: bool = False) -> str:
     """Normalize free text: NFKC, strip, collapse space runs to one ASCII space.
 
     Refuses (``ParseError``) C0/C1 control characters, DEL, bidi controls and
@@ -673,10 +669,8 @@ def parse_date(value: str, *, field: str = "date") -> date:
     d = _parse_date_core(s, text, field, ja, en)
     if wd and WEEKDAYS_JA[d.weekday()] != wd.group(1):
         raise ParseError(
-            f"{ja}の曜日が合いません: {format_wareki(d)}は{WEEKDAYS_JA[d.weekday()]}曜日です。"
-            f"入力: {_shown(text)}",
-            f"The weekday does not match: {d.isoformat()} is a "
-            f"{_WEEKDAYS_EN[d.weekday()]}. Got: {_shown(text)}",
+            f"{ja}の曜日が合いません: {format_wareki(d)}は{WEEKDAYS_JA[d.weekday()]}曜日です。入力: {_shown(text)}",
+            f"The weekday does not match: {d.isoformat()} is a {_WEEKDAYS_EN[d.weekday()]}. Got: {_shown(text)}",
             field=field,
         )
     if len(_DATE_CACHE) >= 8192:
@@ -729,8 +723,7 @@ def _parse_date_core(s: str, value: str, field: str, ja: str, en: str) -> date:
     if n == 0:
         raise ParseError(
             f"{ja}: {name}0年はありません（1年目は「元年」です）。入力: {_shown(value)}",
-            f"The {en} has era year 0, which does not exist (the first year is 元年 = 1). "
-            f"Got: {_shown(value)}",
+            f"The {en} has era year 0, which does not exist (the first year is 元年 = 1). Got: {_shown(value)}",
             field=field,
         )
     mo = int(m.group("m1") or m.group("m2"))
@@ -754,10 +747,8 @@ def _parse_date_core(s: str, value: str, field: str, ja: str, en: str) -> date:
             right_ja = f"{d.isoformat()} は明治以前のため西暦で入力してください"
             right_en = f"{d.isoformat()} is before 大正; enter it as YYYY-MM-DD"
         raise ParseError(
-            f"{ja}: {name}{yname}年{mo}月{dd}日はありません。{bound_ja}。{right_ja}。"
-            f"入力: {_shown(value)}",
-            f"The {en} {name}{yname}年{mo}月{dd}日 does not exist: {bound_en}; "
-            f"{right_en}. Got: {_shown(value)}",
+            f"{ja}: {name}{yname}年{mo}月{dd}日はありません。{bound_ja}。{right_ja}。入力: {_shown(value)}",
+            f"The {en} {name}{yname}年{mo}月{dd}日 does not exist: {bound_en}; {right_en}. Got: {_shown(value)}",
             field=field,
         )
     return d
@@ -794,8 +785,7 @@ def parse_time(value: str) -> time:
             break
     if h is None or mi is None or not (0 <= h <= 23 and 0 <= mi <= 59):
         raise ParseError(
-            "時刻は 10:00 や 10時30分 の形式で、0:00〜23:59 の範囲で入力してください。"
-            f"入力: {_shown(text)}",
+            f"時刻は 10:00 や 10時30分 の形式で、0:00〜23:59 の範囲で入力してください。入力: {_shown(text)}",
             f"Enter a time such as 10:00 or 1030, between 0:00 and 23:59. Got: {_shown(text)}",
             field="time",
         )
@@ -809,13 +799,13 @@ def to_db(dt: datetime) -> datetime:
     """
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=JST)
-    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def from_db(dt: datetime) -> datetime:
     """Naive UTC from the database → aware JST (an aware input is just converted)."""
     if dt.tzinfo is None or dt.utcoffset() is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(JST)
 
 
@@ -860,8 +850,7 @@ def parse_datetime(value: str) -> datetime:
         raise ParseError(
             "日時は「日付 時刻」の形式で入力してください"
             f"（例: 2025-12-02 10:00, 令和7年12月2日 10時30分）。入力: {_shown(text)}",
-            "Enter a date and a time (e.g. 2025-12-02 10:00 or 令和7年12月2日 10時30分). "
-            f"Got: {_shown(text)}",
+            f"Enter a date and a time (e.g. 2025-12-02 10:00 or 令和7年12月2日 10時30分). Got: {_shown(text)}",
             field="datetime",
         )
     d = parse_date(m.group("d"), field="date")

@@ -104,7 +104,9 @@ class CheckReport:
 
     def lines(self, lang: str = "ja") -> list[str]:
         """Printable lines: ``OK``/``NG``/``!!`` then the message."""
-        return [f"{'OK' if f.ok and not f.warning else ('!!' if f.ok else 'NG')}  {f.message(lang)}" for f in self.findings]
+        return [
+            f"{'OK' if f.ok and not f.warning else ('!!' if f.ok else 'NG')}  {f.message(lang)}" for f in self.findings
+        ]
 
     def as_dict(self, lang: str = "ja") -> dict:
         """For ``--json``."""
@@ -152,26 +154,43 @@ def read_head_file(path: Path) -> HeadRecord | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise HwdeskError(f"監査ログ先頭ファイルを読めません: {path}（{exc.strerror}）",
-                          f"Cannot read the audit head file {path} ({exc.strerror})") from exc
+        raise HwdeskError(
+            f"監査ログ先頭ファイルを読めません: {path}（{exc.strerror}）",
+            f"Cannot read the audit head file {path} ({exc.strerror})",
+        ) from exc
     try:
         data = json.loads(raw) if raw.startswith("{") else {"head": raw}
         head = str(data["head"])
         if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
             raise ValueError(head)
         last_id = data.get("last_id")
-        return HeadRecord(head, int(data.get("rows", 0)), int(last_id) if last_id is not None else None,
-                          str(data.get("written_at", "")))
+        return HeadRecord(
+            head,
+            int(data.get("rows", 0)),
+            int(last_id) if last_id is not None else None,
+            str(data.get("written_at", "")),
+        )
     except (ValueError, KeyError, TypeError) as exc:
-        raise HwdeskError(f"監査ログ先頭ファイルの内容が正しくありません: {path}",
-                          f"The audit head file {path} is not in the expected format") from exc
+        raise HwdeskError(
+            f"監査ログ先頭ファイルの内容が正しくありません: {path}",
+            f"The audit head file {path} is not in the expected format",
+        ) from exc
 
 
 def write_head_file(path: Path, record: HeadRecord) -> None:
     """Write ``record`` to ``path`` atomically (temp file, fsync, rename), readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps({"head": record.head, "rows": record.rows, "last_id": record.last_id,
-                       "written_at": record.written_at or datetime.now(UTC).isoformat(timespec="seconds")}) + "\n"
+    data = (
+        json.dumps(
+            {
+                "head": record.head,
+                "rows": record.rows,
+                "last_id": record.last_id,
+                "written_at": record.written_at or datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        + "\n"
+    )
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent)  # mkstemp: mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -226,19 +245,30 @@ def _chain_problem(rep: audit.ChainReport, outside: HeadRecord | None, where_out
     elif "audit head in meta" in en:
         ja = "meta に記録した監査ログの先頭が最後の行と一致しません（末尾の行が削除されました）"
     elif "outside the database" in en and outside is not None:
-        ja = (f"データベースの外に保管した監査ログの先頭（{where_outside}、{outside.written_at} 時点で "
-              f"{outside.rows} 行、最終 ID {outside.last_id}）がチェーンにありません。現在 {rep.rows} 行です"
-              "（ログが切り詰められたか作り直されました）")
-        en = (f"the audit head kept outside the database ({where_outside}: {outside.rows} rows up to audit row "
-              f"{outside.last_id} as of {outside.written_at}) is not in the chain, which now has {rep.rows} rows "
-              "(the log was truncated or rebuilt)")
+        ja = (
+            f"データベースの外に保管した監査ログの先頭（{where_outside}、{outside.written_at} 時点で "
+            f"{outside.rows} 行、最終 ID {outside.last_id}）がチェーンにありません。現在 {rep.rows} 行です"
+            "（ログが切り詰められたか作り直されました）"
+        )
+        en = (
+            f"the audit head kept outside the database ({where_outside}: {outside.rows} rows up to audit row "
+            f"{outside.last_id} as of {outside.written_at}) is not in the chain, which now has {rep.rows} rows "
+            "(the log was truncated or rebuilt)"
+        )
     else:
         ja = en
     return ja, en
 
 
-def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, where_outside: str,
-             accept_older: bool, anchors: AnchorsSeen | None = None) -> CheckReport:
+def _inspect(
+    session: Session,
+    *,
+    is_sqlite: bool,
+    outside: HeadRecord | None,
+    where_outside: str,
+    accept_older: bool,
+    anchors: AnchorsSeen | None = None,
+) -> CheckReport:
     """Run every check in one transaction of ``session`` (one snapshot of the data).
 
     ``anchors`` (a live check): this terminal's anchors for the database, each of which the chain
@@ -250,14 +280,21 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
             msgs = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
         except DBAPIError as exc:
             msg = str(exc.orig)
-            rep.add(False, f"SQLite データベースとして読めないか、破損しています: {msg}",
-                    f"Not a readable SQLite database, or damaged: {msg}")
+            rep.add(
+                False,
+                f"SQLite データベースとして読めないか、破損しています: {msg}",
+                f"Not a readable SQLite database, or damaged: {msg}",
+            )
             return rep
         if msgs == ["ok"]:
             rep.add(True, "整合性検査（PRAGMA integrity_check）: ok", "Integrity (PRAGMA integrity_check): ok")
         else:
-            shown = "; ".join(msgs[:MAX_LISTED]) + (f" …ほか {len(msgs) - MAX_LISTED} 件" if len(msgs) > MAX_LISTED else "")
-            shown_en = "; ".join(msgs[:MAX_LISTED]) + (f" … and {len(msgs) - MAX_LISTED} more" if len(msgs) > MAX_LISTED else "")
+            shown = "; ".join(msgs[:MAX_LISTED]) + (
+                f" …ほか {len(msgs) - MAX_LISTED} 件" if len(msgs) > MAX_LISTED else ""
+            )
+            shown_en = "; ".join(msgs[:MAX_LISTED]) + (
+                f" … and {len(msgs) - MAX_LISTED} more" if len(msgs) > MAX_LISTED else ""
+            )
             rep.add(False, f"整合性検査で破損が見つかりました: {shown}", f"Integrity check found damage: {shown_en}")
     else:
         conn.execute(text("SELECT 1"))
@@ -273,25 +310,42 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
     head = head_revision()
     known = known_revisions()
     if revision is None:
-        rep.add(False, "hwdesk のスキーマがありません（空のデータベース。hwdesk init で作成します）",
-                "No hwdesk schema here (an empty database; hwdesk init creates it)")
+        rep.add(
+            False,
+            "hwdesk のスキーマがありません（空のデータベース。hwdesk init で作成します）",
+            "No hwdesk schema here (an empty database; hwdesk init creates it)",
+        )
         return rep
     if revision not in known:
-        rep.add(False, f"スキーマ {revision} はこのリリースが知らない版です（新しいリリースで作成されたデータベースです）",
-                f"Schema revision {revision} is unknown to this release (the database was made by a newer release)")
+        rep.add(
+            False,
+            f"スキーマ {revision} はこのリリースが知らない版です（新しいリリースで作成されたデータベースです）",
+            f"Schema revision {revision} is unknown to this release (the database was made by a newer release)",
+        )
         return rep
     if revision != head:
         if accept_older:
-            rep.add(True, f"スキーマ {revision}（復元後に {head} へ更新します）",
-                    f"Schema {revision} (will be upgraded to {head} after restoring)")
+            rep.add(
+                True,
+                f"スキーマ {revision}（復元後に {head} へ更新します）",
+                f"Schema {revision} (will be upgraded to {head} after restoring)",
+            )
         else:
-            rep.add(False, f"スキーマが古いままです（{revision}、このリリースは {head}）。hwdesk init で更新してください",
-                    f"Schema is behind ({revision}; this release is at {head}). Run hwdesk init to upgrade")
+            rep.add(
+                False,
+                f"スキーマが古いままです（{revision}、このリリースは {head}）。hwdesk init で更新してください",
+                f"Schema is behind ({revision}; this release is at {head}). Run hwdesk init to upgrade",
+            )
     else:
-        missing = sorted(t for t in nameindex.expected_tables(SQLModel.metadata.tables, sqlite=is_sqlite) if t not in tables)
+        missing = sorted(
+            t for t in nameindex.expected_tables(SQLModel.metadata.tables, sqlite=is_sqlite) if t not in tables
+        )
         if missing:
-            rep.add(False, f"スキーマ {revision} にあるはずの表がありません: {', '.join(missing)}",
-                    f"Tables missing from schema {revision}: {', '.join(missing)}")
+            rep.add(
+                False,
+                f"スキーマ {revision} にあるはずの表がありません: {', '.join(missing)}",
+                f"Tables missing from schema {revision}: {', '.join(missing)}",
+            )
         else:
             rep.add(True, f"スキーマ: {revision}（最新）", f"Schema: {revision} (current)")
 
@@ -303,10 +357,15 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
         else:
             more = count - len(wrong)
             listed = "; ".join(wrong)
-            rep.add(False, f"氏名の検索索引に誤りが {count} 件あります: {listed}" + (f" …ほか {more} 件" if more else "")
-                    + "（hwdesk reindex で作り直せます）",
-                    f"The name search index is wrong for {count} rows: {listed}" + (f" … and {more} more" if more else "")
-                    + " (hwdesk reindex rebuilds it)")
+            rep.add(
+                False,
+                f"氏名の検索索引に誤りが {count} 件あります: {listed}"
+                + (f" …ほか {more} 件" if more else "")
+                + "（hwdesk reindex で作り直せます）",
+                f"The name search index is wrong for {count} rows: {listed}"
+                + (f" … and {more} more" if more else "")
+                + " (hwdesk reindex rebuilds it)",
+            )
     if is_sqlite:
         fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if not fk:
@@ -314,14 +373,23 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
         else:
             items = [f"{t} rowid {rid} → {parent}" for t, rid, parent, _ in fk[:MAX_LISTED]]
             more = len(fk) - len(items)
-            rep.add(False, f"参照先のない行が {len(fk)} 件あります: {'; '.join(items)}" + (f" …ほか {more} 件" if more else ""),
-                    f"{len(fk)} rows refer to missing rows: {'; '.join(items)}" + (f" … and {more} more" if more else ""))
+            rep.add(
+                False,
+                f"参照先のない行が {len(fk)} 件あります: {'; '.join(items)}" + (f" …ほか {more} 件" if more else ""),
+                f"{len(fk)} rows refer to missing rows: {'; '.join(items)}" + (f" … and {more} more" if more else ""),
+            )
         # hwdesk creates no triggers or views; one found here was added from outside (and would
         # run on our writes), so it is reported rather than trusted.
-        extra = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+        extra = conn.exec_driver_sql(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchall()
         if extra:
             names = ", ".join(f"{t} {n}" for t, n in extra)
-            rep.add(False, f"hwdesk が作らないオブジェクトがあります: {names}", f"Objects hwdesk never creates are present: {names}")
+            rep.add(
+                False,
+                f"hwdesk が作らないオブジェクトがあります: {names}",
+                f"Objects hwdesk never creates are present: {names}",
+            )
 
     if "audit_log" not in tables or "meta" not in tables:
         return rep
@@ -336,17 +404,30 @@ def _inspect(session: Session, *, is_sqlite: bool, outside: HeadRecord | None, w
     if chain.ok:
         rep.audit_head = chain.head
         rep.audit_last_id = chain.last_id
-        rep.add(True, f"監査ログのハッシュチェーン: {chain.rows} 行、すべて鍵（{chain.key_id}）で検証済み（先頭 {chain.head[:12]}…）"
-                + (f"。うち {chain.unkeyed_rows} 行は鍵の導入前の旧形式です" if chain.unkeyed_rows else ""),
-                f"Audit chain: {chain.rows} rows, all verified under the audit key {chain.key_id} (head {chain.head[:12]}…)"
-                + (f"; {chain.unkeyed_rows} of them from before the key, in the older unkeyed form" if chain.unkeyed_rows else ""))
+        rep.add(
+            True,
+            f"監査ログのハッシュチェーン: {chain.rows} 行、すべて鍵（{chain.key_id}）で検証済み（先頭 {chain.head[:12]}…）"
+            + (f"。うち {chain.unkeyed_rows} 行は鍵の導入前の旧形式です" if chain.unkeyed_rows else ""),
+            f"Audit chain: {chain.rows} rows, all verified under the audit key {chain.key_id} (head {chain.head[:12]}…)"
+            + (
+                f"; {chain.unkeyed_rows} of them from before the key, in the older unkeyed form"
+                if chain.unkeyed_rows
+                else ""
+            ),
+        )
         if chain.legacy:
-            rep.add(True, f"監査ログ {chain.rows} 行はすべて鍵の導入前の旧形式です。次の書き込みから鍵で記録します",
-                    f"All {chain.rows} audit rows predate the audit key (older release); rows are keyed from the next write",
-                    warning=True)
+            rep.add(
+                True,
+                f"監査ログ {chain.rows} 行はすべて鍵の導入前の旧形式です。次の書き込みから鍵で記録します",
+                f"All {chain.rows} audit rows predate the audit key (older release); rows are keyed from the next write",
+                warning=True,
+            )
         if outside is not None:
-            rep.add(True, f"外部に保管した監査ログの先頭（{where_outside}、{outside.rows} 行）はチェーンに含まれています",
-                    f"The audit head kept outside ({where_outside}, {outside.rows} rows) is in the chain")
+            rep.add(
+                True,
+                f"外部に保管した監査ログの先頭（{where_outside}、{outside.rows} 行）はチェーンに含まれています",
+                f"The audit head kept outside ({where_outside}, {outside.rows} rows) is in the chain",
+            )
     else:
         ja, en = _chain_problem(chain, outside, where_outside)
         rep.add(False, ja, en)
@@ -365,55 +446,87 @@ class AnchorsSeen:
 
 def _has_business_rows(session: Session) -> bool:
     conn = session.connection()
-    return any(conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None for t in ("staff", "seeker", "session"))
+    return any(
+        conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None for t in ("staff", "seeker", "session")
+    )
 
 
-def _history_findings(session: Session, rep: CheckReport, chain: audit.ChainReport, outside: HeadRecord | None,
-                      anchors: AnchorsSeen | None) -> None:
+def _history_findings(
+    session: Session,
+    rep: CheckReport,
+    chain: audit.ChainReport,
+    outside: HeadRecord | None,
+    anchors: AnchorsSeen | None,
+) -> None:
     """What only the outside can prove: the log was not emptied, cut back, or swapped for an older one."""
     if chain.rows == 0 and _has_business_rows(session):
-        rep.add(False, "監査ログが空ですが、データベースには職員・求職者・セッションがあります（監査ログが消去されました）",
-                "The audit log is empty but the database holds staff, seekers or sessions (the log was erased)")
+        rep.add(
+            False,
+            "監査ログが空ですが、データベースには職員・求職者・セッションがあります（監査ログが消去されました）",
+            "The audit log is empty but the database holds staff, seekers or sessions (the log was erased)",
+        )
     if anchors is None:
         return
-    for path, exc in anchors.bad:
+    for _path, exc in anchors.bad:
         rep.add(False, exc.message_ja, exc.message_en)
     for path, anchor in anchors.found:
         where = f"{path}（{anchor.written_at}、監査ログ ID {anchor.last_id}）"
         where_en = f"{path} (audit row {anchor.last_id} as of {anchor.written_at})"
         if chain.rows == 0:
-            rep.add(False, f"監査ログが空ですが、この端末はその行をアンカーに記録しています: {where}（監査ログが消去されました）",
-                    f"The audit log is empty, but this terminal anchored a row of it: {where_en} (the log was erased)")
+            rep.add(
+                False,
+                f"監査ログが空ですが、この端末はその行をアンカーに記録しています: {where}（監査ログが消去されました）",
+                f"The audit log is empty, but this terminal anchored a row of it: {where_en} (the log was erased)",
+            )
         elif anchor.db_id != chain.db_id:
-            rep.add(False, f"この場所のデータベースについて保管したアンカー {where} は、別の監査ログのものです"
-                           "（監査ログが消去されて作り直されたか、別のデータベースに置き換えられました。意図した置き換えなら hwdesk restore が記録します）",
-                    f"The anchor {where_en} kept for the database at this location belongs to another audit log (the log was "
-                    "erased and begun again, or another database was put here; hwdesk restore records a deliberate replacement)")
+            rep.add(
+                False,
+                f"この場所のデータベースについて保管したアンカー {where} は、別の監査ログのものです"
+                "（監査ログが消去されて作り直されたか、別のデータベースに置き換えられました。意図した置き換えなら hwdesk restore が記録します）",
+                f"The anchor {where_en} kept for the database at this location belongs to another audit log (the log was "
+                "erased and begun again, or another database was put here; hwdesk restore records a deliberate replacement)",
+            )
         elif chain.legacy:
-            rep.add(False, f"アンカー {where} は鍵付きの記録を示していますが、監査ログは鍵のない旧形式です（鍵なしで作り直されました）",
-                    f"The anchor {where_en} shows a keyed log, but the log is now unkeyed (it was rebuilt without the key)")
+            rep.add(
+                False,
+                f"アンカー {where} は鍵付きの記録を示していますが、監査ログは鍵のない旧形式です（鍵なしで作り直されました）",
+                f"The anchor {where_en} shows a keyed log, but the log is now unkeyed (it was rebuilt without the key)",
+            )
         elif chain.last_id is None or anchor.last_id > chain.last_id:
-            rep.add(False, f"アンカー {where} より監査ログが短くなっています（最後の ID {chain.last_id}）。末尾が削除されたか、古いコピーに置き換えられました",
-                    f"The audit log ends at row {chain.last_id}, before the anchor {where_en}: its tail was cut, or an "
-                    "older copy was put in place")
+            rep.add(
+                False,
+                f"アンカー {where} より監査ログが短くなっています（最後の ID {chain.last_id}）。末尾が削除されたか、古いコピーに置き換えられました",
+                f"The audit log ends at row {chain.last_id}, before the anchor {where_en}: its tail was cut, or an "
+                "older copy was put in place",
+            )
         elif chain.ok and audit.hash_at(session, anchor.last_id) != anchor.head:
-            rep.add(False, f"アンカー {where} の先頭がチェーンにありません（監査ログが作り直されました）",
-                    f"The head anchored in {where_en} is not in the chain (the log was rebuilt)")
+            rep.add(
+                False,
+                f"アンカー {where} の先頭がチェーンにありません（監査ログが作り直されました）",
+                f"The head anchored in {where_en} is not in the chain (the log was rebuilt)",
+            )
         elif chain.ok:
-            rep.add(True, f"データベースの外のアンカー（{where}）はチェーンに含まれています",
-                    f"The anchor outside the database ({where_en}) is in the chain")
+            rep.add(
+                True,
+                f"データベースの外のアンカー（{where}）はチェーンに含まれています",
+                f"The anchor outside the database ({where_en}) is in the chain",
+            )
     has_history = chain.rows > 0 or _has_business_rows(session)
     if has_history and not anchors.found and not anchors.bad and outside is None:
-        rep.add(False, "監査ログの先頭がデータベースの外に保管されていません（アンカーも先頭ファイルもありません）。"
-                       "消去や切り詰めを確認できません。この端末で一度も書き込んでいなければ、書き込む端末で check を実行してください。"
-                       "書き込んだことがあるなら、アンカーが削除されています",
-                "No audit head is kept outside the database (no anchor, no head file), so erasing or cutting the log "
-                "cannot be ruled out. If this terminal has never written, run check where the writing terminals "
-                "are; if it has, its anchor was deleted")
+        rep.add(
+            False,
+            "監査ログの先頭がデータベースの外に保管されていません（アンカーも先頭ファイルもありません）。"
+            "消去や切り詰めを確認できません。この端末で一度も書き込んでいなければ、書き込む端末で check を実行してください。"
+            "書き込んだことがあるなら、アンカーが削除されています",
+            "No audit head is kept outside the database (no anchor, no head file), so erasing or cutting the log "
+            "cannot be ruled out. If this terminal has never written, run check where the writing terminals "
+            "are; if it has, its anchor was deleted",
+        )
 
 
-def check_store(store: Store, *, head_file: str | os.PathLike | None = None, update_head: bool = True,
-                compare_head: bool = True) -> CheckReport:
+def check_store(
+    store: Store, *, head_file: str | os.PathLike | None = None, update_head: bool = True, compare_head: bool = True
+) -> CheckReport:
     """Check a live database (see the module doc) and, when all is well, move its outside head forward.
 
     The head file is only ever advanced (never to an older or foreign head), so running ``check``
@@ -428,8 +541,14 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
             if not store.is_sqlite:
                 # One snapshot for the rows and meta's head, or a concurrent append looks like a cut.
                 s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            rep = _inspect(s, is_sqlite=store.is_sqlite, outside=outside, where_outside=str(path), accept_older=False,
-                           anchors=anchors)
+            rep = _inspect(
+                s,
+                is_sqlite=store.is_sqlite,
+                outside=outside,
+                where_outside=str(path),
+                accept_older=False,
+                anchors=anchors,
+            )
     except OperationalError as exc:
         raise store_error_from(exc) from exc
     except DBAPIError as exc:  # a damaged file fails past integrity_check too ("malformed")
@@ -443,19 +562,29 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
                 problem = nameindex.structure_problem(s.connection())
         except StoreError as exc:  # a read-only copy, or a writer holding the lock past the timeout
             problem = None
-            rep.add(True, f"氏名の検索索引の内部検査はできませんでした: {exc.message_ja}",
-                    f"The name search index's own check could not run: {exc.message_en}", warning=True)
+            rep.add(
+                True,
+                f"氏名の検索索引の内部検査はできませんでした: {exc.message_ja}",
+                f"The name search index's own check could not run: {exc.message_en}",
+                warning=True,
+            )
         if problem:
-            rep.add(False, f"氏名の検索索引が壊れています: {problem}（hwdesk reindex で作り直せます）",
-                    f"The name search index is damaged: {problem} (hwdesk reindex rebuilds it)")
+            rep.add(
+                False,
+                f"氏名の検索索引が壊れています: {problem}（hwdesk reindex で作り直せます）",
+                f"The name search index is damaged: {problem} (hwdesk reindex rebuilds it)",
+            )
     rep.head_file = path
     if rep.ok and update_head:
         _anchor_checked(store, rep)
     if path is None:
         if not (anchors and anchors.found):
-            rep.add(True, f"監査ログの先頭を外部に保管していません。--head-file または {HEAD_FILE_ENV} で保管先を指定すると、末尾の削除を検出できます",
-                    f"No audit head is kept outside the database: give --head-file or {HEAD_FILE_ENV} so that a cut tail is detected",
-                    warning=True)
+            rep.add(
+                True,
+                f"監査ログの先頭を外部に保管していません。--head-file または {HEAD_FILE_ENV} で保管先を指定すると、末尾の削除を検出できます",
+                f"No audit head is kept outside the database: give --head-file or {HEAD_FILE_ENV} so that a cut tail is detected",
+                warning=True,
+            )
     elif rep.ok and rep.audit_head is not None and update_head:
         if outside is None:
             rep.add(True, f"監査ログの先頭を保管しました: {path}", f"Audit head recorded in {path}")
@@ -463,8 +592,12 @@ def check_store(store: Store, *, head_file: str | os.PathLike | None = None, upd
             try:
                 write_head_file(path, HeadRecord(rep.audit_head, rep.audit_rows, rep.audit_last_id))
             except OSError as exc:  # e.g. checking a read-only copy: the check itself still counts
-                rep.add(True, f"監査ログ先頭ファイルを書けませんでした: {path}（{exc.strerror}）",
-                        f"Could not write the audit head file {path} ({exc.strerror})", warning=True)
+                rep.add(
+                    True,
+                    f"監査ログ先頭ファイルを書けませんでした: {path}（{exc.strerror}）",
+                    f"Could not write the audit head file {path} ({exc.strerror})",
+                    warning=True,
+                )
     return rep
 
 
@@ -483,20 +616,35 @@ def reanchor(store: Store, *, actor, reason: str) -> tuple[int, list]:
     with store.read() as s:
         chain = audit.verify_chain(s)
     if not chain.ok:
-        raise HwdeskError(f"監査ログのチェーンが検証できないため、付け直しません: {chain.problem}",
-                          f"The audit chain does not verify, so it is not re-anchored: {chain.problem}")
+        raise HwdeskError(
+            f"監査ログのチェーンが検証できないため、付け直しません: {chain.problem}",
+            f"The audit chain does not verify, so it is not re-anchored: {chain.problem}",
+        )
     seen = _anchors_of(store)
-    discarded = [{"file": str(path), "log": a.db_id, "last_id": a.last_id, "head": a.head, "written_at": a.written_at}
-                 for path, a in seen.found]
+    discarded = [
+        {"file": str(path), "log": a.db_id, "last_id": a.last_id, "head": a.head, "written_at": a.written_at}
+        for path, a in seen.found
+    ]
     with store.write() as s:
-        audit.record(s, staff_id=actor.id, action="audit.reanchor", entity="audit_log", entity_id="anchor",
-                     extra={"reason": reason, "discarded_anchors": discarded, "chain_head": chain.head,
-                            "chain_last_id": chain.last_id})
+        audit.record(
+            s,
+            staff_id=actor.id,
+            action="audit.reanchor",
+            entity="audit_log",
+            entity_id="anchor",
+            extra={
+                "reason": reason,
+                "discarded_anchors": discarded,
+                "chain_head": chain.head,
+                "chain_last_id": chain.last_id,
+            },
+        )
     with store.read() as s:
         chain = audit.verify_chain(s)
     key = auditkey.load_key()
-    auditkey.replace(auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, seen.location,
-                                     chain.keyed_from), key)
+    auditkey.replace(
+        auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, seen.location, chain.keyed_from), key
+    )
     auditkey.forget(seen.location, key, keep=chain.db_id)
     return chain.last_id, discarded
 
@@ -516,8 +664,9 @@ def _anchor_checked(store: Store, rep: CheckReport, copy: Path | None = None) ->
     chain = rep.chain
     if chain is None or not chain.ok or chain.rows == 0 or chain.legacy or chain.last_id is None:
         return
-    anchor = auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, audit.location_of(store.engine.url),
-                             chain.keyed_from)
+    anchor = auditkey.Anchor(
+        chain.db_id, chain.head, chain.last_id, chain.key_id, audit.location_of(store.engine.url), chain.keyed_from
+    )
 
     def reaches(old: auditkey.Anchor) -> bool:
         if copy is not None:
@@ -535,8 +684,12 @@ def _anchor_checked(store: Store, rep: CheckReport, copy: Path | None = None) ->
     try:
         auditkey.advance(anchor, auditkey.load_key(), durable=True, reaches=reaches)
     except OSError as exc:
-        rep.add(True, f"アンカーを書けませんでした: {auditkey.anchor_dir()}（{exc.strerror}）",
-                f"Could not write the anchor in {auditkey.anchor_dir()} ({exc.strerror})", warning=True)
+        rep.add(
+            True,
+            f"アンカーを書けませんでした: {auditkey.anchor_dir()}（{exc.strerror}）",
+            f"Could not write the anchor in {auditkey.anchor_dir()} ({exc.strerror})",
+            warning=True,
+        )
 
 
 def _readonly_engine(path: Path) -> Engine:
@@ -569,14 +722,21 @@ def inspect_sqlite_file(path: Path, *, head_file: Path | None = None, accept_old
     except DBAPIError as exc:
         rep = CheckReport()
         msg = str(exc.orig)
-        rep.add(False, f"SQLite データベースとして読めないか、破損しています: {msg}",
-                f"Not a readable SQLite database, or damaged: {msg}")
+        rep.add(
+            False,
+            f"SQLite データベースとして読めないか、破損しています: {msg}",
+            f"Not a readable SQLite database, or damaged: {msg}",
+        )
     finally:
         engine.dispose()
     rep.head_file = rep_head
     if outside is None:
-        rep.add(True, f"監査ログ先頭ファイル（{rep_head}）がないため、末尾の削除は確認できません",
-                f"No audit head file ({rep_head}): a cut tail cannot be ruled out", warning=True)
+        rep.add(
+            True,
+            f"監査ログ先頭ファイル（{rep_head}）がないため、末尾の削除は確認できません",
+            f"No audit head file ({rep_head}): a cut tail cannot be ruled out",
+            warning=True,
+        )
     return rep
 
 
@@ -595,8 +755,8 @@ class BackupResult:
 
 
 _PG_TOOLS = {
-    "pg_dump": "pg_dump --format=custom --file=hwdesk-$(date +%F).dump \"$PGURL\"",
-    "pg_restore": "pg_restore --no-owner --dbname=\"$PGURL\" hwdesk-YYYY-MM-DD.dump",
+    "pg_dump": 'pg_dump --format=custom --file=hwdesk-$(date +%F).dump "$PGURL"',
+    "pg_restore": 'pg_restore --no-owner --dbname="$PGURL" hwdesk-YYYY-MM-DD.dump',
 }
 
 
@@ -704,7 +864,9 @@ def _copy_with_backup_api(src_path: Path, dst_path: Path, *, src_uri_ro: bool = 
     consistent snapshot even while other processes commit; in WAL mode it does not block them.
     """
     if src_uri_ro:
-        src = sqlite3.connect(f"file:{quote(str(src_path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = sqlite3.connect(
+            f"file:{quote(str(src_path.absolute()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
     else:
         src = sqlite3.connect(str(src_path), timeout=BUSY_TIMEOUT_MS / 1000)
     dst = sqlite3.connect(str(dst_path), timeout=BUSY_TIMEOUT_MS / 1000)
@@ -715,8 +877,9 @@ def _copy_with_backup_api(src_path: Path, dst_path: Path, *, src_uri_ro: bool = 
         src.close()
 
 
-def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
-                  head_file: str | os.PathLike | None = None) -> BackupResult:
+def backup_sqlite(
+    store: Store, dest: str | os.PathLike, *, force: bool = False, head_file: str | os.PathLike | None = None
+) -> BackupResult:
     """Back up the live SQLite database to ``dest`` (0600) and write ``dest.audit-head`` beside it.
 
     The copy is made in a temporary file beside ``dest``, turned into a single self-contained
@@ -730,11 +893,15 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
     if not src.exists():
         raise HwdeskError(f"データベースがありません: {src}", f"No database at {src}")
     if dest == src.absolute() or _same_file(dest, src):
-        raise HwdeskError("バックアップ先が使用中のデータベースそのものです。別のファイル名を指定してください。",
-                          "The backup target is the live database itself; name another file.")
+        raise HwdeskError(
+            "バックアップ先が使用中のデータベースそのものです。別のファイル名を指定してください。",
+            "The backup target is the live database itself; name another file.",
+        )
     if dest.exists() and not force:
-        raise HwdeskError(f"{dest} は既にあります。上書きするには --force を付けてください。",
-                          f"{dest} already exists; add --force to replace it.")
+        raise HwdeskError(
+            f"{dest} は既にあります。上書きするには --force を付けてください。",
+            f"{dest} already exists; add --force to replace it.",
+        )
     if not dest.parent.is_dir():
         raise HwdeskError(f"フォルダがありません: {dest.parent}", f"No such folder: {dest.parent}")
     clean_stale_temporaries(dest.parent)
@@ -743,8 +910,10 @@ def backup_sqlite(store: Store, dest: str | os.PathLike, *, force: bool = False,
             tmp = _new_private_file(dest.parent, dest.name)
             report = _copy_check_and_place(src, tmp, dest)
         except _Interrupted as exc:
-            raise HwdeskError("バックアップを中断しました（途中のファイルは削除しました）。",
-                              "Backup interrupted (its temporary file was removed).") from exc
+            raise HwdeskError(
+                "バックアップを中断しました（途中のファイルは削除しました）。",
+                "Backup interrupted (its temporary file was removed).",
+            ) from exc
         except OSError as exc:  # no space for the copy, a folder that refuses writes …
             raise store_error_from(exc, dest) from exc
     result = BackupResult(dest, report, None)
@@ -801,19 +970,27 @@ def _advance_live_head(live: Path, record: HeadRecord, db: Path, result: BackupR
         finally:
             engine.dispose()
         if found is None:
-            result.notes.append(Finding(
-                False,
-                f"{live} に記録した監査ログの先頭（{old.rows} 行）がデータベースのチェーンにありません（切り詰めの疑い）。hwdesk check で確認してください",
-                f"The audit head recorded in {live} ({old.rows} rows) is not in the database's chain (possible truncation); run hwdesk check",
-            ))
+            result.notes.append(
+                Finding(
+                    False,
+                    f"{live} に記録した監査ログの先頭（{old.rows} 行）がデータベースのチェーンにありません（切り詰めの疑い）。hwdesk check で確認してください",
+                    f"The audit head recorded in {live} ({old.rows} rows) is not in the database's chain (possible truncation); run hwdesk check",
+                )
+            )
             return
         if old.rows > record.rows:
             return  # never move the live head backwards
     try:
         write_head_file(live, record)
     except OSError as exc:
-        result.notes.append(Finding(True, f"監査ログ先頭ファイルを書けませんでした: {live}（{exc.strerror}）",
-                                    f"Could not write the audit head file {live} ({exc.strerror})", warning=True))
+        result.notes.append(
+            Finding(
+                True,
+                f"監査ログ先頭ファイルを書けませんでした: {live}（{exc.strerror}）",
+                f"Could not write the audit head file {live} ({exc.strerror})",
+                warning=True,
+            )
+        )
 
 
 # --- restore ------------------------------------------------------------------------------------
@@ -852,8 +1029,15 @@ def _target_state(target: Path) -> tuple[str | None, str | None, int | None]:
         return None, str(exc), None
 
 
-def restore_sqlite(store: Store, source: str | os.PathLike, *, login: str, password: str, force: bool = False,
-                   head_file: str | os.PathLike | None = None) -> RestoreResult:
+def restore_sqlite(
+    store: Store,
+    source: str | os.PathLike,
+    *,
+    login: str,
+    password: str,
+    force: bool = False,
+    head_file: str | os.PathLike | None = None,
+) -> RestoreResult:
     """Restore the SQLite database of ``store`` from the backup ``source`` after checking it.
 
     Needs an admin: ``login``/``password`` sign in to the database being replaced (audited
@@ -875,8 +1059,10 @@ def restore_sqlite(store: Store, source: str | os.PathLike, *, login: str, passw
     if not rep.ok:
         lines = "\n".join("  " + f.message_ja for f in rep.problems)
         lines_en = "\n".join("  " + f.message_en for f in rep.problems)
-        raise HwdeskError(f"このバックアップは復元できません（何も変更していません）: {source}\n{lines}",
-                          f"This backup cannot be restored (nothing was changed): {source}\n{lines_en}")
+        raise HwdeskError(
+            f"このバックアップは復元できません（何も変更していません）: {source}\n{lines}",
+            f"This backup cannot be restored (nothing was changed): {source}\n{lines_en}",
+        )
     problem = _target_state(target)[1]
     admin = _restore_admin(store, target, source, login=login, password=password, readable=problem is None)
     last, problem, discarded_id = _target_state(target)  # after the sign-in: its row is replaced too
@@ -923,9 +1109,16 @@ def restore_sqlite(store: Store, source: str | os.PathLike, *, login: str, passw
             upgrade(restored)
         except OperationalError as exc:
             raise store_error_from(exc) from exc
-        discarded = {"discarded_head": last, "discarded_last_id": discarded_id, "kept_aside": str(kept) if kept else None,
-                     "source": str(source), "source_head": rep.audit_head, "source_last_id": rep.audit_last_id,
-                     "forced": force, "by": admin}
+        discarded = {
+            "discarded_head": last,
+            "discarded_last_id": discarded_id,
+            "kept_aside": str(kept) if kept else None,
+            "source": str(source),
+            "source_head": rep.audit_head,
+            "source_last_id": rep.audit_last_id,
+            "forced": force,
+            "by": admin,
+        }
         _record_restore(restored, admin, discarded)
         live = head_file_for(restored, head_file)
         after = check_store(restored, head_file=live, update_head=False, compare_head=False)
@@ -935,8 +1128,9 @@ def restore_sqlite(store: Store, source: str | os.PathLike, *, login: str, passw
             chain = after.chain
             key = auditkey.load_key()
             location = audit.location_of(restored.engine.url)
-            auditkey.replace(auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, location,
-                                             chain.keyed_from), key)
+            auditkey.replace(
+                auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, location, chain.keyed_from), key
+            )
             auditkey.forget(location, key, keep=chain.db_id)
             if live is not None:
                 write_head_file(live, HeadRecord(after.audit_head, after.audit_rows, after.audit_last_id))
@@ -956,7 +1150,9 @@ def _restore_admin(store: Store, target: Path, source: Path, *, login: str, pass
     from hwdesk.security import verify_password
     from hwdesk.services import auth
 
-    refused = PermissionDenied("復元は管理者だけができます（--as 管理者ID）。", "Only an admin can restore (--as ADMIN).")
+    refused = PermissionDenied(
+        "復元は管理者だけができます（--as 管理者ID）。", "Only an admin can restore (--as ADMIN)."
+    )
     if readable and target.exists() and _has_staff(target):
         actor = auth.sign_in(store, login=login, password=password)
         if actor.role != "admin":
@@ -965,7 +1161,9 @@ def _restore_admin(store: Store, target: Path, source: Path, *, login: str, pass
     engine = _readonly_engine(source)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT password_hash, role, active FROM staff WHERE login = :l"), {"l": login}).first()
+            row = conn.execute(
+                text("SELECT password_hash, role, active FROM staff WHERE login = :l"), {"l": login}
+            ).first()
     finally:
         engine.dispose()
     ok, _ = verify_password(row[0] if row else auth._dummy_hash(), password)
@@ -995,7 +1193,9 @@ def _record_restore(restored: Store, admin: str, detail: dict) -> None:
 
     with restored.write() as s:
         staff = s.exec(sm_select(Staff.id).where(Staff.login == admin)).first()
-        audit.record(s, staff_id=staff, action="maintenance.restore", entity="database", entity_id="restore", extra=detail)
+        audit.record(
+            s, staff_id=staff, action="maintenance.restore", entity="database", entity_id="restore", extra=detail
+        )
 
 
 # Rows about the restoring itself (signing in to do it, an earlier restore): a target whose only

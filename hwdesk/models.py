@@ -312,8 +312,12 @@ class Enrollment(SQLModel, table=True):
         UniqueConstraint("session_id", "seeker_id"),
         Index("ix_enrollment_seeker", "seeker_id"),
         # the offers whose reply deadline has passed (services/offers.py), without reading the rest
-        Index("ix_enrollment_offer_due", "offered_until", sqlite_where=text("state = 'offered'"),
-              postgresql_where=text("state = 'offered'")),
+        Index(
+            "ix_enrollment_offer_due",
+            "offered_until",
+            sqlite_where=text("state = 'offered'"),
+            postgresql_where=text("state = 'offered'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id")

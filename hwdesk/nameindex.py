@@ -136,8 +136,11 @@ def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:
     # order of the names touched a leaf per gram, all over an index larger than the buffer cache.
     from hwdesk.pgcopy import copy_pairs
 
-    copy_pairs(cursor, f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN",
-               sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)))
+    copy_pairs(
+        cursor,
+        f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN",
+        sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)),
+    )
 
 
 def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, list]:
@@ -148,8 +151,10 @@ def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, l
     if db.sqlite:
         # CROSS JOIN keeps the FTS table outside: given an office filter the planner could
         # otherwise walk the office's seekers and run the phrase query once for each.
-        return (f"SELECT {cols} FROM {FTS} f CROSS JOIN seeker k ON k.id = f.rowid WHERE {FTS} MATCH ? AND {where}",
-                [fts_phrase(fragment), *scope])
+        return (
+            f"SELECT {cols} FROM {FTS} f CROSS JOIN seeker k ON k.id = f.rowid WHERE {FTS} MATCH ? AND {where}",
+            [fts_phrase(fragment), *scope],
+        )
     n = min(len(fragment), 3)
     keys = sorted({fragment[i : i + n] for i in range(len(fragment) - n + 1)})
     if len(keys) > 1:  # drive from the rarest trigram (counting a key range is cheap)
@@ -213,12 +218,15 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
         expect = fts_row
     else:  # name_gram: one row a seeker with its grams sorted, against the name's
         streaming = conn.execution_options(stream_results=True, yield_per=10_000)
-        index = streaming.exec_driver_sql(f"SELECT seeker_id, array_agg(gram ORDER BY gram COLLATE \"C\") FROM {GRAM_TABLE}"
-                                          " GROUP BY seeker_id ORDER BY seeker_id")
+        index = streaming.exec_driver_sql(
+            f'SELECT seeker_id, array_agg(gram ORDER BY gram COLLATE "C") FROM {GRAM_TABLE}'
+            " GROUP BY seeker_id ORDER BY seeker_id"
+        )
         seekers = streaming.exec_driver_sql("SELECT id, name FROM seeker WHERE anonymized_at IS NULL ORDER BY id")
 
         def expect(sid: int, name: str) -> tuple:
             return sid, sorted(grams(name))
+
     wrong: list[str] = []
     count = 0
 
@@ -232,7 +240,9 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
     fts, seeker = next(index, end), next(seekers, end)
     while fts is not end or seeker is not end:
         if fts[0] < seeker[0]:
-            report(f"{FTS if sqlite else GRAM_TABLE} {'rowid' if sqlite else 'seeker_id'} {fts[0]}: no such active seeker")
+            report(
+                f"{FTS if sqlite else GRAM_TABLE} {'rowid' if sqlite else 'seeker_id'} {fts[0]}: no such active seeker"
+            )
             fts = next(index, end)
         elif seeker[0] < fts[0]:
             report(f"seeker {seeker[0]}: not indexed")
@@ -279,5 +289,25 @@ def rebuild(conn: Connection) -> int:
     return count
 
 
-__all__ = ["FTS", "FTS_DDL", "GRAM_TABLE", "fts_text", "fts_pairs", "fts_row", "fts_phrase", "decode", "grams", "replace", "add_sqlite", "add_core", "copy_pg",
-           "match", "expected_tables", "include_object", "indexed", "problems", "structure_problem", "rebuild"]
+__all__ = [
+    "FTS",
+    "FTS_DDL",
+    "GRAM_TABLE",
+    "fts_text",
+    "fts_pairs",
+    "fts_row",
+    "fts_phrase",
+    "decode",
+    "grams",
+    "replace",
+    "add_sqlite",
+    "add_core",
+    "copy_pg",
+    "match",
+    "expected_tables",
+    "include_object",
+    "indexed",
+    "problems",
+    "structure_problem",
+    "rebuild",
+]

@@ -36,8 +36,15 @@ JOB_OPTIONS: list[tuple[int, str, object]] = [
 
 FOLLOW_SECONDS = 5.0
 
-_PRINTER_ATTRS = ["printer-name", "printer-info", "printer-location", "printer-state", "printer-state-message",
-                  "printer-state-reasons", "printer-is-accepting-jobs"]
+_PRINTER_ATTRS = [
+    "printer-name",
+    "printer-info",
+    "printer-location",
+    "printer-state",
+    "printer-state-message",
+    "printer-state-reasons",
+    "printer-is-accepting-jobs",
+]
 _JOB_ATTRS = ["job-state", "job-state-reasons", "job-printer-state-message", "job-impressions-completed"]
 
 # printer-state-reasons a clerk can act on, in both languages (others are shown as CUPS names them).
@@ -67,9 +74,14 @@ STATES = ("printed", "queued", "held", "failed")
 
 def _fallback(path: Path | None) -> tuple[str, str]:
     if path is None:
-        return "PDFを保存して別の端末で印刷するか、PDFを渡してください。", "Save the PDF and print it elsewhere, or hand over the PDF."
-    return (f"PDFは保存してあります（{path}）。別のプリンターで印刷するか、PDFを渡してください。",
-            f"The PDF is saved ({path}); print it on another printer or hand it over.")
+        return (
+            "PDFを保存して別の端末で印刷するか、PDFを渡してください。",
+            "Save the PDF and print it elsewhere, or hand over the PDF.",
+        )
+    return (
+        f"PDFは保存してあります（{path}）。別のプリンターで印刷するか、PDFを渡してください。",
+        f"The PDF is saved ({path}); print it on another printer or hand it over.",
+    )
 
 
 class PrintError(HwdeskError):
@@ -155,13 +167,21 @@ class Destination:
 
 def _check(resp: ipp.Response, path: Path | None) -> None:
     if resp.status in (ipp.NOT_AUTHENTICATED, ipp.NOT_AUTHORIZED):
-        raise _error(PrintError, "印刷サーバーが認証を求めたため、印刷できませんでした。",
-                     "The print server asked for a sign-in, so nothing was printed.", path)
+        raise _error(
+            PrintError,
+            "印刷サーバーが認証を求めたため、印刷できませんでした。",
+            "The print server asked for a sign-in, so nothing was printed.",
+            path,
+        )
 
 
 def _server_down(path: Path | None) -> PrintError:
-    return _error(PrintServerDown, "この端末では印刷サービス（CUPS）に接続できません。",
-                  "No print service (CUPS) answers on this terminal.", path)
+    return _error(
+        PrintServerDown,
+        "この端末では印刷サービス（CUPS）に接続できません。",
+        "No print service (CUPS) answers on this terminal.",
+        path,
+    )
 
 
 def destinations(*, path: Path | None = None) -> list[Destination]:
@@ -178,16 +198,18 @@ def destinations(*, path: Path | None = None) -> list[Destination]:
         if not name:
             continue
         state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]
-        out.append(Destination(
-            name=name,
-            info=clean(g.get("printer-info", [""])[0]),
-            location=clean(g.get("printer-location", [""])[0]),
-            state=state,
-            accepting=bool(g.get("printer-is-accepting-jobs", [True])[0]),
-            reasons=tuple(str(r) for r in g.get("printer-state-reasons", []) if r != "none"),
-            message=str(g.get("printer-state-message", [""])[0]),
-            is_default=name == default,
-        ))
+        out.append(
+            Destination(
+                name=name,
+                info=clean(g.get("printer-info", [""])[0]),
+                location=clean(g.get("printer-location", [""])[0]),
+                state=state,
+                accepting=bool(g.get("printer-is-accepting-jobs", [True])[0]),
+                reasons=tuple(str(r) for r in g.get("printer-state-reasons", []) if r != "none"),
+                message=str(g.get("printer-state-message", [""])[0]),
+                is_default=name == default,
+            )
+        )
     return sorted(out, key=lambda d: (not d.is_default, d.name))
 
 
@@ -237,24 +259,38 @@ def resolve(name: str | None = None, *, path: Path | None = None) -> Destination
     chosen = chosen_printer()
     wanted = name or chosen or next((d.name for d in dests if d.is_default), None)
     if not wanted:
-        raise _error(NoPrinter, "使うプリンターが決まっていません（この端末の設定も、CUPSの既定のプリンターもありません）。"
-                     "プレビューの「プリンター」で選ぶか、hwdesk printers --use 名前 で設定してください。",
-                     "No printer is set (none chosen for this terminal and CUPS has no default). "
-                     "Choose one in the preview (Printer) or with hwdesk printers --use NAME.", path)
+        raise _error(
+            NoPrinter,
+            "使うプリンターが決まっていません（この端末の設定も、CUPSの既定のプリンターもありません）。"
+            "プレビューの「プリンター」で選ぶか、hwdesk printers --use 名前 で設定してください。",
+            "No printer is set (none chosen for this terminal and CUPS has no default). "
+            "Choose one in the preview (Printer) or with hwdesk printers --use NAME.",
+            path,
+        )
     dest = next((d for d in dests if d.name == wanted), None)
     if dest is None:
         known = "、".join(d.name for d in dests) or "なし"
         known_en = ", ".join(d.name for d in dests) or "none"
         where = "この端末で選ばれた" if not name and wanted == chosen else ""
         where_en = " chosen for this terminal" if not name and wanted == chosen else ""
-        raise _error(UnknownPrinter, f"{where}プリンター「{wanted}」はありません（使えるプリンター: {known}）。",
-                     f"There is no printer{where_en} called '{wanted}' (printers here: {known_en}).", path)
+        raise _error(
+            UnknownPrinter,
+            f"{where}プリンター「{wanted}」はありません（使えるプリンター: {known}）。",
+            f"There is no printer{where_en} called '{wanted}' (printers here: {known_en}).",
+            path,
+        )
     if not dest.ready:
         why, why_en = dest.reason("ja"), dest.reason("en")
-        raise _error(PrinterStopped,
-                     f"プリンター「{dest.name}」は{dest.state_text('ja')}です" + (f"（{why}）" if why else "") + "。何も送っていません。",
-                     f"Printer '{dest.name}' is {dest.state_text('en')}" + (f" ({why_en})" if why_en else "") + "; nothing was sent.",
-                     path)
+        raise _error(
+            PrinterStopped,
+            f"プリンター「{dest.name}」は{dest.state_text('ja')}です"
+            + (f"（{why}）" if why else "")
+            + "。何も送っていません。",
+            f"Printer '{dest.name}' is {dest.state_text('en')}"
+            + (f" ({why_en})" if why_en else "")
+            + "; nothing was sent.",
+            path,
+        )
     return dest
 
 
@@ -286,50 +322,77 @@ class PrintResult:
             return {
                 "printed": f"Printed {self.pages} page(s) on {self.printer} (job {job}).",
                 "queued": f"Sent {self.pages} page(s) to {self.printer} (job {job}); it is still in the queue{why}. "
-                          "Collect the pages from the printer.",
+                "Collect the pages from the printer.",
                 "held": f"The job {job} is held at {self.printer}{why}. Release it at the printer, or hand over the PDF ({self.path}).",
                 "failed": f"Printing failed on {self.printer}{why}; the job {job} was removed from the queue. "
-                          + _fallback(self.path)[1],
+                + _fallback(self.path)[1],
             }[self.state]
         why = f"（{why}）" if why else ""
         return {
             "printed": f"{self.printer} で {self.pages} ページ印刷しました（ジョブ {job}）。",
             "queued": f"{self.printer} に {self.pages} ページ送りました（ジョブ {job}）。まだ順番待ちです{why}。"
-                      "プリンターで受け取ってください。",
+            "プリンターで受け取ってください。",
             "held": f"ジョブ {job} は {self.printer} で保留されています{why}。プリンターで解除するか、PDF（{self.path}）を渡してください。",
-            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消されました。" + _fallback(self.path)[0],
+            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消されました。"
+            + _fallback(self.path)[0],
         }[self.state]
 
 
-def send(path: Path, *, printer: str | None = None, title: str | None = None, pages: int = 1,
-         follow: float = FOLLOW_SECONDS) -> PrintResult:
+def send(
+    path: Path, *, printer: str | None = None, title: str | None = None, pages: int = 1, follow: float = FOLLOW_SECONDS
+) -> PrintResult:
     """Print the PDF at ``path`` as one job and follow it for ``follow`` seconds (see the module docstring)."""
     dest = resolve(printer, path=path)
     uri = ipp.printer_uri(dest.name)
-    op = [(ipp.URI, "printer-uri", uri), (ipp.NAME, "requesting-user-name", ipp.user()),
-          (ipp.NAME, "job-name", title or path.stem), (ipp.MIME, "document-format", "application/pdf")]
+    op = [
+        (ipp.URI, "printer-uri", uri),
+        (ipp.NAME, "requesting-user-name", ipp.user()),
+        (ipp.NAME, "job-name", title or path.stem),
+        (ipp.MIME, "document-format", "application/pdf"),
+    ]
     try:
-        resp = ipp.request(ipp.PRINT_JOB, f"/printers/{dest.name}", op, job=JOB_OPTIONS,
-                           document=path.read_bytes(), timeout=30)
+        resp = ipp.request(
+            ipp.PRINT_JOB, f"/printers/{dest.name}", op, job=JOB_OPTIONS, document=path.read_bytes(), timeout=30
+        )
     except ipp.IppError:
         raise _server_down(path) from None
     _check(resp, path)
     if resp.status == ipp.NOT_FOUND:
-        raise _error(UnknownPrinter, f"プリンター「{dest.name}」はありません。", f"There is no printer called '{dest.name}'.", path)
+        raise _error(
+            UnknownPrinter,
+            f"プリンター「{dest.name}」はありません。",
+            f"There is no printer called '{dest.name}'.",
+            path,
+        )
     if resp.status == ipp.NOT_ACCEPTING:
-        raise _error(PrinterStopped, f"プリンター「{dest.name}」は印刷を受け付けていません。何も送っていません。",
-                     f"Printer '{dest.name}' is not accepting jobs; nothing was sent.", path)
+        raise _error(
+            PrinterStopped,
+            f"プリンター「{dest.name}」は印刷を受け付けていません。何も送っていません。",
+            f"Printer '{dest.name}' is not accepting jobs; nothing was sent.",
+            path,
+        )
     if not resp.ok:
-        raise _error(PrintError, f"プリンター「{dest.name}」が印刷を断りました（IPP 0x{resp.status:04x}）。",
-                     f"Printer '{dest.name}' refused the job (IPP status 0x{resp.status:04x}).", path)
+        raise _error(
+            PrintError,
+            f"プリンター「{dest.name}」が印刷を断りました（IPP 0x{resp.status:04x}）。",
+            f"Printer '{dest.name}' refused the job (IPP status 0x{resp.status:04x}).",
+            path,
+        )
     job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]
     return _follow(dest, job_id, pages=pages, path=path, seconds=follow)
 
 
 def _job(dest: Destination, job_id: int) -> dict[str, list[object]]:
-    resp = ipp.request(ipp.GET_JOB_ATTRIBUTES, "/", [
-        (ipp.URI, "printer-uri", ipp.printer_uri(dest.name)), (ipp.INTEGER, "job-id", job_id),
-        (ipp.NAME, "requesting-user-name", ipp.user()), (ipp.KEYWORD, "requested-attributes", _JOB_ATTRS)])
+    resp = ipp.request(
+        ipp.GET_JOB_ATTRIBUTES,
+        "/",
+        [
+            (ipp.URI, "printer-uri", ipp.printer_uri(dest.name)),
+            (ipp.INTEGER, "job-id", job_id),
+            (ipp.NAME, "requesting-user-name", ipp.user()),
+            (ipp.KEYWORD, "requested-attributes", _JOB_ATTRS),
+        ],
+    )
     return resp.first(ipp.JOB) if resp.ok else {}
 
 
@@ -360,8 +423,17 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
         _cancel(dest, job_id)
         state = 6
     outcome = {9: "printed", 4: "held", 6: "failed", 7: "failed", 8: "failed"}.get(state, "queued")
-    noise = ("none", "job-incoming", "job-queued", "job-printing", "job-transforming", "job-canceled-by-user",
-             "processing-to-stop-point", "printer-stopped", "job-queued-for-marker")
+    noise = (
+        "none",
+        "job-incoming",
+        "job-queued",
+        "job-printing",
+        "job-transforming",
+        "job-canceled-by-user",
+        "processing-to-stop-point",
+        "printer-stopped",
+        "job-queued-for-marker",
+    )
     if outcome == "printed":
         reasons, message = (), ""
     else:
@@ -373,7 +445,14 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
 
 def _cancel(dest: Destination, job_id: int) -> None:
     try:
-        ipp.request(ipp.CANCEL_JOB, "/", [(ipp.URI, "printer-uri", ipp.printer_uri(dest.name)),
-                                          (ipp.INTEGER, "job-id", job_id), (ipp.NAME, "requesting-user-name", ipp.user())])
+        ipp.request(
+            ipp.CANCEL_JOB,
+            "/",
+            [
+                (ipp.URI, "printer-uri", ipp.printer_uri(dest.name)),
+                (ipp.INTEGER, "job-id", job_id),
+                (ipp.NAME, "requesting-user-name", ipp.user()),
+            ],
+        )
     except ipp.IppError:
         pass

@@ -12,10 +12,32 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=
 MIN_LENGTH = 10
 # A short list of the passwords attackers try first (the check refuses these and their variants).
 COMMON = {
-    "password", "password1", "password123", "passw0rd", "1234567890", "12345678", "123456789",
-    "qwertyuiop", "qwerty123", "iloveyou", "admin12345", "administrator", "letmein123",
-    "welcome123", "abc1234567", "1q2w3e4r5t", "p@ssw0rd", "hellowork", "hellowork1", "hwdesk123",
-    "0123456789", "1111111111", "aaaaaaaaaa", "changeme123", "trustno1", "sunshine12",
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "1234567890",
+    "12345678",
+    "123456789",
+    "qwertyuiop",
+    "qwerty123",
+    "iloveyou",
+    "admin12345",
+    "administrator",
+    "letmein123",
+    "welcome123",
+    "abc1234567",
+    "1q2w3e4r5t",
+    "p@ssw0rd",
+    "hellowork",
+    "hellowork1",
+    "hwdesk123",
+    "0123456789",
+    "1111111111",
+    "aaaaaaaaaa",
+    "changeme123",
+    "trustno1",
+    "sunshine12",
 }
 
 

@@ -282,8 +282,12 @@ def parse_terms_document(text: str, *, office_id: str) -> TermsDocument:
                 problems.append(f"'{key}' missing or not {typ.__name__}")
         if isinstance(raw.get("articles"), list):
             for i, art in enumerate(raw["articles"], 1):
-                if (not isinstance(art, dict) or type(art.get("number")) is not int or art.get("number") != i
-                        or not isinstance(art.get("paragraphs"), list)):
+                if (
+                    not isinstance(art, dict)
+                    or type(art.get("number")) is not int
+                    or art.get("number") != i
+                    or not isinstance(art.get("paragraphs"), list)
+                ):
                     problems.append(f"article #{i} malformed (number must be {i}, paragraphs a list)")
                     break
         if raw.get("office") not in (None, office_id):

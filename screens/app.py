@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.timer import Timer
 
-from screens.base import localize_bindings, lit, visible
+from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands
 from screens.i18n import tr
 from screens.inputs import Input
@@ -174,9 +174,14 @@ class HwdeskApp(App):
         long-lived query lane (``DbMixin.db(lane=True)``) has a job (tests wait on both)."""
         from textual.worker import WorkerState
 
-        workers = [w for w in self.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                   and not (w.group or "").startswith("lane:")]
-        lanes = any(not lane.idle for screen in self.all_screens() for lane in screen.__dict__.get("_db_lanes", {}).values())
+        workers = [
+            w
+            for w in self.workers
+            if w.state in (WorkerState.PENDING, WorkerState.RUNNING) and not (w.group or "").startswith("lane:")
+        ]
+        lanes = any(
+            not lane.idle for screen in self.all_screens() for lane in screen.__dict__.get("_db_lanes", {}).values()
+        )
         return workers, lanes
 
     def wait_store(self, timeout: float = 120.0):
@@ -261,7 +266,9 @@ class HwdeskApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not self._screen_stacks.get(self._current_mode):
             return  # a key typed ahead that arrives while the app closes (its screens already gone) has nowhere to go
-        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)):
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+        ):
             self._last_activity = monotonic()
         elif isinstance(event, events.MouseMove) and not event.is_forwarded:
             self._last_activity = monotonic()
@@ -319,11 +326,23 @@ class HwdeskApp(App):
             return isinstance(self.focused, Input) and self.focused.advance
         if action in ("focus_next", "focus_previous"):
             # A widget that takes Tab itself (a TextArea that indents) still gets it.
-            return not (self.focused is not None and self.focused._bindings.key_to_bindings.get("tab")
-                        or getattr(self.focused, "tab_behavior", "focus") == "indent")
+            return not (
+                self.focused is not None
+                and self.focused._bindings.key_to_bindings.get("tab")
+                or getattr(self.focused, "tab_behavior", "focus") == "indent"
+            )
         if self.locked:
             return action == "sign_out"  # the lock screen offers it; nothing else while locked
-        if self.actor is None and action in {"lock", "sign_out", "search", "new_seeker", "read_terms", "queue", "reminders", "week"}:
+        if self.actor is None and action in {
+            "lock",
+            "sign_out",
+            "search",
+            "new_seeker",
+            "read_terms",
+            "queue",
+            "reminders",
+            "week",
+        }:
             return False
         return True
 

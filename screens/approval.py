@@ -45,10 +45,21 @@ class ApprovalScreen(HwScreen):
             yield Static("", id="a-intro", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label(self.t("appr.who"), markup=False, classes="form-label")
-                yield Select([(lit(f"{actor.name}（{actor.login}）"), actor.id)], value=actor.id, allow_blank=False, compact=True, id="a-who")
+                yield Select(
+                    [(lit(f"{actor.name}（{actor.login}）"), actor.id)],
+                    value=actor.id,
+                    allow_blank=False,
+                    compact=True,
+                    id="a-who",
+                )
             with Horizontal(classes="form-row"):
                 yield Label(self.t("appr.date"), markup=False, classes="form-label")
-                yield Input(format_date_en(today) if self.lang == "en" else format_wareki(today), id="a-date", compact=True, max_length=30)
+                yield Input(
+                    format_date_en(today) if self.lang == "en" else format_wareki(today),
+                    id="a-date",
+                    compact=True,
+                    max_length=30,
+                )
             yield Checkbox(self.t("appr.wish"), id="a-wish", compact=True)
             yield Label(self.t("appr.note"), markup=False, classes="field-label")
             yield TextArea(id="a-note", soft_wrap=True, show_line_numbers=False, compact=True)
@@ -89,10 +100,20 @@ class ApprovalScreen(HwScreen):
         draft = self.hw.drafts.get(self.draft_key)
         if draft and draft.get("a-who") is not None and draft["a-who"] in {v for _, v in choices}:
             who.value = draft["a-who"]
-        self.query_one("#a-intro", Static).update(lines(
-            lit(f"{name}（{no}）", "bold"),
-            lit(self.t("appr.intro", office=prof.display_name(self.lang), cite=cite, service=service_label(self.service, self.lang)), "$text-muted"),
-        ))
+        self.query_one("#a-intro", Static).update(
+            lines(
+                lit(f"{name}（{no}）", "bold"),
+                lit(
+                    self.t(
+                        "appr.intro",
+                        office=prof.display_name(self.lang),
+                        cite=cite,
+                        service=service_label(self.service, self.lang),
+                    ),
+                    "$text-muted",
+                ),
+            )
+        )
 
     def on_input_changed(self) -> None:
         self.hw.drafts[self.draft_key] = snapshot(self)
@@ -126,8 +147,17 @@ class ApprovalScreen(HwScreen):
         def work(s):
             from hwdesk.services.consent import record_approval
 
-            record_approval(s, actor=actor, seeker_id=sid, office_id=office, service=service, note=note, recognized_on=on,
-                            recognized_by=who, wishes_continuing=wish)  # type: ignore[arg-type]
+            record_approval(
+                s,
+                actor=actor,
+                seeker_id=sid,
+                office_id=office,
+                service=service,
+                note=note,
+                recognized_on=on,
+                recognized_by=who,
+                wishes_continuing=wish,
+            )  # type: ignore[arg-type]
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))

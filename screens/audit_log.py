@@ -41,8 +41,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "chain.ok": ("✔ ハッシュチェーン検証済み（{n}件、改ざんなし）", "✔ Hash chain verifies ({n} rows, no tampering)"),
     "chain.bad": ("✘ ハッシュチェーンが壊れています: {problem}", "✘ The hash chain is broken: {problem}"),
     "count": ("{n}件（新しい順）", "{n} rows (newest first)"),
-    "count_more": ("{n}件以上（新しい順、先頭{n}件を表示）。条件を絞ってください。",
-                   "{n}+ rows (newest first, first {n} shown). Narrow the filters."),
+    "count_more": (
+        "{n}件以上（新しい順、先頭{n}件を表示）。条件を絞ってください。",
+        "{n}+ rows (newest first, first {n} shown). Narrow the filters.",
+    ),
     "none": ("該当する記録はありません。", "No matching entries."),
     "loading": ("読み込み中…", "Loading…"),
     "k.apply": ("絞り込む", "Filter"),
@@ -63,8 +65,12 @@ def localize_own_bindings(node: Any, table: dict[str, tuple[str, str]], lang: st
     """Binding descriptions that are keys of ``table`` → their text in ``lang``."""
     bindings = node._bindings
     bindings.key_to_bindings = {
-        key: [replace(b, description=(table[b.description][1] if lang == "en" else table[b.description][0]))
-              if b.description in table else b for b in items]
+        key: [
+            replace(b, description=(table[b.description][1] if lang == "en" else table[b.description][0]))
+            if b.description in table
+            else b
+            for b in items
+        ]
         for key, items in bindings.key_to_bindings.items()
     }
 
@@ -121,8 +127,13 @@ class AuditLogScreen(HwScreen):
             yield KeyFooter(compact=True)
             return
         with Horizontal(id="audit-filters"):
-            for wid, ph in (("audit-staff", "ph.staff"), ("audit-seeker", "ph.seeker"), ("audit-action", "ph.action"),
-                            ("audit-from", "ph.from"), ("audit-to", "ph.to")):
+            for wid, ph in (
+                ("audit-staff", "ph.staff"),
+                ("audit-seeker", "ph.seeker"),
+                ("audit-action", "ph.action"),
+                ("audit-from", "ph.from"),
+                ("audit-to", "ph.to"),
+            ):
                 yield Input(placeholder=self.tt(ph), id=wid, compact=True)
         yield Static(lit(self.tt("chain.checking")), id="audit-chain", markup=False)
         yield Static(lit(self.tt("loading")), id="audit-status", markup=False)
@@ -148,8 +159,16 @@ class AuditLogScreen(HwScreen):
     # --- work ---------------------------------------------------------------------------------
 
     def _values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#audit-{wid}", Input).value for name, wid in
-                (("staff_login", "staff"), ("seeker_no", "seeker"), ("action", "action"), ("date_from", "from"), ("date_to", "to"))}
+        return {
+            name: self.query_one(f"#audit-{wid}", Input).value
+            for name, wid in (
+                ("staff_login", "staff"),
+                ("seeker_no", "seeker"),
+                ("action", "action"),
+                ("date_from", "from"),
+                ("date_to", "to"),
+            )
+        }
 
     def action_reload(self) -> None:
         if self.refused is not None:
@@ -162,8 +181,18 @@ class AuditLogScreen(HwScreen):
 
             flt = audit_view.AuditFilter.parse(**values)
             rows = audit_view.query(s, actor=actor, flt=flt)
-            cells = [[r.at.strftime("%Y-%m-%d %H:%M:%S"), r.staff_login, r.terminal, r.action,
-                      f"{r.entity}:{r.entity_id}" if r.entity_id else r.entity, r.seeker_no, r.detail] for r in rows]
+            cells = [
+                [
+                    r.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    r.staff_login,
+                    r.terminal,
+                    r.action,
+                    f"{r.entity}:{r.entity_id}" if r.entity_id else r.entity,
+                    r.seeker_no,
+                    r.detail,
+                ]
+                for r in rows
+            ]
             return cells, [r.id for r in rows], len(rows) >= audit_view.PAGE
 
         def chain(s):
@@ -220,10 +249,17 @@ class AuditLogScreen(HwScreen):
 def palette_commands(app: Any, lang: str) -> list[tuple[str, Any, str]]:
     """Command palette entries (name in both languages, callback, help) for the supervisor screens
     of this module and ``screens.reports``; the screens refuse a clerk themselves."""
-    from screens.reports import TEXT as REPORT_TEXT, ReportsScreen
+    from screens.reports import TEXT as REPORT_TEXT
+    from screens.reports import ReportsScreen
 
     out = []
     for table, factory in ((TEXT, AuditLogScreen), (REPORT_TEXT, ReportsScreen)):
         ja, en = table["cmd"]
-        out.append((f"{ja} / {en}", partial(app.call_later, lambda f=factory: app.push_screen(f())), en if lang == "en" else ja))
+        out.append(
+            (
+                f"{ja} / {en}",
+                partial(app.call_later, lambda f=factory: app.push_screen(f())),
+                en if lang == "en" else ja,
+            )
+        )
     return out

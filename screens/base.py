@@ -32,6 +32,7 @@ log = logging.getLogger("hwdesk.screens")
 
 # --- literal text -----------------------------------------------------------------------------
 
+
 def visible(value: object) -> str:
     """Stored text with every control and invisible character made visible: ``jtext.safe_display``,
     the one home of display safety for the app and the CLI (one regex search for clean text)."""
@@ -89,9 +90,7 @@ def localize_bindings(node: Any, lang: str) -> None:
     bindings: BindingsMap = node._bindings
     new: dict[str, list[Binding]] = {}
     for key, items in bindings.key_to_bindings.items():
-        new[key] = [
-            replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items
-        ]
+        new[key] = [replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items]
     bindings.key_to_bindings = new
 
 
@@ -387,6 +386,7 @@ def snapshot(screen: Widget) -> dict[str, Any]:
 def restore(screen: Widget, values: dict[str, Any]) -> None:
     """Put a draft's values back into the widgets with those ids."""
     from textual.widgets import Checkbox, Select, TextArea
+
     for wid, value in values.items():
         try:
             w = screen.query_one(f"#{wid}")

@@ -42,8 +42,14 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         with Vertical():
             yield Static(lit(t("bk.title")), markup=False)
             yield Input(placeholder=t("bk.find"), id="bk-no", compact=True)
-            yield RowTable([Column(t("col.seeker_no"), width=15), Column(t("col.name"), weight=2, min_width=8),
-                            Column("", weight=2, min_width=8)], id="bk-matches")
+            yield RowTable(
+                [
+                    Column(t("col.seeker_no"), width=15),
+                    Column(t("col.name"), weight=2, min_width=8),
+                    Column("", weight=2, min_width=8),
+                ],
+                id="bk-matches",
+            )
             override = Input(placeholder=t("bk.override"), id="bk-override", compact=True)
             override.display = sup
             yield override
@@ -66,7 +72,9 @@ class BookModal(HwModal, ModalScreen["str | None"]):
 
     def _matches(self, rows: list) -> None:
         self.matches = rows
-        self.query_one("#bk-matches", RowTable).set_rows([[r.seeker_no, r.name, r.name_kana] for r in rows], [r.id for r in rows])
+        self.query_one("#bk-matches", RowTable).set_rows(
+            [[r.seeker_no, r.name, r.name_kana] for r in rows], [r.id for r in rows]
+        )
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
@@ -93,8 +101,11 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         def work(s):
             from hwdesk.services import scheduling, seekers
 
-            seeker = (seekers.get_by_number(s, number, actor=actor) if number is not None
-                      else seekers.seeker_of(s, actor=actor, seeker_id=seeker_id))  # type: ignore[arg-type]
+            seeker = (
+                seekers.get_by_number(s, number, actor=actor)
+                if number is not None
+                else seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
+            )  # type: ignore[arg-type]
             scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
             return seeker.seeker_no
 
@@ -105,7 +116,9 @@ class BookModal(HwModal, ModalScreen["str | None"]):
                     out.append(f.line(office, lang))
                 except Exception:
                     out.append(str(f))
-            if self.query_one("#bk-override").display and getattr(exc, "failures", None):  # no override lifts a condition
+            if self.query_one("#bk-override").display and getattr(
+                exc, "failures", None
+            ):  # no override lifts a condition
                 out.append(self.t("bk.override_hint"))
             self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
 

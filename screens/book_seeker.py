@@ -38,8 +38,15 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         t = self.t
         with Vertical():
             yield Static(lit(t("bs.title", no=self.seeker_no, name=self.seeker_name)), markup=False)
-            yield RowTable([Column(t("q.col.time"), width=22), Column(t("q.col.kind"), width=18),
-                            Column(t("bs.col.seats"), width=12), Column("", weight=2, min_width=6)], id="bs-table")
+            yield RowTable(
+                [
+                    Column(t("q.col.time"), width=22),
+                    Column(t("q.col.kind"), width=18),
+                    Column(t("bs.col.seats"), width=12),
+                    Column("", weight=2, min_width=6),
+                ],
+                id="bs-table",
+            )
             yield Static("", id="bs-msg", markup=False)
 
     def on_mount(self) -> None:
@@ -60,8 +67,14 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         lang = self.lang
         rows = []
         for c in found:
-            seats = f"{c.taken}/{c.capacity}" + ((" wait" if lang == "en" else " 待ち") if c.full else "") if is_group(c.kind) else ""
-            rows.append([f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, c.title])
+            seats = (
+                f"{c.taken}/{c.capacity}" + ((" wait" if lang == "en" else " 待ち") if c.full else "")
+                if is_group(c.kind)
+                else ""
+            )
+            rows.append(
+                [f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, c.title]
+            )
         self.query_one(RowTable).set_rows(rows, [c.session_id for c in found])
         if not found:
             self.query_one("#bs-msg", Static).update(lit(self.t("bs.none")))

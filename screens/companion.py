@@ -45,15 +45,47 @@ class CompanionScreen(HwScreen):
             yield Static(lit(t("comp.title")), classes="section-title")
             yield Static("", id="c-seeker", markup=False)
             yield Static("", id="c-intro", classes="muted", markup=False)
-            yield from self._row(t("comp.kind"), Select(
-                [(t("comp.interpreter"), "interpreter"), (t("comp.caregiver"), "caregiver"), (t("comp.other"), "other")],
-                id="c-kind", allow_blank=False, compact=True, value="interpreter"), "err-kind")
-            yield from self._row(t("comp.language"), Input(advance=True, id="c-language", compact=True, max_length=40, placeholder="英語 / English"), "err-language")
-            yield from self._row(t("comp.name"), Input(advance=True, id="c-name", compact=True, max_length=60, placeholder=t("comp.name_hint")), "err-name")
-            yield from self._row(t("comp.scope"), Select(
-                [(t("comp.standing"), "standing"), (t("comp.one"), "one")],
-                id="c-scope", allow_blank=False, compact=True, value="standing"), "err-scope")
-            yield from self._row(t("comp.session_id"), Input(advance=True, id="c-session", compact=True, max_length=12, restrict=r"[0-9]*", placeholder="123"), "err-session_id")
+            yield from self._row(
+                t("comp.kind"),
+                Select(
+                    [
+                        (t("comp.interpreter"), "interpreter"),
+                        (t("comp.caregiver"), "caregiver"),
+                        (t("comp.other"), "other"),
+                    ],
+                    id="c-kind",
+                    allow_blank=False,
+                    compact=True,
+                    value="interpreter",
+                ),
+                "err-kind",
+            )
+            yield from self._row(
+                t("comp.language"),
+                Input(advance=True, id="c-language", compact=True, max_length=40, placeholder="英語 / English"),
+                "err-language",
+            )
+            yield from self._row(
+                t("comp.name"),
+                Input(advance=True, id="c-name", compact=True, max_length=60, placeholder=t("comp.name_hint")),
+                "err-name",
+            )
+            yield from self._row(
+                t("comp.scope"),
+                Select(
+                    [(t("comp.standing"), "standing"), (t("comp.one"), "one")],
+                    id="c-scope",
+                    allow_blank=False,
+                    compact=True,
+                    value="standing",
+                ),
+                "err-scope",
+            )
+            yield from self._row(
+                t("comp.session_id"),
+                Input(advance=True, id="c-session", compact=True, max_length=12, restrict=r"[0-9]*", placeholder="123"),
+                "err-session_id",
+            )
             yield Static(lit(t("comp.when")), classes="muted")
             yield Static("", id="c-msg", markup=False)
         yield KeyFooter(compact=True)
@@ -81,7 +113,9 @@ class CompanionScreen(HwScreen):
     def _loaded(self, result) -> None:
         name, no, prof = result
         self.query_one("#c-seeker", Static).update(lit(f"{name}（{no}）", "bold"))
-        self.query_one("#c-intro", Static).update(lit(self.t("comp.intro", office=prof.display_name(self.lang), cite=prof.cite("companions"))))
+        self.query_one("#c-intro", Static).update(
+            lit(self.t("comp.intro", office=prof.display_name(self.lang), cite=prof.cite("companions")))
+        )
 
     def _sync(self) -> None:
         kind = self.query_one("#c-kind", Select).value
@@ -99,7 +133,9 @@ class CompanionScreen(HwScreen):
     def _error(self, field: str | None, text: str) -> None:
         for w in self.query(".field-error"):
             w.display = False
-        target = {"kind": "c-kind", "language": "c-language", "name": "c-name", "session_id": "c-session"}.get(field or "")
+        target = {"kind": "c-kind", "language": "c-language", "name": "c-name", "session_id": "c-session"}.get(
+            field or ""
+        )
         if target:
             err = self.query_one(f"#err-{field}", Static)
             err.update(lit(text))
@@ -128,12 +164,26 @@ class CompanionScreen(HwScreen):
         def work(s):
             from hwdesk.services.consent import record_companion
 
-            n = record_companion(s, actor=actor, seeker_id=sid, office_id=office, kind=kind, name=name,
-                                 language=language, session_id=session_id)
+            n = record_companion(
+                s,
+                actor=actor,
+                seeker_id=sid,
+                office_id=office,
+                kind=kind,
+                name=name,
+                language=language,
+                session_id=session_id,
+            )
             return n.late
 
-        self.db(work, self._saved, lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
-                write=True, group="save", exclusive=False)
+        self.db(
+            work,
+            self._saved,
+            lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
+            write=True,
+            group="save",
+            exclusive=False,
+        )
 
     def _saved(self, late: bool) -> None:
         self.hw.drafts.pop(self.draft_key, None)

@@ -31,7 +31,11 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     try:
         from hwdesk.services.demo import demo_accounts as accounts
     except ImportError:  # pragma: no cover
-        return [("clerk1", "clerk", "takamatsu"), ("super1", "supervisor", "takamatsu"), ("admin1", "admin", "takamatsu")]
+        return [
+            ("clerk1", "clerk", "takamatsu"),
+            ("super1", "supervisor", "takamatsu"),
+            ("admin1", "admin", "takamatsu"),
+        ]
     return accounts()
 
 
@@ -71,9 +75,17 @@ def load_detail(session, seeker_id: int, office_ids: list[str], *, actor) -> Det
     d = seeker_detail(session, actor=actor, seeker_id=seeker_id, office_ids=office_ids)
     return DetailData(
         seeker=d.seeker,
-        consent_rows=[{"office_id": c.office_id, "status": c.status, "method": c.method, "history": c.history} for c in d.consents],
-        notices=d.notices, companions=d.companions, env_checks=d.env_checks, env_labels=d.env_labels,
-        approvals=d.approvals, staff_names=d.staff_names, sessions=d.sessions, terminations=d.terminations,
+        consent_rows=[
+            {"office_id": c.office_id, "status": c.status, "method": c.method, "history": c.history} for c in d.consents
+        ],
+        notices=d.notices,
+        companions=d.companions,
+        env_checks=d.env_checks,
+        env_labels=d.env_labels,
+        approvals=d.approvals,
+        staff_names=d.staff_names,
+        sessions=d.sessions,
+        terminations=d.terminations,
         registration_until=d.registration_until,
     )
 

@@ -51,7 +51,9 @@ class FinalConfirm(HwModal, ModalScreen[bool]):
 class Pick(HwModal, ModalScreen["str | None"]):
     """A prompt and up to nine options, chosen by digit; Esc goes back."""
 
-    BINDINGS = [Binding("escape", "pick(-1)", "k.back")] + [Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)]
+    BINDINGS = [Binding("escape", "pick(-1)", "k.back")] + [
+        Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)
+    ]
     DEFAULT_CSS = """
     Pick { align: center middle; }
     Pick > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
@@ -64,8 +66,13 @@ class Pick(HwModal, ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(lines(lit(self.prompt, multiline=True), *(f"{i}: {label}" for i, (_, label) in enumerate(self.options, 1))),
-                         markup=False, id="pk-text")
+            yield Static(
+                lines(
+                    lit(self.prompt, multiline=True), *(f"{i}: {label}" for i, (_, label) in enumerate(self.options, 1))
+                ),
+                markup=False,
+                id="pk-text",
+            )
 
     def action_pick(self, n: int) -> None:
         if n == -1:
@@ -85,7 +92,9 @@ class Ask(HwModal, ModalScreen[Any]):
     Ask #ask-msg { color: $error; height: auto; }
     """
 
-    def __init__(self, prompt: str, *, placeholder: str = "", value: str = "", check: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self, prompt: str, *, placeholder: str = "", value: str = "", check: Callable[[str], Any] | None = None
+    ) -> None:
         super().__init__()
         self.prompt, self.placeholder, self.value, self.check = prompt, placeholder, value, check
 

@@ -70,10 +70,12 @@ class EnvCheckScreen(HwScreen):
         name, no, prof, cite, items = result
         self.items = items
         en = self.lang == "en"
-        self.query_one("#e-intro", Static).update(lines(
-            lit(f"{name}（{no}）", "bold"),
-            lit(self.t("env.intro", office=prof.display_name(self.lang), cite=cite), "$text-muted"),
-        ))
+        self.query_one("#e-intro", Static).update(
+            lines(
+                lit(f"{name}（{no}）", "bold"),
+                lit(self.t("env.intro", office=prof.display_name(self.lang), cite=cite), "$text-muted"),
+            )
+        )
         box = self.query_one("#e-items", Vertical)
         widgets = []
         labels = (self.t("common.yes"), self.t("common.no"), self.t("common.unanswered"))
@@ -142,7 +144,9 @@ class EnvCheckScreen(HwScreen):
         def work(s):
             from hwdesk.services.consent import record_env_check
 
-            return record_env_check(s, actor=actor, seeker_id=sid, office_id=office, answers=answers, declared_on=declared).all_ok
+            return record_env_check(
+                s, actor=actor, seeker_id=sid, office_id=office, answers=answers, declared_on=declared
+            ).all_ok
 
         self.db(work, self._saved, self._refused, write=True, group="save", exclusive=False)
 
@@ -159,7 +163,9 @@ class EnvCheckScreen(HwScreen):
 
     def _saved(self, all_ok: bool) -> None:
         self.hw.drafts.pop(self.draft_key, None)
-        self.hw.say(self.t("env.saved_ok" if all_ok else "env.saved_ng"), severity="information" if all_ok else "warning")
+        self.hw.say(
+            self.t("env.saved_ok" if all_ok else "env.saved_ng"), severity="information" if all_ok else "warning"
+        )
         hw = self.hw
 
         def go() -> None:

@@ -76,8 +76,15 @@ class FirstRunScreen(HwScreen):
             from hwdesk.services.offices import profile
 
             with store.write() as s:
-                auth.create_staff(s, actor=SYSTEM, login=login, name=name, role="admin",
-                                  office_id=str(office) if office is not Select.NULL else "", password=pw)
+                auth.create_staff(
+                    s,
+                    actor=SYSTEM,
+                    login=login,
+                    name=name,
+                    role="admin",
+                    office_id=str(office) if office is not Select.NULL else "",
+                    password=pw,
+                )
             actor = auth.sign_in(store, login=login, password=pw)
             with store.read() as s:
                 return actor, profile(s, actor.office_id).idle_lock_minutes

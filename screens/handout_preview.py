@@ -95,8 +95,12 @@ class HandoutPreview(HwModal):
 
             return printing.destinations(), printing.chosen_printer()
 
-        self._background(work, self._show_printers, lambda exc: self._printer_line(self.t("hp.printer_down"), error=True),
-                         group="printers")
+        self._background(
+            work,
+            self._show_printers,
+            lambda exc: self._printer_line(self.t("hp.printer_down"), error=True),
+            group="printers",
+        )
 
     def _printer_line(self, text: str, *, error: bool = False) -> None:
         line = self.query_one("#hp-printer", Static)
@@ -107,7 +111,11 @@ class HandoutPreview(HwModal):
         dests, chosen = result
         self.printers = dests
         t, lang = self.t, self.lang
-        use = next((d for d in dests if d.name == chosen), None) if chosen else next((d for d in dests if d.is_default), None)
+        use = (
+            next((d for d in dests if d.name == chosen), None)
+            if chosen
+            else next((d for d in dests if d.is_default), None)
+        )
         if chosen and use is None:
             self._printer_line(t("hp.printer_gone", name=chosen), error=True)
         elif use is None:
@@ -119,7 +127,9 @@ class HandoutPreview(HwModal):
             self._printer_line(t("hp.printer", name=use.name, how=how, state=state), error=not use.ready)
         options = []
         for d in dests:
-            marks = (t("hp.printer_mark_chosen") if d.name == chosen else "") + (t("hp.printer_mark_default") if d.is_default else "")
+            marks = (t("hp.printer_mark_chosen") if d.name == chosen else "") + (
+                t("hp.printer_mark_default") if d.is_default else ""
+            )
             why = d.reason(lang)
             state = d.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
             options.append(Option(lit(t("hp.printer_item", name=d.name, marks=marks, state=state)), id=d.name))
@@ -163,7 +173,10 @@ class HandoutPreview(HwModal):
             "",
             t("hp.options", large=t("common.yes") if self.large_print else t("common.no"), lang=self.doc_lang),
             "",
-            *[("　" if i.sub else "") + (f"・{i.text}（{i.cite}）" if i.cite else f"・{i.text}") for i in page.instructions],
+            *[
+                ("　" if i.sub else "") + (f"・{i.text}（{i.cite}）" if i.cite else f"・{i.text}")
+                for i in page.instructions
+            ],
             *([f"{page.footer_note.text}（{page.footer_note.cite}）"] if page.footer_note else []),
         ]
         self.query_one("#hp-details", Static).update(lit("\n".join(info), multiline=True))
@@ -285,7 +298,13 @@ class HandoutPreview(HwModal):
                 handouts.record_sent(s, actor=actor, job=job, result=result)
 
             self._status(result.text(self.lang), error=result.state == "failed")
-            self.db(record, None, lambda exc: self._status(self.hw.message_of(exc), error=True), write=True, group="handout-sent")
+            self.db(
+                record,
+                None,
+                lambda exc: self._status(self.hw.message_of(exc), error=True),
+                write=True,
+                group="handout-sent",
+            )
             self.load_printers()  # its state may have changed (a jam)
 
         def failed(exc) -> None:

@@ -34,7 +34,9 @@ class LockScreen(HwModal):
         with Center():
             with Vertical(id="lock-box"):
                 yield Static(lit(self.t("lock.title")), id="lock-title")
-                yield Static(lit(self.t("lock.body", name=actor.name if actor else "", login=actor.login if actor else "")))
+                yield Static(
+                    lit(self.t("lock.body", name=actor.name if actor else "", login=actor.login if actor else ""))
+                )
                 yield Label(self.t("lock.password"), markup=False, classes="field-label")
                 yield Input(id="unlock-password", password=True, compact=True)
                 yield Static("", id="lock-msg", markup=False)

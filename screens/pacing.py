@@ -54,7 +54,7 @@ class FramePacer(Timer):
             if held > 0 and self._released is not None:
                 try:
                     await asyncio.wait_for(self._released.wait(), held)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             wait = last + interval - _time.get_time()
             if wait > 0:

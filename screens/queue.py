@@ -134,8 +134,11 @@ class QueueScreen(HwScreen):
 
         when = format_date_en(self.day) if lang == "en" else format_wareki(self.day)
         wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
-        head = f"{self.hw.office_name(self.office_id or '')}　{when}（{wd}）" if lang == "ja" else \
-            f"{self.hw.office_name(self.office_id or '')}  {when} ({wd})"
+        head = (
+            f"{self.hw.office_name(self.office_id or '')}　{when}（{wd}）"
+            if lang == "ja"
+            else f"{self.hw.office_name(self.office_id or '')}  {when} ({wd})"
+        )
         if self.day == today_jst():
             head += f" {self.t('common.today')}"
         if view is not None and view.closed:
@@ -156,7 +159,9 @@ class QueueScreen(HwScreen):
         from hwdesk.terms import service_label
 
         every = self.t("q.all")
-        staff = next((n for i, n in self.staff_options if i == self.staff_filter), every) if self.staff_filter else every
+        staff = (
+            next((n for i, n in self.staff_options if i == self.staff_filter), every) if self.staff_filter else every
+        )
         kind = service_label(self.kind_filter, self.lang) if self.kind_filter else every
         state = state_label(self.state_filter, self.lang) if self.state_filter else every
         n = len(self.view.rows) if self.view is not None else 0
@@ -242,7 +247,9 @@ class QueueScreen(HwScreen):
 
     def action_cycle_kind(self) -> None:
         kinds: list[str | None] = [None, *self.kind_options]
-        self.kind_filter = kinds[(kinds.index(self.kind_filter) + 1) % len(kinds)] if self.kind_filter in kinds else None
+        self.kind_filter = (
+            kinds[(kinds.index(self.kind_filter) + 1) % len(kinds)] if self.kind_filter in kinds else None
+        )
         self.reload()
 
     def action_cycle_state(self) -> None:
@@ -281,6 +288,13 @@ def format_row(r, lang: str) -> list[str]:
     comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
     warns = sep.join(w.text(lang) for w in r.warnings)
     if r.overrides:
-        warns = (("override" if lang == "en" else "例外承認") + (sep + warns if warns else ""))
-    return [f"{r.start:%H:%M}-{r.end:%H:%M}", r.kind_label(lang), r.state_label(lang), r.staff_name or r.staff_login,
-            r.who(lang), comps, warns]
+        warns = ("override" if lang == "en" else "例外承認") + (sep + warns if warns else "")
+    return [
+        f"{r.start:%H:%M}-{r.end:%H:%M}",
+        r.kind_label(lang),
+        r.state_label(lang),
+        r.staff_name or r.staff_login,
+        r.who(lang),
+        comps,
+        warns,
+    ]

@@ -23,8 +23,6 @@ from screens.queue import today_jst
 from screens.widgets import Column, KeyFooter, RowTable
 
 
-
-
 class RemindersScreen(HwScreen):
     """Reminder calls for the next open day after ``base`` (today by default)."""
 
@@ -112,8 +110,9 @@ class RemindersScreen(HwScreen):
             table.cursor = table.keys.index(key)
         d = view.target_day
         when = format_date_en(d, weekday=True) if self.lang == "en" else format_wareki(d, weekday=True)
-        self.query_one("#rem-head", Static).update(lit(self.t("rem.head", office=self.hw.office_name(self.office_id or ""),
-                                                                day=when, n=len(view.rows))))
+        self.query_one("#rem-head", Static).update(
+            lit(self.t("rem.head", office=self.hw.office_name(self.office_id or ""), day=when, n=len(view.rows)))
+        )
 
     @when_composed
     def say_here(self, text: str, *, error: bool = False) -> None:

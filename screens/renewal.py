@@ -41,7 +41,12 @@ class RenewalScreen(HwScreen):
             yield Static("", id="g-intro", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label(self.t("renew.date"), markup=False, classes="form-label")
-                yield Input(format_date_en(today) if self.lang == "en" else format_wareki(today), id="g-date", compact=True, max_length=30)
+                yield Input(
+                    format_date_en(today) if self.lang == "en" else format_wareki(today),
+                    id="g-date",
+                    compact=True,
+                    max_length=30,
+                )
             with Horizontal(classes="form-row"):
                 yield Label(self.t("renew.note"), markup=False, classes="form-label")
                 yield Input("", id="g-note", compact=True, max_length=300, placeholder=self.t("renew.note_hint"))
@@ -66,8 +71,9 @@ class RenewalScreen(HwScreen):
     def _loaded(self, result) -> None:
         name, no, until = result
         when = "—" if until is None else self._date(until)
-        self.query_one("#g-intro", Static).update(lines(
-            lit(f"{name}（{no}）", "bold"), lit(self.t("renew.intro", date=when), "$text-muted")))
+        self.query_one("#g-intro", Static).update(
+            lines(lit(f"{name}（{no}）", "bold"), lit(self.t("renew.intro", date=when), "$text-muted"))
+        )
 
     def _date(self, d) -> str:
         from hwdesk.jtext import format_date_en, format_wareki

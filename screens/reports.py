@@ -155,7 +155,8 @@ class ReportsScreen(HwScreen):
         month = f"{first:%Y-%m}" if lang == "en" else f"{format_wareki(first).split('月')[0]}月"
         name = self.hw.office_name(report.office_id) if hasattr(self.hw, "office_name") else report.office_id
         self.query_one("#report-period", Static).update(
-            lit(self.tt("period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold"))
+            lit(self.tt("period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold")
+        )
         from hwdesk.services.reports import SERIES, legend
 
         for series, (_ja, _en, uja, uen) in SERIES.items():
@@ -163,8 +164,12 @@ class ReportsScreen(HwScreen):
             shown = [v for v in values if v is not None]
             self.query_one(f"#spark-{series}", Sparkline).data = [float(v or 0) for v in values]
             # the total is the table's (sessions by kind …), never the sum of the days left visible
-            info = self.tt("series.range", max=max(shown) if shown else 0, total=report.series_total(series).text,
-                           unit=uen if lang == "en" else uja)
+            info = self.tt(
+                "series.range",
+                max=max(shown) if shown else 0,
+                total=report.series_total(series).text,
+                unit=uen if lang == "en" else uja,
+            )
             if any(v is None for v in values):
                 info += " " + self.tt("series.note")
             self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
@@ -174,9 +179,18 @@ class ReportsScreen(HwScreen):
         bars.remove_children()
         widgets = []
         for b in report.breakdowns():
-            widgets.append(Static(lit(f"{b.title(lang)}（{self.tt('unit', unit=b.unit(lang))}）" if lang != "en"
-                                      else f"{b.title(lang)} ({self.tt('unit', unit=b.unit(lang))})", "bold"),
-                                  classes="bars-title", markup=False))
+            widgets.append(
+                Static(
+                    lit(
+                        f"{b.title(lang)}（{self.tt('unit', unit=b.unit(lang))}）"
+                        if lang != "en"
+                        else f"{b.title(lang)} ({self.tt('unit', unit=b.unit(lang))})",
+                        "bold",
+                    ),
+                    classes="bars-title",
+                    markup=False,
+                )
+            )
             widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
         bars.mount_all(widgets)
         self.query_one("#report-legend", Static).update(lit(legend(report.threshold, lang), "$text-muted"))

@@ -15,6 +15,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+
 def build_db(folder: Path) -> str:
     """A demo database (the same builder as ``hwdesk demo``)."""
     from hwdesk.db import open_store
@@ -35,6 +36,7 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
     saved: list[Path] = []
 
     async with app.run_test(size=size) as pilot:
+
         async def settle() -> None:
             import asyncio
 
@@ -69,7 +71,9 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
             from hwdesk.services.context import SYSTEM
             from hwdesk.services.seekers import search
 
-            for row in search(s, "ア", actor=SYSTEM, limit=50, office_id="takamatsu") + search(s, "ヤ", actor=SYSTEM, limit=50, office_id="takamatsu"):
+            for row in search(s, "ア", actor=SYSTEM, limit=50, office_id="takamatsu") + search(
+                s, "ヤ", actor=SYSTEM, limit=50, office_id="takamatsu"
+            ):
                 _, reqs = readiness(s, row.id, "takamatsu", "counseling")
                 if 1 <= sum(not r.ok for r in reqs) <= 3:
                     target = row.id

@@ -18,7 +18,6 @@ from screens.base import HwScreen, lit
 from screens.inputs import Input
 from screens.widgets import Column, KeyFooter, RowTable
 
-
 HOLD = 0.008  # seconds a keystroke's echo may wait for its results (half a 60 Hz frame)
 
 
@@ -130,7 +129,14 @@ class SearchScreen(HwScreen):
             total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
             fmt_date = format_date_en if lang == "en" else (format_wareki_short if short_dates else format_wareki)
             cells = [
-                [r.seeker_no, r.name, r.name_kana, fmt_date(r.birth_date), format_phone(r.phone) if r.phone else "", short.get(r.office_id, r.office_id)]
+                [
+                    r.seeker_no,
+                    r.name,
+                    r.name_kana,
+                    fmt_date(r.birth_date),
+                    format_phone(r.phone) if r.phone else "",
+                    short.get(r.office_id, r.office_id),
+                ]
                 for r in rows
             ]
             return RowTable.prepare(cells, layout), [r.id for r in rows], total

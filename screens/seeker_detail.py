@@ -68,10 +68,9 @@ class SeekerDetailScreen(HwScreen):
 
     def _has_app(self) -> bool:
         try:
-            self.app
-        except Exception:
+            return self.app is not None
+        except Exception:  # no active app (a screen built outside one)
             return False
-        return True
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -81,14 +80,22 @@ class SeekerDetailScreen(HwScreen):
             with VerticalScroll(id="detail-info"):
                 for section, key in SECTIONS:
                     yield Static(lit(self.t(key)), id=f"t-{section}", classes="section-title", markup=False)
-                    yield Static(lit(self.t("common.loading")) if section == "profile" else "", id=f"b-{section}",
-                                 classes="info-body", markup=False)
+                    yield Static(
+                        lit(self.t("common.loading")) if section == "profile" else "",
+                        id=f"b-{section}",
+                        classes="info-body",
+                        markup=False,
+                    )
             with Vertical(id="readiness"):
                 yield Static(lit(self.t("detail.readiness")), classes="section-title", id="r-title")
                 with Horizontal(id="r-choices"):
                     offices = [(o["short_en"] if self.lang == "en" else o["short"], o["id"]) for o in self.hw.offices]
-                    yield Select(offices, id="r-office", allow_blank=True, compact=True, prompt=self.t("detail.office_select"))
-                    yield Select([], id="r-service", allow_blank=True, compact=True, prompt=self.t("detail.service_select"))
+                    yield Select(
+                        offices, id="r-office", allow_blank=True, compact=True, prompt=self.t("detail.office_select")
+                    )
+                    yield Select(
+                        [], id="r-service", allow_blank=True, compact=True, prompt=self.t("detail.service_select")
+                    )
                 yield Static("", id="r-summary", markup=False)
                 yield OptionList(id="r-list")
         yield KeyFooter(compact=True)
@@ -108,14 +115,15 @@ class SeekerDetailScreen(HwScreen):
         actor = self.hw.actor
 
         def work(s):
-            from screens.data import load_detail, readiness
-
             from hwdesk.services import offers
+            from screens.data import load_detail, readiness
 
             data = load_detail(s, sid, office_ids, actor=actor)
             o = office or data.seeker.office_id
             prof, reqs, svc = _readiness(s, sid, o, service, readiness)
-            places = offers.places(s, actor=actor, seeker_id=sid)  # waitlist places and offers: the seeker's place in line
+            places = offers.places(
+                s, actor=actor, seeker_id=sid
+            )  # waitlist places and offers: the seeker's place in line
             return data, o, svc, prof, reqs, places
 
         self.db(work, self._loaded, group="load")
@@ -178,7 +186,11 @@ class SeekerDetailScreen(HwScreen):
             summary.update(lit("✔ " + self.t("detail.ready"), "bold $success"))
         if self.reqs:
             first_failed = next((i for i, r in enumerate(self.reqs) if not r.ok), 0)
-            lst.highlighted = highlighted if highlighted is not None and highlighted < len(self.reqs) and not self.reqs[highlighted].ok else first_failed
+            lst.highlighted = (
+                highlighted
+                if highlighted is not None and highlighted < len(self.reqs) and not self.reqs[highlighted].ok
+                else first_failed
+            )
 
     # --- the details --------------------------------------------------------------------------
 
@@ -242,7 +254,12 @@ class SeekerDetailScreen(HwScreen):
                 from datetime import date as _date
 
                 lapsed = until < _date.today()
-                item(lit(t("detail.reg_lapsed" if lapsed else "detail.reg_until", date=self._date(until)), "$error" if lapsed else ""))
+                item(
+                    lit(
+                        t("detail.reg_lapsed" if lapsed else "detail.reg_until", date=self._date(until)),
+                        "$error" if lapsed else "",
+                    )
+                )
         if sk.switched_to_office_on:
             item(t("detail.switched", date=self._date(sk.switched_to_office_on)))
         if sk.webcam_confirmed:
@@ -259,20 +276,41 @@ class SeekerDetailScreen(HwScreen):
                 key = "detail.deemed" if row_data["method"] == "deemed_by_use" else "detail.consent_none"
                 out.append(head + lit("— " + t(key, version=st.in_force.version), "$text-muted"))
             else:
-                line = t("detail.consent_line", version=st.consented_version, when=self._when(st.consent.given_at),
-                         method=pick(METHOD_LABELS.get(st.consent.method, (st.consent.method, st.consent.method))))
+                line = t(
+                    "detail.consent_line",
+                    version=st.consented_version,
+                    when=self._when(st.consent.given_at),
+                    method=pick(METHOD_LABELS.get(st.consent.method, (st.consent.method, st.consent.method))),
+                )
                 if st.current:
-                    badge = lit("✔ " + t("detail.current_notified" if st.notified else "detail.current"), "bold $success")
+                    badge = lit(
+                        "✔ " + t("detail.current_notified" if st.notified else "detail.current"), "bold $success"
+                    )
                 else:
-                    badge = lit("✘ " + t("detail.outdated", office=office, date=self._date(st.in_force.effective_on),
-                                           version=st.in_force.version, cite=_revision_cite(row_data["office_id"], en)),
-                                "bold $error")
+                    badge = lit(
+                        "✘ "
+                        + t(
+                            "detail.outdated",
+                            office=office,
+                            date=self._date(st.in_force.effective_on),
+                            version=st.in_force.version,
+                            cite=_revision_cite(row_data["office_id"], en),
+                        ),
+                        "bold $error",
+                    )
                 out.append(head + badge + lit("  " + line))
         title("detail.notices")
         if d.notices:
             for n, tv in d.notices:
-                item(t("detail.notice_line", office=self.hw.office_name(tv.office_id, short=True), version=tv.version,
-                       when=self._when(n.notified_at), method=pick(NOTICE_LABELS.get(n.method, (n.method, n.method)))))
+                item(
+                    t(
+                        "detail.notice_line",
+                        office=self.hw.office_name(tv.office_id, short=True),
+                        version=tv.version,
+                        when=self._when(n.notified_at),
+                        method=pick(NOTICE_LABELS.get(n.method, (n.method, n.method))),
+                    )
+                )
 
         title("detail.companions")
         if not d.companions:
@@ -282,8 +320,15 @@ class SeekerDetailScreen(HwScreen):
             lang = f"（{c.language}）" if c.language and not en else (f" ({c.language})" if c.language else "")
             scope = t("detail.one_session", id=c.session_id) if c.session_id else t("detail.standing")
             late = t("detail.unannounced") if c.unannounced else (t("detail.late") if c.late else "")
-            text = t("detail.companion_line", kind=kind, language=lang, name=c.name or "—", scope=scope,
-                     when=self._when(c.notified_at), late=late)
+            text = t(
+                "detail.companion_line",
+                kind=kind,
+                language=lang,
+                name=c.name or "—",
+                scope=scope,
+                when=self._when(c.notified_at),
+                late=late,
+            )
             item(lit(text, "$warning") if c.late else text)
 
         title("detail.env")
@@ -295,18 +340,34 @@ class SeekerDetailScreen(HwScreen):
             answers = json.loads(chk.answers_json or "{}")
             labels = d.env_labels.get(office_id, {})
             bad = [pick(labels.get(k, (k, k))) for k, v in answers.items() if not v]
-            result = t("detail.env_ok") if chk.all_ok else t("detail.env_ng", items="、".join(bad) if not en else ", ".join(bad))
-            text = t("detail.env_line", office=self.hw.office_name(office_id, short=True), date=self._date(chk.declared_on), result=result)
+            result = (
+                t("detail.env_ok")
+                if chk.all_ok
+                else t("detail.env_ng", items="、".join(bad) if not en else ", ".join(bad))
+            )
+            text = t(
+                "detail.env_line",
+                office=self.hw.office_name(office_id, short=True),
+                date=self._date(chk.declared_on),
+                result=result,
+            )
             item(lit(text, "$success" if chk.all_ok else "$error"))
 
         title("detail.approvals")
         if not d.approvals:
             item(lit(t("common.not_recorded"), "$text-muted"))
         for a in d.approvals:
-            item(t("detail.approval_line", office=self.hw.office_name(a.office_id, short=True),
-                   service=service_label(a.service, self.lang), date=self._date(a.recognized_on),
-                   who=d.staff_names.get(a.recognized_by, str(a.recognized_by)),
-                   revoked=t("detail.revoked") if a.revoked_at else "", note=a.note or ""))
+            item(
+                t(
+                    "detail.approval_line",
+                    office=self.hw.office_name(a.office_id, short=True),
+                    service=service_label(a.service, self.lang),
+                    date=self._date(a.recognized_on),
+                    who=d.staff_names.get(a.recognized_by, str(a.recognized_by)),
+                    revoked=t("detail.revoked") if a.revoked_at else "",
+                    note=a.note or "",
+                )
+            )
 
         title("detail.sessions")
         if not d.sessions:
@@ -317,9 +378,17 @@ class SeekerDetailScreen(HwScreen):
             from hwdesk.services.offers import format_until
 
             sep = "; " if self.lang == "en" else "、"
-            parts = [t("det.place_offer", id=p.session_id, when=f"{p.start:%m/%d %H:%M}", until=format_until(p.offered_until, self.lang))
-                     if p.state == "offered" else t("det.place_wait", id=p.session_id, when=f"{p.start:%m/%d %H:%M}", rank=p.rank)
-                     for p in self.places]
+            parts = [
+                t(
+                    "det.place_offer",
+                    id=p.session_id,
+                    when=f"{p.start:%m/%d %H:%M}",
+                    until=format_until(p.offered_until, self.lang),
+                )
+                if p.state == "offered"
+                else t("det.place_wait", id=p.session_id, when=f"{p.start:%m/%d %H:%M}", rank=p.rank)
+                for p in self.places
+            ]
             item(lit(t("det.places", items=sep.join(parts)), "$warning"))
 
         title("detail.terminations")
@@ -330,9 +399,20 @@ class SeekerDetailScreen(HwScreen):
                 until = t("detail.until", date=self._date(term.until)) if term.until else ""
                 lifted = t("detail.lifted", date=self._when(term.lifted_at)) if term.lifted_at else ""
                 scope = t(f"detail.scope_{term.scope}") if f"detail.scope_{term.scope}" in MESSAGES else term.scope
-                item(lit(t("detail.termination_line", office=self.hw.office_name(term.office_id, short=True), cite=term.cite,
-                           scope=scope, until=until, decided=self._when(term.decided_at), lifted=lifted),
-                         "$text-muted" if term.lifted_at else "$error"))
+                item(
+                    lit(
+                        t(
+                            "detail.termination_line",
+                            office=self.hw.office_name(term.office_id, short=True),
+                            cite=term.cite,
+                            scope=scope,
+                            until=until,
+                            decided=self._when(term.decided_at),
+                            lifted=lifted,
+                        ),
+                        "$text-muted" if term.lifted_at else "$error",
+                    )
+                )
 
         for name, _ in SECTIONS:
             body = sections[name]
@@ -346,9 +426,16 @@ class SeekerDetailScreen(HwScreen):
         from hwdesk.terms import service_label
 
         # detail.SessionLine: the seeker's enrollment state in the session
-        return lit(self.t("detail.session_line", id=entry.session_id, when=self._when(entry.start),
-                          office=self.hw.office_name(entry.office_id, short=True),
-                          kind=service_label(entry.kind, self.lang), state=state_label(entry.enrollment_state, self.lang)))
+        return lit(
+            self.t(
+                "detail.session_line",
+                id=entry.session_id,
+                when=self._when(entry.start),
+                office=self.hw.office_name(entry.office_id, short=True),
+                kind=service_label(entry.kind, self.lang),
+                state=state_label(entry.enrollment_state, self.lang),
+            )
+        )
 
     # --- readiness choices --------------------------------------------------------------------
 
@@ -481,7 +568,9 @@ class SeekerDetailScreen(HwScreen):
         if self.prof is not None and self.prof.requirements.get("webcam"):
             from hwdesk.terms import cite_text
 
-            cite = f"{self.hw.office_name(self.prof.id, short=True)} {cite_text(self.prof.requirements['webcam']['cite'])}"
+            cite = (
+                f"{self.hw.office_name(self.prof.id, short=True)} {cite_text(self.prof.requirements['webcam']['cite'])}"
+            )
         self.hw.push_screen(WebcamScreen(self.data.seeker.name, cite), self._webcam_answer)
 
     def _webcam_answer(self, confirmed: bool | None) -> None:
@@ -507,7 +596,11 @@ def _readiness(session, seeker_id: int, office: str, service: str | None, readin
 
     prof = profile(session, office)
     services = list(prof.services)
-    svc = service if service in services else ("counseling" if "counseling" in services else (services[0] if services else "counseling"))
+    svc = (
+        service
+        if service in services
+        else ("counseling" if "counseling" in services else (services[0] if services else "counseling"))
+    )
     prof, reqs = readiness_fn(session, seeker_id, office, svc)
     return prof, reqs, svc
 

@@ -18,7 +18,18 @@ from screens.inputs import Input
 from screens.widgets import KeyFooter
 
 TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
-ALL_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed")
+ALL_FIELDS = (
+    "seeker_no",
+    "name",
+    "name_kana",
+    "birth_date",
+    "phone",
+    "email",
+    "registration_kind",
+    "registered_on",
+    "office_id",
+    "webcam_confirmed",
+)
 DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")
 
 
@@ -56,20 +67,57 @@ class SeekerFormScreen(HwScreen):
         yield self.header()
         with VerticalScroll(id="form-body"):
             yield Static(lit(t(self.TITLE_KEY)), classes="section-title", id="form-title")
-            yield from self._field("seeker_no", Input(advance=True, id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20))
-            yield from self._field("name", Input(advance=True, id="f-name", compact=True, placeholder="山田 太郎", max_length=80))
-            yield from self._field("name_kana", Input(advance=True, id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80))
-            yield from self._field("birth_date", Input(advance=True, id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30))
-            yield from self._field("phone", Input(advance=True, id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30))
-            yield from self._field("email", Input(advance=True, id="f-email", compact=True, placeholder="name@example.jp", max_length=254))
-            yield from self._field("registration_kind", Select(
-                [(t("form.kind_office"), "office"), (t("form.kind_online"), "online")],
-                id="f-registration_kind", allow_blank=False, compact=True, value="office"))
-            yield from self._field("registered_on", Input(advance=True, id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30))
+            yield from self._field(
+                "seeker_no",
+                Input(advance=True, id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20),
+            )
+            yield from self._field(
+                "name", Input(advance=True, id="f-name", compact=True, placeholder="山田 太郎", max_length=80)
+            )
+            yield from self._field(
+                "name_kana",
+                Input(advance=True, id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80),
+            )
+            yield from self._field(
+                "birth_date",
+                Input(advance=True, id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30),
+            )
+            yield from self._field(
+                "phone", Input(advance=True, id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30)
+            )
+            yield from self._field(
+                "email", Input(advance=True, id="f-email", compact=True, placeholder="name@example.jp", max_length=254)
+            )
+            yield from self._field(
+                "registration_kind",
+                Select(
+                    [(t("form.kind_office"), "office"), (t("form.kind_online"), "online")],
+                    id="f-registration_kind",
+                    allow_blank=False,
+                    compact=True,
+                    value="office",
+                ),
+            )
+            yield from self._field(
+                "registered_on",
+                Input(
+                    advance=True, id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30
+                ),
+            )
             offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
-            yield from self._field("office_id", Select(offices, id="f-office_id", allow_blank=False, compact=True,
-                                                     value=self.hw.actor.office_id if self.hw.actor else Select.NULL))
-            yield from self._field("webcam_confirmed", Checkbox(t("form.webcam"), id="f-webcam_confirmed", compact=True))
+            yield from self._field(
+                "office_id",
+                Select(
+                    offices,
+                    id="f-office_id",
+                    allow_blank=False,
+                    compact=True,
+                    value=self.hw.actor.office_id if self.hw.actor else Select.NULL,
+                ),
+            )
+            yield from self._field(
+                "webcam_confirmed", Checkbox(t("form.webcam"), id="f-webcam_confirmed", compact=True)
+            )
             yield Static("", id="dup-panel", markup=False)
             yield Checkbox(t("form.different"), id="f-different", compact=True)
             yield Static("", id="form-msg", markup=False)
@@ -165,10 +213,16 @@ class SeekerFormScreen(HwScreen):
 
         v = snapshot(self)
         return SeekerForm(
-            seeker_no=v.get("f-seeker_no", ""), name=v.get("f-name", ""), name_kana=v.get("f-name_kana", ""),
-            birth_date=v.get("f-birth_date", ""), phone=v.get("f-phone", ""), email=v.get("f-email", ""),
-            registration_kind=v.get("f-registration_kind") or "office", registered_on=v.get("f-registered_on", ""),
-            office_id=v.get("f-office_id") or "", webcam_confirmed=bool(v.get("f-webcam_confirmed")),
+            seeker_no=v.get("f-seeker_no", ""),
+            name=v.get("f-name", ""),
+            name_kana=v.get("f-name_kana", ""),
+            birth_date=v.get("f-birth_date", ""),
+            phone=v.get("f-phone", ""),
+            email=v.get("f-email", ""),
+            registration_kind=v.get("f-registration_kind") or "office",
+            registered_on=v.get("f-registered_on", ""),
+            office_id=v.get("f-office_id") or "",
+            webcam_confirmed=bool(v.get("f-webcam_confirmed")),
         )
 
     # --- duplicates (before saving) -------------------------------------------------------------
@@ -206,7 +260,9 @@ class SeekerFormScreen(HwScreen):
                     same_no = None
             people = []
             if kana is not None:
-                _, found_people = find_duplicates(s, {"seeker_no": "", "kana_key": kana, "birth_date": born}, exclude_id=exclude)
+                _, found_people = find_duplicates(
+                    s, {"seeker_no": "", "kana_key": kana, "birth_date": born}, exclude_id=exclude
+                )
                 people = [(p.seeker_no, p.name) for p in found_people]
             return same_no, people
 

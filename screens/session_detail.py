@@ -20,7 +20,6 @@ from textual.widgets import Static
 
 from screens.base import HwModal, HwScreen, lines, lit
 from screens.dialogs import Ask, FinalConfirm, Pick
-from screens.inputs import Input
 from screens.widgets import Column, KeyFooter, RowTable
 
 # key → (target state for set_state, applies to the selected seeker in a group session)
@@ -77,8 +76,12 @@ class SessionScreen(HwScreen):
         yield Static("", id="s-moves", markup=False)
         yield Static("", id="s-msg", markup=False)
         yield RowTable(
-            [Column(t("col.seeker_no"), width=15), Column(t("col.name"), weight=2, min_width=8),
-             Column(t("q.col.state"), width=18), Column(t("sess.col.override"), weight=3, min_width=8)],
+            [
+                Column(t("col.seeker_no"), width=15),
+                Column(t("col.name"), weight=2, min_width=8),
+                Column(t("q.col.state"), width=18),
+                Column(t("sess.col.override"), weight=3, min_width=8),
+            ],
             id="s-people",
         )
         yield KeyFooter(compact=True)
@@ -112,12 +115,12 @@ class SessionScreen(HwScreen):
         sid = self.session_id
 
         def work(s):
-            from hwdesk.services import scheduling
-
-            from hwdesk.services import corrections
+            from hwdesk.services import corrections, scheduling
 
             self.history = corrections.history(s, actor=self.hw.actor, session_id=sid)
-            return scheduling.session_detail(s, actor=self.hw.actor, session_id=sid), scheduling.allowed_moves(s, session_id=sid)
+            return scheduling.session_detail(s, actor=self.hw.actor, session_id=sid), scheduling.allowed_moves(
+                s, session_id=sid
+            )
 
         self.db(work, self._show, group="session")
 
@@ -225,15 +228,25 @@ class SessionScreen(HwScreen):
         if seeker is None and is_group(d.kind) and target in ("completed", "stopped"):
             done = sum(1 for e in d.enrollments if e.state == "checked_in")
             absent = sum(1 for e in d.enrollments if e.state == "booked")
-            text = t("fin.complete_group" if target == "completed" else "fin.stop_group", id=d.id, done=done, absent=absent)
+            text = t(
+                "fin.complete_group" if target == "completed" else "fin.stop_group", id=d.id, done=done, absent=absent
+            )
         else:
-            line = next((e for e in d.enrollments if e.seeker_id == seeker), None) if seeker is not None else \
-                next((e for e in d.enrollments if e.state in ("booked", "checked_in", "offered")), None)
+            line = (
+                next((e for e in d.enrollments if e.seeker_id == seeker), None)
+                if seeker is not None
+                else next((e for e in d.enrollments if e.state in ("booked", "checked_in", "offered")), None)
+            )
             if target in ("completed", "stopped") and not is_group(d.kind):
                 who = f"{line.seeker_no} {line.name}" if line else "-"
                 text = t("fin.complete_one" if target == "completed" else "fin.stop_one", id=d.id, who=who)
             else:
-                text = t("fin.seat", no=line.seeker_no if line else "-", name=line.name if line else "", state=state_label(target, self.lang))
+                text = t(
+                    "fin.seat",
+                    no=line.seeker_no if line else "-",
+                    name=line.name if line else "",
+                    state=state_label(target, self.lang),
+                )
         return text + "\n" + t("fin.after")
 
     def _set_state(self, target: str, seeker: Any = None, reason: str = "") -> None:
@@ -281,7 +294,9 @@ class SessionScreen(HwScreen):
         if e is None:
             return
         if e.state not in CANCELLABLE_STATES:  # no dialogs for a cancel the service would refuse
-            self.say_here(self.t("sess.seat_not_cancellable", no=e.seeker_no, state=state_label(e.state, self.lang)), error=True)
+            self.say_here(
+                self.t("sess.seat_not_cancellable", no=e.seeker_no, state=state_label(e.state, self.lang)), error=True
+            )
             return
 
         def chosen(reason: str | None) -> None:
@@ -293,7 +308,9 @@ class SessionScreen(HwScreen):
                 if yes:
                     self._cancel_seat(e.seeker_id, e.seeker_no, reason)
 
-            self.app.push_screen(ConfirmModal(self.t("sess.seat_confirm", no=e.seeker_no, name=e.name, reason=label)), confirmed)
+            self.app.push_screen(
+                ConfirmModal(self.t("sess.seat_confirm", no=e.seeker_no, name=e.name, reason=label)), confirmed
+            )
 
         prompt = self.t("sess.seat_cancel_prompt", no=e.seeker_no, name=e.name)
         self.app.push_screen(CancelReasonModal(prompt), chosen)
@@ -307,7 +324,11 @@ class SessionScreen(HwScreen):
             res = scheduling.cancel_enrollment(s, actor=actor, session_id=sid, seeker_id=seeker_id, reason=reason)
             offered = {e.seeker_id for e in res.offered}
             # names of the seekers offered the freed seat, read in the same transaction
-            return [(x.seeker_no, x.name) for x in scheduling.session_detail(s, actor=self.hw.actor, session_id=sid).enrollments if x.seeker_id in offered]
+            return [
+                (x.seeker_no, x.name)
+                for x in scheduling.session_detail(s, actor=self.hw.actor, session_id=sid).enrollments
+                if x.seeker_id in offered
+            ]
 
         def ok(offered: list[tuple[str, str]]) -> None:
             text = [self.t("sess.seat_cancelled", no=seeker_no)]
@@ -383,7 +404,9 @@ class SessionScreen(HwScreen):
         if actor is None or not actor.at_least("supervisor"):
             from hwdesk.errors import PermissionDenied
 
-            exc = PermissionDenied("確定した状態の訂正は監督者以上の権限が必要です。", "Correcting a final state needs a supervisor.")
+            exc = PermissionDenied(
+                "確定した状態の訂正は監督者以上の権限が必要です。", "Correcting a final state needs a supervisor."
+            )
             self.say_here(self.hw.message_of(exc), error=True)
             return
         key = self.query_one(RowTable).current_key
@@ -402,10 +425,13 @@ class SessionScreen(HwScreen):
 
         def picked(target: str | None) -> None:
             if target:
-                self.app.push_screen(Ask(self.t("sess.correct_reason")), lambda reason: reason and self._correct(seeker, target, reason))
+                self.app.push_screen(
+                    Ask(self.t("sess.correct_reason")), lambda reason: reason and self._correct(seeker, target, reason)
+                )
 
-        prompt = (f"{line.seeker_no} {line.name}\n" if seeker is not None and line is not None else "") + \
-            self.t("sess.correct_what", state=state_label(current, lang))
+        prompt = (f"{line.seeker_no} {line.name}\n" if seeker is not None and line is not None else "") + self.t(
+            "sess.correct_what", state=state_label(current, lang)
+        )
         self.app.push_screen(Pick(prompt, choices), picked)
 
     def _correct(self, seeker: Any, target: str, reason: str) -> None:
@@ -414,13 +440,17 @@ class SessionScreen(HwScreen):
         def work(s):
             from hwdesk.services import corrections
 
-            return corrections.correct_state(s, actor=actor, session_id=sid, state=target, seeker_id=seeker, reason=reason)
+            return corrections.correct_state(
+                s, actor=actor, session_id=sid, state=target, seeker_id=seeker, reason=reason
+            )
 
         def ok(res) -> None:
             from hwdesk.services.scheduling import state_label
 
             before, after = (res.seats[0][1], res.seats[0][2]) if res.seats else (res.session_before, res.session_after)
-            self.say_here(self.t("sess.corrected", before=state_label(before, self.lang), after=state_label(after, self.lang)))
+            self.say_here(
+                self.t("sess.corrected", before=state_label(before, self.lang), after=state_label(after, self.lang))
+            )
             self.reload()
 
         self.db(work, ok, self._refused, write=True, group="correct")
@@ -459,15 +489,20 @@ class SessionScreen(HwScreen):
             from hwdesk.services import scheduling
 
             new = scheduling.reschedule(s, actor=actor, session_id=sid, new_start=start, new_end=end)
-            people = [f"{e.seeker_no} {e.name}" for e in scheduling.session_detail(s, actor=actor, session_id=new.id).enrollments
-                      if e.state != "cancelled"]
+            people = [
+                f"{e.seeker_no} {e.name}"
+                for e in scheduling.session_detail(s, actor=actor, session_id=new.id).enrollments
+                if e.state != "cancelled"
+            ]
             return new.id, people
 
         def ok(result) -> None:
             new_id, people = result
             old, self.session_id, self.passcode = self.session_id, new_id, None
             who = ("、" if self.lang == "ja" else ", ").join(people) or self.t("common.none")
-            self.say_here(self.t("sess.moved_to", old=old, new=new_id, when=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}", who=who))
+            self.say_here(
+                self.t("sess.moved_to", old=old, new=new_id, when=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}", who=who)
+            )
             self.reload()
             if people:
                 from screens.handout_preview import HandoutPreview

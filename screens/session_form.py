@@ -21,8 +21,17 @@ from textual.widgets import Select, Static
 from screens.base import HwModal, lit
 from screens.inputs import Input
 
-FIELDS = {"kind": "#sf-kind", "start": "#sf-date", "date": "#sf-date", "time": "#sf-time", "staff": "#sf-staff",
-          "capacity": "#sf-capacity", "rrule": "#sf-rrule", "title": "#sf-title", "join_url": "#sf-url"}
+FIELDS = {
+    "kind": "#sf-kind",
+    "start": "#sf-date",
+    "date": "#sf-date",
+    "time": "#sf-time",
+    "staff": "#sf-staff",
+    "capacity": "#sf-capacity",
+    "rrule": "#sf-rrule",
+    "title": "#sf-title",
+    "join_url": "#sf-url",
+}
 
 
 def parse_span(day_text: str, time_text: str):
@@ -39,7 +48,9 @@ def parse_span(day_text: str, time_text: str):
             raise ValueError
         a, b = (time.fromisoformat(p.strip().zfill(5)) for p in parts)
     except ValueError:
-        raise ValidationFailed("時刻は 10:00-10:45 の形で入力してください。", "Times look like 10:00-10:45.", field="time") from None
+        raise ValidationFailed(
+            "時刻は 10:00-10:45 の形で入力してください。", "Times look like 10:00-10:45.", field="time"
+        ) from None
     return datetime.combine(day, a, JST), datetime.combine(day, b, JST)
 
 
@@ -49,8 +60,11 @@ def parse_move(text: str):
 
     parts = text.split()
     if len(parts) != 2:
-        raise ValidationFailed("「日付 開始-終了」の形で入力してください（例: 2027-02-09 10:00-10:45）。",
-                               "Type 'date start-end' (e.g. 2027-02-09 10:00-10:45).", field="start")
+        raise ValidationFailed(
+            "「日付 開始-終了」の形で入力してください（例: 2027-02-09 10:00-10:45）。",
+            "Type 'date start-end' (e.g. 2027-02-09 10:00-10:45).",
+            field="start",
+        )
     return parse_span(parts[0], parts[1])
 
 
@@ -79,13 +93,26 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
         with VerticalScroll():
             yield Static(lit(t("ses.new_title") + "  " + self.hw.office_name(self.office_id)), markup=False)
             yield Static(lit(t("ses.kind")), classes="sf-label", markup=False)
-            yield Select([(service_label(k, self.lang), k) for k in self.services], id="sf-kind", prompt=t("ses.kind"),
-                         value=self.services[0] if self.services else Select.BLANK, compact=True)
+            yield Select(
+                [(service_label(k, self.lang), k) for k in self.services],
+                id="sf-kind",
+                prompt=t("ses.kind"),
+                value=self.services[0] if self.services else Select.BLANK,
+                compact=True,
+            )
             with Vertical():
-                for key, wid, value in (("ses.date", "sf-date", self.day.isoformat()), ("ses.time", "sf-time", ""),
-                                        ("ses.staff", "sf-staff", login), ("ses.capacity", "sf-capacity", ""),
-                                        ("ses.rrule", "sf-rrule", ""), ("ses.title", "sf-title", ""), ("ses.url", "sf-url", "")):
-                    yield Static(lit(t(key)), classes="sf-label", markup=False)  # the label stays when the field is filled
+                for key, wid, value in (
+                    ("ses.date", "sf-date", self.day.isoformat()),
+                    ("ses.time", "sf-time", ""),
+                    ("ses.staff", "sf-staff", login),
+                    ("ses.capacity", "sf-capacity", ""),
+                    ("ses.rrule", "sf-rrule", ""),
+                    ("ses.title", "sf-title", ""),
+                    ("ses.url", "sf-url", ""),
+                ):
+                    yield Static(
+                        lit(t(key)), classes="sf-label", markup=False
+                    )  # the label stays when the field is filled
                     yield Input(value=value, id=wid, compact=True, advance=wid != "sf-url")
             yield Static("", id="sf-msg", markup=False)
 
@@ -98,7 +125,12 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
         kind = self.query_one("#sf-kind", Select).value
         actor, office = self.hw.actor, self.office_id
         day_text, time_text, staff = self._value("#sf-date"), self._value("#sf-time"), self._value("#sf-staff")
-        cap_text, rrule, title, url = self._value("#sf-capacity"), self._value("#sf-rrule"), self._value("#sf-title"), self._value("#sf-url")
+        cap_text, rrule, title, url = (
+            self._value("#sf-capacity"),
+            self._value("#sf-rrule"),
+            self._value("#sf-title"),
+            self._value("#sf-url"),
+        )
         lang = self.lang
 
         def work(s):
@@ -110,8 +142,17 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
             start, end = parse_span(day_text, time_text)
             if cap_text and not cap_text.isdigit():
                 raise ValidationFailed("定員は数字です。", "The capacity is a number.", field="capacity")
-            common: dict[str, Any] = dict(actor=actor, office_id=office, kind=str(kind), start=start, end=end, staff_login=staff,
-                                          capacity=int(cap_text) if cap_text else None, title=title, join_url=url)
+            common: dict[str, Any] = dict(
+                actor=actor,
+                office_id=office,
+                kind=str(kind),
+                start=start,
+                end=end,
+                staff_login=staff,
+                capacity=int(cap_text) if cap_text else None,
+                title=title,
+                join_url=url,
+            )
             if rrule:
                 res = scheduling.create_series(s, rrule=rrule, **common)
                 created = [r.id for r in res.created]
@@ -152,4 +193,6 @@ def open_new_session(screen: Any, office_id: str, day: date, then) -> None:
 
         return list(profile(s, office_id).services)
 
-    screen.db(work, lambda services: screen.app.push_screen(NewSessionModal(office_id, day, services), then), group="sf-open")
+    screen.db(
+        work, lambda services: screen.app.push_screen(NewSessionModal(office_id, day, services), then), group="sf-open"
+    )

@@ -66,7 +66,9 @@ class SignInScreen(HwScreen):
             parts.append(lit(self.hw.demo_notice))
         parts.append(lit(self.t("signin.demo_body", password=DEMO_PASSWORD)))
         for login, role, office in self.hw.demo_accounts:
-            parts.append(lit(f"  {login:<8} {fit(self.t(ROLE_KEYS.get(role, role)), 14)} {self.hw.office_name(office)}"))
+            parts.append(
+                lit(f"  {login:<8} {fit(self.t(ROLE_KEYS.get(role, role)), 14)} {self.hw.office_name(office)}")
+            )
         box.update(lines(*parts))
         box.display = True
 

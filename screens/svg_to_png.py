@@ -44,8 +44,9 @@ def _match(pattern: str) -> tuple[str, str, int]:
     """fontconfig's answer for ``pattern``: (family, file, index in the collection)."""
     if not shutil.which("fc-match"):
         raise ConversionError("fc-match (fontconfig) is needed")
-    out = subprocess.run(["fc-match", "-f", "%{family[0]}\t%{file}\t%{index}", pattern],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["fc-match", "-f", "%{family[0]}\t%{file}\t%{index}", pattern], capture_output=True, text=True, check=True
+    ).stdout
     family, file, index = out.split("\t")
     return family, file, int(index or 0)
 
@@ -93,8 +94,14 @@ def place_cells(svg: str, font: str | None = None) -> str:
 
     font = font or cjk_font()
     runs = TEXT_RE.findall(svg)
-    cw = next((float(length) / len(html.unescape(t)) for *_, length, _r, t in runs
-               if html.unescape(t).isascii() and html.unescape(t)), 12.2)
+    cw = next(
+        (
+            float(length) / len(html.unescape(t))
+            for *_, length, _r, t in runs
+            if html.unescape(t).isascii() and html.unescape(t)
+        ),
+        12.2,
+    )
     size = 2 * cw  # the CJK font's half-width advance is 0.5 em: one cell
     tops = {int(n): float(y) for n, y in CLIP_RE.findall(svg)}
     lh = tops[1] - tops[0] if 0 in tops and 1 in tops else size
@@ -115,7 +122,9 @@ def place_cells(svg: str, font: str | None = None) -> str:
 
         def flush() -> None:
             if run:
-                out.append(f'<text class="{cls}" x="{run_x:.2f}" y="{base:.2f}"{rest}>{html.escape("".join(run))}</text>')
+                out.append(
+                    f'<text class="{cls}" x="{run_x:.2f}" y="{base:.2f}"{rest}>{html.escape("".join(run))}</text>'
+                )
                 run.clear()
 
         for ch in html.unescape(content):
@@ -131,8 +140,10 @@ def place_cells(svg: str, font: str | None = None) -> str:
                 flush()
                 x0, y0, x1, y1 = BLOCKS[ch]
                 t0 = line_top(int(line.group(1)))
-                out.append(f'<rect fill="{fills.get(cls, "#c5c8c6")}" x="{pos + x0 * slot:.2f}" y="{t0 + y0 * lh:.2f}" '
-                           f'width="{(x1 - x0) * slot:.2f}" height="{(y1 - y0) * lh + 0.25:.2f}" shape-rendering="crispEdges"/>')
+                out.append(
+                    f'<rect fill="{fills.get(cls, "#c5c8c6")}" x="{pos + x0 * slot:.2f}" y="{t0 + y0 * lh:.2f}" '
+                    f'width="{(x1 - x0) * slot:.2f}" height="{(y1 - y0) * lh + 0.25:.2f}" shape-rendering="crispEdges"/>'
+                )
             elif family == font and abs(adv - slot) < 0.05:
                 if not run:
                     run_x = pos
@@ -141,16 +152,21 @@ def place_cells(svg: str, font: str | None = None) -> str:
                 flush()
                 scale = slot / adv if adv > 0 else 1.0
                 face = "" if family == font else f' style="font-family: {html.escape(family)}"'
-                out.append(f'<g{rest}><text class="{cls}"{face} transform="translate({pos:.2f} {base:.2f}) scale({scale:.4f} 1)">'
-                           f"{html.escape(ch)}</text></g>")
+                out.append(
+                    f'<g{rest}><text class="{cls}"{face} transform="translate({pos:.2f} {base:.2f}) scale({scale:.4f} 1)">'
+                    f"{html.escape(ch)}</text></g>"
+                )
             pos += slot
         flush()
         return "".join(out)
 
     svg = TEXT_RE.sub(split, svg)
     svg = svg.replace("font-variant-east-asian: full-width;", "")
-    svg = re.sub(r"font-family: Fira Code, monospace;\s*font-size: 20px;",
-                 f"font-family: {font}, monospace;\n        font-size: {size:.2f}px;", svg)
+    svg = re.sub(
+        r"font-family: Fira Code, monospace;\s*font-size: 20px;",
+        f"font-family: {font}, monospace;\n        font-size: {size:.2f}px;",
+        svg,
+    )
     return svg
 
 

@@ -33,8 +33,6 @@ def refusal(actor: Any) -> BaseException | None:
     return None
 
 
-
-
 class TerminationScreen(HwScreen):
     """A seeker's terminations at one office; decide a new one or lift the active one."""
 
@@ -68,8 +66,13 @@ class TerminationScreen(HwScreen):
                 yield Static(lit(t("term.ground")), classes="tm-label", markup=False)
                 yield Select([], id="tm-ground", prompt=t("term.ground"), compact=True)
                 yield Static(lit(t("term.scope")), classes="tm-label", markup=False)
-                yield Select([(lab[i], k) for k, lab in SCOPE_LABELS.items()], id="tm-scope", value="suspended",
-                             allow_blank=False, compact=True)
+                yield Select(
+                    [(lab[i], k) for k, lab in SCOPE_LABELS.items()],
+                    id="tm-scope",
+                    value="suspended",
+                    allow_blank=False,
+                    compact=True,
+                )
                 yield Input(placeholder=t("term.until"), id="tm-until", compact=True)
                 yield Input(placeholder=t("term.review"), id="tm-review", compact=True)
                 yield Input(placeholder=t("term.session"), id="tm-session", compact=True)
@@ -89,8 +92,12 @@ class TerminationScreen(HwScreen):
             from hwdesk.services import seekers, terminations
 
             seeker = seekers.seeker_of(s, actor=self.hw.actor, seeker_id=sid)
-            return (seeker.seeker_no, seeker.name, terminations.available_grounds(s, office_id=office),
-                    terminations.terminations_of(s, actor=self.hw.actor, seeker_id=sid, office_id=office))
+            return (
+                seeker.seeker_no,
+                seeker.name,
+                terminations.available_grounds(s, office_id=office),
+                terminations.terminations_of(s, actor=self.hw.actor, seeker_id=sid, office_id=office),
+            )
 
         self.db(work, self._show, group="term-load")
 
@@ -160,9 +167,18 @@ class TerminationScreen(HwScreen):
             if session_s and not session_s.lstrip("#").isdigit():
                 raise ValidationFailed("セッション番号は数字です。", "The session number is a number.", field="session")
             session_id = int(session_s.lstrip("#")) if session_s else None
-            return terminations.terminate(s, actor=actor, seeker_id=sid, office_id=office, ground=str(ground),
-                                          narrative=narrative, scope=str(scope), until=until, review_on=review,
-                                          session_id=session_id)
+            return terminations.terminate(
+                s,
+                actor=actor,
+                seeker_id=sid,
+                office_id=office,
+                ground=str(ground),
+                narrative=narrative,
+                scope=str(scope),
+                until=until,
+                review_on=review,
+                session_id=session_id,
+            )
 
         self.db(work, self._saved, self._failed, write=True, group="term-save")
 
@@ -178,8 +194,10 @@ class TerminationScreen(HwScreen):
         self.say_here(msg)
         lines = [self.t("term.bookings", n=len(result.future_bookings))]
         for b in result.future_bookings:
-            lines.append(f"  #{b.session_id}  {b.start:%Y-%m-%d %H:%M}–{b.end:%H:%M}  {service_label(b.kind, self.lang)}"
-                         f"  {state_label(b.enrollment_state, self.lang)}")
+            lines.append(
+                f"  #{b.session_id}  {b.start:%Y-%m-%d %H:%M}–{b.end:%H:%M}  {service_label(b.kind, self.lang)}"
+                f"  {state_label(b.enrollment_state, self.lang)}"
+            )
         if not result.future_bookings:
             lines.append("  " + self.t("common.none"))
         else:
@@ -191,8 +209,14 @@ class TerminationScreen(HwScreen):
     def _failed(self, exc: BaseException) -> None:
         self.say_here(self.hw.message_of(exc), error=True)
         field = getattr(exc, "field", None)
-        target = {"ground": "#tm-ground", "scope": "#tm-scope", "until": "#tm-until", "review_on": "#tm-review",
-                  "narrative": "#tm-narrative", "session": "#tm-session"}.get(field or "")
+        target = {
+            "ground": "#tm-ground",
+            "scope": "#tm-scope",
+            "until": "#tm-until",
+            "review_on": "#tm-review",
+            "narrative": "#tm-narrative",
+            "session": "#tm-session",
+        }.get(field or "")
         if target:
             self.query_one(target).focus()
 
@@ -223,8 +247,10 @@ class TerminationScreen(HwScreen):
         def noticed(notice: str | None) -> None:
             if not notice:
                 return
-            self.app.push_screen(FinalConfirm(self.t("term.cancel_confirm", n=n, notice=notice)),
-                                 lambda yes: yes and self.db(work_for(notice), ok, self._failed, write=True, group="term-cancel"))
+            self.app.push_screen(
+                FinalConfirm(self.t("term.cancel_confirm", n=n, notice=notice)),
+                lambda yes: yes and self.db(work_for(notice), ok, self._failed, write=True, group="term-cancel"),
+            )
 
         self.app.push_screen(Ask(self.t("term.cancel_prompt")), noticed)
 

@@ -18,6 +18,7 @@ from screens.base import HwScreen, lines, lit
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
+
 def _no_break(text: str) -> str:
     """Japanese text has no spaces to wrap at, so the space after an item number "(1) " would push
     the whole sentence to the next line: drop that one space and let the line fold at the width."""
@@ -62,7 +63,13 @@ class TermsScreen(HwScreen):
         yield Static(lit(self.t("common.loading")), id="terms-head", markup=False)
         with Horizontal(id="terms-jump"):
             yield Label(self.t("terms.jump_label"), markup=False)
-            yield Input(id="jump", compact=True, placeholder=self.t("terms.jump_placeholder"), max_length=3, restrict=r"[0-9０-９]*")
+            yield Input(
+                id="jump",
+                compact=True,
+                placeholder=self.t("terms.jump_placeholder"),
+                max_length=3,
+                restrict=r"[0-9０-９]*",
+            )
             yield Static("", id="jump-msg", markup=False)
         with Horizontal(id="terms-body"):
             yield OptionList(id="toc")
@@ -121,7 +128,13 @@ class TermsScreen(HwScreen):
         widgets = []
         preamble = doc.raw.get("preamble") or []
         if preamble:
-            widgets.append(Static(lines(lit(self.t("terms.preamble"), "bold"), *[lit(p, multiline=True) for p in preamble]), classes="article", markup=False))
+            widgets.append(
+                Static(
+                    lines(lit(self.t("terms.preamble"), "bold"), *[lit(p, multiline=True) for p in preamble]),
+                    classes="article",
+                    markup=False,
+                )
+            )
         toc = self.query_one("#toc", OptionList)
         toc.clear_options()
         self.numbers = []
@@ -130,13 +143,21 @@ class TermsScreen(HwScreen):
             self.numbers.append(n)
             text = article_as_text(art)
             first, _, rest = text.partition("\n")
-            body = lit(first, "bold $primary") + (Content("\n") + lit(_no_break(rest), multiline=True) if rest else Content(""))
+            body = lit(first, "bold $primary") + (
+                Content("\n") + lit(_no_break(rest), multiline=True) if rest else Content("")
+            )
             widgets.append(Static(body, id=f"art-{n}", classes="article", markup=False))
             heading = art.get("heading") or ""
             toc.add_option(Option(lit(f"第{n}条 {heading}" if not en else f"Art. {n} {heading}"), id=f"toc-{n}"))
         supplementary = doc.raw.get("supplementary") or []
         if supplementary:
-            widgets.append(Static(lines(lit(self.t("terms.supplementary"), "bold"), *[lit(p, multiline=True) for p in supplementary]), classes="article", markup=False))
+            widgets.append(
+                Static(
+                    lines(lit(self.t("terms.supplementary"), "bold"), *[lit(p, multiline=True) for p in supplementary]),
+                    classes="article",
+                    markup=False,
+                )
+            )
         scroll.mount_all(widgets)
         self.refresh_bindings()
 
@@ -156,8 +177,17 @@ class TermsScreen(HwScreen):
 
             rev = self.prof.article("revision")
             cite = cite_text_en(rev) if self.lang == "en" else cite_text(rev)
-            text, style = "✘ " + self.t("detail.outdated", office=self.prof.display_name(self.lang), date=d,
-                                        version=status.in_force.version, cite=cite), "$error"
+            text, style = (
+                "✘ "
+                + self.t(
+                    "detail.outdated",
+                    office=self.prof.display_name(self.lang),
+                    date=d,
+                    version=status.in_force.version,
+                    cite=cite,
+                ),
+                "$error",
+            )
         return lit(self.t("terms.status", status=text), style)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -243,7 +273,9 @@ class TermsScreen(HwScreen):
         from hwdesk.services.consent import METHOD_LABELS
 
         label = METHOD_LABELS.get(method, (method, method))
-        self.hw.say(self.t("terms.recorded", version=self.version.version, method=label[1] if self.lang == "en" else label[0]))
+        self.hw.say(
+            self.t("terms.recorded", version=self.version.version, method=label[1] if self.lang == "en" else label[0])
+        )
         hw = self.hw
 
         def go() -> None:

@@ -86,11 +86,13 @@ class UsageRecordsScreen(HwScreen):
     def _loaded(self, result) -> None:
         prof, seeker_no = result
         self.query_one("#u-intro", Static).update(
-            lit(self.t("usage.intro", office=prof.display_name(self.lang), cite=prof.cite("usage_records"))))
+            lit(self.t("usage.intro", office=prof.display_name(self.lang), cite=prof.cite("usage_records")))
+        )
         if seeker_no:
             self.query_one("#u-seeker", Input).value = seeker_no
         self.query_one("#u-list", Static).update(
-            lit(self.t("usage.pick") if self.supervisor else self.t("usage.clerk_note"), "$text-muted"))
+            lit(self.t("usage.pick") if self.supervisor else self.t("usage.clerk_note"), "$text-muted")
+        )
 
     def _error(self, field: str | None, text: str) -> None:
         for w in self.query(".field-error"):
@@ -118,8 +120,14 @@ class UsageRecordsScreen(HwScreen):
             rec = add_entry(s, actor=actor, entry=entry)
             return rec.id, rec.session_id
 
-        self.db(work, self._saved, lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
-                write=True, group="save", exclusive=False)
+        self.db(
+            work,
+            self._saved,
+            lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
+            write=True,
+            group="save",
+            exclusive=False,
+        )
 
     def _saved(self, result) -> None:
         rec_id, session = result
@@ -150,8 +158,14 @@ class UsageRecordsScreen(HwScreen):
 
             return list_for(s, actor=actor, session_id=session_no, seeker_no=seeker_no)
 
-        self.db(work, self._listed, lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
-                write=True, group="list", exclusive=False)
+        self.db(
+            work,
+            self._listed,
+            lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
+            write=True,
+            group="list",
+            exclusive=False,
+        )
 
     def _listed(self, rows) -> None:
         from hwdesk.jtext import JST
@@ -168,8 +182,10 @@ class UsageRecordsScreen(HwScreen):
         for r in rows:
             day = r.session_start.astimezone(JST).strftime("%Y-%m-%d")
             mins = "" if r.minutes is None else (f" {r.minutes}min" if self.lang == "en" else f" {r.minutes}分")
-            lines.append(f"#{r.id} S{r.session_id} {day} {r.seeker_no or '-'} {hm(r.joined_at)}–{hm(r.left_at)}{mins} "
-                         f"{r.device_kind} {r.os} {r.participant_id}".rstrip())
+            lines.append(
+                f"#{r.id} S{r.session_id} {day} {r.seeker_no or '-'} {hm(r.joined_at)}–{hm(r.left_at)}{mins} "
+                f"{r.device_kind} {r.os} {r.participant_id}".rstrip()
+            )
         self.query_one("#u-list", Static).update(lit("\n".join(lines), multiline=True))
 
     def action_back(self) -> None:

@@ -15,10 +15,9 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from screens.base import HwScreen, lit, when_composed
-from screens.queue import format_row as queue_cells, today_jst
+from screens.queue import format_row as queue_cells
+from screens.queue import today_jst
 from screens.widgets import Column, KeyFooter, RowTable
-
-
 
 
 class WeekScreen(HwScreen):
@@ -107,9 +106,18 @@ class WeekScreen(HwScreen):
         fmt = format_date_en if self.lang == "en" else format_wareki
         friday = self.monday + timedelta(days=4)
         who = self.t("week.mine") if self.mine else self.t("q.all")
-        self.query_one("#wk-head", Static).update(lit(self.t(
-            "week.head", office=self.hw.office_name(self.office_id or ""), start=fmt(self.monday), end=fmt(friday),
-            who=who, n=view.counts.get("total", 0))))
+        self.query_one("#wk-head", Static).update(
+            lit(
+                self.t(
+                    "week.head",
+                    office=self.hw.office_name(self.office_id or ""),
+                    start=fmt(self.monday),
+                    end=fmt(friday),
+                    who=who,
+                    n=view.counts.get("total", 0),
+                )
+            )
+        )
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -137,7 +145,11 @@ class WeekScreen(HwScreen):
         from screens.session_form import open_new_session
 
         key = self.query_one(RowTable).current_key
-        day = date.fromisoformat(key[4:]) if isinstance(key, str) and key.startswith("day:") else max(self.monday, today_jst())
+        day = (
+            date.fromisoformat(key[4:])
+            if isinstance(key, str) and key.startswith("day:")
+            else max(self.monday, today_jst())
+        )
 
         def done(message: str | None) -> None:
             if message:

@@ -199,16 +199,26 @@ class RowTable(Widget, can_focus=True):
     def _plain_box(self) -> bool:
         """Whether the styles cache would leave this widget's lines as they are."""
         st = self.styles
-        return (st.gutter == (0, 0, 0, 0) and not any(edge for edge, _ in st.outline) and not st.tint.a
-                and self.opacity == 1.0 and st.text_opacity == 1.0 and not (st.has_rule("hatch") and st.hatch != "none")
-                and self._border_title is None and self._border_subtitle is None)
+        return (
+            st.gutter == (0, 0, 0, 0)
+            and not any(edge for edge, _ in st.outline)
+            and not st.tint.a
+            and self.opacity == 1.0
+            and st.text_opacity == 1.0
+            and not (st.has_rule("hatch") and st.hatch != "none")
+            and self._border_title is None
+            and self._border_subtitle is None
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         widths = self._compute_widths(width)
         styles = getattr(self, "_paint_styles", None)
         if styles is None:  # render_line called on its own (not through render_lines)
-            styles = (self.rich_style, *(self.get_component_rich_style(f"row-table--{n}") for n in ("header", "cursor", "odd")))
+            styles = (
+                self.rich_style,
+                *(self.get_component_rich_style(f"row-table--{n}") for n in ("header", "cursor", "odd")),
+            )
         base, header, cursor, odd = styles
         if y == 0:
             text = self._line([c.label for c in self.columns], widths)

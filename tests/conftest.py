@@ -104,10 +104,18 @@ def _seed_staff(store):
         for office in ("takamatsu", "shibuya", "maebashi"):
             suffix = "" if office == "takamatsu" else "_" + office[:3]
             for role, login in (("clerk", "clerk1"), ("supervisor", "super1"), ("admin", "admin1")):
-                st = Staff(login=login + suffix, name=f"{office} {role}", role=role, office_id=office, password_hash=_demo_hash())
+                st = Staff(
+                    login=login + suffix,
+                    name=f"{office} {role}",
+                    role=role,
+                    office_id=office,
+                    password_hash=_demo_hash(),
+                )
                 s.add(st)
                 s.flush()
-                audit.record(s, staff_id=st.id, action="staff.create", entity="staff", entity_id=st.id, office_id=office)
+                audit.record(
+                    s, staff_id=st.id, action="staff.create", entity="staff", entity_id=st.id, office_id=office
+                )
 
 
 _HASH: list[str] = []
@@ -158,11 +166,20 @@ def store(db_url):
 
 
 @pytest.fixture
+def db(tmp_path) -> str:
+    """For the screens' tests: a fresh SQLite database with the offices and one clerk at 高松."""
+    from test_ui_support import _build
+
+    return _build(tmp_path / "ui.sqlite3")
+
+
+@pytest.fixture
 def actors(store):
     """Actors by login."""
+    from sqlmodel import select
+
     from hwdesk.models import Staff
     from hwdesk.services.context import Actor
-    from sqlmodel import select
 
     with store.read() as s:
         return {st.login: Actor.of(st) for st in s.exec(select(Staff))}

@@ -30,7 +30,10 @@ def test_hwdesk_never_imports_textual_or_screens():
             if name.split(".")[0] in FORBIDDEN:
                 rel = path.relative_to(ROOT)
                 # The CLI may *launch* the app (a lazy import inside the function that opens it).
-                if rel.as_posix() in ("hwdesk/cli/admin.py", "hwdesk/cli/serve.py") and name in ("screens.app", "textual_serve.server"):
+                if rel.as_posix() in ("hwdesk/cli/admin.py", "hwdesk/cli/serve.py") and name in (
+                    "screens.app",
+                    "textual_serve.server",
+                ):
                     continue
                 offenders.append(f"{rel}:{line} imports {name}")
     assert not offenders, "\n".join(offenders)
@@ -43,8 +46,12 @@ def test_importing_every_domain_module_loads_no_textual():
         for p in (ROOT / "hwdesk").rglob("*.py")
         if "migrations" not in p.parts
     )
-    code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules) + (
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'screens')]\nprint(bad)\nassert not bad, bad\n"
+    code = (
+        "import importlib, sys\n"
+        + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+        + (
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'screens')]\nprint(bad)\nassert not bad, bad\n"
+        )
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
@@ -52,7 +59,18 @@ def test_importing_every_domain_module_loads_no_textual():
 def test_wheel_carries_hwdesk_screens_and_data(tmp_path):
     """A plain (non-editable) wheel holds the domain, the UI, the terms data and the font."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
     )
     wheel = next(tmp_path.glob("hwdesk-*.whl"))
@@ -76,7 +94,18 @@ def test_plain_install_runs_demo_from_the_wheel(tmp_path):
     import venv
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "w"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "w"),
+            str(ROOT),
+        ],
         check=True,
     )
     wheel = next((tmp_path / "w").glob("hwdesk-*.whl"))
@@ -85,20 +114,51 @@ def test_plain_install_runs_demo_from_the_wheel(tmp_path):
     site = next(env_dir.glob("lib/python*/site-packages"))
     # Dependencies come from the test venv (offline, fast); hwdesk itself only from the wheel.
     (site / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python"), "install", "-q", "--no-deps", str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env_dir / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+    )
     py = env_dir / "bin" / "python"
-    probe = subprocess.run([str(py), "-c", "import hwdesk, screens; print(hwdesk.__file__)"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    probe = subprocess.run(
+        [str(py), "-c", "import hwdesk, screens; print(hwdesk.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
     assert str(env_dir) in probe.stdout, probe.stdout
     db = tmp_path / "demo.sqlite3"
-    out = subprocess.run([str(env_dir / "bin" / "hwdesk"), "--db", str(db), "demo", "--seekers", "5"], capture_output=True, text=True, cwd=tmp_path)
+    out = subprocess.run(
+        [str(env_dir / "bin" / "hwdesk"), "--db", str(db), "demo", "--seekers", "5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "デモデータベースを作成しました" in out.stdout
     app = subprocess.run(
-        [str(py), "-c", (
-            "import asyncio\nfrom screens.app import HwdeskApp\n"
-            f"async def main():\n    app = HwdeskApp({str(db)!r})\n    async with app.run_test() as pilot:\n        await pilot.pause(0.5)\n        print(type(app.screen).__name__)\n"
-            "asyncio.run(main())\n"
-        )],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        [
+            str(py),
+            "-c",
+            (
+                "import asyncio\nfrom screens.app import HwdeskApp\n"
+                f"async def main():\n    app = HwdeskApp({str(db)!r})\n    async with app.run_test() as pilot:\n        await pilot.pause(0.5)\n        print(type(app.screen).__name__)\n"
+                "asyncio.run(main())\n"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert app.returncode == 0, app.stderr

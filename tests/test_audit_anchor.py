@@ -17,10 +17,10 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from helpers import new_seeker
 from sqlalchemy import text
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk import audit, auditkey
 from hwdesk.cli import main
 from hwdesk.maintenance import HEAD_FILE_ENV, HEAD_SUFFIX, check_store
@@ -124,7 +124,11 @@ def test_tail_cut_back_to_an_older_copied_head_file_is_detected(store, actors, h
     assert hw(store.url, "check")[0] == 0
     # The careful attacker: cut the log back to the older head, make meta agree, and put back
     # the head file as it was then (a copy kept from that day).
-    sql(store, f"DELETE FROM audit_log WHERE id > {keep}", f"UPDATE meta SET value = '{keep_hash}' WHERE key = 'audit_head'")
+    sql(
+        store,
+        f"DELETE FROM audit_log WHERE id > {keep}",
+        f"UPDATE meta SET value = '{keep_hash}' WHERE key = 'audit_head'",
+    )
     head_file.write_text(older)
     code, out, _ = hw(store.url, "check")
     assert code == 1, out
@@ -149,11 +153,24 @@ def test_rows_rechained_without_the_key_are_detected(store, actors, hw):
     prev = audit.GENESIS
     with store.engine.begin() as conn:
         for r in rows:
-            digest = audit._digest_values(None, prev, r.at, r.staff_id, r.terminal, r.action, r.entity, r.entity_id,
-                                          r.seeker_id, r.office_id, r.detail_json)
+            digest = audit._digest_values(
+                None,
+                prev,
+                r.at,
+                r.staff_id,
+                r.terminal,
+                r.action,
+                r.entity,
+                r.entity_id,
+                r.seeker_id,
+                r.office_id,
+                r.detail_json,
+            )
             if r.id >= target.id:
-                conn.execute(text("UPDATE audit_log SET detail_json = :d, prev_hash = :p, hash = :h WHERE id = :i"),
-                             {"d": r.detail_json, "p": prev, "h": digest, "i": r.id})
+                conn.execute(
+                    text("UPDATE audit_log SET detail_json = :d, prev_hash = :p, hash = :h WHERE id = :i"),
+                    {"d": r.detail_json, "p": prev, "h": digest, "i": r.id},
+                )
                 prev = digest
             else:
                 prev = r.hash
@@ -166,7 +183,7 @@ def test_an_edited_anchor_does_not_verify(store, actors, hw):
     new_seeker(store, actors["clerk1"])
     [path] = anchor_files()
     raw = path.read_bytes()
-    slots = [raw[i:i + auditkey.SLOT] for i in range(0, len(raw), auditkey.SLOT)]
+    slots = [raw[i : i + auditkey.SLOT] for i in range(0, len(raw), auditkey.SLOT)]
     edited = []
     for chunk in slots:  # the attacker moves every anchor back to row 1, keeping the tag
         data = json.loads(chunk) if chunk.strip() else None
@@ -226,11 +243,28 @@ def test_a_log_from_before_the_key_is_kept_and_keyed_from_the_next_write(store, 
     prev = audit.GENESIS
     with store.engine.begin() as conn:
         for r in rows:
-            digest = hashlib.sha256(json.dumps(
-                [prev, r.at.astimezone(UTC).isoformat(timespec="microseconds"), r.staff_id, r.terminal, r.action,
-                 r.entity, r.entity_id, r.seeker_id, r.office_id, r.detail_json],
-                ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
-            conn.execute(text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"), {"p": prev, "h": digest, "i": r.id})
+            digest = hashlib.sha256(
+                json.dumps(
+                    [
+                        prev,
+                        r.at.astimezone(UTC).isoformat(timespec="microseconds"),
+                        r.staff_id,
+                        r.terminal,
+                        r.action,
+                        r.entity,
+                        r.entity_id,
+                        r.seeker_id,
+                        r.office_id,
+                        r.detail_json,
+                    ],
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ).encode()
+            ).hexdigest()
+            conn.execute(
+                text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"),
+                {"p": prev, "h": digest, "i": r.id},
+            )
             prev = digest
         conn.execute(text("UPDATE meta SET value = :h WHERE key = 'audit_head'"), {"h": prev})
         conn.execute(text("DELETE FROM meta WHERE key IN ('audit_key_id', 'audit_keyed_from')"))
@@ -274,11 +308,16 @@ def test_forced_restore_is_recorded_keeps_the_discarded_database_and_checks_clea
     assert code == 0, err
     [aside] = [p for p in tmp_path.iterdir() if p.name.startswith("hwdesk.sqlite3.pre-restore-")]
     with sqlite3.connect(aside) as conn:
-        discarded_id, discarded_head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        assert conn.execute("SELECT action FROM audit_log WHERE id = ?", (discarded_id,)).fetchone()[0] == "auth.sign_in"
+        discarded_id, discarded_head = conn.execute(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        assert (
+            conn.execute("SELECT action FROM audit_log WHERE id = ?", (discarded_id,)).fetchone()[0] == "auth.sign_in"
+        )
     with sqlite3.connect(store.sqlite_path) as conn:
         action, staff_id, detail = conn.execute(
-            "SELECT action, staff_id, detail_json FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            "SELECT action, staff_id, detail_json FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     detail = json.loads(detail)
     assert action == "maintenance.restore" and staff_id == actors["admin1"].id
     assert detail["discarded_head"] == discarded_head and detail["discarded_last_id"] == discarded_id
@@ -324,7 +363,11 @@ def test_a_deliberate_rollback_outside_hwdesk_is_recorded_by_an_admin(store, act
         keep = s.exec(select(AuditLog.id).order_by(AuditLog.id.desc())).first()
         keep_hash = audit.hash_at(s, keep)
     new_seeker(store, actors["clerk1"])
-    sql(store, f"DELETE FROM audit_log WHERE id > {keep}", f"UPDATE meta SET value = '{keep_hash}' WHERE key = 'audit_head'")
+    sql(
+        store,
+        f"DELETE FROM audit_log WHERE id > {keep}",
+        f"UPDATE meta SET value = '{keep_hash}' WHERE key = 'audit_head'",
+    )
     assert hw(store.url, "check")[0] == 1
     code, _, err = hw(store.url, "--as", "super1", "reanchor", "--reason", "pg_restore of last night's dump")
     assert code == 2 and "admin" in err.lower()
@@ -349,8 +392,8 @@ def test_a_torn_anchor_write_falls_back_to_the_other_slot(store, actors, hw):
     raw = bytearray(path.read_bytes())
     assert len(raw) == 2 * auditkey.SLOT
     newest = auditkey.read_anchor(path, auditkey.load_key())
-    slot = 0 if json.loads(bytes(raw[:auditkey.SLOT]))["last_id"] == newest.last_id else 1
-    raw[slot * auditkey.SLOT + 40: slot * auditkey.SLOT + 200] = b"\0" * 160  # the newest slot, half written
+    slot = 0 if json.loads(bytes(raw[: auditkey.SLOT]))["last_id"] == newest.last_id else 1
+    raw[slot * auditkey.SLOT + 40 : slot * auditkey.SLOT + 200] = b"\0" * 160  # the newest slot, half written
     path.write_bytes(bytes(raw))
     older = auditkey.read_anchor(path, auditkey.load_key())
     assert older.last_id < newest.last_id

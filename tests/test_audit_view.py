@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import now_jst
 from hwdesk.models import AuditLog
@@ -69,9 +69,11 @@ def test_filtering_by_seeker_shows_the_csv_import_that_created_them(store, actor
     from hwdesk.services import importer
 
     clerk, sup = actors["clerk1"], actors["super1"]
-    data = ("求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日\n"
-            "37010-71,山田 太郎,やまだ たろう,1985-04-01,,,窓口,2025-01-05\n"
-            "37010-72,佐藤 花子,さとう はなこ,1990-03-04,,,窓口,2025-01-05\n").encode()
+    data = (
+        "求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日\n"
+        "37010-71,山田 太郎,やまだ たろう,1985-04-01,,,窓口,2025-01-05\n"
+        "37010-72,佐藤 花子,さとう はなこ,1990-03-04,,,窓口,2025-01-05\n"
+    ).encode()
     with store.write() as s:
         importer.import_seekers(s, actor=clerk, data=data, office_id="takamatsu", source="list.csv")
     other = new_seeker(store, clerk)

@@ -28,9 +28,31 @@ PATHS = [
 def test_bench_tiny(tmp_path):
     out = tmp_path / "results"
     p = subprocess.run(
-        [sys.executable, "-m", "bench", "--seekers", "2000", "--sessions", "5000", "--reps", "2", "--ui-reps", "1",
-         "--import-rows", "500", "--pty-passes", "1", "--cache", str(tmp_path / "cache"), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--seekers",
+            "2000",
+            "--sessions",
+            "5000",
+            "--reps",
+            "2",
+            "--ui-reps",
+            "1",
+            "--import-rows",
+            "500",
+            "--pty-passes",
+            "1",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert p.returncode == 0, p.stderr[-3000:]
     jsons = list(out.glob("*-2000.json"))
@@ -41,9 +63,17 @@ def test_bench_tiny(tmp_path):
     names = set(results)
     for name in PATHS:
         assert name in names, name
-    for prefix in ("keystroke → painted: reading", "keystroke → painted: seeker_no", "keystroke → painted: kanji1",
-                   "keystroke → painted: kanji2", "keystroke → painted: kanji3+", "daily queue open", "CSV import",
-                   "keystroke → screen (pty): reading", "keystroke → screen (pty): kanji1"):
+    for prefix in (
+        "keystroke → painted: reading",
+        "keystroke → painted: seeker_no",
+        "keystroke → painted: kanji1",
+        "keystroke → painted: kanji2",
+        "keystroke → painted: kanji3+",
+        "daily queue open",
+        "CSV import",
+        "keystroke → screen (pty): reading",
+        "keystroke → screen (pty): kanji1",
+    ):
         assert any(n.startswith(prefix) for n in names), prefix
     for name, r in results.items():
         assert r["median"] == r["median"] and r["median"] > 0, name  # measured (not NaN)
@@ -62,10 +92,35 @@ def test_bench_tiny_on_postgresql(tmp_path, pg_url):
     """``python -m bench --db postgresql+psycopg://…``: the same paths, floors through psycopg."""
     out = tmp_path / "results"
     p = subprocess.run(
-        [sys.executable, "-m", "bench", "--db", pg_url, "--seekers", "2000", "--sessions", "5000", "--reps", "2", "--ui-reps", "1",
-         "--import-rows", "500", "--pty-passes", "0", "--import-file-rows", "2000", "--cache", str(tmp_path / "cache"),
-         "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--db",
+            pg_url,
+            "--seekers",
+            "2000",
+            "--sessions",
+            "5000",
+            "--reps",
+            "2",
+            "--ui-reps",
+            "1",
+            "--import-rows",
+            "500",
+            "--pty-passes",
+            "0",
+            "--import-file-rows",
+            "2000",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert p.returncode == 0, p.stderr[-3000:]
     doc = json.loads(next(out.glob("*-2000-pg.json")).read_text())
@@ -73,7 +128,12 @@ def test_bench_tiny_on_postgresql(tmp_path, pg_url):
     results = doc["results"]
     for name in PATHS:
         assert name in results, name
-    for name in ("search query: reading", "search query: kanji2", "seeker detail load", "book one session (all checks)"):
+    for name in (
+        "search query: reading",
+        "search query: kanji2",
+        "seeker detail load",
+        "book one session (all checks)",
+    ):
         assert results[name]["floor"] and results[name]["floor"] > 0, name
     assert results["CSV import, 2,000-row file"]["median"] > 0
     assert 0 < results["import peak RSS (2,000-row file)"]["median"] < 300

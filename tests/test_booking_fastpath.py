@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk import audit
 from hwdesk.errors import RuleRefusal
 from hwdesk.jtext import JST
@@ -28,8 +28,16 @@ def ready(store, actors, **kw):
 
 def session_row(store, actors, kind="counseling", start="10:00", end="10:45", staff="clerk1", **kw):
     with store.write() as s:
-        return scheduling.create_session(s, actor=actors["clerk1"], office_id="takamatsu", kind=kind, start=at(start),
-                                         end=at(end), staff_login=staff, **kw)
+        return scheduling.create_session(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind=kind,
+            start=at(start),
+            end=at(end),
+            staff_login=staff,
+            **kw,
+        )
 
 
 def test_book_returns_a_live_enrollment_and_chains_the_audit(store, actors):
@@ -37,7 +45,13 @@ def test_book_returns_a_live_enrollment_and_chains_the_audit(store, actors):
     row = session_row(store, actors)
     with store.write() as s:
         e = scheduling.book(s, actor=actors["clerk1"], session_id=row.id, seeker_id=sk.id)
-        assert (e.session_id, e.seeker_id, e.state, e.waitlist_pos, e.booked_by) == (row.id, sk.id, "booked", None, actors["clerk1"].id)
+        assert (e.session_id, e.seeker_id, e.state, e.waitlist_pos, e.booked_by) == (
+            row.id,
+            sk.id,
+            "booked",
+            None,
+            actors["clerk1"].id,
+        )
         assert s.get(Enrollment, e.id) is e  # persistent in the caller's session, not a detached copy
         e.cancel_reason = "by_office"  # a change made by the caller is flushed as an UPDATE
     with store.read() as s:
@@ -63,7 +77,9 @@ def test_online_switch_waitlist_and_rebooking_keep_the_chain(store, actors):
         with pytest.raises(RuleRefusal, match="満席"):
             scheduling.book(s, actor=actors["clerk1"], session_id=sem.id, seeker_id=others[1].id, waitlist=False)
     with store.write() as s:
-        scheduling.cancel_enrollment(s, actor=actors["clerk1"], session_id=sem.id, seeker_id=online.id, reason="by_seeker")
+        scheduling.cancel_enrollment(
+            s, actor=actors["clerk1"], session_id=sem.id, seeker_id=online.id, reason="by_seeker"
+        )
     with store.write() as s:  # the cancelled row is re-used, behind the offered seat
         again = scheduling.book(s, actor=actors["clerk1"], session_id=sem.id, seeker_id=online.id)
         assert (again.id, again.state, again.waitlist_pos) == (e.id, "waitlisted", 1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog
 from hwdesk.services import calendar
-from sqlmodel import select
 
 
 def at(day: str, hm: str) -> datetime:
@@ -20,8 +20,12 @@ def at(day: str, hm: str) -> datetime:
 
 def test_year_boundary_closed_days(store):
     with store.read() as s:
-        reasons = {date(2025, 12, 29) + timedelta(days=i): calendar.closed_reason(s, "takamatsu", date(2025, 12, 29) + timedelta(days=i))
-                   for i in range(8)}
+        reasons = {
+            date(2025, 12, 29) + timedelta(days=i): calendar.closed_reason(
+                s, "takamatsu", date(2025, 12, 29) + timedelta(days=i)
+            )
+            for i in range(8)
+        }
     assert reasons[date(2025, 12, 29)] == calendar.YEAR_END_LABEL  # Monday, year-end
     assert reasons[date(2025, 12, 31)] == calendar.YEAR_END_LABEL
     assert reasons[date(2026, 1, 1)][0] == "元日"
@@ -31,7 +35,9 @@ def test_year_boundary_closed_days(store):
     assert reasons[date(2026, 1, 5)] is None  # Monday: first open day
     with store.read() as s:
         assert calendar.next_open_day(s, office_id="takamatsu", day=date(2025, 12, 26)) == date(2026, 1, 5)
-        assert calendar.next_open_day(s, office_id="takamatsu", day=date(2026, 1, 5), include_day=True) == date(2026, 1, 5)
+        assert calendar.next_open_day(s, office_id="takamatsu", day=date(2026, 1, 5), include_day=True) == date(
+            2026, 1, 5
+        )
 
 
 @pytest.mark.parametrize("day", [date(2025, 11, 24), date(2026, 5, 6), date(2027, 3, 22)])
@@ -40,8 +46,12 @@ def test_substitute_holidays_are_closed_by_name(store, day):
         assert calendar.closed_reason(s, "shibuya", day) == ("振替休日", "Substitute Holiday")
         assert not calendar.is_open(s, office_id="shibuya", day=day)
         with pytest.raises(RuleRefusal) as exc:
-            calendar.check_slot(s, "shibuya", datetime.combine(day, datetime.min.time().replace(hour=10), JST),
-                                datetime.combine(day, datetime.min.time().replace(hour=11), JST))
+            calendar.check_slot(
+                s,
+                "shibuya",
+                datetime.combine(day, datetime.min.time().replace(hour=10), JST),
+                datetime.combine(day, datetime.min.time().replace(hour=11), JST),
+            )
     assert "振替休日" in exc.value.message_ja and "ハローワーク渋谷" in exc.value.message_ja
     assert "Substitute Holiday" in exc.value.message_en
 
@@ -55,8 +65,13 @@ def test_citizens_holiday_and_weekends(store):
 
 def test_opening_hours_and_malformed_slots(store):
     with store.read() as s:
-        assert calendar.opening_hours(s, "takamatsu") == (datetime.strptime("08:30", "%H:%M").time(), datetime.strptime("17:15", "%H:%M").time())
-        calendar.check_slot(s, "takamatsu", at("2027-02-02", "08:30"), at("2027-02-02", "17:15"))  # the whole day is fine
+        assert calendar.opening_hours(s, "takamatsu") == (
+            datetime.strptime("08:30", "%H:%M").time(),
+            datetime.strptime("17:15", "%H:%M").time(),
+        )
+        calendar.check_slot(
+            s, "takamatsu", at("2027-02-02", "08:30"), at("2027-02-02", "17:15")
+        )  # the whole day is fine
         cases = [
             (at("2027-02-02", "08:00"), at("2027-02-02", "09:00"), "開庁時間（08:30〜17:15）外"),
             (at("2027-02-02", "17:00"), at("2027-02-02", "17:30"), "開庁時間"),
@@ -86,7 +101,10 @@ def test_office_closure_added_and_removed_by_supervisor_audited(store, actors):
         res = calendar.add_closure(s, actor=actors["super1"], office_id="takamatsu", day=day, reason="設備点検")
     assert res.session_ids == []
     with store.read() as s:
-        assert calendar.closed_reason(s, "takamatsu", day) == ("事業所の休業日（設備点検）", "Office closure (設備点検)")
+        assert calendar.closed_reason(s, "takamatsu", day) == (
+            "事業所の休業日（設備点検）",
+            "Office closure (設備点検)",
+        )
         assert calendar.is_open(s, office_id="shibuya", day=day)  # other offices unaffected
         assert calendar.next_open_day(s, office_id="takamatsu", day=date(2027, 2, 2)) == date(2027, 2, 4)
         assert [c.day for c in calendar.list_closures(s, office_id="takamatsu")] == [day]
@@ -109,10 +127,19 @@ def test_closure_lists_sessions_already_on_that_day(store, actors):
     from hwdesk.services import scheduling
 
     with store.write() as s:
-        row = scheduling.create_session(s, actor=actors["clerk1"], office_id="takamatsu", kind="counseling",
-                                        start=at("2027-02-04", "10:00"), end=at("2027-02-04", "10:45"), staff_login="clerk1")
+        row = scheduling.create_session(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind="counseling",
+            start=at("2027-02-04", "10:00"),
+            end=at("2027-02-04", "10:45"),
+            staff_login="clerk1",
+        )
     with store.write() as s:
-        res = calendar.add_closure(s, actor=actors["super1"], office_id="takamatsu", day=date(2027, 2, 4), reason="停電")
+        res = calendar.add_closure(
+            s, actor=actors["super1"], office_id="takamatsu", day=date(2027, 2, 4), reason="停電"
+        )
     assert res.session_ids == [row.id]
 
 

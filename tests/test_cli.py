@@ -34,7 +34,9 @@ def test_init_offices_and_terms(cli):
     art = json.loads(out)["article"]
     assert art["number"] == 7 and art["heading"] == "禁止事項"
     code, out, _ = cli("terms", "maebashi")
-    assert "前橋地方裁判所" in out and "令和４年４月２０日\n前橋公共職業安定所長" in out and "策定" not in out  # a bare date, as written
+    assert (
+        "前橋地方裁判所" in out and "令和４年４月２０日\n前橋公共職業安定所長" in out and "策定" not in out
+    )  # a bare date, as written
 
 
 def test_unknown_office_is_a_clear_refusal(cli):
@@ -62,9 +64,13 @@ def test_demo_then_find_by_every_spelling(cli):
 def test_import_reports_lines_and_exit_status(cli, tmp_path):
     cli("demo", "--seekers", "1")
     f = tmp_path / "seekers.csv"
-    f.write_bytes(("求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日\n"
-                   "37010-777,山田 花子,ヤマダ ハナコ,1990-01-01,,,窓口,\n"
-                   "37010-778,山田 一郎,ヤマダ イチロウ,1990-02-30,,,窓口,\n").encode("cp932"))
+    f.write_bytes(
+        (
+            "求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日\n"
+            "37010-777,山田 花子,ヤマダ ハナコ,1990-01-01,,,窓口,\n"
+            "37010-778,山田 一郎,ヤマダ イチロウ,1990-02-30,,,窓口,\n"
+        ).encode("cp932")
+    )
     code, out, err = cli("--as", "clerk1", "import", "seekers", str(f))
     assert code == 2
     assert "3行目: 生年月日" in err and "取り込み: 1件" in out
@@ -87,18 +93,36 @@ def test_writes_need_a_staff_member_and_the_right_password(cli, monkeypatch, tmp
 def test_eligibility_json_cites_articles(cli, tmp_path):
     cli("demo", "--seekers", "1")
     f = tmp_path / "s.csv"
-    f.write_text("seeker_no,name,kana,birth_date,phone,email,registration,registered_on\n"
-                 "13080-42,渋谷 太郎,シブヤ タロウ,1980-05-05,,,office,2025-02-01\n")
+    f.write_text(
+        "seeker_no,name,kana,birth_date,phone,email,registration,registered_on\n"
+        "13080-42,渋谷 太郎,シブヤ タロウ,1980-05-05,,,office,2025-02-01\n"
+    )
     assert cli("--as", "clerk1_shi", "import", "seekers", str(f), "--office", "shibuya")[0] == 0
-    code, out, _ = cli("--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling", "--json")
+    code, out, _ = cli(
+        "--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling", "--json"
+    )
     data = json.loads(out)
     assert code == 1 and data["eligible"] is False
     by_key = {r["key"]: r for r in data["requirements"]}
     assert by_key["approval"]["article"] == "第1条(4)" and by_key["approval"]["ok"] is False
     assert by_key["registration"]["ok"] is True
-    assert by_key["approval"]["phrase"] == "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"
+    assert (
+        by_key["approval"]["phrase"]
+        == "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"
+    )
     # Registered 2025-02-01: valid to the end of April 2025 (docs/rules.md (p)); lapsed since.
     assert by_key["registration_valid"]["ok"] is False and by_key["registration_valid"]["article"] == "第1条(3)"
     assert "令和7年4月30日" in by_key["registration_valid"]["detail"]
-    code, out, _ = cli("--lang", "en", "--as", "clerk1_shi", "eligibility", "13080-42", "--office", "shibuya", "--service", "counseling")
+    code, out, _ = cli(
+        "--lang",
+        "en",
+        "--as",
+        "clerk1_shi",
+        "eligibility",
+        "13080-42",
+        "--office",
+        "shibuya",
+        "--service",
+        "counseling",
+    )
     assert "Wish for continuing counseling, need recognized (Hello Work Shibuya Art. 1 item 4)" in out

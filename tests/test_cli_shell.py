@@ -50,8 +50,9 @@ def test_a_pipe_closed_before_any_output_ends_as_sigpipe_would(demo):
     read, write = os.pipe()
     os.close(read)  # the reader is gone before the first byte: every write fails with EPIPE
     try:
-        done = subprocess.run([*HWDESK, "--db", demo, "offices", "--json"], stdout=write, stderr=subprocess.PIPE,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [*HWDESK, "--db", demo, "offices", "--json"], stdout=write, stderr=subprocess.PIPE, text=True, timeout=120
+        )
     finally:
         os.close(write)
     assert done.stderr == ""
@@ -93,6 +94,7 @@ def test_a_global_option_given_only_before_is_kept(demo):
 
 
 # --- the report in terminal cells ---------------------------------------------------------------
+
 
 def figure_columns(report: str) -> list[list[int]]:
     """For each table of the report, the terminal column where each row's figure ends."""

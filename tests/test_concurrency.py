@@ -14,11 +14,12 @@ import multiprocessing as mp
 import time
 from datetime import date, datetime, timedelta
 
+from helpers import make_ready, new_seeker
 from sqlmodel import func, select
 
-from helpers import make_ready, new_seeker
 from hwdesk.jtext import JST
-from hwdesk.models import Enrollment, Session as SessionRow
+from hwdesk.models import Enrollment
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, queue, scheduling
 
 WORKERS = 4
@@ -66,8 +67,16 @@ def _round_days(store, n: int) -> list[date]:
 def _seminar(store, actor, day: date, hour: int, capacity: int, filler_id: int) -> int:
     start = datetime.combine(day, datetime.min.time(), JST).replace(hour=hour)
     with store.write() as s:
-        row = scheduling.create_session(s, actor=actor, office_id=OFFICE, kind="seminar", capacity=capacity, start=start,
-                                        end=start + timedelta(hours=1), staff_login="clerk1_mae")
+        row = scheduling.create_session(
+            s,
+            actor=actor,
+            office_id=OFFICE,
+            kind="seminar",
+            capacity=capacity,
+            start=start,
+            end=start + timedelta(hours=1),
+            staff_login="clerk1_mae",
+        )
         scheduling.book(s, actor=actor, session_id=row.id, seeker_id=filler_id)
     return row.id
 
@@ -84,7 +93,9 @@ def test_exactly_one_wins_each_round(store, actors, db_url):
     barrier = ctx.Barrier(WORKERS)
     tasks = [ctx.Queue() for _ in range(WORKERS)]
     results = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(db_url, barrier, tasks[i], results), daemon=True) for i in range(WORKERS)]
+    procs = [
+        ctx.Process(target=_worker, args=(db_url, barrier, tasks[i], results), daemon=True) for i in range(WORKERS)
+    ]
     for p in procs:
         p.start()
 
@@ -103,18 +114,26 @@ def test_exactly_one_wins_each_round(store, actors, db_url):
             seats.append(seat)
             waits.append(full)
 
-            out = race(lambda i: ("book", clerk, {"session_id": seat, "seeker_id": racers[i].id, "waitlist": False}))
+            out = race(
+                lambda i, seat=seat: ("book", clerk, {"session_id": seat, "seeker_id": racers[i].id, "waitlist": False})
+            )
             assert sorted(o[0] for o in out) == ["ok", "refused", "refused", "refused"], out
             assert all("満席" in o[1] for o in out if o[0] == "refused"), out
 
             start = datetime.combine(day, datetime.min.time(), JST).replace(hour=15)
-            slot = {"office_id": OFFICE, "kind": "tour", "capacity": 5, "start": start, "end": start + timedelta(hours=1),
-                    "staff_login": "super1_mae"}
-            out = race(lambda i: ("create", clerk, slot))
+            slot = {
+                "office_id": OFFICE,
+                "kind": "tour",
+                "capacity": 5,
+                "start": start,
+                "end": start + timedelta(hours=1),
+                "staff_login": "super1_mae",
+            }
+            out = race(lambda i, slot=slot: ("create", clerk, slot))
             assert sorted(o[0] for o in out) == ["ok", "refused", "refused", "refused"], out
             assert all("別のセッションを担当" in o[1] for o in out if o[0] == "refused"), out
 
-            out = race(lambda i: ("book", clerk, {"session_id": full, "seeker_id": racers[i].id}))
+            out = race(lambda i, full=full: ("book", clerk, {"session_id": full, "seeker_id": racers[i].id}))
             assert sorted(o[1] for o in out) == [("waitlisted", n) for n in range(1, WORKERS + 1)], out
     finally:
         for q in tasks:
@@ -124,15 +143,23 @@ def test_exactly_one_wins_each_round(store, actors, db_url):
 
     with store.read() as s:
         for sid in seats:
-            taken = s.exec(select(func.count()).select_from(Enrollment).where(
-                Enrollment.session_id == sid, Enrollment.state == "booked")).one()
+            taken = s.exec(
+                select(func.count())
+                .select_from(Enrollment)
+                .where(Enrollment.session_id == sid, Enrollment.state == "booked")
+            ).one()
             assert taken == 2
         for sid in waits:
-            positions = sorted(e.waitlist_pos for e in s.exec(select(Enrollment).where(
-                Enrollment.session_id == sid, Enrollment.state == "waitlisted")))
+            positions = sorted(
+                e.waitlist_pos
+                for e in s.exec(
+                    select(Enrollment).where(Enrollment.session_id == sid, Enrollment.state == "waitlisted")
+                )
+            )
             assert positions == [1, 2, 3, 4]
-        staff_sessions = s.exec(select(func.count()).select_from(SessionRow).where(
-            SessionRow.staff_id == actors["super1_mae"].id)).one()
+        staff_sessions = s.exec(
+            select(func.count()).select_from(SessionRow).where(SessionRow.staff_id == actors["super1_mae"].id)
+        ).one()
         assert staff_sessions == ROUNDS
 
 
@@ -175,7 +202,9 @@ def test_change_watcher_sees_another_process_within_two_seconds(store, actors, d
         # and this process's own commits too (the shared per-store token)
         before = queue.change_token(store)
         with store.write() as s:
-            calendar.remove_closure(s, actor=actors["super1_mae"], office_id=OFFICE, day=date(2027, 3, 3), reason="戻す")
+            calendar.remove_closure(
+                s, actor=actors["super1_mae"], office_id=OFFICE, day=date(2027, 3, 3), reason="戻す"
+            )
         assert _seen_within(lambda: queue.change_token(store) != before, 2.0)
     finally:
         release.set()

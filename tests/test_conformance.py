@@ -13,21 +13,27 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.conditions import LABELS, ORDER, condition, conditions
 from hwdesk.errors import RuleRefusal
 from hwdesk.models import SERVICE_KINDS, Enrollment, Seeker
-from hwdesk.services.context import SYSTEM
 from hwdesk.services import eligibility, handouts, queue, scheduling
 from hwdesk.services.consent import ConsentStatus
+from hwdesk.services.context import SYSTEM
 from hwdesk.terms import TermsDocument, article_as_text, office_profiles, shipped_terms
 
 OFFICES = sorted(office_profiles())
 # The words a terms preamble uses for each service kind (the services an office offers online).
-SERVICE_WORDS = {"counseling": "職業相談", "referral": "職業紹介", "seminar": "セミナー", "interview": "面接",
-                 "tour": "見学", "selection": "管理選考"}
+SERVICE_WORDS = {
+    "counseling": "職業相談",
+    "referral": "職業紹介",
+    "seminar": "セミナー",
+    "interview": "面接",
+    "tour": "見学",
+    "selection": "管理選考",
+}
 # Keys of a profile's ``requirements`` that are a condition's data, not a condition.
 NOT_CONDITIONS = set()
 
@@ -82,13 +88,15 @@ def test_no_condition_is_enforced_that_the_terms_lack():
     """Where an office's profile has no such condition, its terms do not say what the other
     offices' terms say for it (前橋 asks no registration, no webcam device, no approval …)."""
     phrases: dict[str, set[str]] = {}
-    for office, service, c in _walk():
+    for _office, _service, c in _walk():
         if c.key != "service":
             phrases.setdefault(c.key, set()).add(c.phrase)
     for office in OFFICES:
         prof = office_profiles()[office]
         have = {c.key for s in SERVICE_KINDS for c in conditions(prof, s)}
-        full = "".join(_doc(office).raw.get("preamble", [])) + "".join(article_as_text(a) for a in _doc(office).articles)
+        full = "".join(_doc(office).raw.get("preamble", [])) + "".join(
+            article_as_text(a) for a in _doc(office).articles
+        )
         for key in set(phrases) - have:
             for phrase in phrases[key]:
                 assert phrase not in full, f"{office} lacks {key} yet its terms say {phrase!r}"
@@ -103,11 +111,30 @@ def _blank_facts(office: str, service: str) -> eligibility.Facts:
     prof = office_profiles()[office]
     doc = _doc(office)
     tv = eligibility.TermsRef(1, doc.version, doc.effective_on)
-    seeker = Seeker(seeker_no="0", name="x", name_kana="x", birth_date=date(1980, 1, 1), office_id=office, kana_key="x",
-                    registration_kind="office", registered_on=None, webcam_confirmed=False)
+    seeker = Seeker(
+        seeker_no="0",
+        name="x",
+        name_kana="x",
+        birth_date=date(1980, 1, 1),
+        office_id=office,
+        kana_key="x",
+        registration_kind="office",
+        registered_on=None,
+        webcam_confirmed=False,
+    )
     stop = type("Stop", (), {"cite": "", "until": None})()  # a stop in force, citing no ground of its own
-    return eligibility.Facts(prof, seeker, service, date(2027, 2, 2), ConsentStatus(office, tv, None, None, False),  # type: ignore[arg-type]
-                             None, None, stop, date(2026, 1, 1), None)
+    return eligibility.Facts(
+        prof,
+        seeker,
+        service,
+        date(2027, 2, 2),
+        ConsentStatus(office, tv, None, None, False),  # type: ignore[arg-type]
+        None,
+        None,
+        stop,
+        date(2026, 1, 1),
+        None,
+    )
 
 
 @pytest.mark.parametrize("office", OFFICES)
@@ -132,7 +159,11 @@ def test_readiness_booking_and_queue_cite_the_same_articles(store, actors):
         service = "seminar"
         bare = new_seeker(store, a, office_id=office, registered=False, webcam=False)
         with store.read() as s:
-            ready = {r.key: r.cite for r in eligibility.check(s, seeker_id=bare.id, office_id=office, service=service) if not r.ok}
+            ready = {
+                r.key: r.cite
+                for r in eligibility.check(s, seeker_id=bare.id, office_id=office, service=service)
+                if not r.ok
+            }
         expect = {c.key: c.cite_text for c in conditions(prof, service)}
         assert ready and all(expect[k] == v for k, v in ready.items())
         with store.write() as s:
@@ -140,9 +171,17 @@ def test_readiness_booking_and_queue_cite_the_same_articles(store, actors):
 
             from hwdesk.jtext import JST
 
-            row = scheduling.create_session(s, actor=a, office_id=office, kind=service, capacity=5, staff_login=clerk[office],
-                                            start=datetime(2027, 2, 2, 10, tzinfo=JST), end=datetime(2027, 2, 2, 11, tzinfo=JST),
-                                            join_url="https://zoom.us/j/1")
+            row = scheduling.create_session(
+                s,
+                actor=a,
+                office_id=office,
+                kind=service,
+                capacity=5,
+                staff_login=clerk[office],
+                start=datetime(2027, 2, 2, 10, tzinfo=JST),
+                end=datetime(2027, 2, 2, 11, tzinfo=JST),
+                join_url="https://zoom.us/j/1",
+            )
         with pytest.raises(RuleRefusal) as exc, store.write() as s:
             scheduling.book(s, actor=a, session_id=row.id, seeker_id=bare.id)
         assert {f.key: f.cite for f in exc.value.failures} == ready

@@ -41,8 +41,14 @@ class WriterServer:
     milliseconds rather than a Python start-up. Each child is a real process, killed by pid."""
 
     def __init__(self, url: str):
-        self.proc = subprocess.Popen([sys.executable, str(WRITER), "server", url], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WRITER), "server", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
         self._until(lambda line: line == "ready")
@@ -62,7 +68,9 @@ class WriterServer:
                 line = None
             if line is None or (line == "" and self.proc.poll() is not None):
                 self.proc.kill()
-                pytest.fail(f"writer server stalled or died; seen {seen[-5:]}; stderr: {self.proc.stderr.read()[-2000:]}")
+                pytest.fail(
+                    f"writer server stalled or died; seen {seen[-5:]}; stderr: {self.proc.stderr.read()[-2000:]}"
+                )
             seen.append(line)
             if done(line):
                 return seen
@@ -180,11 +188,15 @@ def test_killed_import_writes_all_or_nothing(store):
             if aim == "writing" and not any(line.startswith("done") for line in lines):
                 mid_write.append(len(mine))
             conn = sqlite3.connect(path)
-            files = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'import.seekers' AND entity_id = ?",
-                                 (f"crash-{start}.csv",)).fetchone()[0]
+            files = conn.execute(
+                "SELECT count(*) FROM audit_log WHERE action = 'import.seekers' AND entity_id = ?",
+                (f"crash-{start}.csv",),
+            ).fetchone()[0]
             conn.close()
             assert files == (1 if mine else 0), "the import's own audit row goes with its rows"
     finally:
         server.close()
     assert outcomes[-1] == rows
-    assert 0 in mid_write, f"no kill landed while rows were being written (outcomes {outcomes}); the test proved nothing"
+    assert 0 in mid_write, (
+        f"no kill landed while rows were being written (outcomes {outcomes}); the test proved nothing"
+    )

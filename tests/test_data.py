@@ -16,8 +16,17 @@ SERVICE_KINDS = {"counseling", "referral", "seminar", "interview", "tour", "sele
 DATE_KINDS = {"策定", "施行", "改訂", ""}  # "" = a bare date, as 前橋 writes it
 ENV_KEYS = ["secure_device", "internet", "os_supported", "firewall", "no_file_sharing", "antivirus"]
 TERMINATION_KEYS = {"threats_abuse", "recording", "non_job_seeking", "disturbing", "infringement", "other"}
-ARTICLE_KEYS = {"companions", "recording_ban", "usage_records", "costs", "preparation",
-                "stop_use", "revision", "court", "privacy"}
+ARTICLE_KEYS = {
+    "companions",
+    "recording_ban",
+    "usage_records",
+    "costs",
+    "preparation",
+    "stop_use",
+    "revision",
+    "court",
+    "privacy",
+}
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WAREKI_RE = re.compile(r"^令和(元|\d+)年(\d+)月(\d+)日$")
 CJK = r"\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
@@ -78,8 +87,17 @@ def _profile_cites(office):
     """Every cite in a profile as (where, cite)."""
     out = []
     req = office["requirements"]
-    for key in ("consent", "registration", "registration_valid", "webcam", "approval", "environment", "private_room",
-                "termination", "agreement"):
+    for key in (
+        "consent",
+        "registration",
+        "registration_valid",
+        "webcam",
+        "approval",
+        "environment",
+        "private_room",
+        "termination",
+        "agreement",
+    ):
         if req.get(key):
             out.append((f"requirements.{key}", req[key]["cite"]))
     if req.get("environment"):
@@ -120,6 +138,7 @@ def _all_strings(terms):
 
 # --------------------------------------------------------------------------- terms files
 
+
 def test_expected_files_present():
     assert set(TERMS) == {"maebashi-v1.json", "shibuya-v1.json", "takamatsu-v2.json"}
     assert set(OFFICES) == {"maebashi", "shibuya", "takamatsu"}
@@ -128,8 +147,19 @@ def test_expected_files_present():
 @pytest.mark.parametrize("name", sorted(TERMS))
 def test_terms_schema(name):
     t = TERMS[name]
-    keys = {"office", "version", "title", "issuer", "dates", "effective_on", "preamble",
-            "articles", "supplementary", "court", "source"}
+    keys = {
+        "office",
+        "version",
+        "title",
+        "issuer",
+        "dates",
+        "effective_on",
+        "preamble",
+        "articles",
+        "supplementary",
+        "court",
+        "source",
+    }
     assert keys <= set(t), keys - set(t)
     assert isinstance(t["office"], str) and isinstance(t["version"], int)
     assert name == f"{t['office']}-v{t['version']}.json"
@@ -223,6 +253,7 @@ def test_wareki_wiring():
 
 # --------------------------------------------------------------------------- content facts
 
+
 def test_maebashi_facts():
     t = TERMS["maebashi-v1.json"]
     assert len(t["articles"]) == 12
@@ -244,8 +275,14 @@ def test_shibuya_facts():
     assert t["issuer"] == "渋谷公共職業安定所長"
     p1 = _article(t, 1)["paragraphs"][0]
     assert [i["number"] for i in p1["items"]] == [1, 2, 3, 4, 5]
-    assert t["dates"] == [{"kind": "施行", "wareki": "令和4年5月1日", "iso": "2022-05-01",
-                           "text": "本規約は令和４年５月１日より施行するものとする。"}]
+    assert t["dates"] == [
+        {
+            "kind": "施行",
+            "wareki": "令和4年5月1日",
+            "iso": "2022-05-01",
+            "text": "本規約は令和４年５月１日より施行するものとする。",
+        }
+    ]
     assert t["effective_on"] == "2022-05-01"
     assert t["supplementary"] == ["本規約は令和４年５月１日より施行するものとする。"]
     assert "なお、第1条により利用を申し込んだ場合は、本規約に同意したものとみなす。" in t["preamble"]
@@ -279,12 +316,28 @@ def test_takamatsu_facts():
 
 # --------------------------------------------------------------------------- office profiles
 
+
 @pytest.mark.parametrize("oid", sorted(OFFICES))
 def test_office_schema(oid):
     o = OFFICES[oid]
-    keys = {"id", "name", "name_en", "bureau", "head", "contact_phone", "hours", "idle_lock_minutes",
-            "platforms", "handout_name_form", "services", "terms_files", "requirements", "articles",
-            "termination_grounds", "termination_ends_agreement"}
+    keys = {
+        "id",
+        "name",
+        "name_en",
+        "bureau",
+        "head",
+        "contact_phone",
+        "hours",
+        "idle_lock_minutes",
+        "platforms",
+        "handout_name_form",
+        "services",
+        "terms_files",
+        "requirements",
+        "articles",
+        "termination_grounds",
+        "termination_ends_agreement",
+    }
     assert keys <= set(o), keys - set(o)
     assert o["id"] == oid
     for k in ("name", "name_en", "bureau", "head", "contact_phone", "handout_name_form"):
@@ -352,24 +405,34 @@ def test_quoted_texts_match_terms(oid):
 
 def test_office_facts():
     m, s, t = OFFICES["maebashi"], OFFICES["shibuya"], OFFICES["takamatsu"]
-    assert m["requirements"]["consent"] == {"method": "deemed_by_use", "cite": {"article": 1},
-                                            "phrase": "本サービスの利用をもって、本利用規約に同意したものとみなします"}
+    assert m["requirements"]["consent"] == {
+        "method": "deemed_by_use",
+        "cite": {"article": 1},
+        "phrase": "本サービスの利用をもって、本利用規約に同意したものとみなします",
+    }
     assert m["requirements"]["registration"] is None
     assert m["requirements"]["webcam"] is None and m["requirements"]["approval"] is None
-    assert s["requirements"]["approval"] == {"cite": {"article": 1, "item": 4}, "services": ["counseling"],
-                                             "phrase": "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"}
+    assert s["requirements"]["approval"] == {
+        "cite": {"article": 1, "item": 4},
+        "services": ["counseling"],
+        "phrase": "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること",
+    }
     assert s["requirements"]["registration"]["online_switches_to_office"] is False
     assert t["requirements"]["registration"]["online_switches_to_office"] is True
     assert t["requirements"]["approval"] is None
     assert t["articles"]["costs_metered"] == {"article": 12, "item": 5}
-    assert s["termination_ends_agreement"] is True and s["requirements"]["agreement"]["cite"] == {"article": 9, "paragraph": 2}
+    assert s["termination_ends_agreement"] is True and s["requirements"]["agreement"]["cite"] == {
+        "article": 9,
+        "paragraph": 2,
+    }
     assert m["termination_ends_agreement"] is False and t["termination_ends_agreement"] is False
     assert m["requirements"]["agreement"] is None and t["requirements"]["agreement"] is None
     assert {o["bureau"] for o in (m, s, t)} == {"群馬労働局", "東京労働局", "香川労働局"}
     for o in (m, s):
         # a breach of the recording ban is a ground under the general stop (前橋 第8条第2項, 渋谷 第9条第2項)
-        assert {k: v for k, v in o["termination_grounds"]["recording"].items() if k not in ("label", "label_en")} \
-            == o["articles"]["recording_ban"]
+        assert {k: v for k, v in o["termination_grounds"]["recording"].items() if k not in ("label", "label_en")} == o[
+            "articles"
+        ]["recording_ban"]
     # 高松 第12条(2) is the ban itself; its only power to stop is 第12条(1), and it has no general breach ground
     assert t["termination_grounds"]["recording"] is None and t["termination_grounds"]["other"] is None
     assert {(g["article"], g["item"]) for g in t["termination_grounds"].values() if g} == {(12, 1)}
@@ -411,6 +474,7 @@ def test_ground_labels_are_the_offices_own_words(oid):
 
 
 # --------------------------------------------------------------------------- docs/rules.md
+
 
 def _rules_columns():
     """Parse the (first) Markdown table of docs/rules.md into {header: [cell, ...]}."""

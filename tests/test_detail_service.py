@@ -9,18 +9,18 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from helpers import make_ready, new_seeker
+
 from hwdesk.errors import NotFound
 from hwdesk.jtext import JST
 from hwdesk.services import consent, terminations
 from hwdesk.services.auth import list_staff
+from hwdesk.services.context import SYSTEM
 from hwdesk.services.detail import seeker_detail
 from hwdesk.services.offices import add_terms_version, profile
 from hwdesk.services.scheduling import sessions_of_seeker
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import shipped_terms
-from hwdesk.services.context import SYSTEM
 
 OFFICES = ["maebashi", "shibuya", "takamatsu"]
 DAYS = (None, date(2000, 1, 1), date(2027, 3, 31), date(2027, 4, 1))
@@ -40,13 +40,20 @@ def _revise(store, actor, office: str):
     raw["version"] = raw["version"] + 1
     raw["effective_on"] = "2027-04-01"
     with store.write() as s:
-        return add_terms_version(s, actor=actor, office_id=office, text=json.dumps(raw, ensure_ascii=False),
-                                 effective_on=date(2027, 4, 1), reason="改訂",
-                                 ground=None if office == "shibuya" else "user_benefit")
+        return add_terms_version(
+            s,
+            actor=actor,
+            office_id=office,
+            text=json.dumps(raw, ensure_ascii=False),
+            effective_on=date(2027, 4, 1),
+            reason="改訂",
+            ground=None if office == "shibuya" else "user_benefit",
+        )
 
 
 def _populate(store, actors) -> int:
-    from hwdesk.models import Enrollment, Session as SessionRow, Staff
+    from hwdesk.models import Enrollment, Staff
+    from hwdesk.models import Session as SessionRow
 
     a, sup = actors["clerk1"], actors["super1"]
     sk = new_seeker(store, a)
@@ -56,16 +63,31 @@ def _populate(store, actors) -> int:
     with store.write() as s:  # a second consent at takamatsu (the newest decides) and env checks: newest wins
         consent.record_consent(s, actor=a, seeker_id=sk.id, office_id="takamatsu")
         items = consent.env_items(s, "takamatsu")
-        consent.record_env_check(s, actor=a, seeker_id=sk.id, office_id="takamatsu",
-                                 answers={i.key: i.key != items[0].key for i in items}, declared_on=date(2026, 1, 5))
+        consent.record_env_check(
+            s,
+            actor=a,
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            answers={i.key: i.key != items[0].key for i in items},
+            declared_on=date(2026, 1, 5),
+        )
     tv = _revise(store, actors["super1_shi"], "shibuya")
     _revise(store, actors["super1"], "takamatsu")  # revised without a notice: outdated from 2027-04-01
     with store.write() as s:
-        consent.record_terms_notice(s, actor=actors["clerk1_shi"], seeker_id=sk.id, terms_version_id=tv.id, method="mail")
-        consent.record_approval(s, actor=actors["admin1_shi"], seeker_id=sk.id, office_id="shibuya", note="再承認\n詳細",
-                                recognized_on=date(2020, 2, 2))
-        old = consent.record_approval(s, actor=actors["super1_shi"], seeker_id=sk.id, office_id="shibuya",
-                                      recognized_on=date(2019, 1, 1))
+        consent.record_terms_notice(
+            s, actor=actors["clerk1_shi"], seeker_id=sk.id, terms_version_id=tv.id, method="mail"
+        )
+        consent.record_approval(
+            s,
+            actor=actors["admin1_shi"],
+            seeker_id=sk.id,
+            office_id="shibuya",
+            note="再承認\n詳細",
+            recognized_on=date(2020, 2, 2),
+        )
+        old = consent.record_approval(
+            s, actor=actors["super1_shi"], seeker_id=sk.id, office_id="shibuya", recognized_on=date(2019, 1, 1)
+        )
     with store.write() as s:
         consent.revoke_approval(s, actor=actors["super1_shi"], approval_id=old.id)
         admin = s.get(Staff, actors["admin1_shi"].id)
@@ -74,31 +96,65 @@ def _populate(store, actors) -> int:
     sessions = []
     with store.write() as s:
         base = datetime(2025, 6, 3, 10, tzinfo=JST)
-        for i, (office, kind, sstate, estate) in enumerate((
-            ("takamatsu", "counseling", "completed", "completed"), ("takamatsu", "seminar", "scheduled", "waitlisted"),
-            ("shibuya", "counseling", "cancelled", "cancelled"), ("maebashi", "seminar", "completed", "absent"),
-            ("takamatsu", "counseling", "scheduled", "booked"),
-        )):
+        for i, (office, kind, sstate, estate) in enumerate(
+            (
+                ("takamatsu", "counseling", "completed", "completed"),
+                ("takamatsu", "seminar", "scheduled", "waitlisted"),
+                ("shibuya", "counseling", "cancelled", "cancelled"),
+                ("maebashi", "seminar", "completed", "absent"),
+                ("takamatsu", "counseling", "scheduled", "booked"),
+            )
+        ):
             start = base + timedelta(days=100 * i, hours=i)
-            row = SessionRow(office_id=office, kind=kind, start_at=start, end_at=start + timedelta(hours=1), staff_id=a.id,
-                             state=sstate, capacity=10 if kind == "seminar" else 1)
+            row = SessionRow(
+                office_id=office,
+                kind=kind,
+                start_at=start,
+                end_at=start + timedelta(hours=1),
+                staff_id=a.id,
+                state=sstate,
+                capacity=10 if kind == "seminar" else 1,
+            )
             s.add(row)
             s.flush()
             s.add(Enrollment(session_id=row.id, seeker_id=sk.id, state=estate))
             sessions.append(row.id)
     with store.write() as s:
-        consent.record_companion(s, actor=a, seeker_id=sk.id, office_id="takamatsu", kind="interpreter", name="通訳 花子",
-                                 language="英語")
-        consent.record_companion(s, actor=a, seeker_id=sk.id, office_id="takamatsu", kind="caregiver", session_id=sessions[0],
-                                 unannounced=True)
+        consent.record_companion(
+            s, actor=a, seeker_id=sk.id, office_id="takamatsu", kind="interpreter", name="通訳 花子", language="英語"
+        )
+        consent.record_companion(
+            s,
+            actor=a,
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            kind="caregiver",
+            session_id=sessions[0],
+            unannounced=True,
+        )
     with store.write() as s:
-        lifted = terminations.terminate(s, actor=sup, seeker_id=sk.id, office_id="takamatsu", ground="threats_abuse",
-                                        narrative="暴言", scope="suspended", until=date.today() + timedelta(days=30)).termination
+        lifted = terminations.terminate(
+            s,
+            actor=sup,
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            ground="threats_abuse",
+            narrative="暴言",
+            scope="suspended",
+            until=date.today() + timedelta(days=30),
+        ).termination
     with store.write() as s:
         terminations.lift(s, actor=sup, termination_id=lifted.id, reason="反省")
     with store.write() as s:
-        terminations.terminate(s, actor=actors["super1_shi"], seeker_id=sk.id, office_id="shibuya", ground="recording",
-                               narrative="録画", scope="ended")
+        terminations.terminate(
+            s,
+            actor=actors["super1_shi"],
+            seeker_id=sk.id,
+            office_id="shibuya",
+            ground="recording",
+            narrative="録画",
+            scope="ended",
+        )
     return sk.id
 
 
@@ -108,13 +164,19 @@ def _compare(s, seeker_id: int, office_ids: list[str], on: date | None) -> None:
 
     history = consent.consents_of(s, seeker_id)
     notices = consent.notices_of(s, seeker_id)
-    want = consent.consent_statuses(s, seeker_id=seeker_id, office_ids=office_ids, history=history, notices=notices, on=on)
+    want = consent.consent_statuses(
+        s, seeker_id=seeker_id, office_ids=office_ids, history=history, notices=notices, on=on
+    )
     assert [c.office_id for c in got.consents] == [o for o in office_ids if o in want]
     for line in got.consents:
         st, ref = line.status, want[line.office_id]
         _same(st.in_force, ref.in_force)
-        assert (st.consented_version, st.notified, st.current, st.outdated) == \
-               (ref.consented_version, ref.notified, ref.current, ref.outdated), line.office_id
+        assert (st.consented_version, st.notified, st.current, st.outdated) == (
+            ref.consented_version,
+            ref.notified,
+            ref.current,
+            ref.outdated,
+        ), line.office_id
         assert (st.consent is None) == (ref.consent is None)
         if ref.consent is not None:
             _same(st.consent, ref.consent)
@@ -170,7 +232,9 @@ def test_detail_reads_what_the_orm_services_read(store, actors):
     by_office = {c.office_id: c.status for c in d.consents}
     assert by_office["maebashi"].consent is None
     assert by_office["shibuya"].notified and by_office["shibuya"].current
-    assert by_office["takamatsu"].outdated and len(next(c for c in d.consents if c.office_id == "takamatsu").history) == 2
+    assert (
+        by_office["takamatsu"].outdated and len(next(c for c in d.consents if c.office_id == "takamatsu").history) == 2
+    )
     env = dict(d.env_checks)
     assert not env["takamatsu"].all_ok and env["shibuya"].all_ok and env["takamatsu"].declared_on == date(2026, 1, 5)
     assert len(d.companions) == 2 and d.companions[0].late and d.companions[0].unannounced
@@ -206,11 +270,12 @@ def test_load_detail_keeps_the_screen_shape(store, actors):
 
 async def test_detail_screen_shows_sessions_and_terminations(tmp_path):
     """The screen renders the new rows: sessions (enrollment state, JST time) and terminations."""
-    from hwdesk.db import open_store
     from sqlmodel import select
-
-    from hwdesk.models import Enrollment, Session as SessionRow, Staff, Termination
     from test_ui_support import SIZE, _build, add_seeker, make_app, plain, settle, sign_in
+
+    from hwdesk.db import open_store
+    from hwdesk.models import Enrollment, Staff, Termination
+    from hwdesk.models import Session as SessionRow
 
     db = _build(tmp_path / "ui.sqlite3")
     sid = add_seeker(db, no="37010-11111111", name="山田 太郎", kana="ヤマダ タロウ")
@@ -218,14 +283,32 @@ async def test_detail_screen_shows_sessions_and_terminations(tmp_path):
     with store.write() as s:
         staff = s.exec(select(Staff)).first()
         start = datetime(2025, 6, 3, 10, tzinfo=JST)
-        row = SessionRow(office_id="takamatsu", kind="counseling", start_at=start, end_at=start + timedelta(hours=1),
-                         staff_id=staff.id, state="completed")
+        row = SessionRow(
+            office_id="takamatsu",
+            kind="counseling",
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=staff.id,
+            state="completed",
+        )
         s.add(row)
         s.flush()
         s.add(Enrollment(session_id=row.id, seeker_id=sid, state="absent"))
-        s.add(Termination(seeker_id=sid, office_id="takamatsu", ground="recording", cite="第12条", narrative="録画",
-                          scope="ended", decided_by=staff.id, decided_at=datetime(2025, 7, 1, 1, 0, tzinfo=UTC),
-                          lifted_at=datetime(2025, 8, 1, 1, 0, tzinfo=UTC), lifted_by=staff.id, lift_reason="反省"))
+        s.add(
+            Termination(
+                seeker_id=sid,
+                office_id="takamatsu",
+                ground="recording",
+                cite="第12条",
+                narrative="録画",
+                scope="ended",
+                decided_by=staff.id,
+                decided_at=datetime(2025, 7, 1, 1, 0, tzinfo=UTC),
+                lifted_at=datetime(2025, 8, 1, 1, 0, tzinfo=UTC),
+                lifted_by=staff.id,
+                lift_reason="反省",
+            )
+        )
         session_id = row.id
     store.dispose()
     app = make_app(db)

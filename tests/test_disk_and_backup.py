@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
-
 from helpers import new_seeker
+from sqlmodel import select
+from test_reliability import tmpfs  # noqa: F401  (fixture)
+
 from hwdesk.db import open_store
 from hwdesk.errors import StoreError
 from hwdesk.models import Meta, Seeker
-from test_reliability import tmpfs  # noqa: F401  (fixture)
 
 
 def _fill(directory: Path) -> Path:
@@ -69,7 +69,7 @@ def _big_db(store, actors) -> None:
     new_seeker(store, actors["clerk1"])
     with store.write() as s:
         for i in range(40):
-            s.add(Meta(key=f"ballast{i}", value=("%08d" % i) * 131072))
+            s.add(Meta(key=f"ballast{i}", value=f"{i:08d}" * 131072))
 
 
 def _temporaries(directory: Path) -> list[Path]:
@@ -77,8 +77,12 @@ def _temporaries(directory: Path) -> list[Path]:
 
 
 def _start_backup(store, dest: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "hwdesk", "--lang", "en", "--db", store.url, "backup", str(dest)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hwdesk", "--lang", "en", "--db", store.url, "backup", str(dest)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_temporary(directory: Path, proc: subprocess.Popen) -> bool:
@@ -129,8 +133,11 @@ def test_a_killed_backups_leftovers_are_removed_by_the_next_backup(store, actors
     proc.communicate(timeout=60)
     left = _temporaries(out)
     assert left and sum(p.stat().st_size for p in left) >= 0
-    done = subprocess.run([sys.executable, "-m", "hwdesk", "--lang", "en", "--db", store.url, "backup", str(out / "b2.sqlite3")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "hwdesk", "--lang", "en", "--db", store.url, "backup", str(out / "b2.sqlite3")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert _temporaries(out) == []
     assert (out / "b2.sqlite3").exists()
@@ -140,7 +147,11 @@ def test_the_documented_rotation_removes_leftover_temporaries(tmp_path):
     """docs/operations.md's rotation script: its find lines also remove a crashed backup's
     temporaries a day old (a killed backup run leaves them when the next run is days away)."""
     doc = (Path(__file__).parent.parent / "docs" / "operations.md").read_text()
-    script = doc.split("/usr/local/sbin/hwdesk-backup` (owned by root, mode 0755):", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    script = (
+        doc.split("/usr/local/sbin/hwdesk-backup` (owned by root, mode 0755):", 1)[1]
+        .split("```sh", 1)[1]
+        .split("```", 1)[0]
+    )
     finds = [line for line in script.splitlines() if line.startswith("find ")]
     assert any(".backup-tmp" in f for f in finds), finds
     d = tmp_path / "hwdesk-backups"

@@ -6,7 +6,7 @@ import io
 import math
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pypdfium2 as pdfium
 import pytest
@@ -28,7 +28,7 @@ from hwdesk.handout import (
 from hwdesk.paths import data_dir
 
 JST = timezone(timedelta(hours=9))
-UTC = timezone.utc
+UTC = UTC
 
 RECORDING = Instruction("オンライン職業相談等の録画・録音はその方法を問わず禁止とさせていただきます。", "第12条(2)")
 
@@ -47,7 +47,9 @@ def _maebashi(**kw) -> HandoutPage:
         passcode="593104",
         seeker_name=None,  # 前橋 prints no names
         instructions=(
-            Instruction("利用者はウイルス感染等のセキュリティ侵害が発生していない安全な端末を利用すること。", "第3条(1)"),
+            Instruction(
+                "利用者はウイルス感染等のセキュリティ侵害が発生していない安全な端末を利用すること。", "第3条(1)"
+            ),
             Instruction("本サービス内容の録画・録音はその方法を問わず禁止とさせていただきます。", "第4条第4項"),
             Instruction("通信にかかる費用は利用者の負担となります。", "第2条"),
         ),
@@ -307,7 +309,9 @@ def test_large_print_body_text_is_at_least_16pt():
 
 def test_large_print_overflow_continues_on_next_page_inside_margins():
     many = tuple(
-        Instruction(f"{i}番目の注意事項です。" + "接続環境を事前に確認し、静かな個室から参加してください。" * 3, f"第{i}条")
+        Instruction(
+            f"{i}番目の注意事項です。" + "接続環境を事前に確認し、静かな個室から参加してください。" * 3, f"第{i}条"
+        )
         for i in range(1, 16)
     )
     page = _takamatsu(instructions=many + (RECORDING,))

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Session as SessionRow
+from hwdesk.models import AuditLog, Enrollment
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import handouts
 from hwdesk.services.auth import get_staff
 
@@ -29,10 +30,19 @@ def _session(store, actor, office, *, url=None, people=1, start=datetime(2027, 2
     platform, default_url = URLS[office]
     with store.write() as s:
         staff = get_staff(s, actor.login)
-        srow = SessionRow(office_id=office, kind=KINDS[office], start_at=start, end_at=start + timedelta(hours=1),
-                          staff_id=staff.id, capacity=max(people, 1), platform=platform,
-                          join_url=default_url if url is None else url, meeting_id="812 3456 7890", passcode=PASSCODE,
-                          title="応募書類セミナー" if office == "maebashi" else "")
+        srow = SessionRow(
+            office_id=office,
+            kind=KINDS[office],
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=staff.id,
+            capacity=max(people, 1),
+            platform=platform,
+            join_url=default_url if url is None else url,
+            meeting_id="812 3456 7890",
+            passcode=PASSCODE,
+            title="応募書類セミナー" if office == "maebashi" else "",
+        )
         s.add(srow)
         s.flush()
         sid = srow.id
@@ -122,11 +132,12 @@ def test_english_and_large_print_and_png(store, actors, tmp_path):
 
 
 def test_cli_handout_for_a_day(db_url, tmp_path, monkeypatch, capsys):
+    from conftest import _seed_staff
+
     from hwdesk.cli import main
     from hwdesk.db import open_store
-    from conftest import _seed_staff
-    from hwdesk.services.context import Actor
     from hwdesk.models import Staff
+    from hwdesk.services.context import Actor
 
     st = open_store(db_url)
     _seed_staff(st)
@@ -136,6 +147,20 @@ def test_cli_handout_for_a_day(db_url, tmp_path, monkeypatch, capsys):
     _session(st, actor, "takamatsu", people=1, start=datetime(2027, 2, 2, 14, 0, tzinfo=JST))
     st.dispose()
     monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
-    code = main(["--db", db_url, "--as", "clerk1", "handout", "--office", "takamatsu", "--date", "R9.2.2", "--out", str(tmp_path / "day.pdf")])
+    code = main(
+        [
+            "--db",
+            db_url,
+            "--as",
+            "clerk1",
+            "handout",
+            "--office",
+            "takamatsu",
+            "--date",
+            "R9.2.2",
+            "--out",
+            str(tmp_path / "day.pdf"),
+        ]
+    )
     assert code == 0 and "案内書3部" in capsys.readouterr().out
     assert sum("（続き）" not in text for text, _ in _pages_text_and_qr(tmp_path / "day.pdf")) == 3

@@ -73,7 +73,10 @@ def test_the_texts_the_issue_found_wrong_are_printed_as_the_terms_say():
         assert "利用者端末のOSはサポート期間中のものを用い、最新のセキュリティ対策パッチを適用すること。" in joined[o]
         assert "パーソナルファイアウォール（Windowsファイアウォール等）の機能を有効にし" in joined[o]
     # the antivirus item keeps its bracket
-    assert "ウイルス対策ソフト（有償版相当）" in joined["shibuya"] and "ウイルス対策ソフト（有償版相当）" in joined["maebashi"]
+    assert (
+        "ウイルス対策ソフト（有償版相当）" in joined["shibuya"]
+        and "ウイルス対策ソフト（有償版相当）" in joined["maebashi"]
+    )
     assert "ウイルス対策ソフト（有償版相当に限ります。）" in joined["takamatsu"]
     # a webcam-capable device is required where the terms say so
     assert "WEBカメラによる通信が可能な端末（スマートフォン、ＰＣ等）" in joined["shibuya"]
@@ -87,7 +90,10 @@ def test_the_texts_the_issue_found_wrong_are_printed_as_the_terms_say():
     for o in ("maebashi", "shibuya"):
         assert not any("アプリケーションを使用可能" in i.text for i in handout_lines(o, _doc(o)))
     # 前橋 第3条(7) with its bracket
-    assert "環境を整えること（通訳、介助者等の同席が必要な場合には、予め当ハローワークにお伝えください。）。" in joined["maebashi"]
+    assert (
+        "環境を整えること（通訳、介助者等の同席が必要な場合には、予め当ハローワークにお伝えください。）。"
+        in joined["maebashi"]
+    )
 
 
 @pytest.mark.parametrize("office", OFFICES)
@@ -126,17 +132,26 @@ def test_a_revised_article_prints_its_own_text_not_the_old_line():
     room = [i for i in handout_lines("shibuya", revised, lang="ja") if i.cite == "第6条(2)"]
     assert [i.text for i in room] == ["利用者は、静かな場所で参加するものとする。"]
     assert [i.text for i in handout_lines("shibuya", revised, lang="en") if i.cite == "第6条(2)"] == [
-        "利用者は、静かな場所で参加するものとする。"]
+        "利用者は、静かな場所で参加するものとする。"
+    ]
 
 
 def _page(office: str, lang: str) -> HandoutPage:
     start = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
     doc = _doc(office)
     return HandoutPage(
-        office_name=office_profile(office).display_name(lang), office_contact="000-000-0000",
-        service_label="オンラインセミナー", start=start, end=start + timedelta(hours=1), platform="zoom",
-        join_url="https://us06web.zoom.us/j/81234567890", meeting_id="812 3456 7890", passcode="abc123",
-        seeker_name=None, instructions=handout_lines(office, doc, lang=lang), session_ref="S-000001",
+        office_name=office_profile(office).display_name(lang),
+        office_contact="000-000-0000",
+        service_label="オンラインセミナー",
+        start=start,
+        end=start + timedelta(hours=1),
+        platform="zoom",
+        join_url="https://us06web.zoom.us/j/81234567890",
+        meeting_id="812 3456 7890",
+        passcode="abc123",
+        seeker_name=None,
+        instructions=handout_lines(office, doc, lang=lang),
+        session_ref="S-000001",
         footer_note=footer_note(office, doc, lang=lang),
     )
 
@@ -165,7 +180,9 @@ def test_footer_prints_no_reminder_the_terms_in_force_lack(tmp_path):
     from hwdesk.handout import Instruction
 
     page = _page("takamatsu", "ja")
-    page = HandoutPage(**{**page.__dict__, "instructions": handout_lines("takamatsu", revised), "footer_note": Instruction("", "")})
+    page = HandoutPage(
+        **{**page.__dict__, "instructions": handout_lines("takamatsu", revised), "footer_note": Instruction("", "")}
+    )
     render_pdf([page], tmp_path / "h.pdf")
     text = _flat("".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "h.pdf"))))
     assert "録画・録音は禁止されています" not in text and "（削除）" in text

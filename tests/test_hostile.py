@@ -20,29 +20,66 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import make_ready, new_seeker
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import JST, ParseError, parse_join_url, safe_display
-from hwdesk.nameindex import expected_tables
 from hwdesk.models import AuditLog, CompanionNotice, Seeker
+from hwdesk.nameindex import expected_tables
 from hwdesk.services import consent, exports, handouts, importer, scheduling, seekers
 from hwdesk.services.context import Actor
 from hwdesk.terms import parse_terms_document
 
 DOCUMENTED = (HwdeskError, ParseError)
-PROPS = settings(max_examples=60, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 # Pieces of hostile text the strategies mix into random text.
-SNIPPETS = ["[bold]", "[/]", "[/", "[link=https://x]", "[@click=app.quit]", "[", "C:\\[tmp]", "\x1b]2;title\x1b\\",
-            "\x1b[31m", "\x85", "\x9b", "\x7f", "\u202e", "\ufeff", "\u2028", "\x00", "\t", "\r\n", "=cmd|' /C calc'!A0",
-            "+1", "-1", "@SUM(A1)", "'; DROP TABLE seeker; --", "' OR '1'='1", "%", "_", "\\", "山田", "ヤマダ", "やまだ",
-            "ｶﾀｶﾅ", "令和7年4月1日", "R7.4.1", "S60.4.1", "1985-04-01", "090-1234-5678", "37010-12345", "３７０１０－１２３"]
+SNIPPETS = [
+    "[bold]",
+    "[/]",
+    "[/",
+    "[link=https://x]",
+    "[@click=app.quit]",
+    "[",
+    "C:\\[tmp]",
+    "\x1b]2;title\x1b\\",
+    "\x1b[31m",
+    "\x85",
+    "\x9b",
+    "\x7f",
+    "\u202e",
+    "\ufeff",
+    "\u2028",
+    "\x00",
+    "\t",
+    "\r\n",
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "'; DROP TABLE seeker; --",
+    "' OR '1'='1",
+    "%",
+    "_",
+    "\\",
+    "山田",
+    "ヤマダ",
+    "やまだ",
+    "ｶﾀｶﾅ",
+    "令和7年4月1日",
+    "R7.4.1",
+    "S60.4.1",
+    "1985-04-01",
+    "090-1234-5678",
+    "37010-12345",
+    "３７０１０－１２３",
+]
 hostile_text = st.one_of(
     st.text(max_size=60),
     st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=5)), max_size=6).map("".join),
@@ -61,6 +98,7 @@ def table_counts(store) -> dict[str, int]:
 def sq(tmp_path):
     """A fresh SQLite store with the offices and staff (one per test function) and its actors."""
     from conftest import _seed_staff
+
     from hwdesk.db import open_store
     from hwdesk.models import Staff
 
@@ -76,18 +114,35 @@ def sq(tmp_path):
 
 
 @PROPS
-@given(no=st.one_of(hostile_text, st.from_regex(r"\A[0-9]{5}-[0-9]{1,8}\Z")), name=hostile_text,
-       kana=st.one_of(hostile_text, st.sampled_from(["ヤマダ タロウ", "やまだ", "ｶﾀｶﾅ"])),
-       birth=st.one_of(hostile_text, st.dates(date(1900, 1, 1), date(2030, 1, 1)).map(str)),
-       phone=hostile_text, email=hostile_text,
-       kind=st.one_of(st.sampled_from(["窓口", "online", "", "office "]), hostile_text),
-       registered=hostile_text, office=st.one_of(st.sampled_from(["takamatsu", "shibuya", "", "nowhere"]), hostile_text),
-       webcam=st.booleans(), same=st.booleans())
+@given(
+    no=st.one_of(hostile_text, st.from_regex(r"\A[0-9]{5}-[0-9]{1,8}\Z")),
+    name=hostile_text,
+    kana=st.one_of(hostile_text, st.sampled_from(["ヤマダ タロウ", "やまだ", "ｶﾀｶﾅ"])),
+    birth=st.one_of(hostile_text, st.dates(date(1900, 1, 1), date(2030, 1, 1)).map(str)),
+    phone=hostile_text,
+    email=hostile_text,
+    kind=st.one_of(st.sampled_from(["窓口", "online", "", "office "]), hostile_text),
+    registered=hostile_text,
+    office=st.one_of(st.sampled_from(["takamatsu", "shibuya", "", "nowhere"]), hostile_text),
+    webcam=st.booleans(),
+    same=st.booleans(),
+)
 def test_create_seeker_raises_only_documented_errors_and_writes_nothing_on_refusal(
-        sq, no, name, kana, birth, phone, email, kind, registered, office, webcam, same):
+    sq, no, name, kana, birth, phone, email, kind, registered, office, webcam, same
+):
     store, actors = sq
-    form = seekers.SeekerForm(seeker_no=no, name=name, name_kana=kana, birth_date=birth, phone=phone, email=email,
-                              registration_kind=kind, registered_on=registered, office_id=office, webcam_confirmed=webcam)
+    form = seekers.SeekerForm(
+        seeker_no=no,
+        name=name,
+        name_kana=kana,
+        birth_date=birth,
+        phone=phone,
+        email=email,
+        registration_kind=kind,
+        registered_on=registered,
+        office_id=office,
+        webcam_confirmed=webcam,
+    )
     before = table_counts(store)
     try:
         with store.write() as s:
@@ -114,11 +169,23 @@ csv_files = st.one_of(
     st.binary(max_size=400),
     st.builds(
         _csv_bytes,
-        st.one_of(st.just(importer.HEADER_JA), st.just(importer.HEADER_EN), st.permutations(importer.HEADER_JA).map(list),
-                  st.lists(hostile_text, max_size=9)),
-        st.lists(st.lists(st.one_of(hostile_text, st.from_regex(r"\A[0-9]{5}-[0-9]{1,4}\Z"),
-                                    st.sampled_from(["山田 太郎", "ヤマダ タロウ", "1985-04-01", "S60.4.1", "窓口"])),
-                          max_size=10), max_size=6),
+        st.one_of(
+            st.just(importer.HEADER_JA),
+            st.just(importer.HEADER_EN),
+            st.permutations(importer.HEADER_JA).map(list),
+            st.lists(hostile_text, max_size=9),
+        ),
+        st.lists(
+            st.lists(
+                st.one_of(
+                    hostile_text,
+                    st.from_regex(r"\A[0-9]{5}-[0-9]{1,4}\Z"),
+                    st.sampled_from(["山田 太郎", "ヤマダ タロウ", "1985-04-01", "S60.4.1", "窓口"]),
+                ),
+                max_size=10,
+            ),
+            max_size=6,
+        ),
         st.sampled_from(["utf-8", "utf-8-sig", "cp932"]),
     ),
 )
@@ -126,9 +193,12 @@ csv_files = st.one_of(
 
 @PROPS
 @given(data=csv_files, dry_run=st.booleans(), office=st.sampled_from(["takamatsu", "shibuya", "nowhere"]))
-@example(data=("求職番号,氏名,フリガナ,生年月日\r\n37010-1,\"" + "x" * 200_000 + "\",ヤマダ,1985-04-01\r\n").encode(),
-         dry_run=False, office="takamatsu")  # a field over the csv module's limit
-@example(data=b"\xef\xbb\xbf\x00\x00,\"", dry_run=False, office="takamatsu")
+@example(
+    data=('求職番号,氏名,フリガナ,生年月日\r\n37010-1,"' + "x" * 200_000 + '",ヤマダ,1985-04-01\r\n').encode(),
+    dry_run=False,
+    office="takamatsu",
+)  # a field over the csv module's limit
+@example(data=b'\xef\xbb\xbf\x00\x00,"', dry_run=False, office="takamatsu")
 def test_import_raises_only_documented_errors_and_writes_all_good_rows_or_nothing(sq, data, dry_run, office):
     store, actors = sq
     before = table_counts(store)
@@ -147,13 +217,27 @@ def test_import_raises_only_documented_errors_and_writes_all_good_rows_or_nothin
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | hostile_text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=4), max_leaves=12)
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=4),
+    max_leaves=12,
+)
 terms_like = st.fixed_dictionaries(
-    {"title": st.one_of(hostile_text, json_values), "version": st.one_of(st.integers(0, 9), json_values),
-     "effective_on": st.one_of(st.sampled_from(["2030-04-01", "2030-02-30", "R12.4.1"]), json_values),
-     "articles": st.one_of(st.lists(st.fixed_dictionaries({"number": st.integers(0, 3) | json_values,
-                                                            "paragraphs": st.lists(hostile_text, max_size=2) | json_values}),
-                                    max_size=3), json_values)},
+    {
+        "title": st.one_of(hostile_text, json_values),
+        "version": st.one_of(st.integers(0, 9), json_values),
+        "effective_on": st.one_of(st.sampled_from(["2030-04-01", "2030-02-30", "R12.4.1"]), json_values),
+        "articles": st.one_of(
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "number": st.integers(0, 3) | json_values,
+                        "paragraphs": st.lists(hostile_text, max_size=2) | json_values,
+                    }
+                ),
+                max_size=3,
+            ),
+            json_values,
+        ),
+    },
     optional={"office": st.sampled_from(["takamatsu", "shibuya"]) | json_values},
 ).map(lambda d: json.dumps(d, ensure_ascii=False))
 
@@ -176,17 +260,36 @@ def test_terms_parser_and_revision_raise_only_documented_errors(sq, text):
     before = table_counts(store)
     try:
         with store.write() as s:
-            add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=text, effective_on=date(2030, 4, 1),
-                              reason="改訂", ground="user_benefit")
+            add_terms_version(
+                s,
+                actor=actors["super1"],
+                office_id="takamatsu",
+                text=text,
+                effective_on=date(2030, 4, 1),
+                reason="改訂",
+                ground="user_benefit",
+            )
     except DOCUMENTED:
         assert table_counts(store) == before
 
 
 @settings(max_examples=300, deadline=None)
-@given(url=st.one_of(hostile_text, st.text(max_size=40).map(lambda t: "https://" + t),
-                     st.sampled_from(["https://us06web.zoom.us/j/1?pwd=a", "https://evil.example@zoom.us/j/1",
-                                      "https://zoom.us:99999/j", "https://[::1/", "https://zoom.us\u202e/j"])),
-       platform=st.one_of(st.sampled_from(["zoom", "teams", "webex", "other", ""]), hostile_text))
+@given(
+    url=st.one_of(
+        hostile_text,
+        st.text(max_size=40).map(lambda t: "https://" + t),
+        st.sampled_from(
+            [
+                "https://us06web.zoom.us/j/1?pwd=a",
+                "https://evil.example@zoom.us/j/1",
+                "https://zoom.us:99999/j",
+                "https://[::1/",
+                "https://zoom.us\u202e/j",
+            ]
+        ),
+    ),
+    platform=st.one_of(st.sampled_from(["zoom", "teams", "webex", "other", ""]), hostile_text),
+)
 def test_parse_join_url_raises_only_parse_error(url, platform):
     try:
         out = parse_join_url(url, platform)
@@ -196,11 +299,16 @@ def test_parse_join_url_raises_only_parse_error(url, platform):
 
 
 @PROPS
-@given(name=hostile_text, language=hostile_text,
-       kind=st.one_of(st.sampled_from(["interpreter", "caregiver", "other"]), hostile_text),
-       office=st.sampled_from(["takamatsu", "shibuya"]), unannounced=st.booleans())
-def test_record_companion_raises_only_documented_errors_and_writes_nothing_on_refusal(sq, name, language, kind, office,
-                                                                                       unannounced):
+@given(
+    name=hostile_text,
+    language=hostile_text,
+    kind=st.one_of(st.sampled_from(["interpreter", "caregiver", "other"]), hostile_text),
+    office=st.sampled_from(["takamatsu", "shibuya"]),
+    unannounced=st.booleans(),
+)
+def test_record_companion_raises_only_documented_errors_and_writes_nothing_on_refusal(
+    sq, name, language, kind, office, unannounced
+):
     store, actors = sq
     with store.read() as s:
         sk = s.exec(select(Seeker)).first()
@@ -208,8 +316,16 @@ def test_record_companion_raises_only_documented_errors_and_writes_nothing_on_re
     before = table_counts(store)
     try:
         with store.write() as s:
-            notice = consent.record_companion(s, actor=actors["clerk1"], seeker_id=sid, office_id=office, kind=kind,
-                                              name=name, language=language, unannounced=unannounced)
+            notice = consent.record_companion(
+                s,
+                actor=actors["clerk1"],
+                seeker_id=sid,
+                office_id=office,
+                kind=kind,
+                name=name,
+                language=language,
+                unannounced=unannounced,
+            )
             stored_name = notice.name
     except DOCUMENTED:
         assert table_counts(store) == before
@@ -234,8 +350,11 @@ HOSTILE_NAMES = [
     "山" * 5000,
 ]
 # Characters that must never reach a terminal raw: ESC and the other C0 controls, DEL, C1, bidi.
-RAW_BAD = {chr(c) for c in range(0x20) if c not in (0x0A, 0x0D)} | {chr(c) for c in range(0x7F, 0xA0)} | {
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+RAW_BAD = (
+    {chr(c) for c in range(0x20) if c not in (0x0A, 0x0D)}
+    | {chr(c) for c in range(0x7F, 0xA0)}
+    | {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+)
 
 
 def _drawn(name: str) -> str:
@@ -249,7 +368,10 @@ def _plant(store, actor, names: list[str], *, office: str = "takamatsu") -> list
     ``varchar(60)`` itself refuses the 5000-character one."""
     if not store.is_sqlite:
         names = [n for n in names if len(n) <= 60]
-    ids = [new_seeker(store, actor, office_id=office, kana="ヤマダ", birth=f"19{50 + i}-01-01").id for i in range(len(names))]
+    ids = [
+        new_seeker(store, actor, office_id=office, kana="ヤマダ", birth=f"19{50 + i}-01-01").id
+        for i in range(len(names))
+    ]
     with store.write() as s:
         for sid, name in zip(ids, names):
             s.get(Seeker, sid).name = name
@@ -280,11 +402,24 @@ def test_handout_prints_stored_text_literally_without_controls(tmp_path):
     from hwdesk.handout import HandoutPage, Instruction, render_pdf
 
     start = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
-    pages = [HandoutPage(office_name="ハローワーク高松", office_contact="087-869-8609", service_label="オンライン職業相談",
-                         start=start, end=start + timedelta(hours=1), platform="webex",
-                         join_url="https://hellowork.webex.com/meet/x", meeting_id="123", passcode="p",
-                         seeker_name=name, instructions=(Instruction(f"注意 {name}", "第1条"),), session_ref="S-000001",
-                         title=name) for name in HOSTILE_NAMES[:-1] + ["山" * 300]]
+    pages = [
+        HandoutPage(
+            office_name="ハローワーク高松",
+            office_contact="087-869-8609",
+            service_label="オンライン職業相談",
+            start=start,
+            end=start + timedelta(hours=1),
+            platform="webex",
+            join_url="https://hellowork.webex.com/meet/x",
+            meeting_id="123",
+            passcode="p",
+            seeker_name=name,
+            instructions=(Instruction(f"注意 {name}", "第1条"),),
+            session_ref="S-000001",
+            title=name,
+        )
+        for name in HOSTILE_NAMES[:-1] + ["山" * 300]
+    ]
     out = tmp_path / "h.pdf"
     render_pdf(pages, out)
     pdf = pdfium.PdfDocument(str(out))
@@ -297,14 +432,22 @@ def test_handout_prints_stored_text_literally_without_controls(tmp_path):
 
 
 def test_exports_neutralize_formula_cells(store, actors):
-    formulas = ["=HYPERLINK(\"https://x\",\"y\")", "+1+1 山田", "-2+3 山田", "@SUM(A1) 山田", "＝1+1 山田"]
+    formulas = ['=HYPERLINK("https://x","y")', "+1+1 山田", "-2+3 山田", "@SUM(A1) 山田", "＝1+1 山田"]
     _plant(store, actors["clerk1"], formulas + HOSTILE_NAMES[:3])
     with store.write() as s:
-        data = exports.export_seekers(s, actor=actors["super1"], office_id="takamatsu", date_from=date(2000, 1, 1),
-                                      date_to=date(2099, 12, 31), encoding="utf-8-sig")
+        data = exports.export_seekers(
+            s,
+            actor=actors["super1"],
+            office_id="takamatsu",
+            date_from=date(2000, 1, 1),
+            date_to=date(2099, 12, 31),
+            encoding="utf-8-sig",
+        )
     rows = list(csv.reader(io.StringIO(bytes(data).decode("utf-8-sig"))))
     cells = [c for r in rows[1:] for c in r]
-    assert all(not c.startswith(("=", "+", "-", "@", "＝", "＋", "－", "＠")) for c in cells), [c for c in cells if c[:1] in "=+-@"]
+    assert all(not c.startswith(("=", "+", "-", "@", "＝", "＋", "－", "＠")) for c in cells), [
+        c for c in cells if c[:1] in "=+-@"
+    ]
     names = {r[1] for r in rows[1:]}
     for f in formulas:
         assert "'" + f in names
@@ -316,10 +459,19 @@ def test_passcode_canary_never_reaches_the_audit_log_or_logs(store, actors, tmp_
     caplog.set_level(logging.DEBUG)
     clerk = actors["clerk1"]
     with store.write() as s:
-        row = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling",
-                                        start=datetime(2027, 2, 2, 10, 0, tzinfo=JST), end=datetime(2027, 2, 2, 10, 45, tzinfo=JST),
-                                        staff_login="clerk1", platform="webex", join_url="https://hellowork.webex.com/meet/c1",
-                                        meeting_id="999 888 777", passcode=canary)
+        row = scheduling.create_session(
+            s,
+            actor=clerk,
+            office_id="takamatsu",
+            kind="counseling",
+            start=datetime(2027, 2, 2, 10, 0, tzinfo=JST),
+            end=datetime(2027, 2, 2, 10, 45, tzinfo=JST),
+            staff_login="clerk1",
+            platform="webex",
+            join_url="https://hellowork.webex.com/meet/c1",
+            meeting_id="999 888 777",
+            passcode=canary,
+        )
     sk = new_seeker(store, clerk)
     make_ready(store, clerk, sk.id, "takamatsu", service="counseling", approve_by=actors["super1"])
     with store.write() as s:
@@ -353,18 +505,29 @@ def _painted(widget) -> str:
 
 
 async def test_app_search_and_detail_show_stored_hostile_text_literally(tmp_path):
-    from hwdesk.db import open_store
     from test_ui_support import SIZE, _build, add_seeker, make_app, plain, search_signed_in, settle
 
+    from hwdesk.db import open_store
+
     db = _build(tmp_path / "ui.sqlite3")
-    ids = [add_seeker(db, no=f"37010-60{i:02d}", name=f"山田 {i}", kana="ヤマダ", birth=f"19{50 + i}-01-01")
-           for i in range(len(HOSTILE_NAMES))]
+    ids = [
+        add_seeker(db, no=f"37010-60{i:02d}", name=f"山田 {i}", kana="ヤマダ", birth=f"19{50 + i}-01-01")
+        for i in range(len(HOSTILE_NAMES))
+    ]
     store = open_store(db, migrate=False)
     with store.write() as s:
         for sid, name in zip(ids, HOSTILE_NAMES):
             s.get(Seeker, sid).name = name
-        s.add(CompanionNotice(seeker_id=ids[3], office_id="takamatsu", kind="interpreter", name="[@click=app.quit]通訳[/]",
-                              language="\x1b]2;pwned\x07英語\u202e", notified_at=datetime(2027, 1, 1, tzinfo=JST)))
+        s.add(
+            CompanionNotice(
+                seeker_id=ids[3],
+                office_id="takamatsu",
+                kind="interpreter",
+                name="[@click=app.quit]通訳[/]",
+                language="\x1b]2;pwned\x07英語\u202e",
+                notified_at=datetime(2027, 1, 1, tzinfo=JST),
+            )
+        )
     store.dispose()
 
     app = make_app(db)

@@ -38,9 +38,19 @@ START = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
 def _session(store, actor, *, office="maebashi", start=START, people=1, url=URL):
     with store.write() as s:
         staff = get_staff(s, actor.login)
-        srow = SessionRow(office_id=office, kind="counseling", start_at=start, end_at=start + timedelta(minutes=50),
-                          staff_id=staff.id, capacity=max(people, 1), platform="zoom", join_url=url,
-                          meeting_id="812 3456 7890", passcode=PASSCODE, title="")
+        srow = SessionRow(
+            office_id=office,
+            kind="counseling",
+            start_at=start,
+            end_at=start + timedelta(minutes=50),
+            staff_id=staff.id,
+            capacity=max(people, 1),
+            platform="zoom",
+            join_url=url,
+            meeting_id="812 3456 7890",
+            passcode=PASSCODE,
+            title="",
+        )
         s.add(srow)
         s.flush()
         sid = srow.id
@@ -109,11 +119,23 @@ def test_handout_carries_both_codes_and_the_event_parses(store, actors, tmp_path
     join, cal = _codes(tmp_path / "h.pdf")[0]
     assert join == [URL] and len(cal) == 1  # both codes on the first page
     if lang == "ja":
-        _check_event(cal[0], sid=sid, office="maebashi", summary="オンライン職業相談（ハローワーク前橋）",
-                     labels=("ミーティングID", "パスコード"), seekers=seekers)
+        _check_event(
+            cal[0],
+            sid=sid,
+            office="maebashi",
+            summary="オンライン職業相談（ハローワーク前橋）",
+            labels=("ミーティングID", "パスコード"),
+            seekers=seekers,
+        )
     else:
-        _check_event(cal[0], sid=sid, office="maebashi", summary="Online job counseling (Hello Work Maebashi)",
-                     labels=("Meeting ID", "Passcode"), seekers=seekers)
+        _check_event(
+            cal[0],
+            sid=sid,
+            office="maebashi",
+            summary="Online job counseling (Hello Work Maebashi)",
+            labels=("Meeting ID", "Passcode"),
+            seekers=seekers,
+        )
     # each code is labelled on the page in the handout's language
     text = "".join(_page_texts(tmp_path / "h.pdf")[0].split())
     labels = ("参加用QRコード", "カレンダー登録用QRコード") if lang == "ja" else ("Jointhemeeting", "Addtocalendar")
@@ -190,13 +212,33 @@ def test_cli_ics_for_a_session_and_for_a_day(db_url, tmp_path, monkeypatch, caps
     raw = (tmp_path / "s.ics").read_bytes()
     assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
-    _check_event(raw.decode(), sid=sid1, office="takamatsu", summary="オンライン職業相談（ハローワーク高松）",
-                 labels=("ミーティングID", "パスコード"), seekers=seekers)
+    _check_event(
+        raw.decode(),
+        sid=sid1,
+        office="takamatsu",
+        summary="オンライン職業相談（ハローワーク高松）",
+        labels=("ミーティングID", "パスコード"),
+        seekers=seekers,
+    )
     assert (tmp_path / "s.ics").stat().st_mode & 0o077 == 0  # it carries the passcode
 
     # the same with the handout, in English
-    assert main([*base, "--lang", "en", "handout", str(sid1), "--out", str(tmp_path / "s.pdf"),
-                 "--ics", str(tmp_path / "en.ics")]) == 0
+    assert (
+        main(
+            [
+                *base,
+                "--lang",
+                "en",
+                "handout",
+                str(sid1),
+                "--out",
+                str(tmp_path / "s.pdf"),
+                "--ics",
+                str(tmp_path / "en.ics"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Wrote 2 handout(s)" in out and "1 event(s)" in out
     _, ev = _event((tmp_path / "en.ics").read_text())
@@ -204,10 +246,13 @@ def test_cli_ics_for_a_session_and_for_a_day(db_url, tmp_path, monkeypatch, caps
     assert _codes(tmp_path / "s.pdf")[0][1][0].replace("\r\n", "\n") == (tmp_path / "en.ics").read_text()
 
     # a day: one event per session (each once, however many participants)
-    assert main([*base, "handout", "--office", "takamatsu", "--date", "2027-02-02", "--ics", str(tmp_path / "d.ics")]) == 0
+    assert (
+        main([*base, "handout", "--office", "takamatsu", "--date", "2027-02-02", "--ics", str(tmp_path / "d.ics")]) == 0
+    )
     cal = icalendar.Calendar.from_ical((tmp_path / "d.ics").read_text())
     assert sorted(str(e["UID"]) for e in cal.walk("VEVENT")) == sorted(
-        [ics.uid_for(sid1, "takamatsu"), ics.uid_for(sid2, "takamatsu")])
+        [ics.uid_for(sid1, "takamatsu"), ics.uid_for(sid2, "takamatsu")]
+    )
     assert [e.decoded("DTSTART").astimezone(TOKYO).hour for e in cal.walk("VEVENT")] == [10, 14]
 
     # bad input: a clear message, nothing written
@@ -233,8 +278,15 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
 def test_user_text_is_data_and_round_trips(summary, description):
     """Commas, semicolons, backslashes, line breaks and wide characters come back as written
     (control characters dropped); no text can add a property; lines are folded at 75 octets."""
-    e = ics.Event(uid=ics.uid_for(7, "shibuya"), start=START, end=START + timedelta(hours=1), summary=summary,
-                  url=URL, description=description, stamp=datetime(2027, 1, 1, tzinfo=UTC))
+    e = ics.Event(
+        uid=ics.uid_for(7, "shibuya"),
+        start=START,
+        end=START + timedelta(hours=1),
+        summary=summary,
+        url=URL,
+        description=description,
+        stamp=datetime(2027, 1, 1, tzinfo=UTC),
+    )
     text = ics.calendar([e])
     raw = text.encode()
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
@@ -269,12 +321,26 @@ def test_escaping_by_the_rfc():
 
 
 def test_naive_times_and_bad_links_are_refused():
-    e = ics.Event(uid="u", start=datetime(2027, 2, 2, 10), end=datetime(2027, 2, 2, 11), summary="s", url=URL,
-                  description="", stamp=datetime(2027, 1, 1, tzinfo=UTC))
+    e = ics.Event(
+        uid="u",
+        start=datetime(2027, 2, 2, 10),
+        end=datetime(2027, 2, 2, 11),
+        summary="s",
+        url=URL,
+        description="",
+        stamp=datetime(2027, 1, 1, tzinfo=UTC),
+    )
     with pytest.raises(ValueError):
         ics.calendar([e])
-    bad = ics.Event(uid="u", start=START, end=START, summary="s", url="https://x.example/\r\nATTACH:evil",
-                    description="", stamp=datetime(2027, 1, 1, tzinfo=UTC))
+    bad = ics.Event(
+        uid="u",
+        start=START,
+        end=START,
+        summary="s",
+        url="https://x.example/\r\nATTACH:evil",
+        description="",
+        stamp=datetime(2027, 1, 1, tzinfo=UTC),
+    )
     with pytest.raises(ValueError):
         ics.calendar([bad])
     with pytest.raises(ValueError):

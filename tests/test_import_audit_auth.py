@@ -61,8 +61,11 @@ def test_dry_run_writes_nothing(store, actors):
 
 
 def test_english_header_and_duplicate_rows_in_one_file(store, actors):
-    data = ("seeker_no,name,kana,birth_date,phone,email,registration,registered_on\n" + GOOD +
-            "37010-1,山田 太郎,ヤマダ タロウ,1985-04-01,,,office,\n").encode()
+    data = (
+        "seeker_no,name,kana,birth_date,phone,email,registration,registered_on\n"
+        + GOOD
+        + "37010-1,山田 太郎,ヤマダ タロウ,1985-04-01,,,office,\n"
+    ).encode()
     result = _import(store, actors["clerk1"], data)
     assert result.added == 2 and [e.line for e in result.errors] == [4]
 
@@ -144,8 +147,15 @@ def test_failures_are_counted_and_an_admin_resets_them(store):
 
 def test_only_admins_manage_staff(store, actors):
     with store.write() as s, pytest.raises(PermissionDenied):
-        auth.create_staff(s, actor=actors["super1"], login="new1", name="新人", role="clerk", office_id="takamatsu",
-                          password="a-long-enough-passphrase")
+        auth.create_staff(
+            s,
+            actor=actors["super1"],
+            login="new1",
+            name="新人",
+            role="clerk",
+            office_id="takamatsu",
+            password="a-long-enough-passphrase",
+        )
 
 
 def test_password_policy(store, actors):
@@ -153,7 +163,9 @@ def test_password_policy(store, actors):
 
     for bad in ("short", "password123", "new1-password"):
         with store.write() as s, pytest.raises(ValidationFailed):
-            auth.create_staff(s, actor=actors["admin1"], login="new1", name="新人", role="clerk", office_id="takamatsu", password=bad)
+            auth.create_staff(
+                s, actor=actors["admin1"], login="new1", name="新人", role="clerk", office_id="takamatsu", password=bad
+            )
 
 
 def test_password_hash_is_argon2id_at_owasp_cost(store):

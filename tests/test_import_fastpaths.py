@@ -48,9 +48,42 @@ def _same(fn, text, **kw):
 _KATAKANA = "アイウエオカガキャヴヵヶヽヾーン・ㇰㇱ"
 _HIRAGANA = "あいうえおがきゃゔゕゖゝゞん"
 _PIECES = st.sampled_from(
-    [*_KATAKANA, *_HIRAGANA, *"ｱｶﾞﾊﾟ", " ", "  ", "\u3000", "\t", "\n", "\x00", "\u202e", "\ufeff",
-     *"山田太郎髙﨑", "\uf900", "\u2f00", *"0123456789", *"０１９", "-", "ー", "－", "‐", "/", ".", "年", "月", "日",
-     "+81", "(", ")", "@", *"abcXYZ", "令和", "R", "(火)", "曜"]
+    [
+        *_KATAKANA,
+        *_HIRAGANA,
+        *"ｱｶﾞﾊﾟ",
+        " ",
+        "  ",
+        "\u3000",
+        "\t",
+        "\n",
+        "\x00",
+        "\u202e",
+        "\ufeff",
+        *"山田太郎髙﨑",
+        "\uf900",
+        "\u2f00",
+        *"0123456789",
+        *"０１９",
+        "-",
+        "ー",
+        "－",
+        "‐",
+        "/",
+        ".",
+        "年",
+        "月",
+        "日",
+        "+81",
+        "(",
+        ")",
+        "@",
+        *"abcXYZ",
+        "令和",
+        "R",
+        "(火)",
+        "曜",
+    ]
 )
 _text = st.lists(_PIECES, max_size=16).map("".join)
 
@@ -125,9 +158,21 @@ def _form_outcome(fn, form):
     st.sampled_from(["takamatsu", ""]),
     st.booleans(),
 )
-def test_validate_form_matches_the_field_by_field_loop(no, name, kana, birth, phone, email, kind, registered, office, webcam):
-    form = SeekerForm(seeker_no=no, name=name, name_kana=kana, birth_date=birth, phone=phone, email=email,
-                      registration_kind=kind, registered_on=registered, office_id=office, webcam_confirmed=webcam)
+def test_validate_form_matches_the_field_by_field_loop(
+    no, name, kana, birth, phone, email, kind, registered, office, webcam
+):
+    form = SeekerForm(
+        seeker_no=no,
+        name=name,
+        name_kana=kana,
+        birth_date=birth,
+        phone=phone,
+        email=email,
+        registration_kind=kind,
+        registered_on=registered,
+        office_id=office,
+        webcam_confirmed=webcam,
+    )
     assert _form_outcome(validate_form, form) == _form_outcome(_reference, form)
     values = [getattr(form, f) for f in FIELD_ORDER]
     assert _form_outcome(lambda _: validate_values(values, webcam), form) == _form_outcome(_reference, form)
@@ -146,8 +191,19 @@ def test_import_stores_what_the_form_would(store, actors):
     with store.write() as s:
         result = importer.import_seekers(s, actor=actors["clerk1"], data=data, office_id="takamatsu", source="t.csv")
     assert (result.added, result.errors) == (4, [])
-    columns = ["seeker_no", "name", "name_kana", "kana_key", "birth_date", "phone", "email", "registration_kind",
-               "registered_on", "office_id", "webcam_confirmed"]
+    columns = [
+        "seeker_no",
+        "name",
+        "name_kana",
+        "kana_key",
+        "birth_date",
+        "phone",
+        "email",
+        "registration_kind",
+        "registered_on",
+        "office_id",
+        "webcam_confirmed",
+    ]
     with store.read() as s:
         stored = {k.seeker_no: k for k in s.exec(select(Seeker))}
         if store.is_sqlite:
@@ -157,7 +213,9 @@ def test_import_stores_what_the_form_would(store, actors):
             for g in s.exec(select(NameGram)):
                 held.setdefault(g.seeker_id, set()).add(g.gram)
     for line in data.decode().splitlines()[1:]:
-        cells = dict(zip(["name_kana", "name", "seeker_no", "birth_date", "phone", "registered_on", "email"], line.split(",")))
+        cells = dict(
+            zip(["name_kana", "name", "seeker_no", "birth_date", "phone", "registered_on", "email"], line.split(","))
+        )
         clean = validate_form(SeekerForm(office_id="takamatsu", **cells))
         row = stored[clean["seeker_no"]]
         assert [getattr(row, c) for c in columns] == [clean[c] for c in columns]
@@ -168,7 +226,10 @@ def test_import_stores_what_the_form_would(store, actors):
     assert [stored[n].id for n in ("37010-11", "37010-12", "37010-13", "37010-14")] == ids  # file order
 
 
-@pytest.mark.parametrize("header", ["求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日", "氏名,求職番号,氏名,フリガナ,生年月日"])
+@pytest.mark.parametrize(
+    "header",
+    ["求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日", "氏名,求職番号,氏名,フリガナ,生年月日"],
+)
 def test_import_reports_the_same_errors_as_the_form(store, actors, header):
     # Short rows, a repeated column (the last one counts) and bad cells in every field.
     names = importer._header_map(header.split(","))

@@ -54,8 +54,13 @@ def _seeded(url: str) -> None:
 
 
 def _import(url: str, path: Path, rows: int, first: int) -> tuple[int, int, int]:
-    p = subprocess.run([sys.executable, "-c", SCRIPT, url, str(path), str(rows), str(first)], cwd=ROOT, capture_output=True, text=True,
-                       timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-c", SCRIPT, url, str(path), str(rows), str(first)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line is not None, p.stderr[-3000:]
     added, errors, peak_mb = map(int, line.split()[1:])

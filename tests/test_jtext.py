@@ -6,7 +6,7 @@ import ast
 import pathlib
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -90,12 +90,9 @@ def test_parse_error_fields():
 def test_parse_error_shows_input_truncated():
     with pytest.raises(ParseError) as ei:
         parse_seeker_no("abc")
-    assert ei.value.message_ja == (
-        "求職番号は「5桁-最大8桁」の数字です（例: 13010-12345678）。入力: 'abc'"
-    )
+    assert ei.value.message_ja == ("求職番号は「5桁-最大8桁」の数字です（例: 13010-12345678）。入力: 'abc'")
     assert ei.value.message_en == (
-        "A job seeker number is 5 digits, a hyphen, then up to 8 digits "
-        "(e.g. 13010-12345678). Got: 'abc'"
+        "A job seeker number is 5 digits, a hyphen, then up to 8 digits (e.g. 13010-12345678). Got: 'abc'"
     )
     assert ei.value.field == "seeker_no"
     with pytest.raises(ParseError) as ei:
@@ -278,7 +275,17 @@ def test_parse_phone(raw, want):
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "abc", "1234567890", "0012345678", "090-1234-567", "0120-1234-5678", "027-290-21111", "+1 555 123 4567", "03-1234-5678 内線"],
+    [
+        "",
+        "abc",
+        "1234567890",
+        "0012345678",
+        "090-1234-567",
+        "0120-1234-5678",
+        "027-290-21111",
+        "+1 555 123 4567",
+        "03-1234-5678 内線",
+    ],
 )
 def test_parse_phone_refuses(bad):
     with pytest.raises(ParseError) as ei:
@@ -312,7 +319,19 @@ def test_parse_email():
 
 
 @pytest.mark.parametrize(
-    "bad", ["taro", "@example.jp", "taro@", "taro@example", "a@b@c.jp", "ta ro@example.jp", "taro@exa mple.jp", "たろう@example.jp", "taro@.jp", "taro@example..jp"]
+    "bad",
+    [
+        "taro",
+        "@example.jp",
+        "taro@",
+        "taro@example",
+        "a@b@c.jp",
+        "ta ro@example.jp",
+        "taro@exa mple.jp",
+        "たろう@example.jp",
+        "taro@.jp",
+        "taro@example..jp",
+    ],
 )
 def test_parse_email_refuses(bad):
     with pytest.raises(ParseError) as ei:
@@ -391,7 +410,21 @@ def test_parse_date_era_ranges(bad, hint):
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "abc", "2025-02-30", "令和7年2月30日", "R7.2.29", "2025-13-01", "令和0年1月1日", "2025-12", "12/02/2025", "令和7年12月2日(水)", "M45.7.29", "2025-12/02"]
+    "bad",
+    [
+        "",
+        "abc",
+        "2025-02-30",
+        "令和7年2月30日",
+        "R7.2.29",
+        "2025-13-01",
+        "令和0年1月1日",
+        "2025-12",
+        "12/02/2025",
+        "令和7年12月2日(水)",
+        "M45.7.29",
+        "2025-12/02",
+    ],
 )
 def test_parse_date_refuses(bad):
     with pytest.raises(ParseError) as ei:
@@ -469,7 +502,7 @@ def test_to_db_from_db():
     assert to_db(aware) == datetime(2025, 12, 2, 1, 0)
     assert to_db(aware).tzinfo is None
     assert to_db(datetime(2025, 12, 2, 10, 0)) == datetime(2025, 12, 2, 1, 0)  # naive = JST
-    assert to_db(datetime(2025, 12, 2, 1, 0, tzinfo=timezone.utc)) == datetime(2025, 12, 2, 1, 0)
+    assert to_db(datetime(2025, 12, 2, 1, 0, tzinfo=UTC)) == datetime(2025, 12, 2, 1, 0)
     back = from_db(datetime(2025, 12, 2, 1, 0))
     assert back == aware and back.utcoffset() == timedelta(hours=9)
     assert str(back.tzinfo) == "Asia/Tokyo"
@@ -478,7 +511,7 @@ def test_to_db_from_db():
 def test_now_jst():
     n = now_jst()
     assert n.utcoffset() == timedelta(hours=9)
-    assert abs(n - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(n - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 @pytest.mark.parametrize(
@@ -503,7 +536,9 @@ def test_parse_datetime(raw):
     assert dt.utcoffset() == timedelta(hours=9)
 
 
-@pytest.mark.parametrize("bad", ["", "2025-12-02", "令和7年12月2日", "10:00", "abc def", "2025-12-02 25:00", "9999-12-31T23:00-05:00"])
+@pytest.mark.parametrize(
+    "bad", ["", "2025-12-02", "令和7年12月2日", "10:00", "abc def", "2025-12-02 25:00", "9999-12-31T23:00-05:00"]
+)
 def test_parse_datetime_refuses(bad):
     with pytest.raises(ParseError):
         parse_datetime(bad)
@@ -515,8 +550,8 @@ def test_format_span():
     assert format_span(s, e) == "令和7年12月2日(火) 10:00〜11:00"
     assert format_span(s, e, lang="en") == "Tue 2025-12-02 10:00-11:00"
     # UTC inputs are shown in JST
-    su = datetime(2025, 12, 2, 1, 0, tzinfo=timezone.utc)
-    eu = datetime(2025, 12, 2, 2, 0, tzinfo=timezone.utc)
+    su = datetime(2025, 12, 2, 1, 0, tzinfo=UTC)
+    eu = datetime(2025, 12, 2, 2, 0, tzinfo=UTC)
     assert format_span(su, eu) == "令和7年12月2日(火) 10:00〜11:00"
     assert format_span(from_db(datetime(2025, 12, 2, 1)), from_db(datetime(2025, 12, 2, 2))) == (
         "令和7年12月2日(火) 10:00〜11:00"
@@ -603,7 +638,7 @@ def test_safe_display():
 
 def test_csv_safe():
     assert csv_safe(None) == ""
-    assert csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert csv_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert csv_safe("+81") == "'+81"
     assert csv_safe("-1") == "'-1"
     assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
@@ -775,7 +810,9 @@ def test_csv_safe_never_starts_a_formula(value):
 
 
 _aware = st.datetimes(
-    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.sampled_from([JST, timezone.utc, timezone(timedelta(hours=-5, minutes=-30))])
+    min_value=datetime(1990, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from([JST, UTC, timezone(timedelta(hours=-5, minutes=-30))]),
 )
 
 
@@ -797,11 +834,15 @@ def test_naive_is_jst(naive):
 
 
 @PROPS
-@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)).map(lambda d: d.replace(second=0, microsecond=0)))
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)).map(
+        lambda d: d.replace(second=0, microsecond=0)
+    )
+)
 def test_parse_datetime_round_trips(naive):
     aware = naive.replace(tzinfo=JST)
     assert parse_datetime(aware.isoformat()) == aware
-    assert parse_datetime(aware.astimezone(timezone.utc).isoformat()) == aware
+    assert parse_datetime(aware.astimezone(UTC).isoformat()) == aware
     assert parse_datetime(f"{format_wareki(naive.date(), weekday=True)} {naive:%H:%M}") == aware
     assert parse_datetime(f"{format_wareki_short(naive.date())} {naive:%H:%M}") == aware
 

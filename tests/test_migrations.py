@@ -38,10 +38,15 @@ def snapshot(path: Path) -> dict:
     """Row counts of every table and a few values worth comparing field by field."""
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'")]
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'")
+        ]
         return {
             "counts": {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables},
-            "seekers": sorted(conn.execute("SELECT id, seeker_no, name, name_kana, birth_date, phone, office_id FROM seeker")),
+            "seekers": sorted(
+                conn.execute("SELECT id, seeker_no, name, name_kana, birth_date, phone, office_id FROM seeker")
+            ),
             "staff": sorted(conn.execute("SELECT id, login, role, office_id, password_hash FROM staff")),
             "enrollments": sorted(conn.execute("SELECT id, session_id, seeker_id, state FROM enrollment")),
             "termination": sorted(conn.execute("SELECT id, seeker_id, ground, cite, narrative FROM termination")),
@@ -92,7 +97,9 @@ def test_upgrading_an_old_release_database_keeps_every_row(dump, tmp_path, capsy
     for table, n in before["counts"].items():
         if table == GRAM_TABLE:  # 0003: SQLite's name index moved to name_fts (checked below)
             continue
-        assert after["counts"].get(table, 0) >= n, f"{table}: {n} rows before the upgrade, {after['counts'].get(table)} after"
+        assert after["counts"].get(table, 0) >= n, (
+            f"{table}: {n} rows before the upgrade, {after['counts'].get(table)} after"
+        )
     assert GRAM_TABLE not in after["counts"]
     store = open_store(f"sqlite:///{path}", migrate=False)
     try:
@@ -106,7 +113,10 @@ def test_upgrading_an_old_release_database_keeps_every_row(dump, tmp_path, capsy
     assert chain.ok, chain.problem
     # init only appends (an audit row if offices changed); the old history is intact
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT hash FROM audit_log WHERE id = ?", (before["audit"][0],)).fetchone()[0] == before["audit"][1]
+    assert (
+        conn.execute("SELECT hash FROM audit_log WHERE id = ?", (before["audit"][0],)).fetchone()[0]
+        == before["audit"][1]
+    )
     conn.close()
     capsys.readouterr()
     assert main(["--db", str(path), "check"]) == 0, capsys.readouterr().out
@@ -161,8 +171,8 @@ def test_the_name_index_migration_goes_down_and_up_again(store, actors):
     """0003 down: SQLite gets name_gram back, filled for every active seeker; up again: name_fts.
     (PostgreSQL keeps name_gram throughout.) Search answers the same at every step."""
     from alembic import command
-
     from helpers import new_seeker
+
     from hwdesk.db import _alembic_config
     from hwdesk.services import seekers
 

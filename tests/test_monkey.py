@@ -16,12 +16,12 @@ import time
 import unicodedata
 
 import pytest
+from test_ui_support import PW, SIZE, make_app, screen_text, settle, sign_in
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from hwdesk.db import open_store
 from hwdesk.services import demo
-from test_ui_support import PW, SIZE, make_app, screen_text, settle, sign_in
 
 SEEDS = (11, 23, 37)
 KEYS_PER_SEED = 800  # 2400 keys in all
@@ -30,8 +30,24 @@ BATCH = 40
 LETTERS = list("abcdefghijklmnopqrstuvwxyz") + list("ABCXYZ")
 KANA = list("あいうえおかきくけこやまだたろうはなこアイウエオヤマダタロウｱｲｳｶﾞー・")
 DIGITS = list("0123456789") + ["minus", "slash", "full_stop", "space"]
-NAV = ["enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
-       "backspace", "delete", "left_square_bracket", "right_square_bracket"]
+NAV = [
+    "enter",
+    "escape",
+    "tab",
+    "shift+tab",
+    "up",
+    "down",
+    "left",
+    "right",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "backspace",
+    "delete",
+    "left_square_bracket",
+    "right_square_bracket",
+]
 CTRL = [f"ctrl+{c}" for c in "abdefghijklmnoprstuvwxyz"]  # no ctrl+q (quit) or ctrl+c (copy / quit help)
 FKEYS = [f"f{n}" for n in range(1, 13)]
 POOLS = [(LETTERS, 30), (KANA, 10), (DIGITS, 15), (NAV, 30), (CTRL, 8), (FKEYS, 7)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from helpers import new_seeker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import new_seeker
 from hwdesk import nameindex
 from hwdesk.services import seekers
 from hwdesk.services.context import SYSTEM
@@ -78,11 +78,14 @@ def test_the_migration_writes_what_the_app_writes():
         assert mig._grams(name) == nameindex.grams(name)
 
 
-@pytest.mark.parametrize("name, hits, misses", [
-    ("山田・花子", ["田・花", "・", "山田・花子"], ["田花"]),
-    ("Mary Smith", ["MarySmith", "ySm", "Mary Smith"], ["mary"]),
-    ("佐々木 一", ["佐々", "々木一"], ["佐木"]),
-])
+@pytest.mark.parametrize(
+    "name, hits, misses",
+    [
+        ("山田・花子", ["田・花", "・", "山田・花子"], ["田花"]),
+        ("Mary Smith", ["MarySmith", "ySm", "Mary Smith"], ["mary"]),
+        ("佐々木 一", ["佐々", "々木一"], ["佐木"]),
+    ],
+)
 def test_search_treats_the_name_as_written(store, actors, name, hits, misses):
     sk = new_seeker(store, actors["clerk1"], name=name, kana="テスト")
     new_seeker(store, actors["clerk1"], name="無関係 氏名", kana="ムカンケイ")
@@ -112,7 +115,9 @@ def test_office_scope_walks_the_index_not_the_office(store, actors):
     runs the phrase query once per seeker of the office."""
     new_seeker(store, actors["clerk1"], name="山田 花子")
     with store.read() as s, seekers._Raw(s) as db:
-        sql, params = nameindex.match(db, "山田", seekers._COLS, "k.anonymized_at IS NULL AND k.office_id = ?", ["takamatsu"])
+        sql, params = nameindex.match(
+            db, "山田", seekers._COLS, "k.anonymized_at IS NULL AND k.office_id = ?", ["takamatsu"]
+        )
         plan = " / ".join(r[3] for r in db.rows("EXPLAIN QUERY PLAN " + sql, params))
     assert plan.startswith("SCAN f VIRTUAL TABLE") and "SEARCH k USING INTEGER PRIMARY KEY" in plan, plan
 
@@ -127,4 +132,6 @@ def test_reindex_rebuilds_the_index_on_either_backend(store, actors, capsys):
     assert main(["--lang", "en", "--db", store.url, "reindex"]) == 0
     assert "rebuilt (1 seekers)" in capsys.readouterr().out
     with store.read() as s:
-        assert [h.id for h in seekers.search(s, "山田太", actor=SYSTEM)] == [ids[0]] and seekers.search(s, "佐藤", actor=SYSTEM) == []
+        assert [h.id for h in seekers.search(s, "山田太", actor=SYSTEM)] == [ids[0]] and seekers.search(
+            s, "佐藤", actor=SYSTEM
+        ) == []

@@ -12,9 +12,9 @@ from __future__ import annotations
 import multiprocessing as mp
 from datetime import date, datetime, timedelta
 
+from helpers import make_ready, new_seeker
 from sqlmodel import func, select
 
-from helpers import make_ready, new_seeker
 from hwdesk.jtext import JST
 from hwdesk.models import Enrollment
 from hwdesk.services import calendar, scheduling
@@ -25,8 +25,11 @@ ROUNDS = 12
 
 
 def _held(s, session_id: int) -> int:
-    return s.exec(select(func.count()).select_from(Enrollment).where(
-        Enrollment.session_id == session_id, Enrollment.state.in_(SEAT_STATES))).one()
+    return s.exec(
+        select(func.count())
+        .select_from(Enrollment)
+        .where(Enrollment.session_id == session_id, Enrollment.state.in_(SEAT_STATES))
+    ).one()
 
 
 def _expirer(url: str, session_id: int, first_now: datetime, barrier, results) -> None:
@@ -51,7 +54,8 @@ def _expirer(url: str, session_id: int, first_now: datetime, barrier, results) -
 def _booker(url: str, session_id: int, actor, seeker_ids: list[int], barrier, results) -> None:
     from hwdesk.db import open_store
     from hwdesk.errors import HwdeskError
-    from hwdesk.services import offers, scheduling as sch
+    from hwdesk.services import offers
+    from hwdesk.services import scheduling as sch
 
     store = open_store(url, migrate=False)
     worst, declined = 0, 0
@@ -64,7 +68,9 @@ def _booker(url: str, session_id: int, actor, seeker_ids: list[int], barrier, re
             if i % 3 == 2:
                 try:
                     with store.write() as s:
-                        held = s.exec(select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.state == "offered")).first()
+                        held = s.exec(
+                            select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.state == "offered")
+                        ).first()
                         if held is not None:
                             offers.decline(s, actor=actor, session_id=session_id, seeker_id=held.seeker_id)
                             declined += 1
@@ -87,19 +93,33 @@ def test_offers_expiring_while_others_book_never_exceed_one_seat(store, actors, 
         day = calendar.next_open_day(s, office_id=OFFICE, day=date(2027, 6, 1), include_day=True)
     start = datetime.combine(day, datetime.min.time(), JST).replace(hour=10)
     with store.write() as s:
-        sem = scheduling.create_session(s, actor=clerk, office_id=OFFICE, kind="seminar", capacity=1, start=start,
-                                        end=start + timedelta(hours=1), staff_login="clerk1_mae").id
+        sem = scheduling.create_session(
+            s,
+            actor=clerk,
+            office_id=OFFICE,
+            kind="seminar",
+            capacity=1,
+            start=start,
+            end=start + timedelta(hours=1),
+            staff_login="clerk1_mae",
+        ).id
     holder, waiting, newcomers = people[0], people[1:4], people[4:]
     with store.write() as s:
         for p in (holder, *waiting):
             scheduling.book(s, actor=clerk, session_id=sem, seeker_id=p.id)
     with store.write() as s:
-        offered = scheduling.cancel_enrollment(s, actor=clerk, session_id=sem, seeker_id=holder.id, reason="by_seeker").offered
+        offered = scheduling.cancel_enrollment(
+            s, actor=clerk, session_id=sem, seeker_id=holder.id, reason="by_seeker"
+        ).offered
         first_now = offered[0].offered_until + timedelta(minutes=1)
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_expirer, args=(db_url, sem, first_now, barrier, results), daemon=True),
-             ctx.Process(target=_booker, args=(db_url, sem, clerk, [p.id for p in newcomers], barrier, results), daemon=True)]
+    procs = [
+        ctx.Process(target=_expirer, args=(db_url, sem, first_now, barrier, results), daemon=True),
+        ctx.Process(
+            target=_booker, args=(db_url, sem, clerk, [p.id for p in newcomers], barrier, results), daemon=True
+        ),
+    ]
     for p in procs:
         p.start()
     try:
@@ -112,7 +132,9 @@ def test_offers_expiring_while_others_book_never_exceed_one_seat(store, actors, 
     assert out["expirer"][2] >= 1, out  # offers did expire during the race
     with store.read() as s:
         states = [e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))]
-        offered_now = [e for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem, Enrollment.state == "offered"))]
+        offered_now = [
+            e for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem, Enrollment.state == "offered"))
+        ]
     # exactly one holder: the offer in force, or a newcomer booked when nobody was left waiting
     assert sum(st in SEAT_STATES for st in states) == 1, states
     if offered_now:

@@ -9,9 +9,9 @@ import subprocess
 import uuid
 
 import pytest
+from helpers import new_seeker
 from sqlalchemy import text
 
-from helpers import new_seeker
 from hwdesk.cli import main
 
 pytestmark = pytest.mark.pg
@@ -28,9 +28,13 @@ def test_a_restored_dump_passes_hwdesk_check(store, actors, tmp_path, capsys, mo
 
     for i in range(3):
         new_seeker(store, actors["clerk1"], name=f"讃岐 花子{i}", kana=f"サヌキ ハナコ{'アイウ'[i]}")
-    rows = [",".join(HEADER_JA)] + [f"37010-{900 + i},高松 {i}郎,タカマツ {'アイウエオ'[i]}ロウ,1980-01-0{i + 1},,,窓口," for i in range(5)]
+    rows = [",".join(HEADER_JA)] + [
+        f"37010-{900 + i},高松 {i}郎,タカマツ {'アイウエオ'[i]}ロウ,1980-01-0{i + 1},,,窓口," for i in range(5)
+    ]
     with store.write() as s:
-        assert import_seekers(s, actor=actors["clerk1"], data="\n".join(rows).encode(), office_id="takamatsu").added == 5
+        assert (
+            import_seekers(s, actor=actors["clerk1"], data="\n".join(rows).encode(), office_id="takamatsu").added == 5
+        )
     server = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     # As docs/operations.md says: the head is kept outside the database beside the dump, and the
     # restored copy is checked against it (a new database has no anchor of its own yet).
@@ -39,8 +43,12 @@ def test_a_restored_dump_passes_hwdesk_check(store, actors, tmp_path, capsys, mo
     with store.engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar()
     dump = tmp_path / "hwdesk.dump"
-    subprocess.run(["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", server], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", server],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     fresh = "hwrestore_" + uuid.uuid4().hex[:10]
     import psycopg
 
@@ -49,7 +57,9 @@ def test_a_restored_dump_passes_hwdesk_check(store, actors, tmp_path, capsys, mo
     monkeypatch.delenv("HWDESK_AUDIT_HEAD_FILE", raising=False)
     try:
         target = server.rsplit("/", 1)[0] + "/" + fresh
-        subprocess.run(["pg_restore", "--no-owner", f"--dbname={target}", str(dump)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={target}", str(dump)], check=True, capture_output=True, timeout=120
+        )
         url = f"postgresql+psycopg://{target.split('://', 1)[1]}?options=-csearch_path%3D{schema}"
         capsys.readouterr()
         code = main(["--lang", "en", "--db", url, "check", "--head-file", str(head_file)])

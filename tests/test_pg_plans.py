@@ -19,8 +19,6 @@ import pytest
 
 from tests.conftest import _PG_SKIP, drop_pg_schema, make_pg_schema, pg_schema_url
 
-
-
 WATCHED = {"seeker", "session", "enrollment"}
 SEEKERS, SESSIONS = 6000, 24000
 
@@ -80,7 +78,9 @@ def _bad_scans(plan: dict) -> list[str]:
         if kind == "Seq Scan":
             out.append(f"Seq Scan on {rel}")
         elif kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in plan:
-            out.append(f"{kind} on {rel} using {plan.get('Index Name')} without an index condition (whole index walked)")
+            out.append(
+                f"{kind} on {rel} using {plan.get('Index Name')} without an index condition (whole index walked)"
+            )
     for sub in plan.get("Plans", []):
         out += _bad_scans(sub)
     return out
@@ -102,7 +102,9 @@ def _explain(url: str, statements: list) -> list[str]:
         _planner(conn)
         for query, params in statements:
             head = query.lstrip().split(None, 1)[0].upper()
-            if head not in ("SELECT", "WITH", "UPDATE", "DELETE") and not (head == "INSERT" and "SELECT" in query.upper()):
+            if head not in ("SELECT", "WITH", "UPDATE", "DELETE") and not (
+                head == "INSERT" and "SELECT" in query.upper()
+            ):
                 continue
             try:
                 plan = conn.execute("EXPLAIN (FORMAT JSON) " + query, params).fetchone()[0][0]["Plan"]
@@ -118,7 +120,6 @@ def _explain(url: str, statements: list) -> list[str]:
 
 @pytest.mark.pg
 def test_hot_statements_use_indexes(bench_db):
-    from screens.data import load_detail
     from sqlmodel import select
 
     from bench.__main__ import import_csv, new_session, registered_today
@@ -128,6 +129,7 @@ def test_hot_statements_use_indexes(bench_db):
     from hwdesk.services.importer import import_seekers
     from hwdesk.services.queue import daily_queue, reminder_list, week_view
     from hwdesk.services.seekers import search, search_count
+    from screens.data import load_detail
 
     url, day = bench_db
     seen: list = []
@@ -137,7 +139,20 @@ def test_hot_statements_use_indexes(bench_db):
             clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
         # A takamatsu seeker with a consent and an environment check (build.py: id % 3, id % 10).
         n = next(i for i in range(SEEKERS, 0, -1) if i % 3 == 2 and i % 10 < 7)
-        queries = ["ヤ", "ヤマダ", "やまだ たろう", "37010", f"37010-{n}", f"37010{n}", "090", "山", "山田", "山田太", "山田太郎", "田 太"]
+        queries = [
+            "ヤ",
+            "ヤマダ",
+            "やまだ たろう",
+            "37010",
+            f"37010-{n}",
+            f"37010{n}",
+            "090",
+            "山",
+            "山田",
+            "山田太",
+            "山田太郎",
+            "田 太",
+        ]
         for office in ("takamatsu", None):
             for q in queries:
                 with store.read() as s:
@@ -154,7 +169,12 @@ def test_hot_statements_use_indexes(bench_db):
 
             future = date.today() + timedelta(days=14)  # sessions start in the future (services/timing), on an open day
             jp = holidays.Japan(years=range(future.year, future.year + 2))
-            while future.weekday() >= 5 or future in jp or (future.month, future.day) >= (12, 29) or (future.month, future.day) <= (1, 3):
+            while (
+                future.weekday() >= 5
+                or future in jp
+                or (future.month, future.day) >= (12, 29)
+                or (future.month, future.day) <= (1, 3)
+            ):
                 future += timedelta(days=1)
             row = new_session(s, clerk, future, 10, 0)
             registered_today(s, n)  # as the bench does: the built seekers' registrations lapsed long ago

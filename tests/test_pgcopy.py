@@ -26,9 +26,19 @@ def cur(pg_url):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(text, st.integers(-2**31, 2**31 - 1), st.dates(date(1900, 1, 1), date(2100, 1, 1)), st.booleans(),
-                          st.datetimes(datetime(2000, 1, 1), datetime(2050, 1, 1)).map(lambda d: d.replace(tzinfo=UTC)),
-                          st.none() | text), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            text,
+            st.integers(-(2**31), 2**31 - 1),
+            st.dates(date(1900, 1, 1), date(2100, 1, 1)),
+            st.booleans(),
+            st.datetimes(datetime(2000, 1, 1), datetime(2050, 1, 1)).map(lambda d: d.replace(tzinfo=UTC)),
+            st.none() | text,
+        ),
+        max_size=8,
+    )
+)
 def test_rows_come_back_as_written(cur, rows):
     cur.execute("DELETE FROM t")
     copy_rows(cur, "COPY t (s, n, d, b, at, o) FROM STDIN", rows)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from helpers import new_seeker
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
-from helpers import new_seeker
 from hwdesk.db import Prepared, RawSql
 from hwdesk.models import Approval, Meta, Seeker
 
@@ -17,19 +17,42 @@ APPROVAL = Approval.__table__  # type: ignore[attr-defined]
 SEEKER = Seeker.__table__  # type: ignore[attr-defined]
 META = Meta.__table__  # type: ignore[attr-defined]
 
-INSERT = Prepared(insert(APPROVAL).values({c.key: bindparam(c.key) for c in APPROVAL.c if c.key != "id"}).returning(APPROVAL.c.id))
+INSERT = Prepared(
+    insert(APPROVAL).values({c.key: bindparam(c.key) for c in APPROVAL.c if c.key != "id"}).returning(APPROVAL.c.id)
+)
 # A literal ('counseling', 1) and a name used twice (seeker_id) among the caller's values.
 READ = Prepared(
-    select(*APPROVAL.c, select(func.count()).select_from(SEEKER).where(SEEKER.c.id == bindparam("seeker_id")).scalar_subquery().label("n"))
-    .where(APPROVAL.c.seeker_id == bindparam("seeker_id"), APPROVAL.c.service == "counseling",
-           APPROVAL.c.recognized_on >= bindparam("since"), APPROVAL.c.office_id.in_([literal_column("'shibuya'")]))
-    .order_by(APPROVAL.c.id).limit(1)
+    select(
+        *APPROVAL.c,
+        select(func.count())
+        .select_from(SEEKER)
+        .where(SEEKER.c.id == bindparam("seeker_id"))
+        .scalar_subquery()
+        .label("n"),
+    )
+    .where(
+        APPROVAL.c.seeker_id == bindparam("seeker_id"),
+        APPROVAL.c.service == "counseling",
+        APPROVAL.c.recognized_on >= bindparam("since"),
+        APPROVAL.c.office_id.in_([literal_column("'shibuya'")]),
+    )
+    .order_by(APPROVAL.c.id)
+    .limit(1)
 )
 
 
 def _values(seeker_id: int, staff_id: int, **kw) -> dict:
-    return {"seeker_id": seeker_id, "office_id": "shibuya", "service": "counseling", "recognized_by": staff_id,
-            "recognized_on": date(2026, 4, 1), "note": "[bold]山田[/]\x1b", "revoked_at": None, "wishes_continuing": True, **kw}
+    return {
+        "seeker_id": seeker_id,
+        "office_id": "shibuya",
+        "service": "counseling",
+        "recognized_by": staff_id,
+        "recognized_on": date(2026, 4, 1),
+        "note": "[bold]山田[/]\x1b",
+        "revoked_at": None,
+        "wishes_continuing": True,
+        **kw,
+    }
 
 
 def test_rows_equal_what_sqlalchemy_reads(store, actors):
@@ -44,7 +67,12 @@ def test_rows_equal_what_sqlalchemy_reads(store, actors):
         orm = s.connection().execute(READ.stmt, {"seeker_id": sk.id, "since": date(2026, 1, 1)}).all()
         assert [tuple(r) for r in mine] == [tuple(r) for r in orm]
         assert (mine[0].id, mine[0].note, mine[0].recognized_on, mine[0].revoked_at, mine[0].n) == (
-            first.id, "[bold]山田[/]\x1b", date(2026, 4, 1), None, 1)
+            first.id,
+            "[bold]山田[/]\x1b",
+            date(2026, 4, 1),
+            None,
+            1,
+        )
         assert db.run(READ, {"seeker_id": sk.id, "since": date(2026, 4, 2)}) == []
     with store.read() as s:
         stored = s.get(Approval, second.id)

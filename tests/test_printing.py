@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from hwdesk import ipp, printing
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Session as SessionRow
+from hwdesk.models import AuditLog
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import handouts
 from hwdesk.services.auth import get_staff
 
@@ -32,13 +33,22 @@ def _response(status: int, groups: list[tuple[int, list[tuple[int, str, object]]
 
 
 def test_decode_reads_what_cups_sends():
-    data = _response(0, [
-        (ipp.OPERATION, [(ipp.CHARSET, "attributes-charset", "utf-8")]),
-        (ipp.PRINTER, [(ipp.NAME, "printer-name", "窓口"), (ipp.ENUM, "printer-state", 5),
-                       (ipp.KEYWORD, "printer-state-reasons", ["media-jam-error", "paused"]),
-                       (ipp.BOOLEAN, "printer-is-accepting-jobs", False)]),
-        (ipp.PRINTER, [(ipp.NAME, "printer-name", "second")]),
-    ])
+    data = _response(
+        0,
+        [
+            (ipp.OPERATION, [(ipp.CHARSET, "attributes-charset", "utf-8")]),
+            (
+                ipp.PRINTER,
+                [
+                    (ipp.NAME, "printer-name", "窓口"),
+                    (ipp.ENUM, "printer-state", 5),
+                    (ipp.KEYWORD, "printer-state-reasons", ["media-jam-error", "paused"]),
+                    (ipp.BOOLEAN, "printer-is-accepting-jobs", False),
+                ],
+            ),
+            (ipp.PRINTER, [(ipp.NAME, "printer-name", "second")]),
+        ],
+    )
     resp = ipp.decode(data)
     assert resp.ok and [g["printer-name"] for g in resp.all(ipp.PRINTER)] == [["窓口"], ["second"]]
     first = resp.first(ipp.PRINTER)
@@ -52,7 +62,9 @@ def test_request_starts_with_charset_and_language_then_the_job_group():
     resp = ipp.decode(data)  # the same grammar both ways
     op, job = resp.first(ipp.OPERATION), resp.first(ipp.JOB)
     assert list(op)[:2] == ["attributes-charset", "attributes-natural-language"]
-    assert job["sides"] == ["one-sided"] and job["media"] == ["iso_a4_210x297mm"] and job["job-sheets"] == ["none", "none"]
+    assert (
+        job["sides"] == ["one-sided"] and job["media"] == ["iso_a4_210x297mm"] and job["job-sheets"] == ["none", "none"]
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -64,7 +76,7 @@ def test_decode_never_fails_other_than_with_ipp_error(data):
         pass
 
 
-@given(st.text(max_size=60), st.integers(-2**31, 2**31 - 1))
+@given(st.text(max_size=60), st.integers(-(2**31), 2**31 - 1))
 def test_values_round_trip(text, number):
     resp = ipp.decode(_response(0, [(ipp.JOB, [(ipp.TEXT, "t", text), (ipp.INTEGER, "n", number)])]))
     assert resp.first(ipp.JOB) == {"t": [text], "n": [number]}
@@ -123,9 +135,17 @@ def test_the_audit_row_names_printer_job_and_outcome(store, actors, tmp_path):
     actor = actors["clerk1"]
     start = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
     with store.write() as s:
-        srow = SessionRow(office_id="takamatsu", kind="counseling", start_at=start, end_at=start + timedelta(hours=1),
-                          staff_id=get_staff(s, "clerk1").id, capacity=1, platform="webex",
-                          join_url="https://hellowork.webex.com/meet/t1", passcode="Secret-1")
+        srow = SessionRow(
+            office_id="takamatsu",
+            kind="counseling",
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=get_staff(s, "clerk1").id,
+            capacity=1,
+            platform="webex",
+            join_url="https://hellowork.webex.com/meet/t1",
+            passcode="Secret-1",
+        )
         s.add(srow)
         s.flush()
         job = handouts.for_session(s, actor=actor, session_id=srow.id)
@@ -135,8 +155,14 @@ def test_the_audit_row_names_printer_job_and_outcome(store, actors, tmp_path):
     with store.read() as s:
         [row] = s.exec(select(AuditLog).where(AuditLog.action == "handout.sent")).all()
     detail = json.loads(row.detail_json)
-    assert detail == {"printer": "counter", "job_id": 17, "state": "held", "reason": "held until released",
-                      "pages": 1, "file": "h.pdf"}
+    assert detail == {
+        "printer": "counter",
+        "job_id": 17,
+        "state": "held",
+        "reason": "held until released",
+        "pages": 1,
+        "file": "h.pdf",
+    }
     assert row.entity_id == str(job.session_ids[0]) and "Secret-1" not in row.detail_json
 
 

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -35,7 +35,8 @@ from sqlmodel import col, func, select
 from hwdesk import ipp, printing
 from hwdesk.cli import main
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Session as SessionRow
+from hwdesk.models import AuditLog, Enrollment
+from hwdesk.models import Session as SessionRow
 
 BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
 PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
@@ -72,14 +73,19 @@ class Spooler:
             f"Listen {self.sock}\nLogLevel warn\nBrowsing No\nWebInterface No\nDefaultAuthType None\n"
             "PreserveJobFiles No\nPreserveJobHistory Yes\n"
             "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
-            "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n")
+            "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n"
+        )
         (root / "cups-files.conf").write_text(
             f"ServerRoot {root}\nRequestRoot {root}/spool\nCacheDir {root}/cache\nStateDir {root}/state\n"
             f"TempDir {root}/tmp\nAccessLog {root}/log/access_log\nErrorLog {root}/log/error_log\n"
-            f"PageLog {root}/log/page_log\nUser lp\nGroup lp\nSystemGroup root\n")
+            f"PageLog {root}/log/page_log\nUser lp\nGroup lp\nSystemGroup root\n"
+        )
         self.proc = subprocess.Popen(
             ["cupsd", "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -104,7 +110,9 @@ class Spooler:
 
     def run(self, *cmd: str) -> str:
         """Run a CUPS admin command against this server."""
-        done = subprocess.run(cmd, env={**os.environ, "CUPS_SERVER": self.sock}, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            cmd, env={**os.environ, "CUPS_SERVER": self.sock}, capture_output=True, text=True, timeout=30
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -205,9 +213,14 @@ def _a_session(db: Path, office: str = "takamatsu") -> tuple[int, datetime, int]
             row = s.exec(
                 select(SessionRow.id, SessionRow.start_at, n)
                 .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
-                .where(SessionRow.office_id == office, SessionRow.state == "scheduled", SessionRow.join_url != "",
-                       col(Enrollment.state).in_(("booked", "offered", "checked_in")))
-                .group_by(SessionRow.id, SessionRow.start_at).order_by(n.desc(), SessionRow.start_at)
+                .where(
+                    SessionRow.office_id == office,
+                    SessionRow.state == "scheduled",
+                    SessionRow.join_url != "",
+                    col(Enrollment.state).in_(("booked", "offered", "checked_in")),
+                )
+                .group_by(SessionRow.id, SessionRow.start_at)
+                .order_by(n.desc(), SessionRow.start_at)
             ).first()
             assert row is not None
             return row[0], row[1], row[2]
@@ -221,7 +234,10 @@ def _audit(db: Path, action: str) -> list[dict]:
     store = open_store(str(db))
     try:
         with store.read() as s:
-            return [json.loads(r.detail_json) for r in s.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))]
+            return [
+                json.loads(r.detail_json)
+                for r in s.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))
+            ]
     finally:
         store.dispose()
 
@@ -246,8 +262,11 @@ def _pages(pdf: Path) -> list[tuple[list[str], str, float]]:
     try:
         for i in range(len(doc)):
             img = doc[i].render(scale=150 / 72).to_pil().convert("L")
-            codes = [b for b in zxingcpp.read_barcodes(img) if b.format == zxingcpp.BarcodeFormat.QRCode
-                     and not b.text.startswith("BEGIN:VCALENDAR")]  # the join codes (the calendar's: tests/test_ics.py)
+            codes = [
+                b
+                for b in zxingcpp.read_barcodes(img)
+                if b.format == zxingcpp.BarcodeFormat.QRCode and not b.text.startswith("BEGIN:VCALENDAR")
+            ]  # the join codes (the calendar's: tests/test_ics.py)
             width = max((b.position.top_right.x - b.position.top_left.x for b in codes), default=0)
             out.append(([b.text for b in codes], reader.pages[i].extract_text(), float(width)))
     finally:
@@ -264,9 +283,15 @@ def _facts(text: str) -> set[str]:
 
 def _job_attrs(e, job_id: int) -> dict:
     with _server(e.spooler.sock):
-        resp = ipp.request(ipp.GET_JOB_ATTRIBUTES, "/", [
-            (ipp.URI, "printer-uri", ipp.printer_uri(e.queue)), (ipp.INTEGER, "job-id", job_id),
-            (ipp.NAME, "requesting-user-name", ipp.user())])
+        resp = ipp.request(
+            ipp.GET_JOB_ATTRIBUTES,
+            "/",
+            [
+                (ipp.URI, "printer-uri", ipp.printer_uri(e.queue)),
+                (ipp.INTEGER, "job-id", job_id),
+                (ipp.NAME, "requesting-user-name", ipp.user()),
+            ],
+        )
     return resp.first(ipp.JOB)
 
 
@@ -306,8 +331,21 @@ def test_a_days_handouts_go_as_one_job_with_their_page_count(env, tmp_path):
     _sid, start, _people = _a_session(env.db)
     day = start.astimezone(JST).date().isoformat()
     original = tmp_path / "day.pdf"
-    code, out, err = env.cli("--lang", "en", "--as", "clerk1", "handout", "--office", "takamatsu", "--date", day,
-                             "--out", str(original), "--printer", env.queue)
+    code, out, err = env.cli(
+        "--lang",
+        "en",
+        "--as",
+        "clerk1",
+        "handout",
+        "--office",
+        "takamatsu",
+        "--date",
+        day,
+        "--out",
+        str(original),
+        "--printer",
+        env.queue,
+    )
     assert code == 0, err
     pages = len(PdfReader(str(original)).pages)
     assert pages > 1 and re.search(rf"(Printed|Sent) {pages} page\(s\) (on|to) {env.queue}", out), out
@@ -327,7 +365,9 @@ def test_large_print_stays_large_on_paper(env, tmp_path):
     widths = []
     for large in ((), ("--large",)):
         out = tmp_path / f"h{len(large)}.pdf"
-        code, _o, err = env.cli("--as", "clerk1", "handout", str(sid), "--out", str(out), "--printer", env.queue, *large)
+        code, _o, err = env.cli(
+            "--as", "clerk1", "handout", str(sid), "--out", str(out), "--printer", env.queue, *large
+        )
         assert code == 0, err
         job = _audit(env.db, "handout.sent")[-1]["job_id"]
         widths.append(_pages(_printed(env, job))[0][2])
@@ -356,17 +396,23 @@ def test_a_stopped_printer_is_refused_before_anything_is_queued(env, tmp_path):
     out_pdf = tmp_path / "h.pdf"
     code, out, err = env.cli("--as", "clerk1", "handout", str(sid), "--out", str(out_pdf), "--printer", env.queue)
     assert code == 2
-    assert f"プリンター「{env.queue}」は停止中です" in err and "Paper jam in tray 2" in err and "何も送っていません" in err
+    assert (
+        f"プリンター「{env.queue}」は停止中です" in err and "Paper jam in tray 2" in err and "何も送っていません" in err
+    )
     assert str(out_pdf) in err and out_pdf.exists()
     assert env.spooler.jobs(env.queue) == []  # the passcode page is not left waiting in the queue
-    code, out, err = env.cli("--lang", "en", "--as", "clerk1", "handout", str(sid), "--out", str(out_pdf), "--printer", env.queue)
+    code, out, err = env.cli(
+        "--lang", "en", "--as", "clerk1", "handout", str(sid), "--out", str(out_pdf), "--printer", env.queue
+    )
     assert code == 2 and "is stopped (Paper jam in tray 2)" in err and "nothing was sent" in err
 
 
 def test_an_unknown_printer_name_lists_the_printers_there_are(env, tmp_path):
     sid, _start, _people = _a_session(env.db)
     out_pdf = tmp_path / "h.pdf"
-    code, out, err = env.cli("--as", "clerk1", "handout", str(sid), "--out", str(out_pdf), "--printer", "no-such-printer")
+    code, out, err = env.cli(
+        "--as", "clerk1", "handout", str(sid), "--out", str(out_pdf), "--printer", "no-such-printer"
+    )
     assert code == 2 and "プリンター「no-such-printer」はありません" in err and env.queue in err
     code, out, err = env.cli("printers", "--use", "no-such-printer")
     assert code == 2 and "no-such-printer" in err
@@ -399,10 +445,13 @@ def test_no_print_service_at_all(env, tmp_path, monkeypatch):
     assert code == 2 and "No print service (CUPS)" in err
 
 
-async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_what_happened(env, tmp_path, monkeypatch):
+async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_what_happened(
+    env, tmp_path, monkeypatch
+):
+    from test_ui_support import make_app, plain, settle, sign_in
+
     import screens.handout_preview as hp
     from screens.handout_preview import HandoutPreview
-    from test_ui_support import make_app, plain, settle, sign_in
 
     monkeypatch.setattr(hp, "downloads_dir", lambda: tmp_path / "Downloads")
     other = env.spooler.add_queue(tmp_path / "other")
@@ -419,7 +468,10 @@ async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_w
             await pilot.press("r")
             await settle(pilot)
             lst = p.query_one("#hp-printers")
-            assert lst.display and {lst.get_option_at_index(i).id for i in range(lst.option_count)} >= {env.queue, other}
+            assert lst.display and {lst.get_option_at_index(i).id for i in range(lst.option_count)} >= {
+                env.queue,
+                other,
+            }
             lst.highlighted = next(i for i in range(lst.option_count) if lst.get_option_at_index(i).id == env.queue)
             await pilot.press("enter")
             await settle(pilot)

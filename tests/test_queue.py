@@ -6,17 +6,17 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlalchemy import event
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog
 from hwdesk.services import consent, queue, scheduling
+from hwdesk.services.context import SYSTEM
 from hwdesk.services.offices import add_terms_version
 from hwdesk.terms import shipped_terms
-from hwdesk.services.context import SYSTEM
 
 DAY = date(2027, 2, 2)  # a Tuesday
 
@@ -28,8 +28,16 @@ def at(hm: str, day: date = DAY) -> datetime:
 
 def create(store, actor, kind="counseling", start="10:00", end="10:45", staff="clerk1", day=DAY, **kw):
     with store.write() as s:
-        return scheduling.create_session(s, actor=actor, office_id="takamatsu", kind=kind, start=at(start, day), end=at(end, day),
-                                         staff_login=staff, **kw)
+        return scheduling.create_session(
+            s,
+            actor=actor,
+            office_id="takamatsu",
+            kind=kind,
+            start=at(start, day),
+            end=at(end, day),
+            staff_login=staff,
+            **kw,
+        )
 
 
 def ready(store, actors, service="counseling", **kw):
@@ -67,8 +75,12 @@ def day_of_sessions(store, actors):
         book(store, clerk, sem.id, sk.id)
     with store.write() as s:
         scheduling.cancel_session(s, actor=clerk, session_id=late.id, reason="by_office")
-        consent.record_companion(s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語")
-        consent.record_companion(s, actor=clerk, seeker_id=b.id, office_id="takamatsu", kind="caregiver", session_id=sem.id)
+        consent.record_companion(
+            s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語"
+        )
+        consent.record_companion(
+            s, actor=clerk, seeker_id=b.id, office_id="takamatsu", kind="caregiver", session_id=sem.id
+        )
     # another day and another office never show up
     create(store, clerk, day=DAY + timedelta(days=1))
     return {"c1": c1, "sem": sem, "late": late, "first": first, "a": a, "b": b, "c": c, "d": d}
@@ -109,7 +121,9 @@ def test_readiness_warnings(store, actors, day_of_sessions):
     odd = create(store, actors["clerk1"], start="16:00", end="16:45", join_url="https://zoom.us/j/444")
     seat(store, odd.id, bare.id, override_reason="電話で同意済み、書面は当日")
     with store.read() as s:
-        rows = {r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
+        rows = {
+            r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows
+        }
     c1, sem, oddrow, first = rows[d["c1"].id], rows[d["sem"].id], rows[odd.id], rows[d["first"].id]
     assert [w.key for w in c1.warnings] == ["not_checked_in"]  # 10:00 starts within 15 minutes
     assert c1.warnings[0].seekers == (d["a"].seeker_no,)
@@ -120,7 +134,9 @@ def test_readiness_warnings(store, actors, day_of_sessions):
     with store.write() as s:
         scheduling.set_state(s, actor=actors["clerk1"], session_id=d["c1"].id, state="in_progress")
     with store.read() as s:
-        rows = {r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows}
+        rows = {
+            r.id: r for r in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50")).rows
+        }
     assert rows[d["c1"].id].warnings == ()
 
 
@@ -131,8 +147,15 @@ def test_terms_revised_not_notified_warning(store, actors):
     raw = dict(shipped_terms()["takamatsu"][-1].raw)
     raw["version"] = 3
     with store.write() as s:
-        tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=json.dumps(raw, ensure_ascii=False),
-                               effective_on=date(2027, 2, 1), reason="改訂", ground="user_benefit")
+        tv = add_terms_version(
+            s,
+            actor=actors["super1"],
+            office_id="takamatsu",
+            text=json.dumps(raw, ensure_ascii=False),
+            effective_on=date(2027, 2, 1),
+            reason="改訂",
+            ground="user_benefit",
+        )
     with store.read() as s:
         row_view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0]
         reminders = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
@@ -141,7 +164,9 @@ def test_terms_revised_not_notified_warning(store, actors):
     with store.write() as s:
         consent.record_terms_notice(s, actor=actors["clerk1"], seeker_id=sk.id, terms_version_id=tv.id, method="phone")
     with store.read() as s:
-        assert queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings == ()
+        assert (
+            queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings == ()
+        )
 
 
 def test_queue_json_iso_times_and_seeker_numbers(store, actors, day_of_sessions):
@@ -155,7 +180,9 @@ def test_queue_json_iso_times_and_seeker_numbers(store, actors, day_of_sessions)
     assert (c1["start"], c1["end"]) == ("2027-02-02T10:00:00+09:00", "2027-02-02T10:45:00+09:00")
     assert c1["kind"] == "counseling" and c1["staff"] == "clerk1" and c1["join_url"] == "https://zoom.us/j/111"
     assert c1["seekers"] == [d["a"].seeker_no] and c1["capacity"] == 1
-    assert sorted(sem["seekers"]) == sorted([d["b"].seeker_no, d["c"].seeker_no]) and sem["waitlist"] == [d["d"].seeker_no]
+    assert sorted(sem["seekers"]) == sorted([d["b"].seeker_no, d["c"].seeker_no]) and sem["waitlist"] == [
+        d["d"].seeker_no
+    ]
     assert sem["capacity"] == 2 and data["date"] == "2027-02-02" and data["counts"]["cancelled"] == 1
 
 
@@ -167,12 +194,21 @@ def test_fixed_number_of_queries_whatever_the_size(store, actors):
         for i in range(n):
             start = at("08:30", day) + timedelta(minutes=15 * i)
             with store.write() as s:
-                row = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=start,
-                                                end=start + timedelta(minutes=15), staff_login="clerk1")
+                row = scheduling.create_session(
+                    s,
+                    actor=clerk,
+                    office_id="takamatsu",
+                    kind="counseling",
+                    start=start,
+                    end=start + timedelta(minutes=15),
+                    staff_login="clerk1",
+                )
             sk = ready(store, actors)
             book(store, clerk, row.id, sk.id)
             with store.write() as s:
-                consent.record_companion(s, actor=clerk, seeker_id=sk.id, office_id="takamatsu", kind="interpreter", language="英語")
+                consent.record_companion(
+                    s, actor=clerk, seeker_id=sk.id, office_id="takamatsu", kind="interpreter", language="英語"
+                )
 
     small, big = date(2027, 2, 3), date(2027, 2, 4)
     fill(small, 3)
@@ -197,7 +233,9 @@ def test_fixed_number_of_queries_whatever_the_size(store, actors):
 def test_week_view(store, actors, day_of_sessions):
     with store.read() as s:
         week = queue.week_view(s, actor=SYSTEM, office_id="takamatsu", week_start=date(2027, 2, 4))
-        mine = queue.week_view(s, actor=SYSTEM, office_id="takamatsu", week_start=date(2027, 2, 1), staff_id=actors["super1"].id)
+        mine = queue.week_view(
+            s, actor=SYSTEM, office_id="takamatsu", week_start=date(2027, 2, 1), staff_id=actors["super1"].id
+        )
     assert week.start == date(2027, 2, 1) and [d.day.weekday() for d in week.days] == list(range(7))
     assert len(week.days[1].rows) == 4 and len(week.days[2].rows) == 1
     assert week.days[5].closed == ("土曜日", "Saturday") and week.days[3].closed is None
@@ -209,24 +247,42 @@ def test_reminder_list_for_next_open_day_and_outcomes(store, actors, day_of_sess
     d = day_of_sessions
     # Friday 2027-01-29 → the next open day is Monday 02-01; from Monday it is Tuesday 02-02.
     with store.read() as s:
-        assert queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 29)).target_day == date(2027, 2, 1)
+        assert queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 29)).target_day == date(
+            2027, 2, 1
+        )
         rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
     assert rl.target_day == DAY
     by_no = {r.seeker_no: r for r in rl.rows}
-    assert set(by_no) == {d["a"].seeker_no, d["b"].seeker_no, d["c"].seeker_no}  # not the waitlisted, not the cancelled session
+    assert set(by_no) == {
+        d["a"].seeker_no,
+        d["b"].seeker_no,
+        d["c"].seeker_no,
+    }  # not the waitlisted, not the cancelled session
     a = by_no[d["a"].seeker_no]
-    assert a.phone == "090-1234-5678" and [c.label() for c in a.companions] == ["通訳（ベトナム語）"] and a.missing == ()
+    assert (
+        a.phone == "090-1234-5678" and [c.label() for c in a.companions] == ["通訳（ベトナム語）"] and a.missing == ()
+    )
     assert by_no[d["b"].seeker_no].missing == ("no_link",) and "参加URL未設定" in by_no[d["b"].seeker_no].missing_text()
     with store.write() as s:
-        queue.record_reminder(s, actor=actors["clerk1"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="not_reached")
+        queue.record_reminder(
+            s, actor=actors["clerk1"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="not_reached"
+        )
     with store.write() as s:
-        queue.record_reminder(s, actor=actors["clerk1"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="message_left")
+        queue.record_reminder(
+            s, actor=actors["clerk1"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="message_left"
+        )
     with store.write() as s, pytest.raises(ValidationFailed):
         queue.record_reminder(s, actor=actors["clerk1"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="busy")
     with store.write() as s, pytest.raises(PermissionDenied):
-        queue.record_reminder(s, actor=actors["clerk1_shi"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="reached")
+        queue.record_reminder(
+            s, actor=actors["clerk1_shi"], session_id=d["c1"].id, seeker_id=d["a"].id, outcome="reached"
+        )
     with store.read() as s:
-        a = next(r for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows if r.seeker_id == d["a"].id)
+        a = next(
+            r
+            for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows
+            if r.seeker_id == d["a"].id
+        )
         logged = s.exec(select(AuditLog).where(AuditLog.action == "reminder.record")).all()
     assert (a.last_outcome, a.last_by) == ("message_left", "clerk1") and len(logged) == 2
 
@@ -239,8 +295,14 @@ def test_queue_on_a_closed_day_says_why(store):
 
 def test_filter_view_is_the_filtered_queue_without_reading_again(store, actors, day_of_sessions):
     """The screen reads the day once and narrows it: same rows and counts as asking with the filters."""
-    combos = [{}, {"staff_id": actors["super1"].id}, {"kind": "seminar"}, {"state": "cancelled"},
-              {"staff_id": actors["clerk1"].id, "state": "scheduled"}, {"kind": "counseling", "state": "completed"}]
+    combos = [
+        {},
+        {"staff_id": actors["super1"].id},
+        {"kind": "seminar"},
+        {"state": "cancelled"},
+        {"staff_id": actors["clerk1"].id, "state": "scheduled"},
+        {"kind": "counseling", "state": "completed"},
+    ]
     with store.read() as s:
         whole = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("09:50"))
         for kw in combos:
@@ -248,9 +310,12 @@ def test_filter_view_is_the_filtered_queue_without_reading_again(store, actors, 
             narrowed = queue.filter_view(whole, **kw)
             assert [r.id for r in narrowed.rows] == [r.id for r in asked.rows], kw
             assert narrowed.counts == asked.counts, kw
-            assert [[w.text() for w in r.warnings] for r in narrowed.rows] == [[w.text() for w in r.warnings] for r in asked.rows]
-    assert [r.id for r in whole.rows] == [d.id for d in (day_of_sessions["first"], day_of_sessions["c1"], day_of_sessions["sem"],
-                                                          day_of_sessions["late"])]
+            assert [[w.text() for w in r.warnings] for r in narrowed.rows] == [
+                [w.text() for w in r.warnings] for r in asked.rows
+            ]
+    assert [r.id for r in whole.rows] == [
+        d.id for d in (day_of_sessions["first"], day_of_sessions["c1"], day_of_sessions["sem"], day_of_sessions["late"])
+    ]
 
 
 def test_newest_environment_check_decides(store, actors):
@@ -260,13 +325,24 @@ def test_newest_environment_check_decides(store, actors):
 
     def warnings() -> list[str]:
         with store.read() as s:
-            return [w.text() for w in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00")).rows[0].warnings]
+            return [
+                w.text()
+                for w in queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=DAY, now=at("08:00"))
+                .rows[0]
+                .warnings
+            ]
 
     def check(ok: bool) -> None:
         with store.write() as s:
             items = consent.env_items(s, "takamatsu")
-            consent.record_env_check(s, actor=actors["clerk1"], seeker_id=sk.id, office_id="takamatsu",
-                                     answers={i.key: ok for i in items}, declared_on=DAY)
+            consent.record_env_check(
+                s,
+                actor=actors["clerk1"],
+                seeker_id=sk.id,
+                office_id="takamatsu",
+                answers={i.key: ok for i in items},
+                declared_on=DAY,
+            )
 
     assert warnings() == []
     check(False)
@@ -275,8 +351,14 @@ def test_newest_environment_check_decides(store, actors):
     assert warnings() == []
     with store.write() as s:  # only the private room: its own article, not the device self-check (issue 15 (2))
         items = consent.env_items(s, "takamatsu")
-        consent.record_env_check(s, actor=actors["clerk1"], seeker_id=sk.id, office_id="takamatsu",
-                                 answers={i.key: i.key != "private_room" for i in items}, declared_on=DAY)
+        consent.record_env_check(
+            s,
+            actor=actors["clerk1"],
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            answers={i.key: i.key != "private_room" for i in items},
+            declared_on=DAY,
+        )
     assert warnings() == ["個室等の環境未確認（第12条(3)）"]
 
 
@@ -290,7 +372,9 @@ def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actor
     seat(store, done.id, bare.id, override_reason="電話で同意済み")
     seat(store, live.id, other.id, override_reason="電話で同意済み")
     with store.write() as s:
-        consent.record_companion(s, actor=clerk, seeker_id=bare.id, office_id="takamatsu", kind="interpreter", language="英語")
+        consent.record_companion(
+            s, actor=clerk, seeker_id=bare.id, office_id="takamatsu", kind="interpreter", language="英語"
+        )
         scheduling.set_state(s, actor=clerk, session_id=done.id, state="in_progress", now=at("09:00"))
     with store.write() as s:
         scheduling.set_state(s, actor=clerk, session_id=done.id, state="completed", now=at("09:45"))
@@ -299,5 +383,9 @@ def test_past_sessions_keep_seekers_and_companions_without_warnings(store, actor
     past, now_row = view.rows
     assert past.state == "completed" and past.who() == f"{bare.seeker_no} 上田 三郎"
     assert [c.label() for c in past.companions] == ["通訳（英語）"] and past.warnings == ()
-    assert [w.text() for w in now_row.warnings] == ["同意未記録（第2条(1)）", "利用環境の確認なし（第5条）", "個室等の環境未確認（第12条(3)）"]
+    assert [w.text() for w in now_row.warnings] == [
+        "同意未記録（第2条(1)）",
+        "利用環境の確認なし（第5条）",
+        "個室等の環境未確認（第12条(3)）",
+    ]
     assert view.counts["completed"] == 1 and view.counts["scheduled"] == 1

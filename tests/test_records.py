@@ -10,24 +10,33 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.audit import verify_chain
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Meta, Session as SessionRow, Staff
+from hwdesk.models import AuditLog, Enrollment, Meta, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import records
 
 CANARY = "DEVICE-CANARY-123"
 
 
-def add_session(store, *, office: str, start: datetime, seekers: list[int], staff_login: str = "clerk1", state: str = "completed") -> int:
+def add_session(
+    store, *, office: str, start: datetime, seekers: list[int], staff_login: str = "clerk1", state: str = "completed"
+) -> int:
     """Insert a session and its enrollments directly (independent of the booking service)."""
     with store.write() as s:
         staff = s.exec(select(Staff).where(Staff.login == staff_login)).one()
-        row = SessionRow(office_id=office, kind="counseling", start_at=start, end_at=start + timedelta(hours=1), staff_id=staff.id,
-                         state=state)
+        row = SessionRow(
+            office_id=office,
+            kind="counseling",
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=staff.id,
+            state=state,
+        )
         s.add(row)
         s.flush()
         for sid in seekers:
@@ -47,8 +56,17 @@ def recorded(store, actors):
     start = datetime(2026, 2, 3, 10, 0, tzinfo=JST)
     sid = add_session(store, office="takamatsu", start=start, seekers=[sk.id])
     with store.write() as s:
-        rec = records.add_usage_record(s, actor=actors["clerk1"], session_id=sid, seeker_id=sk.id, joined_at=start,
-                                       left_at=start + timedelta(minutes=42), device_kind="iPhone", os="iOS 17.2", participant_id=CANARY)
+        rec = records.add_usage_record(
+            s,
+            actor=actors["clerk1"],
+            session_id=sid,
+            seeker_id=sk.id,
+            joined_at=start,
+            left_at=start + timedelta(minutes=42),
+            device_kind="iPhone",
+            os="iOS 17.2",
+            participant_id=CANARY,
+        )
     return sk, sid, rec
 
 
@@ -86,7 +104,9 @@ def test_usage_records_refuse_bad_times(store, actors, recorded):
     _, sid, _ = recorded
     start = datetime(2026, 2, 3, 10, 0, tzinfo=JST)
     with store.write() as s, pytest.raises(ValidationFailed):
-        records.add_usage_record(s, actor=actors["clerk1"], session_id=sid, joined_at=start, left_at=start - timedelta(minutes=1))
+        records.add_usage_record(
+            s, actor=actors["clerk1"], session_id=sid, joined_at=start, left_at=start - timedelta(minutes=1)
+        )
 
 
 def test_only_supervisors_view_usage_records_and_every_view_is_audited(store, actors, recorded):
@@ -104,7 +124,9 @@ def test_only_supervisors_view_usage_records_and_every_view_is_audited(store, ac
         assert records.pseudonym(records.office_key(s, office_id="takamatsu"), CANARY) == by_seeker[0].pseudonym
     views = _audits(store, "usage.view")
     assert [(v.staff_id, v.entity, v.entity_id, json.loads(v.detail_json)["rows"]) for v in views] == [
-        (actors["super1"].id, "session", str(sid), 1), (actors["super1"].id, "seeker", str(sk.id), 1)]
+        (actors["super1"].id, "session", str(sid), 1),
+        (actors["super1"].id, "seeker", str(sk.id), 1),
+    ]
     assert all(CANARY not in v.detail_json for v in views)
     # Another office's supervisor sees none of 高松's records through the seeker either.
     with store.write() as s:
@@ -114,8 +136,17 @@ def test_only_supervisors_view_usage_records_and_every_view_is_audited(store, ac
 def _lawful(store, actor, out, **kw):
     with store.write() as s:
         return records.lawful_request_export(
-            s, actor=actor, office_id="takamatsu", authority="香川県高松北警察署長", reference_no="高北刑第123号",
-            legal_basis="刑事訴訟法第197条第2項", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28), out_path=out, **kw)
+            s,
+            actor=actor,
+            office_id="takamatsu",
+            authority="香川県高松北警察署長",
+            reference_no="高北刑第123号",
+            legal_basis="刑事訴訟法第197条第2項",
+            date_from=date(2026, 2, 1),
+            date_to=date(2026, 2, 28),
+            out_path=out,
+            **kw,
+        )
 
 
 def test_lawful_request_refuses_a_clerk_and_writes_nothing(store, actors, recorded, tmp_path):
@@ -159,8 +190,17 @@ def test_lawful_request_records_the_request_and_marks_the_file(store, actors, re
 def test_lawful_request_needs_authority_reference_and_basis(store, actors, tmp_path):
     out = tmp_path / "x.csv"
     with store.write() as s, pytest.raises(ValidationFailed) as exc:
-        records.lawful_request_export(s, actor=actors["super1"], office_id="takamatsu", authority="警察署", reference_no=" ",
-                                      legal_basis="刑訴法197条2項", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31), out_path=out)
+        records.lawful_request_export(
+            s,
+            actor=actors["super1"],
+            office_id="takamatsu",
+            authority="警察署",
+            reference_no=" ",
+            legal_basis="刑訴法197条2項",
+            date_from=date(2026, 1, 1),
+            date_to=date(2026, 1, 31),
+            out_path=out,
+        )
     assert exc.value.field == "reference_no" and not out.exists()
 
 
@@ -168,7 +208,9 @@ def test_lawful_request_can_be_narrowed_to_one_seeker(store, actors, recorded, t
     other = new_seeker(store, actors["clerk1"], name="別人 花子")
     sid = add_session(store, office="takamatsu", start=datetime(2026, 2, 10, 10, 0, tzinfo=JST), seekers=[other.id])
     with store.write() as s:
-        records.add_usage_record(s, actor=actors["clerk1"], session_id=sid, seeker_id=other.id, participant_id="OTHER-1")
+        records.add_usage_record(
+            s, actor=actors["clerk1"], session_id=sid, seeker_id=other.id, participant_id="OTHER-1"
+        )
     sk = recorded[0]
     result = _lawful(store, actors["super1"], tmp_path / "one.csv", seeker_id=sk.id)
     text = (tmp_path / "one.csv").read_text(encoding="utf-8-sig")

@@ -20,10 +20,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import new_seeker
 from sqlalchemy import text
 from sqlmodel import Session, create_engine, func, select
 
-from helpers import new_seeker
 from hwdesk import audit
 from hwdesk.cli import main
 from hwdesk.db import open_store
@@ -78,7 +78,9 @@ def assert_restored(target: Path, backup: Path) -> dict:
     assert verify_copy(target)[0] == seekers
     conn = sqlite3.connect(target)
     try:
-        action, prev, detail = conn.execute("SELECT action, prev_hash, detail_json FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        action, prev, detail = conn.execute(
+            "SELECT action, prev_hash, detail_json FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     finally:
         conn.close()
     assert action == "maintenance.restore" and prev == head
@@ -138,13 +140,19 @@ def test_check_names_an_audit_row_edited_in_the_file(store, actors, hw):
     with store.read() as s:
         target = s.exec(select(AuditLog).where(AuditLog.action == "seeker.create").order_by(AuditLog.id)).first().id
     store.dispose()
-    sql(store.sqlite_path, f"UPDATE audit_log SET detail_json = replace(detail_json, '山田', '川田') WHERE id = {target}")
+    sql(
+        store.sqlite_path,
+        f"UPDATE audit_log SET detail_json = replace(detail_json, '山田', '川田') WHERE id = {target}",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1
     assert f"audit row {target}: content does not match its hash" in out
     # A row removed from the middle is named too: the link of the row after it breaks.
-    sql(store.sqlite_path, f"UPDATE audit_log SET detail_json = replace(detail_json, '川田', '山田') WHERE id = {target}",
-        f"DELETE FROM audit_log WHERE id = {target}")
+    sql(
+        store.sqlite_path,
+        f"UPDATE audit_log SET detail_json = replace(detail_json, '川田', '山田') WHERE id = {target}",
+        f"DELETE FROM audit_log WHERE id = {target}",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "previous-hash link broken" in out and f"audit row {target + 1}" in out
 
@@ -193,12 +201,18 @@ def test_cut_tail_with_rewritten_meta_head_is_caught_by_the_outside_head(store, 
 def test_check_reports_orphans_foreign_triggers_and_unknown_schema(store, hw):
     path = store.sqlite_path
     store.dispose()
-    sql(path, "INSERT INTO env_check (seeker_id, office_id, answers_json, all_ok, declared_on, recorded_at)"
-              " VALUES (999999, 'takamatsu', '{}', 1, '2026-01-05', '2026-01-05 00:00:00')")
+    sql(
+        path,
+        "INSERT INTO env_check (seeker_id, office_id, answers_json, all_ok, declared_on, recorded_at)"
+        " VALUES (999999, 'takamatsu', '{}', 1, '2026-01-05', '2026-01-05 00:00:00')",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "refer to missing rows" in out and "env_check" in out
-    sql(path, "DELETE FROM env_check WHERE seeker_id = 999999",
-        "CREATE TRIGGER spy AFTER INSERT ON seeker BEGIN DELETE FROM audit_log; END")
+    sql(
+        path,
+        "DELETE FROM env_check WHERE seeker_id = 999999",
+        "CREATE TRIGGER spy AFTER INSERT ON seeker BEGIN DELETE FROM audit_log; END",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "trigger spy" in out
     sql(path, "DROP TRIGGER spy", "UPDATE alembic_version SET version_num = '9999'")
@@ -212,9 +226,12 @@ def test_check_finds_a_wrong_name_index_and_reindex_rebuilds_it(store, actors, h
     ids = [new_seeker(store, actors["clerk1"], name=n).id for n in ("山田 太郎", "佐藤 花子", "鈴木 一郎")]
     path = store.sqlite_path
     store.dispose()
-    sql(path, "INSERT INTO name_fts (rowid, chars) VALUES (999999, '5e7d')",  # 幽, for no seeker
+    sql(
+        path,
+        "INSERT INTO name_fts (rowid, chars) VALUES (999999, '5e7d')",  # 幽, for no seeker
         f"UPDATE seeker SET name = '佐藤 花' WHERE id = {ids[1]}",  # renamed behind hwdesk's back
-        f"DELETE FROM name_fts WHERE rowid = {ids[2]}")
+        f"DELETE FROM name_fts WHERE rowid = {ids[2]}",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1
     assert "name search index is wrong for 3 rows" in out and "hwdesk reindex" in out
@@ -229,7 +246,9 @@ def test_check_finds_a_wrong_name_index_and_reindex_rebuilds_it(store, actors, h
     try:
         with found.read() as s:
             assert [r.name for r in seekers.search(s, "佐藤花", actor=SYSTEM)] == ["佐藤 花"]
-            assert [r.id for r in seekers.search(s, "鈴木", actor=SYSTEM)] == [ids[2]] and seekers.search(s, "幽", actor=SYSTEM) == []
+            assert [r.id for r in seekers.search(s, "鈴木", actor=SYSTEM)] == [ids[2]] and seekers.search(
+                s, "幽", actor=SYSTEM
+            ) == []
             row = s.exec(select(AuditLog).where(AuditLog.action == "maintenance.reindex")).one()
             assert row.staff_id is None and '"seekers": 3' in row.detail_json
     finally:
@@ -243,8 +262,11 @@ def test_check_finds_an_index_that_disagrees_with_its_own_content(store, actors,
     path = store.sqlite_path
     store.dispose()
     # The stored text and the seeker agree, but the index still lists 山田太郎's tokens.
-    sql(path, f"UPDATE seeker SET name = '山' WHERE id = {sid}",
-        f"UPDATE name_fts_content SET c0 = '5c71', c1 = '' WHERE id = {sid}")
+    sql(
+        path,
+        f"UPDATE seeker SET name = '山' WHERE id = {sid}",
+        f"UPDATE name_fts_content SET c0 = '5c71', c1 = '' WHERE id = {sid}",
+    )
     code, out, _ = hw(store.url, "check")
     assert code == 1 and "The name search index is damaged" in out and "hwdesk reindex" in out, out
     assert hw(store.url, "reindex")[0] == 0
@@ -279,8 +301,12 @@ class Writer:
     """``fixtures/writer.py seekers``: another process committing seekers until stopped."""
 
     def __init__(self, url: str, start: int):
-        self.proc = subprocess.Popen([sys.executable, str(WRITER), "seekers", url, str(start)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WRITER), "seekers", url, str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(x.strip()) for x in self.proc.stdout], daemon=True).start()
 
@@ -380,12 +406,20 @@ def test_pg_dump_and_pg_restore_keep_every_row(store, actors, tmp_path):
     server = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     with store.engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar()
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema})]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+            )
+        ]
         before = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in tables}
     dump = tmp_path / "hwdesk.dump"
-    subprocess.run(["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", server],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", server],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     restored_db = "restore_" + uuid.uuid4().hex[:10]
     import psycopg
 
@@ -393,9 +427,12 @@ def test_pg_dump_and_pg_restore_keep_every_row(store, actors, tmp_path):
         admin.execute(f'CREATE DATABASE "{restored_db}"')
     try:
         target = server.rsplit("/", 1)[0] + "/" + restored_db
-        subprocess.run(["pg_restore", "--no-owner", f"--dbname={target}", str(dump)],
-                       check=True, capture_output=True, timeout=120)
-        other = open_store(f"postgresql+psycopg://{target.split('://', 1)[1]}?options=-csearch_path%3D{schema}", migrate=False)
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={target}", str(dump)], check=True, capture_output=True, timeout=120
+        )
+        other = open_store(
+            f"postgresql+psycopg://{target.split('://', 1)[1]}?options=-csearch_path%3D{schema}", migrate=False
+        )
         try:
             with other.engine.connect() as conn:
                 after = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in tables}
@@ -449,11 +486,17 @@ def _damage(kind: str, backup: Path) -> str:
         sql(backup, "UPDATE alembic_version SET version_num = 'f00dbeef'")
         return "unknown to this release"
     if kind == "edited audit row":
-        sql(backup, "UPDATE audit_log SET staff_id = 99 WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'seeker.create')")
+        sql(
+            backup,
+            "UPDATE audit_log SET staff_id = 99 WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'seeker.create')",
+        )
         return "content does not match its hash"
     if kind == "cut tail":
-        sql(backup, "DELETE FROM audit_log WHERE id > (SELECT max(id) - 2 FROM audit_log)",
-            f"UPDATE meta SET value = (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) WHERE key = '{audit.HEAD_KEY}'")
+        sql(
+            backup,
+            "DELETE FROM audit_log WHERE id > (SELECT max(id) - 2 FROM audit_log)",
+            f"UPDATE meta SET value = (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) WHERE key = '{audit.HEAD_KEY}'",
+        )
         return "kept outside the database"
     raise AssertionError(kind)
 
@@ -533,8 +576,10 @@ def test_every_connection_has_the_safe_pragmas(store):
         try:
             for raw in raws:
                 cur = raw.cursor()
-                got = {p: cur.execute(f"PRAGMA {p}").fetchone()[0]
-                       for p in ("foreign_keys", "journal_mode", "synchronous", "busy_timeout", "wal_autocheckpoint")}
+                got = {
+                    p: cur.execute(f"PRAGMA {p}").fetchone()[0]
+                    for p in ("foreign_keys", "journal_mode", "synchronous", "busy_timeout", "wal_autocheckpoint")
+                }
                 cur.close()
                 assert got["foreign_keys"] == 1
                 assert got["journal_mode"] == "wal"
@@ -556,8 +601,15 @@ def test_two_processes_each_doing_1000_read_modify_writes(store):
     with store.write() as s:
         s.add(Meta(key="counter", value="0"))
     store.dispose()
-    procs = [subprocess.Popen([sys.executable, str(WRITER), "counter", store.url, "1000"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WRITER), "counter", store.url, "1000"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0 and out.split()[-1] == "ok", (out, err[-2000:])
@@ -621,7 +673,9 @@ def tmpfs(tmp_path):
     """A small real filesystem of our own (tmpfs), for full-disk and read-only faults."""
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True
+    )
     if res.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {res.stderr.strip() or res.returncode}")
     try:

@@ -7,32 +7,56 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.jtext import JST
-from hwdesk.models import Enrollment, Session as SessionRow, Staff
+from hwdesk.models import Enrollment, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, revisions
+from hwdesk.services.context import SYSTEM
 from hwdesk.services.offices import add_terms_version, document, terms_versions
 from hwdesk.terms import TermsDocument, shipped_terms
-from hwdesk.services.context import SYSTEM
 
 EFFECTIVE = date(2027, 4, 1)
 TODAY = date(2027, 3, 1)
 NEW_ITEM_2 = "ハローワークは前項の情報を、個々の端末装置が特定できる形式で公開しません。ただし、法令に基づき開示を求められた場合はこの限りではありません。"
 
 
-def add_session(store, *, office: str, start: datetime, seekers: list[tuple[int, str]], kind: str = "counseling",
-                state: str = "scheduled", staff_login: str = "clerk1", title: str = "", cancel_reason: str = "") -> int:
+def add_session(
+    store,
+    *,
+    office: str,
+    start: datetime,
+    seekers: list[tuple[int, str]],
+    kind: str = "counseling",
+    state: str = "scheduled",
+    staff_login: str = "clerk1",
+    title: str = "",
+    cancel_reason: str = "",
+) -> int:
     """Insert a session and its enrollments directly (independent of the booking service)."""
     with store.write() as s:
         staff = s.exec(select(Staff).where(Staff.login == staff_login)).one()
-        row = SessionRow(office_id=office, kind=kind, title=title, start_at=start, end_at=start + timedelta(hours=1), staff_id=staff.id,
-                         capacity=max(1, len(seekers)), state=state, cancel_reason=cancel_reason)
+        row = SessionRow(
+            office_id=office,
+            kind=kind,
+            title=title,
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=staff.id,
+            capacity=max(1, len(seekers)),
+            state=state,
+            cancel_reason=cancel_reason,
+        )
         s.add(row)
         s.flush()
         for sid, est in seekers:
-            s.add(Enrollment(session_id=row.id, seeker_id=sid, state=est, cancel_reason="by_seeker" if est == "cancelled" else ""))
+            s.add(
+                Enrollment(
+                    session_id=row.id, seeker_id=sid, state=est, cancel_reason="by_seeker" if est == "cancelled" else ""
+                )
+            )
         return row.id
 
 
@@ -46,8 +70,13 @@ def revised_takamatsu(version: int = 3) -> TermsDocument:
     raw["effective_on"] = EFFECTIVE.isoformat()
     art7 = raw["articles"][6]
     art7["paragraphs"][0]["items"][1]["text"] = NEW_ITEM_2
-    raw["articles"].append({"number": len(raw["articles"]) + 1, "heading": "準拠法",
-                            "paragraphs": [{"number": 1, "text": "本規約は日本法に準拠します。", "items": []}]})
+    raw["articles"].append(
+        {
+            "number": len(raw["articles"]) + 1,
+            "heading": "準拠法",
+            "paragraphs": [{"number": 1, "text": "本規約は日本法に準拠します。", "items": []}],
+        }
+    )
     return TermsDocument(raw)
 
 
@@ -55,8 +84,15 @@ def revised_takamatsu(version: int = 3) -> TermsDocument:
 def revised(store, actors):
     """高松 version 3 (effective 2027-04-01) with 第7条(2) reworded and an article added."""
     with store.write() as s:
-        tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=json.dumps(revised_takamatsu().raw, ensure_ascii=False),
-                               effective_on=EFFECTIVE, reason="利用の記録の条文の整理", ground="reasonable")
+        tv = add_terms_version(
+            s,
+            actor=actors["super1"],
+            office_id="takamatsu",
+            text=json.dumps(revised_takamatsu().raw, ensure_ascii=False),
+            effective_on=EFFECTIVE,
+            reason="利用の記録の条文の整理",
+            ground="reasonable",
+        )
         return tv.id
 
 
@@ -92,7 +128,9 @@ def test_diff_reports_an_inserted_article_as_added_and_the_rest_renumbered():
     old = shipped_terms()["maebashi"][0]
     raw = copy.deepcopy(old.raw)
     raw["version"] = 2
-    raw["articles"].insert(1, {"number": 2, "heading": "新しい条", "paragraphs": [{"number": 1, "text": "新設の条文です。", "items": []}]})
+    raw["articles"].insert(
+        1, {"number": 2, "heading": "新しい条", "paragraphs": [{"number": 1, "text": "新設の条文です。", "items": []}]}
+    )
     for i, art in enumerate(raw["articles"], 1):
         art["number"] = i
     changes = revisions.diff_versions(old, TermsDocument(raw))
@@ -126,13 +164,32 @@ def test_notify_list_across_offices(store, actors, revised):
     _consent(store, shi, shibuya_only.id, "shibuya")
     _consent(store, tak, reconsented.id, "takamatsu", on=EFFECTIVE)  # consents to version 3 itself
 
-    add_session(store, office="takamatsu", start=at(date(2027, 1, 10)), state="completed",
-                seekers=[(active.id, "completed")])
-    add_session(store, office="takamatsu", start=at(date(2027, 1, 11)), state="completed", seekers=[(notified.id, "completed")])
-    add_session(store, office="takamatsu", start=at(date(2027, 1, 12)), state="completed", seekers=[(shibuya_only.id, "completed")])
-    add_session(store, office="takamatsu", start=at(date(2027, 1, 13)), state="completed", seekers=[(reconsented.id, "completed")])
-    add_session(store, office="takamatsu", start=at(date(2025, 12, 1)), state="completed", seekers=[(inactive.id, "completed")])
-    nxt = add_session(store, office="takamatsu", start=at(date(2027, 4, 10), 14), kind="seminar", seekers=[(future.id, "booked")])
+    add_session(
+        store, office="takamatsu", start=at(date(2027, 1, 10)), state="completed", seekers=[(active.id, "completed")]
+    )
+    add_session(
+        store, office="takamatsu", start=at(date(2027, 1, 11)), state="completed", seekers=[(notified.id, "completed")]
+    )
+    add_session(
+        store,
+        office="takamatsu",
+        start=at(date(2027, 1, 12)),
+        state="completed",
+        seekers=[(shibuya_only.id, "completed")],
+    )
+    add_session(
+        store,
+        office="takamatsu",
+        start=at(date(2027, 1, 13)),
+        state="completed",
+        seekers=[(reconsented.id, "completed")],
+    )
+    add_session(
+        store, office="takamatsu", start=at(date(2025, 12, 1)), state="completed", seekers=[(inactive.id, "completed")]
+    )
+    nxt = add_session(
+        store, office="takamatsu", start=at(date(2027, 4, 10), 14), kind="seminar", seekers=[(future.id, "booked")]
+    )
     add_session(store, office="takamatsu", start=at(date(2027, 4, 12)), seekers=[(cancelled.id, "cancelled")])
     add_session(store, office="takamatsu", start=at(date(2027, 5, 1)), seekers=[(active.id, "booked")])
     with store.write() as s:
@@ -149,7 +206,12 @@ def test_notify_list_across_offices(store, actors, revised):
     assert listed[active.id].consented_version == 2
     # A longer activity window brings the inactive seeker in; a 渋谷 consent never puts anyone on 高松's list.
     with store.read() as s:
-        wide = {r.seeker_id for r in revisions.notify_list(s, actor=SYSTEM, office_id="takamatsu", version_id=revised, active_months=24, today=TODAY)}
+        wide = {
+            r.seeker_id
+            for r in revisions.notify_list(
+                s, actor=SYSTEM, office_id="takamatsu", version_id=revised, active_months=24, today=TODAY
+            )
+        }
     assert inactive.id in wide and shibuya_only.id not in wide
 
 
@@ -168,7 +230,9 @@ def test_notify_list_uses_a_fixed_number_of_queries(store, actors, revised):
     for i in range(6):
         sk = new_seeker(store, tak, name=f"多数 {'一二三四五六'[i]}郎")
         _consent(store, tak, sk.id, "takamatsu")
-        add_session(store, office="takamatsu", start=at(date(2027, 2, 1 + i)), state="completed", seekers=[(sk.id, "completed")])
+        add_session(
+            store, office="takamatsu", start=at(date(2027, 2, 1 + i)), state="completed", seekers=[(sk.id, "completed")]
+        )
         add_session(store, office="takamatsu", start=at(date(2027, 4, 5 + i)), seekers=[(sk.id, "booked")])
     count = []
     with store.read() as s:
@@ -189,17 +253,26 @@ def test_unnotified_sessions_on_a_day_after_the_effective_date(store, actors, re
     _consent(store, tak, old.id, "takamatsu")
     _consent(store, actors["clerk1_shi"], other.id, "shibuya")
     before = add_session(store, office="takamatsu", start=at(date(2027, 3, 30)), seekers=[(old.id, "booked")])
-    after = add_session(store, office="takamatsu", start=at(date(2027, 4, 10)), seekers=[(old.id, "booked"), (other.id, "booked")],
-                        kind="seminar")
+    after = add_session(
+        store,
+        office="takamatsu",
+        start=at(date(2027, 4, 10)),
+        seekers=[(old.id, "booked"), (other.id, "booked")],
+        kind="seminar",
+    )
     with store.read() as s:
         assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 3, 30)) == []
         rows = revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 4, 10))
-    assert [(r.session_id, r.seeker_id, r.consented_version, r.in_force_version) for r in rows] == [(after, old.id, 2, 3)]
+    assert [(r.session_id, r.seeker_id, r.consented_version, r.in_force_version) for r in rows] == [
+        (after, old.id, 2, 3)
+    ]
     with store.write() as s:
         consent.record_terms_notice(s, actor=tak, seeker_id=old.id, terms_version_id=revised, method="counter")
     with store.read() as s:
         assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 4, 10)) == []
-        assert revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 3, 30)) == []  # session `before`: v2 in force
+        assert (
+            revisions.unnotified_sessions(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 3, 30)) == []
+        )  # session `before`: v2 in force
     assert before != after
 
 
@@ -249,13 +322,17 @@ def test_a_revision_records_the_ground_its_terms_list(store, actors, office):
     wrong = ("user_benefit",) if office == "shibuya" else (None, "", "whim")
     for ground in wrong:
         with store.write() as s, pytest.raises(ValidationFailed) as exc:
-            add_terms_version(s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground)
+            add_terms_version(
+                s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground
+            )
         assert article in exc.value.message_ja and exc.value.field == "ground"
         if office != "shibuya":
             assert "本規約の変更が、利用者の一般の利益に適合するとき。" in exc.value.message_ja
     ground = None if office == "shibuya" else "reasonable"
     with store.write() as s:
-        tv = add_terms_version(s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground)
+        tv = add_terms_version(
+            s, actor=sup, office_id=office, text=text, effective_on=EFFECTIVE, reason="改訂", ground=ground
+        )
         tv_id = tv.id
     with store.read() as s:
         assert s.get(TermsVersion, tv_id).change_ground == (ground or "")

@@ -6,9 +6,9 @@ import json
 from datetime import date
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import ValidationFailed
 from hwdesk.models import AuditLog, Staff
 from hwdesk.services import consent, eligibility, seekers
@@ -92,9 +92,15 @@ def test_approval_names_who_recognized_the_need(store, actors):
     sk = new_seeker(store, clerk, office_id="shibuya")
     with store.write() as s:
         mine = consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya")
-        theirs = consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["super1_shi"].id)
+        theirs = consent.record_approval(
+            s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["super1_shi"].id
+        )
         assert (mine.recognized_by, theirs.recognized_by) == (clerk.id, actors["super1_shi"].id)
-        assert [login for _, _, login in consent.recognizers(s, office_id="shibuya")] == ["admin1_shi", "clerk1_shi", "super1_shi"]
+        assert [login for _, _, login in consent.recognizers(s, office_id="shibuya")] == [
+            "admin1_shi",
+            "clerk1_shi",
+            "super1_shi",
+        ]
     for other in (actors["super1"].id, 10_000):  # another office's supervisor; nobody
         with store.write() as s, pytest.raises(ValidationFailed, match="第1条") as exc:
             consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=other)
@@ -102,11 +108,15 @@ def test_approval_names_who_recognized_the_need(store, actors):
     with store.write() as s:
         s.get(Staff, actors["admin1_shi"].id).active = False
     with store.write() as s, pytest.raises(ValidationFailed, match="在籍職員"):
-        consent.record_approval(s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["admin1_shi"].id)
+        consent.record_approval(
+            s, actor=clerk, seeker_id=sk.id, office_id="shibuya", recognized_by=actors["admin1_shi"].id
+        )
     with store.read() as s:
         rows = s.exec(select(AuditLog).where(AuditLog.action == "approval.record").order_by(AuditLog.id)).all()
         assert [(r.staff_id, json.loads(r.detail_json)["after"]["recognized_by"]) for r in rows] == [
-            (clerk.id, clerk.id), (clerk.id, actors["super1_shi"].id)]
+            (clerk.id, clerk.id),
+            (clerk.id, actors["super1_shi"].id),
+        ]
 
 
 def test_approval_only_where_the_terms_ask_for_it(store, actors):
@@ -124,8 +134,14 @@ def test_takamatsu_conditions_and_articles(store, actors):
     sk = new_seeker(store, a, registered=False, webcam=False)
     reqs = _check(store, sk.id, "takamatsu", "counseling")
     failed = {k: r.cite for k, r in reqs.items() if not r.ok}
-    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "registration_valid": "第2条(2)", "webcam": "第2条(3)",
-                      "environment": "第5条", "private_room": "第12条(3)"}
+    assert failed == {
+        "consent": "第2条(1)",
+        "registration": "第2条(2)",
+        "registration_valid": "第2条(2)",
+        "webcam": "第2条(3)",
+        "environment": "第5条",
+        "private_room": "第12条(3)",
+    }
     assert "approval" not in reqs
 
 
@@ -182,12 +198,21 @@ def test_revision_makes_old_consent_outdated_until_notified(store, actors):
     sk = new_seeker(store, a)
     make_ready(store, a, sk.id, "takamatsu")
     with store.write() as s:
-        tv = add_terms_version(s, actor=actors["super1"], office_id="takamatsu", text=_revised_doc("takamatsu", 3),
-                               effective_on=date(2027, 4, 1), reason="オンライン会議用アプリの追加", ground="user_benefit")
+        tv = add_terms_version(
+            s,
+            actor=actors["super1"],
+            office_id="takamatsu",
+            text=_revised_doc("takamatsu", 3),
+            effective_on=date(2027, 4, 1),
+            reason="オンライン会議用アプリの追加",
+            ground="user_benefit",
+        )
     before = _check(store, sk.id, "takamatsu", "counseling", on=date(2027, 3, 31))
     after = _check(store, sk.id, "takamatsu", "counseling", on=date(2027, 4, 1))
     assert before["consent"].ok
-    assert not after["consent"].ok and "令和9年4月1日" in after["consent"].detail and "第13条" in after["consent"].detail
+    assert (
+        not after["consent"].ok and "令和9年4月1日" in after["consent"].detail and "第13条" in after["consent"].detail
+    )
     with store.write() as s:
         consent.record_terms_notice(s, actor=a, seeker_id=sk.id, terms_version_id=tv.id, method="phone")
     assert _check(store, sk.id, "takamatsu", "counseling", on=date(2027, 4, 1))["consent"].ok
@@ -197,8 +222,14 @@ def test_only_supervisors_add_revisions(store, actors):
     from hwdesk.errors import PermissionDenied
 
     with store.write() as s, pytest.raises(PermissionDenied):
-        add_terms_version(s, actor=actors["clerk1"], office_id="takamatsu", text=_revised_doc("takamatsu", 3),
-                          effective_on=date(2027, 4, 1), reason="x")
+        add_terms_version(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            text=_revised_doc("takamatsu", 3),
+            effective_on=date(2027, 4, 1),
+            reason="x",
+        )
 
 
 def test_terms_in_force_by_date(store):

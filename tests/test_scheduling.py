@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import NotFound, PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, ParseError
 from hwdesk.models import AuditLog, Consent, Enrollment, Seeker, Series
@@ -31,12 +31,29 @@ def ready_seeker(store, actors, office: str, *, service: str = "seminar", **kw):
     return sk
 
 
-def make_session(store, actors, office: str = "takamatsu", kind: str = "counseling", day: str = "2027-02-02",
-                 start: str = "10:00", end: str = "10:45", staff: str | None = None, **kw):
+def make_session(
+    store,
+    actors,
+    office: str = "takamatsu",
+    kind: str = "counseling",
+    day: str = "2027-02-02",
+    start: str = "10:00",
+    end: str = "10:45",
+    staff: str | None = None,
+    **kw,
+):
     """Create a session as the office's clerk."""
     with store.write() as s:
-        return scheduling.create_session(s, actor=actors[CLERK[office]], office_id=office, kind=kind, start=at(day, start),
-                                         end=at(day, end), staff_login=staff or CLERK[office], **kw)
+        return scheduling.create_session(
+            s,
+            actor=actors[CLERK[office]],
+            office_id=office,
+            kind=kind,
+            start=at(day, start),
+            end=at(day, end),
+            staff_login=staff or CLERK[office],
+            **kw,
+        )
 
 
 def book(store, actor, session_id, seeker_id, **kw):
@@ -46,15 +63,27 @@ def book(store, actor, session_id, seeker_id, **kw):
 
 def enrollment_states(store, session_id) -> dict[int, tuple[str, int | None]]:
     with store.read() as s:
-        return {e.seeker_id: (e.state, e.waitlist_pos) for e in s.exec(select(Enrollment).where(Enrollment.session_id == session_id))}
+        return {
+            e.seeker_id: (e.state, e.waitlist_pos)
+            for e in s.exec(select(Enrollment).where(Enrollment.session_id == session_id))
+        }
 
 
 # --- creating sessions ------------------------------------------------------------------------
 
 
 def test_create_session_checks_kind_capacity_platform_url_and_slot(store, actors):
-    row = make_session(store, actors, "shibuya", "seminar", capacity=20, platform="teams",
-                       join_url="https://teams.microsoft.com/l/meetup-join/abc", meeting_id="123 456", passcode="pass1")
+    row = make_session(
+        store,
+        actors,
+        "shibuya",
+        "seminar",
+        capacity=20,
+        platform="teams",
+        join_url="https://teams.microsoft.com/l/meetup-join/abc",
+        meeting_id="123 456",
+        passcode="pass1",
+    )
     assert (row.capacity, row.platform, row.state) == (20, "teams", "scheduled")
     assert row.start_at.astimezone(JST) == at("2027-02-02", "10:00")
     refusals = [
@@ -63,7 +92,11 @@ def test_create_session_checks_kind_capacity_platform_url_and_slot(store, actors
         (dict(office="takamatsu", kind="counseling", capacity=3), ValidationFailed, "1名"),
         (dict(office="maebashi", kind="seminar", capacity=5, platform="teams"), ValidationFailed, "Zoom"),
         (dict(office="takamatsu", kind="counseling", join_url="http://zoom.us/j/1"), ParseError, "https"),
-        (dict(office="takamatsu", kind="counseling", platform="zoom", join_url="https://teams.microsoft.com/l/x"), ParseError, "Zoom"),
+        (
+            dict(office="takamatsu", kind="counseling", platform="zoom", join_url="https://teams.microsoft.com/l/x"),
+            ParseError,
+            "Zoom",
+        ),
         (dict(office="takamatsu", kind="counseling", day="2027-02-23"), RuleRefusal, "天皇誕生日"),
         (dict(office="takamatsu", kind="counseling", start="17:00", end="17:45"), RuleRefusal, "開庁時間"),
         (dict(office="takamatsu", kind="counseling", staff="clerk1_shi"), ValidationFailed, "clerk1_shi"),
@@ -73,8 +106,15 @@ def test_create_session_checks_kind_capacity_platform_url_and_slot(store, actors
             make_session(store, actors, **kw)
         assert words in str(exc.value), (kw, str(exc.value))
     with store.write() as s, pytest.raises(PermissionDenied):
-        scheduling.create_session(s, actor=actors["clerk1_shi"], office_id="takamatsu", kind="counseling",
-                                  start=at("2027-02-02", "10:00"), end=at("2027-02-02", "11:00"), staff_login="clerk1")
+        scheduling.create_session(
+            s,
+            actor=actors["clerk1_shi"],
+            office_id="takamatsu",
+            kind="counseling",
+            start=at("2027-02-02", "10:00"),
+            end=at("2027-02-02", "11:00"),
+            staff_login="clerk1",
+        )
 
 
 def test_staff_cannot_hold_two_overlapping_sessions(store, actors):
@@ -101,9 +141,17 @@ def test_a_long_session_earlier_in_the_day_still_blocks_the_staff(store, actors)
 
 def test_series_skips_closed_days_and_lists_them(store, actors):
     with store.write() as s:
-        res = scheduling.create_series(s, actor=actors["clerk1"], office_id="takamatsu", kind="seminar", capacity=10,
-                                       rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=8", start=at("2027-02-02", "10:00"),
-                                       end=at("2027-02-02", "11:00"), staff_login="clerk1")
+        res = scheduling.create_series(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind="seminar",
+            capacity=10,
+            rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=8",
+            start=at("2027-02-02", "10:00"),
+            end=at("2027-02-02", "11:00"),
+            staff_login="clerk1",
+        )
     created = [r.start_at.astimezone(JST).date().isoformat() for r in res.created]
     assert created == ["2027-02-02", "2027-02-09", "2027-02-16", "2027-03-02", "2027-03-09", "2027-03-16", "2027-03-23"]
     assert [(k.start.date().isoformat(), "天皇誕生日" in k.reason) for k in res.skipped] == [("2027-02-23", True)]
@@ -114,21 +162,43 @@ def test_series_skips_closed_days_and_lists_them(store, actors):
     assert all(r.series_id == res.series.id for r in res.created)
     # a series where every occurrence falls on a closed day is refused, listing each date
     with store.write() as s, pytest.raises(RuleRefusal) as exc:
-        scheduling.create_series(s, actor=actors["clerk1"], office_id="takamatsu", kind="counseling",
-                                 rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3", start=at("2027-02-06", "10:00"),
-                                 end=at("2027-02-06", "10:45"), staff_login="clerk1")
+        scheduling.create_series(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind="counseling",
+            rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3",
+            start=at("2027-02-06", "10:00"),
+            end=at("2027-02-06", "10:45"),
+            staff_login="clerk1",
+        )
     assert len(exc.value.failures) == 3 and "土曜日" in exc.value.failures[0].line()
     with store.write() as s, pytest.raises(ValidationFailed):
-        scheduling.create_series(s, actor=actors["clerk1"], office_id="takamatsu", kind="counseling", rrule="FREQ=DAILY",
-                                 start=at("2027-02-02", "10:00"), end=at("2027-02-02", "10:45"), staff_login="clerk1")
+        scheduling.create_series(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind="counseling",
+            rrule="FREQ=DAILY",
+            start=at("2027-02-02", "10:00"),
+            end=at("2027-02-02", "10:45"),
+            staff_login="clerk1",
+        )
 
 
 def test_series_skips_when_staff_busy_and_until_in_local_time(store, actors):
     busy = make_session(store, actors, day="2027-02-09", start="10:30", end="11:00")
     with store.write() as s:
-        res = scheduling.create_series(s, actor=actors["clerk1"], office_id="takamatsu", kind="counseling",
-                                       rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270216T235959", start=at("2027-02-02", "10:00"),
-                                       end=at("2027-02-02", "10:45"), staff_login="clerk1")
+        res = scheduling.create_series(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind="counseling",
+            rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270216T235959",
+            start=at("2027-02-02", "10:00"),
+            end=at("2027-02-02", "10:45"),
+            staff_login="clerk1",
+        )
     assert len(res.created) == 2 and f"#{busy.id}" in res.skipped[0].reason
 
 
@@ -150,7 +220,9 @@ def test_group_capacity_waitlist_offer_and_confirm(store, actors):
     with pytest.raises(RuleRefusal):
         book(store, clerk, row.id, a.id)  # already booked
     with store.write() as s:
-        res = scheduling.cancel_enrollment(s, actor=clerk, session_id=row.id, seeker_id=a.id, reason="by_seeker", note="体調不良")
+        res = scheduling.cancel_enrollment(
+            s, actor=clerk, session_id=row.id, seeker_id=a.id, reason="by_seeker", note="体調不良"
+        )
     assert [o.seeker_id for o in res.offered] == [c.id]  # first come, first served
     states = enrollment_states(store, row.id)
     assert states[a.id][0] == "cancelled" and states[c.id][0] == "offered" and states[d.id] == ("waitlisted", 2)
@@ -162,7 +234,10 @@ def test_group_capacity_waitlist_offer_and_confirm(store, actors):
     with store.read() as s:
         detail = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
     assert detail.seats_taken == 2 == detail.capacity and detail.waiting == 2
-    assert [(x.seeker_no, x.waitlist_rank) for x in detail.enrollments if x.state == "waitlisted"] == [(d.seeker_no, 1), (e.seeker_no, 2)]
+    assert [(x.seeker_no, x.waitlist_rank) for x in detail.enrollments if x.state == "waitlisted"] == [
+        (d.seeker_no, 1),
+        (e.seeker_no, 2),
+    ]
     # the offered seat declined → the next one waiting is offered it
     with store.write() as s:
         scheduling.cancel_enrollment(s, actor=clerk, session_id=row.id, seeker_id=b.id, reason="connection")
@@ -178,7 +253,10 @@ def test_group_capacity_waitlist_offer_and_confirm(store, actors):
 
 def test_individual_session_takes_one_seeker(store, actors):
     row = make_session(store, actors)
-    a, b = ready_seeker(store, actors, "takamatsu", service="counseling"), ready_seeker(store, actors, "takamatsu", service="counseling")
+    a, b = (
+        ready_seeker(store, actors, "takamatsu", service="counseling"),
+        ready_seeker(store, actors, "takamatsu", service="counseling"),
+    )
     book(store, actors["clerk1"], row.id, a.id)
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1"], row.id, b.id)
@@ -211,8 +289,14 @@ def test_eligibility_refusal_lists_each_failed_requirement_with_article(store, a
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1"], row.id, sk.id)
     failed = {f.key: f.cite for f in exc.value.failures}
-    assert failed == {"consent": "第2条(1)", "registration": "第2条(2)", "registration_valid": "第2条(2)", "webcam": "第2条(3)",
-                      "environment": "第5条", "private_room": "第12条(3)"}
+    assert failed == {
+        "consent": "第2条(1)",
+        "registration": "第2条(2)",
+        "registration_valid": "第2条(2)",
+        "webcam": "第2条(3)",
+        "environment": "第5条",
+        "private_room": "第12条(3)",
+    }
     assert "ハローワーク高松" in exc.value.message_ja and "第2条(2)" in exc.value.message_ja
     assert all("第" in f.line("ハローワーク高松") for f in exc.value.failures)
     assert enrollment_states(store, row.id) == {}
@@ -232,10 +316,19 @@ def test_override_never_lifts_a_condition_of_use(store, actors):
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["super1_shi"], row.id, bare.id, override_reason="所長了承")
     assert [(f.key, f.cite) for f in exc.value.failures] == [
-        ("consent", "第1条(1)"), ("registration", "第1条(3)"), ("registration_valid", "第1条(3)"), ("webcam", "第1条(2)"),
-        ("environment", "第3条"), ("private_room", "第6条(2)"), ("approval", "第1条(4)")]
+        ("consent", "第1条(1)"),
+        ("registration", "第1条(3)"),
+        ("registration_valid", "第1条(3)"),
+        ("webcam", "第1条(2)"),
+        ("environment", "第3条"),
+        ("private_room", "第6条(2)"),
+        ("approval", "第1条(4)"),
+    ]
     lines_en = [f.line("Hello Work Shibuya", "en") for f in exc.value.failures]
-    assert lines_en[0] == "✘ Consent to the terms (Hello Work Shibuya Art. 1 item 1): No consent (application) is recorded."
+    assert (
+        lines_en[0]
+        == "✘ Consent to the terms (Hello Work Shibuya Art. 1 item 1): No consent (application) is recorded."
+    )
     assert enrollment_states(store, row.id) == {}
 
 
@@ -260,8 +353,15 @@ def test_termination_cannot_be_overridden(store, actors):
     row = make_session(store, actors, kind="seminar", capacity=5, end="11:00")
     sk = ready_seeker(store, actors, "takamatsu")
     with store.write() as s:
-        terminations.terminate(s, actor=actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="threats_abuse",
-                               narrative="暴言", scope="ended")
+        terminations.terminate(
+            s,
+            actor=actors["super1"],
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            ground="threats_abuse",
+            narrative="暴言",
+            scope="ended",
+        )
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["super1"], row.id, sk.id, override_reason="反省しているため")
     assert [(f.key, f.cite) for f in exc.value.failures] == [("termination", "第12条(1)")]
@@ -300,7 +400,10 @@ def test_takamatsu_online_registrant_switched_on_booking(store, actors):
     book(store, actors["clerk1"], row.id, sk.id)
     book(store, actors["clerk1_shi"], shibuya_row.id, other.id)
     with store.read() as s:
-        assert s.get(Seeker, sk.id).registration_kind == "office" and s.get(Seeker, sk.id).switched_to_office_on is not None
+        assert (
+            s.get(Seeker, sk.id).registration_kind == "office"
+            and s.get(Seeker, sk.id).switched_to_office_on is not None
+        )
         assert s.get(Seeker, other.id).registration_kind == "online"  # 渋谷 第1条(3) keeps online registration
         assert s.exec(select(AuditLog).where(AuditLog.action == "seeker.registration_switch")).one().seeker_id == sk.id
 
@@ -316,7 +419,9 @@ def test_cancel_session_needs_reason_and_cancels_bookings(store, actors):
     with store.write() as s, pytest.raises(ValidationFailed):
         scheduling.cancel_session(s, actor=actors["clerk1"], session_id=row.id, reason="")
     with store.write() as s:
-        res = scheduling.cancel_session(s, actor=actors["clerk1"], session_id=row.id, reason="by_office", note="講師急病")
+        res = scheduling.cancel_session(
+            s, actor=actors["clerk1"], session_id=row.id, reason="by_office", note="講師急病"
+        )
     assert sorted(e.seeker_id for e in res.enrollments) == sorted([a.id, b.id])
     assert {st for st, _ in enrollment_states(store, row.id).values()} == {"cancelled"}
     with pytest.raises(RuleRefusal):
@@ -331,16 +436,27 @@ def test_reschedule_links_new_session_and_moves_bookings(store, actors):
     book(store, actors["clerk1"], row.id, a.id)
     book(store, actors["clerk1"], row.id, b.id)
     with store.write() as s:
-        new = scheduling.reschedule(s, actor=actors["clerk1"], session_id=row.id, new_start=at("2027-02-04", "14:00"),
-                                    new_end=at("2027-02-04", "15:00"), note="会場都合")
+        new = scheduling.reschedule(
+            s,
+            actor=actors["clerk1"],
+            session_id=row.id,
+            new_start=at("2027-02-04", "14:00"),
+            new_end=at("2027-02-04", "15:00"),
+            note="会場都合",
+        )
     assert new.rescheduled_from_id == row.id and new.passcode == "9876" and new.capacity == 1
     assert enrollment_states(store, new.id) == {a.id: ("booked", None), b.id: ("waitlisted", 1)}
     with store.read() as s:
         old = scheduling.session_detail(s, actor=SYSTEM, session_id=row.id)
         assert old.state == "cancelled" and old.rescheduled_to_id == new.id and f"#{new.id}" in old.cancel_note
     with store.write() as s, pytest.raises(RuleRefusal):  # already cancelled
-        scheduling.reschedule(s, actor=actors["clerk1"], session_id=row.id, new_start=at("2027-02-05", "14:00"),
-                              new_end=at("2027-02-05", "15:00"))
+        scheduling.reschedule(
+            s,
+            actor=actors["clerk1"],
+            session_id=row.id,
+            new_start=at("2027-02-05", "14:00"),
+            new_end=at("2027-02-05", "15:00"),
+        )
 
 
 def test_reschedule_rechecks_each_seekers_time(store, actors):
@@ -351,8 +467,13 @@ def test_reschedule_rechecks_each_seekers_time(store, actors):
     other = make_session(store, actors, day="2027-02-04", start="14:00", end="14:45", staff="super1")
     book(store, actors["clerk1"], other.id, a.id)
     with store.write() as s, pytest.raises(RuleRefusal) as exc:
-        scheduling.reschedule(s, actor=actors["clerk1"], session_id=row.id, new_start=at("2027-02-04", "14:00"),
-                              new_end=at("2027-02-04", "15:00"))
+        scheduling.reschedule(
+            s,
+            actor=actors["clerk1"],
+            session_id=row.id,
+            new_start=at("2027-02-04", "14:00"),
+            new_end=at("2027-02-04", "15:00"),
+        )
     assert a.seeker_no in exc.value.failures[0].line() and f"#{other.id}" in exc.value.failures[0].line()
     with store.read() as s:
         assert scheduling.get_session(s, row.id).state == "scheduled"  # nothing moved
@@ -398,8 +519,14 @@ def test_individual_status_path(store, actors):
 
 def test_no_show_only_after_start_and_kinds_kept_apart(store, actors):
     clerk = actors["clerk1"]
-    one, two = make_session(store, actors, start="10:00", end="10:45"), make_session(store, actors, start="11:00", end="11:45")
-    a, b = ready_seeker(store, actors, "takamatsu", service="counseling"), ready_seeker(store, actors, "takamatsu", service="counseling")
+    one, two = (
+        make_session(store, actors, start="10:00", end="10:45"),
+        make_session(store, actors, start="11:00", end="11:45"),
+    )
+    a, b = (
+        ready_seeker(store, actors, "takamatsu", service="counseling"),
+        ready_seeker(store, actors, "takamatsu", service="counseling"),
+    )
     book(store, clerk, one.id, a.id)
     book(store, clerk, two.id, b.id)
     with pytest.raises(RuleRefusal) as exc:
@@ -451,7 +578,12 @@ def test_group_status_per_enrollment(store, actors):
         set_state(store, clerk, row.id, "no_show", now=at("2027-02-02", "10:05"))  # someone checked in
     set_state(store, clerk, row.id, "completed")
     states = enrollment_states(store, row.id)
-    assert (states[a.id][0], states[b.id][0], states[c.id][0], states[d.id][0]) == ("completed", "connection_failed", "absent", "cancelled")
+    assert (states[a.id][0], states[b.id][0], states[c.id][0], states[d.id][0]) == (
+        "completed",
+        "connection_failed",
+        "absent",
+        "cancelled",
+    )
 
 
 def test_group_no_show_and_stop(store, actors):
@@ -509,7 +641,9 @@ def test_future_bookings_lists_live_bookings(store, actors):
     book(store, actors["clerk1"], row.id, sk.id)
     with store.read() as s:
         found = scheduling.future_bookings(s, actor=SYSTEM, seeker_id=sk.id, after=at("2027-01-01", "09:00"))
-        none = scheduling.future_bookings(s, actor=SYSTEM, seeker_id=sk.id, after=at("2027-02-02", "10:00") + timedelta(minutes=1))
+        none = scheduling.future_bookings(
+            s, actor=SYSTEM, seeker_id=sk.id, after=at("2027-02-02", "10:00") + timedelta(minutes=1)
+        )
     assert [(b.session_id, b.enrollment_state) for b in found] == [(row.id, "booked")] and none == []
 
 
@@ -518,16 +652,27 @@ def test_sessions_of_seeker_lists_past_and_upcoming(store, actors):
     from datetime import datetime, timedelta
 
     from helpers import new_seeker
+
     from hwdesk.jtext import JST
-    from hwdesk.models import Enrollment, Session as SessionRow
+    from hwdesk.models import Enrollment
+    from hwdesk.models import Session as SessionRow
     from hwdesk.services.scheduling import sessions_of_seeker
 
     a = actors["clerk1"]
     sk = new_seeker(store, a, birth="1977-07-07")
     with store.write() as s:
-        for day, state in ((datetime(2025, 6, 3, 10, tzinfo=JST), "completed"), (datetime(2027, 2, 2, 10, tzinfo=JST), "booked")):
-            srow = SessionRow(office_id="takamatsu", kind="counseling", start_at=day, end_at=day + timedelta(hours=1),
-                              staff_id=a.id, state="completed" if state == "completed" else "scheduled")
+        for day, state in (
+            (datetime(2025, 6, 3, 10, tzinfo=JST), "completed"),
+            (datetime(2027, 2, 2, 10, tzinfo=JST), "booked"),
+        ):
+            srow = SessionRow(
+                office_id="takamatsu",
+                kind="counseling",
+                start_at=day,
+                end_at=day + timedelta(hours=1),
+                staff_id=a.id,
+                state="completed" if state == "completed" else "scheduled",
+            )
             s.add(srow)
             s.flush()
             s.add(Enrollment(session_id=srow.id, seeker_id=sk.id, state=state))

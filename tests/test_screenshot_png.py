@@ -18,7 +18,9 @@ def _font() -> str | None:
         return None
 
 
-pytestmark = pytest.mark.skipif(_font() is None, reason="no monospace CJK font (Debian fonts-noto-cjk or fonts-ipafont-gothic)")
+pytestmark = pytest.mark.skipif(
+    _font() is None, reason="no monospace CJK font (Debian fonts-noto-cjk or fonts-ipafont-gothic)"
+)
 
 
 def _svg(*lines: str) -> str:

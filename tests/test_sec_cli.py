@@ -25,11 +25,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import make_ready, new_seeker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.cli import ID_MAX, bounded_int, main
 from hwdesk.jtext import DAY_MAX, DAY_MIN, ParseError, parse_day
 from hwdesk.models import AuditLog, Closure, Seeker, TermsVersion
@@ -38,16 +38,32 @@ from hwdesk.models import Session as SessionRow
 PASSWORD = "hwdesk-demo"
 LONG = "長" * 5000
 CORPUS = [
-    "\x1b[31m赤\x1b[0m", "\x1b]52;c;ZXZpbA==\x07", "\x1b]2;title\x1b\\", "\x9b31m", "\x85\x9d", "\u202e逆\u202c",
-    "\u2066隔離\u2069", "[bold]太[/bold]", "[@click=app.quit]押す[/]", "\x00NUL", "ゼロ\u200b幅", "\ufeffBOM", "\x7fDEL",
+    "\x1b[31m赤\x1b[0m",
+    "\x1b]52;c;ZXZpbA==\x07",
+    "\x1b]2;title\x1b\\",
+    "\x9b31m",
+    "\x85\x9d",
+    "\u202e逆\u202c",
+    "\u2066隔離\u2069",
+    "[bold]太[/bold]",
+    "[@click=app.quit]押す[/]",
+    "\x00NUL",
+    "ゼロ\u200b幅",
+    "\ufeffBOM",
+    "\x7fDEL",
 ]
 HOSTILE = "".join(CORPUS)
 
 
 def bad_chars(text: str) -> list[str]:
     """Every character a terminal could act on or that draws invisibly (a line break is fine)."""
-    return sorted({f"U+{ord(c):04X}" for c in text
-                   if c != "\n" and (unicodedata.category(c) in ("Cc", "Cf") or c in "\u2028\u2029")})
+    return sorted(
+        {
+            f"U+{ord(c):04X}"
+            for c in text
+            if c != "\n" and (unicodedata.category(c) in ("Cc", "Cf") or c in "\u2028\u2029")
+        }
+    )
 
 
 @pytest.fixture
@@ -74,9 +90,28 @@ def _audit(store, action: str) -> list[AuditLog]:
 
 
 def _session(cli, day: str = "2027-02-08", hm: str = "10:00", kind: str = "counseling") -> int:
-    code, out, err = cli("session", "create", "--office", "takamatsu", "--json", "--kind", kind, "--start", f"{day}T{hm}",
-                         "--end", f"{day}T{hm[:2]}:45", "--staff", "clerk1", "--url", "https://zoom.us/j/987",
-                         "--meeting-id", "987 654", "--passcode", "s3cret", as_="clerk1")
+    code, out, err = cli(
+        "session",
+        "create",
+        "--office",
+        "takamatsu",
+        "--json",
+        "--kind",
+        kind,
+        "--start",
+        f"{day}T{hm}",
+        "--end",
+        f"{day}T{hm[:2]}:45",
+        "--staff",
+        "clerk1",
+        "--url",
+        "https://zoom.us/j/987",
+        "--meeting-id",
+        "987 654",
+        "--passcode",
+        "s3cret",
+        as_="clerk1",
+    )
     assert code == 0, err
     return json.loads(out)["created"][0]
 
@@ -84,9 +119,12 @@ def _session(cli, day: str = "2027-02-08", hm: str = "10:00", kind: str = "couns
 # --- finding 5: reads of personal data are signed in and audited --------------------------------
 
 READS = [
-    ("seeker", "find", "ヤマダ"), ("queue", "--office", "takamatsu", "--date", "2027-02-08"),
-    ("week", "--office", "takamatsu", "--date", "2027-02-08"), ("reminders", "--office", "takamatsu", "--date", "2027-02-05"),
-    ("notify-list", "takamatsu"), ("retention", "--office", "takamatsu", "--months", "1"),
+    ("seeker", "find", "ヤマダ"),
+    ("queue", "--office", "takamatsu", "--date", "2027-02-08"),
+    ("week", "--office", "takamatsu", "--date", "2027-02-08"),
+    ("reminders", "--office", "takamatsu", "--date", "2027-02-05"),
+    ("notify-list", "takamatsu"),
+    ("retention", "--office", "takamatsu", "--months", "1"),
     ("eligibility", "37010-1", "--office", "takamatsu", "--service", "counseling"),
 ]
 
@@ -152,7 +190,9 @@ def _plant_everywhere(store, actors, db_url, cli, tmp_path):
         s.get(Seeker, sk.id).name = name
         row = s.get(SessionRow, sid)
         row.title = hostile[:100]
-        s.add(Closure(office_id="takamatsu", day=date(2027, 2, 5), reason=hostile[:100], created_by=actors["super1"].id))
+        s.add(
+            Closure(office_id="takamatsu", day=date(2027, 2, 5), reason=hostile[:100], created_by=actors["super1"].id)
+        )
     from hwdesk.terms import shipped_terms
 
     raw = json.loads(json.dumps(shipped_terms()["takamatsu"][-1].raw))
@@ -162,10 +202,14 @@ def _plant_everywhere(store, actors, db_url, cli, tmp_path):
     raw["articles"][0]["paragraphs"][0]["text"] = HOSTILE + LONG
     path = tmp_path / "hostile-terms.json"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    code, out, err = cli("terms-add", "takamatsu", str(path), "--effective", raw["effective_on"], "--reason", "test", as_="super1")
+    code, out, err = cli(
+        "terms-add", "takamatsu", str(path), "--effective", raw["effective_on"], "--reason", "test", as_="super1"
+    )
     if code != 0:  # the terms parser refused the controls at input: plant the text as a database edit would
         with store.write() as s:
-            tv = s.exec(select(TermsVersion).where(TermsVersion.office_id == "takamatsu").order_by(TermsVersion.version.desc())).first()
+            tv = s.exec(
+                select(TermsVersion).where(TermsVersion.office_id == "takamatsu").order_by(TermsVersion.version.desc())
+            ).first()
             doc = json.loads(tv.document_json)
             doc["articles"][0]["paragraphs"][0]["text"] = HOSTILE + LONG
             tv.document_json = json.dumps(doc, ensure_ascii=False)
@@ -177,18 +221,23 @@ def _plant_everywhere(store, actors, db_url, cli, tmp_path):
 def test_hostile_corpus_through_every_command_that_prints_stored_text(cli, store, actors, db_url, tmp_path):
     sk, sid, effective = _plant_everywhere(store, actors, db_url, cli, tmp_path)
     commands = [
-        (("seeker", "find", "37010-77"), "super1"), (("seeker", "find", "37010-77", "--json"), "super1"),
-        (("session", "show", str(sid)), "super1"), (("session", "show", str(sid), "--json"), "super1"),
+        (("seeker", "find", "37010-77"), "super1"),
+        (("seeker", "find", "37010-77", "--json"), "super1"),
+        (("session", "show", str(sid)), "super1"),
+        (("session", "show", str(sid), "--json"), "super1"),
         (("closure", "list", "--office", "takamatsu"), None),
-        (("terms", "takamatsu"), None), (("terms", "takamatsu", "--article", "1"), None),
+        (("terms", "takamatsu"), None),
+        (("terms", "takamatsu", "--article", "1"), None),
         (("terms", "takamatsu", "--json"), None),
-        (("terms-diff", "takamatsu"), None), (("terms-diff", "takamatsu", "--json"), None),
+        (("terms-diff", "takamatsu"), None),
+        (("terms-diff", "takamatsu", "--json"), None),
         (("queue", "--office", "takamatsu", "--date", "2027-02-08"), "super1"),
         (("queue", "--office", "takamatsu", "--date", "2027-02-08", "--json"), "super1"),
         (("week", "--office", "takamatsu", "--date", "2027-02-08"), "super1"),
         (("reminders", "--office", "takamatsu", "--date", "2027-02-05"), "super1"),
         (("reminders", "--office", "takamatsu", "--date", "2027-02-05", "--json"), "super1"),
-        (("notify-list", "takamatsu"), "super1"), (("retention", "--office", "takamatsu", "--months", "1"), "super1"),
+        (("notify-list", "takamatsu"), "super1"),
+        (("retention", "--office", "takamatsu", "--months", "1"), "super1"),
         (("eligibility", "37010-77", "--office", "takamatsu", "--service", "counseling"), "super1"),
         (("book", str(sid), "37010-77"), "clerk1"),  # refused: the message quotes the stored name
         (("offices",), None),
@@ -215,8 +264,19 @@ def test_export_over_an_existing_world_writable_file_is_owner_only(cli, store, a
     out = tmp_path / "out" / "seekers.csv"
     out.write_text("old")
     out.chmod(0o666)
-    code, _, err = cli("export", "seekers", "--office", "takamatsu", "--from", "2020-01-01", "--to", "2030-12-31",
-                       "--out", str(out), as_="super1")
+    code, _, err = cli(
+        "export",
+        "seekers",
+        "--office",
+        "takamatsu",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-12-31",
+        "--out",
+        str(out),
+        as_="super1",
+    )
     assert code == 0, err
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and "山田" in out.read_text(encoding="utf-8-sig")
     assert [p.name for p in out.parent.iterdir()] == ["seekers.csv"]  # no temporary file left
@@ -226,8 +286,22 @@ def test_new_export_is_owner_only_under_a_permissive_umask(cli, store, actors, t
     old = os.umask(0)
     try:
         out = tmp_path / "new.csv"
-        assert cli("export", "sessions", "--office", "takamatsu", "--from", "2027-01-01", "--to", "2027-01-31",
-                   "--out", str(out), as_="clerk1")[0] == 0
+        assert (
+            cli(
+                "export",
+                "sessions",
+                "--office",
+                "takamatsu",
+                "--from",
+                "2027-01-01",
+                "--to",
+                "2027-01-31",
+                "--out",
+                str(out),
+                as_="clerk1",
+            )[0]
+            == 0
+        )
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -262,23 +336,59 @@ def test_out_of_range_dates_are_refused_by_every_date_command(cli, day):
         (("export", "sessions", "--office", "takamatsu", "--from", day, "--to", day), "clerk1"),
         (("export", "report", "--office", "takamatsu", "--from", "2027-01-01", "--to", day), "clerk1"),
         (("closure", "add", "--office", "takamatsu", "--date", day, "--reason", "x"), "super1"),
-        (("session", "create", "--office", "takamatsu", "--kind", "counseling", "--start", f"{day}T10:00",
-          "--end", f"{day}T10:45", "--staff", "clerk1"), "clerk1"),
+        (
+            (
+                "session",
+                "create",
+                "--office",
+                "takamatsu",
+                "--kind",
+                "counseling",
+                "--start",
+                f"{day}T10:00",
+                "--end",
+                f"{day}T10:45",
+                "--staff",
+                "clerk1",
+            ),
+            "clerk1",
+        ),
     ]:
         code, out, err = cli(*args, as_=login)
         assert code == 2, (args, out, err)
         assert "Traceback" not in err and "between 1900-01-01 and 2199-12-31" in err, (args, err)
 
 
-@pytest.mark.parametrize("args", [
-    ("session", "show", "99999999999999999999999"), ("session", "show", "-1"), ("book", "2147483648", "37010-1"),
-    ("lift", "99999999999999999999", "--reason", "x"), ("handout", "10000000000000000000000"),
-    ("session", "create", "--office", "takamatsu", "--kind", "seminar", "--start", "2027-02-08T10:00", "--end",
-     "2027-02-08T11:00", "--staff", "clerk1", "--capacity", "100000000000000000000"),
-    ("retention", "--office", "takamatsu", "--months", "99999999999999999999"),
-    ("report", "--office", "takamatsu", "--month", "2027-01", "--threshold", "1e9"),
-    ("terms", "takamatsu", "--article", "99999999999999999999999"),
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("session", "show", "99999999999999999999999"),
+        ("session", "show", "-1"),
+        ("book", "2147483648", "37010-1"),
+        ("lift", "99999999999999999999", "--reason", "x"),
+        ("handout", "10000000000000000000000"),
+        (
+            "session",
+            "create",
+            "--office",
+            "takamatsu",
+            "--kind",
+            "seminar",
+            "--start",
+            "2027-02-08T10:00",
+            "--end",
+            "2027-02-08T11:00",
+            "--staff",
+            "clerk1",
+            "--capacity",
+            "100000000000000000000",
+        ),
+        ("retention", "--office", "takamatsu", "--months", "99999999999999999999"),
+        ("report", "--office", "takamatsu", "--month", "2027-01", "--threshold", "1e9"),
+        ("terms", "takamatsu", "--article", "99999999999999999999999"),
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_huge_integers_are_refused_at_parse_time(cli, args):
     code, _, err = cli(*args, as_="super1")
     assert code == 2 and "must be a whole number from" in err and "Traceback" not in err
@@ -341,7 +451,10 @@ def test_import_line_cap(cli, store, monkeypatch, tmp_path):
 
     monkeypatch.setattr(importer, "MAX_FILE_LINES", 10)
     f = tmp_path / "many.csv"
-    f.write_text("求職番号,氏名,フリガナ,生年月日\n" + "".join(f"37010-{i},山田 太郎,ヤマダ タロウ,1985-04-01\n" for i in range(1, 20)))
+    f.write_text(
+        "求職番号,氏名,フリガナ,生年月日\n"
+        + "".join(f"37010-{i},山田 太郎,ヤマダ タロウ,1985-04-01\n" for i in range(1, 20))
+    )
     code, _, err = cli("import", "seekers", str(f), as_="clerk1")
     assert code == 2 and "Too many lines: 20 (at most 10)" in err
 
@@ -362,8 +475,13 @@ def test_bounded_int_accepts_only_its_range(value):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.dates().map(date.isoformat), st.text(max_size=30),
-                 st.dates().map(lambda d: f"{d.year}年{d.month}月{d.day}日")))
+@given(
+    st.one_of(
+        st.dates().map(date.isoformat),
+        st.text(max_size=30),
+        st.dates().map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
+    )
+)
 def test_parse_day_returns_a_day_in_range_or_a_parse_error(text):
     try:
         d = parse_day(text)
@@ -371,20 +489,32 @@ def test_parse_day_returns_a_day_in_range_or_a_parse_error(text):
         assert exc.message("en") and exc.message("ja")
         return
     assert DAY_MIN <= d <= DAY_MAX
-    assert d - timedelta(days=400) >= date.min and d + timedelta(days=400) <= date.max  # a year around it never overflows
+    assert (
+        d - timedelta(days=400) >= date.min and d + timedelta(days=400) <= date.max
+    )  # a year around it never overflows
 
 
 # --- finding 10: reads take no write lock ------------------------------------------------------
 
-LOCK_FREE_READS = [("terms", "takamatsu", "--article", "1"), ("terms", "shibuya"), ("offices", "--json"),
-                   ("report", "--office", "takamatsu", "--month", "2027-01"), ("closure", "list", "--office", "takamatsu")]
+LOCK_FREE_READS = [
+    ("terms", "takamatsu", "--article", "1"),
+    ("terms", "shibuya"),
+    ("offices", "--json"),
+    ("report", "--office", "takamatsu", "--month", "2027-01"),
+    ("closure", "list", "--office", "takamatsu"),
+]
 
 
 def _run(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, "HWDESK_PASSWORD": PASSWORD, "HWDESK_LANG": "en"}
     env.pop("HWDESK_DB", None)
-    return subprocess.run([sys.executable, "-m", "hwdesk", "--db", str(db), *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "hwdesk", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -439,12 +569,18 @@ def test_a_read_only_database_file_can_be_read(read_only):
 def test_reads_do_not_sync_offices_and_a_writer_does(store, actors, db_url, cli):
     """A terms version shipped after the database was made is added by the next writer, not by a read."""
     with store.write() as s:
-        tv = s.exec(select(TermsVersion).where(TermsVersion.office_id == "takamatsu").order_by(TermsVersion.version.desc())).first()
+        tv = s.exec(
+            select(TermsVersion).where(TermsVersion.office_id == "takamatsu").order_by(TermsVersion.version.desc())
+        ).first()
         number = tv.version
         s.delete(tv)
     assert cli("offices", "--json")[0] == 0
     with store.read() as s:
-        assert number not in {v.version for v in s.exec(select(TermsVersion).where(TermsVersion.office_id == "takamatsu"))}
-    assert cli("closure", "add", "--office", "takamatsu", "--date", "2027-03-01", "--reason", "点検", as_="super1")[0] == 0
+        assert number not in {
+            v.version for v in s.exec(select(TermsVersion).where(TermsVersion.office_id == "takamatsu"))
+        }
+    assert (
+        cli("closure", "add", "--office", "takamatsu", "--date", "2027-03-01", "--reason", "点検", as_="super1")[0] == 0
+    )
     with store.read() as s:
         assert number in {v.version for v in s.exec(select(TermsVersion).where(TermsVersion.office_id == "takamatsu"))}

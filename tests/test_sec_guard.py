@@ -19,10 +19,10 @@ import pkgutil
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 import hwdesk.services
-from helpers import make_ready, new_seeker
 from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
 from hwdesk.models import Approval, AuditLog, Seeker, Termination, TermsVersion
@@ -47,50 +47,136 @@ ALLOWED: dict[str, str] = {
     "auth.get_staff": INTERNAL + " (staff lookups by login for the CLI's --staff options)",
     "auth.list_staff": "staff names and logins of an office (the schedule screens' staff choice), no seeker data",
     # calendar: closures and holidays are office facts
-    **{f"calendar.{n}": NON_PERSONAL for n in ("holiday_name", "holiday_data_official", "holiday_warning", "closed_reason",
-                                               "closed_days", "is_open", "next_open_day", "opening_hours", "day_bounds",
-                                               "check_slot", "list_closures")},
+    **{
+        f"calendar.{n}": NON_PERSONAL
+        for n in (
+            "holiday_name",
+            "holiday_data_official",
+            "holiday_warning",
+            "closed_reason",
+            "closed_days",
+            "is_open",
+            "next_open_day",
+            "opening_hours",
+            "day_bounds",
+            "check_slot",
+            "list_closures",
+        )
+    },
     # consent: per-seeker building blocks of the detail, eligibility and booking services
-    **{f"consent.{n}": INTERNAL for n in ("consent_status", "consent_statuses", "consents_of", "notices_of", "companions_of",
-                                          "companions_for_session", "latest_env_checks", "latest_env_check",
-                                          "active_approval", "approvals_of")},
+    **{
+        f"consent.{n}": INTERNAL
+        for n in (
+            "consent_status",
+            "consent_statuses",
+            "consents_of",
+            "notices_of",
+            "companions_of",
+            "companions_for_session",
+            "latest_env_checks",
+            "latest_env_check",
+            "active_approval",
+            "approvals_of",
+        )
+    },
     "consent.needs_notice": NON_PERSONAL,
     "consent.standing": NON_PERSONAL + " (computes a standing from rows it is given)",
     "consent.env_items": NON_PERSONAL,
     "consent.recognizers": "names of an office's staff who may recognize a need (approval form), no seeker data",
     # demo data
-    "demo.is_demo": NON_PERSONAL, "demo.demo_accounts": NON_PERSONAL + " (the demo's published accounts)",
+    "demo.is_demo": NON_PERSONAL,
+    "demo.demo_accounts": NON_PERSONAL + " (the demo's published accounts)",
     "demo.build_demo": "writes made-up people into an empty database (hwdesk demo), acting as SYSTEM",
     "demo.has_data": "whether any seeker exists (a boolean)",
     # eligibility: the one rule evaluator, called by guarded booking/readiness and the CLI after get_by_number
     **{f"eligibility.{n}": INTERNAL for n in ("facts", "from_row", "check", "active_termination")},
-    "eligibility.facts_stmt": NON_PERSONAL, "eligibility.evaluate": NON_PERSONAL, "eligibility.failures": NON_PERSONAL,
+    "eligibility.facts_stmt": NON_PERSONAL,
+    "eligibility.evaluate": NON_PERSONAL,
+    "eligibility.failures": NON_PERSONAL,
     "exports.encode_text": NON_PERSONAL,
-    "handouts.instructions": NON_PERSONAL, "handouts.calendar_event": NON_PERSONAL + " (a session as an event, no seeker)", "handouts.send_to_printer": "prints a file already written by the guarded handouts.write",
-    "importer.decode": NON_PERSONAL, "importer.id_runs": NON_PERSONAL, "importer.imported_ids": NON_PERSONAL,
-    **{f"offices.{n}": NON_PERSONAL for n in ("sync_offices", "offices_synced", "profile", "parse_profile", "list_offices", "terms_versions",
-                                              "terms_in_force", "version_in_force", "document")},
+    "handouts.instructions": NON_PERSONAL,
+    "handouts.calendar_event": NON_PERSONAL + " (a session as an event, no seeker)",
+    "handouts.send_to_printer": "prints a file already written by the guarded handouts.write",
+    "importer.decode": NON_PERSONAL,
+    "importer.id_runs": NON_PERSONAL,
+    "importer.imported_ids": NON_PERSONAL,
+    **{
+        f"offices.{n}": NON_PERSONAL
+        for n in (
+            "sync_offices",
+            "offices_synced",
+            "profile",
+            "parse_profile",
+            "list_offices",
+            "terms_versions",
+            "terms_in_force",
+            "version_in_force",
+            "document",
+        )
+    },
     "queue.filter_view": NON_PERSONAL + " (filters a view a guarded service returned)",
     "queue.row_json": NON_PERSONAL + " (formats a row a guarded service returned)",
     "queue.change_token": "a change counter, no rows",
-    "records.office_key": INTERNAL + " (the office's pseudonym key)", "records.pseudonym": NON_PERSONAL,
-    **{f"reports.{n}": NON_PERSONAL + " (figures with small cells suppressed)" for n in (
-        "device_class", "os_family", "period_report", "daily_report", "month_bounds", "parse_month", "monthly_report",
-        "report_rows")},
-    **{f"revisions.{n}": NON_PERSONAL for n in ("word_diff", "diff_versions", "render_changes", "version_by_number",
-                                                "diff_stored")},
-    "scheduling.state_label": NON_PERSONAL, "scheduling.is_group": NON_PERSONAL, "scheduling.occurrences": NON_PERSONAL,
-    **{f"scheduling.{n}": INTERNAL for n in ("lock_session", "lock_staff", "lock_seeker", "get_session", "staff_conflict",
-                                             "seeker_conflict", "rescheduled_to", "allowed_moves")},
-    **{f"seekers.{n}": NON_PERSONAL for n in ("validate_field", "validate_form", "validate_values", "form_from_seeker",
-                                              "form_dict", "form_from_dict")},
+    "records.office_key": INTERNAL + " (the office's pseudonym key)",
+    "records.pseudonym": NON_PERSONAL,
+    **{
+        f"reports.{n}": NON_PERSONAL + " (figures with small cells suppressed)"
+        for n in (
+            "device_class",
+            "os_family",
+            "period_report",
+            "daily_report",
+            "month_bounds",
+            "parse_month",
+            "monthly_report",
+            "report_rows",
+        )
+    },
+    **{
+        f"revisions.{n}": NON_PERSONAL
+        for n in ("word_diff", "diff_versions", "render_changes", "version_by_number", "diff_stored")
+    },
+    "scheduling.state_label": NON_PERSONAL,
+    "scheduling.is_group": NON_PERSONAL,
+    "scheduling.occurrences": NON_PERSONAL,
+    **{
+        f"scheduling.{n}": INTERNAL
+        for n in (
+            "lock_session",
+            "lock_staff",
+            "lock_seeker",
+            "get_session",
+            "staff_conflict",
+            "seeker_conflict",
+            "rescheduled_to",
+            "allowed_moves",
+        )
+    },
+    **{
+        f"seekers.{n}": NON_PERSONAL
+        for n in (
+            "validate_field",
+            "validate_form",
+            "validate_values",
+            "form_from_seeker",
+            "form_dict",
+            "form_from_dict",
+        )
+    },
     "seekers.get_seeker": INTERNAL + " (by id; the screens reach an id only through the guarded search/detail)",
     "seekers.find_duplicates": INTERNAL + " (create_seeker/update_seeker's duplicate check)",
-    "terminations.ground_cite": NON_PERSONAL, "terminations.available_grounds": NON_PERSONAL,
+    "terminations.ground_cite": NON_PERSONAL,
+    "terminations.available_grounds": NON_PERSONAL,
     "terminations.ground_label": NON_PERSONAL,
     "eligibility.stop_in_force": NON_PERSONAL + " (picks from stop rows the caller read)",
-    **{f"csvstream.{n}": NON_PERSONAL + " (reading the CSV file)" for n in ("scan", "unreadable", "chunks", "release_memory")},
-    **{f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)" for n in ("lookup_existing", "copy_seekers")},
+    **{
+        f"csvstream.{n}": NON_PERSONAL + " (reading the CSV file)"
+        for n in ("scan", "unreadable", "chunks", "release_memory")
+    },
+    **{
+        f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)"
+        for n in ("lookup_existing", "copy_seekers")
+    },
     "eligibility.stop_covers": NON_PERSONAL + " (a stop's scope and date against a day)",
     "corrections.is_final": NON_PERSONAL,
     "offers.deadline": NON_PERSONAL + " (the office's reply deadline for a start time)",
@@ -104,16 +190,23 @@ ALLOWED: dict[str, str] = {
     "terminations.stops": INTERNAL + " (the guarded queue, week, reminders and handouts read the stops of their rows)",
     "terminations.stop_on": NON_PERSONAL + " (picks from stops the caller read)",
     "seekers.registration_kind_error": NON_PERSONAL,
-    **{f"registration.{n}": NON_PERSONAL + " (date arithmetic)" for n in ("month_end", "initial_end", "registration_end",
-                                                                          "needs_events")},
+    **{
+        f"registration.{n}": NON_PERSONAL + " (date arithmetic)"
+        for n in ("month_end", "initial_end", "registration_end", "needs_events")
+    },
     **{f"registration.{n}": INTERNAL for n in ("events", "end_of", "renewals_of")},
-    "offices.revision_grounds": NON_PERSONAL, "offices.check_revision_ground": NON_PERSONAL,
+    "offices.revision_grounds": NON_PERSONAL,
+    "offices.check_revision_ground": NON_PERSONAL,
     "reports.legend": NON_PERSONAL,
-    "usage_entry.parse_moment": NON_PERSONAL, "usage_entry.usage_article": NON_PERSONAL,
+    "usage_entry.parse_moment": NON_PERSONAL,
+    "usage_entry.usage_article": NON_PERSONAL,
     # the guard and the actor themselves
-    "context.require": "the role check the guard applies", "context.require_office": "the office check the guard applies",
+    "context.require": "the role check the guard applies",
+    "context.require_office": "the office check the guard applies",
     "context.staff_id": NON_PERSONAL,
-    "guard.guard": "the guard", "guard.is_guarded": "the guard", "guard.require_all_offices": "the guard",
+    "guard.guard": "the guard",
+    "guard.is_guarded": "the guard",
+    "guard.require_all_offices": "the guard",
 }
 # Guarded functions that check the role only (nothing in their arguments names an office).
 ROLE_ONLY = {
@@ -135,7 +228,12 @@ def service_functions() -> dict[str, object]:
         mod = importlib.import_module(f"hwdesk.services.{info.name}")
         for name, fn in vars(mod).items():
             # Any callable defined here but a class: plain functions, lru_cache'd ones, partials.
-            if name.startswith("_") or inspect.isclass(fn) or not callable(fn) or getattr(fn, "__module__", None) != mod.__name__:
+            if (
+                name.startswith("_")
+                or inspect.isclass(fn)
+                or not callable(fn)
+                or getattr(fn, "__module__", None) != mod.__name__
+            ):
                 continue
             out[f"{info.name}.{name}"] = fn
     return out
@@ -147,7 +245,7 @@ def test_every_public_service_function_is_guarded_or_allowed():
         f"These service functions are neither guarded nor allowed: {bare}.\n"
         "If a function reads or writes personal data (a seeker, a session, a staff member's actions), decorate it:\n"
         "    from hwdesk.services.guard import guard\n"
-        "    @guard(\"clerk\")   # or \"supervisor\"/\"admin\"; it must take actor=… as a keyword\n"
+        '    @guard("clerk")   # or "supervisor"/"admin"; it must take actor=… as a keyword\n'
         "and give it an argument the guard knows (office_id, seeker_id, session_id, approval_id, termination_id,\n"
         "terms_version_id, seeker_no, seeker_ids, form) or add one to guard.TARGETS.\n"
         "If it touches no personal data, add it to ALLOWED in tests/test_sec_guard.py with the reason."
@@ -161,7 +259,8 @@ def test_guarded_functions_name_their_target_or_are_role_only():
         if is_guarded(fn) and not fn.__guard__.targets:
             assert name in ROLE_ONLY, (
                 f"{name} is guarded but none of its arguments names an office, so any {fn.__guard__.role} passes: "
-                "give it an office-identifying argument (see guard.TARGETS) or list it in ROLE_ONLY with the reason")
+                "give it an office-identifying argument (see guard.TARGETS) or list it in ROLE_ONLY with the reason"
+            )
 
 
 @pytest.fixture
@@ -173,20 +272,54 @@ def maebashi(store, actors):
     start = datetime.combine(date.today() + timedelta(days=14), datetime.min.time(), tzinfo=JST).replace(hour=10)
     with store.write() as s:
         # Rows written directly: the guard test needs 前橋's ids, not a bookable session.
-        row = SessionRow(office_id="maebashi", kind="seminar", title="前橋 セミナー", start_at=start,
-                         end_at=start + timedelta(hours=1), staff_id=mae.id, capacity=10, passcode="x1")
-        appr = Approval(seeker_id=sk.id, office_id="maebashi", service="counseling", recognized_by=sup.id, recognized_on=date.today())
-        term = Termination(seeker_id=sk.id, office_id="maebashi", ground="other", cite="第8条", narrative="test",
-                           scope="suspended", decided_by=sup.id)
+        row = SessionRow(
+            office_id="maebashi",
+            kind="seminar",
+            title="前橋 セミナー",
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            staff_id=mae.id,
+            capacity=10,
+            passcode="x1",
+        )
+        appr = Approval(
+            seeker_id=sk.id,
+            office_id="maebashi",
+            service="counseling",
+            recognized_by=sup.id,
+            recognized_on=date.today(),
+        )
+        term = Termination(
+            seeker_id=sk.id,
+            office_id="maebashi",
+            ground="other",
+            cite="第8条",
+            narrative="test",
+            scope="suspended",
+            decided_by=sup.id,
+        )
         s.add_all([row, appr, term])
         s.flush()
         sess_id = row.id
         tv = s.exec(select(TermsVersion).where(TermsVersion.office_id == "maebashi")).first()
-        return {"seeker_id": sk.id, "seeker_no": sk.seeker_no, "session_id": sess_id, "approval_id": appr.id,
-                "termination_id": term.id, "terms_version_id": tv.id, "office_id": "maebashi",
-                "seeker_ids": [sk.id], "form": seekers.SeekerForm(seeker_no="37010-987654", name="前橋 次郎",
-                                                                   name_kana="マエバシ ジロウ", birth_date="1980-01-01",
-                                                                   office_id="maebashi", registration_kind="office")}
+        return {
+            "seeker_id": sk.id,
+            "seeker_no": sk.seeker_no,
+            "session_id": sess_id,
+            "approval_id": appr.id,
+            "termination_id": term.id,
+            "terms_version_id": tv.id,
+            "office_id": "maebashi",
+            "seeker_ids": [sk.id],
+            "form": seekers.SeekerForm(
+                seeker_no="37010-987654",
+                name="前橋 次郎",
+                name_kana="マエバシ ジロウ",
+                birth_date="1980-01-01",
+                office_id="maebashi",
+                registration_kind="office",
+            ),
+        }
 
 
 # Functions that take one target or the other, not both.
@@ -251,10 +384,17 @@ def test_takamatsu_clerk_cannot_touch_a_maebashi_seeker(store, actors, maebashi)
     sid = maebashi["seeker_id"]
     before = _audit_len(store)
     calls = [
-        lambda s: consent.record_terms_notice(s, actor=clerk, seeker_id=sid, terms_version_id=maebashi["terms_version_id"], method="counter"),
+        lambda s: consent.record_terms_notice(
+            s, actor=clerk, seeker_id=sid, terms_version_id=maebashi["terms_version_id"], method="counter"
+        ),
         lambda s: seekers.set_webcam(s, actor=clerk, seeker_id=sid, confirmed=False),
-        lambda s: consent.record_env_check(s, actor=clerk, seeker_id=sid, office_id="maebashi",
-                                           answers={i.key: True for i in consent.env_items(s, "maebashi")}),
+        lambda s: consent.record_env_check(
+            s,
+            actor=clerk,
+            seeker_id=sid,
+            office_id="maebashi",
+            answers={i.key: True for i in consent.env_items(s, "maebashi")},
+        ),
         lambda s: seekers.switch_to_office_registration(s, actor=clerk, seeker_id=sid),
         lambda s: consent.revoke_approval(s, actor=actors["super1"], approval_id=maebashi["approval_id"]),
         lambda s: seekers.anonymize(s, actor=actors["super1"], seeker_id=sid),
@@ -280,15 +420,33 @@ def test_anonymize_needs_a_supervisor_of_the_office(store, actors, maebashi):
         assert s.get(Seeker, maebashi["seeker_id"]).seeker_no.startswith("ANON-")
 
 
-def test_cli_notice_by_a_takamatsu_clerk_on_a_maebashi_seeker_is_refused(store, actors, maebashi, db_url, monkeypatch, capsys):
+def test_cli_notice_by_a_takamatsu_clerk_on_a_maebashi_seeker_is_refused(
+    store, actors, maebashi, db_url, monkeypatch, capsys
+):
     from hwdesk.cli import main
 
     monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
     before = _audit_len(store)
     with store.read() as s:
         version = s.get(TermsVersion, maebashi["terms_version_id"]).version
-    rc = main(["--db", db_url, "--lang", "en", "--as", "clerk1", "notice", maebashi["seeker_no"], "--office", "maebashi",
-               "--version", str(version), "--method", "counter"])
+    rc = main(
+        [
+            "--db",
+            db_url,
+            "--lang",
+            "en",
+            "--as",
+            "clerk1",
+            "notice",
+            maebashi["seeker_no"],
+            "--office",
+            "maebashi",
+            "--version",
+            str(version),
+            "--method",
+            "counter",
+        ]
+    )
     assert rc == 2
     assert "another office" in capsys.readouterr().err
     with store.read() as s:
@@ -324,5 +482,7 @@ def test_screens_and_cli_call_no_unguarded_building_block():
                 name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
                 if name in internal and name not in ENTRY_EXCEPTIONS:
                     found.append(f"{path.relative_to(root)}:{node.lineno} {name}")
-    assert not found, (f"screens/CLI call unguarded building blocks: {found}. Call a guarded service instead "
-                       "(e.g. seekers.seeker_of for one seeker), or add the name to ENTRY_EXCEPTIONS with the reason.")
+    assert not found, (
+        f"screens/CLI call unguarded building blocks: {found}. Call a guarded service instead "
+        "(e.g. seekers.seeker_of for one seeker), or add the name to ENTRY_EXCEPTIONS with the reason."
+    )

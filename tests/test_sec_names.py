@@ -12,10 +12,10 @@ import sys
 import unicodedata
 
 import pytest
+from helpers import new_seeker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import new_seeker
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import ParseError, normalize_name
 from hwdesk.services import auth, importer, seekers
@@ -76,12 +76,16 @@ def test_form_refuses_and_the_search_finds_the_plain_name(store, actors, ch):
     assert e.value.field == "name"
     new_seeker(store, actors["clerk1"], name="山田 太郎")
     with store.read() as s:
-        assert all("山田 太郎" == r.name for r in seekers.search(s, "山田", actor=actors["clerk1"], office_id="takamatsu"))
+        assert all(
+            "山田 太郎" == r.name for r in seekers.search(s, "山田", actor=actors["clerk1"], office_id="takamatsu")
+        )
 
 
 def test_csv_import_refuses_the_row_by_line(store, actors):
-    data = ("求職番号,氏名,フリガナ,生年月日\r\n37010-900001,山田 花子,ヤマダ ハナコ,1985-04-01\r\n"
-            "37010-900002,山田\u200b太郎,ヤマダ タロウ,1985-04-02\r\n").encode()
+    data = (
+        "求職番号,氏名,フリガナ,生年月日\r\n37010-900001,山田 花子,ヤマダ ハナコ,1985-04-01\r\n"
+        "37010-900002,山田\u200b太郎,ヤマダ タロウ,1985-04-02\r\n"
+    ).encode()
     with store.write() as s:
         result = importer.import_seekers(s, actor=actors["clerk1"], data=data, office_id="takamatsu")
     assert [(e.line, e.field) for e in result.errors] == [(3, "name")]
@@ -90,5 +94,13 @@ def test_csv_import_refuses_the_row_by_line(store, actors):
 
 def test_cli_refuses_an_invisible_staff_name(store):
     with store.write() as s, pytest.raises(ParseError):
-        auth.create_staff(s, actor=SYSTEM, login="zw1", name="佐藤\u2060一郎", role="clerk", office_id="takamatsu",
-                          password="correct horse battery", check_policy=False)
+        auth.create_staff(
+            s,
+            actor=SYSTEM,
+            login="zw1",
+            name="佐藤\u2060一郎",
+            role="clerk",
+            office_id="takamatsu",
+            password="correct horse battery",
+            check_policy=False,
+        )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.models import AuditLog, Seeker
 from hwdesk.services import seekers
@@ -13,16 +13,26 @@ from hwdesk.services.context import SYSTEM
 
 
 def _form(**kw):
-    base = dict(seeker_no="37010-99", name="佐藤 花子", name_kana="さとう はなこ", birth_date="平成2年3月4日",
-                phone="087-123-4567", email="Hanako@Example.JP", registration_kind="オンライン", registered_on="R7.1.5",
-                office_id="takamatsu")
+    base = dict(
+        seeker_no="37010-99",
+        name="佐藤 花子",
+        name_kana="さとう はなこ",
+        birth_date="平成2年3月4日",
+        phone="087-123-4567",
+        email="Hanako@Example.JP",
+        registration_kind="オンライン",
+        registered_on="R7.1.5",
+        office_id="takamatsu",
+    )
     base.update(kw)
     return seekers.SeekerForm(**base)
 
 
 def test_register_normalizes_what_was_typed(store, actors):
     with store.write() as s:
-        sk = seekers.create_seeker(s, actor=actors["clerk1"], form=_form(seeker_no="３７０１０９９", name_kana="ｻﾄｳ ﾊﾅｺ"))
+        sk = seekers.create_seeker(
+            s, actor=actors["clerk1"], form=_form(seeker_no="３７０１０９９", name_kana="ｻﾄｳ ﾊﾅｺ")
+        )
     assert sk.seeker_no == "37010-99"
     assert sk.name_kana == "サトウ ハナコ" and sk.kana_key == "サトウハナコ"
     assert sk.birth_date.isoformat() == "1990-03-04"
@@ -61,11 +71,34 @@ def test_staff_register_only_at_their_office(store, actors):
         seekers.create_seeker(s, actor=actors["clerk1"], form=_form(office_id="shibuya"))
 
 
-@pytest.mark.parametrize("query", ["ヤマダ", "やまだ", "ﾔﾏﾀﾞ", "やまだたろう", "ヤマダ タロウ", "山田", "田", "田太", "山田 太郎", "太郎", "山田太", "田太郎", "山田太郎",
-                                   "37010-5555", "370105555", "37010", "０９０４４４", "090-444"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ヤマダ",
+        "やまだ",
+        "ﾔﾏﾀﾞ",
+        "やまだたろう",
+        "ヤマダ タロウ",
+        "山田",
+        "田",
+        "田太",
+        "山田 太郎",
+        "太郎",
+        "山田太",
+        "田太郎",
+        "山田太郎",
+        "37010-5555",
+        "370105555",
+        "37010",
+        "０９０４４４",
+        "090-444",
+    ],
+)
 def test_search_finds_by_every_route(store, actors, query):
     sk = new_seeker(store, actors["clerk1"], seeker_no="37010-5555", phone="090-4444-5555")
-    new_seeker(store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", phone="03-1111-2222", seeker_no="13080-1")
+    new_seeker(
+        store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", phone="03-1111-2222", seeker_no="13080-1"
+    )
     with store.read() as s:
         hits = seekers.search(s, query, actor=SYSTEM)
     assert [h.id for h in hits] == [sk.id]
@@ -128,8 +161,12 @@ def test_control_characters_are_refused_at_input(store, actors):
 
 def test_search_count_counts_every_path_up_to_the_cap(store, actors):
     for i in range(7):
-        new_seeker(store, actors["clerk1"], seeker_no=f"37010-90{i}", birth=f"1980-02-{i + 1:02d}", phone=f"090-9000-000{i}")
-    new_seeker(store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", seeker_no="37010-999", birth="1970-01-01")
+        new_seeker(
+            store, actors["clerk1"], seeker_no=f"37010-90{i}", birth=f"1980-02-{i + 1:02d}", phone=f"090-9000-000{i}"
+        )
+    new_seeker(
+        store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", seeker_no="37010-999", birth="1970-01-01"
+    )
     with store.read() as s:
         assert seekers.search_count(s, "ヤマダ", actor=SYSTEM) == 7
         assert seekers.search_count(s, "山田太", actor=SYSTEM) == 7

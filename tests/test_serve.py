@@ -43,18 +43,24 @@ def test_serve_listens_on_loopback_by_default():
     assert args.host == "127.0.0.1"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install Debian's chromium package (.ci/run does this as root)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium: install Debian's chromium package (.ci/run does this as root)"
+)
 def test_sign_in_screen_renders_in_a_browser(tmp_path):
     pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
     from playwright.sync_api import sync_playwright
 
     db = tmp_path / "served.sqlite3"
-    subprocess.run([sys.executable, "-m", "hwdesk", "--db", str(db), "demo", "--seekers", "3"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hwdesk", "--db", str(db), "demo", "--seekers", "3"], check=True, capture_output=True
+    )
     port = _free_port()
     env = {**os.environ, "HWDESK_TERMINAL": "browser-test"}
     server = subprocess.Popen(
         [sys.executable, "-m", "hwdesk", "--db", str(db), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     frames: list[str] = []
     try:
@@ -62,11 +68,23 @@ def test_sign_in_screen_renders_in_a_browser(tmp_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(data if isinstance(data, str) else data.decode("utf-8", "replace"))))
+            page.on(
+                "websocket",
+                lambda ws: ws.on(
+                    "framereceived",
+                    lambda data: frames.append(data if isinstance(data, str) else data.decode("utf-8", "replace")),
+                ),
+            )
             page.goto(f"http://127.0.0.1:{port}/")
             deadline = time.monotonic() + 40
             while time.monotonic() < deadline and not any("hwdesk-demo" in f for f in frames):

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_serve import _free_port, _wait_port
 
 SECRET = "s3cret-Pa55word"
@@ -47,8 +46,12 @@ def served(tmp_path):
         port = _free_port()
         out = tmp_path / f"serve-{port}.out"
         env = {**os.environ, "HWDESK_DB": db_url, "HWDESK_TERMINAL": "serve-test"}
-        proc = subprocess.Popen([sys.executable, "-m", "hwdesk", "--lang", "en", "serve", "--port", str(port), *extra],
-                                stdout=out.open("w"), stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hwdesk", "--lang", "en", "serve", "--port", str(port), *extra],
+            stdout=out.open("w"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         servers.append(proc)
         _wait_port(port)
         return port, proc, out
@@ -65,7 +68,9 @@ def served(tmp_path):
 @pytest.fixture
 def demo_db(tmp_path):
     db = tmp_path / "served.sqlite3"
-    subprocess.run([sys.executable, "-m", "hwdesk", "--db", str(db), "demo", "--seekers", "3"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hwdesk", "--db", str(db), "demo", "--seekers", "3"], check=True, capture_output=True
+    )
     return db
 
 

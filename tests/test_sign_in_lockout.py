@@ -93,8 +93,10 @@ def test_lockout_refuses_even_the_right_password_until_locked_until(store):
     assert len(_actions(store, "auth.refused_locked")) == 1
     # time lifts it: the lock is in the past
     with store.write() as s:
-        s.connection().execute(text("UPDATE staff SET locked_until = :t WHERE id = :i"),
-                               {"t": datetime.now(UTC) - timedelta(seconds=1), "i": st.id})
+        s.connection().execute(
+            text("UPDATE staff SET locked_until = :t WHERE id = :i"),
+            {"t": datetime.now(UTC) - timedelta(seconds=1), "i": st.id},
+        )
     assert auth.sign_in(store, login="clerk1", password="hwdesk-demo").login == "clerk1"
     with store.read() as s:
         st = s.get(Staff, st.id)
@@ -120,7 +122,11 @@ def test_an_admin_unlocks_and_a_clerk_cannot(store, actors):
         auth.unlock_account(s, actor=actors["admin1"], login="clerk1")
     assert auth.sign_in(store, login="clerk1", password="hwdesk-demo").login == "clerk1"
     unlocks = _actions(store, "staff.unlock")
-    assert len(unlocks) == 1 and unlocks[0].staff_id == actors["admin1"].id and '"failed_count": 10' in unlocks[0].detail_json
+    assert (
+        len(unlocks) == 1
+        and unlocks[0].staff_id == actors["admin1"].id
+        and '"failed_count": 10' in unlocks[0].detail_json
+    )
 
 
 def test_cli_staff_unlock(store):
@@ -129,11 +135,15 @@ def test_cli_staff_unlock(store):
             auth.sign_in(store, login="clerk1", password="guess-guess")
     env = {**os.environ, "HWDESK_PASSWORD": "hwdesk-demo"}
     base = [sys.executable, "-m", "hwdesk", "--db", store.url, "--lang", "en"]
-    out = subprocess.run([*base, "--as", "clerk1_shi", "staff", "unlock", "clerk1"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [*base, "--as", "clerk1_shi", "staff", "unlock", "clerk1"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 2 and "admin" in out.stderr.lower()
     out = subprocess.run([*base, "--as", "admin1", "staff", "locked"], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and out.stdout.startswith("clerk1\t10\t")
-    out = subprocess.run([*base, "--as", "admin1", "staff", "unlock", "clerk1"], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [*base, "--as", "admin1", "staff", "unlock", "clerk1"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Unlocked clerk1."
     assert auth.sign_in(store, login="clerk1", password="hwdesk-demo").login == "clerk1"

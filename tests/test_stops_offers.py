@@ -8,14 +8,14 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import RuleRefusal
-from hwdesk.services.context import SYSTEM
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.services import calendar, handouts, offers, queue, scheduling, terminations
+from hwdesk.services.context import SYSTEM
 
 DAY = date(2027, 2, 2)  # a Tuesday
 
@@ -33,8 +33,17 @@ def ready(store, actors, **kw):
 
 def create(store, actors, kind="seminar", start="13:00", end="14:00", day=DAY, capacity=None, staff="clerk1"):
     with store.write() as s:
-        return scheduling.create_session(s, actor=actors["clerk1"], office_id="takamatsu", kind=kind, start=at(start, day),
-                                         end=at(end, day), staff_login=staff, capacity=capacity, join_url="https://zoom.us/j/987").id
+        return scheduling.create_session(
+            s,
+            actor=actors["clerk1"],
+            office_id="takamatsu",
+            kind=kind,
+            start=at(start, day),
+            end=at(end, day),
+            staff_login=staff,
+            capacity=capacity,
+            join_url="https://zoom.us/j/987",
+        ).id
 
 
 def book(store, actor, sid, seeker_id, **kw):
@@ -44,15 +53,25 @@ def book(store, actor, sid, seeker_id, **kw):
 
 def test_stop_of_use_flags_every_booking_and_lifting_clears_them(store, actors):
     clerk, sup = actors["clerk1"], actors["super1"]
-    stopped, other = ready(store, actors, name="中止 花子", kana="チュウシ ハナコ"), ready(store, actors, name="通常 太郎", kana="ツウジョウ タロウ")
+    stopped, other = (
+        ready(store, actors, name="中止 花子", kana="チュウシ ハナコ"),
+        ready(store, actors, name="通常 太郎", kana="ツウジョウ タロウ"),
+    )
     one = create(store, actors, "counseling", "10:00", "10:45")
     sem = create(store, actors, "seminar", "13:00", "14:00", capacity=5, staff="super1")
     book(store, clerk, one, stopped.id)
     book(store, clerk, sem, stopped.id)
     book(store, clerk, sem, other.id)
     with store.write() as s:
-        res = terminations.terminate(s, actor=sup, seeker_id=stopped.id, office_id="takamatsu", ground="disturbing",
-                                     narrative="録画していた", scope="ended")
+        res = terminations.terminate(
+            s,
+            actor=sup,
+            seeker_id=stopped.id,
+            office_id="takamatsu",
+            ground="disturbing",
+            narrative="録画していた",
+            scope="ended",
+        )
         term_id, cite = res.termination.id, res.termination.cite
     assert {b.session_id for b in res.future_bookings} == {one, sem}
     with store.read() as s:
@@ -75,7 +94,9 @@ def test_stop_of_use_flags_every_booking_and_lifting_clears_them(store, actors):
     with store.write() as s:
         job = handouts.for_day(s, actor=clerk, office_id="takamatsu", day=DAY)
     assert sorted(job.stopped) == sorted([(one, stopped.seeker_no, "中止 花子"), (sem, stopped.seeker_no, "中止 花子")])
-    assert job.seeker_ids == [other.id] and len(job.pages) == 1  # the stopped seeker's only session prints no blank page
+    assert (
+        job.seeker_ids == [other.id] and len(job.pages) == 1
+    )  # the stopped seeker's only session prints no blank page
     # a new booking is refused citing the office's article
     extra = create(store, actors, "counseling", "15:00", "15:45")
     with store.write() as s, pytest.raises(RuleRefusal) as exc:
@@ -88,7 +109,10 @@ def test_stop_of_use_flags_every_booking_and_lifting_clears_them(store, actors):
         data = queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)
         assert all("stopped" not in r["warnings"] and r["stopped"] == [] for r in data["sessions"])
         assert all(e.stopped is None for e in scheduling.session_detail(s, actor=SYSTEM, session_id=sem).enrollments)
-        assert all(queue.reminder_call(r) == "reminder" for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows)
+        assert all(
+            queue.reminder_call(r) == "reminder"
+            for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1)).rows
+        )
 
 
 def test_termination_cancels_covered_bookings_with_the_notice_recorded(store, actors):
@@ -99,15 +123,26 @@ def test_termination_cancels_covered_bookings_with_the_notice_recorded(store, ac
     book(store, clerk, a, sk.id)
     book(store, clerk, later, sk.id)
     with store.write() as s:
-        term = terminations.terminate(s, actor=sup, seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画",
-                                      scope="suspended", until=date(2027, 2, 10)).termination
+        term = terminations.terminate(
+            s,
+            actor=sup,
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            ground="disturbing",
+            narrative="録画",
+            scope="suspended",
+            until=date(2027, 2, 10),
+        ).termination
     with store.write() as s, pytest.raises(Exception, match="連絡方法"):
         terminations.cancel_bookings(s, actor=clerk, termination_id=term.id, notice=" ")
     with store.write() as s:
         done = terminations.cancel_bookings(s, actor=clerk, termination_id=term.id, notice="電話で本人に連絡")
     assert [b.session_id for b in done] == [a]  # the March booking is after the suspension: kept
     with store.read() as s:
-        states = {e.session_id: (e.state, e.cancel_reason) for e in s.exec(select(Enrollment).where(Enrollment.seeker_id == sk.id))}
+        states = {
+            e.session_id: (e.state, e.cancel_reason)
+            for e in s.exec(select(Enrollment).where(Enrollment.seeker_id == sk.id))
+        }
         notice = s.exec(select(AuditLog).where(AuditLog.action == "termination.notice")).one()
     assert states == {a: ("cancelled", "by_office"), later: ("booked", "")}
     assert json.loads(notice.detail_json)["notice"] == "電話で本人に連絡"
@@ -124,9 +159,13 @@ def test_offer_has_a_deadline_then_goes_to_the_next_in_line(store, actors):
         expected = offers.deadline(s, office_id="takamatsu", start=at("13:00"))
         nxt = calendar.next_open_day(s, office_id="takamatsu", day=datetime.now(JST).date())
     assert [e.seeker_id for e in res.offered] == [b.id]
-    assert until == expected and until.astimezone(JST) == datetime.combine(nxt, datetime.strptime("17:15", "%H:%M").time(), JST)
+    assert until == expected and until.astimezone(JST) == datetime.combine(
+        nxt, datetime.strptime("17:15", "%H:%M").time(), JST
+    )
     with store.read() as s:
-        row = next(r for r in queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)["sessions"] if r["id"] == sem)
+        row = next(
+            r for r in queue.queue_json(s, actor=SYSTEM, office_id="takamatsu", day=DAY)["sessions"] if r["id"] == sem
+        )
         places = offers.places(s, actor=SYSTEM, seeker_id=c.id)
         rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 1))
         assert not offers.due(s)
@@ -179,17 +218,33 @@ def test_moving_a_session_queues_the_notices_until_a_call_is_recorded(store, act
     book(store, clerk, sem, a.id)
     book(store, clerk, sem, b.id)
     with store.write() as s:
-        new = scheduling.reschedule(s, actor=clerk, session_id=sem, new_start=at("10:00", date(2027, 2, 9)),
-                                    new_end=at("11:00", date(2027, 2, 9))).id
+        new = scheduling.reschedule(
+            s,
+            actor=clerk,
+            session_id=sem,
+            new_start=at("10:00", date(2027, 2, 9)),
+            new_end=at("11:00", date(2027, 2, 9)),
+        ).id
     with store.read() as s:
-        rl = queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4))  # any day: the notices are listed
+        rl = queue.reminder_list(
+            s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4)
+        )  # any day: the notices are listed
     moved = {r.seeker_id: r for r in rl.rows if r.session_id == new}
-    assert set(moved) == {a.id, b.id} and all(queue.reminder_call(r) == "moved" and r.moved_from == sem for r in moved.values())
+    assert set(moved) == {a.id, b.id} and all(
+        queue.reminder_call(r) == "moved" and r.moved_from == sem for r in moved.values()
+    )
     assert f"#{sem}" in queue.reminder_call_text(moved[a.id]) and "02/09 10:00" in queue.reminder_call_text(moved[a.id])
     with store.write() as s:
         queue.record_reminder(s, actor=clerk, session_id=new, seeker_id=a.id, outcome="reached")
     with store.read() as s:
-        left = [r.seeker_id for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4)).rows if r.session_id == new]
-        on_day = {r.seeker_id: queue.reminder_call(r) for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 8)).rows}
+        left = [
+            r.seeker_id
+            for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 4)).rows
+            if r.session_id == new
+        ]
+        on_day = {
+            r.seeker_id: queue.reminder_call(r)
+            for r in queue.reminder_list(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 2, 8)).rows
+        }
     assert left == [b.id]
     assert on_day == {a.id: "reminder", b.id: "moved"}  # on the day's own list: marked, not repeated

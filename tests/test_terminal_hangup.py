@@ -25,8 +25,7 @@ HWDESK = [sys.executable, "-c", "import sys; from hwdesk.cli import main; sys.ex
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a POSIX pseudo-terminal")
 def test_app_exits_when_its_terminal_hangs_up_without_sighup(tmp_path):
     db = tmp_path / "hw.sqlite3"
-    subprocess.run([*HWDESK, "--db", str(db), "init"], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run([*HWDESK, "--db", str(db), "init"], cwd=ROOT, check=True, capture_output=True)
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="100", LINES="30", HWDESK_TERMINAL="pty-test")
     pid, master = pty.fork()
     if pid == 0:  # the child: SIGHUP ignored, as behind a parent that keeps it

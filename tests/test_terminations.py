@@ -6,9 +6,9 @@ import json
 from datetime import date, datetime
 
 import pytest
+from helpers import make_ready, new_seeker
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
@@ -34,8 +34,16 @@ def ready_seeker(store, actors, office: str, service: str = "seminar"):
 def seminar(store, actors, office: str, day: str = "2027-02-02", start: str = "10:00", end: str = "11:00"):
     """A group session with room to spare."""
     with store.write() as s:
-        return scheduling.create_session(s, actor=actors[CLERK[office]], office_id=office, kind="seminar", capacity=10,
-                                         start=at(day, start), end=at(day, end), staff_login=CLERK[office])
+        return scheduling.create_session(
+            s,
+            actor=actors[CLERK[office]],
+            office_id=office,
+            kind="seminar",
+            capacity=10,
+            start=at(day, start),
+            end=at(day, end),
+            staff_login=CLERK[office],
+        )
 
 
 def book(store, actor, session_id, seeker_id):
@@ -51,8 +59,17 @@ def terminate(store, actor, **kw):
 def test_suspension_blocks_booking_and_lifting_unblocks(store, actors):
     row = seminar(store, actors, "takamatsu")
     sk = ready_seeker(store, actors, "takamatsu")
-    res = terminate(store, actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="threats_abuse",
-                    narrative="相談中に職員へ暴言。", scope="suspended", until=date(2027, 2, 15), review_on=date(2027, 2, 10))
+    res = terminate(
+        store,
+        actors["super1"],
+        seeker_id=sk.id,
+        office_id="takamatsu",
+        ground="threats_abuse",
+        narrative="相談中に職員へ暴言。",
+        scope="suspended",
+        until=date(2027, 2, 15),
+        review_on=date(2027, 2, 10),
+    )
     assert res.termination.cite == "第12条(1)" and not res.agreement_ended
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1"], row.id, sk.id)
@@ -73,8 +90,24 @@ def test_suspension_blocks_booking_and_lifting_unblocks(store, actors):
 def test_clerk_can_neither_terminate_nor_lift(store, actors):
     sk = ready_seeker(store, actors, "takamatsu")
     with pytest.raises(PermissionDenied):
-        terminate(store, actors["clerk1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画", scope="ended")
-    res = terminate(store, actors["super1"], seeker_id=sk.id, office_id="takamatsu", ground="disturbing", narrative="録画", scope="ended")
+        terminate(
+            store,
+            actors["clerk1"],
+            seeker_id=sk.id,
+            office_id="takamatsu",
+            ground="disturbing",
+            narrative="録画",
+            scope="ended",
+        )
+    res = terminate(
+        store,
+        actors["super1"],
+        seeker_id=sk.id,
+        office_id="takamatsu",
+        ground="disturbing",
+        narrative="録画",
+        scope="ended",
+    )
     assert res.termination.cite == "第12条(1)"
     with store.write() as s, pytest.raises(PermissionDenied):
         terminations.lift(s, actor=actors["clerk1"], termination_id=res.termination.id, reason="誤り")
@@ -87,8 +120,12 @@ def test_grounds_cite_each_offices_own_article(store, actors):
         assert terminations.ground_cite(s, office_id="shibuya", ground="recording") == "第4条第3項"
         assert terminations.ground_cite(s, office_id="maebashi", ground="recording") == "第4条第4項"
         assert terminations.ground_cite(s, office_id="maebashi", ground="non_job_seeking") == "第6条(7)"
-        assert terminations.ground_cite(s, office_id="takamatsu", ground="unannounced_companion") == "第12条(3)・第12条(1)"
-        assert terminations.ground_cite(s, office_id="shibuya", ground="unannounced_companion") == "第6条(2)・第9条第2項"
+        assert (
+            terminations.ground_cite(s, office_id="takamatsu", ground="unannounced_companion") == "第12条(3)・第12条(1)"
+        )
+        assert (
+            terminations.ground_cite(s, office_id="shibuya", ground="unannounced_companion") == "第6条(2)・第9条第2項"
+        )
         with pytest.raises(RuleRefusal) as exc:
             terminations.ground_cite(s, office_id="takamatsu", ground="infringement")
         assert "ハローワーク高松" in exc.value.message_ja and "第12条(1)" in exc.value.message_ja
@@ -109,8 +146,14 @@ def test_grounds_cite_each_offices_own_article(store, actors):
 def test_scope_validation(store, actors):
     sk = ready_seeker(store, actors, "shibuya")
     base = dict(seeker_id=sk.id, office_id="shibuya", ground="other", narrative="規約違反")
-    for kw in (dict(scope="suspended"), dict(scope="suspended", until=date(2020, 1, 1)), dict(scope="session"),
-               dict(scope="ended", until=date(2027, 5, 1)), dict(scope="forever"), dict(scope="ended", narrative=" ")):
+    for kw in (
+        dict(scope="suspended"),
+        dict(scope="suspended", until=date(2020, 1, 1)),
+        dict(scope="session"),
+        dict(scope="ended", until=date(2027, 5, 1)),
+        dict(scope="forever"),
+        dict(scope="ended", narrative=" "),
+    ):
         with pytest.raises(ValidationFailed):
             terminate(store, actors["super1_shi"], **{**base, **kw})
 
@@ -119,8 +162,15 @@ def test_shibuya_ended_cancels_agreement_until_consent_again(store, actors):
     row = seminar(store, actors, "shibuya")
     sk = ready_seeker(store, actors, "shibuya")
     book(store, actors["clerk1_shi"], row.id, sk.id)
-    res = terminate(store, actors["super1_shi"], seeker_id=sk.id, office_id="shibuya", ground="recording",
-                    narrative="セミナーを録画していた。", scope="ended")
+    res = terminate(
+        store,
+        actors["super1_shi"],
+        seeker_id=sk.id,
+        office_id="shibuya",
+        ground="recording",
+        narrative="セミナーを録画していた。",
+        scope="ended",
+    )
     assert res.agreement_ended and res.termination.cite == "第4条第3項"
     assert [b.session_id for b in res.future_bookings] == [row.id]  # for the clerk to cancel with notice
     with store.read() as s:
@@ -128,7 +178,9 @@ def test_shibuya_ended_cancels_agreement_until_consent_again(store, actors):
     assert json.loads(log.detail_json)["agreement_cancelled"] is True
     assert json.loads(log.detail_json)["agreement_cite"] == "第9条第2項"
     with store.write() as s:
-        terminations.lift(s, actor=actors["super1_shi"], termination_id=res.termination.id, reason="再申込みの意思を確認")
+        terminations.lift(
+            s, actor=actors["super1_shi"], termination_id=res.termination.id, reason="再申込みの意思を確認"
+        )
     later = seminar(store, actors, "shibuya", day="2027-02-03")
     with pytest.raises(RuleRefusal) as exc:
         book(store, actors["clerk1_shi"], later.id, sk.id)
@@ -143,8 +195,15 @@ def test_shibuya_ended_cancels_agreement_until_consent_again(store, actors):
 
 def test_maebashi_ended_does_not_cancel_agreement(store, actors):
     sk = ready_seeker(store, actors, "maebashi")
-    res = terminate(store, actors["super1_mae"], seeker_id=sk.id, office_id="maebashi", ground="disturbing",
-                    narrative="他の参加者の発言を妨害", scope="ended")
+    res = terminate(
+        store,
+        actors["super1_mae"],
+        seeker_id=sk.id,
+        office_id="maebashi",
+        ground="disturbing",
+        narrative="他の参加者の発言を妨害",
+        scope="ended",
+    )
     assert not res.agreement_ended and res.termination.cite == "第6条(4)"
     with store.write() as s:
         terminations.lift(s, actor=actors["super1_mae"], termination_id=res.termination.id, reason="解除")
@@ -154,18 +213,33 @@ def test_maebashi_ended_does_not_cancel_agreement(store, actors):
 def test_unannounced_companion_ground_stops_the_session(store, actors):
     clerk, sup = actors["clerk1"], actors["super1"]
     with store.write() as s:
-        row = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at("2027-02-02", "10:00"),
-                                        end=at("2027-02-02", "10:45"), staff_login="clerk1")
+        row = scheduling.create_session(
+            s,
+            actor=clerk,
+            office_id="takamatsu",
+            kind="counseling",
+            start=at("2027-02-02", "10:00"),
+            end=at("2027-02-02", "10:45"),
+            staff_login="clerk1",
+        )
     sk = ready_seeker(store, actors, "takamatsu", service="counseling")
     book(store, clerk, row.id, sk.id)
     with store.write() as s:
         scheduling.set_state(s, actor=clerk, session_id=row.id, state="in_progress")
-    base = dict(seeker_id=sk.id, office_id="takamatsu", ground="unannounced_companion", narrative="画面外に同席者", scope="session",
-                session_id=row.id)
+    base = dict(
+        seeker_id=sk.id,
+        office_id="takamatsu",
+        ground="unannounced_companion",
+        narrative="画面外に同席者",
+        scope="session",
+        session_id=row.id,
+    )
     with pytest.raises(ValidationFailed):
         terminate(store, sup, **base)  # nothing recorded yet
     with store.write() as s:
-        consent.record_companion(s, actor=clerk, seeker_id=sk.id, office_id="takamatsu", kind="other", session_id=row.id, unannounced=True)
+        consent.record_companion(
+            s, actor=clerk, seeker_id=sk.id, office_id="takamatsu", kind="other", session_id=row.id, unannounced=True
+        )
     res = terminate(store, sup, **base)
     assert res.termination.cite == "第12条(3)・第12条(1)" and res.future_bookings == []
     with store.read() as s:

@@ -8,16 +8,17 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from helpers import make_ready, new_seeker
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
-from helpers import make_ready, new_seeker
 from hwdesk.cli import main
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Approval, RegistrationRenewal, Seeker
-from hwdesk.services.context import SYSTEM
+from hwdesk.models import Approval, AuditLog, RegistrationRenewal, Seeker
 from hwdesk.services import consent, eligibility, importer, queue, registration, scheduling, terminations
+from hwdesk.services.context import SYSTEM
 from hwdesk.services.registration import initial_end, month_end, registration_end
 
 CLERK = {"takamatsu": "clerk1", "shibuya": "clerk1_shi", "maebashi": "clerk1_mae"}
@@ -33,10 +34,20 @@ def check(store, seeker_id: int, office: str, service: str = "counseling", on: d
         return {r.key: r for r in eligibility.check(s, seeker_id=seeker_id, office_id=office, service=service, on=on)}
 
 
-def session_row(store, actors, office="takamatsu", kind="counseling", day="2027-01-12", start="10:00", end="10:45", **kw):
+def session_row(
+    store, actors, office="takamatsu", kind="counseling", day="2027-01-12", start="10:00", end="10:45", **kw
+):
     with store.write() as s:
-        return scheduling.create_session(s, actor=actors[CLERK[office]], office_id=office, kind=kind, start=at(day, start),
-                                         end=at(day, end), staff_login=CLERK[office], **kw)
+        return scheduling.create_session(
+            s,
+            actor=actors[CLERK[office]],
+            office_id=office,
+            kind=kind,
+            start=at(day, start),
+            end=at(day, end),
+            staff_login=CLERK[office],
+            **kw,
+        )
 
 
 def book(store, actor, session_id, seeker_id, **kw):
@@ -62,8 +73,10 @@ def test_registration_end_month_after_next_and_extensions():
     assert registration_end(None) is None
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
-       st.lists(st.integers(min_value=0, max_value=900), max_size=12))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
+    st.lists(st.integers(min_value=0, max_value=900), max_size=12),
+)
 def test_registration_end_never_shrinks_and_ends_a_month(applied, offsets):
     days = [applied + timedelta(days=o) for o in offsets]
     end = registration_end(applied, days)
@@ -106,9 +119,11 @@ def test_registration_valid_on_the_session_date_with_attendance_and_renewal(stor
 def test_renewal_refusals(store, actors):
     a = actors["clerk1"]
     sk = new_seeker(store, a, registered="2026-10-15")
-    for kw, field in ((dict(renewed_on=date(2026, 12, 1), note=" "), "note"),
-                      (dict(renewed_on=date(2026, 9, 1), note="x"), "renewed_on"),
-                      (dict(renewed_on=date.today() + timedelta(days=1), note="x"), "renewed_on")):
+    for kw, field in (
+        (dict(renewed_on=date(2026, 12, 1), note=" "), "note"),
+        (dict(renewed_on=date(2026, 9, 1), note="x"), "renewed_on"),
+        (dict(renewed_on=date.today() + timedelta(days=1), note="x"), "renewed_on"),
+    ):
         with store.write() as s, pytest.raises(ValidationFailed) as exc:
             registration.renew(s, actor=a, seeker_id=sk.id, **kw)
         assert exc.value.field == field
@@ -126,7 +141,9 @@ def test_queue_warns_when_the_registration_lapses_before_the_session(store, acto
         s.get(scheduling.SessionRow, row.id).start_at = at("2027-01-12")
         s.get(scheduling.SessionRow, row.id).end_at = at("2027-01-12", "10:45")
     with store.read() as s:
-        view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 12), now=at("2027-01-11", "08:00"))
+        view = queue.daily_queue(
+            s, actor=SYSTEM, office_id="takamatsu", day=date(2027, 1, 12), now=at("2027-01-11", "08:00")
+        )
     [w] = view.rows[0].warnings
     assert (w.key, w.cite, w.seekers) == ("registration_lapses", "第2条(2)", (sk.seeker_no,))
     assert w.text() == "実施日までに求職登録の有効期間切れ（第2条(2)）"
@@ -139,9 +156,11 @@ HEADER = "求職番号,氏名,フリガナ,生年月日,電話番号,メール,�
 
 
 def test_import_refuses_provisional_and_unknown_kinds_with_the_accepted_list(store, actors):
-    data = (HEADER + "37010-900001,仮 一郎,カリ イチロウ,1980-01-01,,,インターネット仮登録,2026-11-01\n"
-            "37010-900002,謎 二郎,ナゾ ジロウ,1980-01-02,,,ネット,2026-11-01\n"
-            "37010-900003,窓 三郎,マド サブロウ,1980-01-03,,,オンライン登録,2026-11-01\n").encode()
+    data = (
+        HEADER + "37010-900001,仮 一郎,カリ イチロウ,1980-01-01,,,インターネット仮登録,2026-11-01\n"
+        "37010-900002,謎 二郎,ナゾ ジロウ,1980-01-02,,,ネット,2026-11-01\n"
+        "37010-900003,窓 三郎,マド サブロウ,1980-01-03,,,オンライン登録,2026-11-01\n"
+    ).encode()
     with store.write() as s:
         result = importer.import_seekers(s, actor=actors["clerk1"], data=data, office_id="takamatsu", source="x.csv")
     assert result.added == 1
@@ -151,7 +170,9 @@ def test_import_refuses_provisional_and_unknown_kinds_with_the_accepted_list(sto
     assert "窓口・office・安定所・来所・オンライン・online・オンライン登録" in second.message_ja
     assert "one of: 窓口, office" in second.message_en
     with store.read() as s:
-        assert [k.registration_kind for k in s.exec(select(Seeker).where(Seeker.seeker_no == "37010-900003"))] == ["online"]
+        assert [k.registration_kind for k in s.exec(select(Seeker).where(Seeker.seeker_no == "37010-900003"))] == [
+            "online"
+        ]
 
 
 def test_a_provisional_registration_never_passes(store, actors):
@@ -176,7 +197,9 @@ def test_shibuya_approval_needs_the_wish_for_continuing_counseling(store, actors
     assert not r.ok and r.cite == "第1条(4)" and "継続的な職業相談の希望" in r.detail
     assert r.phrase == "継続的な職業相談を希望する者であり、ハローワークがその必要性を認めた者であること"
     with store.write() as s:
-        consent.record_approval(s, actor=a, seeker_id=sk.id, office_id="shibuya", note="本人希望", wishes_continuing=True)
+        consent.record_approval(
+            s, actor=a, seeker_id=sk.id, office_id="shibuya", note="本人希望", wishes_continuing=True
+        )
     assert check(store, sk.id, "shibuya")["approval"].ok
     with store.read() as s:
         assert [x.wishes_continuing for x in s.exec(select(Approval).order_by(Approval.id))] == [False, True]
@@ -190,8 +213,9 @@ def test_readiness_shows_the_ended_agreement_as_booking_refuses_it(store, actors
     sk = new_seeker(store, a, office_id="shibuya")
     make_ready(store, a, sk.id, "shibuya", service="seminar")
     with store.write() as s:
-        res = terminations.terminate(s, actor=sup, seeker_id=sk.id, office_id="shibuya", ground="disturbing",
-                                     narrative="妨害", scope="ended")
+        res = terminations.terminate(
+            s, actor=sup, seeker_id=sk.id, office_id="shibuya", ground="disturbing", narrative="妨害", scope="ended"
+        )
         terminations.lift(s, actor=sup, termination_id=res.termination.id, reason="再発なし")
     reqs = check(store, sk.id, "shibuya", "seminar")
     assert [(k, r.cite) for k, r in reqs.items() if not r.ok] == [("agreement", "第9条第2項")]
@@ -215,8 +239,9 @@ def test_private_room_is_its_own_condition(store, actors, office, cite):
     make_ready(store, a, sk.id, office, service="seminar")
     with store.write() as s:
         items = consent.env_items(s, office)
-        consent.record_env_check(s, actor=a, seeker_id=sk.id, office_id=office,
-                                 answers={i.key: i.key != "private_room" for i in items})
+        consent.record_env_check(
+            s, actor=a, seeker_id=sk.id, office_id=office, answers={i.key: i.key != "private_room" for i in items}
+        )
     reqs = check(store, sk.id, office, "seminar")
     assert [(k, r.cite) for k, r in reqs.items() if not r.ok] == [("private_room", cite)]
     assert reqs["environment"].ok  # the device self-check (渋谷 第3条 / 高松 第5条 / 前橋 第3条) is met
@@ -254,31 +279,67 @@ def test_counter_commands_make_a_seeker_ready(cli, store, actors):
     assert code == 0, err
     code, _, err = cli("companion", no, "--office", "shibuya", "--kind", "interpreter", as_="clerk1_shi")
     assert code == 2 and "通訳の言語" in err
-    assert cli("companion", no, "--office", "shibuya", "--kind", "interpreter", "--language", "ベトナム語", as_="clerk1_shi")[0] == 0
+    assert (
+        cli(
+            "companion",
+            no,
+            "--office",
+            "shibuya",
+            "--kind",
+            "interpreter",
+            "--language",
+            "ベトナム語",
+            as_="clerk1_shi",
+        )[0]
+        == 0
+    )
     code, _, err = cli("approval", no, "--office", "takamatsu", "--service", "counseling", "--note", "x", as_="clerk1")
     assert code == 2  # 高松 asks for no approval (and the seeker is 渋谷's)
-    code, _, err = cli("approval", no, "--office", "shibuya", "--service", "counseling", "--note", "必要", as_="clerk1_shi")
+    code, _, err = cli(
+        "approval", no, "--office", "shibuya", "--service", "counseling", "--note", "必要", as_="clerk1_shi"
+    )
     assert code == 0 and "--wishes-continuing" in err
     code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json", as_="clerk1_shi")
     assert code == 1 and [r["key"] for r in json.loads(out)["requirements"] if not r["ok"]] == ["approval"]
-    assert cli("approval", no, "--office", "shibuya", "--service", "counseling", "--note", "本人希望", "--wishes-continuing",
-               as_="clerk1_shi")[0] == 0
+    assert (
+        cli(
+            "approval",
+            no,
+            "--office",
+            "shibuya",
+            "--service",
+            "counseling",
+            "--note",
+            "本人希望",
+            "--wishes-continuing",
+            as_="clerk1_shi",
+        )[0]
+        == 0
+    )
     code, out, _ = cli("eligibility", no, "--office", "shibuya", "--service", "counseling", "--json", as_="clerk1_shi")
     assert code == 0 and json.loads(out)["eligible"] is True
     with store.read() as s:
         actions = [r.action for r in s.exec(select(AuditLog).where(AuditLog.seeker_id == sk.id).order_by(AuditLog.id))]
-    assert actions[1:] == ["consent.record", "env.check", "seeker.webcam", "env.check", "seeker.webcam", "companion.record",
-                           "approval.record", "approval.record"]
+    assert actions[1:] == [
+        "consent.record",
+        "env.check",
+        "seeker.webcam",
+        "env.check",
+        "seeker.webcam",
+        "companion.record",
+        "approval.record",
+        "approval.record",
+    ]
 
 
 def test_env_check_help_lists_the_items_of_each_office(capsys):
     with pytest.raises(SystemExit):
         main(["env-check", "--help"])
     out = capsys.readouterr().out
-    takamatsu = out[out.index("takamatsu:"):]
+    takamatsu = out[out.index("takamatsu:") :]
     assert "private_room     A private room (no one else around) (第12条(3))" in takamatsu
     assert "webcam           Device with a webcam (第2条(3))" in takamatsu
-    maebashi = out[out.index("maebashi:"):out.index("shibuya:")]
+    maebashi = out[out.index("maebashi:") : out.index("shibuya:")]
     assert "第3条(7)" in maebashi and "webcam" not in maebashi  # 前橋's terms ask for no webcam device
 
 
@@ -319,7 +380,9 @@ async def test_seeker_page_shows_the_lapsed_registration_and_records_a_renewal(t
         # Registered 2026-09-10: valid to 2026-11-30 (in principle), lapsed today.
         assert ready["registration_valid"] is False
         assert "有効期間切れ（令和8年11月30日まで・原則）" in plain(app.screen.query_one("#b-registration"))
-        assert ready["private_room"] is False and "第12条(3)" in str(app.screen.query_one("#r-list").get_option("private_room").prompt)
+        assert ready["private_room"] is False and "第12条(3)" in str(
+            app.screen.query_one("#r-list").get_option("private_room").prompt
+        )
         app.screen.query_one("#r-list").highlighted = [r.key for r in app.screen.reqs].index("registration_valid")
         await pilot.press("enter")  # the failed item opens the renewal form
         await settle(pilot)
@@ -361,8 +424,14 @@ def test_migration_0004_goes_down_and_up_keeping_approvals(store, actors):
     with store.engine.connect() as conn:
         assert "registration_renewal" not in inspect(conn).get_table_names()
         assert "wishes_continuing" not in {c["name"] for c in inspect(conn).get_columns("approval")}
-        req = json.loads(conn.execute(text("SELECT profile_json FROM office WHERE id = 'shibuya'")).scalar())["requirements"]
-    assert "agreement" not in req and "phrase" not in req["approval"] and req["approval"]["cite"] == {"article": 1, "item": 4}
+        req = json.loads(conn.execute(text("SELECT profile_json FROM office WHERE id = 'shibuya'")).scalar())[
+            "requirements"
+        ]
+    assert (
+        "agreement" not in req
+        and "phrase" not in req["approval"]
+        and req["approval"]["cite"] == {"article": 1, "item": 4}
+    )
     command.upgrade(_alembic_config(store), "head")
     store.dispose()
     assert current_revision(store) == head_revision()

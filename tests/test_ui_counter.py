@@ -9,15 +9,25 @@ import json
 from datetime import date
 
 from sqlmodel import select
+from test_ui_support import (
+    PW,
+    SIZE,
+    _build,
+    add_seeker,
+    make_app,
+    plain,
+    read,
+    readiness,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from hwdesk.db import open_store
 from hwdesk.models import CompanionNotice, Consent, EnvCheck, Seeker, Staff, TermsVersion
 from hwdesk.services import auth
 from hwdesk.services.context import SYSTEM
-from test_ui_support import (  # noqa: F401  (db is a fixture)
-    PW, SIZE, _build, add_seeker, db, make_app, plain, read, readiness, screen_text, settle, sign_in, type_text,
-)
-
 
 # --- the whole counter flow ---------------------------------------------------------------------
 
@@ -49,13 +59,23 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
         assert type(app.screen).__name__ == "SeekerDetailScreen"
         profile = plain(app.screen.query_one("#b-profile"))
         assert "37010-12345678" in profile and "山田 太郎" in profile and "昭和60年4月1日" in profile
-        assert readiness(app) == {"service": True, "consent": False, "registration": True, "registration_valid": True,
-                                  "webcam": False, "environment": False, "private_room": False, "termination": True}
+        assert readiness(app) == {
+            "service": True,
+            "consent": False,
+            "registration": True,
+            "registration_valid": True,
+            "webcam": False,
+            "environment": False,
+            "private_room": False,
+            "termination": True,
+        }
         # The registration's end (the month after next, in principle) is on the page (issue 15).
-        from hwdesk.services.registration import initial_end
         from hwdesk.jtext import format_wareki
+        from hwdesk.services.registration import initial_end
 
-        assert f"有効期間 {format_wareki(initial_end(date.today()))}まで（原則）" in plain(app.screen.query_one("#b-registration"))
+        assert f"有効期間 {format_wareki(initial_end(date.today()))}まで（原則）" in plain(
+            app.screen.query_one("#b-registration")
+        )
         assert "第2条(1)" in str(app.screen.query_one("#r-list").get_option("consent").prompt)
 
         # Enter on the failed consent item opens the terms; 7 jumps to 第7条; Ctrl+S records consent.
@@ -124,11 +144,22 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
 
     sk, consent, tv, env, comp = read(db, stored)
     assert (sk.seeker_no, sk.name, sk.name_kana, sk.birth_date.isoformat(), sk.phone) == (  # as the services clean them
-        "37010-12345678", "山田 太郎", "ヤマダ タロウ", "1985-04-01", "09012345678")
+        "37010-12345678",
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "1985-04-01",
+        "09012345678",
+    )
     assert sk.webcam_confirmed and sk.registration_kind == "office"
     assert (consent.office_id, consent.method, tv.version) == ("takamatsu", "application", 2)
     assert env.all_ok and set(json.loads(env.answers_json)) >= {"antivirus", "private_room"}
-    assert (comp.kind, comp.language, comp.name, comp.session_id, comp.late) == ("interpreter", "英語", "John Smith", None, False)
+    assert (comp.kind, comp.language, comp.name, comp.session_id, comp.late) == (
+        "interpreter",
+        "英語",
+        "John Smith",
+        None,
+        False,
+    )
 
 
 # --- first run ----------------------------------------------------------------------------------
@@ -182,7 +213,9 @@ async def test_demo_accounts_show_on_the_sign_in_screen_only(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         demo = plain(app.screen.query_one("#demo-box"))
-        assert "デモ用データベース" in demo and "clerk1" in demo and "super1" in demo and "admin1" in demo and PW in demo
+        assert (
+            "デモ用データベース" in demo and "clerk1" in demo and "super1" in demo and "admin1" in demo and PW in demo
+        )
         await sign_in(pilot)
         assert type(app.screen).__name__ == "SearchScreen"
         assert PW not in screen_text(app) and "super1" not in screen_text(app)
@@ -212,7 +245,6 @@ async def test_english_labels_and_messages(db):
         assert "does not exist" in plain(app.screen.query_one("#err-birth_date"))
 
 
-
 # --- feel ---------------------------------------------------------------------------------------
 
 
@@ -226,9 +258,15 @@ async def test_command_palette_lists_screens_and_actions_in_both_languages(db):
         app.open_seeker(sid)
         await settle(pilot)
         names = [name for name, _, _ in HwdeskCommands(app.screen)._commands()]
-        for expected in ("求職者検索の画面へ / Go to the seeker search", "求職者を新規登録する / Register a new seeker",
-                         "画面をロックする / Lock the screen", "規約・同意 / Terms",
-                         "同席者 / Companion", "環境確認 / Env. check", "編集 / Edit"):
+        for expected in (
+            "求職者検索の画面へ / Go to the seeker search",
+            "求職者を新規登録する / Register a new seeker",
+            "画面をロックする / Lock the screen",
+            "規約・同意 / Terms",
+            "同席者 / Companion",
+            "環境確認 / Env. check",
+            "編集 / Edit",
+        ):
             assert expected in names, names
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -259,11 +297,27 @@ async def test_readable_at_80x24(db):
 async def test_shibuya_counseling_needs_an_approval_recorded_from_the_readiness_panel(db):
     store = open_store(db, migrate=False)
     with store.write() as s:
-        auth.create_staff(s, actor=SYSTEM, login="clerk1_shi", name="渋谷 次郎", role="clerk", office_id="shibuya",
-                          password=PW, check_policy=False)
+        auth.create_staff(
+            s,
+            actor=SYSTEM,
+            login="clerk1_shi",
+            name="渋谷 次郎",
+            role="clerk",
+            office_id="shibuya",
+            password=PW,
+            check_policy=False,
+        )
         # The one who recognizes the need (個別支援担当) is not the clerk typing it in.
-        support = auth.create_staff(s, actor=SYSTEM, login="support_shi", name="[b]支援[/] 花子", role="clerk", office_id="shibuya",
-                                    password=PW, check_policy=False).id
+        support = auth.create_staff(
+            s,
+            actor=SYSTEM,
+            login="support_shi",
+            name="[b]支援[/] 花子",
+            role="clerk",
+            office_id="shibuya",
+            password=PW,
+            check_policy=False,
+        ).id
     store.dispose()
     sid = add_seeker(db, no="13010-11111111", name="渋谷 一郎", kana="シブヤ イチロウ", office="shibuya")
     app = make_app(db)
@@ -338,13 +392,16 @@ async def test_terms_jump_by_typed_number_and_the_jump_field(db):
         assert "第99条はありません" in plain(screen.query_one("#jump-msg"))
 
 
-
 def test_app_module_loads_no_orm_at_import():
     """Cold start: the sign-in screen paints before SQLAlchemy/SQLModel/migrations are imported."""
     import subprocess
     import sys
 
-    code = ("import sys, screens.app\n"
-            "bad = [m for m in ('sqlmodel', 'sqlalchemy', 'alembic', 'hwdesk.db', 'hwdesk.services') if m in sys.modules]\n"
-            "assert not bad, bad\n")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parent.parent))
+    code = (
+        "import sys, screens.app\n"
+        "bad = [m for m in ('sqlmodel', 'sqlalchemy', 'alembic', 'hwdesk.db', 'hwdesk.services') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parent.parent)
+    )

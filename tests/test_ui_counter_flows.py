@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
 from helpers import make_ready, new_seeker
+from sqlmodel import select
+from test_ui_support import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
+
 from hwdesk.db import open_store
-from hwdesk.services.context import SYSTEM
 from hwdesk.jtext import JST, format_wareki
-from hwdesk.models import AuditLog, Enrollment, Series, Session as SessionRow
+from hwdesk.models import AuditLog, Enrollment, Series
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, scheduling, terminations
-from test_ui_support import SIZE, add_supervisor, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
+from hwdesk.services.context import SYSTEM
 
 
 def setup(db: str) -> dict:
@@ -34,12 +35,33 @@ def setup(db: str) -> dict:
             return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), JST)
 
         with store.write() as s:
-            sem = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="seminar", start=at("13:00"), end=at("14:00"),
-                                            staff_login="clerk1", capacity=1, join_url="https://zoom.us/j/1112223334").id
-            slot = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at("10:00"),
-                                             end=at("10:45"), staff_login="super1", join_url="https://zoom.us/j/5556667778").id
+            sem = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="seminar",
+                start=at("13:00"),
+                end=at("14:00"),
+                staff_login="clerk1",
+                capacity=1,
+                join_url="https://zoom.us/j/1112223334",
+            ).id
+            slot = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at("10:00"),
+                end=at("10:45"),
+                staff_login="super1",
+                join_url="https://zoom.us/j/5556667778",
+            ).id
         out = {"day": day, "sem": sem, "slot": slot, "clerk": clerk}
-        for key, name, kana in (("a", "青木 一郎", "アオキ イチロウ"), ("b", "伊藤 二郎", "イトウ ジロウ"), ("c", "上田 三郎", "ウエダ サブロウ")):
+        for key, name, kana in (
+            ("a", "青木 一郎", "アオキ イチロウ"),
+            ("b", "伊藤 二郎", "イトウ ジロウ"),
+            ("c", "上田 三郎", "ウエダ サブロウ"),
+        ):
             p = new_seeker(store, clerk, name=name, kana=kana)
             make_ready(store, clerk, p.id, "takamatsu", service="seminar")
             make_ready(store, clerk, p.id, "takamatsu", service="counseling")
@@ -54,8 +76,16 @@ def setup(db: str) -> dict:
 
 def sessions_on(db: str, day: date) -> list[SessionRow]:
     lo, hi = calendar.day_bounds(day)
-    return read(db, lambda s: list(s.exec(select(SessionRow).where(SessionRow.start_at >= lo, SessionRow.start_at < hi)
-                                          .order_by(SessionRow.start_at))))
+    return read(
+        db,
+        lambda s: list(
+            s.exec(
+                select(SessionRow)
+                .where(SessionRow.start_at >= lo, SessionRow.start_at < hi)
+                .order_by(SessionRow.start_at)
+            )
+        ),
+    )
 
 
 async def open_queue(pilot, login: str = "super1"):
@@ -195,7 +225,9 @@ async def test_book_dialog_finds_a_seeker_by_name(db):
         await pilot.press("enter")  # the one match is booked
         await settle(pilot)
         assert app.screen is scr and d["c"] in plain(scr.query_one("#s-msg"))
-        assert read(db, lambda s: s.exec(select(Enrollment.state).where(Enrollment.session_id == d["slot"])).all()) == ["booked"]
+        assert read(db, lambda s: s.exec(select(Enrollment.state).where(Enrollment.session_id == d["slot"])).all()) == [
+            "booked"
+        ]
 
 
 async def test_stopped_seeker_in_reminders_and_termination_cancels_with_notice(db):
@@ -236,7 +268,10 @@ async def test_stopped_seeker_in_reminders_and_termination_cancels_with_notice(d
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is scr and "取り消しました" in plain(scr.query_one("#tm-msg"))
-    states = read(db, lambda s: {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == d["sem"]))})
+    states = read(
+        db,
+        lambda s: {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == d["sem"]))},
+    )
     assert states == {d["a_id"]: "cancelled", d["b_id"]: "offered"}  # the freed seat offered to 伊藤
     notice = read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "termination.notice")).one())
     assert json.loads(notice.detail_json)["notice"] == "電話で本人に伝えた"

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
 from helpers import make_ready, new_seeker
+from sqlmodel import select
+from test_ui_support import SIZE, add_supervisor, make_app, open_session_signed_in, plain, read, settle  # noqa: F401
+
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Session as SessionRow, Staff
+from hwdesk.models import AuditLog, Enrollment, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, scheduling, terminations
 from hwdesk.services.context import Actor
-from test_ui_support import SIZE, add_supervisor, db, make_app, open_session_signed_in, plain, read, settle  # noqa: F401
 
-STATE_ACTIONS = ("session.state", "enrollment.state", "session.correct", "enrollment.correct", "session.cancel", "enrollment.cancel")
+STATE_ACTIONS = (
+    "session.state",
+    "enrollment.state",
+    "session.correct",
+    "enrollment.correct",
+    "session.cancel",
+    "enrollment.cancel",
+)
 
 
 def setup(db: str, *, started: bool = False) -> dict:
@@ -32,11 +40,23 @@ def setup(db: str, *, started: bool = False) -> dict:
             day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
         start = datetime.combine(day, datetime.strptime("13:00", "%H:%M").time(), JST)
         with store.write() as s:
-            sem = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="seminar", start=start,
-                                            end=start + timedelta(hours=1), staff_login="clerk1", capacity=2,
-                                            join_url="https://zoom.us/j/123456789").id
+            sem = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="seminar",
+                start=start,
+                end=start + timedelta(hours=1),
+                staff_login="clerk1",
+                capacity=2,
+                join_url="https://zoom.us/j/123456789",
+            ).id
         out = {"sem": sem, "start": start, "clerk": clerk, "sup": sup}
-        for key, name, kana in (("a", "青木 一郎", "アオキ イチロウ"), ("b", "伊藤 二郎", "イトウ ジロウ"), ("c", "上田 三郎", "ウエダ サブロウ")):
+        for key, name, kana in (
+            ("a", "青木 一郎", "アオキ イチロウ"),
+            ("b", "伊藤 二郎", "イトウ ジロウ"),
+            ("c", "上田 三郎", "ウエダ サブロウ"),
+        ):
             p = new_seeker(store, clerk, name=name, kana=kana)
             make_ready(store, clerk, p.id, "takamatsu", service="seminar")
             with store.write() as s:
@@ -44,7 +64,14 @@ def setup(db: str, *, started: bool = False) -> dict:
             out[key], out[key + "_id"] = p.seeker_no, p.id
         if started:
             with store.write() as s:
-                scheduling.set_state(s, actor=clerk, session_id=sem, state="checked_in", seeker_id=out["a_id"], now=start + timedelta(minutes=5))
+                scheduling.set_state(
+                    s,
+                    actor=clerk,
+                    session_id=sem,
+                    state="checked_in",
+                    seeker_id=out["a_id"],
+                    now=start + timedelta(minutes=5),
+                )
         return out
     finally:
         store.dispose()
@@ -52,7 +79,9 @@ def setup(db: str, *, started: bool = False) -> dict:
 
 def states(db: str, sem: int) -> tuple[str, dict[int, str]]:
     def fn(s):
-        return s.get(SessionRow, sem).state, {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))}
+        return s.get(SessionRow, sem).state, {
+            e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))
+        }
 
     return read(db, fn)
 
@@ -78,7 +107,9 @@ async def back_to(pilot, screen) -> None:
 async def test_no_single_key_press_changes_a_final_state(db):
     d = setup(db, started=True)
     with _Store(db) as store, store.write() as s:
-        scheduling.set_state(s, actor=d["clerk"], session_id=d["sem"], state="completed", now=d["start"] + timedelta(minutes=50))
+        scheduling.set_state(
+            s, actor=d["clerk"], session_id=d["sem"], state="completed", now=d["start"] + timedelta(minutes=50)
+        )
     before, audits_before = states(db, d["sem"]), state_audits(db)
     assert before == ("completed", {d["a_id"]: "completed", d["b_id"]: "absent", d["c_id"]: "cancelled"})
     app = make_app(db)
@@ -123,7 +154,11 @@ async def test_final_moves_say_what_they_do_and_wait_for_y(db):
         dialog = app.screen
         assert type(dialog).__name__ == "FinalConfirm"
         text = plain(dialog.query_one("#fc-text"))
-        assert f"#{d['sem']} を「完了」にします" in text and "受付済み 1名は完了" in text and "未受付の予約 1名は「欠席」" in text
+        assert (
+            f"#{d['sem']} を「完了」にします" in text
+            and "受付済み 1名は完了" in text
+            and "未受付の予約 1名は「欠席」" in text
+        )
         assert "y: 実行する" in text and "既定" in text
         await pilot.press("enter")  # the default is No
         await settle(pilot)
@@ -138,14 +173,19 @@ async def test_final_moves_say_what_they_do_and_wait_for_y(db):
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is scr
-        assert states(db, d["sem"]) == ("completed", {d["a_id"]: "completed", d["b_id"]: "absent", d["c_id"]: "cancelled"})
+        assert states(db, d["sem"]) == (
+            "completed",
+            {d["a_id"]: "completed", d["b_id"]: "absent", d["c_id"]: "cancelled"},
+        )
         assert "完了" in plain(scr.query_one("#s-msg"))
 
 
 async def test_supervisor_corrects_a_seat_with_a_reason_clerk_cannot(db):
     d = setup(db, started=True)
     with _Store(db) as store, store.write() as s:
-        scheduling.set_state(s, actor=d["clerk"], session_id=d["sem"], state="completed", now=d["start"] + timedelta(minutes=50))
+        scheduling.set_state(
+            s, actor=d["clerk"], session_id=d["sem"], state="completed", now=d["start"] + timedelta(minutes=50)
+        )
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         scr = await open_session_signed_in(pilot, d["sem"])
@@ -163,7 +203,9 @@ async def test_supervisor_corrects_a_seat_with_a_reason_clerk_cannot(db):
         pick = app.screen
         assert type(pick).__name__ == "Pick"
         text = plain(pick.query_one("#pk-text"))
-        assert "伊藤 二郎" in text and "いま: 欠席（本人不参加）" in text and "1: 完了" in text and "2: 接続不良" in text
+        assert (
+            "伊藤 二郎" in text and "いま: 欠席（本人不参加）" in text and "1: 完了" in text and "2: 接続不良" in text
+        )
         await pilot.press("2")
         await settle(pilot)
         assert type(app.screen).__name__ == "Ask"
@@ -181,10 +223,19 @@ async def test_offer_deadline_shown_declined_and_stopped_seat_flagged(db):
     d = setup(db)
     with _Store(db) as store:
         with store.write() as s:
-            scheduling.cancel_enrollment(s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker")
+            scheduling.cancel_enrollment(
+                s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker"
+            )
         with store.write() as s:
-            cite = terminations.terminate(s, actor=d["sup"], seeker_id=d["b_id"], office_id="takamatsu", ground="disturbing",
-                                          narrative="録画", scope="ended").termination.cite
+            cite = terminations.terminate(
+                s,
+                actor=d["sup"],
+                seeker_id=d["b_id"],
+                office_id="takamatsu",
+                ground="disturbing",
+                narrative="録画",
+                scope="ended",
+            ).termination.cite
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         scr = await open_session_signed_in(pilot, d["sem"])
@@ -231,7 +282,9 @@ async def test_supervisor_moves_the_session_and_is_offered_a_reprint(db):
         ask.query_one("#ask-input").value = f"{new_day:%Y-%m-%d} 10:00-11:00"
         await pilot.press("enter")
         await settle(pilot)
-        assert type(app.screen).__name__ == "ConfirmModal" and "印刷し直しますか" in plain(app.screen.query_one("Static"))
+        assert type(app.screen).__name__ == "ConfirmModal" and "印刷し直しますか" in plain(
+            app.screen.query_one("Static")
+        )
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is scr and scr.session_id != d["sem"]
@@ -247,7 +300,9 @@ async def test_an_offer_past_its_deadline_moves_on_when_the_session_opens(db):
     d = setup(db)
     with _Store(db) as store:
         with store.write() as s:
-            scheduling.cancel_enrollment(s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker")
+            scheduling.cancel_enrollment(
+                s, actor=d["clerk"], session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker"
+            )
         with store.write() as s:  # 青木 cancelled, so 上田 was offered the seat; now the reply period is over
             e = s.exec(select(Enrollment).where(Enrollment.seeker_id == d["c_id"])).one()
             assert e.state == "offered"
@@ -260,4 +315,9 @@ async def test_an_offer_past_its_deadline_moves_on_when_the_session_opens(db):
         assert states(db, d["sem"])[1][d["c_id"]] == "cancelled"
         rows = {r[0]: r for r in scr.query_one("#s-people").rows}
         assert rows[d["c"]][2] == "キャンセル"
-    assert read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "enrollment.offer_expired")).one().seeker_id) == d["c_id"]
+    assert (
+        read(
+            db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "enrollment.offer_expired")).one().seeker_id
+        )
+        == d["c_id"]
+    )

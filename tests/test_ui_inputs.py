@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from test_ui_support import SIZE, make_app, settle, sign_in
 from textual import events
-
-from test_ui_support import SIZE, db, make_app, settle, sign_in  # noqa: F401  (db is a fixture)
 
 BURST = [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d"), ("left", None), ("e", "e")]
 
@@ -27,7 +26,18 @@ async def test_a_burst_with_backspace_and_arrows_edits_in_order(db):
         burst(app, BURST)
         await settle(pilot)
         assert field.value == "abed"  # textual's own Input gave "abcd" (⌫ ran after d and e)
-        burst(app, [("end", None), ("ctrl+u", None), ("や", "や"), ("ま", "ま"), ("backspace", "\x7f"), ("ま", "ま"), ("だ", "だ")])
+        burst(
+            app,
+            [
+                ("end", None),
+                ("ctrl+u", None),
+                ("や", "や"),
+                ("ま", "ま"),
+                ("backspace", "\x7f"),
+                ("ま", "ま"),
+                ("だ", "だ"),
+            ],
+        )
         await settle(pilot)
         assert field.value == "やまだ"
 
@@ -40,7 +50,13 @@ async def test_a_burst_with_tab_fills_the_next_field(db):
         await settle(pilot)
         login, password = app.screen.query_one("#login"), app.screen.query_one("#password")
         assert app.focused is login
-        burst(app, [(c, c) for c in "clerk1"] + [("tab", "\t")] + [(c, c) for c in "pw"] + [("shift+tab", None), ("end", None), ("x", "x")])
+        burst(
+            app,
+            [(c, c) for c in "clerk1"]
+            + [("tab", "\t")]
+            + [(c, c) for c in "pw"]
+            + [("shift+tab", None), ("end", None), ("x", "x")],
+        )
         await settle(pilot)
         assert (login.value, password.value) == ("clerk1x", "pw")
 

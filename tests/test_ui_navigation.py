@@ -13,7 +13,7 @@ import asyncio
 import gc
 
 import pytest
-from test_ui_support import PW, SIZE, add_seeker, db, make_app, settle, sign_in, type_text  # noqa: F401  (db is a fixture)
+from test_ui_support import PW, SIZE, add_seeker, make_app, settle, sign_in, type_text
 
 MODES = {"f2": ("queue", "QueueScreen"), "f3": ("reminders", "RemindersScreen"), "f4": ("week", "WeekScreen")}
 
@@ -165,8 +165,12 @@ async def test_sign_out_from_each_mode_and_from_its_lock(db, key):
         assert name(app) == "SignInScreen" and not app.locked and total_screens(app) == 2
 
 
-PALETTE = {"queue": ("daily queue", "QueueScreen"), "reminders": ("reminder", "RemindersScreen"),
-           "week": ("week view", "WeekScreen"), "search": ("seeker search", "SearchScreen")}
+PALETTE = {
+    "queue": ("daily queue", "QueueScreen"),
+    "reminders": ("reminder", "RemindersScreen"),
+    "week": ("week view", "WeekScreen"),
+    "search": ("seeker search", "SearchScreen"),
+}
 
 
 async def palette(pilot, text: str) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import threading
 import time
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from test_ui_support import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 from screens.base import _Lane
 from screens.pacing import FramePacer
 from screens.widgets import Column, RowTable
-from test_ui_support import SIZE, add_seeker, db, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 
 def calls_of(obj, name: str) -> list[float]:
@@ -39,6 +40,7 @@ def test_a_lane_runs_the_newest_job_and_skips_the_ones_it_replaced():
             if n == 1:
                 release.wait(5)
             ran.append(n)
+
         return run
 
     class FakeWorker:
@@ -142,17 +144,24 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
 async def test_a_full_page_says_how_many_match_in_all(db):
     from datetime import date, timedelta
 
+    from test_ui_support import SYSTEM, plain
+
     from hwdesk.db import open_store
     from hwdesk.services import seekers
-    from test_ui_support import SYSTEM, plain
 
     store = open_store(db)
     try:
         with store.write() as s:  # one transaction: 57 seekers in well under a second
             for i in range(57):
                 birth = (date(1960, 1, 1) + timedelta(days=i)).isoformat()
-                form = seekers.SeekerForm(seeker_no=f"37010-5{i:03d}", name=f"佐藤 {i}", name_kana="サトウ ハナコ", birth_date=birth,
-                                          office_id="takamatsu", registered_on="2025-04-01")
+                form = seekers.SeekerForm(
+                    seeker_no=f"37010-5{i:03d}",
+                    name=f"佐藤 {i}",
+                    name_kana="サトウ ハナコ",
+                    birth_date=birth,
+                    office_id="takamatsu",
+                    registered_on="2025-04-01",
+                )
                 seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True)
     finally:
         store.dispose()
@@ -164,7 +173,9 @@ async def test_a_full_page_says_how_many_match_in_all(db):
 
 
 # Text a table cell may hold: ASCII, kana (half- and full-width), kanji, combining marks, controls.
-_CELL_TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf")), max_size=30)
+_CELL_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf")), max_size=30
+)
 
 
 def _slow_fit(text: str, width: int) -> str:
@@ -202,7 +213,9 @@ async def test_the_table_paints_what_the_styles_cache_would(db):
     from textual.widget import Widget
 
     for i in range(5):
-        add_seeker(db, no=f"37010-2222222{i}", name=f"佐藤 [b]{i}[/]", kana="サトウ イチロウ", birth=f"1980-01-0{i + 1}")
+        add_seeker(
+            db, no=f"37010-2222222{i}", name=f"佐藤 [b]{i}[/]", kana="サトウ イチロウ", birth=f"1980-01-0{i + 1}"
+        )
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         table = await search_signed_in(pilot, "さとう")
@@ -218,7 +231,9 @@ async def test_the_table_paints_what_the_styles_cache_would(db):
                 table._styles_cache.clear()
                 general = Widget.render_lines(table, crop)
                 assert fast == general, crop
-        assert sum("佐藤 [b]" in strip.text for strip in table.render_lines(Region(0, 0, width, height))) == 5  # literal
+        assert (
+            sum("佐藤 [b]" in strip.text for strip in table.render_lines(Region(0, 0, width, height))) == 5
+        )  # literal
 
 
 async def test_typing_in_search_never_relayouts_the_screen_and_long_text_still_scrolls(db):
@@ -240,7 +255,9 @@ async def test_typing_in_search_never_relayouts_the_screen_and_long_text_still_s
         assert inp.value == text[:60]
         assert inp.scroll_x > 0  # scrolled to the cursor
         x = inp.cursor_screen_offset.x
-        assert inp.region.x <= x <= inp.region.right  # as a plain Input: the cursor cell just past a full-width character
+        assert (
+            inp.region.x <= x <= inp.region.right
+        )  # as a plain Input: the cursor cell just past a full-width character
         await pilot.press("home")
         await settle(pilot)
         assert inp.scroll_x == 0

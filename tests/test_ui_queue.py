@@ -11,10 +11,11 @@ from pathlib import Path
 from time import monotonic
 
 from helpers import make_ready, new_seeker
+from test_ui_support import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
+
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
 from hwdesk.services import consent, scheduling
-from test_ui_support import SIZE, add_supervisor, db, make_app, open_session_signed_in, plain, settle, sign_in  # noqa: F401  (db is a fixture)
 
 DAY = date(2027, 2, 2)  # a Tuesday, an open day
 
@@ -30,13 +31,38 @@ def setup_day(db: str) -> dict:
     try:
         clerk = add_supervisor(store)
         with store.write() as s:
-            c1 = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at("10:00"),
-                                           end=at("10:45"), staff_login="clerk1", join_url="https://zoom.us/j/1112223334",
-                                           meeting_id="111 222 3334", passcode="p-secret-1")
-            sem = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="seminar", start=at("13:00"),
-                                            end=at("14:00"), staff_login="super1", capacity=3)
-            free = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at("15:00"),
-                                             end=at("15:45"), staff_login="clerk1", join_url="https://zoom.us/j/5556667778")
+            c1 = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at("10:00"),
+                end=at("10:45"),
+                staff_login="clerk1",
+                join_url="https://zoom.us/j/1112223334",
+                meeting_id="111 222 3334",
+                passcode="p-secret-1",
+            )
+            sem = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="seminar",
+                start=at("13:00"),
+                end=at("14:00"),
+                staff_login="super1",
+                capacity=3,
+            )
+            free = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at("15:00"),
+                end=at("15:45"),
+                staff_login="clerk1",
+                join_url="https://zoom.us/j/5556667778",
+            )
             ids = {"c1": c1.id, "sem": sem.id, "free": free.id}
         a = new_seeker(store, clerk, name="青木 一郎", kana="アオキ イチロウ")
         make_ready(store, clerk, a.id, "takamatsu")
@@ -45,7 +71,9 @@ def setup_day(db: str) -> dict:
         c = new_seeker(store, clerk, name="上田 三郎", kana="ウエダ サブロウ")  # no consent, no env check
         with store.write() as s:
             scheduling.book(s, actor=clerk, session_id=ids["c1"], seeker_id=a.id)
-            consent.record_companion(s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語")
+            consent.record_companion(
+                s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語"
+            )
         return {**ids, "a": a.seeker_no, "a_id": a.id, "b": b.seeker_no, "b_id": b.id, "c": c.seeker_no, "clerk": clerk}
     finally:
         store.dispose()
@@ -146,13 +174,18 @@ async def test_booking_by_another_process_appears_without_a_key_press(db):
             from hwdesk.services import scheduling
             from hwdesk.services.context import Actor
             store = open_store({db!r}, migrate=False)
-            actor = Actor({d['clerk'].id}, "clerk1", "高松 花子", "clerk", "takamatsu")
+            actor = Actor({d["clerk"].id}, "clerk1", "高松 花子", "clerk", "takamatsu")
             with store.write() as s:
-                scheduling.book(s, actor=actor, session_id={d['free']}, seeker_id={d['b_id']})
+                scheduling.book(s, actor=actor, session_id={d["free"]}, seeker_id={d["b_id"]})
             store.dispose()
         """)
-        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", script], capture_output=True, text=True,
-                                       cwd=str(Path(__file__).resolve().parents[1]))
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=str(Path(__file__).resolve().parents[1]),
+        )
         assert done.returncode == 0, done.stderr
         took = await wait_for(pilot, lambda: d["b"] in q.query_one("#q-table").rows[2][4])
         assert took < 2.0
@@ -205,9 +238,10 @@ async def test_session_moves_refusals_passcode_and_booking_refusal(db):
         await pilot.press("p")
         await settle(pilot)
         assert "p-secret-1" in plain(s.query_one("#s-info"))
-        from test_ui_support import read
-        from hwdesk.models import AuditLog
         from sqlmodel import select
+        from test_ui_support import read
+
+        from hwdesk.models import AuditLog
 
         assert read(db, lambda ss: ss.exec(select(AuditLog).where(AuditLog.action == "session.passcode_view")).all())
         # check in, then complete
@@ -265,7 +299,11 @@ async def test_handout_preview_shows_qr_and_saves_pdf(db, tmp_path, monkeypatch)
         details = plain(p.query_one("#hp-details"))
         assert "https://zoom.us/j/1112223334" in details and "p-secret-1" not in details
         # the preview lists the terms' own lines with their articles, as the sheet prints them
-        assert "第5条(5)" in details and "ファイル共有ソフト（Winny、Share等）" in details and "録画・録音は禁止されています。（第12条(2)）" in details
+        assert (
+            "第5条(5)" in details
+            and "ファイル共有ソフト（Winny、Share等）" in details
+            and "録画・録音は禁止されています。（第12条(2)）" in details
+        )
         await pilot.press("l")
         await pilot.press("s")
         await settle(pilot)

@@ -5,21 +5,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from helpers import new_seeker
+from test_ui_support import PW, SIZE, make_app, plain, settle, sign_in
+
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
-from hwdesk.models import Enrollment, Session as SessionRow
+from hwdesk.models import Enrollment
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import auth
 from hwdesk.services.context import SYSTEM, Actor
 from screens.widgets import RowTable
-from test_ui_support import PW, SIZE, db, make_app, plain, settle, sign_in  # noqa: F401  (db is a fixture)
 
 
 def add_supervisor(db: str) -> Actor:
     store = open_store(db)
     try:
         with store.write() as s:
-            st = auth.create_staff(s, actor=SYSTEM, login="super1", name="高松 監督", role="supervisor", office_id="takamatsu",
-                                   password=PW, check_policy=False)
+            st = auth.create_staff(
+                s,
+                actor=SYSTEM,
+                login="super1",
+                name="高松 監督",
+                role="supervisor",
+                office_id="takamatsu",
+                password=PW,
+                check_policy=False,
+            )
             return Actor.of(st)
     finally:
         store.dispose()
@@ -29,13 +39,22 @@ def add_month(db: str, sup: Actor) -> None:
     """February 2027 at 高松: six sessions on the 2nd (five completed, one absent booking each) and two on the 3rd."""
     store = open_store(db)
     try:
-        starts = [datetime(2027, 2, 2, 9 + i, 0, tzinfo=JST) for i in range(6)] + \
-                 [datetime(2027, 2, 3, 10 + i, 0, tzinfo=JST) for i in range(2)]
+        starts = [datetime(2027, 2, 2, 9 + i, 0, tzinfo=JST) for i in range(6)] + [
+            datetime(2027, 2, 3, 10 + i, 0, tzinfo=JST) for i in range(2)
+        ]
         for i, start in enumerate(starts):
             with store.write() as s:
-                row = SessionRow(office_id="takamatsu", kind="interview", start_at=start, end_at=start + timedelta(hours=1),
-                                 staff_id=sup.id, capacity=1, platform="webex", join_url="https://hellowork.webex.com/meet/takamatsu01",
-                                 state="completed" if i < 6 else "scheduled")
+                row = SessionRow(
+                    office_id="takamatsu",
+                    kind="interview",
+                    start_at=start,
+                    end_at=start + timedelta(hours=1),
+                    staff_id=sup.id,
+                    capacity=1,
+                    platform="webex",
+                    join_url="https://hellowork.webex.com/meet/takamatsu01",
+                    state="completed" if i < 6 else "scheduled",
+                )
                 s.add(row)
                 s.flush()
                 sid = row.id
@@ -100,9 +119,13 @@ async def test_clerk_is_refused_both_screens(db):
         for screen in (AuditLogScreen(), ReportsScreen(2027, 2)):
             app.push_screen(screen)
             await settle(pilot)
-            text = plain(app.screen.query_one("#audit-refused" if isinstance(screen, AuditLogScreen) else "#report-refused"))
+            text = plain(
+                app.screen.query_one("#audit-refused" if isinstance(screen, AuditLogScreen) else "#report-refused")
+            )
             assert "統括職員" in text
-            assert not app.screen.query(RowTable) and not app.screen.query("Sparkline") and not app.screen.query("Input")
+            assert (
+                not app.screen.query(RowTable) and not app.screen.query("Sparkline") and not app.screen.query("Input")
+            )
             await pilot.press("escape")
             await settle(pilot)
 
@@ -110,8 +133,9 @@ async def test_clerk_is_refused_both_screens(db):
 async def test_reports_sparkline_bars_and_export(db, tmp_path, monkeypatch):
     sup = add_supervisor(db)
     add_month(db, sup)
-    import screens.reports as rep
     from textual.widgets import Sparkline
+
+    import screens.reports as rep
 
     monkeypatch.setattr(rep, "downloads_dir", lambda: tmp_path / "Downloads")
     app = make_app(db)

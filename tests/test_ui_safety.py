@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 
 from sqlmodel import select
+from test_ui_support import (
+    PW,
+    SIZE,
+    add_seeker,
+    make_app,
+    plain,
+    read,
+    screen_text,
+    search_signed_in,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from hwdesk.db import open_store
 from hwdesk.jtext import safe_display
 from hwdesk.models import Seeker
-from test_ui_support import (  # noqa: F401  (db is a fixture)
-    PW, SIZE, add_seeker, db, make_app, plain, read, screen_text, search_signed_in, settle, sign_in, type_text,
-)
-
 
 # --- the idle lock ------------------------------------------------------------------------------
 
@@ -68,7 +77,6 @@ async def test_lock_key_and_sign_out_from_the_lock(db):
         assert type(app.screen).__name__ == "SignInScreen" and app.actor is None and not app.locked
 
 
-
 # --- hostile text -------------------------------------------------------------------------------
 
 HOSTILE = [
@@ -83,7 +91,7 @@ HOSTILE = [
 
 async def test_markup_like_names_show_literally_and_do_nothing_when_clicked(db):
     ids = []
-    for i, name in enumerate(HOSTILE):
+    for i, _name in enumerate(HOSTILE):
         # Names with control characters cannot be typed in (the form refuses them), but they may
         # arrive by import or a database edit: store a clean one, then change it directly.
         ids.append(add_seeker(db, no=f"37010-5000000{i}", name=f"山田 {i}", kana="ヤマダ", birth=f"198{i}-01-01"))
@@ -142,5 +150,3 @@ async def test_markup_typed_in_the_form_is_stored_and_shown_as_typed(db):
         await pilot.pause()
         assert app.is_running
     assert read(db, lambda s: s.exec(select(Seeker)).one().name) == "[@click=app.quit]山田[/]"
-
-

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-
 from helpers import make_ready, new_seeker
+from test_ui_support import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
+
 from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import JST
 from hwdesk.services import calendar, consent, scheduling, terminations
 from hwdesk.services.context import SYSTEM
-from test_ui_support import SIZE, add_supervisor, db, make_app, plain, read, settle, sign_in  # noqa: F401  (db is a fixture)
 
 
 def setup(db: str) -> dict:
@@ -29,19 +29,44 @@ def setup(db: str) -> dict:
             return datetime.combine(d, datetime.strptime(hm, "%H:%M").time(), JST)
 
         with store.write() as s:
-            c1 = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at(day, "10:00"),
-                                           end=at(day, "10:45"), staff_login="clerk1", join_url="https://zoom.us/j/1112223334")
-            free = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at(day, "15:00"),
-                                             end=at(day, "15:45"), staff_login="super1")
-            c2 = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="counseling", start=at(day2, "11:00"),
-                                           end=at(day2, "11:45"), staff_login="clerk1", join_url="https://zoom.us/j/5556667778")
+            c1 = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at(day, "10:00"),
+                end=at(day, "10:45"),
+                staff_login="clerk1",
+                join_url="https://zoom.us/j/1112223334",
+            )
+            free = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at(day, "15:00"),
+                end=at(day, "15:45"),
+                staff_login="super1",
+            )
+            c2 = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="counseling",
+                start=at(day2, "11:00"),
+                end=at(day2, "11:45"),
+                staff_login="clerk1",
+                join_url="https://zoom.us/j/5556667778",
+            )
             ids = {"c1": c1.id, "free": free.id, "c2": c2.id}
         a = new_seeker(store, clerk, name="青木 一郎", kana="アオキ イチロウ", phone="090-1111-2222")
         make_ready(store, clerk, a.id, "takamatsu")
         with store.write() as s:
             scheduling.book(s, actor=clerk, session_id=ids["c1"], seeker_id=a.id)
             scheduling.book(s, actor=clerk, session_id=ids["c2"], seeker_id=a.id)
-            consent.record_companion(s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語")
+            consent.record_companion(
+                s, actor=clerk, seeker_id=a.id, office_id="takamatsu", kind="interpreter", language="ベトナム語"
+            )
         return {**ids, "day": day, "a": a.seeker_no, "a_id": a.id, "clerk": clerk}
     finally:
         store.dispose()
@@ -129,7 +154,13 @@ async def test_supervisor_terminates_sees_future_bookings_and_lifts(db):
         await pilot.press(*"反省の申出", "enter")
         await settle(pilot)
         assert app.screen is scr and "解除しました" in plain(scr.query_one("#tm-msg"))
-        terms = read(db, lambda s: [(t.lift_reason, t.lifted_by is not None) for t in terminations.terminations_of(s, actor=SYSTEM, seeker_id=d["a_id"])])
+        terms = read(
+            db,
+            lambda s: [
+                (t.lift_reason, t.lifted_by is not None)
+                for t in terminations.terminations_of(s, actor=SYSTEM, seeker_id=d["a_id"])
+            ],
+        )
         assert terms == [("反省の申出", True)]
 
 

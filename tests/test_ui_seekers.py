@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from sqlmodel import select
-
-from hwdesk.models import Seeker
-from test_ui_support import (  # noqa: F401  (db is a fixture)
-    SIZE, add_seeker, db, make_app, plain, read, settle, sign_in, type_text,
+from test_ui_support import (
+    SIZE,
+    add_seeker,
+    make_app,
+    plain,
+    read,
+    settle,
+    sign_in,
+    type_text,
 )
 
+from hwdesk.models import Seeker
 
 # --- seekers: search ----------------------------------------------------------------------------
 
@@ -83,8 +89,12 @@ async def test_refused_save_keeps_the_draft_and_focuses_the_field(db):
         await pilot.press("ctrl+n")
         await settle(pilot)
         form = app.screen
-        values = {"f-seeker_no": "37010-12345678", "f-name": "山田 太郎", "f-name_kana": "ヤマダ タロウ",
-                  "f-birth_date": "1985-04-01"}
+        values = {
+            "f-seeker_no": "37010-12345678",
+            "f-name": "山田 太郎",
+            "f-name_kana": "ヤマダ タロウ",
+            "f-birth_date": "1985-04-01",
+        }
         for wid, text in values.items():
             form.query_one(f"#{wid}").value = text
         form.query_one("#f-phone").focus()
@@ -177,8 +187,6 @@ async def test_edit_seeker_switches_online_to_office(db):
         assert type(app.screen).__name__ == "SeekerDetailScreen"
         assert "山田 太一" in plain(app.screen.query_one("#b-profile"))
     assert read(db, lambda s: s.get(Seeker, sid).name) == "山田 太一"
-
-
 
 
 async def test_an_open_drop_down_names_its_key_in_the_ui_language(db):

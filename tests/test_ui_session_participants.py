@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
 from helpers import make_ready, new_seeker
+from sqlmodel import select
+from test_ui_support import SIZE, make_app, open_session_signed_in, plain, read, settle
+
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.services import calendar, scheduling
 from hwdesk.services.context import Actor
-from test_ui_support import SIZE, db, make_app, open_session_signed_in, plain, read, settle  # noqa: F401  (db is a fixture)
 
 
 def setup(db: str) -> dict:
@@ -28,11 +28,24 @@ def setup(db: str) -> dict:
             return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), JST)
 
         with store.write() as s:
-            sem = scheduling.create_session(s, actor=clerk, office_id="takamatsu", kind="seminar", start=at("13:00"),
-                                            end=at("14:00"), staff_login="clerk1", capacity=2, title="応募書類セミナー")
+            sem = scheduling.create_session(
+                s,
+                actor=clerk,
+                office_id="takamatsu",
+                kind="seminar",
+                start=at("13:00"),
+                end=at("14:00"),
+                staff_login="clerk1",
+                capacity=2,
+                title="応募書類セミナー",
+            )
             sem_id = sem.id
         people = {}
-        for key, name, kana in (("a", "青木 一郎", "アオキ イチロウ"), ("b", "伊藤 二郎", "イトウ ジロウ"), ("c", "上田 三郎", "ウエダ サブロウ")):
+        for key, name, kana in (
+            ("a", "青木 一郎", "アオキ イチロウ"),
+            ("b", "伊藤 二郎", "イトウ ジロウ"),
+            ("c", "上田 三郎", "ウエダ サブロウ"),
+        ):
             p = new_seeker(store, clerk, name=name, kana=kana)
             make_ready(store, clerk, p.id, "takamatsu", service="seminar")
             with store.write() as s:
@@ -44,7 +57,9 @@ def setup(db: str) -> dict:
 
 
 def states(db: str, sem: int) -> dict[int, str]:
-    return read(db, lambda s: {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))})
+    return read(
+        db, lambda s: {e.seeker_id: e.state for e in s.exec(select(Enrollment).where(Enrollment.session_id == sem))}
+    )
 
 
 def audits(db: str, action: str) -> list[AuditLog]:
@@ -75,7 +90,9 @@ async def test_cancel_one_seat_then_waitlisted_seeker_gets_offer_and_clerk_confi
         assert type(scr).__name__ == "SessionScreen"
         assert "予約取消" in footer(scr) and "空席確定" not in footer(scr)  # o is listed only on an offer
         rows = people(scr)
-        assert rows[d["a"]][2] == "予約済み" and rows[d["b"]][2] == "予約済み" and rows[d["c"]][2] == "キャンセル待ち #1"
+        assert (
+            rows[d["a"]][2] == "予約済み" and rows[d["b"]][2] == "予約済み" and rows[d["c"]][2] == "キャンセル待ち #1"
+        )
         # d on 青木: the reason picker (reused) names the participant; 1 = by the seeker; then confirm
         select_row(scr, d["a_id"])
         await pilot.press("d")
@@ -195,7 +212,9 @@ async def test_at_80_columns_the_footer_wraps_and_cuts_no_key(db):
         await settle(pilot)
         foot = screen.query_one("KeyFooter")
         shown = [k for k in foot.query(FooterKey) if k.display and not k.has_class("-command-palette")]
-        assert {"受付", "完了", "欠席", "接続不良", "中止", "キャンセル", "予約", "予約取消", "案内書"} <= {k.description for k in shown}
+        assert {"受付", "完了", "欠席", "接続不良", "中止", "キャンセル", "予約", "予約取消", "案内書"} <= {
+            k.description for k in shown
+        }
         assert 2 <= foot.size.height <= KeyFooter.MAX_ROWS
         for k in shown:  # on the screen and as wide as its label
             assert k.region.right <= foot.region.right and k.region.y >= foot.region.y

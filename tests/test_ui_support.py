@@ -5,8 +5,6 @@ No tests here; the other ``test_ui_*`` files import from this module.
 
 from __future__ import annotations
 
-import pytest
-
 from hwdesk.db import open_store
 from hwdesk.models import Meta
 from hwdesk.services import auth, seekers
@@ -25,27 +23,45 @@ def _build(path, *, staff: bool = True, demo: bool = False) -> str:
     with store.write() as s:
         sync_offices(s)
         if staff:
-            auth.create_staff(s, actor=SYSTEM, login="clerk1", name="高松 花子", role="clerk", office_id="takamatsu",
-                              password=PW, check_policy=False)
+            auth.create_staff(
+                s,
+                actor=SYSTEM,
+                login="clerk1",
+                name="高松 花子",
+                role="clerk",
+                office_id="takamatsu",
+                password=PW,
+                check_policy=False,
+            )
         if demo:
             s.add(Meta(key="demo", value="1"))
     store.dispose()
     return str(path)
 
 
-@pytest.fixture
-def db(tmp_path) -> str:
-    """A fresh SQLite database with the offices and one clerk at 高松."""
-    return _build(tmp_path / "ui.sqlite3")
-
-
-def add_seeker(db: str, *, no: str, name: str, kana: str, birth: str = "1985-04-01", phone: str = "",
-               office: str = "takamatsu", registered: str = "2025-04-01") -> int:
+def add_seeker(
+    db: str,
+    *,
+    no: str,
+    name: str,
+    kana: str,
+    birth: str = "1985-04-01",
+    phone: str = "",
+    office: str = "takamatsu",
+    registered: str = "2025-04-01",
+) -> int:
     store = open_store(db)
     try:
         with store.write() as s:
-            form = seekers.SeekerForm(seeker_no=no, name=name, name_kana=kana, birth_date=birth, phone=phone,
-                                      office_id=office, registered_on=registered)
+            form = seekers.SeekerForm(
+                seeker_no=no,
+                name=name,
+                name_kana=kana,
+                birth_date=birth,
+                phone=phone,
+                office_id=office,
+                registered_on=registered,
+            )
             return seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True).id  # type: ignore[return-value]
     finally:
         store.dispose()
@@ -58,8 +74,16 @@ def add_supervisor(store) -> Actor:
     from hwdesk.models import Staff
 
     with store.write() as s:
-        auth.create_staff(s, actor=SYSTEM, login="super1", name="高松 監督", role="supervisor", office_id="takamatsu",
-                          password=PW, check_policy=False)
+        auth.create_staff(
+            s,
+            actor=SYSTEM,
+            login="super1",
+            name="高松 監督",
+            role="supervisor",
+            office_id="takamatsu",
+            password=PW,
+            check_policy=False,
+        )
     with store.read() as s:
         return Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
 
@@ -147,5 +171,3 @@ def screen_text(app) -> str:
 
 def readiness(app) -> dict[str, bool]:
     return {r.key: r.ok for r in app.screen.reqs}
-
-

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 from sqlmodel import select
+from test_ui_support import add_seeker, add_supervisor, make_app, plain, settle, sign_in  # noqa: F401
 
 from hwdesk.db import open_store
 from hwdesk.services import consent
 from hwdesk.services.context import SYSTEM
 from hwdesk.services.offices import add_terms_version
 from hwdesk.terms import shipped_terms
-from test_ui_support import add_seeker, add_supervisor, db, make_app, plain, settle, sign_in  # noqa: F401
 
 HEADS = {
     # 高松: 策定 and 改訂 as written (the 改訂 date is not a 施行 date), 前橋: a bare date, 渋谷: its 附則
@@ -61,8 +61,15 @@ async def test_a_revision_reads_as_a_notice_owed_not_a_new_consent(db):
         from hwdesk.services.context import Actor
 
         boss = Actor.of(s.exec(select(Staff).where(Staff.login == "super1")).one())
-        add_terms_version(s, actor=boss, office_id="takamatsu", text=json.dumps(raw, ensure_ascii=False),
-                          effective_on=date.today(), reason="第13条(1)", ground="user_benefit")
+        add_terms_version(
+            s,
+            actor=boss,
+            office_id="takamatsu",
+            text=json.dumps(raw, ensure_ascii=False),
+            effective_on=date.today(),
+            reason="第13条(1)",
+            ground="user_benefit",
+        )
     store.dispose()
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -75,4 +82,3 @@ async def test_a_revision_reads_as_a_notice_owed_not_a_new_consent(db):
         await settle(pilot)
         head = plain(app.screen.query_one("#terms-head"))
         assert "改訂の告知未了（第13条）" in head and "再同意" not in head
-

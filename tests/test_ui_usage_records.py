@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlmodel import select
+from test_ui_support import add_seeker, add_supervisor, make_app, plain, read, settle, sign_in  # noqa: F401
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Session as SessionRow, Staff, UsageRecord
-from test_ui_support import add_seeker, add_supervisor, db, make_app, plain, read, settle, sign_in  # noqa: F401
+from hwdesk.models import AuditLog, Enrollment, Staff, UsageRecord
+from hwdesk.models import Session as SessionRow
 
 
 def _session_with(db: str, seeker_id: int) -> int:
@@ -19,8 +20,15 @@ def _session_with(db: str, seeker_id: int) -> int:
         with store.write() as s:
             staff = s.exec(select(Staff).where(Staff.login == "clerk1")).one()
             start = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
-            row = SessionRow(office_id="takamatsu", kind="counseling", start_at=start, end_at=start + timedelta(minutes=45),
-                             staff_id=staff.id, capacity=1, state="completed")
+            row = SessionRow(
+                office_id="takamatsu",
+                kind="counseling",
+                start_at=start,
+                end_at=start + timedelta(minutes=45),
+                staff_id=staff.id,
+                capacity=1,
+                state="completed",
+            )
             s.add(row)
             s.flush()
             s.add(Enrollment(session_id=row.id, seeker_id=seeker_id, state="completed"))
@@ -59,8 +67,13 @@ async def test_clerk_adds_a_record_from_the_seeker_page_and_cannot_list(db):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "統括職員" in plain(screen.query_one("#u-list"))
-    recs = read(db, lambda s: [(r.session_id, r.seeker_id, r.joined_at.astimezone(JST).strftime("%H:%M"), r.participant_id)
-                              for r in s.exec(select(UsageRecord))])
+    recs = read(
+        db,
+        lambda s: [
+            (r.session_id, r.seeker_id, r.joined_at.astimezone(JST).strftime("%H:%M"), r.participant_id)
+            for r in s.exec(select(UsageRecord))
+        ],
+    )
     assert recs == [(session_id, sid, "10:02", "zoom-42")]
     assert read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "usage.view")).all()) == []
 

@@ -7,13 +7,14 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from helpers import new_seeker
 from sqlmodel import select
 
-from helpers import new_seeker
 from hwdesk.cli import main
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
-from hwdesk.models import AuditLog, Enrollment, Session as SessionRow, Staff, UsageRecord
+from hwdesk.models import AuditLog, Enrollment, Staff, UsageRecord
+from hwdesk.models import Session as SessionRow
 from hwdesk.services.usage_entry import UsageEntry, add_entry, list_for
 
 
@@ -21,8 +22,15 @@ def _session(store, seeker_id: int, *, office: str = "takamatsu", login: str = "
     with store.write() as s:
         staff = s.exec(select(Staff).where(Staff.login == login)).one()
         start = datetime(2027, 2, 2, 10, 0, tzinfo=JST)
-        row = SessionRow(office_id=office, kind="counseling", start_at=start, end_at=start + timedelta(minutes=45), staff_id=staff.id,
-                         capacity=1, state="completed")
+        row = SessionRow(
+            office_id=office,
+            kind="counseling",
+            start_at=start,
+            end_at=start + timedelta(minutes=45),
+            staff_id=staff.id,
+            capacity=1,
+            state="completed",
+        )
         s.add(row)
         s.flush()
         s.add(Enrollment(session_id=row.id, seeker_id=seeker_id, state="completed"))
@@ -34,9 +42,12 @@ def test_typed_entry_is_checked_field_by_field(store, actors):
     sk = new_seeker(store, clerk)
     other = new_seeker(store, clerk, name="別人 次郎", kana="ベツジン ジロウ")
     sid = _session(store, sk.id)
-    for entry, field in ((UsageEntry("abc"), "session_id"), (UsageEntry(str(sid), joined="25:00"), "joined_at"),
-                         (UsageEntry(str(sid), seeker_no=other.seeker_no), "seeker_no"),
-                         (UsageEntry(str(sid), joined="10:40", left="10:02"), "left_at")):
+    for entry, field in (
+        (UsageEntry("abc"), "session_id"),
+        (UsageEntry(str(sid), joined="25:00"), "joined_at"),
+        (UsageEntry(str(sid), seeker_no=other.seeker_no), "seeker_no"),
+        (UsageEntry(str(sid), joined="10:40", left="10:02"), "left_at"),
+    ):
         with store.write() as s, pytest.raises(ValidationFailed) as exc:
             add_entry(s, actor=clerk, entry=entry)
         assert exc.value.field == field, entry
@@ -45,7 +56,11 @@ def test_typed_entry_is_checked_field_by_field(store, actors):
     with store.write() as s, pytest.raises(PermissionDenied):  # another office's session
         add_entry(s, actor=actors["clerk1_shi"], entry=UsageEntry(str(sid)))
     with store.write() as s:
-        rec = add_entry(s, actor=clerk, entry=UsageEntry(str(sid), sk.seeker_no, "10:02", "2027-02-02 10:40", "PC", "Windows 11", "z-1"))
+        rec = add_entry(
+            s,
+            actor=clerk,
+            entry=UsageEntry(str(sid), sk.seeker_no, "10:02", "2027-02-02 10:40", "PC", "Windows 11", "z-1"),
+        )
         assert rec.joined_at.astimezone(JST).strftime("%Y-%m-%d %H:%M") == "2027-02-02 10:02"
     with store.write() as s, pytest.raises(PermissionDenied):
         list_for(s, actor=clerk, session_id=str(sid))
@@ -69,8 +84,26 @@ def cli(store, monkeypatch, capsys):
 def test_cli_add_and_list_with_the_apps_rules(cli, store, actors):
     sk = new_seeker(store, actors["clerk1"])
     sid = _session(store, sk.id)
-    code, out, err = cli("--as", "clerk1", "usage-record", "add", str(sid), "--seeker", sk.seeker_no, "--joined", "10:02",
-                         "--left", "10:40", "--device", "iPhone", "--os", "iOS 17", "--participant", "zoom-abc", "--json")
+    code, out, err = cli(
+        "--as",
+        "clerk1",
+        "usage-record",
+        "add",
+        str(sid),
+        "--seeker",
+        sk.seeker_no,
+        "--joined",
+        "10:02",
+        "--left",
+        "10:40",
+        "--device",
+        "iPhone",
+        "--os",
+        "iOS 17",
+        "--participant",
+        "zoom-abc",
+        "--json",
+    )
     assert code == 0, err
     rec_id = json.loads(out)["id"]
     code, _, err = cli("--as", "clerk1", "usage-record", "add", str(sid), "--joined", "25:00")

@@ -36,7 +36,8 @@ def bounded_int(option: str, low: int, high: int) -> Callable[[str], int]:
         if not _INTEGER.fullmatch(value) or not (low <= int(value) <= high):
             raise argparse.ArgumentTypeError(
                 f"{option} は {low}〜{high} の整数で指定してください（入力: {value[:20]!r}） / "
-                f"{option} must be a whole number from {low} to {high} (got {value[:20]!r})")
+                f"{option} must be a whole number from {low} to {high} (got {value[:20]!r})"
+            )
         return int(value)
 
     parse.__name__ = "integer"  # argparse names the type in its own messages
@@ -95,9 +96,7 @@ class Ctx:
         """(login, password) of ``--as`` (or HWDESK_STAFF) and HWDESK_PASSWORD or a prompt, unchecked."""
         login = self.args.as_staff or os.environ.get("HWDESK_STAFF")
         if not login:
-            raise HwdeskError(
-                "書き込む操作には --as 職員ID が必要です。", "Commands that write need --as STAFF_ID."
-            )
+            raise HwdeskError("書き込む操作には --as 職員ID が必要です。", "Commands that write need --as STAFF_ID.")
         password = os.environ.get("HWDESK_PASSWORD")
         if password is None:
             if not sys.stdin.isatty():
@@ -124,10 +123,19 @@ class Ctx:
         """
         from hwdesk import audit
 
-        command = " ".join(c for c in (self.args.command, getattr(self.args, f"{self.args.command}_command", None)) if c)
+        command = " ".join(
+            c for c in (self.args.command, getattr(self.args, f"{self.args.command}_command", None)) if c
+        )
         with self.store.write() as s:
-            audit.record(s, staff_id=actor.id or None, action="cli.read", entity="cli", entity_id=command, office_id=office_id or "",
-                         extra={"rows": rows, "json": bool(getattr(self.args, "json", False)), **detail})
+            audit.record(
+                s,
+                staff_id=actor.id or None,
+                action="cli.read",
+                entity="cli",
+                entity_id=command,
+                office_id=office_id or "",
+                extra={"rows": rows, "json": bool(getattr(self.args, "json", False)), **detail},
+            )
 
     def echo(self, *parts: object, file=None) -> None:
         """Print stored text for a terminal: every part through ``jtext.safe_lines`` (controls shown, not obeyed)."""
@@ -153,10 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
     from hwdesk.cli import admin, seekers
 
-    parser = argparse.ArgumentParser(prog="hwdesk", description="ハローワーク オンラインサービス窓口システム / Hello Work online counter")
-    parser.add_argument("--db", default=None, help="SQLite file or SQLAlchemy URL (default: HWDESK_DB, else a file in the user data dir)")
+    parser = argparse.ArgumentParser(
+        prog="hwdesk", description="ハローワーク オンラインサービス窓口システム / Hello Work online counter"
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file or SQLAlchemy URL (default: HWDESK_DB, else a file in the user data dir)",
+    )
     parser.add_argument("--lang", choices=("ja", "en"), default=os.environ.get("HWDESK_LANG", "ja"))
-    parser.add_argument("--as", dest="as_staff", default=None, help="staff ID to act as (password from HWDESK_PASSWORD or a prompt)")
+    parser.add_argument(
+        "--as", dest="as_staff", default=None, help="staff ID to act as (password from HWDESK_PASSWORD or a prompt)"
+    )
     sub = parser.add_subparsers(dest="command")
     for module in (admin, seekers, *_optional_modules()):
         module.register(sub)
@@ -181,8 +197,9 @@ def _globals_after_subcommands(parser: argparse.ArgumentParser) -> None:
             if isinstance(action, argparse._SubParsersAction):
                 for child in dict.fromkeys(action.choices.values()):  # aliases share one parser
                     for o in options:
-                        child.add_argument(*o.option_strings, dest=o.dest, choices=o.choices, help=o.help,
-                                           default=argparse.SUPPRESS)
+                        child.add_argument(
+                            *o.option_strings, dest=o.dest, choices=o.choices, help=o.help, default=argparse.SUPPRESS
+                        )
                     add_to(child)
 
     add_to(parser)

@@ -7,9 +7,8 @@ import sys
 from hwdesk.cli import bounded_int
 from hwdesk.errors import HwdeskError
 
-
-
 APP_FPS = 240  # Textual frame-rate cap the app runs at (TEXTUAL_FPS overrides it)
+
 
 def register(sub) -> None:
     """Add the administration subcommands."""
@@ -18,7 +17,9 @@ def register(sub) -> None:
     p = sub.add_parser("init", help="create or upgrade the database (migrations)")
     p.set_defaults(handler=cmd_init)
     p = sub.add_parser("demo", help="create a demo database (three offices, staff, seekers, a month of sessions)")
-    p.add_argument("--seekers", type=bounded_int("--seekers", 0, 1_000_000), default=120, help="seekers per office (default 120)")
+    p.add_argument(
+        "--seekers", type=bounded_int("--seekers", 0, 1_000_000), default=120, help="seekers per office (default 120)"
+    )
     p.add_argument("--seed", type=bounded_int("--seed", 0, 2**32 - 1), default=7)
     p.add_argument("--open", action="store_true", help="open the app on it afterwards")
     p.set_defaults(handler=cmd_demo)
@@ -28,7 +29,11 @@ def register(sub) -> None:
     p = sub.add_parser("terms", help="show an office's terms of use (all, or one article)")
     p.add_argument("office")
     p.add_argument("--article", type=bounded_int("--article", 1, 999))
-    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="a version number (default: the one in force today)")
+    p.add_argument(
+        "--version",
+        type=bounded_int("--version", 1, 100_000),
+        help="a version number (default: the one in force today)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terms)
 
@@ -62,8 +67,12 @@ def cmd_init(ctx) -> int:
     from hwdesk.db import current_revision, head_revision
 
     store = ctx.store
-    print(ctx.msg(f"データベースは最新です（スキーマ {current_revision(store)} / {head_revision()}）: {store.url}",
-                  f"Database is up to date (schema {current_revision(store)} / {head_revision()}): {store.url}"))
+    print(
+        ctx.msg(
+            f"データベースは最新です（スキーマ {current_revision(store)} / {head_revision()}）: {store.url}",
+            f"Database is up to date (schema {current_revision(store)} / {head_revision()}): {store.url}",
+        )
+    )
     return 0
 
 
@@ -100,12 +109,14 @@ def _make_demo(ctx, *, seekers_per_office: int, seed: int, quiet: bool) -> dict:
 def cmd_demo(ctx) -> int:
     """Make a demo database."""
     counts = _make_demo(ctx, seekers_per_office=ctx.args.seekers, seed=ctx.args.seed, quiet=False)
-    print(ctx.msg(
-        f"デモデータベースを作成しました: 職員 {counts['staff']}、求職者 {counts['seekers']}、セッション {counts['sessions']}（{ctx.store.url}）\n"
-        "デモ用アカウント: clerk1 / super1 / admin1（高松）パスワード hwdesk-demo",
-        f"Demo database created: {counts['staff']} staff, {counts['seekers']} seekers, {counts['sessions']} sessions ({ctx.store.url})\n"
-        "Demo accounts: clerk1 / super1 / admin1 (Takamatsu), password hwdesk-demo",
-    ))
+    print(
+        ctx.msg(
+            f"デモデータベースを作成しました: 職員 {counts['staff']}、求職者 {counts['seekers']}、セッション {counts['sessions']}（{ctx.store.url}）\n"
+            "デモ用アカウント: clerk1 / super1 / admin1（高松）パスワード hwdesk-demo",
+            f"Demo database created: {counts['staff']} staff, {counts['seekers']} seekers, {counts['sessions']} sessions ({ctx.store.url})\n"
+            "Demo accounts: clerk1 / super1 / admin1 (Takamatsu), password hwdesk-demo",
+        )
+    )
     if ctx.args.open:
         from screens.app import run_app as run
 
@@ -123,19 +134,24 @@ def cmd_offices(ctx) -> int:
         for o in list_offices(s):
             prof = profile(s, o.id)
             versions = terms_versions(s, o.id)
-            rows.append({
-                "id": o.id,
-                "name": o.name,
-                "name_en": o.name_en,
-                "bureau": o.bureau,
-                "services": prof.services,
-                "platforms": prof.platforms,
-                "consent_method": prof.consent_method,
-                "hours": prof.raw.get("hours"),
-                "contact_phone": prof.raw.get("contact_phone"),
-                "unverified": prof.raw.get("unverified", {}),  # facts not in the office's terms, to confirm
-                "terms_versions": [{"version": v.version, "effective_on": v.effective_on.isoformat(), "title": v.title} for v in versions],
-            })
+            rows.append(
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "name_en": o.name_en,
+                    "bureau": o.bureau,
+                    "services": prof.services,
+                    "platforms": prof.platforms,
+                    "consent_method": prof.consent_method,
+                    "hours": prof.raw.get("hours"),
+                    "contact_phone": prof.raw.get("contact_phone"),
+                    "unverified": prof.raw.get("unverified", {}),  # facts not in the office's terms, to confirm
+                    "terms_versions": [
+                        {"version": v.version, "effective_on": v.effective_on.isoformat(), "title": v.title}
+                        for v in versions
+                    ],
+                }
+            )
     if ctx.args.json:
         ctx.out_json(rows)
         return 0
@@ -146,19 +162,31 @@ def cmd_offices(ctx) -> int:
     from hwdesk.jtext import safe_display
 
     table = Table(title=ctx.msg("事業所", "Offices"))
-    for col in (ctx.msg("ID", "ID"), ctx.msg("名称", "Name"), ctx.msg("サービス", "Services"), ctx.msg("同意", "Consent"), ctx.msg("規約版", "Terms")):
+    for col in (
+        ctx.msg("ID", "ID"),
+        ctx.msg("名称", "Name"),
+        ctx.msg("サービス", "Services"),
+        ctx.msg("同意", "Consent"),
+        ctx.msg("規約版", "Terms"),
+    ):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            Text(safe_display(r["id"])), Text(safe_display(r["name"] if ctx.lang == "ja" else r["name_en"])),
-            Text(", ".join(service_label(k, ctx.lang) for k in r["services"])), Text(r["consent_method"]),
+            Text(safe_display(r["id"])),
+            Text(safe_display(r["name"] if ctx.lang == "ja" else r["name_en"])),
+            Text(", ".join(service_label(k, ctx.lang) for k in r["services"])),
+            Text(r["consent_method"]),
             Text(", ".join(f"v{v['version']} ({v['effective_on']})" for v in r["terms_versions"])),
         )
     Console().print(table)
     for r in rows:
         if r["unverified"]:
-            print(ctx.msg(f"{r['id']}: 規約にない未確認の値（事業所に確認してください）: {', '.join(r['unverified'])}",
-                          f"{r['id']}: not in the terms, unverified (confirm with the office): {', '.join(r['unverified'])}"))
+            print(
+                ctx.msg(
+                    f"{r['id']}: 規約にない未確認の値（事業所に確認してください）: {', '.join(r['unverified'])}",
+                    f"{r['id']}: not in the terms, unverified (confirm with the office): {', '.join(r['unverified'])}",
+                )
+            )
     return 0
 
 
@@ -175,7 +203,10 @@ def cmd_terms(ctx) -> int:
         if ctx.args.version:
             match = [v for v in terms_versions(s, ctx.args.office) if v.version == ctx.args.version]
             if not match:
-                raise NotFound(f"{ctx.args.office} の規約 第{ctx.args.version}版 はありません。", f"No version {ctx.args.version} of {ctx.args.office}'s terms.")
+                raise NotFound(
+                    f"{ctx.args.office} の規約 第{ctx.args.version}版 はありません。",
+                    f"No version {ctx.args.version} of {ctx.args.office}'s terms.",
+                )
             tv = match[0]
         else:
             tv = terms_in_force(s, ctx.args.office, date.today())

@@ -63,14 +63,23 @@ def register(sub) -> None:
     p.add_argument("--session", type=int, help="for one session only (default: standing)")
     p.set_defaults(handler=cmd_companion)
 
-    p = sub.add_parser("approval", help="渋谷 第1条(4): record the office's recognition of need (and the seeker's wish)")
+    p = sub.add_parser(
+        "approval", help="渋谷 第1条(4): record the office's recognition of need (and the seeker's wish)"
+    )
     p.add_argument("seeker", help="求職番号")
     p.add_argument("--office", required=True, choices=OFFICES)
-    p.add_argument("--service", required=True, choices=("counseling", "referral", "seminar", "interview", "tour", "selection"))
+    p.add_argument(
+        "--service", required=True, choices=("counseling", "referral", "seminar", "interview", "tour", "selection")
+    )
     p.add_argument("--note", required=True)
-    p.add_argument("--wishes-continuing", action="store_true",
-                   help="the seeker wishes continuing counseling by the individual support staff (第1条(4) asks it)")
-    p.add_argument("--recognized-by", metavar="STAFF_ID", help="who recognized the need (default: the acting staff member)")
+    p.add_argument(
+        "--wishes-continuing",
+        action="store_true",
+        help="the seeker wishes continuing counseling by the individual support staff (第1条(4) asks it)",
+    )
+    p.add_argument(
+        "--recognized-by", metavar="STAFF_ID", help="who recognized the need (default: the acting staff member)"
+    )
     p.set_defaults(handler=cmd_approval)
 
     p = sub.add_parser("registration", help="the 求職登録's validity: show it, or record a renewal done elsewhere")
@@ -112,11 +121,14 @@ def cmd_consent(ctx) -> int:
             raise ValidationFailed(
                 f"{prof.name}では本サービスの利用をもって同意したものとみなされます（{cite}）。受付時に記録されます。",
                 f"At {prof.display_name('en')} using the service counts as consent ({cite}); it is recorded at check-in.",
-                field="office")
+                field="office",
+            )
         c = record_consent(s, actor=actor, seeker_id=sk.id, office_id=ctx.args.office)
         version = c.terms_version_id
         no = sk.seeker_no
-    return _done(ctx, f"{no} の同意を記録しました（規約 #{version}）。", f"Consent of {no} recorded (terms #{version}).")
+    return _done(
+        ctx, f"{no} の同意を記録しました（規約 #{version}）。", f"Consent of {no} recorded (terms #{version})."
+    )
 
 
 def cmd_env_check(ctx) -> int:
@@ -132,8 +144,11 @@ def cmd_env_check(ctx) -> int:
     no = {x.strip() for x in ctx.args.no.split(",") if x.strip()}
     unknown = sorted(no - set(keys))
     if unknown:
-        raise ValidationFailed(f"{office} の項目ではありません: {', '.join(unknown)}（項目: {', '.join(keys)}）",
-                               f"Not an item at {office}: {', '.join(unknown)} (items: {', '.join(keys)})", field="no")
+        raise ValidationFailed(
+            f"{office} の項目ではありません: {', '.join(unknown)}（項目: {', '.join(keys)}）",
+            f"Not an item at {office}: {', '.join(unknown)} (items: {', '.join(keys)})",
+            field="no",
+        )
     on = parse_date(ctx.args.date, field="date") if ctx.args.date else date.today()
     actor = ctx.actor()
     with ctx.store.write() as s:
@@ -145,9 +160,16 @@ def cmd_env_check(ctx) -> int:
         number = sk.seeker_no
     failed = [f"{k} ({c})" for k, _, c in items if k in no]
     if failed:
-        return _done(ctx, f"{number} の利用環境の確認を記録しました。満たさない項目: {', '.join(failed)}",
-                     f"Environment check of {number} recorded; failed: {', '.join(failed)}")
-    return _done(ctx, f"{number} の利用環境の確認を記録しました（すべて満たす）。", f"Environment check of {number} recorded (all met).")
+        return _done(
+            ctx,
+            f"{number} の利用環境の確認を記録しました。満たさない項目: {', '.join(failed)}",
+            f"Environment check of {number} recorded; failed: {', '.join(failed)}",
+        )
+    return _done(
+        ctx,
+        f"{number} の利用環境の確認を記録しました（すべて満たす）。",
+        f"Environment check of {number} recorded (all met).",
+    )
 
 
 def cmd_companion(ctx) -> int:
@@ -157,8 +179,16 @@ def cmd_companion(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         sk = _seeker(s, ctx.args.seeker, actor)
-        record_companion(s, actor=actor, seeker_id=sk.id, office_id=ctx.args.office, kind=ctx.args.kind,
-                         language=ctx.args.language, name=ctx.args.name, session_id=ctx.args.session)
+        record_companion(
+            s,
+            actor=actor,
+            seeker_id=sk.id,
+            office_id=ctx.args.office,
+            kind=ctx.args.kind,
+            language=ctx.args.language,
+            name=ctx.args.name,
+            session_id=ctx.args.session,
+        )
         number = sk.seeker_no
     return _done(ctx, f"{number} の同席者の申出を記録しました。", f"Companion notice of {number} recorded.")
 
@@ -178,15 +208,29 @@ def cmd_approval(ctx) -> int:
         if ctx.args.recognized_by:
             staff = s.exec(select(Staff).where(Staff.login == ctx.args.recognized_by)).first()
             if staff is None:
-                raise NotFound(f"職員 {ctx.args.recognized_by} はいません。", f"No staff member {ctx.args.recognized_by}.")
+                raise NotFound(
+                    f"職員 {ctx.args.recognized_by} はいません。", f"No staff member {ctx.args.recognized_by}."
+                )
             by = staff.id
-        record_approval(s, actor=actor, seeker_id=sk.id, office_id=ctx.args.office, service=ctx.args.service,
-                        note=ctx.args.note, recognized_by=by, wishes_continuing=ctx.args.wishes_continuing)
+        record_approval(
+            s,
+            actor=actor,
+            seeker_id=sk.id,
+            office_id=ctx.args.office,
+            service=ctx.args.service,
+            note=ctx.args.note,
+            recognized_by=by,
+            wishes_continuing=ctx.args.wishes_continuing,
+        )
         number = sk.seeker_no
     if not ctx.args.wishes_continuing:
-        print(ctx.msg("注意: 継続的な職業相談の希望が記録されていません（--wishes-continuing）。利用条件を満たしません。",
-                      "Note: no wish for continuing counseling recorded (--wishes-continuing); the condition is not met."),
-              file=sys.stderr)
+        print(
+            ctx.msg(
+                "注意: 継続的な職業相談の希望が記録されていません（--wishes-continuing）。利用条件を満たしません。",
+                "Note: no wish for continuing counseling recorded (--wishes-continuing); the condition is not met.",
+            ),
+            file=sys.stderr,
+        )
     return _done(ctx, f"{number} の必要性の認定を記録しました。", f"Recognition of need for {number} recorded.")
 
 
@@ -203,8 +247,11 @@ def cmd_renew(ctx) -> int:
         until = registration.end_of(s, seeker_id=sk.id, registered_on=sk.registered_on)
         number = sk.seeker_no
     assert until is not None
-    return _done(ctx, f"{number} の求職登録の更新を記録しました。有効期間: {format_wareki(until)}まで（原則）",
-                 f"Renewal of {number} recorded; valid until {until.isoformat()} (in principle).")
+    return _done(
+        ctx,
+        f"{number} の求職登録の更新を記録しました。有効期間: {format_wareki(until)}まで（原則）",
+        f"Renewal of {number} recorded; valid until {until.isoformat()} (in principle).",
+    )
 
 
 def cmd_registration_show(ctx) -> int:
@@ -217,15 +264,24 @@ def cmd_registration_show(ctx) -> int:
         sk = _seeker(s, ctx.args.seeker, actor)
         until = registration.end_of(s, seeker_id=sk.id, registered_on=sk.registered_on)
         renewals = [(r.renewed_on, r.note) for r in registration.renewals_of(s, sk.id)]
-        data = {"seeker_no": sk.seeker_no, "kind": sk.registration_kind,
-                "registered_on": sk.registered_on.isoformat() if sk.registered_on else None,
-                "valid_until": until.isoformat() if until else None, "valid_today": bool(until and until >= date.today()),
-                "renewals": [{"on": d.isoformat(), "note": n} for d, n in renewals]}
+        data = {
+            "seeker_no": sk.seeker_no,
+            "kind": sk.registration_kind,
+            "registered_on": sk.registered_on.isoformat() if sk.registered_on else None,
+            "valid_until": until.isoformat() if until else None,
+            "valid_today": bool(until and until >= date.today()),
+            "renewals": [{"on": d.isoformat(), "note": n} for d, n in renewals],
+        }
     ctx.audit_read(actor, office_id=sk.office_id, rows=1)
     if ctx.args.json:
         ctx.out_json(data)
         return 0
     if until is None:
-        return _done(ctx, f"{data['seeker_no']}: 求職登録日が記録されていません。", f"{data['seeker_no']}: no registration date.")
-    return _done(ctx, f"{data['seeker_no']}: 有効期間 {format_wareki(until)}まで（原則）",
-                 f"{data['seeker_no']}: valid until {until.isoformat()} (in principle)")
+        return _done(
+            ctx, f"{data['seeker_no']}: 求職登録日が記録されていません。", f"{data['seeker_no']}: no registration date."
+        )
+    return _done(
+        ctx,
+        f"{data['seeker_no']}: 有効期間 {format_wareki(until)}まで（原則）",
+        f"{data['seeker_no']}: valid until {until.isoformat()} (in principle)",
+    )

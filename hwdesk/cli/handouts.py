@@ -18,12 +18,20 @@ def register(sub) -> None:
     p.add_argument("--date", help="YYYY-MM-DD or 和暦")
     p.add_argument("--staff", help="with --date: only this clerk's sessions (staff ID)")
     p.add_argument("--out", type=Path, help="FILE.pdf or FILE.png")
-    p.add_argument("--ics", type=Path, metavar="FILE.ics",
-                   help="also (or only) write the session(s) as a calendar file: the event of the handout's calendar QR; "
-                        "with --date one event per session")
+    p.add_argument(
+        "--ics",
+        type=Path,
+        metavar="FILE.ics",
+        help="also (or only) write the session(s) as a calendar file: the event of the handout's calendar QR; "
+        "with --date one event per session",
+    )
     p.add_argument("--large", action="store_true", help="large print (bigger type and QR)")
-    p.add_argument("--print", dest="to_printer", action="store_true",
-                   help="also print it (CUPS): this terminal's printer (hwdesk printers), else CUPS's default")
+    p.add_argument(
+        "--print",
+        dest="to_printer",
+        action="store_true",
+        help="also print it (CUPS): this terminal's printer (hwdesk printers), else CUPS's default",
+    )
     p.add_argument("--printer", help="with --print: this CUPS printer for this job (implies --print)")
     p.set_defaults(handler=cmd_handout)
 
@@ -37,9 +45,15 @@ def cmd_handout(ctx) -> int:
 
     a = ctx.args
     if (a.session_id is None) == (a.date is None):
-        raise HwdeskError("SESSION_ID か --office/--date のどちらかを指定してください。", "Give either SESSION_ID or --office and --date.")
+        raise HwdeskError(
+            "SESSION_ID か --office/--date のどちらかを指定してください。",
+            "Give either SESSION_ID or --office and --date.",
+        )
     if a.out is None and a.ics is None:
-        raise HwdeskError("--out（案内書）か --ics（カレンダー）を指定してください。", "Give --out (the handout) or --ics (the calendar file), or both.")
+        raise HwdeskError(
+            "--out（案内書）か --ics（カレンダー）を指定してください。",
+            "Give --out (the handout) or --ics (the calendar file), or both.",
+        )
     if a.out is None and (a.to_printer or a.printer):
         raise HwdeskError("印刷には --out が必要です。", "--print needs --out.")
     if a.ics is not None and a.ics.suffix.lower() != ".ics":
@@ -53,7 +67,9 @@ def cmd_handout(ctx) -> int:
             if not a.office:
                 raise HwdeskError("--date には --office が必要です。", "--date needs --office.")
             staff = get_staff(s, a.staff).id if a.staff else None
-            job = handouts.for_day(s, actor=actor, office_id=a.office, day=parse_day(a.date), staff_id_=staff, lang=ctx.lang)
+            job = handouts.for_day(
+                s, actor=actor, office_id=a.office, day=parse_day(a.date), staff_id_=staff, lang=ctx.lang
+            )
         out = handouts.write(s, actor=actor, job=job, out=a.out, large_print=a.large, lang=ctx.lang) if a.out else None
         ics_out = handouts.write_ics(s, actor=actor, job=job, out=a.ics) if a.ics else None
     if out is not None:
@@ -61,10 +77,20 @@ def cmd_handout(ctx) -> int:
         print(ctx.msg(f"案内書{len(job.pages)}部を書き出しました: {out}", f"Wrote {len(job.pages)} handout(s): {out}"))
     if ics_out is not None:
         n = len(job.events)
-        print(ctx.msg(f"カレンダー（予定{n}件）を書き出しました: {ics_out}", f"Wrote a calendar file ({n} event(s)): {ics_out}"))
+        print(
+            ctx.msg(
+                f"カレンダー（予定{n}件）を書き出しました: {ics_out}",
+                f"Wrote a calendar file ({n} event(s)): {ics_out}",
+            )
+        )
     for sess_id, no, name in job.stopped:
-        ctx.echo(ctx.msg(f"印刷しませんでした（利用中止中・予約取消しを伝えてください）: #{sess_id} {no} {name}",
-                         f"Not printed (use stopped; tell them the booking is cancelled): #{sess_id} {no} {name}"), file=sys.stderr)
+        ctx.echo(
+            ctx.msg(
+                f"印刷しませんでした（利用中止中・予約取消しを伝えてください）: #{sess_id} {no} {name}",
+                f"Not printed (use stopped; tell them the booking is cancelled): #{sess_id} {no} {name}",
+            ),
+            file=sys.stderr,
+        )
     if a.to_printer or a.printer:
         return _print(ctx, actor, job, out)
     return 0

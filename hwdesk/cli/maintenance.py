@@ -18,27 +18,41 @@ EXIT_PROBLEMS = 1
 
 def register(sub) -> None:
     """Add the maintenance subcommands."""
-    head_help = ("file outside the database holding the audit head (default: HWDESK_AUDIT_HEAD_FILE, "
-                 "else <db>.audit-head beside an SQLite database)")
-    p = sub.add_parser("check", help="verify the database: integrity, schema, foreign keys, audit chain against the head kept outside")
+    head_help = (
+        "file outside the database holding the audit head (default: HWDESK_AUDIT_HEAD_FILE, "
+        "else <db>.audit-head beside an SQLite database)"
+    )
+    p = sub.add_parser(
+        "check", help="verify the database: integrity, schema, foreign keys, audit chain against the head kept outside"
+    )
     p.add_argument("--head-file", default=None, help=head_help)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("backup", help="consistent copy of a live SQLite database (online backup API); PostgreSQL: use pg_dump")
+    p = sub.add_parser(
+        "backup", help="consistent copy of a live SQLite database (online backup API); PostgreSQL: use pg_dump"
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_backup)
 
-    p = sub.add_parser("restore", help="check a backup, then restore it into the database (SQLite; admin: --as ADMIN); PostgreSQL: use pg_restore")
+    p = sub.add_parser(
+        "restore",
+        help="check a backup, then restore it into the database (SQLite; admin: --as ADMIN); PostgreSQL: use pg_restore",
+    )
     p.add_argument("file", type=Path)
-    p.add_argument("--force", action="store_true", help="replace a database that holds records the backup lacks (it is kept aside)")
+    p.add_argument(
+        "--force", action="store_true", help="replace a database that holds records the backup lacks (it is kept aside)"
+    )
     p.add_argument("--head-file", default=None, help=head_help)
     p.set_defaults(handler=cmd_restore)
 
-    p = sub.add_parser("reanchor", help="admin: accept the present audit history after a deliberate roll-back outside "
-                                        "hwdesk (pg_restore in place); recorded with the anchors it discards")
+    p = sub.add_parser(
+        "reanchor",
+        help="admin: accept the present audit history after a deliberate roll-back outside "
+        "hwdesk (pg_restore in place); recorded with the anchors it discards",
+    )
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=cmd_reanchor)
 
@@ -71,8 +85,12 @@ def cmd_check(ctx) -> int:
     else:
         for line in report.lines(ctx.lang):
             print(line)
-        print(ctx.msg("問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
-                      "No problem found." if report.ok else f"{len(report.problems)} problem(s) found."))
+        print(
+            ctx.msg(
+                "問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
+                "No problem found." if report.ok else f"{len(report.problems)} problem(s) found.",
+            )
+        )
     return 0 if report.ok else EXIT_PROBLEMS
 
 
@@ -83,9 +101,18 @@ def cmd_reanchor(ctx) -> int:
     actor = ctx.actor()
     last_id, discarded = reanchor(ctx.store, actor=actor, reason=ctx.args.reason)
     for d in discarded:
-        print(ctx.msg(f"破棄したアンカー: {d['file']}（監査ログ ID {d['last_id']}、{d['written_at']}）",
-                      f"Discarded anchor: {d['file']} (audit row {d['last_id']}, {d['written_at']})"))
-    print(ctx.msg(f"監査ログ ID {last_id} でアンカーを付け直し、記録しました。", f"Re-anchored at audit row {last_id}, and recorded it."))
+        print(
+            ctx.msg(
+                f"破棄したアンカー: {d['file']}（監査ログ ID {d['last_id']}、{d['written_at']}）",
+                f"Discarded anchor: {d['file']} (audit row {d['last_id']}, {d['written_at']})",
+            )
+        )
+    print(
+        ctx.msg(
+            f"監査ログ ID {last_id} でアンカーを付け直し、記録しました。",
+            f"Re-anchored at audit row {last_id}, and recorded it.",
+        )
+    )
     return 0
 
 
@@ -96,8 +123,12 @@ def cmd_reindex(ctx) -> int:
     store = _open(ctx)
     with store.write() as s:
         n = nameindex.rebuild(s.connection())
-        audit.record(s, staff_id=None, action="maintenance.reindex", entity="index", entity_id="name", extra={"seekers": n})
-    print(ctx.msg(f"氏名の検索索引を作り直しました（求職者 {n:,} 人）。", f"Name search index rebuilt ({n:,} seekers)."))
+        audit.record(
+            s, staff_id=None, action="maintenance.reindex", entity="index", entity_id="name", extra={"seekers": n}
+        )
+    print(
+        ctx.msg(f"氏名の検索索引を作り直しました（求職者 {n:,} 人）。", f"Name search index rebuilt ({n:,} seekers).")
+    )
     return 0
 
 
@@ -108,8 +139,12 @@ def cmd_backup(ctx) -> int:
     result = backup_sqlite(_open(ctx), ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
     rep = result.report
     size = os.path.getsize(result.path)
-    print(ctx.msg(f"バックアップを作成しました: {result.path}（{size:,} バイト、監査ログ {rep.audit_rows} 行）",
-                  f"Backup written: {result.path} ({size:,} bytes, {rep.audit_rows} audit rows)"))
+    print(
+        ctx.msg(
+            f"バックアップを作成しました: {result.path}（{size:,} バイト、監査ログ {rep.audit_rows} 行）",
+            f"Backup written: {result.path} ({size:,} bytes, {rep.audit_rows} audit rows)",
+        )
+    )
     if result.head_file:
         print(ctx.msg(f"監査ログの先頭: {result.head_file}", f"Audit head: {result.head_file}"))
     bad = rep.problems + [n for n in result.notes if not n.ok]
@@ -129,8 +164,9 @@ def cmd_restore(ctx) -> int:
     created = store.sqlite_path if store.is_sqlite and store.sqlite_path.stat().st_size == 0 else None
     try:
         login, password = ctx.credentials()
-        result = restore_sqlite(store, ctx.args.file, login=login, password=password, force=ctx.args.force,
-                                head_file=ctx.args.head_file)
+        result = restore_sqlite(
+            store, ctx.args.file, login=login, password=password, force=ctx.args.force, head_file=ctx.args.head_file
+        )
     except BaseException:
         # Opening the store made an empty file for the target; a refused restore leaves no trace.
         if created is not None and created.exists() and created.stat().st_size == 0:
@@ -142,11 +178,19 @@ def cmd_restore(ctx) -> int:
         if f.warning:
             print("!!  " + f.message(ctx.lang), file=sys.stderr)
     if result.kept_aside:
-        print(ctx.msg(f"置き換える前のデータベースを残しました: {result.kept_aside}",
-                      f"The replaced database was kept at {result.kept_aside}"))
+        print(
+            ctx.msg(
+                f"置き換える前のデータベースを残しました: {result.kept_aside}",
+                f"The replaced database was kept at {result.kept_aside}",
+            )
+        )
     after = result.after
-    print(ctx.msg(f"復元しました: {ctx.args.file} → {result.target}（監査ログ {after.audit_rows if after else '?'} 行）",
-                  f"Restored {ctx.args.file} → {result.target} ({after.audit_rows if after else '?'} audit rows)"))
+    print(
+        ctx.msg(
+            f"復元しました: {ctx.args.file} → {result.target}（監査ログ {after.audit_rows if after else '?'} 行）",
+            f"Restored {ctx.args.file} → {result.target} ({after.audit_rows if after else '?'} audit rows)",
+        )
+    )
     if after is not None and not after.ok:
         for f in after.problems:
             print("NG  " + f.message(ctx.lang), file=sys.stderr)

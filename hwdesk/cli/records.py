@@ -16,38 +16,67 @@ from hwdesk.cli import bounded_int
 
 def register(sub) -> None:
     """Add the revision, export, report and retention subcommands."""
-    p = sub.add_parser("export", help="export sessions, seekers (supervisor) or the figures as CSV (Excel) or JSON (audited)")
+    p = sub.add_parser(
+        "export", help="export sessions, seekers (supervisor) or the figures as CSV (Excel) or JSON (audited)"
+    )
     p.add_argument("what", choices=("sessions", "seekers", "report"))
     p.add_argument("--office", required=True)
     p.add_argument("--from", dest="date_from", required=True, help="first day (YYYY-MM-DD or 和暦)")
     p.add_argument("--to", dest="date_to", required=True, help="last day (inclusive)")
     p.add_argument("--format", dest="fmt", choices=("csv", "json"), default="csv")
-    p.add_argument("--encoding", choices=("utf-8-sig", "cp932"), default="utf-8-sig", help="CSV encoding (default UTF-8 with BOM)")
-    p.add_argument("--threshold", type=bounded_int("--threshold", 1, 1000), default=5, help="suppress counts under this (default 5)")
+    p.add_argument(
+        "--encoding", choices=("utf-8-sig", "cp932"), default="utf-8-sig", help="CSV encoding (default UTF-8 with BOM)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=bounded_int("--threshold", 1, 1000),
+        default=5,
+        help="suppress counts under this (default 5)",
+    )
     p.add_argument("--out", type=Path, help="file to write (default: standard output)")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("terms-diff", help="what changed between two versions of an office's terms, article by article")
     p.add_argument("office")
-    p.add_argument("--from-version", type=bounded_int("--from-version", 1, 100_000), help="default: the version before --to-version")
+    p.add_argument(
+        "--from-version",
+        type=bounded_int("--from-version", 1, 100_000),
+        help="default: the version before --to-version",
+    )
     p.add_argument("--to-version", type=bounded_int("--to-version", 1, 100_000), help="default: the newest version")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_terms_diff)
 
-    p = sub.add_parser("terms-add", help="add a revised version of an office's terms from a JSON file (supervisor)",
-                       epilog=_revision_grounds_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "terms-add",
+        help="add a revised version of an office's terms from a JSON file (supervisor)",
+        epilog=_revision_grounds_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("office")
     p.add_argument("file", type=Path)
     p.add_argument("--effective", required=True, help="the day it takes effect")
     p.add_argument("--reason", required=True)
-    p.add_argument("--ground", help="which listed ground allows the change without consent (required at offices "
-                   "whose terms list grounds; see below)")
+    p.add_argument(
+        "--ground",
+        help="which listed ground allows the change without consent (required at offices "
+        "whose terms list grounds; see below)",
+    )
     p.set_defaults(handler=cmd_terms_add)
 
-    p = sub.add_parser("notify-list", help="seekers to tell of a revision (consented to an earlier version, active, not notified)")
+    p = sub.add_parser(
+        "notify-list", help="seekers to tell of a revision (consented to an earlier version, active, not notified)"
+    )
     p.add_argument("office")
-    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)")
-    p.add_argument("--months", type=bounded_int("--months", 1, 1200), default=12, help="active = a session in the past N months (default 12)")
+    p.add_argument(
+        "--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)"
+    )
+    p.add_argument(
+        "--months",
+        type=bounded_int("--months", 1, 1200),
+        default=12,
+        help="active = a session in the past N months (default 12)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_notify_list)
 
@@ -55,10 +84,14 @@ def register(sub) -> None:
     p.add_argument("seeker", help="求職番号")
     p.add_argument("--office", required=True)
     p.add_argument("--method", required=True, choices=("counter", "phone", "mail", "session_start"))
-    p.add_argument("--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)")
+    p.add_argument(
+        "--version", type=bounded_int("--version", 1, 100_000), help="the revision (default: the newest version)"
+    )
     p.set_defaults(handler=cmd_notice)
 
-    p = sub.add_parser("lawful-export", help="identifiable usage records for a lawful request (supervisor; recorded and logged)")
+    p = sub.add_parser(
+        "lawful-export", help="identifiable usage records for a lawful request (supervisor; recorded and logged)"
+    )
     p.add_argument("--office", required=True)
     p.add_argument("--authority", required=True, help="the requesting authority (e.g. ○○警察署長)")
     p.add_argument("--reference", required=True, help="the request's reference number")
@@ -79,7 +112,9 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_report)
 
-    p = sub.add_parser("retention", help="seekers inactive for N months: list them, or anonymize them with --apply (supervisor)")
+    p = sub.add_parser(
+        "retention", help="seekers inactive for N months: list them, or anonymize them with --apply (supervisor)"
+    )
     p.add_argument("--office", required=True)
     p.add_argument("--months", type=bounded_int("--months", 1, 1200), required=True)
     p.add_argument("--apply", action="store_true", help="anonymize (default: dry run, list only)")
@@ -109,15 +144,21 @@ def cmd_export(ctx) -> int:
     if a.out is not None:
         _check_writable(a.out)  # before the export is audited: an unwritable path exports nothing
     actor = ctx.actor()
-    fn = {"sessions": exports.export_sessions, "seekers": exports.export_seekers, "report": exports.export_report}[a.what]
+    fn = {"sessions": exports.export_sessions, "seekers": exports.export_seekers, "report": exports.export_report}[
+        a.what
+    ]
     kwargs = {} if a.what == "seekers" else {"threshold": a.threshold}
     with ctx.store.write() as s:
-        data = fn(s, actor=actor, office_id=a.office, date_from=d_from, date_to=d_to, fmt=a.fmt, encoding=a.encoding, **kwargs)
+        data = fn(
+            s, actor=actor, office_id=a.office, date_from=d_from, date_to=d_to, fmt=a.fmt, encoding=a.encoding, **kwargs
+        )
     for w in data.warnings(ctx.lang):
         print(w, file=sys.stderr)
     if a.out:
         _write_private(a.out, data)
-        print(ctx.msg(f"{data.rows}行を出力しました: {a.out}", f"Exported {data.rows} rows to {a.out}"), file=sys.stderr)
+        print(
+            ctx.msg(f"{data.rows}行を出力しました: {a.out}", f"Exported {data.rows} rows to {a.out}"), file=sys.stderr
+        )
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -144,7 +185,9 @@ def _revision_grounds_help() -> str:
     for office_id, prof in office_profiles().items():
         grounds = revision_grounds(office_id)
         if not grounds:
-            lines.append(f"  {office_id}: none listed ({prof.cite('revision')} allows a change without consent; give no --ground)")
+            lines.append(
+                f"  {office_id}: none listed ({prof.cite('revision')} allows a change without consent; give no --ground)"
+            )
             continue
         lines.append(f"  {office_id}:")
         lines += [f"    {key:<13} {cite_text(g)} {g['label']}  ({g['label_en']})" for key, g in grounds.items()]
@@ -164,18 +207,43 @@ def cmd_terms_diff(ctx) -> int:
 
     _office(ctx.args.office)
     with ctx.store.read() as s:
-        old, new, changes = diff_stored(s, office_id=ctx.args.office, from_version=ctx.args.from_version, to_version=ctx.args.to_version)
+        old, new, changes = diff_stored(
+            s, office_id=ctx.args.office, from_version=ctx.args.from_version, to_version=ctx.args.to_version
+        )
     if ctx.args.json:
-        ctx.out_json({"office": ctx.args.office, "from_version": old.version, "to_version": new.version,
-                      "effective_on": new.effective_on.isoformat(), "change_ground": new.change_ground,
-                      "changes": [{"kind": c.kind, "label": c.label, "part": c.part, "old_number": c.old_number, "new_number": c.new_number,
-                                   "heading": c.heading, "old_text": c.old_text, "new_text": c.new_text, "diff": list(c.unified),
-                                   "segments": [list(seg) for seg in c.segments]} for c in changes]})
+        ctx.out_json(
+            {
+                "office": ctx.args.office,
+                "from_version": old.version,
+                "to_version": new.version,
+                "effective_on": new.effective_on.isoformat(),
+                "change_ground": new.change_ground,
+                "changes": [
+                    {
+                        "kind": c.kind,
+                        "label": c.label,
+                        "part": c.part,
+                        "old_number": c.old_number,
+                        "new_number": c.new_number,
+                        "heading": c.heading,
+                        "old_text": c.old_text,
+                        "new_text": c.new_text,
+                        "diff": list(c.unified),
+                        "segments": [list(seg) for seg in c.segments],
+                    }
+                    for c in changes
+                ],
+            }
+        )
         return 0
     from hwdesk.jtext import format_wareki
 
-    print(ctx.msg(f"{ctx.args.office}: 第{old.version}版 → 第{new.version}版（{format_wareki(new.effective_on)}から適用）",
-                  f"{ctx.args.office}: version {old.version} → {new.version} (effective {new.effective_on.isoformat()})"))
+    print(
+        ctx.msg(
+            f"{ctx.args.office}: 第{old.version}版 → 第{new.version}版（{format_wareki(new.effective_on)}から適用）",
+            f"{ctx.args.office}: version {old.version} → {new.version} (effective {new.effective_on.isoformat()})",
+        )
+    )
     if new.change_ground:
         print(_ground_line(ctx, ctx.args.office, new.change_ground))
     print()
@@ -191,8 +259,10 @@ def _ground_line(ctx, office_id: str, ground: str) -> str:
     g = revision_grounds(office_id).get(ground)
     if g is None:
         return ctx.msg(f"変更の根拠: {ground}", f"Ground for the change: {ground}")
-    return ctx.msg(f"変更の根拠（承諾なく変更できる場合）: {cite_text(g)} {g['label']}",
-                   f"Ground for the change without consent: {cite_text_en(g)} {g['label_en']}")
+    return ctx.msg(
+        f"変更の根拠（承諾なく変更できる場合）: {cite_text(g)} {g['label']}",
+        f"Ground for the change without consent: {cite_text_en(g)} {g['label_en']}",
+    )
 
 
 def cmd_terms_add(ctx) -> int:
@@ -205,16 +275,31 @@ def cmd_terms_add(ctx) -> int:
     try:
         text = ctx.args.file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"規約ファイルを読めません: {ctx.args.file}（{exc}）", f"Cannot read the terms file {ctx.args.file} ({exc}).") from None
+        raise ValidationFailed(
+            f"規約ファイルを読めません: {ctx.args.file}（{exc}）",
+            f"Cannot read the terms file {ctx.args.file} ({exc}).",
+        ) from None
     effective = _date(ctx.args.effective, "effective_on")
     actor = ctx.actor()
     with ctx.store.write() as s:
-        tv = add_terms_version(s, actor=actor, office_id=ctx.args.office, text=text, effective_on=effective, reason=ctx.args.reason,
-                               ground=ctx.args.ground)
+        tv = add_terms_version(
+            s,
+            actor=actor,
+            office_id=ctx.args.office,
+            text=text,
+            effective_on=effective,
+            reason=ctx.args.reason,
+            ground=ctx.args.ground,
+        )
         earlier = [v for v in terms_versions(s, ctx.args.office) if v.version < tv.version]
         prev = earlier[-1] if earlier else None
         changes = diff_versions(document(prev), document(tv)) if prev else []
-    print(ctx.msg(f"第{tv.version}版を登録しました（{effective.isoformat()}から適用）。", f"Version {tv.version} added (effective {effective.isoformat()})."))
+    print(
+        ctx.msg(
+            f"第{tv.version}版を登録しました（{effective.isoformat()}から適用）。",
+            f"Version {tv.version} added (effective {effective.isoformat()}).",
+        )
+    )
     if tv.change_ground:
         print(_ground_line(ctx, ctx.args.office, tv.change_ground))
     if prev:
@@ -251,18 +336,48 @@ def cmd_notify_list(ctx) -> int:
         rows = notify_list(s, actor=actor, office_id=ctx.args.office, version_id=vid, active_months=ctx.args.months)
     ctx.audit_read(actor, office_id=ctx.args.office, rows=len(rows), version=number)
     if ctx.args.json:
-        ctx.out_json({"office": ctx.args.office, "version": number, "seekers": [
-            {"seeker_no": r.seeker_no, "name": r.name, "phone": r.phone, "email": r.email, "consented_version": r.consented_version,
-             "last_session_at": r.last_session_at.astimezone(JST).isoformat() if r.last_session_at else None,
-             "next_session": ({"id": r.next_session_id, "start": r.next_session_start.astimezone(JST).isoformat(), "kind": r.next_session_kind}
-                              if r.next_session_start else None)} for r in rows]})
+        ctx.out_json(
+            {
+                "office": ctx.args.office,
+                "version": number,
+                "seekers": [
+                    {
+                        "seeker_no": r.seeker_no,
+                        "name": r.name,
+                        "phone": r.phone,
+                        "email": r.email,
+                        "consented_version": r.consented_version,
+                        "last_session_at": r.last_session_at.astimezone(JST).isoformat() if r.last_session_at else None,
+                        "next_session": (
+                            {
+                                "id": r.next_session_id,
+                                "start": r.next_session_start.astimezone(JST).isoformat(),
+                                "kind": r.next_session_kind,
+                            }
+                            if r.next_session_start
+                            else None
+                        ),
+                    }
+                    for r in rows
+                ],
+            }
+        )
         return 0
-    print(ctx.msg(f"{ctx.args.office} 第{number}版の告知対象: {len(rows)}人", f"To notify of {ctx.args.office} version {number}: {len(rows)}"))
+    print(
+        ctx.msg(
+            f"{ctx.args.office} 第{number}版の告知対象: {len(rows)}人",
+            f"To notify of {ctx.args.office} version {number}: {len(rows)}",
+        )
+    )
     for r in rows:
         nxt = ""
         if r.next_session_start:
             nxt = f"{r.next_session_start.astimezone(JST):%Y-%m-%d %H:%M} {service_label(r.next_session_kind or '', ctx.lang)}"
-        ctx.echo("  ".join(safe_display(v) for v in (r.seeker_no, r.name, format_phone(r.phone), f"v{r.consented_version}", nxt)))
+        ctx.echo(
+            "  ".join(
+                safe_display(v) for v in (r.seeker_no, r.name, format_phone(r.phone), f"v{r.consented_version}", nxt)
+            )
+        )
     return 0
 
 
@@ -277,8 +392,12 @@ def cmd_notice(ctx) -> int:
         seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
         record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)  # type: ignore[arg-type]
-    print(ctx.msg(f"{seeker.seeker_no} に第{number}版の改訂を告知したことを記録しました。",
-                  f"Recorded that {seeker.seeker_no} was told of version {number}."))
+    print(
+        ctx.msg(
+            f"{seeker.seeker_no} に第{number}版の改訂を告知したことを記録しました。",
+            f"Recorded that {seeker.seeker_no} was told of version {number}.",
+        )
+    )
     return 0
 
 
@@ -293,11 +412,25 @@ def cmd_lawful_export(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         seeker_id = get_by_number(s, a.seeker, actor=actor).id if a.seeker else None
-        result = lawful_request_export(s, actor=actor, office_id=a.office, authority=a.authority, reference_no=a.reference,
-                                       legal_basis=a.basis, date_from=d_from, date_to=d_to, out_path=a.out, seeker_id=seeker_id,
-                                       participant_id=a.participant)
-    print(ctx.msg(f"法令に基づく照会への回答を出力しました: {result.path}（{result.rows}件, SHA-256 {result.sha256}）",
-                  f"Lawful-request export written: {result.path} ({result.rows} records, SHA-256 {result.sha256})"))
+        result = lawful_request_export(
+            s,
+            actor=actor,
+            office_id=a.office,
+            authority=a.authority,
+            reference_no=a.reference,
+            legal_basis=a.basis,
+            date_from=d_from,
+            date_to=d_to,
+            out_path=a.out,
+            seeker_id=seeker_id,
+            participant_id=a.participant,
+        )
+    print(
+        ctx.msg(
+            f"法令に基づく照会への回答を出力しました: {result.path}（{result.rows}件, SHA-256 {result.sha256}）",
+            f"Lawful-request export written: {result.path} ({result.rows} records, SHA-256 {result.sha256})",
+        )
+    )
     return 0
 
 
@@ -321,21 +454,33 @@ def cmd_report(ctx) -> int:
     with ctx.store.read() as s:
         if ctx.args.month:
             year, month = reports.parse_month(ctx.args.month)
-            rep = reports.monthly_report(s, office_id=ctx.args.office, year=year, month=month, threshold=ctx.args.threshold)
+            rep = reports.monthly_report(
+                s, office_id=ctx.args.office, year=year, month=month, threshold=ctx.args.threshold
+            )
         else:
-            rep = reports.daily_report(s, office_id=ctx.args.office, day=_date(ctx.args.day, "day"), threshold=ctx.args.threshold)
+            rep = reports.daily_report(
+                s, office_id=ctx.args.office, day=_date(ctx.args.day, "day"), threshold=ctx.args.threshold
+            )
     if ctx.args.json:
         ctx.out_json(rep.as_dict())
         return 0
     lang = ctx.lang
-    ctx.echo(f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}" if lang != "en"
-          else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}")
+    ctx.echo(
+        f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}"
+        if lang != "en"
+        else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}"
+    )
     print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
     for b in rep.breakdowns():
         if all(i.figure.value == 0 for i in b.items) and b.total.value == 0:
             continue
         print()
-        print(ctx.msg(f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）", f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"))
+        print(
+            ctx.msg(
+                f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）",
+                f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})",
+            )
+        )
         top = max([v for v in b.values() if v is not None] or [0])
         # The label column in terminal cells (a kanji takes two), as wide as this table's labels
         # (at least 24) up to LABEL_CELLS; a longer label gets a line of its own so the figures stay aligned.
@@ -372,22 +517,44 @@ def cmd_retention(ctx) -> int:
         with ctx.store.write() as s:
             result = exports.anonymize_inactive(s, actor=actor, office_id=a.office, inactive_months=a.months)
         if a.json:
-            ctx.out_json({"cutoff": result.cutoff.isoformat(), "anonymized": result.anonymized, "skipped": result.skipped})
+            ctx.out_json(
+                {"cutoff": result.cutoff.isoformat(), "anonymized": result.anonymized, "skipped": result.skipped}
+            )
         else:
-            print(ctx.msg(f"{len(result.anonymized)}人を匿名化しました（{result.cutoff.isoformat()} 以降の利用なし）。統計は保持されます。",
-                          f"Anonymized {len(result.anonymized)} seekers (no activity since {result.cutoff.isoformat()}); statistics are kept."))
+            print(
+                ctx.msg(
+                    f"{len(result.anonymized)}人を匿名化しました（{result.cutoff.isoformat()} 以降の利用なし）。統計は保持されます。",
+                    f"Anonymized {len(result.anonymized)} seekers (no activity since {result.cutoff.isoformat()}); statistics are kept.",
+                )
+            )
         return 0
     actor = ctx.reader()
     with ctx.store.read() as s:
         rows = exports.retention_candidates(s, actor=actor, office_id=a.office, inactive_months=a.months)
     ctx.audit_read(actor, office_id=a.office, rows=len(rows), months=a.months)
     if a.json:
-        ctx.out_json({"dry_run": True, "months": a.months, "seekers": [
-            {"id": r.seeker_id, "seeker_no": r.seeker_no, "name": r.name,
-             "last_session_at": r.last_session_at.astimezone(JST).isoformat() if r.last_session_at else None} for r in rows]})
+        ctx.out_json(
+            {
+                "dry_run": True,
+                "months": a.months,
+                "seekers": [
+                    {
+                        "id": r.seeker_id,
+                        "seeker_no": r.seeker_no,
+                        "name": r.name,
+                        "last_session_at": r.last_session_at.astimezone(JST).isoformat() if r.last_session_at else None,
+                    }
+                    for r in rows
+                ],
+            }
+        )
         return 0
-    print(ctx.msg(f"{a.months}か月以上利用のない求職者: {len(rows)}人（確認のみ。匿名化するには --apply）",
-                  f"Seekers inactive for {a.months} months or more: {len(rows)} (dry run; --apply to anonymize)"))
+    print(
+        ctx.msg(
+            f"{a.months}か月以上利用のない求職者: {len(rows)}人（確認のみ。匿名化するには --apply）",
+            f"Seekers inactive for {a.months} months or more: {len(rows)} (dry run; --apply to anonymize)",
+        )
+    )
     for r in rows:
         last = r.last_session_at.astimezone(JST).date().isoformat() if r.last_session_at else "-"
         ctx.echo(f"  {safe_display(r.seeker_no)}  {safe_display(r.name)}  {last}")

@@ -15,10 +15,17 @@ def register(sub) -> None:
     """Add the seeker subcommands."""
     p = sub.add_parser("seeker", help="find seekers")
     ssub = p.add_subparsers(dest="seeker_command", required=True)
-    f = ssub.add_parser("find", help="by 求職番号, reading (hiragana/katakana/half-width), any part of the name, or phone")
+    f = ssub.add_parser(
+        "find", help="by 求職番号, reading (hiragana/katakana/half-width), any part of the name, or phone"
+    )
     f.add_argument("text")
     f.add_argument("--office", help="default: your own office (every office needs the all-offices grant)")
-    f.add_argument("--limit", type=bounded_int("--limit", 1, FIND_LIMIT_MAX), default=50, help=f"at most {FIND_LIMIT_MAX} (default 50)")
+    f.add_argument(
+        "--limit",
+        type=bounded_int("--limit", 1, FIND_LIMIT_MAX),
+        default=50,
+        help=f"at most {FIND_LIMIT_MAX} (default 50)",
+    )
     f.add_argument("--json", action="store_true")
     f.set_defaults(handler=cmd_find)
 
@@ -34,7 +41,9 @@ def register(sub) -> None:
     p = sub.add_parser("eligibility", help="the checklist of an office's conditions for a seeker and service")
     p.add_argument("seeker", help="求職番号")
     p.add_argument("--office", required=True)
-    p.add_argument("--service", required=True, choices=("counseling", "referral", "seminar", "interview", "tour", "selection"))
+    p.add_argument(
+        "--service", required=True, choices=("counseling", "referral", "seminar", "interview", "tour", "selection")
+    )
     p.add_argument("--date", help="YYYY-MM-DD or 和暦 (default today)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_eligibility)
@@ -51,21 +60,49 @@ def cmd_find(ctx) -> int:
         rows = search(s, ctx.args.text, actor=actor, limit=ctx.args.limit, office_id=office)
     ctx.audit_read(actor, office_id=office or "", rows=len(rows))
     if ctx.args.json:
-        ctx.out_json([
-            {"id": r.id, "seeker_no": r.seeker_no, "name": r.name, "kana": r.name_kana,
-             "birth_date": r.birth_date.isoformat(), "phone": r.phone, "office": r.office_id}
-            for r in rows
-        ])
+        ctx.out_json(
+            [
+                {
+                    "id": r.id,
+                    "seeker_no": r.seeker_no,
+                    "name": r.name,
+                    "kana": r.name_kana,
+                    "birth_date": r.birth_date.isoformat(),
+                    "phone": r.phone,
+                    "office": r.office_id,
+                }
+                for r in rows
+            ]
+        )
         return 0
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table()
-    for c in (ctx.msg("求職番号", "No."), ctx.msg("氏名", "Name"), ctx.msg("フリガナ", "Reading"), ctx.msg("生年月日", "Born"), ctx.msg("電話", "Phone"), ctx.msg("事業所", "Office")):
+    for c in (
+        ctx.msg("求職番号", "No."),
+        ctx.msg("氏名", "Name"),
+        ctx.msg("フリガナ", "Reading"),
+        ctx.msg("生年月日", "Born"),
+        ctx.msg("電話", "Phone"),
+        ctx.msg("事業所", "Office"),
+    ):
         table.add_column(c)
     for r in rows:
-        table.add_row(*(Text(safe_display(v)) for v in (r.seeker_no, r.name, r.name_kana, r.birth_date.isoformat(), format_phone(r.phone), r.office_id)))
+        table.add_row(
+            *(
+                Text(safe_display(v))
+                for v in (
+                    r.seeker_no,
+                    r.name,
+                    r.name_kana,
+                    r.birth_date.isoformat(),
+                    format_phone(r.phone),
+                    r.office_id,
+                )
+            )
+        )
     Console().print(table)
     if not rows:
         print(ctx.msg("該当する求職者はいません。", "No seekers found."), file=sys.stderr)
@@ -92,21 +129,34 @@ def cmd_import(ctx) -> int:
 
     try:
         with ctx.store.write() as s:
-            result = import_file(s, actor=actor, path=ctx.args.file, office_id=office, dry_run=ctx.args.dry_run, progress=progress)
+            result = import_file(
+                s, actor=actor, path=ctx.args.file, office_id=office, dry_run=ctx.args.dry_run, progress=progress
+            )
     finally:
         if bar is not None:
             bar.stop()
     if ctx.args.json:
-        ctx.out_json({"added": result.added, "skipped": result.skipped, "dry_run": result.dry_run, "encoding": result.encoding,
-                      "errors": [{"line": e.line, "field": e.field, "message": e.message(ctx.lang)} for e in result.errors]})
+        ctx.out_json(
+            {
+                "added": result.added,
+                "skipped": result.skipped,
+                "dry_run": result.dry_run,
+                "encoding": result.encoding,
+                "errors": [{"line": e.line, "field": e.field, "message": e.message(ctx.lang)} for e in result.errors],
+            }
+        )
     else:
         for e in result.errors:
             print(e.message(ctx.lang), file=sys.stderr)
-        verb = ctx.msg("取り込み可能" if result.dry_run else "取り込み", "would import" if result.dry_run else "imported")
-        print(ctx.msg(
-            f"{verb}: {result.added}件、登録済みのため省略: {result.skipped}件、エラー: {len(result.errors)}件",
-            f"{verb}: {result.added}, already registered (skipped): {result.skipped}, refused: {len(result.errors)}",
-        ))
+        verb = ctx.msg(
+            "取り込み可能" if result.dry_run else "取り込み", "would import" if result.dry_run else "imported"
+        )
+        print(
+            ctx.msg(
+                f"{verb}: {result.added}件、登録済みのため省略: {result.skipped}件、エラー: {len(result.errors)}件",
+                f"{verb}: {result.added}, already registered (skipped): {result.skipped}, refused: {len(result.errors)}",
+            )
+        )
     return 0 if result.ok else 2
 
 
@@ -126,10 +176,17 @@ def cmd_eligibility(ctx) -> int:
     ctx.audit_read(actor, office_id=seeker.office_id, rows=1, seeker_id=seeker.id)
     ok = all(r.ok for r in reqs)
     if ctx.args.json:
-        ctx.out_json({"seeker_no": seeker.seeker_no, "office": ctx.args.office, "service": ctx.args.service,
-                      "date": on.isoformat(), "eligible": ok, "requirements": [r.as_dict() for r in reqs]})
+        ctx.out_json(
+            {
+                "seeker_no": seeker.seeker_no,
+                "office": ctx.args.office,
+                "service": ctx.args.service,
+                "date": on.isoformat(),
+                "eligible": ok,
+                "requirements": [r.as_dict() for r in reqs],
+            }
+        )
     else:
         for r in reqs:
             ctx.echo(r.line(name, ctx.lang))
     return 0 if ok else 1
-

@@ -38,17 +38,24 @@ LOCAL_FONT = """<style>
     </style>"""
 
 
-
 def register(sub) -> None:
     """Add ``serve``."""
     p = sub.add_parser("serve", help="serve the app in a web browser (sign-in still required)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=bounded_int("--port", 1, 65535), default=8000)
     p.add_argument("--public-url", default=None, help="the URL browsers use, when behind a reverse proxy")
-    p.add_argument("--max-sessions", type=bounded_int("--max-sessions", 1, 1000), default=DEFAULT_MAX_SESSIONS,
-                   help=f"browser sessions (app processes) at once; more are refused politely (default {DEFAULT_MAX_SESSIONS})")
-    p.add_argument("--allow-origin", action="append", default=[],
-                   help="another origin (scheme://host[:port]) whose pages may open sessions; repeatable")
+    p.add_argument(
+        "--max-sessions",
+        type=bounded_int("--max-sessions", 1, 1000),
+        default=DEFAULT_MAX_SESSIONS,
+        help=f"browser sessions (app processes) at once; more are refused politely (default {DEFAULT_MAX_SESSIONS})",
+    )
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        help="another origin (scheme://host[:port]) whose pages may open sessions; repeatable",
+    )
     p.set_defaults(handler=cmd_serve)
 
 
@@ -89,18 +96,25 @@ def index_template() -> str:
     return html[:start] + LOCAL_FONT + html[end:]
 
 
-def make_server(command: str, *, host: str, port: int, public_url: str | None, max_sessions: int,
-                allowed: list[str], lang: str):
+def make_server(
+    command: str, *, host: str, port: int, public_url: str | None, max_sessions: int, allowed: list[str], lang: str
+):
     """A textual-serve ``Server`` with the origin check, the session cap and a page without outside hosts."""
     import aiohttp_jinja2
     import jinja2
     from aiohttp import web
     from textual_serve.server import Server
 
-    refuse_full = ("hwdesk: 同時に使える画面の数（{n}）に達しています。しばらくしてから開き直してください。"
-                   if lang == "ja" else
-                   "hwdesk: the server is at its limit of {n} sessions. Try again in a little while.")
-    refuse_origin = "hwdesk: このページからは接続できません。" if lang == "ja" else "hwdesk: connections are not accepted from this page."
+    refuse_full = (
+        "hwdesk: 同時に使える画面の数（{n}）に達しています。しばらくしてから開き直してください。"
+        if lang == "ja"
+        else "hwdesk: the server is at its limit of {n} sessions. Try again in a little while."
+    )
+    refuse_origin = (
+        "hwdesk: このページからは接続できません。"
+        if lang == "ja"
+        else "hwdesk: connections are not accepted from this page."
+    )
 
     class HwdeskServer(Server):
         """textual-serve, hardened for hwdesk (see the module doc)."""
@@ -114,12 +128,14 @@ def make_server(command: str, *, host: str, port: int, public_url: str | None, m
         async def _make_app(self) -> web.Application:
             app = web.Application()
             aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": index_template()}))
-            app.add_routes([
-                web.get("/", self.handle_index, name="index"),
-                web.get("/ws", self.handle_websocket, name="websocket"),
-                web.get("/download/{key}", self.handle_download, name="download"),
-                web.static("/static", self.statics_path, show_index=False, name="static"),
-            ])
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index, name="index"),
+                    web.get("/ws", self.handle_websocket, name="websocket"),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
+            )
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
@@ -130,8 +146,9 @@ def make_server(command: str, *, host: str, port: int, public_url: str | None, m
 
         async def handle_index(self, request):
             if self.active >= max_sessions:
-                return web.Response(status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain",
-                                    charset="utf-8")
+                return web.Response(
+                    status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain", charset="utf-8"
+                )
             return await super().handle_index(request)
 
         async def handle_websocket(self, request):
@@ -139,8 +156,9 @@ def make_server(command: str, *, host: str, port: int, public_url: str | None, m
             if origin not in self.origins:
                 return web.Response(status=403, text=refuse_origin, content_type="text/plain", charset="utf-8")
             if self.active >= max_sessions:
-                return web.Response(status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain",
-                                    charset="utf-8")
+                return web.Response(
+                    status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain", charset="utf-8"
+                )
             type(self).active += 1
             try:
                 return await super().handle_websocket(request)
@@ -161,17 +179,30 @@ def cmd_serve(ctx) -> int:
     # Children inherit the environment; their command lines (readable by every user in ps) carry no URL.
     os.environ["HWDESK_DB"] = url
     if ctx.args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(ctx.msg(
-            f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
-            f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
-        ), file=sys.stderr)
+        print(
+            ctx.msg(
+                f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
+                f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
+            ),
+            file=sys.stderr,
+        )
     _require_free_port(ctx.args.host, ctx.args.port)
-    server = make_server(app_command(ctx.lang), host=ctx.args.host, port=ctx.args.port, public_url=ctx.args.public_url,
-                         max_sessions=ctx.args.max_sessions, allowed=ctx.args.allow_origin, lang=ctx.lang)
-    print(ctx.msg(
-        f"hwdesk を {server.public_url} で提供しています（データベース: {masked(url)}、同時 {ctx.args.max_sessions} 画面まで）。Ctrl+C で終了します。",
-        f"Serving hwdesk on {server.public_url} (database: {masked(url)}; up to {ctx.args.max_sessions} sessions). Ctrl+C stops it.",
-    ), flush=True)
+    server = make_server(
+        app_command(ctx.lang),
+        host=ctx.args.host,
+        port=ctx.args.port,
+        public_url=ctx.args.public_url,
+        max_sessions=ctx.args.max_sessions,
+        allowed=ctx.args.allow_origin,
+        lang=ctx.lang,
+    )
+    print(
+        ctx.msg(
+            f"hwdesk を {server.public_url} で提供しています（データベース: {masked(url)}、同時 {ctx.args.max_sessions} 画面まで）。Ctrl+C で終了します。",
+            f"Serving hwdesk on {server.public_url} (database: {masked(url)}; up to {ctx.args.max_sessions} sessions). Ctrl+C stops it.",
+        ),
+        flush=True,
+    )
     server.serve()
     return 0
 
@@ -185,7 +216,9 @@ def _require_free_port(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise HwdeskError(f"待ち受けるアドレスが不正です: {host}（{exc}）", f"Bad address to listen on: {host} ({exc}).") from None
+        raise HwdeskError(
+            f"待ち受けるアドレスが不正です: {host}（{exc}）", f"Bad address to listen on: {host} ({exc})."
+        ) from None
     family, kind, proto, _, addr = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -37,7 +37,9 @@ def register(sub) -> None:
     p = sub.add_parser("book", help="book a seeker into a session (waitlist when a group session is full)")
     p.add_argument("session_id", type=id_arg("session_id"))
     p.add_argument("seeker_no")
-    p.add_argument("--override", metavar="REASON", help="supervisor only: book despite failed conditions, with a reason")
+    p.add_argument(
+        "--override", metavar="REASON", help="supervisor only: book despite failed conditions, with a reason"
+    )
     p.add_argument("--no-waitlist", action="store_true", help="refuse instead of waitlisting when full")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_book)
@@ -54,8 +56,12 @@ def register(sub) -> None:
     p.add_argument("state", help=" | ".join(STATES))
     p.add_argument("--seeker", metavar="SEEKER_NO")
     p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
-    p.add_argument("--correct", metavar="REASON", help="supervisor only: correct a final state (completed, no_show, absent, "
-                   "connection_failed, stopped) to another, with the reason (the old state stays in the audit history)")
+    p.add_argument(
+        "--correct",
+        metavar="REASON",
+        help="supervisor only: correct a final state (completed, no_show, absent, "
+        "connection_failed, stopped) to another, with the reason (the old state stays in the audit history)",
+    )
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("closure", help="office closures (supervisor)")
@@ -68,8 +74,12 @@ def register(sub) -> None:
     p = sub.add_parser("terminate", help="stop a seeker's use on one of the office's grounds (supervisor)")
     p.add_argument("seeker_no")
     p.add_argument("--office", required=True)
-    p.add_argument("--ground", required=True, help="threats_abuse | recording | non_job_seeking | disturbing | infringement | "
-                   "unannounced_companion | other (the office's terms decide which apply)")
+    p.add_argument(
+        "--ground",
+        required=True,
+        help="threats_abuse | recording | non_job_seeking | disturbing | infringement | "
+        "unannounced_companion | other (the office's terms decide which apply)",
+    )
     p.add_argument("--scope", required=True, help="session | suspended | ended")
     p.add_argument("--narrative", required=True)
     p.add_argument("--until", help="last day of a suspension")
@@ -204,12 +214,15 @@ def cmd_queue(ctx) -> int:
     with ctx.store.read() as s:
         staff = _staff_id(s, a.staff)
         if a.json:
-            data = queue.queue_json(s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+            data = queue.queue_json(
+                s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state
+            )
         else:
-            view = queue.daily_queue(s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state)
+            view = queue.daily_queue(
+                s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state
+            )
     if a.json:
-        ctx.audit_read(actor, office_id=a.office, rows=len(data["sessions"]),
-                       day=day.isoformat())
+        ctx.audit_read(actor, office_id=a.office, rows=len(data["sessions"]), day=day.isoformat())
         ctx.out_json(data)
         return 0
     ctx.audit_read(actor, office_id=a.office, rows=len(view.rows), day=day.isoformat())
@@ -220,10 +233,35 @@ def cmd_queue(ctx) -> int:
         _print_warnings(ctx, [view.holiday_warning])
     counts = "  ".join(f"{queue.state_label(k, lang)} {v}" for k, v in view.counts.items() if k != "total" and v)
     print(f"{a.office} {day.isoformat()}  {ctx.msg('計', 'total')} {view.counts['total']}  {counts}")
-    _table(ctx, [ctx.msg(h, e) for h, e in (("ID", "ID"), ("時間", "Time"), ("種類", "Kind"), ("状態", "State"), ("担当", "Staff"),
-                                            ("求職者・人数", "Seeker / seats"), ("同席", "Companions"), ("注意", "Warnings"))],
-           [[r.id, f"{r.start:%H:%M}-{r.end:%H:%M}", r.kind_label(lang), r.state_label(lang), r.staff_login, r.who(lang),
-             ", ".join(c.label(lang) for c in r.companions), ", ".join(w.text(lang) for w in r.warnings)] for r in view.rows])
+    _table(
+        ctx,
+        [
+            ctx.msg(h, e)
+            for h, e in (
+                ("ID", "ID"),
+                ("時間", "Time"),
+                ("種類", "Kind"),
+                ("状態", "State"),
+                ("担当", "Staff"),
+                ("求職者・人数", "Seeker / seats"),
+                ("同席", "Companions"),
+                ("注意", "Warnings"),
+            )
+        ],
+        [
+            [
+                r.id,
+                f"{r.start:%H:%M}-{r.end:%H:%M}",
+                r.kind_label(lang),
+                r.state_label(lang),
+                r.staff_login,
+                r.who(lang),
+                ", ".join(c.label(lang) for c in r.companions),
+                ", ".join(w.text(lang) for w in r.warnings),
+            ]
+            for r in view.rows
+        ],
+    )
     return 0
 
 
@@ -236,12 +274,26 @@ def cmd_week(ctx) -> int:
     actor = ctx.reader()
     _settle(ctx)
     with ctx.store.read() as s:
-        view = queue.week_view(s, actor=actor, office_id=a.office, week_start=week_start, staff_id=_staff_id(s, a.staff))
+        view = queue.week_view(
+            s, actor=actor, office_id=a.office, week_start=week_start, staff_id=_staff_id(s, a.staff)
+        )
     ctx.audit_read(actor, office_id=a.office, rows=sum(len(d.rows) for d in view.days), week=view.start.isoformat())
     if a.json:
-        ctx.out_json({"office": a.office, "week_start": view.start.isoformat(), "counts": view.counts,
-                      "days": [{"date": d.day.isoformat(), "closed": d.closed[0] if d.closed else None,
-                                "sessions": [queue.row_json(r) for r in d.rows]} for d in view.days]})
+        ctx.out_json(
+            {
+                "office": a.office,
+                "week_start": view.start.isoformat(),
+                "counts": view.counts,
+                "days": [
+                    {
+                        "date": d.day.isoformat(),
+                        "closed": d.closed[0] if d.closed else None,
+                        "sessions": [queue.row_json(r) for r in d.rows],
+                    }
+                    for d in view.days
+                ],
+            }
+        )
         return 0
     lang = ctx.lang
     rows = []
@@ -249,9 +301,26 @@ def cmd_week(ctx) -> int:
         if d.closed and not d.rows:
             rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
         for r in d.rows:
-            rows.append([d.day.isoformat(), f"{r.start:%H:%M}-{r.end:%H:%M}", f"#{r.id} {r.kind_label(lang)}", r.staff_login, r.who(lang)])
-    _table(ctx, [ctx.msg("日付", "Date"), ctx.msg("時間", "Time"), ctx.msg("セッション", "Session"), ctx.msg("担当", "Staff"),
-                 ctx.msg("求職者・人数", "Seeker / seats")], rows)
+            rows.append(
+                [
+                    d.day.isoformat(),
+                    f"{r.start:%H:%M}-{r.end:%H:%M}",
+                    f"#{r.id} {r.kind_label(lang)}",
+                    r.staff_login,
+                    r.who(lang),
+                ]
+            )
+    _table(
+        ctx,
+        [
+            ctx.msg("日付", "Date"),
+            ctx.msg("時間", "Time"),
+            ctx.msg("セッション", "Session"),
+            ctx.msg("担当", "Staff"),
+            ctx.msg("求職者・人数", "Seeker / seats"),
+        ],
+        rows,
+    )
     return 0
 
 
@@ -265,19 +334,42 @@ def cmd_session_create(ctx) -> int:
     a = ctx.args
     start, end = _datetime(a.start), _datetime(a.end)
     actor = ctx.actor()
-    common = dict(actor=actor, office_id=a.office, kind=a.kind, start=start, end=end, staff_login=a.staff, capacity=a.capacity,
-                  title=a.title, platform=a.platform, join_url=a.url, meeting_id=a.meeting_id, passcode=a.passcode)
+    common = dict(
+        actor=actor,
+        office_id=a.office,
+        kind=a.kind,
+        start=start,
+        end=end,
+        staff_login=a.staff,
+        capacity=a.capacity,
+        title=a.title,
+        platform=a.platform,
+        join_url=a.url,
+        meeting_id=a.meeting_id,
+        passcode=a.passcode,
+    )
     with ctx.store.write() as s:
         if a.repeat:
             res = scheduling.create_series(s, rrule=a.repeat, **common)
-            created, skipped, series_id, warnings = [r.id for r in res.created], [k.as_dict() for k in res.skipped], res.series.id, res.warnings
+            created, skipped, series_id, warnings = (
+                [r.id for r in res.created],
+                [k.as_dict() for k in res.skipped],
+                res.series.id,
+                res.warnings,
+            )
         else:
             row = scheduling.create_session(s, **common)
             created, skipped, series_id = [row.id], [], None
             warnings = [w for w in [calendar.holiday_warning(start.year)] if w]
     if a.json:
-        ctx.out_json({"created": created, "series": series_id, "skipped": skipped,
-                      "warnings": [w[1] if ctx.lang == "en" else w[0] for w in warnings]})
+        ctx.out_json(
+            {
+                "created": created,
+                "series": series_id,
+                "skipped": skipped,
+                "warnings": [w[1] if ctx.lang == "en" else w[0] for w in warnings],
+            }
+        )
     else:
         print(ctx.msg("登録しました: ", "Created: ") + ", ".join(f"#{i}" for i in created))
         for k in skipped:
@@ -296,21 +388,47 @@ def cmd_session_show(ctx) -> int:
         d = scheduling.session_detail(s, actor=actor, session_id=ctx.args.session_id)
     ctx.audit_read(actor, office_id=d.office_id, rows=len(d.enrollments), session_id=d.id)
     data = {
-        "id": d.id, "office": d.office_id, "kind": d.kind, "title": d.title, "start": d.start.isoformat(), "end": d.end.isoformat(),
-        "state": d.state, "staff": d.staff_login, "capacity": d.capacity, "platform": d.platform, "join_url": d.join_url,
-        "meeting_id": d.meeting_id, "has_passcode": d.has_passcode, "seats_taken": d.seats_taken, "waiting": d.waiting,
-        "rescheduled_from": d.rescheduled_from_id, "rescheduled_to": d.rescheduled_to_id, "series": d.series_id,
-        "cancel_reason": d.cancel_reason, "enrollments": [
-            {"seeker_no": e.seeker_no, "name": e.name, "state": e.state, "waitlist_rank": e.waitlist_rank,
-             "override_reason": e.override_reason, "override_by": e.override_by, "cancel_reason": e.cancel_reason}
-            for e in d.enrollments],
+        "id": d.id,
+        "office": d.office_id,
+        "kind": d.kind,
+        "title": d.title,
+        "start": d.start.isoformat(),
+        "end": d.end.isoformat(),
+        "state": d.state,
+        "staff": d.staff_login,
+        "capacity": d.capacity,
+        "platform": d.platform,
+        "join_url": d.join_url,
+        "meeting_id": d.meeting_id,
+        "has_passcode": d.has_passcode,
+        "seats_taken": d.seats_taken,
+        "waiting": d.waiting,
+        "rescheduled_from": d.rescheduled_from_id,
+        "rescheduled_to": d.rescheduled_to_id,
+        "series": d.series_id,
+        "cancel_reason": d.cancel_reason,
+        "enrollments": [
+            {
+                "seeker_no": e.seeker_no,
+                "name": e.name,
+                "state": e.state,
+                "waitlist_rank": e.waitlist_rank,
+                "override_reason": e.override_reason,
+                "override_by": e.override_by,
+                "cancel_reason": e.cancel_reason,
+            }
+            for e in d.enrollments
+        ],
     }
     if ctx.args.json:
         ctx.out_json(data)
         return 0
     lang = ctx.lang
-    ctx.echo(f"#{d.id} {d.kind} {d.start:%Y-%m-%d %H:%M}-{d.end:%H:%M} {scheduling.state_label(d.state, lang)} {d.staff_login} "
-             f"{d.seats_taken}/{d.capacity}", d.title)
+    ctx.echo(
+        f"#{d.id} {d.kind} {d.start:%Y-%m-%d %H:%M}-{d.end:%H:%M} {scheduling.state_label(d.state, lang)} {d.staff_login} "
+        f"{d.seats_taken}/{d.capacity}",
+        d.title,
+    )
     for e in d.enrollments:
         extra = f"  override: {e.override_reason} ({e.override_by})" if e.override_reason else ""
         ctx.echo(f"  {e.seeker_no} {e.name} {scheduling.state_label(e.state, lang)}{extra}")
@@ -333,7 +451,9 @@ def cmd_session_confirm(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.write() as s:
-        scheduling.confirm_offer(s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no, actor))
+        scheduling.confirm_offer(
+            s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no, actor)
+        )
     print(ctx.msg("予約を確定しました。", "Seat confirmed."))
     return 0
 
@@ -346,7 +466,9 @@ def cmd_session_reschedule(ctx) -> int:
     start, end = _datetime(a.start), _datetime(a.end)
     actor = ctx.actor()
     with ctx.store.write() as s:
-        new = scheduling.reschedule(s, actor=actor, session_id=a.session_id, new_start=start, new_end=end, reason=a.reason, note=a.note)
+        new = scheduling.reschedule(
+            s, actor=actor, session_id=a.session_id, new_start=start, new_end=end, reason=a.reason, note=a.note
+        )
     print(ctx.msg(f"#{a.session_id} を #{new.id} に変更しました。", f"Session #{a.session_id} moved to #{new.id}."))
     return 0
 
@@ -361,13 +483,24 @@ def cmd_book(ctx) -> int:
     a = ctx.args
     actor = ctx.actor()
     with ctx.store.write() as s:
-        e = scheduling.book(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no, actor),
-                            override_reason=a.override, waitlist=not a.no_waitlist)
+        e = scheduling.book(
+            s,
+            actor=actor,
+            session_id=a.session_id,
+            seeker_id=_seeker_id(s, a.seeker_no, actor),
+            override_reason=a.override,
+            waitlist=not a.no_waitlist,
+        )
         state, pos = e.state, e.waitlist_pos
     if a.json:
         ctx.out_json({"session": a.session_id, "seeker_no": a.seeker_no, "state": state, "waitlist_pos": pos})
     elif state == "waitlisted":
-        print(ctx.msg(f"満席のためキャンセル待ち（{pos}番）に登録しました。", f"The session is full; waitlisted (position {pos})."))
+        print(
+            ctx.msg(
+                f"満席のためキャンセル待ち（{pos}番）に登録しました。",
+                f"The session is full; waitlisted (position {pos}).",
+            )
+        )
     else:
         print(ctx.msg("予約しました。", "Booked."))
     return 0
@@ -381,15 +514,34 @@ def cmd_cancel(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         if a.seeker_no:
-            res = scheduling.cancel_enrollment(s, actor=actor, session_id=a.session_id, seeker_id=_seeker_id(s, a.seeker_no, actor),
-                                               reason=a.reason, note=a.note)
+            res = scheduling.cancel_enrollment(
+                s,
+                actor=actor,
+                session_id=a.session_id,
+                seeker_id=_seeker_id(s, a.seeker_no, actor),
+                reason=a.reason,
+                note=a.note,
+            )
             offered = len(res.offered)
-            print(ctx.msg("予約を取り消しました。", "Booking cancelled.")
-                  + (ctx.msg(f" キャンセル待ち{offered}名に空席を案内中です。", f" Seat offered to {offered} waiting seeker(s).") if offered else ""))
+            print(
+                ctx.msg("予約を取り消しました。", "Booking cancelled.")
+                + (
+                    ctx.msg(
+                        f" キャンセル待ち{offered}名に空席を案内中です。",
+                        f" Seat offered to {offered} waiting seeker(s).",
+                    )
+                    if offered
+                    else ""
+                )
+            )
         else:
             res2 = scheduling.cancel_session(s, actor=actor, session_id=a.session_id, reason=a.reason, note=a.note)
-            print(ctx.msg(f"セッションをキャンセルしました（連絡が必要な求職者 {len(res2.enrollments)}名）。",
-                          f"Session cancelled ({len(res2.enrollments)} seeker(s) to notify)."))
+            print(
+                ctx.msg(
+                    f"セッションをキャンセルしました（連絡が必要な求職者 {len(res2.enrollments)}名）。",
+                    f"Session cancelled ({len(res2.enrollments)} seeker(s) to notify).",
+                )
+            )
     return 0
 
 
@@ -404,11 +556,19 @@ def cmd_status(ctx) -> int:
         if a.correct is not None:
             from hwdesk.services import corrections
 
-            state = corrections.correct_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker,
-                                              reason=a.correct).session_after
+            state = corrections.correct_state(
+                s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.correct
+            ).session_after
         else:
-            state = scheduling.set_state(s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason).state
-    print(ctx.msg(f"#{a.session_id}: {scheduling.state_label(state)}", f"#{a.session_id}: {scheduling.state_label(state, 'en')}"))
+            state = scheduling.set_state(
+                s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason
+            ).state
+    print(
+        ctx.msg(
+            f"#{a.session_id}: {scheduling.state_label(state)}",
+            f"#{a.session_id}: {scheduling.state_label(state, 'en')}",
+        )
+    )
     return 0
 
 
@@ -437,8 +597,13 @@ def cmd_closure(ctx) -> int:
             print(ctx.msg(f"{day.isoformat()} を休業日にしました。", f"{day.isoformat()} is now closed."))
             if res.session_ids:
                 ids = ", ".join(f"#{i}" for i in res.session_ids)
-                print(ctx.msg(f"注意: この日のセッション {ids} をキャンセルして連絡してください。",
-                              f"Warning: cancel and notify the sessions on that day: {ids}."), file=sys.stderr)
+                print(
+                    ctx.msg(
+                        f"注意: この日のセッション {ids} をキャンセルして連絡してください。",
+                        f"Warning: cancel and notify the sessions on that day: {ids}.",
+                    ),
+                    file=sys.stderr,
+                )
         else:
             calendar.remove_closure(s, actor=actor, office_id=a.office, day=day, reason=a.reason)
             print(ctx.msg(f"{day.isoformat()} の休業日を削除しました。", f"Closure on {day.isoformat()} removed."))
@@ -453,20 +618,49 @@ def cmd_terminate(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         res = terminations.terminate(
-            s, actor=actor, seeker_id=_seeker_id(s, a.seeker_no, actor), office_id=a.office, ground=a.ground, narrative=a.narrative,
-            scope=a.scope, until=_date(a.until) if a.until else None, review_on=_date(a.review_on) if a.review_on else None,
-            session_id=a.session)
+            s,
+            actor=actor,
+            seeker_id=_seeker_id(s, a.seeker_no, actor),
+            office_id=a.office,
+            ground=a.ground,
+            narrative=a.narrative,
+            scope=a.scope,
+            until=_date(a.until) if a.until else None,
+            review_on=_date(a.review_on) if a.review_on else None,
+            session_id=a.session,
+        )
         t = res.termination
-        data = {"id": t.id, "cite": t.cite, "scope": t.scope, "agreement_ended": res.agreement_ended,
-                "future_bookings": [{"session": b.session_id, "start": b.start.isoformat(), "kind": b.kind} for b in res.future_bookings]}
+        data = {
+            "id": t.id,
+            "cite": t.cite,
+            "scope": t.scope,
+            "agreement_ended": res.agreement_ended,
+            "future_bookings": [
+                {"session": b.session_id, "start": b.start.isoformat(), "kind": b.kind} for b in res.future_bookings
+            ],
+        }
     if a.json:
         ctx.out_json(data)
         return 0
-    print(ctx.msg(f"利用を中止しました（#{data['id']}、{data['cite']}）。", f"Use stopped (#{data['id']}, {data['cite']})."))
+    print(
+        ctx.msg(
+            f"利用を中止しました（#{data['id']}、{data['cite']}）。", f"Use stopped (#{data['id']}, {data['cite']})."
+        )
+    )
     if data["agreement_ended"]:
-        print(ctx.msg("規約は解約されました。再度の利用には申込み（同意）が必要です。", "The agreement is cancelled; a new application (consent) is needed."))
+        print(
+            ctx.msg(
+                "規約は解約されました。再度の利用には申込み（同意）が必要です。",
+                "The agreement is cancelled; a new application (consent) is needed.",
+            )
+        )
     for b in data["future_bookings"]:
-        print(ctx.msg(f"  連絡してキャンセル: #{b['session']} {b['start']}", f"  Cancel with notice: #{b['session']} {b['start']}"))
+        print(
+            ctx.msg(
+                f"  連絡してキャンセル: #{b['session']} {b['start']}",
+                f"  Cancel with notice: #{b['session']} {b['start']}",
+            )
+        )
     return 0
 
 
@@ -494,15 +688,62 @@ def cmd_reminders(ctx) -> int:
     ctx.audit_read(actor, office_id=a.office, rows=len(rl.rows), day=rl.target_day.isoformat())
     lang = ctx.lang
     if a.json:
-        ctx.out_json({"office": a.office, "date": rl.target_day.isoformat(), "calls": [
-            {"session": r.session_id, "kind": r.kind, "start": r.start.isoformat(), "seeker_no": r.seeker_no, "name": r.name,
-             "phone": r.phone, "companions": [c.label(lang) for c in r.companions], "missing": list(r.missing),
-             "last_outcome": r.last_outcome, "call": queue.reminder_call(r),
-             "offered_until": r.offered_until.isoformat() if r.offered_until else None} for r in rl.rows]})
+        ctx.out_json(
+            {
+                "office": a.office,
+                "date": rl.target_day.isoformat(),
+                "calls": [
+                    {
+                        "session": r.session_id,
+                        "kind": r.kind,
+                        "start": r.start.isoformat(),
+                        "seeker_no": r.seeker_no,
+                        "name": r.name,
+                        "phone": r.phone,
+                        "companions": [c.label(lang) for c in r.companions],
+                        "missing": list(r.missing),
+                        "last_outcome": r.last_outcome,
+                        "call": queue.reminder_call(r),
+                        "offered_until": r.offered_until.isoformat() if r.offered_until else None,
+                    }
+                    for r in rl.rows
+                ],
+            }
+        )
         return 0
-    print(ctx.msg(f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）", f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})"))
-    _table(ctx, [ctx.msg(h, e) for h, e in (("時間", "Time"), ("ID", "ID"), ("求職番号", "No."), ("氏名", "Name"), ("電話", "Phone"),
-                                            ("同席", "Companions"), ("未了", "Missing"), ("前回", "Last call"))],
-           [[f"{r.start:%H:%M}", r.session_id, r.seeker_no, r.name, r.phone, ", ".join(c.label(lang) for c in r.companions),
-             queue.reminder_call_text(r, lang) or r.missing_text(lang), queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0]] for r in rl.rows])
+    print(
+        ctx.msg(
+            f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）",
+            f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})",
+        )
+    )
+    _table(
+        ctx,
+        [
+            ctx.msg(h, e)
+            for h, e in (
+                ("時間", "Time"),
+                ("ID", "ID"),
+                ("求職番号", "No."),
+                ("氏名", "Name"),
+                ("電話", "Phone"),
+                ("同席", "Companions"),
+                ("未了", "Missing"),
+                ("前回", "Last call"),
+            )
+        ],
+        [
+            [
+                f"{r.start:%H:%M}",
+                r.session_id,
+                r.seeker_no,
+                r.name,
+                r.phone,
+                ", ".join(c.label(lang) for c in r.companions),
+                queue.reminder_call_text(r, lang) or r.missing_text(lang),
+                queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0],
+            ]
+            for r in rl.rows
+        ],
+    )
     return 0

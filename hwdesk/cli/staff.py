@@ -41,8 +41,12 @@ def cmd_locked(ctx) -> int:
     with ctx.store.read() as s:
         rows = [(st.login, st.failed_count, st.locked_until) for st in auth.locked_staff(s, actor=actor)]
     if ctx.args.json:
-        ctx.out_json([{"login": login, "failed_count": n, "locked_until": until.isoformat(timespec="seconds")}
-                      for login, n, until in rows])
+        ctx.out_json(
+            [
+                {"login": login, "failed_count": n, "locked_until": until.isoformat(timespec="seconds")}
+                for login, n, until in rows
+            ]
+        )
         return 0
     if not rows:
         print(ctx.msg("ロック中のアカウントはありません。", "No account is locked."))

@@ -13,9 +13,12 @@ def register(sub) -> None:
     """Add ``usage-record``."""
     p = sub.add_parser("usage-record", help="usage records (利用の記録): add (staff) or list (supervisor, audited)")
     verbs = p.add_subparsers(dest="verb", required=True)
-    a = verbs.add_parser("add", help="record one participant's use of a session",
-                         formatter_class=argparse.RawDescriptionHelpFormatter,
-                         epilog="Times: 10:05 (on the session's day, JST) or a full date and time (2027-02-02 10:05).")
+    a = verbs.add_parser(
+        "add",
+        help="record one participant's use of a session",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Times: 10:05 (on the session's day, JST) or a full date and time (2027-02-02 10:05).",
+    )
     a.add_argument("session_id", help="the session number")
     a.add_argument("--seeker", default="", help="求職番号 of the participant (must be enrolled in the session)")
     a.add_argument("--joined", default="", help="when the participant joined")
@@ -46,7 +49,12 @@ def cmd_add(ctx) -> int:
     if a.json:
         ctx.out_json({"id": rec_id, "session": sid})
     else:
-        print(ctx.msg(f"利用の記録 #{rec_id} を登録しました（セッション {sid}）。", f"Usage record #{rec_id} added (session {sid})."))
+        print(
+            ctx.msg(
+                f"利用の記録 #{rec_id} を登録しました（セッション {sid}）。",
+                f"Usage record #{rec_id} added (session {sid}).",
+            )
+        )
     return 0
 
 
@@ -66,17 +74,40 @@ def cmd_list(ctx) -> int:
     with ctx.store.write() as s:  # the view's audit row is written with it
         rows = list_for(s, actor=actor, session_id=a.session, seeker_no=a.seeker)
     if a.json:
+
         def iso(dt):
             return dt.astimezone(JST).isoformat() if dt else None
 
-        ctx.out_json([{"id": r.id, "session": r.session_id, "session_start": iso(r.session_start), "kind": r.session_kind,
-                       "seeker_no": r.seeker_no, "joined_at": iso(r.joined_at), "left_at": iso(r.left_at), "minutes": r.minutes,
-                       "device_kind": r.device_kind, "os": r.os, "participant_id": r.participant_id} for r in rows])
+        ctx.out_json(
+            [
+                {
+                    "id": r.id,
+                    "session": r.session_id,
+                    "session_start": iso(r.session_start),
+                    "kind": r.session_kind,
+                    "seeker_no": r.seeker_no,
+                    "joined_at": iso(r.joined_at),
+                    "left_at": iso(r.left_at),
+                    "minutes": r.minutes,
+                    "device_kind": r.device_kind,
+                    "os": r.os,
+                    "participant_id": r.participant_id,
+                }
+                for r in rows
+            ]
+        )
         return 0
-    print(ctx.msg(f"利用の記録 {len(rows)}件（この閲覧は監査記録に残ります）", f"{len(rows)} usage record(s) (this view is audited)"))
+    print(
+        ctx.msg(
+            f"利用の記録 {len(rows)}件（この閲覧は監査記録に残ります）",
+            f"{len(rows)} usage record(s) (this view is audited)",
+        )
+    )
     for r in rows:
         mins = "" if r.minutes is None else ctx.msg(f" {r.minutes}分", f" {r.minutes} min")
-        print(f"#{r.id} S{r.session_id} {_when(r.session_start)} {safe_display(r.seeker_no) or '-'} "
-              f"{_when(r.joined_at)}–{_when(r.left_at)}{mins} {safe_display(r.device_kind)} {safe_display(r.os)} "
-              f"{safe_display(r.participant_id)}")
+        print(
+            f"#{r.id} S{r.session_id} {_when(r.session_start)} {safe_display(r.seeker_no) or '-'} "
+            f"{_when(r.joined_at)}–{_when(r.left_at)}{mins} {safe_display(r.device_kind)} {safe_display(r.os)} "
+            f"{safe_display(r.participant_id)}"
+        )
     return 0

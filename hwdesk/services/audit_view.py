@@ -33,13 +33,16 @@ class AuditFilter:
     date_to: date | None = None
 
     @classmethod
-    def parse(cls, *, staff_login: str = "", seeker_no: str = "", action: str = "", date_from: str = "",
-              date_to: str = "") -> AuditFilter:
+    def parse(
+        cls, *, staff_login: str = "", seeker_no: str = "", action: str = "", date_from: str = "", date_to: str = ""
+    ) -> AuditFilter:
         """From the screen's text fields (dates in ISO or 和暦; a bad value raises with its field)."""
         d_from = parse_date(date_from, field="date_from") if date_from.strip() else None
         d_to = parse_date(date_to, field="date_to") if date_to.strip() else None
         if d_from and d_to and d_to < d_from:
-            raise ValidationFailed("期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to")
+            raise ValidationFailed(
+                "期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to"
+            )
         no = parse_seeker_no(seeker_no) if seeker_no.strip() else ""
         return cls(staff_login.strip(), no, action.strip(), d_from, d_to)
 
@@ -120,19 +123,48 @@ def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, lim
         imports = session.exec(stmt.where(AuditLog.action == "import.seekers").order_by(newest)).all()
         rows += [r for r in imports if skid in imported_ids(_detail(r.detail_json))]
         rows = sorted(rows, key=lambda r: r.id or 0, reverse=True)[:limit]
-    logins = {s.id: s.login for s in session.exec(select(Staff).where(col(Staff.id).in_({r.staff_id for r in rows if r.staff_id})))}
+    logins = {
+        s.id: s.login
+        for s in session.exec(select(Staff).where(col(Staff.id).in_({r.staff_id for r in rows if r.staff_id})))
+    }
     seeker_ids = {r.seeker_id for r in rows if r.seeker_id}
-    numbers = {s.id: s.seeker_no for s in session.exec(select(Seeker).where(col(Seeker.id).in_(seeker_ids)))} if seeker_ids else {}
+    numbers = (
+        {s.id: s.seeker_no for s in session.exec(select(Seeker).where(col(Seeker.id).in_(seeker_ids)))}
+        if seeker_ids
+        else {}
+    )
     out = [
-        AuditEntry(r.id or 0, from_db(r.at), logins.get(r.staff_id, "" if r.staff_id is None else f"#{r.staff_id}"), r.terminal,
-                   r.action, r.entity, r.entity_id, numbers.get(r.seeker_id, "" if r.seeker_id is None else f"#{r.seeker_id}"),
-                   r.office_id, _summary(r.detail_json))
+        AuditEntry(
+            r.id or 0,
+            from_db(r.at),
+            logins.get(r.staff_id, "" if r.staff_id is None else f"#{r.staff_id}"),
+            r.terminal,
+            r.action,
+            r.entity,
+            r.entity_id,
+            numbers.get(r.seeker_id, "" if r.seeker_id is None else f"#{r.seeker_id}"),
+            r.office_id,
+            _summary(r.detail_json),
+        )
         for r in rows
     ]
-    audit.record(session, staff_id=staff_id(actor), action="audit.view", entity="audit_log", office_id=actor.office_id,
-                 extra={"filter": {"staff": flt.staff_login, "seeker_no": flt.seeker_no, "action": flt.action,
-                                   "date_from": flt.date_from.isoformat() if flt.date_from else "",
-                                   "date_to": flt.date_to.isoformat() if flt.date_to else ""}, "rows": len(out)})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="audit.view",
+        entity="audit_log",
+        office_id=actor.office_id,
+        extra={
+            "filter": {
+                "staff": flt.staff_login,
+                "seeker_no": flt.seeker_no,
+                "action": flt.action,
+                "date_from": flt.date_from.isoformat() if flt.date_from else "",
+                "date_to": flt.date_to.isoformat() if flt.date_to else "",
+            },
+            "rows": len(out),
+        },
+    )
     return out
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session, func, select
 
@@ -12,7 +12,14 @@ from hwdesk.db import Store
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
 from hwdesk.jtext import clean_text, refuse_invisible
 from hwdesk.models import ROLES, Office, Staff
-from hwdesk.security import LOCK_MINUTES, LOCK_THRESHOLD, check_password_policy, hash_password, lockout_minutes, verify_password
+from hwdesk.security import (
+    LOCK_MINUTES,
+    LOCK_THRESHOLD,
+    check_password_policy,
+    hash_password,
+    lockout_minutes,
+    verify_password,
+)
 from hwdesk.services.context import SYSTEM, Actor, require, staff_id
 from hwdesk.services.guard import guard
 
@@ -48,18 +55,33 @@ def create_staff(
     login = clean_text(login, field="login", max_len=40)
     name = refuse_invisible(clean_text(name, field="name", max_len=60))
     if not login or not login.isascii() or " " in login:
-        raise ValidationFailed("職員IDは空白のない半角英数字です。", "A staff ID is ASCII letters and digits without spaces.", field="login")
+        raise ValidationFailed(
+            "職員IDは空白のない半角英数字です。",
+            "A staff ID is ASCII letters and digits without spaces.",
+            field="login",
+        )
     if not name:
         raise ValidationFailed("氏名を入力してください。", "Enter a name.", field="name")
     if role not in ROLES:
-        raise ValidationFailed(f"役割は {', '.join(ROLES)} のいずれかです。", f"Role must be one of {', '.join(ROLES)}.", field="role")
+        raise ValidationFailed(
+            f"役割は {', '.join(ROLES)} のいずれかです。", f"Role must be one of {', '.join(ROLES)}.", field="role"
+        )
     if session.get(Office, office_id) is None:
         raise ValidationFailed(f"事業所 '{office_id}' はありません。", f"No office '{office_id}'.", field="office")
     if session.exec(select(Staff).where(Staff.login == login)).first():
-        raise ValidationFailed(f"職員ID '{login}' は既に使われています。", f"Staff ID '{login}' is taken.", field="login")
+        raise ValidationFailed(
+            f"職員ID '{login}' は既に使われています。", f"Staff ID '{login}' is taken.", field="login"
+        )
     if check_policy:
         check_password_policy(password, login=login)
-    staff = Staff(login=login, name=name, role=role, office_id=office_id, all_offices=all_offices, password_hash=hash_password(password))
+    staff = Staff(
+        login=login,
+        name=name,
+        role=role,
+        office_id=office_id,
+        all_offices=all_offices,
+        password_hash=hash_password(password),
+    )
     session.add(staff)
     session.flush()
     audit.record(
@@ -94,18 +116,27 @@ def sign_in(store: Store, *, login: str, password: str) -> Actor:
             audit.record(s, staff_id=None, action="auth.fail", entity="staff", entity_id=login[:40])
             failed = True
         else:
-            actor = _settle(s, sid, ok and stored_hash is not None, new_hash, fail_action="auth.fail", expected_hash=stored_hash)
+            actor = _settle(
+                s, sid, ok and stored_hash is not None, new_hash, fail_action="auth.fail", expected_hash=stored_hash
+            )
             failed = actor is None
             if not failed:
-                audit.record(s, staff_id=actor.id, action="auth.sign_in", entity="staff", entity_id=actor.id,
-                             office_id=actor.office_id)
+                audit.record(
+                    s,
+                    staff_id=actor.id,
+                    action="auth.sign_in",
+                    entity="staff",
+                    entity_id=actor.id,
+                    office_id=actor.office_id,
+                )
     if failed:
         raise BAD_SIGN_IN
     return actor
 
 
-def _settle(session: Session, sid: int, ok: bool, new_hash: str | None, *, fail_action: str,
-            expected_hash: str | None) -> Actor | None:
+def _settle(
+    session: Session, sid: int, ok: bool, new_hash: str | None, *, fail_action: str, expected_hash: str | None
+) -> Actor | None:
     """Record the outcome of a password check made outside the transaction (sign-in and unlock).
 
     The one place the lockout rule is applied: a locked account is refused even with the right
@@ -120,21 +151,42 @@ def _settle(session: Session, sid: int, ok: bool, new_hash: str | None, *, fail_
         audit.record(session, staff_id=sid, action=fail_action, entity="staff", entity_id=sid)
         return None
     if staff.locked_until and staff.locked_until > now:
-        audit.record(session, staff_id=staff.id, action="auth.refused_locked", entity="staff", entity_id=staff.id,
-                     extra={"locked_until": staff.locked_until.isoformat(timespec="seconds")})
+        audit.record(
+            session,
+            staff_id=staff.id,
+            action="auth.refused_locked",
+            entity="staff",
+            entity_id=staff.id,
+            extra={"locked_until": staff.locked_until.isoformat(timespec="seconds")},
+        )
         return None
     if not ok:
         staff.failed_count += 1
         minutes = lockout_minutes(staff.failed_count)
         staff.locked_until = now + timedelta(minutes=minutes) if minutes else None
         session.add(staff)
-        audit.record(session, staff_id=staff.id, action=fail_action, entity="staff", entity_id=staff.id,
-                     extra={"failed_count": staff.failed_count})
+        audit.record(
+            session,
+            staff_id=staff.id,
+            action=fail_action,
+            entity="staff",
+            entity_id=staff.id,
+            extra={"failed_count": staff.failed_count},
+        )
         if minutes:
-            audit.record(session, staff_id=staff.id, action="auth.lockout", entity="staff", entity_id=staff.id,
-                         office_id=staff.office_id,
-                         extra={"failed_count": staff.failed_count, "minutes": minutes,
-                                "locked_until": staff.locked_until.isoformat(timespec="seconds")})
+            audit.record(
+                session,
+                staff_id=staff.id,
+                action="auth.lockout",
+                entity="staff",
+                entity_id=staff.id,
+                office_id=staff.office_id,
+                extra={
+                    "failed_count": staff.failed_count,
+                    "minutes": minutes,
+                    "locked_until": staff.locked_until.isoformat(timespec="seconds"),
+                },
+            )
         return None
     staff.failed_count = 0
     staff.locked_until = None
@@ -155,8 +207,14 @@ def verify_unlock(store: Store, *, actor: Actor, password: str) -> bool:
         stored_hash = staff.password_hash if staff is not None and staff.active else None
     ok, new_hash = verify_password(stored_hash or _dummy_hash(), password)
     with store.write() as s:
-        done = _settle(s, actor.id, ok and stored_hash is not None, new_hash, fail_action="auth.unlock_fail",
-                       expected_hash=stored_hash)
+        done = _settle(
+            s,
+            actor.id,
+            ok and stored_hash is not None,
+            new_hash,
+            fail_action="auth.unlock_fail",
+            expected_hash=stored_hash,
+        )
         if done is not None:
             audit.record(s, staff_id=actor.id, action="auth.unlock", entity="staff", entity_id=actor.id)
     return done is not None
@@ -178,13 +236,22 @@ def unlock_account(session: Session, *, actor: Actor, login: str) -> None:
     staff = session.exec(select(Staff).where(Staff.login == login)).first()
     if staff is None:
         raise NotFound(f"職員ID '{login}' はありません。", f"No staff ID '{login}'.")
-    before = {"failed_count": staff.failed_count,
-              "locked_until": staff.locked_until.isoformat(timespec="seconds") if staff.locked_until else None}
+    before = {
+        "failed_count": staff.failed_count,
+        "locked_until": staff.locked_until.isoformat(timespec="seconds") if staff.locked_until else None,
+    }
     staff.failed_count = 0
     staff.locked_until = None
     session.add(staff)
-    audit.record(session, staff_id=actor.id, action="staff.unlock", entity="staff", entity_id=staff.id,
-                 office_id=staff.office_id, before=before)
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="staff.unlock",
+        entity="staff",
+        entity_id=staff.id,
+        office_id=staff.office_id,
+        before=before,
+    )
 
 
 def get_staff(session: Session, login: str) -> Staff:

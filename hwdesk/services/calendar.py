@@ -165,31 +165,38 @@ def check_slot(session: Session, office_id: str, start: datetime, end: datetime)
     if e <= s:
         raise RuleRefusal(
             f"終了時刻（{e:%H:%M}）が開始時刻（{s:%H:%M}）より後になっていません。",
-            f"The end ({e:%H:%M}) must be after the start ({s:%H:%M}).", field="end",
+            f"The end ({e:%H:%M}) must be after the start ({s:%H:%M}).",
+            field="end",
         )
     if e.date() != s.date():
         raise RuleRefusal(
-            "日をまたぐセッションは登録できません。", "A session cannot cross midnight into another day.", field="end",
+            "日をまたぐセッションは登録できません。",
+            "A session cannot cross midnight into another day.",
+            field="end",
         )
     prof = profile(session, office_id)
     reason = closed_reason(session, office_id, s.date())
     if reason:
         raise RuleRefusal(
             f"{format_wareki(s.date(), weekday=True)}は{prof.name}の休業日です（{reason[0]}）。",
-            f"{format_date_en(s.date(), weekday=True)} is a closed day at {prof.display_name('en')} ({reason[1]}).", field="start",
+            f"{format_date_en(s.date(), weekday=True)} is a closed day at {prof.display_name('en')} ({reason[1]}).",
+            field="start",
         )
     opens, closes = prof.opening
     if s.time() < opens or e.time() > closes:
         raise RuleRefusal(
             f"開庁時間（{opens:%H:%M}〜{closes:%H:%M}）外です（{s:%H:%M}〜{e:%H:%M}）。",
-            f"Outside opening hours ({opens:%H:%M}–{closes:%H:%M}): {s:%H:%M}–{e:%H:%M}.", field="start",
+            f"Outside opening hours ({opens:%H:%M}–{closes:%H:%M}): {s:%H:%M}–{e:%H:%M}.",
+            field="start",
         )
 
 
 # --- office closures --------------------------------------------------------------------------
 
 
-def list_closures(session: Session, *, office_id: str, start: date | None = None, end: date | None = None) -> list[Closure]:
+def list_closures(
+    session: Session, *, office_id: str, start: date | None = None, end: date | None = None
+) -> list[Closure]:
     """An office's closures, by day (optionally within [start, end])."""
     stmt = select(Closure).where(Closure.office_id == office_id)
     if start:
@@ -220,22 +227,46 @@ def add_closure(session: Session, *, actor: Actor, office_id: str, day: date, re
         raise ValidationFailed("休業の理由を入力してください。", "Enter the reason for the closure.", field="reason")
     fixed = _fixed_reason(day)
     if fixed:
-        raise ValidationFailed(f"{day.isoformat()} は既に休業日です（{fixed[0]}）。", f"{day.isoformat()} is already closed ({fixed[1]}).", field="day")
+        raise ValidationFailed(
+            f"{day.isoformat()} は既に休業日です（{fixed[0]}）。",
+            f"{day.isoformat()} is already closed ({fixed[1]}).",
+            field="day",
+        )
     if session.exec(select(Closure).where(Closure.office_id == office_id, Closure.day == day)).first():
-        raise ValidationFailed(f"{day.isoformat()} の休業日は登録済みです。", f"{day.isoformat()} is already an office closure.", field="day")
+        raise ValidationFailed(
+            f"{day.isoformat()} の休業日は登録済みです。",
+            f"{day.isoformat()} is already an office closure.",
+            field="day",
+        )
     closure = Closure(office_id=office_id, day=day, reason=reason, created_by=staff_id(actor))
     session.add(closure)
     try:
         session.flush()
     except IntegrityError:  # another supervisor added it at the same moment (PostgreSQL)
-        raise ValidationFailed(f"{day.isoformat()} の休業日は登録済みです。", f"{day.isoformat()} is already an office closure.", field="day") from None
+        raise ValidationFailed(
+            f"{day.isoformat()} の休業日は登録済みです。",
+            f"{day.isoformat()} is already an office closure.",
+            field="day",
+        ) from None
     lo, hi = day_bounds(day)
     live = session.exec(
-        select(SessionRow.id).where(SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo,
-                                    col(SessionRow.start_at) < hi, col(SessionRow.state).in_(("scheduled", "in_progress")))
+        select(SessionRow.id).where(
+            SessionRow.office_id == office_id,
+            col(SessionRow.start_at) >= lo,
+            col(SessionRow.start_at) < hi,
+            col(SessionRow.state).in_(("scheduled", "in_progress")),
+        )
     ).all()
-    audit.record(session, staff_id=staff_id(actor), action="closure.add", entity="closure", entity_id=closure.id,
-                 office_id=office_id, after={"day": day.isoformat(), "reason": reason}, extra={"sessions_on_day": list(live)})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="closure.add",
+        entity="closure",
+        entity_id=closure.id,
+        office_id=office_id,
+        after={"day": day.isoformat(), "reason": reason},
+        extra={"sessions_on_day": list(live)},
+    )
     return ClosureResult(closure, list(live))
 
 
@@ -246,9 +277,19 @@ def remove_closure(session: Session, *, actor: Actor, office_id: str, day: date,
     require_office(actor, office_id)
     closure = session.exec(select(Closure).where(Closure.office_id == office_id, Closure.day == day)).first()
     if closure is None:
-        raise NotFound(f"{day.isoformat()} に登録された休業日はありません。", f"No office closure on {day.isoformat()}.")
+        raise NotFound(
+            f"{day.isoformat()} に登録された休業日はありません。", f"No office closure on {day.isoformat()}."
+        )
     before = {"day": day.isoformat(), "reason": closure.reason}
     session.delete(closure)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="closure.remove", entity="closure", entity_id=closure.id,
-                 office_id=office_id, before=before, extra={"reason": clean_text(reason, field="reason", max_len=200)})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="closure.remove",
+        entity="closure",
+        entity_id=closure.id,
+        office_id=office_id,
+        before=before,
+        extra={"reason": clean_text(reason, field="reason", max_len=200)},
+    )

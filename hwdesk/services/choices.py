@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from hwdesk.jtext import JST
-from hwdesk.models import Enrollment, Session as SessionRow
+from hwdesk.models import Enrollment
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, eligibility, timing
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
@@ -46,21 +47,53 @@ class Choice:
 
 
 @guard("clerk")
-def upcoming_for(session: Session, *, actor: Actor, seeker_id: int, office_id: str, now: datetime | None = None, weeks: int = WEEKS,
-                 limit: int = LIMIT) -> list[Choice]:
+def upcoming_for(
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    now: datetime | None = None,
+    weeks: int = WEEKS,
+    limit: int = LIMIT,
+) -> list[Choice]:
     """The seeker's bookable upcoming sessions at ``office_id`` (time order, at most ``limit``)."""
     now = now or timing.now()
     hi = calendar.day_bounds(now.astimezone(JST).date() + timedelta(weeks=weeks))[1]
     e = Enrollment
-    taken = select(func.count()).select_from(e).where(e.session_id == SessionRow.id, col(e.state).in_(SEAT_STATES)).scalar_subquery()
-    waiting = select(func.count()).select_from(e).where(e.session_id == SessionRow.id, e.state == "waitlisted").scalar_subquery()
-    rows = session.exec(select(SessionRow, taken, waiting).where(
-        SessionRow.office_id == office_id, SessionRow.state == "scheduled", col(SessionRow.start_at) > now,
-        col(SessionRow.start_at) < hi).order_by(col(SessionRow.start_at), col(SessionRow.id)).limit(limit * 4)).all()
-    mine = session.exec(select(Enrollment.session_id, SessionRow.start_at, SessionRow.end_at).join(
-        SessionRow, col(SessionRow.id) == Enrollment.session_id).where(
-        Enrollment.seeker_id == seeker_id, col(Enrollment.state).in_(ACTIVE_STATES), col(SessionRow.start_at) < hi,
-        col(SessionRow.end_at) > now)).all()
+    taken = (
+        select(func.count())
+        .select_from(e)
+        .where(e.session_id == SessionRow.id, col(e.state).in_(SEAT_STATES))
+        .scalar_subquery()
+    )
+    waiting = (
+        select(func.count())
+        .select_from(e)
+        .where(e.session_id == SessionRow.id, e.state == "waitlisted")
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(SessionRow, taken, waiting)
+        .where(
+            SessionRow.office_id == office_id,
+            SessionRow.state == "scheduled",
+            col(SessionRow.start_at) > now,
+            col(SessionRow.start_at) < hi,
+        )
+        .order_by(col(SessionRow.start_at), col(SessionRow.id))
+        .limit(limit * 4)
+    ).all()
+    mine = session.exec(
+        select(Enrollment.session_id, SessionRow.start_at, SessionRow.end_at)
+        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+        .where(
+            Enrollment.seeker_id == seeker_id,
+            col(Enrollment.state).in_(ACTIVE_STATES),
+            col(SessionRow.start_at) < hi,
+            col(SessionRow.end_at) > now,
+        )
+    ).all()
     in_ = {sid for sid, _, _ in mine}
     ready: dict[tuple[str, date], bool] = {}
     out = []
@@ -74,8 +107,18 @@ def upcoming_for(session: Session, *, actor: Actor, seeker_id: int, office_id: s
             reqs = eligibility.check(session, seeker_id=seeker_id, office_id=office_id, service=row.kind, on=key[1])
             ready[key] = not eligibility.failures(reqs)
         if ready[key]:
-            out.append(Choice(row.id, row.kind, row.title, row.start_at.astimezone(JST), row.end_at.astimezone(JST),  # type: ignore[arg-type]
-                              row.capacity, n_taken, n_waiting))
+            out.append(
+                Choice(
+                    row.id,
+                    row.kind,
+                    row.title,
+                    row.start_at.astimezone(JST),
+                    row.end_at.astimezone(JST),  # type: ignore[arg-type]
+                    row.capacity,
+                    n_taken,
+                    n_waiting,
+                )
+            )
             if len(out) >= limit:
                 break
     return out

@@ -23,10 +23,12 @@ from hwdesk.models import (
     CompanionNotice,
     Consent,
     EnvCheck,
-    Session as SessionRow,
     Staff,
     TermsNotice,
     TermsVersion,
+)
+from hwdesk.models import (
+    Session as SessionRow,
 )
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
@@ -34,9 +36,21 @@ from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text, cite_text_en
 
-COMPANION_LABELS = {"interpreter": ("通訳", "Interpreter"), "caregiver": ("介助者", "Caregiver"), "other": ("その他", "Other")}
-METHOD_LABELS = {"application": ("申込み", "by application"), "deemed_by_use": ("利用によるみなし同意", "deemed by use")}
-NOTICE_LABELS = {"counter": ("窓口", "at the counter"), "phone": ("電話", "by phone"), "mail": ("郵送・メール", "by mail"), "session_start": ("セッション開始時", "at the start of a session")}
+COMPANION_LABELS = {
+    "interpreter": ("通訳", "Interpreter"),
+    "caregiver": ("介助者", "Caregiver"),
+    "other": ("その他", "Other"),
+}
+METHOD_LABELS = {
+    "application": ("申込み", "by application"),
+    "deemed_by_use": ("利用によるみなし同意", "deemed by use"),
+}
+NOTICE_LABELS = {
+    "counter": ("窓口", "at the counter"),
+    "phone": ("電話", "by phone"),
+    "mail": ("郵送・メール", "by mail"),
+    "session_start": ("セッション開始時", "at the start of a session"),
+}
 
 
 # --- consent ------------------------------------------------------------------------------------
@@ -79,8 +93,16 @@ def record_consent(
     )
     session.add(consent)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="consent.record", entity="consent", entity_id=consent.id,
-                 seeker_id=seeker_id, office_id=office_id, after={"version": version.version, "method": method})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="consent.record",
+        entity="consent",
+        entity_id=consent.id,
+        seeker_id=seeker_id,
+        office_id=office_id,
+        after={"version": version.version, "method": method},
+    )
     return consent
 
 
@@ -111,7 +133,9 @@ def consent_status(session: Session, *, seeker_id: int, office_id: str, on: date
     """Where a seeker stands with an office's terms on ``on``."""
     in_force = terms_in_force(session, office_id, on or date.today())
     consent = session.exec(
-        select(Consent).where(Consent.seeker_id == seeker_id, Consent.office_id == office_id).order_by(col(Consent.given_at).desc())
+        select(Consent)
+        .where(Consent.seeker_id == seeker_id, Consent.office_id == office_id)
+        .order_by(col(Consent.given_at).desc())
     ).first()
     version = None
     notified = False
@@ -119,9 +143,14 @@ def consent_status(session: Session, *, seeker_id: int, office_id: str, on: date
         tv = session.get(TermsVersion, consent.terms_version_id)
         version = tv.version if tv else None
         if needs_notice(version, in_force.version):
-            notified = session.exec(
-                select(TermsNotice.id).where(TermsNotice.seeker_id == seeker_id, TermsNotice.terms_version_id == in_force.id)
-            ).first() is not None
+            notified = (
+                session.exec(
+                    select(TermsNotice.id).where(
+                        TermsNotice.seeker_id == seeker_id, TermsNotice.terms_version_id == in_force.id
+                    )
+                ).first()
+                is not None
+            )
     return ConsentStatus(office_id, in_force, consent, version, notified)
 
 
@@ -131,8 +160,13 @@ def needs_notice(consented_version: int | None, in_force_version: int) -> bool:
 
 
 def consent_statuses(
-    session: Session, *, seeker_id: int, office_ids: list[str], history: list[tuple[Consent, TermsVersion]],
-    notices: list[tuple[TermsNotice, TermsVersion]], on: date | None = None,
+    session: Session,
+    *,
+    seeker_id: int,
+    office_ids: list[str],
+    history: list[tuple[Consent, TermsVersion]],
+    notices: list[tuple[TermsNotice, TermsVersion]],
+    on: date | None = None,
 ) -> dict[str, ConsentStatus]:
     """``consent_status`` for several offices at once, from the seeker's ``consents_of`` and
     ``notices_of`` lists already read (one query more: the offices' terms versions).
@@ -140,7 +174,9 @@ def consent_statuses(
     Offices without terms are left out (``consent_status`` raises NotFound for them)."""
     on = on or date.today()
     versions: dict[str, list[TermsVersion]] = {}
-    for tv in session.exec(select(TermsVersion).where(col(TermsVersion.office_id).in_(office_ids)).order_by(col(TermsVersion.version))):
+    for tv in session.exec(
+        select(TermsVersion).where(col(TermsVersion.office_id).in_(office_ids)).order_by(col(TermsVersion.version))
+    ):
         versions.setdefault(tv.office_id, []).append(tv)
     notified_ids = {n.terms_version_id for n, _ in notices}
     out = {}
@@ -167,34 +203,54 @@ def standing(office_id: str, versions: list, history: list, notified_ids: set[in
 def consents_of(session: Session, seeker_id: int) -> list[tuple[Consent, TermsVersion]]:
     """Every consent of a seeker with its terms version, newest first."""
     rows = session.exec(
-        select(Consent, TermsVersion).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
-        .where(Consent.seeker_id == seeker_id).order_by(col(Consent.given_at).desc())
+        select(Consent, TermsVersion)
+        .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        .where(Consent.seeker_id == seeker_id)
+        .order_by(col(Consent.given_at).desc())
     ).all()
     return [(c, t) for c, t in rows]
 
 
 @guard("clerk")
-def record_terms_notice(session: Session, *, actor: Actor, seeker_id: int, terms_version_id: int, method: str) -> TermsNotice:
+def record_terms_notice(
+    session: Session, *, actor: Actor, seeker_id: int, terms_version_id: int, method: str
+) -> TermsNotice:
     """Record that a seeker was told of a revision (change, content, effective date)."""
     if method not in NOTICE_METHODS:
-        raise ValidationFailed(f"告知の方法は {', '.join(NOTICE_METHODS)} のいずれかです。", f"Notice method must be one of {', '.join(NOTICE_METHODS)}.", field="method")
+        raise ValidationFailed(
+            f"告知の方法は {', '.join(NOTICE_METHODS)} のいずれかです。",
+            f"Notice method must be one of {', '.join(NOTICE_METHODS)}.",
+            field="method",
+        )
     tv = session.get(TermsVersion, terms_version_id)
     if tv is None:
         raise NotFound(f"規約版 {terms_version_id} はありません。", f"No terms version {terms_version_id}.")
     get_seeker(session, seeker_id)
-    notice = TermsNotice(seeker_id=seeker_id, terms_version_id=terms_version_id, method=method, recorded_by=staff_id(actor))
+    notice = TermsNotice(
+        seeker_id=seeker_id, terms_version_id=terms_version_id, method=method, recorded_by=staff_id(actor)
+    )
     session.add(notice)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="terms.notice", entity="terms_notice", entity_id=notice.id,
-                 seeker_id=seeker_id, office_id=tv.office_id, after={"version": tv.version, "method": method})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="terms.notice",
+        entity="terms_notice",
+        entity_id=notice.id,
+        seeker_id=seeker_id,
+        office_id=tv.office_id,
+        after={"version": tv.version, "method": method},
+    )
     return notice
 
 
 def notices_of(session: Session, seeker_id: int) -> list[tuple[TermsNotice, TermsVersion]]:
     """Revision notices a seeker received, newest first."""
     rows = session.exec(
-        select(TermsNotice, TermsVersion).join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
-        .where(TermsNotice.seeker_id == seeker_id).order_by(col(TermsNotice.notified_at).desc())
+        select(TermsNotice, TermsVersion)
+        .join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
+        .where(TermsNotice.seeker_id == seeker_id)
+        .order_by(col(TermsNotice.notified_at).desc())
     ).all()
     return [(n, t) for n, t in rows]
 
@@ -222,7 +278,11 @@ def record_companion(
     was never announced is ``unannounced`` — a ground a supervisor may act on.
     """
     if kind not in COMPANION_KINDS:
-        raise ValidationFailed("同席者の種類は 通訳 / 介助者 / その他 です。", "Companion kind is interpreter, caregiver or other.", field="kind")
+        raise ValidationFailed(
+            "同席者の種類は 通訳 / 介助者 / その他 です。",
+            "Companion kind is interpreter, caregiver or other.",
+            field="kind",
+        )
     name = refuse_invisible(clean_text(name, field="name", max_len=60))
     language = clean_text(language, field="language", max_len=40)
     if kind == "interpreter" and not language:
@@ -237,30 +297,53 @@ def record_companion(
             raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
         late = when > srow.start_at
     notice = CompanionNotice(
-        seeker_id=seeker_id, office_id=office_id, kind=kind, name=name, language=language, session_id=session_id,
-        notified_at=when, late=late or unannounced, unannounced=unannounced, recorded_by=staff_id(actor),
+        seeker_id=seeker_id,
+        office_id=office_id,
+        kind=kind,
+        name=name,
+        language=language,
+        session_id=session_id,
+        notified_at=when,
+        late=late or unannounced,
+        unannounced=unannounced,
+        recorded_by=staff_id(actor),
     )
     session.add(notice)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="companion.unannounced" if unannounced else "companion.record",
-                 entity="companion_notice", entity_id=notice.id, seeker_id=seeker_id, office_id=office_id,
-                 after={"kind": kind, "language": language, "session": session_id, "late": notice.late})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="companion.unannounced" if unannounced else "companion.record",
+        entity="companion_notice",
+        entity_id=notice.id,
+        seeker_id=seeker_id,
+        office_id=office_id,
+        after={"kind": kind, "language": language, "session": session_id, "late": notice.late},
+    )
     return notice
 
 
 def companions_of(session: Session, seeker_id: int) -> list[CompanionNotice]:
     """A seeker's companion notices, newest first."""
-    return list(session.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == seeker_id).order_by(col(CompanionNotice.notified_at).desc())))
+    return list(
+        session.exec(
+            select(CompanionNotice)
+            .where(CompanionNotice.seeker_id == seeker_id)
+            .order_by(col(CompanionNotice.notified_at).desc())
+        )
+    )
 
 
 def companions_for_session(session: Session, *, seeker_id: int, session_id: int) -> list[CompanionNotice]:
     """Companions that apply to one session: for that session, or standing."""
-    return list(session.exec(
-        select(CompanionNotice).where(
-            CompanionNotice.seeker_id == seeker_id,
-            (col(CompanionNotice.session_id) == session_id) | col(CompanionNotice.session_id).is_(None),
+    return list(
+        session.exec(
+            select(CompanionNotice).where(
+                CompanionNotice.seeker_id == seeker_id,
+                (col(CompanionNotice.session_id) == session_id) | col(CompanionNotice.session_id).is_(None),
+            )
         )
-    ))
+    )
 
 
 # --- environment self-check ---------------------------------------------------------------------
@@ -285,32 +368,66 @@ def env_items(session: Session, office_id: str) -> list[EnvItem]:
     items = [EnvItem(i["key"], cite_text(i["cite"]), i["label"], i["label_en"], i["text"]) for i in env["items"]]
     room = prof.requirements.get("private_room")
     if room:
-        items.append(EnvItem("private_room", cite_text(room["cite"]), "個室又は周囲に他人がいない環境", "A private room (no one else around)", room["text"]))
+        items.append(
+            EnvItem(
+                "private_room",
+                cite_text(room["cite"]),
+                "個室又は周囲に他人がいない環境",
+                "A private room (no one else around)",
+                room["text"],
+            )
+        )
     return items
 
 
 @guard("clerk")
-def record_env_check(session: Session, *, actor: Actor, seeker_id: int, office_id: str, answers: dict[str, bool], declared_on: date | None = None) -> EnvCheck:
+def record_env_check(
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    answers: dict[str, bool],
+    declared_on: date | None = None,
+) -> EnvCheck:
     """Record a seeker's yes/no answers to every environment item, dated."""
     keys = [i.key for i in env_items(session, office_id)]
     missing = [k for k in keys if k not in answers]
     if missing:
-        raise ValidationFailed(f"未回答の項目があります: {', '.join(missing)}", f"Unanswered items: {', '.join(missing)}", field=missing[0])
+        raise ValidationFailed(
+            f"未回答の項目があります: {', '.join(missing)}", f"Unanswered items: {', '.join(missing)}", field=missing[0]
+        )
     get_seeker(session, seeker_id)
     clean = {k: bool(answers[k]) for k in keys}
-    check = EnvCheck(seeker_id=seeker_id, office_id=office_id, answers_json=json.dumps(clean), all_ok=all(clean.values()),
-                     declared_on=declared_on or date.today(), recorded_by=staff_id(actor))
+    check = EnvCheck(
+        seeker_id=seeker_id,
+        office_id=office_id,
+        answers_json=json.dumps(clean),
+        all_ok=all(clean.values()),
+        declared_on=declared_on or date.today(),
+        recorded_by=staff_id(actor),
+    )
     session.add(check)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="env.check", entity="env_check", entity_id=check.id,
-                 seeker_id=seeker_id, office_id=office_id, after=clean)
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="env.check",
+        entity="env_check",
+        entity_id=check.id,
+        seeker_id=seeker_id,
+        office_id=office_id,
+        after=clean,
+    )
     return check
 
 
 def latest_env_checks(session: Session, *, seeker_id: int) -> dict[str, EnvCheck]:
     """The newest environment self-check of each office (one query; the detail screen)."""
     out: dict[str, EnvCheck] = {}
-    for chk in session.exec(select(EnvCheck).where(EnvCheck.seeker_id == seeker_id).order_by(col(EnvCheck.recorded_at).desc())):
+    for chk in session.exec(
+        select(EnvCheck).where(EnvCheck.seeker_id == seeker_id).order_by(col(EnvCheck.recorded_at).desc())
+    ):
         out.setdefault(chk.office_id, chk)
     return out
 
@@ -318,7 +435,9 @@ def latest_env_checks(session: Session, *, seeker_id: int) -> dict[str, EnvCheck
 def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> EnvCheck | None:
     """The newest environment self-check for this office."""
     return session.exec(
-        select(EnvCheck).where(EnvCheck.seeker_id == seeker_id, EnvCheck.office_id == office_id).order_by(col(EnvCheck.recorded_at).desc())
+        select(EnvCheck)
+        .where(EnvCheck.seeker_id == seeker_id, EnvCheck.office_id == office_id)
+        .order_by(col(EnvCheck.recorded_at).desc())
     ).first()
 
 
@@ -326,8 +445,18 @@ def latest_env_check(session: Session, *, seeker_id: int, office_id: str) -> Env
 
 
 @guard("clerk")
-def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id: str, service: str = "counseling", note: str = "",
-                    recognized_on: date | None = None, recognized_by: int | None = None, wishes_continuing: bool = False) -> Approval:
+def record_approval(
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    service: str = "counseling",
+    note: str = "",
+    recognized_on: date | None = None,
+    recognized_by: int | None = None,
+    wishes_continuing: bool = False,
+) -> Approval:
     """Record that the office recognized the need (渋谷 第1条(4)): who recognized it, when, a note,
     and whether the seeker wishes continuing counseling by the individual support staff (the
     article's other half: "継続的な職業相談を希望する者であり"; the rule engine checks both).
@@ -340,7 +469,9 @@ def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id
     req = prof.requirements.get("approval")
     if not req or service not in req.get("services", []):
         raise ValidationFailed(
-            f"{prof.name}の{service}には承認の要件がありません。", f"{prof.raw['name_en']} requires no approval for {service}.", field="service"
+            f"{prof.name}の{service}には承認の要件がありません。",
+            f"{prof.raw['name_en']} requires no approval for {service}.",
+            field="service",
         )
     get_seeker(session, seeker_id)
     who = actor.id if recognized_by is None else recognized_by
@@ -353,13 +484,27 @@ def record_approval(session: Session, *, actor: Actor, seeker_id: int, office_id
                 f" ({cite_text_en(req.get('cite'))}: the office recognizes the need).",
                 field="recognized_by",
             )
-    approval = Approval(seeker_id=seeker_id, office_id=office_id, service=service, recognized_by=who,
-                        recognized_on=recognized_on or date.today(), note=clean_text(note, field="note", max_len=500, allow_newlines=True),
-                        wishes_continuing=bool(wishes_continuing))
+    approval = Approval(
+        seeker_id=seeker_id,
+        office_id=office_id,
+        service=service,
+        recognized_by=who,
+        recognized_on=recognized_on or date.today(),
+        note=clean_text(note, field="note", max_len=500, allow_newlines=True),
+        wishes_continuing=bool(wishes_continuing),
+    )
     session.add(approval)
     session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="approval.record", entity="approval", entity_id=approval.id,
-                 seeker_id=seeker_id, office_id=office_id, after={"service": service, "recognized_by": who, "wishes_continuing": bool(wishes_continuing)})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="approval.record",
+        entity="approval",
+        entity_id=approval.id,
+        seeker_id=seeker_id,
+        office_id=office_id,
+        after={"service": service, "recognized_by": who, "wishes_continuing": bool(wishes_continuing)},
+    )
     return approval
 
 
@@ -379,18 +524,35 @@ def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None
         raise NotFound(f"承認 {approval_id} はありません。", f"No approval {approval_id}.")
     approval.revoked_at = datetime.now(UTC)
     session.add(approval)
-    audit.record(session, staff_id=actor.id, action="approval.revoke", entity="approval", entity_id=approval_id, seeker_id=approval.seeker_id, office_id=approval.office_id)
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="approval.revoke",
+        entity="approval",
+        entity_id=approval_id,
+        seeker_id=approval.seeker_id,
+        office_id=approval.office_id,
+    )
 
 
 def active_approval(session: Session, *, seeker_id: int, office_id: str, service: str) -> Approval | None:
     """The newest approval not revoked."""
     return session.exec(
-        select(Approval).where(Approval.seeker_id == seeker_id, Approval.office_id == office_id, Approval.service == service,
-                               col(Approval.revoked_at).is_(None)).order_by(col(Approval.recognized_on).desc())
+        select(Approval)
+        .where(
+            Approval.seeker_id == seeker_id,
+            Approval.office_id == office_id,
+            Approval.service == service,
+            col(Approval.revoked_at).is_(None),
+        )
+        .order_by(col(Approval.recognized_on).desc())
     ).first()
 
 
 def approvals_of(session: Session, seeker_id: int) -> list[Approval]:
     """A seeker's approvals, newest first."""
-    return list(session.exec(select(Approval).where(Approval.seeker_id == seeker_id).order_by(col(Approval.recognized_on).desc())))
-
+    return list(
+        session.exec(
+            select(Approval).where(Approval.seeker_id == seeker_id).order_by(col(Approval.recognized_on).desc())
+        )
+    )

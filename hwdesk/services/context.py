@@ -8,7 +8,11 @@ from hwdesk.errors import PermissionDenied
 from hwdesk.models import Staff
 
 ROLE_RANK = {"clerk": 1, "supervisor": 2, "admin": 3}
-ROLE_LABELS = {"clerk": ("窓口職員", "Clerk"), "supervisor": ("統括職員", "Supervisor"), "admin": ("管理者", "Administrator")}
+ROLE_LABELS = {
+    "clerk": ("窓口職員", "Clerk"),
+    "supervisor": ("統括職員", "Supervisor"),
+    "admin": ("管理者", "Administrator"),
+}
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from hwdesk import audit
 from hwdesk.errors import RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import AuditLog, Enrollment, Staff
-from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.context import Actor, require, require_office
+from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
-from hwdesk.services.scheduling import _get_enrollment, _enrollments, is_group, lock_session, state_label
+from hwdesk.services.scheduling import _enrollments, _get_enrollment, is_group, lock_session, state_label
 
 SESSION_FINAL = ("completed", "no_show", "stopped")
 SEAT_FINAL = ("completed", "absent", "connection_failed", "stopped")
@@ -74,7 +75,13 @@ class Correction:
 
 @guard("clerk", what_ja="確定した状態の訂正", what_en="Correcting a final state")
 def correct_state(
-    session: Session, *, actor: Actor, session_id: int, state: str, reason: str, seeker_id: int | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    session_id: int,
+    state: str,
+    reason: str,
+    seeker_id: int | None = None,
 ) -> Correction:
     """A supervisor corrects a final state of a session (or of one seat with ``seeker_id``) to
     another final state, with a reason; each change is its own audit event keeping the old state."""
@@ -95,7 +102,9 @@ def correct_state(
         if target not in SESSION_FINAL:
             raise _refuse_target(target, SESSION_FINAL)
         if target == row.state:
-            raise RuleRefusal(f"既に「{state_label(target)}」です。", f"Already {state_label(target, 'en')}.", field="state")
+            raise RuleRefusal(
+                f"既に「{state_label(target)}」です。", f"Already {state_label(target, 'en')}.", field="state"
+            )
         before = row.state
         _set_session(session, actor, row, target, reason)
         return Correction(row.id, before, target, ())  # type: ignore[arg-type]
@@ -106,14 +115,25 @@ def correct_state(
     if target not in SEAT_FINAL:
         raise _refuse_target(target, SEAT_FINAL)
     if target == e.state:
-        raise RuleRefusal(f"既に「{state_label(target)}」です。", f"Already {state_label(target, 'en')}.", field="state")
+        raise RuleRefusal(
+            f"既に「{state_label(target)}」です。", f"Already {state_label(target, 'en')}.", field="state"
+        )
     seat_before, session_before = e.state, row.state
     e.state = target
     session.add(e)
     session.flush()
-    audit.record(session, staff_id=_sid(actor), action="enrollment.correct", entity="enrollment", entity_id=e.id, seeker_id=e.seeker_id,
-                 office_id=row.office_id, before={"state": seat_before}, after={"state": target},
-                 extra={"reason": reason, "session": row.id})
+    audit.record(
+        session,
+        staff_id=_sid(actor),
+        action="enrollment.correct",
+        entity="enrollment",
+        entity_id=e.id,
+        seeker_id=e.seeker_id,
+        office_id=row.office_id,
+        before={"state": seat_before},
+        after={"state": target},
+        extra={"reason": reason, "session": row.id},
+    )
     if not is_group(row.kind) and row.state != SESSION_OF_SEAT[target]:
         _set_session(session, actor, row, SESSION_OF_SEAT[target], reason)
     return Correction(row.id, session_before, row.state, ((e.seeker_id, seat_before, target),))  # type: ignore[arg-type]
@@ -123,8 +143,17 @@ def _set_session(session: Session, actor: Actor, row, target: str, reason: str) 
     before, row.state, row.updated_at = row.state, target, datetime.now(UTC)
     session.add(row)
     session.flush()
-    audit.record(session, staff_id=_sid(actor), action="session.correct", entity="session", entity_id=row.id, office_id=row.office_id,
-                 before={"state": before}, after={"state": target}, extra={"reason": reason})
+    audit.record(
+        session,
+        staff_id=_sid(actor),
+        action="session.correct",
+        entity="session",
+        entity_id=row.id,
+        office_id=row.office_id,
+        before={"state": before},
+        after={"state": target},
+        extra={"reason": reason},
+    )
 
 
 @dataclass(frozen=True)
@@ -154,11 +183,14 @@ def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryL
 
     seats = {e.id: e.seeker_id for e in session.exec(select(Enrollment).where(Enrollment.session_id == session_id))}
     rows = session.exec(
-        select(AuditLog, Staff.login).outerjoin(Staff, col(Staff.id) == AuditLog.staff_id).where(
+        select(AuditLog, Staff.login)
+        .outerjoin(Staff, col(Staff.id) == AuditLog.staff_id)
+        .where(
             col(AuditLog.action).in_(CORRECT_ACTIONS),
             ((AuditLog.entity == "session") & (AuditLog.entity_id == str(session_id)))
             | ((AuditLog.entity == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
-        ).order_by(col(AuditLog.id))
+        )
+        .order_by(col(AuditLog.id))
     ).all()
     out = []
     for a, login in rows:
@@ -171,4 +203,13 @@ def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryL
     return out
 
 
-__all__ = ["CORRECT_ACTIONS", "SEAT_FINAL", "SESSION_FINAL", "Correction", "HistoryLine", "correct_state", "history", "is_final"]
+__all__ = [
+    "CORRECT_ACTIONS",
+    "SEAT_FINAL",
+    "SESSION_FINAL",
+    "Correction",
+    "HistoryLine",
+    "correct_state",
+    "history",
+    "is_final",
+]

@@ -92,7 +92,6 @@ def chunks(reader) -> Iterator[list[tuple[int, list[str]]]]:
         yield chunk
 
 
-
 class Written:
     """What this import has written so far, compactly: ids (ascending) with their lines, and the
     numbers for the audit row (~25 bytes a row, against ~1 KB a row for the rows themselves)."""
@@ -125,7 +124,6 @@ class Written:
         return out
 
 
-
 def release_memory() -> None:
     """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere nothing):
     the import's page cache, once shrunk back, would otherwise stay resident under the audit
@@ -136,7 +134,6 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
-
 
 
 __all__ = ["CHUNK_ROWS", "scan", "unreadable", "chunks", "Written", "release_memory"]

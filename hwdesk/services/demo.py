@@ -63,8 +63,16 @@ def build_demo(
     staff: dict[str, list[Actor]] = {}
     for office in OFFICE_PREFIX:
         for base, role, name in DEMO_STAFF:
-            st = auth.create_staff(session, actor=SYSTEM, login=_login(office, base), name=name, role=role,
-                                   office_id=office, password=DEMO_PASSWORD, check_policy=False)
+            st = auth.create_staff(
+                session,
+                actor=SYSTEM,
+                login=_login(office, base),
+                name=name,
+                role=role,
+                office_id=office,
+                password=DEMO_PASSWORD,
+                check_policy=False,
+            )
             staff.setdefault(office, []).append(Actor.of(st))
     counts = {"staff": sum(len(v) for v in staff.values()), "seekers": 0, "sessions": 0}
     total = seekers_per_office * len(OFFICE_PREFIX)
@@ -84,8 +92,11 @@ def build_demo(
                 email=f"demo{office[:1]}{i}@example.jp" if rng.random() < 0.6 else "",
                 registration_kind="online" if online else "office",
                 # Most registered recently (valid to the end of the month after next, docs/rules.md (p)); a few long ago.
-                registered_on=(today - timedelta(days=rng.randint(5, 40) if rng.random() < 0.9 else rng.randint(120, 700))).isoformat()
-                if rng.random() < 0.95 else "",
+                registered_on=(
+                    today - timedelta(days=rng.randint(5, 40) if rng.random() < 0.9 else rng.randint(120, 700))
+                ).isoformat()
+                if rng.random() < 0.95
+                else "",
                 office_id=office,
                 webcam_confirmed=rng.random() < 0.85,
             )
@@ -116,15 +127,25 @@ def _readiness(session: Session, rng: random.Random, clerk: Actor, sk: Seeker, o
         consent.record_env_check(session, actor=clerk, seeker_id=sk.id, office_id=office, answers=answers)
     if rng.random() < 0.08:
         lang = rng.choice(LANGUAGES)
-        consent.record_companion(session, actor=clerk, seeker_id=sk.id, office_id=office, kind="interpreter",
-                                 language=lang, name="")
+        consent.record_companion(
+            session, actor=clerk, seeker_id=sk.id, office_id=office, kind="interpreter", language=lang, name=""
+        )
     elif rng.random() < 0.04:
-        consent.record_companion(session, actor=clerk, seeker_id=sk.id, office_id=office, kind="caregiver", name="介助 者")
+        consent.record_companion(
+            session, actor=clerk, seeker_id=sk.id, office_id=office, kind="caregiver", name="介助 者"
+        )
     appr = prof.requirements.get("approval")
     if appr and rng.random() < 0.7:
         supervisor = clerk
-        consent.record_approval(session, actor=supervisor, seeker_id=sk.id, office_id=office, service="counseling",
-                                note="継続的な個別支援が必要と認定", wishes_continuing=True)
+        consent.record_approval(
+            session,
+            actor=supervisor,
+            seeker_id=sk.id,
+            office_id=office,
+            service="counseling",
+            note="継続的な個別支援が必要と認定",
+            wishes_continuing=True,
+        )
 
 
 def _sessions(session, rng, staff, made, today, progress) -> int:
@@ -146,7 +167,7 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
             day = start_day + timedelta(days=d)
             if not calendar.is_open(session, office_id=office, day=day):
                 continue
-            for slot in range(rng.randint(3, 7)):
+            for _slot in range(rng.randint(3, 7)):
                 kind = rng.choice(prof.services)
                 hour = rng.choice([9, 10, 11, 13, 14, 15, 16])
                 minute = rng.choice([0, 30])
@@ -154,16 +175,31 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                 end = start + timedelta(minutes=60 if kind in ("seminar", "tour", "interview") else 45)
                 staffer = rng.choice(clerks)
                 group = kind in ("seminar", "tour", "interview")
-                url = {"zoom": "https://us06web.zoom.us/j/", "teams": "https://teams.microsoft.com/l/meetup-join/",
-                       "webex": "https://meetingsapac.webex.com/meet/"}[platform] + str(rng.randint(10**9, 10**10))
+                url = {
+                    "zoom": "https://us06web.zoom.us/j/",
+                    "teams": "https://teams.microsoft.com/l/meetup-join/",
+                    "webex": "https://meetingsapac.webex.com/meet/",
+                }[platform] + str(rng.randint(10**9, 10**10))
                 try:
                     sess = scheduling.create_session(
-                        session, actor=staffer, office_id=office, kind=kind, start=start, end=end,
-                        staff_id=staffer.id, capacity=rng.choice([10, 20, 30]) if group else None,
-                        title={"seminar": "応募書類の書き方セミナー", "tour": "地元企業オンライン見学会", "interview": "オンライン就職面接会"}.get(kind, ""),
-                        platform=platform, join_url=url if rng.random() < 0.9 else "",
+                        session,
+                        actor=staffer,
+                        office_id=office,
+                        kind=kind,
+                        start=start,
+                        end=end,
+                        staff_id=staffer.id,
+                        capacity=rng.choice([10, 20, 30]) if group else None,
+                        title={
+                            "seminar": "応募書類の書き方セミナー",
+                            "tour": "地元企業オンライン見学会",
+                            "interview": "オンライン就職面接会",
+                        }.get(kind, ""),
+                        platform=platform,
+                        join_url=url if rng.random() < 0.9 else "",
                         meeting_id=str(rng.randint(100_000_000, 999_999_999)),
-                        passcode=f"{rng.randint(100000, 999999)}", now=start - timedelta(days=7),  # a history, as if made then
+                        passcode=f"{rng.randint(100000, 999999)}",
+                        now=start - timedelta(days=7),  # a history, as if made then
                     )
                 except HwdeskError:
                     continue
@@ -173,7 +209,9 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                         break
                     sk = rng.choice(people)
                     try:
-                        scheduling.book(session, actor=staffer, session_id=sess.id, seeker_id=sk.id, now=start - timedelta(days=1))
+                        scheduling.book(
+                            session, actor=staffer, session_id=sess.id, seeker_id=sk.id, now=start - timedelta(days=1)
+                        )
                     except HwdeskError:
                         continue
                 if day < today and rng.random() < 0.9:

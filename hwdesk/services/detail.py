@@ -28,9 +28,9 @@ from hwdesk.errors import NotFound
 from hwdesk.jtext import JST
 from hwdesk.services import consent as consent_svc
 from hwdesk.services.consent import ConsentStatus
-from hwdesk.services.offices import profile
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
+from hwdesk.services.offices import profile
 
 # --- rows -----------------------------------------------------------------------------------
 
@@ -236,21 +236,35 @@ _TERMINATION = _Shape(TerminationRow, "termination")
 
 # The statements, built once. Newest first with the id as tie-break (as eligibility.facts).
 _SQL_SEEKER = f"SELECT {_SEEKER.select('k')} FROM seeker k WHERE k.id = ?"
-_SQL_OFFICES = (f"SELECT o.id, o.profile_json, {_TERMS.select('t')} FROM office o LEFT JOIN termsversion t ON t.office_id = o.id"
-                " WHERE o.id IN ({marks}) ORDER BY o.id, t.version")
-_SQL_CONSENTS = (f"SELECT {_CONSENT.select('c')}, {_TERMS.select('t')} FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
-                 " WHERE c.seeker_id = ? ORDER BY c.given_at DESC, c.id DESC")
-_SQL_NOTICES = (f"SELECT {_NOTICE.select('n')}, {_TERMS.select('t')} FROM terms_notice n JOIN termsversion t"
-                " ON t.id = n.terms_version_id WHERE n.seeker_id = ? ORDER BY n.notified_at DESC, n.id DESC")
+_SQL_OFFICES = (
+    f"SELECT o.id, o.profile_json, {_TERMS.select('t')} FROM office o LEFT JOIN termsversion t ON t.office_id = o.id"
+    " WHERE o.id IN ({marks}) ORDER BY o.id, t.version"
+)
+_SQL_CONSENTS = (
+    f"SELECT {_CONSENT.select('c')}, {_TERMS.select('t')} FROM consent c JOIN termsversion t ON t.id = c.terms_version_id"
+    " WHERE c.seeker_id = ? ORDER BY c.given_at DESC, c.id DESC"
+)
+_SQL_NOTICES = (
+    f"SELECT {_NOTICE.select('n')}, {_TERMS.select('t')} FROM terms_notice n JOIN termsversion t"
+    " ON t.id = n.terms_version_id WHERE n.seeker_id = ? ORDER BY n.notified_at DESC, n.id DESC"
+)
 _SQL_ENV = f"SELECT {_ENV.select('e')} FROM env_check e WHERE e.seeker_id = ? ORDER BY e.recorded_at DESC, e.id DESC"
-_SQL_COMPANIONS = (f"SELECT {_COMPANION.select('c')} FROM companion_notice c WHERE c.seeker_id = ?"
-                   " ORDER BY c.notified_at DESC, c.id DESC")
+_SQL_COMPANIONS = (
+    f"SELECT {_COMPANION.select('c')} FROM companion_notice c WHERE c.seeker_id = ?"
+    " ORDER BY c.notified_at DESC, c.id DESC"
+)
 # The name of whoever recognized it, if still active (as auth.list_staff).
-_SQL_APPROVALS = (f"SELECT {_APPROVAL.select('a')}, st.name FROM approval a LEFT JOIN staff st ON st.id = a.recognized_by"
-                  " AND st.active = ? WHERE a.seeker_id = ? ORDER BY a.recognized_on DESC, a.id DESC")
-_SQL_SESSIONS = ("SELECT e.session_id, e.state, s.kind, s.start_at, s.office_id FROM enrollment e JOIN session s ON s.id = e.session_id"
-                 " WHERE e.seeker_id = ? ORDER BY s.start_at DESC, s.id DESC LIMIT ?")
-_SQL_TERMINATIONS = f"SELECT {_TERMINATION.select('x')} FROM termination x WHERE x.seeker_id = ? ORDER BY x.decided_at DESC, x.id DESC"
+_SQL_APPROVALS = (
+    f"SELECT {_APPROVAL.select('a')}, st.name FROM approval a LEFT JOIN staff st ON st.id = a.recognized_by"
+    " AND st.active = ? WHERE a.seeker_id = ? ORDER BY a.recognized_on DESC, a.id DESC"
+)
+_SQL_SESSIONS = (
+    "SELECT e.session_id, e.state, s.kind, s.start_at, s.office_id FROM enrollment e JOIN session s ON s.id = e.session_id"
+    " WHERE e.seeker_id = ? ORDER BY s.start_at DESC, s.id DESC LIMIT ?"
+)
+_SQL_TERMINATIONS = (
+    f"SELECT {_TERMINATION.select('x')} FROM termination x WHERE x.seeker_id = ? ORDER BY x.decided_at DESC, x.id DESC"
+)
 SESSION_LIMIT = 100  # as scheduling.sessions_of_seeker
 
 
@@ -284,7 +298,9 @@ def _env_labels(office_id: str, profile_json: str | None) -> dict[str, tuple[str
 
 
 @guard("clerk")
-def seeker_detail(session: Session, *, actor: Actor, seeker_id: int, office_ids: list[str], on: date | None = None) -> SeekerDetail:
+def seeker_detail(
+    session: Session, *, actor: Actor, seeker_id: int, office_ids: list[str], on: date | None = None
+) -> SeekerDetail:
     """Everything the seeker detail shows, for the offices ``office_ids`` (in that order).
 
     The consent standing is on ``on`` (today by default), as ``consent.consent_statuses``;
@@ -338,7 +354,9 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
         if check is not None:
             out.env_checks.append((office_id, check))
             row = offices.get(office_id)
-            out.env_labels[office_id] = dict(_env_labels(office_id, row.profile_json if row else None))  # a copy: cached
+            out.env_labels[office_id] = dict(
+                _env_labels(office_id, row.profile_json if row else None)
+            )  # a copy: cached
 
     out.companions.extend(map(_COMPANION.reader(d), db.rows(_SQL_COMPANIONS, sid)))
     approval, name_at = _APPROVAL.reader(d), len(_APPROVAL.columns)
@@ -348,15 +366,19 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
         if r[name_at] is not None:
             out.staff_names[a.recognized_by] = r[name_at]
     start = _start_proc(d)
-    out.sessions.extend(SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4])
-                        for r in db.rows(_SQL_SESSIONS, (seeker_id, SESSION_LIMIT)))
+    out.sessions.extend(
+        SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4])
+        for r in db.rows(_SQL_SESSIONS, (seeker_id, SESSION_LIMIT))
+    )
     out.terminations.extend(map(_TERMINATION.reader(d), db.rows(_SQL_TERMINATIONS, sid)))
     return _with_registration_end(db, out, on)
 
 
 _SQL_RENEWALS = "SELECT r.renewed_on FROM registration_renewal r WHERE r.seeker_id = ?"
-_SQL_ATTENDED = ("SELECT s.start_at FROM enrollment e JOIN session s ON s.id = e.session_id WHERE e.seeker_id = ?"
-                 " AND s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')")
+_SQL_ATTENDED = (
+    "SELECT s.start_at FROM enrollment e JOIN session s ON s.id = e.session_id WHERE e.seeker_id = ?"
+    " AND s.kind IN ('counseling', 'referral') AND e.state IN ('checked_in', 'completed')"
+)
 
 
 def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDetail:
@@ -373,7 +395,9 @@ def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDet
         return replace(out, registration_until=reg.initial_end(applied))
     start = _start_proc(db.dialect)
     attended = [start(r[0]).astimezone(JST).date() for r in db.rows(_SQL_ATTENDED, (out.seeker.id,))]
-    renewals = [r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in db.rows(_SQL_RENEWALS, (out.seeker.id,))]
+    renewals = [
+        r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in db.rows(_SQL_RENEWALS, (out.seeker.id,))
+    ]
     return replace(out, registration_until=reg.registration_end(applied, attended, renewals))
 
 

@@ -21,7 +21,16 @@ from sqlmodel import Session, col, select
 from hwdesk.conditions import Condition, conditions
 from hwdesk.errors import NotFound
 from hwdesk.jtext import format_date_en, format_wareki
-from hwdesk.models import REGISTRATION_KINDS, Approval, Consent, EnvCheck, Seeker, TermsNotice, TermsVersion, Termination
+from hwdesk.models import (
+    REGISTRATION_KINDS,
+    Approval,
+    Consent,
+    EnvCheck,
+    Seeker,
+    Termination,
+    TermsNotice,
+    TermsVersion,
+)
 from hwdesk.services import registration as reg_period
 from hwdesk.services.consent import ConsentStatus, needs_notice
 from hwdesk.services.offices import profile
@@ -120,47 +129,89 @@ def facts_stmt():
     t2 = TermsVersion.__table__.alias("t2")  # type: ignore[attr-defined]
     c, e = Consent.__table__, EnvCheck.__table__  # type: ignore[attr-defined]
     # In force: the newest version whose date has come, else the first one (as offices.terms_in_force).
-    in_force = (select(t2.c.id).where(t2.c.office_id == o_id)
-                .order_by(case((t2.c.effective_on <= on, t2.c.version), else_=-t2.c.version).desc()).limit(1).scalar_subquery())
+    in_force = (
+        select(t2.c.id)
+        .where(t2.c.office_id == o_id)
+        .order_by(case((t2.c.effective_on <= on, t2.c.version), else_=-t2.c.version).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
     def newest_consent(column):
-        return (select(column).where(c.c.seeker_id == s_id, c.c.office_id == o_id)
-                .order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1).scalar_subquery())
+        return (
+            select(column)
+            .where(c.c.seeker_id == s_id, c.c.office_id == o_id)
+            .order_by(c.c.given_at.desc(), c.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
 
     ct = TermsVersion.__table__.alias("ct")  # type: ignore[attr-defined]
-    consented = (select(ct.c.version).select_from(c.join(ct, ct.c.id == c.c.terms_version_id))
-                 .where(c.c.seeker_id == s_id, c.c.office_id == o_id).order_by(c.c.given_at.desc(), c.c.id.desc()).limit(1))
+    consented = (
+        select(ct.c.version)
+        .select_from(c.join(ct, ct.c.id == c.c.terms_version_id))
+        .where(c.c.seeker_id == s_id, c.c.office_id == o_id)
+        .order_by(c.c.given_at.desc(), c.c.id.desc())
+        .limit(1)
+    )
     n = TermsNotice.__table__  # type: ignore[attr-defined]
     notified = exists().where(n.c.seeker_id == s_id, n.c.terms_version_id == tv.c.id)
 
     def env(column):
-        return (select(column).where(e.c.seeker_id == s_id, e.c.office_id == o_id)
-                .order_by(e.c.recorded_at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
+        return (
+            select(column)
+            .where(e.c.seeker_id == s_id, e.c.office_id == o_id)
+            .order_by(e.c.recorded_at.desc(), e.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
 
     a = Approval.__table__  # type: ignore[attr-defined]
-    approval = (select(a.c.wishes_continuing).where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc,
-                                                    a.c.revoked_at.is_(None))
-                .order_by(a.c.wishes_continuing.desc(), a.c.id.desc()).limit(1))
+    approval = (
+        select(a.c.wishes_continuing)
+        .where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc, a.c.revoked_at.is_(None))
+        .order_by(a.c.wishes_continuing.desc(), a.c.id.desc())
+        .limit(1)
+    )
     t = Termination.__table__  # type: ignore[attr-defined]
     # Only how many unlifted stops exist: whether one is in force is decided in active_termination.
-    stops = select(func.count()).select_from(t).where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.lifted_at.is_(None),
-                                                      t.c.scope != "session")
+    stops = (
+        select(func.count())
+        .select_from(t)
+        .where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.lifted_at.is_(None), t.c.scope != "session")
+    )
     # The latest lifted 'ended' stop (渋谷 第9条第2項: the agreement ended then).
-    ended = select(func.max(t.c.decided_at)).where(t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.scope == "ended",
-                                                   t.c.lifted_at.is_not(None))
+    ended = select(func.max(t.c.decided_at)).where(
+        t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.scope == "ended", t.c.lifted_at.is_not(None)
+    )
     _FACTS_STMT = select(
-        tv.c.id, tv.c.version, tv.c.effective_on, newest_consent(c.c.id).label("consent_id"),
+        tv.c.id,
+        tv.c.version,
+        tv.c.effective_on,
+        newest_consent(c.c.id).label("consent_id"),
         newest_consent(c.c.given_at).label("consent_at"),
-        consented.scalar_subquery().label("consented_version"), notified.label("notified"),
-        env(e.c.id).label("env_id"), env(e.c.answers_json).label("env_answers"), env(e.c.declared_on).label("env_declared_on"),
-        approval.scalar_subquery().label("approval_wish"), stops.scalar_subquery().label("stops"),
+        consented.scalar_subquery().label("consented_version"),
+        notified.label("notified"),
+        env(e.c.id).label("env_id"),
+        env(e.c.answers_json).label("env_answers"),
+        env(e.c.declared_on).label("env_declared_on"),
+        approval.scalar_subquery().label("approval_wish"),
+        stops.scalar_subquery().label("stops"),
         ended.scalar_subquery().label("ended_at"),
     ).where(tv.c.id == in_force)
     return _FACTS_STMT
 
 
-def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None,
-          prof: OfficeProfile | None = None, seeker=None) -> Facts:
+def facts(
+    session: Session,
+    *,
+    seeker_id: int,
+    office_id: str,
+    service: str,
+    on: date | None = None,
+    prof: OfficeProfile | None = None,
+    seeker=None,
+) -> Facts:
     """Read what the rules of ``office_id`` need about a seeker in one query (plus the seeker and
     office rows, usually already in the session, the stop rows only when there are any, and the
     registration's attendances only when ``on`` lies past its first period).
@@ -171,8 +222,11 @@ def facts(session: Session, *, seeker_id: int, office_id: str, service: str, on:
     prof = prof or profile(session, office_id)
     seeker = seeker if seeker is not None else get_seeker(session, seeker_id)
     session.flush()  # the Core execution below does not autoflush; pending changes must be seen
-    row = session.connection().execute(
-        facts_stmt(), {"seeker_id": seeker_id, "office_id": office_id, "on": on, "service": service}).first()
+    row = (
+        session.connection()
+        .execute(facts_stmt(), {"seeker_id": seeker_id, "office_id": office_id, "on": on, "service": service})
+        .first()
+    )
     return from_row(session, row, prof=prof, seeker=seeker, office_id=office_id, service=service, on=on)
 
 
@@ -197,9 +251,16 @@ def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: s
         raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")
     in_force = TermsRef(row.id, row.version, row.effective_on)
     version = row.consented_version
-    status = ConsentStatus(office_id, in_force, ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
-                           version, needs_notice(version, in_force.version) and bool(row.notified))
-    env = EnvRef(row.env_id, json.loads(row.env_answers or "{}"), row.env_declared_on) if row.env_id is not None else None
+    status = ConsentStatus(
+        office_id,
+        in_force,
+        ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
+        version,
+        needs_notice(version, in_force.version) and bool(row.notified),
+    )
+    env = (
+        EnvRef(row.env_id, json.loads(row.env_answers or "{}"), row.env_declared_on) if row.env_id is not None else None
+    )
     term = active_termination(session, seeker_id=seeker.id, office_id=office_id, on=on) if row.stops else None
     ended_on = None
     if row.ended_at is not None and prof.ends_agreement:
@@ -213,7 +274,15 @@ def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: s
     return Facts(prof, seeker, service, on, status, env, wish, term, ended_on, until)
 
 
-def check(session: Session, *, seeker_id: int, office_id: str, service: str, on: date | None = None, session_id: int | None = None) -> list[Requirement]:
+def check(
+    session: Session,
+    *,
+    seeker_id: int,
+    office_id: str,
+    service: str,
+    on: date | None = None,
+    session_id: int | None = None,
+) -> list[Requirement]:
     """Every condition of ``office_id``'s terms for ``service`` on ``on``, passed or failed."""
     return evaluate(facts(session, seeker_id=seeker_id, office_id=office_id, service=service, on=on))
 
@@ -227,8 +296,12 @@ _OK = (True, "", "", "")
 def _service(f: Facts, c: Condition):
     if f.service in f.prof.services:
         return _OK
-    return (False, f"{f.prof.name}はこのサービスをオンラインで実施していません。",
-            f"{f.prof.raw['name_en']} does not offer this service online.", "service_not_offered")
+    return (
+        False,
+        f"{f.prof.name}はこのサービスをオンラインで実施していません。",
+        f"{f.prof.raw['name_en']} does not offer this service online.",
+        "service_not_offered",
+    )
 
 
 def _consent(f: Facts, c: Condition):
@@ -237,17 +310,29 @@ def _consent(f: Facts, c: Condition):
         # 前橋 第1条: using the service is the consent; it is recorded at check-in, never a condition to book.
         if status.consent:
             return _OK
-        return (True, "利用をもって同意したものとみなされます（受付時に記録）。",
-                "Using the service counts as consent (recorded at check-in).", "")
+        return (
+            True,
+            "利用をもって同意したものとみなされます（受付時に記録）。",
+            "Using the service counts as consent (recorded at check-in).",
+            "",
+        )
     if status.current:
         return _OK
     if status.consent is None:
-        return False, "同意（利用の申込み）が記録されていません。", "No consent (application) is recorded.", "no_consent"
+        return (
+            False,
+            "同意（利用の申込み）が記録されていません。",
+            "No consent (application) is recorded.",
+            "no_consent",
+        )
     eff = status.in_force.effective_on
     revision = f.prof.cite("revision")
-    return (False, f"規約は{format_wareki(eff)}に改訂されました。改訂の告知（{revision}）か新しい版への同意が必要です。",
-            f"The terms were revised effective {eff.isoformat()}; notify the revision ({revision}) or record consent to the new version.",
-            "terms_revised")
+    return (
+        False,
+        f"規約は{format_wareki(eff)}に改訂されました。改訂の告知（{revision}）か新しい版への同意が必要です。",
+        f"The terms were revised effective {eff.isoformat()}; notify the revision ({revision}) or record consent to the new version.",
+        "terms_revised",
+    )
 
 
 def _registration(f: Facts, c: Condition):
@@ -257,8 +342,12 @@ def _registration(f: Facts, c: Condition):
         return False, "求職登録が完了していません。", "Job-seeker registration is not complete.", "no_registration"
     reg = f.prof.requirements.get("registration") or {}
     if sk.registration_kind == "online" and reg.get("online_switches_to_office"):
-        return (True, "オンライン登録者は申込み時にハローワーク利用登録者に切り替わります（予約時に記録）。",
-                "An online registrant is switched to an office registrant on applying (recorded on booking).", "")
+        return (
+            True,
+            "オンライン登録者は申込み時にハローワーク利用登録者に切り替わります（予約時に記録）。",
+            "An online registrant is switched to an office registrant on applying (recorded on booking).",
+            "",
+        )
     return _OK
 
 
@@ -268,8 +357,12 @@ def _registration_valid(f: Facts, c: Condition):
         return False, "求職登録日が記録されていません。", "No registration date is recorded.", "no_registration"
     if until >= f.on:
         return _OK  # the end date itself is on the seeker page (and hwdesk registration show)
-    return (False, f"求職登録の有効期間は{format_wareki(until)}までです（原則）。更新を確認してください。",
-            f"The registration is valid until {format_date_en(until)} (in principle); check for a renewal.", "registration_lapses")
+    return (
+        False,
+        f"求職登録の有効期間は{format_wareki(until)}までです（原則）。更新を確認してください。",
+        f"The registration is valid until {format_date_en(until)} (in principle); check for a renewal.",
+        "registration_lapses",
+    )
 
 
 def _webcam(f: Facts, c: Condition):
@@ -285,8 +378,12 @@ def _environment(f: Facts, c: Condition):
     keys = [i["key"] for i in (f.prof.requirements.get("environment") or {}).get("items", [])]
     failed = [k for k in keys if not chk.answers.get(k, False)]
     if failed:
-        return (False, f"{format_wareki(chk.declared_on)}の確認で満たさない項目があります。",
-                f"The check of {chk.declared_on} has failed items.", "env_failed")
+        return (
+            False,
+            f"{format_wareki(chk.declared_on)}の確認で満たさない項目があります。",
+            f"The check of {chk.declared_on} has failed items.",
+            "env_failed",
+        )
     return _OK
 
 
@@ -295,17 +392,30 @@ def _private_room(f: Facts, c: Condition):
     if chk is None or "private_room" not in chk.answers:
         return False, "個室等の環境が確認されていません。", "No private room has been confirmed.", "no_private_room"
     if not chk.answers["private_room"]:
-        return (False, f"{format_wareki(chk.declared_on)}の確認で個室等の環境を整えられないと回答しています。",
-                f"The check of {chk.declared_on} says no private room is available.", "no_private_room")
+        return (
+            False,
+            f"{format_wareki(chk.declared_on)}の確認で個室等の環境を整えられないと回答しています。",
+            f"The check of {chk.declared_on} says no private room is available.",
+            "no_private_room",
+        )
     return _OK
 
 
 def _approval(f: Facts, c: Condition):
     if f.approval_wish is None:
-        return False, "個別支援担当による必要性の認定が記録されていません。", "No recorded recognition of need.", "no_approval"
+        return (
+            False,
+            "個別支援担当による必要性の認定が記録されていません。",
+            "No recorded recognition of need.",
+            "no_approval",
+        )
     if not f.approval_wish:
-        return (False, "継続的な職業相談の希望が記録されていません（認定とともに記録）。",
-                "The wish for continuing counseling is not recorded (record it with the approval).", "no_approval")
+        return (
+            False,
+            "継続的な職業相談の希望が記録されていません（認定とともに記録）。",
+            "The wish for continuing counseling is not recorded (record it with the approval).",
+            "no_approval",
+        )
     return _OK
 
 
@@ -314,23 +424,37 @@ def _termination(f: Facts, c: Condition):
     if term is None:
         return _OK
     until = f"{format_wareki(term.until)}まで" if term.until else ""
-    return (False, f"利用が中止されています{('（' + until + '）') if until else ''}。",
-            f"Use is stopped{(' until ' + term.until.isoformat()) if term.until else ''}.", "stopped")
+    return (
+        False,
+        f"利用が中止されています{('（' + until + '）') if until else ''}。",
+        f"Use is stopped{(' until ' + term.until.isoformat()) if term.until else ''}.",
+        "stopped",
+    )
 
 
 def _agreement(f: Facts, c: Condition):
     if f.agreement_ended is None:
         return _OK
     when = f.agreement_ended
-    return (False, f"{format_wareki(when)}の利用終了で規約は解約されました。改めて利用の申込み（同意）が必要です。",
-            f"The agreement was cancelled when use ended on {when.isoformat()}; the seeker must apply (consent) again.",
-            "agreement_ended")
+    return (
+        False,
+        f"{format_wareki(when)}の利用終了で規約は解約されました。改めて利用の申込み（同意）が必要です。",
+        f"The agreement was cancelled when use ended on {when.isoformat()}; the seeker must apply (consent) again.",
+        "agreement_ended",
+    )
 
 
 RULES = {
-    "service": _service, "consent": _consent, "registration": _registration, "registration_valid": _registration_valid,
-    "webcam": _webcam, "environment": _environment, "private_room": _private_room, "approval": _approval,
-    "termination": _termination, "agreement": _agreement,
+    "service": _service,
+    "consent": _consent,
+    "registration": _registration,
+    "registration_valid": _registration_valid,
+    "webcam": _webcam,
+    "environment": _environment,
+    "private_room": _private_room,
+    "approval": _approval,
+    "termination": _termination,
+    "agreement": _agreement,
 }
 # A passed condition's Requirement, built once (the Condition kept so its id stays its own).
 _PASSED: dict[int, tuple[Condition, Requirement]] = {}
@@ -350,8 +474,22 @@ def evaluate(f: Facts) -> list[Requirement]:
             if hit is None or hit[0] is not c:
                 if len(_PASSED) > 1024:
                     _PASSED.clear()
-                hit = _PASSED[id(c)] = (c, Requirement(c.key, True, c.label, c.label_en, c.cite_text, "", "",
-                                                       "" if c.key == "service" else FIX.get(c.key, c.key), "", c.phrase, c.cite_text_en))
+                hit = _PASSED[id(c)] = (
+                    c,
+                    Requirement(
+                        c.key,
+                        True,
+                        c.label,
+                        c.label_en,
+                        c.cite_text,
+                        "",
+                        "",
+                        "" if c.key == "service" else FIX.get(c.key, c.key),
+                        "",
+                        c.phrase,
+                        c.cite_text_en,
+                    ),
+                )
             out.append(hit[1])
             continue
         ok, detail, detail_en, code = result
@@ -366,8 +504,12 @@ def evaluate(f: Facts) -> list[Requirement]:
 def active_termination(session: Session, *, seeker_id: int, office_id: str, on: date) -> Termination | None:
     """A termination in force on ``on`` (suspended until a later date, or use ended), not lifted."""
     rows = session.exec(
-        select(Termination).where(Termination.seeker_id == seeker_id, Termination.office_id == office_id,
-                                  col(Termination.lifted_at).is_(None), Termination.scope != "session")
+        select(Termination).where(
+            Termination.seeker_id == seeker_id,
+            Termination.office_id == office_id,
+            col(Termination.lifted_at).is_(None),
+            Termination.scope != "session",
+        )
     ).all()
     return stop_in_force(rows, on)
 

@@ -34,12 +34,14 @@ from hwdesk.models import (
     EnvCheck,
     Reminder,
     Seeker,
-    Session as SessionRow,
     Staff,
+    Termination,
     TermsNotice,
     TermsVersion,
-    Termination,
     UsageRecord,
+)
+from hwdesk.models import (
+    Session as SessionRow,
 )
 from hwdesk.services import reports
 from hwdesk.services.context import Actor, require, require_office, staff_id
@@ -76,8 +78,16 @@ class ExportData(bytes):
     replaced: tuple[str, ...]
     sha256: str
 
-    def __new__(cls, data: bytes, *, rows: int, fmt: str, encoding: str, mapped: tuple[str, ...] = (),
-                replaced: tuple[str, ...] = ()) -> ExportData:
+    def __new__(
+        cls,
+        data: bytes,
+        *,
+        rows: int,
+        fmt: str,
+        encoding: str,
+        mapped: tuple[str, ...] = (),
+        replaced: tuple[str, ...] = (),
+    ) -> ExportData:
         obj = super().__new__(cls, data)
         obj.rows, obj.fmt, obj.encoding, obj.mapped, obj.replaced = rows, fmt, encoding, mapped, replaced
         obj.sha256 = hashlib.sha256(data).hexdigest()
@@ -88,12 +98,18 @@ class ExportData(bytes):
         out = []
         if self.mapped:
             chars = " ".join(self.mapped)
-            out.append(f"CP932にない文字を似た文字に置き換えました: {chars}" if lang != "en"
-                       else f"Characters CP932 lacks were replaced by look-alikes: {chars}")
+            out.append(
+                f"CP932にない文字を似た文字に置き換えました: {chars}"
+                if lang != "en"
+                else f"Characters CP932 lacks were replaced by look-alikes: {chars}"
+            )
         if self.replaced:
             chars = " ".join(f"{c}(U+{ord(c):04X})" for c in self.replaced)
-            out.append(f"CP932で表せない文字を「?」にしました: {chars}" if lang != "en"
-                       else f"Characters CP932 cannot encode were written as '?': {chars}")
+            out.append(
+                f"CP932で表せない文字を「?」にしました: {chars}"
+                if lang != "en"
+                else f"Characters CP932 cannot encode were written as '?': {chars}"
+            )
         return out
 
 
@@ -102,8 +118,11 @@ def encode_text(text: str, encoding: str) -> tuple[bytes, tuple[str, ...], tuple
     if encoding == "utf-8-sig":
         return text.encode("utf-8-sig"), (), ()
     if encoding != "cp932":
-        raise ValidationFailed(f"文字コードは {' / '.join(ENCODINGS)} のいずれかです。", f"The encoding is one of {', '.join(ENCODINGS)}.",
-                               field="encoding")
+        raise ValidationFailed(
+            f"文字コードは {' / '.join(ENCODINGS)} のいずれかです。",
+            f"The encoding is one of {', '.join(ENCODINGS)}.",
+            field="encoding",
+        )
     table: dict[int, str] = {}
     mapped, replaced = [], []
     for ch in sorted(set(text)):
@@ -126,10 +145,15 @@ def _check(fmt: str, encoding: str, date_from: date, date_to: date) -> None:
     if fmt not in FORMATS:
         raise ValidationFailed("形式は csv か json です。", "The format is csv or json.", field="fmt")
     if encoding not in ENCODINGS:
-        raise ValidationFailed(f"文字コードは {' / '.join(ENCODINGS)} のいずれかです。", f"The encoding is one of {', '.join(ENCODINGS)}.",
-                               field="encoding")
+        raise ValidationFailed(
+            f"文字コードは {' / '.join(ENCODINGS)} のいずれかです。",
+            f"The encoding is one of {', '.join(ENCODINGS)}.",
+            field="encoding",
+        )
     if date_to < date_from:
-        raise ValidationFailed("期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to")
+        raise ValidationFailed(
+            "期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to"
+        )
 
 
 def _csv(rows: list[list[object]]) -> str:
@@ -140,8 +164,21 @@ def _csv(rows: list[list[object]]) -> str:
     return buf.getvalue()
 
 
-def _finish(session: Session, *, actor: Actor, what: str, office_id: str, fmt: str, encoding: str, date_from: date, date_to: date,
-            header: list[str], rows: list[list[object]], envelope: dict, extra: dict | None = None) -> ExportData:
+def _finish(
+    session: Session,
+    *,
+    actor: Actor,
+    what: str,
+    office_id: str,
+    fmt: str,
+    encoding: str,
+    date_from: date,
+    date_to: date,
+    header: list[str],
+    rows: list[list[object]],
+    envelope: dict,
+    extra: dict | None = None,
+) -> ExportData:
     """Encode (CSV or JSON), audit, and return the bytes."""
     if fmt == "csv":
         data, mapped, replaced = encode_text(_csv([header, *rows]), encoding)
@@ -149,14 +186,31 @@ def _finish(session: Session, *, actor: Actor, what: str, office_id: str, fmt: s
     else:
         # JSON is UTF-8 by definition (RFC 8259); the encoding option is for CSV only.
         body = {**envelope, "rows": [dict(zip(header, r, strict=True)) for r in rows]}
-        out = ExportData(json.dumps(body, ensure_ascii=False, indent=1, default=str).encode("utf-8"), rows=len(rows), fmt=fmt,
-                         encoding="utf-8")
-    audit.record(session, staff_id=staff_id(actor), action=f"export.{what}", entity="export", entity_id=what, office_id=office_id,
-                 extra={"format": fmt, "encoding": out.encoding, "rows": out.rows, "date_from": date_from.isoformat(),
-                        "date_to": date_to.isoformat(), "sha256": out.sha256,
-                        **({"cp932_mapped": [f"U+{ord(c):04X}" for c in out.mapped]} if out.mapped else {}),
-                        **({"cp932_replaced": [f"U+{ord(c):04X}" for c in out.replaced]} if out.replaced else {}),
-                        **(extra or {})})
+        out = ExportData(
+            json.dumps(body, ensure_ascii=False, indent=1, default=str).encode("utf-8"),
+            rows=len(rows),
+            fmt=fmt,
+            encoding="utf-8",
+        )
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action=f"export.{what}",
+        entity="export",
+        entity_id=what,
+        office_id=office_id,
+        extra={
+            "format": fmt,
+            "encoding": out.encoding,
+            "rows": out.rows,
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+            "sha256": out.sha256,
+            **({"cp932_mapped": [f"U+{ord(c):04X}" for c in out.mapped]} if out.mapped else {}),
+            **({"cp932_replaced": [f"U+{ord(c):04X}" for c in out.replaced]} if out.replaced else {}),
+            **(extra or {}),
+        },
+    )
     return out
 
 
@@ -171,14 +225,40 @@ def _wareki(d: date | None) -> str:
 # --- sessions -----------------------------------------------------------------------------------
 
 SESSION_COLUMNS = [
-    "session_id", "office", "date", "date_wareki", "weekday", "start", "end", "service", "service_label", "title", "state",
-    "state_label", "staff", "capacity", "booked", "attended", "no_shows", "cancel_reason", "platform",
+    "session_id",
+    "office",
+    "date",
+    "date_wareki",
+    "weekday",
+    "start",
+    "end",
+    "service",
+    "service_label",
+    "title",
+    "state",
+    "state_label",
+    "staff",
+    "capacity",
+    "booked",
+    "attended",
+    "no_shows",
+    "cancel_reason",
+    "platform",
 ]
 
 
 @guard("clerk")
-def export_sessions(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
-                    encoding: str = "utf-8-sig", threshold: int = reports.DEFAULT_THRESHOLD) -> ExportData:
+def export_sessions(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    date_from: date,
+    date_to: date,
+    fmt: str = "csv",
+    encoding: str = "utf-8-sig",
+    threshold: int = reports.DEFAULT_THRESHOLD,
+) -> ExportData:
     """Sessions starting in the period (JST days, inclusive), one row each, with the number booked,
     attended and absent — suppressed under ``threshold`` like every count in an export. No seeker,
     no join link, meeting ID or passcode. Any staff member of the office; audited."""
@@ -188,47 +268,113 @@ def export_sessions(session: Session, *, actor: Actor, office_id: str, date_from
     policy = reports.Policy(threshold)
     from hwdesk.services.scheduling import CANCEL_LABELS, STATE_LABELS
 
-    where = (SessionRow.office_id == office_id, col(SessionRow.start_at) >= _day_start(date_from),
-             col(SessionRow.start_at) < _day_start(date_to + timedelta(days=1)))
-    sessions = session.exec(select(SessionRow, Staff.login).join(Staff, col(Staff.id) == SessionRow.staff_id).where(*where)
-                            .order_by(col(SessionRow.start_at), col(SessionRow.id))).all()
+    where = (
+        SessionRow.office_id == office_id,
+        col(SessionRow.start_at) >= _day_start(date_from),
+        col(SessionRow.start_at) < _day_start(date_to + timedelta(days=1)),
+    )
+    sessions = session.exec(
+        select(SessionRow, Staff.login)
+        .join(Staff, col(Staff.id) == SessionRow.staff_id)
+        .where(*where)
+        .order_by(col(SessionRow.start_at), col(SessionRow.id))
+    ).all()
     counts: dict[int, dict[str, int]] = {}
     for sid, state, n in session.exec(
-        select(Enrollment.session_id, Enrollment.state, func.count()).where(
-            col(Enrollment.session_id).in_(select(SessionRow.id).where(*where))).group_by(Enrollment.session_id, Enrollment.state)
+        select(Enrollment.session_id, Enrollment.state, func.count())
+        .where(col(Enrollment.session_id).in_(select(SessionRow.id).where(*where)))
+        .group_by(Enrollment.session_id, Enrollment.state)
     ):
         counts.setdefault(sid, {})[state] = n
     rows = []
     for r, login in sessions:
         c = counts.get(r.id, {})  # type: ignore[arg-type]
         s, e = r.start_at.astimezone(JST), r.end_at.astimezone(JST)
-        booked = sum(c.get(k, 0) for k in ("booked", "offered", "checked_in", "completed", "absent", "connection_failed", "stopped"))
+        booked = sum(
+            c.get(k, 0)
+            for k in ("booked", "offered", "checked_in", "completed", "absent", "connection_failed", "stopped")
+        )
         attended = sum(c.get(k, 0) for k in ("checked_in", "completed", "stopped"))
         no_shows = sum(c.get(k, 0) for k in reports.NO_SHOW_STATES)
-        rows.append([
-            r.id, r.office_id, s.date().isoformat(), format_wareki(s.date()), WEEKDAYS_JA[s.weekday()], s.strftime("%H:%M"),
-            e.strftime("%H:%M"), r.kind, service_label(r.kind), r.title, r.state, STATE_LABELS.get(r.state, (r.state,))[0], login,
-            r.capacity, policy.figure(booked).json(), policy.figure(attended).json(), policy.figure(no_shows).json(),
-            CANCEL_LABELS.get(r.cancel_reason, (r.cancel_reason,))[0] if r.cancel_reason else "", r.platform,
-        ])
-    envelope = {"export": "sessions", "office": office_id, "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-                "suppression": {"threshold": policy.threshold, "mark": policy.mark}}
-    return _finish(session, actor=actor, what="sessions", office_id=office_id, fmt=fmt, encoding=encoding, date_from=date_from,
-                   date_to=date_to, header=SESSION_COLUMNS, rows=rows, envelope=envelope)
+        rows.append(
+            [
+                r.id,
+                r.office_id,
+                s.date().isoformat(),
+                format_wareki(s.date()),
+                WEEKDAYS_JA[s.weekday()],
+                s.strftime("%H:%M"),
+                e.strftime("%H:%M"),
+                r.kind,
+                service_label(r.kind),
+                r.title,
+                r.state,
+                STATE_LABELS.get(r.state, (r.state,))[0],
+                login,
+                r.capacity,
+                policy.figure(booked).json(),
+                policy.figure(attended).json(),
+                policy.figure(no_shows).json(),
+                CANCEL_LABELS.get(r.cancel_reason, (r.cancel_reason,))[0] if r.cancel_reason else "",
+                r.platform,
+            ]
+        )
+    envelope = {
+        "export": "sessions",
+        "office": office_id,
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "suppression": {"threshold": policy.threshold, "mark": policy.mark},
+    }
+    return _finish(
+        session,
+        actor=actor,
+        what="sessions",
+        office_id=office_id,
+        fmt=fmt,
+        encoding=encoding,
+        date_from=date_from,
+        date_to=date_to,
+        header=SESSION_COLUMNS,
+        rows=rows,
+        envelope=envelope,
+    )
 
 
 # --- seekers (personal data) --------------------------------------------------------------------
 
 SEEKER_COLUMNS = [
-    "seeker_no", "name", "name_kana", "birth_date", "birth_date_wareki", "phone", "email", "registration_kind", "registered_on",
-    "registered_on_wareki", "webcam_confirmed", "consented_version", "consented_on", "consented_on_wareki", "notified_version",
-    "last_session_on", "last_session_wareki",
+    "seeker_no",
+    "name",
+    "name_kana",
+    "birth_date",
+    "birth_date_wareki",
+    "phone",
+    "email",
+    "registration_kind",
+    "registered_on",
+    "registered_on_wareki",
+    "webcam_confirmed",
+    "consented_version",
+    "consented_on",
+    "consented_on_wareki",
+    "notified_version",
+    "last_session_on",
+    "last_session_wareki",
 ]
 
 
 @guard("supervisor", what_ja="求職者（個人情報）の出力", what_en="Exporting seekers (personal data)")
-def export_seekers(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
-                   encoding: str = "utf-8-sig") -> ExportData:
+def export_seekers(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    date_from: date,
+    date_to: date,
+    fmt: str = "csv",
+    encoding: str = "utf-8-sig",
+) -> ExportData:
     """Seekers of the office (registered there, not anonymized) who had a session at the office in
     the period or registered in it — personal data, so supervisors only (職業安定法第5条の5);
     audited with the row count. Five queries."""
@@ -236,71 +382,160 @@ def export_seekers(session: Session, *, actor: Actor, office_id: str, date_from:
     require_office(actor, office_id)
     _check(fmt, encoding, date_from, date_to)
     lo, hi = _day_start(date_from), _day_start(date_to + timedelta(days=1))
-    had_session = (select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-                   .where(SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi))
+    had_session = (
+        select(Enrollment.seeker_id)
+        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+        .where(SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi)
+    )
     who = select(Seeker.id).where(
-        Seeker.office_id == office_id, col(Seeker.anonymized_at).is_(None),
-        or_(col(Seeker.id).in_(had_session), and_(col(Seeker.created_at) >= lo, col(Seeker.created_at) < hi),
-            and_(col(Seeker.registered_on) >= date_from, col(Seeker.registered_on) <= date_to)))
+        Seeker.office_id == office_id,
+        col(Seeker.anonymized_at).is_(None),
+        or_(
+            col(Seeker.id).in_(had_session),
+            and_(col(Seeker.created_at) >= lo, col(Seeker.created_at) < hi),
+            and_(col(Seeker.registered_on) >= date_from, col(Seeker.registered_on) <= date_to),
+        ),
+    )
     seekers = session.exec(select(Seeker).where(col(Seeker.id).in_(who)).order_by(col(Seeker.seeker_no))).all()
     consent_rows = session.exec(
-        select(Consent.seeker_id, TermsVersion.version, Consent.given_at).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        select(Consent.seeker_id, TermsVersion.version, Consent.given_at)
+        .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
         .where(Consent.office_id == office_id, col(Consent.seeker_id).in_(who))
     ).all()
     newest: dict[int, tuple[int, datetime]] = {}
     for sid, version, given in consent_rows:
         if sid not in newest or (version, given) > newest[sid]:
             newest[sid] = (version, given)
-    notified = dict(session.exec(
-        select(TermsNotice.seeker_id, func.max(TermsVersion.version)).join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
-        .where(TermsVersion.office_id == office_id, col(TermsNotice.seeker_id).in_(who)).group_by(TermsNotice.seeker_id)
-    ).all())
-    last = dict(session.exec(
-        select(Enrollment.seeker_id, func.max(SessionRow.start_at)).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(SessionRow.office_id == office_id, col(Enrollment.seeker_id).in_(who), col(SessionRow.start_at) < hi,
-               Enrollment.state != "cancelled")
-        .group_by(Enrollment.seeker_id)
-    ).all())
+    notified = dict(
+        session.exec(
+            select(TermsNotice.seeker_id, func.max(TermsVersion.version))
+            .join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
+            .where(TermsVersion.office_id == office_id, col(TermsNotice.seeker_id).in_(who))
+            .group_by(TermsNotice.seeker_id)
+        ).all()
+    )
+    last = dict(
+        session.exec(
+            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
+            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+            .where(
+                SessionRow.office_id == office_id,
+                col(Enrollment.seeker_id).in_(who),
+                col(SessionRow.start_at) < hi,
+                Enrollment.state != "cancelled",
+            )
+            .group_by(Enrollment.seeker_id)
+        ).all()
+    )
     rows = []
     for sk in seekers:
         c = newest.get(sk.id)  # type: ignore[arg-type]
         c_day = c[1].astimezone(JST).date() if c else None
         l_day = last[sk.id].astimezone(JST).date() if sk.id in last else None
-        rows.append([
-            sk.seeker_no, sk.name, sk.name_kana, sk.birth_date.isoformat(), format_wareki(sk.birth_date), sk.phone, sk.email,
-            sk.registration_kind, sk.registered_on.isoformat() if sk.registered_on else "", _wareki(sk.registered_on),
-            "yes" if sk.webcam_confirmed else "no", c[0] if c else "", c_day.isoformat() if c_day else "", _wareki(c_day),
-            notified.get(sk.id, ""), l_day.isoformat() if l_day else "", _wareki(l_day),
-        ])
-    envelope = {"export": "seekers", "office": office_id, "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-                "personal_data": True}
-    return _finish(session, actor=actor, what="seekers", office_id=office_id, fmt=fmt, encoding=encoding, date_from=date_from,
-                   date_to=date_to, header=SEEKER_COLUMNS, rows=rows, envelope=envelope)
+        rows.append(
+            [
+                sk.seeker_no,
+                sk.name,
+                sk.name_kana,
+                sk.birth_date.isoformat(),
+                format_wareki(sk.birth_date),
+                sk.phone,
+                sk.email,
+                sk.registration_kind,
+                sk.registered_on.isoformat() if sk.registered_on else "",
+                _wareki(sk.registered_on),
+                "yes" if sk.webcam_confirmed else "no",
+                c[0] if c else "",
+                c_day.isoformat() if c_day else "",
+                _wareki(c_day),
+                notified.get(sk.id, ""),
+                l_day.isoformat() if l_day else "",
+                _wareki(l_day),
+            ]
+        )
+    envelope = {
+        "export": "seekers",
+        "office": office_id,
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "personal_data": True,
+    }
+    return _finish(
+        session,
+        actor=actor,
+        what="seekers",
+        office_id=office_id,
+        fmt=fmt,
+        encoding=encoding,
+        date_from=date_from,
+        date_to=date_to,
+        header=SEEKER_COLUMNS,
+        rows=rows,
+        envelope=envelope,
+    )
 
 
 # --- report -------------------------------------------------------------------------------------
 
 
 @guard("clerk")
-def export_report(session: Session, *, actor: Actor, office_id: str, date_from: date, date_to: date, fmt: str = "csv",
-                  encoding: str = "utf-8-sig", threshold: int = reports.DEFAULT_THRESHOLD, today: date | None = None) -> ExportData:
+def export_report(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    date_from: date,
+    date_to: date,
+    fmt: str = "csv",
+    encoding: str = "utf-8-sig",
+    threshold: int = reports.DEFAULT_THRESHOLD,
+    today: date | None = None,
+) -> ExportData:
     """The office's figures for the period (``reports.period_report``), small cells suppressed:
     CSV rows ``section, key, label, label_en, value, date, date_wareki`` or the report's JSON.
     Any staff member of the office; audited."""
     require(actor, "clerk", what_ja="集計の出力", what_en="Exporting figures")
     require_office(actor, office_id)
     _check(fmt, encoding, date_from, date_to)
-    report = reports.period_report(session, office_id=office_id, date_from=date_from, date_to=date_to, threshold=threshold, today=today)
+    report = reports.period_report(
+        session, office_id=office_id, date_from=date_from, date_to=date_to, threshold=threshold, today=today
+    )
     if fmt == "json":
         body = json.dumps({"export": "report", **report.as_dict()}, ensure_ascii=False, indent=1).encode("utf-8")
         out = ExportData(body, rows=1, fmt=fmt, encoding="utf-8")
-        audit.record(session, staff_id=staff_id(actor), action="export.report", entity="export", entity_id="report", office_id=office_id,
-                     extra={"format": fmt, "encoding": "utf-8", "rows": 1, "date_from": date_from.isoformat(),
-                            "date_to": date_to.isoformat(), "sha256": out.sha256, "threshold": report.threshold})
+        audit.record(
+            session,
+            staff_id=staff_id(actor),
+            action="export.report",
+            entity="export",
+            entity_id="report",
+            office_id=office_id,
+            extra={
+                "format": fmt,
+                "encoding": "utf-8",
+                "rows": 1,
+                "date_from": date_from.isoformat(),
+                "date_to": date_to.isoformat(),
+                "sha256": out.sha256,
+                "threshold": report.threshold,
+            },
+        )
         return out
     table = reports.report_rows(report)
-    return _finish(session, actor=actor, what="report", office_id=office_id, fmt=fmt, encoding=encoding, date_from=date_from,
-                   date_to=date_to, header=[str(h) for h in table[0]], rows=table[1:], envelope={}, extra={"threshold": report.threshold})
+    return _finish(
+        session,
+        actor=actor,
+        what="report",
+        office_id=office_id,
+        fmt=fmt,
+        encoding=encoding,
+        date_from=date_from,
+        date_to=date_to,
+        header=[str(h) for h in table[0]],
+        rows=table[1:],
+        envelope={},
+        extra={"threshold": report.threshold},
+    )
 
 
 # --- retention ----------------------------------------------------------------------------------
@@ -320,7 +555,9 @@ class RetentionCandidate:
 
 def _cutoff(inactive_months: int, today: date | None) -> tuple[date, datetime]:
     if inactive_months < 1:
-        raise ValidationFailed("期間は1か月以上にしてください。", "The period must be at least one month.", field="inactive_months")
+        raise ValidationFailed(
+            "期間は1か月以上にしてください。", "The period must be at least one month.", field="inactive_months"
+        )
     today = today or now_jst().date()
     cutoff = today - relativedelta(months=inactive_months)
     return today, _day_start(cutoff)
@@ -333,8 +570,11 @@ def _inactive_where(office_id: str, today: date, cutoff: datetime):
     notice, an environment check, an approval, a reminder call, an edit of the record; and a
     termination still in force (anonymizing it would let a stopped seeker return unrecognized).
     """
-    recent_session = (select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-                      .where(or_(col(SessionRow.start_at) >= cutoff, col(Enrollment.booked_at) >= cutoff)))
+    recent_session = (
+        select(Enrollment.seeker_id)
+        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+        .where(or_(col(SessionRow.start_at) >= cutoff, col(Enrollment.booked_at) >= cutoff))
+    )
     recent = [
         recent_session,
         select(Consent.seeker_id).where(col(Consent.given_at) >= cutoff),
@@ -344,29 +584,44 @@ def _inactive_where(office_id: str, today: date, cutoff: datetime):
         select(Approval.seeker_id).where(col(Approval.recognized_on) >= cutoff.date()),
         select(Reminder.seeker_id).where(col(Reminder.at) >= cutoff),
         select(Termination.seeker_id).where(
-            col(Termination.lifted_at).is_(None), Termination.scope != "session",
-            or_(col(Termination.until).is_(None), col(Termination.until) >= today), ),
+            col(Termination.lifted_at).is_(None),
+            Termination.scope != "session",
+            or_(col(Termination.until).is_(None), col(Termination.until) >= today),
+        ),
     ]
-    where = [Seeker.office_id == office_id, col(Seeker.anonymized_at).is_(None), col(Seeker.updated_at) < cutoff,
-             col(Seeker.created_at) < cutoff]
+    where = [
+        Seeker.office_id == office_id,
+        col(Seeker.anonymized_at).is_(None),
+        col(Seeker.updated_at) < cutoff,
+        col(Seeker.created_at) < cutoff,
+    ]
     where += [col(Seeker.id).not_in(q) for q in recent]
     return where
 
 
 @guard("supervisor", what_ja="保存期間を過ぎた求職者の一覧", what_en="Listing inactive seekers")
-def retention_candidates(session: Session, *, actor: Actor, office_id: str, inactive_months: int, today: date | None = None) -> list[RetentionCandidate]:
+def retention_candidates(
+    session: Session, *, actor: Actor, office_id: str, inactive_months: int, today: date | None = None
+) -> list[RetentionCandidate]:
     """Dry run: the office's seekers with no activity for ``inactive_months`` (see ``_inactive_where``),
     by 求職番号. Nothing is changed. Two queries."""
     today, cutoff = _cutoff(inactive_months, today)
     where = _inactive_where(office_id, today, cutoff)
-    rows = session.exec(select(Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.registered_on, Seeker.updated_at)
-                        .where(*where).order_by(col(Seeker.seeker_no))).all()
+    rows = session.exec(
+        select(Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.registered_on, Seeker.updated_at)
+        .where(*where)
+        .order_by(col(Seeker.seeker_no))
+    ).all()
     if not rows:
         return []
-    last = dict(session.exec(
-        select(Enrollment.seeker_id, func.max(SessionRow.start_at)).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(col(Enrollment.seeker_id).in_(select(Seeker.id).where(*where))).group_by(Enrollment.seeker_id)
-    ).all())
+    last = dict(
+        session.exec(
+            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
+            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+            .where(col(Enrollment.seeker_id).in_(select(Seeker.id).where(*where)))
+            .group_by(Enrollment.seeker_id)
+        ).all()
+    )
     return [RetentionCandidate(sid, no, name, reg, upd, last.get(sid)) for sid, no, name, reg, upd in rows]
 
 
@@ -380,8 +635,15 @@ class RetentionResult:
 
 
 @guard("supervisor", what_ja="保存期間を過ぎた求職者の匿名化", what_en="Anonymizing inactive seekers")
-def anonymize_inactive(session: Session, *, actor: Actor, office_id: str, inactive_months: int, seeker_ids: list[int] | None = None,
-                       today: date | None = None) -> RetentionResult:
+def anonymize_inactive(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    inactive_months: int,
+    seeker_ids: list[int] | None = None,
+    today: date | None = None,
+) -> RetentionResult:
     """Anonymize the office's inactive seekers (supervisor): ``seekers.anonymize`` for each, and the
     personal data around them that the seeker row does not hold — companions' names, and the
     platform's participant identifiers in usage records (replaced by their keyed-hash pseudonym,
@@ -398,7 +660,12 @@ def anonymize_inactive(session: Session, *, actor: Actor, office_id: str, inacti
     require(actor, "supervisor", what_ja="保存期間を過ぎた求職者の匿名化", what_en="Anonymizing inactive seekers")
     require_office(actor, office_id)
     today, cutoff = _cutoff(inactive_months, today)
-    current = [c.seeker_id for c in retention_candidates(session, actor=actor, office_id=office_id, inactive_months=inactive_months, today=today)]
+    current = [
+        c.seeker_id
+        for c in retention_candidates(
+            session, actor=actor, office_id=office_id, inactive_months=inactive_months, today=today
+        )
+    ]
     if seeker_ids is None:
         chosen, skipped = current, []
     else:
@@ -410,18 +677,44 @@ def anonymize_inactive(session: Session, *, actor: Actor, office_id: str, inacti
         for sid in chosen:
             anonymize(session, actor=actor, seeker_id=sid)
         session.exec(update(CompanionNotice).where(col(CompanionNotice.seeker_id).in_(chosen)).values(name=""))  # type: ignore[call-overload]
-        for rec in session.exec(select(UsageRecord).where(col(UsageRecord.seeker_id).in_(chosen), UsageRecord.participant_id != "")):
+        for rec in session.exec(
+            select(UsageRecord).where(col(UsageRecord.seeker_id).in_(chosen), UsageRecord.participant_id != "")
+        ):
             if not rec.participant_id.startswith("h:"):
                 rec.participant_id = "h:" + pseudonym(key, rec.participant_id)
                 session.add(rec)
         session.flush()
-    audit.record(session, staff_id=staff_id(actor), action="retention.anonymize", entity="seeker", office_id=office_id,
-                 extra={"inactive_months": inactive_months, "cutoff": cutoff.date().isoformat(), "count": len(chosen),
-                        "seeker_ids": chosen, "skipped": skipped, "at": datetime.now(UTC).isoformat()})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="retention.anonymize",
+        entity="seeker",
+        office_id=office_id,
+        extra={
+            "inactive_months": inactive_months,
+            "cutoff": cutoff.date().isoformat(),
+            "count": len(chosen),
+            "seeker_ids": chosen,
+            "skipped": skipped,
+            "at": datetime.now(UTC).isoformat(),
+        },
+    )
     return RetentionResult(cutoff.date(), chosen, skipped)
 
 
 __all__ = [
-    "FORMATS", "ENCODINGS", "CP932_LOOKALIKES", "ExportData", "encode_text", "SESSION_COLUMNS", "SEEKER_COLUMNS", "export_sessions",
-    "export_seekers", "export_report", "RetentionCandidate", "RetentionResult", "retention_candidates", "anonymize_inactive",
+    "FORMATS",
+    "ENCODINGS",
+    "CP932_LOOKALIKES",
+    "ExportData",
+    "encode_text",
+    "SESSION_COLUMNS",
+    "SEEKER_COLUMNS",
+    "export_sessions",
+    "export_seekers",
+    "export_report",
+    "RetentionCandidate",
+    "RetentionResult",
+    "retention_candidates",
+    "anonymize_inactive",
 ]

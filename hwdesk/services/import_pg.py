@@ -19,13 +19,19 @@ def lookup_existing(session: Session, rows: list[tuple[int, dict]]) -> tuple[dic
     existing: dict[str, tuple] = {}
     people: dict[tuple, tuple] = {}
     try:
-        cur.execute("SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM unnest(%s::text[]) AS v(n)"
-                    " JOIN seeker s ON s.seeker_no = v.n", ([c["seeker_no"] for _, c in rows],))
+        cur.execute(
+            "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM unnest(%s::text[]) AS v(n)"
+            " JOIN seeker s ON s.seeker_no = v.n",
+            ([c["seeker_no"] for _, c in rows],),
+        )
         for no, k, b, name, sid in cur.fetchall():
             existing[no] = (k, b, name, sid)
         keys = sorted({(c["kana_key"], c["birth_date"]) for _, c in rows}, key=itemgetter(0))
-        cur.execute("SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM unnest(%s::text[], %s::date[]) AS v(k, b)"
-                    " JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b", ([k for k, _ in keys], [b for _, b in keys]))
+        cur.execute(
+            "SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM unnest(%s::text[], %s::date[]) AS v(k, b)"
+            " JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b",
+            ([k for k, _ in keys], [b for _, b in keys]),
+        )
         for k, b, no, sid in cur.fetchall():
             people[(k, b)] = (no, sid)
     finally:
@@ -43,7 +49,9 @@ def copy_seekers(session: Session, rows: list[dict]) -> list[int]:
         now = datetime.now(UTC)
         names = list(rows[0])
         columns = ", ".join(["id", *names, "created_at", "updated_at"])
-        copy_rows(cur, f"COPY seeker ({columns}) FROM STDIN", [(sid, *c.values(), now, now) for sid, c in zip(ids, rows)])
+        copy_rows(
+            cur, f"COPY seeker ({columns}) FROM STDIN", [(sid, *c.values(), now, now) for sid, c in zip(ids, rows)]
+        )
         nameindex.copy_pg(cur, ids, [c["name"] for c in rows])
     finally:
         cur.close()

@@ -16,12 +16,12 @@ import csv
 import io
 import os
 from array import array
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,8 +33,8 @@ from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
 from hwdesk.services import import_pg
 from hwdesk.services.context import Actor, require_office, staff_id
-from hwdesk.services.guard import guard
 from hwdesk.services.csvstream import Written, chunks, release_memory, scan, unreadable
+from hwdesk.services.guard import guard
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
@@ -121,8 +121,15 @@ def import_seekers(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Validate every row, report the bad ones by line, write the good ones in one transaction."""
-    return import_stream(session, actor=actor, stream=io.BytesIO(data), office_id=office_id, source=source, dry_run=dry_run,
-                         progress=progress)
+    return import_stream(
+        session,
+        actor=actor,
+        stream=io.BytesIO(data),
+        office_id=office_id,
+        source=source,
+        dry_run=dry_run,
+        progress=progress,
+    )
 
 
 @guard("clerk")
@@ -151,9 +158,11 @@ def import_stream(
         raise ValidationFailed(f"事業所 '{office_id}' はありません。", f"No office '{office_id}'.")
     encoding, digest, line_count = scan(stream)
     if line_count - 1 > MAX_FILE_LINES:  # lines = newlines, as a text editor counts them
-        raise ValidationFailed(f"行数が多すぎます: {line_count - 1:,}行（上限 {MAX_FILE_LINES:,}行）。分けて取り込んでください。",
-                               f"Too many lines: {line_count - 1:,} (at most {MAX_FILE_LINES:,}); split the file and import the parts.",
-                               field="file")
+        raise ValidationFailed(
+            f"行数が多すぎます: {line_count - 1:,}行（上限 {MAX_FILE_LINES:,}行）。分けて取り込んでください。",
+            f"Too many lines: {line_count - 1:,} (at most {MAX_FILE_LINES:,}); split the file and import the parts.",
+            field="file",
+        )
     stream.seek(0)
     reader = csv.reader(io.TextIOWrapper(stream, encoding=encoding, newline=""))
     result = ImportResult(encoding=encoding, dry_run=dry_run)
@@ -188,15 +197,23 @@ def import_stream(
         runs = id_runs(written.ids)
         written.ids = written.lines = array("q")
         release_memory()  # the import's page cache and chunks, before the audit row's list is built
-        audit.record(session, staff_id=staff_id(actor), action="import.seekers", entity="file", entity_id=source[:200],
-                     office_id=office_id, extra={"rows": result.added, "sha256": digest,
-                                                 "seeker_ids": runs, "seeker_nos": written.numbers()})
+        audit.record(
+            session,
+            staff_id=staff_id(actor),
+            action="import.seekers",
+            entity="file",
+            entity_id=source[:200],
+            office_id=office_id,
+            extra={"rows": result.added, "sha256": digest, "seeker_ids": runs, "seeker_nos": written.numbers()},
+        )
     if progress:
         progress(total, total)
     return result
 
 
-def _validate(chunk: list[tuple[int, list[str]]], fields_: list[str], office_id: str, result: ImportResult) -> list[tuple[int, dict]]:
+def _validate(
+    chunk: list[tuple[int, list[str]]], fields_: list[str], office_id: str, result: ImportResult
+) -> list[tuple[int, dict]]:
     """The chunk's valid rows as (line, clean values); the others become errors. Repeats inside
     the chunk are refused here; repeats of earlier chunks by ``_drop_existing``."""
     width = len(fields_)
@@ -214,7 +231,9 @@ def _validate(chunk: list[tuple[int, list[str]]], fields_: list[str], office_id:
         if not "".join(raw).strip():  # blank line (or only spaces)
             continue
         if len(raw) > width:
-            result.errors.append(RowError(n, "", f"列が多すぎます（{len(raw)}列）。", f"Too many columns ({len(raw)})."))
+            result.errors.append(
+                RowError(n, "", f"列が多すぎます（{len(raw)}列）。", f"Too many columns ({len(raw)}).")
+            )
             continue
         if in_order and len(raw) == width:
             values = [*raw, office_id]
@@ -246,10 +265,14 @@ def _same_number(n: int, first: int) -> RowError:
 
 
 def _same_person(n: int, first: int) -> RowError:
-    return RowError(n, "name_kana", f"{first}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {first}.")
+    return RowError(
+        n, "name_kana", f"{first}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {first}."
+    )
 
 
-def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: Written) -> list[tuple[int, dict]]:
+def _drop_existing(
+    session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: Written
+) -> list[tuple[int, dict]]:
     """Skip rows already registered (same person); refuse numbers or people that clash, naming
     the earlier line when the clash is with a row this import wrote."""
     if not rows:
@@ -268,8 +291,14 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
             elif old[0] == c["kana_key"] and old[1] == c["birth_date"]:
                 result.skipped += 1
             else:
-                result.errors.append(RowError(n, "seeker_no", f"求職番号 {c['seeker_no']} は別の求職者（{old[2]}）に登録済みです。",
-                                              f"Seeker number {c['seeker_no']} belongs to another seeker ({old[2]})."))
+                result.errors.append(
+                    RowError(
+                        n,
+                        "seeker_no",
+                        f"求職番号 {c['seeker_no']} は別の求職者（{old[2]}）に登録済みです。",
+                        f"Seeker number {c['seeker_no']} belongs to another seeker ({old[2]}).",
+                    )
+                )
             continue
         other = people.get((c["kana_key"], c["birth_date"]))
         if other is not None:
@@ -277,8 +306,14 @@ def _drop_existing(session: Session, rows: list[tuple[int, dict]], result: Impor
             if line is not None:
                 result.errors.append(_same_person(n, line))
             else:
-                result.errors.append(RowError(n, "name_kana", f"同じフリガナと生年月日の求職者が登録済みです（{other[0]}）。",
-                                              f"A seeker with the same reading and birth date exists ({other[0]})."))
+                result.errors.append(
+                    RowError(
+                        n,
+                        "name_kana",
+                        f"同じフリガナと生年月日の求職者が登録済みです（{other[0]}）。",
+                        f"A seeker with the same reading and birth date exists ({other[0]}).",
+                    )
+                )
             continue
         good.append((n, c))
     return good
@@ -308,8 +343,10 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
             nos = [c["seeker_no"] for _, c in rows[i : i + _MAX_VARS]]
             # A VALUES list driving the join probes the unique index in list order (IN (…) first
             # builds a temporary index of the list).
-            sql = ("WITH v(n) AS (VALUES " + ",".join(["(?)"] * len(nos)) + ") "
-                   "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM v CROSS JOIN seeker s ON s.seeker_no = v.n")
+            sql = (
+                "WITH v(n) AS (VALUES " + ",".join(["(?)"] * len(nos)) + ") "
+                "SELECT s.seeker_no, s.kana_key, s.birth_date, s.name, s.id FROM v CROSS JOIN seeker s ON s.seeker_no = v.n"
+            )
             for no, k, b, name, sid in cur.execute(sql, nos):
                 existing[no] = (k, from_db(b), name, sid)
         # Ordered by reading only (the probes' locality; comparing the pairs cost more), each
@@ -318,9 +355,11 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
         dates = {b: to_db(b) for b in {b for _, b in keys}}
         for i in range(0, len(keys), step):
             part = keys[i : i + step]
-            sql = ("WITH v(k, b) AS (VALUES " + ",".join(["(?,?)"] * len(part)) + ") "
-                   "SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b")
-            for k, b, no, sid in cur.execute(sql, [x for k, b in part for x in (k, dates[b])]):
+            sql = (
+                "WITH v(k, b) AS (VALUES " + ",".join(["(?,?)"] * len(part)) + ") "
+                "SELECT s.kana_key, s.birth_date, s.seeker_no, s.id FROM v CROSS JOIN seeker s ON s.kana_key = v.k AND s.birth_date = v.b"
+            )
+            for k, b, no, sid in cur.execute(sql, [x for key, born in part for x in (key, dates[born])]):
                 people[(k, from_db(b))] = (no, sid)
     finally:
         cur.close()
@@ -460,7 +499,8 @@ def _too_large(path: Path) -> ValidationFailed:
     return ValidationFailed(
         f"ファイルが大きすぎます: {path}（上限 {MAX_FILE_BYTES // (1 << 20)} MiB）。分けて取り込んでください。",
         f"The file is too large: {path} (at most {MAX_FILE_BYTES // (1 << 20)} MiB); split it and import the parts.",
-        field="file")
+        field="file",
+    )
 
 
 # One file's bounds: 2 million rows of ~100 bytes fit (the 1M-seeker benchmark file is ~90 MiB); the
@@ -470,18 +510,29 @@ MAX_FILE_LINES = 2_000_000
 
 
 @guard("clerk")
-def import_file(session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None) -> ImportResult:
+def import_file(
+    session: Session, *, actor: Actor, path: Path, office_id: str, dry_run: bool = False, progress=None
+) -> ImportResult:
     """Import seekers from a CSV file on disk, read as a stream (memory does not grow with it), at most
     ``MAX_FILE_BYTES`` and ``MAX_FILE_LINES``: a device such as /dev/zero is refused at the cap."""
     try:
         stream = path.open("rb")
     except OSError as exc:
-        raise HwdeskError(f"ファイルを読めません: {path}（{exc.strerror}）", f"Cannot read {path} ({exc.strerror})") from exc
+        raise HwdeskError(
+            f"ファイルを読めません: {path}（{exc.strerror}）", f"Cannot read {path} ({exc.strerror})"
+        ) from exc
     with stream:
         if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
             raise _too_large(path)
-        return import_stream(session, actor=actor, stream=_Capped(stream, path), office_id=office_id, source=path.name,
-                             dry_run=dry_run, progress=progress)
+        return import_stream(
+            session,
+            actor=actor,
+            stream=_Capped(stream, path),
+            office_id=office_id,
+            source=path.name,
+            dry_run=dry_run,
+            progress=progress,
+        )
 
 
 class _Capped(io.RawIOBase):

@@ -21,12 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select as core_select
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.jtext import JST
-from hwdesk.models import Enrollment, Session as SessionRow
+from hwdesk.models import Enrollment
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, timing
 from hwdesk.services.context import SYSTEM, Actor, require
 from hwdesk.services.guard import guard
@@ -71,22 +73,39 @@ def expire_due(session: Session, *, now: datetime | None = None, actor: Actor = 
 
     now = now or timing.now()
     session.flush()
-    sessions = sorted(set(session.exec(
-        select(Enrollment.session_id).where(Enrollment.state == "offered", col(Enrollment.offered_until) <= now))))
+    sessions = sorted(
+        set(
+            session.exec(
+                select(Enrollment.session_id).where(Enrollment.state == "offered", col(Enrollment.offered_until) <= now)
+            )
+        )
+    )
     out: list[Expired] = []
     for sid in sessions:
         row = lock_session(session, sid)  # then read the offers again: another terminal may have moved them
-        stale = session.exec(select(Enrollment).where(Enrollment.session_id == sid, Enrollment.state == "offered",
-                                                      col(Enrollment.offered_until) <= now)
-                             .execution_options(populate_existing=True).order_by(col(Enrollment.id))).all()
+        stale = session.exec(
+            select(Enrollment)
+            .where(Enrollment.session_id == sid, Enrollment.state == "offered", col(Enrollment.offered_until) <= now)
+            .execution_options(populate_existing=True)
+            .order_by(col(Enrollment.id))
+        ).all()
         for e in stale:
             until = e.offered_until
             e.state, e.cancel_reason, e.offered_until = "cancelled", "by_seeker", None
             session.add(e)
             session.flush()
-            audit.record(session, staff_id=actor.id or None, action="enrollment.offer_expired", entity="enrollment", entity_id=e.id,
-                         seeker_id=e.seeker_id, office_id=row.office_id, before={"state": "offered", "offered_until": until},
-                         after={"state": "cancelled", "reason": "by_seeker"}, extra={"note": "no reply by the deadline"})
+            audit.record(
+                session,
+                staff_id=actor.id or None,
+                action="enrollment.offer_expired",
+                entity="enrollment",
+                entity_id=e.id,
+                seeker_id=e.seeker_id,
+                office_id=row.office_id,
+                before={"state": "offered", "offered_until": until},
+                after={"state": "cancelled", "reason": "by_seeker"},
+                extra={"note": "no reply by the deadline"},
+            )
         if stale:
             offered = _offer_free_seats(session, actor=actor, row=row, now=now)
             out += [Expired(sid, e.seeker_id, tuple(o.seeker_id for o in offered)) for e in stale]
@@ -113,10 +132,19 @@ def decline(session: Session, *, actor: Actor, session_id: int, seeker_id: int, 
     require(actor, "clerk", what_ja="空席案内の辞退", what_en="Declining an offered seat")
     e = _get_enrollment(session, session_id, seeker_id)
     if e.state != "offered":
-        raise RuleRefusal(f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
-                          f"This booking has no seat offered ({state_label(e.state, 'en')}).", field="state")
-    return cancel_enrollment(session, actor=actor, session_id=session_id, seeker_id=seeker_id, reason="by_seeker",
-                             note=note or "空席案内を辞退 / offer declined")
+        raise RuleRefusal(
+            f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
+            f"This booking has no seat offered ({state_label(e.state, 'en')}).",
+            field="state",
+        )
+    return cancel_enrollment(
+        session,
+        actor=actor,
+        session_id=session_id,
+        seeker_id=seeker_id,
+        reason="by_seeker",
+        note=note or "空席案内を辞退 / offer declined",
+    )
 
 
 @dataclass(frozen=True)
@@ -132,25 +160,45 @@ class Place:
 
 
 @guard("clerk")
-def places(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None, after: datetime | None = None) -> list[Place]:
+def places(
+    session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None, after: datetime | None = None
+) -> list[Place]:
     """The seeker's waitlist places and offers in upcoming sessions, with their rank in line."""
     after = after or timing.now()
-    stmt = select(Enrollment, SessionRow.kind, SessionRow.start_at, SessionRow.office_id).join(
-        SessionRow, col(SessionRow.id) == Enrollment.session_id).where(
-        Enrollment.seeker_id == seeker_id, col(Enrollment.state).in_(("waitlisted", "offered")), SessionRow.state == "scheduled",
-        col(SessionRow.start_at) > after)
+    stmt = (
+        select(Enrollment, SessionRow.kind, SessionRow.start_at, SessionRow.office_id)
+        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+        .where(
+            Enrollment.seeker_id == seeker_id,
+            col(Enrollment.state).in_(("waitlisted", "offered")),
+            SessionRow.state == "scheduled",
+            col(SessionRow.start_at) > after,
+        )
+    )
     out = []
     for e, kind, start, office in session.exec(stmt.order_by(col(SessionRow.start_at))).all():
         if office_id and office != office_id:
             continue
         rank = None
         if e.state == "waitlisted":
-            ahead = session.exec(select(Enrollment.id).where(
-                Enrollment.session_id == e.session_id, Enrollment.state == "waitlisted",
-                col(Enrollment.waitlist_pos) < (e.waitlist_pos or 0))).all()
+            ahead = session.exec(
+                select(Enrollment.id).where(
+                    Enrollment.session_id == e.session_id,
+                    Enrollment.state == "waitlisted",
+                    col(Enrollment.waitlist_pos) < (e.waitlist_pos or 0),
+                )
+            ).all()
             rank = len(ahead) + 1
-        out.append(Place(e.session_id, kind, start.astimezone(JST), e.state, rank,
-                         e.offered_until.astimezone(JST) if e.offered_until else None))
+        out.append(
+            Place(
+                e.session_id,
+                kind,
+                start.astimezone(JST),
+                e.state,
+                rank,
+                e.offered_until.astimezone(JST) if e.offered_until else None,
+            )
+        )
     return out
 
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from hwdesk.errors import NotFound
 from hwdesk.models import Office, TermsVersion
-from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
 from hwdesk.services.guard import guard
+from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
 
 V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
 
@@ -175,7 +175,8 @@ def check_revision_ground(office_id: str, ground: str | None) -> str:
             raise ValidationFailed(
                 f"{name}の利用規約（{cite}）は変更の根拠を列挙していません。--ground は指定できません。",
                 f"{office_profile(office_id).display_name('en')}'s terms ({cite}) list no grounds for a change; give no ground.",
-                field="ground")
+                field="ground",
+            )
         return ""
     if ground not in grounds:
         listed_ja = "、".join(f"{k}（{cite_text(g)} {g['label']}）" for k, g in grounds.items())
@@ -186,13 +187,15 @@ def check_revision_ground(office_id: str, ground: str | None) -> str:
             f"該当する根拠を指定してください: {listed_ja}",
             f"{office_profile(office_id).display_name('en')}'s terms ({first}) allow a change without consent only on "
             f"these grounds; give the one that applies: {listed_en}",
-            field="ground")
+            field="ground",
+        )
     return ground
 
 
 @guard("supervisor", what_ja="規約の改訂の登録", what_en="Adding a terms revision")
-def add_terms_version(session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str,
-                      ground: str | None = None) -> TermsVersion:
+def add_terms_version(
+    session: Session, *, actor, office_id: str, text: str, effective_on: date, reason: str, ground: str | None = None
+) -> TermsVersion:
     """A supervisor adds a revised version of an office's terms (前橋 第9条, 渋谷 第10条, 高松 第13条).
 
     ``text`` is a file in the same structure as ``data/terms``; its version must be newer.
@@ -211,7 +214,9 @@ def add_terms_version(session: Session, *, actor, office_id: str, text: str, eff
     latest = versions[-1] if versions else None
     if latest and doc.version <= latest.version:
         raise ValidationFailed(
-            f"版番号は現在の第{latest.version}版より大きくしてください。", f"The version must be newer than {latest.version}.", field="version"
+            f"版番号は現在の第{latest.version}版より大きくしてください。",
+            f"The version must be newer than {latest.version}.",
+            field="version",
         )
     if latest and effective_on <= latest.effective_on:
         raise ValidationFailed(
@@ -223,11 +228,30 @@ def add_terms_version(session: Session, *, actor, office_id: str, text: str, eff
         raise ValidationFailed("改訂の理由を入力してください。", "Enter the reason for the revision.", field="reason")
     ground = check_revision_ground(office_id, ground)
     doc.raw["effective_on"] = effective_on.isoformat()
-    tv = TermsVersion(office_id=office_id, version=doc.version, title=doc.title, effective_on=effective_on,
-                      document_json=doc.to_json(), reason=reason.strip(), change_ground=ground, added_by=actor.id)
+    tv = TermsVersion(
+        office_id=office_id,
+        version=doc.version,
+        title=doc.title,
+        effective_on=effective_on,
+        document_json=doc.to_json(),
+        reason=reason.strip(),
+        change_ground=ground,
+        added_by=actor.id,
+    )
     session.add(tv)
     session.flush()
-    audit.record(session, staff_id=actor.id, action="terms.add_version", entity="termsversion", entity_id=tv.id,
-                 office_id=office_id, after={"version": tv.version, "effective_on": effective_on.isoformat(), "reason": reason.strip(),
-                                             "ground": ground})
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="terms.add_version",
+        entity="termsversion",
+        entity_id=tv.id,
+        office_id=office_id,
+        after={
+            "version": tv.version,
+            "effective_on": effective_on.isoformat(),
+            "reason": reason.strip(),
+            "ground": ground,
+        },
+    )
     return tv

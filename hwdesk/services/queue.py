@@ -20,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import bindparam, event, or_, select as core_select
+from sqlalchemy import bindparam, event, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -37,15 +38,18 @@ from hwdesk.models import (
     EnvCheck,
     Reminder,
     Seeker,
-    Session as SessionRow,
     Staff,
+    Termination,
     TermsNotice,
     TermsVersion,
-    Termination,
+)
+from hwdesk.models import (
+    Session as SessionRow,
 )
 from hwdesk.services import calendar, eligibility, registration, terminations
 from hwdesk.services.consent import COMPANION_LABELS, ConsentStatus, needs_notice
-from hwdesk.services.context import Actor, require, require_office, staff_id as _sid
+from hwdesk.services.context import Actor, require, require_office
+from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, version_in_force
 from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
@@ -71,7 +75,11 @@ WARNINGS = {
     "no_link": ("参加URL未設定", "No join link yet"),
     "not_checked_in": ("開始15分前・未受付", "Starting within 15 min, not checked in"),
 }
-OUTCOME_LABELS = {"reached": ("連絡済み", "Reached"), "not_reached": ("不通", "Not reached"), "message_left": ("伝言済み", "Message left")}
+OUTCOME_LABELS = {
+    "reached": ("連絡済み", "Reached"),
+    "not_reached": ("不通", "Not reached"),
+    "message_left": ("伝言済み", "Message left"),
+}
 
 
 # --- view types -------------------------------------------------------------------------------
@@ -216,7 +224,19 @@ class QueueView:
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
 _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
     t.__table__.c  # type: ignore[attr-defined]
-    for t in (SessionRow, Staff, Enrollment, Seeker, Consent, TermsVersion, TermsNotice, EnvCheck, CompanionNotice, Approval, Termination)
+    for t in (
+        SessionRow,
+        Staff,
+        Enrollment,
+        Seeker,
+        Consent,
+        TermsVersion,
+        TermsNotice,
+        EnvCheck,
+        CompanionNotice,
+        Approval,
+        Termination,
+    )
 )
 
 
@@ -240,17 +260,48 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
     rows of a busy day went through SQLAlchemy's result machinery one by one)."""
     key = (by_staff, by_kind)
     if key not in _QUEUE_READS:
-        where = _session_filter(bindparam("office_id"), bindparam("lo"), bindparam("hi"),
-                                bindparam("staff_id") if by_staff else None, bindparam("kind") if by_kind else None)
-        sessions = (core_select(_S.id, _S.kind, _S.title, _S.start_at, _S.end_at, _S.state, _S.staff_id, _S.capacity, _S.platform,
-                                _S.join_url, _ST.login, _ST.name)
-                    .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
-                    .where(*where).order_by(_S.start_at, _S.id))
-        enrollments = (core_select(_E.session_id, _E.state, _E.waitlist_pos, _E.override_reason, _K.id, _K.seeker_no, _K.name, _K.phone,
-                                   _E.offered_until)
-                       .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
-                       .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
-                       .order_by(_E.booked_at, _E.id))
+        where = _session_filter(
+            bindparam("office_id"),
+            bindparam("lo"),
+            bindparam("hi"),
+            bindparam("staff_id") if by_staff else None,
+            bindparam("kind") if by_kind else None,
+        )
+        sessions = (
+            core_select(
+                _S.id,
+                _S.kind,
+                _S.title,
+                _S.start_at,
+                _S.end_at,
+                _S.state,
+                _S.staff_id,
+                _S.capacity,
+                _S.platform,
+                _S.join_url,
+                _ST.login,
+                _ST.name,
+            )
+            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+            .where(*where)
+            .order_by(_S.start_at, _S.id)
+        )
+        enrollments = (
+            core_select(
+                _E.session_id,
+                _E.state,
+                _E.waitlist_pos,
+                _E.override_reason,
+                _K.id,
+                _K.seeker_no,
+                _K.name,
+                _K.phone,
+                _E.offered_until,
+            )
+            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+            .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
+            .order_by(_E.booked_at, _E.id)
+        )
         _QUEUE_READS[key] = (Prepared(sessions), Prepared(enrollments))
     return _QUEUE_READS[key]
 
@@ -283,27 +334,49 @@ def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) 
     for sid, version, given in conn.execute(
         core_select(_C.seeker_id, _TV.version, _C.given_at)
         .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
-        .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids)).order_by(_C.given_at, _C.id)):
+        .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids))
+        .order_by(_C.given_at, _C.id)
+    ):
         facts.consent[sid] = (version, given)
     if newest_in_force is not None and any(needs_notice(v, newest_in_force.version) for v, _ in facts.consent.values()):
-        facts.notified = {(sid, tv) for sid, tv in conn.execute(
-            core_select(_TN.seeker_id, _TN.terms_version_id).where(_TN.seeker_id.in_(seeker_ids)))}
+        facts.notified = {
+            (sid, tv)
+            for sid, tv in conn.execute(
+                core_select(_TN.seeker_id, _TN.terms_version_id).where(_TN.seeker_id.in_(seeker_ids))
+            )
+        }
     for sid, eid, answers, declared in conn.execute(
-        core_select(_EC.seeker_id, _EC.id, _EC.answers_json, _EC.declared_on).where(_EC.office_id == office_id, _EC.seeker_id.in_(seeker_ids))
-        .order_by(_EC.recorded_at, _EC.id)):
+        core_select(_EC.seeker_id, _EC.id, _EC.answers_json, _EC.declared_on)
+        .where(_EC.office_id == office_id, _EC.seeker_id.in_(seeker_ids))
+        .order_by(_EC.recorded_at, _EC.id)
+    ):
         facts.env[sid] = eligibility.EnvRef(eid, json.loads(answers or "{}"), declared)
     if req.get("registration") or req.get("webcam") or req.get("registration_valid"):
-        facts.seekers = {r.id: r for r in conn.execute(
-            core_select(_K.id, _K.registration_kind, _K.registered_on, _K.webcam_confirmed).where(_K.id.in_(seeker_ids)))}
+        facts.seekers = {
+            r.id: r
+            for r in conn.execute(
+                core_select(_K.id, _K.registration_kind, _K.registered_on, _K.webcam_confirmed).where(
+                    _K.id.in_(seeker_ids)
+                )
+            )
+        }
     if req.get("approval"):
         for sid, service, wish in conn.execute(
-            core_select(_A.seeker_id, _A.service, _A.wishes_continuing)
-            .where(_A.office_id == office_id, _A.seeker_id.in_(seeker_ids), _A.revoked_at.is_(None))):
+            core_select(_A.seeker_id, _A.service, _A.wishes_continuing).where(
+                _A.office_id == office_id, _A.seeker_id.in_(seeker_ids), _A.revoked_at.is_(None)
+            )
+        ):
             facts.approvals[(sid, service)] = facts.approvals.get((sid, service), False) or bool(wish)
     for t in conn.execute(
         core_select(_T.seeker_id, _T.scope, _T.until, _T.cite, _T.lifted_at, _T.decided_at)
-        .where(_T.office_id == office_id, _T.seeker_id.in_(seeker_ids), _T.scope != "session",
-               or_(_T.lifted_at.is_(None), _T.scope == "ended")).order_by(_T.decided_at, _T.id)):
+        .where(
+            _T.office_id == office_id,
+            _T.seeker_id.in_(seeker_ids),
+            _T.scope != "session",
+            or_(_T.lifted_at.is_(None), _T.scope == "ended"),
+        )
+        .order_by(_T.decided_at, _T.id)
+    ):
         if t.lifted_at is None:
             facts.stops.setdefault(t.seeker_id, []).append(t)
         else:
@@ -317,20 +390,28 @@ def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) 
 
 def _versions(conn, office_id: str) -> list:
     """The office's terms versions as (id, version, effective_on), oldest first (not their text)."""
-    return conn.execute(core_select(_TV.id, _TV.version, _TV.effective_on).where(_TV.office_id == office_id)
-                        .order_by(_TV.version)).all()
+    return conn.execute(
+        core_select(_TV.id, _TV.version, _TV.effective_on).where(_TV.office_id == office_id).order_by(_TV.version)
+    ).all()
 
 
 _NO_SEEKER = Seeker(seeker_no="", name="", name_kana="", birth_date=date(1900, 1, 1), office_id="", kana_key="")
 
 
-def _seeker_failures(sid: int, *, prof, service: str, day: date, in_force, facts: _Facts) -> list[eligibility.Requirement]:
+def _seeker_failures(
+    sid: int, *, prof, service: str, day: date, in_force, facts: _Facts
+) -> list[eligibility.Requirement]:
     """The failed conditions of one seated seeker, from the rule engine (``eligibility.evaluate``)."""
     if in_force is None:
         return []
     version, given = facts.consent.get(sid, (None, None))
-    status = ConsentStatus(prof.id, in_force, eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
-                           version, needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified)
+    status = ConsentStatus(
+        prof.id,
+        in_force,
+        eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
+        version,
+        needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified,
+    )
     seeker = facts.seekers.get(sid, _NO_SEEKER)
     until = None
     if prof.requirements.get("registration_valid") and seeker.registered_on is not None:
@@ -340,14 +421,31 @@ def _seeker_failures(sid: int, *, prof, service: str, day: date, in_force, facts
     ended_on = None
     if ended is not None and prof.ends_agreement and (given is None or given <= ended):
         ended_on = ended.astimezone(JST).date()
-    f = eligibility.Facts(prof, seeker, service, day, status, facts.env.get(sid),  # type: ignore[arg-type]
-                          facts.approvals.get((sid, service)), eligibility.stop_in_force(facts.stops.get(sid, ()), day),
-                          ended_on, until)
+    f = eligibility.Facts(
+        prof,
+        seeker,
+        service,
+        day,
+        status,
+        facts.env.get(sid),  # type: ignore[arg-type]
+        facts.approvals.get((sid, service)),
+        eligibility.stop_in_force(facts.stops.get(sid, ()), day),
+        ended_on,
+        until,
+    )
     return eligibility.failures(eligibility.evaluate(f))
 
 
-def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime, staff_id: int | None = None,
-                kind: str | None = None, now: datetime | None = None) -> list[QueueRow]:
+def _build_rows(
+    session: Session,
+    *,
+    office_id: str,
+    lo: datetime,
+    hi: datetime,
+    staff_id: int | None = None,
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
     """Queue rows for sessions starting in [lo, hi), in time order.
 
     A fixed number of queries: the office, the sessions with their staff, the enrollments with
@@ -375,16 +473,27 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
         no_of[sid] = no
         seated_live = seated_live or (sess_id in live and state in SEAT_STATES)
     if no_of and live:  # stops of use among the seekers of live sessions: one query, flags set per booking below
-        found = terminations.stops(conn, office_id=office_id, seeker_ids=core_select(_E.seeker_id).where(
-            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state != "cancelled"))
+        found = terminations.stops(
+            conn,
+            office_id=office_id,
+            seeker_ids=core_select(_E.seeker_id).where(
+                _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state != "cancelled"
+            ),
+        )
         if found:
             day_of = {r.id: r.start_at.astimezone(JST).date() for r in sessions if r.id in live}
             for sess_id in live:
                 briefs = seekers_of.get(sess_id)
                 if briefs and any(b.id in found for b in briefs):
-                    seekers_of[sess_id] = [replace(b, stopped=stop.cite) if (stop := terminations.stop_on(found, b.id, day_of[sess_id]))
-                                           else b for b in briefs]
-    comps_of: dict[int, list[tuple[int | None, Companion]]] = defaultdict(list)  # seeker id → (session or None, companion)
+                    seekers_of[sess_id] = [
+                        replace(b, stopped=stop.cite)
+                        if (stop := terminations.stop_on(found, b.id, day_of[sess_id]))
+                        else b
+                        for b in briefs
+                    ]
+    comps_of: dict[int, list[tuple[int | None, Companion]]] = defaultdict(
+        list
+    )  # seeker id → (session or None, companion)
     if no_of:
         seeker_ids = core_select(_E.seeker_id).where(_E.session_id.in_(ids), _E.state != "cancelled")
         for sid, sess_id, ckind, language, unannounced in conn.execute(
@@ -397,8 +506,9 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     facts = _Facts()
     versions = _versions(conn, office_id) if seated_live else []
     if seated_live:
-        seated = core_select(_E.seeker_id).where(_E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))),
-                                                 _E.state.in_(SEAT_STATES))
+        seated = core_select(_E.seeker_id).where(
+            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state.in_(SEAT_STATES)
+        )
         last_day = (hi - timedelta(microseconds=1)).astimezone(JST).date()
         facts = _facts(session, prof, seated, version_in_force(versions, last_day), last_day)
     in_force: dict[date, object] = {}  # the version in force, once per day rather than per seeker
@@ -414,14 +524,27 @@ def _build_rows(session: Session, *, office_id: str, lo: datetime, hi: datetime,
     return out
 
 
-def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of: dict, facts: _Facts, prof, in_force,
-         now: datetime) -> QueueRow:
+def _row(
+    r,
+    start: datetime,
+    end: datetime,
+    seekers: list[SeekerBrief],
+    comps_of: dict,
+    facts: _Facts,
+    prof,
+    in_force,
+    now: datetime,
+) -> QueueRow:
     sess_id, kind, title, start_at, end_at, state, staff_id, capacity, platform, join_url, login, staff_name = r
     comps: tuple[Companion, ...] = ()
     if comps_of:
         # standing notices and this session's, by seeker id then notice id (the order they were read)
-        comps = tuple(c for sid in sorted(s.id for s in seekers if s.id in comps_of)
-                      for at, c in comps_of[sid] if at is None or at == sess_id)
+        comps = tuple(
+            c
+            for sid in sorted(s.id for s in seekers if s.id in comps_of)
+            for at, c in comps_of[sid]
+            if at is None or at == sess_id
+        )
     per_seeker: dict[str, list[str]] = {}
     warnings: list[RowWarning] = []
     if state in LIVE:
@@ -430,8 +553,11 @@ def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of
         day = start.date()
         for s in seekers:
             if s.state in SEAT_STATES:
-                failed = [f for f in _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
-                          if f.code != "stopped"]  # a stop is shown first, with its article (below)
+                failed = [
+                    f
+                    for f in _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
+                    if f.code != "stopped"
+                ]  # a stop is shown first, with its article (below)
                 per_seeker[s.seeker_no] = [f.code for f in failed]
                 for f in failed:
                     who.setdefault(f.code, []).append(s.seeker_no)
@@ -452,8 +578,24 @@ def _row(r, start: datetime, end: datetime, seekers: list[SeekerBrief], comps_of
         late = [s.seeker_no for s in seekers if s.state == "booked"] if not is_group(kind) else []
         if state == "scheduled" and start_at - SOON <= now < end_at and (late or is_group(kind)):
             warnings.append(RowWarning("not_checked_in", "", tuple(late)))
-    return QueueRow(sess_id, kind, title, start, end, state, staff_id, login, staff_name, capacity,
-                    platform, join_url, tuple(seekers), comps, tuple(warnings), per_seeker)
+    return QueueRow(
+        sess_id,
+        kind,
+        title,
+        start,
+        end,
+        state,
+        staff_id,
+        login,
+        staff_name,
+        capacity,
+        platform,
+        join_url,
+        tuple(seekers),
+        comps,
+        tuple(warnings),
+        per_seeker,
+    )
 
 
 def _counts(rows: list[QueueRow]) -> dict[str, int]:
@@ -468,8 +610,17 @@ def _counts(rows: list[QueueRow]) -> dict[str, int]:
 
 
 @guard("clerk")
-def daily_queue(session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
-                state: str | None = None, now: datetime | None = None) -> QueueView:
+def daily_queue(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    day: date,
+    staff_id: int | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+    now: datetime | None = None,
+) -> QueueView:
     """Every session of ``office_id`` on ``day`` in time order, with readiness warnings and counts
     by state (counted after the staff/kind filters, before the state filter)."""
     lo, hi = calendar.day_bounds(day)
@@ -477,11 +628,20 @@ def daily_queue(session: Session, *, actor: Actor, office_id: str, day: date, st
     counts = _counts(rows)
     if state:
         rows = [r for r in rows if r.state == state]
-    return QueueView(office_id, day, rows, counts, calendar.closed_reason(session, office_id, day),
-                     calendar.holiday_warning(day.year), now or datetime.now(UTC))
+    return QueueView(
+        office_id,
+        day,
+        rows,
+        counts,
+        calendar.closed_reason(session, office_id, day),
+        calendar.holiday_warning(day.year),
+        now or datetime.now(UTC),
+    )
 
 
-def filter_view(view: QueueView, *, staff_id: int | None = None, kind: str | None = None, state: str | None = None) -> QueueView:
+def filter_view(
+    view: QueueView, *, staff_id: int | None = None, kind: str | None = None, state: str | None = None
+) -> QueueView:
     """``view`` (an unfiltered ``daily_queue``) narrowed as ``daily_queue`` would narrow it, without
     reading again: counts after the staff/kind filters, rows after the state filter too."""
     rows = [r for r in view.rows if (staff_id is None or r.staff_id == staff_id) and (not kind or r.kind == kind)]
@@ -494,26 +654,62 @@ def filter_view(view: QueueView, *, staff_id: int | None = None, kind: str | Non
 def row_json(r: QueueRow) -> dict:
     """One session for scripts: ISO times with +09:00, 求職番号 of the enrolled seekers."""
     return {
-        "id": r.id, "kind": r.kind, "title": r.title, "start": r.start.isoformat(), "end": r.end.isoformat(), "state": r.state,
-        "staff": r.staff_login, "staff_name": r.staff_name, "platform": r.platform, "join_url": r.join_url,
-        "capacity": r.capacity, "enrolled": r.enrolled, "waiting": r.waiting,
+        "id": r.id,
+        "kind": r.kind,
+        "title": r.title,
+        "start": r.start.isoformat(),
+        "end": r.end.isoformat(),
+        "state": r.state,
+        "staff": r.staff_login,
+        "staff_name": r.staff_name,
+        "platform": r.platform,
+        "join_url": r.join_url,
+        "capacity": r.capacity,
+        "enrolled": r.enrolled,
+        "waiting": r.waiting,
         "seekers": [s.seeker_no for s in r.seekers if s.state not in ("waitlisted",)],
-        "waitlist": [s.seeker_no for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)],
+        "waitlist": [
+            s.seeker_no
+            for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)
+        ],
         "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
-        "warnings": [w.key for w in r.warnings], "overrides": r.overrides,
-        "offered": [{"seeker": s.seeker_no, "offered_until": s.offered_until.astimezone(JST).isoformat() if s.offered_until else None}
-                    for s in r.seekers if s.state == "offered"],
+        "warnings": [w.key for w in r.warnings],
+        "overrides": r.overrides,
+        "offered": [
+            {
+                "seeker": s.seeker_no,
+                "offered_until": s.offered_until.astimezone(JST).isoformat() if s.offered_until else None,
+            }
+            for s in r.seekers
+            if s.state == "offered"
+        ],
         "stopped": [s.seeker_no for s in r.seekers if s.stopped is not None],
     }
 
 
 @guard("clerk")
-def queue_json(session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, kind: str | None = None,
-               state: str | None = None, now: datetime | None = None) -> dict:
+def queue_json(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    day: date,
+    staff_id: int | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+    now: datetime | None = None,
+) -> dict:
     """The daily queue as plain data for ``hwdesk queue --json``."""
-    view = daily_queue(session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now)
-    return {"office": office_id, "date": day.isoformat(), "closed": view.closed[0] if view.closed else None,
-            "counts": view.counts, "sessions": [row_json(r) for r in view.rows]}
+    view = daily_queue(
+        session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now
+    )
+    return {
+        "office": office_id,
+        "date": day.isoformat(),
+        "closed": view.closed[0] if view.closed else None,
+        "counts": view.counts,
+        "sessions": [row_json(r) for r in view.rows],
+    }
 
 
 @dataclass(frozen=True)
@@ -536,7 +732,15 @@ class WeekView:
 
 
 @guard("clerk")
-def week_view(session: Session, *, actor: Actor, office_id: str, week_start: date, staff_id: int | None = None, now: datetime | None = None) -> WeekView:
+def week_view(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    week_start: date,
+    staff_id: int | None = None,
+    now: datetime | None = None,
+) -> WeekView:
     """The week (Monday to Sunday) containing ``week_start``, for the office or one staff member."""
     monday = week_start - timedelta(days=week_start.weekday())
     lo = calendar.day_bounds(monday)[0]
@@ -590,7 +794,9 @@ class ReminderList:
 
 
 @guard("clerk")
-def reminder_list(session: Session, *, actor: Actor, office_id: str, day: date, now: datetime | None = None) -> ReminderList:
+def reminder_list(
+    session: Session, *, actor: Actor, office_id: str, day: date, now: datetime | None = None
+) -> ReminderList:
     """Seekers with live bookings on the next open day after ``day``: phone, companions, what is still
     missing (consent, environment check, link) and the last reminder outcome."""
     target = calendar.next_open_day(session, office_id=office_id, day=day)
@@ -599,7 +805,9 @@ def reminder_list(session: Session, *, actor: Actor, office_id: str, day: date, 
     last: dict[tuple[int, int], tuple[str, datetime, str]] = {}
     ids = select(SessionRow.id).where(*_session_filter(office_id, lo, hi, None, None))
     for rem, login in session.exec(
-        select(Reminder, Staff.login).outerjoin(Staff, col(Staff.id) == Reminder.by).where(col(Reminder.session_id).in_(ids))
+        select(Reminder, Staff.login)
+        .outerjoin(Staff, col(Staff.id) == Reminder.by)
+        .where(col(Reminder.session_id).in_(ids))
         .order_by(col(Reminder.at), col(Reminder.id))
     ):
         last[(rem.session_id, rem.seeker_id)] = (rem.outcome, rem.at.astimezone(JST), login or "")
@@ -608,19 +816,48 @@ def reminder_list(session: Session, *, actor: Actor, office_id: str, day: date, 
         for s in r.seekers:
             if s.state not in ("booked", "offered"):
                 continue
-            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != "stopped") + (("no_link",) if not r.join_url else ())
+            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != "stopped") + (
+                ("no_link",) if not r.join_url else ()
+            )
             outcome, at, by = last.get((r.id, s.id), (None, None, ""))
-            out.append(ReminderRow(r.id, r.kind, r.start, r.end, s.id, s.seeker_no, s.name, format_phone(s.phone) if s.phone else "",
-                                   s.state, tuple(c for c in r.companions if c.seeker_no == s.seeker_no), missing, outcome, at, by,
-                                   s.stopped, s.offered_until if s.state == "offered" else None))
-    out += _moved(session, office_id=office_id, day=day, now=now, listed={(r.session_id, r.seeker_id) for r in out}, out=out)
+            out.append(
+                ReminderRow(
+                    r.id,
+                    r.kind,
+                    r.start,
+                    r.end,
+                    s.id,
+                    s.seeker_no,
+                    s.name,
+                    format_phone(s.phone) if s.phone else "",
+                    s.state,
+                    tuple(c for c in r.companions if c.seeker_no == s.seeker_no),
+                    missing,
+                    outcome,
+                    at,
+                    by,
+                    s.stopped,
+                    s.offered_until if s.state == "offered" else None,
+                )
+            )
+    out += _moved(
+        session, office_id=office_id, day=day, now=now, listed={(r.session_id, r.seeker_id) for r in out}, out=out
+    )
     return ReminderList(office_id, day, target, out)
 
 
 MOVED_WITHIN = timedelta(days=60)
 
 
-def _moved(session: Session, *, office_id: str, day: date, now: datetime | None, listed: set[tuple[int, int]], out: list[ReminderRow]) -> list[ReminderRow]:
+def _moved(
+    session: Session,
+    *,
+    office_id: str,
+    day: date,
+    now: datetime | None,
+    listed: set[tuple[int, int]],
+    out: list[ReminderRow],
+) -> list[ReminderRow]:
     """The reschedule notices still to give: seekers of upcoming sessions that were moved (made by
     ``scheduling.reschedule``) with no call recorded for the new session yet — whatever their day
     (from ``day``, at most ``MOVED_WITHIN`` ahead).
@@ -628,29 +865,70 @@ def _moved(session: Session, *, office_id: str, day: date, now: datetime | None,
     from sqlalchemy import exists
 
     lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
-    stmt = (select(SessionRow.id, SessionRow.kind, SessionRow.start_at, SessionRow.end_at, SessionRow.rescheduled_from_id,
-                   Enrollment.state, Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone)
-            .join(Enrollment, col(Enrollment.session_id) == SessionRow.id).join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
-            .where(SessionRow.office_id == office_id, col(SessionRow.start_at) > lo, col(SessionRow.start_at) < lo + MOVED_WITHIN,
-                   SessionRow.state == "scheduled", col(SessionRow.rescheduled_from_id).is_not(None),
-                   col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
-                   ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id))
-            .order_by(col(SessionRow.start_at), col(SessionRow.id)))
+    stmt = (
+        select(
+            SessionRow.id,
+            SessionRow.kind,
+            SessionRow.start_at,
+            SessionRow.end_at,
+            SessionRow.rescheduled_from_id,
+            Enrollment.state,
+            Seeker.id,
+            Seeker.seeker_no,
+            Seeker.name,
+            Seeker.phone,
+        )
+        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
+        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+        .where(
+            SessionRow.office_id == office_id,
+            col(SessionRow.start_at) > lo,
+            col(SessionRow.start_at) < lo + MOVED_WITHIN,
+            SessionRow.state == "scheduled",
+            col(SessionRow.rescheduled_from_id).is_not(None),
+            col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
+            ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id),
+        )
+        .order_by(col(SessionRow.start_at), col(SessionRow.id))
+    )
     more = []
     for sid, kind, start, end, old, state, seeker_id, no, name, phone in session.exec(stmt):
         if (sid, seeker_id) in listed:
             i = next(i for i, r in enumerate(out) if (r.session_id, r.seeker_id) == (sid, seeker_id))
             out[i] = replace(out[i], moved_from=old)
             continue
-        more.append(ReminderRow(sid, kind, start.astimezone(JST), end.astimezone(JST), seeker_id, no, name,
-                                format_phone(phone) if phone else "", state, (), (), None, None, "", moved_from=old))
+        more.append(
+            ReminderRow(
+                sid,
+                kind,
+                start.astimezone(JST),
+                end.astimezone(JST),
+                seeker_id,
+                no,
+                name,
+                format_phone(phone) if phone else "",
+                state,
+                (),
+                (),
+                None,
+                None,
+                "",
+                moved_from=old,
+            )
+        )
     return more
 
 
 CALLS = {
-    "stopped": ("利用中止 — 予約の取消しを伝える（リマインドではありません）", "Stopped — tell them the booking is cancelled (not a reminder)"),
+    "stopped": (
+        "利用中止 — 予約の取消しを伝える（リマインドではありません）",
+        "Stopped — tell them the booking is cancelled (not a reminder)",
+    ),
     "offer": ("空席案内 — {until}までに参加の可否を確認", "Seat offered — ask for an answer by {until}"),
-    "moved": ("日時変更 — #{old} から新しい日時（{when}）を伝える", "Moved — tell them the new time ({when}; was #{old})"),
+    "moved": (
+        "日時変更 — #{old} から新しい日時（{when}）を伝える",
+        "Moved — tell them the new time ({when}; was #{old})",
+    ),
 }
 
 
@@ -674,7 +952,9 @@ def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
     if kind == "stopped":
         return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
     if kind == "moved":
-        return text.format(old=r.moved_from, when=f"{r.start:%m-%d %H:%M}" if lang == "en" else f"{r.start:%m/%d %H:%M}")
+        return text.format(
+            old=r.moved_from, when=f"{r.start:%m-%d %H:%M}" if lang == "en" else f"{r.start:%m/%d %H:%M}"
+        )
     until = r.offered_until.astimezone(JST) if r.offered_until else None
     when = f"{until:%m-%d %H:%M}" if lang == "en" and until else (f"{until:%m/%d %H:%M}" if until else "—")
     return text.format(until=when)
@@ -685,21 +965,36 @@ def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_i
     """Record the outcome of a reminder call (reached / not_reached / message_left)."""
     require(actor, "clerk", what_ja="リマインド結果の記録", what_en="Recording a reminder call")
     if outcome not in REMINDER_OUTCOMES:
-        raise ValidationFailed("結果は reached（連絡済み）/ not_reached（不通）/ message_left（伝言）のいずれかです。",
-                               "The outcome must be reached, not_reached or message_left.", field="outcome")
+        raise ValidationFailed(
+            "結果は reached（連絡済み）/ not_reached（不通）/ message_left（伝言）のいずれかです。",
+            "The outcome must be reached, not_reached or message_left.",
+            field="outcome",
+        )
     row = session.get(SessionRow, session_id)
     if row is None:
         raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
     require_office(actor, row.office_id)
-    enrolled = session.exec(select(Enrollment.id).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)).first()
+    enrolled = session.exec(
+        select(Enrollment.id).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)
+    ).first()
     if enrolled is None:
-        raise NotFound(f"求職者 {seeker_id} はセッション {session_id} に登録されていません。",
-                       f"Seeker {seeker_id} is not enrolled in session {session_id}.")
+        raise NotFound(
+            f"求職者 {seeker_id} はセッション {session_id} に登録されていません。",
+            f"Seeker {seeker_id} is not enrolled in session {session_id}.",
+        )
     rem = Reminder(session_id=session_id, seeker_id=seeker_id, outcome=outcome, by=_sid(actor))
     session.add(rem)
     session.flush()
-    audit.record(session, staff_id=_sid(actor), action="reminder.record", entity="reminder", entity_id=rem.id,
-                 seeker_id=seeker_id, office_id=row.office_id, after={"session": session_id, "outcome": outcome})
+    audit.record(
+        session,
+        staff_id=_sid(actor),
+        action="reminder.record",
+        entity="reminder",
+        entity_id=rem.id,
+        seeker_id=seeker_id,
+        office_id=row.office_id,
+        after={"session": session_id, "outcome": outcome},
+    )
     return rem
 
 

@@ -34,7 +34,8 @@ from sqlmodel import Session, col, select
 from hwdesk import audit
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, clean_text, csv_safe, format_wareki
-from hwdesk.models import Meta, Seeker, Session as SessionRow, UsageRecord
+from hwdesk.models import Meta, Seeker, UsageRecord
+from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.terms import service_label
@@ -67,7 +68,9 @@ def office_key(session: Session, *, office_id: str, create: bool = True) -> byte
             created = False  # another terminal created it first: use theirs
         row = session.exec(select(Meta).where(Meta.key == key).execution_options(populate_existing=True)).one()
         if created:  # the key's existence is audited, never its value
-            audit.record(session, staff_id=None, action="office_key.create", entity="meta", entity_id=key, office_id=office_id)
+            audit.record(
+                session, staff_id=None, action="office_key.create", entity="meta", entity_id=key, office_id=office_id
+            )
     return bytes.fromhex(row.value)
 
 
@@ -123,7 +126,9 @@ def add_usage_record(
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise ValidationFailed("日時にはタイムゾーンが必要です。", "Times must be timezone-aware.", field=name)
     if joined_at and left_at and left_at < joined_at:
-        raise ValidationFailed("退出時刻が入室時刻より前です。", "The time left is before the time joined.", field="left_at")
+        raise ValidationFailed(
+            "退出時刻が入室時刻より前です。", "The time left is before the time joined.", field="left_at"
+        )
     rec = UsageRecord(
         session_id=session_id,
         seeker_id=seeker_id,
@@ -136,10 +141,21 @@ def add_usage_record(
     session.add(rec)
     session.flush()
     key = office_key(session, office_id=row.office_id)
-    audit.record(session, staff_id=staff_id(actor), action="usage.add", entity="usage_record", entity_id=rec.id,
-                 seeker_id=seeker_id, office_id=row.office_id,
-                 after={"session": session_id, "device_kind": rec.device_kind, "os": rec.os,
-                        "participant": pseudonym(key, rec.participant_id)})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="usage.add",
+        entity="usage_record",
+        entity_id=rec.id,
+        seeker_id=seeker_id,
+        office_id=row.office_id,
+        after={
+            "session": session_id,
+            "device_kind": rec.device_kind,
+            "os": rec.os,
+            "participant": pseudonym(key, rec.participant_id),
+        },
+    )
     return rec
 
 
@@ -168,9 +184,15 @@ class UsageView:
         return int((self.left_at - self.joined_at).total_seconds() // 60)
 
 
-@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records",
-       office_in_body="a session of another office is refused; through a seeker, only the actor's office's records are listed")
-def view_usage_records(session: Session, *, actor: Actor, session_id: int | None = None, seeker_id: int | None = None) -> list[UsageView]:
+@guard(
+    "supervisor",
+    what_ja="利用の記録の閲覧",
+    what_en="Viewing usage records",
+    office_in_body="a session of another office is refused; through a seeker, only the actor's office's records are listed",
+)
+def view_usage_records(
+    session: Session, *, actor: Actor, session_id: int | None = None, seeker_id: int | None = None
+) -> list[UsageView]:
     """A session's (or a seeker's) usage records — supervisors only, and the view is audited.
 
     Call inside ``Store.write()``: the audit row (``usage.view``: who, which session or seeker, how
@@ -179,7 +201,11 @@ def view_usage_records(session: Session, *, actor: Actor, session_id: int | None
     """
     require(actor, "supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records")
     if (session_id is None) == (seeker_id is None):
-        raise ValidationFailed("セッションか求職者のどちらか一方を指定してください。", "Give either a session or a seeker.", field="session_id")
+        raise ValidationFailed(
+            "セッションか求職者のどちらか一方を指定してください。",
+            "Give either a session or a seeker.",
+            field="session_id",
+        )
     stmt = (
         select(UsageRecord, SessionRow.start_at, SessionRow.kind, SessionRow.office_id, Seeker.seeker_no)
         .join(SessionRow, col(SessionRow.id) == UsageRecord.session_id)
@@ -202,11 +228,32 @@ def view_usage_records(session: Session, *, actor: Actor, session_id: int | None
     for rec, start, kind, rec_office, seeker_no in rows:
         if rec_office not in keys:
             keys[rec_office] = office_key(session, office_id=rec_office)
-        out.append(UsageView(rec.id, rec.session_id, start, kind, rec.seeker_id, seeker_no or "", rec.joined_at, rec.left_at,  # type: ignore[arg-type]
-                             rec.device_kind, rec.os, rec.participant_id, pseudonym(keys[rec_office], rec.participant_id)))
-    audit.record(session, staff_id=staff_id(actor), action="usage.view", entity="session" if session_id is not None else "seeker",
-                 entity_id=session_id if session_id is not None else seeker_id, seeker_id=seeker_id, office_id=office,
-                 extra={"rows": len(out)})
+        out.append(
+            UsageView(
+                rec.id,
+                rec.session_id,
+                start,
+                kind,
+                rec.seeker_id,
+                seeker_no or "",
+                rec.joined_at,
+                rec.left_at,  # type: ignore[arg-type]
+                rec.device_kind,
+                rec.os,
+                rec.participant_id,
+                pseudonym(keys[rec_office], rec.participant_id),
+            )
+        )
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="usage.view",
+        entity="session" if session_id is not None else "seeker",
+        entity_id=session_id if session_id is not None else seeker_id,
+        seeker_id=seeker_id,
+        office_id=office,
+        extra={"rows": len(out)},
+    )
     return out
 
 
@@ -257,28 +304,42 @@ def lawful_request_export(
     and never overwrites a file. The file is written last, so an error leaves neither file nor
     audit rows (the caller's transaction rolls back).
     """
-    require(actor, "supervisor", what_ja="法令に基づく照会への回答（識別可能な記録の出力）", what_en="A lawful-request export")
+    require(
+        actor,
+        "supervisor",
+        what_ja="法令に基づく照会への回答（識別可能な記録の出力）",
+        what_en="A lawful-request export",
+    )
     require_office(actor, office_id)
     authority = clean_text(authority, field="authority", max_len=200)
     reference_no = clean_text(reference_no, field="reference_no", max_len=100)
     legal_basis = clean_text(legal_basis, field="legal_basis", max_len=200)
-    for value, name, ja, en in ((authority, "authority", "照会元（官公庁・捜査機関等）", "the requesting authority"),
-                                (reference_no, "reference_no", "照会の文書番号", "the request's reference number"),
-                                (legal_basis, "legal_basis", "法令上の根拠", "the legal basis")):
+    for value, name, ja, en in (
+        (authority, "authority", "照会元（官公庁・捜査機関等）", "the requesting authority"),
+        (reference_no, "reference_no", "照会の文書番号", "the request's reference number"),
+        (legal_basis, "legal_basis", "法令上の根拠", "the legal basis"),
+    ):
         if not value:
             raise ValidationFailed(f"{ja}を入力してください。", f"Enter {en}.", field=name)
     if date_to < date_from:
-        raise ValidationFailed("期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to")
+        raise ValidationFailed(
+            "期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to"
+        )
     path = Path(out_path)
     if path.exists():
-        raise ValidationFailed(f"出力先のファイルが既にあります: {path}", f"The output file already exists: {path}", field="out_path")
+        raise ValidationFailed(
+            f"出力先のファイルが既にあります: {path}", f"The output file already exists: {path}", field="out_path"
+        )
 
     stmt = (
         select(UsageRecord, SessionRow.start_at, SessionRow.kind, Seeker.seeker_no, Seeker.name)
         .join(SessionRow, col(SessionRow.id) == UsageRecord.session_id)
         .outerjoin(Seeker, col(Seeker.id) == UsageRecord.seeker_id)
-        .where(SessionRow.office_id == office_id, col(SessionRow.start_at) >= _day_start(date_from),
-               col(SessionRow.start_at) < _day_start(date_to + timedelta(days=1)))
+        .where(
+            SessionRow.office_id == office_id,
+            col(SessionRow.start_at) >= _day_start(date_from),
+            col(SessionRow.start_at) < _day_start(date_to + timedelta(days=1)),
+        )
     )
     if seeker_id is not None:
         stmt = stmt.where(UsageRecord.seeker_id == seeker_id)
@@ -286,33 +347,92 @@ def lawful_request_export(
         stmt = stmt.where(UsageRecord.participant_id == participant_id.strip())
     rows = session.exec(stmt.order_by(col(SessionRow.start_at), col(UsageRecord.id))).all()
 
-    scope = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-             **({"seeker_id": seeker_id} if seeker_id is not None else {}),
-             **({"participant_filter": True} if participant_id else {})}
-    request_id = audit.record(session, staff_id=staff_id(actor), action="lawful_request", entity="usage_record", office_id=office_id,
-                           seeker_id=seeker_id, extra={"authority": authority, "reference_no": reference_no,
-                                                       "legal_basis": legal_basis, **scope})
+    scope = {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        **({"seeker_id": seeker_id} if seeker_id is not None else {}),
+        **({"participant_filter": True} if participant_id else {}),
+    }
+    request_id = audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="lawful_request",
+        entity="usage_record",
+        office_id=office_id,
+        seeker_id=seeker_id,
+        extra={"authority": authority, "reference_no": reference_no, "legal_basis": legal_basis, **scope},
+    )
     now = datetime.now(UTC)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([csv_safe(LAWFUL_MARK)])
-    w.writerow([csv_safe(v) for v in (
-        f"照会元 / authority: {authority}", f"文書番号 / reference: {reference_no}", f"根拠法令 / legal basis: {legal_basis}",
-        f"期間 / period: {date_from.isoformat()}〜{date_to.isoformat()}", f"出力者 / exported by: {actor.login}",
-        f"出力日時 / exported at: {_iso(now)}", f"監査記録 / audit id: {request_id}")])
-    w.writerow([csv_safe(h) for h in (
-        "record_id", "session_id", "session_date", "session_date_wareki", "session_start", "service", "seeker_no", "seeker_name",
-        "joined_at", "left_at", "device_kind", "os", "participant_id")])
+    w.writerow(
+        [
+            csv_safe(v)
+            for v in (
+                f"照会元 / authority: {authority}",
+                f"文書番号 / reference: {reference_no}",
+                f"根拠法令 / legal basis: {legal_basis}",
+                f"期間 / period: {date_from.isoformat()}〜{date_to.isoformat()}",
+                f"出力者 / exported by: {actor.login}",
+                f"出力日時 / exported at: {_iso(now)}",
+                f"監査記録 / audit id: {request_id}",
+            )
+        ]
+    )
+    w.writerow(
+        [
+            csv_safe(h)
+            for h in (
+                "record_id",
+                "session_id",
+                "session_date",
+                "session_date_wareki",
+                "session_start",
+                "service",
+                "seeker_no",
+                "seeker_name",
+                "joined_at",
+                "left_at",
+                "device_kind",
+                "os",
+                "participant_id",
+            )
+        ]
+    )
     for rec, start, kind, seeker_no, name in rows:
         local = start.astimezone(JST)
-        w.writerow([csv_safe(v) for v in (
-            rec.id, rec.session_id, local.date().isoformat(), format_wareki(local.date()), local.strftime("%H:%M"),
-            service_label(kind), seeker_no or "", name or "", _iso(rec.joined_at), _iso(rec.left_at), rec.device_kind, rec.os,
-            rec.participant_id)])
+        w.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    rec.id,
+                    rec.session_id,
+                    local.date().isoformat(),
+                    format_wareki(local.date()),
+                    local.strftime("%H:%M"),
+                    service_label(kind),
+                    seeker_no or "",
+                    name or "",
+                    _iso(rec.joined_at),
+                    _iso(rec.left_at),
+                    rec.device_kind,
+                    rec.os,
+                    rec.participant_id,
+                )
+            ]
+        )
     data = buf.getvalue().encode("utf-8-sig")
     digest = hashlib.sha256(data).hexdigest()
-    audit.record(session, staff_id=staff_id(actor), action="lawful_request.export", entity="audit_log", entity_id=request_id,
-                 office_id=office_id, extra={"path": str(path.absolute()), "rows": len(rows), "sha256": digest})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="lawful_request.export",
+        entity="audit_log",
+        entity_id=request_id,
+        office_id=office_id,
+        extra={"path": str(path.absolute()), "rows": len(rows), "sha256": digest},
+    )
     _write_new_private(path, data)
     return LawfulExport(path, len(rows), digest, request_id)
 
@@ -322,9 +442,15 @@ def _write_new_private(path: Path, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ValidationFailed(f"出力先のファイルが既にあります: {path}", f"The output file already exists: {path}", field="out_path") from None
+        raise ValidationFailed(
+            f"出力先のファイルが既にあります: {path}", f"The output file already exists: {path}", field="out_path"
+        ) from None
     except OSError as exc:
-        raise ValidationFailed(f"出力先に書き込めません: {path}（{exc.strerror}）", f"Cannot write {path} ({exc.strerror}).", field="out_path") from None
+        raise ValidationFailed(
+            f"出力先に書き込めません: {path}（{exc.strerror}）",
+            f"Cannot write {path} ({exc.strerror}).",
+            field="out_path",
+        ) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -336,6 +462,12 @@ def _write_new_private(path: Path, data: bytes) -> None:
 
 
 __all__ = [
-    "office_key", "pseudonym", "add_usage_record", "UsageView", "view_usage_records", "LawfulExport", "lawful_request_export",
+    "office_key",
+    "pseudonym",
+    "add_usage_record",
+    "UsageView",
+    "view_usage_records",
+    "LawfulExport",
+    "lawful_request_export",
     "LAWFUL_MARK",
 ]

@@ -21,7 +21,8 @@ from sqlmodel import Session, col
 from hwdesk import audit
 from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import JST, clean_text
-from hwdesk.models import Enrollment, RegistrationRenewal, Session as SessionRow
+from hwdesk.models import Enrollment, RegistrationRenewal
+from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.services.seekers import get_seeker
@@ -42,7 +43,9 @@ def initial_end(applied: date) -> date:
     return month_end(applied.year, applied.month + 2)
 
 
-def registration_end(registered_on: date | None, attended: Iterable[date] = (), renewals: Iterable[date] = ()) -> date | None:
+def registration_end(
+    registered_on: date | None, attended: Iterable[date] = (), renewals: Iterable[date] = ()
+) -> date | None:
     """The end of the registration, from its date, attended counseling/referral days and renewals.
 
     Days are taken in order: a renewal restarts the period (end of the month after next, never
@@ -72,9 +75,11 @@ _E, _S, _R = Enrollment.__table__.c, SessionRow.__table__.c, RegistrationRenewal
 def _events_stmt(seeker_ids):
     """Attended counseling/referral sessions (``at``: their start) and renewals (``on``) of the
     seekers, in one statement: a union whose other column is a typed NULL on each side."""
-    att = (select(_E.seeker_id.label("seeker_id"), _S.start_at.label("at"), cast(null(), Date).label("on"))
-           .join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]
-           .where(_E.seeker_id.in_(seeker_ids), _S.kind.in_(EXTENDING_KINDS), _E.state.in_(ATTENDED_STATES)))
+    att = (
+        select(_E.seeker_id.label("seeker_id"), _S.start_at.label("at"), cast(null(), Date).label("on"))
+        .join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]
+        .where(_E.seeker_id.in_(seeker_ids), _S.kind.in_(EXTENDING_KINDS), _E.state.in_(ATTENDED_STATES))
+    )
     ren = select(_R.seeker_id, cast(null(), _S.start_at.type), _R.renewed_on).where(_R.seeker_id.in_(seeker_ids))
     return union_all(att, ren)
 
@@ -112,23 +117,41 @@ def renew(session: Session, *, actor: Actor, seeker_id: int, renewed_on: date, n
     require_office(actor, seeker.office_id)
     note = clean_text(note, field="note", max_len=300)
     if not note:
-        raise ValidationFailed("どこで更新したかを備考に入力してください。", "Enter where the registration was renewed (note).", field="note")
+        raise ValidationFailed(
+            "どこで更新したかを備考に入力してください。",
+            "Enter where the registration was renewed (note).",
+            field="note",
+        )
     if renewed_on > datetime.now(JST).date():
         raise ValidationFailed("更新日が未来の日付です。", "The renewal date is in the future.", field="renewed_on")
     if seeker.registered_on is None or renewed_on < seeker.registered_on:
-        raise ValidationFailed("更新日は登録日以降の日付にしてください（登録日のない求職者は先に登録日を入力）。",
-                               "The renewal must be on or after the registration date (enter a registration date first).",
-                               field="renewed_on")
+        raise ValidationFailed(
+            "更新日は登録日以降の日付にしてください（登録日のない求職者は先に登録日を入力）。",
+            "The renewal must be on or after the registration date (enter a registration date first).",
+            field="renewed_on",
+        )
     before = end_of(session, seeker_id=seeker_id, registered_on=seeker.registered_on)
-    row = RegistrationRenewal(seeker_id=seeker_id, renewed_on=renewed_on, note=note, recorded_by=staff_id(actor),
-                              recorded_at=datetime.now(UTC))
+    row = RegistrationRenewal(
+        seeker_id=seeker_id,
+        renewed_on=renewed_on,
+        note=note,
+        recorded_by=staff_id(actor),
+        recorded_at=datetime.now(UTC),
+    )
     session.add(row)
     session.flush()
     after = end_of(session, seeker_id=seeker_id, registered_on=seeker.registered_on)
-    audit.record(session, staff_id=staff_id(actor), action="registration.renew", entity="registration_renewal", entity_id=row.id,
-                 seeker_id=seeker_id, office_id=seeker.office_id,
-                 before={"valid_until": before.isoformat() if before else None},
-                 after={"renewed_on": renewed_on.isoformat(), "note": note, "valid_until": after.isoformat() if after else None})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="registration.renew",
+        entity="registration_renewal",
+        entity_id=row.id,
+        seeker_id=seeker_id,
+        office_id=seeker.office_id,
+        before={"valid_until": before.isoformat() if before else None},
+        after={"renewed_on": renewed_on.isoformat(), "note": note, "valid_until": after.isoformat() if after else None},
+    )
     return row
 
 
@@ -136,5 +159,10 @@ def renewals_of(session: Session, seeker_id: int) -> list[RegistrationRenewal]:
     """A seeker's recorded renewals, newest first."""
     from sqlmodel import select as orm_select
 
-    return list(session.exec(orm_select(RegistrationRenewal).where(RegistrationRenewal.seeker_id == seeker_id)
-                             .order_by(col(RegistrationRenewal.renewed_on).desc())))
+    return list(
+        session.exec(
+            orm_select(RegistrationRenewal)
+            .where(RegistrationRenewal.seeker_id == seeker_id)
+            .order_by(col(RegistrationRenewal.renewed_on).desc())
+        )
+    )

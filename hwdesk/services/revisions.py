@@ -35,15 +35,17 @@ from hwdesk.models import (
     Enrollment,
     Office,
     Seeker,
-    Session as SessionRow,
     Staff,
     TermsNotice,
     TermsVersion,
 )
-from hwdesk.services.offices import document, terms_versions, version_in_force
-from hwdesk.terms import TermsDocument, article_as_text
+from hwdesk.models import (
+    Session as SessionRow,
+)
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
+from hwdesk.services.offices import document, terms_versions, version_in_force
+from hwdesk.terms import TermsDocument, article_as_text
 
 # Enrollment states in which a seeker still expects to take part (kept here rather than imported
 # from scheduling so that this read-only module does not depend on the booking code).
@@ -140,16 +142,29 @@ def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _change(kind: str, part: str, old_no: int | None, new_no: int | None, heading: str, old_text: str, new_text: str,
-            old_version: int, new_version: int) -> ArticleChange:
+def _change(
+    kind: str,
+    part: str,
+    old_no: int | None,
+    new_no: int | None,
+    heading: str,
+    old_text: str,
+    new_text: str,
+    old_version: int,
+    new_version: int,
+) -> ArticleChange:
     names = {"preamble": "前文", "supplementary": "附則"}
     label_old = f"第{old_version}版 " + (names.get(part) or (f"第{old_no}条" if old_no else "（なし）"))
     label_new = f"第{new_version}版 " + (names.get(part) or (f"第{new_no}条" if new_no else "（なし）"))
     unified = tuple(
         line.rstrip("\n")
-        for line in difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), label_old, label_new, n=1, lineterm="")
+        for line in difflib.unified_diff(
+            old_text.splitlines(), new_text.splitlines(), label_old, label_new, n=1, lineterm=""
+        )
     )
-    return ArticleChange(kind, part, old_no, new_no, heading, old_text, new_text, unified, word_diff(old_text, new_text))
+    return ArticleChange(
+        kind, part, old_no, new_no, heading, old_text, new_text, unified, word_diff(old_text, new_text)
+    )
 
 
 def _pair_block(olds: list[dict], news: list[dict]) -> list[tuple[dict | None, dict | None]]:
@@ -207,14 +222,28 @@ def diff_versions(old: TermsDocument, new: TermsDocument) -> list[ArticleChange]
                     kind = "renumbered"
                 else:
                     kind = "changed"
-                change = _change(kind, "article", a["number"], b["number"], b.get("heading", ""), article_as_text(a), article_as_text(b), ov, nv)
+                change = _change(
+                    kind,
+                    "article",
+                    a["number"],
+                    b["number"],
+                    b.get("heading", ""),
+                    article_as_text(a),
+                    article_as_text(b),
+                    ov,
+                    nv,
+                )
                 order = (1, b["number"], 0)
             elif b is not None:
-                change = _change("added", "article", None, b["number"], b.get("heading", ""), "", article_as_text(b), ov, nv)
+                change = _change(
+                    "added", "article", None, b["number"], b.get("heading", ""), "", article_as_text(b), ov, nv
+                )
                 order = (1, b["number"], 0)
             else:
                 assert a is not None
-                change = _change("removed", "article", a["number"], None, a.get("heading", ""), article_as_text(a), "", ov, nv)
+                change = _change(
+                    "removed", "article", a["number"], None, a.get("heading", ""), article_as_text(a), "", ov, nv
+                )
                 # A removed article is listed where it stood (after the new article of that number).
                 order = (1, a["number"], 1)
             changes.append((order, change))
@@ -237,14 +266,19 @@ def render_changes(changes: list[ArticleChange], *, lang: str = "ja") -> str:
 
 def version_by_number(session: Session, *, office_id: str, version: int) -> TermsVersion:
     """One stored version of an office's terms by its number (NotFound otherwise)."""
-    row = session.exec(select(TermsVersion).where(TermsVersion.office_id == office_id, TermsVersion.version == version)).first()
+    row = session.exec(
+        select(TermsVersion).where(TermsVersion.office_id == office_id, TermsVersion.version == version)
+    ).first()
     if row is None:
-        raise NotFound(f"{office_id} の規約 第{version}版 はありません。", f"No version {version} of {office_id}'s terms.")
+        raise NotFound(
+            f"{office_id} の規約 第{version}版 はありません。", f"No version {version} of {office_id}'s terms."
+        )
     return row
 
 
-def diff_stored(session: Session, *, office_id: str, from_version: int | None = None, to_version: int | None = None
-                ) -> tuple[TermsVersion, TermsVersion, list[ArticleChange]]:
+def diff_stored(
+    session: Session, *, office_id: str, from_version: int | None = None, to_version: int | None = None
+) -> tuple[TermsVersion, TermsVersion, list[ArticleChange]]:
     """Diff two stored versions (default: the newest against the one before it)."""
     versions = terms_versions(session, office_id)
     if not versions:
@@ -286,13 +320,23 @@ class NotifyEntry:
 def _get_version(session: Session, office_id: str, version_id: int) -> TermsVersion:
     tv = session.get(TermsVersion, version_id)
     if tv is None or tv.office_id != office_id:
-        raise NotFound(f"{office_id} の規約版（ID {version_id}）はありません。", f"{office_id} has no terms version with id {version_id}.")
+        raise NotFound(
+            f"{office_id} の規約版（ID {version_id}）はありません。",
+            f"{office_id} has no terms version with id {version_id}.",
+        )
     return tv
 
 
 @guard("clerk")
-def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: int, active_months: int = 12,
-                today: date | None = None) -> list[NotifyEntry]:
+def notify_list(
+    session: Session,
+    *,
+    actor: Actor,
+    office_id: str,
+    version_id: int,
+    active_months: int = 12,
+    today: date | None = None,
+) -> list[NotifyEntry]:
     """Seekers to tell of the revision ``version_id`` of ``office_id``'s terms, by 求職番号.
 
     Listed: a consent to an *earlier version of this office's terms* (a consent at another office
@@ -302,7 +346,11 @@ def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: i
     the effective date. Anonymized seekers are never listed. Four queries whatever the count.
     """
     if active_months < 1:
-        raise ValidationFailed("対象期間は1か月以上にしてください。", "The activity period must be at least one month.", field="active_months")
+        raise ValidationFailed(
+            "対象期間は1か月以上にしてください。",
+            "The activity period must be at least one month.",
+            field="active_months",
+        )
     tv = _get_version(session, office_id, version_id)
     now = datetime.now(UTC) if today is None else _day_start(today)
     today = today or now_jst().date()
@@ -311,14 +359,21 @@ def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: i
     effective = _day_start(tv.effective_on)
 
     newer = select(TermsVersion.id).where(TermsVersion.office_id == office_id, TermsVersion.version >= tv.version)
-    consented_newer = select(Consent.seeker_id).where(Consent.office_id == office_id, col(Consent.terms_version_id).in_(newer))
+    consented_newer = select(Consent.seeker_id).where(
+        Consent.office_id == office_id, col(Consent.terms_version_id).in_(newer)
+    )
     notified = select(TermsNotice.seeker_id).where(col(TermsNotice.terms_version_id).in_(newer))
     start = col(SessionRow.start_at)
     active = (
-        select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(SessionRow.office_id == office_id,
-               or_(and_(start >= since, start < until),
-                   and_(start >= effective, Enrollment.state != "cancelled", SessionRow.state != "cancelled")))
+        select(Enrollment.seeker_id)
+        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+        .where(
+            SessionRow.office_id == office_id,
+            or_(
+                and_(start >= since, start < until),
+                and_(start >= effective, Enrollment.state != "cancelled", SessionRow.state != "cancelled"),
+            ),
+        )
     )
     where = (
         Consent.office_id == office_id,
@@ -329,8 +384,15 @@ def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: i
         col(Seeker.id).in_(active),
     )
     rows = session.exec(
-        select(Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.phone, Seeker.email,
-               func.max(TermsVersion.version), func.max(Consent.given_at))
+        select(
+            Seeker.id,
+            Seeker.seeker_no,
+            Seeker.name,
+            Seeker.phone,
+            Seeker.email,
+            func.max(TermsVersion.version),
+            func.max(Consent.given_at),
+        )
         .join(Consent, col(Consent.seeker_id) == Seeker.id)
         .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
         .where(*where)
@@ -340,34 +402,72 @@ def notify_list(session: Session, *, actor: Actor, office_id: str, version_id: i
     if not rows:
         return []
     candidates = (
-        select(Consent.seeker_id).join(Seeker, col(Seeker.id) == Consent.seeker_id)
-        .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id).where(*where)
+        select(Consent.seeker_id)
+        .join(Seeker, col(Seeker.id) == Consent.seeker_id)
+        .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        .where(*where)
     )
     nxt = _next_sessions(session, office_id=office_id, seeker_ids=candidates, after=now)
-    last = dict(session.exec(
-        select(Enrollment.seeker_id, func.max(SessionRow.start_at)).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(SessionRow.office_id == office_id, col(Enrollment.seeker_id).in_(candidates), start < now,
-               Enrollment.state != "cancelled", SessionRow.state != "cancelled")
-        .group_by(Enrollment.seeker_id)
-    ).all())
+    last = dict(
+        session.exec(
+            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
+            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+            .where(
+                SessionRow.office_id == office_id,
+                col(Enrollment.seeker_id).in_(candidates),
+                start < now,
+                Enrollment.state != "cancelled",
+                SessionRow.state != "cancelled",
+            )
+            .group_by(Enrollment.seeker_id)
+        ).all()
+    )
     out = []
     for sid, no, name, phone, email, version, given in rows:
         n = nxt.get(sid)
-        out.append(NotifyEntry(sid, no, name, phone, email, version, given, last.get(sid),
-                               n[0] if n else None, n[1] if n else None, n[2] if n else None))
+        out.append(
+            NotifyEntry(
+                sid,
+                no,
+                name,
+                phone,
+                email,
+                version,
+                given,
+                last.get(sid),
+                n[0] if n else None,
+                n[1] if n else None,
+                n[2] if n else None,
+            )
+        )
     return out
 
 
-def _next_sessions(session: Session, *, office_id: str, seeker_ids, after: datetime) -> dict[int, tuple[int, datetime, str]]:
+def _next_sessions(
+    session: Session, *, office_id: str, seeker_ids, after: datetime
+) -> dict[int, tuple[int, datetime, str]]:
     """Each seeker's next live session at the office (one query: a window over the bookings)."""
-    rn = func.row_number().over(partition_by=Enrollment.seeker_id, order_by=(col(SessionRow.start_at), col(SessionRow.id))).label("rn")
+    rn = (
+        func.row_number()
+        .over(partition_by=Enrollment.seeker_id, order_by=(col(SessionRow.start_at), col(SessionRow.id)))
+        .label("rn")
+    )
     inner = (
-        select(Enrollment.seeker_id.label("sid"), SessionRow.id.label("sess"), SessionRow.start_at.label("start"),  # type: ignore[attr-defined]
-               SessionRow.kind.label("kind"), rn)  # type: ignore[attr-defined]
+        select(
+            Enrollment.seeker_id.label("sid"),
+            SessionRow.id.label("sess"),
+            SessionRow.start_at.label("start"),  # type: ignore[attr-defined]
+            SessionRow.kind.label("kind"),
+            rn,
+        )  # type: ignore[attr-defined]
         .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(SessionRow.office_id == office_id, col(SessionRow.start_at) >= after,
-               col(SessionRow.state).in_(LIVE_SESSION_STATES), col(Enrollment.state).in_(LIVE_ENROLLMENT_STATES),
-               col(Enrollment.seeker_id).in_(seeker_ids))
+        .where(
+            SessionRow.office_id == office_id,
+            col(SessionRow.start_at) >= after,
+            col(SessionRow.state).in_(LIVE_SESSION_STATES),
+            col(Enrollment.state).in_(LIVE_ENROLLMENT_STATES),
+            col(Enrollment.seeker_id).in_(seeker_ids),
+        )
         .subquery()
     )
     rows = session.exec(select(inner.c.sid, inner.c.sess, inner.c.start, inner.c.kind).where(inner.c.rn == 1)).all()
@@ -405,9 +505,16 @@ def unnotified_sessions(session: Session, *, actor: Actor, office_id: str, day: 
         return []  # no earlier text anyone could have consented to
     newer_ids = [v.id for v in versions if v.version >= in_force.version]
     lo, hi = _day_start(day), _day_start(day + timedelta(days=1))
-    day_where = (SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi,
-                 SessionRow.state != "cancelled", Enrollment.state != "cancelled")
-    day_seekers = select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id).where(*day_where)
+    day_where = (
+        SessionRow.office_id == office_id,
+        col(SessionRow.start_at) >= lo,
+        col(SessionRow.start_at) < hi,
+        SessionRow.state != "cancelled",
+        Enrollment.state != "cancelled",
+    )
+    day_seekers = (
+        select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id).where(*day_where)
+    )
     newest = (
         select(Consent.seeker_id.label("sid"), func.max(TermsVersion.version).label("v"))  # type: ignore[attr-defined]
         .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
@@ -417,15 +524,19 @@ def unnotified_sessions(session: Session, *, actor: Actor, office_id: str, day: 
     )
     notified = select(TermsNotice.seeker_id).where(col(TermsNotice.terms_version_id).in_(newer_ids))
     rows = session.exec(
-        select(SessionRow.id, SessionRow.start_at, SessionRow.kind, Seeker.id, Seeker.seeker_no, Seeker.name, newest.c.v)
+        select(
+            SessionRow.id, SessionRow.start_at, SessionRow.kind, Seeker.id, Seeker.seeker_no, Seeker.name, newest.c.v
+        )
         .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
         .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
         .join(newest, newest.c.sid == Seeker.id)
         .where(*day_where, newest.c.v < in_force.version, col(Seeker.id).not_in(notified))
         .order_by(col(SessionRow.start_at), col(SessionRow.id), col(Seeker.seeker_no))
     ).all()
-    return [UnnotifiedSession(sid, start, kind, skid, no, name, v, in_force.version, in_force.id, in_force.effective_on)  # type: ignore[arg-type]
-            for sid, start, kind, skid, no, name, v in rows]
+    return [
+        UnnotifiedSession(sid, start, kind, skid, no, name, v, in_force.version, in_force.id, in_force.effective_on)  # type: ignore[arg-type]
+        for sid, start, kind, skid, no, name, v in rows
+    ]
 
 
 # --- a seeker's history -------------------------------------------------------------------------
@@ -484,28 +595,48 @@ def history(session: Session, *, actor: Actor, seeker_id: int) -> list[OfficeHis
     if session.get(Seeker, seeker_id) is None:
         raise NotFound(f"求職者 {seeker_id} はありません。", f"No seeker {seeker_id}.")
     consents = session.exec(
-        select(Consent, TermsVersion, Staff.login).join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
-        .outerjoin(Staff, col(Staff.id) == Consent.recorded_by).where(Consent.seeker_id == seeker_id)
+        select(Consent, TermsVersion, Staff.login)
+        .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
+        .outerjoin(Staff, col(Staff.id) == Consent.recorded_by)
+        .where(Consent.seeker_id == seeker_id)
     ).all()
     notices = session.exec(
-        select(TermsNotice, TermsVersion, Staff.login).join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
-        .outerjoin(Staff, col(Staff.id) == TermsNotice.recorded_by).where(TermsNotice.seeker_id == seeker_id)
+        select(TermsNotice, TermsVersion, Staff.login)
+        .join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
+        .outerjoin(Staff, col(Staff.id) == TermsNotice.recorded_by)
+        .where(TermsNotice.seeker_id == seeker_id)
     ).all()
     sessions = session.exec(
-        select(SessionRow, Enrollment.state).join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
-        .where(Enrollment.seeker_id == seeker_id).order_by(col(SessionRow.start_at), col(SessionRow.id))
+        select(SessionRow, Enrollment.state)
+        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
+        .where(Enrollment.seeker_id == seeker_id)
+        .order_by(col(SessionRow.start_at), col(SessionRow.id))
     ).all()
-    offices = sorted({c.office_id for c, _, _ in consents} | {t.office_id for _, t, _ in notices} | {r.office_id for r, _ in sessions})
+    offices = sorted(
+        {c.office_id for c, _, _ in consents}
+        | {t.office_id for _, t, _ in notices}
+        | {r.office_id for r, _ in sessions}
+    )
     if not offices:
         return []
     names = dict(session.exec(select(Office.id, Office.name).where(col(Office.id).in_(offices))).all())
     versions: dict[str, list[TermsVersion]] = defaultdict(list)
-    for v in session.exec(select(TermsVersion).where(col(TermsVersion.office_id).in_(offices)).order_by(col(TermsVersion.version))):
+    for v in session.exec(
+        select(TermsVersion).where(col(TermsVersion.office_id).in_(offices)).order_by(col(TermsVersion.version))
+    ):
         versions[v.office_id].append(v)
     out = []
     for office in offices:
-        events = [HistoryEvent("consent", c.given_at, t.version, t.id, c.method, login or "") for c, t, login in consents if c.office_id == office]  # type: ignore[arg-type]
-        events += [HistoryEvent("notice", n.notified_at, t.version, t.id, n.method, login or "") for n, t, login in notices if t.office_id == office]  # type: ignore[arg-type]
+        events = [
+            HistoryEvent("consent", c.given_at, t.version, t.id, c.method, login or "")
+            for c, t, login in consents
+            if c.office_id == office
+        ]  # type: ignore[arg-type]
+        events += [
+            HistoryEvent("notice", n.notified_at, t.version, t.id, n.method, login or "")
+            for n, t, login in notices
+            if t.office_id == office
+        ]  # type: ignore[arg-type]
         events.sort(key=lambda e: (e.at, e.kind))
         rows = []
         for r, e_state in sessions:
@@ -522,15 +653,49 @@ def history(session: Session, *, actor: Actor, seeker_id: int) -> list[OfficeHis
             newest = max(consented_versions) if consented_versions else None
             consented = newest is not None and newest >= tv.version
             notified = any(ev.kind == "notice" and ev.version >= tv.version for ev in upto)
-            standing = "consented" if consented else "notified" if newest is not None and notified else "outdated" if newest is not None else "none"
-            rows.append(SessionTerms(r.id, r.start_at, r.kind, r.state, e_state, tv.version, tv.effective_on, newest,  # type: ignore[arg-type]
-                                     consented, notified, standing))
+            standing = (
+                "consented"
+                if consented
+                else "notified"
+                if newest is not None and notified
+                else "outdated"
+                if newest is not None
+                else "none"
+            )
+            rows.append(
+                SessionTerms(
+                    r.id,
+                    r.start_at,
+                    r.kind,
+                    r.state,
+                    e_state,
+                    tv.version,
+                    tv.effective_on,
+                    newest,  # type: ignore[arg-type]
+                    consented,
+                    notified,
+                    standing,
+                )
+            )
         out.append(OfficeHistory(office, names.get(office, office), events, rows))
     return out
 
 
 __all__ = [
-    "ArticleChange", "CHANGE_KINDS", "CHANGE_LABELS", "diff_versions", "word_diff", "render_changes", "version_by_number",
-    "diff_stored", "NotifyEntry", "notify_list", "UnnotifiedSession", "unnotified_sessions", "HistoryEvent",
-    "SessionTerms", "OfficeHistory", "history",
+    "ArticleChange",
+    "CHANGE_KINDS",
+    "CHANGE_LABELS",
+    "diff_versions",
+    "word_diff",
+    "render_changes",
+    "version_by_number",
+    "diff_stored",
+    "NotifyEntry",
+    "notify_list",
+    "UnnotifiedSession",
+    "unnotified_sessions",
+    "HistoryEvent",
+    "SessionTerms",
+    "OfficeHistory",
+    "history",
 ]

@@ -40,7 +40,17 @@ from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.guard import guard
 
 PAGE = 50
-FIELD_ORDER = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id")
+FIELD_ORDER = (
+    "seeker_no",
+    "name",
+    "name_kana",
+    "birth_date",
+    "phone",
+    "email",
+    "registration_kind",
+    "registered_on",
+    "office_id",
+)
 FIELD_LABELS = {
     "seeker_no": ("求職番号", "Seeker no."),
     "name": ("氏名", "Name"),
@@ -57,8 +67,13 @@ FIELD_LABELS = {
 # "オンライン登録、または安定所の利用登録が完了している", 高松 第2条(2) "求職登録が完了している").
 # A provisional one (インターネット仮登録) is refused, as is any other word (the list is in the message).
 REGISTRATION_ALIASES = {
-    "窓口": "office", "office": "office", "安定所": "office", "来所": "office",
-    "オンライン": "online", "online": "online", "オンライン登録": "online",
+    "窓口": "office",
+    "office": "office",
+    "安定所": "office",
+    "来所": "office",
+    "オンライン": "online",
+    "online": "online",
+    "オンライン登録": "online",
 }
 PROVISIONAL_KINDS = ("インターネット仮登録", "仮登録", "provisional")
 
@@ -74,8 +89,11 @@ def registration_kind_error(value: str) -> ValidationFailed:
             f"Registration must be one of: {accepted_en}",
             field="registration_kind",
         )
-    return ValidationFailed(f"登録区分が正しくありません。次のいずれかです: {accepted}",
-                            f"Unknown registration kind; it must be one of: {accepted_en}", field="registration_kind")
+    return ValidationFailed(
+        f"登録区分が正しくありません。次のいずれかです: {accepted}",
+        f"Unknown registration kind; it must be one of: {accepted_en}",
+        field="registration_kind",
+    )
 
 
 @dataclass
@@ -119,9 +137,7 @@ def validate_field(name: str, value: str) -> object:
         d = parse_date(value, field="birth_date")
         today = date.today()
         if d > today or d.year < today.year - 110:
-            raise ValidationFailed(
-                "生年月日が範囲外です。", "The date of birth is out of range.", field="birth_date"
-            )
+            raise ValidationFailed("生年月日が範囲外です。", "The date of birth is out of range.", field="birth_date")
         return d
     if name == "phone":
         return parse_phone(value) if value.strip() else ""
@@ -137,7 +153,9 @@ def validate_field(name: str, value: str) -> object:
             return None
         d = parse_date(value, field="registered_on")
         if d > date.today():
-            raise ValidationFailed("登録日が未来の日付です。", "The registration date is in the future.", field="registered_on")
+            raise ValidationFailed(
+                "登録日が未来の日付です。", "The registration date is in the future.", field="registered_on"
+            )
         return d
     if name == "office_id":
         if not value:
@@ -168,7 +186,11 @@ def _today() -> date:
         return day
     day = date.fromtimestamp(now)
     after = day + timedelta(days=1)
-    _DAY[:] = [datetime(day.year, day.month, day.day).timestamp(), datetime(after.year, after.month, after.day).timestamp(), day]
+    _DAY[:] = [
+        datetime(day.year, day.month, day.day).timestamp(),
+        datetime(after.year, after.month, after.day).timestamp(),
+        day,
+    ]
     return day
 
 
@@ -179,8 +201,18 @@ def validate_values(values: Sequence[object], webcam_confirmed: object = False) 
     field instead of a dispatch through ``validate_field`` (this runs for every imported row).
     """
     no, person, reading, birth, phone, email, kind, registered, office = values
-    if not (no.__class__ is person.__class__ is reading.__class__ is birth.__class__ is phone.__class__
-            is email.__class__ is kind.__class__ is registered.__class__ is office.__class__ is str):
+    if not (
+        no.__class__
+        is person.__class__
+        is reading.__class__
+        is birth.__class__
+        is phone.__class__
+        is email.__class__
+        is kind.__class__
+        is registered.__class__
+        is office.__class__
+        is str
+    ):
         no, person, reading, birth, phone, email, kind, registered, office = map(_text, values)
     name = "seeker_no"
     try:
@@ -207,7 +239,9 @@ def validate_values(values: Sequence[object], webcam_confirmed: object = False) 
         if registered.strip():
             registered = parse_date(registered, field="registered_on")
             if registered > today:
-                raise ValidationFailed("登録日が未来の日付です。", "The registration date is in the future.", field="registered_on")
+                raise ValidationFailed(
+                    "登録日が未来の日付です。", "The registration date is in the future.", field="registered_on"
+                )
         else:
             registered = None
         name = "office_id"
@@ -219,13 +253,23 @@ def validate_values(values: Sequence[object], webcam_confirmed: object = False) 
         exc.field = name
         raise
     return {
-        "seeker_no": no, "name": person, "name_kana": reading, "birth_date": birth, "phone": phone,
-        "email": email, "registration_kind": kind, "registered_on": registered, "office_id": office,
-        "webcam_confirmed": bool(webcam_confirmed), "kana_key": kana_key(reading),
+        "seeker_no": no,
+        "name": person,
+        "name_kana": reading,
+        "birth_date": birth,
+        "phone": phone,
+        "email": email,
+        "registration_kind": kind,
+        "registered_on": registered,
+        "office_id": office,
+        "webcam_confirmed": bool(webcam_confirmed),
+        "kana_key": kana_key(reading),
     }
 
 
-def find_duplicates(session: Session, clean: dict, *, exclude_id: int | None = None) -> tuple[Seeker | None, list[Seeker]]:
+def find_duplicates(
+    session: Session, clean: dict, *, exclude_id: int | None = None
+) -> tuple[Seeker | None, list[Seeker]]:
     """(same 求職番号, likely same person: same reading and birth date)."""
     same_no = session.exec(select(Seeker).where(Seeker.seeker_no == clean["seeker_no"])).first()
     if same_no is not None and same_no.id == exclude_id:
@@ -254,9 +298,23 @@ def _check_duplicates(session: Session, clean: dict, *, exclude_id: int | None, 
 
 
 def _snapshot(seeker: Seeker) -> dict:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in seeker.model_dump(
-        include={"seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on", "office_id", "webcam_confirmed"}
-    ).items()}
+    return {
+        k: (v.isoformat() if isinstance(v, date) else v)
+        for k, v in seeker.model_dump(
+            include={
+                "seeker_no",
+                "name",
+                "name_kana",
+                "birth_date",
+                "phone",
+                "email",
+                "registration_kind",
+                "registered_on",
+                "office_id",
+                "webcam_confirmed",
+            }
+        ).items()
+    }
 
 
 @guard("clerk")
@@ -264,7 +322,9 @@ def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_sam
     """Register a seeker after validating the form and checking for duplicates."""
     clean = validate_form(form)
     if session.get(Office, clean["office_id"]) is None:
-        raise ValidationFailed(f"事業所 '{clean['office_id']}' はありません。", f"No office '{clean['office_id']}'.", field="office_id")
+        raise ValidationFailed(
+            f"事業所 '{clean['office_id']}' はありません。", f"No office '{clean['office_id']}'.", field="office_id"
+        )
     require_office(actor, clean["office_id"])
     _check_duplicates(session, clean, exclude_id=None, allow_same_person=allow_same_person)
     seeker = Seeker(**clean)
@@ -274,13 +334,23 @@ def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_sam
     session.flush()
     assert seeker.id is not None
     nameindex.replace(session, seeker.id, seeker.name)
-    audit.record(session, staff_id=staff_id(actor), action="seeker.create", entity="seeker", entity_id=seeker.id,
-                 seeker_id=seeker.id, office_id=seeker.office_id, after=_snapshot(seeker))
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="seeker.create",
+        entity="seeker",
+        entity_id=seeker.id,
+        seeker_id=seeker.id,
+        office_id=seeker.office_id,
+        after=_snapshot(seeker),
+    )
     return seeker
 
 
 @guard("clerk")
-def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: SeekerForm, allow_same_person: bool = False) -> Seeker:
+def update_seeker(
+    session: Session, *, actor: Actor, seeker_id: int, form: SeekerForm, allow_same_person: bool = False
+) -> Seeker:
     """Save an edited seeker; the audit row keeps before and after."""
     seeker = get_seeker(session, seeker_id)
     require_office(actor, seeker.office_id)
@@ -289,7 +359,11 @@ def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: Seeke
     before = _snapshot(seeker)
     if clean["webcam_confirmed"] and not seeker.webcam_confirmed:
         seeker.webcam_confirmed_on = date.today()
-    if seeker.registration_kind == "online" and clean["registration_kind"] == "office" and seeker.switched_to_office_on is None:
+    if (
+        seeker.registration_kind == "online"
+        and clean["registration_kind"] == "office"
+        and seeker.switched_to_office_on is None
+    ):
         seeker.switched_to_office_on = date.today()
     for k, v in clean.items():
         setattr(seeker, k, v)
@@ -298,19 +372,32 @@ def update_seeker(session: Session, *, actor: Actor, seeker_id: int, form: Seeke
     session.flush()
     if before["name"] != seeker.name:
         nameindex.replace(session, seeker_id, seeker.name)
-    audit.record(session, staff_id=staff_id(actor), action="seeker.update", entity="seeker", entity_id=seeker_id,
-                 seeker_id=seeker_id, office_id=seeker.office_id, before=before, after=_snapshot(seeker))
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="seeker.update",
+        entity="seeker",
+        entity_id=seeker_id,
+        seeker_id=seeker_id,
+        office_id=seeker.office_id,
+        before=before,
+        after=_snapshot(seeker),
+    )
     return seeker
 
 
 _SEEKER = Seeker.__table__  # type: ignore[attr-defined]
-_SWITCH = Prepared(_SEEKER.update().where(_SEEKER.c.id == bindparam("id"))
-                   .values(registration_kind="office", switched_to_office_on=bindparam("on")))
+_SWITCH = Prepared(
+    _SEEKER.update()
+    .where(_SEEKER.c.id == bindparam("id"))
+    .values(registration_kind="office", switched_to_office_on=bindparam("on"))
+)
 
 
 @guard("clerk")
-def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: int, on: date | None = None,
-                                  seeker=None) -> Seeker | None:
+def switch_to_office_registration(
+    session: Session, *, actor: Actor, seeker_id: int, on: date | None = None, seeker=None
+) -> Seeker | None:
     """高松 第2条(2): an online registrant becomes an office registrant on applying (recorded).
 
     ``seeker``: the row, when the caller has just read it under its lock (booking: issue 8, the
@@ -329,9 +416,17 @@ def switch_to_office_registration(session: Session, *, actor: Actor, seeker_id: 
     if held is not None:
         attributes.set_committed_value(held, "registration_kind", "office")
         attributes.set_committed_value(held, "switched_to_office_on", on)
-    audit.record(session, staff_id=staff_id(actor), action="seeker.registration_switch", entity="seeker",
-                 entity_id=seeker_id, seeker_id=seeker_id, office_id=seeker.office_id,
-                 before={"registration_kind": "online"}, after={"registration_kind": "office"})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="seeker.registration_switch",
+        entity="seeker",
+        entity_id=seeker_id,
+        seeker_id=seeker_id,
+        office_id=seeker.office_id,
+        before={"registration_kind": "online"},
+        after={"registration_kind": "office"},
+    )
     return held
 
 
@@ -342,8 +437,16 @@ def set_webcam(session: Session, *, actor: Actor, seeker_id: int, confirmed: boo
     seeker.webcam_confirmed = confirmed
     seeker.webcam_confirmed_on = date.today() if confirmed else None
     session.add(seeker)
-    audit.record(session, staff_id=staff_id(actor), action="seeker.webcam", entity="seeker", entity_id=seeker_id,
-                 seeker_id=seeker_id, office_id=seeker.office_id, after={"webcam_confirmed": confirmed})
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="seeker.webcam",
+        entity="seeker",
+        entity_id=seeker_id,
+        seeker_id=seeker_id,
+        office_id=seeker.office_id,
+        after={"webcam_confirmed": confirmed},
+    )
     return seeker
 
 
@@ -465,7 +568,9 @@ def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
 
 
 @guard("clerk")
-def search(session: Session, query: str, *, actor: Actor, limit: int = PAGE, office_id: str | None = None) -> list[SeekerRow]:
+def search(
+    session: Session, query: str, *, actor: Actor, limit: int = PAGE, office_id: str | None = None
+) -> list[SeekerRow]:
     """Seekers matching ``query`` by number, phone, reading or any part of the name (one page).
 
     Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
@@ -483,7 +588,17 @@ def search(session: Session, query: str, *, actor: Actor, limit: int = PAGE, off
         if r[0] not in seen:
             seen.add(r[0])
             bd = r[4]
-            out.append(SeekerRow(r[0], r[1], r[2], r[3], bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd), r[5], r[6]))
+            out.append(
+                SeekerRow(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd),
+                    r[5],
+                    r[6],
+                )
+            )
     return out[:limit]
 
 
@@ -491,7 +606,9 @@ COUNT_CAP = 1000
 
 
 @guard("clerk")
-def search_count(session: Session, query: str, *, actor: Actor, office_id: str | None = None, cap: int = COUNT_CAP) -> int:
+def search_count(
+    session: Session, query: str, *, actor: Actor, office_id: str | None = None, cap: int = COUNT_CAP
+) -> int:
     """How many seekers ``query`` matches, counted up to ``cap + 1`` (more than ``cap`` means
     "over cap": a one-letter reading matches tens of thousands, and counting them all would walk
     the whole index range on every keystroke)."""
@@ -523,7 +640,14 @@ def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
     session.add(seeker)
     session.flush()
     nameindex.replace(session, seeker_id, None)
-    audit.record(session, staff_id=staff_id(actor), action="seeker.anonymize", entity="seeker", entity_id=seeker_id, seeker_id=seeker_id)
+    audit.record(
+        session,
+        staff_id=staff_id(actor),
+        action="seeker.anonymize",
+        entity="seeker",
+        entity_id=seeker_id,
+        seeker_id=seeker_id,
+    )
 
 
 def form_dict(form: SeekerForm) -> dict:
@@ -538,7 +662,22 @@ def form_from_dict(d: dict) -> SeekerForm:
 
 
 __all__ = [
-    "SeekerForm", "SeekerRow", "validate_field", "validate_form", "find_duplicates", "create_seeker",
-    "update_seeker", "switch_to_office_registration", "set_webcam", "form_from_seeker", "get_seeker",
-    "get_by_number", "search", "search_count", "COUNT_CAP", "anonymize", "FIELD_LABELS", "FIELD_ORDER",
+    "SeekerForm",
+    "SeekerRow",
+    "validate_field",
+    "validate_form",
+    "find_duplicates",
+    "create_seeker",
+    "update_seeker",
+    "switch_to_office_registration",
+    "set_webcam",
+    "form_from_seeker",
+    "get_seeker",
+    "get_by_number",
+    "search",
+    "search_count",
+    "COUNT_CAP",
+    "anonymize",
+    "FIELD_LABELS",
+    "FIELD_ORDER",
 ]

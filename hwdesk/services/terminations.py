@@ -73,8 +73,11 @@ def ground_cite(session: Session, *, office_id: str, ground: str) -> str:
     office's terms have no such ground."""
     prof = profile(session, office_id)
     if ground not in TERMINATION_GROUNDS:
-        raise ValidationFailed(f"中止の理由 '{ground}' はありません（{', '.join(TERMINATION_GROUNDS)}）。",
-                               f"Unknown ground '{ground}' ({', '.join(TERMINATION_GROUNDS)}).", field="ground")
+        raise ValidationFailed(
+            f"中止の理由 '{ground}' はありません（{', '.join(TERMINATION_GROUNDS)}）。",
+            f"Unknown ground '{ground}' ({', '.join(TERMINATION_GROUNDS)}).",
+            field="ground",
+        )
     stop = prof.cite("stop_use")
     if ground == "unannounced_companion":
         return "・".join(c for c in (prof.cite("companions"), stop) if c)
@@ -84,11 +87,13 @@ def ground_cite(session: Session, *, office_id: str, ground: str) -> str:
         have = [g for g, c in prof.raw.get("termination_grounds", {}).items() if c]
         ja_list = "、".join(f"{g}「{ground_label(office_id, g)}」" for g in have)
         en_list = ", ".join(have)
-        raise RuleRefusal(f"{prof.name}の利用規約には「{ja}」を理由とする利用中止の定めがありません（中止の規定: {stop}）。"
-                          f"この事業所の理由: {ja_list}",
-                          f"{prof.display_name('en')}'s terms have no '{en}' ground (stop-use article: {stop}). "
-                          f"This office's grounds: {en_list}",
-                          field="ground")
+        raise RuleRefusal(
+            f"{prof.name}の利用規約には「{ja}」を理由とする利用中止の定めがありません（中止の規定: {stop}）。"
+            f"この事業所の理由: {ja_list}",
+            f"{prof.display_name('en')}'s terms have no '{en}' ground (stop-use article: {stop}). "
+            f"This office's grounds: {en_list}",
+            field="ground",
+        )
     return cite_text(cite)
 
 
@@ -116,31 +121,65 @@ class TerminationResult:
 
 def _check_scope(scope: str, until: date | None, review_on: date | None, session_id: int | None, today: date) -> None:
     if scope not in TERMINATION_SCOPES:
-        raise ValidationFailed("範囲は session / suspended / ended のいずれかです。", "Scope must be session, suspended or ended.", field="scope")
+        raise ValidationFailed(
+            "範囲は session / suspended / ended のいずれかです。",
+            "Scope must be session, suspended or ended.",
+            field="scope",
+        )
     if scope == "session" and session_id is None:
-        raise ValidationFailed("「このセッションのみ」にはセッションの指定が必要です。", "Scope 'session' needs the session.", field="session")
+        raise ValidationFailed(
+            "「このセッションのみ」にはセッションの指定が必要です。",
+            "Scope 'session' needs the session.",
+            field="session",
+        )
     if scope == "suspended" and (until is None or until < today):
-        raise ValidationFailed("利用停止の期限（今日以降の日付）を入力してください。", "Give the date the suspension lasts until (today or later).", field="until")
+        raise ValidationFailed(
+            "利用停止の期限（今日以降の日付）を入力してください。",
+            "Give the date the suspension lasts until (today or later).",
+            field="until",
+        )
     if scope != "suspended" and until is not None:
-        raise ValidationFailed("期限は「期限付きで利用停止」のときだけ指定します。", "An end date applies only to a suspension.", field="until")
+        raise ValidationFailed(
+            "期限は「期限付きで利用停止」のときだけ指定します。",
+            "An end date applies only to a suspension.",
+            field="until",
+        )
     if review_on is not None and review_on < today:
-        raise ValidationFailed("見直し日は今日以降の日付です。", "The review date must be today or later.", field="review_on")
+        raise ValidationFailed(
+            "見直し日は今日以降の日付です。", "The review date must be today or later.", field="review_on"
+        )
 
 
 def _require_unannounced(session: Session, *, seeker_id: int, office_id: str, session_id: int | None) -> None:
-    stmt = select(CompanionNotice.id).where(CompanionNotice.seeker_id == seeker_id, CompanionNotice.office_id == office_id,
-                                            col(CompanionNotice.unannounced).is_(True))
+    stmt = select(CompanionNotice.id).where(
+        CompanionNotice.seeker_id == seeker_id,
+        CompanionNotice.office_id == office_id,
+        col(CompanionNotice.unannounced).is_(True),
+    )
     if session_id is not None:
         stmt = stmt.where(CompanionNotice.session_id == session_id)
     if session.exec(stmt).first() is None:
-        raise ValidationFailed("事前の申出のない同席者の記録がありません。先に同席者を記録してください。",
-                               "No unannounced companion is recorded; record the companion first.", field="ground")
+        raise ValidationFailed(
+            "事前の申出のない同席者の記録がありません。先に同席者を記録してください。",
+            "No unannounced companion is recorded; record the companion first.",
+            field="ground",
+        )
 
 
 @guard("supervisor", what_ja="利用の中止", what_en="Stopping a seeker's use")
 def terminate(
-    session: Session, *, actor: Actor, seeker_id: int, office_id: str, ground: str, narrative: str, scope: str,
-    until: date | None = None, review_on: date | None = None, session_id: int | None = None, today: date | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    seeker_id: int,
+    office_id: str,
+    ground: str,
+    narrative: str,
+    scope: str,
+    until: date | None = None,
+    review_on: date | None = None,
+    session_id: int | None = None,
+    today: date | None = None,
 ) -> TerminationResult:
     """A supervisor stops a seeker's use on one of the office's grounds (cited from its profile).
 
@@ -154,24 +193,52 @@ def terminate(
     cite = ground_cite(session, office_id=office_id, ground=ground)
     narrative = clean_text(narrative, field="narrative", max_len=2000, allow_newlines=True)
     if not narrative:
-        raise ValidationFailed("経緯（何があったか）を入力してください。", "Describe what happened (narrative).", field="narrative")
+        raise ValidationFailed(
+            "経緯（何があったか）を入力してください。", "Describe what happened (narrative).", field="narrative"
+        )
     _check_scope(scope, until, review_on, session_id, today)
     seeker = get_seeker(session, seeker_id)
     if session_id is not None:
         row = scheduling.lock_session(session, session_id)  # before any audit row: the fixed lock order
         if row.office_id != office_id:
-            raise ValidationFailed("セッションが別の事業所のものです。", "The session belongs to another office.", field="session")
+            raise ValidationFailed(
+                "セッションが別の事業所のものです。", "The session belongs to another office.", field="session"
+            )
     if ground == "unannounced_companion":
         _require_unannounced(session, seeker_id=seeker_id, office_id=office_id, session_id=session_id)
     ends = scope == "ended" and prof.ends_agreement
-    term = Termination(seeker_id=seeker_id, office_id=office_id, session_id=session_id, ground=ground, cite=cite,
-                       narrative=narrative, scope=scope, until=until, review_on=review_on, decided_by=actor.id)
+    term = Termination(
+        seeker_id=seeker_id,
+        office_id=office_id,
+        session_id=session_id,
+        ground=ground,
+        cite=cite,
+        narrative=narrative,
+        scope=scope,
+        until=until,
+        review_on=review_on,
+        decided_by=actor.id,
+    )
     session.add(term)
     session.flush()
-    audit.record(session, staff_id=actor.id, action="termination.decide", entity="termination", entity_id=term.id,
-                 seeker_id=seeker_id, office_id=office_id,
-                 after={"ground": ground, "cite": cite, "scope": scope, "until": until, "review_on": review_on, "session": session_id},
-                 extra={"agreement_cancelled": ends, "agreement_cite": prof.cite("stop_use") if ends else ""})
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="termination.decide",
+        entity="termination",
+        entity_id=term.id,
+        seeker_id=seeker_id,
+        office_id=office_id,
+        after={
+            "ground": ground,
+            "cite": cite,
+            "scope": scope,
+            "until": until,
+            "review_on": review_on,
+            "session": session_id,
+        },
+        extra={"agreement_cancelled": ends, "agreement_cite": prof.cite("stop_use") if ends else ""},
+    )
     if scope == "session":
         _stop_in_session(session, actor=actor, session_id=session_id, seeker_id=seeker.id)  # type: ignore[arg-type]
         return TerminationResult(term, False, [])
@@ -181,7 +248,9 @@ def terminate(
 
 def _stop_in_session(session: Session, *, actor: Actor, session_id: int, seeker_id: int) -> None:
     """A checked-in seeker's enrollment is stopped (中止) at once; otherwise nothing moves."""
-    e = session.exec(select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)).first()
+    e = session.exec(
+        select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)
+    ).first()
     if e is not None and e.state == "checked_in":
         scheduling.set_state(session, actor=actor, session_id=session_id, state="stopped", seeker_id=seeker_id)
 
@@ -195,15 +264,26 @@ def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) ->
         raise NotFound(f"利用中止の記録 {termination_id} はありません。", f"No termination {termination_id}.")
     require_office(actor, term.office_id)
     if term.lifted_at is not None:
-        raise ValidationFailed("この利用中止は既に解除されています。", "This stop of use has already been lifted.", field="termination")
+        raise ValidationFailed(
+            "この利用中止は既に解除されています。", "This stop of use has already been lifted.", field="termination"
+        )
     reason = clean_text(reason, field="reason", max_len=500, allow_newlines=True)
     if not reason:
         raise ValidationFailed("解除の理由を入力してください。", "Enter the reason for lifting.", field="reason")
     term.lifted_at, term.lifted_by, term.lift_reason = datetime.now(UTC), actor.id, reason
     session.add(term)
     session.flush()
-    audit.record(session, staff_id=actor.id, action="termination.lift", entity="termination", entity_id=term.id,
-                 seeker_id=term.seeker_id, office_id=term.office_id, after={"lifted": True}, extra={"reason": reason})
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="termination.lift",
+        entity="termination",
+        entity_id=term.id,
+        seeker_id=term.seeker_id,
+        office_id=term.office_id,
+        after={"lifted": True},
+        extra={"reason": reason},
+    )
     return term
 
 
@@ -234,7 +314,8 @@ def stops(conn, *, office_id: str, seeker_ids) -> dict[int, list[Stop]]:
     out: dict[int, list[Stop]] = {}
     for tid, sid, scope, until, cite in conn.execute(
         core_select(t.id, t.seeker_id, t.scope, t.until, t.cite).where(
-            t.office_id == office_id, t.lifted_at.is_(None), t.scope != "session", t.seeker_id.in_(seeker_ids))
+            t.office_id == office_id, t.lifted_at.is_(None), t.scope != "session", t.seeker_id.in_(seeker_ids)
+        )
     ):
         out.setdefault(sid, []).append(Stop(tid, scope, until, cite))
     return out
@@ -256,25 +337,46 @@ def cancel_bookings(session: Session, *, actor: Actor, termination_id: int, noti
         raise NotFound(f"利用中止の記録 {termination_id} はありません。", f"No termination {termination_id}.")
     require_office(actor, term.office_id)
     if term.lifted_at is not None or term.scope == "session":
-        raise ValidationFailed("この利用中止で取り消す予約はありません。", "This stop of use covers no future booking.", field="termination")
+        raise ValidationFailed(
+            "この利用中止で取り消す予約はありません。",
+            "This stop of use covers no future booking.",
+            field="termination",
+        )
     notice = clean_text(notice, field="notice", max_len=300)
     if not notice:
-        raise ValidationFailed("本人への連絡方法（電話・郵送・窓口など）を入力してください。",
-                               "Record how the seeker was told (phone, mail, counter …).", field="notice")
-    covered = [b for b in scheduling.future_bookings(session, actor=actor, seeker_id=term.seeker_id, office_id=term.office_id)
-               if in_force(term.scope, term.until, b.start.date())]
+        raise ValidationFailed(
+            "本人への連絡方法（電話・郵送・窓口など）を入力してください。",
+            "Record how the seeker was told (phone, mail, counter …).",
+            field="notice",
+        )
+    covered = [
+        b
+        for b in scheduling.future_bookings(session, actor=actor, seeker_id=term.seeker_id, office_id=term.office_id)
+        if in_force(term.scope, term.until, b.start.date())
+    ]
     note = f"利用中止（{term.cite}）/ stop of use: {notice}"
     for b in covered:
-        scheduling.cancel_enrollment(session, actor=actor, session_id=b.session_id, seeker_id=term.seeker_id, reason="by_office",
-                                     note=note[:300])
-    audit.record(session, staff_id=actor.id, action="termination.notice", entity="termination", entity_id=term.id,
-                 seeker_id=term.seeker_id, office_id=term.office_id,
-                 after={"cancelled": [b.session_id for b in covered]}, extra={"notice": notice, "cite": term.cite})
+        scheduling.cancel_enrollment(
+            session, actor=actor, session_id=b.session_id, seeker_id=term.seeker_id, reason="by_office", note=note[:300]
+        )
+    audit.record(
+        session,
+        staff_id=actor.id,
+        action="termination.notice",
+        entity="termination",
+        entity_id=term.id,
+        seeker_id=term.seeker_id,
+        office_id=term.office_id,
+        after={"cancelled": [b.session_id for b in covered]},
+        extra={"notice": notice, "cite": term.cite},
+    )
     return covered
 
 
 @guard("clerk")
-def terminations_of(session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None) -> list[Termination]:
+def terminations_of(
+    session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None
+) -> list[Termination]:
     """A seeker's terminations, newest first."""
     stmt = select(Termination).where(Termination.seeker_id == seeker_id)
     if office_id:

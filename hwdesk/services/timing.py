@@ -39,24 +39,42 @@ class Late:
         return f"✘ セッションは{self.start:%H:%M}に開始済みです（監督者が理由を付けて例外承認できます）"
 
 
-def booking_gate(*, actor: Actor, session_id: int, start: datetime, end: datetime, override_reason: str | None,
-                 at: datetime | None = None) -> str:
+def booking_gate(
+    *,
+    actor: Actor,
+    session_id: int,
+    start: datetime,
+    end: datetime,
+    override_reason: str | None,
+    at: datetime | None = None,
+) -> str:
     """Refuse a booking into a session that has ended; one that has started needs a supervisor's
     override with a reason. Returns that reason ('' when the session has not started)."""
     at = at or now()
     if at >= end:
         e = end.astimezone(JST)
-        raise RuleRefusal(f"セッション #{session_id} は終了しています（{e:%m/%d %H:%M}終了）。終了したセッションには予約できません。",
-                          f"Session #{session_id} has ended ({e:%m-%d %H:%M}); it takes no more bookings.", field="session")
+        raise RuleRefusal(
+            f"セッション #{session_id} は終了しています（{e:%m/%d %H:%M}終了）。終了したセッションには予約できません。",
+            f"Session #{session_id} has ended ({e:%m-%d %H:%M}); it takes no more bookings.",
+            field="session",
+        )
     if at < start:
         return ""
     reason = clean_text(override_reason or "", field="reason", max_len=300)
     if not reason:
         s = start.astimezone(JST)
-        raise RuleRefusal(f"セッション #{session_id} は開始済みです（{s:%H:%M}開始）。予約には監督者の例外承認（理由）が必要です。",
-                          f"Session #{session_id} has started ({s:%H:%M}); booking it needs a supervisor's override with a reason.",
-                          failures=[Late(start)], field="session")
-    require(actor, "supervisor", what_ja="開始済みのセッションへの予約（例外承認）", what_en="Booking a session that has started")
+        raise RuleRefusal(
+            f"セッション #{session_id} は開始済みです（{s:%H:%M}開始）。予約には監督者の例外承認（理由）が必要です。",
+            f"Session #{session_id} has started ({s:%H:%M}); booking it needs a supervisor's override with a reason.",
+            failures=[Late(start)],
+            field="session",
+        )
+    require(
+        actor,
+        "supervisor",
+        what_ja="開始済みのセッションへの予約（例外承認）",
+        what_en="Booking a session that has started",
+    )
     return reason
 
 
@@ -65,8 +83,11 @@ def refuse_past(start: datetime, *, at: datetime | None = None) -> None:
     at = at or now()
     if start < at:
         s = start.astimezone(JST)
-        raise RuleRefusal(f"過去の日時（{s:%Y-%m-%d %H:%M}）にはセッションを登録できません。",
-                          f"A session cannot start in the past ({s:%Y-%m-%d %H:%M}).", field="start")
+        raise RuleRefusal(
+            f"過去の日時（{s:%Y-%m-%d %H:%M}）にはセッションを登録できません。",
+            f"A session cannot start in the past ({s:%Y-%m-%d %H:%M}).",
+            field="start",
+        )
 
 
 __all__ = ["Late", "booking_gate", "now", "refuse_past"]

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, ParseError, parse_datetime, parse_seeker_no, parse_time
-from hwdesk.models import Enrollment, Seeker, Session as SessionRow, UsageRecord
+from hwdesk.models import Enrollment, Seeker, UsageRecord
+from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.records import UsageView, add_usage_record, view_usage_records
@@ -54,7 +55,9 @@ def parse_moment(text: str, on_day: datetime, *, field: str) -> datetime | None:
 def _session_id(text: str) -> int:
     raw = (text or "").strip().lstrip("#")
     if not raw.isdigit() or len(raw) > 12:
-        raise ValidationFailed("セッション番号を数字で入力してください。", "Enter the session number (digits).", field="session_id")
+        raise ValidationFailed(
+            "セッション番号を数字で入力してください。", "Enter the session number (digits).", field="session_id"
+        )
     return int(raw)
 
 
@@ -68,26 +71,48 @@ def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageReco
     seeker_id = None
     if entry.seeker_no.strip():
         seeker = _seeker_by_number(session, entry.seeker_no.strip())
-        enrolled = session.exec(select(Enrollment.id).where(Enrollment.session_id == sid, Enrollment.seeker_id == seeker.id,
-                                                            col(Enrollment.state) != "cancelled")).first()
+        enrolled = session.exec(
+            select(Enrollment.id).where(
+                Enrollment.session_id == sid, Enrollment.seeker_id == seeker.id, col(Enrollment.state) != "cancelled"
+            )
+        ).first()
         if enrolled is None:
-            raise ValidationFailed(f"{seeker.seeker_no} はセッション {sid} の参加者ではありません。",
-                                   f"{seeker.seeker_no} is not a participant of session {sid}.", field="seeker_no")
+            raise ValidationFailed(
+                f"{seeker.seeker_no} はセッション {sid} の参加者ではありません。",
+                f"{seeker.seeker_no} is not a participant of session {sid}.",
+                field="seeker_no",
+            )
         seeker_id = seeker.id
     joined = parse_moment(entry.joined, row.start_at, field="joined_at")
     left = parse_moment(entry.left, row.start_at, field="left_at")
-    return add_usage_record(session, actor=actor, session_id=sid, seeker_id=seeker_id, joined_at=joined, left_at=left,
-                            device_kind=entry.device_kind, os=entry.os, participant_id=entry.participant_id)
+    return add_usage_record(
+        session,
+        actor=actor,
+        session_id=sid,
+        seeker_id=seeker_id,
+        joined_at=joined,
+        left_at=left,
+        device_kind=entry.device_kind,
+        os=entry.os,
+        participant_id=entry.participant_id,
+    )
 
 
-@guard("supervisor", what_ja="利用の記録の閲覧", what_en="Viewing usage records",
-       office_in_body="the guarded records.view_usage_records checks the office (a session's, or the actor's own)")
+@guard(
+    "supervisor",
+    what_ja="利用の記録の閲覧",
+    what_en="Viewing usage records",
+    office_in_body="the guarded records.view_usage_records checks the office (a session's, or the actor's own)",
+)
 def list_for(session: Session, *, actor: Actor, session_id: str | int = "", seeker_no: str = "") -> list[UsageView]:
     """A session's or a seeker's records (supervisors only; the view is audited — call in a write)."""
     session_id, seeker_no = str(session_id or ""), str(seeker_no or "")  # typed text, or a number
     if bool(session_id.strip()) == bool(seeker_no.strip()):
-        raise ValidationFailed("セッション番号か求職番号のどちらか一方を指定してください。",
-                               "Give either a session number or a seeker number.", field="session_id")
+        raise ValidationFailed(
+            "セッション番号か求職番号のどちらか一方を指定してください。",
+            "Give either a session number or a seeker number.",
+            field="session_id",
+        )
     if session_id.strip():
         return view_usage_records(session, actor=actor, session_id=_session_id(session_id))
     return view_usage_records(session, actor=actor, seeker_id=_seeker_by_number(session, seeker_no.strip()).id)
