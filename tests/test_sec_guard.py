@@ -163,6 +163,7 @@ ALLOWED: dict[str, str] = {
             "form_from_dict",
         )
     },
+    "seekers.find_by_number": INTERNAL + " (usage records: the guarded record service checks the session's office)",
     "seekers.get_seeker": INTERNAL + " (by id; the screens reach an id only through the guarded search/detail)",
     "seekers.find_duplicates": INTERNAL + " (create_seeker/update_seeker's duplicate check)",
     "terminations.ground_cite": NON_PERSONAL,

@@ -300,20 +300,7 @@ def _check_duplicates(session: Session, clean: dict, *, exclude_id: int | None, 
 def _snapshot(seeker: Seeker) -> dict:
     return {
         k: (v.isoformat() if isinstance(v, date) else v)
-        for k, v in seeker.model_dump(
-            include={
-                "seeker_no",
-                "name",
-                "name_kana",
-                "birth_date",
-                "phone",
-                "email",
-                "registration_kind",
-                "registered_on",
-                "office_id",
-                "webcam_confirmed",
-            }
-        ).items()
+        for k, v in seeker.model_dump(include={*FIELD_ORDER, "webcam_confirmed"}).items()
     }
 
 
@@ -484,7 +471,14 @@ def seeker_of(session: Session, *, actor: Actor, seeker_id: int) -> Seeker:
 
 @guard("clerk")
 def get_by_number(session: Session, seeker_no: str, *, actor: Actor) -> Seeker:
-    """A seeker by 求職番号 (any accepted spelling), or NotFound."""
+    """A seeker by 求職番号 (any accepted spelling), or NotFound; the guard checks the seeker's office."""
+    return find_by_number(session, seeker_no)
+
+
+def find_by_number(session: Session, seeker_no: str) -> Seeker:
+    """A seeker by 求職番号 (any accepted spelling), or NotFound, with no office check: for a service
+    whose own guard checks the office of what it acts on (a session's participant may be registered
+    at another office)."""
     try:
         canonical = parse_seeker_no(seeker_no)
     except ParseError:

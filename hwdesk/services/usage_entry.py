@@ -15,12 +15,13 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, ParseError, parse_datetime, parse_seeker_no, parse_time
-from hwdesk.models import Enrollment, Seeker, UsageRecord
+from hwdesk.jtext import JST, ParseError, parse_datetime, parse_time
+from hwdesk.models import Enrollment, UsageRecord
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.records import UsageView, add_usage_record, view_usage_records
+from hwdesk.services.seekers import find_by_number
 
 __all__ = ["UsageEntry", "add_entry", "parse_moment", "list_for", "usage_article"]
 
@@ -70,7 +71,7 @@ def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageReco
         raise NotFound(f"セッション {sid} はありません。", f"No session {sid}.")
     seeker_id = None
     if entry.seeker_no.strip():
-        seeker = _seeker_by_number(session, entry.seeker_no.strip())
+        seeker = find_by_number(session, entry.seeker_no.strip())
         enrolled = session.exec(
             select(Enrollment.id).where(
                 Enrollment.session_id == sid, Enrollment.seeker_id == seeker.id, col(Enrollment.state) != "cancelled"
@@ -115,20 +116,7 @@ def list_for(session: Session, *, actor: Actor, session_id: str | int = "", seek
         )
     if session_id.strip():
         return view_usage_records(session, actor=actor, session_id=_session_id(session_id))
-    return view_usage_records(session, actor=actor, seeker_id=_seeker_by_number(session, seeker_no.strip()).id)
-
-
-def _seeker_by_number(session: Session, seeker_no: str) -> Seeker:
-    """A participant by 求職番号. Not the office-guarded lookup: a seeker registered at another office
-    may take part in this office's session, and the guarded record service checks the session's office."""
-    try:
-        canonical = parse_seeker_no(seeker_no)
-    except ParseError:
-        canonical = seeker_no
-    seeker = session.exec(select(Seeker).where(Seeker.seeker_no == canonical)).first()
-    if seeker is None:
-        raise NotFound(f"求職番号 {seeker_no} の求職者はいません。", f"No seeker with number {seeker_no}.")
-    return seeker
+    return view_usage_records(session, actor=actor, seeker_id=find_by_number(session, seeker_no.strip()).id)
 
 
 def usage_article(office_id: str) -> str:
