@@ -108,6 +108,10 @@ class QueueScreen(HwScreen):
         def work(s):
             from hwdesk.services import queue
 
+            if self._watcher is None:
+                # The change baseline is taken before the first read, so a booking committed while it
+                # runs is seen by the next poll (taken at the first poll, such a change was missed).
+                self._watcher = queue.ChangeWatcher(self.hw.store)
             # one read; the filtered view is derived from it (the filter lists need the whole day anyway)
             whole = queue.daily_queue(s, actor=self.hw.actor, office_id=office, day=day)
             view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
