@@ -27,6 +27,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from hwdesk import auditkey
+from hwdesk.clock import now_utc
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import HwdeskError
 from hwdesk.models import AuditLog, Meta
@@ -367,7 +368,7 @@ def record(
     with RawSql(session) as db:
         key = auditkey.load_key()
         prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
-        values["at"], values["prev_hash"] = datetime.now(UTC), prev  # stamped once the chain is ours
+        values["at"], values["prev_hash"] = now_utc(), prev  # stamped once the chain is ours
         values["hash"] = digest = _digest_values(
             key,
             prev,
@@ -424,7 +425,7 @@ def record_many(session: Session, entries: list[dict]) -> None:
     prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
     head = prev
     terminal = terminal_name()
-    now = datetime.now(UTC)
+    now = now_utc()
     values = []
     for e in entries:
         detail = {k: e[k] for k in ("before", "after") if e.get(k) is not None}

@@ -35,10 +35,10 @@ import secrets
 import stat
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from hwdesk.clock import now_utc
 from hwdesk.errors import HwdeskError
 
 KEY_ENV = "HWDESK_AUDIT_KEY"
@@ -270,7 +270,7 @@ def _tag(key: bytes, anchor: Anchor) -> str:
 
 def _slot_bytes(anchor: Anchor, key: bytes) -> bytes:
     if not anchor.written_at:
-        anchor.written_at = datetime.now(UTC).isoformat(timespec="seconds")
+        anchor.written_at = now_utc().isoformat(timespec="seconds")
     raw = json.dumps({**anchor.__dict__, "tag": _tag(key, anchor)}).encode("utf-8")
     if len(raw) >= SLOT:
         raise ValueError("anchor too long")

@@ -1,6 +1,6 @@
 """Japanese text and value parsers for hwdesk.
 
-Everything here is a pure function (apart from :func:`now_jst`).  Parsers take
+Everything here is a pure function (:func:`now_jst` is re-exported from :mod:`hwdesk.clock`).  Parsers take
 what a clerk typed (full-width digits, half-width kana, 和暦, ...) and either
 return one canonical value or raise :class:`ParseError` with a message in
 Japanese (shown at the counter) and English.  No other exception type escapes
@@ -17,9 +17,10 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import jaconv
+
+from hwdesk.clock import JST, now_jst
 
 __all__ = [
     "JST",
@@ -56,9 +57,6 @@ __all__ = [
     "to_db",
     "to_katakana",
 ]
-
-JST: ZoneInfo = ZoneInfo("Asia/Tokyo")
-"""Asia/Tokyo; every datetime shown to staff or job seekers is in this zone."""
 
 WEEKDAYS_JA: tuple[str, ...] = ("月", "火", "水", "木", "金", "土", "日")
 """Japanese weekday letters indexed by ``date.weekday()`` (Monday = 0)."""
@@ -807,11 +805,6 @@ def from_db(dt: datetime) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(JST)
-
-
-def now_jst() -> datetime:
-    """The current time, aware, in JST."""
-    return datetime.now(JST)
 
 
 _ISO_DT_START_RE = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ]")

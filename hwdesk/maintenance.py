@@ -23,7 +23,6 @@ import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,6 +32,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from hwdesk import audit, auditkey, nameindex
+from hwdesk.clock import now_utc
 from hwdesk.db import BUSY_TIMEOUT_MS, Store, head_revision, store_error_from
 from hwdesk.errors import HwdeskError, StoreError
 
@@ -186,7 +186,7 @@ def write_head_file(path: Path, record: HeadRecord) -> None:
                 "head": record.head,
                 "rows": record.rows,
                 "last_id": record.last_id,
-                "written_at": record.written_at or datetime.now(UTC).isoformat(timespec="seconds"),
+                "written_at": record.written_at or now_utc().isoformat(timespec="seconds"),
             }
         )
         + "\n"
@@ -1228,7 +1228,7 @@ def _source_has_hash(source: Path, digest: str) -> bool:
 
 def _keep_aside(target: Path) -> Path:
     """Copy the database about to be replaced to ``<db>.pre-restore-<UTC time>`` (0600)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
     aside = target.with_name(f"{target.name}.pre-restore-{stamp}")
     fd = os.open(aside, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)

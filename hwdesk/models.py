@@ -10,10 +10,13 @@ Conventions (see docs/design.md):
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
+
+from hwdesk.clock import now_utc
+from hwdesk.states import CANCEL_REASONS, ENROLLMENT_STATES, SESSION_STATES  # noqa: F401 - re-exported
 
 # --- enumerations (values are the names scripts rely on) -------------------------------------
 
@@ -25,19 +28,6 @@ CONSENT_METHODS = ("application", "deemed_by_use")
 COMPANION_KINDS = ("interpreter", "caregiver", "other")
 NOTICE_METHODS = ("counter", "phone", "mail", "session_start")
 PLATFORMS = ("zoom", "teams", "webex", "other")
-SESSION_STATES = ("scheduled", "in_progress", "completed", "no_show", "cancelled", "stopped")
-ENROLLMENT_STATES = (
-    "booked",
-    "waitlisted",
-    "offered",
-    "checked_in",
-    "completed",
-    "absent",
-    "connection_failed",
-    "cancelled",
-    "stopped",
-)
-CANCEL_REASONS = ("by_seeker", "by_office", "connection")
 TERMINATION_GROUNDS = (
     "threats_abuse",
     "recording",
@@ -49,11 +39,6 @@ TERMINATION_GROUNDS = (
 )
 TERMINATION_SCOPES = ("session", "suspended", "ended")
 REMINDER_OUTCOMES = ("reached", "not_reached", "message_left")
-
-
-def _now() -> datetime:
-    """Now, aware, in UTC (SQLModel's UTCDateTime refuses naive datetimes)."""
-    return datetime.now(UTC)
 
 
 # --- offices and terms ------------------------------------------------------------------------
@@ -83,7 +68,7 @@ class TermsVersion(SQLModel, table=True):
     # which listed ground a change without consent rests on (前橋 第9条(1)(2), 高松 第13条(1)(2)); '' = none listed
     change_ground: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     added_by: int | None = Field(default=None, foreign_key="staff.id")
-    added_at: datetime = Field(default_factory=_now)
+    added_at: datetime = Field(default_factory=now_utc)
 
 
 class Closure(SQLModel, table=True):
@@ -113,7 +98,7 @@ class Staff(SQLModel, table=True):
     failed_count: int = 0
     locked_until: datetime | None = None
     active: bool = True
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class SeekerBase(SQLModel):
@@ -145,8 +130,8 @@ class Seeker(SeekerBase, table=True):
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
     webcam_confirmed_on: date | None = None
     anonymized_at: datetime | None = None
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
 
 
 class SeekerPublic(SeekerBase):
@@ -180,7 +165,7 @@ class Consent(SQLModel, table=True):
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
-    given_at: datetime = Field(default_factory=_now)
+    given_at: datetime = Field(default_factory=now_utc)
     method: str = Field(max_length=16)
     recorded_by: int | None = Field(default=None, foreign_key="staff.id")
     session_id: int | None = Field(default=None, foreign_key="session.id")
@@ -194,7 +179,7 @@ class TermsNotice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
-    notified_at: datetime = Field(default_factory=_now)
+    notified_at: datetime = Field(default_factory=now_utc)
     method: str = Field(max_length=16)
     recorded_by: int | None = Field(default=None, foreign_key="staff.id")
 
@@ -212,7 +197,7 @@ class CompanionNotice(SQLModel, table=True):
     language: str = ""
     name: str = ""
     session_id: int | None = Field(default=None, foreign_key="session.id", index=True)
-    notified_at: datetime = Field(default_factory=_now)
+    notified_at: datetime = Field(default_factory=now_utc)
     late: bool = False
     unannounced: bool = False
     recorded_by: int | None = Field(default=None, foreign_key="staff.id")
@@ -230,7 +215,7 @@ class EnvCheck(SQLModel, table=True):
     all_ok: bool
     declared_on: date
     recorded_by: int | None = Field(default=None, foreign_key="staff.id")
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=now_utc)
 
 
 class Approval(SQLModel, table=True):
@@ -259,7 +244,7 @@ class RegistrationRenewal(SQLModel, table=True):
     renewed_on: date
     note: str = ""
     recorded_by: int | None = Field(default=None, foreign_key="staff.id")
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=now_utc)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -273,7 +258,7 @@ class Series(SQLModel, table=True):
     rrule: str
     skipped_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     created_by: int | None = Field(default=None, foreign_key="staff.id")
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class Session(SQLModel, table=True):
@@ -301,8 +286,8 @@ class Session(SQLModel, table=True):
     cancel_reason: str = ""
     cancel_note: str = ""
     created_by: int | None = Field(default=None, foreign_key="staff.id")
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
 
 
 class Enrollment(SQLModel, table=True):
@@ -323,7 +308,7 @@ class Enrollment(SQLModel, table=True):
     session_id: int = Field(foreign_key="session.id")
     seeker_id: int = Field(foreign_key="seeker.id")
     state: str = Field(default="booked", max_length=20)
-    booked_at: datetime = Field(default_factory=_now)
+    booked_at: datetime = Field(default_factory=now_utc)
     waitlist_pos: int | None = None
     cancel_reason: str = ""
     override_reason: str = ""
@@ -347,7 +332,7 @@ class Termination(SQLModel, table=True):
     until: date | None = None
     review_on: date | None = None
     decided_by: int = Field(foreign_key="staff.id")
-    decided_at: datetime = Field(default_factory=_now)
+    decided_at: datetime = Field(default_factory=now_utc)
     lifted_at: datetime | None = None
     lifted_by: int | None = Field(default=None, foreign_key="staff.id")
     lift_reason: str = ""
@@ -374,7 +359,7 @@ class Reminder(SQLModel, table=True):
     session_id: int = Field(foreign_key="session.id", index=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     outcome: str = Field(max_length=16)
-    at: datetime = Field(default_factory=_now)
+    at: datetime = Field(default_factory=now_utc)
     by: int | None = Field(default=None, foreign_key="staff.id")
 
 
@@ -391,7 +376,7 @@ class AuditLog(SQLModel, table=True):
         Index("ix_audit_action", "action", "id"),  # e.g. the few import.seekers rows among millions
     )
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=_now)
+    at: datetime = Field(default_factory=now_utc)
     staff_id: int | None = None
     terminal: str = ""
     action: str = Field(max_length=40)

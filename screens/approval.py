@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Label, Select, Static
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input, TextArea
 from screens.widgets import KeyFooter
@@ -33,12 +34,11 @@ class ApprovalScreen(HwScreen):
         self.draft_key = f"approval:{seeker_id}:{office_id}:{service}"
 
     def compose(self) -> ComposeResult:
-        from datetime import date
 
         from hwdesk.jtext import format_date_en, format_wareki
 
         actor = self.hw.actor
-        today = date.today()
+        today = today_jst()
         yield self.header()
         with VerticalScroll(id="a-body"):
             yield Static(lit(self.t("appr.title")), classes="section-title")

@@ -91,7 +91,7 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
             return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state
 
         def ok(state: str) -> None:
-            from hwdesk.services.scheduling import state_label
+            from hwdesk.states import state_label
 
             self.dismiss(self.t("bs.booked", id=session_id, state=state_label(state, self.lang)))
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input
 from screens.widgets import KeyFooter, YesNo
@@ -63,7 +64,6 @@ class EnvCheckScreen(HwScreen):
         self.db(work, self._loaded, group="load")
 
     def _loaded(self, result) -> None:
-        from datetime import date
 
         from hwdesk.jtext import format_date_en, format_wareki
 
@@ -86,7 +86,7 @@ class EnvCheckScreen(HwScreen):
             widgets.append(Static(lines(head, lit(item.text)), classes="e-item-text", markup=False))
             widgets.append(YesNo(labels, id=f"e-{item.key}"))
         box.mount_all(widgets)
-        today = date.today()
+        today = today_jst()
         date_input = self.query_one("#e-date", Input)
         date_input.value = format_date_en(today) if en else format_wareki(today)
         draft = self.hw.drafts.get(self.draft_key)

@@ -7,7 +7,7 @@ PostgreSQL LISTEN); when another terminal committed, the queue reloads without a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from textual import on
@@ -15,17 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from hwdesk.clock import today_jst
+from hwdesk.states import SESSION_STATES
 from screens.base import HwScreen, lit
 from screens.widgets import Column, KeyFooter, RowTable
 
 POLL_SECONDS = 0.5
-STATES = ("scheduled", "in_progress", "completed", "no_show", "cancelled", "stopped")
-
-
-def today_jst() -> date:
-    from hwdesk.jtext import JST
-
-    return datetime.now(JST).date()
 
 
 class QueueScreen(HwScreen):
@@ -151,15 +146,15 @@ class QueueScreen(HwScreen):
             head += "　⚠ " + (view.holiday_warning[1] if lang == "en" else view.holiday_warning[0])
         self.query_one("#q-head", Static).update(lit(head))
         if view is not None:
-            from hwdesk.services.scheduling import state_label
+            from hwdesk.states import state_label
 
             parts = [f"{self.t('q.total')} {view.counts.get('total', 0)}"]
-            parts += [f"{state_label(s, lang)} {view.counts.get(s, 0)}" for s in STATES]
+            parts += [f"{state_label(s, lang)} {view.counts.get(s, 0)}" for s in SESSION_STATES]
             self.query_one("#q-counts", Static).update(lit("｜".join(parts) if lang == "ja" else " | ".join(parts)))
         self.query_one("#q-filters", Static).update(lit(self.filter_text()))
 
     def filter_text(self) -> str:
-        from hwdesk.services.scheduling import state_label
+        from hwdesk.states import state_label
         from hwdesk.terms import service_label
 
         every = self.t("q.all")
@@ -257,7 +252,7 @@ class QueueScreen(HwScreen):
         self.reload()
 
     def action_cycle_state(self) -> None:
-        states: list[str | None] = [None, *STATES]
+        states: list[str | None] = [None, *SESSION_STATES]
         self.state_filter = states[(states.index(self.state_filter) + 1) % len(states)]
         self.reload()
 

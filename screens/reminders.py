@@ -18,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lit, when_composed
-from screens.queue import today_jst
 from screens.widgets import Column, KeyFooter, RowTable
 
 

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lines, lit, restore, snapshot
 from screens.inputs import Input
 from screens.widgets import KeyFooter
@@ -30,11 +31,10 @@ class RenewalScreen(HwScreen):
         self.draft_key = f"renewal:{seeker_id}"
 
     def compose(self) -> ComposeResult:
-        from datetime import date
 
         from hwdesk.jtext import format_date_en, format_wareki
 
-        today = date.today()
+        today = today_jst()
         yield self.header()
         with VerticalScroll(id="g-body"):
             yield Static(lit(self.t("renew.title")), classes="section-title")

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from hwdesk.clock import today_jst
 from screens.audit_log import localize_own_bindings, refusal
 from screens.base import HwScreen, StaffHeader, fit, lit
 from screens.widgets import KeyFooter
@@ -87,9 +88,7 @@ class ReportsScreen(HwScreen):
         actor = self.hw.actor
         self.refused = refusal(actor, "集計の閲覧", "Viewing the figures", self.lang)
         if year is None or month is None:
-            from hwdesk.jtext import now_jst
-
-            today = now_jst().date()
+            today = today_jst()
             year, month = today.year, today.month
         self.year, self.month = year, month
         self.office_id = getattr(actor, "office_id", "")

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, fit, lines, lit
 from screens.i18n import MESSAGES
 from screens.widgets import KeyFooter
@@ -251,9 +252,7 @@ class SeekerDetailScreen(HwScreen):
             item(f"{kind}  {t('detail.reg_on', date=self._date(sk.registered_on))}")
             until = d.registration_until
             if until is not None:
-                from datetime import date as _date
-
-                lapsed = until < _date.today()
+                lapsed = until < today_jst()
                 item(
                     lit(
                         t("detail.reg_lapsed" if lapsed else "detail.reg_until", date=self._date(until)),
@@ -422,7 +421,7 @@ class SeekerDetailScreen(HwScreen):
             self.query_one(f"#b-{name}", Static).update(lines(*body) if body else "")
 
     def _session_line(self, entry) -> Content:
-        from hwdesk.services.scheduling import state_label
+        from hwdesk.states import state_label
         from hwdesk.terms import service_label
 
         # detail.SessionLine: the seeker's enrollment state in the session

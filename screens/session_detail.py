@@ -18,6 +18,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from hwdesk.clock import now_jst
+from hwdesk.states import NO_SHOW_STATES, SEAT_STATES
 from screens.base import HwModal, HwScreen, lines, lit
 from screens.dialogs import Ask, FinalConfirm, Pick
 from screens.widgets import Column, KeyFooter, RowTable
@@ -125,7 +127,8 @@ class SessionScreen(HwScreen):
         self.db(work, self._show, group="session")
 
     def _show(self, result) -> None:
-        from hwdesk.services.scheduling import CANCEL_LABELS, is_group, state_label
+        from hwdesk.services.scheduling import is_group
+        from hwdesk.states import CANCEL_LABELS, state_label
         from hwdesk.terms import PLATFORM_LABELS, service_label
 
         d, moves = result
@@ -207,22 +210,21 @@ class SessionScreen(HwScreen):
 
     def _allowed(self, target: str, seeker: Any) -> bool:
         """Whether the move is allowed from the states on screen (a refused move needs no confirmation)."""
-        from datetime import datetime
 
-        from hwdesk.jtext import JST
-        from hwdesk.services.scheduling import ENROLLMENT_PATHS
+        from hwdesk.states import ENROLLMENT_PATHS
 
         d = self.detail
-        if target in ("absent", "connection_failed") and datetime.now(JST) < d.start:
+        if target in NO_SHOW_STATES and now_jst() < d.start:
             return False
         if seeker is not None:
             line = next((e for e in d.enrollments if e.seeker_id == seeker), None)
             return line is not None and target in ENROLLMENT_PATHS.get(line.state, ())
-        return ("no_show" if target in ("absent", "connection_failed") else target) in self.moves
+        return ("no_show" if target in NO_SHOW_STATES else target) in self.moves
 
     def _final_text(self, target: str, seeker: Any) -> str:
         """What a final move will do, in words (from the rows on screen; the service decides)."""
-        from hwdesk.services.scheduling import is_group, state_label
+        from hwdesk.services.scheduling import is_group
+        from hwdesk.states import state_label
 
         d, t = self.detail, self.t
         if seeker is None and is_group(d.kind) and target in ("completed", "stopped"):
@@ -235,7 +237,7 @@ class SessionScreen(HwScreen):
             line = (
                 next((e for e in d.enrollments if e.seeker_id == seeker), None)
                 if seeker is not None
-                else next((e for e in d.enrollments if e.state in ("booked", "checked_in", "offered")), None)
+                else next((e for e in d.enrollments if e.state in SEAT_STATES), None)
             )
             if target in ("completed", "stopped") and not is_group(d.kind):
                 who = f"{line.seeker_no} {line.name}" if line else "-"
@@ -258,7 +260,7 @@ class SessionScreen(HwScreen):
             scheduling.set_state(s, actor=actor, session_id=sid, state=target, seeker_id=seeker, reason=reason)
 
         def ok(_):
-            from hwdesk.services.scheduling import state_label
+            from hwdesk.states import state_label
 
             self.say_here(self.t("sess.moved", state=state_label(target, self.lang)))
             self.reload()
@@ -286,7 +288,7 @@ class SessionScreen(HwScreen):
 
     def action_cancel_seat(self) -> None:
         """Cancel the selected participant's seat: reason picker, then a yes/no confirmation."""
-        from hwdesk.services.scheduling import CANCEL_LABELS, CANCELLABLE_STATES, state_label
+        from hwdesk.states import CANCEL_LABELS, CANCELLABLE_STATES, state_label
 
         if self.busy("seat"):  # a second press while the first is stored would act twice
             return
@@ -394,8 +396,8 @@ class SessionScreen(HwScreen):
     def action_correct(self) -> None:
         """A supervisor corrects a final state (the selected seat's in a group session, else the
         session's): pick the state, give the reason. A clerk sees the refusal."""
-        from hwdesk.services.corrections import SEAT_FINAL, SESSION_FINAL
-        from hwdesk.services.scheduling import is_group, state_label
+        from hwdesk.services.scheduling import is_group
+        from hwdesk.states import SEAT_FINAL, SESSION_FINAL, state_label
 
         d = self.detail
         if d is None:
@@ -445,7 +447,7 @@ class SessionScreen(HwScreen):
             )
 
         def ok(res) -> None:
-            from hwdesk.services.scheduling import state_label
+            from hwdesk.states import state_label
 
             before, after = (res.seats[0][1], res.seats[0][2]) if res.seats else (res.session_before, res.session_after)
             self.say_here(
@@ -585,7 +587,7 @@ class CancelReasonModal(HwModal):
         self.prompt = prompt
 
     def compose(self) -> ComposeResult:
-        from hwdesk.services.scheduling import CANCEL_LABELS
+        from hwdesk.states import CANCEL_LABELS
 
         i = 1 if self.lang == "en" else 0
         opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lines, lit
 from screens.inputs import Input
 from screens.widgets import KeyFooter
@@ -84,13 +85,12 @@ class TermsScreen(HwScreen):
         office, sid = self.office_id, self.seeker_id
 
         def work(s):
-            from datetime import date
 
             from hwdesk.services import consent as consent_svc
             from hwdesk.services.offices import document, profile, terms_in_force
             from hwdesk.services.seekers import seeker_of
 
-            version = terms_in_force(s, office, date.today())
+            version = terms_in_force(s, office, today_jst())
             doc = document(version)
             prof = profile(s, office)
             seeker = seeker_of(s, actor=self.hw.actor, seeker_id=sid) if sid is not None else None

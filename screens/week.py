@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from hwdesk.clock import today_jst
 from screens.base import HwScreen, lit, when_composed
 from screens.queue import format_row as queue_cells
-from screens.queue import today_jst
 from screens.widgets import Column, KeyFooter, RowTable
 
 

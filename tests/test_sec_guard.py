@@ -136,7 +136,6 @@ ALLOWED: dict[str, str] = {
         f"revisions.{n}": NON_PERSONAL
         for n in ("word_diff", "diff_versions", "render_changes", "version_by_number", "diff_stored")
     },
-    "scheduling.state_label": NON_PERSONAL,
     "scheduling.is_group": NON_PERSONAL,
     "scheduling.occurrences": NON_PERSONAL,
     **{
@@ -187,7 +186,7 @@ ALLOWED: dict[str, str] = {
     "offers.settle": "offers.expire_due in a transaction of its own, as the system",
     "queue.reminder_call": NON_PERSONAL + " (a row a guarded service returned)",
     "queue.reminder_call_text": NON_PERSONAL + " (a row a guarded service returned)",
-    **{f"timing.{n}": NON_PERSONAL + " (the clock)" for n in ("now", "booking_gate", "refuse_past")},
+    **{f"timing.{n}": NON_PERSONAL + " (the clock)" for n in ("booking_gate", "refuse_past")},
     "terminations.stops": INTERNAL + " (the guarded queue, week, reminders and handouts read the stops of their rows)",
     "terminations.stop_on": NON_PERSONAL + " (picks from stops the caller read)",
     "seekers.registration_kind_error": NON_PERSONAL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from hwdesk.cli import bounded_int
+from hwdesk.clock import today_jst
 from hwdesk.errors import HwdeskError
 
 APP_FPS = 240  # Textual frame-rate cap the app runs at (TEXTUAL_FPS overrides it)
@@ -192,7 +193,6 @@ def cmd_offices(ctx) -> int:
 
 def cmd_terms(ctx) -> int:
     """Print an office's terms (the version in force today unless --version)."""
-    from datetime import date
 
     from hwdesk.errors import NotFound
     from hwdesk.services.offices import document, terms_in_force, terms_versions
@@ -209,7 +209,7 @@ def cmd_terms(ctx) -> int:
                 )
             tv = match[0]
         else:
-            tv = terms_in_force(s, ctx.args.office, date.today())
+            tv = terms_in_force(s, ctx.args.office, today_jst())
         doc = document(tv)
     if ctx.args.article:
         art = doc.article(ctx.args.article)

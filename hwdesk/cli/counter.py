@@ -5,8 +5,8 @@ and refusals (with the office's article) are the app's."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 
+from hwdesk.clock import today_jst
 from hwdesk.errors import ValidationFailed
 
 OFFICES = ("maebashi", "shibuya", "takamatsu")
@@ -149,7 +149,7 @@ def cmd_env_check(ctx) -> int:
             f"Not an item at {office}: {', '.join(unknown)} (items: {', '.join(keys)})",
             field="no",
         )
-    on = parse_date(ctx.args.date, field="date") if ctx.args.date else date.today()
+    on = parse_date(ctx.args.date, field="date") if ctx.args.date else today_jst()
     actor = ctx.actor()
     with ctx.store.write() as s:
         sk = _seeker(s, ctx.args.seeker, actor)
@@ -269,7 +269,7 @@ def cmd_registration_show(ctx) -> int:
             "kind": sk.registration_kind,
             "registered_on": sk.registered_on.isoformat() if sk.registered_on else None,
             "valid_until": until.isoformat() if until else None,
-            "valid_today": bool(until and until >= date.today()),
+            "valid_today": bool(until and until >= today_jst()),
             "renewals": [{"on": d.isoformat(), "note": n} for d, n in renewals],
         }
     ctx.audit_read(actor, office_id=sk.office_id, rows=1)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 from hwdesk.cli import bounded_int
+from hwdesk.clock import today_jst
 
 FIND_LIMIT_MAX = 1000
 
@@ -167,7 +167,7 @@ def cmd_eligibility(ctx) -> int:
     from hwdesk.services.offices import profile
     from hwdesk.services.seekers import get_by_number
 
-    on = parse_day(ctx.args.date) if ctx.args.date else date.today()
+    on = parse_day(ctx.args.date) if ctx.args.date else today_jst()
     actor = ctx.reader()
     with ctx.store.read() as s:
         seeker = get_by_number(s, ctx.args.seeker, actor=actor)

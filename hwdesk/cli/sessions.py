@@ -10,8 +10,7 @@ from __future__ import annotations
 import sys
 
 from hwdesk.cli import bounded_int, id_arg
-
-STATES = ("in_progress", "checked_in", "completed", "no_show", "absent", "connection_failed", "cancelled", "stopped")
+from hwdesk.states import MOVE_TARGETS
 
 
 def register(sub) -> None:
@@ -53,7 +52,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("status", help="move a session (or one seeker's booking) to a new state")
     p.add_argument("session_id", type=id_arg("session_id"))
-    p.add_argument("state", help=" | ".join(STATES))
+    p.add_argument("state", help=" | ".join(MOVE_TARGETS))
     p.add_argument("--seeker", metavar="SEEKER_NO")
     p.add_argument("--reason", default="", help="needed for cancelled: by_seeker | by_office | connection")
     p.add_argument(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from sqlmodel import Session, func, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc
 from hwdesk.db import Store
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
 from hwdesk.jtext import clean_text, refuse_invisible
@@ -145,7 +146,7 @@ def _settle(
     old hash. The row is locked (FOR UPDATE on PostgreSQL) so failures at two terminals both count.
     """
     staff = session.exec(select(Staff).where(Staff.id == sid).with_for_update()).first()
-    now = datetime.now(UTC)
+    now = now_utc()
     if staff is None or not staff.active or staff.password_hash != expected_hash:
         # Deactivated, or the password changed, while the hash was being checked.
         audit.record(session, staff_id=sid, action=fail_action, entity="staff", entity_id=sid)
@@ -224,7 +225,7 @@ def verify_unlock(store: Store, *, actor: Actor, password: str) -> bool:
 def locked_staff(session: Session, *, actor: Actor) -> list[Staff]:
     """Accounts locked now (admin only), for ``hwdesk staff locked``."""
     require(actor, "admin", what_ja="アカウントのロック状況", what_en="Account lockouts")
-    now = datetime.now(UTC)
+    now = now_utc()
     rows = session.exec(select(Staff).where(Staff.locked_until.is_not(None)).order_by(Staff.login))  # type: ignore[union-attr]
     return [st for st in rows if st.locked_until and st.locked_until > now]
 

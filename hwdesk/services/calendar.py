@@ -22,12 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import today_jst
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text, format_date_en, format_wareki
 from hwdesk.models import Closure
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
+from hwdesk.states import LIVE_SESSION_STATES
 
 YEAR_END = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
 YEAR_END_LABEL = ("年末年始休業（12月29日〜1月3日）", "Year-end closure (Dec 29 – Jan 3)")
@@ -58,7 +60,7 @@ def holiday_data_official(year: int, *, today: date | None = None) -> bool:
     official on 1 February of this year (the equinox days are announced each February);
     anything later is provisional (computed by formula; the law may still change).
     """
-    today = today or datetime.now(JST).date()
+    today = today or today_jst()
     if year <= today.year:
         return True
     return year == today.year + 1 and today >= date(today.year, 2, 1)
@@ -254,7 +256,7 @@ def add_closure(session: Session, *, actor: Actor, office_id: str, day: date, re
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= lo,
             col(SessionRow.start_at) < hi,
-            col(SessionRow.state).in_(("scheduled", "in_progress")),
+            col(SessionRow.state).in_(LIVE_SESSION_STATES),
         )
     ).all()
     audit.record(

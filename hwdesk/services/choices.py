@@ -15,10 +15,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from hwdesk.clock import now_utc
 from hwdesk.jtext import JST
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import calendar, eligibility, timing
+from hwdesk.services import calendar, eligibility
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import ACTIVE_STATES, SEAT_STATES, is_group
@@ -58,7 +59,7 @@ def upcoming_for(
     limit: int = LIMIT,
 ) -> list[Choice]:
     """The seeker's bookable upcoming sessions at ``office_id`` (time order, at most ``limit``)."""
-    now = now or timing.now()
+    now = now or now_utc()
     hi = calendar.day_bounds(now.astimezone(JST).date() + timedelta(weeks=weeks))[1]
     e = Enrollment
     taken = (

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import clean_text, refuse_invisible
 from hwdesk.models import (
@@ -82,7 +83,7 @@ def record_consent(
             f"At {prof.raw['name_en']} consent is given by applying ({cite_text(cite)}); 'deemed by use' does not apply.",
             field="method",
         )
-    version = terms_in_force(session, office_id, on or date.today())
+    version = terms_in_force(session, office_id, on or today_jst())
     consent = Consent(
         seeker_id=seeker_id,
         office_id=office_id,
@@ -131,7 +132,7 @@ class ConsentStatus:
 
 def consent_status(session: Session, *, seeker_id: int, office_id: str, on: date | None = None) -> ConsentStatus:
     """Where a seeker stands with an office's terms on ``on``."""
-    in_force = terms_in_force(session, office_id, on or date.today())
+    in_force = terms_in_force(session, office_id, on or today_jst())
     consent = session.exec(
         select(Consent)
         .where(Consent.seeker_id == seeker_id, Consent.office_id == office_id)
@@ -172,7 +173,7 @@ def consent_statuses(
     ``notices_of`` lists already read (one query more: the offices' terms versions).
 
     Offices without terms are left out (``consent_status`` raises NotFound for them)."""
-    on = on or date.today()
+    on = on or today_jst()
     versions: dict[str, list[TermsVersion]] = {}
     for tv in session.exec(
         select(TermsVersion).where(col(TermsVersion.office_id).in_(office_ids)).order_by(col(TermsVersion.version))
@@ -289,7 +290,7 @@ def record_companion(
         raise ValidationFailed("通訳の言語を入力してください。", "Enter the interpreter's language.", field="language")
     get_seeker(session, seeker_id)
     require_office(actor, office_id)
-    when = notified_at or datetime.now(UTC)
+    when = notified_at or now_utc()
     late = False
     if session_id is not None:
         srow = session.get(SessionRow, session_id)
@@ -404,7 +405,7 @@ def record_env_check(
         office_id=office_id,
         answers_json=json.dumps(clean),
         all_ok=all(clean.values()),
-        declared_on=declared_on or date.today(),
+        declared_on=declared_on or today_jst(),
         recorded_by=staff_id(actor),
     )
     session.add(check)
@@ -489,7 +490,7 @@ def record_approval(
         office_id=office_id,
         service=service,
         recognized_by=who,
-        recognized_on=recognized_on or date.today(),
+        recognized_on=recognized_on or today_jst(),
         note=clean_text(note, field="note", max_len=500, allow_newlines=True),
         wishes_continuing=bool(wishes_continuing),
     )
@@ -522,7 +523,7 @@ def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None
     approval = session.get(Approval, approval_id)
     if approval is None:
         raise NotFound(f"承認 {approval_id} はありません。", f"No approval {approval_id}.")
-    approval.revoked_at = datetime.now(UTC)
+    approval.revoked_at = now_utc()
     session.add(approval)
     audit.record(
         session,

@@ -22,11 +22,12 @@ booking again (the booking's own checks then apply).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc
 from hwdesk.errors import RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import AuditLog, Enrollment, Staff
@@ -34,9 +35,8 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import _enrollments, _get_enrollment, is_group, lock_session, state_label
+from hwdesk.states import SEAT_FINAL, SESSION_FINAL
 
-SESSION_FINAL = ("completed", "no_show", "stopped")
-SEAT_FINAL = ("completed", "absent", "connection_failed", "stopped")
 # an individual session's state for its seat's state, and back
 SESSION_OF_SEAT = {"completed": "completed", "absent": "no_show", "connection_failed": "no_show", "stopped": "stopped"}
 CORRECT_ACTIONS = ("session.correct", "enrollment.correct")
@@ -140,7 +140,7 @@ def correct_state(
 
 
 def _set_session(session: Session, actor: Actor, row, target: str, reason: str) -> None:
-    before, row.state, row.updated_at = row.state, target, datetime.now(UTC)
+    before, row.state, row.updated_at = row.state, target, now_utc()
     session.add(row)
     session.flush()
     audit.record(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import JST
 from hwdesk.models import Meta, Seeker
@@ -57,7 +58,7 @@ def build_demo(
 ) -> dict:
     """Fill an empty database with demo data; returns counts."""
     rng = random.Random(seed)
-    today = today or datetime.now(JST).date()
+    today = today or today_jst()
     sync_offices(session)
     session.merge(Meta(key="demo", value="1"))
     staff: dict[str, list[Actor]] = {}
@@ -223,7 +224,7 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
 
 def _close_past(session, scheduling, actor, sess, rng) -> None:
     """Move a past session along its allowed path (checked in → completed, or no-show)."""
-    now = datetime.now(UTC)
+    now = now_utc()
     try:
         if rng.random() < 0.85:
             scheduling.set_state(session, actor=actor, session_id=sess.id, state="in_progress", now=now)

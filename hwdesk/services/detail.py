@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from hwdesk import models
+from hwdesk.clock import today_jst
 from hwdesk.db import RawSql
 from hwdesk.errors import NotFound
 from hwdesk.jtext import JST
@@ -308,7 +309,7 @@ def seeker_detail(
     Raises NotFound for an unknown seeker.
     """
     with RawSql(session) as db:
-        return _read(db, seeker_id, list(office_ids), on or date.today())
+        return _read(db, seeker_id, list(office_ids), on or today_jst())
 
 
 def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> SeekerDetail:

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import Date, String, bindparam, case, exists, func
 from sqlmodel import Session, col, select
 
+from hwdesk.clock import today_jst
 from hwdesk.conditions import Condition, conditions
 from hwdesk.errors import NotFound
 from hwdesk.jtext import format_date_en, format_wareki
@@ -218,7 +219,7 @@ def facts(
 
     A caller that has just read (and locked) them passes ``prof`` and ``seeker`` (the ORM object or
     a row with the Seeker columns) so they are not read again (issue 8: booking)."""
-    on = on or date.today()
+    on = on or today_jst()
     prof = prof or profile(session, office_id)
     seeker = seeker if seeker is not None else get_seeker(session, seeker_id)
     session.flush()  # the Core execution below does not autoflush; pending changes must be seen

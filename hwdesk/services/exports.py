@@ -17,15 +17,16 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, csv_safe, format_wareki, now_jst
+from hwdesk.jtext import JST, csv_safe, format_wareki
 from hwdesk.models import (
     Approval,
     CompanionNotice,
@@ -266,7 +267,7 @@ def export_sessions(
     require_office(actor, office_id)
     _check(fmt, encoding, date_from, date_to)
     policy = reports.Policy(threshold)
-    from hwdesk.services.scheduling import CANCEL_LABELS, STATE_LABELS
+    from hwdesk.states import CANCEL_LABELS, STATE_LABELS
 
     where = (
         SessionRow.office_id == office_id,
@@ -558,7 +559,7 @@ def _cutoff(inactive_months: int, today: date | None) -> tuple[date, datetime]:
         raise ValidationFailed(
             "期間は1か月以上にしてください。", "The period must be at least one month.", field="inactive_months"
         )
-    today = today or now_jst().date()
+    today = today or today_jst()
     cutoff = today - relativedelta(months=inactive_months)
     return today, _day_start(cutoff)
 
@@ -696,7 +697,7 @@ def anonymize_inactive(
             "count": len(chosen),
             "seeker_ids": chosen,
             "skipped": skipped,
-            "at": datetime.now(UTC).isoformat(),
+            "at": now_utc().isoformat(),
         },
     )
     return RetentionResult(cutoff.date(), chosen, skipped)

@@ -27,9 +27,8 @@ from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force
+from hwdesk.states import HANDOUT_STATES
 from hwdesk.terms import OfficeProfile, TermsDocument, service_label
-
-ACTIVE = ("booked", "offered", "checked_in", "completed")
 
 
 def instructions(
@@ -145,7 +144,7 @@ def for_session(
     stmt = (
         select(Seeker)
         .join(Enrollment, col(Enrollment.seeker_id) == Seeker.id)
-        .where(Enrollment.session_id == session_id, col(Enrollment.state).in_(ACTIVE))
+        .where(Enrollment.session_id == session_id, col(Enrollment.state).in_(HANDOUT_STATES))
     )
     if seeker_id is not None:
         stmt = stmt.where(Seeker.id == seeker_id)
@@ -221,7 +220,7 @@ def _stopped(
     enrolled = session.exec(
         select(Enrollment.session_id, Seeker.id, Seeker.seeker_no, Seeker.name)
         .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
-        .where(col(Enrollment.session_id).in_(session_ids), col(Enrollment.state).in_(ACTIVE))
+        .where(col(Enrollment.session_id).in_(session_ids), col(Enrollment.state).in_(HANDOUT_STATES))
     ).all()
     found = terminations.stops(session.connection(), office_id=office_id, seeker_ids=[sid for _, sid, _, _ in enrolled])
     out: dict[int, list[tuple[int, str, str]]] = {}

@@ -3,12 +3,12 @@ names written by ``COPY`` (``services.importer`` calls these; SQLite's are besid
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from operator import itemgetter
 
 from sqlmodel import Session
 
 from hwdesk import nameindex
+from hwdesk.clock import now_utc
 from hwdesk.pgcopy import copy_rows
 
 
@@ -46,7 +46,7 @@ def copy_seekers(session: Session, rows: list[dict]) -> list[int]:
     try:
         cur.execute("SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),))
         ids = [r[0] for r in cur.fetchall()]
-        now = datetime.now(UTC)
+        now = now_utc()
         names = list(rows[0])
         columns = ", ".join(["id", *names, "created_at", "updated_at"])
         copy_rows(

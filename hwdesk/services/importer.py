@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +27,7 @@ from typing import BinaryIO
 from sqlmodel import Session
 
 from hwdesk import audit, nameindex
+from hwdesk.clock import now_utc
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
@@ -457,7 +457,7 @@ def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
         first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
         ids = range(first, first + len(rows))
         table = Seeker.__table__  # type: ignore[attr-defined]
-        now = datetime.now(UTC)
+        now = now_utc()
         fixed = {"created_at": now, "updated_at": now, "webcam_confirmed_on": None}
         names = list(rows[0])
         columns = ["id", *names, *fixed]

@@ -26,10 +26,11 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc
 from hwdesk.jtext import JST
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import calendar, timing
+from hwdesk.services import calendar
 from hwdesk.services.context import SYSTEM, Actor, require
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
@@ -41,7 +42,7 @@ _DUE = core_select(_E.id).where(_E.state == "offered", _E.offered_until <= bindp
 
 def deadline(session: Session, *, office_id: str, start: datetime, now: datetime | None = None) -> datetime:
     """The reply deadline of an offer made ``now`` for a session starting at ``start``."""
-    now = now or timing.now()
+    now = now or now_utc()
     prof = profile(session, office_id)
     hours = prof.raw.get("offer_reply_hours")
     if hours:
@@ -55,7 +56,7 @@ def deadline(session: Session, *, office_id: str, start: datetime, now: datetime
 def due(session: Session, *, now: datetime | None = None) -> bool:
     """Whether some offer's deadline has passed (one indexed probe)."""
     session.flush()
-    return session.connection().execute(_DUE, {"now": now or timing.now()}).first() is not None
+    return session.connection().execute(_DUE, {"now": now or now_utc()}).first() is not None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def expire_due(session: Session, *, now: datetime | None = None, actor: Actor = 
     """Cancel every offer past its deadline and offer each freed seat to the next in line."""
     from hwdesk.services.scheduling import _offer_free_seats, lock_session
 
-    now = now or timing.now()
+    now = now or now_utc()
     session.flush()
     sessions = sorted(
         set(
@@ -164,7 +165,7 @@ def places(
     session: Session, *, actor: Actor, seeker_id: int, office_id: str | None = None, after: datetime | None = None
 ) -> list[Place]:
     """The seeker's waitlist places and offers in upcoming sessions, with their rank in line."""
-    after = after or timing.now()
+    after = after or now_utc()
     stmt = (
         select(Enrollment, SessionRow.kind, SessionRow.start_at, SessionRow.office_id)
         .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)

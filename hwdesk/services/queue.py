@@ -18,13 +18,14 @@ import sqlite3
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, event, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, format_phone
@@ -52,11 +53,11 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, version_in_force
-from hwdesk.services.scheduling import SEAT_STATES, is_group, state_label
+from hwdesk.services.scheduling import is_group
+from hwdesk.states import LIVE_SESSION_STATES, SEAT_STATES, state_label
 from hwdesk.terms import service_label
 
 SOON = timedelta(minutes=15)
-LIVE = ("scheduled", "in_progress")
 # Readiness warnings in the order the row shows them: first a seated seeker's failed conditions of
 # use (keyed by ``eligibility.Requirement.code``, decided by the rule engine), then the session's own.
 WARNINGS = {
@@ -452,7 +453,7 @@ def _build_rows(
     their seekers, the terms versions, the companions, and — only when a live session has seated
     seekers, the only ones warned about — their consents, notices and environment checks.
     """
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     prof = profile(session, office_id)
     conn = session.connection()
     where = _session_filter(office_id, lo, hi, staff_id, kind or None)
@@ -464,7 +465,7 @@ def _build_rows(
     if not sessions:
         return []
     ids = core_select(_S.id).where(*where)
-    live = {r.id for r in sessions if r.state in LIVE}
+    live = {r.id for r in sessions if r.state in LIVE_SESSION_STATES}
     seekers_of: dict[int, list[SeekerBrief]] = defaultdict(list)
     no_of: dict[int, str] = {}
     seated_live = False
@@ -477,7 +478,8 @@ def _build_rows(
             conn,
             office_id=office_id,
             seeker_ids=core_select(_E.seeker_id).where(
-                _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state != "cancelled"
+                _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE_SESSION_STATES))),
+                _E.state != "cancelled",
             ),
         )
         if found:
@@ -507,7 +509,8 @@ def _build_rows(
     versions = _versions(conn, office_id) if seated_live else []
     if seated_live:
         seated = core_select(_E.seeker_id).where(
-            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE))), _E.state.in_(SEAT_STATES)
+            _E.session_id.in_(core_select(_S.id).where(*where, _S.state.in_(LIVE_SESSION_STATES))),
+            _E.state.in_(SEAT_STATES),
         )
         last_day = (hi - timedelta(microseconds=1)).astimezone(JST).date()
         facts = _facts(session, prof, seated, version_in_force(versions, last_day), last_day)
@@ -518,7 +521,7 @@ def _build_rows(
         start = jst.get(r.start_at) or jst.setdefault(r.start_at, r.start_at.astimezone(JST))
         end = jst.get(r.end_at) or jst.setdefault(r.end_at, r.end_at.astimezone(JST))
         day = start.date()
-        if r.state in LIVE and day not in in_force:
+        if r.state in LIVE_SESSION_STATES and day not in in_force:
             in_force[day] = version_in_force(versions, day)
         out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof, in_force.get(day), now))
     return out
@@ -547,7 +550,7 @@ def _row(
         )
     per_seeker: dict[str, list[str]] = {}
     warnings: list[RowWarning] = []
-    if state in LIVE:
+    if state in LIVE_SESSION_STATES:
         who: dict[str, list[str]] = {}  # warning key → 求職番号, in booking order
         cites: dict[str, str] = {}
         day = start.date()
@@ -635,7 +638,7 @@ def daily_queue(
         counts,
         calendar.closed_reason(session, office_id, day),
         calendar.holiday_warning(day.year),
-        now or datetime.now(UTC),
+        now or now_utc(),
     )
 
 
@@ -864,7 +867,7 @@ def _moved(
     A row already on the day's list is marked instead of repeated (``out`` is updated in place)."""
     from sqlalchemy import exists
 
-    lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
+    lo = max(now or now_utc(), calendar.day_bounds(day)[0])
     stmt = (
         select(
             SessionRow.id,

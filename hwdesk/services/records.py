@@ -25,13 +25,14 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import JST, clean_text, csv_safe, format_wareki
 from hwdesk.models import Meta, Seeker, UsageRecord
@@ -362,7 +363,7 @@ def lawful_request_export(
         seeker_id=seeker_id,
         extra={"authority": authority, "reference_no": reference_no, "legal_basis": legal_basis, **scope},
     )
-    now = datetime.now(UTC)
+    now = now_utc()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([csv_safe(LAWFUL_MARK)])

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import Date, cast, null, select, union_all
 from sqlmodel import Session, col
 
 from hwdesk import audit
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import JST, clean_text
 from hwdesk.models import Enrollment, RegistrationRenewal
@@ -26,10 +27,10 @@ from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.services.seekers import get_seeker
+from hwdesk.states import ATTENDED_STATES
 
 # Sessions whose attendance extends a registration (counseling or a referral).
 EXTENDING_KINDS = ("counseling", "referral")
-ATTENDED_STATES = ("checked_in", "completed")
 
 
 def month_end(year: int, month: int) -> date:
@@ -122,7 +123,7 @@ def renew(session: Session, *, actor: Actor, seeker_id: int, renewed_on: date, n
             "Enter where the registration was renewed (note).",
             field="note",
         )
-    if renewed_on > datetime.now(JST).date():
+    if renewed_on > today_jst():
         raise ValidationFailed("更新日が未来の日付です。", "The renewal date is in the future.", field="renewed_on")
     if seeker.registered_on is None or renewed_on < seeker.registered_on:
         raise ValidationFailed(
@@ -136,7 +137,7 @@ def renew(session: Session, *, actor: Actor, seeker_id: int, renewed_on: date, n
         renewed_on=renewed_on,
         note=note,
         recorded_by=staff_id(actor),
-        recorded_at=datetime.now(UTC),
+        recorded_at=now_utc(),
     )
     session.add(row)
     session.flush()

@@ -37,8 +37,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from hwdesk.clock import today_jst
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, format_wareki, now_jst
+from hwdesk.jtext import JST, format_wareki
 from hwdesk.models import (
     CANCEL_REASONS,
     COMPANION_KINDS,
@@ -62,17 +63,13 @@ from hwdesk.models import (
 )
 from hwdesk.services.context import Actor, require_office
 from hwdesk.services.offices import profile, terms_versions, version_in_force
+from hwdesk.states import ACTIVE_STATES, EXPECTED_STATES, LIVE_SESSION_STATES, NO_SHOW_STATES
 from hwdesk.terms import SERVICE_LABELS
 
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2  # 1 would switch suppression off: refused
 SUPPRESSED_RATE = "x"  # 秘匿: a rate or mean on a suppressed count
 PROTECTED_MARK = "*"  # a count of at least the threshold hidden only to protect a small one
-NO_SHOW_STATES = ("absent", "connection_failed")
-# Bookings that reached the session's time and were expected to attend: the no-show rate's base.
-EXPECTED_STATES = ("checked_in", "completed", "stopped", "absent", "connection_failed")
-LIVE_ENROLLMENT_STATES = ("booked", "waitlisted", "offered", "checked_in")
-LIVE_SESSION_STATES = ("scheduled", "in_progress")
 
 DEVICE_CLASSES = {
     "pc": ("パソコン", "PC"),
@@ -96,7 +93,7 @@ OS_FAMILIES = {
 def _labels():
     # Imported here: the label tables live with the services that own the states.
     from hwdesk.services.consent import COMPANION_LABELS, METHOD_LABELS, NOTICE_LABELS
-    from hwdesk.services.scheduling import CANCEL_LABELS, STATE_LABELS
+    from hwdesk.states import CANCEL_LABELS, STATE_LABELS
 
     # grounds are labelled per office, in its own words (_ground_labels)
     return {
@@ -536,7 +533,7 @@ def period_report(
     policy = Policy(threshold, keep_zero)
     labels = _labels()
     prof = profile(session, office_id)
-    today = today or now_jst().date()
+    today = today or today_jst()
     lo, hi = _day_start(date_from), _day_start(date_to + timedelta(days=1))
     in_period = (SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi)
 
@@ -844,7 +841,7 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= _day_start(on),
             col(SessionRow.state).in_(LIVE_SESSION_STATES),
-            col(Enrollment.state).in_(LIVE_ENROLLMENT_STATES),
+            col(Enrollment.state).in_(ACTIVE_STATES),
             col(Enrollment.seeker_id).not_in(consented),
         )
     ).one()

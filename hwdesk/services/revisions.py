@@ -22,14 +22,15 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, now_jst
+from hwdesk.jtext import JST
 from hwdesk.models import (
     Consent,
     Enrollment,
@@ -45,12 +46,11 @@ from hwdesk.models import (
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, terms_versions, version_in_force
+from hwdesk.states import ACTIVE_STATES, LIVE_SESSION_STATES
 from hwdesk.terms import TermsDocument, article_as_text
 
 # Enrollment states in which a seeker still expects to take part (kept here rather than imported
 # from scheduling so that this read-only module does not depend on the booking code).
-LIVE_ENROLLMENT_STATES = ("booked", "waitlisted", "offered", "checked_in")
-LIVE_SESSION_STATES = ("scheduled", "in_progress")
 CHANGE_KINDS = ("added", "removed", "changed", "renumbered")
 CHANGE_LABELS = {
     "added": ("新設", "added"),
@@ -352,8 +352,8 @@ def notify_list(
             field="active_months",
         )
     tv = _get_version(session, office_id, version_id)
-    now = datetime.now(UTC) if today is None else _day_start(today)
-    today = today or now_jst().date()
+    now = now_utc() if today is None else _day_start(today)
+    today = today or today_jst()
     since = _day_start(today - relativedelta(months=active_months))
     until = _day_start(today + timedelta(days=1))
     effective = _day_start(tv.effective_on)
@@ -465,7 +465,7 @@ def _next_sessions(
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= after,
             col(SessionRow.state).in_(LIVE_SESSION_STATES),
-            col(Enrollment.state).in_(LIVE_ENROLLMENT_STATES),
+            col(Enrollment.state).in_(ACTIVE_STATES),
             col(Enrollment.seeker_id).in_(seeker_ids),
         )
         .subquery()

@@ -19,12 +19,13 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, literal_column
 from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.jtext import JST, clean_text, format_span, parse_join_url
@@ -46,62 +47,26 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import parse_profile, profile
+from hwdesk.states import (
+    ACTIVE_STATES,
+    CANCEL_LABELS,
+    CANCELLABLE_STATES,
+    ENROLLMENT_PATHS,
+    LIVE_SESSION_STATES,
+    NO_SHOW_STATES,
+    SEAT_STATES,
+    SESSION_PATHS,
+    STATE_LABELS,
+    state_label,
+)
 from hwdesk.terms import PLATFORM_LABELS, office_profile, service_label
 
-# Enrollment states that occupy the seeker's time (no overlapping session) …
-ACTIVE_STATES = ("booked", "waitlisted", "offered", "checked_in")
-# … and those that hold a seat (an offer holds the seat until the clerk confirms or it is declined).
-SEAT_STATES = ("booked", "offered", "checked_in")
-CANCELLABLE_STATES = ("booked", "waitlisted", "offered")
-LIVE_SESSION_STATES = ("scheduled", "in_progress")
-NO_SHOW_KINDS = ("absent", "connection_failed")
 MAX_OCCURRENCES = 200
-
-SESSION_PATHS = {
-    "scheduled": ("in_progress", "no_show", "cancelled"),
-    "in_progress": ("completed", "stopped"),
-}
-ENROLLMENT_PATHS = {
-    "booked": ("checked_in", "absent", "connection_failed", "cancelled"),
-    "checked_in": ("completed", "stopped"),
-    "waitlisted": ("offered", "cancelled"),
-    "offered": ("booked", "cancelled"),
-}
-
-STATE_LABELS = {
-    "scheduled": ("予定", "Scheduled"),
-    "in_progress": ("実施中", "In progress"),
-    "completed": ("完了", "Completed"),
-    "no_show": ("無断欠席・不参加", "No-show"),
-    "cancelled": ("キャンセル", "Cancelled"),
-    "stopped": ("中止", "Stopped"),
-    "booked": ("予約済み", "Booked"),
-    "waitlisted": ("キャンセル待ち", "Waitlisted"),
-    "offered": ("空席案内中", "Seat offered"),
-    "checked_in": ("受付済み", "Checked in"),
-    "absent": ("欠席（本人不参加）", "Absent"),
-    "connection_failed": ("接続不良", "Connection failed"),
-}
-CANCEL_LABELS = {
-    "by_seeker": ("本人都合", "By the seeker"),
-    "by_office": ("所都合", "By the office"),
-    "connection": ("通信トラブル", "Connection trouble"),
-}
-
-
-def state_label(state: str, lang: str = "ja") -> str:
-    """A session or enrollment state in ``lang``."""
-    ja, en = STATE_LABELS.get(state, (state, state))
-    return en if lang == "en" else ja
 
 
 def is_group(kind: str) -> bool:
     """Group kinds (seminar, interview, tour) have a capacity and a waitlist."""
     return kind in GROUP_KINDS
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _jst_day(dt: datetime) -> date:
@@ -646,9 +611,7 @@ def _on_applying(session: Session, *, actor: Actor, row, seeker, facts: eligibil
 
     reg = facts.prof.requirements.get("registration") or {}
     if reg.get("online_switches_to_office") and seeker.registration_kind == "online":
-        switch_to_office_registration(
-            session, actor=actor, seeker_id=seeker.id, on=datetime.now(JST).date(), seeker=seeker
-        )
+        switch_to_office_registration(session, actor=actor, seeker_id=seeker.id, on=today_jst(), seeker=seeker)
 
 
 def _on_use(session: Session, *, actor: Actor, row: SessionRow, seeker_id: int) -> None:
@@ -859,7 +822,7 @@ def book(
             "seeker_id": seeker_id,
             "state": state,
             "waitlist_pos": pos,
-            "booked_at": _now(),
+            "booked_at": now_utc(),
             "cancel_reason": "",
             "override_reason": override,
             "override_by": _sid(actor) if override else None,
@@ -900,7 +863,7 @@ def _offer_free_seats(
     each until the office's reply deadline (``offers.deadline``); none once the session has started."""
     from hwdesk.services import offers
 
-    now = now or _now()
+    now = now or now_utc()
     if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
         return []
     free = row.capacity - _seats_taken(session, row.id)  # type: ignore[arg-type]
@@ -1001,7 +964,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
             f"This booking has no seat offered ({state_label(e.state, 'en')}).",
             field="state",
         )
-    if e.offered_until is not None and e.offered_until <= _now():
+    if e.offered_until is not None and e.offered_until <= now_utc():
         until = e.offered_until.astimezone(JST)
         raise RuleRefusal(
             f"空席案内の回答期限（{until:%m/%d %H:%M}）を過ぎています。席は次の方に案内されます。",
@@ -1052,7 +1015,7 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: s
 
 
 def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str, note: str) -> SessionCancelled:
-    row.state, row.cancel_reason, row.cancel_note, row.updated_at = "cancelled", reason, note, _now()
+    row.state, row.cancel_reason, row.cancel_note, row.updated_at = "cancelled", reason, note, now_utc()
     session.add(row)
     moved = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
     for e in moved:
@@ -1206,7 +1169,7 @@ def _move_session(
 ) -> None:
     if target not in SESSION_PATHS.get(row.state, ()):
         raise _wrong_move(row.state, target, what="session", paths=SESSION_PATHS, hint=hint)
-    before, row.state, row.updated_at = row.state, target, _now()
+    before, row.state, row.updated_at = row.state, target, now_utc()
     session.add(row)
     audit.record(
         session,
@@ -1246,7 +1209,7 @@ def _move_enrollment(
 
 def _normalize(state: str, no_show_kind: str) -> tuple[str, str]:
     """(target, no-show kind): 'absent' / 'connection_failed' are no-shows of that kind; 'checked_in' is in_progress."""
-    if state in NO_SHOW_KINDS:
+    if state in NO_SHOW_STATES:
         return "no_show", state
     if state == "checked_in":
         return "in_progress", no_show_kind
@@ -1256,7 +1219,7 @@ def _normalize(state: str, no_show_kind: str) -> tuple[str, str]:
             f"Unknown state '{state}' (in_progress, completed, no_show, absent, connection_failed, cancelled, stopped).",
             field="state",
         )
-    if no_show_kind not in NO_SHOW_KINDS:
+    if no_show_kind not in NO_SHOW_STATES:
         raise ValidationFailed(
             "不参加の種類は absent（本人欠席）か connection_failed（接続不良）です。",
             "The no-show kind is absent or connection_failed.",
@@ -1311,7 +1274,7 @@ def set_state(
             )
             return get_session(session, session_id)
         return cancel_session(session, actor=actor, session_id=session_id, reason=reason, note=note).session
-    now = now or _now()
+    now = now or now_utc()
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
     if target == "no_show":
@@ -1573,7 +1536,7 @@ def future_bookings(
     until: date | None = None,
 ) -> list[Booking]:
     """The seeker's active enrollments in scheduled sessions starting after ``after`` (now)."""
-    after = after or _now()
+    after = after or now_utc()
     stmt = (
         select(
             Enrollment.session_id,

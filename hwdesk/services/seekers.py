@@ -9,10 +9,9 @@ Search is designed for a million seekers: every path is an index seek that stops
 
 from __future__ import annotations
 
-import time as _time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import bindparam
@@ -21,6 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from hwdesk import audit, nameindex
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext import (
@@ -135,7 +135,7 @@ def validate_field(name: str, value: str) -> object:
         return parse_reading(value)
     if name == "birth_date":
         d = parse_date(value, field="birth_date")
-        today = date.today()
+        today = today_jst()
         if d > today or d.year < today.year - 110:
             raise ValidationFailed("生年月日が範囲外です。", "The date of birth is out of range.", field="birth_date")
         return d
@@ -152,7 +152,7 @@ def validate_field(name: str, value: str) -> object:
         if not value.strip():
             return None
         d = parse_date(value, field="registered_on")
-        if d > date.today():
+        if d > today_jst():
             raise ValidationFailed(
                 "登録日が未来の日付です。", "The registration date is in the future.", field="registered_on"
             )
@@ -171,27 +171,6 @@ def validate_form(form: SeekerForm) -> dict:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
-
-
-# [start, end) of the local day in epoch seconds, and its date: see _today.
-_DAY: list = [0.0, 0.0, None]
-
-
-def _today() -> date:
-    """``date.today()`` (local time), recomputed only when the clock leaves the day it last saw:
-    validate_values runs for every imported row, and date.today() converts the time each call."""
-    now = _time.time()
-    start, end, day = _DAY
-    if start <= now < end:
-        return day
-    day = date.fromtimestamp(now)
-    after = day + timedelta(days=1)
-    _DAY[:] = [
-        datetime(day.year, day.month, day.day).timestamp(),
-        datetime(after.year, after.month, after.day).timestamp(),
-        day,
-    ]
-    return day
 
 
 def validate_values(values: Sequence[object], webcam_confirmed: object = False) -> dict:
@@ -223,7 +202,7 @@ def validate_values(values: Sequence[object], webcam_confirmed: object = False) 
         reading = parse_reading(reading)
         name = "birth_date"
         birth = parse_date(birth, field="birth_date")
-        today = _today()
+        today = today_jst()
         if birth > today or birth.year < today.year - 110:
             raise ValidationFailed("生年月日が範囲外です。", "The date of birth is out of range.", field="birth_date")
         name = "phone"
@@ -316,7 +295,7 @@ def create_seeker(session: Session, *, actor: Actor, form: SeekerForm, allow_sam
     _check_duplicates(session, clean, exclude_id=None, allow_same_person=allow_same_person)
     seeker = Seeker(**clean)
     if seeker.webcam_confirmed:
-        seeker.webcam_confirmed_on = date.today()
+        seeker.webcam_confirmed_on = today_jst()
     session.add(seeker)
     session.flush()
     assert seeker.id is not None
@@ -345,16 +324,16 @@ def update_seeker(
     _check_duplicates(session, clean, exclude_id=seeker_id, allow_same_person=allow_same_person)
     before = _snapshot(seeker)
     if clean["webcam_confirmed"] and not seeker.webcam_confirmed:
-        seeker.webcam_confirmed_on = date.today()
+        seeker.webcam_confirmed_on = today_jst()
     if (
         seeker.registration_kind == "online"
         and clean["registration_kind"] == "office"
         and seeker.switched_to_office_on is None
     ):
-        seeker.switched_to_office_on = date.today()
+        seeker.switched_to_office_on = today_jst()
     for k, v in clean.items():
         setattr(seeker, k, v)
-    seeker.updated_at = datetime.now(UTC)
+    seeker.updated_at = now_utc()
     session.add(seeker)
     session.flush()
     if before["name"] != seeker.name:
@@ -395,7 +374,7 @@ def switch_to_office_registration(
         seeker = get_seeker(session, seeker_id)
     if seeker.registration_kind != "online":
         return session.identity_map.get(identity_key(Seeker, seeker_id))
-    on = on or date.today()
+    on = on or today_jst()
     session.flush()  # the seeker's own pending changes first (they would otherwise overwrite the switch)
     with RawSql(session) as db:
         db.run(_SWITCH, {"id": seeker_id, "on": on})
@@ -422,7 +401,7 @@ def set_webcam(session: Session, *, actor: Actor, seeker_id: int, confirmed: boo
     """Record that the seeker has (or lacks) a device capable of webcam communication."""
     seeker = get_seeker(session, seeker_id)
     seeker.webcam_confirmed = confirmed
-    seeker.webcam_confirmed_on = date.today() if confirmed else None
+    seeker.webcam_confirmed_on = today_jst() if confirmed else None
     session.add(seeker)
     audit.record(
         session,
@@ -630,7 +609,7 @@ def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
     seeker.kana_key = "トクメイ"
     seeker.phone = ""
     seeker.email = ""
-    seeker.anonymized_at = datetime.now(UTC)
+    seeker.anonymized_at = now_utc()
     session.add(seeker)
     session.flush()
     nameindex.replace(session, seeker_id, None)

@@ -18,13 +18,14 @@ bookings while a suspension or an end of use is in force.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text
+from hwdesk.jtext import clean_text
 from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Enrollment, Termination
 from hwdesk.services import eligibility, scheduling
 from hwdesk.services.context import Actor, require, require_office
@@ -62,10 +63,6 @@ def ground_label(office_id: str, ground: str, lang: str = "ja") -> str:
         return label
     ja, en = GROUND_LABELS.get(ground, (ground, ground))
     return en if lang == "en" else ja
-
-
-def _today() -> date:
-    return datetime.now(JST).date()
 
 
 def ground_cite(session: Session, *, office_id: str, ground: str) -> str:
@@ -188,7 +185,7 @@ def terminate(
     """
     require(actor, "supervisor", what_ja="利用の中止", what_en="Stopping a seeker's use")
     require_office(actor, office_id)
-    today = today or _today()
+    today = today or today_jst()
     prof = profile(session, office_id)
     cite = ground_cite(session, office_id=office_id, ground=ground)
     narrative = clean_text(narrative, field="narrative", max_len=2000, allow_newlines=True)
@@ -270,7 +267,7 @@ def lift(session: Session, *, actor: Actor, termination_id: int, reason: str) ->
     reason = clean_text(reason, field="reason", max_len=500, allow_newlines=True)
     if not reason:
         raise ValidationFailed("解除の理由を入力してください。", "Enter the reason for lifting.", field="reason")
-    term.lifted_at, term.lifted_by, term.lift_reason = datetime.now(UTC), actor.id, reason
+    term.lifted_at, term.lifted_by, term.lift_reason = now_utc(), actor.id, reason
     session.add(term)
     session.flush()
     audit.record(

@@ -11,16 +11,12 @@ article; the refusal says plainly why, in both languages.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from hwdesk.clock import now_utc
 from hwdesk.errors import RuleRefusal
 from hwdesk.jtext import JST, clean_text
 from hwdesk.services.context import Actor, require
-
-
-def now() -> datetime:
-    """The current time (aware, UTC)."""
-    return datetime.now(UTC)
 
 
 class Late:
@@ -50,7 +46,7 @@ def booking_gate(
 ) -> str:
     """Refuse a booking into a session that has ended; one that has started needs a supervisor's
     override with a reason. Returns that reason ('' when the session has not started)."""
-    at = at or now()
+    at = at or now_utc()
     if at >= end:
         e = end.astimezone(JST)
         raise RuleRefusal(
@@ -80,7 +76,7 @@ def booking_gate(
 
 def refuse_past(start: datetime, *, at: datetime | None = None) -> None:
     """A session may not start in the past (created or moved there)."""
-    at = at or now()
+    at = at or now_utc()
     if start < at:
         s = start.astimezone(JST)
         raise RuleRefusal(
@@ -90,4 +86,4 @@ def refuse_past(start: datetime, *, at: datetime | None = None) -> None:
         )
 
 
-__all__ = ["Late", "booking_gate", "now", "refuse_past"]
+__all__ = ["Late", "booking_gate", "refuse_past"]
