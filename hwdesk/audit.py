@@ -37,7 +37,7 @@ KEY_ID_KEY = "audit_key_id"  # meta: the id of the key the log is written with
 KEYED_FROM_KEY = "audit_keyed_from"  # meta: the first keyed row of a log begun unkeyed
 GENESIS = "0" * 64
 
-# Prebuilt statements run on the DBAPI cursor (issue 8): an append is three small statements of
+# Prebuilt statements run on the DBAPI cursor: an append is three small statements of
 # ~10 µs each (``db.Prepared``), not an ORM flush or three SQLAlchemy executions (~50 µs each).
 _META = Meta.__table__  # type: ignore[attr-defined]
 _LOG = AuditLog.__table__  # type: ignore[attr-defined]
@@ -67,7 +67,6 @@ _LOG_COLUMNS = (
     "hash",
 )
 _LOG_INSERT = Prepared(insert(_LOG).values({c: bindparam(c) for c in _LOG_COLUMNS}).returning(_LOG.c.id))
-_LOG_INSERT_MANY = insert(_LOG)  # a whole import's rows in one executemany
 
 
 def terminal_name() -> str:
@@ -363,7 +362,7 @@ def record(
         "office_id": office_id,
         "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
     }
-    # Pending ORM changes go first, as before (the head lock stays the last lock a writer takes).
+    # Pending ORM changes go first (the head lock stays the last lock a writer takes).
     session.flush()
     with RawSql(session) as db:
         key = auditkey.load_key()
@@ -413,56 +412,6 @@ def loaded(session: Session, model, values: dict, *, attach: bool = True):
     if attach:
         session.add(obj)
     return obj
-
-
-def record_many(session: Session, entries: list[dict]) -> None:
-    """Append many audit rows at once (bulk import), chained like ``record``."""
-    if not entries:
-        return
-    session.flush()
-    db = RawSql(session)
-    key = auditkey.load_key()
-    prev, cache, ident, pending = _lock_head_and_identify(session, db, key)
-    head = prev
-    terminal = terminal_name()
-    now = now_utc()
-    values = []
-    for e in entries:
-        detail = {k: e[k] for k in ("before", "after") if e.get(k) is not None}
-        v = {
-            "at": now,
-            "staff_id": e.get("staff_id"),
-            "terminal": terminal,
-            "action": e["action"],
-            "entity": e.get("entity", ""),
-            "entity_id": str(e.get("entity_id", "")),
-            "seeker_id": e.get("seeker_id"),
-            "office_id": e.get("office_id", ""),
-            "detail_json": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-            "prev_hash": prev,
-        }
-        v["hash"] = prev = _digest_values(
-            key,
-            prev,
-            now,
-            v["staff_id"],
-            terminal,
-            v["action"],
-            v["entity"],
-            v["entity_id"],
-            v["seeker_id"],
-            v["office_id"],
-            v["detail_json"],
-        )
-        values.append(v)
-    try:
-        session.connection().execute(_LOG_INSERT_MANY, values)
-        _move_head(session, db, prev)
-        last_id = db.rows("SELECT max(id) FROM audit_log", ())[0][0]
-        first_id = last_id - len(values) + 1  # one executemany under the head lock: consecutive ids
-        _settle(session, db, head, cache, ident, pending, first_id, values[0]["hash"], last_id, prev)
-    finally:
-        db.close()
 
 
 def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[str, tuple, Identity, bool]:

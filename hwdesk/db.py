@@ -10,7 +10,6 @@ send ``NOTIFY hwdesk_changes`` so that other terminals refresh their queue.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -357,23 +356,6 @@ def current_revision(store: Store) -> str | None:
         return row[0] if row else None
 
 
-def retry_on_conflict(fn, *, attempts: int = 5):
-    """Run ``fn`` again when PostgreSQL reports a deadlock or serialization failure."""
-    from sqlalchemy.exc import DBAPIError
-
-    for i in range(attempts):
-        try:
-            return fn()
-        except StoreError:
-            raise
-        except DBAPIError as exc:
-            code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-            if code in ("40001", "40P01") and i < attempts - 1:
-                time.sleep(0.01 * (2**i))
-                continue
-            raise
-
-
 @lru_cache(maxsize=256)
 def _pg_params(sql: str) -> str:
     return sql.replace("?", "%s")
@@ -422,7 +404,7 @@ class RawSql:
 
     def _mapped(self, exc: Exception, sql: str, params) -> DBAPIError:
         """The driver's error as SQLAlchemy's own (IntegrityError, OperationalError …), so that
-        ``Store`` gives its plain messages and ``retry_on_conflict`` sees the SQLSTATE."""
+        ``Store`` gives its plain messages whichever path raised it."""
         invalidated = self.dialect.is_disconnect(exc, self.conn.connection, self.cursor)
         if invalidated:
             self.conn.invalidate(exc)
@@ -484,7 +466,7 @@ def _binder(literals: dict, keys: list, order: tuple | None) -> Any:
 
 def _reader(row: Any, procs: list, memo: list[bool]) -> Any:
     # Dates and times repeat down a result (a day's sessions start on a few slots): each distinct
-    # stored value is converted once per read (~6 µs a conversion; issue 8, the daily queue).
+    # stored value is converted once per read (~6 µs a conversion, felt in the daily queue).
     # Only immutable types are shared that way.
     env: dict = {"make": row._make}
     cells, caches = [], []
@@ -518,7 +500,7 @@ class Prepared:
 
     For write paths made of many small statements (booking, the audit chain): SQLAlchemy's
     per-execution cost (~40–60 µs: execution context, parameter processing, result set-up) was
-    most of a booking against ~0.4 ms of SQL (issue 8). The statement is still written with Core,
+    most of a booking against ~0.4 ms of SQL. The statement is still written with Core,
     so its SQL is the one SQLAlchemy renders for the dialect (locks, casts, RETURNING); values
     go through each column type's bind processor and rows through its result processor, so
     dates, aware UTC datetimes and booleans come and go as through the ORM. Parameters are the

@@ -1,7 +1,7 @@
 """Files that may hold personal data: owner-only (0600) from their first byte, whatever was there.
 
-An export written over an existing file used to keep that file's mode (a 0666 file stayed 0666
-with seekers' names in it). ``write_private`` writes a temporary file created 0600 beside the
+Writing over an existing file would keep that file's mode (a 0666 file would stay 0666 with
+seekers' names in it). ``write_private`` writes a temporary file created 0600 beside the
 target and renames it over the target, so the target is never readable by others, not even for
 the moment between writing and a chmod. ``prepare_private`` is for a library that opens the
 path itself (the handout renderers): the file is created 0600, or an existing one is set to

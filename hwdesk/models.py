@@ -27,7 +27,6 @@ REGISTRATION_KINDS = ("office", "online")
 CONSENT_METHODS = ("application", "deemed_by_use")
 COMPANION_KINDS = ("interpreter", "caregiver", "other")
 NOTICE_METHODS = ("counter", "phone", "mail", "session_start")
-PLATFORMS = ("zoom", "teams", "webex", "other")
 TERMINATION_GROUNDS = (
     "threats_abuse",
     "recording",
@@ -101,9 +100,15 @@ class Staff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc)
 
 
-class SeekerBase(SQLModel):
-    """Fields of a job seeker shared by the table and its public form."""
+class Seeker(SQLModel, table=True):
+    """A job seeker (求職者). ``kana_key`` is the reading without spaces, for prefix search."""
 
+    __table_args__ = (
+        UniqueConstraint("seeker_no"),
+        Index("ix_seeker_phone", "phone"),
+        # Reading prefix search and the same-person check both use it (kana_key leads).
+        Index("ix_seeker_dup", "kana_key", "birth_date"),
+    )
     seeker_no: str = Field(max_length=16)
     name: str = Field(max_length=60)
     name_kana: str = Field(max_length=60)
@@ -114,17 +119,6 @@ class SeekerBase(SQLModel):
     registered_on: date | None = None
     office_id: str = Field(foreign_key="office.id")
     webcam_confirmed: bool = False
-
-
-class Seeker(SeekerBase, table=True):
-    """A job seeker (求職者). ``kana_key`` is the reading without spaces, for prefix search."""
-
-    __table_args__ = (
-        UniqueConstraint("seeker_no"),
-        Index("ix_seeker_phone", "phone"),
-        # Reading prefix search and the same-person check both use it (kana_key leads).
-        Index("ix_seeker_dup", "kana_key", "birth_date"),
-    )
     id: int | None = Field(default=None, primary_key=True)
     kana_key: str = Field(max_length=60)
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
@@ -132,14 +126,6 @@ class Seeker(SeekerBase, table=True):
     anonymized_at: datetime | None = None
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
-
-
-class SeekerPublic(SeekerBase):
-    """What the UI and CLI show of a seeker."""
-
-    id: int
-    kana_key: str
-    switched_to_office_on: date | None = None
 
 
 class NameGram(SQLModel, table=True):

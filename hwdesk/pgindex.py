@@ -3,7 +3,7 @@
 A ``LIKE 'ヤマダ%'`` or a range on ``kana_key`` can use a B-tree index only when the index and
 the comparison share a collation in which byte order is the sort order ("C"); under the
 database's default collation (C.UTF-8 here, ja_JP or en_US at an office) PostgreSQL walked
-``ix_seeker_dup`` whole and filtered 866,087 rows for ヤマダ at a million seekers (issue 18).
+``ix_seeker_dup`` whole and filtered 866,087 rows for ヤマダ at a million seekers.
 The search on PostgreSQL compares and orders in ``COLLATE "C"`` (``services.seekers``), which is
 also SQLite's binary order, so both backends list the same page. SQLite needs none of these:
 its comparisons are binary already.

@@ -15,8 +15,6 @@ from typing import Any
 from hwdesk.errors import NotFound
 from hwdesk.paths import data_dir
 
-OFFICE_IDS = ("maebashi", "shibuya", "takamatsu")
-
 SERVICE_LABELS = {
     "counseling": ("オンライン職業相談", "Online job counseling"),
     "referral": ("オンライン職業紹介", "Online job referral"),

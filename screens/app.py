@@ -103,7 +103,6 @@ class HwdeskApp(App):
         self.offices: list[dict] = []  # {id, name, name_en, short, short_en}
         self.demo_accounts: list[tuple[str, str, str]] = []  # (login, role, office) on a demo database
         self.actor: Any = None
-        self.office_label = ""
         self.lock_after: float | None = None
         self.locked = False
         self._last_activity = monotonic()

@@ -83,7 +83,7 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         if not text:
             return
         if any(ch.isdigit() for ch in text) and all(ch.isdigit() or ch == "-" for ch in text):
-            self.book(number=text)  # a 求職番号: booked at once, as before
+            self.book(number=text)  # a 求職番号: booked at once
         elif len(self.matches) == 1:
             self.book(seeker_id=self.matches[0].id)
         elif self.matches:

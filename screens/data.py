@@ -13,13 +13,8 @@ from typing import Any
 
 def is_demo_db(session) -> bool:
     """Whether this is the demo database (table ``meta``, key ``demo`` == "1")."""
-    try:
-        from hwdesk.services.demo import is_demo
-    except ImportError:  # pragma: no cover - older tree
-        from hwdesk.models import Meta
+    from hwdesk.services.demo import is_demo
 
-        row = session.get(Meta, "demo")
-        return row is not None and str(row.value) == "1"
     try:
         return is_demo(session)
     except Exception:
@@ -28,14 +23,8 @@ def is_demo_db(session) -> bool:
 
 def demo_accounts() -> list[tuple[str, str, str]]:
     """(login, role, office) of the demo accounts (shown on the sign-in screen only)."""
-    try:
-        from hwdesk.services.demo import demo_accounts as accounts
-    except ImportError:  # pragma: no cover
-        return [
-            ("clerk1", "clerk", "takamatsu"),
-            ("super1", "supervisor", "takamatsu"),
-            ("admin1", "admin", "takamatsu"),
-        ]
+    from hwdesk.services.demo import demo_accounts as accounts
+
     return accounts()
 
 
@@ -68,7 +57,7 @@ def load_detail(session, seeker_id: int, office_ids: list[str], *, actor) -> Det
 
     One read service (``hwdesk.services.detail.seeker_detail``: nine plain statements, rows as
     small tuples with the ORM's attribute names); the consent standing per office comes from
-    ``consent.ConsentStatus`` as before.
+    ``consent.ConsentStatus``.
     """
     from hwdesk.services.detail import seeker_detail
 

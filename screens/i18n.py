@@ -437,7 +437,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{no} の空席案内を確定しました（予約済み）。",
         "Confirmed the offered seat of {no} (booked).",
     ),
-    # --- counter safety (issue 16): confirmations, corrections, offers, moves, booking ----------
+    # --- counter safety: confirmations, corrections, offers, moves, booking ----------
     "dlg.final_keys": (
         "y: 実行する　n / Enter / Esc: やめる（既定）",
         "y: do it   n / Enter / Esc: keep as is (default)",
@@ -571,7 +571,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hp.printer_set": ("この端末のプリンターを「{name}」にしました。", "This terminal now prints on '{name}'."),
     "hp.printing": ("{path} を保存し、印刷しています…", "Saved {path}; printing…"),
     "cmd.queue": ("当日キュー（セッション一覧）を開く", "Open the daily queue (sessions)"),
-    # --- reminder list, week view, termination (issue 4) ---------------------------------------
+    # --- reminder list, week view, termination ---------------------------------------
     "k.reminders": ("リマインド", "Reminders"),
     "k.week": ("週間表示", "Week view"),
     "k.rem_reached": ("連絡済み", "Reached"),

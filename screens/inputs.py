@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # what __getattr__ below makes, for type checkers
 
 def __getattr__(name: str) -> Any:
     # ``TextArea`` is made on first use: Textual's TextArea and its document machinery cost ~15 ms
-    # of the cold start, and the sign-in screen has none (issue 8).
+    # of the cold start, and the sign-in screen has none.
     if name != "TextArea":
         raise AttributeError(name)
     from textual.widgets import TextArea as _TextArea

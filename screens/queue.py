@@ -1,7 +1,7 @@
 """The supervisor's daily queue: an office's sessions of one day in time order, live.
 
 Rows come from ``queue.daily_queue`` (formatted in the worker). A timer polls
-``queue.ChangeWatcher.changed()`` in a thread worker every 0.5 s (SQLite ``PRAGMA data_version``,
+``hwdesk.watch.ChangeWatcher.changed()`` in a thread worker every 0.5 s (SQLite ``PRAGMA data_version``,
 PostgreSQL LISTEN); when another terminal committed, the queue reloads without a key press.
 """
 
@@ -102,11 +102,12 @@ class QueueScreen(HwScreen):
 
         def work(s):
             from hwdesk.services import queue
+            from hwdesk.watch import ChangeWatcher
 
             if self._watcher is None:
                 # The change baseline is taken before the first read, so a booking committed while it
-                # runs is seen by the next poll (taken at the first poll, such a change was missed).
-                self._watcher = queue.ChangeWatcher(self.hw.store)
+                # runs is seen by the next poll.
+                self._watcher = ChangeWatcher(self.hw.store)
             # one read; the filtered view is derived from it (the filter lists need the whole day anyway)
             whole = queue.daily_queue(s, actor=self.hw.actor, office_id=office, day=day)
             view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
@@ -175,7 +176,7 @@ class QueueScreen(HwScreen):
 
         def work(_s):
             from hwdesk.services import offers
-            from hwdesk.services.queue import ChangeWatcher
+            from hwdesk.watch import ChangeWatcher
 
             due = offers.due(_s)  # an offer past its deadline: the app moves it on (one index probe)
             if self._watcher is None:

@@ -26,7 +26,7 @@ class SearchInput(Input):
 
     Held only from ``_search``, the echo was sometimes painted in between (the field repaints as
     the key is inserted, before its Changed message is handled), and the results then waited out
-    the rest of that frame's interval: ~2 ms a keystroke at 240 fps (issue 8).
+    the rest of that frame's interval: ~2 ms a keystroke at 240 fps.
     """
 
     # Textual's Input sets its virtual size (the text's width) on every change, and the base
@@ -151,7 +151,7 @@ class SearchScreen(HwScreen):
         if total is None:
             # Counting a one-letter reading (up to the cap) takes a few ms at a million seekers:
             # a second job, started once the page is on the screen (run beside the paint, its
-            # thread slowed the frame by ~3 ms; issue 8).
+            # thread slowed the frame by ~3 ms).
             text = self.t("search.counting", n=n)
             query, scope = self.query_one("#search-input", Input).value, self._scope
             actor = self.hw.actor

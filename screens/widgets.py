@@ -131,9 +131,6 @@ class RowTable(Widget, can_focus=True):
             return self.keys[self.cursor]
         return None
 
-    def cell_text(self, row: int, col: int) -> str:
-        return self.rows[row][col]
-
     # --- geometry -----------------------------------------------------------------------------
 
     def _compute_widths(self, width: int) -> list[int]:
@@ -180,7 +177,7 @@ class RowTable(Widget, can_focus=True):
             return super().render_lines(crop)
         # No border, padding, outline, tint, opacity or hatch: Textual's styles cache would hand
         # each line back unchanged after ~25 style look-ups a line (~2 ms of a search keystroke's
-        # frame at 1M seekers, issue 8). The app's line filters (NO_COLOR, ANSI colours) still apply.
+        # frame at 1M seekers). The app's line filters (NO_COLOR, ANSI colours) still apply.
         # tests/test_ui_paint.py checks the strips equal the styles cache's.
         self._styles_cache.clear()  # nothing stale if a style later takes the general path
         background = self.background_colors[1]

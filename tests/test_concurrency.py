@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 from helpers import make_ready, new_seeker
 from sqlmodel import func, select
 
+from hwdesk import watch
 from hwdesk.jtext import JST
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import calendar, queue, scheduling
+from hwdesk.services import calendar, scheduling
 
 WORKERS = 4
 ROUNDS = 10
@@ -188,7 +189,7 @@ def _seen_within(check, seconds: float) -> bool:
 
 
 def test_change_watcher_sees_another_process_within_two_seconds(store, actors, db_url):
-    watcher = queue.ChangeWatcher(store)
+    watcher = watch.ChangeWatcher(store)
     ctx = mp.get_context("spawn")
     committed, release = ctx.Event(), ctx.Event()
     proc = ctx.Process(target=_commit_once, args=(db_url, actors["super1_mae"], committed, release), daemon=True)
@@ -200,12 +201,12 @@ def test_change_watcher_sees_another_process_within_two_seconds(store, actors, d
         assert committed.wait(timeout=60), "the other process did not commit"
         assert _seen_within(watcher.changed, 2.0), "the other process's commit was not seen within 2 s"
         # and this process's own commits too (the shared per-store token)
-        before = queue.change_token(store)
+        before = watch.change_token(store)
         with store.write() as s:
             calendar.remove_closure(
                 s, actor=actors["super1_mae"], office_id=OFFICE, day=date(2027, 3, 3), reason="戻す"
             )
-        assert _seen_within(lambda: queue.change_token(store) != before, 2.0)
+        assert _seen_within(lambda: watch.change_token(store) != before, 2.0)
     finally:
         release.set()
         proc.join(timeout=30)

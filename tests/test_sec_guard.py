@@ -72,10 +72,8 @@ ALLOWED: dict[str, str] = {
             "consents_of",
             "notices_of",
             "companions_of",
-            "companions_for_session",
             "latest_env_checks",
             "latest_env_check",
-            "active_approval",
             "approvals_of",
         )
     },
@@ -116,7 +114,6 @@ ALLOWED: dict[str, str] = {
     },
     "queue.filter_view": NON_PERSONAL + " (filters a view a guarded service returned)",
     "queue.row_json": NON_PERSONAL + " (formats a row a guarded service returned)",
-    "queue.change_token": "a change counter, no rows",
     "records.office_key": INTERNAL + " (the office's pseudonym key)",
     "records.pseudonym": NON_PERSONAL,
     **{
@@ -159,7 +156,6 @@ ALLOWED: dict[str, str] = {
             "validate_values",
             "form_from_seeker",
             "form_dict",
-            "form_from_dict",
         )
     },
     "seekers.find_by_number": INTERNAL + " (usage records: the guarded record service checks the session's office)",
@@ -178,7 +174,6 @@ ALLOWED: dict[str, str] = {
         for n in ("lookup_existing", "copy_seekers")
     },
     "eligibility.stop_covers": NON_PERSONAL + " (a stop's scope and date against a day)",
-    "corrections.is_final": NON_PERSONAL,
     "offers.deadline": NON_PERSONAL + " (the office's reply deadline for a start time)",
     "offers.due": "whether any offer is past its deadline (a boolean)",
     "offers.format_until": NON_PERSONAL,

@@ -1,4 +1,4 @@
-"""Counter actions as commands (issue 15): ``consent``, ``env-check``, ``companion``, ``approval``
+"""Counter actions as commands: ``consent``, ``env-check``, ``companion``, ``approval``
 and ``registration renew`` — the same services the app's screens call, so role rules, audit rows
 and refusals (with the office's article) are the app's."""
 

@@ -4,7 +4,7 @@ Each browser connection starts its own app process, which still requires sign-in
 loopback unless told otherwise; to reach it from other machines put it behind a TLS reverse proxy
 (docs/deployment.md) rather than exposing the port.
 
-What this adds to textual-serve (issue 21):
+What this adds to textual-serve:
 
 - the database URL reaches each app process in its environment (``HWDESK_DB``), never on its
   command line (which every local user can read in ``ps``), and the start banner shows it with

@@ -335,18 +335,6 @@ def companions_of(session: Session, seeker_id: int) -> list[CompanionNotice]:
     )
 
 
-def companions_for_session(session: Session, *, seeker_id: int, session_id: int) -> list[CompanionNotice]:
-    """Companions that apply to one session: for that session, or standing."""
-    return list(
-        session.exec(
-            select(CompanionNotice).where(
-                CompanionNotice.seeker_id == seeker_id,
-                (col(CompanionNotice.session_id) == session_id) | col(CompanionNotice.session_id).is_(None),
-            )
-        )
-    )
-
-
 # --- environment self-check ---------------------------------------------------------------------
 
 
@@ -534,20 +522,6 @@ def revoke_approval(session: Session, *, actor: Actor, approval_id: int) -> None
         seeker_id=approval.seeker_id,
         office_id=approval.office_id,
     )
-
-
-def active_approval(session: Session, *, seeker_id: int, office_id: str, service: str) -> Approval | None:
-    """The newest approval not revoked."""
-    return session.exec(
-        select(Approval)
-        .where(
-            Approval.seeker_id == seeker_id,
-            Approval.office_id == office_id,
-            Approval.service == service,
-            col(Approval.revoked_at).is_(None),
-        )
-        .order_by(col(Approval.recognized_on).desc())
-    ).first()
 
 
 def approvals_of(session: Session, seeker_id: int) -> list[Approval]:

@@ -42,11 +42,6 @@ SESSION_OF_SEAT = {"completed": "completed", "absent": "no_show", "connection_fa
 CORRECT_ACTIONS = ("session.correct", "enrollment.correct")
 
 
-def is_final(state: str) -> bool:
-    """Whether ``state`` (of a session or a seat) is final: only a correction changes it."""
-    return state in SESSION_FINAL or state in SEAT_FINAL or state == "cancelled"
-
-
 def _refuse_target(target: str, allowed: tuple[str, ...]) -> RuleRefusal:
     return RuleRefusal(
         f"「{state_label(target)}」には訂正できません（訂正できる状態: {'・'.join(state_label(s) for s in allowed)}）。",
@@ -211,5 +206,4 @@ __all__ = [
     "HistoryLine",
     "correct_state",
     "history",
-    "is_final",
 ]

@@ -1,4 +1,4 @@
-"""Reading a seekers CSV as a stream, for ``services.importer`` (issue 18: bounded memory).
+"""Reading a seekers CSV as a stream, for ``services.importer``, in bounded memory.
 
 One pass over the bytes tells the encoding, the SHA-256 and the number of lines; the CSV is then
 read ``CHUNK_ROWS`` records at a time. ``Written`` keeps what an import has written so far in a

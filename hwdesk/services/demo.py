@@ -151,10 +151,8 @@ def _readiness(session: Session, rng: random.Random, clerk: Actor, sk: Seeker, o
 
 def _sessions(session, rng, staff, made, today, progress) -> int:
     """A month of sessions around today on open days only (uses the scheduling rules)."""
-    try:
-        from hwdesk.services import calendar, scheduling
-    except ImportError:  # scheduling not installed in this build
-        return 0
+    from hwdesk.services import calendar, scheduling
+
     n = 0
     start_day = today - timedelta(days=14)
     for office, actors in staff.items():

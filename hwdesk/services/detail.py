@@ -1,4 +1,4 @@
-"""The seeker detail in one read (issue #8): a seeker with consent, notices, companions,
+"""The seeker detail in one read: a seeker with consent, notices, companions,
 environment checks, approvals, sessions and terminations.
 
 The screen opens this on every visit. Through the ORM it cost ~5 ms at a million seekers
@@ -305,7 +305,7 @@ def seeker_detail(
     """Everything the seeker detail shows, for the offices ``office_ids`` (in that order).
 
     The consent standing is on ``on`` (today by default), as ``consent.consent_statuses``;
-    offices without terms have no consent line (and their checks are not shown), as before.
+    offices without terms have no consent line (and their checks are not shown).
     Raises NotFound for an unknown seeker.
     """
     with RawSql(session) as db:

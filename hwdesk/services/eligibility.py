@@ -218,7 +218,7 @@ def facts(
     registration's attendances only when ``on`` lies past its first period).
 
     A caller that has just read (and locked) them passes ``prof`` and ``seeker`` (the ORM object or
-    a row with the Seeker columns) so they are not read again (issue 8: booking)."""
+    a row with the Seeker columns) so they are not read again (booking reads them once)."""
     on = on or today_jst()
     prof = prof or profile(session, office_id)
     seeker = seeker if seeker is not None else get_seeker(session, seeker_id)

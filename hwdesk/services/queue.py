@@ -1,4 +1,4 @@
-"""The supervisor's daily queue, the week view, the reminder list, and live change detection.
+"""The supervisor's daily queue, the week view and the reminder list.
 
 Every view is built with a fixed number of queries, whatever the number of sessions (no N+1):
 sessions with their staff (range scan on ``ix_session_office_start``), then the enrollments with
@@ -6,21 +6,17 @@ their seekers, the companions, and the consents, revision notices and environmen
 seekers seated in live sessions (the only ones warned about) — each in one query, selected by
 subquery rather than by long id lists, read as plain columns (SQLAlchemy Core), not ORM objects.
 
-``ChangeWatcher`` tells a screen that another terminal committed: SQLite by ``PRAGMA
-data_version`` on a dedicated connection, PostgreSQL by ``LISTEN hwdesk_changes`` (``Store.write``
-sends the NOTIFY); both plus a process-local count of commits through this process's engine.
+Whether another terminal committed (so a screen refreshes) is ``hwdesk.watch``'s business.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, event, or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -257,7 +253,7 @@ _QUEUE_READS: dict[tuple[bool, bool], tuple[Prepared, Prepared]] = {}
 
 def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
     """The two big reads of a queue, for one shape of filter: the sessions with their staff, and
-    their enrollments with the seekers. Run on the DBAPI cursor (``db.Prepared``, issue 8: the
+    their enrollments with the seekers. Run on the DBAPI cursor (``db.Prepared``: the
     rows of a busy day went through SQLAlchemy's result machinery one by one)."""
     key = (by_staff, by_kind)
     if key not in _QUEUE_READS:
@@ -999,78 +995,3 @@ def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_i
         after={"session": session_id, "outcome": outcome},
     )
     return rem
-
-
-# --- live change detection --------------------------------------------------------------------
-
-_local_commits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _count_commits(engine) -> None:
-    """Count commits made through ``engine`` in this process (installed once per engine)."""
-    if engine in _local_commits:
-        return
-    _local_commits[engine] = 0
-
-    def bump(_conn) -> None:
-        _local_commits[engine] = _local_commits.get(engine, 0) + 1
-
-    event.listen(engine, "commit", bump)
-
-
-class ChangeWatcher:
-    """Cheap "did anything change?" for a screen that refreshes itself.
-
-    SQLite: ``PRAGMA data_version`` on a dedicated connection that never writes (it changes when any
-    other connection — another process, or this process's own write engine — commits).
-    PostgreSQL: a ``LISTEN hwdesk_changes`` connection (psycopg, autocommit) drained without
-    blocking. Both add a process-local commit count for this process's write engine.
-    """
-
-    def __init__(self, store):
-        self.store = store
-        _count_commits(store.write_engine)
-        self._notes = 0
-        if store.is_sqlite:
-            self._conn = sqlite3.connect(str(store.sqlite_path), isolation_level=None, check_same_thread=False)
-        else:
-            import psycopg
-
-            url = store.url.replace("postgresql+psycopg://", "postgresql://", 1)
-            self._conn = psycopg.connect(url, autocommit=True)
-            self._conn.execute("LISTEN hwdesk_changes")
-        self._last = self.token()
-
-    def token(self) -> tuple[int, int]:
-        """A value that changes whenever any terminal commits."""
-        local = _local_commits.get(self.store.write_engine, 0)
-        if self.store.is_sqlite:
-            return self._conn.execute("PRAGMA data_version").fetchone()[0], local
-        self._notes += sum(1 for _ in self._conn.notifies(timeout=0))
-        return self._notes, local
-
-    def changed(self) -> bool:
-        """Whether something was committed since the last call (or since the watcher was made)."""
-        now = self.token()
-        changed, self._last = now != self._last, now
-        return changed
-
-    def close(self) -> None:
-        """Close the watcher's connection."""
-        try:
-            self._conn.close()
-        except Exception:  # pragma: no cover - closing a dead connection
-            pass
-
-
-_watchers: dict[int, ChangeWatcher] = {}
-
-
-def change_token(store) -> tuple[int, int]:
-    """A token that changes when any terminal commits (one shared watcher per store)."""
-    w = _watchers.get(id(store))
-    if w is None or w.store is not store:
-        if w is not None:
-            w.close()  # a disposed store whose id was reused
-        w = _watchers[id(store)] = ChangeWatcher(store)
-    return w.token()

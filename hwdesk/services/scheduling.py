@@ -1,7 +1,7 @@
 """Sessions: creating them (one or a recurring series), booking with a waitlist, cancelling,
 rescheduling, the allowed status paths, and passcodes.
 
-Concurrency (issue 7). Every writing function runs inside ``Store.write()`` and, before it checks
+Concurrency. Every writing function runs inside ``Store.write()`` and, before it checks
 overlap or capacity, locks the rows it depends on in one fixed order — the Session row, then the
 Staff row, then Seeker rows by id — with ``SELECT … FOR NO KEY UPDATE`` (``with_for_update
 (key_share=True)``). On SQLite that clause is not rendered: ``BEGIN IMMEDIATE`` already lets one
@@ -189,7 +189,7 @@ def _seeker_overlap_stmt(exclude: bool):
     return (stmt.where(s.c.id != bindparam("exclude_id")) if exclude else stmt).limit(1)
 
 
-# Built once (issue 8): executed on the connection, a check costs ~20 µs instead of ~130 µs.
+# Built once: executed on the connection, a check costs ~20 µs instead of ~130 µs.
 _SEEKER_OVERLAP = {False: _seeker_overlap_stmt(False), True: _seeker_overlap_stmt(True)}
 
 
@@ -679,7 +679,7 @@ def _seat_or_wait(
 
 _SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]
 _OFFICE_T = Office.__table__  # type: ignore[attr-defined]
-# Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``, issue 8:
+# Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``:
 # ~10 µs a statement against ~50 µs through SQLAlchemy's execute, ~150 µs through the ORM).
 # The locks are those of lock_session / lock_seeker.
 # Only the columns the rules and refusals read (each converted value costs ~2–5 µs).

@@ -10,7 +10,7 @@ Search is designed for a million seekers: every path is an index seek that stops
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -366,7 +366,7 @@ def switch_to_office_registration(
 ) -> Seeker | None:
     """高松 第2条(2): an online registrant becomes an office registrant on applying (recorded).
 
-    ``seeker``: the row, when the caller has just read it under its lock (booking: issue 8, the
+    ``seeker``: the row, when the caller has just read it under its lock (booking: the
     change is then one UPDATE on the cursor instead of an ORM load and flush). An ORM Seeker
     this session holds is brought up to date, and returned (without ``seeker`` it always is);
     None when the session holds none."""
@@ -626,12 +626,6 @@ def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
 def form_dict(form: SeekerForm) -> dict:
     """A form as a plain dict (for drafts)."""
     return asdict(form)
-
-
-def form_from_dict(d: dict) -> SeekerForm:
-    """A form from a draft dict (unknown keys ignored)."""
-    names = {f.name for f in fields(SeekerForm)}
-    return SeekerForm(**{k: v for k, v in d.items() if k in names})
 
 
 __all__ = [
