@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.orm import attributes, configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
@@ -385,33 +385,6 @@ def record(
         _move_head(session, db, digest)
         _settle(session, db, prev, cache, ident, pending, row_id, digest, row_id, digest)
     return row_id
-
-
-def loaded(session: Session, model, values: dict, *, attach: bool = True):
-    """An ORM object for a row read or inserted with a Core statement, as if loaded: persistent in
-    ``session`` (or, ``attach=False``, detached with its identity) with ``values`` (every column) as
-    its committed state, without SQL (~15 µs against ~100 µs for the model's constructor and a
-    unit-of-work flush). An object of that identity the session already holds (flushed: no
-    pending changes) is refreshed with ``values`` instead."""
-    mapper = model.__mapper__
-    if not mapper.configured:  # identity keys need configured mappers
-        configure_mappers()
-    key = (
-        model,
-        tuple(values[c.key] for c in mapper.primary_key),
-        None,
-    )  # as identity_key(model, …), without its checks
-    held = session.identity_map.get(key)
-    if held is not None:
-        for k, v in values.items():
-            attributes.set_committed_value(held, k, v)
-        return held
-    obj = model._sa_class_manager.new_instance()
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    if attach:
-        session.add(obj)
-    return obj
 
 
 def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[str, tuple, Identity, bool]:

@@ -26,6 +26,7 @@ from screens.commands import HwdeskCommands
 from screens.i18n import tr
 from screens.inputs import Input
 from screens.signin import SignInScreen
+from screens.textual_private import key_bindings
 
 log = logging.getLogger("hwdesk.screens")
 OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadline on
@@ -327,7 +328,7 @@ class HwdeskApp(App):
             # A widget that takes Tab itself (a TextArea that indents) still gets it.
             return not (
                 self.focused is not None
-                and self.focused._bindings.key_to_bindings.get("tab")
+                and key_bindings(self.focused).get("tab")
                 or getattr(self.focused, "tab_behavior", "focus") == "indent"
             )
         if self.locked:
@@ -558,7 +559,9 @@ def watch_terminal(app: App, *, interval: float = 1.0, grace: float = 5.0, fd: i
             time.sleep(interval)
         log.warning("terminal hung up: exiting")
         try:
-            loop = app._loop  # type: ignore[attr-defined]
+            from screens.textual_private import event_loop
+
+            loop = event_loop(app)
             if loop is not None:
                 loop.call_soon_threadsafe(app.exit, None, 129)
         except Exception:  # the loop may already be gone

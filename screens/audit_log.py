@@ -63,16 +63,20 @@ def text(key: str, lang: str, **values: object) -> str:
 
 def localize_own_bindings(node: Any, table: dict[str, tuple[str, str]], lang: str) -> None:
     """Binding descriptions that are keys of ``table`` → their text in ``lang``."""
-    bindings = node._bindings
-    bindings.key_to_bindings = {
-        key: [
-            replace(b, description=(table[b.description][1] if lang == "en" else table[b.description][0]))
-            if b.description in table
-            else b
-            for b in items
-        ]
-        for key, items in bindings.key_to_bindings.items()
-    }
+    from screens.textual_private import key_bindings, set_key_bindings
+
+    set_key_bindings(
+        node,
+        {
+            key: [
+                replace(b, description=(table[b.description][1] if lang == "en" else table[b.description][0]))
+                if b.description in table
+                else b
+                for b in items
+            ]
+            for key, items in key_bindings(node).items()
+        },
+    )
 
 
 def refusal(actor: Any, what_ja: str, what_en: str, lang: str) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from screens.i18n import MESSAGES, tr
-from screens.pacing import PacedRepaint
+from screens.textual_private import PacedRepaint, key_bindings, set_key_bindings
 
 if TYPE_CHECKING:  # pragma: no cover
     from screens.app import HwdeskApp
@@ -87,11 +87,10 @@ def localize_bindings(node: Any, lang: str) -> None:
     Descriptions in ``BINDINGS`` are keys of ``screens.i18n.MESSAGES`` (e.g. ``"k.save"``); the
     Footer and the command palette then show them in the chosen language.
     """
-    bindings: BindingsMap = node._bindings
     new: dict[str, list[Binding]] = {}
-    for key, items in bindings.key_to_bindings.items():
+    for key, items in key_bindings(node).items():
         new[key] = [replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items]
-    bindings.key_to_bindings = new
+    set_key_bindings(node, new)
 
 
 # --- the header ---------------------------------------------------------------------------------

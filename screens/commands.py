@@ -8,55 +8,13 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.widgets import OptionList
 
 from screens.i18n import MESSAGES, both, tr
+from screens.textual_private import guard_option_list_paging, guard_palette_closing
 
+guard_option_list_paging()
+guard_palette_closing()
 
-def _guard_option_list_paging() -> None:
-    """PageUp/PageDown typed quickly after a letter in the command palette crashed the app with
-    ``KeyError`` (Textual 8.2: ``OptionList._move_page`` reads the line of the highlighted option
-    before the list, still hidden while the search runs, has laid out its lines; its sibling
-    ``scroll_to_highlight`` already guards this). Page only once the list knows where its options
-    are. Found by tests/test_monkey.py."""
-    original = OptionList._move_page
-    if getattr(original, "_hwdesk_guarded", False):
-        return
-
-    def _move_page(self: OptionList, direction) -> None:
-        highlighted = self.highlighted
-        if highlighted is not None and highlighted not in self._index_to_line:
-            return
-        original(self, direction)
-
-    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]
-    OptionList._move_page = _move_page  # type: ignore[method-assign]
-
-
-_guard_option_list_paging()
-
-
-def _guard_palette_closing() -> None:
-    """Esc typed while the palette's search worker was still gathering hits crashed the app with
-    ``NoMatches`` (Textual 8.2: the worker, not cancelled when the palette closes, then sets
-    ``_list_visible``, whose watcher queries the palette's list after it was removed). Update the
-    list's classes only while the palette still holds it. Found by tests/test_monkey.py."""
-    from textual.command import CommandList, CommandPalette
-
-    original = CommandPalette._watch__list_visible
-    if getattr(original, "_hwdesk_guarded", False):
-        return
-
-    def _watch__list_visible(self: CommandPalette) -> None:
-        if not self.is_attached or not self.query(CommandList):
-            return
-        original(self)
-
-    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]
-    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]
-
-
-_guard_palette_closing()
 
 # (i18n key of the name, app action) — shown when signed in.
 GLOBAL_COMMANDS = (

@@ -20,9 +20,11 @@ class InOrderKeys:
     """Mixin for a text widget: its own (non-priority) bindings run when their key arrives."""
 
     async def _on_key(self, event: events.Key) -> None:
-        bindings_map = self._bindings  # type: ignore[attr-defined]
+        from screens.textual_private import key_bindings
+
+        own = key_bindings(self)
         for key in event.aliases:
-            for binding in bindings_map.key_to_bindings.get(key, ()):
+            for binding in own.get(key, ()):
                 if binding.priority or not self.check_action(binding.action, ()):  # type: ignore[attr-defined]
                     continue
                 event.stop()

@@ -103,7 +103,9 @@ class SessionScreen(HwScreen):
         offer = d is not None and any(e.seeker_id == key and e.state == "offered" for e in d.enrollments)
         sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
         wanted = {"o": offer, "w": offer, "p": d is None or d.has_passcode, "f": sup, "m": sup}
-        bindings = self._bindings.key_to_bindings
+        from screens.textual_private import key_bindings
+
+        bindings = key_bindings(self)
         changed = False
         for k, show in wanted.items():
             items = bindings.get(k, [])

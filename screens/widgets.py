@@ -14,10 +14,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from screens.base import fit, visible
 from screens.i18n import tr
+from screens.textual_private import FooterKey, forget_closed_watchers
 
 
 @dataclass(frozen=True)
@@ -378,9 +378,7 @@ class KeyFooter(Footer):
         it never does here. Every footer so kept each key it ever showed: ~30 keys a screen
         switch, the bulk of the memory that F2/F4 presses piled up.
         """
-        watchers = getattr(self, "__watchers", None)  # Textual's own attribute name (reactive._watch)
-        for items in (watchers or {}).values():
-            items[:] = [(node, cb) for node, cb in items if not (node._closing or node._closed)]
+        forget_closed_watchers(self)
 
     def on_resize(self) -> None:
         self._fit()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_ui_support import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 from screens.base import _Lane
-from screens.pacing import FramePacer
+from screens.textual_private import FramePacer
 from screens.widgets import Column, RowTable
 
 

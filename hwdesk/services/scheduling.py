@@ -47,6 +47,7 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import parse_profile, profile
+from hwdesk.sqla_private import loaded
 from hwdesk.states import (
     ACTIVE_STATES,
     CANCEL_LABELS,
@@ -832,7 +833,7 @@ def book(
         if r.mine_id is None:
             values["id"] = db.one(_BOOK_INSERT, values).id
     if r.mine_id is None:
-        e = audit.loaded(session, Enrollment, values)
+        e = loaded(session, Enrollment, values)
     else:  # re-booking after a cancellation (rare): the ORM row, refreshed in case this session holds it
         e = session.get(Enrollment, r.mine_id, populate_existing=True)
         assert e is not None
