@@ -7,12 +7,14 @@ rule is never one office's text applied to all.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
 from typing import Any
 
-from hwdesk.errors import NotFound
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hwdesk.errors import NotFound, StoreError
 from hwdesk.paths import data_dir
 
 SERVICE_LABELS = {
@@ -61,46 +63,97 @@ def cite_text_en(cite: dict | None) -> str:
     return out
 
 
+class OfficeHours(BaseModel):
+    """The office's opening hours."""
+
+    model_config = ConfigDict(frozen=True)
+
+    open: time = time(8, 30)
+    close: time = time(17, 15)
+
+
+class OfficeProfileData(BaseModel):
+    """The shape of ``data/offices/<id>.json``, checked when a profile is loaded.
+
+    The nested parts the rule engine reads (``requirements``, the article cites) stay plain
+    dicts: ``hwdesk/conditions.py`` is their one reader. Unknown top-level keys are kept, so a
+    profile written by a newer release still loads.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    name: str
+    name_en: str
+    bureau: str = ""
+    head: str = ""
+    contact_phone: str = ""
+    hours: OfficeHours = OfficeHours()
+    idle_lock_minutes: int = 5
+    platforms: tuple[str, ...] = ("zoom",)
+    handout_name_form: str = "none"  # none | surname | full: the seeker's name on a handout
+    offer_reply_hours: float | None = None  # an offered seat's reply period; None: until the day's close
+    services: tuple[str, ...]
+    terms_files: tuple[str, ...] = ()
+    requirements: dict[str, Any]
+    articles: dict[str, dict | None] = {}
+    revision_grounds: dict[str, dict] = {}
+    termination_grounds: dict[str, dict | None] = {}
+    termination_ends_agreement: bool = False
+    unverified: dict[str, Any] = {}
+
+
 @dataclass(frozen=True)
 class OfficeProfile:
-    """An office's profile (``data/offices/<id>.json``) with typed accessors."""
+    """An office's profile (``data/offices/<id>.json``): ``raw`` as stored, ``data`` checked and typed."""
 
     raw: dict
+    data: OfficeProfileData = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            data = OfficeProfileData.model_validate(self.raw)
+        except ValidationError as exc:
+            office = self.raw.get("id", "?") if isinstance(self.raw, dict) else "?"
+            raise StoreError(
+                f"事業所プロファイル '{office}' の形式が正しくありません: {exc.errors()[0]['loc']}",
+                f"The profile of office '{office}' is malformed: {exc.errors()[0]['loc']}",
+            ) from exc
+        object.__setattr__(self, "data", data)
 
     @property
     def id(self) -> str:
         """The office's short name (maebashi, shibuya, takamatsu)."""
-        return self.raw["id"]
+        return self.data.id
 
     @property
     def name(self) -> str:
         """The office's Japanese name."""
-        return self.raw["name"]
+        return self.data.name
 
     def display_name(self, lang: str = "ja") -> str:
         """The office's name in ``lang``."""
-        return self.raw["name_en"] if lang == "en" else self.raw["name"]
+        return self.data.name_en if lang == "en" else self.data.name
 
     @property
     def services(self) -> list[str]:
         """Service kinds the office offers online."""
-        return list(self.raw["services"])
+        return list(self.data.services)
 
     @property
     def platforms(self) -> list[str]:
         """Meeting platforms the office uses."""
-        return list(self.raw.get("platforms", ["zoom"]))
+        return list(self.data.platforms)
 
     @property
     def opening(self) -> tuple[time, time]:
         """Opening hours (default 8:30–17:15)."""
-        h = self.raw.get("hours", {"open": "08:30", "close": "17:15"})
-        return time.fromisoformat(h["open"]), time.fromisoformat(h["close"])
+        return self.data.hours.open, self.data.hours.close
 
     @property
     def idle_lock_minutes(self) -> int:
         """Minutes of inactivity before the screen locks."""
-        return int(self.raw.get("idle_lock_minutes", 5))
+        return self.data.idle_lock_minutes
 
     @property
     def requirements(self) -> dict:
@@ -114,21 +167,25 @@ class OfficeProfile:
 
     def article(self, key: str) -> dict | None:
         """The cite for a named article (companions, recording_ban, revision …)."""
-        return self.raw.get("articles", {}).get(key)
+        return self.data.articles.get(key)
 
     def cite(self, key: str) -> str:
         """The citation text for a named article, '' when the office's terms have none."""
         return cite_text(self.article(key))
 
+    def ground_entry(self, ground: str) -> dict | None:
+        """The office's own entry for a stop-of-use ground (its article and words), None if its terms lack it."""
+        return self.data.termination_grounds.get(ground)
+
     def ground_cite(self, ground: str) -> dict:
         """The article that makes ``ground`` a reason to stop a seeker's use."""
-        grounds = self.raw.get("termination_grounds", {})
+        grounds = self.data.termination_grounds
         return grounds.get(ground) or grounds.get("other") or self.article("stop_use") or {"article": 0}
 
     @property
     def ends_agreement(self) -> bool:
         """Whether stopping use cancels the agreement (渋谷 第9条第2項: ``requirements.agreement``)."""
-        return bool(self.raw["requirements"].get("agreement") or self.raw.get("termination_ends_agreement", False))
+        return bool(self.raw["requirements"].get("agreement") or self.data.termination_ends_agreement)
 
 
 @dataclass(frozen=True)

@@ -144,9 +144,9 @@ def cmd_offices(ctx) -> int:
                     "services": prof.services,
                     "platforms": prof.platforms,
                     "consent_method": prof.consent_method,
-                    "hours": prof.raw.get("hours"),
-                    "contact_phone": prof.raw.get("contact_phone"),
-                    "unverified": prof.raw.get("unverified", {}),  # facts not in the office's terms, to confirm
+                    "hours": {"open": f"{prof.opening[0]:%H:%M}", "close": f"{prof.opening[1]:%H:%M}"},
+                    "contact_phone": prof.data.contact_phone,
+                    "unverified": prof.data.unverified,  # facts not in the office's terms, to confirm
                     "terms_versions": [
                         {"version": v.version, "effective_on": v.effective_on.isoformat(), "title": v.title}
                         for v in versions

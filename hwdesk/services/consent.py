@@ -80,7 +80,7 @@ def record_consent(
 
         raise ValidationFailed(
             f"{prof.name}では利用の申込みにより同意します（{cite_text(cite)}）。「利用によるみなし同意」は使えません。",
-            f"At {prof.raw['name_en']} consent is given by applying ({cite_text(cite)}); 'deemed by use' does not apply.",
+            f"At {prof.display_name('en')} consent is given by applying ({cite_text(cite)}); 'deemed by use' does not apply.",
             field="method",
         )
     version = terms_in_force(session, office_id, on or today_jst())
@@ -459,7 +459,7 @@ def record_approval(
     if not req or service not in req.get("services", []):
         raise ValidationFailed(
             f"{prof.name}の{service}には承認の要件がありません。",
-            f"{prof.raw['name_en']} requires no approval for {service}.",
+            f"{prof.display_name('en')} requires no approval for {service}.",
             field="service",
         )
     get_seeker(session, seeker_id)

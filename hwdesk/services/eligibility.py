@@ -300,7 +300,7 @@ def _service(f: Facts, c: Condition):
     return (
         False,
         f"{f.prof.name}はこのサービスをオンラインで実施していません。",
-        f"{f.prof.raw['name_en']} does not offer this service online.",
+        f"{f.prof.display_name('en')} does not offer this service online.",
         "service_not_offered",
     )
 

@@ -42,7 +42,7 @@ def instructions(
 
 def _seeker_name(prof: OfficeProfile, seeker: Seeker | None) -> str | None:
     """The name in the office's chosen form; none by default (privacy)."""
-    form = prof.raw.get("handout_name_form", "none")
+    form = prof.data.handout_name_form
     if seeker is None or form == "none":
         return None
     return seeker.name if form == "full" else surname(seeker.name)
@@ -108,7 +108,7 @@ def _page(
     doc = document(terms_in_force(session, srow.office_id, srow.start_at.astimezone(JST).date()))
     return HandoutPage(
         office_name=prof.display_name(lang),
-        office_contact=prof.raw.get("contact_phone", ""),
+        office_contact=prof.data.contact_phone,
         service_label=service_label(srow.kind, lang),
         start=srow.start_at,
         end=srow.end_at,

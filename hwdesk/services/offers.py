@@ -44,7 +44,7 @@ def deadline(session: Session, *, office_id: str, start: datetime, now: datetime
     """The reply deadline of an offer made ``now`` for a session starting at ``start``."""
     now = now or now_utc()
     prof = profile(session, office_id)
-    hours = prof.raw.get("offer_reply_hours")
+    hours = prof.data.offer_reply_hours
     if hours:
         until = now + timedelta(hours=float(hours))
     else:

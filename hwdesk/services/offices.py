@@ -41,8 +41,8 @@ def sync_offices(session: Session) -> int:
                 Office(
                     id=prof.id,
                     name=prof.name,
-                    name_en=prof.raw["name_en"],
-                    bureau=prof.raw["bureau"],
+                    name_en=prof.data.name_en,
+                    bureau=prof.data.bureau,
                     profile_json=json.dumps(prof.raw, ensure_ascii=False),
                 )
             )
@@ -158,7 +158,7 @@ def revision_grounds(office_id: str) -> dict[str, dict]:
     the terms' words; empty where the terms list none (渋谷 第10条 allows any change)."""
     from hwdesk.terms import office_profile
 
-    return dict(office_profile(office_id).raw.get("revision_grounds") or {})
+    return dict(office_profile(office_id).data.revision_grounds)
 
 
 def check_revision_ground(office_id: str, ground: str | None) -> str:

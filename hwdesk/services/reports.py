@@ -802,7 +802,7 @@ def period_report(
 
 def _office_grounds(prof) -> list[str]:
     """The stop-of-use grounds the office's terms provide (and the unannounced companion), in order."""
-    own = prof.raw.get("termination_grounds") or {}
+    own = prof.data.termination_grounds
     return [g for g in TERMINATION_GROUNDS if own.get(g) or g == "unannounced_companion"]
 
 

@@ -57,7 +57,7 @@ def ground_label(office_id: str, ground: str, lang: str = "ja") -> str:
     高松 → 「脅迫や暴言」 第12条(1)); the generic label for a ground the office's terms lack."""
     from hwdesk.terms import office_profile
 
-    entry = (office_profile(office_id).raw.get("termination_grounds") or {}).get(ground) or {}
+    entry = office_profile(office_id).ground_entry(ground) or {}
     label = entry.get("label_en" if lang == "en" else "label")
     if label:
         return label
@@ -78,10 +78,10 @@ def ground_cite(session: Session, *, office_id: str, ground: str) -> str:
     stop = prof.cite("stop_use")
     if ground == "unannounced_companion":
         return "・".join(c for c in (prof.cite("companions"), stop) if c)
-    cite = prof.raw.get("termination_grounds", {}).get(ground)
+    cite = prof.ground_entry(ground)
     if not cite:
         ja, en = GROUND_LABELS[ground]
-        have = [g for g, c in prof.raw.get("termination_grounds", {}).items() if c]
+        have = [g for g, c in prof.data.termination_grounds.items() if c]
         ja_list = "、".join(f"{g}「{ground_label(office_id, g)}」" for g in have)
         en_list = ", ".join(have)
         raise RuleRefusal(
