@@ -115,9 +115,10 @@ class OfficeProfile:
             data = OfficeProfileData.model_validate(self.raw)
         except ValidationError as exc:
             office = self.raw.get("id", "?") if isinstance(self.raw, dict) else "?"
+            where = ".".join(str(part) for part in exc.errors()[0]["loc"])
             raise StoreError(
-                f"事業所プロファイル '{office}' の形式が正しくありません: {exc.errors()[0]['loc']}",
-                f"The profile of office '{office}' is malformed: {exc.errors()[0]['loc']}",
+                f"事業所プロファイル '{office}' の形式が正しくありません（{where}）。",
+                f"The profile of office '{office}' is malformed ({where}).",
             ) from exc
         object.__setattr__(self, "data", data)
 
