@@ -14,7 +14,6 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from hwdesk import handout
 from hwdesk.handout import (
     FIXED_TEXT,
     HandoutError,
@@ -25,6 +24,8 @@ from hwdesk.handout import (
     render_pdf,
     render_png,
 )
+from hwdesk.handout import dates as handout_dates
+from hwdesk.handout import fonts as handout_fonts
 from hwdesk.paths import data_dir
 
 JST = timezone(timedelta(hours=9))
@@ -555,25 +556,25 @@ def test_qr_halfblocks_renders_scannable_on_dark_terminal():
 
 
 def test_wareki_helpers():
-    assert handout._wareki(date(2019, 5, 1)) == "令和元年5月1日"
-    assert handout._wareki(date(2020, 1, 1)) == "令和2年1月1日"
-    assert handout._wareki(date(2019, 4, 30)) == "平成31年4月30日"
-    assert handout._wareki(date(2025, 12, 2)) == "令和7年12月2日"
+    assert handout_dates._wareki(date(2019, 5, 1)) == "令和元年5月1日"
+    assert handout_dates._wareki(date(2020, 1, 1)) == "令和2年1月1日"
+    assert handout_dates._wareki(date(2019, 4, 30)) == "平成31年4月30日"
+    assert handout_dates._wareki(date(2025, 12, 2)) == "令和7年12月2日"
     s = datetime(2025, 12, 1, 15, 30, tzinfo=UTC)  # 00:30 JST on 12/2
-    assert handout._span_ja(s, s + timedelta(hours=1)) == "令和7年12月2日(火) 00:30〜01:30"
-    assert handout._span_en(s, s + timedelta(hours=1)) == "Tue 2 Dec 2025 00:30–01:30 (JST)"
+    assert handout_dates._span_ja(s, s + timedelta(hours=1)) == "令和7年12月2日(火) 00:30〜01:30"
+    assert handout_dates._span_en(s, s + timedelta(hours=1)) == "Tue 2 Dec 2025 00:30–01:30 (JST)"
 
 
 def test_wrap_japanese_by_width_with_kinsoku():
-    handout._ensure_fonts()
+    handout_fonts._ensure_fonts()
     text = "利用者はウイルス感染等のセキュリティ侵害が発生していない安全な端末を利用すること。" * 4
     width = 200.0
-    lines = handout._wrap(text, 11, width)
+    lines = handout_fonts._wrap(text, 11, width)
     assert "".join(lines) == text
     for line in lines:
-        assert handout._w(line, 11) <= width + 0.01
+        assert handout_fonts._w(line, 11) <= width + 0.01
         assert line[0] not in "、。）」ー"
     en = "Recording (video or audio) by any means is prohibited during the session."
-    lines = handout._wrap(en, 11, 120)
+    lines = handout_fonts._wrap(en, 11, 120)
     assert " ".join(lines) == en
-    assert all(handout._w(line, 11) <= 120 for line in lines)
+    assert all(handout_fonts._w(line, 11) <= 120 for line in lines)

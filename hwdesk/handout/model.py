@@ -1,0 +1,191 @@
+"""A handout's data (``HandoutPage``, ``Instruction``), its fixed texts, and the checks a page passes before it is drawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+# ---------------------------------------------------------------------------
+# Public data types
+# ---------------------------------------------------------------------------
+
+
+class HandoutError(ValueError):
+    """Invalid handout input. ``str(err)`` is the English message."""
+
+    def __init__(self, message_ja: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+    def message(self, lang: str = "ja") -> str:
+        return self.message_en if lang == "en" else self.message_ja
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One thing the seeker must do, taken from the office's terms (see hwdesk.handout_text)."""
+
+    text: str
+    cite: str  # e.g. "第4条第4項"
+    sub: bool = False  # an item of the list the line before introduces: printed indented
+
+
+@dataclass(frozen=True)
+class HandoutPage:
+    office_name: str  # "ハローワーク高松"
+    office_contact: str  # phone, e.g. "087-869-8609"
+    service_label: str  # "オンライン職業相談" / "Online job counseling"
+    start: datetime  # aware (any tz; shown in Asia/Tokyo)
+    end: datetime
+    platform: str  # "zoom" | "teams" | "webex" | "other"
+    join_url: str
+    meeting_id: str | None
+    passcode: str | None
+    seeker_name: str | None  # already in the office's chosen form; None = not printed
+    instructions: tuple[Instruction, ...]
+    session_ref: str  # e.g. "S-000123", printed small in the footer
+    title: str | None = None  # seminar title, optional
+    footer_note: Instruction | None = None  # the office's recording reminder with its article ('' text: none)
+    calendar: str | None = None  # iCalendar text (hwdesk.ics) for the second QR code; None = no calendar code
+
+
+FIXED_TEXT: dict[str, dict[str, str]] = {
+    "ja": {
+        "doc_title": "オンラインサービス 参加のご案内",
+        "date": "日時",
+        "western": "西暦",
+        "join": "参加方法",
+        "app": "使用アプリ",
+        "meeting_id": "ミーティングID",
+        "passcode": "パスコード",
+        "url": "参加用URL",
+        "name": "お名前",
+        "honorific": "様",
+        "qr_hint": "スマートフォン等のカメラでQRコードを読み取ると、参加画面が開きます。",
+        "qr_join": "参加用QRコード",
+        "qr_calendar": "カレンダー登録用QRコード",
+        "qr_hint_both": "「参加用」のQRコードを読み取ると、参加画面が開きます。",
+        "calendar_hint": "「カレンダー登録用」のQRコードを読み取ると、日時と参加用URLをスマートフォンのカレンダーに登録できます。",
+        "url_hint": "QRコードを読み取れない場合は、次のURLをブラウザに入力してください。",
+        "notes": "ご利用にあたっての注意事項",
+        "notes_hint": "（　）内は利用規約の該当箇所です。",
+        "contact": "お問い合わせ",
+        "ref": "整理番号",
+        "recording": "録画・録音は禁止されています。",
+        "continued": "（続き）",
+        "page": "{n}/{total}",
+        "bullet": "・",
+        "cite_open": "（",
+        "cite_close": "）",
+    },
+    "en": {
+        "doc_title": "How to join your online session",
+        "date": "Date and time",
+        "western": "",
+        "join": "How to join",
+        "app": "App",
+        "meeting_id": "Meeting ID",
+        "passcode": "Passcode",
+        "url": "Join URL",
+        "name": "Name",
+        "honorific": "",
+        "qr_hint": "Scan the QR code with your smartphone camera to open the meeting.",
+        "qr_join": "Join the meeting",
+        "qr_calendar": "Add to calendar",
+        "qr_hint_both": 'Scan the "Join the meeting" QR code to open the meeting.',
+        "calendar_hint": 'Scan the "Add to calendar" QR code to save the date, time and link in your phone\'s calendar.',
+        "url_hint": "If you cannot scan the QR code, type this address into your web browser:",
+        "notes": "Before you join: terms of use",
+        "notes_hint": "The article of the office's terms of use is shown in brackets.",
+        "contact": "Contact",
+        "ref": "Ref.",
+        "recording": "Recording (video or audio) is prohibited.",
+        "continued": " (continued)",
+        "page": "Page {n} of {total}",
+        "bullet": "•",
+        "cite_open": " [",
+        "cite_close": "]",
+    },
+}
+
+PLATFORM_NAMES: dict[str, dict[str, str]] = {
+    "zoom": {"ja": "Zoom", "en": "Zoom"},
+    "teams": {"ja": "Microsoft Teams", "en": "Microsoft Teams"},
+    "webex": {"ja": "Webex", "en": "Webex"},
+    "other": {"ja": "オンライン会議", "en": "Online meeting"},
+}
+
+_LANGS = ("ja", "en")
+_MAX_URL_LEN = 2000  # longer URLs make QR modules too small to scan from paper
+_MAX_CALENDAR_BYTES = 1200  # QR version 25 at level L: the code stays ≤ 63 mm at 0.5 mm a module
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+def _check_url(url: str) -> str:
+    if not isinstance(url, str) or not url:
+        raise HandoutError("参加用URLがありません。", "The join URL is missing.")
+    if len(url) > _MAX_URL_LEN:
+        raise HandoutError(
+            f"参加用URLが長すぎます（{_MAX_URL_LEN}文字まで）。",
+            f"The join URL is too long (at most {_MAX_URL_LEN} characters).",
+        )
+    if not url.isascii() or any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise HandoutError(
+            "参加用URLに空白・制御文字・全角文字が含まれています。",
+            "The join URL contains spaces, control characters or non-ASCII characters.",
+        )
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme != "https" or not url.lower().startswith("https://"):
+        raise HandoutError(
+            "参加用URLは https:// で始まる必要があります。",
+            "The join URL must start with https://.",
+        )
+    if not host:
+        raise HandoutError("参加用URLにホスト名がありません。", "The join URL has no host name.")
+    if parts.username is not None or parts.password is not None:
+        raise HandoutError(
+            "参加用URLに「@」より前の部分（ユーザー情報）を含めることはできません。",
+            "The join URL must not contain user information before '@'.",
+        )
+    return url
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in _LANGS:
+        raise HandoutError(f"未対応の言語です: {lang!r}", f"Unsupported language: {lang!r}")
+    return lang
+
+
+def _check_page(page: HandoutPage) -> None:
+    if not isinstance(page, HandoutPage):
+        raise HandoutError("案内票データの形式が正しくありません。", "Not a HandoutPage.")
+    _check_url(page.join_url)
+    if page.platform not in PLATFORM_NAMES:
+        raise HandoutError(
+            f"未対応の会議アプリです: {page.platform!r}",
+            f"Unknown meeting platform: {page.platform!r}",
+        )
+    for dt in (page.start, page.end):
+        if not isinstance(dt, datetime) or dt.tzinfo is None or dt.utcoffset() is None:
+            raise HandoutError("日時にタイムゾーンがありません。", "Start and end must be timezone-aware datetimes.")
+    if page.end <= page.start:
+        raise HandoutError("終了時刻が開始時刻より前です。", "The session ends before it starts.")
+    if not page.office_name.strip():
+        raise HandoutError("ハローワーク名がありません。", "The office name is missing.")
+    if page.calendar is not None and (
+        not isinstance(page.calendar, str) or len(page.calendar.encode("utf-8")) > _MAX_CALENDAR_BYTES
+    ):
+        raise HandoutError(
+            f"カレンダーの予定が長すぎます（{_MAX_CALENDAR_BYTES}バイトまで）。",
+            f"The calendar event is too long for its QR code (at most {_MAX_CALENDAR_BYTES} bytes).",
+        )
