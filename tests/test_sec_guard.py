@@ -217,17 +217,19 @@ ROLE_ONLY = {
 
 
 def service_functions() -> dict[str, object]:
-    """Every public function defined in a module of hwdesk.services, as 'module.name'."""
+    """Every public function defined in a module of hwdesk.services, as 'module.name' (a package's
+    functions, defined in its submodules, by the name the package exports them under)."""
     out = {}
     for info in pkgutil.iter_modules(hwdesk.services.__path__):
         mod = importlib.import_module(f"hwdesk.services.{info.name}")
         for name, fn in vars(mod).items():
             # Any callable defined here but a class: plain functions, lru_cache'd ones, partials.
+            where = getattr(fn, "__module__", None) or ""
             if (
                 name.startswith("_")
                 or inspect.isclass(fn)
                 or not callable(fn)
-                or getattr(fn, "__module__", None) != mod.__name__
+                or not (where == mod.__name__ or (info.ispkg and where.startswith(mod.__name__ + ".")))
             ):
                 continue
             out[f"{info.name}.{name}"] = fn
