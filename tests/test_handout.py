@@ -26,6 +26,7 @@ from hwdesk.handout import (
 )
 from hwdesk.handout import dates as handout_dates
 from hwdesk.handout import fonts as handout_fonts
+from hwdesk.jtext import format_wareki
 from hwdesk.paths import data_dir
 
 JST = timezone(timedelta(hours=9))
@@ -556,12 +557,12 @@ def test_qr_halfblocks_renders_scannable_on_dark_terminal():
 
 
 def test_wareki_helpers():
-    assert handout_dates._wareki(date(2019, 5, 1)) == "令和元年5月1日"
-    assert handout_dates._wareki(date(2020, 1, 1)) == "令和2年1月1日"
-    assert handout_dates._wareki(date(2019, 4, 30)) == "平成31年4月30日"
-    assert handout_dates._wareki(date(2025, 12, 2)) == "令和7年12月2日"
+    # The handout writes dates with jtext's 和暦 (令和元年, the era boundary).
+    assert format_wareki(date(2019, 5, 1)) == "令和元年5月1日"
+    assert format_wareki(date(2019, 4, 30)) == "平成31年4月30日"
     s = datetime(2025, 12, 1, 15, 30, tzinfo=UTC)  # 00:30 JST on 12/2
     assert handout_dates._span_ja(s, s + timedelta(hours=1)) == "令和7年12月2日(火) 00:30〜01:30"
+    assert handout_dates._span_ja(s, s + timedelta(days=1)) == "令和7年12月2日(火) 00:30〜令和7年12月3日(水) 00:30"
     assert handout_dates._span_en(s, s + timedelta(hours=1)) == "Tue 2 Dec 2025 00:30–01:30 (JST)"
 
 

@@ -1,38 +1,22 @@
-"""How a handout writes the session's date and time (和暦 and western, always in Japan time)."""
+"""How a handout writes the session's date and time (和暦 and western, always in Japan time).
+
+The Japanese line is ``jtext.format_span``, as everywhere staff read a session's time; the
+English line is the handout's own, longer form for a reader abroad ("Tue 2 Dec 2025 … (JST)").
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-# ---------------------------------------------------------------------------
-# Dates (private, independent of hwdesk.jtext)
-# ---------------------------------------------------------------------------
+from hwdesk.clock import JST
+from hwdesk.jtext import format_span
 
-_JST = timezone(timedelta(hours=9), "JST")  # Japan has no DST: a fixed offset is exact
-_WEEKDAYS_JA = "月火水木金土日"
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"))
-
-
-def _wareki(d: date) -> str:
-    for first, era in _ERAS:
-        if d >= first:
-            n = d.year - first.year + 1
-            year = "元" if n == 1 else str(n)
-            return f"{era}{year}年{d.month}月{d.day}日"
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _wareki_wd(d: date) -> str:
-    return f"{_wareki(d)}({_WEEKDAYS_JA[d.weekday()]})"
 
 
 def _span_ja(start: datetime, end: datetime) -> str:
-    s, e = start.astimezone(_JST), end.astimezone(_JST)
-    if s.date() == e.date():
-        return f"{_wareki_wd(s.date())} {s:%H:%M}〜{e:%H:%M}"
-    return f"{_wareki_wd(s.date())} {s:%H:%M}〜{_wareki_wd(e.date())} {e:%H:%M}"
+    return format_span(start, end, lang="ja")
 
 
 def _date_en(d: date) -> str:
@@ -40,14 +24,14 @@ def _date_en(d: date) -> str:
 
 
 def _span_en(start: datetime, end: datetime) -> str:
-    s, e = start.astimezone(_JST), end.astimezone(_JST)
+    s, e = start.astimezone(JST), end.astimezone(JST)
     if s.date() == e.date():
         return f"{_date_en(s.date())} {s:%H:%M}–{e:%H:%M} (JST)"
     return f"{_date_en(s.date())} {s:%H:%M} – {_date_en(e.date())} {e:%H:%M} (JST)"
 
 
 def _western(start: datetime, end: datetime) -> str:
-    s, e = start.astimezone(_JST), end.astimezone(_JST)
+    s, e = start.astimezone(JST), end.astimezone(JST)
     if s.date() == e.date():
         return s.date().isoformat()
     return f"{s.date().isoformat()} – {e.date().isoformat()}"
