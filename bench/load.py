@@ -147,8 +147,9 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     from hwdesk.models import Enrollment, Staff
     from hwdesk.services import scheduling
     from hwdesk.services.context import Actor
-    from hwdesk.services.queue import ChangeWatcher, daily_queue
+    from hwdesk.services.queue import daily_queue
     from hwdesk.services.seekers import search, search_count
+    from hwdesk.watch import ChangeWatcher
     from screens.data import load_detail
 
     rng = random.Random(seed)
