@@ -994,7 +994,8 @@ def run(
             [big["peak_rss_mb"]],
             "MB",
             ("max", 300, None),
-            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)",
+            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began) plus its"
+            f" row-checking worker's ({big.get('worker_peak_rss_mb', 0):.0f} MB)",
         )
 
     log("handout PDF …")
