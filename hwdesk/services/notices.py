@@ -193,8 +193,11 @@ def on_offered(session: Session, *, actor: Actor, row: SessionRow, enrollments: 
 
 
 def on_cancelled(session: Session, *, actor: Actor, row: SessionRow, enrollments: list[Enrollment]) -> None:
-    """Bookings cancelled (one, or a whole session's): a cancellation notice to each seeker."""
+    """Bookings the office cancelled (one, or a whole session's): a cancellation notice to each seeker.
+    A seeker's own cancellation (or an offer left unanswered) was their doing: nothing to tell."""
     for e in enrollments:
+        if e.cancel_reason == "by_seeker":
+            continue
         _queue(session, actor, kind="cancellation", seeker_id=e.seeker_id, office_id=row.office_id, session_id=row.id)
 
 
