@@ -287,7 +287,7 @@ def _name(prof, seeker: Seeker) -> str | None:
     return seeker.name if form == "full" else surname(seeker.name)
 
 
-def build(session: Session, notice: Notice, *, now: datetime | None = None) -> Built | Skip:
+def build_notice(session: Session, notice: Notice, *, now: datetime | None = None) -> Built | Skip:
     """The notice as it would be sent now, or why it is not sent (never for a cancelled booking)."""
     from hwdesk.handout_text import handout_lines
 

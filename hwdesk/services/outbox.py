@@ -2,7 +2,7 @@
 
 ``send_due`` is what ``hwdesk --as ID notices send`` and the app's outbox screen run: every notice
 still to send (pending, or failed on an earlier run) whose time has come is built from the booking
-as it stands (``notices.build``) and then mailed, or recorded as skipped with the reason (its
+as it stands (``notices.build_notice``) and then mailed, or recorded as skipped with the reason (its
 booking was cancelled meanwhile; the office's channel is print or none). A failure (server down,
 refused recipient, no address) is written on the notice, which stays in the outbox for the next
 run. Each outcome is an audit row naming the notice, never the mail's text or address.
@@ -34,7 +34,7 @@ from hwdesk.services import timing
 from hwdesk.services.context import Actor, require
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
-from hwdesk.services.notices import OPEN_STATES, SMTP_TIMEOUT, Built, Channel, Skip, build, channel
+from hwdesk.services.notices import OPEN_STATES, SMTP_TIMEOUT, Built, Channel, Skip, build_notice, channel
 from hwdesk.services.offices import profile
 
 STATE_LABELS = {
@@ -132,7 +132,7 @@ def outbox(
 # --- the mail ---------------------------------------------------------------------------------
 
 
-def message(built: Built, ch: Channel, *, office_name: str) -> EmailMessage:
+def mail_message(built: Built, ch: Channel, *, office_name: str) -> EmailMessage:
     """The notice as a mail; the recipient is checked (``parse_email``) and refused with a reason."""
     try:
         to = parse_email(built.to)
@@ -278,12 +278,12 @@ def _one(store, actor: Actor, nid: int, *, now: datetime, dry_run: bool, mailer:
         n = s.get(Notice, nid)
         assert n is not None
         ch = channel(s, n.office_id)
-        got = build(s, n, now=now)
+        got = build_notice(s, n, now=now)
         seeker_no = s.get(Seeker, n.seeker_id).seeker_no  # type: ignore[union-attr]
         msg, error = None, ""
         if isinstance(got, Built) and ch.kind == "mail":
             try:
-                msg = message(got, ch, office_name=profile(s, n.office_id).name)
+                msg = mail_message(got, ch, office_name=profile(s, n.office_id).name)
             except HwdeskError as exc:
                 error = exc.message("en")
     kind, sid = n.kind, n.session_id
