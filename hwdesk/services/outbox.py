@@ -89,12 +89,10 @@ def outbox(
 ) -> list[OutboxRow]:
     """Notices of an office (or of one seeker), newest first; ``states`` narrows them."""
     require(actor, "clerk", what_ja="通知の一覧", what_en="The notices outbox")
-    queued = select(Staff.id, Staff.login).subquery()
     stmt = (
-        select(Notice, Seeker.seeker_no, Seeker.name, TermsVersion.version, queued.c.login)
+        select(Notice, Seeker.seeker_no, Seeker.name, TermsVersion.version)
         .join(Seeker, col(Seeker.id) == Notice.seeker_id)
         .join(TermsVersion, col(TermsVersion.id) == Notice.terms_version_id, isouter=True)
-        .join(queued, queued.c.id == Notice.queued_by, isouter=True)
     )
     if office_id:
         stmt = stmt.where(Notice.office_id == office_id)
@@ -106,7 +104,7 @@ def outbox(
     logins = dict(session.exec(select(Staff.id, Staff.login)).all())  # type: ignore[call-overload]
     return [
         OutboxRow(
-            n.id,
+            n.id or 0,
             n.kind,
             n.state,
             n.seeker_id,
@@ -115,7 +113,7 @@ def outbox(
             n.session_id,
             n.due_at,
             n.queued_at,
-            login or "",
+            logins.get(n.queued_by, "") if n.queued_by else "",
             n.attempts,
             n.channel,
             n.attempted_at,
@@ -125,7 +123,7 @@ def outbox(
             n.subject,
             n.result,
         )  # fmt: skip
-        for n, no, name, version, login in rows
+        for n, no, name, version in rows
     ]
 
 
