@@ -356,3 +356,66 @@ def test_the_cli_sends_and_shows_the_outbox(store, actors, smtp, db_url, monkeyp
     assert main(["--db", db_url, "--as", "clerk1", "notices", "list", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {(n["kind"], n["state"]) for n in data["notices"]} == {("confirmation", "sent"), ("reminder", "pending")}
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (the openssl command), as (cert, key)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the STARTTLS test")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_starttls_and_a_login_whose_password_is_never_stored(store, actors, tls_files, monkeypatch):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = tls_files
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(str(cert), str(key))
+    logins: list[tuple[bytes, bytes, bool]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data.password == b"s3cret-pw")
+
+    inbox, port = Inbox(), free_port()
+    ctl = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+        authenticator=authenticator, auth_require_tls=True,
+    )  # fmt: skip
+    ctl.start()
+    clerk = actors["clerk1"]
+    monkeypatch.setenv("HWDESK_TEST_SMTP_PW", "s3cret-pw")
+    try:
+        with store.write() as s:
+            notices.set_channel(
+                s, actor=actors["admin1"], office_id="takamatsu", kind="mail", host="127.0.0.1", port=port,
+                sender="desk@hellowork.example.jp", user="desk", password_env="HWDESK_TEST_SMTP_PW", ca_file=str(cert),
+            )  # fmt: skip
+        sk = seeker_with_mail(store, actors)
+        book(store, clerk, seminar(store, actors), sk.id)
+        report = send(store, clerk)
+    finally:
+        ctl.stop()
+    assert [o.state for o in report.outcomes] == ["sent"], report.outcomes
+    assert logins == [(b"desk", b"s3cret-pw", True)]  # after STARTTLS, with the password from the environment
+    assert len(inbox.mails) == 1
+    with store.read() as s:
+        stored = json.dumps([a.detail_json for a in s.exec(select(AuditLog))]) + json.dumps(
+            [n.result for n in s.exec(select(Notice))]
+        )
+        from hwdesk.models import Meta
+
+        stored += "".join(m.value for m in s.exec(select(Meta)))
+    assert "s3cret-pw" not in stored and "HWDESK_TEST_SMTP_PW" in stored

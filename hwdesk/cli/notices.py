@@ -43,6 +43,7 @@ def register(sub) -> None:
         "--password-env", default="", help="environment variable holding the password (HWDESK_SMTP_PASSWORD)"
     )
     pw.add_argument("--password-file", default="", help="file holding the password")
+    ch.add_argument("--ca-file", default="", help="CA certificate to trust for STARTTLS (an office's own relay)")
     ch.add_argument("--json", action="store_true")
     ch.set_defaults(handler=cmd_channel)
 
@@ -146,7 +147,7 @@ def cmd_channel(ctx) -> int:
         if not port.isdigit():
             raise HwdeskError("--mail は ホスト名:ポート で指定してください。", "Give --mail as HOST:PORT.")
         kw.update(host=host, port=int(port), sender=a.sender, user=a.user, password_env=a.password_env,
-                  password_file=a.password_file)  # fmt: skip
+                  password_file=a.password_file, ca_file=a.ca_file)  # fmt: skip
     actor = ctx.actor()
     with ctx.store.write() as s:
         ch = set_channel(s, actor=actor, office_id=a.office, **kw)

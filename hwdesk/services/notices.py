@@ -67,6 +67,7 @@ class Channel:
     user: str = ""
     password_env: str = ""
     password_file: str = ""
+    ca_file: str = ""  # a CA certificate to trust for STARTTLS (an office's own mail relay); '' = the system's
 
     def password(self) -> str:
         """The SMTP password, read now from the file or the environment ('' for none)."""
@@ -116,6 +117,7 @@ def set_channel(
     user: str = "",
     password_env: str = "",
     password_file: str = "",
+    ca_file: str = "",
 ) -> Channel:
     """An administrator sets how the office's notices go out (audited, without any password)."""
     require(actor, "admin", what_ja="通知の送り方の設定", what_en="Setting the notice channel")
@@ -143,7 +145,7 @@ def set_channel(
             raise ValidationFailed("送信元アドレスを指定してください。", "Give the sender address.", field="sender")
         ch = Channel(
             kind, host, int(port), sender, one_line(user, max_len=120), one_line(password_env, max_len=80),
-            one_line(password_file, max_len=500),
+            one_line(password_file, max_len=500), one_line(ca_file, max_len=500),
         )  # fmt: skip
     before = channel(session, office_id)
     session.merge(Meta(key=_key(office_id), value=json.dumps(asdict(ch), ensure_ascii=False)))

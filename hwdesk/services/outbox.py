@@ -176,7 +176,7 @@ class Mailer:
         conn = smtplib.SMTP(ch.host, ch.port, timeout=SMTP_TIMEOUT)
         conn.ehlo()
         if conn.has_extn("starttls"):
-            conn.starttls(context=ssl.create_default_context())
+            conn.starttls(context=ssl.create_default_context(cafile=ch.ca_file or None))
             conn.ehlo()
         if ch.user:
             conn.login(ch.user, ch.password())
