@@ -419,3 +419,26 @@ def test_starttls_and_a_login_whose_password_is_never_stored(store, actors, tls_
 
         stored += "".join(m.value for m in s.exec(select(Meta)))
     assert "s3cret-pw" not in stored and "HWDESK_TEST_SMTP_PW" in stored
+
+
+def test_one_send_run_at_a_time(store, actors, smtp):
+    from hwdesk.errors import HwdeskError
+    from hwdesk.models import Meta
+    from hwdesk.services import timing
+
+    inbox, port = smtp
+    clerk = actors["clerk1"]
+    mail_channel(store, actors, port)
+    sk = seeker_with_mail(store, actors)
+    book(store, clerk, seminar(store, actors), sk.id)
+    with store.write() as s:  # another terminal's run, in progress
+        s.add(Meta(key="notices.sending.takamatsu", value=timing.now().isoformat()))
+    with pytest.raises(HwdeskError) as refused:
+        send(store, clerk)
+    assert "Another terminal" in refused.value.message("en") and inbox.mails == []
+    assert [o.state for o in send(store, clerk, dry_run=True).outcomes] == ["would send"]  # a dry run reads only
+    with store.write() as s:  # that run crashed long ago: its lease has lapsed
+        s.get(Meta, "notices.sending.takamatsu").value = (timing.now() - timedelta(hours=1)).isoformat()
+    assert [o.state for o in send(store, clerk).outcomes] == ["sent"]
+    with store.read() as s:
+        assert s.get(Meta, "notices.sending.takamatsu") is None  # given back

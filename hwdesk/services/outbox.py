@@ -17,18 +17,19 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext import ParseError, parse_email
-from hwdesk.models import Notice, Seeker, Staff, TermsVersion
+from hwdesk.models import Meta, Notice, Seeker, Staff, TermsVersion
 from hwdesk.notice_text import KIND_LABELS, one_line
 from hwdesk.services import timing
 from hwdesk.services.context import Actor, require
@@ -37,6 +38,7 @@ from hwdesk.services.guard import guard
 from hwdesk.services.notices import OPEN_STATES, SMTP_TIMEOUT, Built, Channel, Skip, build_notice, channel
 from hwdesk.services.offices import profile
 
+LEASE = timedelta(minutes=10)  # longer than a run that mails a day's notices
 STATE_LABELS = {
     "pending": ("送信待ち", "Pending"),
     "sent": ("送信済み", "Sent"),
@@ -260,6 +262,8 @@ def send_due(
     require(actor, "clerk", what_ja="通知の送信", what_en="Sending notices")
     now = now or timing.now()
     report = SendReport(dry_run)
+    if not dry_run:
+        _lease(store, office_id, take=True)
     mailer = Mailer()
     try:
         with store.read() as s:
@@ -268,7 +272,35 @@ def send_due(
             report.outcomes.append(_one(store, actor, nid, now=now, dry_run=dry_run, mailer=mailer))
     finally:
         mailer.close()
+        if not dry_run:
+            _lease(store, office_id, take=False)
     return report
+
+
+def _lease(store, office_id: str | None, *, take: bool) -> None:
+    """One send run at a time per office: two clerks pressing "send" together would mail each notice
+    twice (a run reads, sends, then writes). A lease in ``meta``, given back at the end; one left by a
+    run that crashed lapses after ``LEASE``."""
+    key = f"notices.sending.{office_id or '*'}"
+    clock = timing.now()
+    try:
+        with store.write() as s:
+            row = s.exec(select(Meta).where(Meta.key == key).with_for_update()).first()
+            if not take:
+                if row is not None:
+                    s.delete(row)
+                return
+            if row is not None and datetime.fromisoformat(row.value) > clock - LEASE:
+                raise HwdeskError(
+                    "別の端末で通知を送信中です。終わってからもう一度送信してください。",
+                    "Another terminal is sending notices; send again when it has finished.",
+                )
+            s.merge(Meta(key=key, value=clock.isoformat()))
+    except IntegrityError:  # the other run inserted its lease first (PostgreSQL)
+        raise HwdeskError(
+            "別の端末で通知を送信中です。終わってからもう一度送信してください。",
+            "Another terminal is sending notices; send again when it has finished.",
+        ) from None
 
 
 def _one(store, actor: Actor, nid: int, *, now: datetime, dry_run: bool, mailer: Mailer) -> Outcome:
