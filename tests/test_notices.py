@@ -442,3 +442,41 @@ def test_one_send_run_at_a_time(store, actors, smtp):
     assert [o.state for o in send(store, clerk).outcomes] == ["sent"]
     with store.read() as s:
         assert s.get(Meta, "notices.sending.takamatsu") is None  # given back
+
+
+def test_a_booking_made_again_and_a_confirmed_offer_send_one_confirmation_each(store, actors, smtp):
+    inbox, port = smtp
+    clerk = actors["clerk1"]
+    mail_channel(store, actors, port)
+    sk = seeker_with_mail(store, actors)
+    other = seeker_with_mail(store, actors, address="jiro@example.jp", name="次 郎", kana="ツギ ジロウ")
+    sid = seminar(store, actors, capacity=1)
+    book(store, clerk, sid, sk.id)
+    with store.write() as s:
+        scheduling.cancel_enrollment(s, actor=clerk, session_id=sid, seeker_id=sk.id, reason="by_seeker")
+    book(store, clerk, sid, sk.id)  # booked again: the first booking's notices give way
+    assert book(store, clerk, sid, other.id) == "waitlisted"
+    with store.write() as s:
+        scheduling.cancel_enrollment(s, actor=clerk, session_id=sid, seeker_id=sk.id, reason="by_seeker")
+    with store.write() as s:
+        scheduling.confirm_offer(s, actor=clerk, session_id=sid, seeker_id=other.id)
+    report = send(store, clerk)
+    outcomes = sorted((o.kind, o.seeker_no, o.state, o.result) for o in report.outcomes)
+    assert outcomes == [
+        ("confirmation", sk.seeker_no, "skipped", "booking cancelled"),  # the second booking's, cancelled since
+        ("confirmation", other.seeker_no, "sent", outcomes[1][3]),
+    ]
+    assert [m["To"].addresses[0].addr_spec for _, m in inbox.mails] == ["jiro@example.jp"]
+    with store.read() as s:
+        superseded = s.exec(select(Notice).where(Notice.result == "superseded: booked again")).all()
+        # the first booking's, and the offer answered before the run (the confirmation tells it)
+        assert sorted((n.kind, n.seeker_id) for n in superseded) == [
+            ("confirmation", sk.id),
+            ("offer", other.id),
+            ("reminder", sk.id),
+        ]
+    later = send(store, clerk, now=at("14:00", DAY - timedelta(days=1)))
+    assert sorted((o.kind, o.seeker_no, o.state) for o in later.outcomes) == [
+        ("reminder", sk.seeker_no, "skipped"),
+        ("reminder", other.seeker_no, "sent"),
+    ]

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -184,7 +184,14 @@ def on_booked(session: Session, *, actor: Actor, row: SessionRow, enrollment: En
     rows = [{**common, "kind": "confirmation", "due_at": now}]
     if row.start_at - REMINDER_BEFORE > now:
         rows.append({**common, "kind": "reminder", "due_at": row.start_at - REMINDER_BEFORE})
-    # a Core insert: booking is a hot path (docs/design.md, "Speed"), and nothing reads these rows back here
+    # Core statements: booking is a hot path (docs/design.md, "Speed"). A booking made again after a
+    # cancellation replaces what its first booking left to send: one confirmation, one reminder.
+    t = Notice.__table__.c  # type: ignore[attr-defined]
+    session.execute(
+        update(Notice.__table__)  # type: ignore[arg-type]
+        .where(t.seeker_id == enrollment.seeker_id, t.session_id == row.id, t.state.in_(OPEN_STATES))
+        .values(state="skipped", result="superseded: booked again")
+    )
     session.execute(insert(Notice.__table__), rows)  # type: ignore[attr-defined]
 
 
@@ -220,6 +227,8 @@ def on_rescheduled(session: Session, *, actor: Actor, old: SessionRow, new: Sess
             continue
         if n.kind in ("confirmation", "cancellation"):
             n.state, n.result = "skipped", f"superseded: session #{old.id} moved to #{new.id}"
+        elif n.kind == "reminder" and new.start_at - REMINDER_BEFORE <= timing.now():
+            n.state, n.result = "skipped", "superseded: the reschedule notice comes within a day of the session"
         elif n.kind == "reminder":
             n.session_id, n.due_at = new.id, new.start_at - REMINDER_BEFORE
         else:

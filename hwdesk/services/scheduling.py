@@ -1031,6 +1031,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
         before={"state": "offered"},
         after={"state": "booked"},
     )
+    notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
 
 
