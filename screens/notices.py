@@ -114,7 +114,8 @@ class NoticesScreen(HwScreen):
         msg.set_class(bool(n["failed"]), "error")
         if report.dry_run:
             lines = [text] + [
-                f"#{o.notice_id} {o.kind} {o.seeker_no}: {o.state}" + (f" ({o.result})" if o.result else "")
+                f"#{o.notice_id} {o.kind} {o.seeker_no}: {o.state_label(self.lang)}"
+                + (f" ({o.result})" if o.result else "")
                 for o in report.outcomes
             ]
             msg.update(lit("\n".join(lines), multiline=True))

@@ -80,7 +80,8 @@ def cmd_send(ctx) -> int:
         for o in report.outcomes:
             where = f" S-{o.session_id:06d}" if o.session_id else ""
             ctx.echo(
-                f"#{o.notice_id} {o.kind} {o.seeker_no}{where}: {o.state}" + (f" ({o.result})" if o.result else "")
+                f"#{o.notice_id} {o.kind} {o.seeker_no}{where}: {o.state_label(ctx.lang)}"
+                + (f" ({o.result})" if o.result else "")
             )
         counts = {k: report.count(k) for k in ("sent", "would send", "failed", "skipped", "waiting")}
         if report.dry_run:

@@ -214,6 +214,13 @@ def _why(exc: object) -> str:
 # --- the send run -----------------------------------------------------------------------------
 
 
+OUTCOME_LABELS = {
+    **STATE_LABELS,
+    "waiting": ("送信時刻前", "Not yet due"),
+    "would send": ("送信予定", "Would send"),
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the run did with one notice (``state`` is what was recorded, or would be on a dry run)."""
@@ -225,6 +232,10 @@ class Outcome:
     state: str  # sent / failed / skipped / waiting (not yet due: left pending)
     result: str
     subject: str = ""
+
+    def state_label(self, lang: str = "ja") -> str:
+        """The outcome in words."""
+        return OUTCOME_LABELS[self.state][1 if lang == "en" else 0]
 
 
 @dataclass
