@@ -378,6 +378,43 @@ class Reminder(SQLModel, table=True):
     by: int | None = Field(default=None, foreign_key="staff.id")
 
 
+# Notices to a seeker (services/notices.py): what is told, queued when it happens, sent later.
+NOTICE_KINDS = ("confirmation", "reminder", "reschedule", "cancellation", "offer", "terms_revision")
+NOTICE_STATES = ("pending", "sent", "failed", "skipped")
+NOTICE_CHANNELS = ("print", "mail", "none")
+
+
+class Notice(SQLModel, table=True):
+    """A notice to a seeker: queued when its event happens (an outbox row), built from the booking
+    as it stands when it is sent, and kept as the record of what was told, when, by whom, under
+    which terms version and with what result. Holds no address and no text of the mail."""
+
+    __table_args__ = (
+        Index("ix_notice_seeker", "seeker_id", "id"),
+        Index("ix_notice_outbox", "state", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    kind: str = Field(max_length=16)
+    session_id: int | None = Field(default=None, foreign_key="session.id")
+    # terms_revision: the version announced
+    announced_version_id: int | None = Field(default=None, foreign_key="termsversion.id")
+    state: str = Field(default="pending", max_length=10)
+    due_at: datetime = Field(default_factory=_now)
+    queued_at: datetime = Field(default_factory=_now)
+    queued_by: int | None = Field(default=None, foreign_key="staff.id")
+    attempts: int = 0
+    channel: str = Field(default="", max_length=8)  # the channel of the last attempt
+    attempted_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_by: int | None = Field(default=None, foreign_key="staff.id")
+    # the terms version in force at sending, whose articles the notice quotes
+    terms_version_id: int | None = Field(default=None, foreign_key="termsversion.id")
+    subject: str = Field(default="", max_length=200)
+    result: str = Field(default="", max_length=300)  # the delivery result, or why it failed or was skipped
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 

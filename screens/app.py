@@ -429,6 +429,13 @@ class HwdeskApp(App):
         if self.actor is not None and not isinstance(self.screen, UsageRecordsScreen):
             self.push_screen(UsageRecordsScreen())
 
+    def action_notices(self) -> None:
+        """Notices to seekers: the office's outbox and the send run (command palette)."""
+        from screens.notices import NoticesScreen
+
+        if self.actor is not None and not isinstance(self.screen, NoticesScreen):
+            self.push_screen(NoticesScreen())
+
     def action_week(self) -> None:
         """The week view of the office's sessions (F4, command palette)."""
         self.to_mode("week")

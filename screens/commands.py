@@ -67,6 +67,7 @@ GLOBAL_COMMANDS = (
     ("cmd.week", "week"),
     ("cmd.read_terms", "read_terms"),
     ("cmd.usage_records", "usage_records"),
+    ("cmd.notices", "notices"),
     ("cmd.lock", "lock"),
     ("cmd.theme", "toggle_theme"),
     ("cmd.sign_out", "sign_out"),

@@ -317,6 +317,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "k.usage": ("利用の記録", "Usage records"),
     "k.list_usage": ("一覧（監査）", "List (audited)"),
     "cmd.usage_records": ("利用の記録を登録・閲覧する", "Add or view usage records"),
+    "cmd.notices": ("通知を送る・送信状況を見る", "Send notices, view the outbox"),
+    "k.notices": ("通知", "Notices"),
+    "k.notices_send": ("送信", "Send"),
+    "k.notices_dry": ("確認のみ", "Dry run"),
+    "k.notices_filter": ("絞り込み", "Filter"),
+    "notices.title": ("通知（送信待ち・送信済み）", "Notices (outbox)"),
+    "notices.channel": ("送り方: {channel}　表示: {what}", "Channel: {channel}  Showing: {what}"),
+    "notices.all": ("すべて", "all"),
+    "notices.none": ("通知はありません。", "No notices."),
+    "notices.count": ("{n}件（新しい順）", "{n} (newest first)"),
+    "notices.sent_summary": (
+        "送信 {sent}件、送らず {skipped}件、失敗（次回再送） {failed}件",
+        "Sent {sent}, skipped {skipped}, failed {failed} (retried next run)",
+    ),
+    "notices.dry_summary": (
+        "確認のみ（送信していません）: 送信予定 {sent}件、送らず {skipped}件、失敗見込み {failed}件",
+        "Dry run (nothing sent): {sent} would send, {skipped} skipped, {failed} would fail",
+    ),
     # --- environment ----------------------------------------------------------------------------
     "env.title": ("利用環境の確認", "Environment self-check"),
     "env.intro": (

@@ -49,6 +49,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("g", "renewal", "k.renewal"),
         Binding("T", "terminate", "k.terminate"),
         Binding("u", "usage", "k.usage"),
+        Binding("n", "notices", "k.notices"),
         Binding("b", "book_seeker", "k.book_seeker"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
@@ -542,6 +543,12 @@ class SeekerDetailScreen(HwScreen):
         from screens.usage_records import UsageRecordsScreen
 
         self.hw.push_screen(UsageRecordsScreen(seeker_id=self.seeker_id))
+
+    def action_notices(self) -> None:
+        """The notices sent or queued to this seeker (services/notices.py)."""
+        from screens.notices import NoticesScreen
+
+        self.hw.push_screen(NoticesScreen(seeker_id=self.seeker_id))
 
     def action_book_seeker(self) -> None:
         """Book this seeker into an upcoming session they are ready for (``book_seeker``)."""

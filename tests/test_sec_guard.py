@@ -201,6 +201,15 @@ ALLOWED: dict[str, str] = {
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL,
     "usage_entry.usage_article": NON_PERSONAL,
+    # notices (issue 20): the channel is an office setting; the hooks queue rows for events a guarded
+    # service has just performed on its own (already checked) session and seekers
+    "notices.channel": NON_PERSONAL + " (the office's notice channel, no password)",
+    **{
+        f"notices.{n}": INTERNAL + " (queues notices for an event the guarded booking/cancel/move/offer/revision made)"
+        for n in ("on_booked", "on_offered", "on_cancelled", "session_cancelled", "on_rescheduled", "on_revision")
+    },
+    "notices.build_notice": INTERNAL + " (builds one notice inside the guarded outbox.send_due)",
+    "outbox.mail_message": INTERNAL + " (the mail of a notice the guarded send_due built)",
     # the guard and the actor themselves
     "context.require": "the role check the guard applies",
     "context.require_office": "the office check the guard applies",

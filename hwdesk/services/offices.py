@@ -204,6 +204,7 @@ def add_terms_version(
     """
     from hwdesk import audit
     from hwdesk.errors import ValidationFailed
+    from hwdesk.services import notices
     from hwdesk.services.context import require, require_office
     from hwdesk.terms import parse_terms_document
 
@@ -254,4 +255,5 @@ def add_terms_version(
             "ground": ground,
         },
     )
+    notices.on_revision(session, actor=actor, version=tv)
     return tv

@@ -41,7 +41,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import calendar, consent, eligibility, timing
+from hwdesk.services import calendar, consent, eligibility, notices, timing
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
@@ -890,6 +890,7 @@ def book(
         after={"session": row.id, "state": state, "waitlist_pos": pos},
         extra={"override": {"reason": override, "lifted": lifted}} if override else None,
     )
+    notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
 
 
@@ -923,6 +924,7 @@ def _offer_free_seats(
             after={"state": "offered", "offered_until": until.isoformat() if until else None},
         )
         offered.append(e)
+    notices.on_offered(session, actor=actor, row=row, enrollments=offered)
     session.flush()
     return offered
 
@@ -982,6 +984,7 @@ def cancel_enrollment(
         after={"state": "cancelled", "reason": reason},
         extra={"note": note},
     )
+    notices.on_cancelled(session, actor=actor, row=row, enrollments=[e])
     return Cancelled(e, _offer_free_seats(session, actor=actor, row=row))
 
 
@@ -1028,6 +1031,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
         before={"state": "offered"},
         after={"state": "booked"},
     )
+    notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
 
 
@@ -1048,7 +1052,9 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: s
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
     _require_live(row, what_ja="キャンセル", what_en="cancel it (an in-progress session can be stopped)")
-    return _cancel_row(session, actor=actor, row=row, reason=reason, note=note)
+    return notices.session_cancelled(
+        session, actor=actor, result=_cancel_row(session, actor=actor, row=row, reason=reason, note=note)
+    )
 
 
 def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str, note: str) -> SessionCancelled:
@@ -1173,6 +1179,7 @@ def reschedule(
         after={"session": new.id, "start": new.start_at.isoformat()},
         extra={"seekers_moved": [e.seeker_id for e in moving]},
     )
+    notices.on_rescheduled(session, actor=actor, old=row, new=new)
     return new
 
 
