@@ -254,11 +254,6 @@ def _main(argv: list[str] | None) -> int:
         for f in failures or []:
             ctx.echo("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
         return EXIT_REFUSED
-    except ValueError as exc:  # jtext.ParseError and friends
-        from hwdesk.errors import user_message
-
-        ctx.echo(user_message(exc, ctx.lang), file=sys.stderr)
-        return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
     finally:
