@@ -295,14 +295,16 @@ def candidate_seekers(con: sqlite3.Connection, n: int) -> list[int]:
 def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "https://hw.webex.com/meet/bench1"):
     from zoneinfo import ZoneInfo
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from hwdesk.models import Staff
     from hwdesk.services import scheduling
 
     jst = ZoneInfo("Asia/Tokyo")
     start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=jst)
-    staff = s.exec(select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
+    staff = s.exec(
+        select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(col(Staff.id))  # noqa: E712
+    ).all()
     st = staff[staff_no % len(staff)]
     return scheduling.create_session(
         s,
@@ -324,10 +326,11 @@ def registered_today(s, seeker_id: int) -> None:
     measured transaction): the built seekers registered before 2024, and 渋谷・高松 ask for a
     registration valid on the session date (docs/rules.md (p))."""
     from sqlalchemy import update
+    from sqlmodel import col
 
     from hwdesk.models import Seeker
 
-    s.execute(update(Seeker).where(Seeker.id == seeker_id).values(registered_on=date.today()))
+    s.execute(update(Seeker).where(col(Seeker.id) == seeker_id).values(registered_on=date.today()))
 
 
 def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tuple[list[float], int]:

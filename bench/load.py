@@ -61,7 +61,7 @@ def prepare(db: str) -> dict:
     """Sessions for the run on a day of its own; the staff who play the terminals; seekers to book."""
     from zoneinfo import ZoneInfo
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from bench.__main__ import candidate_seekers, clerk_actor, future_day
     from hwdesk.db import open_store
@@ -82,7 +82,9 @@ def prepare(db: str) -> dict:
             day = future_day(floor)
             seekers = candidate_seekers(floor, 4000)
             floor.close()
-        staff = s.exec(select(Staff).where(Staff.office_id == OFFICE, Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
+        staff = s.exec(
+            select(Staff).where(Staff.office_id == OFFICE, Staff.active == True).order_by(col(Staff.id))  # noqa: E712
+        ).all()
         clerks = [st.login for st in staff if st.role == "clerk"]
         supervisors = [st.login for st in staff if st.role == "supervisor"]
     jst = ZoneInfo("Asia/Tokyo")
@@ -242,7 +244,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
                 select(Enrollment.session_id, Enrollment.seeker_id)
                 .where(Enrollment.session_id.in_(sessions), Enrollment.state == "offered")
                 .limit(5)
-            ).all()  # type: ignore[attr-defined]
+            ).all()
         if not offered:
             return
         sess, sid = rng.choice(offered)

@@ -542,7 +542,7 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     kid = auditkey.key_id(key)
     meta = dict(
         session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all()
-    )  # type: ignore[attr-defined]
+    )
     try:
         keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None
     except ValueError:

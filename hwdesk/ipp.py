@@ -76,7 +76,7 @@ def _attr(tag: int, name: str, values: object) -> bytes:
     out = bytearray()
     for i, v in enumerate(values if isinstance(values, list | tuple) else [values]):
         if tag in (INTEGER, ENUM):
-            data = struct.pack(">i", int(v))  # type: ignore[arg-type]
+            data = struct.pack(">i", int(v))
         elif tag == BOOLEAN:
             data = b"\x01" if v else b"\x00"
         else:

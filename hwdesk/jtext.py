@@ -108,7 +108,7 @@ _FIELD_LABELS: dict[str, tuple[str, str]] = {
 
 def _labels(field: str | None, default: tuple[str, str] | None = None) -> tuple[str, str]:
     if field in _FIELD_LABELS:
-        return _FIELD_LABELS[field]  # type: ignore[index]
+        return _FIELD_LABELS[field]
     if default is not None:
         return default
     return (field or "入力", field or "input")

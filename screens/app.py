@@ -559,7 +559,7 @@ def watch_terminal(app: App, *, interval: float = 1.0, grace: float = 5.0, fd: i
             time.sleep(interval)
         log.warning("terminal hung up: exiting")
         try:
-            loop = app._loop  # type: ignore[attr-defined]
+            loop = app._loop
             if loop is not None:
                 loop.call_soon_threadsafe(app.exit, None, 129)
         except Exception:  # the loop may already be gone

@@ -157,7 +157,7 @@ class ApprovalScreen(HwScreen):
                 recognized_on=on,
                 recognized_by=who,
                 wishes_continuing=wish,
-            )  # type: ignore[arg-type]
+            )
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))

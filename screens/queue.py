@@ -279,11 +279,11 @@ class QueueScreen(HwScreen):
         if key is not None:
             from screens.handout_preview import HandoutPreview
 
-            self.app.push_screen(HandoutPreview(int(key)))  # type: ignore[arg-type]
+            self.app.push_screen(HandoutPreview(int(key)))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_session(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_session(int(event.key))
 
 
 def format_row(r, lang: str) -> list[str]:

@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     from hwdesk import printing
     from screens.svg_to_png import to_png
 
-    printing.destinations = lambda **_kw: demo_printers()  # type: ignore[assignment]
-    printing.chosen_printer = lambda: None  # type: ignore[assignment]
+    printing.destinations = lambda **_kw: demo_printers()
+    printing.chosen_printer = lambda: None
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
         saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))

@@ -197,11 +197,11 @@ class SearchScreen(HwScreen):
     def action_open(self) -> None:
         key = self.query_one(RowTable).current_key
         if key is not None:
-            self.hw.open_seeker(int(key))  # type: ignore[arg-type]
+            self.hw.open_seeker(int(key))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_seeker(int(event.key))
 
     def action_new_seeker(self) -> None:
         self.hw.open_form(None)

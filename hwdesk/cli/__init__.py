@@ -14,8 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hwdesk.errors import HwdeskError
+
+if TYPE_CHECKING:
+    from hwdesk.db import Store
 
 EXIT_REFUSED = 2
 
@@ -55,10 +59,10 @@ class Ctx:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.lang: str = args.lang
-        self._store = None
+        self._store: Store | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         """The database, opened (and migrated) on first use.
 
         Opening takes no write lock: reads run under another process's write transaction and on
@@ -76,6 +80,7 @@ class Ctx:
     def _sync_offices(self, *, writer: bool) -> None:
         from hwdesk.services.offices import offices_synced, sync_offices
 
+        assert self._store is not None  # opened by ``store``
         with self._store.read() as s:
             synced = offices_synced(s)
         if synced or (synced is False and not writer):

@@ -162,7 +162,7 @@ def _datetime(value: str):
 def _seeker_id(s, seeker_no: str, actor) -> int:
     from hwdesk.services.seekers import get_by_number
 
-    return get_by_number(s, seeker_no, actor=actor).id  # type: ignore[return-value]
+    return get_by_number(s, seeker_no, actor=actor).id
 
 
 def _staff_id(s, login: str | None) -> int | None:

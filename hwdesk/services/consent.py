@@ -86,7 +86,7 @@ def record_consent(
     consent = Consent(
         seeker_id=seeker_id,
         office_id=office_id,
-        terms_version_id=version.id,  # type: ignore[arg-type]
+        terms_version_id=version.id,
         method=method,
         recorded_by=staff_id(actor),
         session_id=session_id,
@@ -512,7 +512,7 @@ def recognizers(session: Session, *, office_id: str) -> list[tuple[int, str, str
     """Who may be named as having recognized the need at ``office_id``: (id, name, login) of its
     active staff, by login (the approval form's choices)."""
     stmt = select(Staff.id, Staff.name, Staff.login).where(Staff.office_id == office_id, Staff.active == True)  # noqa: E712
-    return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]  # type: ignore[misc]
+    return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]
 
 
 @guard("supervisor", what_ja="承認の取消し", what_en="Revoking an approval")

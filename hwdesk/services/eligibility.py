@@ -184,7 +184,7 @@ def facts_stmt():
     ended = select(func.max(t.c.decided_at)).where(
         t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.scope == "ended", t.c.lifted_at.is_not(None)
     )
-    _FACTS_STMT = select(
+    _FACTS_STMT = select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         tv.c.id,
         tv.c.version,
         tv.c.effective_on,

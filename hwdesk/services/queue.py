@@ -223,7 +223,7 @@ class QueueView:
 # Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
 _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
-    t.__table__.c  # type: ignore[attr-defined]
+    t.__table__.c
     for t in (
         SessionRow,
         Staff,
@@ -427,7 +427,7 @@ def _seeker_failures(
         service,
         day,
         status,
-        facts.env.get(sid),  # type: ignore[arg-type]
+        facts.env.get(sid),
         facts.approvals.get((sid, service)),
         eligibility.stop_in_force(facts.stops.get(sid, ()), day),
         ended_on,
@@ -866,7 +866,7 @@ def _moved(
 
     lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,
@@ -887,7 +887,7 @@ def _moved(
             SessionRow.state == "scheduled",
             col(SessionRow.rescheduled_from_id).is_not(None),
             col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
-            ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id),
+            ~exists().where(col(Reminder.session_id) == SessionRow.id, col(Reminder.seeker_id) == Enrollment.seeker_id),
         )
         .order_by(col(SessionRow.start_at), col(SessionRow.id))
     )

@@ -542,7 +542,7 @@ def period_report(
 
     # sessions and their bookings (two queries; bucketed here so days follow JST, not UTC)
     sessions = session.exec(
-        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(
+        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             *in_period
         )
     ).all()
@@ -604,7 +604,7 @@ def period_report(
 
     # usage records: counts only — identifiers are counted, never carried out of this function
     usage = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             UsageRecord.participant_id,
             UsageRecord.device_kind,
             UsageRecord.os,
@@ -822,10 +822,10 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
     notices_out = 0
     if in_force is not None and any(v.version < in_force.version for v in versions):
         newest = (
-            select(Consent.seeker_id.label("sid"), func.max(TermsVersion.version).label("v"))  # type: ignore[attr-defined]
+            select(col(Consent.seeker_id).label("sid"), func.max(TermsVersion.version).label("v"))
             .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
             .where(Consent.office_id == office_id)
-            .group_by(Consent.seeker_id)
+            .group_by(col(Consent.seeker_id))
             .subquery()
         )
         newer = [v.id for v in versions if v.version >= in_force.version]
