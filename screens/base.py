@@ -165,8 +165,8 @@ class DbMixin:
     def db(
         self,
         fn: Callable[[Any], Any],
-        ok: Callable[[Any], None] | None = None,
-        err: Callable[[BaseException], None] | None = None,
+        ok: Callable[[Any], object] | None = None,
+        err: Callable[[BaseException], object] | None = None,
         *,
         write: bool = False,
         group: str = "db",
@@ -194,7 +194,7 @@ class DbMixin:
         def current() -> bool:
             return (not exclusive) or self._db_tokens.get(group) is token
 
-        def deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
+        def deliver(callback: Callable[[Any], object] | None, value: Any) -> None:
             def run() -> None:
                 if not current():
                     return
@@ -280,6 +280,7 @@ class _Lane:
                     if worker.is_cancelled:
                         return
                     job, self._job = self._job, None
+                    assert job is not None  # the wait ends with a job or a cancellation
                     self._running = True
                 try:
                     job()
@@ -306,7 +307,28 @@ def when_composed(fn):
     return run
 
 
-class HwScreen(PacedRepaint, DbMixin, Screen):
+class _Localized(Screen):
+    """What screens and dialogs share: the app, its language and its texts."""
+
+    @property
+    def hw(self) -> HwdeskApp:
+        """The running app, with hwdesk's own attributes."""
+        return self.app  # type: ignore[return-value]  # Textual types it as the base App
+
+    @property
+    def lang(self) -> str:
+        """The language the staff member chose ("ja" or "en")."""
+        try:
+            return self.hw.lang
+        except Exception:  # pragma: no cover - no active app
+            return "ja"
+
+    def t(self, key: str, **values: object) -> str:
+        """The text ``key`` in the chosen language."""
+        return tr(key, self.lang, **values)
+
+
+class HwScreen(PacedRepaint, DbMixin, _Localized):
     """A full screen with the staff header and localized bindings."""
 
     TITLE_KEY = ""
@@ -314,20 +336,6 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def lang(self) -> str:
-        try:
-            return self.app.lang  # type: ignore[attr-defined]
-        except Exception:  # pragma: no cover - no active app
-            return "ja"
-
-    def t(self, key: str, **values: object) -> str:
-        return tr(key, self.lang, **values)
 
     def header(self) -> StaffHeader:
         return StaffHeader(self.t(self.TITLE_KEY) if self.TITLE_KEY else "")
@@ -344,19 +352,12 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
         self.set_class(event.size.height < 30, "short")
 
 
-class HwModal(PacedRepaint, DbMixin, ModalScreen):
+class HwModal(PacedRepaint, DbMixin, _Localized, ModalScreen):
     """A dialog over the current screen (localized bindings)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    lang = HwScreen.lang
-    t = HwScreen.t
 
 
 # --- drafts -------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class QueueScreen(HwScreen):
     # --- loading ---------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        office, day, lang = self.office_id, self.day, self.lang
+        office, day, lang = self.office_id or self.home_office(), self.day, self.lang
         staff, kind, state = self.staff_filter, self.kind_filter, self.state_filter
 
         def work(s):

@@ -524,7 +524,7 @@ class SeekerDetailScreen(HwScreen):
         if not appr:
             self.hw.say(self.t("detail.no_approval"), severity="warning")
             return
-        service = self.service if self.service in appr.get("services", []) else appr["services"][0]
+        service = self.service if self.service and self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
 
     def action_renewal(self) -> None:
