@@ -20,11 +20,12 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import attributes, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hwdesk import auditkey
 from hwdesk.db import Prepared, RawSql
@@ -352,7 +353,7 @@ def record(
         detail["after"] = after
     if extra:
         detail.update(extra)
-    values = {
+    values: dict[str, Any] = {
         "staff_id": staff_id,
         "terminal": terminal_name(),
         "action": action,
@@ -541,7 +542,9 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     key = key if key is not None else auditkey.load_key()
     kid = auditkey.key_id(key)
     meta = dict(
-        session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all()
+        session.exec(
+            select(Meta.key, Meta.value).where(col(Meta.key).in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))
+        ).all()
     )
     try:
         keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None

@@ -23,6 +23,7 @@ Anonymized seekers are not in the index.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, insert, text
 from sqlalchemy.engine import Connection
@@ -236,7 +237,7 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
         if len(wrong) < limit:
             wrong.append(message)
 
-    end = (float("inf"), "", "")
+    end: tuple[Any, ...] = (float("inf"), "", "")  # after every id: the stream that ends first waits
     fts, seeker = next(index, end), next(seekers, end)
     while fts is not end or seeker is not end:
         if fts[0] < seeker[0]:

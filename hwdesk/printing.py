@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def clean(text: object) -> str:
     return "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch == " ")[:300]
 
 
-def _reason_text(keywords: list[object], message: str, lang: str) -> str:
+def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
     words = []
     for k in keywords:
         k = clean(k)

@@ -8,6 +8,7 @@ reason (each failed requirement with its article) on stderr and exits with statu
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hwdesk.cli import bounded_int, id_arg
 
@@ -185,7 +186,7 @@ def _print_warnings(ctx, warnings) -> None:
         print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
 
 
-def _table(ctx, headers: list[str], rows: list[list[str]]) -> None:
+def _table(ctx, headers: list[str], rows: list[list[object]]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -630,7 +631,7 @@ def cmd_terminate(ctx) -> int:
             session_id=a.session,
         )
         t = res.termination
-        data = {
+        data: dict[str, Any] = {
             "id": t.id,
             "cite": t.cite,
             "scope": t.scope,

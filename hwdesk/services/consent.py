@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -35,6 +36,9 @@ from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text, cite_text_en
+
+if TYPE_CHECKING:
+    from hwdesk.services.eligibility import ConsentRef, TermsRef
 
 COMPANION_LABELS = {
     "interpreter": ("通訳", "Interpreter"),
@@ -111,8 +115,8 @@ class ConsentStatus:
     """A seeker's consent standing at one office on one day."""
 
     office_id: str
-    in_force: TermsVersion
-    consent: Consent | None  # the newest consent at this office
+    in_force: TermsVersion | TermsRef  # the row, or the rules' copy of what they read of it
+    consent: Consent | ConsentRef | None  # the newest consent at this office
     consented_version: int | None
     notified: bool  # told of the version in force (when the consent is to an older one)
 

@@ -254,7 +254,7 @@ def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: s
     status = ConsentStatus(
         office_id,
         in_force,
-        ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
+        ConsentRef(row.consent_id) if row.consent_id is not None else None,
         version,
         needs_notice(version, in_force.version) and bool(row.notified),
     )

@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -156,7 +157,7 @@ def _check(fmt: str, encoding: str, date_from: date, date_to: date) -> None:
         )
 
 
-def _csv(rows: list[list[object]]) -> str:
+def _csv(rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # CRLF: what Excel writes and expects
     for row in rows:
@@ -175,7 +176,7 @@ def _finish(
     date_from: date,
     date_to: date,
     header: list[str],
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     envelope: dict,
     extra: dict | None = None,
 ) -> ExportData:

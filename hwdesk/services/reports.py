@@ -485,7 +485,7 @@ def _breakdown(
     title: tuple[str, str],
     keys: list[str],
     counts: Counter,
-    labels: dict,
+    labels: dict[str, tuple[str, str]],
     linked_total: Figure | None = None,
     unit: tuple[str, str] = ("件", "count"),
 ) -> Breakdown:
