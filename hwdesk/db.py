@@ -18,7 +18,7 @@ from datetime import date, datetime
 from datetime import time as time_of_day
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -437,7 +437,7 @@ class RawSql:
         except Exception:  # the connection is gone already; the error that matters was raised
             pass
 
-    def __enter__(self) -> RawSql:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

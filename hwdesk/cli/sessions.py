@@ -297,7 +297,7 @@ def cmd_week(ctx) -> int:
         )
         return 0
     lang = ctx.lang
-    rows = []
+    rows: list[list[object]] = []
     for d in view.days:
         if d.closed and not d.rows:
             rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])

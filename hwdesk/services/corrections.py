@@ -187,8 +187,8 @@ def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryL
         .outerjoin(Staff, col(Staff.id) == AuditLog.staff_id)
         .where(
             col(AuditLog.action).in_(CORRECT_ACTIONS),
-            ((AuditLog.entity == "session") & (AuditLog.entity_id == str(session_id)))
-            | ((AuditLog.entity == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
+            ((col(AuditLog.entity) == "session") & (col(AuditLog.entity_id) == str(session_id)))
+            | ((col(AuditLog.entity) == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
         )
         .order_by(col(AuditLog.id))
     ).all()

@@ -16,14 +16,14 @@ import csv
 import io
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlmodel import Session
 
@@ -336,7 +336,7 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
     from_db = table.c.birth_date.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     existing: dict[str, tuple] = {}
-    people: dict[tuple, str] = {}
+    people: dict[tuple, tuple[str, int]] = {}
     try:
         step = _MAX_VARS // 2
         for i in range(0, len(rows), _MAX_VARS):
@@ -391,7 +391,7 @@ def _large_cache(session: Session) -> Iterator[None]:
         dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
 
 
-def id_runs(ids: list[int]) -> list[list[int]]:
+def id_runs(ids: Sequence[int]) -> list[list[int]]:
     """Ascending ids as [first, last] runs: [1, 2, 3, 7] → [[1, 3], [7, 7]]."""
     runs: list[list[int]] = []
     for i in ids:
@@ -527,7 +527,7 @@ def import_file(
         return import_stream(
             session,
             actor=actor,
-            stream=_Capped(stream, path),
+            stream=cast(BinaryIO, _Capped(stream, path)),  # a raw binary stream; typeshed keeps the two apart
             office_id=office_id,
             source=path.name,
             dry_run=dry_run,

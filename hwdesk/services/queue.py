@@ -19,6 +19,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, event, or_
 from sqlalchemy import select as core_select
@@ -223,7 +224,7 @@ class QueueView:
 # Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
 _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
-    t.__table__.c
+    t.__table__.c  # type: ignore[union-attr]  # SQLModel sets __table__ without declaring it
     for t in (
         SessionRow,
         Staff,
@@ -315,7 +316,7 @@ class _Facts:
     consent: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     notified: set[tuple[int, int]] = field(default_factory=set)  # (seeker, terms version id)
     env: dict[int, eligibility.EnvRef] = field(default_factory=dict)
-    seekers: dict[int, object] = field(default_factory=dict)
+    seekers: dict[int, Any] = field(default_factory=dict)  # rows of the Seeker columns the rules read
     approvals: dict[tuple[int, str], bool] = field(default_factory=dict)  # (seeker, service) → wish recorded
     stops: dict[int, list] = field(default_factory=dict)  # unlifted stops
     ended: dict[int, datetime] = field(default_factory=dict)  # the latest lifted 'ended' stop
@@ -408,7 +409,7 @@ def _seeker_failures(
     status = ConsentStatus(
         prof.id,
         in_force,
-        eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
+        eligibility.ConsentRef(0) if version is not None else None,
         version,
         needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified,
     )
@@ -1028,6 +1029,7 @@ class ChangeWatcher:
         self.store = store
         _count_commits(store.write_engine)
         self._notes = 0
+        self._conn: Any  # sqlite3's or psycopg's connection: each branch below uses its own API
         if store.is_sqlite:
             self._conn = sqlite3.connect(str(store.sqlite_path), isolation_level=None, check_same_thread=False)
         else:

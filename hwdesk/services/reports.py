@@ -491,7 +491,7 @@ def _breakdown(
 ) -> Breakdown:
     ordered = list(keys) + sorted(k for k in counts if k not in keys)
     cells, total = policy.group([counts.get(k, 0) for k in ordered], sum(counts.values()), linked_total=linked_total)
-    items = [Item(k, *labels.get(k, (k, k)), f) for k, f in zip(ordered, cells, strict=True)]
+    items = [Item(k, ja, en, f) for k, f in zip(ordered, cells, strict=True) for ja, en in [labels.get(k, (k, k))]]
     return Breakdown(key, title[0], title[1], items, total, *unit)
 
 

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, insert, literal_column
+from sqlalchemy import BindParameter, bindparam, insert, literal_column
 from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
@@ -721,7 +721,7 @@ _OFFICE_T = Office.__table__  # type: ignore[attr-defined]
 # The locks are those of lock_session / lock_seeker.
 # Only the columns the rules and refusals read (each converted value costs ~2–5 µs).
 _BOOK_SESSION = Prepared(
-    select(
+    select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         *(_SESSION_T.c[k] for k in ("id", "office_id", "kind", "state", "start_at", "end_at", "capacity")),
         select(_OFFICE_T.c.profile_json)
         .where(_OFFICE_T.c.id == _SESSION_T.c.office_id)
@@ -755,7 +755,8 @@ def _book_reads() -> Prepared:
     waiting, last waitlist position — one round trip for every check after the locks."""
     global _BOOK_READS
     if _BOOK_READS is None:
-        e, sid = _ENROLLMENT_T, bindparam("session_id")
+        e = _ENROLLMENT_T
+        sid: BindParameter[int] = bindparam("session_id")
         here = (e.c.session_id == sid,)
         mine = (*here, e.c.seeker_id == bindparam("seeker_id"))
         waiting = (*here, e.c.state == "waitlisted")

@@ -588,7 +588,7 @@ def search(
                     r[1],
                     r[2],
                     r[3],
-                    bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd),
+                    bd if isinstance(bd, date) else date.fromisoformat(bd),  # SQLite gives text
                     r[5],
                     r[6],
                 )
