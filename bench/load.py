@@ -22,11 +22,13 @@ import json
 import multiprocessing as mp
 import os
 import random
+import sqlite3
 import sys
 import time
 import traceback
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -73,6 +75,7 @@ def prepare(db: str) -> dict:
     with store.read() as s:
         raw = s.connection().connection.dbapi_connection
         if store.is_sqlite:
+            assert isinstance(raw, sqlite3.Connection)  # the pysqlite driver's own
             day = future_day(raw)
             seekers = candidate_seekers(raw, 4000)
         else:
@@ -142,7 +145,7 @@ def terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: i
 def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: int) -> dict:
     import gc
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from hwdesk.db import open_store
     from hwdesk.errors import HwdeskError, RuleRefusal, StoreError
@@ -168,7 +171,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     seen: dict[tuple[int, int], float] = {}  # supervisors: when the queue first showed a booking
     gc.freeze()  # as the app after start-up
 
-    def timed(name: str, fn) -> object:
+    def timed(name: str, fn) -> Any:
         t0 = time.perf_counter()
         try:
             result = fn()
@@ -242,7 +245,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
         with store.read() as s:
             offered = s.exec(
                 select(Enrollment.session_id, Enrollment.seeker_id)
-                .where(Enrollment.session_id.in_(sessions), Enrollment.state == "offered")
+                .where(col(Enrollment.session_id).in_(sessions), col(Enrollment.state) == "offered")
                 .limit(5)
             ).all()
         if not offered:
