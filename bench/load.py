@@ -96,10 +96,11 @@ def prepare(db: str) -> dict:
         # The built seekers registered years ago, and 渋谷/高松 require a live 求職登録 on the session
         # day (the rule engine's registration_valid): the terminals book seekers registered today.
         from sqlalchemy import update
+        from sqlmodel import col
 
         from hwdesk.models import Seeker
 
-        s.execute(update(Seeker).where(Seeker.id.in_(seekers)).values(registered_on=date.today()))  # type: ignore[attr-defined]
+        s.execute(update(Seeker).where(col(Seeker.id).in_(seekers)).values(registered_on=date.today()))
         n = 0
         for slot in range(SLOTS):
             start = datetime(day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=jst)

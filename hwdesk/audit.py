@@ -39,8 +39,8 @@ GENESIS = "0" * 64
 
 # Prebuilt statements run on the DBAPI cursor (issue 8): an append is three small statements of
 # ~10 µs each (``db.Prepared``), not an ORM flush or three SQLAlchemy executions (~50 µs each).
-_META = Meta.__table__  # type: ignore[attr-defined]
-_LOG = AuditLog.__table__  # type: ignore[attr-defined]
+_META = Meta.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+_LOG = AuditLog.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())
 # The head, locked, and the hash of the row the anchor names: one round trip (``_lock_head_and_identify``).
 _HEAD_SELECT_WITH_ROW = Prepared(
@@ -568,7 +568,7 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     n = unkeyed = 0
     first = ""
     last_id = None
-    for row in session.exec(select(AuditLog).order_by(AuditLog.id)):  # type: ignore[arg-type]
+    for row in session.exec(select(AuditLog).order_by(col(AuditLog.id))):
         n += 1
         if not first:
             first = row.hash

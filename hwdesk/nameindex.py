@@ -107,7 +107,7 @@ def replace(session: Session, seeker_id: int, name: str | None) -> None:
     else:
         from hwdesk.models import NameGram
 
-        table = NameGram.__table__  # type: ignore[attr-defined]
+        table = NameGram.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         conn.execute(delete(table).where(table.c.seeker_id == seeker_id))
     if name is not None:
         add_core(conn, [seeker_id], [name])
@@ -128,7 +128,7 @@ def add_core(conn: Connection, ids: Sequence[int], names: Sequence[str]) -> None
 
     rows = [{"gram": g, "seeker_id": sid} for sid, name in zip(ids, names) for g in grams(name)]
     if rows:
-        conn.execute(insert(NameGram.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(insert(NameGram.__table__), rows)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 
 
 def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:

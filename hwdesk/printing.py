@@ -198,7 +198,7 @@ def destinations(*, path: Path | None = None) -> list[Destination]:
         name = clean(g.get("printer-name", [""])[0])
         if not name:
             continue
-        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]
+        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         out.append(
             Destination(
                 name=name,
@@ -379,7 +379,7 @@ def send(
             f"Printer '{dest.name}' refused the job (IPP status 0x{resp.status:04x}).",
             path,
         )
-    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]
+    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
     return _follow(dest, job_id, pages=pages, path=path, seconds=follow)
 
 
@@ -406,7 +406,7 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
             attrs = _job(dest, job_id) or attrs
         except ipp.IppError:
             break
-        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]
+        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         if state >= 6 or state == 4 or time.monotonic() >= deadline:
             break
         time.sleep(0.2)

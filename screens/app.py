@@ -19,6 +19,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from screens.base import lit, localize_bindings, visible
@@ -113,7 +114,7 @@ class HwdeskApp(App):
         #: the clerk moves between screens and while the screen is locked.
         self.drafts: dict[str, dict] = {}
         #: Last office / service chosen in a seeker's readiness panel.
-        self.readiness_choice: dict[str, str] = {}
+        self.readiness_choice: dict[str, tuple[str, str | None]] = {}  # seeker id → (office, service)
         self.theme = DARK
         localize_bindings(self, self.lang)
 
@@ -508,10 +509,10 @@ class HwdeskApp(App):
         text = self.message_of(exc)
         self.later(lambda: self.notify(text, severity="error", timeout=8, markup=False))
 
-    def say(self, text: str, *, severity: str = "information") -> None:
+    def say(self, text: str, *, severity: SeverityLevel = "information") -> None:
         """A toast (plain text, never markup); held back while locked."""
         shown = visible(text)
-        self.later(lambda: self.notify(shown, severity=severity, markup=False))  # type: ignore[arg-type]
+        self.later(lambda: self.notify(shown, severity=severity, markup=False))
 
 
 def run_app(db: str | None, lang: str = "ja", demo_notice: str | None = None) -> None:

@@ -113,7 +113,7 @@ class StaffHeader(Horizontal):
         self._screen_title = screen_title
 
     def compose(self):
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         yield Static(lit(tr("app.short", app.lang)), id="hdr-title")
         yield Static(lit(self._screen_title), id="hdr-screen")
         demo = Static(lit(tr("header.demo", app.lang)), id="hdr-demo")
@@ -123,7 +123,7 @@ class StaffHeader(Horizontal):
 
     def refresh_who(self) -> None:
         """Show the current person again (after sign-in / sign-out)."""
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         try:
             self.query_one("#hdr-who", Static).update(app.who_content())
             self.query_one("#hdr-demo", Static).display = bool(getattr(app, "is_demo", False))
@@ -150,7 +150,7 @@ class DbMixin:
         while a save is in flight is ignored rather than saving twice)."""
         from textual.worker import WorkerState
 
-        node: Widget = self  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
         return any(
             w.node is node and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
             for w in node.app.workers
@@ -184,8 +184,8 @@ class DbMixin:
         created per keystroke (that hand-off alone was ~3 ms of a 16 ms budget), and a request
         superseded before it started is never run.
         """
-        node: Widget = self  # type: ignore[assignment]
-        app: HwdeskApp = node.app  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
+        app: HwdeskApp = node.app  # type: ignore[assignment]  # Textual types .app as the base App
         if not hasattr(self, "_db_tokens"):
             self._db_tokens = {}
         token = object()

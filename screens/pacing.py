@@ -72,11 +72,11 @@ class PacedRepaint:
 
     def hold_repaint(self, seconds: float) -> None:
         """Paint the next frame only when ``release_repaint`` is called, or after ``seconds``."""
-        self._update_timer.hold(seconds)  # type: ignore[attr-defined]
+        self._update_timer.hold(seconds)  # type: ignore[attr-defined]  # a mixin of Screen: its private update timer
 
     def release_repaint(self) -> None:
         """End a ``hold_repaint``."""
-        self._update_timer.release()  # type: ignore[attr-defined]
+        self._update_timer.release()  # type: ignore[attr-defined]  # a mixin of Screen: its private update timer
 
     @property
     def _update_timer(self) -> Timer:

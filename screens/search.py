@@ -36,7 +36,7 @@ class SearchInput(Input):
 
     async def _on_key(self, event) -> None:
         if event.is_printable or event.key in ("backspace", "delete", "ctrl+u", "ctrl+w", "ctrl+k"):
-            self.screen.hold_repaint(HOLD)  # type: ignore[attr-defined]
+            self.screen.hold_repaint(HOLD)  # type: ignore[attr-defined]  # the screen is an HwScreen (PacedRepaint)
         await super()._on_key(event)
 
 

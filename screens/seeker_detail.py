@@ -151,7 +151,7 @@ class SeekerDetailScreen(HwScreen):
         from hwdesk.terms import service_label
 
         self.office, self.service, self.prof, self.reqs = office, service, prof, reqs
-        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)  # type: ignore[assignment]
+        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)
         office_sel = self.query_one("#r-office", Select)
         service_sel = self.query_one("#r-service", Select)
         with self.prevent(Select.Changed):

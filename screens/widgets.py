@@ -325,7 +325,7 @@ class YesNo(Widget, can_focus=True):
         from screens.base import localize_bindings
 
         try:
-            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]
+            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]  # the app is HwdeskApp
         except Exception:
             pass
 

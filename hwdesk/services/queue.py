@@ -283,7 +283,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _ST.login,
                 _ST.name,
             )
-            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(*where)
             .order_by(_S.start_at, _S.id)
         )
@@ -299,7 +299,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _K.phone,
                 _E.offered_until,
             )
-            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
             .order_by(_E.booked_at, _E.id)
         )
@@ -334,7 +334,7 @@ def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) 
     facts = _Facts()
     for sid, version, given in conn.execute(
         core_select(_C.seeker_id, _TV.version, _C.given_at)
-        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
+        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids))
         .order_by(_C.given_at, _C.id)
     ):

@@ -133,11 +133,11 @@ class SeekerFailure:
 
     seeker_no: str
     name: str
-    requirement: object
+    requirement: eligibility.Requirement | Reason
 
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """The seeker, then the requirement's own line."""
-        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)  # type: ignore[attr-defined]
+        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)
 
 
 # --- row locks (fixed order: Session, Staff, Seeker) ------------------------------------------
@@ -209,7 +209,7 @@ def _inline(states: tuple[str, ...]) -> list:
 
 
 def _seeker_overlap_stmt(exclude: bool):
-    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]
+    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     stmt = (
         select(s.c.id)
         .select_from(s.join(e, e.c.session_id == s.c.id))
@@ -358,7 +358,7 @@ def _spec(
     return {
         "office_id": office_id,
         "kind": kind,
-        "capacity": int(capacity) if is_group(kind) else 1,  # type: ignore[arg-type]
+        "capacity": int(capacity) if is_group(kind) and capacity is not None else 1,  # a group has one (checked above)
         "title": clean_text(title, field="title", max_len=100),
         "platform": platform,
         "join_url": url,
@@ -714,8 +714,8 @@ def _seat_or_wait(
     return "waitlisted", last_pos + 1
 
 
-_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]
-_OFFICE_T = Office.__table__  # type: ignore[attr-defined]
+_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+_OFFICE_T = Office.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``, issue 8:
 # ~10 µs a statement against ~50 µs through SQLAlchemy's execute, ~150 µs through the ORM).
 # The locks are those of lock_session / lock_seeker.
@@ -844,7 +844,7 @@ def book(
         reason = clean_text(override_reason or "", field="reason", max_len=300)
         _conditions_gate(seeker, facts, reason)
         if r.overlap_id is not None:
-            raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
+            raise _seeker_overlap_refusal(seeker, session.get_one(SessionRow, r.overlap_id))
         lifted: list[str] = []
         if late:  # timing.booking_gate has required the supervisor and the reason
             lifted.append("session_started")
@@ -1485,7 +1485,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
     """A session with its staff and every enrollment (three queries)."""
     row = get_session(session, session_id)
     staff = session.get(Staff, row.staff_id)
-    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]
+    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     rows = session.exec(
         select(Enrollment, Seeker.seeker_no, Seeker.name, overrider.c.login)
         .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)

@@ -373,7 +373,7 @@ def update_seeker(
     return seeker
 
 
-_SEEKER = Seeker.__table__  # type: ignore[attr-defined]
+_SEEKER = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _SWITCH = Prepared(
     _SEEKER.update()
     .where(_SEEKER.c.id == bindparam("id"))
