@@ -46,6 +46,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from hwdesk.errors import HwdeskError
 from hwdesk.paths import data_dir
 
 __all__ = [
@@ -67,16 +68,8 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-class HandoutError(ValueError):
-    """Invalid handout input. ``str(err)`` is the English message."""
-
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
-
-    def message(self, lang: str = "ja") -> str:
-        return self.message_en if lang == "en" else self.message_ja
+class HandoutError(HwdeskError):
+    """Invalid handout input, with its Japanese and English message (``str(err)`` is the Japanese)."""
 
 
 @dataclass(frozen=True)
@@ -916,7 +909,7 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
     cal_caption, cal_caption_h = _caption(t["qr_calendar"], st, cal_w) if beside else ([], 0.0)
 
     # middle column: app, hint, meeting ID, passcode
-    blocks: list[tuple[str, object]] = []  # (kind, payload)
+    blocks: list[tuple[str, str]] = []  # (kind, text)
     app = PLATFORM_NAMES[page.platform][lang]
     blocks.append(("label", t["app"]))
     blocks.append(("app", app))

@@ -15,6 +15,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# A primary key is declared ``int`` though it is None until the row is flushed: every row a
+# service reads or returns has one, and the type says so (SQLModel makes the column NOT NULL
+# either way).
+
 # --- enumerations (values are the names scripts rely on) -------------------------------------
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -73,7 +77,7 @@ class TermsVersion(SQLModel, table=True):
     """One version of an office's terms of use, with its full structured text."""
 
     __table_args__ = (UniqueConstraint("office_id", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id", index=True)
     version: int
     title: str
@@ -90,7 +94,7 @@ class Closure(SQLModel, table=True):
     """An office-specific closed day entered by a supervisor."""
 
     __table_args__ = (UniqueConstraint("office_id", "day"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     day: date
     reason: str
@@ -103,7 +107,7 @@ class Closure(SQLModel, table=True):
 class Staff(SQLModel, table=True):
     """A staff member who signs in (clerk / supervisor / admin) at one office."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     login: str = Field(unique=True, max_length=40)
     name: str
     role: str = Field(max_length=16)
@@ -140,7 +144,7 @@ class Seeker(SeekerBase, table=True):
         # Reading prefix search and the same-person check both use it (kana_key leads).
         Index("ix_seeker_dup", "kana_key", "birth_date"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kana_key: str = Field(max_length=60)
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
     webcam_confirmed_on: date | None = None
@@ -176,7 +180,7 @@ class Consent(SQLModel, table=True):
     """A seeker's consent to one version of an office's terms."""
 
     __table_args__ = (Index("ix_consent_seeker_office", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
@@ -191,7 +195,7 @@ class TermsNotice(SQLModel, table=True):
 
     __tablename__ = "terms_notice"
     __table_args__ = (Index("ix_terms_notice_seeker", "seeker_id", "terms_version_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
     notified_at: datetime = Field(default_factory=_now)
@@ -205,7 +209,7 @@ class CompanionNotice(SQLModel, table=True):
 
     __tablename__ = "companion_notice"
     __table_args__ = (Index("ix_companion_seeker", "seeker_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     kind: str = Field(max_length=16)
@@ -223,7 +227,7 @@ class EnvCheck(SQLModel, table=True):
 
     __tablename__ = "env_check"
     __table_args__ = (Index("ix_env_check_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     answers_json: str = Field(sa_column=Column(Text, nullable=False))
@@ -237,7 +241,7 @@ class Approval(SQLModel, table=True):
     """渋谷 第1条(4): the office recognized the need for individual counseling."""
 
     __table_args__ = (Index("ix_approval_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     service: str = Field(max_length=16)
@@ -254,7 +258,7 @@ class RegistrationRenewal(SQLModel, table=True):
 
     __tablename__ = "registration_renewal"
     __table_args__ = (Index("ix_registration_renewal_seeker", "seeker_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     renewed_on: date
     note: str = ""
@@ -268,7 +272,7 @@ class RegistrationRenewal(SQLModel, table=True):
 class Series(SQLModel, table=True):
     """A recurring series (an RFC 5545 RRULE) that created several sessions."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     rrule: str
     skipped_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
@@ -283,7 +287,7 @@ class Session(SQLModel, table=True):
         Index("ix_session_office_start", "office_id", "start_at"),
         Index("ix_session_staff_start", "staff_id", "start_at"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     kind: str = Field(max_length=16)
     title: str = ""
@@ -319,7 +323,7 @@ class Enrollment(SQLModel, table=True):
             postgresql_where=text("state = 'offered'"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id")
     seeker_id: int = Field(foreign_key="seeker.id")
     state: str = Field(default="booked", max_length=20)
@@ -336,7 +340,7 @@ class Termination(SQLModel, table=True):
     """A supervisor's decision to stop a seeker's use (前橋 第8条, 渋谷 第9条, 高松 第12条)."""
 
     __table_args__ = (Index("ix_termination_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     session_id: int | None = Field(default=None, foreign_key="session.id")
@@ -357,7 +361,7 @@ class UsageRecord(SQLModel, table=True):
     """利用の記録 (前橋 第4条, 渋谷 第4条, 高松 第7条): never published per device."""
 
     __tablename__ = "usage_record"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id", index=True)
     seeker_id: int | None = Field(default=None, foreign_key="seeker.id")
     joined_at: datetime | None = None
@@ -370,7 +374,7 @@ class UsageRecord(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The outcome of a reminder call for a seeker's session."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id", index=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     outcome: str = Field(max_length=16)
@@ -427,7 +431,7 @@ class AuditLog(SQLModel, table=True):
         Index("ix_audit_staff_at", "staff_id", "at"),
         Index("ix_audit_action", "action", "id"),  # e.g. the few import.seekers rows among millions
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=_now)
     staff_id: int | None = None
     terminal: str = ""

@@ -23,6 +23,7 @@ Anonymized seekers are not in the index.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, insert, text
 from sqlalchemy.engine import Connection
@@ -106,7 +107,7 @@ def replace(session: Session, seeker_id: int, name: str | None) -> None:
     else:
         from hwdesk.models import NameGram
 
-        table = NameGram.__table__  # type: ignore[attr-defined]
+        table = NameGram.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         conn.execute(delete(table).where(table.c.seeker_id == seeker_id))
     if name is not None:
         add_core(conn, [seeker_id], [name])
@@ -127,7 +128,7 @@ def add_core(conn: Connection, ids: Sequence[int], names: Sequence[str]) -> None
 
     rows = [{"gram": g, "seeker_id": sid} for sid, name in zip(ids, names) for g in grams(name)]
     if rows:
-        conn.execute(insert(NameGram.__table__), rows)  # type: ignore[attr-defined]
+        conn.execute(insert(NameGram.__table__), rows)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 
 
 def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:
@@ -242,7 +243,7 @@ def problems(conn: Connection, limit: int = 10) -> tuple[int, list[str]]:
         if len(wrong) < limit:
             wrong.append(message)
 
-    end = (float("inf"), "", "")
+    end: tuple[Any, ...] = (float("inf"), "", "")  # after every id: the stream that ends first waits
     fts, seeker = next(index, end), next(seekers, end)
     while fts is not end or seeker is not end:
         if fts[0] < seeker[0]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def clean(text: object) -> str:
     return "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch == " ")[:300]
 
 
-def _reason_text(keywords: list[object], message: str, lang: str) -> str:
+def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
     words = []
     for k in keywords:
         k = clean(k)
@@ -197,7 +198,7 @@ def destinations(*, path: Path | None = None) -> list[Destination]:
         name = clean(g.get("printer-name", [""])[0])
         if not name:
             continue
-        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]
+        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         out.append(
             Destination(
                 name=name,
@@ -378,7 +379,7 @@ def send(
             f"Printer '{dest.name}' refused the job (IPP status 0x{resp.status:04x}).",
             path,
         )
-    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]
+    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
     return _follow(dest, job_id, pages=pages, path=path, seconds=follow)
 
 
@@ -405,7 +406,7 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
             attrs = _job(dest, job_id) or attrs
         except ipp.IppError:
             break
-        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]
+        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         if state >= 6 or state == 4 or time.monotonic() >= deadline:
             break
         time.sleep(0.2)

@@ -19,6 +19,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from screens.base import lit, localize_bindings, visible
@@ -113,7 +114,7 @@ class HwdeskApp(App):
         #: the clerk moves between screens and while the screen is locked.
         self.drafts: dict[str, dict] = {}
         #: Last office / service chosen in a seeker's readiness panel.
-        self.readiness_choice: dict[str, str] = {}
+        self.readiness_choice: dict[str, tuple[str, str | None]] = {}  # seeker id → (office, service)
         self.theme = DARK
         localize_bindings(self, self.lang)
 
@@ -515,10 +516,10 @@ class HwdeskApp(App):
         text = self.message_of(exc)
         self.later(lambda: self.notify(text, severity="error", timeout=8, markup=False))
 
-    def say(self, text: str, *, severity: str = "information") -> None:
+    def say(self, text: str, *, severity: SeverityLevel = "information") -> None:
         """A toast (plain text, never markup); held back while locked."""
         shown = visible(text)
-        self.later(lambda: self.notify(shown, severity=severity, markup=False))  # type: ignore[arg-type]
+        self.later(lambda: self.notify(shown, severity=severity, markup=False))
 
 
 def run_app(db: str | None, lang: str = "ja", demo_notice: str | None = None) -> None:
@@ -566,7 +567,7 @@ def watch_terminal(app: App, *, interval: float = 1.0, grace: float = 5.0, fd: i
             time.sleep(interval)
         log.warning("terminal hung up: exiting")
         try:
-            loop = app._loop  # type: ignore[attr-defined]
+            loop = app._loop
             if loop is not None:
                 loop.call_soon_threadsafe(app.exit, None, 129)
         except Exception:  # the loop may already be gone

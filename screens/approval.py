@@ -140,7 +140,8 @@ class ApprovalScreen(HwScreen):
             self.query_one("#a-date", Input).focus()
             return
         note = self.query_one("#a-note", TextArea).text
-        who = self.query_one("#a-who", Select).value
+        chosen = self.query_one("#a-who", Select).value
+        who = chosen if isinstance(chosen, int) else None  # a staff id, or nobody chosen
         wish = self.query_one("#a-wish", Checkbox).value
         sid, office, service, actor = self.seeker_id, self.office_id, self.service, self.hw.actor
 
@@ -157,7 +158,7 @@ class ApprovalScreen(HwScreen):
                 recognized_on=on,
                 recognized_by=who,
                 wishes_continuing=wish,
-            )  # type: ignore[arg-type]
+            )
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))

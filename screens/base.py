@@ -113,7 +113,7 @@ class StaffHeader(Horizontal):
         self._screen_title = screen_title
 
     def compose(self):
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         yield Static(lit(tr("app.short", app.lang)), id="hdr-title")
         yield Static(lit(self._screen_title), id="hdr-screen")
         demo = Static(lit(tr("header.demo", app.lang)), id="hdr-demo")
@@ -123,7 +123,7 @@ class StaffHeader(Horizontal):
 
     def refresh_who(self) -> None:
         """Show the current person again (after sign-in / sign-out)."""
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         try:
             self.query_one("#hdr-who", Static).update(app.who_content())
             self.query_one("#hdr-demo", Static).display = bool(getattr(app, "is_demo", False))
@@ -150,7 +150,7 @@ class DbMixin:
         while a save is in flight is ignored rather than saving twice)."""
         from textual.worker import WorkerState
 
-        node: Widget = self  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
         return any(
             w.node is node and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
             for w in node.app.workers
@@ -165,8 +165,8 @@ class DbMixin:
     def db(
         self,
         fn: Callable[[Any], Any],
-        ok: Callable[[Any], None] | None = None,
-        err: Callable[[BaseException], None] | None = None,
+        ok: Callable[[Any], object] | None = None,
+        err: Callable[[BaseException], object] | None = None,
         *,
         write: bool = False,
         group: str = "db",
@@ -184,8 +184,8 @@ class DbMixin:
         created per keystroke (that hand-off alone was ~3 ms of a 16 ms budget), and a request
         superseded before it started is never run.
         """
-        node: Widget = self  # type: ignore[assignment]
-        app: HwdeskApp = node.app  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
+        app: HwdeskApp = node.app  # type: ignore[assignment]  # Textual types .app as the base App
         if not hasattr(self, "_db_tokens"):
             self._db_tokens = {}
         token = object()
@@ -194,7 +194,7 @@ class DbMixin:
         def current() -> bool:
             return (not exclusive) or self._db_tokens.get(group) is token
 
-        def deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
+        def deliver(callback: Callable[[Any], object] | None, value: Any) -> None:
             def run() -> None:
                 if not current():
                     return
@@ -280,6 +280,7 @@ class _Lane:
                     if worker.is_cancelled:
                         return
                     job, self._job = self._job, None
+                    assert job is not None  # the wait ends with a job or a cancellation
                     self._running = True
                 try:
                     job()
@@ -306,7 +307,28 @@ def when_composed(fn):
     return run
 
 
-class HwScreen(PacedRepaint, DbMixin, Screen):
+class _Localized(Screen):
+    """What screens and dialogs share: the app, its language and its texts."""
+
+    @property
+    def hw(self) -> HwdeskApp:
+        """The running app, with hwdesk's own attributes."""
+        return self.app  # type: ignore[return-value]  # Textual types it as the base App
+
+    @property
+    def lang(self) -> str:
+        """The language the staff member chose ("ja" or "en")."""
+        try:
+            return self.hw.lang
+        except Exception:  # pragma: no cover - no active app
+            return "ja"
+
+    def t(self, key: str, **values: object) -> str:
+        """The text ``key`` in the chosen language."""
+        return tr(key, self.lang, **values)
+
+
+class HwScreen(PacedRepaint, DbMixin, _Localized):
     """A full screen with the staff header and localized bindings."""
 
     TITLE_KEY = ""
@@ -314,20 +336,6 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def lang(self) -> str:
-        try:
-            return self.app.lang  # type: ignore[attr-defined]
-        except Exception:  # pragma: no cover - no active app
-            return "ja"
-
-    def t(self, key: str, **values: object) -> str:
-        return tr(key, self.lang, **values)
 
     def header(self) -> StaffHeader:
         return StaffHeader(self.t(self.TITLE_KEY) if self.TITLE_KEY else "")
@@ -344,19 +352,12 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
         self.set_class(event.size.height < 30, "short")
 
 
-class HwModal(PacedRepaint, DbMixin, ModalScreen):
+class HwModal(PacedRepaint, DbMixin, _Localized, ModalScreen):
     """A dialog over the current screen (localized bindings)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    lang = HwScreen.lang
-    t = HwScreen.t
 
 
 # --- drafts -------------------------------------------------------------------------------------

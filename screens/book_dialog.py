@@ -91,7 +91,7 @@ class BookModal(HwModal, ModalScreen["str | None"]):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.book(seeker_id=int(event.key))  # type: ignore[arg-type]
+        self.book(seeker_id=int(event.key))
 
     def book(self, *, number: str | None = None, seeker_id: int | None = None) -> None:
         reason = self.query_one("#bk-override", Input).value.strip() or None
@@ -101,11 +101,11 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         def work(s):
             from hwdesk.services import scheduling, seekers
 
-            seeker = (
-                seekers.get_by_number(s, number, actor=actor)
-                if number is not None
-                else seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
-            )  # type: ignore[arg-type]
+            if number is not None:
+                seeker = seekers.get_by_number(s, number, actor=actor)
+            else:
+                assert seeker_id is not None  # book() is given a number or an id
+                seeker = seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
             scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
             return seeker.seeker_no
 

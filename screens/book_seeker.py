@@ -83,7 +83,7 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
     def _chosen(self, event: RowTable.Chosen) -> None:
         if self.busy("bs-book"):
             return
-        actor, seeker_id, session_id = self.hw.actor, self.seeker_id, int(event.key)  # type: ignore[arg-type]
+        actor, seeker_id, session_id = self.hw.actor, self.seeker_id, int(event.key)
 
         def work(s):
             from hwdesk.services import scheduling

@@ -29,8 +29,8 @@ def _guard_option_list_paging() -> None:
             return
         original(self, direction)
 
-    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]
-    OptionList._move_page = _move_page  # type: ignore[method-assign]
+    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]  # a mark on the function: patched once
+    OptionList._move_page = _move_page  # type: ignore[method-assign]  # a fix to Textual's private method, pinned and tested
 
 
 _guard_option_list_paging()
@@ -52,8 +52,8 @@ def _guard_palette_closing() -> None:
             return
         original(self)
 
-    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]
-    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]
+    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]  # a mark on the function: patched once
+    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]  # a fix to Textual's private method, pinned and tested
 
 
 _guard_palette_closing()

@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -51,8 +51,9 @@ class FinalConfirm(HwModal, ModalScreen[bool]):
 class Pick(HwModal, ModalScreen["str | None"]):
     """A prompt and up to nine options, chosen by digit; Esc goes back."""
 
-    BINDINGS = [Binding("escape", "pick(-1)", "k.back")] + [
-        Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "pick(-1)", "k.back"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
     ]
     DEFAULT_CSS = """
     Pick { align: center middle; }

@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from screens.base import HwScreen, lines, lit, restore, snapshot
@@ -77,7 +78,7 @@ class EnvCheckScreen(HwScreen):
             )
         )
         box = self.query_one("#e-items", Vertical)
-        widgets = []
+        widgets: list[Widget] = []
         labels = (self.t("common.yes"), self.t("common.no"), self.t("common.unanswered"))
         if not items:
             widgets.append(Static(lit(self.t("env.none")), markup=False))

@@ -20,16 +20,16 @@ class InOrderKeys:
     """Mixin for a text widget: its own (non-priority) bindings run when their key arrives."""
 
     async def _on_key(self, event: events.Key) -> None:
-        bindings_map = self._bindings  # type: ignore[attr-defined]
+        bindings_map = self._bindings  # type: ignore[attr-defined]  # a mixin of Textual's text widgets
         for key in event.aliases:
             for binding in bindings_map.key_to_bindings.get(key, ()):
-                if binding.priority or not self.check_action(binding.action, ()):  # type: ignore[attr-defined]
+                if binding.priority or not self.check_action(binding.action, ()):  # type: ignore[attr-defined]  # a mixin of Textual's text widgets
                     continue
                 event.stop()
                 event.prevent_default()
-                await self.run_action(binding.action)  # type: ignore[attr-defined]
+                await self.run_action(binding.action)  # type: ignore[attr-defined]  # a mixin of Textual's text widgets
                 return
-        await super()._on_key(event)  # type: ignore[misc]
+        await super()._on_key(event)  # type: ignore[misc]  # a mixin of Textual's text widgets
 
 
 class Input(InOrderKeys, _Input):

@@ -72,11 +72,11 @@ class PacedRepaint:
 
     def hold_repaint(self, seconds: float) -> None:
         """Paint the next frame only when ``release_repaint`` is called, or after ``seconds``."""
-        self._update_timer.hold(seconds)  # type: ignore[attr-defined]
+        self._update_timer.hold(seconds)  # type: ignore[attr-defined]  # a mixin of Screen: its private update timer
 
     def release_repaint(self) -> None:
         """End a ``hold_repaint``."""
-        self._update_timer.release()  # type: ignore[attr-defined]
+        self._update_timer.release()  # type: ignore[attr-defined]  # a mixin of Screen: its private update timer
 
     @property
     def _update_timer(self) -> Timer:
@@ -84,9 +84,9 @@ class PacedRepaint:
         if timer is None:
             from textual.screen import UPDATE_PERIOD
 
-            timer = FramePacer(self, UPDATE_PERIOD, name="screen_update", callback=self._on_timer_update, pause=True)  # type: ignore[attr-defined]
+            timer = FramePacer(self, UPDATE_PERIOD, name="screen_update", callback=self._on_timer_update, pause=True)  # type: ignore[attr-defined, arg-type]  # a mixin of Screen, which has both
             timer._start()
-            self._timers.add(timer)  # type: ignore[attr-defined]  # stopped with the screen
+            self._timers.add(timer)  # type: ignore[attr-defined]  # Screen's private timer set: stopped with the screen
             self.__dict__["_hw_pacer"] = timer
         return timer
 

@@ -102,7 +102,7 @@ class QueueScreen(HwScreen):
     # --- loading ---------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        office, day, lang = self.office_id, self.day, self.lang
+        office, day, lang = self.office_id or self.home_office(), self.day, self.lang
         staff, kind, state = self.staff_filter, self.kind_filter, self.state_filter
 
         def work(s):
@@ -279,11 +279,11 @@ class QueueScreen(HwScreen):
         if key is not None:
             from screens.handout_preview import HandoutPreview
 
-            self.app.push_screen(HandoutPreview(int(key)))  # type: ignore[arg-type]
+            self.app.push_screen(HandoutPreview(int(key)))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_session(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_session(int(event.key))
 
 
 def format_row(r, lang: str) -> list[str]:

@@ -76,7 +76,7 @@ class RemindersScreen(HwScreen):
             self.reload()
 
     def reload(self, step: int = 0) -> None:
-        office, base, lang = self.office_id, self.base, self.lang
+        office, base, lang = self.office_id or self.home_office(), self.base, self.lang
         current = self.view.target_day if self.view is not None else None
 
         def work(s):

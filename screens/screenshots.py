@@ -30,7 +30,10 @@ def build_db(folder: Path) -> str:
 
 
 async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: str) -> list[Path]:
+    from textual.widgets import Input
+
     from screens.app import HwdeskApp
+    from screens.widgets import RowTable
 
     app = HwdeskApp(db, lang=lang)
     saved: list[Path] = []
@@ -54,10 +57,10 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
             saved.append(path)
 
         await settle()
-        app.screen.query_one("#login").value = "clerk1"
+        app.screen.query_one("#login", Input).value = "clerk1"
         app.screen.query_one("#password").focus()
         save("signin")
-        app.screen.query_one("#password").value = "hwdesk-demo"
+        app.screen.query_one("#password", Input).value = "hwdesk-demo"
         await pilot.press("enter")
         await settle()
         await pilot.press(*"やま")
@@ -91,7 +94,7 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         app.action_queue()
         await settle()
         for _ in range(7):
-            if app.screen.query_one("#q-table").rows:
+            if app.screen.query_one("#q-table", RowTable).rows:
                 break
             await pilot.press("right_square_bracket")
             await settle()
@@ -129,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     from hwdesk import printing
     from screens.svg_to_png import to_png
 
-    printing.destinations = lambda **_kw: demo_printers()  # type: ignore[assignment]
-    printing.chosen_printer = lambda: None  # type: ignore[assignment]
+    printing.destinations = lambda **_kw: demo_printers()
+    printing.chosen_printer = lambda: None
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
         saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))

@@ -152,7 +152,7 @@ class SeekerDetailScreen(HwScreen):
         from hwdesk.terms import service_label
 
         self.office, self.service, self.prof, self.reqs = office, service, prof, reqs
-        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)  # type: ignore[assignment]
+        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)
         office_sel = self.query_one("#r-office", Select)
         service_sel = self.query_one("#r-service", Select)
         with self.prevent(Select.Changed):
@@ -525,7 +525,7 @@ class SeekerDetailScreen(HwScreen):
         if not appr:
             self.hw.say(self.t("detail.no_approval"), severity="warning")
             return
-        service = self.service if self.service in appr.get("services", []) else appr["services"][0]
+        service = self.service if self.service and self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
 
     def action_renewal(self) -> None:

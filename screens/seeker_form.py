@@ -233,11 +233,11 @@ class SeekerFormScreen(HwScreen):
 
         form = self.form()
         try:
-            number = validate_field("seeker_no", form.seeker_no)
+            number: str | None = str(validate_field("seeker_no", form.seeker_no))
         except Exception:
             number = None
         try:
-            kana = kana_key(validate_field("name_kana", form.name_kana))  # type: ignore[arg-type]
+            kana = kana_key(str(validate_field("name_kana", form.name_kana)))
             born = validate_field("birth_date", form.birth_date)
         except Exception:
             kana, born = None, None
@@ -354,7 +354,7 @@ class SeekerFormScreen(HwScreen):
         self.hw.drafts.pop(self.draft_key, None)
         self.hw.say(self.t("common.draft_discarded"))
         self._ready = False
-        blank = {f"f-{n}": "" for n in TEXT_FIELDS}
+        blank: dict[str, object] = {f"f-{n}": "" for n in TEXT_FIELDS}
         blank["f-webcam_confirmed"] = False
         self._fill(blank)
         for name in ALL_FIELDS:

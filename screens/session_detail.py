@@ -414,7 +414,8 @@ class SessionScreen(HwScreen):
         if not is_group(d.kind):
             line = next((e for e in d.enrollments if e.state in SEAT_FINAL), None)
         if line is not None and line.state in SEAT_FINAL:
-            seeker, current, options = line.seeker_id, line.state, SEAT_FINAL
+            options: tuple[str, ...] = SEAT_FINAL
+            seeker, current = line.seeker_id, line.state
         elif is_group(d.kind) and d.state in SESSION_FINAL:
             seeker, current, options = None, d.state, SESSION_FINAL
         else:
@@ -426,7 +427,8 @@ class SessionScreen(HwScreen):
         def picked(target: str | None) -> None:
             if target:
                 self.app.push_screen(
-                    Ask(self.t("sess.correct_reason")), lambda reason: reason and self._correct(seeker, target, reason)
+                    Ask(self.t("sess.correct_reason")),
+                    lambda reason: self._correct(seeker, target, reason) if reason else None,
                 )
 
         prompt = (f"{line.seeker_no} {line.name}\n" if seeker is not None and line is not None else "") + self.t(
@@ -562,7 +564,7 @@ class SessionScreen(HwScreen):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_seeker(int(event.key))
 
 
 class CancelReasonModal(HwModal):

@@ -71,14 +71,15 @@ class WeekScreen(HwScreen):
             self.reload()
 
     def reload(self) -> None:
-        office, monday, lang = self.office_id, self.monday, self.lang
+        office, monday, lang = self.office_id or self.home_office(), self.monday, self.lang
         staff = self.hw.actor.id if self.mine and self.hw.actor is not None else None
 
         def work(s):
             from hwdesk.services import queue
 
             view = queue.week_view(s, actor=self.hw.actor, office_id=office, week_start=monday, staff_id=staff)
-            rows, keys = [], []
+            rows: list[list[str]] = []
+            keys: list[object] = []  # a day ("day:…") or a session id
             for wd in view.days:
                 if wd.day.weekday() >= 5 and not wd.rows:
                     continue

@@ -4,6 +4,7 @@ that wraps onto more rows when one is too narrow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.segment import Segment
 from textual import events
@@ -18,6 +19,10 @@ from textual.widgets._footer import FooterKey
 
 from screens.base import fit, visible
 from screens.i18n import tr
+
+# A row's key is whatever the screen gave it (a seeker's or a session's id): the screen that
+# filled the table reads it back.
+RowKey = Any
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class RowTable(Widget, can_focus=True):
     class Chosen(Message):
         """Enter or a double click on a row."""
 
-        def __init__(self, table: RowTable, index: int, key: object) -> None:
+        def __init__(self, table: RowTable, index: int, key: RowKey) -> None:
             super().__init__()
             self.table = table
             self.index = index
@@ -80,7 +85,7 @@ class RowTable(Widget, can_focus=True):
         super().__init__(id=id)
         self.columns = columns
         self.rows: list[list[str]] = []
-        self.keys: list[object] = []
+        self.keys: list[RowKey] = []
         self._top = 0
         self._widths: list[int] = []
         self._width_for = -1
@@ -89,7 +94,7 @@ class RowTable(Widget, can_focus=True):
 
     # --- data ---------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[list[str]] | Prepared, keys: list[object]) -> None:
+    def set_rows(self, rows: list[list[str]] | Prepared, keys: list[RowKey]) -> None:
         """Replace every row (cells are plain strings, or rows ``prepare``d in a worker) and keys."""
         if isinstance(rows, Prepared):
             self.rows, self._lines, self._lines_layout = rows.rows, rows.lines, rows.layout
@@ -101,7 +106,7 @@ class RowTable(Widget, can_focus=True):
         self.set_reactive(RowTable.cursor, 0)
         self.refresh()
 
-    def layout(self) -> tuple[int, tuple[int, ...]]:
+    def column_layout(self) -> tuple[int, tuple[int, ...]]:
         """The table's width and column widths now (to ``prepare`` rows off the UI thread)."""
         width = self.size.width
         return width, tuple(self._compute_widths(width))
@@ -126,7 +131,7 @@ class RowTable(Widget, can_focus=True):
         return Prepared(cells, lines, layout)
 
     @property
-    def current_key(self) -> object | None:
+    def current_key(self) -> RowKey | None:
         if 0 <= self.cursor < len(self.keys):
             return self.keys[self.cursor]
         return None
@@ -320,7 +325,7 @@ class YesNo(Widget, can_focus=True):
         from screens.base import localize_bindings
 
         try:
-            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]
+            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]  # the app is HwdeskApp
         except Exception:
             pass
 

@@ -90,7 +90,7 @@ async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resi
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         table = await search_signed_in(pilot, "さとう")
-        assert table._lines_layout == table.layout()  # laid out by the worker for this width
+        assert table._lines_layout == table.column_layout()  # laid out by the worker for this width
         line = table.render_line(1).text
         assert "37010-33333333" in line and "佐藤 一郎" in line and "サトウ イチロウ" in line
         assert "昭和58年12月21日" in line  # the longest 和暦 date is not cut

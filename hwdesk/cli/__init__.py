@@ -14,8 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hwdesk.errors import HwdeskError
+
+if TYPE_CHECKING:
+    from hwdesk.db import Store
 
 EXIT_REFUSED = 2
 
@@ -55,10 +59,10 @@ class Ctx:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.lang: str = args.lang
-        self._store = None
+        self._store: Store | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         """The database, opened (and migrated) on first use.
 
         Opening takes no write lock: reads run under another process's write transaction and on
@@ -76,6 +80,7 @@ class Ctx:
     def _sync_offices(self, *, writer: bool) -> None:
         from hwdesk.services.offices import offices_synced, sync_offices
 
+        assert self._store is not None  # opened by ``store``
         with self._store.read() as s:
             synced = offices_synced(s)
         if synced or (synced is False and not writer):
@@ -264,11 +269,6 @@ def _main(argv: list[str] | None) -> int:
         failures = getattr(exc, "failures", None)
         for f in failures or []:
             ctx.echo("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
-        return EXIT_REFUSED
-    except ValueError as exc:  # jtext.ParseError and friends
-        from hwdesk.errors import user_message
-
-        ctx.echo(user_message(exc, ctx.lang), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130

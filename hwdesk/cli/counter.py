@@ -51,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--no", default="", metavar="ITEM,...", help="items answered no (see the list below)")
     p.add_argument("--date", help="the day the seeker declared it (default today; YYYY-MM-DD or 和暦)")
     # The list is built only when help is asked for (it reads the office profiles).
-    p.format_help = lambda fmt=p.format_help: _env_help(fmt())  # type: ignore[method-assign]
+    p.format_help = lambda fmt=p.format_help: _env_help(fmt())
     p.set_defaults(handler=cmd_env_check)
 
     p = sub.add_parser("companion", help="record an interpreter or caregiver announced in advance")

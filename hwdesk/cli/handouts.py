@@ -91,7 +91,7 @@ def cmd_handout(ctx) -> int:
             ),
             file=sys.stderr,
         )
-    if a.to_printer or a.printer:
+    if (a.to_printer or a.printer) and out is not None:  # printing needs --out (checked above)
         return _print(ctx, actor, job, out)
     return 0
 

@@ -320,7 +320,7 @@ def _version_id(s, office: str, number: int | None) -> tuple[int, int]:
         if not versions:
             raise NotFound(f"{office} の規約が登録されていません。", f"No terms are registered for {office}.")
         tv = versions[-1]
-    return tv.id, tv.version  # type: ignore[return-value]
+    return tv.id, tv.version
 
 
 def cmd_notify_list(ctx) -> int:
@@ -391,7 +391,7 @@ def cmd_notice(ctx) -> int:
     with ctx.store.write() as s:
         seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
-        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)  # type: ignore[arg-type]
+        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)
     print(
         ctx.msg(
             f"{seeker.seeker_no} に第{number}版の改訂を告知したことを記録しました。",

@@ -83,11 +83,12 @@ def origin_of(url: str) -> str:
 
 def index_template() -> str:
     """textual-serve's page with its one outside reference (Google Fonts) replaced by a local font."""
+    import inspect
     from pathlib import Path
 
     from textual_serve.server import Server
 
-    path = Path(sys.modules[Server.__module__].__file__).parent / "templates" / "app_index.html"
+    path = Path(inspect.getfile(Server)).parent / "templates" / "app_index.html"
     html = path.read_text(encoding="utf-8")
     start = html.find("<link", html.find(GOOGLE_FONTS_LINK) - 80)
     end = html.find("/>", start) + 2

@@ -8,6 +8,7 @@ reason (each failed requirement with its article) on stderr and exits with statu
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hwdesk.cli import bounded_int, id_arg
 
@@ -162,7 +163,7 @@ def _datetime(value: str):
 def _seeker_id(s, seeker_no: str, actor) -> int:
     from hwdesk.services.seekers import get_by_number
 
-    return get_by_number(s, seeker_no, actor=actor).id  # type: ignore[return-value]
+    return get_by_number(s, seeker_no, actor=actor).id
 
 
 def _staff_id(s, login: str | None) -> int | None:
@@ -185,7 +186,7 @@ def _print_warnings(ctx, warnings) -> None:
         print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
 
 
-def _table(ctx, headers: list[str], rows: list[list[str]]) -> None:
+def _table(ctx, headers: list[str], rows: list[list[object]]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -296,7 +297,7 @@ def cmd_week(ctx) -> int:
         )
         return 0
     lang = ctx.lang
-    rows = []
+    rows: list[list[object]] = []
     for d in view.days:
         if d.closed and not d.rows:
             rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
@@ -630,7 +631,7 @@ def cmd_terminate(ctx) -> int:
             session_id=a.session,
         )
         t = res.termination
-        data = {
+        data: dict[str, Any] = {
             "id": t.id,
             "cite": t.cite,
             "scope": t.scope,

@@ -39,7 +39,9 @@ def cmd_locked(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.read() as s:
-        rows = [(st.login, st.failed_count, st.locked_until) for st in auth.locked_staff(s, actor=actor)]
+        rows = [
+            (st.login, st.failed_count, st.locked_until) for st in auth.locked_staff(s, actor=actor) if st.locked_until
+        ]
     if ctx.args.json:
         ctx.out_json(
             [

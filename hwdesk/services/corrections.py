@@ -92,7 +92,7 @@ def correct_state(
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
     if seeker_id is None and not is_group(row.kind):
-        seated = _enrollments(session, row.id, SEAT_FINAL)  # type: ignore[arg-type]
+        seated = _enrollments(session, row.id, SEAT_FINAL)
         if seated:  # an individual session: correct through its one seat, the session follows
             seeker_id = seated[0].seeker_id
     if seeker_id is None:
@@ -107,8 +107,8 @@ def correct_state(
             )
         before = row.state
         _set_session(session, actor, row, target, reason)
-        return Correction(row.id, before, target, ())  # type: ignore[arg-type]
-    e = _get_enrollment(session, row.id, seeker_id)  # type: ignore[arg-type]
+        return Correction(row.id, before, target, ())
+    e = _get_enrollment(session, row.id, seeker_id)
     target = "absent" if state == "no_show" else state
     if e.state not in SEAT_FINAL:
         raise _not_final(e.state)
@@ -136,7 +136,7 @@ def correct_state(
     )
     if not is_group(row.kind) and row.state != SESSION_OF_SEAT[target]:
         _set_session(session, actor, row, SESSION_OF_SEAT[target], reason)
-    return Correction(row.id, session_before, row.state, ((e.seeker_id, seat_before, target),))  # type: ignore[arg-type]
+    return Correction(row.id, session_before, row.state, ((e.seeker_id, seat_before, target),))
 
 
 def _set_session(session: Session, actor: Actor, row, target: str, reason: str) -> None:
@@ -187,8 +187,8 @@ def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryL
         .outerjoin(Staff, col(Staff.id) == AuditLog.staff_id)
         .where(
             col(AuditLog.action).in_(CORRECT_ACTIONS),
-            ((AuditLog.entity == "session") & (AuditLog.entity_id == str(session_id)))
-            | ((AuditLog.entity == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
+            ((col(AuditLog.entity) == "session") & (col(AuditLog.entity_id) == str(session_id)))
+            | ((col(AuditLog.entity) == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
         )
         .order_by(col(AuditLog.id))
     ).all()

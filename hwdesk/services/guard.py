@@ -102,8 +102,8 @@ def guard(
                         require_office(actor, office)
             return fn(*args, **kwargs)
 
-        guarded.__guard__ = spec  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        guarded.__guard__ = spec  # type: ignore[attr-defined]  # the marker tests/test_sec_guard.py reads
+        return guarded  # type: ignore[return-value]  # functools.wraps keeps fn's signature
 
     return decorate
 

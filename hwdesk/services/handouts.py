@@ -181,18 +181,18 @@ def for_day(
     seekers_: list[int] = []
     events: list[ics.Event] = []
     skipped: list[str] = []
-    rows = list(session.exec(stmt.order_by(SessionRow.start_at)))
+    rows = list(session.exec(stmt.order_by(col(SessionRow.start_at))))
     stops = _stopped(
         session, office_id, day, [r.id for r in rows]
     )  # a stopped seeker's booking gets no handout: it is listed
     stopped: list[tuple[int, str, str]] = []
     for srow in rows:
         mine = stops.get(srow.id, [])
-        stopped += [(srow.id, no, name) for _, no, name in mine]  # type: ignore[misc]
+        stopped += [(srow.id, no, name) for _, no, name in mine]
         try:
             job = for_session(
                 session, actor=actor, session_id=srow.id, lang=lang, exclude=frozenset(i for i, _, _ in mine)
-            )  # type: ignore[arg-type]
+            )
         except ValidationFailed as exc:
             skipped.append(exc.message(lang))
             continue

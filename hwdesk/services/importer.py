@@ -16,14 +16,14 @@ import csv
 import io
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlmodel import Session
 
@@ -253,12 +253,12 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
     pages the insert will write."""
     conn = session.connection()
     dialect = conn.dialect
-    table = Seeker.__table__  # type: ignore[attr-defined]
+    table = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     to_db = table.c.birth_date.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     from_db = table.c.birth_date.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     existing: dict[str, tuple] = {}
-    people: dict[tuple, str] = {}
+    people: dict[tuple, tuple[str, int]] = {}
     try:
         step = _MAX_VARS // 2
         for i in range(0, len(rows), _MAX_VARS):
@@ -305,15 +305,15 @@ def _large_cache(session: Session) -> Iterator[None]:
         yield
         return
     dbapi = session.connection().connection.dbapi_connection
-    old = dbapi.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]
-    dbapi.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+    old = dbapi.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
+    dbapi.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
     try:
         yield
     finally:
-        dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
+        dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
 
 
-def id_runs(ids: list[int]) -> list[list[int]]:
+def id_runs(ids: Sequence[int]) -> list[list[int]]:
     """Ascending ids as [first, last] runs: [1, 2, 3, 7] → [[1, 3], [7, 7]]."""
     runs: list[list[int]] = []
     for i in ids:
@@ -372,13 +372,13 @@ def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
     conn = session.connection()
     dialect = conn.dialect
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     try:
         # The caller's write transaction holds SQLite's write lock (BEGIN IMMEDIATE), so no one
         # else can take these ids; max + 1 is also what SQLite itself would assign (no AUTOINCREMENT).
         first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
         ids = range(first, first + len(rows))
-        table = Seeker.__table__  # type: ignore[attr-defined]
+        table = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         now = datetime.now(UTC)
         fixed = {"created_at": now, "updated_at": now, "webcam_confirmed_on": None}
         names = list(rows[0])
@@ -449,7 +449,7 @@ def import_file(
         return import_stream(
             session,
             actor=actor,
-            stream=_Capped(stream, path),
+            stream=cast(BinaryIO, _Capped(stream, path)),  # a raw binary stream; typeshed keeps the two apart
             office_id=office_id,
             source=path.name,
             dry_run=dry_run,

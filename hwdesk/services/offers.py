@@ -34,7 +34,7 @@ from hwdesk.services.context import SYSTEM, Actor, require
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 
-_E = Enrollment.__table__.c  # type: ignore[attr-defined]
+_E = Enrollment.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # One probe of the partial index: is any offer past its deadline?
 _DUE = core_select(_E.id).where(_E.state == "offered", _E.offered_until <= bindparam("now")).limit(1)
 

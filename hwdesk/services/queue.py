@@ -19,6 +19,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, event, or_
 from sqlalchemy import select as core_select
@@ -223,7 +224,7 @@ class QueueView:
 # Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
 _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
-    t.__table__.c  # type: ignore[attr-defined]
+    t.__table__.c  # type: ignore[union-attr]  # SQLModel sets __table__ without declaring it
     for t in (
         SessionRow,
         Staff,
@@ -282,7 +283,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _ST.login,
                 _ST.name,
             )
-            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(*where)
             .order_by(_S.start_at, _S.id)
         )
@@ -298,7 +299,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _K.phone,
                 _E.offered_until,
             )
-            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
             .order_by(_E.booked_at, _E.id)
         )
@@ -315,7 +316,7 @@ class _Facts:
     consent: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     notified: set[tuple[int, int]] = field(default_factory=set)  # (seeker, terms version id)
     env: dict[int, eligibility.EnvRef] = field(default_factory=dict)
-    seekers: dict[int, object] = field(default_factory=dict)
+    seekers: dict[int, Any] = field(default_factory=dict)  # rows of the Seeker columns the rules read
     approvals: dict[tuple[int, str], bool] = field(default_factory=dict)  # (seeker, service) → wish recorded
     stops: dict[int, list] = field(default_factory=dict)  # unlifted stops
     ended: dict[int, datetime] = field(default_factory=dict)  # the latest lifted 'ended' stop
@@ -333,7 +334,7 @@ def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) 
     facts = _Facts()
     for sid, version, given in conn.execute(
         core_select(_C.seeker_id, _TV.version, _C.given_at)
-        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
+        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids))
         .order_by(_C.given_at, _C.id)
     ):
@@ -408,7 +409,7 @@ def _seeker_failures(
     status = ConsentStatus(
         prof.id,
         in_force,
-        eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
+        eligibility.ConsentRef(0) if version is not None else None,
         version,
         needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified,
     )
@@ -427,7 +428,7 @@ def _seeker_failures(
         service,
         day,
         status,
-        facts.env.get(sid),  # type: ignore[arg-type]
+        facts.env.get(sid),
         facts.approvals.get((sid, service)),
         eligibility.stop_in_force(facts.stops.get(sid, ()), day),
         ended_on,
@@ -866,7 +867,7 @@ def _moved(
 
     lo = max(now or datetime.now(UTC), calendar.day_bounds(day)[0])
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,
@@ -887,7 +888,7 @@ def _moved(
             SessionRow.state == "scheduled",
             col(SessionRow.rescheduled_from_id).is_not(None),
             col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
-            ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id),
+            ~exists().where(col(Reminder.session_id) == SessionRow.id, col(Reminder.seeker_id) == Enrollment.seeker_id),
         )
         .order_by(col(SessionRow.start_at), col(SessionRow.id))
     )
@@ -1028,6 +1029,7 @@ class ChangeWatcher:
         self.store = store
         _count_commits(store.write_engine)
         self._notes = 0
+        self._conn: Any  # sqlite3's or psycopg's connection: each branch below uses its own API
         if store.is_sqlite:
             self._conn = sqlite3.connect(str(store.sqlite_path), isolation_level=None, check_same_thread=False)
         else:

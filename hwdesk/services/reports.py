@@ -485,13 +485,13 @@ def _breakdown(
     title: tuple[str, str],
     keys: list[str],
     counts: Counter,
-    labels: dict,
+    labels: dict[str, tuple[str, str]],
     linked_total: Figure | None = None,
     unit: tuple[str, str] = ("件", "count"),
 ) -> Breakdown:
     ordered = list(keys) + sorted(k for k in counts if k not in keys)
     cells, total = policy.group([counts.get(k, 0) for k in ordered], sum(counts.values()), linked_total=linked_total)
-    items = [Item(k, *labels.get(k, (k, k)), f) for k, f in zip(ordered, cells, strict=True)]
+    items = [Item(k, ja, en, f) for k, f in zip(ordered, cells, strict=True) for ja, en in [labels.get(k, (k, k))]]
     return Breakdown(key, title[0], title[1], items, total, *unit)
 
 
@@ -542,7 +542,7 @@ def period_report(
 
     # sessions and their bookings (two queries; bucketed here so days follow JST, not UTC)
     sessions = session.exec(
-        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(
+        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             *in_period
         )
     ).all()
@@ -604,7 +604,7 @@ def period_report(
 
     # usage records: counts only — identifiers are counted, never carried out of this function
     usage = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             UsageRecord.participant_id,
             UsageRecord.device_kind,
             UsageRecord.os,
@@ -822,10 +822,10 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
     notices_out = 0
     if in_force is not None and any(v.version < in_force.version for v in versions):
         newest = (
-            select(Consent.seeker_id.label("sid"), func.max(TermsVersion.version).label("v"))  # type: ignore[attr-defined]
+            select(col(Consent.seeker_id).label("sid"), func.max(TermsVersion.version).label("v"))
             .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
             .where(Consent.office_id == office_id)
-            .group_by(Consent.seeker_id)
+            .group_by(col(Consent.seeker_id))
             .subquery()
         )
         newer = [v.id for v in versions if v.version >= in_force.version]

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, insert, literal_column
+from sqlalchemy import BindParameter, bindparam, insert, literal_column
 from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
@@ -133,11 +133,11 @@ class SeekerFailure:
 
     seeker_no: str
     name: str
-    requirement: object
+    requirement: eligibility.Requirement | Reason
 
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """The seeker, then the requirement's own line."""
-        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)  # type: ignore[attr-defined]
+        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)
 
 
 # --- row locks (fixed order: Session, Staff, Seeker) ------------------------------------------
@@ -209,7 +209,7 @@ def _inline(states: tuple[str, ...]) -> list:
 
 
 def _seeker_overlap_stmt(exclude: bool):
-    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]
+    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     stmt = (
         select(s.c.id)
         .select_from(s.join(e, e.c.session_id == s.c.id))
@@ -241,7 +241,7 @@ def seeker_conflict(
 def _refuse_staff_overlap(
     session: Session, staff: Staff, start: datetime, end: datetime, exclude_id: int | None = None
 ) -> None:
-    other = staff_conflict(session, staff_id=staff.id, start=start, end=end, exclude_id=exclude_id)  # type: ignore[arg-type]
+    other = staff_conflict(session, staff_id=staff.id, start=start, end=end, exclude_id=exclude_id)
     if other is not None:
         raise RuleRefusal(
             f"{staff.name}（{staff.login}）はこの時間に別のセッションを担当しています: {_label(other)}",
@@ -251,7 +251,7 @@ def _refuse_staff_overlap(
 
 
 def _refuse_seeker_overlap(session: Session, seeker, row, exclude_id: int | None = None) -> None:
-    other = seeker_conflict(session, seeker_id=seeker.id, start=row.start_at, end=row.end_at, exclude_id=exclude_id)  # type: ignore[arg-type]
+    other = seeker_conflict(session, seeker_id=seeker.id, start=row.start_at, end=row.end_at, exclude_id=exclude_id)
     if other is not None:
         raise _seeker_overlap_refusal(seeker, other)
 
@@ -358,7 +358,7 @@ def _spec(
     return {
         "office_id": office_id,
         "kind": kind,
-        "capacity": int(capacity) if is_group(kind) else 1,  # type: ignore[arg-type]
+        "capacity": int(capacity) if is_group(kind) and capacity is not None else 1,  # a group has one (checked above)
         "title": clean_text(title, field="title", max_len=100),
         "platform": platform,
         "join_url": url,
@@ -400,7 +400,7 @@ def _insert_session(
         start_at=start,
         end_at=end,
         staff_id=staff.id,
-        series_id=series_id,  # type: ignore[arg-type]
+        series_id=series_id,
         rescheduled_from_id=rescheduled_from_id,
         created_by=_sid(actor),
     )
@@ -456,7 +456,7 @@ def create_session(
     )
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
     calendar.check_slot(session, office_id, start, end)
-    staff = lock_staff(session, staff.id)  # type: ignore[arg-type]
+    staff = lock_staff(session, staff.id)
     _refuse_staff_overlap(session, staff, start, end)
     return _insert_session(session, actor=actor, spec=spec, staff=staff, start=start, end=end)
 
@@ -508,7 +508,7 @@ def occurrences(rrule: str, start: datetime, end: datetime) -> list[tuple[dateti
         raise ValidationFailed(
             f"繰り返しの指定（RRULE）が不正です: {exc}", f"Bad repeat rule (RRULE): {exc}", field="rrule"
         ) from None
-    starts = list(itertools.islice(iter(rule), MAX_OCCURRENCES + 1))  # type: ignore[call-overload]
+    starts = list(itertools.islice(iter(rule), MAX_OCCURRENCES + 1))
     if len(starts) > MAX_OCCURRENCES:
         raise ValidationFailed(
             f"繰り返しは{MAX_OCCURRENCES}回までです（COUNT か UNTIL を指定してください）。",
@@ -556,7 +556,7 @@ def create_series(
     )
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
     pairs = occurrences(rrule, start, end)
-    staff = lock_staff(session, staff.id)  # type: ignore[arg-type]
+    staff = lock_staff(session, staff.id)
     series = Series(office_id=office_id, rrule=rrule.strip(), created_by=_sid(actor))
     session.add(series)
     session.flush()
@@ -714,14 +714,14 @@ def _seat_or_wait(
     return "waitlisted", last_pos + 1
 
 
-_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]
-_OFFICE_T = Office.__table__  # type: ignore[attr-defined]
+_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+_OFFICE_T = Office.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``, issue 8:
 # ~10 µs a statement against ~50 µs through SQLAlchemy's execute, ~150 µs through the ORM).
 # The locks are those of lock_session / lock_seeker.
 # Only the columns the rules and refusals read (each converted value costs ~2–5 µs).
 _BOOK_SESSION = Prepared(
-    select(
+    select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         *(_SESSION_T.c[k] for k in ("id", "office_id", "kind", "state", "start_at", "end_at", "capacity")),
         select(_OFFICE_T.c.profile_json)
         .where(_OFFICE_T.c.id == _SESSION_T.c.office_id)
@@ -755,7 +755,8 @@ def _book_reads() -> Prepared:
     waiting, last waitlist position — one round trip for every check after the locks."""
     global _BOOK_READS
     if _BOOK_READS is None:
-        e, sid = _ENROLLMENT_T, bindparam("session_id")
+        e = _ENROLLMENT_T
+        sid: BindParameter[int] = bindparam("session_id")
         here = (e.c.session_id == sid,)
         mine = (*here, e.c.seeker_id == bindparam("seeker_id"))
         waiting = (*here, e.c.state == "waitlisted")
@@ -843,7 +844,7 @@ def book(
         reason = clean_text(override_reason or "", field="reason", max_len=300)
         _conditions_gate(seeker, facts, reason)
         if r.overlap_id is not None:
-            raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
+            raise _seeker_overlap_refusal(seeker, session.get_one(SessionRow, r.overlap_id))
         lifted: list[str] = []
         if late:  # timing.booking_gate has required the supervisor and the reason
             lifted.append("session_started")
@@ -904,9 +905,9 @@ def _offer_free_seats(
     now = now or _now()
     if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
         return []
-    free = row.capacity - _seats_taken(session, row.id)  # type: ignore[arg-type]
+    free = row.capacity - _seats_taken(session, row.id)
     offered = []
-    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]  # type: ignore[arg-type]
+    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]
     until = offers.deadline(session, office_id=row.office_id, start=row.start_at, now=now) if waiting else None
     for e in waiting:
         before = e.waitlist_pos
@@ -1011,7 +1012,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
             f"The offer's reply deadline ({until:%m-%d %H:%M}) has passed; the seat goes to the next in line.",
             field="state",
         )
-    if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:  # type: ignore[arg-type]
+    if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:
         raise RuleRefusal(
             f"セッション #{row.id} は満席です（定員{row.capacity}名）。",
             f"Session #{row.id} is full (capacity {row.capacity}).",
@@ -1060,7 +1061,7 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: s
 def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str, note: str) -> SessionCancelled:
     row.state, row.cancel_reason, row.cancel_note, row.updated_at = "cancelled", reason, note, _now()
     session.add(row)
-    moved = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
+    moved = _enrollments(session, row.id, ACTIVE_STATES)
     for e in moved:
         e.state, e.cancel_reason, e.waitlist_pos = "cancelled", reason, None
         session.add(e)
@@ -1130,7 +1131,7 @@ def reschedule(
     require_office(actor, row.office_id)
     _require_live(row, what_ja="日時を変更", what_en="reschedule it")
     staff = lock_staff(session, row.staff_id)
-    moving = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
+    moving = _enrollments(session, row.id, ACTIVE_STATES)
     for sid in sorted({e.seeker_id for e in moving}):
         lock_seeker(session, sid)
     timing.refuse_past(new_start, at=now)
@@ -1157,7 +1158,7 @@ def reschedule(
                 session_id=new.id,
                 seeker_id=e.seeker_id,
                 state=e.state,
-                booked_at=e.booked_at,  # type: ignore[arg-type]
+                booked_at=e.booked_at,
                 waitlist_pos=e.waitlist_pos,
                 override_reason=e.override_reason,
                 override_by=e.override_by,
@@ -1326,7 +1327,7 @@ def set_state(
     if seeker_id is None and not is_group(row.kind):
         if target not in SESSION_PATHS.get(row.state, ()):
             raise _wrong_move(row.state, target, what="session", paths=SESSION_PATHS)
-        seated = _enrollments(session, row.id, SEAT_STATES)  # type: ignore[arg-type]
+        seated = _enrollments(session, row.id, SEAT_STATES)
         if not seated:
             raise RuleRefusal(
                 f"セッション #{row.id} には予約している求職者がいません。",
@@ -1337,7 +1338,7 @@ def set_state(
     if seeker_id is None:
         _group_move(session, actor, row, target, kind)
     else:
-        _seeker_move(session, actor, row, _get_enrollment(session, row.id, seeker_id), target, kind)  # type: ignore[arg-type]
+        _seeker_move(session, actor, row, _get_enrollment(session, row.id, seeker_id), target, kind)
     session.flush()
     return row
 
@@ -1374,13 +1375,13 @@ def _group_move(session: Session, actor: Actor, row: SessionRow, target: str, ki
         else ("", "")
     )
     if target == "no_show":
-        if _enrollments(session, row.id, ("checked_in",)):  # type: ignore[arg-type]
+        if _enrollments(session, row.id, ("checked_in",)):
             raise RuleRefusal(
                 "受付済みの参加者がいるため、セッション全体を不参加にはできません。",
                 "Some seekers checked in; the session as a whole is not a no-show.",
                 field="state",
             )
-        if not _enrollments(session, row.id, ("booked",)):  # type: ignore[arg-type]
+        if not _enrollments(session, row.id, ("booked",)):
             raise RuleRefusal(
                 "予約者がいないセッションは不参加にできません（キャンセルしてください）。",
                 "Nobody is booked; cancel the session instead of marking a no-show.",
@@ -1395,7 +1396,7 @@ def _group_move(session: Session, actor: Actor, row: SessionRow, target: str, ki
     if not follow:
         return
     follow = {**follow, "waitlisted": "cancelled", "offered": "cancelled"}
-    for e in _enrollments(session, row.id, tuple(follow)):  # type: ignore[arg-type]
+    for e in _enrollments(session, row.id, tuple(follow)):
         _move_enrollment(
             session, actor, row, e, follow[e.state], reason="by_office" if follow[e.state] == "cancelled" else ""
         )
@@ -1491,7 +1492,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
     """A session with its staff and every enrollment (three queries)."""
     row = get_session(session, session_id)
     staff = session.get(Staff, row.staff_id)
-    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]
+    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     rows = session.exec(
         select(Enrollment, Seeker.seeker_no, Seeker.name, overrider.c.login)
         .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
@@ -1511,7 +1512,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
             e.state,
             rank.get(e.id),
             e.booked_at.astimezone(JST),
-            e.override_reason,  # type: ignore[arg-type]
+            e.override_reason,
             login or "",
             e.cancel_reason,
             e.offered_until.astimezone(JST) if e.offered_until else None,
@@ -1527,7 +1528,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
         row.title,
         row.start_at.astimezone(JST),
         row.end_at.astimezone(JST),
-        row.state,  # type: ignore[arg-type]
+        row.state,
         staff.login if staff else "",
         staff.name if staff else "",
         row.capacity,
@@ -1582,7 +1583,7 @@ def future_bookings(
     """The seeker's active enrollments in scheduled sessions starting after ``after`` (now)."""
     after = after or _now()
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Enrollment.session_id,
             Enrollment.state,
             SessionRow.kind,
@@ -1610,7 +1611,7 @@ def future_bookings(
 def sessions_of_seeker(session: Session, *, actor: Actor, seeker_id: int, limit: int = 100) -> list[Booking]:
     """Every session the seeker was or is enrolled in (past and upcoming), newest first."""
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Enrollment.session_id,
             Enrollment.state,
             SessionRow.kind,

@@ -373,7 +373,7 @@ def update_seeker(
     return seeker
 
 
-_SEEKER = Seeker.__table__  # type: ignore[attr-defined]
+_SEEKER = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _SWITCH = Prepared(
     _SEEKER.update()
     .where(_SEEKER.c.id == bindparam("id"))
@@ -588,7 +588,7 @@ def search(
                     r[1],
                     r[2],
                     r[3],
-                    bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd),
+                    bd if isinstance(bd, date) else date.fromisoformat(bd),  # SQLite gives text
                     r[5],
                     r[6],
                 )
