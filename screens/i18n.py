@@ -29,6 +29,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.today": ("今日", "today"),
     "common.draft_restored": ("前回の下書きを復元しました。", "Your earlier draft was restored."),
     "common.draft_discarded": ("下書きを破棄しました。", "Draft discarded."),
+    # --- Textual's own command palette entries (HwdeskApp.get_system_commands) -----------------
+    "sys.theme": ("テーマ", "Theme"),
+    "sys.theme.help": ("画面の配色を選びます", "Change the current theme"),
+    "sys.quit": ("終了", "Quit"),
+    "sys.quit.help": ("アプリを終了します", "Quit the application as soon as possible"),
+    "sys.keys": ("キー一覧", "Keys"),
+    "sys.keys.help": (
+        "選択中の項目の操作とキーの一覧を表示します",
+        "Show help for the focused widget and a summary of available keys",
+    ),
+    "sys.keys.hide.help": ("キー一覧を閉じます", "Hide the keys and widget help panel"),
+    "sys.maximize": ("最大化", "Maximize"),
+    "sys.maximize.help": ("選択中の項目を画面いっぱいに表示します", "Maximize the focused widget"),
+    "sys.minimize": ("元の大きさ", "Minimize"),
+    "sys.minimize.help": ("最大化した項目を元の大きさに戻します", "Minimize the widget and restore to normal size"),
+    "sys.screenshot": ("画面の保存", "Screenshot"),
+    "sys.screenshot.help": ("今の画面を SVG ファイルに保存します", "Save an SVG 'screenshot' of the current screen"),
     # --- key descriptions (footer, command palette) --------------------------------------------
     "k.back": ("戻る", "Back"),
     "k.dismiss_menu": ("メニューを閉じる", "Close menu"),
@@ -105,6 +122,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "一定時間操作がなかったため画面をロックしました。{name}（{login}）のパスワードを入力してください。",
         "The screen locked after a period without use. Type the password of {name} ({login}).",
     ),
+    "lock.body_manual": (
+        "{name}（{login}）が画面をロックしました。{name}のパスワードを入力すると戻ります。",
+        "{name} ({login}) locked the screen. Type the password of {name} ({login}) to go back.",
+    ),
     "lock.password": ("パスワード", "Password"),
     "lock.wrong": ("パスワードが違います。", "Wrong password."),
     "lock.checking": ("確認しています…", "Checking…"),
@@ -116,8 +137,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- search ---------------------------------------------------------------------------------
     "search.title": ("求職者検索", "Seeker search"),
     "search.placeholder": (
-        "求職番号・フリガナ（ひらがな/カタカナ/半角）・氏名の一部・電話番号",
-        "Seeker no., reading (hiragana/katakana/half-width), part of the name, phone",
+        "求職番号・フリガナ（姓でも名でも・ローマ字可）・氏名の一部・電話番号",
+        "Seeker no., reading (family or given name, kana or romaji), part of the name, phone",
     ),
     "search.hint": (
         "入力すると検索します。↑↓で選択、Enterで開く、Ctrl+Nで新規登録。",
@@ -550,6 +571,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "hp.passcode_printed": ("印刷物に記載", "printed on the handout"),
     "hp.pages": ("{n}部", "{n} handout(s)"),
+    "hp.sheets": ("・A4 {n}枚", ", {n} A4 page(s)"),
+    "hp.lang_ja": ("日本語", "Japanese"),
+    "hp.lang_en": ("英語", "English"),
+    "hp.folder": ("保存先フォルダ", "Save to folder"),
+    "hp.folder_prompt": (
+        "保存先を確かめて Enter で保存します（Esc で取りやめ）。次回もこのフォルダが入ります。",
+        "Check the folder and press Enter to save (Esc cancels). It is filled in next time too.",
+    ),
+    "hp.folder_empty": ("保存先フォルダを入力してください。", "Type the folder to save to."),
+    "hp.folder_bad": (
+        "{path} に保存できません（{why}）。別のフォルダを指定してください。",
+        "Cannot save in {path} ({why}). Choose another folder.",
+    ),
     "hp.options": ("拡大印刷: {large}　言語: {lang}", "Large print: {large}  Language: {lang}"),
     "hp.saved": ("PDFを保存しました: {path}", "PDF saved: {path}"),
     "hp.printer": ("プリンター: {name}（{how}）{state}", "Printer: {name} ({how}) {state}"),
