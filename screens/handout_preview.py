@@ -204,10 +204,7 @@ class HandoutPreview(HwModal):
         self.db(work, self._show, err, group="handout")
 
     def _show(self, result) -> None:
-        from hwdesk.jtext import JST
-
-        from hwdesk.jtext import format_date_en, format_wareki
-
+        from hwdesk.jtext import JST, format_date_en, format_wareki
         from screens.i18n import tr
 
         self.job, self.qr = result[0], result[1]
