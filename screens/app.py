@@ -474,12 +474,13 @@ class HwdeskApp(App):
 
         self.push_screen(SessionScreen(session_id))
 
-    def open_form(self, seeker_id: int | None) -> None:
+    def open_form(self, seeker_id: int | None, *, focus: str | None = None) -> None:
+        """The seeker form (new, or editing ``seeker_id``), the cursor in field ``focus`` if given."""
         if self.actor is None:
             return
         from screens.seeker_form import SeekerFormScreen
 
-        self.push_screen(SeekerFormScreen(seeker_id))
+        self.push_screen(SeekerFormScreen(seeker_id, focus=focus))
 
     def open_terms(self, office_id: str, seeker_id: int | None) -> None:
         from screens.terms_viewer import TermsScreen

@@ -99,6 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "実在の求職者のデータを入力しないでください。デモ用アカウント（パスワード {password}）:",
         "Do not enter real job seekers' data. Demo accounts (password {password}):",
     ),
+    "signin.demo_account": ("{login}（{role}）", "{login} ({role})"),
     "signin.demo_clerk": ("窓口職員", "clerk"),
     "signin.demo_super": ("統括職員", "supervisor"),
     "signin.demo_admin": ("管理者", "administrator"),
@@ -165,6 +166,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "form.webcam": ("WEBカメラで通信できる端末を持っている", "Has a device with a webcam"),
     "form.hint_date": ("例: 1985-04-01 / 昭和60年4月1日 / S60.4.1", "e.g. 1985-04-01, 昭和60年4月1日, S60.4.1"),
     "form.hint_regdate": ("空欄可（未登録）", "may be empty (not registered)"),
+    "form.age_check": (
+        "生年月日 {born} では {age}歳です（15歳未満か100歳超）。元号や年の入力違いではありませんか。このまま保存しますか。",
+        "Born {born}, the seeker is {age} (under 15 or over 100). Is the era or year mistyped? Save it as typed?",
+    ),
+    # Formats, never a name or number that could pass for a real one left in the field.
+    "form.hint_seeker_no": ("5桁-数字（ハイフンなし可）", "5 digits - digits (hyphen optional)"),
+    "form.hint_name": ("姓と名の間に空白", "family name, space, given name"),
+    "form.hint_kana": ("カタカナかひらがな（姓と名の間に空白）", "katakana or hiragana (space between names)"),
+    "form.hint_phone": ("数字（ハイフン可）・空欄可", "digits (hyphens allowed), may be empty"),
+    "form.hint_email": ("空欄可", "may be empty"),
     "form.dup_no": (
         "求職番号 {no} は既に登録されています（{name}）。",
         "Seeker no. {no} is already registered ({name}).",
