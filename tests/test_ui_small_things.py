@@ -188,3 +188,66 @@ async def test_the_preview_counts_sheets_in_large_print_and_english_is_english(d
         assert "パスコード" not in english and "拡大印刷" not in english and "令和" not in english
         sheets = hp.pdf_page_count(_pdf_bytes(p.job.pages, large_print=True, lang="en"))
         assert f"{sheets} A4 page(s)" in english
+
+
+async def test_the_sign_in_of_a_demo_database_lists_every_offices_demo_accounts(tmp_path):
+    from test_ui_support import _build
+
+    from hwdesk.services.demo import DEMO_STAFF, OFFICE_PREFIX, _login
+
+    db = _build(tmp_path / "demo.sqlite3", demo=True)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one("#demo-box")
+        demo = plain(box)
+        for office in OFFICE_PREFIX:
+            for base, _role, _name in DEMO_STAFF:
+                assert _login(office, base) in demo
+        assert "前橋" in demo and "渋谷" in demo and "高松" in demo
+        assert box.region.bottom <= 24 and box.region.height >= demo.count("\n") + 1
+
+
+def test_every_demo_account_listed_can_sign_in(tmp_path):
+    from sqlmodel import select
+
+    from hwdesk.db import open_store
+    from hwdesk.models import Staff
+    from hwdesk.services.demo import build_demo, demo_accounts
+
+    store = open_store(tmp_path / "d.sqlite3")
+    try:
+        with store.write() as s:
+            build_demo(s, seekers_per_office=1)
+        with store.read() as s:
+            made = {(st.login, st.role, st.office_id) for st in s.exec(select(Staff))}
+        assert set(demo_accounts()) <= made and {o for _, _, o in demo_accounts()} == {
+            "maebashi",
+            "shibuya",
+            "takamatsu",
+        }
+    finally:
+        store.dispose()
+
+
+async def test_the_office_dropdown_offers_only_the_staff_members_offices(db):
+    from textual.widgets import Select
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        select = app.screen.query_one("#f-office_id", Select)
+        assert [value for _label, value in select._options if value is not Select.BLANK] == ["takamatsu"]
+
+
+def test_a_refusal_names_offices_not_ids(store, actors):
+    from hwdesk.errors import PermissionDenied
+    from hwdesk.services.context import require_office
+
+    with pytest.raises(PermissionDenied) as refused:
+        require_office(actors["clerk1"], "shibuya")
+    assert "ハローワーク渋谷" in refused.value.message_ja and "ハローワーク高松" in refused.value.message_ja
+    assert "shibuya" not in refused.value.message_ja and "takamatsu" not in refused.value.message_ja
+    assert "Hello Work Shibuya" in refused.value.message_en
