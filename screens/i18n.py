@@ -99,7 +99,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "実在の求職者のデータを入力しないでください。デモ用アカウント（パスワード {password}）:",
         "Do not enter real job seekers' data. Demo accounts (password {password}):",
     ),
-    "signin.demo_account": ("{login}（{role}）", "{login} ({role})"),
+    "signin.demo_roles": (
+        "  clerk…: 窓口職員  super…: 統括職員  admin…: 管理者",
+        "  clerk…: clerk  super…: supervisor  admin…: administrator",
+    ),
     "signin.demo_clerk": ("窓口職員", "clerk"),
     "signin.demo_super": ("統括職員", "supervisor"),
     "signin.demo_admin": ("管理者", "administrator"),

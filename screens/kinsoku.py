@@ -9,7 +9,15 @@ from hwdesk.linebreak import break_offsets
 
 
 def divide_line(text: str, width: int, fold: bool = True) -> list[int]:
-    """Rich's ``divide_line`` contract, with kinsoku."""
+    """Rich's ``divide_line`` contract, with kinsoku (text that fits, or has no wide character,
+    goes the quick way: every keystroke repaints)."""
+    from rich._wrap import divide_line as rich_divide_line
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return []
+    if text.isascii():
+        return rich_divide_line(text, width, fold=fold)
     return break_offsets(text, max(1, width), fold=fold)
 
 

@@ -251,3 +251,19 @@ def test_a_refusal_names_offices_not_ids(store, actors):
     assert "ハローワーク渋谷" in refused.value.message_ja and "ハローワーク高松" in refused.value.message_ja
     assert "shibuya" not in refused.value.message_ja and "takamatsu" not in refused.value.message_ja
     assert "Hello Work Shibuya" in refused.value.message_en
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_the_session_screen_dates_in_wareki_with_the_weekday(db, lang):
+    from hwdesk.jtext import JST, format_date_en
+
+    d = setup_day(db)
+    app = make_app(db, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.open_session(d["c1"])
+        await settle(pilot)
+        info = plain(app.screen.query_one("#s-info"))
+        day = app.screen.detail.start.astimezone(JST).date()
+        shown = format_wareki(day, weekday=True) if lang == "ja" else format_date_en(day, weekday=True)
+        assert f"{shown} 10:00–10:45" in info, info
