@@ -659,6 +659,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
 
     from hwdesk.jtext import kana_key
     from hwdesk.nameindex import fts_row
+    from hwdesk.services.seekers import given_key
 
     def insert_many(table: str, width: int, flat: list) -> None:
         per = 999 // width
@@ -671,7 +672,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA cache_size=-262144")
     cols = (
-        "id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
+        "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
         " office_id, webcam_confirmed, created_at, updated_at"
     )
     now = _ts(datetime.now(UTC))
@@ -690,6 +691,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
                 r[1],
                 r[2],
                 kana_key(r[2]),
+                given_key(r[2]),
                 r[3],
                 r[4],
                 "",
@@ -701,7 +703,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
                 now,
             )
         ]
-        insert_many(f"seeker ({cols})", 14, flat)
+        insert_many(f"seeker ({cols})", 15, flat)
         con.executemany(
             "INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
             [fts_row(first + k, r[1]) for k, r in enumerate(rows)],

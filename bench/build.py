@@ -130,6 +130,7 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
                 f"{s} {g}",
                 f"{sk} {gk}",
                 f"{sk}{gk}",
+                gk.replace(" ", ""),
                 birth,
                 phone,
                 "",
@@ -142,8 +143,9 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
             )
 
     con.executemany(
-        "INSERT INTO seeker (id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind,"
-        " registered_on, office_id, webcam_confirmed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO seeker (id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email,"
+        " registration_kind, registered_on, office_id, webcam_confirmed, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         seeker_rows(),
     )
 

@@ -143,9 +143,12 @@ class Seeker(SeekerBase, table=True):
         Index("ix_seeker_phone", "phone"),
         # Reading prefix search and the same-person check both use it (kana_key leads).
         Index("ix_seeker_dup", "kana_key", "birth_date"),
+        # A prefix of the given name's reading (さくら finds 山田 さくら): migration 0010.
+        Index("ix_seeker_given", "given_key"),
     )
     id: int = Field(default=None, primary_key=True)
     kana_key: str = Field(max_length=60)
+    given_key: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
     webcam_confirmed_on: date | None = None
     anonymized_at: datetime | None = None

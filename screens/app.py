@@ -22,11 +22,24 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
+from screens import kinsoku
 from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands
 from screens.i18n import tr
 from screens.inputs import Input
 from screens.signin import SignInScreen
+
+kinsoku.install()  # every text Textual wraps follows kinsoku (hwdesk.linebreak)
+
+# Textual's palette commands by their English title → our message key (``sys.*`` in screens/i18n.py).
+SYSTEM_COMMAND_KEYS = {
+    "Theme": "sys.theme",
+    "Quit": "sys.quit",
+    "Keys": "sys.keys",
+    "Maximize": "sys.maximize",
+    "Minimize": "sys.minimize",
+    "Screenshot": "sys.screenshot",
+}
 
 log = logging.getLogger("hwdesk.screens")
 OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadline on
@@ -279,7 +292,7 @@ class HwdeskApp(App):
         if self.actor is None or self.locked or self.lock_after is None:
             return
         if monotonic() - self._last_activity >= self.lock_after:
-            self.action_lock()
+            self.action_lock(idle=True)
 
     async def action_advance(self) -> None:
         """Enter in an ``Input(advance=True)``: submit it (validation, ``Input.Submitted``), then
@@ -290,15 +303,29 @@ class HwdeskApp(App):
         if self.focused is field:
             self.screen.focus_next()
 
-    def action_lock(self) -> None:
-        """Hide everything behind a password prompt; the screens behind keep what was typed."""
+    def get_system_commands(self, screen):
+        """Textual's own palette entries (theme, quit, keys, maximize, screenshot) in the UI's
+        language: the same commands, their titles and help looked up by Textual's English title."""
+        from textual.app import SystemCommand
+
+        for cmd in super().get_system_commands(screen):
+            key = SYSTEM_COMMAND_KEYS.get(cmd.title)
+            if key is None:  # a command a newer Textual added: shown as Textual names it
+                yield cmd
+                continue
+            help_key = key + (".hide" if cmd.help.startswith("Hide") else "") + ".help"
+            yield SystemCommand(tr(key, self.lang), tr(help_key, self.lang), cmd.callback, cmd.discover)
+
+    def action_lock(self, idle: bool = False) -> None:
+        """Hide everything behind a password prompt; the screens behind keep what was typed.
+        ``idle``: the idle timer locked it (the prompt says why: the clerk did not lock it)."""
         if self.actor is None or self.locked:
             return
         from screens.lock import LockScreen
 
         self.locked = True
         self.clear_notifications()
-        self.push_screen(LockScreen())
+        self.push_screen(LockScreen(manual=not idle))
 
     def unlocked(self) -> None:
         """The same person typed the password again: show the screen behind as it was."""
@@ -458,12 +485,13 @@ class HwdeskApp(App):
 
         self.push_screen(SessionScreen(session_id))
 
-    def open_form(self, seeker_id: int | None) -> None:
+    def open_form(self, seeker_id: int | None, *, focus: str | None = None) -> None:
+        """The seeker form (new, or editing ``seeker_id``), the cursor in field ``focus`` if given."""
         if self.actor is None:
             return
         from screens.seeker_form import SeekerFormScreen
 
-        self.push_screen(SeekerFormScreen(seeker_id))
+        self.push_screen(SeekerFormScreen(seeker_id, focus=focus))
 
     def open_terms(self, office_id: str, seeker_id: int | None) -> None:
         from screens.terms_viewer import TermsScreen

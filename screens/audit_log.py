@@ -15,8 +15,8 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
 
 from screens.base import HwScreen, lit
 from screens.inputs import Input
@@ -134,7 +134,9 @@ class AuditLogScreen(HwScreen):
                 ("audit-from", "ph.from"),
                 ("audit-to", "ph.to"),
             ):
-                yield Input(placeholder=self.tt(ph), id=wid, compact=True)
+                with Vertical(classes="audit-filter"):  # the label stays above what is typed
+                    yield Label(self.tt(ph), markup=False)
+                    yield Input(id=wid, compact=True)
         yield Static(lit(self.tt("chain.checking")), id="audit-chain", markup=False)
         yield Static(lit(self.tt("loading")), id="audit-status", markup=False)
         t = self.tt

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from screens.base import HwModal, lit
 from screens.inputs import Input
@@ -41,7 +41,8 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         t = self.t
         with Vertical():
             yield Static(lit(t("bk.title")), markup=False)
-            yield Input(placeholder=t("bk.find"), id="bk-no", compact=True)
+            yield Label(t("bk.find"), markup=False, classes="field-label")
+            yield Input(id="bk-no", compact=True)
             yield RowTable(
                 [
                     Column(t("col.seeker_no"), width=15),
@@ -50,8 +51,10 @@ class BookModal(HwModal, ModalScreen["str | None"]):
                 ],
                 id="bk-matches",
             )
-            override = Input(placeholder=t("bk.override"), id="bk-override", compact=True)
-            override.display = sup
+            label = Label(t("bk.override"), markup=False, classes="field-label", id="bk-override-label")
+            override = Input(id="bk-override", compact=True)
+            label.display = override.display = sup
+            yield label
             yield override
             yield Static("", id="bk-result", markup=False)
 

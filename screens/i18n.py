@@ -29,6 +29,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.today": ("今日", "today"),
     "common.draft_restored": ("前回の下書きを復元しました。", "Your earlier draft was restored."),
     "common.draft_discarded": ("下書きを破棄しました。", "Draft discarded."),
+    # --- Textual's own command palette entries (HwdeskApp.get_system_commands) -----------------
+    "sys.theme": ("テーマ", "Theme"),
+    "sys.theme.help": ("画面の配色を選びます", "Change the current theme"),
+    "sys.quit": ("終了", "Quit"),
+    "sys.quit.help": ("アプリを終了します", "Quit the application as soon as possible"),
+    "sys.keys": ("キー一覧", "Keys"),
+    "sys.keys.help": (
+        "選択中の項目の操作とキーの一覧を表示します",
+        "Show help for the focused widget and a summary of available keys",
+    ),
+    "sys.keys.hide.help": ("キー一覧を閉じます", "Hide the keys and widget help panel"),
+    "sys.maximize": ("最大化", "Maximize"),
+    "sys.maximize.help": ("選択中の項目を画面いっぱいに表示します", "Maximize the focused widget"),
+    "sys.minimize": ("元の大きさ", "Minimize"),
+    "sys.minimize.help": ("最大化した項目を元の大きさに戻します", "Minimize the widget and restore to normal size"),
+    "sys.screenshot": ("画面の保存", "Screenshot"),
+    "sys.screenshot.help": ("今の画面を SVG ファイルに保存します", "Save an SVG 'screenshot' of the current screen"),
     # --- key descriptions (footer, command palette) --------------------------------------------
     "k.back": ("戻る", "Back"),
     "k.dismiss_menu": ("メニューを閉じる", "Close menu"),
@@ -82,6 +99,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "実在の求職者のデータを入力しないでください。デモ用アカウント（パスワード {password}）:",
         "Do not enter real job seekers' data. Demo accounts (password {password}):",
     ),
+    "signin.demo_roles": (
+        "  clerk…: 窓口職員  super…: 統括職員  admin…: 管理者",
+        "  clerk…: clerk  super…: supervisor  admin…: administrator",
+    ),
     "signin.demo_clerk": ("窓口職員", "clerk"),
     "signin.demo_super": ("統括職員", "supervisor"),
     "signin.demo_admin": ("管理者", "administrator"),
@@ -105,6 +126,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "一定時間操作がなかったため画面をロックしました。{name}（{login}）のパスワードを入力してください。",
         "The screen locked after a period without use. Type the password of {name} ({login}).",
     ),
+    "lock.body_manual": (
+        "{name}（{login}）が画面をロックしました。{name}のパスワードを入力すると戻ります。",
+        "{name} ({login}) locked the screen. Type the password of {name} ({login}) to go back.",
+    ),
     "lock.password": ("パスワード", "Password"),
     "lock.wrong": ("パスワードが違います。", "Wrong password."),
     "lock.checking": ("確認しています…", "Checking…"),
@@ -116,8 +141,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- search ---------------------------------------------------------------------------------
     "search.title": ("求職者検索", "Seeker search"),
     "search.placeholder": (
-        "求職番号・フリガナ（ひらがな/カタカナ/半角）・氏名の一部・電話番号",
-        "Seeker no., reading (hiragana/katakana/half-width), part of the name, phone",
+        "求職番号・フリガナ（姓でも名でも・ローマ字可）・氏名の一部・電話番号",
+        "Seeker no., reading (family or given name, kana or romaji), part of the name, phone",
     ),
     "search.hint": (
         "入力すると検索します。↑↓で選択、Enterで開く、Ctrl+Nで新規登録。",
@@ -144,6 +169,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "form.webcam": ("WEBカメラで通信できる端末を持っている", "Has a device with a webcam"),
     "form.hint_date": ("例: 1985-04-01 / 昭和60年4月1日 / S60.4.1", "e.g. 1985-04-01, 昭和60年4月1日, S60.4.1"),
     "form.hint_regdate": ("空欄可（未登録）", "may be empty (not registered)"),
+    "form.age_check": (
+        "生年月日 {born} では {age}歳です（15歳未満か100歳超）。元号や年の入力違いではありませんか。このまま保存しますか。",
+        "Born {born}, the seeker is {age} (under 15 or over 100). Is the era or year mistyped? Save it as typed?",
+    ),
+    # Formats, never a name or number that could pass for a real one left in the field.
+    "form.hint_seeker_no": ("5桁-数字（ハイフンなし可）", "5 digits - digits (hyphen optional)"),
+    "form.hint_name": ("姓と名の間に空白", "family name, space, given name"),
+    "form.hint_kana": ("カタカナかひらがな（姓と名の間に空白）", "katakana or hiragana (space between names)"),
+    "form.hint_phone": ("数字（ハイフン可）・空欄可", "digits (hyphens allowed), may be empty"),
+    "form.hint_email": ("空欄可", "may be empty"),
     "form.dup_no": (
         "求職番号 {no} は既に登録されています（{name}）。",
         "Seeker no. {no} is already registered ({name}).",
@@ -568,6 +603,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "hp.passcode_printed": ("印刷物に記載", "printed on the handout"),
     "hp.pages": ("{n}部", "{n} handout(s)"),
+    "hp.sheets": ("・A4 {n}枚", ", {n} A4 page(s)"),
+    "hp.lang_ja": ("日本語", "Japanese"),
+    "hp.lang_en": ("英語", "English"),
+    "hp.folder": ("保存先フォルダ", "Save to folder"),
+    "hp.folder_prompt": (
+        "保存先を確かめて Enter で保存します（Esc で取りやめ）。次回もこのフォルダが入ります。",
+        "Check the folder and press Enter to save (Esc cancels). It is filled in next time too.",
+    ),
+    "hp.folder_empty": ("保存先フォルダを入力してください。", "Type the folder to save to."),
+    "hp.folder_bad": (
+        "{path} に保存できません（{why}）。別のフォルダを指定してください。",
+        "Cannot save in {path} ({why}). Choose another folder.",
+    ),
     "hp.options": ("拡大印刷: {large}　言語: {lang}", "Large print: {large}  Language: {lang}"),
     "hp.saved": ("PDFを保存しました: {path}", "PDF saved: {path}"),
     "hp.printer": ("プリンター: {name}（{how}）{state}", "Printer: {name} ({how}) {state}"),

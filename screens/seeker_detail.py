@@ -478,7 +478,7 @@ class SeekerDetailScreen(HwScreen):
         fix = req.fix or req.key
         actions = {
             "consent": self.action_terms,
-            "registration": self.action_edit,
+            "registration": self.action_edit_registration,
             "webcam": self.action_webcam,
             "environment": self.action_environment,
             "approval": self.action_approval,
@@ -499,6 +499,10 @@ class SeekerDetailScreen(HwScreen):
 
     def action_edit(self) -> None:
         self.hw.open_form(self.seeker_id)
+
+    def action_edit_registration(self) -> None:
+        """The form with the cursor on the registration date (its kind is the field above)."""
+        self.hw.open_form(self.seeker_id, focus="registered_on")
 
     def action_terms(self) -> None:
         if self.office:

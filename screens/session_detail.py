@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from screens import dates
 from screens.base import HwModal, HwScreen, lines, lit
 from screens.dialogs import Ask, FinalConfirm, Pick
 from screens.widgets import Column, KeyFooter, RowTable
@@ -139,7 +140,7 @@ class SessionScreen(HwScreen):
             code = t("common.none")
         info = [
             f"#{d.id}  {service_label(d.kind, lang)}{'  ' + d.title if d.title else ''}",
-            f"{t('sess.when')}: {d.start:%Y-%m-%d %H:%M}–{d.end:%H:%M}   {t('q.col.state')}: {state_label(d.state, lang)}"
+            f"{t('sess.when')}: {dates.span(d.start, d.end, lang)}   {t('q.col.state')}: {state_label(d.state, lang)}"
             f"   {t('q.col.staff')}: {d.staff_name}（{d.staff_login}）",
             f"{t('sess.platform')}: {platform}   URL: {d.join_url or t('sess.no_link')}",
             f"{t('sess.meeting_id')}: {d.meeting_id or '-'}   {t('sess.passcode')}: {code}",
@@ -502,9 +503,7 @@ class SessionScreen(HwScreen):
             new_id, people = result
             old, self.session_id, self.passcode = self.session_id, new_id, None
             who = ("、" if self.lang == "ja" else ", ").join(people) or self.t("common.none")
-            self.say_here(
-                self.t("sess.moved_to", old=old, new=new_id, when=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}", who=who)
-            )
+            self.say_here(self.t("sess.moved_to", old=old, new=new_id, when=dates.span(start, end, self.lang), who=who))
             self.reload()
             if people:
                 from screens.handout_preview import HandoutPreview

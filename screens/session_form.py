@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Select, Static
 
+from screens import dates
 from screens.base import HwModal, lit
 from screens.inputs import Input
 
@@ -164,7 +165,7 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
         def ok(result) -> None:
             created, skipped = result
             lines_ = [self.t("ses.created", ids=", ".join(f"#{i}" for i in created))]
-            lines_ += [self.t("ses.skipped", day=f"{when:%Y-%m-%d}", reason=why) for when, why in skipped]
+            lines_ += [self.t("ses.skipped", day=dates.day(when, self.lang), reason=why) for when, why in skipped]
             self.dismiss("\n".join(lines_))
 
         def err(exc: BaseException) -> None:

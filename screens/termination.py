@@ -73,9 +73,14 @@ class TerminationScreen(HwScreen):
                     allow_blank=False,
                     compact=True,
                 )
-                yield Input(placeholder=t("term.until"), id="tm-until", compact=True)
-                yield Input(placeholder=t("term.review"), id="tm-review", compact=True)
-                yield Input(placeholder=t("term.session"), id="tm-session", compact=True)
+                # Each field keeps its label once typed in (a placeholder alone vanishes).
+                for wid, key in (
+                    ("tm-until", "term.until"),
+                    ("tm-review", "term.review"),
+                    ("tm-session", "term.session"),
+                ):
+                    yield Static(lit(t(key)), classes="tm-label", markup=False)
+                    yield Input(id=wid, compact=True)
                 yield Static(lit(t("term.narrative")), classes="tm-label", markup=False)
                 yield TextArea(id="tm-narrative")
             yield Static("", id="tm-msg", markup=False)

@@ -39,8 +39,7 @@ class WeekScreen(HwScreen):
     def __init__(self, office_id: str | None = None, day: date | None = None) -> None:
         super().__init__()
         self.office_id = office_id
-        day = day or today_jst()
-        self.monday = day - timedelta(days=day.weekday())
+        self.monday = _shown_week(day or today_jst())
         self.mine = False
         self.view: Any = None
 
@@ -133,8 +132,7 @@ class WeekScreen(HwScreen):
         self.reload()
 
     def action_this_week(self) -> None:
-        d = today_jst()
-        self.monday = d - timedelta(days=d.weekday())
+        self.monday = _shown_week(today_jst())
         self.reload()
 
     def action_mine(self) -> None:
@@ -175,3 +173,10 @@ def closed_text(closed: tuple[str, str] | None, lang: str) -> str:
     if not closed:
         return ""
     return f"Closed: {closed[1]}" if lang == "en" else f"閉庁日: {closed[0]}"
+
+
+def _shown_week(day: date) -> date:
+    """The Monday of the week to show for ``day``: its own week on a weekday, the coming week on
+    a Saturday or Sunday (the office is closed; what a clerk plans then is the next week)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday + timedelta(days=7) if day.weekday() >= 5 else monday

@@ -191,6 +191,7 @@ ALLOWED: dict[str, str] = {
     "terminations.stops": INTERNAL + " (the guarded queue, week, reminders and handouts read the stops of their rows)",
     "terminations.stop_on": NON_PERSONAL + " (picks from stops the caller read)",
     "seekers.registration_kind_error": NON_PERSONAL,
+    "seekers.given_key": NON_PERSONAL + " (the search key of a reading given to it)",
     **{
         f"registration.{n}": NON_PERSONAL + " (date arithmetic)"
         for n in ("month_end", "initial_end", "registration_end", "needs_events")
@@ -214,6 +215,7 @@ ALLOWED: dict[str, str] = {
     "context.require": "the role check the guard applies",
     "context.require_office": "the office check the guard applies",
     "context.staff_id": NON_PERSONAL,
+    "context.office_names": NON_PERSONAL + " (an office's names, for a refusal)",
     "guard.guard": "the guard",
     "guard.is_guarded": "the guard",
     "guard.require_all_offices": "the guard",

@@ -305,7 +305,9 @@ async def test_handout_preview_shows_qr_and_saves_pdf(db, tmp_path, monkeypatch)
             and "録画・録音は禁止されています。（第12条(2)）" in details
         )
         await pilot.press("l")
-        await pilot.press("s")
+        await pilot.press("s")  # asks where, the Downloads folder filled in
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         saved = p.saved_path
         assert saved is not None and saved.parent == tmp_path / "Downloads" and saved.read_bytes()[:5] == b"%PDF-"

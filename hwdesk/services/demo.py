@@ -39,8 +39,9 @@ def is_demo(session: Session) -> bool:
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
-    """(login, role, office) of the demo accounts shown on the sign-in screen."""
-    return [("clerk1", "clerk", "takamatsu"), ("super1", "supervisor", "takamatsu"), ("admin1", "admin", "takamatsu")]
+    """(login, role, office) of every demo account ``build_demo`` makes, office by office (the
+    sign-in screen lists them all: a demo is tried from each office's side)."""
+    return [(_login(office, base), role, office) for office in OFFICE_PREFIX for base, role, _name in DEMO_STAFF]
 
 
 def _login(office: str, base: str) -> str:
