@@ -32,6 +32,12 @@ def _fmt(d: date, lang: str) -> str:
     return format_date_en(d) if lang == "en" else format_wareki(d)
 
 
+def _short(d: date, lang: str) -> str:
+    from hwdesk.jtext import format_wareki_short
+
+    return d.isoformat() if lang == "en" else format_wareki_short(d)
+
+
 class InterpretersScreen(HwScreen):
     """``InterpretersScreen(office_id=None, day=None)``: the roster, and the week of ``day``."""
 
@@ -76,7 +82,7 @@ class InterpretersScreen(HwScreen):
                 Column(t("interp.col.mode"), width=16),
                 Column(t("interp.col.name"), weight=2, min_width=10),
                 Column(t("interp.col.hours"), width=18),
-                Column(t("interp.col.dates"), width=23),
+                Column(t("interp.col.dates"), width=17),
                 Column(t("interp.col.state"), weight=2, min_width=6),
             ],
             id="in-roster",
@@ -133,7 +139,7 @@ class InterpretersScreen(HwScreen):
         self.query_one("#in-intro", Static).update(lit(t("interp.intro", cite=cite)))
         rows = []
         for ln in lines:
-            dates = f"{ln.valid_from.isoformat()}〜{ln.until.isoformat() if ln.until else ''}"
+            dates = f"{_short(ln.valid_from, lang)}〜{_short(ln.until, lang) if ln.until else ''}"
             state = t("interp.ended", reason=ln.end_reason) if ln.ended_at is not None else t("interp.active")
             if ln.replaces_id:
                 state += "（" + t("interp.corrects", id=ln.replaces_id) + "）"

@@ -389,3 +389,9 @@ def test_times_are_read_in_jst(store, actors):
     start = datetime(2027, 2, 2, 0, 30, tzinfo=UTC)  # 09:30 JST
     assert line.covers(start, start + timedelta(minutes=45))
     assert not line.covers(start + timedelta(hours=3), start + timedelta(hours=4))  # 12:30 JST
+
+
+def test_a_finished_session_keeps_its_marks_without_the_warning():
+    covers = (interpreters.Cover("英語", "none"),)
+    assert interpreters.uncovered_text(covers, "en") == "No interpreter (英語)"
+    assert interpreters.uncovered_text(covers, "ja", "completed") == ""

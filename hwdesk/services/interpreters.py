@@ -704,13 +704,13 @@ def covers_for_seeker(
 
 
 def mark_rows(session: Session, office_id: str, rows: list) -> list:
-    """INTERNAL (the guarded queue and week views): each live queue row whose seekers' interpreter
-    notices ask for a language gets ``interpreting`` — how each language is covered. One roster
-    query, only when a row needs an interpreter."""
+    """INTERNAL (the guarded queue and week views): each queue row but a cancelled one whose
+    seekers' interpreter notices ask for a language gets ``interpreting`` — how each language is
+    covered (a past week's too, for its load). One roster query, only when a row needs one."""
     wanted = {
         r.id: _languages((c.kind, c.language, c.unannounced) for c in r.companions)
         for r in rows
-        if r.state in LIVE and r.companions
+        if r.state != "cancelled" and r.companions
     }
     wanted = {k: v for k, v in wanted.items() if v}
     if not wanted:
@@ -736,10 +736,11 @@ def companion_text(companion, covers: tuple[Cover, ...], lang: str = "ja") -> st
     return base + found.mark() if found else base
 
 
-def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja") -> str:
-    """The queue's warning for languages nobody covers ('' when every one is covered)."""
+def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja", state: str = "scheduled") -> str:
+    """The queue's warning for languages nobody covers ('' when every one is covered, or when the
+    session's ``state`` is past doing anything about it)."""
     missing = [c.language for c in covers if not c.covered]
-    if not missing:
+    if not missing or state not in LIVE:
         return ""
     if lang == "en":
         return f"No interpreter ({', '.join(missing)})"
