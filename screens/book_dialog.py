@@ -102,7 +102,7 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         confirmed = self.interp_ok
 
         def work(s):
-            from hwdesk.services import interpreters, scheduling, seekers
+            from hwdesk.services import interpreting, scheduling, seekers
 
             seeker = (
                 seekers.get_by_number(s, number, actor=actor)
@@ -110,7 +110,7 @@ class BookModal(HwModal, ModalScreen["str | None"]):
                 else seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
             )  # type: ignore[arg-type]
             # An interpreter nobody covers then is a warning, not a condition: shown once, Enter again books.
-            check = interpreters.booking_check(s, actor=actor, session_id=sid, seeker_id=seeker.id)
+            check = interpreting.booking_check(s, actor=actor, session_id=sid, seeker_id=seeker.id)
             if check.warn and confirmed != seeker.id:
                 return seeker.id, check.message(lang)
             scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)

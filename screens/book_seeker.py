@@ -55,10 +55,10 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         sid, office, actor = self.seeker_id, self.office_id, self.hw.actor
 
         def work(s):
-            from hwdesk.services import choices, interpreters
+            from hwdesk.services import choices, interpreting
 
             found = choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
-            self.covers = interpreters.covers_for_seeker(
+            self.covers = interpreting.covers_for_seeker(
                 s, actor=actor, seeker_id=sid, office_id=office, session_ids=[c.session_id for c in found]
             )
             return found
@@ -95,10 +95,10 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         confirmed, lang = self.interp_ok == session_id, self.lang
 
         def work(s):
-            from hwdesk.services import interpreters, scheduling
+            from hwdesk.services import interpreting, scheduling
 
             # An interpreter nobody covers then is a warning, not a condition: shown once, Enter again books.
-            check = interpreters.booking_check(s, actor=actor, session_id=session_id, seeker_id=seeker_id)
+            check = interpreting.booking_check(s, actor=actor, session_id=session_id, seeker_id=seeker_id)
             if check.warn and not confirmed:
                 return None, check.message(lang)
             return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state, ""

@@ -4,7 +4,7 @@ The roster (``interpreters.roster``): who interprets which language on which wee
 the office's interpreters, and the remote interpretation service as the fallback. Every staff
 member reads it; supervisors add (``a``), correct (``c``: the old line ends with the reason and
 stays in the history) and end lines (``e``, with a reason). ``h`` shows ended lines too.
-Below it, for supervisors, the week's load (``interpreters.week_load``): sessions given to each
+Below it, for supervisors, the week's load (``interpreting.week_load``): sessions given to each
 interpreter, per language how they are covered, and the sessions nobody covers; ``[`` / ``]``
 move a week. Opened from the command palette or ``i`` on the week view.
 """
@@ -118,11 +118,11 @@ class InterpretersScreen(HwScreen):
         office, monday, history, actor, sup = self.office_id, self.monday, self.history, self.hw.actor, self.supervisor
 
         def work(s):
-            from hwdesk.services import interpreters
+            from hwdesk.services import interpreters, interpreting
             from hwdesk.services.offices import profile
 
             lines = interpreters.roster(s, actor=actor, office_id=office, history=history)
-            load = interpreters.week_load(s, actor=actor, office_id=office, week_start=monday) if sup else None
+            load = interpreting.week_load(s, actor=actor, office_id=office, week_start=monday) if sup else None
             return lines, load, profile(s, office).cite("companions")
 
         self.db(work, self._show, group="interp")
@@ -391,7 +391,10 @@ class InterpreterForm(HwModal, ModalScreen["str | None"]):
         def failed(exc: BaseException) -> None:
             self.query_one("#if-msg", Static).update(lit(self.hw.message_of(exc)))
 
-        self.db(work, lambda i: self.dismiss(self.t("interp.added", id=i)), failed, write=True, group="if-save")
+        def saved(line_id: int) -> None:
+            self.dismiss(self.t("interp.added", id=line_id))
+
+        self.db(work, saved, failed, write=True, group="if-save")
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

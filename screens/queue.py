@@ -288,7 +288,7 @@ class QueueScreen(HwScreen):
 
 def format_row(r, lang: str) -> list[str]:
     """One queue row as plain cells (worker side)."""
-    from hwdesk.services.interpreters import companion_text, uncovered_text
+    from hwdesk.services.interpreting import companion_text, uncovered_text
 
     sep = "; " if lang == "en" else "、"
     comps = sep.join(dict.fromkeys(companion_text(c, r.interpreting, lang) for c in r.companions))

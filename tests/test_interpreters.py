@@ -5,6 +5,7 @@ the queue's marker and the supervisor's week."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from sqlmodel import select
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST, ParseError
 from hwdesk.models import AuditLog, Interpreter
-from hwdesk.services import consent, interpreters, queue, scheduling
+from hwdesk.services import consent, interpreters, interpreting, queue, scheduling
 
 DAY = date(2027, 2, 2)  # a Tuesday
 WED = DAY + timedelta(days=1)
@@ -102,7 +103,9 @@ def test_language_key_matches_the_spellings_of_one_language(text, key):
 def test_language_key_never_fails_and_is_stable(text):
     key = interpreters.language_key(text)
     assert len(key) <= 40
-    assert interpreters.language_key(key) == key or key in interpreters._ALIASES
+    # full-width and half-width, upper and lower case: one key
+    assert interpreters.language_key(unicodedata.normalize("NFKC", text)) == key
+    assert interpreters.language_key(text.upper()) == interpreters.language_key(text.lower()) or not text.isascii()
 
 
 @pytest.mark.parametrize(
@@ -263,7 +266,7 @@ def test_cover_prefers_an_interpreter_then_the_remote_service(store, actors):
     add_line(store, sup)  # ベトナム語 月-金 9-12
     add_line(store, sup, mode="remote", name="遠隔通訳センター", weekdays="月-金", start="09:00", end="17:00")
     with store.read() as s:
-        lines = interpreters._lines_between(s, "takamatsu", DAY, DAY)
+        lines = interpreters.lines_between(s, "takamatsu", DAY, DAY)
     assert interpreters.cover(lines, "Vietnamese", at("10:00"), at("10:45")).mode == "in_person"
     assert interpreters.cover(lines, "ベトナム語", at("11:30"), at("12:30")).mode == "remote"  # past 12:00
     assert interpreters.cover(lines, "ベトナム語", at("16:30"), at("17:30")).mode == "none"
@@ -289,7 +292,7 @@ def test_booking_warns_and_offers_the_nearest_covered_times(store, actors):
         scheduling.book(s, actor=clerk, session_id=taken.id, seeker_id=other.id)
     sk = seeker_needing(store, actors)
     with store.read() as s:
-        check = interpreters.booking_check(s, actor=clerk, session_id=asked.id, seeker_id=sk.id, now=at("09:00"))
+        check = interpreting.booking_check(s, actor=clerk, session_id=asked.id, seeker_id=sk.id, now=at("09:00"))
     assert check.warn and check.uncovered() == ["ベトナム語"]
     assert [a.session_id for a in check.alternatives] == [near.id, later.id]
     text = check.message("ja")
@@ -300,7 +303,7 @@ def test_booking_warns_and_offers_the_nearest_covered_times(store, actors):
         assert scheduling.book(s, actor=clerk, session_id=asked.id, seeker_id=sk.id).state == "booked"
     # covered: no warning
     with store.read() as s:
-        ok = interpreters.booking_check(s, actor=clerk, session_id=near.id, seeker_id=sk.id, now=at("09:00"))
+        ok = interpreting.booking_check(s, actor=clerk, session_id=near.id, seeker_id=sk.id, now=at("09:00"))
     assert not ok.warn and ok.covers[0].mode == "in_person" and ok.message() == ""
 
 
@@ -320,7 +323,7 @@ def test_no_notice_no_warning_and_unannounced_asks_nothing(store, actors):
         )
         consent.record_companion(s, actor=clerk, seeker_id=sk.id, office_id="takamatsu", kind="caregiver")
     with store.read() as s:
-        check = interpreters.booking_check(s, actor=clerk, session_id=row.id, seeker_id=sk.id)
+        check = interpreting.booking_check(s, actor=clerk, session_id=row.id, seeker_id=sk.id)
     assert check.covers == () and not check.warn
 
 
@@ -330,8 +333,8 @@ def test_a_notice_for_one_session_asks_only_for_that_session(store, actors):
     two = create(store, clerk, start="14:00", end="14:45")
     sk = seeker_needing(store, actors, language="英語", session_id=one.id)
     with store.read() as s:
-        assert interpreters.booking_check(s, actor=clerk, session_id=one.id, seeker_id=sk.id).warn
-        assert not interpreters.booking_check(s, actor=clerk, session_id=two.id, seeker_id=sk.id).warn
+        assert interpreting.booking_check(s, actor=clerk, session_id=one.id, seeker_id=sk.id).warn
+        assert not interpreting.booking_check(s, actor=clerk, session_id=two.id, seeker_id=sk.id).warn
 
 
 # --- the queue and the week ---------------------------------------------------------------------
@@ -358,7 +361,7 @@ def test_queue_marks_sessions_needing_an_interpreter(store, actors):
     assert by_id[plain.id].interpreting == ()
     js = {x["id"]: x["interpreters"] for x in data["sessions"]}
     assert js[bare.id] == [{"language": "English", "cover": "none"}] and js[plain.id] == []
-    assert interpreters.uncovered_text(by_id[bare.id].interpreting) == "通訳未手配（English）"
+    assert interpreting.uncovered_text(by_id[bare.id].interpreting) == "通訳未手配（English）"
 
 
 def test_week_load_gives_sessions_to_the_least_loaded_interpreter(store, actors):
@@ -372,9 +375,9 @@ def test_week_load_gives_sessions_to_the_least_loaded_interpreter(store, actors)
         with store.write() as s:
             scheduling.book(s, actor=clerk, session_id=sess.id, seeker_id=sk.id)
     with pytest.raises(PermissionDenied), store.read() as s:
-        interpreters.week_load(s, actor=clerk, office_id="takamatsu", week_start=DAY)
+        interpreting.week_load(s, actor=clerk, office_id="takamatsu", week_start=DAY)
     with store.read() as s:
-        load = interpreters.week_load(s, actor=sup, office_id="takamatsu", week_start=DAY)
+        load = interpreting.week_load(s, actor=sup, office_id="takamatsu", week_start=DAY)
     by_line = {ln.line.id: ln for ln in load.lines}
     assert len(by_line[first.id].sessions) == 2 and len(by_line[second.id].sessions) == 1
     assert by_line[first.id].roster_minutes == 5 * 180 and by_line[second.id].roster_minutes == 180
@@ -392,6 +395,6 @@ def test_times_are_read_in_jst(store, actors):
 
 
 def test_a_finished_session_keeps_its_marks_without_the_warning():
-    covers = (interpreters.Cover("英語", "none"),)
-    assert interpreters.uncovered_text(covers, "en") == "No interpreter (英語)"
-    assert interpreters.uncovered_text(covers, "ja", "completed") == ""
+    covers = (interpreting.Cover("英語", "none"),)
+    assert interpreting.uncovered_text(covers, "en") == "No interpreter (英語)"
+    assert interpreting.uncovered_text(covers, "ja", "completed") == ""

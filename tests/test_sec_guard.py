@@ -201,14 +201,16 @@ ALLOWED: dict[str, str] = {
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL,
     "usage_entry.usage_article": NON_PERSONAL,
-    # interpreters: the roster's pure parts and the building blocks of the guarded queue and booking check
+    # interpreters: the roster's pure parts, and the building blocks of the guarded queue and booking check
     **{
         f"interpreters.{n}": NON_PERSONAL
-        for n in ("language_key", "parse_weekdays", "weekdays_text", "cover", "uncovered_text", "covers_json")
+        for n in ("language_key", "parse_weekdays", "weekdays_text", "cover", "languages_of")
     },
-    "interpreters.companion_text": NON_PERSONAL + " (formats a row a guarded service returned)",
     "interpreters.needs": INTERNAL + " (a seeker's interpreter languages, for the guarded booking_check)",
-    "interpreters.mark_rows": INTERNAL + " (the guarded queue and week views mark their own rows)",
+    "interpreters.lines_between": INTERNAL + " (roster lines for the guarded booking check, queue and week)",
+    **{f"interpreting.{n}": NON_PERSONAL for n in ("uncovered_text", "covers_json")},
+    "interpreting.companion_text": NON_PERSONAL + " (formats a row a guarded service returned)",
+    "interpreting.mark_rows": INTERNAL + " (the guarded queue and week views mark their own rows)",
     # the guard and the actor themselves
     "context.require": "the role check the guard applies",
     "context.require_office": "the office check the guard applies",

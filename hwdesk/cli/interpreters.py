@@ -157,13 +157,13 @@ def cmd_load(ctx) -> int:
     from datetime import datetime
 
     from hwdesk.jtext import JST, safe_display
-    from hwdesk.services import interpreters
+    from hwdesk.services import interpreting
 
     a = ctx.args
     week = _day(a.week, "week") or datetime.now(JST).date()
     actor = ctx.reader()
     with ctx.store.read() as s:
-        load = interpreters.week_load(s, actor=actor, office_id=a.office, week_start=week)
+        load = interpreting.week_load(s, actor=actor, office_id=a.office, week_start=week)
     ctx.audit_read(actor, office_id=a.office, rows=len(load.lines), week=load.start.isoformat())
     if a.json:
         ctx.out_json(
