@@ -422,6 +422,39 @@ class Notice(SQLModel, table=True):
     result: str = Field(default="", max_length=300)  # the delivery result, or why it failed or was skipped
 
 
+# --- interpreters -----------------------------------------------------------------------------
+
+INTERPRETER_MODES = ("in_person", "remote")
+
+
+class Interpreter(SQLModel, table=True):
+    """One line of an office's interpreter roster: who interprets which language on which weekdays
+    and hours (an interpreter at the office, or the remote interpretation service, the fallback).
+
+    The office's own arrangement, not a condition of use. Never deleted: ending a line (a leaver, a
+    correction) sets ``ended_at`` with the reason and the last day it covers (``until``)."""
+
+    __table_args__ = (Index("ix_interpreter_office_lang", "office_id", "language_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id")
+    mode: str = Field(max_length=16)  # INTERPRETER_MODES
+    name: str = Field(max_length=60)
+    language: str = Field(max_length=40)  # as staff typed it (英語, ベトナム語 …)
+    language_key: str = Field(max_length=40)  # services/interpreters.language_key: what matches a notice
+    weekdays: str = Field(max_length=7)  # ISO weekday digits, Monday 1 … Sunday 7 ("12345")
+    start_time: str = Field(max_length=5)  # "09:00" JST
+    end_time: str = Field(max_length=5)  # "12:00" JST
+    valid_from: date
+    until: date | None = None  # the last day covered (None: open-ended)
+    note: str = ""
+    replaces_id: int | None = Field(default=None, foreign_key="interpreter.id")  # a correction's earlier line
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=_now)
+    ended_at: datetime | None = None
+    ended_by: int | None = Field(default=None, foreign_key="staff.id")
+    end_reason: str = ""
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 

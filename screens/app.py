@@ -468,6 +468,13 @@ class HwdeskApp(App):
         """The week view of the office's sessions (F4, command palette)."""
         self.to_mode("week")
 
+    def action_interpreters(self) -> None:
+        """The interpreter roster and the week's load (command palette; ``i`` on the week view)."""
+        from screens.interpreters import InterpretersScreen
+
+        if self.actor is not None and not isinstance(self.screen, InterpretersScreen):
+            self.push_screen(InterpretersScreen())
+
     def open_termination(self, seeker_id: int, office_id: str) -> None:
         """The termination form (supervisor only; a clerk sees the refusal)."""
         from screens.termination import TerminationScreen, refusal

@@ -33,6 +33,8 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         super().__init__()
         self.seeker_id, self.office_id, self.seeker_no, self.seeker_name = seeker_id, office_id, seeker_no, name
         self.choices: list[Any] = []
+        self.covers: dict[int, tuple] = {}  # session id → interpreters.Cover per language the seeker asks for
+        self.interp_ok: int | None = None  # the session whose interpreter warning was shown: Enter again books
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -53,9 +55,13 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         sid, office, actor = self.seeker_id, self.office_id, self.hw.actor
 
         def work(s):
-            from hwdesk.services import choices
+            from hwdesk.services import choices, interpreting
 
-            return choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
+            found = choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
+            self.covers = interpreting.covers_for_seeker(
+                s, actor=actor, seeker_id=sid, office_id=office, session_ids=[c.session_id for c in found]
+            )
+            return found
 
         self.db(work, self._show, group="bs-load")
 
@@ -72,8 +78,10 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
                 if is_group(c.kind)
                 else ""
             )
+            marks = " ".join(f"{x.language}{x.mark()}" for x in self.covers.get(c.session_id, ()))
+            title = f"{self.t('interp.col')} {marks}  {c.title}" if marks else c.title
             rows.append(
-                [f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, c.title]
+                [f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, title]
             )
         self.query_one(RowTable).set_rows(rows, [c.session_id for c in found])
         if not found:
@@ -84,15 +92,26 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         if self.busy("bs-book"):
             return
         actor, seeker_id, session_id = self.hw.actor, self.seeker_id, int(event.key)
+        confirmed, lang = self.interp_ok == session_id, self.lang
 
         def work(s):
-            from hwdesk.services import scheduling
+            from hwdesk.services import interpreting, scheduling
 
-            return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state
+            # An interpreter nobody covers then is a warning, not a condition: shown once, Enter again books.
+            check = interpreting.booking_check(s, actor=actor, session_id=session_id, seeker_id=seeker_id)
+            if check.warn and not confirmed:
+                return None, check.message(lang)
+            return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state, ""
 
-        def ok(state: str) -> None:
+        def ok(result) -> None:
             from hwdesk.services.scheduling import state_label
 
+            state, warning = result
+            if state is None:
+                self.interp_ok = session_id
+                box = self.query_one("#bs-msg", Static)
+                box.update(lit(warning + "\n" + self.t("interp.pick_again"), multiline=True))
+                return
             self.dismiss(self.t("bs.booked", id=session_id, state=state_label(state, self.lang)))
 
         def err(exc: BaseException) -> None:

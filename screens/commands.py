@@ -65,6 +65,7 @@ GLOBAL_COMMANDS = (
     ("cmd.queue", "queue"),
     ("cmd.reminders", "reminders"),
     ("cmd.week", "week"),
+    ("cmd.interpreters", "interpreters"),
     ("cmd.read_terms", "read_terms"),
     ("cmd.usage_records", "usage_records"),
     ("cmd.notices", "notices"),

@@ -288,9 +288,13 @@ class QueueScreen(HwScreen):
 
 def format_row(r, lang: str) -> list[str]:
     """One queue row as plain cells (worker side)."""
+    from hwdesk.services.interpreting import companion_text, uncovered_text
+
     sep = "; " if lang == "en" else "、"
-    comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
-    warns = sep.join(w.text(lang) for w in r.warnings)
+    comps = sep.join(dict.fromkeys(companion_text(c, r.interpreting, lang) for c in r.companions))
+    warns = sep.join(
+        x for x in (uncovered_text(r.interpreting, lang, r.state), *(w.text(lang) for w in r.warnings)) if x
+    )
     if r.overrides:
         warns = ("override" if lang == "en" else "例外承認") + (sep + warns if warns else "")
     return [

@@ -33,6 +33,7 @@ class WeekScreen(HwScreen):
         Binding("d", "this_week", "k.this_week"),
         Binding("m", "mine", "k.week_mine"),
         Binding("n", "new_session", "k.new_session"),
+        Binding("i", "interpreters", "k.interpreters"),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
@@ -156,6 +157,12 @@ class WeekScreen(HwScreen):
                 self.reload()
 
         open_new_session(self, self.office_id or self.home_office(), day, done)
+
+    def action_interpreters(self) -> None:
+        """The interpreter roster and this week's interpreter load (screens/interpreters.py)."""
+        from screens.interpreters import InterpretersScreen
+
+        self.app.push_screen(InterpretersScreen(self.office_id, self.monday))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:

@@ -25,7 +25,7 @@ from sqlmodel import select
 import hwdesk.services
 from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
-from hwdesk.models import Approval, AuditLog, Seeker, Termination, TermsVersion
+from hwdesk.models import Approval, AuditLog, Interpreter, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, seekers
 from hwdesk.services.context import Actor
@@ -211,6 +211,16 @@ ALLOWED: dict[str, str] = {
     },
     "notices.build_notice": INTERNAL + " (builds one notice inside the guarded outbox.send_due)",
     "outbox.mail_message": INTERNAL + " (the mail of a notice the guarded send_due built)",
+    # interpreters: the roster's pure parts, and the building blocks of the guarded queue and booking check
+    **{
+        f"interpreters.{n}": NON_PERSONAL
+        for n in ("language_key", "parse_weekdays", "weekdays_text", "cover", "languages_of")
+    },
+    "interpreters.needs": INTERNAL + " (a seeker's interpreter languages, for the guarded booking_check)",
+    "interpreters.lines_between": INTERNAL + " (roster lines for the guarded booking check, queue and week)",
+    **{f"interpreting.{n}": NON_PERSONAL for n in ("uncovered_text", "covers_json")},
+    "interpreting.companion_text": NON_PERSONAL + " (formats a row a guarded service returned)",
+    "interpreting.mark_rows": INTERNAL + " (the guarded queue and week views mark their own rows)",
     # the guard and the actor themselves
     "context.require": "the role check the guard applies",
     "context.require_office": "the office check the guard applies",
@@ -310,7 +320,18 @@ def maebashi(store, actors):
             scope="suspended",
             decided_by=sup.id,
         )
-        s.add_all([row, appr, term])
+        line = Interpreter(
+            office_id="maebashi",
+            mode="in_person",
+            name="前橋 通訳",
+            language="英語",
+            language_key="en",
+            weekdays="12345",
+            start_time="09:00",
+            end_time="12:00",
+            valid_from=date.today(),
+        )
+        s.add_all([row, appr, term, line])
         s.flush()
         sess_id = row.id
         tv = s.exec(select(TermsVersion).where(TermsVersion.office_id == "maebashi")).first()
@@ -321,6 +342,7 @@ def maebashi(store, actors):
             "approval_id": appr.id,
             "termination_id": term.id,
             "terms_version_id": tv.id,
+            "interpreter_id": line.id,
             "office_id": "maebashi",
             "seeker_ids": [sk.id],
             "form": seekers.SeekerForm(

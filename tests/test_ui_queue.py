@@ -120,7 +120,8 @@ async def test_queue_shows_sessions_counts_companions_warnings_and_filters(db):
         assert [r[0] for r in rows] == ["10:00-10:45", "13:00-14:00", "15:00-15:45"]
         first = rows[0]
         assert first[2] == "予定" and first[3] == "高松 花子" and d["a"] in first[4] and "青木 一郎" in first[4]
-        assert first[5] == "通訳（ベトナム語）"
+        assert first[5] == "通訳（ベトナム語）✘"  # nobody on the interpreter roster covers it
+        assert first[6].startswith("通訳未手配（ベトナム語）")
         assert rows[1][4] == "0/3" and "参加URL未設定" in rows[1][6]
         assert rows[2][4] == "（空き）"
         assert "全 3｜予定 3｜実施中 0" in plain(q.query_one("#q-counts"))

@@ -226,6 +226,7 @@ def _optional_modules():
         "staff",
         "counter",
         "notices",
+        "interpreters",
     ):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))

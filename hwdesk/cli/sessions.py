@@ -478,8 +478,9 @@ def cmd_session_reschedule(ctx) -> int:
 
 
 def cmd_book(ctx) -> int:
-    """Book a seeker (or waitlist them); a refusal lists each failed requirement."""
-    from hwdesk.services import scheduling
+    """Book a seeker (or waitlist them); a refusal lists each failed requirement. Warns (stderr) when
+    the seeker's interpreter notice asks for a language nobody covers then, with the nearest covered times."""
+    from hwdesk.services import interpreting, scheduling
 
     a = ctx.args
     actor = ctx.actor()
@@ -493,8 +494,19 @@ def cmd_book(ctx) -> int:
             waitlist=not a.no_waitlist,
         )
         state, pos = e.state, e.waitlist_pos
+        interp = interpreting.booking_check(s, actor=actor, session_id=a.session_id, seeker_id=e.seeker_id)
+    if interp.warn:  # a warning, not a condition of use: the booking stands
+        ctx.echo(interp.message(ctx.lang), file=sys.stderr)
     if a.json:
-        ctx.out_json({"session": a.session_id, "seeker_no": a.seeker_no, "state": state, "waitlist_pos": pos})
+        ctx.out_json(
+            {
+                "session": a.session_id,
+                "seeker_no": a.seeker_no,
+                "state": state,
+                "waitlist_pos": pos,
+                "interpreter": interp.as_json(),
+            }
+        )
     elif state == "waitlisted":
         print(
             ctx.msg(

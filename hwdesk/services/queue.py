@@ -47,7 +47,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import calendar, eligibility, registration, terminations
+from hwdesk.services import calendar, eligibility, interpreting, registration, terminations
 from hwdesk.services.consent import COMPANION_LABELS, ConsentStatus, needs_notice
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
@@ -160,6 +160,7 @@ class QueueRow:
     companions: tuple[Companion, ...]
     warnings: tuple[RowWarning, ...]
     seeker_warnings: dict = field(default_factory=dict, compare=False, hash=False)
+    interpreting: tuple = ()  # interpreters.Cover per language the seekers' notices ask for (live rows)
 
     @property
     def group(self) -> bool:
@@ -522,7 +523,7 @@ def _build_rows(
         if r.state in LIVE and day not in in_force:
             in_force[day] = version_in_force(versions, day)
         out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof, in_force.get(day), now))
-    return out
+    return interpreting.mark_rows(session, office_id, out) if comps_of else out
 
 
 def _row(
@@ -674,6 +675,7 @@ def row_json(r: QueueRow) -> dict:
             for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)
         ],
         "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
+        "interpreters": interpreting.covers_json(r.interpreting),
         "warnings": [w.key for w in r.warnings],
         "overrides": r.overrides,
         "offered": [
