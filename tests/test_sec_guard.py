@@ -101,6 +101,10 @@ ALLOWED: dict[str, str] = {
     "importer.id_runs": NON_PERSONAL,
     "importer.imported_ids": NON_PERSONAL,
     **{
+        f"import_rows.{n}": INTERNAL + " (checks the rows of a file the guarded importer.import_stream reads)"
+        for n in ("same_number", "same_person", "validate_chunk", "validated")
+    },
+    **{
         f"offices.{n}": NON_PERSONAL
         for n in (
             "sync_offices",
