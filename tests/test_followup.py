@@ -239,3 +239,71 @@ def test_no_shows_of_the_past_week_with_the_reminder_call(store, actors):
         called.seeker_no: True,
         silent.seeker_no: False,
     }
+
+
+# --- the CLI --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(store, monkeypatch, capsys):
+    from hwdesk.cli import main
+
+    monkeypatch.setenv("HWDESK_PASSWORD", "hwdesk-demo")
+
+    def run(*args: str):
+        code = main(["--db", store.url, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_cli_followup_json_call_and_correct(cli, store, actors, monkeypatch):
+    sk = ready(store, actors, name="電話 先", kana="デンワ サキ")
+    sid = create(store, actors)
+    book(store, actors, sid, sk.id)
+    code, out, err = cli("followup", "--json")
+    assert code == 2 and "--as" in err  # personal data: signed in only
+    code, out, err = cli(
+        "--as", "clerk1", "followup", "call", str(sid), sk.seeker_no, "--result", "no_answer", "--json"
+    )
+    assert code == 0, err
+    call = json.loads(out)
+    assert call["outcome"] == "no_answer" and call["corrects"] is None
+    code, out, err = cli(
+        "--as", "clerk1", "followup", "correct", str(sid), str(call["id"]), "--result", "reached", "--reason", "誤り"
+    )
+    assert code == 2  # a clerk does not correct
+    code, out, err = cli(
+        "--as",
+        "super1",
+        "--lang",
+        "en",
+        "followup",
+        "correct",
+        str(sid),
+        str(call["id"]),
+        "--result",
+        "reached",
+        "--reason",
+        "pressed the wrong key",
+    )
+    assert code == 0, err
+    assert f"Call record #{call['id']} corrected to Reached" in out
+    # the list itself, at a time when the session has started (the service's clock)
+    from hwdesk.services import timing
+
+    monkeypatch.setattr(timing, "now", lambda: at("10:25"))
+    code, out, err = cli("--as", "clerk1", "followup", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["minutes"] == 10
+    (row,) = data["late"]
+    assert (row["seeker_no"], row["minutes_late"], row["calls"][0]["outcome"]) == (sk.seeker_no, 25, "reached")
+    assert row["history"][str(row["calls"][0]["id"])][0]["outcome"] == "no_answer"
+    code, out, err = cli("--as", "clerk1", "--lang", "en", "followup")
+    assert code == 0, err
+    assert "Not checked in 10 minutes after the start (1)" in out and sk.seeker_no in out
+    with store.read() as s:
+        reads = s.exec(select(AuditLog).where(AuditLog.action == "cli.read")).all()
+    assert any(json.loads(a.detail_json).get("followup") for a in reads)  # the view is audited

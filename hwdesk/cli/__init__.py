@@ -210,7 +210,18 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve", "staff", "counter"):
+    for name in (
+        "sessions",
+        "handouts",
+        "printers",
+        "records",
+        "usage",
+        "maintenance",
+        "serve",
+        "staff",
+        "counter",
+        "followup",
+    ):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:

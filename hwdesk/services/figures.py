@@ -498,22 +498,23 @@ def staff_week_load(session: Session, *, actor: Actor, office_id: str, staff_id:
 
 
 def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
-    """The figures as plain lines (CLI and screen): staff load per week, then attendance."""
+    """Every figure as plain lines (the CLI's text report): staff load per week, the single
+    figures, attendance by reminder call, then the bar tables' cells."""
     en = lang == "en"
-    out = ["Staff load (sessions, hours) per week" if en else "職員別の担当（週ごと、件数・時間）"]
+    out = ["Staff load per week (sessions, hours)" if en else "職員別の担当（週ごと、件数・時間）"]
     for w in fig.week_totals:
-        label = w.week.isoformat() if en else format_wareki(w.week)
-        out.append(
-            f"  {label}{' week' if en else '週'}: {w.sessions.text} {'sessions' if en else '件'}, {w.hours.text} h"
-            if en
-            else f"  {label}の週: 計 {w.sessions.text}件・{w.hours.text}時間"
-        )
+        if en:
+            out.append(f"  week of {w.week.isoformat()}: {w.sessions.text} sessions, {w.hours.text} h")
+        else:
+            out.append(f"  {format_wareki(w.week)}の週: 計 {w.sessions.text}件・{w.hours.text}時間")
         for s in (s for s in fig.staff_weeks if s.week == w.week):
             out.append(
                 f"    {s.staff}: {s.sessions.text} sessions, {s.hours.text} h"
                 if en
                 else f"    {s.staff}: {s.sessions.text}件・{s.hours.text}時間"
             )
+    for _k, ja, en_label, f in fig.singles():
+        out.append(f"{en_label if en else ja}: {f.text}")
     out.append("Attendance by reminder call (seats expected)" if en else "リマインド電話の結果別の出席（見込みの席数）")
     for a in fig.attendance:
         out.append(
@@ -523,6 +524,13 @@ def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
             else f"  {a.label(lang)}: 見込み {a.expected.text}・出席 {a.attended.text}・"
             f"不参加 {a.no_show.text}・出席率 {a.rate.text}"
         )
+    for b in fig.breakdowns():
+        out.append(
+            f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"
+            if en
+            else f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）"
+        )
+        out += [f"  {i.label(lang)}: {i.figure.text}" for i in b.items]
     out.append(fig.roster_note[1] if en else fig.roster_note[0])
     return out
 
