@@ -653,7 +653,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fu.nothing_to_correct": ("訂正する電話の記録がありません。", "No call result to correct."),
     "fu.corrected_from": ("訂正前: {old}", "was: {old}"),
-    "sf.load": ("{name}の今週: {load}", "{name} this week: {load}"),
+    "sf.load": ("{name}の担当: {load}", "{name}'s load: {load}"),
     "cmd.week": ("週間表示（セッション）を開く", "Open the week view (sessions)"),
     # --- command palette ------------------------------------------------------------------------
     "cmd.search": ("求職者検索の画面へ", "Go to the seeker search"),

@@ -223,7 +223,8 @@ def test_balance_hint_shows_the_staff_members_week(store, actors, month):
         )
     assert (load.week, load.sessions, load.hours) == (date(2026, 2, 2), 6, 6.0)
     assert load.office_mean_sessions == 4.0 and load.staff_with_sessions == 2
-    assert load.text("ja") == "今週 6件・6.0時間（事業所平均 4.0件/人）"
+    assert load.text("ja") == "2月2日の週 6件・6.0時間（事業所平均 4.0件/人）"
+    assert load.text("en") == "week of Feb 2: 6 sessions, 6.0 h (office mean 4.0 per staff member)"
     assert (other.sessions, other.hours) == (2, 4.0)
     with pytest.raises(PermissionDenied), store.read() as s:
         figures.staff_week_load(

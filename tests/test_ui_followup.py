@@ -171,3 +171,26 @@ async def test_report_screen_shows_the_supervisors_figures(db):
         assert "空席案内の結果" in text and "通訳が必要なセッション（言語別）" in text
         # small counts keep the report's marks: the 2 bookings still booked are no attendance figure
         assert "見込み <5" in text or "見込み 6" in text
+
+
+# --- the session form's balance hint ----------------------------------------------------------------
+
+
+async def test_session_form_shows_the_staff_members_week(db):
+    setup_late(db)  # clerk1: a one-hour seminar on 2027-02-02
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await open_queue(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert type(form).__name__ == "NewSessionModal"
+        hint = plain(form.query_one("#sf-load"))
+        assert hint == "clerk1の担当: 2月1日の週 1件・1.0時間（事業所平均 1.0件/人）", hint
+        form.query_one("#sf-staff").value = "super1"
+        await settle(pilot)
+        assert plain(form.query_one("#sf-load")).startswith("super1の担当: 2月1日の週 0件・0.0時間")
+        form.query_one("#sf-staff").value = "nobody"
+        await settle(pilot)
+        assert plain(form.query_one("#sf-load")) == ""  # not a login (yet): no hint, no error

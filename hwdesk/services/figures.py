@@ -467,19 +467,33 @@ class StaffLoad:
     staff_with_sessions: int
 
     def text(self, lang: str = "ja") -> str:
-        """The hint line, e.g. '今週 6件・7.5時間（事業所平均 4.0件）'."""
+        """The hint line, e.g. '2月1日の週 6件・7.5時間（事業所平均 4.0件/人）'."""
         if lang == "en":
             return (
-                f"This week: {self.sessions} sessions, {self.hours:.1f} h "
+                f"week of {self.week:%b} {self.week.day}: {self.sessions} sessions, {self.hours:.1f} h "
                 f"(office mean {self.office_mean_sessions:.1f} per staff member)"
             )
-        return f"今週 {self.sessions}件・{self.hours:.1f}時間（事業所平均 {self.office_mean_sessions:.1f}件/人）"
+        return (
+            f"{self.week.month}月{self.week.day}日の週 {self.sessions}件・{self.hours:.1f}時間"
+            f"（事業所平均 {self.office_mean_sessions:.1f}件/人）"
+        )
 
 
 @guard("clerk")
-def staff_week_load(session: Session, *, actor: Actor, office_id: str, staff_id: int, day: date) -> StaffLoad:
-    """A staff member's load in the week (Monday–Sunday) of ``day`` at ``office_id``, with the office's
-    mean per staff member — the session form's balance hint (exact numbers: an operational view)."""
+def staff_week_load(
+    session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, staff_login: str = ""
+) -> StaffLoad:
+    """A staff member's load (by id, or by login at ``office_id``) in the week (Monday–Sunday) of
+    ``day`` at ``office_id``, with the office's mean per staff member — the session form's balance
+    hint (exact numbers: an operational view, as the week view)."""
+    if staff_id is None:
+        staff_id = session.exec(
+            select(Staff.id).where(Staff.login == staff_login.strip(), Staff.office_id == office_id)
+        ).first()
+        if staff_id is None:
+            from hwdesk.errors import NotFound
+
+            raise NotFound(f"職員 {staff_login} はいません。", f"No staff member {staff_login}.")
     monday = _monday(day)
     lo, hi = calendar.day_bounds(monday)[0], calendar.day_bounds(monday + timedelta(days=6))[1]
     per: dict[int, list[float]] = defaultdict(list)
