@@ -307,3 +307,14 @@ def test_cli_followup_json_call_and_correct(cli, store, actors, monkeypatch):
     with store.read() as s:
         reads = s.exec(select(AuditLog).where(AuditLog.action == "cli.read")).all()
     assert any(json.loads(a.detail_json).get("followup") for a in reads)  # the view is audited
+
+
+def test_the_queue_json_lists_who_to_phone_today(store, actors):
+    sk = ready(store, actors)
+    sid = create(store, actors)
+    book(store, actors, sid, sk.id)
+    with store.read() as s:
+        data = queue.queue_json(s, actor=actors["clerk1"], office_id="takamatsu", day=DAY, now=at("10:20"))
+        other = queue.queue_json(s, actor=actors["clerk1"], office_id="takamatsu", day=DAY, now=at("09:00"))
+    assert data["followup"] == [{"session": sid, "seeker": sk.seeker_no, "minutes_late": 20, "last_call": None}]
+    assert other["followup"] == []
