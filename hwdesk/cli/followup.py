@@ -83,7 +83,7 @@ def cmd_list(ctx) -> int:
             [
                 [
                     f"{r.start:%H:%M}",
-                    r.session_id,
+                    str(r.session_id),
                     r.seeker_no,
                     r.name,
                     r.phone,
@@ -121,7 +121,7 @@ def cmd_list(ctx) -> int:
             [
                 [
                     f"{r.start:%m-%d %H:%M}",
-                    r.session_id,
+                    str(r.session_id),
                     r.seeker_no,
                     r.name,
                     state_label(r.state, lang),
@@ -172,7 +172,7 @@ def cmd_call(ctx) -> int:
     with ctx.store.write() as s:
         sk = seekers.get_by_number(s, a.seeker_no, actor=actor)
         call = followup.record_call(
-            s, actor=actor, session_id=a.session_id, seeker_id=sk.id, outcome=a.result, note=a.note
+            s, actor=actor, session_id=a.session_id, seeker_id=sk.id or 0, outcome=a.result, note=a.note
         )
     _print_call(ctx, call, a.session_id)
     return 0
