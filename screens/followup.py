@@ -15,7 +15,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.base import HwScreen, lit, when_composed
@@ -85,12 +84,16 @@ class FollowupScreen(HwScreen):
     TITLE_KEY = "fu.title"
     AUTO_FOCUS = "#fu-late"
     DEFAULT_CSS = """
-    FollowupScreen #fu-body { height: 1fr; }
     FollowupScreen .fu-head { padding: 0 1; height: 1; text-style: bold; margin-top: 1; }
-    FollowupScreen #fu-msg { padding: 0 1; height: auto; color: $success; }
+    FollowupScreen #fu-msg { padding: 0 1; height: auto; max-height: 2; color: $success; }
     FollowupScreen #fu-msg.-error { color: $error; }
-    FollowupScreen #fu-env { padding: 0 2; height: auto; color: $warning; }
-    FollowupScreen RowTable { margin: 0 1; height: auto; max-height: 12; }
+    FollowupScreen #fu-env { padding: 0 2; height: auto; max-height: 8; color: $warning; }
+    FollowupScreen RowTable { margin: 0 1; }
+    FollowupScreen #fu-late { height: 12; }
+    FollowupScreen #fu-noshow { height: 1fr; }
+    FollowupScreen.short .fu-head { margin-top: 0; }
+    FollowupScreen.short #fu-late { height: 6; }
+    FollowupScreen.short #fu-env { max-height: 3; }
     """
     BINDINGS = [
         Binding("escape", "back", "k.back"),
@@ -109,34 +112,33 @@ class FollowupScreen(HwScreen):
         t = self.t
         yield self.header()
         yield Static("", id="fu-msg", markup=False)
-        with VerticalScroll(id="fu-body"):
-            yield Static("", id="fu-late-head", classes="fu-head", markup=False)
-            yield RowTable(
-                [
-                    Column(t("q.col.time"), width=6),
-                    Column("ID", width=5),
-                    Column(t("col.seeker_no"), width=13),
-                    Column(t("col.name"), weight=2, min_width=8),
-                    Column(t("rem.col.phone"), width=14),
-                    Column(t("fu.col.late"), width=6),
-                    Column(t("fu.col.call"), weight=2, min_width=10),
-                ],
-                id="fu-late",
-            )
-            yield Static("", id="fu-env-head", classes="fu-head", markup=False)
-            yield Static("", id="fu-env", markup=False)
-            yield Static("", id="fu-noshow-head", classes="fu-head", markup=False)
-            yield RowTable(
-                [
-                    Column(t("q.col.time"), width=11),
-                    Column(t("col.seeker_no"), width=13),
-                    Column(t("col.name"), weight=2, min_width=8),
-                    Column(t("fu.col.state"), width=10),
-                    Column(t("fu.col.reminder"), width=14),
-                    Column(t("fu.col.call"), weight=2, min_width=10),
-                ],
-                id="fu-noshow",
-            )
+        yield Static("", id="fu-late-head", classes="fu-head", markup=False)
+        yield RowTable(
+            [
+                Column(t("q.col.time"), width=6),
+                Column("ID", width=5),
+                Column(t("col.seeker_no"), width=13),
+                Column(t("col.name"), weight=2, min_width=8),
+                Column(t("rem.col.phone"), width=14),
+                Column(t("fu.col.late"), width=6),
+                Column(t("fu.col.call"), weight=2, min_width=10),
+            ],
+            id="fu-late",
+        )
+        yield Static("", id="fu-env-head", classes="fu-head", markup=False)
+        yield Static("", id="fu-env", markup=False)
+        yield Static("", id="fu-noshow-head", classes="fu-head", markup=False)
+        yield RowTable(
+            [
+                Column(t("q.col.time"), width=11),
+                Column(t("col.seeker_no"), width=13),
+                Column(t("col.name"), weight=2, min_width=8),
+                Column(t("fu.col.state"), width=10),
+                Column(t("fu.col.reminder"), width=14),
+                Column(t("fu.col.call"), weight=2, min_width=10),
+            ],
+            id="fu-noshow",
+        )
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:

@@ -450,7 +450,13 @@ def record_call(
             f"Seeker {seeker_id} is not enrolled in session {session_id}.",
         )
     c = FollowupCall(
-        session_id=session_id, seeker_id=seeker_id, office_id=row.office_id, outcome=outcome, note=note, by=_sid(actor)
+        session_id=session_id,
+        seeker_id=seeker_id,
+        office_id=row.office_id,
+        outcome=outcome,
+        note=note,
+        by=_sid(actor),
+        at=timing.now(),
     )
     session.add(c)
     session.flush()
@@ -499,6 +505,7 @@ def correct_call(session: Session, *, actor: Actor, session_id: int, call_id: in
         note=old.note,
         by=_sid(actor),
         corrects_id=old.id,
+        at=timing.now(),
         reason=reason,
     )
     session.add(c)
