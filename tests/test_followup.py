@@ -11,6 +11,7 @@ import pytest
 from helpers import make_ready, new_seeker
 from sqlmodel import select
 
+from hwdesk.cli.followup import view_json
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, FollowupCall, Termination
@@ -149,7 +150,7 @@ def test_call_results_are_recorded_and_corrected_with_history(store, actors):
     assert [c.outcome for c in view.history[fixed.id]] == ["reached"]  # the history keeps both
     assert [a for a, _ in actions] == ["followup.call", "followup.correct"]
     assert actions[1][1]["before"]["outcome"] == "reached" and actions[1][1]["reason"] == "押し間違い"
-    data = followup.view_json(view)
+    data = view_json(view)
     assert data["late"][0]["calls"][0]["corrects"] == first.id
     assert data["late"][0]["history"][str(fixed.id)][0]["outcome"] == "reached"
 
@@ -234,7 +235,7 @@ def test_no_shows_of_the_past_week_with_the_reminder_call(store, actors):
         silent.seeker_no: ("connection_failed", False, None),
     }
     assert old.no_shows == []  # more than a week ago
-    data = followup.view_json(view)
+    data = view_json(view)
     assert {r["seeker_no"]: r["reminder_call"] for r in data["no_shows"]} == {
         called.seeker_no: True,
         silent.seeker_no: False,

@@ -201,7 +201,6 @@ ALLOWED: dict[str, str] = {
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL,
     "followup.followup_minutes": NON_PERSONAL + " (the office's follow-up setting)",
-    "followup.view_json": NON_PERSONAL + " (formats a view a guarded service returned)",
     "figures.interpreter_needs_by_language": INTERNAL + " (the guarded manager_figures' interpreter table)",
     "figures.figures_lines": NON_PERSONAL + " (formats figures a guarded service returned)",
     "usage_entry.usage_article": NON_PERSONAL,

@@ -35,6 +35,77 @@ def register(sub) -> None:
     k.set_defaults(handler=cmd_correct)
 
 
+# --- plain data ---------------------------------------------------------------------------------
+
+
+def _call_json(c) -> dict:
+    return {
+        "id": c.id,
+        "outcome": c.outcome,
+        "at": c.at.isoformat(),
+        "by": c.by,
+        "note": c.note,
+        "corrects": c.corrects,
+        "reason": c.reason,
+    }
+
+
+def view_json(view) -> dict:
+    """The follow-up list (``followup.followup_view``) as plain data for ``hwdesk followup --json``
+    (ISO times, +09:00)."""
+    from hwdesk.jtext import JST
+
+    return {
+        "office": view.office_id,
+        "now": view.now.astimezone(JST).isoformat(),
+        "minutes": view.minutes,
+        "late": [
+            {
+                "session": r.session_id,
+                "kind": r.kind,
+                "start": r.start.isoformat(),
+                "end": r.end.isoformat(),
+                "seeker_no": r.seeker_no,
+                "name": r.name,
+                "phone": r.phone,
+                "minutes_late": r.minutes_late,
+                "env_check_suggested": r.env_suggested,
+                "calls": [_call_json(c) for c in r.calls],
+                "history": {str(c.id): [_call_json(o) for o in view.history.get(c.id, [])] for c in r.calls},
+            }
+            for r in view.late
+        ],
+        "env_check_suggestions": [
+            {
+                "seeker_no": e.seeker_no,
+                "name": e.name,
+                "phone": e.phone,
+                "failures": e.failures,
+                "last_failure": e.last_failure.isoformat(),
+                "last_env_check": e.last_check.isoformat() if e.last_check else None,
+                "suggestion": e.text(view.env_cite, "en"),
+                "suggestion_ja": e.text(view.env_cite, "ja"),
+            }
+            for e in view.suggestions
+        ],
+        "no_shows": [
+            {
+                "session": r.session_id,
+                "kind": r.kind,
+                "start": r.start.isoformat(),
+                "seeker_no": r.seeker_no,
+                "name": r.name,
+                "phone": r.phone,
+                "state": r.state,
+                "reminder_call": r.reminded,
+                "reminder_outcome": r.reminder,
+                "calls": [_call_json(c) for c in r.calls],
+            }
+            for r in view.no_shows
+        ],
+    }
+
+
 def _label(outcome: str | None, lang: str, table: dict) -> str:
     if outcome is None:
         return "—"
@@ -55,7 +126,7 @@ def cmd_list(ctx) -> int:
         actor, office_id=office, rows=len(view.late) + len(view.suggestions) + len(view.no_shows), followup=True
     )
     if ctx.args.json:
-        ctx.out_json(followup.view_json(view))
+        ctx.out_json(view_json(view))
         return 0
     lang = ctx.lang
     calls = followup.OUTCOME_LABELS

@@ -525,74 +525,6 @@ def correct_call(session: Session, *, actor: Actor, session_id: int, call_id: in
     return _call_of(c, actor.login)
 
 
-# --- plain data -------------------------------------------------------------------------------
-
-
-def _call_json(c: Call) -> dict:
-    return {
-        "id": c.id,
-        "outcome": c.outcome,
-        "at": c.at.isoformat(),
-        "by": c.by,
-        "note": c.note,
-        "corrects": c.corrects,
-        "reason": c.reason,
-    }
-
-
-def view_json(view: FollowupView) -> dict:
-    """The follow-up list as plain data for ``hwdesk followup --json`` (ISO times, +09:00)."""
-    return {
-        "office": view.office_id,
-        "now": view.now.astimezone(JST).isoformat(),
-        "minutes": view.minutes,
-        "late": [
-            {
-                "session": r.session_id,
-                "kind": r.kind,
-                "start": r.start.isoformat(),
-                "end": r.end.isoformat(),
-                "seeker_no": r.seeker_no,
-                "name": r.name,
-                "phone": r.phone,
-                "minutes_late": r.minutes_late,
-                "env_check_suggested": r.env_suggested,
-                "calls": [_call_json(c) for c in r.calls],
-                "history": {str(c.id): [_call_json(o) for o in view.history.get(c.id, [])] for c in r.calls},
-            }
-            for r in view.late
-        ],
-        "env_check_suggestions": [
-            {
-                "seeker_no": e.seeker_no,
-                "name": e.name,
-                "phone": e.phone,
-                "failures": e.failures,
-                "last_failure": e.last_failure.isoformat(),
-                "last_env_check": e.last_check.isoformat() if e.last_check else None,
-                "suggestion": e.text(view.env_cite, "en"),
-                "suggestion_ja": e.text(view.env_cite, "ja"),
-            }
-            for e in view.suggestions
-        ],
-        "no_shows": [
-            {
-                "session": r.session_id,
-                "kind": r.kind,
-                "start": r.start.isoformat(),
-                "seeker_no": r.seeker_no,
-                "name": r.name,
-                "phone": r.phone,
-                "state": r.state,
-                "reminder_call": r.reminded,
-                "reminder_outcome": r.reminder,
-                "calls": [_call_json(c) for c in r.calls],
-            }
-            for r in view.no_shows
-        ],
-    }
-
-
 __all__ = [
     "DEFAULT_MINUTES",
     "FAILURES_SUGGEST",
@@ -609,5 +541,4 @@ __all__ = [
     "followup_view",
     "record_call",
     "correct_call",
-    "view_json",
 ]
