@@ -77,19 +77,15 @@ def test_a_seeker_not_checked_in_after_n_minutes_is_listed_until_the_end(store, 
 
 
 def test_the_office_setting_changes_n(store, actors, monkeypatch):
-    from hwdesk.services import offices
-
-    real = offices.profile
-
-    def with_minutes(session, office_id):
-        prof = real(session, office_id)
-        prof.raw["followup_minutes"] = 20
-        return prof
+    from hwdesk.services.offices import profile
 
     sk = ready(store, actors)
     sid = create(store, actors)
     book(store, actors, sid, sk.id)
-    monkeypatch.setattr(followup, "profile", with_minutes)
+    with store.read() as s:
+        # the profile's own key (restored after the test: profiles are shared by the process)
+        monkeypatch.setitem(profile(s, "takamatsu").raw, "followup_minutes", 20)
+        assert followup.followup_minutes(s, "takamatsu") == 20
     assert late(store, actors["clerk1"], at("10:15")) == []
     assert [r.seeker_id for r in late(store, actors["clerk1"], at("10:21"))] == [sk.id]
 
