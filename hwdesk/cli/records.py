@@ -526,19 +526,24 @@ def _manager_figures(ctx, rep):
 
     if not (ctx.args.as_staff or os.environ.get("HWDESK_STAFF")):
         return None
+    from hwdesk.errors import PermissionDenied
     from hwdesk.services.figures import manager_figures
 
     actor = ctx.reader()
-    with ctx.store.read() as s:
-        figs = manager_figures(
-            s,
-            actor=actor,
-            office_id=rep.office_id,
-            date_from=rep.date_from,
-            date_to=rep.date_to,
-            threshold=rep.threshold,
-            report=rep,
-        )
+    try:
+        with ctx.store.read() as s:
+            figs = manager_figures(
+                s,
+                actor=actor,
+                office_id=rep.office_id,
+                date_from=rep.date_from,
+                date_to=rep.date_to,
+                threshold=rep.threshold,
+                report=rep,
+            )
+    except PermissionDenied as exc:  # the report itself is for everyone, as before
+        ctx.echo(exc.message(ctx.lang), file=sys.stderr)
+        return None
     ctx.audit_read(actor, office_id=rep.office_id, rows=len(figs.staff_weeks), figures=True)
     return figs
 
