@@ -53,6 +53,7 @@ TERMINATION_GROUNDS = (
 )
 TERMINATION_SCOPES = ("session", "suspended", "ended")
 REMINDER_OUTCOMES = ("reached", "not_reached", "message_left")
+FOLLOWUP_OUTCOMES = ("reached", "no_answer")
 
 
 def _now() -> datetime:
@@ -453,6 +454,26 @@ class Interpreter(SQLModel, table=True):
     ended_at: datetime | None = None
     ended_by: int | None = Field(default=None, foreign_key="staff.id")
     end_reason: str = ""
+
+
+class FollowupCall(SQLModel, table=True):
+    """A follow-up call to a seeker not checked in after a session's start (``services/followup``).
+
+    Rows are never changed: a mistaken result is corrected by a new row naming the one it corrects
+    (``corrects_id``) with the reason, so the history keeps both."""
+
+    __tablename__ = "followup_call"
+    __table_args__ = (Index("ix_followup_call_session", "session_id", "seeker_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id")
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    outcome: str = Field(max_length=16)
+    note: str = ""
+    at: datetime = Field(default_factory=_now)
+    by: int | None = Field(default=None, foreign_key="staff.id")
+    corrects_id: int | None = Field(default=None, foreign_key="followup_call.id")
+    reason: str = ""
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class QueueScreen(HwScreen):
         Binding("x", "clear_filters", "k.clear_filters", show=False),
         Binding("o", "next_office", "k.office", show=False),
         Binding("h", "handout", "k.handout"),
+        Binding("c", "followup", "k.followup"),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
@@ -70,6 +71,7 @@ class QueueScreen(HwScreen):
         yield Static("", id="q-head", markup=False)
         yield Static("", id="q-counts", markup=False)
         yield Static("", id="q-filters", markup=False)
+        yield Static("", id="q-followup", markup=False)  # seekers to phone now (services/followup)
         yield RowTable(
             [
                 Column(t("q.col.time"), width=11),
@@ -117,12 +119,18 @@ class QueueScreen(HwScreen):
             view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
             staff_opts = sorted({(r.staff_id, r.staff_name or r.staff_login) for r in whole.rows}, key=lambda x: x[1])
             kinds = sorted({r.kind for r in whole.rows})
-            return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows]
+            from screens.followup import late_lines
+
+            late = late_lines(s, self.hw.actor, office, day, lang)
+            return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows], late
 
         self.db(work, self._show, group="queue")
 
     def _show(self, result) -> None:
-        view, staff_opts, kinds, cells = result
+        view, staff_opts, kinds, cells, late = result
+        panel = self.query_one("#q-followup", Static)
+        panel.update(lit("\n".join(late), multiline=True))
+        panel.display = bool(late)
         self.view, self.staff_options, self.kind_options = view, staff_opts, kinds
         self.reloads += 1
         table = self.query_one(RowTable)
@@ -280,6 +288,12 @@ class QueueScreen(HwScreen):
             from screens.handout_preview import HandoutPreview
 
             self.app.push_screen(HandoutPreview(int(key)))
+
+    def action_followup(self) -> None:
+        """The follow-up list: seekers to phone now, environment-check suggestions, last week's no-shows."""
+        from screens.followup import FollowupScreen
+
+        self.app.push_screen(FollowupScreen(self.office_id))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:

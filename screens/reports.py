@@ -27,6 +27,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "cmd": ("月次集計を開く（統括職員）", "Open the monthly report (supervisors)"),
     "period": ("{office}　{month}（{first}〜{last}）", "{office}  {month} ({first} to {last})"),
     "loading": ("集計中…", "Computing…"),
+    "figures": (
+        "管理の指標（担当・予約・出席・空席案内・通訳）",
+        "Management figures (load, bookings, attendance, offers, interpreters)",
+    ),
     "series.note": ("（非表示の日は0として描画）", "(hidden days are drawn as 0)"),
     "series.range": ("最大 {max}　計 {total}（単位: {unit}）", "max {max}  total {total} ({unit})"),
     "total": ("計", "total"),
@@ -94,6 +98,7 @@ class ReportsScreen(HwScreen):
         self.year, self.month = year, month
         self.office_id = getattr(actor, "office_id", "")
         self.report = None
+        self.figures = None
         self.exported: Path | None = None
 
     def tt(self, key: str, **values: object) -> str:
@@ -117,6 +122,8 @@ class ReportsScreen(HwScreen):
                     yield Sparkline([], id=f"spark-{name}", summary_function=max)
             yield Static("", id="report-singles", markup=False)
             yield Vertical(id="report-bars")
+            yield Static("", id="report-figures-title", classes="figures-title", markup=False)
+            yield Static("", id="report-figures", classes="bars", markup=False)  # services/figures
             yield Static("", id="report-legend", markup=False)
         yield Static("", id="report-export", markup=False)
         yield KeyFooter(compact=True)
@@ -138,16 +145,28 @@ class ReportsScreen(HwScreen):
         actor, office, year, month = self.hw.actor, self.office_id, self.year, self.month
 
         def work(s):
+            from hwdesk.services.figures import manager_figures
             from hwdesk.services.reports import monthly_report
 
-            return monthly_report(s, office_id=office, year=year, month=month, actor=actor)
+            report = monthly_report(s, office_id=office, year=year, month=month, actor=actor)
+            figs = manager_figures(
+                s,
+                actor=actor,
+                office_id=office,
+                date_from=report.date_from,
+                date_to=report.date_to,
+                threshold=report.threshold,
+                report=report,
+            )
+            return report, figs
 
         self.query_one("#report-period", Static).update(lit(self.tt("loading")))
         self.db(work, self._show, group="report")
 
-    def _show(self, report) -> None:
+    def _show(self, result) -> None:
         from hwdesk.jtext import format_date_en, format_wareki
 
+        report, self.figures = result
         self.report = report
         lang = self.lang
         fmt = format_date_en if lang == "en" else format_wareki
@@ -193,7 +212,20 @@ class ReportsScreen(HwScreen):
             )
             widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
         bars.mount_all(widgets)
+        self._show_figures(lang)
         self.query_one("#report-legend", Static).update(lit(legend(report.threshold, lang), "$text-muted"))
+
+    def _show_figures(self, lang: str) -> None:
+        """The supervisor's figures: staff load per week, lead time, attendance by reminder call,
+        offers and interpreter needs (``services/figures``), in the report's marks."""
+        from hwdesk.services.figures import figures_lines
+
+        figs = self.figures
+        lines = figures_lines(figs, lang)
+        for b in figs.breakdowns():
+            lines += ["", b.title(lang), *bar_lines(b, lang)]
+        self.query_one("#report-figures-title", Static).update(lit(self.tt("figures"), "bold"))
+        self.query_one("#report-figures", Static).update(lit("\n".join(lines), multiline=True))
 
     def action_month(self, delta: int) -> None:
         if self.refused is not None:

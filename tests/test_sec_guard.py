@@ -205,6 +205,10 @@ ALLOWED: dict[str, str] = {
     "offices.check_revision_ground": NON_PERSONAL,
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL,
+    "followup.followup_minutes": NON_PERSONAL + " (the office's follow-up setting)",
+    "figures.interpreter_needs_by_language": INTERNAL + " (the guarded manager_figures' interpreter table)",
+    "figures.interpreter_coverage": INTERNAL + " (the guarded manager_figures' interpreter coverage table)",
+    "figures.figures_lines": NON_PERSONAL + " (formats figures a guarded service returned)",
     "usage_entry.usage_article": NON_PERSONAL,
     # notices (issue 20): the channel is an office setting; the hooks queue rows for events a guarded
     # service has just performed on its own (already checked) session and seekers

@@ -227,6 +227,7 @@ def _optional_modules():
         "counter",
         "notices",
         "interpreters",
+        "followup",
     ):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))

@@ -103,7 +103,11 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(handler=cmd_lawful_export)
 
-    p = sub.add_parser("report", help="an office's figures for a month (or a day), small counts suppressed")
+    p = sub.add_parser(
+        "report",
+        help="an office's figures for a month (or a day), small counts suppressed; "
+        "with --as (a supervisor) also staff load, lead time, attendance by reminder call, offers",
+    )
     p.add_argument("--office", required=True)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--month", help="YYYY-MM")
@@ -461,8 +465,12 @@ def cmd_report(ctx) -> int:
             rep = reports.daily_report(
                 s, office_id=ctx.args.office, day=_date(ctx.args.day, "day"), threshold=ctx.args.threshold
             )
+    figs = _manager_figures(ctx, rep)
     if ctx.args.json:
-        ctx.out_json(rep.as_dict())
+        data = rep.as_dict()
+        if figs is not None:
+            data["supervisor_figures"] = figs.as_dict()
+        ctx.out_json(data)
         return 0
     lang = ctx.lang
     ctx.echo(
@@ -502,7 +510,42 @@ def cmd_report(ctx) -> int:
             line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
             total = rep.series_total(name).text  # the table this series splits by day
             print(ctx.msg(f"{ja}: {line}  計 {total}（単位: {uja}）", f"{en}: {line}  total {total} ({uen})"))
+    if figs is not None:
+        from hwdesk.services.figures import figures_lines
+
+        print()
+        for line in figures_lines(figs, lang):
+            ctx.echo(line)
     return 0
+
+
+def _manager_figures(ctx, rep):
+    """The supervisor's figures (staff load, lead time, attendance by reminder call, offers,
+    interpreter needs) when the command is signed in (``--as``): they name staff members."""
+    import os
+
+    if not (ctx.args.as_staff or os.environ.get("HWDESK_STAFF")):
+        return None
+    from hwdesk.errors import PermissionDenied
+    from hwdesk.services.figures import manager_figures
+
+    actor = ctx.reader()
+    try:
+        with ctx.store.read() as s:
+            figs = manager_figures(
+                s,
+                actor=actor,
+                office_id=rep.office_id,
+                date_from=rep.date_from,
+                date_to=rep.date_to,
+                threshold=rep.threshold,
+                report=rep,
+            )
+    except PermissionDenied as exc:  # the report itself is for everyone, as before
+        ctx.echo(exc.message(ctx.lang), file=sys.stderr)
+        return None
+    ctx.audit_read(actor, office_id=rep.office_id, rows=len(figs.staff_weeks), figures=True)
+    return figs
 
 
 def cmd_retention(ctx) -> int:

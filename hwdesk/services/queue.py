@@ -706,12 +706,29 @@ def queue_json(
     view = daily_queue(
         session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now
     )
+    from hwdesk.services import followup  # seekers to phone now: on today's queue only
+
+    moment = now or datetime.now(UTC)
+    late = (
+        followup.late_seekers(session, actor=actor, office_id=office_id, now=moment)
+        if moment.astimezone(JST).date() == day
+        else []
+    )
     return {
         "office": office_id,
         "date": day.isoformat(),
         "closed": view.closed[0] if view.closed else None,
         "counts": view.counts,
         "sessions": [row_json(r) for r in view.rows],
+        "followup": [
+            {
+                "session": r.session_id,
+                "seeker": r.seeker_no,
+                "minutes_late": r.minutes_late,
+                "last_call": r.last.outcome if r.last else None,
+            }
+            for r in late
+        ],
     }
 
 
