@@ -331,6 +331,8 @@ class HandoutPreview(HwModal):
             self._status(self.t("hp.folder_empty"), error=True)
             return
         folder = Path(text).expanduser()
+        if not folder.is_absolute():  # a bare name: a folder inside Downloads, never the app's cwd
+            folder = downloads_dir() / folder
         self.query_one("#hp-folder-row").display = False
         self.query_one("#hp-side").focus()
         self._write_pdf(print_it=False, folder=folder)

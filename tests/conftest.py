@@ -194,3 +194,10 @@ os.environ.setdefault("HWDESK_AUDIT_KEY", "5e" * 32)
 def _audit_anchor_dir(tmp_path, monkeypatch):
     """Each test's audit anchors in its own directory (never the user's config directory)."""
     monkeypatch.setenv("HWDESK_AUDIT_ANCHOR_DIR", str(tmp_path / "anchors"))
+
+
+@pytest.fixture(autouse=True)
+def _config_dir(tmp_path, monkeypatch):
+    """Each test's settings files (the terminal's printer, its handout folder) in its own config
+    directory, never the user's: a random-keys test once saved a handout folder there."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))

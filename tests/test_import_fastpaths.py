@@ -21,7 +21,15 @@ from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import NameGram, Seeker
 from hwdesk.services import importer
-from hwdesk.services.seekers import FIELD_ORDER, SeekerForm, kana_key, validate_field, validate_form, validate_values
+from hwdesk.services.seekers import (
+    FIELD_ORDER,
+    SeekerForm,
+    given_key,
+    kana_key,
+    validate_field,
+    validate_form,
+    validate_values,
+)
 
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -134,6 +142,7 @@ def _reference(form: SeekerForm) -> dict:
             raise
     clean["webcam_confirmed"] = bool(form.webcam_confirmed)
     clean["kana_key"] = kana_key(clean["name_kana"])
+    clean["given_key"] = given_key(clean["name_kana"])
     return clean
 
 

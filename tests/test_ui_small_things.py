@@ -267,3 +267,22 @@ async def test_the_session_screen_dates_in_wareki_with_the_weekday(db, lang):
         day = app.screen.detail.start.astimezone(JST).date()
         shown = format_wareki(day, weekday=True) if lang == "ja" else format_date_en(day, weekday=True)
         assert f"{shown} 10:00–10:45" in info, info
+
+
+async def test_a_bare_folder_name_is_a_folder_in_downloads(db, tmp_path, monkeypatch):
+    import screens.handout_preview as hp
+
+    monkeypatch.setattr(hp, "downloads_dir", lambda: tmp_path / "Downloads")
+    monkeypatch.chdir(tmp_path)
+    d = setup_day(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        p = await _preview(pilot, app, d)
+        await pilot.press("s")
+        await settle(pilot)
+        p.query_one("#hp-folder").value = "配布用"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert p.saved_path is not None and p.saved_path.parent == tmp_path / "Downloads" / "配布用"
+        assert not (tmp_path / "配布用").exists()
+    assert hp.save_folder() == tmp_path / "Downloads" / "配布用"
