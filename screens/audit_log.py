@@ -152,6 +152,7 @@ class AuditLogScreen(HwScreen):
             ],
             id="audit-rows",
             fit_content=True,
+            detail_lines=1,
         )
         yield KeyFooter(compact=True)
 

@@ -128,6 +128,11 @@ def natural_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
     return [0 if empty[i] and c.priority else w for i, (w, c) in enumerate(zip(widths, columns))]
 
 
+def _ends_open(text: str) -> bool:
+    trimmed = text.rstrip()
+    return bool(trimmed) and trimmed[-1] in NO_END
+
+
 def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
     """``text`` broken into lines of at most ``width`` cells (at most ``limit`` lines; the last
     one cut with an ellipsis), never starting a line with 。、」 and the like nor ending one with 「（."""
@@ -138,15 +143,16 @@ def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
     for ch in text:
         w = cell_len(ch)
         if used + w > width and line:
-            carry = ""
-            # 禁則: pull the last character down rather than start a line with closing punctuation,
-            # and never leave an opening bracket at the end of a line.
-            if ch in NO_START and len(line) > 1:
-                carry, line = line[-1], line[:-1]
-            while line and line[-1] in NO_END and len(line) > 1:
-                carry, line = line[-1] + carry, line[:-1]
-            out.append(line.rstrip())
-            line, used = carry.lstrip(), cell_len(carry.lstrip())
+            head, carry = line, ""
+            # 禁則: pull characters down rather than start the next line with closing punctuation
+            # or end this one with an opening bracket (as long as they fit on the next line).
+            while len(head) > 1 and ((carry.lstrip() + ch)[0] in NO_START or _ends_open(head)):
+                carry, head = head[-1] + carry, head[:-1]
+            if cell_len(carry.lstrip()) + w > width:
+                head, carry = line, ""
+            out.append(head.rstrip())
+            line = carry.lstrip()
+            used = cell_len(line)
         line += ch
         used += w
     if line.strip():

@@ -72,10 +72,13 @@ class RowTable(Widget, can_focus=True):
             self.index = index
             self.key = key
 
-    def __init__(self, columns: list[Column], *, id: str | None = None, fit_content: bool = False) -> None:
+    def __init__(
+        self, columns: list[Column], *, id: str | None = None, fit_content: bool = False, detail_lines: int = 2
+    ) -> None:
         super().__init__(id=id)
         self.columns = columns
         self.fit_content = fit_content
+        self.detail_lines = detail_lines  # at most this many lines under a row (the last cut with …)
         self.rows: list[list[str]] = []
         self.keys: list[object] = []
         self._top = 0
@@ -162,7 +165,7 @@ class RowTable(Widget, can_focus=True):
             indent = next((w + 1 for w in widths if w), 2)  # under the second column shown
             room = max(10, self.size.width - indent)
             indent = min(indent, max(0, self.size.width - room))
-            out = [" " * indent + line for line in wrap_cells("　".join(parts), room, limit=3)]
+            out = [" " * indent + line for line in wrap_cells("　".join(parts), room, limit=self.detail_lines)]
         self._details[index] = out
         return out
 
