@@ -205,7 +205,8 @@ class RowTable(Widget, can_focus=True):
             self.get_component_rich_style("row-table--cursor"),
             self.get_component_rich_style("row-table--odd"),
         )
-        self._paint_page = self._page() if self._has_details() else None
+        # The lines of this page, or False when every row is one line (search: no walk per line).
+        self._paint_page: list[tuple[int, int]] | bool | None = self._page() if self._has_details() else False
         try:
             if not self._plain_box():
                 return super().render_lines(crop)
@@ -257,9 +258,9 @@ class RowTable(Widget, can_focus=True):
             text = self._line([c.label for c in self.columns], widths)
             return Strip([Segment(fit(text, width), header)], width)
         page = getattr(self, "_paint_page", None)
-        if page is None and self._has_details():  # render_line called on its own
-            page = self._page()
-        if page is None:  # one line a row (search): no page to walk
+        if page is None:  # render_line called on its own
+            page = self._page() if self._has_details() else False
+        if page is False:  # one line a row (search): no page to walk
             index, part = self._top + y - 1, 0
             if index >= len(self.rows):
                 return Strip.blank(width, base)
