@@ -94,6 +94,10 @@ def make(db: str, lang: str, login: str | None, step: Step | None, *, theme: str
             if result is not None:
                 await result
         await settle(pilot)
+        # A blinking cursor is on or off depending on when the picture is taken: keep it off.
+        for field in app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await pilot.pause()
 
     return app, run_before
 
