@@ -4,6 +4,7 @@ that wraps onto more rows when one is too narrow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from rich.segment import Segment
 from textual import events
@@ -206,7 +207,7 @@ class RowTable(Widget, can_focus=True):
             self.get_component_rich_style("row-table--odd"),
         )
         # The lines of this page, or False when every row is one line (search: no walk per line).
-        self._paint_page: list[tuple[int, int]] | bool | None = self._page() if self._has_details() else False
+        self._paint_page = self._page() if self._has_details() else False
         try:
             if not self._plain_box():
                 return super().render_lines(crop)
@@ -257,7 +258,7 @@ class RowTable(Widget, can_focus=True):
         if y == 0:
             text = self._line([c.label for c in self.columns], widths)
             return Strip([Segment(fit(text, width), header)], width)
-        page = getattr(self, "_paint_page", None)
+        page: list[tuple[int, int]] | Literal[False] | None = getattr(self, "_paint_page", None)
         if page is None:  # render_line called on its own
             page = self._page() if self._has_details() else False
         if page is False:  # one line a row (search): no page to walk
