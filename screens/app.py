@@ -231,10 +231,14 @@ class HwdeskApp(App):
                 return o["name_en"] if self.lang == "en" else o["name"]
         return office_id
 
-    def who_content(self) -> Content:
+    def who_content(self, *, short: bool = False) -> Content:
+        """Who is signed in, in what role, at which office (``short``: name and office's short name,
+        for a narrow header that still shows the screen's title whole)."""
         if self.actor is None:
             return lit(tr("header.signed_out", self.lang))
         a = self.actor
+        if short:
+            return lit(f"{a.name}｜{self.office_name(a.office_id, short=True)}")
         return lit(f"{a.name}（{a.login}）｜{a.role_label(self.lang)}｜{self.office_name(a.office_id)}")
 
     def signed_in(self, actor: Any, lock_minutes: int) -> None:

@@ -142,15 +142,19 @@ class AuditLogScreen(HwScreen):
         t = self.tt
         yield RowTable(
             [
+                # 80 columns: when, who, what and whose number whole; the detail under the row;
+                # the entity and the terminal fold away first.
                 Column(t("col.at"), width=19),
-                Column(t("col.staff"), width=10),
-                Column(t("col.terminal"), weight=1, min_width=8),
-                Column(t("col.action"), width=20),
-                Column(t("col.entity"), width=12),
-                Column(t("col.seeker"), width=14),
-                Column(t("col.detail"), weight=2, min_width=10),
+                Column(t("col.staff"), min_width=6),
+                Column(t("col.terminal"), min_width=8, priority=4),
+                Column(t("col.action"), min_width=10),
+                Column(t("col.entity"), min_width=8, priority=3),
+                Column(t("col.seeker"), min_width=8),
+                Column(t("col.detail"), min_width=10, priority=2, detail=True),
             ],
             id="audit-rows",
+            fit_content=True,
+            detail_lines=1,
         )
         yield KeyFooter(compact=True)
 

@@ -108,9 +108,13 @@ class StaffHeader(Horizontal):
     StaffHeader > #hdr-who { width: auto; padding: 0 1; }
     """
 
+    #: Below this width the right side is the name and the office's short name only.
+    NARROW = 100
+
     def __init__(self, screen_title: str = "") -> None:
         super().__init__()
         self._screen_title = screen_title
+        self._short = False
 
     def compose(self):
         app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
@@ -119,13 +123,19 @@ class StaffHeader(Horizontal):
         demo = Static(lit(tr("header.demo", app.lang)), id="hdr-demo")
         demo.display = bool(getattr(app, "is_demo", False))
         yield demo
-        yield Static(app.who_content(), id="hdr-who")
+        self._short = app.size.width < self.NARROW
+        yield Static(app.who_content(short=self._short), id="hdr-who")
+
+    def on_resize(self, event) -> None:
+        if (event.size.width < self.NARROW) != self._short:
+            self._short = not self._short
+            self.refresh_who()
 
     def refresh_who(self) -> None:
         """Show the current person again (after sign-in / sign-out)."""
         app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         try:
-            self.query_one("#hdr-who", Static).update(app.who_content())
+            self.query_one("#hdr-who", Static).update(app.who_content(short=self._short))
             self.query_one("#hdr-demo", Static).display = bool(getattr(app, "is_demo", False))
         except Exception:  # not composed yet
             pass

@@ -74,15 +74,18 @@ class QueueScreen(HwScreen):
         yield Static("", id="q-followup", markup=False)  # seekers to phone now (services/followup)
         yield RowTable(
             [
+                # 80 columns: time, kind, state and who whole; companions and warnings on a line
+                # under the row, then the staff column folds away (the f filter still names them).
                 Column(t("q.col.time"), width=11),
-                Column(t("q.col.kind"), width=18),
-                Column(t("q.col.state"), width=10),
-                Column(t("q.col.staff"), width=10),
-                Column(t("q.col.who"), weight=4, min_width=12),
-                Column(t("q.col.companion"), weight=2, min_width=8),
-                Column(t("q.col.warnings"), weight=4, min_width=10),
+                Column(t("q.col.kind"), min_width=8, priority=1),
+                Column(t("q.col.state"), min_width=4),
+                Column(t("q.col.staff"), min_width=6, priority=2),
+                Column(t("q.col.who"), min_width=12),
+                Column(t("q.col.companion"), min_width=8, priority=3, detail=True),
+                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
             ],
             id="q-table",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 

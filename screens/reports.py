@@ -192,7 +192,17 @@ class ReportsScreen(HwScreen):
             if any(v is None for v in values):
                 info += " " + self.tt("series.note")
             self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
-        singles = [f"{fit(en if lang == 'en' else ja, 34)} {f.text}" for _k, ja, en, f in report.singles()]
+        from hwdesk.jtext import cell_width
+        from screens.columns import wrap_cells
+
+        room = max(40, self.size.width - 6)  # padding and the scrollbar
+        labels = [(en if lang == "en" else ja, f.text) for _k, ja, en, f in report.singles()]
+        label_width = min(max((cell_width(lab) for lab, _ in labels), default=0), room - 8)
+        singles = []
+        for lab, figure in labels:  # a label too long for the width wraps; its figure on its first line
+            first, *more = wrap_cells(lab, label_width, limit=3) or [""]
+            singles.append(f"{fit(first, label_width)} {figure}")
+            singles += more
         self.query_one("#report-singles", Static).update(lit("\n".join(singles), multiline=True))
         bars = self.query_one("#report-bars", Vertical)
         bars.remove_children()
@@ -210,7 +220,11 @@ class ReportsScreen(HwScreen):
                     markup=False,
                 )
             )
-            widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
+            names = [item.label(lang) for item in b.items] + [text("total", lang)]
+            name_width = min(max(cell_width(n) for n in names), room - 18)
+            bar = max(8, min(BAR, room - name_width - 8))
+            lines = bar_lines(b, lang, width=bar, label_width=name_width)
+            widgets.append(Static(lit("\n".join(lines), multiline=True), classes="bars", markup=False))
         bars.mount_all(widgets)
         self._show_figures(lang)
         self.query_one("#report-legend", Static).update(lit(legend(report.threshold, lang), "$text-muted"))

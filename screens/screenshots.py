@@ -13,20 +13,63 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from hwdesk.jtext import JST
 
-def build_db(folder: Path) -> str:
-    """A demo database (the same builder as ``hwdesk demo``)."""
+#: The day the pictures are taken: Wednesday 3 February 2027 (令和9年), 10:30 in Japan, an open
+#: day in a week with sessions. tests/test_snapshots.py takes its pictures in the same world.
+NOW = datetime(2027, 2, 3, 10, 30, tzinfo=JST)
+SEED = 3
+SEEKERS_PER_OFFICE = 40
+
+
+@contextmanager
+def frozen():
+    """The clock stopped at ``NOW`` (dates and wall-clock time; asyncio's monotonic clock runs),
+    so every date, age, "today" and audit time in a picture is the same on every run.
+    Needs ``time-machine`` (a test dependency)."""
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def build_db(folder: Path, name: str = "shots.sqlite3") -> str:
+    """The demo database (the same builder as ``hwdesk demo``) from a fixed seed on ``NOW``'s day,
+    with an interpreter announced for the day's first booked seeker at 高松."""
     from hwdesk.db import open_store
     from hwdesk.services.demo import build_demo
 
-    path = folder / "shots.sqlite3"
-    store = open_store(path)
-    with store.write() as s:
-        build_demo(s, seekers_per_office=40, seed=3)
-    store.dispose()
+    path = folder / name
+    with frozen():
+        store = open_store(path)
+        with store.write() as s:
+            build_demo(s, seekers_per_office=SEEKERS_PER_OFFICE, seed=SEED, today=NOW.date())
+        with store.write() as s:
+            _interpreter_today(s)
+        store.dispose()
     return str(path)
+
+
+def _interpreter_today(s) -> None:
+    """Today's first booked seeker at 高松 brings an interpreter (the widest cells of the queue)."""
+    from hwdesk.services import consent, queue
+    from hwdesk.services.context import SYSTEM
+
+    view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=NOW.date())
+    row = next(r for r in view.rows if not r.group and r.seeker)
+    consent.record_companion(
+        s,
+        actor=SYSTEM,
+        seeker_id=row.seeker.id,
+        office_id="takamatsu",
+        kind="interpreter",
+        language="ベトナム語",
+        name="グエン・ヴァン・アン",
+    )
 
 
 async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: str) -> list[Path]:
@@ -136,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     printing.chosen_printer = lambda: None
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
-        saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))
+        with frozen():
+            saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))
     for svg in saved:
         print(to_png(svg, svg.with_suffix(".png")) if args.png else svg)
     return 0

@@ -51,13 +51,14 @@ class WeekScreen(HwScreen):
         yield RowTable(
             [
                 Column(t("q.col.time"), width=13),
-                Column(t("q.col.kind"), width=18),
-                Column(t("q.col.state"), width=10),
-                Column(t("q.col.staff"), width=10),
-                Column(t("q.col.who"), weight=4, min_width=12),
-                Column(t("q.col.warnings"), weight=4, min_width=10),
+                Column(t("q.col.kind"), min_width=8, priority=1),
+                Column(t("q.col.state"), min_width=4),
+                Column(t("q.col.staff"), min_width=6, priority=2),
+                Column(t("q.col.who"), min_width=12),
+                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
             ],
             id="wk-table",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 
