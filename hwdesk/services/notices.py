@@ -30,10 +30,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext import JST, ParseError, parse_email
 from hwdesk.models import NOTICE_CHANNELS, Closure, Consent, Enrollment, Meta, Notice, Seeker, TermsNotice, TermsVersion
@@ -177,22 +178,39 @@ def on_booked(session: Session, *, actor: Actor, row: SessionRow, enrollment: En
     if enrollment.state != "booked":
         return  # a waitlist place is confirmed at the counter; an offer sends its own notice
     now = timing.now()
-    common = {
-        "seeker_id": enrollment.seeker_id, "office_id": row.office_id, "session_id": row.id, "state": "pending",
-        "queued_at": now, "queued_by": _sid(actor), "attempts": 0, "channel": "", "subject": "", "result": "",
-    }  # fmt: skip
-    rows = [{**common, "kind": "confirmation", "due_at": now}]
-    if row.start_at - REMINDER_BEFORE > now:
-        rows.append({**common, "kind": "reminder", "due_at": row.start_at - REMINDER_BEFORE})
-    # Core statements: booking is a hot path (docs/design.md, "Speed"). A booking made again after a
-    # cancellation replaces what its first booking left to send: one confirmation, one reminder.
-    t = Notice.__table__.c  # type: ignore[attr-defined]
-    session.execute(
-        update(Notice.__table__)  # type: ignore[arg-type]
-        .where(t.seeker_id == enrollment.seeker_id, t.session_id == row.id, t.state.in_(OPEN_STATES))
-        .values(state="skipped", result="superseded: booked again")
-    )
-    session.execute(insert(Notice.__table__), rows)  # type: ignore[attr-defined]
+    remind = row.start_at - REMINDER_BEFORE > now
+    params = {"seeker_id": enrollment.seeker_id, "office_id": row.office_id, "session_id": row.id, "now": now,
+              "by": _sid(actor), "remind_at": row.start_at - REMINDER_BEFORE}  # fmt: skip
+    # One prepared statement on the booking's cursor: booking is a hot path (docs/design.md, "Speed").
+    # A booking made again after a cancellation leaves its first notices queued; the newer ones
+    # supersede them when they are sent (build_notice).
+    with RawSql(session) as db:
+        if remind:
+            params.update({f"{k}2": params[k] for k in ("seeker_id", "office_id", "session_id", "now", "by")})
+        else:
+            del params["remind_at"]
+        db.run(_booked_insert(remind), params)
+
+
+_BOOKED_INSERT: dict[bool, Prepared] = {}
+
+
+def _booked_insert(remind: bool) -> Prepared:
+    """INSERT of a booking's confirmation (and reminder) in one statement."""
+    stmt = _BOOKED_INSERT.get(remind)
+    if stmt is None:
+        rows = []
+        for n, (kind, due) in enumerate((("confirmation", "now"), ("reminder", "remind_at"))[: 2 if remind else 1]):
+            rows.append(
+                {"seeker_id": bindparam("seeker_id" if n == 0 else "seeker_id2"),
+                 "office_id": bindparam("office_id" if n == 0 else "office_id2"),
+                 "session_id": bindparam("session_id" if n == 0 else "session_id2"),
+                 "kind": kind, "state": "pending", "due_at": bindparam(due),
+                 "queued_at": bindparam("now" if n == 0 else "now2"), "queued_by": bindparam("by" if n == 0 else "by2"),
+                 "attempts": 0, "channel": "", "subject": "", "result": ""}
+            )  # fmt: skip
+        stmt = _BOOKED_INSERT[remind] = Prepared(insert(Notice.__table__).values(rows))  # type: ignore[attr-defined]
+    return stmt
 
 
 def on_offered(session: Session, *, actor: Actor, row: SessionRow, enrollments: list[Enrollment]) -> None:
@@ -313,6 +331,18 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
     row0 = session.get(SessionRow, notice.session_id)
     if row0 is None:
         return Skip(notice.id, "no such session")  # type: ignore[arg-type]
+    if (
+        notice.kind in ("confirmation", "reminder")
+        and session.exec(
+            select(Notice.id).where(
+                Notice.seeker_id == notice.seeker_id,
+                Notice.session_id == notice.session_id,
+                Notice.kind == notice.kind,
+                col(Notice.id) > notice.id,
+            )
+        ).first()
+    ):
+        return Skip(notice.id, "superseded: booked again")  # type: ignore[arg-type]
     row = row0 if notice.kind == "cancellation" else _current(session, row0)
     e = _enrollment(session, row.id, seeker.id)  # type: ignore[arg-type]
     state = e.state if e else "cancelled"
