@@ -157,6 +157,7 @@ class FollowupScreen(HwScreen):
         def work(s):
             from hwdesk.services import followup
 
+            assert office is not None  # set from the signed-in staff member's office on mount
             view = followup.followup_view(s, actor=actor, office_id=office)
             return view, self._cells(view, lang)
 

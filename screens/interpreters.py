@@ -121,6 +121,7 @@ class InterpretersScreen(HwScreen):
             from hwdesk.services import interpreters, interpreting
             from hwdesk.services.offices import profile
 
+            assert office is not None  # set from the signed-in staff member's office on mount
             lines = interpreters.roster(s, actor=actor, office_id=office, history=history)
             load = interpreting.week_load(s, actor=actor, office_id=office, week_start=monday) if sup else None
             return lines, load, profile(s, office).cite("companions")

@@ -27,7 +27,7 @@ def install() -> None:
     import textual.content
     from textual._compositor import Compositor
 
-    textual.content.divide_line = divide_line  # type: ignore[assignment]
+    textual.content.divide_line = divide_line
     Compositor._render_chops = _render_chops  # type: ignore[method-assign]
 
 

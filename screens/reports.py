@@ -235,6 +235,8 @@ class ReportsScreen(HwScreen):
         from hwdesk.services.figures import figures_lines
 
         figs = self.figures
+        if figs is None:  # a clerk's report: no supervisor's figures
+            return
         lines = figures_lines(figs, lang)
         for b in figs.breakdowns():
             lines += ["", b.title(lang), *bar_lines(b, lang)]

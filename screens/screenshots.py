@@ -61,6 +61,7 @@ def _interpreter_today(s) -> None:
 
     view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=NOW.date())
     row = next(r for r in view.rows if not r.group and r.seeker)
+    assert row.seeker is not None
     consent.record_companion(
         s,
         actor=SYSTEM,

@@ -211,7 +211,7 @@ class RowTable(Widget, can_focus=True):
             self.get_component_rich_style("row-table--odd"),
         )
         # The lines of this page, or False when every row is one line (search: no walk per line).
-        self._paint_page = self._page() if self._has_details() else False
+        self._paint_page: list[tuple[int, int]] | bool | None = self._page() if self._has_details() else False
         try:
             if not self._plain_box():
                 return super().render_lines(crop)

@@ -448,7 +448,7 @@ def manager_figures(
     in_period = (SessionRow.office_id == office_id, col(SessionRow.start_at) >= lo, col(SessionRow.start_at) < hi)
     ids = select(SessionRow.id).where(*in_period)
     sessions = session.exec(
-        select(SessionRow.id, SessionRow.staff_id, SessionRow.state, SessionRow.start_at, SessionRow.end_at).where(
+        select(SessionRow.id, SessionRow.staff_id, SessionRow.state, SessionRow.start_at, SessionRow.end_at).where(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             *in_period
         )
     ).all()

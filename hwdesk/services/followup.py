@@ -198,7 +198,7 @@ def _calls(session: Session, session_ids) -> tuple[dict[tuple[int, int], list[Ca
 def _late(session: Session, *, office_id: str, now: datetime, minutes: int) -> list[tuple]:
     cutoff = now - timedelta(minutes=minutes)
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,
@@ -226,12 +226,12 @@ def _late(session: Session, *, office_id: str, now: datetime, minutes: int) -> l
 def _suggestions(session: Session, *, office_id: str, now: datetime, seeker_ids=None) -> list[EnvSuggestion]:
     """Seekers with ``FAILURES_SUGGEST`` or more connection failures in the window and no
     environment check recorded since the last one (``seeker_ids`` narrows to those seekers)."""
-    conds = [
+    conds: list = [
         SessionRow.office_id == office_id,
         col(SessionRow.start_at) >= now - FAILURES_WINDOW,
         col(SessionRow.start_at) <= now,
         or_(
-            Enrollment.state == "connection_failed",
+            col(Enrollment.state) == "connection_failed",
             (col(Enrollment.state) == "cancelled") & (col(Enrollment.cancel_reason) == "connection"),
         ),
     ]
@@ -249,7 +249,7 @@ def _suggestions(session: Session, *, office_id: str, now: datetime, seeker_ids=
         return []
     checks: dict[int, datetime] = {}
     for sid, at, declared in session.exec(
-        select(EnvCheck.seeker_id, EnvCheck.recorded_at, EnvCheck.declared_on).where(
+        select(col(EnvCheck.seeker_id), col(EnvCheck.recorded_at), col(EnvCheck.declared_on)).where(
             EnvCheck.office_id == office_id, col(EnvCheck.seeker_id).in_(many)
         )
     ):
@@ -334,7 +334,7 @@ def _late_rows(session: Session, *, office_id: str, now: datetime, minutes: int)
 def _no_shows(session: Session, *, office_id: str, now: datetime, days: int):
     lo = now - timedelta(days=days)
     found = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,

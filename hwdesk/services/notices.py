@@ -260,7 +260,7 @@ def on_revision(session: Session, *, actor: Actor, version: TermsVersion) -> int
     """A revision registered: the 告知 to each seeker who must be told (``revisions.notify_list``)."""
     from hwdesk.services.revisions import notify_list
 
-    entries = notify_list(session, actor=actor, office_id=version.office_id, version_id=version.id)  # type: ignore[arg-type]
+    entries = notify_list(session, actor=actor, office_id=version.office_id, version_id=version.id)
     for e in entries:
         _queue(session, actor, kind="terms_revision", seeker_id=e.seeker_id, office_id=version.office_id,
                announced_version_id=version.id)  # fmt: skip
@@ -344,7 +344,7 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
     ):
         return Skip(notice.id, "superseded: booked again")  # type: ignore[arg-type]
     row = row0 if notice.kind == "cancellation" else _current(session, row0)
-    e = _enrollment(session, row.id, seeker.id)  # type: ignore[arg-type]
+    e = _enrollment(session, row.id, seeker.id)
     state = e.state if e else "cancelled"
     if notice.kind == "cancellation":
         if state != "cancelled":

@@ -103,7 +103,7 @@ def outbox(
     if states:
         stmt = stmt.where(col(Notice.state).in_(states))
     rows = session.exec(stmt.order_by(col(Notice.id).desc()).limit(max(1, min(limit, 5000)))).all()
-    logins = dict(session.exec(select(Staff.id, Staff.login)).all())  # type: ignore[call-overload]
+    logins = dict(session.exec(select(Staff.id, Staff.login)).all())
     return [
         OutboxRow(
             n.id or 0,
@@ -320,7 +320,7 @@ def _one(store, actor: Actor, nid: int, *, now: datetime, dry_run: bool, mailer:
         assert n is not None
         ch = channel(s, n.office_id)
         got = build_notice(s, n, now=now)
-        seeker_no = s.get(Seeker, n.seeker_id).seeker_no  # type: ignore[union-attr]
+        seeker_no = s.get(Seeker, n.seeker_id).seeker_no
         msg, error = None, ""
         if isinstance(got, Built) and ch.kind == "mail":
             try:
