@@ -95,7 +95,7 @@ class BookingCheck:
                 else "No nearby session of this kind with a free seat is covered."
             )
             return f"{head}\n{tail}\n(A warning only: booking is still allowed.)"
-        head = f"⚠ セッション #{self.session_id} の時間帯に{langs}の通訳者がいません（遠隔通訳サービスも対象外）。"
+        head = f"⚠ セッション#{self.session_id}の時間帯に{langs}の通訳者がいません（遠隔通訳サービスも対象外）。"
         tail = (
             "通訳のいる近い日時: " + "、".join(a.text("ja") for a in self.alternatives)
             if self.alternatives
