@@ -21,9 +21,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.timer import Timer
 
+from hwdesk.texts import tr
 from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands
-from screens.i18n import tr
 from screens.inputs import Input
 from screens.signin import SignInScreen
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import OptionList
 
-from screens.i18n import MESSAGES, both, tr
+from hwdesk.texts import CATALOGUE, both, tr
 
 
 def _guard_option_list_paging() -> None:
@@ -58,7 +58,20 @@ def _guard_palette_closing() -> None:
 
 _guard_palette_closing()
 
-# (i18n key of the name, app action) — shown when signed in.
+
+def palette_commands(app: Any, lang: str) -> list[tuple[str, Callable[[], Any], str]]:
+    """Command palette entries (name in both languages, callback, help) for the supervisor screens,
+    the audit log and the monthly report; the screens refuse a clerk themselves."""
+    from screens.audit_log import AuditLogScreen
+    from screens.reports import ReportsScreen
+
+    out: list[tuple[str, Callable[[], Any], str]] = []
+    for key, factory in (("audit.cmd", AuditLogScreen), ("reports.cmd", ReportsScreen)):
+        out.append((both(key), partial(app.call_later, lambda f=factory: app.push_screen(f())), tr(key, lang)))
+    return out
+
+
+# (message id of the name, app action) — shown when signed in.
 GLOBAL_COMMANDS = (
     ("cmd.search", "search"),
     ("cmd.new_seeker", "new_seeker"),
@@ -88,14 +101,12 @@ class HwdeskCommands(Provider):
         for key, action in GLOBAL_COMMANDS if signed_in else SIGNED_OUT_COMMANDS:
             out.append((both(key), partial(app.call_later, app.run_action, action), tr(key, lang)))
         if signed_in:  # supervisor screens (audit log, monthly report); they refuse a clerk themselves
-            from screens.audit_log import palette_commands
-
             out.extend(palette_commands(app, lang))
         screen = self.screen
         seen: set[str] = set()
         for binding in Binding.make_bindings(getattr(type(screen), "BINDINGS", [])):
             desc = binding.description
-            if desc not in MESSAGES or binding.action in seen or desc in seen:
+            if desc not in CATALOGUE or binding.action in seen or desc in seen:
                 continue
             seen.update((binding.action, desc))
             try:

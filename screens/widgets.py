@@ -16,8 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from hwdesk.texts import tr
 from screens.base import fit, visible
-from screens.i18n import tr
 
 
 @dataclass(frozen=True)
