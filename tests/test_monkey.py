@@ -16,7 +16,7 @@ import time
 import unicodedata
 
 import pytest
-from test_ui_support import PW, SIZE, make_app, screen_text, settle, sign_in
+from helpers.ui import PW, SIZE, make_app, screen_text, settle, sign_in
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 

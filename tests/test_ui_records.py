@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from helpers import new_seeker
-from test_ui_support import PW, SIZE, make_app, plain, settle, sign_in
+from helpers.ui import PW, SIZE, make_app, plain, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST

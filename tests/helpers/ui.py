@@ -1,7 +1,4 @@
-"""Helpers for the UI tests (tests/test_ui_*.py): a fresh SQLite database per test, Pilot helpers.
-
-No tests here; the other ``test_ui_*`` files import from this module.
-"""
+"""Helpers for the UI tests (tests/test_ui_*.py): a fresh SQLite database per test, Pilot helpers."""
 
 from __future__ import annotations
 
