@@ -50,9 +50,11 @@ class FormScreen(HwScreen):
             return
         self.db(work, saved, refused, write=True, group="save", exclusive=False)
 
-    def close_saved(self, message: str, *, severity: str = "information") -> None:
+    def close_saved(
+        self, message: str, *, severity: str = "information", then: Callable[[], None] | None = None
+    ) -> None:
         """After a save: drop the draft, say ``message`` and close the form (unless the clerk has
-        already moved on to another screen)."""
+        already moved on to another screen), then ``then()`` (open what was saved)."""
         self.drop_draft()
         hw = self.hw
         hw.say(message, severity=severity)
@@ -60,6 +62,8 @@ class FormScreen(HwScreen):
         def go() -> None:
             if hw.screen is self:
                 hw.pop_screen()
+                if then is not None:
+                    then()
 
         hw.later(go)
 
