@@ -277,4 +277,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.quit": ("アプリを終了する", "Quit the app"),
     "cmd.read_terms": ("自事業所の利用規約を読む", "Read my office's terms"),
     "cmd.screen_action": ("この画面: {name}", "This screen: {name}"),
+    # --- marks and short words inside lines -----------------------------------------------------------
+    "week.closed": ("閉庁日: {reason}", "Closed: {reason}"),
+    "q.override": ("例外承認", "override"),
+    "book.waitlist_mark": (" 待ち", " wait"),
+    "usage.minutes": (" {n}分", " {n}min"),
+    "terms.toc_article": ("第{n}条 {heading}", "Art. {n} {heading}"),
 }
