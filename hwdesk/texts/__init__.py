@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from hwdesk.texts import cli, domain, people, sessions, supervisor
 
-LANGS = ("ja", "en")
-
 
 def _merge(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
@@ -57,9 +55,4 @@ def both(key: str, **values: object) -> str:
     return f"{tr(key, 'ja', **values)} / {tr(key, 'en', **values)}"
 
 
-def pair(key: str, **values: object) -> tuple[str, str]:
-    """The message in both languages, as ``(ja, en)`` (for errors that carry both)."""
-    return tr(key, "ja", **values), tr(key, "en", **values)
-
-
-__all__ = ["CATALOGUE", "LANGS", "both", "pair", "pick", "tr"]
+__all__ = ["CATALOGUE", "both", "pick", "tr"]
