@@ -38,4 +38,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "printing.why": ("（{why}）", " ({why})"),
     "importer.row_error": ("{line}行目: {field} — {message}", "line {line}: {field} — {message}"),
+    "revisions.summary": ("{label}{heading}: {change}", "{label}{heading}: {change}"),
+    "eligibility.line": ("{mark} {label}（{where}）{detail}", "{mark} {label} ({where}){detail}"),
+    "eligibility.detail": ("：{detail}", ": {detail}"),
+    "handouts.event.summary": ("{service}（{office}）", "{service} ({office})"),
+    "handouts.event.meeting_id": ("ミーティングID: {v}", "Meeting ID: {v}"),
+    "handouts.event.passcode": ("パスコード: {v}", "Passcode: {v}"),
 }
