@@ -454,7 +454,7 @@ def cmd_report(ctx) -> int:
         if lang != "en"
         else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}"
     )
-    print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
+    print(ctx.msg("cli.records.legend", legend=reports.legend(rep.threshold, lang)))
     for b in rep.breakdowns():
         if all(i.figure.value == 0 for i in b.items) and b.total.value == 0:
             continue

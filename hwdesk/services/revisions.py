@@ -261,7 +261,9 @@ def diff_versions(old: TermsDocument, new: TermsDocument) -> list[ArticleChange]
 def render_changes(changes: list[ArticleChange], *, lang: str = "ja") -> str:
     """The changes as plain text (a summary line, then the line diff, per change)."""
     if not changes:
-        return "変更はありません。" if lang != "en" else "No changes."
+        from hwdesk.texts import tr
+
+        return tr("revisions.none", lang)
     blocks = []
     for c in changes:
         blocks.append("\n".join([c.summary(lang), *c.unified]))

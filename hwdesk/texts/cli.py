@@ -253,4 +253,5 @@ TEXTS: dict[str, tuple[str, str]] = {
         "hwdesk: このページからは接続できません。",
         "hwdesk: connections are not accepted from this page.",
     ),
+    "cli.records.legend": ("（{legend}）", "({legend})"),
 }

@@ -44,4 +44,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "handouts.event.summary": ("{service}（{office}）", "{service} ({office})"),
     "handouts.event.meeting_id": ("ミーティングID: {v}", "Meeting ID: {v}"),
     "handouts.event.passcode": ("パスコード: {v}", "Passcode: {v}"),
+    "revisions.none": ("変更はありません。", "No changes."),
+    "exports.lookalikes": (
+        "CP932にない文字を似た文字に置き換えました: {chars}",
+        "Characters CP932 lacks were replaced by look-alikes: {chars}",
+    ),
+    "exports.unencodable": (
+        "CP932で表せない文字を「?」にしました: {chars}",
+        "Characters CP932 cannot encode were written as '?': {chars}",
+    ),
 }
