@@ -156,11 +156,11 @@ def cmd_offices(ctx) -> int:
 
     table = Table(title=ctx.msg("cli.admin.offices"))
     for col in (
-        ctx.msg("cli.admin.id"),
-        ctx.msg("cli.admin.name"),
-        ctx.msg("cli.admin.services"),
-        ctx.msg("cli.admin.consent"),
-        ctx.msg("cli.admin.terms"),
+        ctx.msg("cli.admin.col.id"),
+        ctx.msg("cli.admin.col.name"),
+        ctx.msg("cli.admin.col.services"),
+        ctx.msg("cli.admin.col.consent"),
+        ctx.msg("cli.admin.col.terms"),
     ):
         table.add_column(col)
     for r in rows:

@@ -58,11 +58,11 @@ def cmd_printers(ctx) -> int:
 
     table = Table(title=ctx.msg("cli.printers.printers"))
     for col in (
-        ctx.msg("cli.printers.name"),
-        ctx.msg("cli.printers.use"),
-        ctx.msg("cli.printers.state"),
-        ctx.msg("cli.printers.reason"),
-        ctx.msg("cli.printers.description"),
+        ctx.msg("cli.printers.col.name"),
+        ctx.msg("cli.printers.col.use"),
+        ctx.msg("cli.printers.col.state"),
+        ctx.msg("cli.printers.col.reason"),
+        ctx.msg("cli.printers.col.description"),
     ):
         table.add_column(col)
     for d in dests:

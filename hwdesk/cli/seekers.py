@@ -81,12 +81,12 @@ def cmd_find(ctx) -> int:
 
     table = Table()
     for c in (
-        ctx.msg("cli.seekers.no"),
-        ctx.msg("cli.seekers.name"),
-        ctx.msg("cli.seekers.reading"),
-        ctx.msg("cli.seekers.born"),
-        ctx.msg("cli.seekers.phone"),
-        ctx.msg("cli.seekers.office"),
+        ctx.msg("cli.seekers.col.no"),
+        ctx.msg("cli.seekers.col.name"),
+        ctx.msg("cli.seekers.col.reading"),
+        ctx.msg("cli.seekers.col.born"),
+        ctx.msg("cli.seekers.col.phone"),
+        ctx.msg("cli.seekers.col.office"),
     ):
         table.add_column(c)
     for r in rows:

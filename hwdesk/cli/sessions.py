@@ -239,11 +239,11 @@ def cmd_queue(ctx) -> int:
             ctx.msg(key)
             for key in (
                 "cli.sessions.col.id",
-                "cli.sessions.time",
+                "cli.sessions.col.time",
                 "cli.sessions.col.kind",
                 "cli.sessions.col.state",
-                "cli.sessions.staff",
-                "cli.sessions.seeker_seats",
+                "cli.sessions.col.staff",
+                "cli.sessions.col.seeker_seats",
                 "cli.sessions.col.companions",
                 "cli.sessions.col.warnings",
             )
@@ -313,11 +313,11 @@ def cmd_week(ctx) -> int:
     _table(
         ctx,
         [
-            ctx.msg("cli.sessions.date"),
-            ctx.msg("cli.sessions.time"),
-            ctx.msg("cli.sessions.session"),
-            ctx.msg("cli.sessions.staff"),
-            ctx.msg("cli.sessions.seeker_seats"),
+            ctx.msg("cli.sessions.col.date"),
+            ctx.msg("cli.sessions.col.time"),
+            ctx.msg("cli.sessions.col.session"),
+            ctx.msg("cli.sessions.col.staff"),
+            ctx.msg("cli.sessions.col.seeker_seats"),
         ],
         rows,
     )
@@ -678,7 +678,7 @@ def cmd_reminders(ctx) -> int:
         [
             ctx.msg(key)
             for key in (
-                "cli.sessions.time",
+                "cli.sessions.col.time",
                 "cli.sessions.col.id",
                 "cli.sessions.col.seeker_no",
                 "cli.sessions.col.name",
