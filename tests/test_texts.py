@@ -1,5 +1,6 @@
 """The text catalogue (``hwdesk.texts``): every message id has Japanese and English with the same
-placeholders, and every id is used somewhere in the code (an unused text is a leftover)."""
+placeholders, every id is used somewhere in the code (an unused text is a leftover), and every id
+the code asks for exists (a typo would show the id itself)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,17 @@ def test_every_id_is_used_in_the_code():
     prefixes = tuple(re.findall(r"""f["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]*)+)\{""", code))
     unused = sorted(k for k in CATALOGUE if k not in literal and not k.startswith(prefixes))
     assert not unused, f"message ids no code uses: {unused}"
+
+
+def test_every_id_the_code_asks_for_exists():
+    code = _code()
+    asked = set(
+        re.findall(r"""(?:\btr|\.t|\bt|\.msg|_done\(ctx,)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""", code)
+    )
+    # a key binding's description is a message id too: Binding("ctrl+s", "save", "k.save")
+    asked |= set(re.findall(r'Binding\(\s*"[^"]*",\s*"[^"]*",\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"', code))
+    missing = sorted(k for k in asked if k not in CATALOGUE)
+    assert not missing, f"message ids the code asks for but the catalogue lacks: {missing}"
 
 
 def test_lookup_fills_placeholders_and_shows_unknown_ids():
