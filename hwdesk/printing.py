@@ -159,10 +159,16 @@ class Destination:
 
     def state_text(self, lang: str = "ja") -> str:
         """The state in words: 待機中/印刷中/停止中, and 受付停止 when it refuses jobs."""
-        words = {"idle": ("待機中", "idle"), "printing": ("印刷中", "printing"), "stopped": ("停止中", "stopped")}
-        text = words.get(self.state, (self.state, self.state))[1 if lang == "en" else 0]
+        from hwdesk.texts import tr
+
+        keys = {
+            "idle": "printing.state.idle",
+            "printing": "printing.state.printing",
+            "stopped": "printing.state.stopped",
+        }
+        text = tr(keys[self.state], lang) if self.state in keys else self.state
         if not self.accepting:
-            text += "・受付停止" if lang != "en" else ", rejecting jobs"
+            text += tr("printing.rejecting", lang)
         return text
 
 
@@ -316,27 +322,19 @@ class PrintResult:
 
     def text(self, lang: str = "ja") -> str:
         """The sentence for the clerk."""
+        from hwdesk.texts import tr
+
         why = self.reason(lang)
-        job = f"{self.printer}-{self.job_id}"
-        if lang == "en":
-            why = f" ({why})" if why else ""
-            return {
-                "printed": f"Printed {self.pages} page(s) on {self.printer} (job {job}).",
-                "queued": f"Sent {self.pages} page(s) to {self.printer} (job {job}); it is still in the queue{why}. "
-                "Collect the pages from the printer.",
-                "held": f"The job {job} is held at {self.printer}{why}. Release it at the printer, or hand over the PDF ({self.path}).",
-                "failed": f"Printing failed on {self.printer}{why}; the job {job} was removed from the queue. "
-                + _fallback(self.path)[1],
-            }[self.state]
-        why = f"（{why}）" if why else ""
-        return {
-            "printed": f"{self.printer} で {self.pages} ページ印刷しました（ジョブ {job}）。",
-            "queued": f"{self.printer} に {self.pages} ページ送りました（ジョブ {job}）。まだ順番待ちです{why}。"
-            "プリンターで受け取ってください。",
-            "held": f"ジョブ {job} は {self.printer} で保留されています{why}。プリンターで解除するか、PDF（{self.path}）を渡してください。",
-            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消されました。"
-            + _fallback(self.path)[0],
-        }[self.state]
+        return tr(
+            f"printing.job.{self.state}",
+            lang,
+            printer=self.printer,
+            pages=self.pages,
+            job=f"{self.printer}-{self.job_id}",
+            why=tr("printing.why", lang, why=why) if why else "",
+            path=self.path,
+            fallback=_fallback(self.path)[1 if lang == "en" else 0],
+        )
 
 
 def send(

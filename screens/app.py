@@ -22,16 +22,16 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
+from hwdesk.texts import tr
 from screens import kinsoku
 from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands
-from screens.i18n import tr
 from screens.inputs import Input
 from screens.signin import SignInScreen
 
 kinsoku.install()  # every text Textual wraps follows kinsoku (hwdesk.linebreak)
 
-# Textual's palette commands by their English title → our message key (``sys.*`` in screens/i18n.py).
+# Textual's palette commands by their English title → our message key (``sys.*`` in hwdesk/texts/frame.py).
 SYSTEM_COMMAND_KEYS = {
     "Theme": "sys.theme",
     "Quit": "sys.quit",

@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from screens.i18n import MESSAGES, tr
+from hwdesk.texts import CATALOGUE, tr
 from screens.pacing import PacedRepaint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,16 +82,32 @@ def fit(text: str, width: int) -> str:
 
 
 def localize_bindings(node: Any, lang: str) -> None:
-    """Replace i18n keys used as binding descriptions by their text in ``lang``.
+    """Replace message ids used as binding descriptions by their text in ``lang``.
 
-    Descriptions in ``BINDINGS`` are keys of ``screens.i18n.MESSAGES`` (e.g. ``"k.save"``); the
+    Descriptions in ``BINDINGS`` are message ids of ``hwdesk.texts`` (e.g. ``"k.save"``); the
     Footer and the command palette then show them in the chosen language.
     """
     bindings: BindingsMap = node._bindings
     new: dict[str, list[Binding]] = {}
     for key, items in bindings.key_to_bindings.items():
-        new[key] = [replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items]
+        new[key] = [replace(b, description=tr(b.description, lang)) if b.description in CATALOGUE else b for b in items]
     bindings.key_to_bindings = new
+
+
+def supervisor_refusal(actor: Any, what_key: str, lang: str) -> str | None:
+    """The PermissionDenied message for an actor below supervisor (None when allowed); ``what_key``
+    names the action in the refusal. The same check the services apply; they refuse again on every call.
+    """
+    from hwdesk.errors import PermissionDenied
+    from hwdesk.services.context import require
+
+    if actor is None:
+        return "—"
+    try:
+        require(actor, "supervisor", what_ja=tr(what_key, "ja"), what_en=tr(what_key, "en"))
+    except PermissionDenied as exc:
+        return exc.message(lang)
+    return None
 
 
 # --- the header ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hwdesk.texts import tr
 from screens.base import HwModal, lit
 from screens.widgets import Column, RowTable
 
@@ -74,7 +75,7 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         rows = []
         for c in found:
             seats = (
-                f"{c.taken}/{c.capacity}" + ((" wait" if lang == "en" else " 待ち") if c.full else "")
+                f"{c.taken}/{c.capacity}" + (tr("book.waitlist_mark", lang) if c.full else "")
                 if is_group(c.kind)
                 else ""
             )

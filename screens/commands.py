@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import OptionList
 
-from screens.i18n import MESSAGES, both, tr
+from hwdesk.texts import CATALOGUE, both, tr
 
 
 def _guard_option_list_paging() -> None:
@@ -39,8 +39,9 @@ _guard_option_list_paging()
 def _guard_palette_closing() -> None:
     """Esc typed while the palette's search worker was still gathering hits crashed the app with
     ``NoMatches`` (Textual 8.2: the worker, not cancelled when the palette closes, then sets
-    ``_list_visible``, whose watcher queries the palette's list after it was removed). Update the
-    list's classes only while the palette still holds it. Found by tests/test_monkey.py."""
+    ``_list_visible``, whose watcher queries the palette's list and input row after they were
+    removed). Update their classes only while the palette is open, not once it began to close (its
+    widgets go one by one then). Found by tests/test_monkey.py."""
     from textual.command import CommandList, CommandPalette
 
     original = CommandPalette._watch__list_visible
@@ -48,7 +49,7 @@ def _guard_palette_closing() -> None:
         return
 
     def _watch__list_visible(self: CommandPalette) -> None:
-        if not self.is_attached or not self.query(CommandList):
+        if self._closing or self._closed or not self.is_attached or not self.query(CommandList):
             return
         original(self)
 
@@ -58,7 +59,59 @@ def _guard_palette_closing() -> None:
 
 _guard_palette_closing()
 
-# (i18n key of the name, app action) — shown when signed in.
+
+def _guard_palette_countdowns() -> None:
+    """A letter typed just before Esc can reach the palette after Esc closed it (the key's
+    ``Input.Changed`` travels up separately from the key): the palette then starts a search the
+    close does not cancel (Textual 8.2 cancels a widget's workers only at unmount, after its
+    children are gone). When that search found nothing it started the 'No matches' countdown on
+    the closing palette, whose timers had already been stopped; nothing stopped the new one, and
+    half a second later it queried the removed list (``NoMatches('CommandList')``) and took the app
+    down. A closing palette starts no countdown, and its busy indicator is left alone once its
+    widgets are gone. Found by tests/test_monkey.py under ``-n 4``."""
+    from textual.command import CommandList, CommandPalette
+
+    for name in ("_start_no_matches_countdown", "_start_busy_countdown"):
+        original = getattr(CommandPalette, name)
+        if getattr(original, "_hwdesk_guarded", False):
+            continue
+
+        def start(self: CommandPalette, *args: Any, _original: Callable[..., None] = original) -> None:
+            if self._closing or self._closed or not self.is_attached:
+                return
+            _original(self, *args)
+
+        start._hwdesk_guarded = True  # type: ignore[attr-defined]
+        setattr(CommandPalette, name, start)
+
+    watch_busy = CommandPalette._watch__show_busy
+    if not getattr(watch_busy, "_hwdesk_guarded", False):
+
+        async def _watch__show_busy(self: CommandPalette) -> None:
+            if self._closing or self._closed or not self.is_attached or not self.query(CommandList):
+                return
+            await watch_busy(self)
+
+        _watch__show_busy._hwdesk_guarded = True  # type: ignore[attr-defined]
+        CommandPalette._watch__show_busy = _watch__show_busy  # type: ignore[method-assign]
+
+
+_guard_palette_countdowns()
+
+
+def palette_commands(app: Any, lang: str) -> list[tuple[str, Callable[[], Any], str]]:
+    """Command palette entries (name in both languages, callback, help) for the supervisor screens,
+    the audit log and the monthly report; the screens refuse a clerk themselves."""
+    from screens.audit_log import AuditLogScreen
+    from screens.reports import ReportsScreen
+
+    out: list[tuple[str, Callable[[], Any], str]] = []
+    for key, factory in (("audit.cmd", AuditLogScreen), ("reports.cmd", ReportsScreen)):
+        out.append((both(key), partial(app.call_later, lambda f=factory: app.push_screen(f())), tr(key, lang)))
+    return out
+
+
+# (message id of the name, app action) — shown when signed in.
 GLOBAL_COMMANDS = (
     ("cmd.search", "search"),
     ("cmd.new_seeker", "new_seeker"),
@@ -90,14 +143,12 @@ class HwdeskCommands(Provider):
         for key, action in GLOBAL_COMMANDS if signed_in else SIGNED_OUT_COMMANDS:
             out.append((both(key), partial(app.call_later, app.run_action, action), tr(key, lang)))
         if signed_in:  # supervisor screens (audit log, monthly report); they refuse a clerk themselves
-            from screens.audit_log import palette_commands
-
             out.extend(palette_commands(app, lang))
         screen = self.screen
         seen: set[str] = set()
         for binding in Binding.make_bindings(getattr(type(screen), "BINDINGS", [])):
             desc = binding.description
-            if desc not in MESSAGES or binding.action in seen or desc in seen:
+            if desc not in CATALOGUE or binding.action in seen or desc in seen:
                 continue
             seen.update((binding.action, desc))
             try:

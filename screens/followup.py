@@ -36,7 +36,7 @@ def late_lines(session, actor, office_id: str, day: date, lang: str) -> list[str
     by the services' clock, else nothing."""
     from hwdesk.jtext import JST
     from hwdesk.services import followup, timing
-    from screens.i18n import tr
+    from hwdesk.texts import tr
 
     now = timing.now()
     if actor is None or now.astimezone(JST).date() != day:
@@ -72,7 +72,7 @@ def _calls_text(calls, history: dict, lang: str) -> str:
     text = f"{_outcome(last.outcome, lang)} {last.at:%H:%M} {last.by}".strip()
     old = history.get(last.id)
     if old:
-        from screens.i18n import tr
+        from hwdesk.texts import tr
 
         text += " (" + tr("fu.corrected_from", lang, old=_outcome(old[0].outcome, lang)) + ")"
     return text
@@ -167,7 +167,7 @@ class FollowupScreen(HwScreen):
     def _cells(view, lang: str):
         from hwdesk.services.followup import REMINDER_LABELS
         from hwdesk.services.scheduling import state_label
-        from screens.i18n import tr
+        from hwdesk.texts import tr
 
         late = [
             [

@@ -205,7 +205,7 @@ class HandoutPreview(HwModal):
 
     def _show(self, result) -> None:
         from hwdesk.jtext import JST, format_date_en, format_wareki
-        from screens.i18n import tr
+        from hwdesk.texts import tr
 
         self.job, self.qr = result[0], result[1]
         if len(result) > 2:

@@ -10,7 +10,7 @@ with ``python -m bench``: that wait was a third of the keystroke-to-results late
 not from the grid: a frame is painted at once if the last one is at least one interval old,
 otherwise when it becomes so. Screens get it through ``PacedRepaint``, which supplies the
 screen's repaint timer (Textual's ``Screen._update_timer`` property; pinned by
-``tests/test_ui_support.py::test_screens_repaint_through_the_frame_pacer``).
+``tests/test_ui_paint.py::test_screens_repaint_through_the_frame_pacer``).
 """
 
 from __future__ import annotations

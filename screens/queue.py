@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from hwdesk.texts import tr
 from screens.base import HwScreen, lit
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -313,7 +314,7 @@ def format_row(r, lang: str) -> list[str]:
         x for x in (uncovered_text(r.interpreting, lang, r.state), *(w.text(lang) for w in r.warnings)) if x
     )
     if r.overrides:
-        warns = ("override" if lang == "en" else "例外承認") + (sep + warns if warns else "")
+        warns = tr("q.override", lang) + (sep + warns if warns else "")
     return [
         f"{r.start:%H:%M}-{r.end:%H:%M}",
         r.kind_label(lang),

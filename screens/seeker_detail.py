@@ -14,8 +14,8 @@ from textual.content import Content
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from hwdesk.texts import CATALOGUE
 from screens.base import HwScreen, fit, lines, lit
-from screens.i18n import MESSAGES
 from screens.widgets import KeyFooter
 
 NARROW = 100  # below this width the readiness panel goes above the details
@@ -399,7 +399,7 @@ class SeekerDetailScreen(HwScreen):
             for term in d.terminations:
                 until = t("detail.until", date=self._date(term.until)) if term.until else ""
                 lifted = t("detail.lifted", date=self._when(term.lifted_at)) if term.lifted_at else ""
-                scope = t(f"detail.scope_{term.scope}") if f"detail.scope_{term.scope}" in MESSAGES else term.scope
+                scope = t(f"detail.scope_{term.scope}") if f"detail.scope_{term.scope}" in CATALOGUE else term.scope
                 item(
                     lit(
                         t(

@@ -13,7 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Label, Select, Static
 
-from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.base import lines, lit, restore, snapshot
+from screens.forms import FormScreen
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
@@ -33,7 +34,7 @@ ALL_FIELDS = (
 DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")
 
 
-class SeekerFormScreen(HwScreen):
+class SeekerFormScreen(FormScreen):
     """``SeekerFormScreen(None)`` registers a new seeker; ``SeekerFormScreen(id)`` edits one."""
 
     CSS_PATH = "seeker_form.tcss"
@@ -209,7 +210,7 @@ class SeekerFormScreen(HwScreen):
     def _changed(self, event) -> None:
         if not self._ready:
             return
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
         wid = event.control.id or ""
         name = wid[2:] if wid.startswith("f-") else ""
         if name in TEXT_FIELDS:
@@ -355,7 +356,7 @@ class SeekerFormScreen(HwScreen):
                 return create_seeker(s, actor=actor, form=form, allow_same_person=allow).id
             return update_seeker(s, actor=actor, seeker_id=sid, form=form, allow_same_person=allow).id
 
-        self.db(work, self._saved, self._refused, write=True, group="save")
+        self.save(work, self._saved, self._refused)
 
     def _age_plausible(self, birth_text: str) -> bool:
         """True to go on saving. A birth date that makes the seeker younger than 15 or older than
@@ -386,27 +387,16 @@ class SeekerFormScreen(HwScreen):
         return False
 
     def _saved(self, seeker_id: int) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
         self._say("")
         new = self.seeker_id is None
         hw = self.hw
-        hw.say(self.t("form.created" if new else "form.updated"))
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-                if new:
-                    hw.open_seeker(seeker_id)
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        if self._ready:
-            self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()
+        self.close_saved(
+            self.t("form.created" if new else "form.updated"),
+            then=(lambda: hw.open_seeker(seeker_id)) if new else None,
+        )
 
     def action_discard_draft(self) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
+        self.drop_draft()
         self.hw.say(self.t("common.draft_discarded"))
         self._ready = False
         blank: dict[str, object] = {f"f-{n}": "" for n in TEXT_FIELDS}

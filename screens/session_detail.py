@@ -15,12 +15,11 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from screens import dates
-from screens.base import HwModal, HwScreen, lines, lit
-from screens.dialogs import Ask, FinalConfirm, Pick
+from screens.base import HwScreen, lit
+from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
 from screens.widgets import Column, KeyFooter, RowTable
 
 # key → (target state for set_state, applies to the selected seeker in a group session)
@@ -563,63 +562,4 @@ class SessionScreen(HwScreen):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))
-
-
-class CancelReasonModal(HwModal):
-    """Why the session (or one seat, with its own ``prompt``) is cancelled: 1 by the seeker,
-    2 by the office, 3 connection trouble."""
-
-    BINDINGS = [
-        Binding("1", "pick('by_seeker')", show=False),
-        Binding("2", "pick('by_office')", show=False),
-        Binding("3", "pick('connection')", show=False),
-        Binding("escape", "dismiss_none", "k.back"),
-    ]
-    DEFAULT_CSS = """
-    CancelReasonModal { align: center middle; }
-    CancelReasonModal > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-
-    def __init__(self, prompt: str | None = None) -> None:
-        super().__init__()
-        self.prompt = prompt
-
-    def compose(self) -> ComposeResult:
-        from hwdesk.services.scheduling import CANCEL_LABELS
-
-        i = 1 if self.lang == "en" else 0
-        opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
-        with Vertical():
-            prompt = lit(self.prompt, multiline=True) if self.prompt else self.t("sess.cancel_prompt")
-            yield Static(lines(prompt, *opts), markup=False)
-
-    def action_pick(self, reason: str) -> None:
-        self.dismiss(reason)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmModal(HwModal):
-    """A yes/no question (shown literally): y or Enter answers yes, n or Esc no."""
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", show=False),
-        Binding("n,escape", "answer(False)", show=False),
-    ]
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(lines(lit(self.question, multiline=True), self.t("sess.confirm_keys")), markup=False)
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]

@@ -136,7 +136,7 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
             from hwdesk.errors import HwdeskError
             from hwdesk.jtext import parse_date
             from hwdesk.services.figures import staff_week_load
-            from screens.i18n import tr
+            from hwdesk.texts import tr
 
             if not login or actor is None:
                 return ""

@@ -149,7 +149,7 @@ class TermsScreen(HwScreen):
             )
             widgets.append(Static(body, id=f"art-{n}", classes="article", markup=False))
             heading = art.get("heading") or ""
-            toc.add_option(Option(lit(f"第{n}条 {heading}" if not en else f"Art. {n} {heading}"), id=f"toc-{n}"))
+            toc.add_option(Option(lit(self.t("terms.toc_article", n=n, heading=heading)), id=f"toc-{n}"))
         supplementary = doc.raw.get("supplementary") or []
         if supplementary:
             widgets.append(

@@ -182,7 +182,7 @@ class UsageRecordsScreen(HwScreen):
         lines = [self.t("usage.list", n=len(rows))]
         for r in rows:
             day = dates.day(r.session_start.astimezone(JST).date(), self.lang)
-            mins = "" if r.minutes is None else (f" {r.minutes}min" if self.lang == "en" else f" {r.minutes}分")
+            mins = "" if r.minutes is None else self.t("usage.minutes", n=r.minutes)
             lines.append(
                 f"#{r.id} S{r.session_id} {day} {r.seeker_no or '-'} {hm(r.joined_at)}–{hm(r.left_at)}{mins} "
                 f"{r.device_kind} {r.os} {r.participant_id}".rstrip()

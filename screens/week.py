@@ -180,7 +180,9 @@ def day_label(d: date, lang: str) -> str:
 def closed_text(closed: tuple[str, str] | None, lang: str) -> str:
     if not closed:
         return ""
-    return f"Closed: {closed[1]}" if lang == "en" else f"閉庁日: {closed[0]}"
+    from hwdesk.texts import pick, tr
+
+    return tr("week.closed", lang, reason=pick(*closed, lang))
 
 
 def _shown_week(day: date) -> date:

@@ -17,9 +17,9 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from hwdesk.texts import tr
 from screens.base import fit, visible
 from screens.columns import Column, natural_widths, plan, wrap_cells
-from screens.i18n import tr
 
 # A row's key is whatever the screen gave it (a seeker's or a session's id): the screen that
 # filled the table reads it back.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from test_ui_support import add_seeker, make_app, plain, settle, sign_in
+from helpers.ui import add_seeker, make_app, plain, settle, sign_in
 from textual.widgets import Input, Label, Static
 
 from hwdesk.services.seekers import validate_field

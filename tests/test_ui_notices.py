@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from aiosmtpd.controller import Controller
+from helpers.ui import add_seeker, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 from test_notices import Inbox, free_port
-from test_ui_support import add_seeker, make_app, plain, read, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST

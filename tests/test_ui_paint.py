@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 import time
 
+from helpers.ui import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in
 from hypothesis import given
 from hypothesis import strategies as st
-from test_ui_support import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 from screens.base import _Lane
 from screens.pacing import FramePacer
@@ -144,7 +144,7 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
 async def test_a_full_page_says_how_many_match_in_all(db):
     from datetime import date, timedelta
 
-    from test_ui_support import SYSTEM, plain
+    from helpers.ui import SYSTEM, plain
 
     from hwdesk.db import open_store
     from hwdesk.services import seekers

@@ -11,7 +11,7 @@ from pathlib import Path
 from time import monotonic
 
 from helpers import make_ready, new_seeker
-from test_ui_support import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
+from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
@@ -239,8 +239,8 @@ async def test_session_moves_refusals_passcode_and_booking_refusal(db):
         await pilot.press("p")
         await settle(pilot)
         assert "p-secret-1" in plain(s.query_one("#s-info"))
+        from helpers.ui import read
         from sqlmodel import select
-        from test_ui_support import read
 
         from hwdesk.models import AuditLog
 

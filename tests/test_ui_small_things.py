@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers.ui import add_seeker, make_app, plain, screen_text, settle, sign_in, type_text
 from test_ui_queue import setup_day
-from test_ui_support import add_seeker, make_app, plain, screen_text, settle, sign_in, type_text
 
 from hwdesk.jtext import format_wareki
 
@@ -74,7 +74,7 @@ async def test_the_week_view_on_a_weekend_shows_the_coming_week(db, monkeypatch,
 async def test_textual_palette_entries_and_footer_keys_speak_the_ui_language(db, lang):
     from textual.widgets._footer import FooterKey
 
-    from screens.i18n import MESSAGES
+    from hwdesk.texts import CATALOGUE as MESSAGES
 
     said = {pair[0 if lang == "ja" else 1] for pair in MESSAGES.values()}
     app = make_app(db, lang=lang)
@@ -191,7 +191,7 @@ async def test_the_preview_counts_sheets_in_large_print_and_english_is_english(d
 
 
 async def test_the_sign_in_of_a_demo_database_lists_every_offices_demo_accounts(tmp_path):
-    from test_ui_support import _build
+    from helpers.ui import _build
 
     from hwdesk.services.demo import DEMO_STAFF, OFFICE_PREFIX, _login
 

@@ -5,8 +5,8 @@ the panes keeps every character of its text (Pilot, real SQLite)."""
 from __future__ import annotations
 
 import pytest
+from helpers.ui import add_seeker, make_app, settle, sign_in
 from test_ui_queue import setup_day
-from test_ui_support import add_seeker, make_app, settle, sign_in
 
 NAMES = ["齋藤龍之介ＡＢＣ", "長谷川ヴィクトリア"]
 TOAST = "利用の中止は本人の申出によります（第12条）。予約は所都合で取り消しました。"

@@ -154,8 +154,15 @@ class Ctx:
 
         print(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
-    def msg(self, ja: str, en: str) -> str:
-        """Pick the message for the chosen language."""
+    def msg(self, key: str, **values: object) -> str:
+        """The message ``key`` of ``hwdesk.texts`` in the chosen language, placeholders filled."""
+        from hwdesk.texts import tr
+
+        return tr(key, self.lang, **values)
+
+    def pick(self, ja: str, en: str) -> str:
+        """The chosen language's half of a pair that is data (an office's wording, a service's
+        bilingual result), not a message of the catalogue."""
         return en if self.lang == "en" else ja
 
 

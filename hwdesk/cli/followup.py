@@ -131,7 +131,7 @@ def cmd_list(ctx) -> int:
     lang = ctx.lang
     calls = followup.OUTCOME_LABELS
     print(
-        ctx.msg(
+        ctx.pick(
             f"開始から{view.minutes}分を過ぎて受付のない方（{len(view.late)}名）",
             f"Not checked in {view.minutes} minutes after the start ({len(view.late)})",
         )
@@ -140,7 +140,7 @@ def cmd_list(ctx) -> int:
         _table(
             ctx,
             [
-                ctx.msg(*h)
+                ctx.pick(*h)
                 for h in (
                     ("開始", "Start"),
                     ("ID", "ID"),
@@ -158,28 +158,28 @@ def cmd_list(ctx) -> int:
                     r.seeker_no,
                     r.name,
                     r.phone,
-                    ctx.msg(f"{r.minutes_late}分", f"{r.minutes_late} min"),
+                    ctx.pick(f"{r.minutes_late}分", f"{r.minutes_late} min"),
                     f"{_label(r.last.outcome if r.last else None, lang, calls)}" + (f" #{r.last.id}" if r.last else ""),
                 ]
                 for r in view.late
             ],
         )
     print(
-        ctx.msg(
+        ctx.pick(
             f"利用環境の確認の案内（接続できない回数が続いている方: {len(view.suggestions)}名）",
             f"Environment check suggested (repeated connection failures: {len(view.suggestions)})",
         )
     )
     for e in view.suggestions:
         ctx.echo(f"  {e.seeker_no} {e.name} {e.phone}: {e.text(view.env_cite, lang)}")
-    print(ctx.msg(f"過去1週間の不参加（{len(view.no_shows)}件）", f"No-shows of the past week ({len(view.no_shows)})"))
+    print(ctx.pick(f"過去1週間の不参加（{len(view.no_shows)}件）", f"No-shows of the past week ({len(view.no_shows)})"))
     if view.no_shows:
         from hwdesk.services.scheduling import state_label
 
         _table(
             ctx,
             [
-                ctx.msg(*h)
+                ctx.pick(*h)
                 for h in (
                     ("日時", "When"),
                     ("ID", "ID"),
@@ -196,7 +196,7 @@ def cmd_list(ctx) -> int:
                     r.seeker_no,
                     r.name,
                     state_label(r.state, lang),
-                    _label(r.reminder, lang, followup.REMINDER_LABELS) if r.reminded else ctx.msg("なし", "none"),
+                    _label(r.reminder, lang, followup.REMINDER_LABELS) if r.reminded else ctx.pick("なし", "none"),
                 ]
                 for r in view.no_shows
             ],
@@ -221,14 +221,14 @@ def _print_call(ctx, call, session_id: int) -> None:
     label = _label(call.outcome, ctx.lang, OUTCOME_LABELS)
     if call.corrects:
         print(
-            ctx.msg(
+            ctx.pick(
                 f"電話の記録 #{call.corrects} を「{label}」に訂正しました（#{call.id}）。",
                 f"Call record #{call.corrects} corrected to {label} (#{call.id}).",
             )
         )
     else:
         print(
-            ctx.msg(
+            ctx.pick(
                 f"電話の結果「{label}」を記録しました（#{call.id}）。", f"Call result {label} recorded (#{call.id})."
             )
         )

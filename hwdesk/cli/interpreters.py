@@ -77,8 +77,8 @@ def _line_text(ctx, ln) -> str:
     dates = f"{ln.valid_from.isoformat()}–{ln.until.isoformat() if ln.until else ''}"
     ended = ""
     if ln.ended_at is not None:
-        ended = ctx.msg(f" 終了: {safe_display(ln.end_reason)}", f" ended: {safe_display(ln.end_reason)}")
-    fix = ctx.msg(f" (#{ln.replaces_id} の訂正)", f" (corrects #{ln.replaces_id})") if ln.replaces_id else ""
+        ended = ctx.pick(f" 終了: {safe_display(ln.end_reason)}", f" ended: {safe_display(ln.end_reason)}")
+    fix = ctx.pick(f" (#{ln.replaces_id} の訂正)", f" (corrects #{ln.replaces_id})") if ln.replaces_id else ""
     return (
         f"#{ln.id} {safe_display(ln.language)} {ln.mode_label(lang)} {safe_display(ln.name)} "
         f"{ln.hours_text(lang)} {dates}{fix}{ended}"
@@ -112,7 +112,7 @@ def cmd_add(ctx) -> int:
     if a.json:
         ctx.out_json(line.as_json())
     else:
-        ctx.echo(ctx.msg("通訳の名簿に追加しました: ", "Added to the interpreter roster: ") + _line_text(ctx, line))
+        ctx.echo(ctx.pick("通訳の名簿に追加しました: ", "Added to the interpreter roster: ") + _line_text(ctx, line))
     return 0
 
 
@@ -130,7 +130,7 @@ def cmd_list(ctx) -> int:
         ctx.out_json([ln.as_json() for ln in lines])
         return 0
     if not lines:
-        print(ctx.msg("通訳の名簿に登録はありません。", "The interpreter roster is empty."))
+        print(ctx.pick("通訳の名簿に登録はありません。", "The interpreter roster is empty."))
     for ln in lines:
         ctx.echo(_line_text(ctx, ln))
     return 0
@@ -148,7 +148,7 @@ def cmd_remove(ctx) -> int:
     if a.json:
         ctx.out_json(line.as_json())
     else:
-        ctx.echo(ctx.msg("名簿の登録を終了しました: ", "Roster line ended: ") + _line_text(ctx, line))
+        ctx.echo(ctx.pick("名簿の登録を終了しました: ", "Roster line ended: ") + _line_text(ctx, line))
     return 0
 
 
@@ -192,11 +192,11 @@ def cmd_load(ctx) -> int:
             }
         )
         return 0
-    print(ctx.msg(f"{load.start.isoformat()} の週の通訳", f"Interpreters, week of {load.start.isoformat()}"))
+    print(ctx.pick(f"{load.start.isoformat()} の週の通訳", f"Interpreters, week of {load.start.isoformat()}"))
     for x in load.lines:
         ctx.echo(
             f"#{x.line.id} {safe_display(x.line.language)} {safe_display(x.line.name)}: "
-            + ctx.msg(
+            + ctx.pick(
                 f"{len(x.sessions)}件 {x.minutes}分 / 在席 {x.roster_minutes}分",
                 f"{len(x.sessions)} session(s), {x.minutes} min of {x.roster_minutes} min on the roster",
             )
@@ -204,7 +204,7 @@ def cmd_load(ctx) -> int:
     for g in load.languages:
         missing = ", ".join(f"#{i}" for i in g.uncovered)
         ctx.echo(
-            ctx.msg(
+            ctx.pick(
                 f"{safe_display(g.language)}: 必要 {g.sessions}件（通訳者 {g.in_person}・遠隔 {g.remote}・未手配 "
                 f"{len(g.uncovered)}{' ' + missing if missing else ''}）",
                 f"{safe_display(g.language)}: {g.sessions} needed ({g.in_person} interpreter, {g.remote} remote, "

@@ -169,11 +169,18 @@ class HistoryLine:
 
     def line(self, lang: str = "ja", seeker_no: str = "") -> str:
         """'12/05 10:31 super1: 完了 → 欠席（本人不参加） 「…」'."""
-        who = f"{seeker_no} " if seeker_no else ""
-        arrow = f"{state_label(self.before, lang)} → {state_label(self.after, lang)}"
-        quote = f" ({self.reason})" if lang == "en" else f"「{self.reason}」"
-        label = "Corrected" if lang == "en" else "訂正"
-        return f"{label} {self.at:%m/%d %H:%M} {self.by}: {who}{arrow}{quote}"
+        from hwdesk.texts import tr
+
+        return tr(
+            "corrections.line",
+            lang,
+            at=self.at,
+            by=self.by,
+            who=f"{seeker_no} " if seeker_no else "",
+            before=state_label(self.before, lang),
+            after=state_label(self.after, lang),
+            reason=self.reason,
+        )
 
 
 @guard("clerk")

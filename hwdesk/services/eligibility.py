@@ -63,12 +63,18 @@ class Requirement:
 
     def line(self, office_name: str, lang: str = "ja") -> str:
         """A one-line message citing the office's article."""
-        mark = "✔" if self.ok else "✘"
-        where = f"{office_name} {self.cite}".strip()
-        if lang == "en":
-            where = f"{office_name} {self.cite_en or self.cite}".strip()
-            return f"{mark} {self.label_en} ({where}){': ' + self.detail_en if self.detail_en else ''}"
-        return f"{mark} {self.label}（{where}）{'：' + self.detail if self.detail else ''}"
+        from hwdesk.texts import pick, tr
+
+        cite = pick(self.cite, self.cite_en or self.cite, lang)
+        detail = pick(self.detail, self.detail_en, lang)
+        return tr(
+            "eligibility.line",
+            lang,
+            mark="✔" if self.ok else "✘",
+            label=pick(self.label, self.label_en, lang),
+            where=f"{office_name} {cite}".strip(),
+            detail=tr("eligibility.detail", lang, detail=detail) if detail else "",
+        )
 
 
 @dataclass(frozen=True)

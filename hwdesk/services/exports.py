@@ -96,21 +96,15 @@ class ExportData(bytes):
 
     def warnings(self, lang: str = "ja") -> list[str]:
         """What a user should be told about characters the encoding changed."""
+        from hwdesk.texts import tr
+
         out = []
         if self.mapped:
             chars = " ".join(self.mapped)
-            out.append(
-                f"CP932にない文字を似た文字に置き換えました: {chars}"
-                if lang != "en"
-                else f"Characters CP932 lacks were replaced by look-alikes: {chars}"
-            )
+            out.append(tr("exports.lookalikes", lang, chars=chars))
         if self.replaced:
             chars = " ".join(f"{c}(U+{ord(c):04X})" for c in self.replaced)
-            out.append(
-                f"CP932で表せない文字を「?」にしました: {chars}"
-                if lang != "en"
-                else f"Characters CP932 cannot encode were written as '?': {chars}"
-            )
+            out.append(tr("exports.unencodable", lang, chars=chars))
         return out
 
 

@@ -74,27 +74,24 @@ class HandoutJob:
     events: list[ics.Event] = field(default_factory=list)  # one per session, for ``--ics``
 
 
-_EVENT_TEXT = {
-    "ja": {"summary": "{service}（{office}）", "meeting_id": "ミーティングID: {v}", "passcode": "パスコード: {v}"},
-    "en": {"summary": "{service} ({office})", "meeting_id": "Meeting ID: {v}", "passcode": "Passcode: {v}"},
-}
-
-
 def calendar_event(srow: SessionRow, prof: OfficeProfile, *, lang: str = "ja") -> ics.Event:
     """The session as a calendar event for the seeker's phone: service and office as the title,
     the link, meeting ID and passcode (as the handout prints them); never anything about a seeker."""
-    t = _EVENT_TEXT["en" if lang == "en" else "ja"]
+    from hwdesk.texts import tr
+
     office = prof.display_name(lang)
     # kept short: every byte makes the QR denser (the office's phone is on the handout itself)
     lines = [
-        t[key].format(v=value) for key, value in (("meeting_id", srow.meeting_id), ("passcode", srow.passcode)) if value
+        tr(key, lang, v=value)
+        for key, value in (("handouts.event.meeting_id", srow.meeting_id), ("handouts.event.passcode", srow.passcode))
+        if value
     ]
     stamp = srow.updated_at if srow.updated_at.tzinfo else srow.updated_at.replace(tzinfo=UTC)
     return ics.Event(
         uid=ics.uid_for(srow.id or 0, srow.office_id),
         start=srow.start_at,
         end=srow.end_at,
-        summary=t["summary"].format(service=service_label(srow.kind, lang), office=office),
+        summary=tr("handouts.event.summary", lang, service=service_label(srow.kind, lang), office=office),
         url=srow.join_url,
         description="\n".join(lines),
         stamp=stamp,

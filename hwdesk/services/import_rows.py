@@ -47,10 +47,16 @@ class RowError:
 
     def message(self, lang: str = "ja") -> str:
         """``12行目: 生年月日 — …``."""
+        from hwdesk.texts import pick, tr
+
         label_ja, label_en = FIELD_LABELS.get(self.field, (self.field, self.field))
-        if lang == "en":
-            return f"line {self.line}: {label_en} — {self.message_en}"
-        return f"{self.line}行目: {label_ja} — {self.message_ja}"
+        return tr(
+            "importer.row_error",
+            lang,
+            line=self.line,
+            field=pick(label_ja, label_en, lang),
+            message=pick(self.message_ja, self.message_en, lang),
+        )
 
 
 def same_number(n: int, first: int) -> RowError:

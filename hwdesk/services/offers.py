@@ -206,8 +206,9 @@ def format_until(until: datetime | None, lang: str = "ja") -> str:
     """'12/08 17:15まで' / 'until 12-08 17:15' ('' when the offer has no deadline)."""
     if until is None:
         return ""
-    u = until.astimezone(JST)
-    return f"until {u:%m-%d %H:%M}" if lang == "en" else f"{u:%m/%d %H:%M}まで"
+    from hwdesk.texts import tr
+
+    return tr("offers.until", lang, until=until.astimezone(JST))
 
 
 __all__ = ["Expired", "Place", "deadline", "decline", "due", "expire_due", "format_until", "places", "settle"]

@@ -853,15 +853,9 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
 
 def legend(threshold: int, lang: str = "ja") -> str:
     """What the suppression marks mean, for every place a report is shown."""
-    if lang == "en":
-        return (
-            f"<{threshold} = a count under {threshold}, hidden; {PROTECTED_MARK} = a count hidden to protect such a cell; "
-            f"{SUPPRESSED_RATE} = a rate or mean on a hidden count"
-        )
-    return (
-        f"<{threshold} = {threshold}未満のため非表示の件数　{PROTECTED_MARK} = それを守るため非表示にした件数　"
-        f"{SUPPRESSED_RATE} = 非表示の件数に基づく率・平均"
-    )
+    from hwdesk.texts import tr
+
+    return tr("reports.legend", lang, threshold=threshold, protected=PROTECTED_MARK, suppressed=SUPPRESSED_RATE)
 
 
 def daily_report(

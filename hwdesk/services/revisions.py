@@ -100,11 +100,15 @@ class ArticleChange:
 
     def summary(self, lang: str = "ja") -> str:
         """One line: '第7条（利用の記録等）: 改正' / 'Art. 7 (利用の記録等): changed'."""
-        ja, en = CHANGE_LABELS[self.kind]
-        head = f"（{self.heading}）" if self.heading else ""
-        if lang == "en":
-            return f"{self.label}{head}: {en}"
-        return f"{self.label}{head}: {ja}"
+        from hwdesk.texts import pick, tr
+
+        return tr(
+            "revisions.summary",
+            lang,
+            label=self.label,
+            heading=f"（{self.heading}）" if self.heading else "",
+            change=pick(*CHANGE_LABELS[self.kind], lang),
+        )
 
 
 def _body_key(art: dict) -> str:
@@ -257,7 +261,9 @@ def diff_versions(old: TermsDocument, new: TermsDocument) -> list[ArticleChange]
 def render_changes(changes: list[ArticleChange], *, lang: str = "ja") -> str:
     """The changes as plain text (a summary line, then the line diff, per change)."""
     if not changes:
-        return "変更はありません。" if lang != "en" else "No changes."
+        from hwdesk.texts import tr
+
+        return tr("revisions.none", lang)
     blocks = []
     for c in changes:
         blocks.append("\n".join([c.summary(lang), *c.unified]))
