@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.notifications import SeverityLevel
+
 from screens.base import HwScreen, restore, snapshot
 
 
@@ -51,7 +53,7 @@ class FormScreen(HwScreen):
         self.db(work, saved, refused, write=True, group="save", exclusive=False)
 
     def close_saved(
-        self, message: str, *, severity: str = "information", then: Callable[[], None] | None = None
+        self, message: str, *, severity: SeverityLevel = "information", then: Callable[[], None] | None = None
     ) -> None:
         """After a save: drop the draft, say ``message`` and close the form (unless the clerk has
         already moved on to another screen), then ``then()`` (open what was saved)."""

@@ -562,4 +562,4 @@ class SessionScreen(HwScreen):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_seeker(int(event.key))

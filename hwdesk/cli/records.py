@@ -387,7 +387,7 @@ def cmd_notice(ctx) -> int:
     with ctx.store.write() as s:
         seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
-        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)  # type: ignore[arg-type]
+        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)
     print(ctx.msg("cli.records.recorded_that_was_told", seeker_no=seeker.seeker_no, number=number))
     return 0
 
