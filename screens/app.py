@@ -31,14 +31,15 @@ from screens.signin import SignInScreen
 
 kinsoku.install()  # every text Textual wraps follows kinsoku (hwdesk.linebreak)
 
-# Textual's palette commands by their English title → our message key (``sys.*`` in hwdesk/texts/frame.py).
+# Textual's palette commands by their English title → our message key's name (``sys.<name>`` and
+# ``sys.<name>.help`` in hwdesk/texts/frame.py).
 SYSTEM_COMMAND_KEYS = {
-    "Theme": "sys.theme",
-    "Quit": "sys.quit",
-    "Keys": "sys.keys",
-    "Maximize": "sys.maximize",
-    "Minimize": "sys.minimize",
-    "Screenshot": "sys.screenshot",
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+    "Screenshot": "screenshot",
 }
 
 log = logging.getLogger("hwdesk.screens")
@@ -317,8 +318,9 @@ class HwdeskApp(App):
             if key is None:  # a command a newer Textual added: shown as Textual names it
                 yield cmd
                 continue
-            help_key = key + (".hide" if cmd.help.startswith("Hide") else "") + ".help"
-            yield SystemCommand(tr(key, self.lang), tr(help_key, self.lang), cmd.callback, cmd.discover)
+            hide = ".hide" if cmd.help.startswith("Hide") else ""
+            title, help_ = tr(f"sys.{key}", self.lang), tr(f"sys.{key}{hide}.help", self.lang)
+            yield SystemCommand(title, help_, cmd.callback, cmd.discover)
 
     def action_lock(self, idle: bool = False) -> None:
         """Hide everything behind a password prompt; the screens behind keep what was typed.
