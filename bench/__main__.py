@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -29,6 +30,14 @@ SCOPE = "takamatsu"  # clerk1's office: the app's search is scoped to it
 
 class Rollback(Exception):
     pass
+
+
+class Floor(Protocol):
+    """What the floors read through: an SQLite connection, or ``bench.pg.PgFloor`` (``?`` placeholders)."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -118,7 +127,7 @@ def prefixes(texts) -> list[tuple[str, str]]:
     return out
 
 
-def floor_search(con: sqlite3.Connection, q: str) -> list:
+def floor_search(con: Floor, q: str) -> list:
     """The app's search paths as raw SQL (same filters, one page)."""
     import unicodedata
 
@@ -255,7 +264,7 @@ def pty_run(db: str, texts, passes: int) -> dict:
 # --- service paths --------------------------------------------------------------------------------
 
 
-def future_day(con: sqlite3.Connection) -> date:
+def future_day(con: Floor) -> date:
     """An open weekday after the last session in the file (no staff is busy then)."""
     last = con.execute("SELECT max(start_at) FROM session").fetchone()[0]
     if isinstance(last, datetime):  # PostgreSQL
@@ -280,7 +289,7 @@ def clerk_actor(store):
         return Actor.of(staff)
 
 
-def candidate_seekers(con: sqlite3.Connection, n: int) -> list[int]:
+def candidate_seekers(con: Floor, n: int) -> list[int]:
     """Takamatsu seekers with a consent and an environment check (eligible to book)."""
     return [
         r[0]
@@ -295,14 +304,16 @@ def candidate_seekers(con: sqlite3.Connection, n: int) -> list[int]:
 def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "https://hw.webex.com/meet/bench1"):
     from zoneinfo import ZoneInfo
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from hwdesk.models import Staff
     from hwdesk.services import scheduling
 
     jst = ZoneInfo("Asia/Tokyo")
     start = datetime(day.year, day.month, day.day, hour, 0, tzinfo=jst)
-    staff = s.exec(select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
+    staff = s.exec(
+        select(Staff).where(Staff.office_id == "takamatsu", Staff.active == True).order_by(col(Staff.id))  # noqa: E712
+    ).all()
     st = staff[staff_no % len(staff)]
     return scheduling.create_session(
         s,
@@ -324,10 +335,11 @@ def registered_today(s, seeker_id: int) -> None:
     measured transaction): the built seekers registered before 2024, and 渋谷・高松 ask for a
     registration valid on the session date (docs/rules.md (p))."""
     from sqlalchemy import update
+    from sqlmodel import col
 
     from hwdesk.models import Seeker
 
-    s.execute(update(Seeker).where(Seeker.id == seeker_id).values(registered_on=date.today()))
+    s.execute(update(Seeker).where(col(Seeker.id) == seeker_id).values(registered_on=date.today()))
 
 
 def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tuple[list[float], int]:
@@ -358,7 +370,7 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
 
 
 def _floor_audit(
-    con: sqlite3.Connection,
+    con: Floor,
     at: datetime,
     staff: int,
     action: str,
@@ -501,7 +513,7 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
     return times
 
 
-def floor_queue(con: sqlite3.Connection, day: date) -> int:
+def floor_queue(con: Floor, day: date) -> int:
     """The reads of ``queue.daily_queue`` as raw SQL: office, sessions + staff, enrollments + seekers,
     companions, closure; and only when a live session has seated seekers (the app's condition too),
     terms versions and those seekers' consents, env checks and (when a consent is older than the
@@ -582,7 +594,7 @@ def floor_queue(con: sqlite3.Connection, day: date) -> int:
     return len(rows)
 
 
-def floor_detail(con: sqlite3.Connection, sid: int) -> None:
+def floor_detail(con: Floor, sid: int) -> None:
     """``screens.data.load_detail`` (``services.detail.seeker_detail``) as raw sqlite3: the app's
     nine statements themselves (its SQL text, so the two read the same rows and columns), without
     converting the values or building row objects.
@@ -647,6 +659,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
 
     from hwdesk.jtext import kana_key
     from hwdesk.nameindex import fts_row
+    from hwdesk.services.seekers import given_key
 
     def insert_many(table: str, width: int, flat: list) -> None:
         per = 999 // width
@@ -659,7 +672,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA cache_size=-262144")
     cols = (
-        "id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
+        "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
         " office_id, webcam_confirmed, created_at, updated_at"
     )
     now = _ts(datetime.now(UTC))
@@ -678,6 +691,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
                 r[1],
                 r[2],
                 kana_key(r[2]),
+                given_key(r[2]),
                 r[3],
                 r[4],
                 "",
@@ -689,7 +703,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
                 now,
             )
         ]
-        insert_many(f"seeker ({cols})", 14, flat)
+        insert_many(f"seeker ({cols})", 15, flat)
         con.executemany(
             "INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
             [fts_row(first + k, r[1]) for k, r in enumerate(rows)],
@@ -791,10 +805,12 @@ def run(
         )
 
     # Warm the OS page cache for the file (a server that has been up all day has it).
+    ro: Floor
+    pg: pg_mod.PgFloor | None = None
     if url:
-        ro = pg_mod.PgFloor(url)
-        fsearch = ro.search
-        db_mib = pg_mod.size_mib(ro)
+        ro = pg = pg_mod.PgFloor(url)
+        fsearch = pg.search
+        db_mib = pg_mod.size_mib(pg)
     else:
         ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         ro.execute("PRAGMA cache_size=-64000")
@@ -941,7 +957,7 @@ def run(
     actor = clerk_actor(store)
     fday = future_day(ro)
     book_times, refused = bench_booking(store, actor, fday, ids, reps)
-    book_floor = ro.booking(fday, ids, reps) if url else floor_booking(path, fday, ids, reps)
+    book_floor = pg.booking(fday, ids, reps) if pg else floor_booking(path, fday, ids, reps)
     put(
         "book one session (all checks)",
         book_times,
@@ -956,7 +972,7 @@ def run(
     data = import_csv(import_rows, 10_000_000)
     imp_reps = max(1, min(3, reps // 3))
     rates, info = bench_import(store, actor, data, import_rows, imp_reps)
-    import_floor = ro.import_(data, imp_reps) if url else floor_import(path, data, imp_reps)
+    import_floor = pg.import_(data, imp_reps) if pg else floor_import(path, data, imp_reps)
     put(
         f"CSV import ({import_rows:,} rows)",
         rates,
@@ -994,7 +1010,8 @@ def run(
             [big["peak_rss_mb"]],
             "MB",
             ("max", 300, None),
-            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began)",
+            note=f"VmHWM of that process ({big['rss_before_mb']:.0f} MB before the import began) plus its"
+            f" row-checking worker's ({big.get('worker_peak_rss_mb', 0):.0f} MB)",
         )
 
     log("handout PDF …")
@@ -1006,7 +1023,7 @@ def run(
             None,
         )
     store.dispose()
-    pg_server = pg_mod.server_version(ro) if url else ""
+    pg_server = pg_mod.server_version(pg) if pg else ""
     ro.close()
 
     res60 = ui[60]

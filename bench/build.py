@@ -51,7 +51,8 @@ def _open_days(n_days_needed: int) -> list[date]:
     import holidays
 
     jp = holidays.Japan(years=range(FIRST_DAY.year, FIRST_DAY.year + 12))
-    out, d = [], FIRST_DAY
+    out: list[date] = []
+    d = FIRST_DAY
     while len(out) < n_days_needed:
         if d.weekday() < 5 and d not in jp and not ((d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)):
             out.append(d)
@@ -106,6 +107,7 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
                 " VALUES (?,?,?,?,0,?,0,1,?)",
                 (login, f"職員 {i}", role, office, pw, now),
             )
+            assert cur.lastrowid is not None  # an INSERT sets it
             staff_ids.setdefault(office, []).append(cur.lastrowid)
     con.execute("COMMIT")
 
@@ -128,6 +130,7 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
                 f"{s} {g}",
                 f"{sk} {gk}",
                 f"{sk}{gk}",
+                gk.replace(" ", ""),
                 birth,
                 phone,
                 "",
@@ -140,8 +143,9 @@ def build(seekers: int, sessions: int, *, log=print) -> Path:
             )
 
     con.executemany(
-        "INSERT INTO seeker (id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind,"
-        " registered_on, office_id, webcam_confirmed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO seeker (id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email,"
+        " registration_kind, registered_on, office_id, webcam_confirmed, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         seeker_rows(),
     )
 

@@ -22,11 +22,13 @@ import json
 import multiprocessing as mp
 import os
 import random
+import sqlite3
 import sys
 import time
 import traceback
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,7 +63,7 @@ def prepare(db: str) -> dict:
     """Sessions for the run on a day of its own; the staff who play the terminals; seekers to book."""
     from zoneinfo import ZoneInfo
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from bench.__main__ import candidate_seekers, clerk_actor, future_day
     from hwdesk.db import open_store
@@ -73,6 +75,7 @@ def prepare(db: str) -> dict:
     with store.read() as s:
         raw = s.connection().connection.dbapi_connection
         if store.is_sqlite:
+            assert isinstance(raw, sqlite3.Connection)  # the pysqlite driver's own
             day = future_day(raw)
             seekers = candidate_seekers(raw, 4000)
         else:
@@ -82,7 +85,9 @@ def prepare(db: str) -> dict:
             day = future_day(floor)
             seekers = candidate_seekers(floor, 4000)
             floor.close()
-        staff = s.exec(select(Staff).where(Staff.office_id == OFFICE, Staff.active == True).order_by(Staff.id)).all()  # noqa: E712
+        staff = s.exec(
+            select(Staff).where(Staff.office_id == OFFICE, Staff.active == True).order_by(col(Staff.id))  # noqa: E712
+        ).all()
         clerks = [st.login for st in staff if st.role == "clerk"]
         supervisors = [st.login for st in staff if st.role == "supervisor"]
     jst = ZoneInfo("Asia/Tokyo")
@@ -91,10 +96,11 @@ def prepare(db: str) -> dict:
         # The built seekers registered years ago, and 渋谷/高松 require a live 求職登録 on the session
         # day (the rule engine's registration_valid): the terminals book seekers registered today.
         from sqlalchemy import update
+        from sqlmodel import col
 
         from hwdesk.models import Seeker
 
-        s.execute(update(Seeker).where(Seeker.id.in_(seekers)).values(registered_on=date.today()))  # type: ignore[attr-defined]
+        s.execute(update(Seeker).where(col(Seeker.id).in_(seekers)).values(registered_on=date.today()))
         n = 0
         for slot in range(SLOTS):
             start = datetime(day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=jst)
@@ -140,7 +146,7 @@ def terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: i
 def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: int) -> dict:
     import gc
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from hwdesk.db import open_store
     from hwdesk.errors import HwdeskError, RuleRefusal, StoreError
@@ -167,7 +173,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     seen: dict[tuple[int, int], float] = {}  # supervisors: when the queue first showed a booking
     gc.freeze()  # as the app after start-up
 
-    def timed(name: str, fn) -> object:
+    def timed(name: str, fn) -> Any:
         t0 = time.perf_counter()
         try:
             result = fn()
@@ -241,9 +247,9 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
         with store.read() as s:
             offered = s.exec(
                 select(Enrollment.session_id, Enrollment.seeker_id)
-                .where(Enrollment.session_id.in_(sessions), Enrollment.state == "offered")
+                .where(col(Enrollment.session_id).in_(sessions), col(Enrollment.state) == "offered")
                 .limit(5)
-            ).all()  # type: ignore[attr-defined]
+            ).all()
         if not offered:
             return
         sess, sid = rng.choice(offered)

@@ -172,9 +172,10 @@ class PgFloor:
         no duplicate probes): the import's floor, as ``floor_import`` on SQLite."""
         from hwdesk import nameindex
         from hwdesk.jtext import kana_key
+        from hwdesk.services.seekers import given_key
 
         cols = (
-            "id, seeker_no, name, name_kana, kana_key, birth_date, phone, email, registration_kind, registered_on,"
+            "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
             " office_id, webcam_confirmed, created_at, updated_at"
         )
         rates = []
@@ -198,6 +199,7 @@ class PgFloor:
                                 r[1],
                                 r[2],
                                 kana_key(r[2]),
+                                given_key(r[2]),
                                 r[3],
                                 r[4],
                                 "",

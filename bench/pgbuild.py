@@ -101,6 +101,12 @@ def copy_from_sqlite(source: Path, url: str, seekers: int, sessions: int, *, log
                     n += len(part)
             if n > 10_000:
                 log(f"  {table}: {n:,} rows in {time.perf_counter() - t:.1f}s")
+        if "given_key" not in {r[1] for r in lite.execute('PRAGMA table_info("seeker")')}:
+            # A build cached before migration 0010: the given names' reading key as 0010 fills it.
+            pg.execute(
+                "UPDATE seeker SET given_key = replace(replace(substr(name_kana, strpos(name_kana, ' ') + 1),"
+                " ' ', ''), '・', '') WHERE strpos(name_kana, ' ') > 0"
+            )
         t = time.perf_counter()
         n = 0
         with pg.cursor().copy(f"COPY {nameindex.GRAM_TABLE} (gram, seeker_id) FROM STDIN") as cp:

@@ -20,11 +20,12 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hwdesk import auditkey
 from hwdesk.clock import now_utc
@@ -39,8 +40,8 @@ GENESIS = "0" * 64
 
 # Prebuilt statements run on the DBAPI cursor: an append is three small statements of
 # ~10 µs each (``db.Prepared``), not an ORM flush or three SQLAlchemy executions (~50 µs each).
-_META = Meta.__table__  # type: ignore[attr-defined]
-_LOG = AuditLog.__table__  # type: ignore[attr-defined]
+_META = Meta.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+_LOG = AuditLog.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())
 # The head, locked, and the hash of the row the anchor names: one round trip (``_lock_head_and_identify``).
 _HEAD_SELECT_WITH_ROW = Prepared(
@@ -352,7 +353,7 @@ def record(
         detail["after"] = after
     if extra:
         detail.update(extra)
-    values = {
+    values: dict[str, Any] = {
         "staff_id": staff_id,
         "terminal": terminal_name(),
         "action": action,
@@ -464,8 +465,10 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     key = key if key is not None else auditkey.load_key()
     kid = auditkey.key_id(key)
     meta = dict(
-        session.exec(select(Meta.key, Meta.value).where(Meta.key.in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))).all()
-    )  # type: ignore[attr-defined]
+        session.exec(
+            select(Meta.key, Meta.value).where(col(Meta.key).in_([HEAD_KEY, KEY_ID_KEY, KEYED_FROM_KEY]))
+        ).all()
+    )
     try:
         keyed_from = int(meta[KEYED_FROM_KEY]) if KEYED_FROM_KEY in meta else None
     except ValueError:
@@ -488,7 +491,7 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     n = unkeyed = 0
     first = ""
     last_id = None
-    for row in session.exec(select(AuditLog).order_by(AuditLog.id)):  # type: ignore[arg-type]
+    for row in session.exec(select(AuditLog).order_by(col(AuditLog.id))):
         n += 1
         if not first:
             first = row.hash

@@ -10,15 +10,16 @@ send ``NOTIFY hwdesk_changes`` so that other terminals refresh their queue.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session
 
 from hwdesk.errors import StoreError
@@ -375,7 +376,7 @@ class RawSql:
         self.sqlite = self.dialect.name == "sqlite"
         self.cursor = self.conn.connection.cursor()
 
-    def rows(self, sql: str, params: tuple | list) -> list:
+    def rows(self, sql: str, params: tuple | list) -> Sequence[Any]:
         """All rows of one statement (tuples, as the driver returns them)."""
         if not self.sqlite:
             sql = _pg_params(sql)
@@ -400,7 +401,7 @@ class RawSql:
         rows = self.run(stmt, params)
         return rows[0] if rows else None
 
-    def _mapped(self, exc: Exception, sql: str, params) -> DBAPIError:
+    def _mapped(self, exc: Any, sql: str, params) -> StatementError:
         """The driver's error as SQLAlchemy's own (IntegrityError, OperationalError …), so that
         ``Store`` gives its plain messages whichever path raised it."""
         invalidated = self.dialect.is_disconnect(exc, self.conn.connection, self.cursor)
@@ -417,7 +418,7 @@ class RawSql:
         except Exception:  # the connection is gone already; the error that matters was raised
             pass
 
-    def __enter__(self) -> RawSql:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

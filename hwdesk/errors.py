@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 class HwdeskError(Exception):
-    """Base of every error shown to a user. ``str()`` is the Japanese message."""
+    """Base of every error shown to a user. ``str()`` is the Japanese message.
+
+    The CLI turns these, and only these, into a refusal (exit 2, the message in the chosen
+    language) and the app into a message; any other exception is a bug and keeps its traceback.
+    """
 
     def __init__(self, message_ja: str, message_en: str, *, field: str | None = None):
         super().__init__(message_ja)
@@ -13,8 +17,8 @@ class HwdeskError(Exception):
         self.field = field
 
     def message(self, lang: str = "ja") -> str:
-        """The message in ``lang`` ('ja' or 'en')."""
-        return self.message_en if lang == "en" else self.message_ja
+        """The message in ``lang`` ("en…" gives English, anything else Japanese)."""
+        return self.message_en if str(lang).lower().startswith("en") else self.message_ja
 
 
 class StoreError(HwdeskError):
@@ -43,10 +47,3 @@ class RuleRefusal(HwdeskError):
     def __init__(self, message_ja: str, message_en: str, *, failures: list | None = None, field: str | None = None):
         super().__init__(message_ja, message_en, field=field)
         self.failures = failures or []
-
-
-def user_message(exc: BaseException, lang: str = "ja") -> str:
-    """The message to show a user for any error we expect (parsers' and ours)."""
-    if hasattr(exc, "message") and callable(exc.message):
-        return exc.message(lang)
-    return str(exc)

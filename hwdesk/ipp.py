@@ -17,6 +17,7 @@ import http.client
 import os
 import socket
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def _attr(tag: int, name: str, values: object) -> bytes:
     out = bytearray()
     for i, v in enumerate(values if isinstance(values, list | tuple) else [values]):
         if tag in (INTEGER, ENUM):
-            data = struct.pack(">i", int(v))  # type: ignore[arg-type]
+            data = struct.pack(">i", int(v))
         elif tag == BOOLEAN:
             data = b"\x01" if v else b"\x00"
         else:
@@ -87,7 +88,10 @@ def _attr(tag: int, name: str, values: object) -> bytes:
 
 
 def encode(
-    op: int, request_id: int, operation: list[tuple[int, str, object]], job: list[tuple[int, str, object]] | None = None
+    op: int,
+    request_id: int,
+    operation: Sequence[tuple[int, str, object]],
+    job: Sequence[tuple[int, str, object]] | None = None,
 ) -> bytes:
     """An IPP/1.1 request: charset and language first, then ``operation``'s and ``job``'s attributes."""
     out = bytearray(struct.pack(">BBHI", 1, 1, op, request_id))
@@ -110,7 +114,8 @@ def decode(data: bytes) -> Response:
         raise IppError("short IPP response")
     _major, _minor, status, _rid = struct.unpack(">BBHI", data[:8])
     resp = Response(status)
-    pos, group, last = 8, None, ""
+    pos, last = 8, ""
+    group: dict[str, list[object]] | None = None
     try:
         while pos < len(data):
             tag = data[pos]
@@ -202,9 +207,9 @@ def server() -> str:
 def request(
     op: int,
     path: str,
-    operation: list[tuple[int, str, object]],
+    operation: Sequence[tuple[int, str, object]],
     *,
-    job: list[tuple[int, str, object]] | None = None,
+    job: Sequence[tuple[int, str, object]] | None = None,
     document: bytes = b"",
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Response:

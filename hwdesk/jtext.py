@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import jaconv
 
 from hwdesk.clock import JST, now_jst
+from hwdesk.errors import HwdeskError
 
 __all__ = [
     "JST",
@@ -70,25 +71,12 @@ _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # ---------------------------------------------------------------------------
 
 
-class ParseError(ValueError):
+class ParseError(HwdeskError, ValueError):
     """Bad input. .field (str|None), .message_ja, .message_en; str(e) == message_ja.
 
-    Subclasses ``ValueError`` so generic validation code (pydantic, argparse)
-    treats it as a value problem; the UI shows ``message(lang)``.
+    A ``HwdeskError`` (a refusal the user sees); also a ``ValueError`` so generic validation
+    code (pydantic, argparse) treats it as a value problem.
     """
-
-    def __init__(self, message_ja: str, message_en: str, *, field: str | None = None):
-        super().__init__(message_ja)
-        self.message_ja = message_ja
-        self.message_en = message_en
-        self.field = field
-
-    def message(self, lang: str = "ja") -> str:
-        """The message in ``lang`` ("en…" gives English, anything else Japanese)."""
-        return self.message_en if str(lang).lower().startswith("en") else self.message_ja
-
-    def __str__(self) -> str:
-        return self.message_ja
 
 
 # Field id -> (Japanese label, English label) for messages. Unknown ids fall
@@ -117,7 +105,7 @@ _FIELD_LABELS: dict[str, tuple[str, str]] = {
 
 def _labels(field: str | None, default: tuple[str, str] | None = None) -> tuple[str, str]:
     if field in _FIELD_LABELS:
-        return _FIELD_LABELS[field]  # type: ignore[index]
+        return _FIELD_LABELS[field]
     if default is not None:
         return default
     return (field or "入力", field or "input")

@@ -641,6 +641,7 @@ def reanchor(store: Store, *, actor, reason: str) -> tuple[int, list]:
         )
     with store.read() as s:
         chain = audit.verify_chain(s)
+    assert chain.last_id is not None  # the audit.reanchor row written above
     key = auditkey.load_key()
     auditkey.replace(
         auditkey.Anchor(chain.db_id, chain.head, chain.last_id, chain.key_id, seen.location, chain.keyed_from), key
@@ -1122,10 +1123,11 @@ def restore_sqlite(
         _record_restore(restored, admin, discarded)
         live = head_file_for(restored, head_file)
         after = check_store(restored, head_file=live, update_head=False, compare_head=False)
-        if after.ok and after.audit_head is not None:
+        if after.ok and after.audit_head is not None and after.chain is not None:
             # This terminal's anchor and the outside head now describe the restored history and its
             # restore row (the old history is in the copy kept aside, and named by that row).
             chain = after.chain
+            assert chain.last_id is not None  # the restore row written above
             key = auditkey.load_key()
             location = audit.location_of(restored.engine.url)
             auditkey.replace(

@@ -18,6 +18,10 @@ from sqlmodel import Field, SQLModel
 from hwdesk.clock import now_utc
 from hwdesk.states import CANCEL_REASONS, ENROLLMENT_STATES, SESSION_STATES  # noqa: F401 - re-exported
 
+# A primary key is declared ``int`` though it is None until the row is flushed: every row a
+# service reads or returns has one, and the type says so (SQLModel makes the column NOT NULL
+# either way).
+
 # --- enumerations (values are the names scripts rely on) -------------------------------------
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -38,6 +42,7 @@ TERMINATION_GROUNDS = (
 )
 TERMINATION_SCOPES = ("session", "suspended", "ended")
 REMINDER_OUTCOMES = ("reached", "not_reached", "message_left")
+FOLLOWUP_OUTCOMES = ("reached", "no_answer")
 
 
 # --- offices and terms ------------------------------------------------------------------------
@@ -57,7 +62,7 @@ class TermsVersion(SQLModel, table=True):
     """One version of an office's terms of use, with its full structured text."""
 
     __table_args__ = (UniqueConstraint("office_id", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id", index=True)
     version: int
     title: str
@@ -74,7 +79,7 @@ class Closure(SQLModel, table=True):
     """An office-specific closed day entered by a supervisor."""
 
     __table_args__ = (UniqueConstraint("office_id", "day"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     day: date
     reason: str
@@ -87,7 +92,7 @@ class Closure(SQLModel, table=True):
 class Staff(SQLModel, table=True):
     """A staff member who signs in (clerk / supervisor / admin) at one office."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     login: str = Field(unique=True, max_length=40)
     name: str
     role: str = Field(max_length=16)
@@ -108,6 +113,8 @@ class Seeker(SQLModel, table=True):
         Index("ix_seeker_phone", "phone"),
         # Reading prefix search and the same-person check both use it (kana_key leads).
         Index("ix_seeker_dup", "kana_key", "birth_date"),
+        # A prefix of the given name's reading (さくら finds 山田 さくら): migration 0010.
+        Index("ix_seeker_given", "given_key"),
     )
     seeker_no: str = Field(max_length=16)
     name: str = Field(max_length=60)
@@ -119,8 +126,9 @@ class Seeker(SQLModel, table=True):
     registered_on: date | None = None
     office_id: str = Field(foreign_key="office.id")
     webcam_confirmed: bool = False
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kana_key: str = Field(max_length=60)
+    given_key: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
     webcam_confirmed_on: date | None = None
     anonymized_at: datetime | None = None
@@ -147,7 +155,7 @@ class Consent(SQLModel, table=True):
     """A seeker's consent to one version of an office's terms."""
 
     __table_args__ = (Index("ix_consent_seeker_office", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
@@ -162,7 +170,7 @@ class TermsNotice(SQLModel, table=True):
 
     __tablename__ = "terms_notice"
     __table_args__ = (Index("ix_terms_notice_seeker", "seeker_id", "terms_version_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     terms_version_id: int = Field(foreign_key="termsversion.id")
     notified_at: datetime = Field(default_factory=now_utc)
@@ -176,7 +184,7 @@ class CompanionNotice(SQLModel, table=True):
 
     __tablename__ = "companion_notice"
     __table_args__ = (Index("ix_companion_seeker", "seeker_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     kind: str = Field(max_length=16)
@@ -194,7 +202,7 @@ class EnvCheck(SQLModel, table=True):
 
     __tablename__ = "env_check"
     __table_args__ = (Index("ix_env_check_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     answers_json: str = Field(sa_column=Column(Text, nullable=False))
@@ -208,7 +216,7 @@ class Approval(SQLModel, table=True):
     """渋谷 第1条(4): the office recognized the need for individual counseling."""
 
     __table_args__ = (Index("ix_approval_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     service: str = Field(max_length=16)
@@ -225,7 +233,7 @@ class RegistrationRenewal(SQLModel, table=True):
 
     __tablename__ = "registration_renewal"
     __table_args__ = (Index("ix_registration_renewal_seeker", "seeker_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     renewed_on: date
     note: str = ""
@@ -239,7 +247,7 @@ class RegistrationRenewal(SQLModel, table=True):
 class Series(SQLModel, table=True):
     """A recurring series (an RFC 5545 RRULE) that created several sessions."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     rrule: str
     skipped_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
@@ -254,7 +262,7 @@ class Session(SQLModel, table=True):
         Index("ix_session_office_start", "office_id", "start_at"),
         Index("ix_session_staff_start", "staff_id", "start_at"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     office_id: str = Field(foreign_key="office.id")
     kind: str = Field(max_length=16)
     title: str = ""
@@ -290,7 +298,7 @@ class Enrollment(SQLModel, table=True):
             postgresql_where=text("state = 'offered'"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id")
     seeker_id: int = Field(foreign_key="seeker.id")
     state: str = Field(default="booked", max_length=20)
@@ -307,7 +315,7 @@ class Termination(SQLModel, table=True):
     """A supervisor's decision to stop a seeker's use (前橋 第8条, 渋谷 第9条, 高松 第12条)."""
 
     __table_args__ = (Index("ix_termination_seeker", "seeker_id", "office_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     office_id: str = Field(foreign_key="office.id")
     session_id: int | None = Field(default=None, foreign_key="session.id")
@@ -328,7 +336,7 @@ class UsageRecord(SQLModel, table=True):
     """利用の記録 (前橋 第4条, 渋谷 第4条, 高松 第7条): never published per device."""
 
     __tablename__ = "usage_record"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id", index=True)
     seeker_id: int | None = Field(default=None, foreign_key="seeker.id")
     joined_at: datetime | None = None
@@ -341,12 +349,102 @@ class UsageRecord(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The outcome of a reminder call for a seeker's session."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id", index=True)
     seeker_id: int = Field(foreign_key="seeker.id")
     outcome: str = Field(max_length=16)
     at: datetime = Field(default_factory=now_utc)
     by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+# Notices to a seeker (services/notices.py): what is told, queued when it happens, sent later.
+NOTICE_KINDS = ("confirmation", "reminder", "reschedule", "cancellation", "offer", "terms_revision")
+NOTICE_STATES = ("pending", "sent", "failed", "skipped")
+NOTICE_CHANNELS = ("print", "mail", "none")
+
+
+class Notice(SQLModel, table=True):
+    """A notice to a seeker: queued when its event happens (an outbox row), built from the booking
+    as it stands when it is sent, and kept as the record of what was told, when, by whom, under
+    which terms version and with what result. Holds no address and no text of the mail."""
+
+    __table_args__ = (
+        Index("ix_notice_seeker", "seeker_id", "id"),
+        Index("ix_notice_outbox", "state", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    kind: str = Field(max_length=16)
+    session_id: int | None = Field(default=None, foreign_key="session.id")
+    # terms_revision: the version announced
+    announced_version_id: int | None = Field(default=None, foreign_key="termsversion.id")
+    state: str = Field(default="pending", max_length=10)
+    due_at: datetime = Field(default_factory=now_utc)
+    queued_at: datetime = Field(default_factory=now_utc)
+    queued_by: int | None = Field(default=None, foreign_key="staff.id")
+    attempts: int = 0
+    channel: str = Field(default="", max_length=8)  # the channel of the last attempt
+    attempted_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_by: int | None = Field(default=None, foreign_key="staff.id")
+    # the terms version in force at sending, whose articles the notice quotes
+    terms_version_id: int | None = Field(default=None, foreign_key="termsversion.id")
+    subject: str = Field(default="", max_length=200)
+    result: str = Field(default="", max_length=300)  # the delivery result, or why it failed or was skipped
+
+
+# --- interpreters -----------------------------------------------------------------------------
+
+INTERPRETER_MODES = ("in_person", "remote")
+
+
+class Interpreter(SQLModel, table=True):
+    """One line of an office's interpreter roster: who interprets which language on which weekdays
+    and hours (an interpreter at the office, or the remote interpretation service, the fallback).
+
+    The office's own arrangement, not a condition of use. Never deleted: ending a line (a leaver, a
+    correction) sets ``ended_at`` with the reason and the last day it covers (``until``)."""
+
+    __table_args__ = (Index("ix_interpreter_office_lang", "office_id", "language_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: str = Field(foreign_key="office.id")
+    mode: str = Field(max_length=16)  # INTERPRETER_MODES
+    name: str = Field(max_length=60)
+    language: str = Field(max_length=40)  # as staff typed it (英語, ベトナム語 …)
+    language_key: str = Field(max_length=40)  # services/interpreters.language_key: what matches a notice
+    weekdays: str = Field(max_length=7)  # ISO weekday digits, Monday 1 … Sunday 7 ("12345")
+    start_time: str = Field(max_length=5)  # "09:00" JST
+    end_time: str = Field(max_length=5)  # "12:00" JST
+    valid_from: date
+    until: date | None = None  # the last day covered (None: open-ended)
+    note: str = ""
+    replaces_id: int | None = Field(default=None, foreign_key="interpreter.id")  # a correction's earlier line
+    created_by: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=now_utc)
+    ended_at: datetime | None = None
+    ended_by: int | None = Field(default=None, foreign_key="staff.id")
+    end_reason: str = ""
+
+
+class FollowupCall(SQLModel, table=True):
+    """A follow-up call to a seeker not checked in after a session's start (``services/followup``).
+
+    Rows are never changed: a mistaken result is corrected by a new row naming the one it corrects
+    (``corrects_id``) with the reason, so the history keeps both."""
+
+    __tablename__ = "followup_call"
+    __table_args__ = (Index("ix_followup_call_session", "session_id", "seeker_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id")
+    seeker_id: int = Field(foreign_key="seeker.id")
+    office_id: str = Field(foreign_key="office.id")
+    outcome: str = Field(max_length=16)
+    note: str = ""
+    at: datetime = Field(default_factory=now_utc)
+    by: int | None = Field(default=None, foreign_key="staff.id")
+    corrects_id: int | None = Field(default=None, foreign_key="followup_call.id")
+    reason: str = ""
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -361,7 +459,7 @@ class AuditLog(SQLModel, table=True):
         Index("ix_audit_staff_at", "staff_id", "at"),
         Index("ix_audit_action", "action", "id"),  # e.g. the few import.seekers rows among millions
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=now_utc)
     staff_id: int | None = None
     terminal: str = ""

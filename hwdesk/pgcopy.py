@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-_SPECIAL = ("\\", "\t", "\n", "\r")
+SPECIAL = ("\\", "\t", "\n", "\r")  # the characters the text format escapes
 
 
 def _cell(v) -> str:
@@ -29,7 +29,7 @@ def copy_rows(cursor, statement: str, rows: Sequence[Sequence]) -> None:
     """Run ``statement`` (``COPY table (cols) FROM STDIN``) with ``rows`` on a psycopg cursor."""
     strings = "".join(v for row in rows for v in row if v.__class__ is str)
     with cursor.copy(statement) as copy:
-        if any(ch in strings for ch in _SPECIAL):
+        if any(ch in strings for ch in SPECIAL):
             for row in rows:
                 copy.write_row(row)
             return
@@ -41,11 +41,19 @@ def copy_pairs(cursor, statement: str, pairs: Iterable[tuple[str, int]]) -> None
     pairs = list(pairs)
     strings = "".join(g for g, _ in pairs)
     with cursor.copy(statement) as copy:
-        if any(ch in strings for ch in _SPECIAL):
+        if any(ch in strings for ch in SPECIAL):
             for row in pairs:
                 copy.write_row(row)
             return
         copy.write("".join([f"{g}\t{i}\n" for g, i in pairs]))
 
 
-__all__ = ["copy_rows", "copy_pairs"]
+def copy_lines(cursor, statement: str, text: str) -> None:
+    """``COPY`` text already in the format (``value	value
+    `` lines) whose values the caller has
+        checked hold no character the format escapes (``copy_pairs`` escapes them)."""
+    with cursor.copy(statement) as copy:
+        copy.write(text)
+
+
+__all__ = ["copy_rows", "copy_pairs", "copy_lines"]

@@ -1,4 +1,4 @@
-"""PostgreSQL-only indexes (migration 0009): prefix searches in the C collation.
+"""PostgreSQL-only indexes (migrations 0009, 0010): prefix searches in the C collation.
 
 A ``LIKE 'ヤマダ%'`` or a range on ``kana_key`` can use a B-tree index only when the index and
 the comparison share a collation in which byte order is the sort order ("C"); under the
@@ -17,11 +17,13 @@ C_INDEXES = {
     "ix_seeker_kana_c": ("kana_key", 'CREATE INDEX ix_seeker_kana_c ON seeker (kana_key COLLATE "C")'),
     "ix_seeker_no_c": ("seeker_no", 'CREATE INDEX ix_seeker_no_c ON seeker (seeker_no COLLATE "C")'),
     "ix_seeker_phone_c": ("phone", 'CREATE INDEX ix_seeker_phone_c ON seeker (phone COLLATE "C")'),
+    # migration 0010
+    "ix_seeker_given_c": ("given_key", 'CREATE INDEX ix_seeker_given_c ON seeker (given_key COLLATE "C")'),
 }
 
 
 # The models' index that PostgreSQL does without: its C-collation form above serves the same.
-REPLACED = {"ix_seeker_phone"}
+REPLACED = {"ix_seeker_phone", "ix_seeker_given"}
 
 
 def differs_on_pg(type_: str, name: str | None, table: str | None) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def clean(text: object) -> str:
     return "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C" or ch == " ")[:300]
 
 
-def _reason_text(keywords: list[object], message: str, lang: str) -> str:
+def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
     words = []
     for k in keywords:
         k = clean(k)
@@ -158,10 +159,16 @@ class Destination:
 
     def state_text(self, lang: str = "ja") -> str:
         """The state in words: 待機中/印刷中/停止中, and 受付停止 when it refuses jobs."""
-        words = {"idle": ("待機中", "idle"), "printing": ("印刷中", "printing"), "stopped": ("停止中", "stopped")}
-        text = words.get(self.state, (self.state, self.state))[1 if lang == "en" else 0]
+        from hwdesk.texts import tr
+
+        keys = {
+            "idle": "printing.state.idle",
+            "printing": "printing.state.printing",
+            "stopped": "printing.state.stopped",
+        }
+        text = tr(keys[self.state], lang) if self.state in keys else self.state
         if not self.accepting:
-            text += "・受付停止" if lang != "en" else ", rejecting jobs"
+            text += tr("printing.rejecting", lang)
         return text
 
 
@@ -197,7 +204,7 @@ def destinations(*, path: Path | None = None) -> list[Destination]:
         name = clean(g.get("printer-name", [""])[0])
         if not name:
             continue
-        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]
+        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         out.append(
             Destination(
                 name=name,
@@ -315,27 +322,19 @@ class PrintResult:
 
     def text(self, lang: str = "ja") -> str:
         """The sentence for the clerk."""
+        from hwdesk.texts import tr
+
         why = self.reason(lang)
-        job = f"{self.printer}-{self.job_id}"
-        if lang == "en":
-            why = f" ({why})" if why else ""
-            return {
-                "printed": f"Printed {self.pages} page(s) on {self.printer} (job {job}).",
-                "queued": f"Sent {self.pages} page(s) to {self.printer} (job {job}); it is still in the queue{why}. "
-                "Collect the pages from the printer.",
-                "held": f"The job {job} is held at {self.printer}{why}. Release it at the printer, or hand over the PDF ({self.path}).",
-                "failed": f"Printing failed on {self.printer}{why}; the job {job} was removed from the queue. "
-                + _fallback(self.path)[1],
-            }[self.state]
-        why = f"（{why}）" if why else ""
-        return {
-            "printed": f"{self.printer} で {self.pages} ページ印刷しました（ジョブ {job}）。",
-            "queued": f"{self.printer} に {self.pages} ページ送りました（ジョブ {job}）。まだ順番待ちです{why}。"
-            "プリンターで受け取ってください。",
-            "held": f"ジョブ {job} は {self.printer} で保留されています{why}。プリンターで解除するか、PDF（{self.path}）を渡してください。",
-            "failed": f"{self.printer} で印刷できませんでした{why}。ジョブ {job} は取り消されました。"
-            + _fallback(self.path)[0],
-        }[self.state]
+        return tr(
+            f"printing.job.{self.state}",
+            lang,
+            printer=self.printer,
+            pages=self.pages,
+            job=f"{self.printer}-{self.job_id}",
+            why=tr("printing.why", lang, why=why) if why else "",
+            path=self.path,
+            fallback=_fallback(self.path)[1 if lang == "en" else 0],
+        )
 
 
 def send(
@@ -378,7 +377,7 @@ def send(
             f"Printer '{dest.name}' refused the job (IPP status 0x{resp.status:04x}).",
             path,
         )
-    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]
+    job_id = int(resp.first(ipp.JOB).get("job-id", [0])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
     return _follow(dest, job_id, pages=pages, path=path, seconds=follow)
 
 
@@ -405,7 +404,7 @@ def _follow(dest: Destination, job_id: int, *, pages: int, path: Path, seconds: 
             attrs = _job(dest, job_id) or attrs
         except ipp.IppError:
             break
-        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]
+        state = int(attrs.get("job-state", [3])[0])  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         if state >= 6 or state == 4 or time.monotonic() >= deadline:
             break
         time.sleep(0.2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import weakref
+from typing import Any
 
 from sqlalchemy import event
 
@@ -43,6 +44,7 @@ class ChangeWatcher:
         self.store = store
         _count_commits(store.write_engine)
         self._notes = 0
+        self._conn: Any  # sqlite3's or psycopg's connection: each branch below uses its own API
         if store.is_sqlite:
             self._conn = sqlite3.connect(str(store.sqlite_path), isolation_level=None, check_same_thread=False)
         else:

@@ -19,14 +19,29 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
+from hwdesk.texts import tr
+from screens import kinsoku
 from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands
-from screens.i18n import tr
 from screens.inputs import Input
 from screens.signin import SignInScreen
 from screens.textual_private import key_bindings
+
+kinsoku.install()  # every text Textual wraps follows kinsoku (hwdesk.linebreak)
+
+# Textual's palette commands by their English title → our message key's name (``sys.<name>`` and
+# ``sys.<name>.help`` in hwdesk/texts/frame.py).
+SYSTEM_COMMAND_KEYS = {
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+    "Screenshot": "screenshot",
+}
 
 log = logging.getLogger("hwdesk.screens")
 OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadline on
@@ -113,7 +128,7 @@ class HwdeskApp(App):
         #: the clerk moves between screens and while the screen is locked.
         self.drafts: dict[str, dict] = {}
         #: Last office / service chosen in a seeker's readiness panel.
-        self.readiness_choice: dict[str, str] = {}
+        self.readiness_choice: dict[str, tuple[str, str | None]] = {}  # seeker id → (office, service)
         self.theme = DARK
         localize_bindings(self, self.lang)
 
@@ -217,10 +232,14 @@ class HwdeskApp(App):
                 return o["name_en"] if self.lang == "en" else o["name"]
         return office_id
 
-    def who_content(self) -> Content:
+    def who_content(self, *, short: bool = False) -> Content:
+        """Who is signed in, in what role, at which office (``short``: name and office's short name,
+        for a narrow header that still shows the screen's title whole)."""
         if self.actor is None:
             return lit(tr("header.signed_out", self.lang))
         a = self.actor
+        if short:
+            return lit(f"{a.name}｜{self.office_name(a.office_id, short=True)}")
         return lit(f"{a.name}（{a.login}）｜{a.role_label(self.lang)}｜{self.office_name(a.office_id)}")
 
     def signed_in(self, actor: Any, lock_minutes: int) -> None:
@@ -278,7 +297,7 @@ class HwdeskApp(App):
         if self.actor is None or self.locked or self.lock_after is None:
             return
         if monotonic() - self._last_activity >= self.lock_after:
-            self.action_lock()
+            self.action_lock(idle=True)
 
     async def action_advance(self) -> None:
         """Enter in an ``Input(advance=True)``: submit it (validation, ``Input.Submitted``), then
@@ -289,15 +308,30 @@ class HwdeskApp(App):
         if self.focused is field:
             self.screen.focus_next()
 
-    def action_lock(self) -> None:
-        """Hide everything behind a password prompt; the screens behind keep what was typed."""
+    def get_system_commands(self, screen):
+        """Textual's own palette entries (theme, quit, keys, maximize, screenshot) in the UI's
+        language: the same commands, their titles and help looked up by Textual's English title."""
+        from textual.app import SystemCommand
+
+        for cmd in super().get_system_commands(screen):
+            key = SYSTEM_COMMAND_KEYS.get(cmd.title)
+            if key is None:  # a command a newer Textual added: shown as Textual names it
+                yield cmd
+                continue
+            hide = ".hide" if cmd.help.startswith("Hide") else ""
+            title, help_ = tr(f"sys.{key}", self.lang), tr(f"sys.{key}{hide}.help", self.lang)
+            yield SystemCommand(title, help_, cmd.callback, cmd.discover)
+
+    def action_lock(self, idle: bool = False) -> None:
+        """Hide everything behind a password prompt; the screens behind keep what was typed.
+        ``idle``: the idle timer locked it (the prompt says why: the clerk did not lock it)."""
         if self.actor is None or self.locked:
             return
         from screens.lock import LockScreen
 
         self.locked = True
         self.clear_notifications()
-        self.push_screen(LockScreen())
+        self.push_screen(LockScreen(manual=not idle))
 
     def unlocked(self) -> None:
         """The same person typed the password again: show the screen behind as it was."""
@@ -429,9 +463,23 @@ class HwdeskApp(App):
         if self.actor is not None and not isinstance(self.screen, UsageRecordsScreen):
             self.push_screen(UsageRecordsScreen())
 
+    def action_notices(self) -> None:
+        """Notices to seekers: the office's outbox and the send run (command palette)."""
+        from screens.notices import NoticesScreen
+
+        if self.actor is not None and not isinstance(self.screen, NoticesScreen):
+            self.push_screen(NoticesScreen())
+
     def action_week(self) -> None:
         """The week view of the office's sessions (F4, command palette)."""
         self.to_mode("week")
+
+    def action_interpreters(self) -> None:
+        """The interpreter roster and the week's load (command palette; ``i`` on the week view)."""
+        from screens.interpreters import InterpretersScreen
+
+        if self.actor is not None and not isinstance(self.screen, InterpretersScreen):
+            self.push_screen(InterpretersScreen())
 
     def open_termination(self, seeker_id: int, office_id: str) -> None:
         """The termination form (supervisor only; a clerk sees the refusal)."""
@@ -450,12 +498,13 @@ class HwdeskApp(App):
 
         self.push_screen(SessionScreen(session_id))
 
-    def open_form(self, seeker_id: int | None) -> None:
+    def open_form(self, seeker_id: int | None, *, focus: str | None = None) -> None:
+        """The seeker form (new, or editing ``seeker_id``), the cursor in field ``focus`` if given."""
         if self.actor is None:
             return
         from screens.seeker_form import SeekerFormScreen
 
-        self.push_screen(SeekerFormScreen(seeker_id))
+        self.push_screen(SeekerFormScreen(seeker_id, focus=focus))
 
     def open_terms(self, office_id: str, seeker_id: int | None) -> None:
         from screens.terms_viewer import TermsScreen
@@ -508,10 +557,10 @@ class HwdeskApp(App):
         text = self.message_of(exc)
         self.later(lambda: self.notify(text, severity="error", timeout=8, markup=False))
 
-    def say(self, text: str, *, severity: str = "information") -> None:
+    def say(self, text: str, *, severity: SeverityLevel = "information") -> None:
         """A toast (plain text, never markup); held back while locked."""
         shown = visible(text)
-        self.later(lambda: self.notify(shown, severity=severity, markup=False))  # type: ignore[arg-type]
+        self.later(lambda: self.notify(shown, severity=severity, markup=False))
 
 
 def run_app(db: str | None, lang: str = "ja", demo_notice: str | None = None) -> None:

@@ -9,12 +9,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Label, Select, Static
 
 from hwdesk.clock import today_jst
-from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.base import lines, lit
+from screens.forms import FormScreen
 from screens.inputs import Input, TextArea
 from screens.widgets import KeyFooter
 
 
-class ApprovalScreen(HwScreen):
+class ApprovalScreen(FormScreen):
     """``ApprovalScreen(seeker_id, office_id, service)``: who recognized the need (the office's
     staff, the signed-in person first chosen), when, and a note (``consent.record_approval``)."""
 
@@ -67,9 +68,7 @@ class ApprovalScreen(HwScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        draft = self.hw.drafts.get(self.draft_key)
-        if draft:
-            restore(self, draft)
+        self.restore_draft()
         sid, office = self.seeker_id, self.office_id
 
         def work(s):
@@ -116,16 +115,16 @@ class ApprovalScreen(HwScreen):
         )
 
     def on_input_changed(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def on_select_changed(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def on_checkbox_changed(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def on_text_area_changed(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def action_save(self) -> None:
         if self.busy("save"):
@@ -140,7 +139,8 @@ class ApprovalScreen(HwScreen):
             self.query_one("#a-date", Input).focus()
             return
         note = self.query_one("#a-note", TextArea).text
-        who = self.query_one("#a-who", Select).value
+        chosen = self.query_one("#a-who", Select).value
+        who = chosen if isinstance(chosen, int) else None  # a staff id, or nobody chosen
         wish = self.query_one("#a-wish", Checkbox).value
         sid, office, service, actor = self.seeker_id, self.office_id, self.service, self.hw.actor
 
@@ -157,7 +157,7 @@ class ApprovalScreen(HwScreen):
                 recognized_on=on,
                 recognized_by=who,
                 wishes_continuing=wish,
-            )  # type: ignore[arg-type]
+            )
 
         def refused(exc: BaseException) -> None:
             msg.update(lit(self.hw.message_of(exc)))
@@ -165,19 +165,7 @@ class ApprovalScreen(HwScreen):
             if field in ("note", "recognized_by"):
                 self.query_one("#a-note" if field == "note" else "#a-who").focus()
 
-        self.db(work, self._saved, refused, write=True, group="save", exclusive=False)
+        self.save(work, self._saved, refused)
 
     def _saved(self, _) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
-        self.hw.say(self.t("appr.saved"))
-        hw = self.hw
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()
+        self.close_saved(self.t("appr.saved"))

@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from screens.i18n import MESSAGES, tr
+from hwdesk.texts import CATALOGUE, tr
 from screens.textual_private import PacedRepaint, key_bindings, set_key_bindings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,15 +82,31 @@ def fit(text: str, width: int) -> str:
 
 
 def localize_bindings(node: Any, lang: str) -> None:
-    """Replace i18n keys used as binding descriptions by their text in ``lang``.
+    """Replace message ids used as binding descriptions by their text in ``lang``.
 
-    Descriptions in ``BINDINGS`` are keys of ``screens.i18n.MESSAGES`` (e.g. ``"k.save"``); the
+    Descriptions in ``BINDINGS`` are message ids of ``hwdesk.texts`` (e.g. ``"k.save"``); the
     Footer and the command palette then show them in the chosen language.
     """
     new: dict[str, list[Binding]] = {}
     for key, items in key_bindings(node).items():
-        new[key] = [replace(b, description=tr(b.description, lang)) if b.description in MESSAGES else b for b in items]
+        new[key] = [replace(b, description=tr(b.description, lang)) if b.description in CATALOGUE else b for b in items]
     set_key_bindings(node, new)
+
+
+def supervisor_refusal(actor: Any, what_key: str, lang: str) -> str | None:
+    """The PermissionDenied message for an actor below supervisor (None when allowed); ``what_key``
+    names the action in the refusal. The same check the services apply; they refuse again on every call.
+    """
+    from hwdesk.errors import PermissionDenied
+    from hwdesk.services.context import require
+
+    if actor is None:
+        return "—"
+    try:
+        require(actor, "supervisor", what_ja=tr(what_key, "ja"), what_en=tr(what_key, "en"))
+    except PermissionDenied as exc:
+        return exc.message(lang)
+    return None
 
 
 # --- the header ---------------------------------------------------------------------------------
@@ -107,24 +123,34 @@ class StaffHeader(Horizontal):
     StaffHeader > #hdr-who { width: auto; padding: 0 1; }
     """
 
+    #: Below this width the right side is the name and the office's short name only.
+    NARROW = 100
+
     def __init__(self, screen_title: str = "") -> None:
         super().__init__()
         self._screen_title = screen_title
+        self._short = False
 
     def compose(self):
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         yield Static(lit(tr("app.short", app.lang)), id="hdr-title")
         yield Static(lit(self._screen_title), id="hdr-screen")
         demo = Static(lit(tr("header.demo", app.lang)), id="hdr-demo")
         demo.display = bool(getattr(app, "is_demo", False))
         yield demo
-        yield Static(app.who_content(), id="hdr-who")
+        self._short = app.size.width < self.NARROW
+        yield Static(app.who_content(short=self._short), id="hdr-who")
+
+    def on_resize(self, event) -> None:
+        if (event.size.width < self.NARROW) != self._short:
+            self._short = not self._short
+            self.refresh_who()
 
     def refresh_who(self) -> None:
         """Show the current person again (after sign-in / sign-out)."""
-        app: HwdeskApp = self.app  # type: ignore[assignment]
+        app: HwdeskApp = self.app  # type: ignore[assignment]  # Textual types .app as the base App
         try:
-            self.query_one("#hdr-who", Static).update(app.who_content())
+            self.query_one("#hdr-who", Static).update(app.who_content(short=self._short))
             self.query_one("#hdr-demo", Static).display = bool(getattr(app, "is_demo", False))
         except Exception:  # not composed yet
             pass
@@ -149,7 +175,7 @@ class DbMixin:
         while a save is in flight is ignored rather than saving twice)."""
         from textual.worker import WorkerState
 
-        node: Widget = self  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
         return any(
             w.node is node and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
             for w in node.app.workers
@@ -164,8 +190,8 @@ class DbMixin:
     def db(
         self,
         fn: Callable[[Any], Any],
-        ok: Callable[[Any], None] | None = None,
-        err: Callable[[BaseException], None] | None = None,
+        ok: Callable[[Any], object] | None = None,
+        err: Callable[[BaseException], object] | None = None,
         *,
         write: bool = False,
         group: str = "db",
@@ -183,8 +209,8 @@ class DbMixin:
         created per keystroke (that hand-off alone was ~3 ms of a 16 ms budget), and a request
         superseded before it started is never run.
         """
-        node: Widget = self  # type: ignore[assignment]
-        app: HwdeskApp = node.app  # type: ignore[assignment]
+        node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
+        app: HwdeskApp = node.app  # type: ignore[assignment]  # Textual types .app as the base App
         if not hasattr(self, "_db_tokens"):
             self._db_tokens = {}
         token = object()
@@ -193,7 +219,7 @@ class DbMixin:
         def current() -> bool:
             return (not exclusive) or self._db_tokens.get(group) is token
 
-        def deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
+        def deliver(callback: Callable[[Any], object] | None, value: Any) -> None:
             def run() -> None:
                 if not current():
                     return
@@ -279,6 +305,7 @@ class _Lane:
                     if worker.is_cancelled:
                         return
                     job, self._job = self._job, None
+                    assert job is not None  # the wait ends with a job or a cancellation
                     self._running = True
                 try:
                     job()
@@ -305,7 +332,28 @@ def when_composed(fn):
     return run
 
 
-class HwScreen(PacedRepaint, DbMixin, Screen):
+class _Localized(Screen):
+    """What screens and dialogs share: the app, its language and its texts."""
+
+    @property
+    def hw(self) -> HwdeskApp:
+        """The running app, with hwdesk's own attributes."""
+        return self.app  # type: ignore[return-value]  # Textual types it as the base App
+
+    @property
+    def lang(self) -> str:
+        """The language the staff member chose ("ja" or "en")."""
+        try:
+            return self.hw.lang
+        except Exception:  # pragma: no cover - no active app
+            return "ja"
+
+    def t(self, key: str, **values: object) -> str:
+        """The text ``key`` in the chosen language."""
+        return tr(key, self.lang, **values)
+
+
+class HwScreen(PacedRepaint, DbMixin, _Localized):
     """A full screen with the staff header and localized bindings."""
 
     TITLE_KEY = ""
@@ -313,20 +361,6 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def lang(self) -> str:
-        try:
-            return self.app.lang  # type: ignore[attr-defined]
-        except Exception:  # pragma: no cover - no active app
-            return "ja"
-
-    def t(self, key: str, **values: object) -> str:
-        return tr(key, self.lang, **values)
 
     def header(self) -> StaffHeader:
         return StaffHeader(self.t(self.TITLE_KEY) if self.TITLE_KEY else "")
@@ -343,19 +377,12 @@ class HwScreen(PacedRepaint, DbMixin, Screen):
         self.set_class(event.size.height < 30, "short")
 
 
-class HwModal(PacedRepaint, DbMixin, ModalScreen):
+class HwModal(PacedRepaint, DbMixin, _Localized, ModalScreen):
     """A dialog over the current screen (localized bindings)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self, self.lang)
-
-    @property
-    def hw(self) -> HwdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    lang = HwScreen.lang
-    t = HwScreen.t
 
 
 # --- drafts -------------------------------------------------------------------------------------

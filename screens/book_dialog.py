@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from screens.base import HwModal, lit
 from screens.inputs import Input
@@ -35,13 +35,15 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         super().__init__()
         self.session_id = session_id
         self.matches: list = []
+        self.interp_ok: int | None = None  # the seeker whose interpreter warning was shown: Enter again books
 
     def compose(self) -> ComposeResult:
         sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
         t = self.t
         with Vertical():
             yield Static(lit(t("bk.title")), markup=False)
-            yield Input(placeholder=t("bk.find"), id="bk-no", compact=True)
+            yield Label(t("bk.find"), markup=False, classes="field-label")
+            yield Input(id="bk-no", compact=True)
             yield RowTable(
                 [
                     Column(t("col.seeker_no"), width=15),
@@ -50,14 +52,17 @@ class BookModal(HwModal, ModalScreen["str | None"]):
                 ],
                 id="bk-matches",
             )
-            override = Input(placeholder=t("bk.override"), id="bk-override", compact=True)
-            override.display = sup
+            label = Label(t("bk.override"), markup=False, classes="field-label", id="bk-override-label")
+            override = Input(id="bk-override", compact=True)
+            label.display = override.display = sup
+            yield label
             yield override
             yield Static("", id="bk-result", markup=False)
 
     @on(Input.Changed, "#bk-no")
     def _find(self, event: Input.Changed) -> None:
         query, actor = event.value.strip(), self.hw.actor
+        self.interp_ok = None  # another seeker: a warning shown for the last one does not carry over
         if not query:
             self._matches([])
             return
@@ -91,21 +96,26 @@ class BookModal(HwModal, ModalScreen["str | None"]):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.book(seeker_id=int(event.key))  # type: ignore[arg-type]
+        self.book(seeker_id=int(event.key))
 
     def book(self, *, number: str | None = None, seeker_id: int | None = None) -> None:
         reason = self.query_one("#bk-override", Input).value.strip() or None
         actor, sid, lang = self.hw.actor, self.session_id, self.lang
         office = self.hw.office_name(actor.office_id) if actor is not None else ""
+        confirmed = self.interp_ok
 
         def work(s):
-            from hwdesk.services import scheduling, seekers
+            from hwdesk.services import interpreting, scheduling, seekers
 
-            seeker = (
-                seekers.get_by_number(s, number, actor=actor)
-                if number is not None
-                else seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
-            )  # type: ignore[arg-type]
+            if number is not None:
+                seeker = seekers.get_by_number(s, number, actor=actor)
+            else:
+                assert seeker_id is not None  # book() is given a number or an id
+                seeker = seekers.seeker_of(s, actor=actor, seeker_id=seeker_id)
+            # An interpreter nobody covers then is a warning, not a condition: shown once, Enter again books.
+            check = interpreting.booking_check(s, actor=actor, session_id=sid, seeker_id=seeker.id)
+            if check.warn and confirmed != seeker.id:
+                return seeker.id, check.message(lang)
             scheduling.book(s, actor=actor, session_id=sid, seeker_id=seeker.id, override_reason=reason)
             return seeker.seeker_no
 
@@ -122,7 +132,15 @@ class BookModal(HwModal, ModalScreen["str | None"]):
                 out.append(self.t("bk.override_hint"))
             self.query_one("#bk-result", Static).update(lit("\n".join(out), multiline=True))
 
-        self.db(work, self.dismiss, err, write=True, group="book")
+        def done(result) -> None:
+            if isinstance(result, tuple):
+                self.interp_ok, text = result
+                box = self.query_one("#bk-result", Static)
+                box.update(lit(text + "\n" + self.t("interp.book_again"), multiline=True))
+                return
+            self.dismiss(result)
+
+        self.db(work, done, err, write=True, group="book")
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

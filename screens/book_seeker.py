@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hwdesk.texts import tr
 from screens.base import HwModal, lit
 from screens.widgets import Column, RowTable
 
@@ -33,6 +34,8 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         super().__init__()
         self.seeker_id, self.office_id, self.seeker_no, self.seeker_name = seeker_id, office_id, seeker_no, name
         self.choices: list[Any] = []
+        self.covers: dict[int, tuple] = {}  # session id → interpreters.Cover per language the seeker asks for
+        self.interp_ok: int | None = None  # the session whose interpreter warning was shown: Enter again books
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -53,9 +56,13 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         sid, office, actor = self.seeker_id, self.office_id, self.hw.actor
 
         def work(s):
-            from hwdesk.services import choices
+            from hwdesk.services import choices, interpreting
 
-            return choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
+            found = choices.upcoming_for(s, actor=actor, seeker_id=sid, office_id=office)
+            self.covers = interpreting.covers_for_seeker(
+                s, actor=actor, seeker_id=sid, office_id=office, session_ids=[c.session_id for c in found]
+            )
+            return found
 
         self.db(work, self._show, group="bs-load")
 
@@ -68,12 +75,14 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
         rows = []
         for c in found:
             seats = (
-                f"{c.taken}/{c.capacity}" + ((" wait" if lang == "en" else " 待ち") if c.full else "")
+                f"{c.taken}/{c.capacity}" + (tr("book.waitlist_mark", lang) if c.full else "")
                 if is_group(c.kind)
                 else ""
             )
+            marks = " ".join(f"{x.language}{x.mark()}" for x in self.covers.get(c.session_id, ()))
+            title = f"{self.t('interp.col')} {marks}  {c.title}" if marks else c.title
             rows.append(
-                [f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, c.title]
+                [f"#{c.session_id} {c.start:%m/%d %H:%M}-{c.end:%H:%M}", service_label(c.kind, lang), seats, title]
             )
         self.query_one(RowTable).set_rows(rows, [c.session_id for c in found])
         if not found:
@@ -83,16 +92,27 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
     def _chosen(self, event: RowTable.Chosen) -> None:
         if self.busy("bs-book"):
             return
-        actor, seeker_id, session_id = self.hw.actor, self.seeker_id, int(event.key)  # type: ignore[arg-type]
+        actor, seeker_id, session_id = self.hw.actor, self.seeker_id, int(event.key)
+        confirmed, lang = self.interp_ok == session_id, self.lang
 
         def work(s):
-            from hwdesk.services import scheduling
+            from hwdesk.services import interpreting, scheduling
 
-            return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state
+            # An interpreter nobody covers then is a warning, not a condition: shown once, Enter again books.
+            check = interpreting.booking_check(s, actor=actor, session_id=session_id, seeker_id=seeker_id)
+            if check.warn and not confirmed:
+                return None, check.message(lang)
+            return scheduling.book(s, actor=actor, session_id=session_id, seeker_id=seeker_id).state, ""
 
-        def ok(state: str) -> None:
+        def ok(result) -> None:
             from hwdesk.states import state_label
 
+            state, warning = result
+            if state is None:
+                self.interp_ok = session_id
+                box = self.query_one("#bs-msg", Static)
+                box.update(lit(warning + "\n" + self.t("interp.pick_again"), multiline=True))
+                return
             self.dismiss(self.t("bs.booked", id=session_id, state=state_label(state, self.lang)))
 
         def err(exc: BaseException) -> None:

@@ -9,12 +9,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, Static
 
-from screens.base import HwScreen, lit, restore, snapshot
+from screens.base import lit, restore, snapshot
+from screens.forms import FormScreen
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
 
-class CompanionScreen(HwScreen):
+class CompanionScreen(FormScreen):
     """``CompanionScreen(seeker_id, office_id)``."""
 
     CSS_PATH = "companion.tcss"
@@ -127,8 +128,7 @@ class CompanionScreen(HwScreen):
     @on(Select.Changed)
     def _changed(self) -> None:
         self._sync()
-        if self._ready:
-            self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def _error(self, field: str | None, text: str) -> None:
         for w in self.query(".field-error"):
@@ -176,26 +176,7 @@ class CompanionScreen(HwScreen):
             )
             return n.late
 
-        self.db(
-            work,
-            self._saved,
-            lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)),
-            write=True,
-            group="save",
-            exclusive=False,
-        )
+        self.save(work, self._saved, lambda exc: self._error(getattr(exc, "field", None), self.hw.message_of(exc)))
 
     def _saved(self, late: bool) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
-        self.hw.say(self.t("comp.saved_late" if late else "comp.saved"))
-        hw = self.hw
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()
+        self.close_saved(self.t("comp.saved_late" if late else "comp.saved"))

@@ -6,16 +6,19 @@
 - ``Pick`` (str | None): one of a few options by its digit.
 - ``Ask`` (str | None): one line of text (a reason, a date); an optional ``check`` turns the text
   into a value or raises an ``HwdeskError`` whose message is shown in the dialog, input kept.
+- ``ConfirmModal`` (bool): a yes/no question for a step that can be undone (reprint, a seat).
+- ``CancelReasonModal`` (str | None): why a session or a seat is cancelled, by its digit.
+- ``LiftModal`` (str | None): the reason for lifting a stop of use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -51,8 +54,9 @@ class FinalConfirm(HwModal, ModalScreen[bool]):
 class Pick(HwModal, ModalScreen["str | None"]):
     """A prompt and up to nine options, chosen by digit; Esc goes back."""
 
-    BINDINGS = [Binding("escape", "pick(-1)", "k.back")] + [
-        Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "pick(-1)", "k.back"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
     ]
     DEFAULT_CSS = """
     Pick { align: center middle; }
@@ -118,6 +122,90 @@ class Ask(HwModal, ModalScreen[Any]):
             self.query_one("#ask-msg", Static).update(lit(self.hw.message_of(exc)))
             return
         self.dismiss(value)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class CancelReasonModal(HwModal, ModalScreen["str | None"]):
+    """Why the session (or one seat, with its own ``prompt``) is cancelled (str): 1 by the seeker,
+    2 by the office, 3 connection trouble; Esc goes back (None)."""
+
+    BINDINGS = [
+        Binding("1", "pick('by_seeker')", show=False),
+        Binding("2", "pick('by_office')", show=False),
+        Binding("3", "pick('connection')", show=False),
+        Binding("escape", "dismiss_none", "k.back"),
+    ]
+    DEFAULT_CSS = """
+    CancelReasonModal { align: center middle; }
+    CancelReasonModal > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, prompt: str | None = None) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        from hwdesk.states import CANCEL_LABELS
+
+        i = 1 if self.lang == "en" else 0
+        opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
+        with Vertical():
+            prompt = lit(self.prompt, multiline=True) if self.prompt else self.t("sess.cancel_prompt")
+            yield Static(lines(prompt, *opts), markup=False)
+
+    def action_pick(self, reason: str) -> None:
+        self.dismiss(reason)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(HwModal, ModalScreen[bool]):
+    """A yes/no question for a step that can be undone (shown literally; bool): y or Enter
+    answers yes, n or Esc no. A final step asks with ``FinalConfirm`` instead."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", show=False),
+        Binding("n,escape", "answer(False)", show=False),
+    ]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(lines(lit(self.question, multiline=True), self.t("sess.confirm_keys")), markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class LiftModal(HwModal, ModalScreen["str | None"]):
+    """The reason for lifting a stop of use (str; Enter lifts, Esc goes back: None)."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "k.back")]
+    AUTO_FOCUS = "#lift-reason"
+    DEFAULT_CSS = """
+    LiftModal { align: center middle; }
+    LiftModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(lit(self.t("term.lift_prompt")), markup=False)
+            yield Input(placeholder=self.t("term.lift_reason"), id="lift-reason", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            self.dismiss(value)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -7,15 +7,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from hwdesk.clock import today_jst
-from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.base import lines, lit, restore
+from screens.forms import FormScreen
 from screens.inputs import Input
 from screens.widgets import KeyFooter, YesNo
 
 
-class EnvCheckScreen(HwScreen):
+class EnvCheckScreen(FormScreen):
     """``EnvCheckScreen(seeker_id, office_id)``."""
 
     CSS_PATH = "env_check.tcss"
@@ -77,7 +79,7 @@ class EnvCheckScreen(HwScreen):
             )
         )
         box = self.query_one("#e-items", Vertical)
-        widgets = []
+        widgets: list[Widget] = []
         labels = (self.t("common.yes"), self.t("common.no"), self.t("common.unanswered"))
         if not items:
             widgets.append(Static(lit(self.t("env.none")), markup=False))
@@ -109,8 +111,7 @@ class EnvCheckScreen(HwScreen):
     @on(YesNo.Changed)
     @on(Input.Changed)
     def _changed(self) -> None:
-        if self._ready:
-            self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def action_all_yes(self) -> None:
         for w in self.query(YesNo):
@@ -148,7 +149,7 @@ class EnvCheckScreen(HwScreen):
                 s, actor=actor, seeker_id=sid, office_id=office, answers=answers, declared_on=declared
             ).all_ok
 
-        self.db(work, self._saved, self._refused, write=True, group="save", exclusive=False)
+        self.save(work, self._saved, self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         msg = self.query_one("#e-msg", Static)
@@ -162,19 +163,6 @@ class EnvCheckScreen(HwScreen):
                 pass
 
     def _saved(self, all_ok: bool) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
-        self.hw.say(
+        self.close_saved(
             self.t("env.saved_ok" if all_ok else "env.saved_ng"), severity="information" if all_ok else "warning"
         )
-        hw = self.hw
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        if self._ready:
-            self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()

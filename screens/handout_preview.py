@@ -1,6 +1,7 @@
 """Handout preview (a dialog): the join QR drawn in the terminal with half blocks, the details,
 the printer it will use (this terminal's choice, else CUPS's default; ``r`` chooses another),
-then print or save the PDF to the user's Downloads. Printing always saves the PDF first, then
+then print or save the PDF (``s`` asks for the folder: this terminal's last one, else the user's
+Downloads). Printing always saves the PDF first (to that folder), then
 sends it to CUPS and says what became of the job (hwdesk.printing). Served in a browser, the
 saved PDF is also delivered as a download."""
 
@@ -11,19 +12,61 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import OptionList, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import HwModal, lit
+from screens.inputs import Input
 from screens.widgets import KeyFooter
 
 
 def downloads_dir() -> Path:
-    """Where saved handouts go (the user's Downloads; tests replace this function)."""
+    """Where saved handouts go unless the terminal chose another folder (the user's Downloads;
+    tests replace this function)."""
     from platformdirs import user_downloads_path
 
     return Path(user_downloads_path())
+
+
+def folder_setting_path() -> Path:
+    """This terminal's handout folder: ``handout.json`` in the user's config directory (beside
+    the printer choice, ``hwdesk.printing.config_path``)."""
+    from hwdesk import printing
+
+    return printing.config_path().with_name("handout.json")
+
+
+def save_folder() -> Path:
+    """The folder the last handout was saved to on this terminal, else the Downloads folder."""
+    import json
+
+    try:
+        folder = json.loads(folder_setting_path().read_text(encoding="utf-8")).get("folder")
+    except (OSError, ValueError, AttributeError):
+        folder = None
+    return Path(folder) if isinstance(folder, str) and folder else downloads_dir()
+
+
+def remember_folder(folder: Path) -> None:
+    """Make ``folder`` this terminal's default for saving handouts (nothing is written while the
+    default is still the Downloads folder)."""
+    import json
+
+    path = folder_setting_path()
+    if folder == downloads_dir() and not path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"folder": str(folder)}, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def pdf_page_count(data: bytes) -> int:
+    """How many pages a PDF holds (ReportLab writes one ``/Type /Page`` object per page)."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
 class HandoutPreview(HwModal):
@@ -48,19 +91,26 @@ class HandoutPreview(HwModal):
         self.qr: list[str] = []
         self.saved_path: Path | None = None
         self.job: Any = None
+        self.sheets: dict[bool, int] = {}  # large print? → A4 sheets of the whole job
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="hp-box"):
-            yield Static("", id="hp-qr", markup=False)
-            with VerticalScroll(id="hp-side"):
-                yield Static(lit(self.t("common.loading")), id="hp-details", markup=False)
-                yield Static("", id="hp-printer", markup=False)
-                yield OptionList(id="hp-printers")
-                yield Static("", id="hp-status", markup=False)
+        with Vertical(id="hp-box"):
+            with Horizontal(id="hp-main"):
+                yield Static("", id="hp-qr", markup=False)
+                with VerticalScroll(id="hp-side"):
+                    yield Static(lit(self.t("common.loading")), id="hp-details", markup=False)
+                    yield Static("", id="hp-printer", markup=False)
+                    yield OptionList(id="hp-printers")
+            # Outside the scrolling details: what saving asks and what it did stay in view at 80×24.
+            with Horizontal(id="hp-folder-row"):
+                yield Label(self.t("hp.folder"), id="hp-folder-label", markup=False)
+                yield Input(id="hp-folder", compact=True)
+            yield Static("", id="hp-status", markup=False)
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#hp-printers", OptionList).display = False
+        self.query_one("#hp-folder-row").display = False
         self.load()
         self.load_printers()
 
@@ -145,7 +195,7 @@ class HandoutPreview(HwModal):
             from hwdesk.services import handouts
 
             job = handouts.for_session(s, actor=actor, session_id=sid, seeker_id=seeker, lang=lang)
-            return job, qr_halfblocks(job.pages[0].join_url)
+            return job, qr_halfblocks(job.pages[0].join_url), _sheets(job, lang)
 
         def err(exc):
             self.query_one("#hp-details", Static).update(lit(self.hw.message_of(exc)))
@@ -154,24 +204,40 @@ class HandoutPreview(HwModal):
         self.db(work, self._show, err, group="handout")
 
     def _show(self, result) -> None:
-        from hwdesk.jtext import JST
+        from hwdesk.jtext import JST, format_date_en, format_wareki
+        from hwdesk.texts import tr
 
-        self.job, self.qr = result
+        self.job, self.qr = result[0], result[1]
+        if len(result) > 2:
+            self.sheets = result[2]
         page = self.job.pages[0]
-        t = self.t
+        doc = self.doc_lang
+
+        def t(key: str, **values: object) -> str:  # the handout's language, not the UI's
+            return tr(key, doc, **values)
+
         self.query_one("#hp-qr", Static).update(lit("\n".join(self.qr), multiline=True))
         names = [p.seeker_name for p in self.job.pages if p.seeker_name]
+        start, end = page.start.astimezone(JST), page.end.astimezone(JST)
+        day = format_wareki(start.date(), weekday=True) if doc == "ja" else format_date_en(start.date(), weekday=True)
+        sheets = self.sheets.get(self.large_print)
         info = [
             page.office_name,
             page.service_label + (f"  {page.title}" if page.title else ""),
-            f"{page.start.astimezone(JST):%Y-%m-%d %H:%M}–{page.end.astimezone(JST):%H:%M}",
+            f"{day} {start:%H:%M}–{end:%H:%M}",
             f"{t('sess.platform')}: {page.platform}",
             f"URL: {page.join_url}",
             f"{t('sess.meeting_id')}: {page.meeting_id or '-'}",
             f"{t('sess.passcode')}: {t('hp.passcode_printed') if page.passcode else t('common.none')}",
-            t("hp.pages", n=len(self.job.pages)) + (f"（{'、'.join(names)}）" if names else ""),
+            t("hp.pages", n=len(self.job.pages))
+            + (t("hp.sheets", n=sheets) if sheets else "")
+            + (f"（{'、'.join(names)}）" if names else ""),
             "",
-            t("hp.options", large=t("common.yes") if self.large_print else t("common.no"), lang=self.doc_lang),
+            t(
+                "hp.options",
+                large=t("common.yes") if self.large_print else t("common.no"),
+                lang=t("hp.lang_ja") if doc == "ja" else t("hp.lang_en"),
+            ),
             "",
             *[
                 ("　" if i.sub else "") + (f"・{i.text}（{i.cite}）" if i.cite else f"・{i.text}")
@@ -189,6 +255,11 @@ class HandoutPreview(HwModal):
     # --- actions ---------------------------------------------------------------------------------
 
     def action_close(self) -> None:
+        row = self.query_one("#hp-folder-row")
+        if row.display:  # Esc leaves the folder question first (nothing saved)
+            row.display = False
+            self._status("")
+            return
         lst = self.query_one("#hp-printers", OptionList)
         if lst.display:  # Esc closes the printer list first
             lst.display = False
@@ -241,22 +312,48 @@ class HandoutPreview(HwModal):
         self.load()
 
     def action_save(self) -> None:
-        self._write_pdf(print_it=False)
+        """Ask where to save (this terminal's last folder filled in); Enter saves there."""
+        if self.job is None:
+            return
+        field = self.query_one("#hp-folder", Input)
+        field.value = str(save_folder())
+        field.cursor_position = len(field.value)
+        self.query_one("#hp-folder-row").display = True
+        field.focus()
+        self._status(self.t("hp.folder_prompt"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "hp-folder":
+            return
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self._status(self.t("hp.folder_empty"), error=True)
+            return
+        folder = Path(text).expanduser()
+        if not folder.is_absolute():  # a bare name: a folder inside Downloads, never the app's cwd
+            folder = downloads_dir() / folder
+        self.query_one("#hp-folder-row").display = False
+        self.query_one("#hp-side").focus()
+        self._write_pdf(print_it=False, folder=folder)
 
     def action_print(self) -> None:
         self._write_pdf(print_it=True)
 
-    def _write_pdf(self, *, print_it: bool) -> None:
+    def _write_pdf(self, *, print_it: bool, folder: Path | None = None) -> None:
         if self.job is None or self.busy("handout-write") or self.busy("handout-print"):
             return
         actor, job, large, lang = self.hw.actor, self.job, self.large_print, self.doc_lang
-        folder = downloads_dir()
+        chosen = folder
+        folder = folder or save_folder()
         sid = self.session_id
 
         def work(s):
             from hwdesk.services import handouts
 
             folder.mkdir(parents=True, exist_ok=True)
+            if chosen is not None:
+                remember_folder(folder)
             out = folder / f"hwdesk-handout-S-{sid:06d}{'-en' if lang == 'en' else ''}.pdf"
             n = 1
             while out.exists():
@@ -278,6 +375,9 @@ class HandoutPreview(HwModal):
                     self.hw.show_error(exc)
 
         def err(exc) -> None:
+            if isinstance(exc, OSError):  # a folder that cannot be made or written: say which
+                self._status(self.t("hp.folder_bad", path=str(folder), why=exc.strerror or str(exc)), error=True)
+                return
             self._status(self.hw.message_of(exc), error=True)
 
         self.db(work, ok, err, write=True, group="handout-write")
@@ -312,3 +412,11 @@ class HandoutPreview(HwModal):
             self.load_printers()
 
         self._background(work, sent, failed, group="handout-print")
+
+
+def _sheets(job, lang: str) -> dict[bool, int]:
+    """The A4 sheets the job prints on, in normal and in large print (a large-print handout may
+    run to a second page, so the count of handouts is not the count of sheets)."""
+    from hwdesk.handout.render import _pdf_bytes
+
+    return {large: pdf_page_count(_pdf_bytes(job.pages, large_print=large, lang=lang)) for large in (False, True)}

@@ -29,19 +29,23 @@ class InOrderKeys:
                     continue
                 event.stop()
                 event.prevent_default()
-                await self.run_action(binding.action)  # type: ignore[attr-defined]
+                await self.run_action(binding.action)  # type: ignore[attr-defined]  # a mixin of Textual's text widgets
                 return
-        await super()._on_key(event)  # type: ignore[misc]
+        await super()._on_key(event)  # type: ignore[misc]  # a mixin of Textual's text widgets
 
 
 class Input(InOrderKeys, _Input):
     """``textual.widgets.Input`` with editing keys applied in typing order.
 
+    Focusing a field puts the cursor at its end and selects nothing.
     ``advance=True``: Enter submits the field and moves to the next one. The app does both when
     Enter arrives, before it hands on the keys typed after it (a screen that moved focus on
     ``Input.Submitted`` did so only after those keys had gone to the field it left)."""
 
     def __init__(self, *args: Any, advance: bool = False, **kwargs: Any) -> None:
+        # Entering a field never selects what is in it: Textual's default (select on focus) made
+        # the first key typed after Tab replace a whole filled-in field (issue 17).
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
         self.advance = advance
 

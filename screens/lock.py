@@ -28,6 +28,10 @@ class LockScreen(HwModal):
         Binding("ctrl+o", "app.sign_out", "k.sign_out"),
     ]
 
+    def __init__(self, *, manual: bool = False) -> None:
+        super().__init__()
+        self.manual = manual  # Ctrl+L: the clerk locked it, not the idle timer
+
     def compose(self) -> ComposeResult:
         actor = self.hw.actor
         yield StaffHeader(self.t("lock.title"))
@@ -35,7 +39,13 @@ class LockScreen(HwModal):
             with Vertical(id="lock-box"):
                 yield Static(lit(self.t("lock.title")), id="lock-title")
                 yield Static(
-                    lit(self.t("lock.body", name=actor.name if actor else "", login=actor.login if actor else ""))
+                    lit(
+                        self.t(
+                            "lock.body_manual" if self.manual else "lock.body",
+                            name=actor.name if actor else "",
+                            login=actor.login if actor else "",
+                        )
+                    )
                 )
                 yield Label(self.t("lock.password"), markup=False, classes="field-label")
                 yield Input(id="unlock-password", password=True, compact=True)

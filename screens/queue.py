@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from hwdesk.clock import today_jst
 from hwdesk.states import SESSION_STATES
+from hwdesk.texts import tr
 from screens.base import HwScreen, lit
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -42,6 +43,7 @@ class QueueScreen(HwScreen):
         Binding("x", "clear_filters", "k.clear_filters", show=False),
         Binding("o", "next_office", "k.office", show=False),
         Binding("h", "handout", "k.handout"),
+        Binding("c", "followup", "k.followup"),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
@@ -65,17 +67,21 @@ class QueueScreen(HwScreen):
         yield Static("", id="q-head", markup=False)
         yield Static("", id="q-counts", markup=False)
         yield Static("", id="q-filters", markup=False)
+        yield Static("", id="q-followup", markup=False)  # seekers to phone now (services/followup)
         yield RowTable(
             [
+                # 80 columns: time, kind, state and who whole; companions and warnings on a line
+                # under the row, then the staff column folds away (the f filter still names them).
                 Column(t("q.col.time"), width=11),
-                Column(t("q.col.kind"), width=18),
-                Column(t("q.col.state"), width=10),
-                Column(t("q.col.staff"), width=10),
-                Column(t("q.col.who"), weight=4, min_width=12),
-                Column(t("q.col.companion"), weight=2, min_width=8),
-                Column(t("q.col.warnings"), weight=4, min_width=10),
+                Column(t("q.col.kind"), min_width=8, priority=1),
+                Column(t("q.col.state"), min_width=4),
+                Column(t("q.col.staff"), min_width=6, priority=2),
+                Column(t("q.col.who"), min_width=12),
+                Column(t("q.col.companion"), min_width=8, priority=3, detail=True),
+                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
             ],
             id="q-table",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 
@@ -97,7 +103,7 @@ class QueueScreen(HwScreen):
     # --- loading ---------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        office, day, lang = self.office_id, self.day, self.lang
+        office, day, lang = self.office_id or self.home_office(), self.day, self.lang
         staff, kind, state = self.staff_filter, self.kind_filter, self.state_filter
 
         def work(s):
@@ -113,12 +119,18 @@ class QueueScreen(HwScreen):
             view = queue.filter_view(whole, staff_id=staff, kind=kind, state=state)
             staff_opts = sorted({(r.staff_id, r.staff_name or r.staff_login) for r in whole.rows}, key=lambda x: x[1])
             kinds = sorted({r.kind for r in whole.rows})
-            return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows]
+            from screens.followup import late_lines
+
+            late = late_lines(s, self.hw.actor, office, day, lang)
+            return view, staff_opts, kinds, [format_row(r, lang) for r in view.rows], late
 
         self.db(work, self._show, group="queue")
 
     def _show(self, result) -> None:
-        view, staff_opts, kinds, cells = result
+        view, staff_opts, kinds, cells, late = result
+        panel = self.query_one("#q-followup", Static)
+        panel.update(lit("\n".join(late), multiline=True))
+        panel.display = bool(late)
         self.view, self.staff_options, self.kind_options = view, staff_opts, kinds
         self.reloads += 1
         table = self.query_one(RowTable)
@@ -275,20 +287,30 @@ class QueueScreen(HwScreen):
         if key is not None:
             from screens.handout_preview import HandoutPreview
 
-            self.app.push_screen(HandoutPreview(int(key)))  # type: ignore[arg-type]
+            self.app.push_screen(HandoutPreview(int(key)))
+
+    def action_followup(self) -> None:
+        """The follow-up list: seekers to phone now, environment-check suggestions, last week's no-shows."""
+        from screens.followup import FollowupScreen
+
+        self.app.push_screen(FollowupScreen(self.office_id))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_session(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_session(int(event.key))
 
 
 def format_row(r, lang: str) -> list[str]:
     """One queue row as plain cells (worker side)."""
+    from hwdesk.services.interpreting import companion_text, uncovered_text
+
     sep = "; " if lang == "en" else "、"
-    comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
-    warns = sep.join(w.text(lang) for w in r.warnings)
+    comps = sep.join(dict.fromkeys(companion_text(c, r.interpreting, lang) for c in r.companions))
+    warns = sep.join(
+        x for x in (uncovered_text(r.interpreting, lang, r.state), *(w.text(lang) for w in r.warnings)) if x
+    )
     if r.overrides:
-        warns = ("override" if lang == "en" else "例外承認") + (sep + warns if warns else "")
+        warns = tr("q.override", lang) + (sep + warns if warns else "")
     return [
         f"{r.start:%H:%M}-{r.end:%H:%M}",
         r.kind_label(lang),

@@ -53,15 +53,18 @@ class RemindersScreen(HwScreen):
         yield Static("", id="rem-msg", markup=False)
         yield RowTable(
             [
+                # 80 columns: time, number, name and phone whole; what is missing and the last
+                # call's result on a line under the row, the companions after them.
                 Column(t("q.col.time"), width=11),
-                Column(t("col.seeker_no"), width=15),
-                Column(t("col.name"), weight=2, min_width=8),
-                Column(t("rem.col.phone"), width=14),
-                Column(t("q.col.companion"), weight=2, min_width=8),
-                Column(t("rem.col.missing"), weight=3, min_width=10),
-                Column(t("rem.col.mark"), weight=2, min_width=10),
+                Column(t("col.seeker_no"), min_width=8),
+                Column(t("col.name"), min_width=8),
+                Column(t("rem.col.phone"), min_width=8, priority=1),
+                Column(t("q.col.companion"), min_width=8, priority=4, detail=True),
+                Column(t("rem.col.missing"), min_width=10, priority=2, detail=True),
+                Column(t("rem.col.mark"), min_width=10, priority=3, detail=True),
             ],
             id="rem-table",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 
@@ -76,7 +79,7 @@ class RemindersScreen(HwScreen):
             self.reload()
 
     def reload(self, step: int = 0) -> None:
-        office, base, lang = self.office_id, self.base, self.lang
+        office, base, lang = self.office_id or self.home_office(), self.base, self.lang
         current = self.view.target_day if self.view is not None else None
 
         def work(s):

@@ -9,12 +9,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
 from hwdesk.clock import today_jst
-from screens.base import HwScreen, lines, lit, restore, snapshot
+from screens.base import lines, lit
+from screens.forms import FormScreen
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
 
-class RenewalScreen(HwScreen):
+class RenewalScreen(FormScreen):
     """``RenewalScreen(seeker_id)``: the renewal's date (today by default) and where it was done."""
 
     CSS_PATH = "renewal.tcss"
@@ -54,9 +55,7 @@ class RenewalScreen(HwScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        draft = self.hw.drafts.get(self.draft_key)
-        if draft:
-            restore(self, draft)
+        self.restore_draft()
         sid, actor = self.seeker_id, self.hw.actor
 
         def work(s):
@@ -81,7 +80,7 @@ class RenewalScreen(HwScreen):
         return format_date_en(d) if self.lang == "en" else format_wareki(d)
 
     def on_input_changed(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
 
     def action_save(self) -> None:
         if self.busy("save"):
@@ -108,19 +107,7 @@ class RenewalScreen(HwScreen):
             field = getattr(exc, "field", None)
             self.query_one("#g-note" if field == "note" else "#g-date").focus()
 
-        self.db(work, self._saved, refused, write=True, group="save", exclusive=False)
+        self.save(work, self._saved, refused)
 
     def _saved(self, _) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
-        self.hw.say(self.t("renew.saved"))
-        hw = self.hw
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()
+        self.close_saved(self.t("renew.saved"))

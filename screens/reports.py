@@ -5,7 +5,7 @@ Supervisors only (a clerk sees the refusal and nothing else). Every figure comes
 a count hidden to protect another shows "*", a rate on a hidden count "x". Each table names its
 unit; a series' total is the total of the table it splits by day, not the sum of its shown days. ``[`` / ``]`` move by a month; ``x`` writes the month's
 CSV (``exports.export_report``, audited) to the user's Downloads and shows the path.
-UI strings live here (``TEXT``); the report's own labels come from the service.
+UI strings are the ``reports.*`` messages of ``hwdesk.texts``; the report's own labels come from the service.
 """
 
 from __future__ import annotations
@@ -19,34 +19,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from hwdesk.clock import today_jst
-from screens.audit_log import localize_own_bindings, refusal
-from screens.base import HwScreen, StaffHeader, fit, lit
+from hwdesk.texts import tr
+from screens.base import HwScreen, StaffHeader, fit, lit, supervisor_refusal
 from screens.widgets import KeyFooter
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("月次集計", "Monthly report"),
-    "cmd": ("月次集計を開く（統括職員）", "Open the monthly report (supervisors)"),
-    "period": ("{office}　{month}（{first}〜{last}）", "{office}  {month} ({first} to {last})"),
-    "loading": ("集計中…", "Computing…"),
-    "series.note": ("（非表示の日は0として描画）", "(hidden days are drawn as 0)"),
-    "series.range": ("最大 {max}　計 {total}（単位: {unit}）", "max {max}  total {total} ({unit})"),
-    "total": ("計", "total"),
-    "unit": ("単位: {unit}", "unit: {unit}"),
-    "exported": ("CSVを保存しました: {path}", "CSV saved: {path}"),
-    "exporting": ("CSVを出力中…", "Exporting the CSV…"),
-    "k.prev_month": ("前の月", "Previous month"),
-    "k.next_month": ("次の月", "Next month"),
-    "k.export": ("CSV出力", "Export CSV"),
-    "k.back": ("戻る", "Back"),
-    "k.reload": ("再集計", "Reload"),
-}
 BAR = 30  # cells for the longest bar
-
-
-def text(key: str, lang: str, **values: object) -> str:
-    pair = TEXT.get(key, (key, key))
-    s = pair[1] if lang == "en" else pair[0]
-    return s.format(**values) if values else s
 
 
 def downloads_dir() -> Path:
@@ -66,7 +43,7 @@ def bar_lines(breakdown, lang: str, *, width: int = BAR, label_width: int = 22) 
         v = item.figure.value
         n = 0 if not v or not top else max(1, round(v * width / top))
         out.append(f"{fit(item.label(lang), label_width)} {'█' * n}{' ' * (width - n)} {item.figure.text}")
-    out.append(f"{fit(text('total', lang), label_width)} {' ' * width} {breakdown.total.text}")
+    out.append(f"{fit(tr('reports.total', lang), label_width)} {' ' * width} {breakdown.total.text}")
     return out
 
 
@@ -76,35 +53,32 @@ class ReportsScreen(HwScreen):
     CSS_PATH = "reports.tcss"
     BINDINGS = [
         Binding("escape", "back", "k.back"),
-        Binding("left_square_bracket", "month(-1)", "k.prev_month", key_display="["),
-        Binding("right_square_bracket", "month(1)", "k.next_month", key_display="]"),
-        Binding("x", "export", "k.export"),
-        Binding("ctrl+r", "reload", "k.reload"),
+        Binding("left_square_bracket", "month(-1)", "reports.k.prev_month", key_display="["),
+        Binding("right_square_bracket", "month(1)", "reports.k.next_month", key_display="]"),
+        Binding("x", "export", "reports.k.export"),
+        Binding("ctrl+r", "reload", "reports.k.reload"),
     ]
 
     def __init__(self, year: int | None = None, month: int | None = None) -> None:
         super().__init__()
-        localize_own_bindings(self, TEXT, self.lang)
         actor = self.hw.actor
-        self.refused = refusal(actor, "集計の閲覧", "Viewing the figures", self.lang)
+        self.refused = supervisor_refusal(actor, "reports.what", self.lang)
         if year is None or month is None:
             today = today_jst()
             year, month = today.year, today.month
         self.year, self.month = year, month
         self.office_id = getattr(actor, "office_id", "")
         self.report = None
+        self.figures = None
         self.exported: Path | None = None
 
-    def tt(self, key: str, **values: object) -> str:
-        return text(key, self.lang, **values)
-
     def compose(self) -> ComposeResult:
-        yield StaffHeader(self.tt("title"))
+        yield StaffHeader(self.t("reports.title"))
         if self.refused is not None:
             yield Static(lit(self.refused), id="report-refused", markup=False)
             yield KeyFooter(compact=True)
             return
-        yield Static(lit(self.tt("loading")), id="report-period", markup=False)
+        yield Static(lit(self.t("reports.loading")), id="report-period", markup=False)
         with VerticalScroll(id="report-body"):
             from hwdesk.services.reports import SERIES
 
@@ -116,6 +90,8 @@ class ReportsScreen(HwScreen):
                     yield Sparkline([], id=f"spark-{name}", summary_function=max)
             yield Static("", id="report-singles", markup=False)
             yield Vertical(id="report-bars")
+            yield Static("", id="report-figures-title", classes="figures-title", markup=False)
+            yield Static("", id="report-figures", classes="bars", markup=False)  # services/figures
             yield Static("", id="report-legend", markup=False)
         yield Static("", id="report-export", markup=False)
         yield KeyFooter(compact=True)
@@ -137,16 +113,28 @@ class ReportsScreen(HwScreen):
         actor, office, year, month = self.hw.actor, self.office_id, self.year, self.month
 
         def work(s):
+            from hwdesk.services.figures import manager_figures
             from hwdesk.services.reports import monthly_report
 
-            return monthly_report(s, office_id=office, year=year, month=month, actor=actor)
+            report = monthly_report(s, office_id=office, year=year, month=month, actor=actor)
+            figs = manager_figures(
+                s,
+                actor=actor,
+                office_id=office,
+                date_from=report.date_from,
+                date_to=report.date_to,
+                threshold=report.threshold,
+                report=report,
+            )
+            return report, figs
 
-        self.query_one("#report-period", Static).update(lit(self.tt("loading")))
+        self.query_one("#report-period", Static).update(lit(self.t("reports.loading")))
         self.db(work, self._show, group="report")
 
-    def _show(self, report) -> None:
+    def _show(self, result) -> None:
         from hwdesk.jtext import format_date_en, format_wareki
 
+        report, self.figures = result
         self.report = report
         lang = self.lang
         fmt = format_date_en if lang == "en" else format_wareki
@@ -154,7 +142,7 @@ class ReportsScreen(HwScreen):
         month = f"{first:%Y-%m}" if lang == "en" else f"{format_wareki(first).split('月')[0]}月"
         name = self.hw.office_name(report.office_id) if hasattr(self.hw, "office_name") else report.office_id
         self.query_one("#report-period", Static).update(
-            lit(self.tt("period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold")
+            lit(self.t("reports.period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold")
         )
         from hwdesk.services.reports import SERIES, legend
 
@@ -163,16 +151,26 @@ class ReportsScreen(HwScreen):
             shown = [v for v in values if v is not None]
             self.query_one(f"#spark-{series}", Sparkline).data = [float(v or 0) for v in values]
             # the total is the table's (sessions by kind …), never the sum of the days left visible
-            info = self.tt(
-                "series.range",
+            info = self.t(
+                "reports.series.range",
                 max=max(shown) if shown else 0,
                 total=report.series_total(series).text,
                 unit=uen if lang == "en" else uja,
             )
             if any(v is None for v in values):
-                info += " " + self.tt("series.note")
+                info += " " + self.t("reports.series.note")
             self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
-        singles = [f"{fit(en if lang == 'en' else ja, 34)} {f.text}" for _k, ja, en, f in report.singles()]
+        from hwdesk.jtext import cell_width
+        from screens.columns import wrap_cells
+
+        room = max(40, self.size.width - 6)  # padding and the scrollbar
+        labels = [(en if lang == "en" else ja, f.text) for _k, ja, en, f in report.singles()]
+        label_width = min(max((cell_width(lab) for lab, _ in labels), default=0), room - 8)
+        singles = []
+        for lab, figure in labels:  # a label too long for the width wraps; its figure on its first line
+            first, *more = wrap_cells(lab, label_width, limit=3) or [""]
+            singles.append(f"{fit(first, label_width)} {figure}")
+            singles += more
         self.query_one("#report-singles", Static).update(lit("\n".join(singles), multiline=True))
         bars = self.query_one("#report-bars", Vertical)
         bars.remove_children()
@@ -181,18 +179,37 @@ class ReportsScreen(HwScreen):
             widgets.append(
                 Static(
                     lit(
-                        f"{b.title(lang)}（{self.tt('unit', unit=b.unit(lang))}）"
+                        f"{b.title(lang)}（{self.t('reports.unit', unit=b.unit(lang))}）"
                         if lang != "en"
-                        else f"{b.title(lang)} ({self.tt('unit', unit=b.unit(lang))})",
+                        else f"{b.title(lang)} ({self.t('reports.unit', unit=b.unit(lang))})",
                         "bold",
                     ),
                     classes="bars-title",
                     markup=False,
                 )
             )
-            widgets.append(Static(lit("\n".join(bar_lines(b, lang)), multiline=True), classes="bars", markup=False))
+            names = [item.label(lang) for item in b.items] + [tr("reports.total", lang)]
+            name_width = min(max(cell_width(n) for n in names), room - 18)
+            bar = max(8, min(BAR, room - name_width - 8))
+            lines = bar_lines(b, lang, width=bar, label_width=name_width)
+            widgets.append(Static(lit("\n".join(lines), multiline=True), classes="bars", markup=False))
         bars.mount_all(widgets)
+        self._show_figures(lang)
         self.query_one("#report-legend", Static).update(lit(legend(report.threshold, lang), "$text-muted"))
+
+    def _show_figures(self, lang: str) -> None:
+        """The supervisor's figures: staff load per week, lead time, attendance by reminder call,
+        offers and interpreter needs (``services/figures``), in the report's marks."""
+        from hwdesk.services.figures import figures_lines
+
+        figs = self.figures
+        if figs is None:  # a clerk's report: no supervisor's figures
+            return
+        lines = figures_lines(figs, lang)
+        for b in figs.breakdowns():
+            lines += ["", b.title(lang), *bar_lines(b, lang)]
+        self.query_one("#report-figures-title", Static).update(lit(self.t("reports.figures"), "bold"))
+        self.query_one("#report-figures", Static).update(lit("\n".join(lines), multiline=True))
 
     def action_month(self, delta: int) -> None:
         if self.refused is not None:
@@ -223,12 +240,12 @@ class ReportsScreen(HwScreen):
             path.write_bytes(bytes(data))
             return path
 
-        self.query_one("#report-export", Static).update(lit(self.tt("exporting")))
+        self.query_one("#report-export", Static).update(lit(self.t("reports.exporting")))
         self.db(work, self._exported, write=True, group="report-export")
 
     def _exported(self, path: Path) -> None:
         self.exported = path
-        msg = self.tt("exported", path=str(path))
+        msg = self.t("reports.exported", path=str(path))
         self.query_one("#report-export", Static).update(lit(msg, "$success"))
         self.hw.say(msg)
 
@@ -236,4 +253,4 @@ class ReportsScreen(HwScreen):
         self.hw.pop_screen()
 
 
-__all__ = ["ReportsScreen", "TEXT", "bar_lines", "downloads_dir"]
+__all__ = ["ReportsScreen", "bar_lines", "downloads_dir"]

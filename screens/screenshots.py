@@ -13,24 +13,71 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from hwdesk.jtext import JST
 
-def build_db(folder: Path) -> str:
-    """A demo database (the same builder as ``hwdesk demo``)."""
+#: The day the pictures are taken: Wednesday 3 February 2027 (令和9年), 10:30 in Japan, an open
+#: day in a week with sessions. tests/test_snapshots.py takes its pictures in the same world.
+NOW = datetime(2027, 2, 3, 10, 30, tzinfo=JST)
+SEED = 3
+SEEKERS_PER_OFFICE = 40
+
+
+@contextmanager
+def frozen():
+    """The clock stopped at ``NOW`` (dates and wall-clock time; asyncio's monotonic clock runs),
+    so every date, age, "today" and audit time in a picture is the same on every run.
+    Needs ``time-machine`` (a test dependency)."""
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def build_db(folder: Path, name: str = "shots.sqlite3") -> str:
+    """The demo database (the same builder as ``hwdesk demo``) from a fixed seed on ``NOW``'s day,
+    with an interpreter announced for the day's first booked seeker at 高松."""
     from hwdesk.db import open_store
     from hwdesk.services.demo import build_demo
 
-    path = folder / "shots.sqlite3"
-    store = open_store(path)
-    with store.write() as s:
-        build_demo(s, seekers_per_office=40, seed=3)
-    store.dispose()
+    path = folder / name
+    with frozen():
+        store = open_store(path)
+        with store.write() as s:
+            build_demo(s, seekers_per_office=SEEKERS_PER_OFFICE, seed=SEED, today=NOW.date())
+        with store.write() as s:
+            _interpreter_today(s)
+        store.dispose()
     return str(path)
 
 
+def _interpreter_today(s) -> None:
+    """Today's first booked seeker at 高松 brings an interpreter (the widest cells of the queue)."""
+    from hwdesk.services import consent, queue
+    from hwdesk.services.context import SYSTEM
+
+    view = queue.daily_queue(s, actor=SYSTEM, office_id="takamatsu", day=NOW.date())
+    row = next(r for r in view.rows if not r.group and r.seeker)
+    assert row.seeker is not None
+    consent.record_companion(
+        s,
+        actor=SYSTEM,
+        seeker_id=row.seeker.id,
+        office_id="takamatsu",
+        kind="interpreter",
+        language="ベトナム語",
+        name="グエン・ヴァン・アン",
+    )
+
+
 async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: str) -> list[Path]:
+    from textual.widgets import Input
+
     from screens.app import HwdeskApp
+    from screens.widgets import RowTable
 
     app = HwdeskApp(db, lang=lang)
     saved: list[Path] = []
@@ -54,10 +101,10 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
             saved.append(path)
 
         await settle()
-        app.screen.query_one("#login").value = "clerk1"
+        app.screen.query_one("#login", Input).value = "clerk1"
         app.screen.query_one("#password").focus()
         save("signin")
-        app.screen.query_one("#password").value = "hwdesk-demo"
+        app.screen.query_one("#password", Input).value = "hwdesk-demo"
         await pilot.press("enter")
         await settle()
         await pilot.press(*"やま")
@@ -91,7 +138,7 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         app.action_queue()
         await settle()
         for _ in range(7):
-            if app.screen.query_one("#q-table").rows:
+            if app.screen.query_one("#q-table", RowTable).rows:
                 break
             await pilot.press("right_square_bracket")
             await settle()
@@ -129,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     from hwdesk import printing
     from screens.svg_to_png import to_png
 
-    printing.destinations = lambda **_kw: demo_printers()  # type: ignore[assignment]
-    printing.chosen_printer = lambda: None  # type: ignore[assignment]
+    printing.destinations = lambda **_kw: demo_printers()
+    printing.chosen_printer = lambda: None
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
-        saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))
+        with frozen():
+            saved = asyncio.run(shoot(db, args.out, (w, h), suffix, args.lang))
     for svg in saved:
         print(to_png(svg, svg.with_suffix(".png")) if args.png else svg)
     return 0

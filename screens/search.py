@@ -36,7 +36,7 @@ class SearchInput(Input):
 
     async def _on_key(self, event) -> None:
         if event.is_printable or event.key in ("backspace", "delete", "ctrl+u", "ctrl+w", "ctrl+k"):
-            self.screen.hold_repaint(HOLD)  # type: ignore[attr-defined]
+            self.screen.hold_repaint(HOLD)  # type: ignore[attr-defined]  # the screen is an HwScreen (PacedRepaint)
         await super()._on_key(event)
 
 
@@ -80,7 +80,7 @@ class SearchScreen(HwScreen):
         self._scope = None if actor is None or actor.all_offices else actor.office_id
         self._seq = 0
 
-    def on_resize(self) -> None:
+    def on_resize(self, event) -> None:
         # Narrow terminals show dates as S60.4.1 (10 cells) instead of 昭和60年4月1日.
         narrow = self.size.width < 100
         if self.lang == "ja" and narrow != getattr(self, "_narrow", None):
@@ -116,7 +116,7 @@ class SearchScreen(HwScreen):
         lang = self.lang
         short_dates = self.size.width < 100
         short = {o["id"]: (o["short_en"] if lang == "en" else o["short"]) for o in self.hw.offices}
-        layout = self.query_one(RowTable).layout()
+        layout = self.query_one(RowTable).column_layout()
         # The typed letter and its results in one frame: hold the echo for as long as a query
         # usually takes (~1-3 ms at a million seekers), never more than HOLD.
         self.hold_repaint(HOLD)
@@ -197,11 +197,11 @@ class SearchScreen(HwScreen):
     def action_open(self) -> None:
         key = self.query_one(RowTable).current_key
         if key is not None:
-            self.hw.open_seeker(int(key))  # type: ignore[arg-type]
+            self.hw.open_seeker(int(key))
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
+        self.hw.open_seeker(int(event.key))
 
     def action_new_seeker(self) -> None:
         self.hw.open_form(None)

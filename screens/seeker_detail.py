@@ -15,8 +15,8 @@ from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import CATALOGUE
 from screens.base import HwScreen, fit, lines, lit
-from screens.i18n import MESSAGES
 from screens.widgets import KeyFooter
 
 NARROW = 100  # below this width the readiness panel goes above the details
@@ -50,6 +50,7 @@ class SeekerDetailScreen(HwScreen):
         Binding("g", "renewal", "k.renewal"),
         Binding("T", "terminate", "k.terminate"),
         Binding("u", "usage", "k.usage"),
+        Binding("n", "notices", "k.notices"),
         Binding("b", "book_seeker", "k.book_seeker"),
         Binding("o", "next_office", "k.office"),
         Binding("s", "next_service", "k.service"),
@@ -152,7 +153,7 @@ class SeekerDetailScreen(HwScreen):
         from hwdesk.terms import service_label
 
         self.office, self.service, self.prof, self.reqs = office, service, prof, reqs
-        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)  # type: ignore[assignment]
+        self.hw.readiness_choice[str(self.seeker_id)] = (office, service)
         office_sel = self.query_one("#r-office", Select)
         service_sel = self.query_one("#r-service", Select)
         with self.prevent(Select.Changed):
@@ -397,7 +398,7 @@ class SeekerDetailScreen(HwScreen):
             for term in d.terminations:
                 until = t("detail.until", date=self._date(term.until)) if term.until else ""
                 lifted = t("detail.lifted", date=self._when(term.lifted_at)) if term.lifted_at else ""
-                scope = t(f"detail.scope_{term.scope}") if f"detail.scope_{term.scope}" in MESSAGES else term.scope
+                scope = t(f"detail.scope_{term.scope}") if f"detail.scope_{term.scope}" in CATALOGUE else term.scope
                 item(
                     lit(
                         t(
@@ -476,7 +477,7 @@ class SeekerDetailScreen(HwScreen):
         fix = req.fix or req.key
         actions = {
             "consent": self.action_terms,
-            "registration": self.action_edit,
+            "registration": self.action_edit_registration,
             "webcam": self.action_webcam,
             "environment": self.action_environment,
             "approval": self.action_approval,
@@ -497,6 +498,10 @@ class SeekerDetailScreen(HwScreen):
 
     def action_edit(self) -> None:
         self.hw.open_form(self.seeker_id)
+
+    def action_edit_registration(self) -> None:
+        """The form with the cursor on the registration date (its kind is the field above)."""
+        self.hw.open_form(self.seeker_id, focus="registered_on")
 
     def action_terms(self) -> None:
         if self.office:
@@ -523,7 +528,7 @@ class SeekerDetailScreen(HwScreen):
         if not appr:
             self.hw.say(self.t("detail.no_approval"), severity="warning")
             return
-        service = self.service if self.service in appr.get("services", []) else appr["services"][0]
+        service = self.service if self.service and self.service in appr.get("services", []) else appr["services"][0]
         self.hw.push_screen(ApprovalScreen(self.seeker_id, self.office, service))
 
     def action_renewal(self) -> None:
@@ -541,6 +546,12 @@ class SeekerDetailScreen(HwScreen):
         from screens.usage_records import UsageRecordsScreen
 
         self.hw.push_screen(UsageRecordsScreen(seeker_id=self.seeker_id))
+
+    def action_notices(self) -> None:
+        """The notices sent or queued to this seeker (services/notices.py)."""
+        from screens.notices import NoticesScreen
+
+        self.hw.push_screen(NoticesScreen(seeker_id=self.seeker_id))
 
     def action_book_seeker(self) -> None:
         """Book this seeker into an upcoming session they are ready for (``book_seeker``)."""

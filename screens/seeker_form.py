@@ -13,7 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Label, Select, Static
 
-from screens.base import HwScreen, lines, lit, restore, snapshot
+from hwdesk.clock import today_jst
+from screens.base import lines, lit, restore, snapshot
+from screens.forms import FormScreen
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
@@ -33,7 +35,7 @@ ALL_FIELDS = (
 DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")
 
 
-class SeekerFormScreen(HwScreen):
+class SeekerFormScreen(FormScreen):
     """``SeekerFormScreen(None)`` registers a new seeker; ``SeekerFormScreen(id)`` edits one."""
 
     CSS_PATH = "seeker_form.tcss"
@@ -43,12 +45,15 @@ class SeekerFormScreen(HwScreen):
         Binding("ctrl+r", "discard_draft", "k.discard_draft"),
     ]
 
-    def __init__(self, seeker_id: int | None) -> None:
+    def __init__(self, seeker_id: int | None, *, focus: str | None = None) -> None:
         super().__init__()
         self.seeker_id = seeker_id
+        self.start_field = focus if focus in ALL_FIELDS else "seeker_no"  # where the cursor starts
         self.draft_key = f"seeker:{seeker_id if seeker_id is not None else 'new'}"
         self._ready = False
         self._dup_people: list = []
+        self._refused_field: str | None = None  # the field the bottom refusal is about
+        self._age_confirmed: object = None  # the unusual birth date the clerk said is right
         self.TITLE_KEY = "form.title_new" if seeker_id is None else "form.title_edit"
 
     # --- layout -------------------------------------------------------------------------------
@@ -69,24 +74,28 @@ class SeekerFormScreen(HwScreen):
             yield Static(lit(t(self.TITLE_KEY)), classes="section-title", id="form-title")
             yield from self._field(
                 "seeker_no",
-                Input(advance=True, id="f-seeker_no", compact=True, placeholder="37010-12345678", max_length=20),
+                Input(
+                    advance=True, id="f-seeker_no", compact=True, placeholder=t("form.hint_seeker_no"), max_length=20
+                ),
             )
             yield from self._field(
-                "name", Input(advance=True, id="f-name", compact=True, placeholder="山田 太郎", max_length=80)
+                "name", Input(advance=True, id="f-name", compact=True, placeholder=t("form.hint_name"), max_length=80)
             )
             yield from self._field(
                 "name_kana",
-                Input(advance=True, id="f-name_kana", compact=True, placeholder="ヤマダ タロウ", max_length=80),
+                Input(advance=True, id="f-name_kana", compact=True, placeholder=t("form.hint_kana"), max_length=80),
             )
             yield from self._field(
                 "birth_date",
                 Input(advance=True, id="f-birth_date", compact=True, placeholder=t("form.hint_date"), max_length=30),
             )
             yield from self._field(
-                "phone", Input(advance=True, id="f-phone", compact=True, placeholder="090-1234-5678", max_length=30)
+                "phone",
+                Input(advance=True, id="f-phone", compact=True, placeholder=t("form.hint_phone"), max_length=30),
             )
             yield from self._field(
-                "email", Input(advance=True, id="f-email", compact=True, placeholder="name@example.jp", max_length=254)
+                "email",
+                Input(advance=True, id="f-email", compact=True, placeholder=t("form.hint_email"), max_length=254),
             )
             yield from self._field(
                 "registration_kind",
@@ -104,7 +113,13 @@ class SeekerFormScreen(HwScreen):
                     advance=True, id="f-registered_on", compact=True, placeholder=t("form.hint_regdate"), max_length=30
                 ),
             )
-            offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
+            actor = self.hw.actor
+            # Only the offices this person may register seekers at (require_office): a clerk's own.
+            offices = [
+                (o["name_en"] if self.lang == "en" else o["name"], o["id"])
+                for o in self.hw.offices
+                if actor is None or actor.all_offices or actor.id == 0 or o["id"] == actor.office_id
+            ]
             yield from self._field(
                 "office_id",
                 Select(
@@ -135,7 +150,7 @@ class SeekerFormScreen(HwScreen):
             self._after_fill()
         elif self.seeker_id is None:
             self._ready = True
-            self.query_one("#f-seeker_no", Input).focus()
+            self.call_after_refresh(self._focus_field, self.start_field)
         else:
             self._say(self.t("form.loading"))
             sid = self.seeker_id
@@ -163,7 +178,7 @@ class SeekerFormScreen(HwScreen):
             if value.strip():
                 self._validate(name, value)
         self._check_duplicates()
-        self.query_one("#f-seeker_no", Input).focus()
+        self._focus_field(self.start_field)
 
     # --- as you type --------------------------------------------------------------------------
 
@@ -196,15 +211,26 @@ class SeekerFormScreen(HwScreen):
     def _changed(self, event) -> None:
         if not self._ready:
             return
-        self.hw.drafts[self.draft_key] = snapshot(self)
+        self.keep_draft()
         wid = event.control.id or ""
         name = wid[2:] if wid.startswith("f-") else ""
         if name in TEXT_FIELDS:
             value = event.value
             if value.strip() or name in ("phone", "email", "registered_on"):
-                self._validate(name, value)
+                fixed = self._validate(name, value)
             else:
                 self._show_error(name, "")
+                fixed = False
+        else:
+            fixed = name != ""  # a choice made again answers a refusal about it
+            if fixed:
+                self._show_error(name, "")
+        if fixed and name == self._refused_field:
+            # The refusal at the bottom was about this field, now fixed: it goes by itself.
+            self._refused_field = None
+            self._say("")
+        if name == "birth_date":
+            self._age_confirmed = None
         if name in DUP_FIELDS:
             self._check_duplicates()
 
@@ -233,11 +259,11 @@ class SeekerFormScreen(HwScreen):
 
         form = self.form()
         try:
-            number = validate_field("seeker_no", form.seeker_no)
+            number: str | None = str(validate_field("seeker_no", form.seeker_no))
         except Exception:
             number = None
         try:
-            kana = kana_key(validate_field("name_kana", form.name_kana))  # type: ignore[arg-type]
+            kana = kana_key(str(validate_field("name_kana", form.name_kana)))
             born = validate_field("birth_date", form.birth_date)
         except Exception:
             kana, born = None, None
@@ -300,6 +326,7 @@ class SeekerFormScreen(HwScreen):
             field = "office_id"
         if field in ALL_FIELDS:
             self._show_error(field, msg)
+        self._refused_field = field
         self._say(self.t("form.refused", msg=msg), error=True)
         if field == "name_kana" and self._dup_people is not None:
             self._check_duplicates()
@@ -316,6 +343,8 @@ class SeekerFormScreen(HwScreen):
         except Exception as exc:
             self._refused(exc)
             return
+        if not self._age_plausible(form.birth_date):
+            return
         allow = bool(self.query_one("#f-different", Checkbox).value)
         sid = self.seeker_id
         actor = self.hw.actor
@@ -328,33 +357,50 @@ class SeekerFormScreen(HwScreen):
                 return create_seeker(s, actor=actor, form=form, allow_same_person=allow).id
             return update_seeker(s, actor=actor, seeker_id=sid, form=form, allow_same_person=allow).id
 
-        self.db(work, self._saved, self._refused, write=True, group="save")
+        self.save(work, self._saved, self._refused)
+
+    def _age_plausible(self, birth_text: str) -> bool:
+        """True to go on saving. A birth date that makes the seeker younger than 15 or older than
+        100 is more often a slip (a wrong era, a year off by a century) than a fact: ask first
+        (``y`` saves it as typed, anything else goes back to the field)."""
+        from datetime import date
+
+        from hwdesk.jtext import format_wareki
+        from hwdesk.services.seekers import validate_field
+        from screens.dialogs import FinalConfirm
+
+        born = validate_field("birth_date", birth_text)
+        assert isinstance(born, date)
+        today = today_jst()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if 15 <= age <= 100 or self._age_confirmed == born:
+            return True
+        shown = format_wareki(born) if self.lang == "ja" else born.isoformat()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._age_confirmed = born
+                self.action_save()
+            else:
+                self._focus_field("birth_date")
+
+        self.app.push_screen(FinalConfirm(self.t("form.age_check", born=shown, age=age)), answered)
+        return False
 
     def _saved(self, seeker_id: int) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
         self._say("")
         new = self.seeker_id is None
         hw = self.hw
-        hw.say(self.t("form.created" if new else "form.updated"))
-
-        def go() -> None:
-            if hw.screen is self:
-                hw.pop_screen()
-                if new:
-                    hw.open_seeker(seeker_id)
-
-        hw.later(go)
-
-    def action_back(self) -> None:
-        if self._ready:
-            self.hw.drafts[self.draft_key] = snapshot(self)
-        self.hw.pop_screen()
+        self.close_saved(
+            self.t("form.created" if new else "form.updated"),
+            then=(lambda: hw.open_seeker(seeker_id)) if new else None,
+        )
 
     def action_discard_draft(self) -> None:
-        self.hw.drafts.pop(self.draft_key, None)
+        self.drop_draft()
         self.hw.say(self.t("common.draft_discarded"))
         self._ready = False
-        blank = {f"f-{n}": "" for n in TEXT_FIELDS}
+        blank: dict[str, object] = {f"f-{n}": "" for n in TEXT_FIELDS}
         blank["f-webcam_confirmed"] = False
         self._fill(blank)
         for name in ALL_FIELDS:

@@ -15,13 +15,13 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from hwdesk.clock import now_jst
 from hwdesk.states import NO_SHOW_STATES, SEAT_STATES
-from screens.base import HwModal, HwScreen, lines, lit
-from screens.dialogs import Ask, FinalConfirm, Pick
+from screens import dates
+from screens.base import HwScreen, lit
+from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
 from screens.widgets import Column, KeyFooter, RowTable
 
 # key → (target state for set_state, applies to the selected seeker in a group session)
@@ -144,7 +144,7 @@ class SessionScreen(HwScreen):
             code = t("common.none")
         info = [
             f"#{d.id}  {service_label(d.kind, lang)}{'  ' + d.title if d.title else ''}",
-            f"{t('sess.when')}: {d.start:%Y-%m-%d %H:%M}–{d.end:%H:%M}   {t('q.col.state')}: {state_label(d.state, lang)}"
+            f"{t('sess.when')}: {dates.span(d.start, d.end, lang)}   {t('q.col.state')}: {state_label(d.state, lang)}"
             f"   {t('q.col.staff')}: {d.staff_name}（{d.staff_login}）",
             f"{t('sess.platform')}: {platform}   URL: {d.join_url or t('sess.no_link')}",
             f"{t('sess.meeting_id')}: {d.meeting_id or '-'}   {t('sess.passcode')}: {code}",
@@ -418,7 +418,8 @@ class SessionScreen(HwScreen):
         if not is_group(d.kind):
             line = next((e for e in d.enrollments if e.state in SEAT_FINAL), None)
         if line is not None and line.state in SEAT_FINAL:
-            seeker, current, options = line.seeker_id, line.state, SEAT_FINAL
+            options: tuple[str, ...] = SEAT_FINAL
+            seeker, current = line.seeker_id, line.state
         elif is_group(d.kind) and d.state in SESSION_FINAL:
             seeker, current, options = None, d.state, SESSION_FINAL
         else:
@@ -430,7 +431,8 @@ class SessionScreen(HwScreen):
         def picked(target: str | None) -> None:
             if target:
                 self.app.push_screen(
-                    Ask(self.t("sess.correct_reason")), lambda reason: reason and self._correct(seeker, target, reason)
+                    Ask(self.t("sess.correct_reason")),
+                    lambda reason: self._correct(seeker, target, reason) if reason else None,
                 )
 
         prompt = (f"{line.seeker_no} {line.name}\n" if seeker is not None and line is not None else "") + self.t(
@@ -504,9 +506,7 @@ class SessionScreen(HwScreen):
             new_id, people = result
             old, self.session_id, self.passcode = self.session_id, new_id, None
             who = ("、" if self.lang == "ja" else ", ").join(people) or self.t("common.none")
-            self.say_here(
-                self.t("sess.moved_to", old=old, new=new_id, when=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}", who=who)
-            )
+            self.say_here(self.t("sess.moved_to", old=old, new=new_id, when=dates.span(start, end, self.lang), who=who))
             self.reload()
             if people:
                 from screens.handout_preview import HandoutPreview
@@ -566,63 +566,4 @@ class SessionScreen(HwScreen):
 
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
-        self.hw.open_seeker(int(event.key))  # type: ignore[arg-type]
-
-
-class CancelReasonModal(HwModal):
-    """Why the session (or one seat, with its own ``prompt``) is cancelled: 1 by the seeker,
-    2 by the office, 3 connection trouble."""
-
-    BINDINGS = [
-        Binding("1", "pick('by_seeker')", show=False),
-        Binding("2", "pick('by_office')", show=False),
-        Binding("3", "pick('connection')", show=False),
-        Binding("escape", "dismiss_none", "k.back"),
-    ]
-    DEFAULT_CSS = """
-    CancelReasonModal { align: center middle; }
-    CancelReasonModal > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-
-    def __init__(self, prompt: str | None = None) -> None:
-        super().__init__()
-        self.prompt = prompt
-
-    def compose(self) -> ComposeResult:
-        from hwdesk.states import CANCEL_LABELS
-
-        i = 1 if self.lang == "en" else 0
-        opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
-        with Vertical():
-            prompt = lit(self.prompt, multiline=True) if self.prompt else self.t("sess.cancel_prompt")
-            yield Static(lines(prompt, *opts), markup=False)
-
-    def action_pick(self, reason: str) -> None:
-        self.dismiss(reason)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmModal(HwModal):
-    """A yes/no question (shown literally): y or Enter answers yes, n or Esc no."""
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", show=False),
-        Binding("n,escape", "answer(False)", show=False),
-    ]
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(lines(lit(self.question, multiline=True), self.t("sess.confirm_keys")), markup=False)
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.hw.open_seeker(int(event.key))

@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Select, Static
 
+from screens import dates
 from screens.base import HwModal, lit
 from screens.inputs import Input
 
@@ -114,7 +115,42 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
                         lit(t(key)), classes="sf-label", markup=False
                     )  # the label stays when the field is filled
                     yield Input(value=value, id=wid, compact=True, advance=wid != "sf-url")
+                    if wid == "sf-staff":  # the balance hint: this staff member's week so far
+                        yield Static("", id="sf-load", markup=False)
             yield Static("", id="sf-msg", markup=False)
+
+    def on_mount(self) -> None:
+        self._load_hint()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("sf-staff", "sf-date"):
+            self._load_hint()
+
+    def _load_hint(self) -> None:
+        """Show the chosen staff member's sessions and hours in the week of the chosen day, with the
+        office's mean (``figures.staff_week_load``); nothing when the login or date is not one yet."""
+        login, day_text = self._value("#sf-staff"), self._value("#sf-date")
+        actor, office, lang, fallback = self.hw.actor, self.office_id, self.lang, self.day
+
+        def work(s):
+            from hwdesk.errors import HwdeskError
+            from hwdesk.jtext import parse_date
+            from hwdesk.services.figures import staff_week_load
+            from hwdesk.texts import tr
+
+            if not login or actor is None:
+                return ""
+            try:
+                day = parse_date(day_text, field="date") if day_text else fallback
+                load = staff_week_load(s, actor=actor, office_id=office, staff_login=login, day=day)
+            except (HwdeskError, ValueError):
+                return ""
+            return tr("sf.load", lang, name=login, load=load.text(lang))
+
+        def show(text: str) -> None:
+            self.query_one("#sf-load", Static).update(lit(text, "$text-muted"))
+
+        self.db(work, show, lambda _exc: None, group="sf-load")
 
     def _value(self, sel: str) -> str:
         return self.query_one(sel, Input).value.strip()
@@ -164,7 +200,7 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
         def ok(result) -> None:
             created, skipped = result
             lines_ = [self.t("ses.created", ids=", ".join(f"#{i}" for i in created))]
-            lines_ += [self.t("ses.skipped", day=f"{when:%Y-%m-%d}", reason=why) for when, why in skipped]
+            lines_ += [self.t("ses.skipped", day=dates.day(when, self.lang), reason=why) for when, why in skipped]
             self.dismiss("\n".join(lines_))
 
         def err(exc: BaseException) -> None:

@@ -65,10 +65,14 @@ class SignInScreen(HwScreen):
         if self.hw.demo_notice:
             parts.append(lit(self.hw.demo_notice))
         parts.append(lit(self.t("signin.demo_body", password=DEMO_PASSWORD)))
-        for login, role, office in self.hw.demo_accounts:
-            parts.append(
-                lit(f"  {login:<8} {fit(self.t(ROLE_KEYS.get(role, role)), 14)} {self.hw.office_name(office)}")
-            )
+        # One line an office (every office's accounts fit at 80×24): its name and its logins, which
+        # start with their role (the legend above them).
+        by_office: dict[str, list[str]] = {}
+        for login, _role, office in self.hw.demo_accounts:
+            by_office.setdefault(office, []).append(login)
+        parts.append(lit(self.t("signin.demo_roles")))
+        for office, logins in by_office.items():
+            parts.append(lit(f"  {fit(self.hw.office_name(office, short=True), 6)} {' '.join(logins)}"))
         box.update(lines(*parts))
         box.display = True
 

@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Select, Static
 
-from screens.base import HwModal, HwScreen, lit, when_composed
+from screens.base import HwScreen, lit, when_composed
+from screens.dialogs import LiftModal
 from screens.inputs import Input, TextArea
 from screens.widgets import KeyFooter
 
@@ -73,9 +74,14 @@ class TerminationScreen(HwScreen):
                     allow_blank=False,
                     compact=True,
                 )
-                yield Input(placeholder=t("term.until"), id="tm-until", compact=True)
-                yield Input(placeholder=t("term.review"), id="tm-review", compact=True)
-                yield Input(placeholder=t("term.session"), id="tm-session", compact=True)
+                # Each field keeps its label once typed in (a placeholder alone vanishes).
+                for wid, key in (
+                    ("tm-until", "term.until"),
+                    ("tm-review", "term.review"),
+                    ("tm-session", "term.session"),
+                ):
+                    yield Static(lit(t(key)), classes="tm-label", markup=False)
+                    yield Input(id=wid, compact=True)
                 yield Static(lit(t("term.narrative")), classes="tm-label", markup=False)
                 yield TextArea(id="tm-narrative")
             yield Static("", id="tm-msg", markup=False)
@@ -274,27 +280,3 @@ class TerminationScreen(HwScreen):
             self.load()
 
         self.db(work, ok, self._failed, write=True, group="term-lift")
-
-
-class LiftModal(HwModal):
-    """The reason for lifting (Enter to lift, Esc to go back)."""
-
-    BINDINGS = [Binding("escape", "dismiss_none", "k.back")]
-    AUTO_FOCUS = "#lift-reason"
-    DEFAULT_CSS = """
-    LiftModal { align: center middle; }
-    LiftModal > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(lit(self.t("term.lift_prompt")), markup=False)
-            yield Input(placeholder=self.t("term.lift_reason"), id="lift-reason", compact=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if value:
-            self.dismiss(value)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

@@ -108,7 +108,8 @@ class TermsScreen(HwScreen):
         en = self.lang == "en"
         # the dates and the 所長 exactly as the office's text gives them (策定/改訂/施行, or 前橋's bare date)
         dates = (", " if en else "　").join(doc.date_lines(self.lang))
-        cite = condition(prof, "consent").cite_text  # the rule engine's consent condition (hwdesk.conditions)
+        consent = condition(prof, "consent")  # the rule engine's consent condition (hwdesk.conditions)
+        cite = consent.cite_text if consent is not None else ""
         method_key = "terms.method_deemed" if prof.consent_method == "deemed_by_use" else "terms.method_application"
         head = [
             lit(doc.title, "bold"),
@@ -148,7 +149,7 @@ class TermsScreen(HwScreen):
             )
             widgets.append(Static(body, id=f"art-{n}", classes="article", markup=False))
             heading = art.get("heading") or ""
-            toc.add_option(Option(lit(f"第{n}条 {heading}" if not en else f"Art. {n} {heading}"), id=f"toc-{n}"))
+            toc.add_option(Option(lit(self.t("terms.toc_article", n=n, heading=heading)), id=f"toc-{n}"))
         supplementary = doc.raw.get("supplementary") or []
         if supplementary:
             widgets.append(
@@ -285,7 +286,7 @@ class TermsScreen(HwScreen):
         hw.later(go)
 
     def action_record_notice(self) -> None:
-        if self.status is None or not self.status.outdated:
+        if self.status is None or not self.status.outdated or self.seeker_id is None:
             return
         sid, actor, tv_id = self.seeker_id, self.hw.actor, self.status.in_force.id
 

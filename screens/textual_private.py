@@ -114,7 +114,7 @@ class PacedRepaint:
         if timer is None:
             from textual.screen import UPDATE_PERIOD
 
-            timer = FramePacer(self, UPDATE_PERIOD, name="screen_update", callback=self._on_timer_update, pause=True)  # type: ignore[attr-defined]
+            timer = FramePacer(self, UPDATE_PERIOD, name="screen_update", callback=self._on_timer_update, pause=True)  # type: ignore[attr-defined, arg-type]  # a mixin of Screen, which has both
             timer._start()
             self._timers.add(timer)  # type: ignore[attr-defined]  # stopped with the screen
             self.__dict__["_hw_pacer"] = timer

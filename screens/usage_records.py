@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
+from screens import dates
 from screens.base import HwScreen, lit, snapshot
 from screens.inputs import Input
 from screens.widgets import KeyFooter
@@ -180,8 +181,8 @@ class UsageRecordsScreen(HwScreen):
 
         lines = [self.t("usage.list", n=len(rows))]
         for r in rows:
-            day = r.session_start.astimezone(JST).strftime("%Y-%m-%d")
-            mins = "" if r.minutes is None else (f" {r.minutes}min" if self.lang == "en" else f" {r.minutes}分")
+            day = dates.day(r.session_start.astimezone(JST).date(), self.lang)
+            mins = "" if r.minutes is None else self.t("usage.minutes", n=r.minutes)
             lines.append(
                 f"#{r.id} S{r.session_id} {day} {r.seeker_no or '-'} {hm(r.joined_at)}–{hm(r.left_at)}{mins} "
                 f"{r.device_kind} {r.os} {r.participant_id}".rstrip()

@@ -33,14 +33,14 @@ class WeekScreen(HwScreen):
         Binding("d", "this_week", "k.this_week"),
         Binding("m", "mine", "k.week_mine"),
         Binding("n", "new_session", "k.new_session"),
+        Binding("i", "interpreters", "k.interpreters"),
         Binding("r", "reload", "k.reload", show=False),
     ]
 
     def __init__(self, office_id: str | None = None, day: date | None = None) -> None:
         super().__init__()
         self.office_id = office_id
-        day = day or today_jst()
-        self.monday = day - timedelta(days=day.weekday())
+        self.monday = _shown_week(day or today_jst())
         self.mine = False
         self.view: Any = None
 
@@ -51,13 +51,14 @@ class WeekScreen(HwScreen):
         yield RowTable(
             [
                 Column(t("q.col.time"), width=13),
-                Column(t("q.col.kind"), width=18),
-                Column(t("q.col.state"), width=10),
-                Column(t("q.col.staff"), width=10),
-                Column(t("q.col.who"), weight=4, min_width=12),
-                Column(t("q.col.warnings"), weight=4, min_width=10),
+                Column(t("q.col.kind"), min_width=8, priority=1),
+                Column(t("q.col.state"), min_width=4),
+                Column(t("q.col.staff"), min_width=6, priority=2),
+                Column(t("q.col.who"), min_width=12),
+                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
             ],
             id="wk-table",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 
@@ -71,14 +72,15 @@ class WeekScreen(HwScreen):
             self.reload()
 
     def reload(self) -> None:
-        office, monday, lang = self.office_id, self.monday, self.lang
+        office, monday, lang = self.office_id or self.home_office(), self.monday, self.lang
         staff = self.hw.actor.id if self.mine and self.hw.actor is not None else None
 
         def work(s):
             from hwdesk.services import queue
 
             view = queue.week_view(s, actor=self.hw.actor, office_id=office, week_start=monday, staff_id=staff)
-            rows, keys = [], []
+            rows: list[list[str]] = []
+            keys: list[object] = []  # a day ("day:…") or a session id
             for wd in view.days:
                 if wd.day.weekday() >= 5 and not wd.rows:
                     continue
@@ -132,8 +134,7 @@ class WeekScreen(HwScreen):
         self.reload()
 
     def action_this_week(self) -> None:
-        d = today_jst()
-        self.monday = d - timedelta(days=d.weekday())
+        self.monday = _shown_week(today_jst())
         self.reload()
 
     def action_mine(self) -> None:
@@ -158,6 +159,12 @@ class WeekScreen(HwScreen):
 
         open_new_session(self, self.office_id or self.home_office(), day, done)
 
+    def action_interpreters(self) -> None:
+        """The interpreter roster and this week's interpreter load (screens/interpreters.py)."""
+        from screens.interpreters import InterpretersScreen
+
+        self.app.push_screen(InterpretersScreen(self.office_id, self.monday))
+
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
         if isinstance(event.key, int):
@@ -173,4 +180,13 @@ def day_label(d: date, lang: str) -> str:
 def closed_text(closed: tuple[str, str] | None, lang: str) -> str:
     if not closed:
         return ""
-    return f"Closed: {closed[1]}" if lang == "en" else f"閉庁日: {closed[0]}"
+    from hwdesk.texts import pick, tr
+
+    return tr("week.closed", lang, reason=pick(*closed, lang))
+
+
+def _shown_week(day: date) -> date:
+    """The Monday of the week to show for ``day``: its own week on a weekday, the coming week on
+    a Saturday or Sunday (the office is closed; what a clerk plans then is the next week)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday + timedelta(days=7) if day.weekday() >= 5 else monday

@@ -4,6 +4,7 @@ that wraps onto more rows when one is too narrow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from rich.segment import Segment
 from textual import events
@@ -15,9 +16,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from hwdesk.texts import tr
 from screens.base import fit, visible
-from screens.i18n import tr
+from screens.columns import Column, natural_widths, plan, wrap_cells
 from screens.textual_private import FooterKey, forget_closed_watchers
+
+# A row's key is whatever the screen gave it (a seeker's or a session's id): the screen that
+# filled the table reads it back.
+RowKey = Any
 
 
 @dataclass(frozen=True)
@@ -29,22 +35,17 @@ class Prepared:
     layout: tuple[int, tuple[int, ...]]
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column: its header, and either a fixed width in cells or a share of what is left."""
-
-    label: str
-    width: int = 0  # fixed cells; 0 = flexible
-    weight: int = 1  # share of the remaining width for flexible columns
-    min_width: int = 4
-
-
 class RowTable(Widget, can_focus=True):
-    """A table that paints one page of rows with the Line API (one Segment per cell).
+    """A table that paints one page of rows with the Line API (one Segment per line).
 
     Rows are lists of plain strings (shown literally, control characters made visible);
     widths are terminal cells, so full-width Japanese text lines up. Much cheaper to refill than
     DataTable (no markup parsing, no per-cell renderables): a search keystroke repaints in a frame.
+
+    Which columns show at a width, and how wide, is ``screens.columns.plan``: with
+    ``fit_content=True`` the table measures its rows when they are set (a day's queue, not a
+    search keystroke) so identifying columns are never cut, and a ``detail`` column that does not
+    fit moves to a line under its row (a row is then two or more lines).
     """
 
     DEFAULT_CSS = """
@@ -70,38 +71,48 @@ class RowTable(Widget, can_focus=True):
     class Chosen(Message):
         """Enter or a double click on a row."""
 
-        def __init__(self, table: RowTable, index: int, key: object) -> None:
+        def __init__(self, table: RowTable, index: int, key: RowKey) -> None:
             super().__init__()
             self.table = table
             self.index = index
             self.key = key
 
-    def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
+    def __init__(
+        self, columns: list[Column], *, id: str | None = None, fit_content: bool = False, detail_lines: int = 2
+    ) -> None:
         super().__init__(id=id)
         self.columns = columns
+        self.fit_content = fit_content
+        self.detail_lines = detail_lines  # at most this many lines under a row (the last cut with …)
         self.rows: list[list[str]] = []
-        self.keys: list[object] = []
+        self.keys: list[RowKey] = []
         self._top = 0
         self._widths: list[int] = []
         self._width_for = -1
+        self._natural: list[int] | None = None
+        self._details: dict[int, list[str]] = {}  # row → its detail lines at the current widths
         self._lines: list[str] = []  # rows pre-laid-out by ``prepare`` for ``_lines_layout``
         self._lines_layout: tuple[int, tuple[int, ...]] | None = None
 
     # --- data ---------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[list[str]] | Prepared, keys: list[object]) -> None:
+    def set_rows(self, rows: list[list[str]] | Prepared, keys: list[RowKey]) -> None:
         """Replace every row (cells are plain strings, or rows ``prepare``d in a worker) and keys."""
         if isinstance(rows, Prepared):
             self.rows, self._lines, self._lines_layout = rows.rows, rows.lines, rows.layout
         else:
             self.rows = [[visible(c) for c in row] for row in rows]
             self._lines, self._lines_layout = [], None
+        if self.fit_content:
+            self._natural = natural_widths(self.columns, self.rows)
+            self._width_for = -1
+        self._details = {}
         self.keys = list(keys)
         self._top = 0
         self.set_reactive(RowTable.cursor, 0)
         self.refresh()
 
-    def layout(self) -> tuple[int, tuple[int, ...]]:
+    def column_layout(self) -> tuple[int, tuple[int, ...]]:
         """The table's width and column widths now (to ``prepare`` rows off the UI thread)."""
         width = self.size.width
         return width, tuple(self._compute_widths(width))
@@ -117,16 +128,16 @@ class RowTable(Widget, can_focus=True):
         cells = [[visible(c) for c in row] for row in rows]
         # Each cell is fitted to exactly its width, so a line is ``total`` cells: padded to the
         # table's width without measuring it again (cut, as rarely as the table is narrower).
-        total = sum(widths) + len(widths)
+        total = sum(widths) + sum(1 for w in widths if w)
         pad = " " * (width - total) if total <= width else None
         lines = []
         for row in cells:
-            line = "".join([fit(c, w) + " " for c, w in zip(row, widths)])
+            line = "".join([fit(c, w) + " " for c, w in zip(row, widths) if w])
             lines.append(line + pad if pad is not None else fit(line, width))
         return Prepared(cells, lines, layout)
 
     @property
-    def current_key(self) -> object | None:
+    def current_key(self) -> RowKey | None:
         if 0 <= self.cursor < len(self.keys):
             return self.keys[self.cursor]
         return None
@@ -136,33 +147,56 @@ class RowTable(Widget, can_focus=True):
     def _compute_widths(self, width: int) -> list[int]:
         if width == self._width_for:
             return self._widths
-        gaps = len(self.columns)  # one space after each column
-        fixed = sum(c.width for c in self.columns if c.width)
-        flex = [c for c in self.columns if not c.width]
-        left = max(0, width - fixed - gaps)
-        total_weight = sum(c.weight for c in flex) or 1
-        widths = []
-        used = 0
-        for c in self.columns:
-            if c.width:
-                widths.append(c.width)
-            else:
-                w = max(c.min_width, left * c.weight // total_weight)
-                widths.append(w)
-                used += w
-        # give rounding leftovers to the first flexible column
-        if flex and used < left:
-            i = self.columns.index(flex[0])
-            widths[i] += left - used
-        self._widths, self._width_for = widths, width
-        return widths
+        self._widths, self._width_for = plan(self.columns, width, self._natural), width
+        self._details = {}
+        return self._widths
+
+    def _detail_lines(self, index: int) -> list[str]:
+        """The folded ``detail`` columns of row ``index`` as lines under it (none if none)."""
+        got = self._details.get(index)
+        if got is not None:
+            return got
+        widths = self._compute_widths(self.size.width)
+        parts = [
+            f"{c.label}: {cell}" if c.label else cell
+            for c, w, cell in zip(self.columns, widths, self.rows[index])
+            if not w and c.detail and cell
+        ]
+        out: list[str] = []
+        if parts:
+            indent = next((w + 1 for w in widths if w), 2)  # under the second column shown
+            room = max(10, self.size.width - indent)
+            indent = min(indent, max(0, self.size.width - room))
+            out = [" " * indent + line for line in wrap_cells("　".join(parts), room, limit=self.detail_lines)]
+        self._details[index] = out
+        return out
+
+    def _has_details(self) -> bool:
+        widths = self._compute_widths(self.size.width)
+        return any(c.detail and not w for c, w in zip(self.columns, widths))
+
+    def _height(self, index: int) -> int:
+        return 1 + len(self._detail_lines(index))
+
+    def _page(self) -> list[tuple[int, int]]:
+        """(row, line of that row) for each line under the header, from the top row down."""
+        out: list[tuple[int, int]] = []
+        room = self.page_height
+        details = self._has_details()
+        index = self._top
+        while len(out) < room and index < len(self.rows):
+            out.append((index, 0))
+            if details:
+                out.extend((index, k) for k in range(1, self._height(index)))
+            index += 1
+        return out[:room]
 
     @property
     def page_height(self) -> int:
         return max(1, self.size.height - 1)
 
     def _line(self, cells: list[str], widths: list[int]) -> str:
-        return "".join(fit(c, w) + " " for c, w in zip(cells, widths))
+        return "".join(fit(c, w) + " " for c, w in zip(cells, widths) if w)
 
     def render_lines(self, crop):
         # Resolve the four styles once per paint: ``rich_style`` walks every ancestor's CSS and
@@ -173,25 +207,30 @@ class RowTable(Widget, can_focus=True):
             self.get_component_rich_style("row-table--cursor"),
             self.get_component_rich_style("row-table--odd"),
         )
-        if not self._plain_box():
-            return super().render_lines(crop)
-        # No border, padding, outline, tint, opacity or hatch: Textual's styles cache would hand
-        # each line back unchanged after ~25 style look-ups a line (~2 ms of a search keystroke's
-        # frame at 1M seekers). The app's line filters (NO_COLOR, ANSI colours) still apply.
-        # tests/test_ui_paint.py checks the strips equal the styles cache's.
-        self._styles_cache.clear()  # nothing stale if a style later takes the general path
-        background = self.background_colors[1]
-        filters = self.get_line_filters()
-        strips = []
-        for y in crop.line_range:
-            strip = self.render_line(y)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
-        x1, x2 = crop.column_span
-        if (x1, x2) != (0, self.size.width):
-            strips = [strip.crop(x1, x2) for strip in strips]
-        return strips
+        # The lines of this page, or False when every row is one line (search: no walk per line).
+        self._paint_page: list[tuple[int, int]] | bool | None = self._page() if self._has_details() else False
+        try:
+            if not self._plain_box():
+                return super().render_lines(crop)
+            # No border, padding, outline, tint, opacity or hatch: Textual's styles cache would hand
+            # each line back unchanged after ~25 style look-ups a line (~2 ms of a search keystroke's
+            # frame at 1M seekers). The app's line filters (NO_COLOR, ANSI colours) still apply.
+            # tests/test_ui_paint.py checks the strips equal the styles cache's.
+            self._styles_cache.clear()  # nothing stale if a style later takes the general path
+            background = self.background_colors[1]
+            filters = self.get_line_filters()
+            strips = []
+            for y in crop.line_range:
+                strip = self.render_line(y)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+            x1, x2 = crop.column_span
+            if (x1, x2) != (0, self.size.width):
+                strips = [strip.crop(x1, x2) for strip in strips]
+            return strips
+        finally:
+            self._paint_page = None
 
     def _plain_box(self) -> bool:
         """Whether the styles cache would leave this widget's lines as they are."""
@@ -220,10 +259,20 @@ class RowTable(Widget, can_focus=True):
         if y == 0:
             text = self._line([c.label for c in self.columns], widths)
             return Strip([Segment(fit(text, width), header)], width)
-        index = self._top + y - 1
-        if index >= len(self.rows):
+        page: list[tuple[int, int]] | Literal[False] | None = getattr(self, "_paint_page", None)
+        if page is None:  # render_line called on its own
+            page = self._page() if self._has_details() else False
+        if page is False:  # one line a row (search): no page to walk
+            index, part = self._top + y - 1, 0
+            if index >= len(self.rows):
+                return Strip.blank(width, base)
+        elif y - 1 >= len(page):
             return Strip.blank(width, base)
-        if self._lines_layout == (width, tuple(widths)):
+        else:
+            index, part = page[y - 1]
+        if part:
+            text = fit(self._detail_lines(index)[part - 1], width)
+        elif self._lines_layout == (width, tuple(widths)):
             text = self._lines[index]
         else:
             text = fit(self._line(self.rows[index], widths), width)
@@ -236,13 +285,27 @@ class RowTable(Widget, can_focus=True):
 
     # --- movement -----------------------------------------------------------------------------
 
+    def _last_top(self) -> int:
+        """The top row that shows the last row at the bottom of the page."""
+        room, top = self.page_height, len(self.rows)
+        if not self._has_details():
+            return max(0, top - room)
+        while top > 0 and room >= self._height(top - 1):
+            room -= self._height(top - 1)
+            top -= 1
+        return top
+
     def _scroll_to_cursor(self) -> None:
         h = self.page_height
         if self.cursor < self._top:
             self._top = self.cursor
-        elif self.cursor >= self._top + h:
-            self._top = self.cursor - h + 1
-        self._top = max(0, min(self._top, max(0, len(self.rows) - h)))
+        elif not self._has_details():
+            if self.cursor >= self._top + h:
+                self._top = self.cursor - h + 1
+        else:
+            while self._top < self.cursor and sum(self._height(i) for i in range(self._top, self.cursor + 1)) > h:
+                self._top += 1
+        self._top = max(0, min(self._top, self._last_top()))
 
     def watch_cursor(self, value: int) -> None:
         self._scroll_to_cursor()
@@ -256,7 +319,8 @@ class RowTable(Widget, can_focus=True):
         self.move(delta)
 
     def action_page(self, direction: int) -> None:
-        self.move(direction * self.page_height)
+        rows = len({index for index, _ in self._page()}) if self._has_details() else self.page_height
+        self.move(direction * max(1, rows))
 
     def action_cursor_to(self, index: int) -> None:
         if self.rows:
@@ -267,14 +331,14 @@ class RowTable(Widget, can_focus=True):
             self.post_message(self.Chosen(self, self.cursor, self.keys[self.cursor]))
 
     def on_click(self, event: events.Click) -> None:
-        index = self._top + event.y - 1
-        if event.y >= 1 and 0 <= index < len(self.rows):
-            self.cursor = index
+        page = self._page()
+        if 1 <= event.y <= len(page):
+            self.cursor = page[event.y - 1][0]
             if event.chain >= 2:
                 self.action_choose()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        self._top = max(0, min(self._top + 3, max(0, len(self.rows) - self.page_height)))
+        self._top = max(0, min(self._top + 3, self._last_top()))
         self.refresh()
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
@@ -317,7 +381,7 @@ class YesNo(Widget, can_focus=True):
         from screens.base import localize_bindings
 
         try:
-            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]
+            localize_bindings(self, self.app.lang)  # type: ignore[attr-defined]  # the app is HwdeskApp
         except Exception:
             pass
 

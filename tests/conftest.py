@@ -8,6 +8,7 @@ unreachable, the PostgreSQL variants skip and say why.
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 
 import pytest
@@ -168,7 +169,7 @@ def store(db_url):
 @pytest.fixture
 def db(tmp_path) -> str:
     """For the screens' tests: a fresh SQLite database with the offices and one clerk at 高松."""
-    from test_ui_support import _build
+    from helpers.ui import _build
 
     return _build(tmp_path / "ui.sqlite3")
 
@@ -194,3 +195,26 @@ os.environ.setdefault("HWDESK_AUDIT_KEY", "5e" * 32)
 def _audit_anchor_dir(tmp_path, monkeypatch):
     """Each test's audit anchors in its own directory (never the user's config directory)."""
     monkeypatch.setenv("HWDESK_AUDIT_ANCHOR_DIR", str(tmp_path / "anchors"))
+
+
+@pytest.fixture(autouse=True)
+def _config_dir(tmp_path, monkeypatch):
+    """Each test's settings files (the terminal's printer, its handout folder) in its own config
+    directory, never the user's: a random-keys test once saved a handout folder there."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A small real filesystem of our own (tmpfs), for full-disk and read-only faults."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {res.stderr.strip() or res.returncode}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

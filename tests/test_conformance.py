@@ -218,7 +218,7 @@ def test_handout_and_env_check_cite_the_conditions_articles(office):
 
 
 async def test_terms_viewer_names_the_consent_conditions_article(tmp_path):
-    from test_ui_support import _build, make_app, plain, settle, sign_in
+    from helpers.ui import _build, make_app, plain, settle, sign_in
 
     db = _build(tmp_path / "ui.sqlite3")
     app = make_app(db)

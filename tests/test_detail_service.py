@@ -270,8 +270,8 @@ def test_load_detail_keeps_the_screen_shape(store, actors):
 
 async def test_detail_screen_shows_sessions_and_terminations(tmp_path):
     """The screen renders the new rows: sessions (enrollment state, JST time) and terminations."""
+    from helpers.ui import SIZE, _build, add_seeker, make_app, plain, settle, sign_in
     from sqlmodel import select
-    from test_ui_support import SIZE, _build, add_seeker, make_app, plain, settle, sign_in
 
     from hwdesk.db import open_store
     from hwdesk.models import Enrollment, Staff, Termination

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from helpers import new_seeker
 from sqlmodel import select
-from test_reliability import tmpfs  # noqa: F401  (fixture)
 
 from hwdesk.db import open_store
 from hwdesk.errors import StoreError

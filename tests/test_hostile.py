@@ -505,7 +505,7 @@ def _painted(widget) -> str:
 
 
 async def test_app_search_and_detail_show_stored_hostile_text_literally(tmp_path):
-    from test_ui_support import SIZE, _build, add_seeker, make_app, plain, search_signed_in, settle
+    from helpers.ui import SIZE, _build, add_seeker, make_app, plain, search_signed_in, settle
 
     from hwdesk.db import open_store
 

@@ -21,7 +21,15 @@ from hwdesk.errors import ValidationFailed
 from hwdesk.jtext import ParseError
 from hwdesk.models import NameGram, Seeker
 from hwdesk.services import importer
-from hwdesk.services.seekers import FIELD_ORDER, SeekerForm, kana_key, validate_field, validate_form, validate_values
+from hwdesk.services.seekers import (
+    FIELD_ORDER,
+    SeekerForm,
+    given_key,
+    kana_key,
+    validate_field,
+    validate_form,
+    validate_values,
+)
 
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -134,6 +142,7 @@ def _reference(form: SeekerForm) -> dict:
             raise
     clean["webcam_confirmed"] = bool(form.webcam_confirmed)
     clean["kana_key"] = kana_key(clean["name_kana"])
+    clean["given_key"] = given_key(clean["name_kana"])
     return clean
 
 
@@ -261,3 +270,27 @@ def test_import_reports_the_same_errors_as_the_form(store, actors, header):
             expected.append((n, exc.field, exc.message_ja, exc.message_en))
     assert expected  # the rows do fail
     assert [(e.line, e.field, e.message_ja, e.message_en) for e in result.errors] == expected
+
+
+def test_a_worker_process_checks_rows_as_this_process_does(store, actors, monkeypatch):
+    # Three chunks with bad rows and repeats across and inside chunks: what is stored and every
+    # error, in order, are the same whether the rows were checked here or in a worker process.
+    from hwdesk.services import csvstream
+
+    monkeypatch.setattr(csvstream, "CHUNK_ROWS", 40)
+    lines = ["求職番号,氏名,フリガナ,生年月日,電話番号,メール,登録区分,登録日"]
+    for i in range(100):
+        birth = "1999-02-30" if i % 17 == 5 else f"19{60 + i % 40}-0{1 + i % 9}-1{i % 10}"
+        lines.append(f"37010-{900 + i},山田 太郎,ヤマダ タロウ{'アイウエオ'[i % 5] * (1 + i // 5)},{birth},,,窓口,")
+    lines.append(lines[3])  # a repeat of a row two chunks back
+    lines.append(lines[50].replace("37010-948", "37010-2000"))  # the same person under a new number
+    data = ("\n".join(lines) + "\n").encode()
+    outcomes = []
+    for setting in ("0", "1"):
+        monkeypatch.setenv("HWDESK_IMPORT_WORKER", setting)
+        with store.write() as s:
+            r = importer.import_seekers(s, actor=actors["clerk1"], data=data, office_id="takamatsu", dry_run=True)
+        outcomes.append((r.added, r.skipped, [(e.line, e.field, e.message_ja) for e in r.errors]))
+    assert outcomes[0] == outcomes[1]
+    added, _, errors = outcomes[0]
+    assert added == 100 - 6 and [line for line, _, _ in errors] == [7, 24, 41, 58, 75, 92, 102, 103]

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 import unicodedata
 
 import pytest
-from test_ui_support import PW, SIZE, make_app, screen_text, settle, sign_in
+from helpers.ui import PW, SIZE, make_app, screen_text, settle, sign_in
 from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
@@ -127,11 +126,11 @@ def _assert_alive(app, seed: int, step: int, keys: list[str]) -> None:
     assert "Traceback" not in screen_text(app), where
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_random_keys_never_crash_the_app(demo_db, seed):
     rng = random.Random(seed)
     keys = random_keys(rng, KEYS_PER_SEED)
-    started = time.monotonic()
     app = make_app(demo_db, demo_notice="demo")
     app.idle_seconds = 3600  # no idle lock while the monkey types
     # "Quit the app" is one of the palette's commands (F1 / Ctrl+P): the monkey can pick it by
@@ -154,7 +153,6 @@ async def test_random_keys_never_crash_the_app(demo_db, seed):
         _assert_alive(app, seed, len(keys), keys)
     assert app.return_code in (None, 0) and app._exception is None
     assert len(screens_seen) >= 3, screens_seen  # the monkey went beyond the search screen
-    assert time.monotonic() - started < 60
 
 
 async def test_page_keys_typed_ahead_in_the_command_palette_do_not_crash(demo_db):
@@ -169,4 +167,36 @@ async def test_page_keys_typed_ahead_in_the_command_palette_do_not_crash(demo_db
             assert app.is_running and app._exception is None, seq
             await pilot.press("escape")
             await settle(pilot)
+        assert app.return_code is None
+
+
+async def test_a_search_that_reaches_the_palette_as_it_closes_does_not_crash(demo_db, monkeypatch):
+    """Regression (the monkey under load, ``-n 4``): a letter typed just before Esc reached the
+    command palette after Esc had closed it (the key's ``Input.Changed`` bubbles up separately from
+    the key). The palette then began a search that found nothing and, its own timers already
+    stopped, started a 'No matches' countdown nothing stopped: half a second later the countdown
+    queried the removed list (``NoMatches('CommandList')``) and the app died. Here the late search
+    is made to arrive in that order on purpose, and the list made slow to go, as under load."""
+    from textual.command import CommandInput, CommandList, CommandPalette
+
+    async def slow_to_go(self) -> None:
+        await asyncio.sleep(0.3)  # longer than one round of the palette's search (0.1 s)
+
+    monkeypatch.setattr(CommandList, "on_unmount", slow_to_go, raising=False)
+
+    app = make_app(demo_db, demo_notice="demo")
+    app.idle_seconds = 3600
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "clerk1", PW)
+        for text in ("ヶ", "ヶヶ", ""):
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            palette = app.screen
+            assert isinstance(palette, CommandPalette)
+            field = palette.query_one(CommandInput)
+            palette.post_message(CommandInput.Changed(field, text))  # queued before the close
+            app.pop_screen()  # closed by whatever key came first
+            await pilot.pause(0.8)  # longer than the palette's 0.5 s countdowns
+            await settle(pilot)
+            assert app.is_running and app._exception is None, text
         assert app.return_code is None

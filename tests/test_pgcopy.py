@@ -52,3 +52,18 @@ def test_pairs_come_back_as_written(cur, pairs):
     cur.execute("DELETE FROM t")
     copy_pairs(cur, "COPY t (s, n) FROM STDIN", pairs)
     assert sorted(cur.execute("SELECT s, n FROM t").fetchall()) == sorted(pairs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(text, max_size=6))
+def test_the_name_index_copy_stores_every_gram_of_every_name(cur, names):
+    # The import's fast path (lines sorted as strings) and its escaped path (a backslash, tab …
+    # in some name) store the same grams.
+    from hwdesk import nameindex
+
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {nameindex.GRAM_TABLE} (gram text, seeker_id integer)")
+    cur.execute(f"DELETE FROM {nameindex.GRAM_TABLE}")
+    ids = list(range(99_990, 99_990 + len(names)))  # crosses a power of ten
+    nameindex.copy_pg(cur, ids, names)
+    got = sorted(cur.execute(f"SELECT gram, seeker_id FROM {nameindex.GRAM_TABLE}").fetchall())
+    assert got == sorted((g, i) for i, name in zip(ids, names) for g in nameindex.grams(name))

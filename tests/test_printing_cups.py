@@ -448,7 +448,7 @@ def test_no_print_service_at_all(env, tmp_path, monkeypatch):
 async def test_the_preview_shows_the_printer_lets_the_clerk_change_it_and_says_what_happened(
     env, tmp_path, monkeypatch
 ):
-    from test_ui_support import make_app, plain, settle, sign_in
+    from helpers.ui import make_app, plain, settle, sign_in
 
     import screens.handout_preview as hp
     from screens.handout_preview import HandoutPreview

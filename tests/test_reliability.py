@@ -668,22 +668,6 @@ def test_wal_stays_bounded_while_a_queue_screen_keeps_reading(store):
 # --- faults made for real --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def tmpfs(tmp_path):
-    """A small real filesystem of our own (tmpfs), for full-disk and read-only faults."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    res = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True
-    )
-    if res.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {res.stderr.strip() or res.returncode}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
-
-
 def remount(mnt: Path, how: str) -> None:
     """Remount the test tmpfs read-only (``ro``) or writable (``rw``)."""
     subprocess.run(["mount", "-o", f"remount,{how}", str(mnt)], check=True, capture_output=True)

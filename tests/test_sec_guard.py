@@ -25,7 +25,7 @@ from sqlmodel import select
 import hwdesk.services
 from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
-from hwdesk.models import Approval, AuditLog, Seeker, Termination, TermsVersion
+from hwdesk.models import Approval, AuditLog, Interpreter, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, seekers
 from hwdesk.services.context import Actor
@@ -98,6 +98,10 @@ ALLOWED: dict[str, str] = {
     "importer.decode": NON_PERSONAL,
     "importer.id_runs": NON_PERSONAL,
     "importer.imported_ids": NON_PERSONAL,
+    **{
+        f"import_rows.{n}": INTERNAL + " (checks the rows of a file the guarded importer.import_stream reads)"
+        for n in ("same_number", "same_person", "validate_chunk", "validated")
+    },
     **{
         f"offices.{n}": NON_PERSONAL
         for n in (
@@ -185,6 +189,7 @@ ALLOWED: dict[str, str] = {
     "terminations.stops": INTERNAL + " (the guarded queue, week, reminders and handouts read the stops of their rows)",
     "terminations.stop_on": NON_PERSONAL + " (picks from stops the caller read)",
     "seekers.registration_kind_error": NON_PERSONAL,
+    "seekers.given_key": NON_PERSONAL + " (the search key of a reading given to it)",
     **{
         f"registration.{n}": NON_PERSONAL + " (date arithmetic)"
         for n in ("month_end", "initial_end", "registration_end", "needs_events")
@@ -194,11 +199,35 @@ ALLOWED: dict[str, str] = {
     "offices.check_revision_ground": NON_PERSONAL,
     "reports.legend": NON_PERSONAL,
     "usage_entry.parse_moment": NON_PERSONAL,
+    "followup.followup_minutes": NON_PERSONAL + " (the office's follow-up setting)",
+    "figures.interpreter_needs_by_language": INTERNAL + " (the guarded manager_figures' interpreter table)",
+    "figures.interpreter_coverage": INTERNAL + " (the guarded manager_figures' interpreter coverage table)",
+    "figures.figures_lines": NON_PERSONAL + " (formats figures a guarded service returned)",
     "usage_entry.usage_article": NON_PERSONAL,
+    # notices (issue 20): the channel is an office setting; the hooks queue rows for events a guarded
+    # service has just performed on its own (already checked) session and seekers
+    "notices.channel": NON_PERSONAL + " (the office's notice channel, no password)",
+    **{
+        f"notices.{n}": INTERNAL + " (queues notices for an event the guarded booking/cancel/move/offer/revision made)"
+        for n in ("on_booked", "on_offered", "on_cancelled", "session_cancelled", "on_rescheduled", "on_revision")
+    },
+    "notices.build_notice": INTERNAL + " (builds one notice inside the guarded outbox.send_due)",
+    "outbox.mail_message": INTERNAL + " (the mail of a notice the guarded send_due built)",
+    # interpreters: the roster's pure parts, and the building blocks of the guarded queue and booking check
+    **{
+        f"interpreters.{n}": NON_PERSONAL
+        for n in ("language_key", "parse_weekdays", "weekdays_text", "cover", "languages_of")
+    },
+    "interpreters.needs": INTERNAL + " (a seeker's interpreter languages, for the guarded booking_check)",
+    "interpreters.lines_between": INTERNAL + " (roster lines for the guarded booking check, queue and week)",
+    **{f"interpreting.{n}": NON_PERSONAL for n in ("uncovered_text", "covers_json")},
+    "interpreting.companion_text": NON_PERSONAL + " (formats a row a guarded service returned)",
+    "interpreting.mark_rows": INTERNAL + " (the guarded queue and week views mark their own rows)",
     # the guard and the actor themselves
     "context.require": "the role check the guard applies",
     "context.require_office": "the office check the guard applies",
     "context.staff_id": NON_PERSONAL,
+    "context.office_names": NON_PERSONAL + " (an office's names, for a refusal)",
     "guard.guard": "the guard",
     "guard.is_guarded": "the guard",
     "guard.require_all_offices": "the guard",
@@ -295,7 +324,18 @@ def maebashi(store, actors):
             scope="suspended",
             decided_by=sup.id,
         )
-        s.add_all([row, appr, term])
+        line = Interpreter(
+            office_id="maebashi",
+            mode="in_person",
+            name="前橋 通訳",
+            language="英語",
+            language_key="en",
+            weekdays="12345",
+            start_time="09:00",
+            end_time="12:00",
+            valid_from=date.today(),
+        )
+        s.add_all([row, appr, term, line])
         s.flush()
         sess_id = row.id
         tv = s.exec(select(TermsVersion).where(TermsVersion.office_id == "maebashi")).first()
@@ -306,6 +346,7 @@ def maebashi(store, actors):
             "approval_id": appr.id,
             "termination_id": term.id,
             "terms_version_id": tv.id,
+            "interpreter_id": line.id,
             "office_id": "maebashi",
             "seeker_ids": [sk.id],
             "form": seekers.SeekerForm(

@@ -367,7 +367,7 @@ def test_registration_commands(cli, store, actors):
 
 
 async def test_seeker_page_shows_the_lapsed_registration_and_records_a_renewal(tmp_path):
-    from test_ui_support import _build, add_seeker, make_app, plain, readiness, settle, sign_in
+    from helpers.ui import _build, add_seeker, make_app, plain, readiness, settle, sign_in
 
     db = _build(tmp_path / "ui.sqlite3")
     sid = add_seeker(db, no="37010-55555555", name="更新 花子", kana="コウシン ハナコ", registered="2026-09-10")

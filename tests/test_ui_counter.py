@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import select
-from test_ui_support import (
+from helpers.ui import (
     PW,
     SIZE,
     _build,
@@ -23,6 +22,7 @@ from test_ui_support import (
     sign_in,
     type_text,
 )
+from sqlmodel import select
 
 from hwdesk.db import open_store
 from hwdesk.models import CompanionNotice, Consent, EnvCheck, Seeker, Staff, TermsVersion

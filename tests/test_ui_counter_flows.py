@@ -11,8 +11,8 @@ import json
 from datetime import date, datetime, timedelta
 
 from helpers import make_ready, new_seeker
+from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
-from test_ui_support import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST, format_wareki

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_ui_support import SIZE, make_app, settle, sign_in
+from helpers.ui import SIZE, make_app, settle, sign_in
 from textual import events
 
 BURST = [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d"), ("left", None), ("e", "e")]

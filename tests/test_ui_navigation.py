@@ -13,7 +13,7 @@ import asyncio
 import gc
 
 import pytest
-from test_ui_support import PW, SIZE, add_seeker, make_app, settle, sign_in, type_text
+from helpers.ui import PW, SIZE, add_seeker, make_app, settle, sign_in, type_text
 
 MODES = {"f2": ("queue", "QueueScreen"), "f3": ("reminders", "RemindersScreen"), "f4": ("week", "WeekScreen")}
 

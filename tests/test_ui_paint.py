@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 import time
 
+from helpers.ui import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in
 from hypothesis import given
 from hypothesis import strategies as st
-from test_ui_support import SIZE, add_seeker, make_app, search_signed_in, settle, sign_in  # noqa: F401
 
 from screens.base import _Lane
 from screens.textual_private import FramePacer
@@ -90,7 +90,7 @@ async def test_search_results_are_painted_from_prepared_lines_and_relaid_on_resi
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         table = await search_signed_in(pilot, "さとう")
-        assert table._lines_layout == table.layout()  # laid out by the worker for this width
+        assert table._lines_layout == table.column_layout()  # laid out by the worker for this width
         line = table.render_line(1).text
         assert "37010-33333333" in line and "佐藤 一郎" in line and "サトウ イチロウ" in line
         assert "昭和58年12月21日" in line  # the longest 和暦 date is not cut
@@ -144,7 +144,7 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
 async def test_a_full_page_says_how_many_match_in_all(db):
     from datetime import date, timedelta
 
-    from test_ui_support import SYSTEM, plain
+    from helpers.ui import SYSTEM, plain
 
     from hwdesk.db import open_store
     from hwdesk.services import seekers

@@ -11,7 +11,7 @@ from pathlib import Path
 from time import monotonic
 
 from helpers import make_ready, new_seeker
-from test_ui_support import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
+from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
@@ -120,7 +120,8 @@ async def test_queue_shows_sessions_counts_companions_warnings_and_filters(db):
         assert [r[0] for r in rows] == ["10:00-10:45", "13:00-14:00", "15:00-15:45"]
         first = rows[0]
         assert first[2] == "予定" and first[3] == "高松 花子" and d["a"] in first[4] and "青木 一郎" in first[4]
-        assert first[5] == "通訳（ベトナム語）"
+        assert first[5] == "通訳（ベトナム語）✘"  # nobody on the interpreter roster covers it
+        assert first[6].startswith("通訳未手配（ベトナム語）")
         assert rows[1][4] == "0/3" and "参加URL未設定" in rows[1][6]
         assert rows[2][4] == "（空き）"
         assert "全 3｜予定 3｜実施中 0" in plain(q.query_one("#q-counts"))
@@ -238,8 +239,8 @@ async def test_session_moves_refusals_passcode_and_booking_refusal(db):
         await pilot.press("p")
         await settle(pilot)
         assert "p-secret-1" in plain(s.query_one("#s-info"))
+        from helpers.ui import read
         from sqlmodel import select
-        from test_ui_support import read
 
         from hwdesk.models import AuditLog
 
@@ -305,7 +306,9 @@ async def test_handout_preview_shows_qr_and_saves_pdf(db, tmp_path, monkeypatch)
             and "録画・録音は禁止されています。（第12条(2)）" in details
         )
         await pilot.press("l")
-        await pilot.press("s")
+        await pilot.press("s")  # asks where, the Downloads folder filled in
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         saved = p.saved_path
         assert saved is not None and saved.parent == tmp_path / "Downloads" and saved.read_bytes()[:5] == b"%PDF-"

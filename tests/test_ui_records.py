@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from helpers import new_seeker
-from test_ui_support import PW, SIZE, make_app, plain, settle, sign_in
+from helpers.ui import PW, SIZE, make_app, plain, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST
@@ -72,7 +72,8 @@ async def test_supervisor_filters_audit_rows_by_action(db):
         new_seeker(store, sup)
     finally:
         store.dispose()
-    from screens.audit_log import AuditLogScreen, palette_commands
+    from screens.audit_log import AuditLogScreen
+    from screens.commands import palette_commands
 
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

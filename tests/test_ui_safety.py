@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlmodel import select
-from test_ui_support import (
+from helpers.ui import (
     PW,
     SIZE,
     add_seeker,
@@ -18,6 +17,7 @@ from test_ui_support import (
     sign_in,
     type_text,
 )
+from sqlmodel import select
 
 from hwdesk.db import open_store
 from hwdesk.jtext import safe_display

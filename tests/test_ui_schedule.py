@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from helpers import make_ready, new_seeker
-from test_ui_support import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
+from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 
 from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-from test_ui_support import (
+from helpers.ui import (
     SIZE,
     add_seeker,
     make_app,
@@ -13,6 +12,7 @@ from test_ui_support import (
     sign_in,
     type_text,
 )
+from sqlmodel import select
 
 from hwdesk.models import Seeker
 

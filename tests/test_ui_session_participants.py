@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from helpers import make_ready, new_seeker
+from helpers.ui import SIZE, make_app, open_session_signed_in, plain, read, settle
 from sqlmodel import select
-from test_ui_support import SIZE, make_app, open_session_signed_in, plain, read, settle
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST

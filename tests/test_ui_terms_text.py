@@ -6,8 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from helpers.ui import add_seeker, add_supervisor, make_app, plain, settle, sign_in
 from sqlmodel import select
-from test_ui_support import add_seeker, add_supervisor, make_app, plain, settle, sign_in  # noqa: F401
 
 from hwdesk.db import open_store
 from hwdesk.services import consent

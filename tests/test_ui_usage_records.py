@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from helpers.ui import add_seeker, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
-from test_ui_support import add_seeker, add_supervisor, make_app, plain, read, settle, sign_in  # noqa: F401
 
 from hwdesk.db import open_store
 from hwdesk.jtext import JST

@@ -14,8 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hwdesk.errors import HwdeskError
+
+if TYPE_CHECKING:
+    from hwdesk.db import Store
 
 EXIT_REFUSED = 2
 
@@ -55,10 +59,10 @@ class Ctx:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.lang: str = args.lang
-        self._store = None
+        self._store: Store | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         """The database, opened (and migrated) on first use.
 
         Opening takes no write lock: reads run under another process's write transaction and on
@@ -76,6 +80,7 @@ class Ctx:
     def _sync_offices(self, *, writer: bool) -> None:
         from hwdesk.services.offices import offices_synced, sync_offices
 
+        assert self._store is not None  # opened by ``store``
         with self._store.read() as s:
             synced = offices_synced(s)
         if synced or (synced is False and not writer):
@@ -149,8 +154,15 @@ class Ctx:
 
         print(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
-    def msg(self, ja: str, en: str) -> str:
-        """Pick the message for the chosen language."""
+    def msg(self, key: str, **values: object) -> str:
+        """The message ``key`` of ``hwdesk.texts`` in the chosen language, placeholders filled."""
+        from hwdesk.texts import tr
+
+        return tr(key, self.lang, **values)
+
+    def pick(self, ja: str, en: str) -> str:
+        """The chosen language's half of a pair that is data (an office's wording, a service's
+        bilingual result), not a message of the catalogue."""
         return en if self.lang == "en" else ja
 
 
@@ -210,7 +222,20 @@ def _optional_modules():
     import importlib
 
     out = []
-    for name in ("sessions", "handouts", "printers", "records", "usage", "maintenance", "serve", "staff", "counter"):
+    for name in (
+        "sessions",
+        "handouts",
+        "printers",
+        "records",
+        "usage",
+        "maintenance",
+        "serve",
+        "staff",
+        "counter",
+        "notices",
+        "interpreters",
+        "followup",
+    ):
         try:
             out.append(importlib.import_module(f"hwdesk.cli.{name}"))
         except ModuleNotFoundError as exc:
@@ -253,11 +278,6 @@ def _main(argv: list[str] | None) -> int:
         failures = getattr(exc, "failures", None)
         for f in failures or []:
             ctx.echo("  " + (f.line("", ctx.lang) if hasattr(f, "line") else str(f)), file=sys.stderr)
-        return EXIT_REFUSED
-    except ValueError as exc:  # jtext.ParseError and friends
-        from hwdesk.errors import user_message
-
-        ctx.echo(user_message(exc, ctx.lang), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130

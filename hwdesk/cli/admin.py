@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hwdesk.cli import bounded_int
 from hwdesk.clock import today_jst
@@ -48,12 +49,9 @@ def run_app(ctx) -> int:
     db = ctx.args.db or os.environ.get("HWDESK_DB")
     notice = None
     if not db and not default_db_path().exists():
-        notice = ctx.msg(
-            f"初回起動のため、デモ用データベースを作成しました: {default_db_path()}",
-            f"First run: a demo database was created at {default_db_path()}",
-        )
+        notice = ctx.msg("cli.admin.first_run_demo", path=default_db_path())
         _make_demo(ctx, seekers_per_office=120, seed=7, quiet=False)
-    # The cap on repaints; screens/pacing.py paints as soon as the last frame is 1/fps old, so a
+    # The cap on repaints; screens/textual_private.py paints as soon as the last frame is 1/fps old, so a
     # higher cap shortens what an input waits behind the previous frame (bench/README.md).
     # Must be set before Textual is imported.
     os.environ.setdefault("TEXTUAL_FPS", str(APP_FPS))
@@ -68,12 +66,7 @@ def cmd_init(ctx) -> int:
     from hwdesk.db import current_revision, head_revision
 
     store = ctx.store
-    print(
-        ctx.msg(
-            f"データベースは最新です（スキーマ {current_revision(store)} / {head_revision()}）: {store.url}",
-            f"Database is up to date (schema {current_revision(store)} / {head_revision()}): {store.url}",
-        )
-    )
+    print(ctx.msg("cli.admin.up_to_date", current=current_revision(store), head=head_revision(), url=store.url))
     return 0
 
 
@@ -92,7 +85,7 @@ def _make_demo(ctx, *, seekers_per_office: int, seed: int, quiet: bool) -> dict:
         from rich.progress import Progress
 
         bar = Progress(transient=True)
-        task = bar.add_task(ctx.msg("デモデータを作成中", "Building demo data"), total=None)
+        task = bar.add_task(ctx.msg("cli.admin.building_demo_data"), total=None)
         bar.start()
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -112,10 +105,11 @@ def cmd_demo(ctx) -> int:
     counts = _make_demo(ctx, seekers_per_office=ctx.args.seekers, seed=ctx.args.seed, quiet=False)
     print(
         ctx.msg(
-            f"デモデータベースを作成しました: 職員 {counts['staff']}、求職者 {counts['seekers']}、セッション {counts['sessions']}（{ctx.store.url}）\n"
-            "デモ用アカウント: clerk1 / super1 / admin1（高松）パスワード hwdesk-demo",
-            f"Demo database created: {counts['staff']} staff, {counts['seekers']} seekers, {counts['sessions']} sessions ({ctx.store.url})\n"
-            "Demo accounts: clerk1 / super1 / admin1 (Takamatsu), password hwdesk-demo",
+            "cli.admin.demo_created",
+            staff=counts["staff"],
+            seekers=counts["seekers"],
+            sessions=counts["sessions"],
+            url=ctx.store.url,
         )
     )
     if ctx.args.open:
@@ -131,7 +125,7 @@ def cmd_offices(ctx) -> int:
     from hwdesk.terms import service_label
 
     with ctx.store.read() as s:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for o in list_offices(s):
             prof = profile(s, o.id)
             versions = terms_versions(s, o.id)
@@ -162,13 +156,13 @@ def cmd_offices(ctx) -> int:
 
     from hwdesk.jtext import safe_display
 
-    table = Table(title=ctx.msg("事業所", "Offices"))
+    table = Table(title=ctx.msg("cli.admin.offices"))
     for col in (
-        ctx.msg("ID", "ID"),
-        ctx.msg("名称", "Name"),
-        ctx.msg("サービス", "Services"),
-        ctx.msg("同意", "Consent"),
-        ctx.msg("規約版", "Terms"),
+        ctx.msg("cli.admin.col.id"),
+        ctx.msg("cli.admin.col.name"),
+        ctx.msg("cli.admin.col.services"),
+        ctx.msg("cli.admin.col.consent"),
+        ctx.msg("cli.admin.col.terms"),
     ):
         table.add_column(col)
     for r in rows:
@@ -182,12 +176,7 @@ def cmd_offices(ctx) -> int:
     Console().print(table)
     for r in rows:
         if r["unverified"]:
-            print(
-                ctx.msg(
-                    f"{r['id']}: 規約にない未確認の値（事業所に確認してください）: {', '.join(r['unverified'])}",
-                    f"{r['id']}: not in the terms, unverified (confirm with the office): {', '.join(r['unverified'])}",
-                )
-            )
+            print(ctx.msg("cli.admin.unverified_values", id=r["id"], values=", ".join(r["unverified"])))
     return 0
 
 

@@ -51,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--no", default="", metavar="ITEM,...", help="items answered no (see the list below)")
     p.add_argument("--date", help="the day the seeker declared it (default today; YYYY-MM-DD or 和暦)")
     # The list is built only when help is asked for (it reads the office profiles).
-    p.format_help = lambda fmt=p.format_help: _env_help(fmt())  # type: ignore[method-assign]
+    p.format_help = lambda fmt=p.format_help: _env_help(fmt())
     p.set_defaults(handler=cmd_env_check)
 
     p = sub.add_parser("companion", help="record an interpreter or caregiver announced in advance")
@@ -101,8 +101,8 @@ def _seeker(s, number: str, actor):
     return get_by_number(s, number, actor=actor)
 
 
-def _done(ctx, ja: str, en: str) -> int:
-    print(ctx.msg(ja, en))
+def _done(ctx, key: str, **values: object) -> int:
+    print(ctx.msg(key, **values))
     return 0
 
 
@@ -126,9 +126,7 @@ def cmd_consent(ctx) -> int:
         c = record_consent(s, actor=actor, seeker_id=sk.id, office_id=ctx.args.office)
         version = c.terms_version_id
         no = sk.seeker_no
-    return _done(
-        ctx, f"{no} の同意を記録しました（規約 #{version}）。", f"Consent of {no} recorded (terms #{version})."
-    )
+    return _done(ctx, "cli.counter.consent_recorded_terms", no=no, version=version)
 
 
 def cmd_env_check(ctx) -> int:
@@ -160,16 +158,8 @@ def cmd_env_check(ctx) -> int:
         number = sk.seeker_no
     failed = [f"{k} ({c})" for k, _, c in items if k in no]
     if failed:
-        return _done(
-            ctx,
-            f"{number} の利用環境の確認を記録しました。満たさない項目: {', '.join(failed)}",
-            f"Environment check of {number} recorded; failed: {', '.join(failed)}",
-        )
-    return _done(
-        ctx,
-        f"{number} の利用環境の確認を記録しました（すべて満たす）。",
-        f"Environment check of {number} recorded (all met).",
-    )
+        return _done(ctx, "cli.counter.env_check_failed", number=number, failed=", ".join(failed))
+    return _done(ctx, "cli.counter.env_check_all_met", number=number)
 
 
 def cmd_companion(ctx) -> int:
@@ -190,7 +180,7 @@ def cmd_companion(ctx) -> int:
             session_id=ctx.args.session,
         )
         number = sk.seeker_no
-    return _done(ctx, f"{number} の同席者の申出を記録しました。", f"Companion notice of {number} recorded.")
+    return _done(ctx, "cli.counter.companion_notice_recorded", number=number)
 
 
 def cmd_approval(ctx) -> int:
@@ -225,13 +215,10 @@ def cmd_approval(ctx) -> int:
         number = sk.seeker_no
     if not ctx.args.wishes_continuing:
         print(
-            ctx.msg(
-                "注意: 継続的な職業相談の希望が記録されていません（--wishes-continuing）。利用条件を満たしません。",
-                "Note: no wish for continuing counseling recorded (--wishes-continuing); the condition is not met.",
-            ),
+            ctx.msg("cli.counter.note_no_wish_continuing"),
             file=sys.stderr,
         )
-    return _done(ctx, f"{number} の必要性の認定を記録しました。", f"Recognition of need for {number} recorded.")
+    return _done(ctx, "cli.counter.recognition_need_recorded", number=number)
 
 
 def cmd_renew(ctx) -> int:
@@ -248,9 +235,7 @@ def cmd_renew(ctx) -> int:
         number = sk.seeker_no
     assert until is not None
     return _done(
-        ctx,
-        f"{number} の求職登録の更新を記録しました。有効期間: {format_wareki(until)}まで（原則）",
-        f"Renewal of {number} recorded; valid until {until.isoformat()} (in principle).",
+        ctx, "cli.counter.renewal_recorded", number=number, until=ctx.pick(format_wareki(until), until.isoformat())
     )
 
 
@@ -277,11 +262,10 @@ def cmd_registration_show(ctx) -> int:
         ctx.out_json(data)
         return 0
     if until is None:
-        return _done(
-            ctx, f"{data['seeker_no']}: 求職登録日が記録されていません。", f"{data['seeker_no']}: no registration date."
-        )
+        return _done(ctx, "cli.counter.no_registration_date", seeker_no=data["seeker_no"])
     return _done(
         ctx,
-        f"{data['seeker_no']}: 有効期間 {format_wareki(until)}まで（原則）",
-        f"{data['seeker_no']}: valid until {until.isoformat()} (in principle)",
+        "cli.counter.valid_until",
+        seeker_no=data["seeker_no"],
+        until=ctx.pick(format_wareki(until), until.isoformat()),
     )

@@ -74,24 +74,16 @@ def cmd_handout(ctx) -> int:
         ics_out = handouts.write_ics(s, actor=actor, job=job, out=a.ics) if a.ics else None
     if out is not None:
         # one handout (部) per participant; a handout runs to as many pages as the office's terms need
-        print(ctx.msg(f"案内書{len(job.pages)}部を書き出しました: {out}", f"Wrote {len(job.pages)} handout(s): {out}"))
+        print(ctx.msg("cli.handouts.wrote_handout", n_pages=len(job.pages), out=out))
     if ics_out is not None:
         n = len(job.events)
-        print(
-            ctx.msg(
-                f"カレンダー（予定{n}件）を書き出しました: {ics_out}",
-                f"Wrote a calendar file ({n} event(s)): {ics_out}",
-            )
-        )
+        print(ctx.msg("cli.handouts.wrote_calendar_file_event", n=n, ics_out=ics_out))
     for sess_id, no, name in job.stopped:
         ctx.echo(
-            ctx.msg(
-                f"印刷しませんでした（利用中止中・予約取消しを伝えてください）: #{sess_id} {no} {name}",
-                f"Not printed (use stopped; tell them the booking is cancelled): #{sess_id} {no} {name}",
-            ),
+            ctx.msg("cli.handouts.not_printed_use_stopped", sess_id=sess_id, no=no, name=name),
             file=sys.stderr,
         )
-    if a.to_printer or a.printer:
+    if (a.to_printer or a.printer) and out is not None:  # printing needs --out (checked above)
         return _print(ctx, actor, job, out)
     return 0
 

@@ -86,10 +86,9 @@ def cmd_check(ctx) -> int:
         for line in report.lines(ctx.lang):
             print(line)
         print(
-            ctx.msg(
-                "問題は見つかりませんでした。" if report.ok else f"問題が {len(report.problems)} 件あります。",
-                "No problem found." if report.ok else f"{len(report.problems)} problem(s) found.",
-            )
+            ctx.msg("cli.maintenance.no_problem")
+            if report.ok
+            else ctx.msg("cli.maintenance.problems", n=len(report.problems))
         )
     return 0 if report.ok else EXIT_PROBLEMS
 
@@ -103,16 +102,13 @@ def cmd_reanchor(ctx) -> int:
     for d in discarded:
         print(
             ctx.msg(
-                f"破棄したアンカー: {d['file']}（監査ログ ID {d['last_id']}、{d['written_at']}）",
-                f"Discarded anchor: {d['file']} (audit row {d['last_id']}, {d['written_at']})",
+                "cli.maintenance.discarded_anchor_audit_row",
+                file=d["file"],
+                last_id=d["last_id"],
+                written_at=d["written_at"],
             )
         )
-    print(
-        ctx.msg(
-            f"監査ログ ID {last_id} でアンカーを付け直し、記録しました。",
-            f"Re-anchored at audit row {last_id}, and recorded it.",
-        )
-    )
+    print(ctx.msg("cli.maintenance.re_anchored_audit_row", last_id=last_id))
     return 0
 
 
@@ -126,9 +122,7 @@ def cmd_reindex(ctx) -> int:
         audit.record(
             s, staff_id=None, action="maintenance.reindex", entity="index", entity_id="name", extra={"seekers": n}
         )
-    print(
-        ctx.msg(f"氏名の検索索引を作り直しました（求職者 {n:,} 人）。", f"Name search index rebuilt ({n:,} seekers).")
-    )
+    print(ctx.msg("cli.maintenance.name_search_index_rebuilt", n=n))
     return 0
 
 
@@ -139,14 +133,9 @@ def cmd_backup(ctx) -> int:
     result = backup_sqlite(_open(ctx), ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
     rep = result.report
     size = os.path.getsize(result.path)
-    print(
-        ctx.msg(
-            f"バックアップを作成しました: {result.path}（{size:,} バイト、監査ログ {rep.audit_rows} 行）",
-            f"Backup written: {result.path} ({size:,} bytes, {rep.audit_rows} audit rows)",
-        )
-    )
+    print(ctx.msg("cli.maintenance.backup_written_bytes_audit", path=result.path, size=size, audit_rows=rep.audit_rows))
     if result.head_file:
-        print(ctx.msg(f"監査ログの先頭: {result.head_file}", f"Audit head: {result.head_file}"))
+        print(ctx.msg("cli.maintenance.audit_head", head_file=result.head_file))
     bad = rep.problems + [n for n in result.notes if not n.ok]
     for f in bad:
         print("NG  " + f.message(ctx.lang), file=sys.stderr)
@@ -178,17 +167,14 @@ def cmd_restore(ctx) -> int:
         if f.warning:
             print("!!  " + f.message(ctx.lang), file=sys.stderr)
     if result.kept_aside:
-        print(
-            ctx.msg(
-                f"置き換える前のデータベースを残しました: {result.kept_aside}",
-                f"The replaced database was kept at {result.kept_aside}",
-            )
-        )
+        print(ctx.msg("cli.maintenance.replaced_database_was_kept", kept_aside=result.kept_aside))
     after = result.after
     print(
         ctx.msg(
-            f"復元しました: {ctx.args.file} → {result.target}（監査ログ {after.audit_rows if after else '?'} 行）",
-            f"Restored {ctx.args.file} → {result.target} ({after.audit_rows if after else '?'} audit rows)",
+            "cli.maintenance.restored",
+            file=ctx.args.file,
+            target=result.target,
+            rows=after.audit_rows if after else "?",
         )
     )
     if after is not None and not after.ok:

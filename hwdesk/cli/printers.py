@@ -22,12 +22,7 @@ def cmd_printers(ctx) -> int:
     a = ctx.args
     if a.forget:
         printing.choose_printer(None)
-        print(
-            ctx.msg(
-                "この端末のプリンター設定を消しました（CUPSの既定のプリンターを使います）。",
-                "This terminal's printer choice is forgotten (CUPS's default is used).",
-            )
-        )
+        print(ctx.msg("cli.printers.this_terminal_printer_choice"))
         return 0
     dests = printing.destinations()
     if a.use:
@@ -38,7 +33,7 @@ def cmd_printers(ctx) -> int:
                 f"There is no printer called '{a.use}' (printers here: {known}).",
             )
         printing.choose_printer(a.use)
-        print(ctx.msg(f"この端末のプリンターを「{a.use}」にしました。", f"This terminal now prints on '{a.use}'."))
+        print(ctx.msg("cli.printers.this_terminal_now_prints", use=a.use))
         return 0
     chosen = printing.chosen_printer()
     rows = [
@@ -61,19 +56,19 @@ def cmd_printers(ctx) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=ctx.msg("プリンター", "Printers"))
+    table = Table(title=ctx.msg("cli.printers.printers"))
     for col in (
-        ctx.msg("名前", "Name"),
-        ctx.msg("使用", "Use"),
-        ctx.msg("状態", "State"),
-        ctx.msg("理由", "Reason"),
-        ctx.msg("説明", "Description"),
+        ctx.msg("cli.printers.col.name"),
+        ctx.msg("cli.printers.col.use"),
+        ctx.msg("cli.printers.col.state"),
+        ctx.msg("cli.printers.col.reason"),
+        ctx.msg("cli.printers.col.description"),
     ):
         table.add_column(col)
     for d in dests:
-        marks = [ctx.msg("この端末", "this terminal")] if d.name == chosen else []
+        marks = [ctx.msg("cli.printers.this_terminal")] if d.name == chosen else []
         if d.is_default:
-            marks.append(ctx.msg("既定", "default"))
+            marks.append(ctx.msg("cli.printers.default"))
         table.add_row(
             Text(d.name),
             Text("・".join(marks) if ctx.lang == "ja" else ", ".join(marks)),
@@ -83,12 +78,7 @@ def cmd_printers(ctx) -> int:
         )
     Console().print(table)
     if not dests:
-        print(ctx.msg("CUPSにプリンターが登録されていません。", "CUPS has no printers."))
+        print(ctx.msg("cli.printers.cups_has_no_printers"))
     if chosen and not any(d.name == chosen for d in dests):
-        print(
-            ctx.msg(
-                f"この端末で選ばれたプリンター「{chosen}」はもうありません。",
-                f"This terminal's printer '{chosen}' no longer exists.",
-            )
-        )
+        print(ctx.msg("cli.printers.this_terminal_printer_no", chosen=chosen))
     return 0

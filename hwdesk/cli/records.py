@@ -103,7 +103,11 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(handler=cmd_lawful_export)
 
-    p = sub.add_parser("report", help="an office's figures for a month (or a day), small counts suppressed")
+    p = sub.add_parser(
+        "report",
+        help="an office's figures for a month (or a day), small counts suppressed; "
+        "with --as (a supervisor) also staff load, lead time, attendance by reminder call, offers",
+    )
     p.add_argument("--office", required=True)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--month", help="YYYY-MM")
@@ -156,9 +160,7 @@ def cmd_export(ctx) -> int:
         print(w, file=sys.stderr)
     if a.out:
         _write_private(a.out, data)
-        print(
-            ctx.msg(f"{data.rows}行を出力しました: {a.out}", f"Exported {data.rows} rows to {a.out}"), file=sys.stderr
-        )
+        print(ctx.msg("cli.records.exported_rows", rows=data.rows, out=a.out), file=sys.stderr)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -240,8 +242,11 @@ def cmd_terms_diff(ctx) -> int:
 
     print(
         ctx.msg(
-            f"{ctx.args.office}: 第{old.version}版 → 第{new.version}版（{format_wareki(new.effective_on)}から適用）",
-            f"{ctx.args.office}: version {old.version} → {new.version} (effective {new.effective_on.isoformat()})",
+            "cli.records.version_changed",
+            office=ctx.args.office,
+            old=old.version,
+            new=new.version,
+            effective=ctx.pick(format_wareki(new.effective_on), new.effective_on.isoformat()),
         )
     )
     if new.change_ground:
@@ -258,10 +263,11 @@ def _ground_line(ctx, office_id: str, ground: str) -> str:
 
     g = revision_grounds(office_id).get(ground)
     if g is None:
-        return ctx.msg(f"変更の根拠: {ground}", f"Ground for the change: {ground}")
+        return ctx.msg("cli.records.ground_change", ground=ground)
     return ctx.msg(
-        f"変更の根拠（承諾なく変更できる場合）: {cite_text(g)} {g['label']}",
-        f"Ground for the change without consent: {cite_text_en(g)} {g['label_en']}",
+        "cli.records.ground_without_consent",
+        cite=ctx.pick(cite_text(g), cite_text_en(g)),
+        label=ctx.pick(g["label"], g["label_en"]),
     )
 
 
@@ -294,12 +300,7 @@ def cmd_terms_add(ctx) -> int:
         earlier = [v for v in terms_versions(s, ctx.args.office) if v.version < tv.version]
         prev = earlier[-1] if earlier else None
         changes = diff_versions(document(prev), document(tv)) if prev else []
-    print(
-        ctx.msg(
-            f"第{tv.version}版を登録しました（{effective.isoformat()}から適用）。",
-            f"Version {tv.version} added (effective {effective.isoformat()}).",
-        )
-    )
+    print(ctx.msg("cli.records.version_added_effective", version=tv.version, effective=effective.isoformat()))
     if tv.change_ground:
         print(_ground_line(ctx, ctx.args.office, tv.change_ground))
     if prev:
@@ -320,7 +321,7 @@ def _version_id(s, office: str, number: int | None) -> tuple[int, int]:
         if not versions:
             raise NotFound(f"{office} の規約が登録されていません。", f"No terms are registered for {office}.")
         tv = versions[-1]
-    return tv.id, tv.version  # type: ignore[return-value]
+    return tv.id, tv.version
 
 
 def cmd_notify_list(ctx) -> int:
@@ -363,12 +364,7 @@ def cmd_notify_list(ctx) -> int:
             }
         )
         return 0
-    print(
-        ctx.msg(
-            f"{ctx.args.office} 第{number}版の告知対象: {len(rows)}人",
-            f"To notify of {ctx.args.office} version {number}: {len(rows)}",
-        )
-    )
+    print(ctx.msg("cli.records.notify_version", office=ctx.args.office, number=number, n_rows=len(rows)))
     for r in rows:
         nxt = ""
         if r.next_session_start:
@@ -391,13 +387,8 @@ def cmd_notice(ctx) -> int:
     with ctx.store.write() as s:
         seeker = get_by_number(s, ctx.args.seeker, actor=actor)
         vid, number = _version_id(s, ctx.args.office, ctx.args.version)
-        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)  # type: ignore[arg-type]
-    print(
-        ctx.msg(
-            f"{seeker.seeker_no} に第{number}版の改訂を告知したことを記録しました。",
-            f"Recorded that {seeker.seeker_no} was told of version {number}.",
-        )
-    )
+        record_terms_notice(s, actor=actor, seeker_id=seeker.id, terms_version_id=vid, method=ctx.args.method)
+    print(ctx.msg("cli.records.recorded_that_was_told", seeker_no=seeker.seeker_no, number=number))
     return 0
 
 
@@ -426,10 +417,7 @@ def cmd_lawful_export(ctx) -> int:
             participant_id=a.participant,
         )
     print(
-        ctx.msg(
-            f"法令に基づく照会への回答を出力しました: {result.path}（{result.rows}件, SHA-256 {result.sha256}）",
-            f"Lawful-request export written: {result.path} ({result.rows} records, SHA-256 {result.sha256})",
-        )
+        ctx.msg("cli.records.lawful_request_export_written", path=result.path, rows=result.rows, sha256=result.sha256)
     )
     return 0
 
@@ -461,8 +449,12 @@ def cmd_report(ctx) -> int:
             rep = reports.daily_report(
                 s, office_id=ctx.args.office, day=_date(ctx.args.day, "day"), threshold=ctx.args.threshold
             )
+    figs = _manager_figures(ctx, rep)
     if ctx.args.json:
-        ctx.out_json(rep.as_dict())
+        data = rep.as_dict()
+        if figs is not None:
+            data["supervisor_figures"] = figs.as_dict()
+        ctx.out_json(data)
         return 0
     lang = ctx.lang
     ctx.echo(
@@ -470,17 +462,12 @@ def cmd_report(ctx) -> int:
         if lang != "en"
         else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}"
     )
-    print(f"（{reports.legend(rep.threshold, lang)}）" if lang != "en" else f"({reports.legend(rep.threshold, lang)})")
+    print(ctx.msg("cli.records.legend", legend=reports.legend(rep.threshold, lang)))
     for b in rep.breakdowns():
         if all(i.figure.value == 0 for i in b.items) and b.total.value == 0:
             continue
         print()
-        print(
-            ctx.msg(
-                f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）",
-                f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})",
-            )
-        )
+        print(ctx.msg("cli.records.breakdown_total", title=b.title(lang), text=b.total.text, unit=b.unit(lang)))
         top = max([v for v in b.values() if v is not None] or [0])
         # The label column in terminal cells (a kanji takes two), as wide as this table's labels
         # (at least 24) up to LABEL_CELLS; a longer label gets a line of its own so the figures stay aligned.
@@ -501,8 +488,47 @@ def cmd_report(ctx) -> int:
             top = max([v for v in vals if v is not None] or [0])
             line = "".join("·" if v is None else spark[min(7, int(v / top * 7))] if top else spark[0] for v in vals)
             total = rep.series_total(name).text  # the table this series splits by day
-            print(ctx.msg(f"{ja}: {line}  計 {total}（単位: {uja}）", f"{en}: {line}  total {total} ({uen})"))
+            print(
+                ctx.msg(
+                    "cli.records.series_line", title=ctx.pick(ja, en), line=line, total=total, unit=ctx.pick(uja, uen)
+                )
+            )
+    if figs is not None:
+        from hwdesk.services.figures import figures_lines
+
+        print()
+        for line in figures_lines(figs, lang):
+            ctx.echo(line)
     return 0
+
+
+def _manager_figures(ctx, rep):
+    """The supervisor's figures (staff load, lead time, attendance by reminder call, offers,
+    interpreter needs) when the command is signed in (``--as``): they name staff members."""
+    import os
+
+    if not (ctx.args.as_staff or os.environ.get("HWDESK_STAFF")):
+        return None
+    from hwdesk.errors import PermissionDenied
+    from hwdesk.services.figures import manager_figures
+
+    actor = ctx.reader()
+    try:
+        with ctx.store.read() as s:
+            figs = manager_figures(
+                s,
+                actor=actor,
+                office_id=rep.office_id,
+                date_from=rep.date_from,
+                date_to=rep.date_to,
+                threshold=rep.threshold,
+                report=rep,
+            )
+    except PermissionDenied as exc:  # the report itself is for everyone, as before
+        ctx.echo(exc.message(ctx.lang), file=sys.stderr)
+        return None
+    ctx.audit_read(actor, office_id=rep.office_id, rows=len(figs.staff_weeks), figures=True)
+    return figs
 
 
 def cmd_retention(ctx) -> int:
@@ -523,8 +549,9 @@ def cmd_retention(ctx) -> int:
         else:
             print(
                 ctx.msg(
-                    f"{len(result.anonymized)}人を匿名化しました（{result.cutoff.isoformat()} 以降の利用なし）。統計は保持されます。",
-                    f"Anonymized {len(result.anonymized)} seekers (no activity since {result.cutoff.isoformat()}); statistics are kept.",
+                    "cli.records.anonymized_seekers_no_activity",
+                    n_anonymized=len(result.anonymized),
+                    cutoff=result.cutoff.isoformat(),
                 )
             )
         return 0
@@ -549,12 +576,7 @@ def cmd_retention(ctx) -> int:
             }
         )
         return 0
-    print(
-        ctx.msg(
-            f"{a.months}か月以上利用のない求職者: {len(rows)}人（確認のみ。匿名化するには --apply）",
-            f"Seekers inactive for {a.months} months or more: {len(rows)} (dry run; --apply to anonymize)",
-        )
-    )
+    print(ctx.msg("cli.records.seekers_inactive_months_or", months=a.months, n_rows=len(rows)))
     for r in rows:
         last = r.last_session_at.astimezone(JST).date().isoformat() if r.last_session_at else "-"
         ctx.echo(f"  {safe_display(r.seeker_no)}  {safe_display(r.name)}  {last}")

@@ -81,12 +81,12 @@ def cmd_find(ctx) -> int:
 
     table = Table()
     for c in (
-        ctx.msg("求職番号", "No."),
-        ctx.msg("氏名", "Name"),
-        ctx.msg("フリガナ", "Reading"),
-        ctx.msg("生年月日", "Born"),
-        ctx.msg("電話", "Phone"),
-        ctx.msg("事業所", "Office"),
+        ctx.msg("cli.seekers.col.no"),
+        ctx.msg("cli.seekers.col.name"),
+        ctx.msg("cli.seekers.col.reading"),
+        ctx.msg("cli.seekers.col.born"),
+        ctx.msg("cli.seekers.col.phone"),
+        ctx.msg("cli.seekers.col.office"),
     ):
         table.add_column(c)
     for r in rows:
@@ -105,7 +105,7 @@ def cmd_find(ctx) -> int:
         )
     Console().print(table)
     if not rows:
-        print(ctx.msg("該当する求職者はいません。", "No seekers found."), file=sys.stderr)
+        print(ctx.msg("cli.seekers.no_seekers_found"), file=sys.stderr)
     return 0
 
 
@@ -121,7 +121,7 @@ def cmd_import(ctx) -> int:
         from rich.progress import Progress
 
         bar = Progress(transient=True)
-        task = bar.add_task(ctx.msg("取り込み中", "Importing"), total=None)
+        task = bar.add_task(ctx.msg("cli.seekers.importing"), total=None)
         bar.start()
 
         def progress(done: int, total: int) -> None:
@@ -148,13 +148,14 @@ def cmd_import(ctx) -> int:
     else:
         for e in result.errors:
             print(e.message(ctx.lang), file=sys.stderr)
-        verb = ctx.msg(
-            "取り込み可能" if result.dry_run else "取り込み", "would import" if result.dry_run else "imported"
-        )
+        verb = ctx.msg("cli.seekers.would_import" if result.dry_run else "cli.seekers.imported")
         print(
             ctx.msg(
-                f"{verb}: {result.added}件、登録済みのため省略: {result.skipped}件、エラー: {len(result.errors)}件",
-                f"{verb}: {result.added}, already registered (skipped): {result.skipped}, refused: {len(result.errors)}",
+                "cli.seekers.already_registered_skipped_refused",
+                verb=verb,
+                added=result.added,
+                skipped=result.skipped,
+                n_errors=len(result.errors),
             )
         )
     return 0 if result.ok else 2

@@ -83,11 +83,12 @@ def origin_of(url: str) -> str:
 
 def index_template() -> str:
     """textual-serve's page with its one outside reference (Google Fonts) replaced by a local font."""
+    import inspect
     from pathlib import Path
 
     from textual_serve.server import Server
 
-    path = Path(sys.modules[Server.__module__].__file__).parent / "templates" / "app_index.html"
+    path = Path(inspect.getfile(Server)).parent / "templates" / "app_index.html"
     html = path.read_text(encoding="utf-8")
     start = html.find("<link", html.find(GOOGLE_FONTS_LINK) - 80)
     end = html.find("/>", start) + 2
@@ -105,16 +106,10 @@ def make_server(
     from aiohttp import web
     from textual_serve.server import Server
 
-    refuse_full = (
-        "hwdesk: 同時に使える画面の数（{n}）に達しています。しばらくしてから開き直してください。"
-        if lang == "ja"
-        else "hwdesk: the server is at its limit of {n} sessions. Try again in a little while."
-    )
-    refuse_origin = (
-        "hwdesk: このページからは接続できません。"
-        if lang == "ja"
-        else "hwdesk: connections are not accepted from this page."
-    )
+    from hwdesk.texts import tr
+
+    refuse_full = tr("cli.serve.at_limit", lang, n=max_sessions)
+    refuse_origin = tr("cli.serve.bad_origin", lang)
 
     class HwdeskServer(Server):
         """textual-serve, hardened for hwdesk (see the module doc)."""
@@ -146,9 +141,7 @@ def make_server(
 
         async def handle_index(self, request):
             if self.active >= max_sessions:
-                return web.Response(
-                    status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain", charset="utf-8"
-                )
+                return web.Response(status=503, text=refuse_full, content_type="text/plain", charset="utf-8")
             return await super().handle_index(request)
 
         async def handle_websocket(self, request):
@@ -156,9 +149,7 @@ def make_server(
             if origin not in self.origins:
                 return web.Response(status=403, text=refuse_origin, content_type="text/plain", charset="utf-8")
             if self.active >= max_sessions:
-                return web.Response(
-                    status=503, text=refuse_full.format(n=max_sessions), content_type="text/plain", charset="utf-8"
-                )
+                return web.Response(status=503, text=refuse_full, content_type="text/plain", charset="utf-8")
             type(self).active += 1
             try:
                 return await super().handle_websocket(request)
@@ -180,10 +171,7 @@ def cmd_serve(ctx) -> int:
     os.environ["HWDESK_DB"] = url
     if ctx.args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
-            ctx.msg(
-                f"注意: {ctx.args.host} で待ち受けます。他の端末から使う場合は TLS のリバースプロキシの背後に置いてください（docs/deployment.md）。",
-                f"Note: listening on {ctx.args.host}. To use it from other machines, put it behind a TLS reverse proxy (docs/deployment.md).",
-            ),
+            ctx.msg("cli.serve.note_listening_use_it", host=ctx.args.host),
             file=sys.stderr,
         )
     _require_free_port(ctx.args.host, ctx.args.port)
@@ -197,10 +185,7 @@ def cmd_serve(ctx) -> int:
         lang=ctx.lang,
     )
     print(
-        ctx.msg(
-            f"hwdesk を {server.public_url} で提供しています（データベース: {masked(url)}、同時 {ctx.args.max_sessions} 画面まで）。Ctrl+C で終了します。",
-            f"Serving hwdesk on {server.public_url} (database: {masked(url)}; up to {ctx.args.max_sessions} sessions). Ctrl+C stops it.",
-        ),
+        ctx.msg("cli.serve.serving", public_url=server.public_url, db=masked(url), max_sessions=ctx.args.max_sessions),
         flush=True,
     )
     server.serve()

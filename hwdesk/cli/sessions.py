@@ -8,6 +8,7 @@ reason (each failed requirement with its article) on stderr and exits with statu
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hwdesk.cli import bounded_int, id_arg
 from hwdesk.states import MOVE_TARGETS
@@ -161,7 +162,7 @@ def _datetime(value: str):
 def _seeker_id(s, seeker_no: str, actor) -> int:
     from hwdesk.services.seekers import get_by_number
 
-    return get_by_number(s, seeker_no, actor=actor).id  # type: ignore[return-value]
+    return get_by_number(s, seeker_no, actor=actor).id
 
 
 def _staff_id(s, login: str | None) -> int | None:
@@ -181,10 +182,10 @@ def _settle(ctx) -> None:
 
 def _print_warnings(ctx, warnings) -> None:
     for ja, en in warnings:
-        print(ctx.msg("注意: " + ja, "Warning: " + en), file=sys.stderr)
+        print(ctx.msg("cli.sessions.warning", text=ctx.pick(ja, en)), file=sys.stderr)
 
 
-def _table(ctx, headers: list[str], rows: list[list[str]]) -> None:
+def _table(ctx, headers: list[str], rows: list[list[object]]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -227,24 +228,24 @@ def cmd_queue(ctx) -> int:
     ctx.audit_read(actor, office_id=a.office, rows=len(view.rows), day=day.isoformat())
     lang = ctx.lang
     if view.closed:
-        print(ctx.msg(f"休業日: {view.closed[0]}", f"Closed: {view.closed[1]}"), file=sys.stderr)
+        print(ctx.msg("cli.sessions.closed", reason=ctx.pick(*view.closed)), file=sys.stderr)
     if view.holiday_warning:
         _print_warnings(ctx, [view.holiday_warning])
     counts = "  ".join(f"{queue.state_label(k, lang)} {v}" for k, v in view.counts.items() if k != "total" and v)
-    print(f"{a.office} {day.isoformat()}  {ctx.msg('計', 'total')} {view.counts['total']}  {counts}")
+    print(f"{a.office} {day.isoformat()}  {ctx.msg('cli.sessions.total')} {view.counts['total']}  {counts}")
     _table(
         ctx,
         [
-            ctx.msg(h, e)
-            for h, e in (
-                ("ID", "ID"),
-                ("時間", "Time"),
-                ("種類", "Kind"),
-                ("状態", "State"),
-                ("担当", "Staff"),
-                ("求職者・人数", "Seeker / seats"),
-                ("同席", "Companions"),
-                ("注意", "Warnings"),
+            ctx.msg(key)
+            for key in (
+                "cli.sessions.col.id",
+                "cli.sessions.col.time",
+                "cli.sessions.col.kind",
+                "cli.sessions.col.state",
+                "cli.sessions.col.staff",
+                "cli.sessions.col.seeker_seats",
+                "cli.sessions.col.companions",
+                "cli.sessions.col.warnings",
             )
         ],
         [
@@ -295,7 +296,7 @@ def cmd_week(ctx) -> int:
         )
         return 0
     lang = ctx.lang
-    rows = []
+    rows: list[list[object]] = []
     for d in view.days:
         if d.closed and not d.rows:
             rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
@@ -312,11 +313,11 @@ def cmd_week(ctx) -> int:
     _table(
         ctx,
         [
-            ctx.msg("日付", "Date"),
-            ctx.msg("時間", "Time"),
-            ctx.msg("セッション", "Session"),
-            ctx.msg("担当", "Staff"),
-            ctx.msg("求職者・人数", "Seeker / seats"),
+            ctx.msg("cli.sessions.col.date"),
+            ctx.msg("cli.sessions.col.time"),
+            ctx.msg("cli.sessions.col.session"),
+            ctx.msg("cli.sessions.col.staff"),
+            ctx.msg("cli.sessions.col.seeker_seats"),
         ],
         rows,
     )
@@ -370,9 +371,9 @@ def cmd_session_create(ctx) -> int:
             }
         )
     else:
-        print(ctx.msg("登録しました: ", "Created: ") + ", ".join(f"#{i}" for i in created))
+        print(ctx.msg("cli.sessions.created") + ", ".join(f"#{i}" for i in created))
         for k in skipped:
-            print(ctx.msg(f"スキップ {k['date']}: {k['reason']}", f"Skipped {k['date']}: {k['reason_en']}"))
+            print(ctx.msg("cli.sessions.skipped", date=k["date"], reason=ctx.pick(k["reason"], k["reason_en"])))
     _print_warnings(ctx, warnings)
     return 0
 
@@ -453,7 +454,7 @@ def cmd_session_confirm(ctx) -> int:
         scheduling.confirm_offer(
             s, actor=actor, session_id=ctx.args.session_id, seeker_id=_seeker_id(s, ctx.args.seeker_no, actor)
         )
-    print(ctx.msg("予約を確定しました。", "Seat confirmed."))
+    print(ctx.msg("cli.sessions.seat_confirmed"))
     return 0
 
 
@@ -468,7 +469,7 @@ def cmd_session_reschedule(ctx) -> int:
         new = scheduling.reschedule(
             s, actor=actor, session_id=a.session_id, new_start=start, new_end=end, reason=a.reason, note=a.note
         )
-    print(ctx.msg(f"#{a.session_id} を #{new.id} に変更しました。", f"Session #{a.session_id} moved to #{new.id}."))
+    print(ctx.msg("cli.sessions.session_moved", session_id=a.session_id, id=new.id))
     return 0
 
 
@@ -476,8 +477,9 @@ def cmd_session_reschedule(ctx) -> int:
 
 
 def cmd_book(ctx) -> int:
-    """Book a seeker (or waitlist them); a refusal lists each failed requirement."""
-    from hwdesk.services import scheduling
+    """Book a seeker (or waitlist them); a refusal lists each failed requirement. Warns (stderr) when
+    the seeker's interpreter notice asks for a language nobody covers then, with the nearest covered times."""
+    from hwdesk.services import interpreting, scheduling
 
     a = ctx.args
     actor = ctx.actor()
@@ -491,17 +493,23 @@ def cmd_book(ctx) -> int:
             waitlist=not a.no_waitlist,
         )
         state, pos = e.state, e.waitlist_pos
+        interp = interpreting.booking_check(s, actor=actor, session_id=a.session_id, seeker_id=e.seeker_id)
+    if interp.warn:  # a warning, not a condition of use: the booking stands
+        ctx.echo(interp.message(ctx.lang), file=sys.stderr)
     if a.json:
-        ctx.out_json({"session": a.session_id, "seeker_no": a.seeker_no, "state": state, "waitlist_pos": pos})
-    elif state == "waitlisted":
-        print(
-            ctx.msg(
-                f"満席のためキャンセル待ち（{pos}番）に登録しました。",
-                f"The session is full; waitlisted (position {pos}).",
-            )
+        ctx.out_json(
+            {
+                "session": a.session_id,
+                "seeker_no": a.seeker_no,
+                "state": state,
+                "waitlist_pos": pos,
+                "interpreter": interp.as_json(),
+            }
         )
+    elif state == "waitlisted":
+        print(ctx.msg("cli.sessions.session_full_waitlisted_position", pos=pos))
     else:
-        print(ctx.msg("予約しました。", "Booked."))
+        print(ctx.msg("cli.sessions.booked"))
     return 0
 
 
@@ -523,24 +531,12 @@ def cmd_cancel(ctx) -> int:
             )
             offered = len(res.offered)
             print(
-                ctx.msg("予約を取り消しました。", "Booking cancelled.")
-                + (
-                    ctx.msg(
-                        f" キャンセル待ち{offered}名に空席を案内中です。",
-                        f" Seat offered to {offered} waiting seeker(s).",
-                    )
-                    if offered
-                    else ""
-                )
+                ctx.msg("cli.sessions.booking_cancelled")
+                + (ctx.msg("cli.sessions.seat_offered_waiting_seeker", offered=offered) if offered else "")
             )
         else:
             res2 = scheduling.cancel_session(s, actor=actor, session_id=a.session_id, reason=a.reason, note=a.note)
-            print(
-                ctx.msg(
-                    f"セッションをキャンセルしました（連絡が必要な求職者 {len(res2.enrollments)}名）。",
-                    f"Session cancelled ({len(res2.enrollments)} seeker(s) to notify).",
-                )
-            )
+            print(ctx.msg("cli.sessions.session_cancelled_seeker_notify", n_enrollments=len(res2.enrollments)))
     return 0
 
 
@@ -562,12 +558,7 @@ def cmd_status(ctx) -> int:
             state = scheduling.set_state(
                 s, actor=actor, session_id=a.session_id, state=a.state, seeker_id=seeker, reason=a.reason
             ).state
-    print(
-        ctx.msg(
-            f"#{a.session_id}: {scheduling.state_label(state)}",
-            f"#{a.session_id}: {scheduling.state_label(state, 'en')}",
-        )
-    )
+    print(ctx.msg("cli.sessions.state_set", session_id=a.session_id, state=scheduling.state_label(state, ctx.lang)))
     return 0
 
 
@@ -593,19 +584,16 @@ def cmd_closure(ctx) -> int:
     with ctx.store.write() as s:
         if a.action == "add":
             res = calendar.add_closure(s, actor=actor, office_id=a.office, day=day, reason=a.reason)
-            print(ctx.msg(f"{day.isoformat()} を休業日にしました。", f"{day.isoformat()} is now closed."))
+            print(ctx.msg("cli.sessions.now_closed", day=day.isoformat()))
             if res.session_ids:
                 ids = ", ".join(f"#{i}" for i in res.session_ids)
                 print(
-                    ctx.msg(
-                        f"注意: この日のセッション {ids} をキャンセルして連絡してください。",
-                        f"Warning: cancel and notify the sessions on that day: {ids}.",
-                    ),
+                    ctx.msg("cli.sessions.warning_cancel_notify_sessions", ids=ids),
                     file=sys.stderr,
                 )
         else:
             calendar.remove_closure(s, actor=actor, office_id=a.office, day=day, reason=a.reason)
-            print(ctx.msg(f"{day.isoformat()} の休業日を削除しました。", f"Closure on {day.isoformat()} removed."))
+            print(ctx.msg("cli.sessions.closure_removed", day=day.isoformat()))
     return 0
 
 
@@ -629,7 +617,7 @@ def cmd_terminate(ctx) -> int:
             session_id=a.session,
         )
         t = res.termination
-        data = {
+        data: dict[str, Any] = {
             "id": t.id,
             "cite": t.cite,
             "scope": t.scope,
@@ -641,25 +629,11 @@ def cmd_terminate(ctx) -> int:
     if a.json:
         ctx.out_json(data)
         return 0
-    print(
-        ctx.msg(
-            f"利用を中止しました（#{data['id']}、{data['cite']}）。", f"Use stopped (#{data['id']}, {data['cite']})."
-        )
-    )
+    print(ctx.msg("cli.sessions.use_stopped", id=data["id"], cite=data["cite"]))
     if data["agreement_ended"]:
-        print(
-            ctx.msg(
-                "規約は解約されました。再度の利用には申込み（同意）が必要です。",
-                "The agreement is cancelled; a new application (consent) is needed.",
-            )
-        )
+        print(ctx.msg("cli.sessions.agreement_cancelled_new_application"))
     for b in data["future_bookings"]:
-        print(
-            ctx.msg(
-                f"  連絡してキャンセル: #{b['session']} {b['start']}",
-                f"  Cancel with notice: #{b['session']} {b['start']}",
-            )
-        )
+        print(ctx.msg("cli.sessions.cancel_with_notice", session=b["session"], start=b["start"]))
     return 0
 
 
@@ -670,7 +644,7 @@ def cmd_lift(ctx) -> int:
     actor = ctx.actor()
     with ctx.store.write() as s:
         terminations.lift(s, actor=actor, termination_id=ctx.args.termination_id, reason=ctx.args.reason)
-    print(ctx.msg("利用の中止を解除しました。", "Stop of use lifted."))
+    print(ctx.msg("cli.sessions.stop_use_lifted"))
     return 0
 
 
@@ -710,25 +684,20 @@ def cmd_reminders(ctx) -> int:
             }
         )
         return 0
-    print(
-        ctx.msg(
-            f"{rl.target_day.isoformat()} のリマインド（{len(rl.rows)}件）",
-            f"Reminders for {rl.target_day.isoformat()} ({len(rl.rows)})",
-        )
-    )
+    print(ctx.msg("cli.sessions.reminders", target_day=rl.target_day.isoformat(), n_rows=len(rl.rows)))
     _table(
         ctx,
         [
-            ctx.msg(h, e)
-            for h, e in (
-                ("時間", "Time"),
-                ("ID", "ID"),
-                ("求職番号", "No."),
-                ("氏名", "Name"),
-                ("電話", "Phone"),
-                ("同席", "Companions"),
-                ("未了", "Missing"),
-                ("前回", "Last call"),
+            ctx.msg(key)
+            for key in (
+                "cli.sessions.col.time",
+                "cli.sessions.col.id",
+                "cli.sessions.col.seeker_no",
+                "cli.sessions.col.name",
+                "cli.sessions.col.phone",
+                "cli.sessions.col.companions",
+                "cli.sessions.col.missing",
+                "cli.sessions.col.last_call",
             )
         ],
         [

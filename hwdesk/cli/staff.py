@@ -28,7 +28,7 @@ def cmd_unlock(ctx) -> int:
     with ctx.store.write() as s:
         auth.unlock_account(s, actor=actor, login=ctx.args.login)
     login = safe_display(ctx.args.login)
-    print(ctx.msg(f"{login} のロックを解除しました。", f"Unlocked {login}."))
+    print(ctx.msg("cli.staff.unlocked", login=login))
     return 0
 
 
@@ -39,7 +39,9 @@ def cmd_locked(ctx) -> int:
 
     actor = ctx.actor()
     with ctx.store.read() as s:
-        rows = [(st.login, st.failed_count, st.locked_until) for st in auth.locked_staff(s, actor=actor)]
+        rows = [
+            (st.login, st.failed_count, st.locked_until) for st in auth.locked_staff(s, actor=actor) if st.locked_until
+        ]
     if ctx.args.json:
         ctx.out_json(
             [
@@ -49,7 +51,7 @@ def cmd_locked(ctx) -> int:
         )
         return 0
     if not rows:
-        print(ctx.msg("ロック中のアカウントはありません。", "No account is locked."))
+        print(ctx.msg("cli.staff.no_account_locked"))
     for login, n, until in rows:
         print(f"{safe_display(login)}\t{n}\t{until.isoformat(timespec='seconds')}")
     return 0

@@ -49,12 +49,7 @@ def cmd_add(ctx) -> int:
     if a.json:
         ctx.out_json({"id": rec_id, "session": sid})
     else:
-        print(
-            ctx.msg(
-                f"利用の記録 #{rec_id} を登録しました（セッション {sid}）。",
-                f"Usage record #{rec_id} added (session {sid}).",
-            )
-        )
+        print(ctx.msg("cli.usage.usage_record_added_session", rec_id=rec_id, sid=sid))
     return 0
 
 
@@ -97,14 +92,9 @@ def cmd_list(ctx) -> int:
             ]
         )
         return 0
-    print(
-        ctx.msg(
-            f"利用の記録 {len(rows)}件（この閲覧は監査記録に残ります）",
-            f"{len(rows)} usage record(s) (this view is audited)",
-        )
-    )
+    print(ctx.msg("cli.usage.usage_record_this_view", n_rows=len(rows)))
     for r in rows:
-        mins = "" if r.minutes is None else ctx.msg(f" {r.minutes}分", f" {r.minutes} min")
+        mins = "" if r.minutes is None else ctx.msg("cli.usage.min", minutes=r.minutes)
         print(
             f"#{r.id} S{r.session_id} {_when(r.session_start)} {safe_display(r.seeker_no) or '-'} "
             f"{_when(r.joined_at)}–{_when(r.left_at)}{mins} {safe_display(r.device_kind)} {safe_display(r.os)} "

@@ -10,6 +10,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from hwdesk.handout.model import HandoutError
+from hwdesk.linebreak import units as _units
 from hwdesk.paths import data_dir
 
 # ---------------------------------------------------------------------------
@@ -77,62 +78,7 @@ def _w(text: str, size: float, font: str = _FONT) -> float:
     return 0.001 * size * sum(get(ord(ch), default) for ch in text)
 
 
-# Kinsoku (line-breaking rules): characters that must not start a line attach to the unit
-# before them; characters that must not end a line attach to the unit after them.
-_NO_START = set(
-    "、。，．,.)）]］}｝〕〉》」』】〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻‐゠–〜～？!！?‼⁇⁈⁉・:：;；/／…‥%％"
-)
-_NO_END = set("(（[［{｛〔〈《「『【〘〖〝‘“｟«")
-
-
-def _is_wordchar(ch: str) -> bool:
-    """Characters that form unbreakable words (Latin, digits, ASCII punctuation…)."""
-    if ch.isspace():
-        return False
-    eaw = unicodedata.east_asian_width(ch)
-    return eaw in ("Na", "H", "N") and not ("\uff61" <= ch <= "\uff9f")
-
-
-def _units(text: str) -> list[str]:
-    units: list[str] = []
-    pending = ""  # opening brackets waiting for the next unit
-    word = ""
-
-    def flush_word() -> None:
-        nonlocal word
-        if word:
-            units.append(word)
-            word = ""
-
-    for ch in text:
-        if ch.isspace() and ch != "\u3000":
-            flush_word()
-            if pending:
-                units.append(pending)
-                pending = ""
-            units.append(" ")
-        elif ch in _NO_END:
-            flush_word()
-            pending += ch
-        elif ch in _NO_START and (word or (units and units[-1] != " ")) and not pending:
-            if word:
-                word += ch
-            else:
-                units[-1] += ch
-        elif _is_wordchar(ch):
-            if pending:
-                flush_word()
-                word = pending
-                pending = ""
-            word += ch
-        else:  # CJK and other wide characters: a break is allowed before each
-            flush_word()
-            units.append(pending + ch)
-            pending = ""
-    flush_word()
-    if pending:
-        units.append(pending)
-    return units
+# Kinsoku: the same units as the screens break text into (one rule set, hwdesk.linebreak).
 
 
 def _break_chars(s: str, size: float, width: float, font: str) -> list[str]:

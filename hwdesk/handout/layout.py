@@ -251,7 +251,7 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
     cal_caption, cal_caption_h = _caption(t["qr_calendar"], st, cal_w) if beside else ([], 0.0)
 
     # middle column: app, hint, meeting ID, passcode
-    blocks: list[tuple[str, object]] = []  # (kind, payload)
+    blocks: list[tuple[str, str]] = []  # (kind, text)
     app = PLATFORM_NAMES[page.platform][lang]
     blocks.append(("label", t["app"]))
     blocks.append(("app", app))

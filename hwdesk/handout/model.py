@@ -6,21 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from hwdesk.errors import HwdeskError
+
 # ---------------------------------------------------------------------------
 # Public data types
 # ---------------------------------------------------------------------------
 
 
-class HandoutError(ValueError):
-    """Invalid handout input. ``str(err)`` is the English message."""
-
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
-
-    def message(self, lang: str = "ja") -> str:
-        return self.message_en if lang == "en" else self.message_ja
+class HandoutError(HwdeskError):
+    """Invalid handout input, with its Japanese and English message (``str(err)`` is the Japanese)."""
 
 
 @dataclass(frozen=True)

@@ -137,12 +137,12 @@ def query(session: Session, *, actor: Actor, flt: AuditFilter | None = None, lim
         AuditEntry(
             r.id or 0,
             from_db(r.at),
-            logins.get(r.staff_id, "" if r.staff_id is None else f"#{r.staff_id}"),
+            logins.get(r.staff_id, f"#{r.staff_id}") if r.staff_id is not None else "",
             r.terminal,
             r.action,
             r.entity,
             r.entity_id,
-            numbers.get(r.seeker_id, "" if r.seeker_id is None else f"#{r.seeker_id}"),
+            numbers.get(r.seeker_id, f"#{r.seeker_id}") if r.seeker_id is not None else "",
             r.office_id,
             _summary(r.detail_json),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
 from hwdesk.clock import now_utc
@@ -110,7 +110,7 @@ def sign_in(store: Store, *, login: str, password: str) -> Actor:
     with store.read() as s:
         staff = s.exec(select(Staff).where(Staff.login == login)).first()
         stored_hash = staff.password_hash if staff is not None and staff.active else None
-        sid = staff.id if stored_hash is not None else None
+        sid = staff.id if staff is not None and stored_hash is not None else None
     ok, new_hash = verify_password(stored_hash or _dummy_hash(), password)
     with store.write() as s:
         if sid is None:
@@ -121,7 +121,7 @@ def sign_in(store: Store, *, login: str, password: str) -> Actor:
                 s, sid, ok and stored_hash is not None, new_hash, fail_action="auth.fail", expected_hash=stored_hash
             )
             failed = actor is None
-            if not failed:
+            if actor is not None:
                 audit.record(
                     s,
                     staff_id=actor.id,
@@ -130,7 +130,7 @@ def sign_in(store: Store, *, login: str, password: str) -> Actor:
                     entity_id=actor.id,
                     office_id=actor.office_id,
                 )
-    if failed:
+    if failed or actor is None:
         raise BAD_SIGN_IN
     return actor
 
@@ -174,7 +174,7 @@ def _settle(
             entity_id=staff.id,
             extra={"failed_count": staff.failed_count},
         )
-        if minutes:
+        if staff.locked_until is not None:
             audit.record(
                 session,
                 staff_id=staff.id,
@@ -226,7 +226,7 @@ def locked_staff(session: Session, *, actor: Actor) -> list[Staff]:
     """Accounts locked now (admin only), for ``hwdesk staff locked``."""
     require(actor, "admin", what_ja="アカウントのロック状況", what_en="Account lockouts")
     now = now_utc()
-    rows = session.exec(select(Staff).where(Staff.locked_until.is_not(None)).order_by(Staff.login))  # type: ignore[union-attr]
+    rows = session.exec(select(Staff).where(col(Staff.locked_until).is_not(None)).order_by(col(Staff.login)))
     return [st for st in rows if st.locked_until and st.locked_until > now]
 
 

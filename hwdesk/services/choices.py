@@ -114,7 +114,7 @@ def upcoming_for(
                     row.kind,
                     row.title,
                     row.start_at.astimezone(JST),
-                    row.end_at.astimezone(JST),  # type: ignore[arg-type]
+                    row.end_at.astimezone(JST),
                     row.capacity,
                     n_taken,
                     n_waiting,

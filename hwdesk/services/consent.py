@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -36,6 +37,9 @@ from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile, terms_in_force, version_in_force
 from hwdesk.services.seekers import get_seeker
 from hwdesk.terms import cite_text, cite_text_en
+
+if TYPE_CHECKING:
+    from hwdesk.services.eligibility import ConsentRef, TermsRef
 
 COMPANION_LABELS = {
     "interpreter": ("通訳", "Interpreter"),
@@ -87,7 +91,7 @@ def record_consent(
     consent = Consent(
         seeker_id=seeker_id,
         office_id=office_id,
-        terms_version_id=version.id,  # type: ignore[arg-type]
+        terms_version_id=version.id,
         method=method,
         recorded_by=staff_id(actor),
         session_id=session_id,
@@ -112,8 +116,8 @@ class ConsentStatus:
     """A seeker's consent standing at one office on one day."""
 
     office_id: str
-    in_force: TermsVersion
-    consent: Consent | None  # the newest consent at this office
+    in_force: TermsVersion | TermsRef  # the row, or the rules' copy of what they read of it
+    consent: Consent | ConsentRef | None  # the newest consent at this office
     consented_version: int | None
     notified: bool  # told of the version in force (when the consent is to an older one)
 
@@ -501,7 +505,7 @@ def recognizers(session: Session, *, office_id: str) -> list[tuple[int, str, str
     """Who may be named as having recognized the need at ``office_id``: (id, name, login) of its
     active staff, by login (the approval form's choices)."""
     stmt = select(Staff.id, Staff.name, Staff.login).where(Staff.office_id == office_id, Staff.active == True)  # noqa: E712
-    return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]  # type: ignore[misc]
+    return [(i, n, lg) for i, n, lg in session.exec(stmt.order_by(Staff.login))]
 
 
 @guard("supervisor", what_ja="承認の取消し", what_en="Revoking an approval")

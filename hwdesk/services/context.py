@@ -59,10 +59,22 @@ def require_office(actor: Actor, office_id: str) -> None:
     """Staff see and act on their own office's data unless granted all offices."""
     if actor.all_offices or actor.id == 0 or actor.office_id == office_id:
         return
+    other, mine = office_names(office_id), office_names(actor.office_id)
     raise PermissionDenied(
-        f"他の事業所（{office_id}）のデータは扱えません。",
-        f"You cannot act on another office's data ({office_id}).",
+        f"他の事業所（{other[0]}）のデータは扱えません（あなたの事業所: {mine[0]}）。",
+        f"You cannot act on another office's data ({other[1]}; your office is {mine[1]}).",
     )
+
+
+def office_names(office_id: str) -> tuple[str, str]:
+    """An office's name in Japanese and English for a message (the shipped offices' data), its id
+    for an office hwdesk does not ship: a refusal names offices as staff know them."""
+    from hwdesk.terms import office_profiles
+
+    prof = office_profiles().get(office_id)
+    if prof is None:
+        return office_id, office_id
+    return prof.name, prof.raw.get("name_en", prof.name)
 
 
 def staff_id(actor: Actor) -> int | None:

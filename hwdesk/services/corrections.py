@@ -87,7 +87,7 @@ def correct_state(
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
     if seeker_id is None and not is_group(row.kind):
-        seated = _enrollments(session, row.id, SEAT_FINAL)  # type: ignore[arg-type]
+        seated = _enrollments(session, row.id, SEAT_FINAL)
         if seated:  # an individual session: correct through its one seat, the session follows
             seeker_id = seated[0].seeker_id
     if seeker_id is None:
@@ -102,8 +102,8 @@ def correct_state(
             )
         before = row.state
         _set_session(session, actor, row, target, reason)
-        return Correction(row.id, before, target, ())  # type: ignore[arg-type]
-    e = _get_enrollment(session, row.id, seeker_id)  # type: ignore[arg-type]
+        return Correction(row.id, before, target, ())
+    e = _get_enrollment(session, row.id, seeker_id)
     target = "absent" if state == "no_show" else state
     if e.state not in SEAT_FINAL:
         raise _not_final(e.state)
@@ -131,7 +131,7 @@ def correct_state(
     )
     if not is_group(row.kind) and row.state != SESSION_OF_SEAT[target]:
         _set_session(session, actor, row, SESSION_OF_SEAT[target], reason)
-    return Correction(row.id, session_before, row.state, ((e.seeker_id, seat_before, target),))  # type: ignore[arg-type]
+    return Correction(row.id, session_before, row.state, ((e.seeker_id, seat_before, target),))
 
 
 def _set_session(session: Session, actor: Actor, row, target: str, reason: str) -> None:
@@ -164,11 +164,18 @@ class HistoryLine:
 
     def line(self, lang: str = "ja", seeker_no: str = "") -> str:
         """'12/05 10:31 super1: 完了 → 欠席（本人不参加） 「…」'."""
-        who = f"{seeker_no} " if seeker_no else ""
-        arrow = f"{state_label(self.before, lang)} → {state_label(self.after, lang)}"
-        quote = f" ({self.reason})" if lang == "en" else f"「{self.reason}」"
-        label = "Corrected" if lang == "en" else "訂正"
-        return f"{label} {self.at:%m/%d %H:%M} {self.by}: {who}{arrow}{quote}"
+        from hwdesk.texts import tr
+
+        return tr(
+            "corrections.line",
+            lang,
+            at=self.at,
+            by=self.by,
+            who=f"{seeker_no} " if seeker_no else "",
+            before=state_label(self.before, lang),
+            after=state_label(self.after, lang),
+            reason=self.reason,
+        )
 
 
 @guard("clerk")
@@ -182,8 +189,8 @@ def history(session: Session, *, actor: Actor, session_id: int) -> list[HistoryL
         .outerjoin(Staff, col(Staff.id) == AuditLog.staff_id)
         .where(
             col(AuditLog.action).in_(CORRECT_ACTIONS),
-            ((AuditLog.entity == "session") & (AuditLog.entity_id == str(session_id)))
-            | ((AuditLog.entity == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
+            ((col(AuditLog.entity) == "session") & (col(AuditLog.entity_id) == str(session_id)))
+            | ((col(AuditLog.entity) == "enrollment") & col(AuditLog.entity_id).in_([str(i) for i in seats] or ["-"])),
         )
         .order_by(col(AuditLog.id))
     ).all()

@@ -93,13 +93,12 @@ def chunks(reader) -> Iterator[list[tuple[int, list[str]]]]:
 
 
 class Written:
-    """What this import has written so far, compactly: ids (ascending) with their lines, and the
-    numbers for the audit row (~25 bytes a row, against ~1 KB a row for the rows themselves)."""
+    """What this import has written so far, compactly: ids (ascending) with their lines (16 bytes
+    a row, against ~1 KB a row for the rows themselves)."""
 
     def __init__(self) -> None:
         self.ids = array("q")
         self.lines = array("q")
-        self._numbers: list[str] = []
         self.count = 0
 
     def add(self, ids: list[int], rows: list[tuple[int, dict]]) -> None:
@@ -107,27 +106,17 @@ class Written:
         self.ids.extend(ids)
         self.lines.extend(n for n, _ in rows)
         self.count += len(ids)
-        self._numbers.append("\n".join(c["seeker_no"] for _, c in rows))
 
     def line_of(self, seeker_id: int) -> int | None:
         """The line that added ``seeker_id`` in this import, or None."""
         i = bisect_left(self.ids, seeker_id)
         return self.lines[i] if i < len(self.ids) and self.ids[i] == seeker_id else None
 
-    def numbers(self) -> list[str]:
-        """The numbers written, in id order (once: the parts are let go as they are read)."""
-        out: list[str] = []
-        parts, self._numbers = self._numbers, []
-        parts.reverse()
-        while parts:
-            out += parts.pop().split("\n")
-        return out
-
 
 def release_memory() -> None:
     """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere nothing):
-    the import's page cache, once shrunk back, would otherwise stay resident under the audit
-    row's list of numbers, and the two together were the import's peak at a million rows."""
+    the import's page cache, once shrunk back, would otherwise stay resident while the audit
+    row is written."""
     try:
         import ctypes
 

@@ -40,8 +40,9 @@ def is_demo(session: Session) -> bool:
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
-    """(login, role, office) of the demo accounts shown on the sign-in screen."""
-    return [("clerk1", "clerk", "takamatsu"), ("super1", "supervisor", "takamatsu"), ("admin1", "admin", "takamatsu")]
+    """(login, role, office) of every demo account ``build_demo`` makes, office by office (the
+    sign-in screen lists them all: a demo is tried from each office's side)."""
+    return [(_login(office, base), role, office) for office in OFFICE_PREFIX for base, role, _name in DEMO_STAFF]
 
 
 def _login(office: str, base: str) -> str:
@@ -76,6 +77,7 @@ def build_demo(
             )
             staff.setdefault(office, []).append(Actor.of(st))
     counts = {"staff": sum(len(v) for v in staff.values()), "seekers": 0, "sessions": 0}
+    _interpreters(session, today)
     total = seekers_per_office * len(OFFICE_PREFIX)
     made: dict[str, list[Seeker]] = {}
     for office, prefix in OFFICE_PREFIX.items():
@@ -112,6 +114,34 @@ def build_demo(
                 progress("seekers", counts["seekers"], total)
     counts["sessions"] = _sessions(session, rng, staff, made, today, progress)
     return counts
+
+
+# Each office's interpreter roster (issue 20 item 1): two interpreters and the remote service for
+# the rest of the demo's languages; no random draws, so the rest of the demo is unchanged.
+_ROSTER = (
+    ("in_person", "グエン ヴァン アン", "ベトナム語", "月-金", "09:00", "12:00"),
+    ("in_person", "李 美玲", "中国語", "火木", "13:00", "17:00"),
+    ("remote", "多言語遠隔通訳サービス", "英語", "月-金", "08:30", "17:15"),
+)
+
+
+def _interpreters(session: Session, today: date) -> None:
+    from hwdesk.services import interpreters
+
+    for office in OFFICE_PREFIX:
+        for mode, name, language, days, start, end in _ROSTER:
+            interpreters.add(
+                session,
+                actor=SYSTEM,
+                office_id=office,
+                mode=mode,
+                name=name,
+                language=language,
+                weekdays=days,
+                start=start,
+                end=end,
+                valid_from=today - timedelta(days=60),
+            )
 
 
 def _readiness(session: Session, rng: random.Random, clerk: Actor, sk: Seeker, office: str) -> None:

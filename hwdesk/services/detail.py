@@ -196,7 +196,7 @@ class _Shape:
     def __init__(self, cls: type, table: str) -> None:
         self.cls = cls
         self.table = models.SQLModel.metadata.tables[table]
-        self.columns: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+        self.columns: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]  # cls is a NamedTuple class
         self._readers: dict[tuple[type, int], Any] = {}
 
     def select(self, alias: str) -> str:
@@ -211,7 +211,7 @@ class _Shape:
                 proc = self.table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
                 if proc is not None:  # e.g. PostgreSQL returns dates and booleans as they are
                     procs.append((i, proc))
-            fn = _reader(self.cls._make, procs, start, start + len(self.columns))  # type: ignore[attr-defined]
+            fn = _reader(self.cls._make, procs, start, start + len(self.columns))  # type: ignore[attr-defined]  # cls is a NamedTuple class
             self._readers[key] = fn
         return fn
 
@@ -295,7 +295,7 @@ class _Offices:
 def _env_labels(office_id: str, profile_json: str | None) -> dict[str, tuple[str, str]]:
     """key -> (label, label_en) of the office's environment items (per stored profile)."""
     offices = _Offices({office_id: _Office(office_id, profile_json)} if profile_json is not None else {})
-    return {i.key: (i.label, i.label_en) for i in consent_svc.env_items(offices, office_id)}  # type: ignore[arg-type]
+    return {i.key: (i.label, i.label_en) for i in consent_svc.env_items(offices, office_id)}  # type: ignore[arg-type]  # _Offices stands in for the session (profile() only calls .get)
 
 
 @guard("clerk")
@@ -349,7 +349,7 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
         if status is None:  # an office without terms
             continue
         mine = [(c, t) for c, t in history if c.office_id == office_id]
-        prof = profile(profiles, office_id)  # type: ignore[arg-type]
+        prof = profile(profiles, office_id)  # type: ignore[arg-type]  # _Offices stands in for the session (profile() only calls .get)
         out.consents.append(ConsentLine(office_id, status, prof.consent_method, mine))
         check = latest.get(office_id)
         if check is not None:

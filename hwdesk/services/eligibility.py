@@ -64,12 +64,18 @@ class Requirement:
 
     def line(self, office_name: str, lang: str = "ja") -> str:
         """A one-line message citing the office's article."""
-        mark = "✔" if self.ok else "✘"
-        where = f"{office_name} {self.cite}".strip()
-        if lang == "en":
-            where = f"{office_name} {self.cite_en or self.cite}".strip()
-            return f"{mark} {self.label_en} ({where}){': ' + self.detail_en if self.detail_en else ''}"
-        return f"{mark} {self.label}（{where}）{'：' + self.detail if self.detail else ''}"
+        from hwdesk.texts import pick, tr
+
+        cite = pick(self.cite, self.cite_en or self.cite, lang)
+        detail = pick(self.detail, self.detail_en, lang)
+        return tr(
+            "eligibility.line",
+            lang,
+            mark="✔" if self.ok else "✘",
+            label=pick(self.label, self.label_en, lang),
+            where=f"{office_name} {cite}".strip(),
+            detail=tr("eligibility.detail", lang, detail=detail) if detail else "",
+        )
 
 
 @dataclass(frozen=True)
@@ -124,11 +130,11 @@ def facts_stmt():
     global _FACTS_STMT
     if _FACTS_STMT is not None:
         return _FACTS_STMT
-    s_id, o_id = bindparam("seeker_id", type_=Seeker.__table__.c.id.type), bindparam("office_id", type_=String())  # type: ignore[attr-defined]
+    s_id, o_id = bindparam("seeker_id", type_=Seeker.__table__.c.id.type), bindparam("office_id", type_=String())  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     on, svc = bindparam("on", type_=Date()), bindparam("service", type_=String())
-    tv = TermsVersion.__table__.alias("tv")  # type: ignore[attr-defined]
-    t2 = TermsVersion.__table__.alias("t2")  # type: ignore[attr-defined]
-    c, e = Consent.__table__, EnvCheck.__table__  # type: ignore[attr-defined]
+    tv = TermsVersion.__table__.alias("tv")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+    t2 = TermsVersion.__table__.alias("t2")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+    c, e = Consent.__table__, EnvCheck.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     # In force: the newest version whose date has come, else the first one (as offices.terms_in_force).
     in_force = (
         select(t2.c.id)
@@ -147,7 +153,7 @@ def facts_stmt():
             .scalar_subquery()
         )
 
-    ct = TermsVersion.__table__.alias("ct")  # type: ignore[attr-defined]
+    ct = TermsVersion.__table__.alias("ct")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     consented = (
         select(ct.c.version)
         .select_from(c.join(ct, ct.c.id == c.c.terms_version_id))
@@ -155,7 +161,7 @@ def facts_stmt():
         .order_by(c.c.given_at.desc(), c.c.id.desc())
         .limit(1)
     )
-    n = TermsNotice.__table__  # type: ignore[attr-defined]
+    n = TermsNotice.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     notified = exists().where(n.c.seeker_id == s_id, n.c.terms_version_id == tv.c.id)
 
     def env(column):
@@ -167,14 +173,14 @@ def facts_stmt():
             .scalar_subquery()
         )
 
-    a = Approval.__table__  # type: ignore[attr-defined]
+    a = Approval.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     approval = (
         select(a.c.wishes_continuing)
         .where(a.c.seeker_id == s_id, a.c.office_id == o_id, a.c.service == svc, a.c.revoked_at.is_(None))
         .order_by(a.c.wishes_continuing.desc(), a.c.id.desc())
         .limit(1)
     )
-    t = Termination.__table__  # type: ignore[attr-defined]
+    t = Termination.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     # Only how many unlifted stops exist: whether one is in force is decided in active_termination.
     stops = (
         select(func.count())
@@ -185,7 +191,7 @@ def facts_stmt():
     ended = select(func.max(t.c.decided_at)).where(
         t.c.seeker_id == s_id, t.c.office_id == o_id, t.c.scope == "ended", t.c.lifted_at.is_not(None)
     )
-    _FACTS_STMT = select(
+    _FACTS_STMT = select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         tv.c.id,
         tv.c.version,
         tv.c.effective_on,
@@ -255,7 +261,7 @@ def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: s
     status = ConsentStatus(
         office_id,
         in_force,
-        ConsentRef(row.consent_id) if row.consent_id is not None else None,  # type: ignore[arg-type]
+        ConsentRef(row.consent_id) if row.consent_id is not None else None,
         version,
         needs_notice(version, in_force.version) and bool(row.notified),
     )

@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -96,21 +97,15 @@ class ExportData(bytes):
 
     def warnings(self, lang: str = "ja") -> list[str]:
         """What a user should be told about characters the encoding changed."""
+        from hwdesk.texts import tr
+
         out = []
         if self.mapped:
             chars = " ".join(self.mapped)
-            out.append(
-                f"CP932にない文字を似た文字に置き換えました: {chars}"
-                if lang != "en"
-                else f"Characters CP932 lacks were replaced by look-alikes: {chars}"
-            )
+            out.append(tr("exports.lookalikes", lang, chars=chars))
         if self.replaced:
             chars = " ".join(f"{c}(U+{ord(c):04X})" for c in self.replaced)
-            out.append(
-                f"CP932で表せない文字を「?」にしました: {chars}"
-                if lang != "en"
-                else f"Characters CP932 cannot encode were written as '?': {chars}"
-            )
+            out.append(tr("exports.unencodable", lang, chars=chars))
         return out
 
 
@@ -157,7 +152,7 @@ def _check(fmt: str, encoding: str, date_from: date, date_to: date) -> None:
         )
 
 
-def _csv(rows: list[list[object]]) -> str:
+def _csv(rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # CRLF: what Excel writes and expects
     for row in rows:
@@ -176,7 +171,7 @@ def _finish(
     date_from: date,
     date_to: date,
     header: list[str],
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     envelope: dict,
     extra: dict | None = None,
 ) -> ExportData:
@@ -284,12 +279,12 @@ def export_sessions(
     for sid, state, n in session.exec(
         select(Enrollment.session_id, Enrollment.state, func.count())
         .where(col(Enrollment.session_id).in_(select(SessionRow.id).where(*where)))
-        .group_by(Enrollment.session_id, Enrollment.state)
+        .group_by(col(Enrollment.session_id), col(Enrollment.state))
     ):
         counts.setdefault(sid, {})[state] = n
     rows = []
     for r, login in sessions:
-        c = counts.get(r.id, {})  # type: ignore[arg-type]
+        c = counts.get(r.id, {})
         s, e = r.start_at.astimezone(JST), r.end_at.astimezone(JST)
         booked = sum(
             c.get(k, 0)
@@ -412,7 +407,7 @@ def export_seekers(
             select(TermsNotice.seeker_id, func.max(TermsVersion.version))
             .join(TermsVersion, col(TermsVersion.id) == TermsNotice.terms_version_id)
             .where(TermsVersion.office_id == office_id, col(TermsNotice.seeker_id).in_(who))
-            .group_by(TermsNotice.seeker_id)
+            .group_by(col(TermsNotice.seeker_id))
         ).all()
     )
     last = dict(
@@ -425,12 +420,12 @@ def export_seekers(
                 col(SessionRow.start_at) < hi,
                 Enrollment.state != "cancelled",
             )
-            .group_by(Enrollment.seeker_id)
+            .group_by(col(Enrollment.seeker_id))
         ).all()
     )
     rows = []
     for sk in seekers:
-        c = newest.get(sk.id)  # type: ignore[arg-type]
+        c = newest.get(sk.id)
         c_day = c[1].astimezone(JST).date() if c else None
         l_day = last[sk.id].astimezone(JST).date() if sk.id in last else None
         rows.append(
@@ -609,7 +604,7 @@ def retention_candidates(
     today, cutoff = _cutoff(inactive_months, today)
     where = _inactive_where(office_id, today, cutoff)
     rows = session.exec(
-        select(Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.registered_on, Seeker.updated_at)
+        select(Seeker.id, Seeker.seeker_no, Seeker.name, Seeker.registered_on, Seeker.updated_at)  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         .where(*where)
         .order_by(col(Seeker.seeker_no))
     ).all()
@@ -620,7 +615,7 @@ def retention_candidates(
             select(Enrollment.seeker_id, func.max(SessionRow.start_at))
             .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
             .where(col(Enrollment.seeker_id).in_(select(Seeker.id).where(*where)))
-            .group_by(Enrollment.seeker_id)
+            .group_by(col(Enrollment.seeker_id))
         ).all()
     )
     return [RetentionCandidate(sid, no, name, reg, upd, last.get(sid)) for sid, no, name, reg, upd in rows]
@@ -677,7 +672,7 @@ def anonymize_inactive(
         key = office_key(session, office_id=office_id)
         for sid in chosen:
             anonymize(session, actor=actor, seeker_id=sid)
-        session.exec(update(CompanionNotice).where(col(CompanionNotice.seeker_id).in_(chosen)).values(name=""))  # type: ignore[call-overload]
+        session.exec(update(CompanionNotice).where(col(CompanionNotice.seeker_id).in_(chosen)).values(name=""))
         for rec in session.exec(
             select(UsageRecord).where(col(UsageRecord.seeker_id).in_(chosen), UsageRecord.participant_id != "")
         ):

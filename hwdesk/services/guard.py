@@ -51,6 +51,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "approval_id": ("approval", "id"),
     "termination_id": ("termination", "id"),
     "terms_version_id": ("termsversion", "id"),
+    "interpreter_id": ("interpreter", "id"),
 }
 
 
@@ -102,15 +103,15 @@ def guard(
                         require_office(actor, office)
             return fn(*args, **kwargs)
 
-        guarded.__guard__ = spec  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        guarded.__guard__ = spec  # type: ignore[attr-defined]  # the marker tests/test_sec_guard.py reads
+        return guarded  # type: ignore[return-value]  # functools.wraps keeps fn's signature
 
     return decorate
 
 
 # Arguments naming where the act happens: a consent to 渋谷's terms, a booking in a 高松 session.
 # A seeker registered at one office may use another's services, so these decide when given.
-ACT_TARGETS = ("office_id", "session_id", "terms_version_id", "approval_id", "termination_id")
+ACT_TARGETS = ("office_id", "session_id", "terms_version_id", "approval_id", "termination_id", "interpreter_id")
 # Arguments naming a seeker: their registering office decides when nothing above is given
 # (the webcam, the registration kind, anonymizing, the seeker's own detail).
 SEEKER_TARGETS = ("seeker_id", "seeker_no", "seeker_ids")

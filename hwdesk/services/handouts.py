@@ -73,27 +73,24 @@ class HandoutJob:
     events: list[ics.Event] = field(default_factory=list)  # one per session, for ``--ics``
 
 
-_EVENT_TEXT = {
-    "ja": {"summary": "{service}（{office}）", "meeting_id": "ミーティングID: {v}", "passcode": "パスコード: {v}"},
-    "en": {"summary": "{service} ({office})", "meeting_id": "Meeting ID: {v}", "passcode": "Passcode: {v}"},
-}
-
-
 def calendar_event(srow: SessionRow, prof: OfficeProfile, *, lang: str = "ja") -> ics.Event:
     """The session as a calendar event for the seeker's phone: service and office as the title,
     the link, meeting ID and passcode (as the handout prints them); never anything about a seeker."""
-    t = _EVENT_TEXT["en" if lang == "en" else "ja"]
+    from hwdesk.texts import tr
+
     office = prof.display_name(lang)
     # kept short: every byte makes the QR denser (the office's phone is on the handout itself)
     lines = [
-        t[key].format(v=value) for key, value in (("meeting_id", srow.meeting_id), ("passcode", srow.passcode)) if value
+        tr(key, lang, v=value)
+        for key, value in (("handouts.event.meeting_id", srow.meeting_id), ("handouts.event.passcode", srow.passcode))
+        if value
     ]
     stamp = srow.updated_at if srow.updated_at.tzinfo else srow.updated_at.replace(tzinfo=UTC)
     return ics.Event(
         uid=ics.uid_for(srow.id or 0, srow.office_id),
         start=srow.start_at,
         end=srow.end_at,
-        summary=t["summary"].format(service=service_label(srow.kind, lang), office=office),
+        summary=tr("handouts.event.summary", lang, service=service_label(srow.kind, lang), office=office),
         url=srow.join_url,
         description="\n".join(lines),
         stamp=stamp,
@@ -180,18 +177,18 @@ def for_day(
     seekers_: list[int] = []
     events: list[ics.Event] = []
     skipped: list[str] = []
-    rows = list(session.exec(stmt.order_by(SessionRow.start_at)))
+    rows = list(session.exec(stmt.order_by(col(SessionRow.start_at))))
     stops = _stopped(
         session, office_id, day, [r.id for r in rows]
     )  # a stopped seeker's booking gets no handout: it is listed
     stopped: list[tuple[int, str, str]] = []
     for srow in rows:
         mine = stops.get(srow.id, [])
-        stopped += [(srow.id, no, name) for _, no, name in mine]  # type: ignore[misc]
+        stopped += [(srow.id, no, name) for _, no, name in mine]
         try:
             job = for_session(
                 session, actor=actor, session_id=srow.id, lang=lang, exclude=frozenset(i for i, _, _ in mine)
-            )  # type: ignore[arg-type]
+            )
         except ValidationFailed as exc:
             skipped.append(exc.message(lang))
             continue

@@ -15,7 +15,7 @@ from hwdesk.pgcopy import copy_rows
 def lookup_existing(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict, dict]:
     """``_lookup_sqlite`` on PostgreSQL: arrays unnested and joined to the unique index on
     ``seeker_no`` and to ``ix_seeker_dup``, one statement each per chunk."""
-    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     existing: dict[str, tuple] = {}
     people: dict[tuple, tuple] = {}
     try:
@@ -42,7 +42,7 @@ def lookup_existing(session: Session, rows: list[tuple[int, dict]]) -> tuple[dic
 def copy_seekers(session: Session, rows: list[dict]) -> list[int]:
     """PostgreSQL: ids from the seeker sequence, then the rows and their names by ``COPY``
     (psycopg's ``cursor.copy``) in the session's transaction; the ids in the rows' order."""
-    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     try:
         cur.execute("SELECT nextval(pg_get_serial_sequence('seeker', 'id')) FROM generate_series(1, %s)", (len(rows),))
         ids = [r[0] for r in cur.fetchall()]

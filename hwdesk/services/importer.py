@@ -16,50 +16,28 @@ import csv
 import io
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlmodel import Session
 
 from hwdesk import audit, nameindex
 from hwdesk.clock import now_utc
 from hwdesk.errors import HwdeskError, ValidationFailed
-from hwdesk.jtext import ParseError
 from hwdesk.models import Office, Seeker
 from hwdesk.services import import_pg
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.csvstream import Written, chunks, release_memory, scan, unreadable
 from hwdesk.services.guard import guard
-from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
+from hwdesk.services.import_rows import FORM_FIELDS, RowError, same_number, same_person, validated
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
-FORM_FIELDS = ["seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on"]
-# A row's values are handed to validate_values in FIELD_ORDER: the columns, then office_id.
-assert FIELD_ORDER[: len(FORM_FIELDS)] == tuple(FORM_FIELDS) and FIELD_ORDER[len(FORM_FIELDS)] == "office_id"
-_KIND = FORM_FIELDS.index("registration_kind")
-
-
-@dataclass
-class RowError:
-    """A refused row: its line number in the file and why."""
-
-    line: int
-    field: str
-    message_ja: str
-    message_en: str
-
-    def message(self, lang: str = "ja") -> str:
-        """``12行目: 生年月日 — …``."""
-        label_ja, label_en = FIELD_LABELS.get(self.field, (self.field, self.field))
-        if lang == "en":
-            return f"line {self.line}: {label_en} — {self.message_en}"
-        return f"{self.line}行目: {label_ja} — {self.message_ja}"
 
 
 @dataclass
@@ -179,14 +157,14 @@ def import_stream(
     nested = session.begin_nested() if dry_run else None
     try:
         with _large_cache(session):
-            for chunk in chunks(reader):
-                rows = _validate(chunk, fields_, office_id, result)
+            for rows, errors, last in validated(chunks(reader), fields_, office_id, lines=total):
+                result.errors += errors
                 writer.wait()  # the previous chunk's rows are in the database: the probes see them
                 good = _drop_existing(session, rows, result, written)
                 if good:
                     writer.start(good)
-                if progress and chunk:
-                    progress(min(chunk[-1][0] - 1, total), total)
+                if progress:
+                    progress(min(last - 1, total), total)
             writer.wait()
     finally:
         writer.close()
@@ -196,7 +174,10 @@ def import_stream(
     if not dry_run and written.count:
         runs = id_runs(written.ids)
         written.ids = written.lines = array("q")
-        release_memory()  # the import's page cache and chunks, before the audit row's list is built
+        release_memory()  # the import's page cache and chunks, before the audit row is built
+        # The added seekers are named by their ids (a few runs: an import's ids are consecutive) and
+        # the file by its SHA-256; their numbers are in the seeker rows and each seeker's history
+        # finds this row through the ids (audit_view), so the row stays small at any file size.
         audit.record(
             session,
             staff_id=staff_id(actor),
@@ -204,70 +185,11 @@ def import_stream(
             entity="file",
             entity_id=source[:200],
             office_id=office_id,
-            extra={"rows": result.added, "sha256": digest, "seeker_ids": runs, "seeker_nos": written.numbers()},
+            extra={"rows": result.added, "sha256": digest, "seeker_ids": runs},
         )
     if progress:
         progress(total, total)
     return result
-
-
-def _validate(
-    chunk: list[tuple[int, list[str]]], fields_: list[str], office_id: str, result: ImportResult
-) -> list[tuple[int, dict]]:
-    """The chunk's valid rows as (line, clean values); the others become errors. Repeats inside
-    the chunk are refused here; repeats of earlier chunks by ``_drop_existing``."""
-    width = len(fields_)
-    # Each form field's column (the last, when a header repeats one) or None: a row becomes the
-    # form's values in FIELD_ORDER without building a SeekerForm. Missing cells keep the form's
-    # defaults (登録区分 "office").
-    column = {name: i for i, name in enumerate(fields_) if name}
-    where = [column.get(name) for name in FORM_FIELDS]
-    defaults = ["office" if name == "registration_kind" else "" for name in FORM_FIELDS]
-    in_order = where == list(range(len(FORM_FIELDS)))
-    rows: list[tuple[int, dict]] = []
-    seen_no: dict[str, int] = {}
-    seen_person: dict[tuple[str, object], int] = {}
-    for n, raw in chunk:
-        if not "".join(raw).strip():  # blank line (or only spaces)
-            continue
-        if len(raw) > width:
-            result.errors.append(
-                RowError(n, "", f"列が多すぎます（{len(raw)}列）。", f"Too many columns ({len(raw)}).")
-            )
-            continue
-        if in_order and len(raw) == width:
-            values = [*raw, office_id]
-        else:
-            values = [raw[i] if i is not None and i < len(raw) else d for i, d in zip(where, defaults)]
-            values.append(office_id)
-        if not values[_KIND].strip():
-            values[_KIND] = "office"
-        try:
-            clean = validate_values(values)
-        except (ValidationFailed, ParseError) as exc:
-            result.errors.append(RowError(n, exc.field or "", exc.message_ja, exc.message_en))
-            continue
-        if clean["seeker_no"] in seen_no:
-            result.errors.append(_same_number(n, seen_no[clean["seeker_no"]]))
-            continue
-        person = (clean["kana_key"], clean["birth_date"])
-        if person in seen_person:
-            result.errors.append(_same_person(n, seen_person[person]))
-            continue
-        seen_no[clean["seeker_no"]] = n
-        seen_person[person] = n
-        rows.append((n, clean))
-    return rows
-
-
-def _same_number(n: int, first: int) -> RowError:
-    return RowError(n, "seeker_no", f"{first}行目と同じ求職番号です。", f"Same seeker number as line {first}.")
-
-
-def _same_person(n: int, first: int) -> RowError:
-    return RowError(
-        n, "name_kana", f"{first}行目と同じフリガナ・生年月日です。", f"Same reading and birth date as line {first}."
-    )
 
 
 def _drop_existing(
@@ -287,7 +209,7 @@ def _drop_existing(
         if old is not None:
             line = written.line_of(old[3])
             if line is not None:
-                result.errors.append(_same_number(n, line))
+                result.errors.append(same_number(n, line))
             elif old[0] == c["kana_key"] and old[1] == c["birth_date"]:
                 result.skipped += 1
             else:
@@ -304,7 +226,7 @@ def _drop_existing(
         if other is not None:
             line = written.line_of(other[1])
             if line is not None:
-                result.errors.append(_same_person(n, line))
+                result.errors.append(same_person(n, line))
             else:
                 result.errors.append(
                     RowError(
@@ -331,12 +253,12 @@ def _lookup_sqlite(session: Session, rows: list[tuple[int, dict]]) -> tuple[dict
     pages the insert will write."""
     conn = session.connection()
     dialect = conn.dialect
-    table = Seeker.__table__  # type: ignore[attr-defined]
+    table = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     to_db = table.c.birth_date.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     from_db = table.c.birth_date.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     existing: dict[str, tuple] = {}
-    people: dict[tuple, str] = {}
+    people: dict[tuple, tuple[str, int]] = {}
     try:
         step = _MAX_VARS // 2
         for i in range(0, len(rows), _MAX_VARS):
@@ -383,15 +305,15 @@ def _large_cache(session: Session) -> Iterator[None]:
         yield
         return
     dbapi = session.connection().connection.dbapi_connection
-    old = dbapi.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]
-    dbapi.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+    old = dbapi.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
+    dbapi.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB}")  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
     try:
         yield
     finally:
-        dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
+        dbapi.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]  # sqlite3's connection (this path is SQLite only)
 
 
-def id_runs(ids: list[int]) -> list[list[int]]:
+def id_runs(ids: Sequence[int]) -> list[list[int]]:
     """Ascending ids as [first, last] runs: [1, 2, 3, 7] → [[1, 3], [7, 7]]."""
     runs: list[list[int]] = []
     for i in ids:
@@ -450,13 +372,13 @@ def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
     conn = session.connection()
     dialect = conn.dialect
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # typed Optional; a session's connection is open
     try:
         # The caller's write transaction holds SQLite's write lock (BEGIN IMMEDIATE), so no one
         # else can take these ids; max + 1 is also what SQLite itself would assign (no AUTOINCREMENT).
         first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
         ids = range(first, first + len(rows))
-        table = Seeker.__table__  # type: ignore[attr-defined]
+        table = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         now = now_utc()
         fixed = {"created_at": now, "updated_at": now, "webcam_confirmed_on": None}
         names = list(rows[0])
@@ -527,7 +449,7 @@ def import_file(
         return import_stream(
             session,
             actor=actor,
-            stream=_Capped(stream, path),
+            stream=cast(BinaryIO, _Capped(stream, path)),  # a raw binary stream; typeshed keeps the two apart
             office_id=office_id,
             source=path.name,
             dry_run=dry_run,

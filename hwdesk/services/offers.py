@@ -35,7 +35,7 @@ from hwdesk.services.context import SYSTEM, Actor, require
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 
-_E = Enrollment.__table__.c  # type: ignore[attr-defined]
+_E = Enrollment.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # One probe of the partial index: is any offer past its deadline?
 _DUE = core_select(_E.id).where(_E.state == "offered", _E.offered_until <= bindparam("now")).limit(1)
 
@@ -207,8 +207,9 @@ def format_until(until: datetime | None, lang: str = "ja") -> str:
     """'12/08 17:15まで' / 'until 12-08 17:15' ('' when the offer has no deadline)."""
     if until is None:
         return ""
-    u = until.astimezone(JST)
-    return f"until {u:%m-%d %H:%M}" if lang == "en" else f"{u:%m/%d %H:%M}まで"
+    from hwdesk.texts import tr
+
+    return tr("offers.until", lang, until=until.astimezone(JST))
 
 
 __all__ = ["Expired", "Place", "deadline", "decline", "due", "expire_due", "format_until", "places", "settle"]

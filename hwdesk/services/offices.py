@@ -6,16 +6,24 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hwdesk.errors import NotFound
 from hwdesk.models import Office, TermsVersion
 from hwdesk.services.guard import guard
 from hwdesk.terms import OfficeProfile, TermsDocument, office_profiles, shipped_terms
 
-V = TypeVar("V")  # a TermsVersion, or a row with its version and effective_on
+
+class _Dated(Protocol):
+    """A TermsVersion, or a row with its effective_on."""
+
+    @property
+    def effective_on(self) -> date: ...
+
+
+V = TypeVar("V", bound=_Dated)
 
 
 def sync_offices(session: Session) -> int:
@@ -85,7 +93,7 @@ def offices_synced(session: Session) -> bool | None:
         return None
     if not set(office_profiles()) <= have:
         return False
-    versions = {(o, v) for o, v in session.exec(select(TermsVersion.office_id, TermsVersion.version))}  # type: ignore[misc]
+    versions = {(o, v) for o, v in session.exec(select(TermsVersion.office_id, TermsVersion.version))}
     return all((office_id, doc.version) in versions for office_id, docs in shipped_terms().items() for doc in docs)
 
 
@@ -113,7 +121,9 @@ def list_offices(session: Session) -> list[Office]:
 def terms_versions(session: Session, office_id: str) -> list[TermsVersion]:
     """An office's terms versions, oldest first."""
     return list(
-        session.exec(select(TermsVersion).where(TermsVersion.office_id == office_id).order_by(TermsVersion.version))
+        session.exec(
+            select(TermsVersion).where(TermsVersion.office_id == office_id).order_by(col(TermsVersion.version))
+        )
     )
 
 
@@ -204,6 +214,7 @@ def add_terms_version(
     """
     from hwdesk import audit
     from hwdesk.errors import ValidationFailed
+    from hwdesk.services import notices
     from hwdesk.services.context import require, require_office
     from hwdesk.terms import parse_terms_document
 
@@ -254,4 +265,5 @@ def add_terms_version(
             "ground": ground,
         },
     )
+    notices.on_revision(session, actor=actor, version=tv)
     return tv

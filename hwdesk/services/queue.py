@@ -15,6 +15,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, or_
 from sqlalchemy import select as core_select
@@ -43,7 +44,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import calendar, eligibility, registration, terminations
+from hwdesk.services import calendar, eligibility, interpreting, registration, terminations
 from hwdesk.services.consent import COMPANION_LABELS, ConsentStatus, needs_notice
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
@@ -156,6 +157,7 @@ class QueueRow:
     companions: tuple[Companion, ...]
     warnings: tuple[RowWarning, ...]
     seeker_warnings: dict = field(default_factory=dict, compare=False, hash=False)
+    interpreting: tuple = ()  # interpreters.Cover per language the seekers' notices ask for (live rows)
 
     @property
     def group(self) -> bool:
@@ -220,7 +222,7 @@ class QueueView:
 # Plain columns through SQLAlchemy Core: the queue reads tuples, never ORM objects (at 800 sessions
 # and ~2,400 enrollments a day, object loading and the identity map were most of its cost).
 _S, _ST, _E, _K, _C, _TV, _TN, _EC, _CN, _A, _T = (
-    t.__table__.c  # type: ignore[attr-defined]
+    t.__table__.c  # type: ignore[union-attr]  # SQLModel sets __table__ without declaring it
     for t in (
         SessionRow,
         Staff,
@@ -279,7 +281,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _ST.login,
                 _ST.name,
             )
-            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]
+            .join_from(SessionRow.__table__, Staff.__table__, _ST.id == _S.staff_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(*where)
             .order_by(_S.start_at, _S.id)
         )
@@ -295,7 +297,7 @@ def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
                 _K.phone,
                 _E.offered_until,
             )
-            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]
+            .join_from(Enrollment.__table__, Seeker.__table__, _K.id == _E.seeker_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
             .where(_E.session_id.in_(core_select(_S.id).where(*where)), _E.state != "cancelled")
             .order_by(_E.booked_at, _E.id)
         )
@@ -312,7 +314,7 @@ class _Facts:
     consent: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     notified: set[tuple[int, int]] = field(default_factory=set)  # (seeker, terms version id)
     env: dict[int, eligibility.EnvRef] = field(default_factory=dict)
-    seekers: dict[int, object] = field(default_factory=dict)
+    seekers: dict[int, Any] = field(default_factory=dict)  # rows of the Seeker columns the rules read
     approvals: dict[tuple[int, str], bool] = field(default_factory=dict)  # (seeker, service) → wish recorded
     stops: dict[int, list] = field(default_factory=dict)  # unlifted stops
     ended: dict[int, datetime] = field(default_factory=dict)  # the latest lifted 'ended' stop
@@ -330,7 +332,7 @@ def _facts(session: Session, prof, seeker_ids, newest_in_force, last_day: date) 
     facts = _Facts()
     for sid, version, given in conn.execute(
         core_select(_C.seeker_id, _TV.version, _C.given_at)
-        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]
+        .join_from(Consent.__table__, TermsVersion.__table__, _TV.id == _C.terms_version_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         .where(_C.office_id == office_id, _C.seeker_id.in_(seeker_ids))
         .order_by(_C.given_at, _C.id)
     ):
@@ -405,7 +407,7 @@ def _seeker_failures(
     status = ConsentStatus(
         prof.id,
         in_force,
-        eligibility.ConsentRef(0) if version is not None else None,  # type: ignore[arg-type]
+        eligibility.ConsentRef(0) if version is not None else None,
         version,
         needs_notice(version, in_force.version) and (sid, in_force.id) in facts.notified,
     )
@@ -424,7 +426,7 @@ def _seeker_failures(
         service,
         day,
         status,
-        facts.env.get(sid),  # type: ignore[arg-type]
+        facts.env.get(sid),
         facts.approvals.get((sid, service)),
         eligibility.stop_in_force(facts.stops.get(sid, ()), day),
         ended_on,
@@ -520,7 +522,7 @@ def _build_rows(
         if r.state in LIVE_SESSION_STATES and day not in in_force:
             in_force[day] = version_in_force(versions, day)
         out.append(_row(r, start, end, seekers_of.get(r.id, []), comps_of, facts, prof, in_force.get(day), now))
-    return out
+    return interpreting.mark_rows(session, office_id, out) if comps_of else out
 
 
 def _row(
@@ -598,7 +600,7 @@ def _row(
 
 
 def _counts(rows: list[QueueRow]) -> dict[str, int]:
-    counts = {s: 0 for s in SESSION_STATES}
+    counts: dict[str, int] = {str(s): 0 for s in SESSION_STATES}
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1
     counts["total"] = len(rows)
@@ -672,6 +674,7 @@ def row_json(r: QueueRow) -> dict:
             for s in sorted((s for s in r.seekers if s.state == "waitlisted"), key=lambda s: s.waitlist_pos or 0)
         ],
         "companions": [{"seeker": c.seeker_no, "kind": c.kind, "language": c.language} for c in r.companions],
+        "interpreters": interpreting.covers_json(r.interpreting),
         "warnings": [w.key for w in r.warnings],
         "overrides": r.overrides,
         "offered": [
@@ -702,12 +705,29 @@ def queue_json(
     view = daily_queue(
         session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now
     )
+    from hwdesk.services import followup  # seekers to phone now: on today's queue only
+
+    moment = now or now_utc()
+    late = (
+        followup.late_seekers(session, actor=actor, office_id=office_id, now=moment)
+        if moment.astimezone(JST).date() == day
+        else []
+    )
     return {
         "office": office_id,
         "date": day.isoformat(),
         "closed": view.closed[0] if view.closed else None,
         "counts": view.counts,
         "sessions": [row_json(r) for r in view.rows],
+        "followup": [
+            {
+                "session": r.session_id,
+                "seeker": r.seeker_no,
+                "minutes_late": r.minutes_late,
+                "last_call": r.last.outcome if r.last else None,
+            }
+            for r in late
+        ],
     }
 
 
@@ -865,7 +885,7 @@ def _moved(
 
     lo = max(now or now_utc(), calendar.day_bounds(day)[0])
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,
@@ -886,7 +906,7 @@ def _moved(
             SessionRow.state == "scheduled",
             col(SessionRow.rescheduled_from_id).is_not(None),
             col(Enrollment.state).in_(("booked", "offered", "waitlisted")),
-            ~exists().where(Reminder.session_id == SessionRow.id, Reminder.seeker_id == Enrollment.seeker_id),
+            ~exists().where(col(Reminder.session_id) == SessionRow.id, col(Reminder.seeker_id) == Enrollment.seeker_id),
         )
         .order_by(col(SessionRow.start_at), col(SessionRow.id))
     )

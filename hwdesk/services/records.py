@@ -208,7 +208,7 @@ def view_usage_records(
             field="session_id",
         )
     stmt = (
-        select(UsageRecord, SessionRow.start_at, SessionRow.kind, SessionRow.office_id, Seeker.seeker_no)
+        select(UsageRecord, SessionRow.start_at, SessionRow.kind, SessionRow.office_id, Seeker.seeker_no)  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         .join(SessionRow, col(SessionRow.id) == UsageRecord.session_id)
         .outerjoin(Seeker, col(Seeker.id) == UsageRecord.seeker_id)
     )
@@ -238,7 +238,7 @@ def view_usage_records(
                 rec.seeker_id,
                 seeker_no or "",
                 rec.joined_at,
-                rec.left_at,  # type: ignore[arg-type]
+                rec.left_at,
                 rec.device_kind,
                 rec.os,
                 rec.participant_id,
@@ -333,7 +333,7 @@ def lawful_request_export(
         )
 
     stmt = (
-        select(UsageRecord, SessionRow.start_at, SessionRow.kind, Seeker.seeker_no, Seeker.name)
+        select(UsageRecord, SessionRow.start_at, SessionRow.kind, Seeker.seeker_no, Seeker.name)  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         .join(SessionRow, col(SessionRow.id) == UsageRecord.session_id)
         .outerjoin(Seeker, col(Seeker.id) == UsageRecord.seeker_id)
         .where(

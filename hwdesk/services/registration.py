@@ -70,7 +70,7 @@ def needs_events(registered_on: date | None, on: date) -> bool:
     return registered_on is not None and on > initial_end(registered_on)
 
 
-_E, _S, _R = Enrollment.__table__.c, SessionRow.__table__.c, RegistrationRenewal.__table__.c  # type: ignore[attr-defined]
+_E, _S, _R = Enrollment.__table__.c, SessionRow.__table__.c, RegistrationRenewal.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 
 
 def _events_stmt(seeker_ids):
@@ -78,7 +78,7 @@ def _events_stmt(seeker_ids):
     seekers, in one statement: a union whose other column is a typed NULL on each side."""
     att = (
         select(_E.seeker_id.label("seeker_id"), _S.start_at.label("at"), cast(null(), Date).label("on"))
-        .join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]
+        .join_from(Enrollment.__table__, SessionRow.__table__, _S.id == _E.session_id)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         .where(_E.seeker_id.in_(seeker_ids), _S.kind.in_(EXTENDING_KINDS), _E.state.in_(ATTENDED_STATES))
     )
     ren = select(_R.seeker_id, cast(null(), _S.start_at.type), _R.renewed_on).where(_R.seeker_id.in_(seeker_ids))

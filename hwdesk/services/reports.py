@@ -482,13 +482,13 @@ def _breakdown(
     title: tuple[str, str],
     keys: list[str],
     counts: Counter,
-    labels: dict,
+    labels: dict[str, tuple[str, str]],
     linked_total: Figure | None = None,
     unit: tuple[str, str] = ("件", "count"),
 ) -> Breakdown:
     ordered = list(keys) + sorted(k for k in counts if k not in keys)
     cells, total = policy.group([counts.get(k, 0) for k in ordered], sum(counts.values()), linked_total=linked_total)
-    items = [Item(k, *labels.get(k, (k, k)), f) for k, f in zip(ordered, cells, strict=True)]
+    items = [Item(k, ja, en, f) for k, f in zip(ordered, cells, strict=True) for ja, en in [labels.get(k, (k, k))]]
     return Breakdown(key, title[0], title[1], items, total, *unit)
 
 
@@ -539,7 +539,7 @@ def period_report(
 
     # sessions and their bookings (two queries; bucketed here so days follow JST, not UTC)
     sessions = session.exec(
-        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(
+        select(SessionRow.id, SessionRow.kind, SessionRow.state, SessionRow.cancel_reason, SessionRow.start_at).where(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             *in_period
         )
     ).all()
@@ -601,7 +601,7 @@ def period_report(
 
     # usage records: counts only — identifiers are counted, never carried out of this function
     usage = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             UsageRecord.participant_id,
             UsageRecord.device_kind,
             UsageRecord.os,
@@ -819,10 +819,10 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
     notices_out = 0
     if in_force is not None and any(v.version < in_force.version for v in versions):
         newest = (
-            select(Consent.seeker_id.label("sid"), func.max(TermsVersion.version).label("v"))  # type: ignore[attr-defined]
+            select(col(Consent.seeker_id).label("sid"), func.max(TermsVersion.version).label("v"))
             .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
             .where(Consent.office_id == office_id)
-            .group_by(Consent.seeker_id)
+            .group_by(col(Consent.seeker_id))
             .subquery()
         )
         newer = [v.id for v in versions if v.version >= in_force.version]
@@ -850,15 +850,9 @@ def _outstanding(session: Session, *, office_id: str, on: date) -> tuple[int, in
 
 def legend(threshold: int, lang: str = "ja") -> str:
     """What the suppression marks mean, for every place a report is shown."""
-    if lang == "en":
-        return (
-            f"<{threshold} = a count under {threshold}, hidden; {PROTECTED_MARK} = a count hidden to protect such a cell; "
-            f"{SUPPRESSED_RATE} = a rate or mean on a hidden count"
-        )
-    return (
-        f"<{threshold} = {threshold}未満のため非表示の件数　{PROTECTED_MARK} = それを守るため非表示にした件数　"
-        f"{SUPPRESSED_RATE} = 非表示の件数に基づく率・平均"
-    )
+    from hwdesk.texts import tr
+
+    return tr("reports.legend", lang, threshold=threshold, protected=PROTECTED_MARK, suppressed=SUPPRESSED_RATE)
 
 
 def daily_report(

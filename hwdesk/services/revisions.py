@@ -100,11 +100,15 @@ class ArticleChange:
 
     def summary(self, lang: str = "ja") -> str:
         """One line: '第7条（利用の記録等）: 改正' / 'Art. 7 (利用の記録等): changed'."""
-        ja, en = CHANGE_LABELS[self.kind]
-        head = f"（{self.heading}）" if self.heading else ""
-        if lang == "en":
-            return f"{self.label}{head}: {en}"
-        return f"{self.label}{head}: {ja}"
+        from hwdesk.texts import pick, tr
+
+        return tr(
+            "revisions.summary",
+            lang,
+            label=self.label,
+            heading=f"（{self.heading}）" if self.heading else "",
+            change=pick(*CHANGE_LABELS[self.kind], lang),
+        )
 
 
 def _body_key(art: dict) -> str:
@@ -257,7 +261,9 @@ def diff_versions(old: TermsDocument, new: TermsDocument) -> list[ArticleChange]
 def render_changes(changes: list[ArticleChange], *, lang: str = "ja") -> str:
     """The changes as plain text (a summary line, then the line diff, per change)."""
     if not changes:
-        return "変更はありません。" if lang != "en" else "No changes."
+        from hwdesk.texts import tr
+
+        return tr("revisions.none", lang)
     blocks = []
     for c in changes:
         blocks.append("\n".join([c.summary(lang), *c.unified]))
@@ -371,7 +377,7 @@ def notify_list(
             SessionRow.office_id == office_id,
             or_(
                 and_(start >= since, start < until),
-                and_(start >= effective, Enrollment.state != "cancelled", SessionRow.state != "cancelled"),
+                and_(start >= effective, col(Enrollment.state) != "cancelled", col(SessionRow.state) != "cancelled"),
             ),
         )
     )
@@ -384,7 +390,7 @@ def notify_list(
         col(Seeker.id).in_(active),
     )
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Seeker.id,
             Seeker.seeker_no,
             Seeker.name,
@@ -419,7 +425,7 @@ def notify_list(
                 Enrollment.state != "cancelled",
                 SessionRow.state != "cancelled",
             )
-            .group_by(Enrollment.seeker_id)
+            .group_by(col(Enrollment.seeker_id))
         ).all()
     )
     out = []
@@ -449,17 +455,17 @@ def _next_sessions(
     """Each seeker's next live session at the office (one query: a window over the bookings)."""
     rn = (
         func.row_number()
-        .over(partition_by=Enrollment.seeker_id, order_by=(col(SessionRow.start_at), col(SessionRow.id)))
+        .over(partition_by=col(Enrollment.seeker_id), order_by=(col(SessionRow.start_at), col(SessionRow.id)))
         .label("rn")
     )
     inner = (
-        select(
-            Enrollment.seeker_id.label("sid"),
-            SessionRow.id.label("sess"),
-            SessionRow.start_at.label("start"),  # type: ignore[attr-defined]
-            SessionRow.kind.label("kind"),
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
+            col(Enrollment.seeker_id).label("sid"),
+            col(SessionRow.id).label("sess"),
+            col(SessionRow.start_at).label("start"),
+            col(SessionRow.kind).label("kind"),
             rn,
-        )  # type: ignore[attr-defined]
+        )
         .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
         .where(
             SessionRow.office_id == office_id,
@@ -516,15 +522,15 @@ def unnotified_sessions(session: Session, *, actor: Actor, office_id: str, day: 
         select(Enrollment.seeker_id).join(SessionRow, col(SessionRow.id) == Enrollment.session_id).where(*day_where)
     )
     newest = (
-        select(Consent.seeker_id.label("sid"), func.max(TermsVersion.version).label("v"))  # type: ignore[attr-defined]
+        select(col(Consent.seeker_id).label("sid"), func.max(TermsVersion.version).label("v"))
         .join(TermsVersion, col(TermsVersion.id) == Consent.terms_version_id)
         .where(Consent.office_id == office_id, col(Consent.seeker_id).in_(day_seekers))
-        .group_by(Consent.seeker_id)
+        .group_by(col(Consent.seeker_id))
         .subquery()
     )
     notified = select(TermsNotice.seeker_id).where(col(TermsNotice.terms_version_id).in_(newer_ids))
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             SessionRow.id, SessionRow.start_at, SessionRow.kind, Seeker.id, Seeker.seeker_no, Seeker.name, newest.c.v
         )
         .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
@@ -534,7 +540,7 @@ def unnotified_sessions(session: Session, *, actor: Actor, office_id: str, day: 
         .order_by(col(SessionRow.start_at), col(SessionRow.id), col(Seeker.seeker_no))
     ).all()
     return [
-        UnnotifiedSession(sid, start, kind, skid, no, name, v, in_force.version, in_force.id, in_force.effective_on)  # type: ignore[arg-type]
+        UnnotifiedSession(sid, start, kind, skid, no, name, v, in_force.version, in_force.id, in_force.effective_on)
         for sid, start, kind, skid, no, name, v in rows
     ]
 
@@ -631,21 +637,21 @@ def history(session: Session, *, actor: Actor, seeker_id: int) -> list[OfficeHis
             HistoryEvent("consent", c.given_at, t.version, t.id, c.method, login or "")
             for c, t, login in consents
             if c.office_id == office
-        ]  # type: ignore[arg-type]
+        ]
         events += [
             HistoryEvent("notice", n.notified_at, t.version, t.id, n.method, login or "")
             for n, t, login in notices
             if t.office_id == office
-        ]  # type: ignore[arg-type]
+        ]
         events.sort(key=lambda e: (e.at, e.kind))
         rows = []
         for r, e_state in sessions:
             if r.office_id != office:
                 continue
             day = r.start_at.astimezone(JST).date()
-            if not versions[office]:
-                continue  # an office without terms: nothing to say about this session
             tv = version_in_force(versions[office], day)
+            if tv is None:
+                continue  # an office without terms: nothing to say about this session
             # Anything recorded up to the session's end counts for it: 前橋 records consent at use,
             # and a notice "at the start of a session" is made once it has begun.
             upto = [ev for ev in events if ev.at <= r.end_at]
@@ -671,7 +677,7 @@ def history(session: Session, *, actor: Actor, seeker_id: int) -> list[OfficeHis
                     e_state,
                     tv.version,
                     tv.effective_on,
-                    newest,  # type: ignore[arg-type]
+                    newest,
                     consented,
                     notified,
                     standing,

@@ -2,7 +2,10 @@
 
 Search is designed for a million seekers: every path is an index seek that stops at one page.
 - 求職番号 and phone: prefix range on a unique/plain index;
-- reading (hiragana, katakana or half-width): prefix range on ``kana_key``;
+- reading (hiragana, katakana or half-width): prefix range on ``kana_key`` (the whole reading)
+  and on ``given_key`` (the reading after its first word: さくら finds 山田 さくら);
+- romaji (Hepburn or kunrei: ``yamada``, ``tutomu``): the same two ranges for each reading it may
+  stand for (``hwdesk.romaji``), beside the name index (a name may be written in Latin letters);
 - any part of the kanji name: ``hwdesk.nameindex`` (an FTS5 phrase query on SQLite, the 1-, 2-
   and 3-character grams in ``name_gram`` on PostgreSQL), one page in id order.
 """
@@ -19,7 +22,7 @@ from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
-from hwdesk import audit, nameindex
+from hwdesk import audit, nameindex, romaji
 from hwdesk.clock import now_utc, today_jst
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
@@ -243,7 +246,15 @@ def validate_values(values: Sequence[object], webcam_confirmed: object = False) 
         "office_id": office,
         "webcam_confirmed": bool(webcam_confirmed),
         "kana_key": kana_key(reading),
+        "given_key": given_key(reading),
     }
+
+
+def given_key(reading: str) -> str:
+    """The search key of a reading's words after the first (the given name of "ヤマダ サクラ"),
+    "" for a one-word reading. Migration 0010 computes the same in SQL for older rows."""
+    parts = (reading or "").split(" ", 1)
+    return kana_key(parts[1]) if len(parts) == 2 else ""
 
 
 def find_duplicates(
@@ -352,7 +363,7 @@ def update_seeker(
     return seeker
 
 
-_SEEKER = Seeker.__table__  # type: ignore[attr-defined]
+_SEEKER = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _SWITCH = Prepared(
     _SEEKER.update()
     .where(_SEEKER.c.id == bindparam("id"))
@@ -532,11 +543,25 @@ def _plan(db: _Raw, query: str, office_id: str | None) -> list[_Part]:
             cond, params = db.prefix("k.phone", digits)
             parts.append(_Part(base + cond, [*scope, *params], "k.phone"))
     elif _is_kana_query(q):
-        cond, params = db.prefix("k.kana_key", kana_key(q))
-        parts.append(_Part(base + cond, [*scope, *params], "k.kana_key"))
+        parts += _reading_parts(db, base, scope, [kana_key(q)], given=" " not in q)
     else:
+        if romaji.looks_like_romaji(q):
+            parts += _reading_parts(db, base, scope, romaji.readings(q), given=" " not in q.strip())
         sql, params = nameindex.match(db, q.replace(" ", ""), _COLS, where, scope)
         parts.append(_Part(sql, params, ""))
+    return parts
+
+
+def _reading_parts(db: _Raw, base: str, scope: list, keys: list[str], *, given: bool) -> list[_Part]:
+    """A prefix range on the whole reading for each key, then (``given``: the query is one word)
+    on the given name's reading: the family name is what staff type first and list by."""
+    parts = []
+    columns = ("k.kana_key", "k.given_key") if given else ("k.kana_key",)
+    for column in columns:
+        for key in keys:
+            if key:
+                cond, params = db.prefix(column, key)
+                parts.append(_Part(base + cond, [*scope, *params], column))
     return parts
 
 
@@ -547,8 +572,8 @@ def search(
     """Seekers matching ``query`` by number, phone, reading or any part of the name (one page).
 
     Every path is an index seek that stops at ``limit`` rows: 求職番号 exact and prefix, phone
-    prefix (digits starting with 0), reading prefix on ``kana_key``, and kanji fragments through
-    ``hwdesk.nameindex``.
+    prefix (digits starting with 0), reading prefix on ``kana_key`` and ``given_key`` (kana, or
+    the readings romaji may stand for), and kanji fragments through ``hwdesk.nameindex``.
     """
     rows: list = []
     with _Raw(session) as db:
@@ -567,7 +592,7 @@ def search(
                     r[1],
                     r[2],
                     r[3],
-                    bd if isinstance(bd, date) or bd is None else date.fromisoformat(bd),
+                    bd if isinstance(bd, date) else date.fromisoformat(bd),  # SQLite gives text
                     r[5],
                     r[6],
                 )
@@ -607,6 +632,7 @@ def anonymize(session: Session, *, actor: Actor, seeker_id: int) -> None:
     seeker.name = f"匿名化済み {seeker_id}"
     seeker.name_kana = "トクメイ"
     seeker.kana_key = "トクメイ"
+    seeker.given_key = ""
     seeker.phone = ""
     seeker.email = ""
     seeker.anonymized_at = now_utc()

@@ -236,8 +236,8 @@ def terminate(
         },
         extra={"agreement_cancelled": ends, "agreement_cite": prof.cite("stop_use") if ends else ""},
     )
-    if scope == "session":
-        _stop_in_session(session, actor=actor, session_id=session_id, seeker_id=seeker.id)  # type: ignore[arg-type]
+    if scope == "session" and session_id is not None:  # always given for this scope (refused above without)
+        _stop_in_session(session, actor=actor, session_id=session_id, seeker_id=seeker.id)
         return TerminationResult(term, False, [])
     bookings = scheduling.future_bookings(session, actor=actor, seeker_id=seeker_id, office_id=office_id, until=until)
     return TerminationResult(term, ends, bookings)
@@ -305,7 +305,7 @@ class Stop:
 def stops(conn, *, office_id: str, seeker_ids) -> dict[int, list[Stop]]:
     """Unlifted stops (not 'session' ones) at ``office_id`` of the seekers ``seeker_ids`` selects
     (a subquery or a list), one query on ``conn`` (a Connection or a Session's connection)."""
-    t = Termination.__table__.c  # type: ignore[attr-defined]
+    t = Termination.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     from sqlalchemy import select as core_select
 
     out: dict[int, list[Stop]] = {}

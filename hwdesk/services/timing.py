@@ -30,9 +30,9 @@ class Late:
 
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """One line for stderr or a dialog."""
-        if lang == "en":
-            return f"✘ The session started at {self.start:%H:%M} (a supervisor may book with a reason)"
-        return f"✘ セッションは{self.start:%H:%M}に開始済みです（監督者が理由を付けて例外承認できます）"
+        from hwdesk.texts import tr
+
+        return tr("timing.started", lang, start=self.start)
 
 
 def booking_gate(

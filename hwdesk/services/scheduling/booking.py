@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import BindParameter, bindparam, insert
 from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
@@ -20,7 +20,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import consent, eligibility, timing
+from hwdesk.services import consent, eligibility, notices, timing
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
@@ -154,14 +154,14 @@ def _seat_or_wait(
     return "waitlisted", last_pos + 1
 
 
-_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]
-_OFFICE_T = Office.__table__  # type: ignore[attr-defined]
+_SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+_OFFICE_T = Office.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``:
 # ~10 µs a statement against ~50 µs through SQLAlchemy's execute, ~150 µs through the ORM).
 # The locks are those of lock_session / lock_seeker.
 # Only the columns the rules and refusals read (each converted value costs ~2–5 µs).
 _BOOK_SESSION = Prepared(
-    select(
+    select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
         *(_SESSION_T.c[k] for k in ("id", "office_id", "kind", "state", "start_at", "end_at", "capacity")),
         select(_OFFICE_T.c.profile_json)
         .where(_OFFICE_T.c.id == _SESSION_T.c.office_id)
@@ -195,7 +195,8 @@ def _book_reads() -> Prepared:
     waiting, last waitlist position — one round trip for every check after the locks."""
     global _BOOK_READS
     if _BOOK_READS is None:
-        e, sid = _ENROLLMENT_T, bindparam("session_id")
+        e = _ENROLLMENT_T
+        sid: BindParameter[int] = bindparam("session_id")
         here = (e.c.session_id == sid,)
         mine = (*here, e.c.seeker_id == bindparam("seeker_id"))
         waiting = (*here, e.c.state == "waitlisted")
@@ -283,7 +284,7 @@ def book(
         reason = clean_text(override_reason or "", field="reason", max_len=300)
         _conditions_gate(seeker, facts, reason)
         if r.overlap_id is not None:
-            raise _seeker_overlap_refusal(seeker, session.get(SessionRow, r.overlap_id))  # type: ignore[arg-type]
+            raise _seeker_overlap_refusal(seeker, session.get_one(SessionRow, r.overlap_id))
         lifted: list[str] = []
         if late:  # timing.booking_gate has required the supervisor and the reason
             lifted.append("session_started")
@@ -330,6 +331,7 @@ def book(
         after={"session": row.id, "state": state, "waitlist_pos": pos},
         extra={"override": {"reason": override, "lifted": lifted}} if override else None,
     )
+    notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
 
 
@@ -343,9 +345,9 @@ def _offer_free_seats(
     now = now or now_utc()
     if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
         return []
-    free = row.capacity - _seats_taken(session, row.id)  # type: ignore[arg-type]
+    free = row.capacity - _seats_taken(session, row.id)
     offered = []
-    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]  # type: ignore[arg-type]
+    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]
     until = offers.deadline(session, office_id=row.office_id, start=row.start_at, now=now) if waiting else None
     for e in waiting:
         before = e.waitlist_pos
@@ -363,5 +365,6 @@ def _offer_free_seats(
             after={"state": "offered", "offered_until": until.isoformat() if until else None},
         )
         offered.append(e)
+    notices.on_offered(session, actor=actor, row=row, enrollments=offered)
     session.flush()
     return offered

@@ -18,7 +18,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import calendar, eligibility, timing
+from hwdesk.services import calendar, eligibility, notices, timing
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
@@ -100,6 +100,7 @@ def cancel_enrollment(
         after={"state": "cancelled", "reason": reason},
         extra={"note": note},
     )
+    notices.on_cancelled(session, actor=actor, row=row, enrollments=[e])
     return Cancelled(e, _offer_free_seats(session, actor=actor, row=row))
 
 
@@ -126,7 +127,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
             f"The offer's reply deadline ({until:%m-%d %H:%M}) has passed; the seat goes to the next in line.",
             field="state",
         )
-    if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:  # type: ignore[arg-type]
+    if _seats_taken(session, row.id, exclude_id=e.id) >= row.capacity:
         raise RuleRefusal(
             f"セッション #{row.id} は満席です（定員{row.capacity}名）。",
             f"Session #{row.id} is full (capacity {row.capacity}).",
@@ -146,6 +147,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
         before={"state": "offered"},
         after={"state": "booked"},
     )
+    notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
 
 
@@ -166,13 +168,15 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: s
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
     _require_live(row, what_ja="キャンセル", what_en="cancel it (an in-progress session can be stopped)")
-    return _cancel_row(session, actor=actor, row=row, reason=reason, note=note)
+    return notices.session_cancelled(
+        session, actor=actor, result=_cancel_row(session, actor=actor, row=row, reason=reason, note=note)
+    )
 
 
 def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str, note: str) -> SessionCancelled:
     row.state, row.cancel_reason, row.cancel_note, row.updated_at = "cancelled", reason, note, now_utc()
     session.add(row)
-    moved = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
+    moved = _enrollments(session, row.id, ACTIVE_STATES)
     for e in moved:
         e.state, e.cancel_reason, e.waitlist_pos = "cancelled", reason, None
         session.add(e)
@@ -242,7 +246,7 @@ def reschedule(
     require_office(actor, row.office_id)
     _require_live(row, what_ja="日時を変更", what_en="reschedule it")
     staff = lock_staff(session, row.staff_id)
-    moving = _enrollments(session, row.id, ACTIVE_STATES)  # type: ignore[arg-type]
+    moving = _enrollments(session, row.id, ACTIVE_STATES)
     for sid in sorted({e.seeker_id for e in moving}):
         lock_seeker(session, sid)
     timing.refuse_past(new_start, at=now)
@@ -269,7 +273,7 @@ def reschedule(
                 session_id=new.id,
                 seeker_id=e.seeker_id,
                 state=e.state,
-                booked_at=e.booked_at,  # type: ignore[arg-type]
+                booked_at=e.booked_at,
                 waitlist_pos=e.waitlist_pos,
                 override_reason=e.override_reason,
                 override_by=e.override_by,
@@ -291,6 +295,7 @@ def reschedule(
         after={"session": new.id, "start": new.start_at.isoformat()},
         extra={"seekers_moved": [e.seeker_id for e in moving]},
     )
+    notices.on_rescheduled(session, actor=actor, old=row, new=new)
     return new
 
 

@@ -20,7 +20,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
-from hwdesk.services import calendar
+from hwdesk.services import calendar, eligibility
 from hwdesk.states import (
     ACTIVE_STATES,
     LIVE_SESSION_STATES,
@@ -65,11 +65,11 @@ class SeekerFailure:
 
     seeker_no: str
     name: str
-    requirement: object
+    requirement: eligibility.Requirement | Reason
 
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """The seeker, then the requirement's own line."""
-        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)  # type: ignore[attr-defined]
+        return f"{self.seeker_no} {self.name}: " + self.requirement.line(office_name, lang)
 
 
 # --- row locks (fixed order: Session, Staff, Seeker) ------------------------------------------
@@ -141,7 +141,7 @@ def _inline(states: tuple[str, ...]) -> list:
 
 
 def _seeker_overlap_stmt(exclude: bool):
-    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]
+    s, e = SessionRow.__table__, Enrollment.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     stmt = (
         select(s.c.id)
         .select_from(s.join(e, e.c.session_id == s.c.id))
@@ -173,7 +173,7 @@ def seeker_conflict(
 def _refuse_staff_overlap(
     session: Session, staff: Staff, start: datetime, end: datetime, exclude_id: int | None = None
 ) -> None:
-    other = staff_conflict(session, staff_id=staff.id, start=start, end=end, exclude_id=exclude_id)  # type: ignore[arg-type]
+    other = staff_conflict(session, staff_id=staff.id, start=start, end=end, exclude_id=exclude_id)
     if other is not None:
         raise RuleRefusal(
             f"{staff.name}（{staff.login}）はこの時間に別のセッションを担当しています: {_label(other)}",
@@ -183,7 +183,7 @@ def _refuse_staff_overlap(
 
 
 def _refuse_seeker_overlap(session: Session, seeker, row, exclude_id: int | None = None) -> None:
-    other = seeker_conflict(session, seeker_id=seeker.id, start=row.start_at, end=row.end_at, exclude_id=exclude_id)  # type: ignore[arg-type]
+    other = seeker_conflict(session, seeker_id=seeker.id, start=row.start_at, end=row.end_at, exclude_id=exclude_id)
     if other is not None:
         raise _seeker_overlap_refusal(seeker, other)
 

@@ -104,7 +104,7 @@ def _spec(
     return {
         "office_id": office_id,
         "kind": kind,
-        "capacity": int(capacity) if is_group(kind) else 1,  # type: ignore[arg-type]
+        "capacity": int(capacity) if is_group(kind) and capacity is not None else 1,  # a group has one (checked above)
         "title": clean_text(title, field="title", max_len=100),
         "platform": platform,
         "join_url": url,
@@ -146,7 +146,7 @@ def _insert_session(
         start_at=start,
         end_at=end,
         staff_id=staff.id,
-        series_id=series_id,  # type: ignore[arg-type]
+        series_id=series_id,
         rescheduled_from_id=rescheduled_from_id,
         created_by=_sid(actor),
     )
@@ -202,7 +202,7 @@ def create_session(
     )
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
     calendar.check_slot(session, office_id, start, end)
-    staff = lock_staff(session, staff.id)  # type: ignore[arg-type]
+    staff = lock_staff(session, staff.id)
     _refuse_staff_overlap(session, staff, start, end)
     return _insert_session(session, actor=actor, spec=spec, staff=staff, start=start, end=end)
 
@@ -254,7 +254,7 @@ def occurrences(rrule: str, start: datetime, end: datetime) -> list[tuple[dateti
         raise ValidationFailed(
             f"繰り返しの指定（RRULE）が不正です: {exc}", f"Bad repeat rule (RRULE): {exc}", field="rrule"
         ) from None
-    starts = list(itertools.islice(iter(rule), MAX_OCCURRENCES + 1))  # type: ignore[call-overload]
+    starts = list(itertools.islice(iter(rule), MAX_OCCURRENCES + 1))
     if len(starts) > MAX_OCCURRENCES:
         raise ValidationFailed(
             f"繰り返しは{MAX_OCCURRENCES}回までです（COUNT か UNTIL を指定してください）。",
@@ -302,7 +302,7 @@ def create_series(
     )
     staff = _resolve_staff(session, office_id, staff_login, staff_id)
     pairs = occurrences(rrule, start, end)
-    staff = lock_staff(session, staff.id)  # type: ignore[arg-type]
+    staff = lock_staff(session, staff.id)
     series = Series(office_id=office_id, rrule=rrule.strip(), created_by=_sid(actor))
     session.add(series)
     session.flush()

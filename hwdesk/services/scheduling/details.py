@@ -112,7 +112,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
     """A session with its staff and every enrollment (three queries)."""
     row = get_session(session, session_id)
     staff = session.get(Staff, row.staff_id)
-    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]
+    overrider = Staff.__table__.alias("overrider")  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     rows = session.exec(
         select(Enrollment, Seeker.seeker_no, Seeker.name, overrider.c.login)
         .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
@@ -132,7 +132,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
             e.state,
             rank.get(e.id),
             e.booked_at.astimezone(JST),
-            e.override_reason,  # type: ignore[arg-type]
+            e.override_reason,
             login or "",
             e.cancel_reason,
             e.offered_until.astimezone(JST) if e.offered_until else None,
@@ -148,7 +148,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
         row.title,
         row.start_at.astimezone(JST),
         row.end_at.astimezone(JST),
-        row.state,  # type: ignore[arg-type]
+        row.state,
         staff.login if staff else "",
         staff.name if staff else "",
         row.capacity,
@@ -203,7 +203,7 @@ def future_bookings(
     """The seeker's active enrollments in scheduled sessions starting after ``after`` (now)."""
     after = after or now_utc()
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Enrollment.session_id,
             Enrollment.state,
             SessionRow.kind,
@@ -231,7 +231,7 @@ def future_bookings(
 def sessions_of_seeker(session: Session, *, actor: Actor, seeker_id: int, limit: int = 100) -> list[Booking]:
     """Every session the seeker was or is enrolled in (past and upcoming), newest first."""
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Enrollment.session_id,
             Enrollment.state,
             SessionRow.kind,

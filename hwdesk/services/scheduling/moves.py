@@ -169,7 +169,7 @@ def set_state(
     if seeker_id is None and not is_group(row.kind):
         if target not in SESSION_PATHS.get(row.state, ()):
             raise _wrong_move(row.state, target, what="session", paths=SESSION_PATHS)
-        seated = _enrollments(session, row.id, SEAT_STATES)  # type: ignore[arg-type]
+        seated = _enrollments(session, row.id, SEAT_STATES)
         if not seated:
             raise RuleRefusal(
                 f"セッション #{row.id} には予約している求職者がいません。",
@@ -180,7 +180,7 @@ def set_state(
     if seeker_id is None:
         _group_move(session, actor, row, target, kind)
     else:
-        _seeker_move(session, actor, row, _get_enrollment(session, row.id, seeker_id), target, kind)  # type: ignore[arg-type]
+        _seeker_move(session, actor, row, _get_enrollment(session, row.id, seeker_id), target, kind)
     session.flush()
     return row
 
@@ -217,13 +217,13 @@ def _group_move(session: Session, actor: Actor, row: SessionRow, target: str, ki
         else ("", "")
     )
     if target == "no_show":
-        if _enrollments(session, row.id, ("checked_in",)):  # type: ignore[arg-type]
+        if _enrollments(session, row.id, ("checked_in",)):
             raise RuleRefusal(
                 "受付済みの参加者がいるため、セッション全体を不参加にはできません。",
                 "Some seekers checked in; the session as a whole is not a no-show.",
                 field="state",
             )
-        if not _enrollments(session, row.id, ("booked",)):  # type: ignore[arg-type]
+        if not _enrollments(session, row.id, ("booked",)):
             raise RuleRefusal(
                 "予約者がいないセッションは不参加にできません（キャンセルしてください）。",
                 "Nobody is booked; cancel the session instead of marking a no-show.",
@@ -238,7 +238,7 @@ def _group_move(session: Session, actor: Actor, row: SessionRow, target: str, ki
     if not follow:
         return
     follow = {**follow, "waitlisted": "cancelled", "offered": "cancelled"}
-    for e in _enrollments(session, row.id, tuple(follow)):  # type: ignore[arg-type]
+    for e in _enrollments(session, row.id, tuple(follow)):
         _move_enrollment(
             session, actor, row, e, follow[e.state], reason="by_office" if follow[e.state] == "cancelled" else ""
         )

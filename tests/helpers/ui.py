@@ -1,13 +1,10 @@
-"""Helpers for the UI tests (tests/test_ui_*.py): a fresh SQLite database per test, Pilot helpers.
-
-No tests here; the other ``test_ui_*`` files import from this module.
-"""
+"""Helpers for the UI tests (tests/test_ui_*.py): a fresh SQLite database per test, Pilot helpers."""
 
 from __future__ import annotations
 
 from hwdesk.db import open_store
 from hwdesk.models import Meta
-from hwdesk.services import auth, seekers
+from hwdesk.services import auth
 from hwdesk.services.context import SYSTEM, Actor
 from hwdesk.services.offices import sync_offices
 
@@ -50,19 +47,24 @@ def add_seeker(
     office: str = "takamatsu",
     registered: str = "2025-04-01",
 ) -> int:
+    """A seeker in the database file ``db`` (registered by the system; webcam not yet confirmed),
+    through the same builder as the store tests (``helpers.new_seeker``); returns its id."""
+    from helpers import new_seeker
+
     store = open_store(db)
     try:
-        with store.write() as s:
-            form = seekers.SeekerForm(
-                seeker_no=no,
-                name=name,
-                name_kana=kana,
-                birth_date=birth,
-                phone=phone,
-                office_id=office,
-                registered_on=registered,
-            )
-            return seekers.create_seeker(s, actor=SYSTEM, form=form, allow_same_person=True).id  # type: ignore[return-value]
+        return new_seeker(
+            store,
+            SYSTEM,
+            seeker_no=no,
+            name=name,
+            kana=kana,
+            birth=birth,
+            phone=phone,
+            office_id=office,
+            registered=registered,
+            webcam=False,
+        ).id
     finally:
         store.dispose()
 

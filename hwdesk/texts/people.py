@@ -1,21 +1,17 @@
-"""Every label and message of the screens, in Japanese and English (``--lang en``).
-
-Keys are short dotted names; ``tr(key, lang, **values)`` fills ``{name}`` placeholders with
-``str.format`` (values are plain text: screens show the result with ``Content``/``Text``, never
-as markup). A missing key shows the key itself, so a typo is visible instead of crashing.
+"""Texts of the app's frame and the screens about people: sign-in, search, seeker form and detail,
+terms, companion, usage records, environment check, approval (Japanese, English).
 """
 
 from __future__ import annotations
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    # --- app and header ----------------------------------------------------------------------
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- app and header -------------------------------------------------------------------------------
     "app.title": ("ハローワーク オンラインサービス窓口", "Hello Work online services counter"),
     "app.short": ("HW窓口", "HW desk"),
     "header.signed_out": ("未サインイン", "Not signed in"),
     "header.demo": ("デモ", "DEMO"),
     "common.loading": ("読み込み中…", "Loading…"),
     "common.working": ("処理中…", "Working…"),
-    "common.saved": ("保存しました。", "Saved."),
     "common.yes": ("はい", "Yes"),
     "common.no": ("いいえ", "No"),
     "common.unanswered": ("未回答", "unanswered"),
@@ -29,23 +25,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.today": ("今日", "today"),
     "common.draft_restored": ("前回の下書きを復元しました。", "Your earlier draft was restored."),
     "common.draft_discarded": ("下書きを破棄しました。", "Draft discarded."),
-    # --- key descriptions (footer, command palette) --------------------------------------------
+    # --- key descriptions (footer, command palette) ---------------------------------------------------
     "k.back": ("戻る", "Back"),
     "k.dismiss_menu": ("メニューを閉じる", "Close menu"),
     "k.lock": ("ロック", "Lock"),
     "k.theme": ("テーマ", "Theme"),
     "k.sign_out": ("サインアウト", "Sign out"),
-    "k.quit": ("終了", "Quit"),
     "k.palette": ("コマンド", "Commands"),
-    "k.search": ("求職者検索", "Seeker search"),
     "k.new_seeker": ("新規登録", "New seeker"),
     "k.open": ("開く", "Open"),
     "k.clear": ("クリア", "Clear"),
     "k.save": ("保存", "Save"),
     "k.discard_draft": ("下書き破棄", "Discard draft"),
-    "k.sign_in": ("サインイン", "Sign in"),
     "k.create_admin": ("管理者を作成", "Create admin"),
-    "k.unlock": ("ロック解除", "Unlock"),
     "k.edit": ("編集", "Edit"),
     "k.terms": ("規約・同意", "Terms"),
     "k.companion": ("同席者", "Companion"),
@@ -56,7 +48,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "k.office": ("事業所", "Office"),
     "k.service": ("サービス", "Service"),
     "k.reload": ("再読込", "Reload"),
-    "k.fix": ("対応する", "Fix item"),
     "k.jump": ("条へ移動", "Go to article"),
     "k.prev_article": ("前の条", "Prev. article"),
     "k.next_article": ("次の条", "Next article"),
@@ -67,8 +58,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "k.all_yes": ("すべてはい", "All yes"),
     "k.confirm": ("確認した", "Confirmed"),
     "k.not_confirmed": ("未確認にする", "Not confirmed"),
-    "k.read_terms": ("規約を読む", "Read terms"),
-    # --- sign-in ---------------------------------------------------------------------------------
+    # --- sign-in --------------------------------------------------------------------------------------
     "signin.title": ("サインイン", "Sign in"),
     "signin.login": ("職員ID", "Staff ID"),
     "signin.password": ("パスワード", "Password"),
@@ -85,7 +75,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signin.demo_clerk": ("窓口職員", "clerk"),
     "signin.demo_super": ("統括職員", "supervisor"),
     "signin.demo_admin": ("管理者", "administrator"),
-    # --- first run ------------------------------------------------------------------------------
+    # --- first run ------------------------------------------------------------------------------------
     "first.title": ("初回設定: 管理者アカウントの作成", "First run: create the administrator"),
     "first.intro": (
         "このデータベースには職員が登録されていません。最初の管理者を作成します。",
@@ -99,7 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "first.mismatch": ("確認用のパスワードが一致しません。", "The two passwords differ."),
     "first.button": ("作成してサインイン", "Create and sign in"),
     "first.created": ("管理者 {login} を作成しました。", "Administrator {login} created."),
-    # --- lock -----------------------------------------------------------------------------------
+    # --- lock -----------------------------------------------------------------------------------------
     "lock.title": ("画面ロック中", "Screen locked"),
     "lock.body": (
         "一定時間操作がなかったため画面をロックしました。{name}（{login}）のパスワードを入力してください。",
@@ -113,11 +103,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "別の職員が使う場合は Ctrl+O でサインアウト（下書きは破棄されます）。",
         "If someone else needs the terminal, Ctrl+O signs out (drafts are discarded).",
     ),
-    # --- search ---------------------------------------------------------------------------------
+    # --- search ---------------------------------------------------------------------------------------
     "search.title": ("求職者検索", "Seeker search"),
     "search.placeholder": (
-        "求職番号・フリガナ（ひらがな/カタカナ/半角）・氏名の一部・電話番号",
-        "Seeker no., reading (hiragana/katakana/half-width), part of the name, phone",
+        "求職番号・フリガナ（姓でも名でも・ローマ字可）・氏名の一部・電話番号",
+        "Seeker no., reading (family or given name, kana or romaji), part of the name, phone",
     ),
     "search.hint": (
         "入力すると検索します。↑↓で選択、Enterで開く、Ctrl+Nで新規登録。",
@@ -128,15 +118,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.counting": ("{n}件以上（件数を数えています…）", "{n}+ found (counting…)"),
     "search.count_of": ("{total}件中 {n}件を表示（さらに絞り込めます）", "{n} of {total} shown (type more to narrow)"),
     "search.none": ("該当する求職者はいません。", "No seeker matches."),
-    "search.scope_office": ("対象: {office}", "Scope: {office}"),
-    "search.scope_all": ("対象: 全事業所", "Scope: all offices"),
     "col.seeker_no": ("求職番号", "Seeker no."),
     "col.name": ("氏名", "Name"),
     "col.kana": ("フリガナ", "Reading"),
     "col.birth": ("生年月日", "Born"),
     "col.phone": ("電話番号", "Phone"),
     "col.office": ("事業所", "Office"),
-    # --- seeker form ----------------------------------------------------------------------------
+    # --- seeker form ----------------------------------------------------------------------------------
     "form.title_new": ("求職者の新規登録", "Register a seeker"),
     "form.title_edit": ("求職者情報の編集", "Edit seeker"),
     "form.kind_office": ("窓口（ハローワーク利用登録）", "At the office"),
@@ -158,7 +146,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "form.updated": ("求職者情報を保存しました。", "Seeker saved."),
     "form.saving": ("保存しています…", "Saving…"),
     "form.loading": ("読み込み中…", "Loading…"),
-    # --- seeker detail --------------------------------------------------------------------------
+    # --- seeker detail --------------------------------------------------------------------------------
     "detail.title": ("求職者詳細", "Seeker detail"),
     "detail.profile": ("基本情報", "Profile"),
     "detail.registration": ("求職登録", "Registration"),
@@ -233,13 +221,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This office and service need no approval.",
     ),
     "detail.webcam_saved": ("WEBカメラ端末の確認を記録しました。", "Webcam device recorded."),
-    # --- webcam confirm -------------------------------------------------------------------------
+    # --- webcam confirm -------------------------------------------------------------------------------
     "webcam.title": ("WEBカメラ端末の確認", "Webcam device"),
     "webcam.body": (
         "求職者がWEBカメラによる通信が可能な端末を持っていることを確認しましたか？（{cite}）",
         "Did you confirm that the seeker has a device able to communicate by webcam? ({cite})",
     ),
-    # --- terms ----------------------------------------------------------------------------------
+    # --- terms ----------------------------------------------------------------------------------------
     "terms.title": ("利用規約", "Terms of use"),
     "terms.version": ("第{version}版", "version {version}"),
     "terms.dated": ("{dates}　{issuer}", "{dates} — {issuer}"),
@@ -248,7 +236,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "terms.jump_placeholder": ("条の番号", "Article no."),
     "terms.jump_label": ("条へ移動（数字キーでも移動）", "Go to article (or type its number)"),
     "terms.no_article": ("第{n}条はありません。", "There is no article {n}."),
-    "terms.article": ("第{n}条", "Article {n}"),
     "terms.recorded": (
         "第{version}版への同意（{method}）を記録しました。",
         "Consent to version {version} ({method}) recorded.",
@@ -262,7 +249,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "terms.status": ("現在の状況: {status}", "Current standing: {status}"),
     "terms.preamble": ("前文", "Preamble"),
     "terms.supplementary": ("附則", "Supplementary provisions"),
-    # --- companion ------------------------------------------------------------------------------
+    # --- companion ------------------------------------------------------------------------------------
     "comp.title": ("同席者の届出", "Companion notice"),
     "comp.intro": (
         "{office} {cite}: 通訳・介助者等の同席は予め届け出ることになっています。",
@@ -286,7 +273,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Companion notice recorded (marked late).",
     ),
     "comp.when": ("届出日時: 保存した時刻で記録されます。", "Notified: recorded at the time you save."),
-    # --- usage records (前橋 第4条, 渋谷 第4条, 高松 第7条) ------------------------------------------
+    # --- usage records (前橋 第4条, 渋谷 第4条, 高松 第7条) -------------------------------------------------------
     "usage.title": ("利用の記録", "Usage records"),
     "usage.intro": (
         "{office} {cite}: 利用時間帯・端末の識別情報等の記録。登録は職員、閲覧は統括職員のみ（閲覧は監査記録に残ります）。",
@@ -317,7 +304,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "k.usage": ("利用の記録", "Usage records"),
     "k.list_usage": ("一覧（監査）", "List (audited)"),
     "cmd.usage_records": ("利用の記録を登録・閲覧する", "Add or view usage records"),
-    # --- environment ----------------------------------------------------------------------------
+    # --- environment ----------------------------------------------------------------------------------
     "env.title": ("利用環境の確認", "Environment self-check"),
     "env.intro": (
         "{office}の規約（{cite}）の各項目を、求職者に確認してください。y=はい n=いいえ",
@@ -331,7 +318,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Environment check recorded (some items not met).",
     ),
     "env.none": ("この事業所には利用環境の項目がありません。", "This office lists no environment items."),
-    # --- approval -------------------------------------------------------------------------------
+    # --- approval -------------------------------------------------------------------------------------
     "renew.title": ("求職登録の更新（他所で実施）", "Registration renewed elsewhere"),
     "renew.intro": (
         "現在の有効期間: {date}まで（原則）。他のハローワークや求職者マイページで更新した日と場所を記録します。",
@@ -347,7 +334,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{office} {cite}: {service} is available where the office recognizes the need.",
     ),
     "appr.who": ("認定者", "Recognized by"),
-    "appr.service": ("サービス", "Service"),
     "appr.date": ("認定日", "Recognized on"),
     "appr.note": ("メモ（理由など）", "Note (reason etc.)"),
     "appr.wish": (
@@ -355,302 +341,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The seeker wishes continuing counseling by the individual support staff",
     ),
     "appr.saved": ("承認を記録しました。", "Approval recorded."),
-    # --- daily queue, session, handout preview (issues 4, 5) -------------------------------------
-    "k.queue": ("当日キュー", "Daily queue"),
-    "k.prev_day": ("前日", "Prev. day"),
-    "k.next_day": ("翌日", "Next day"),
-    "k.today": ("今日", "Today"),
-    "k.filter_staff": ("担当で絞込", "Filter staff"),
-    "k.filter_kind": ("種別で絞込", "Filter kind"),
-    "k.filter_state": ("状態で絞込", "Filter state"),
-    "k.clear_filters": ("絞込解除", "Clear filters"),
-    "k.handout": ("案内書", "Handout"),
-    "k.checkin": ("受付", "Check in"),
-    "k.complete": ("完了", "Complete"),
-    "k.absent": ("欠席", "Absent"),
-    "k.conn_failed": ("接続不良", "Conn. failed"),
-    "k.stop": ("中止", "Stop"),
-    "k.cancel_session": ("キャンセル", "Cancel"),
-    "k.book": ("予約", "Book"),
-    "k.passcode": ("パスコード", "Passcode"),
-    "k.cancel_seat": ("予約取消", "Cancel seat"),
-    "k.confirm_offer": ("空席確定", "Confirm offer"),
-    "k.print": ("印刷", "Print"),
-    "k.save_pdf": ("PDF保存", "Save PDF"),
-    "k.printer": ("プリンター", "Printer"),
-    "k.large_print": ("拡大印刷", "Large print"),
-    "k.english": ("英語版", "English"),
-    "queue.title": ("当日キュー", "Daily queue"),
-    "q.col.time": ("時刻", "Time"),
-    "q.col.kind": ("種別", "Kind"),
-    "q.col.state": ("状態", "State"),
-    "q.col.staff": ("担当", "Staff"),
-    "q.col.who": ("求職者／人数", "Seeker / seats"),
-    "q.col.companion": ("同席者", "Companions"),
-    "q.col.warnings": ("警告", "Warnings"),
-    "q.total": ("全", "All"),
-    "q.all": ("すべて", "all"),
-    "q.closed": ("閉庁日: {reason}", "Closed: {reason}"),
-    "q.filters": (
-        "担当: {staff}　種別: {kind}　状態: {state}　（{n}件）",
-        "Staff: {staff}  Kind: {kind}  State: {state}  ({n})",
-    ),
-    "sess.title": ("セッション", "Session"),
-    "sess.when": ("日時", "When"),
-    "sess.platform": ("アプリ", "Platform"),
-    "sess.no_link": ("未設定", "not set"),
-    "sess.meeting_id": ("ミーティングID", "Meeting ID"),
-    "sess.passcode": ("パスコード", "Passcode"),
-    "sess.passcode_hidden": ("●●●●（p で表示）", "●●●● (p to show)"),
-    "sess.seats": (
-        "定員 {capacity}　予約 {taken}　キャンセル待ち {waiting}",
-        "Capacity {capacity}  booked {taken}  waiting {waiting}",
-    ),
-    "sess.cancel_reason": ("キャンセル理由", "Cancelled"),
-    "sess.override_line": ("例外承認: {no}　理由: {reason}（{by}）", "Override: {no}  reason: {reason} ({by})"),
-    "sess.allowed": ("次に選べる状態: {moves}", "Allowed next: {moves}"),
-    "sess.final": ("なし（確定済み）", "none (final)"),
-    "sess.moved": ("「{state}」にしました。", "Moved to {state}."),
-    "sess.booked": ("{no} を予約しました。", "Booked {no}."),
-    "sess.cancel_prompt": ("キャンセルの理由を選んでください（Esc で戻る）", "Why is it cancelled? (Esc: back)"),
-    "sess.col.override": ("例外承認の理由", "Override reason"),
-    "sess.no_participant": ("参加者の行を選んでください。", "Select a participant row first."),
-    "sess.seat_not_cancellable": (
-        "{no} の予約は「{state}」のため取り消せません。",
-        "{no}'s booking is {state}; it cannot be cancelled.",
-    ),
-    "sess.seat_cancel_prompt": (
-        "{no} {name} さん\n予約を取り消す理由を選んでください（Esc で戻る）",
-        "{no} {name}\nWhy is this seat cancelled? (Esc: back)",
-    ),
-    "sess.seat_confirm": (
-        "{no} {name} さん\n予約を取り消します（理由: {reason}）。よろしいですか？",
-        "{no} {name}\nCancel this seat (reason: {reason})?",
-    ),
-    "sess.confirm_keys": ("y / Enter: はい　n / Esc: いいえ", "y / Enter: yes   n / Esc: no"),
-    "sess.seat_cancelled": ("{no} の予約を取り消しました。", "Cancelled the seat of {no}."),
-    "sess.seat_offered": (
-        "キャンセル待ちの {no} {name} さんに空席を案内中です（o で確定）。",
-        "Seat offered to waitlisted {no} {name} (o to confirm).",
-    ),
-    "sess.offer_confirmed": (
-        "{no} の空席案内を確定しました（予約済み）。",
-        "Confirmed the offered seat of {no} (booked).",
-    ),
-    # --- counter safety: confirmations, corrections, offers, moves, booking ----------
-    "dlg.final_keys": (
-        "y: 実行する　n / Enter / Esc: やめる（既定）",
-        "y: do it   n / Enter / Esc: keep as is (default)",
-    ),
-    "k.correct": ("状態を訂正", "Correct state"),
-    "k.decline_offer": ("空席辞退", "Decline offer"),
-    "k.seat_handout": ("この人の案内書", "Seat handout"),
-    "k.move_session": ("日時変更", "Move"),
-    "k.new_session": ("セッション登録", "New session"),
-    "k.goto_date": ("日付へ移動", "Go to date"),
-    "k.book_seeker": ("この人を予約", "Book this seeker"),
-    "k.cancel_covered": ("予約を取消（連絡記録）", "Cancel bookings"),
-    "fin.complete_one": ("#{id} {who} を「完了」にします。", "Session #{id} ({who}) will be marked completed."),
-    "fin.complete_group": (
-        "#{id} を「完了」にします。受付済み {done}名は完了、未受付の予約 {absent}名は「欠席」になります。",
-        "Session #{id} will be completed: {done} checked in → completed, {absent} not checked in → absent.",
-    ),
-    "fin.stop_one": ("#{id} {who} を「中止」にします。", "Session #{id} ({who}) will be stopped."),
-    "fin.stop_group": (
-        "#{id} を「中止」にします。受付済み {done}名は中止、未受付の予約 {absent}名は所都合キャンセルになります。",
-        "Session #{id} will be stopped: {done} checked in → stopped, {absent} not checked in → cancelled by the office.",
-    ),
-    "fin.seat": ("{no} {name} さんを「{state}」にします。", "{no} {name} will be marked {state}."),
-    "fin.after": (
-        "確定した状態は、監督者が理由を付けて訂正するまで変わりません。",
-        "A final state changes only by a supervisor's correction with a reason.",
-    ),
-    "fin.decline": (
-        "{no} {name} さんへの空席案内を辞退として取り消し、次の方に案内します。",
-        "{no} {name} declines the offered seat; it goes to the next in line.",
-    ),
-    "sess.correct_what": ("訂正する状態を選んでください（いま: {state}）", "Correct to which state? (now: {state})"),
-    "sess.correct_reason": (
-        "訂正の理由を入力して Enter（Esc で戻る）",
-        "Type the reason for the correction and press Enter (Esc: back)",
-    ),
-    "sess.corrected": ("「{before}」を「{after}」に訂正しました。", "Corrected {before} to {after}."),
-    "sess.not_final": (
-        "確定した状態ではないため、訂正はありません（通常の操作で進めてください）。",
-        "Not a final state: nothing to correct (move it on as usual).",
-    ),
-    "sess.declined": ("{no} の空席案内を辞退として取り消しました。", "{no} declined the offered seat."),
-    "sess.not_offered": ("{no} には空席を案内していません。", "{no} holds no offered seat."),
-    "sess.offer_until": ("回答期限 {until}", "reply by {until}"),
-    "sess.stopped_flag": ("利用中止中（{cite}）— 予約の取消しを", "Use stopped ({cite}) — cancel this booking"),
-    "sess.move_prompt": (
-        "新しい日付・時刻（例: 令和9年2月9日 10:00-10:45 / 2027-02-09 10:00-10:45）",
-        "New date and time (e.g. 2027-02-09 10:00-10:45 or 令和9年2月9日 10:00-10:45)",
-    ),
-    "sess.moved_to": (
-        "#{old} を #{new} に移しました（{when}）。連絡が必要な求職者（リマインド連絡に載ります）: {who}",
-        "Moved #{old} to #{new} ({when}). Seekers to tell (listed in the reminder calls): {who}",
-    ),
-    "sess.reprint": ("案内書を新しい日時で印刷し直しますか？", "Reprint the handouts for the new time?"),
-    "ses.new_title": ("セッションの登録（Ctrl+S で登録・Esc で戻る）", "New session (Ctrl+S to create, Esc: back)"),
-    "ses.kind": ("種別", "Kind"),
-    "ses.date": ("日付（和暦・ISO）", "Date (和暦 or ISO)"),
-    "ses.time": ("時刻（10:00-10:45）", "Time (10:00-10:45)"),
-    "ses.staff": ("担当の職員ID", "Staff login"),
-    "ses.capacity": ("定員（グループのみ）", "Capacity (groups only)"),
-    "ses.rrule": (
-        "繰り返し（RRULE・任意 例: FREQ=WEEKLY;COUNT=4）",
-        "Repeat (RRULE, optional, e.g. FREQ=WEEKLY;COUNT=4)",
-    ),
-    "ses.title": ("題名（任意）", "Title (optional)"),
-    "ses.url": ("参加URL（任意）", "Join URL (optional)"),
-    "ses.created": ("登録しました: {ids}", "Created: {ids}"),
-    "ses.skipped": ("登録しなかった日: {day} {reason}", "Not created on {day}: {reason}"),
-    "q.goto": ("移動する日付（令和9年2月2日 / 2027-02-02）", "Go to date (2027-02-02 or 令和9年2月2日)"),
-    "bs.title": (
-        "{no} {name} さんを予約: 条件を満たしている今後のセッション（Enter で予約・Esc で戻る）",
-        "Book {no} {name}: upcoming sessions they are ready for (Enter to book, Esc: back)",
-    ),
-    "bs.none": ("条件を満たしている今後のセッションはありません。", "No upcoming session they are ready for."),
-    "bs.booked": ("#{id} を予約しました（{state}）。", "Booked #{id} ({state})."),
-    "bs.col.seats": ("席", "Seats"),
-    "bk.find": (
-        "求職番号・氏名・よみ（Enter で予約・↓ で候補）",
-        "求職番号, name or reading (Enter to book, ↓ for matches)",
-    ),
-    "det.places": ("キャンセル待ち・空席案内: {items}", "Waitlist and offers: {items}"),
-    "det.place_wait": ("#{id} {when} 待ち{rank}番目", "#{id} {when} #{rank} in line"),
-    "det.place_offer": ("#{id} {when} 空席案内中（{until}）", "#{id} {when} seat offered ({until})"),
-    "term.cancel_prompt": (
-        "本人への連絡（例: 電話で本人に伝えた）を入力して Enter",
-        "How the seeker was told (e.g. phoned them), then Enter",
-    ),
-    "term.cancel_confirm": (
-        "利用中止の対象の予約 {n}件を所都合で取り消します（連絡: {notice}）。",
-        "Cancel the {n} covered booking(s) by the office (notice: {notice}).",
-    ),
-    "term.cancelled": (
-        "{n}件の予約を取り消しました（連絡を記録）。",
-        "Cancelled {n} booking(s); the notice is recorded.",
-    ),
-    "term.cancel_hint": (
-        "K: これらの予約を取り消す（本人への連絡を記録）",
-        "K: cancel these bookings (record how the seeker was told)",
-    ),
-    "term.nothing_to_cancel": ("取り消す予約はありません。", "No booking to cancel."),
-    "rem.col.call": ("連絡の目的", "Call about"),
-    "bk.title": ("求職番号・氏名・よみで探して Enter（予約）", "Find by 求職番号, name or reading, then Enter to book"),
-    "bk.override": (
-        "例外承認の理由（監督者のみ・定員超過など。利用条件は外せません）",
-        "Override reason (supervisor; e.g. over capacity — never a condition of use)",
-    ),
-    "bk.override_hint": (
-        "利用条件は例外承認では外せません。満たしてから予約してください。",
-        "An override never lifts a condition of use; meet it first.",
-    ),
-    "hp.passcode_printed": ("印刷物に記載", "printed on the handout"),
-    "hp.pages": ("{n}部", "{n} handout(s)"),
-    "hp.options": ("拡大印刷: {large}　言語: {lang}", "Large print: {large}  Language: {lang}"),
-    "hp.saved": ("PDFを保存しました: {path}", "PDF saved: {path}"),
-    "hp.printer": ("プリンター: {name}（{how}）{state}", "Printer: {name} ({how}) {state}"),
-    "hp.printer_chosen": ("この端末の設定", "this terminal's choice"),
-    "hp.printer_default": ("CUPSの既定", "CUPS default"),
-    "hp.printer_none": ("プリンター: 未設定（r で選択）", "Printer: not set (r to choose)"),
-    "hp.printer_gone": (
-        "プリンター: 「{name}」はもうありません（r で選び直し）",
-        "Printer: '{name}' no longer exists (r to choose again)",
-    ),
-    "hp.printer_down": ("プリンター: 印刷サービス（CUPS）に接続できません", "Printer: no print service (CUPS) answers"),
-    "hp.printer_pick": (
-        "この端末で使うプリンターを選んで Enter（Esc で閉じる）",
-        "Choose this terminal's printer and press Enter (Esc: close)",
-    ),
-    "hp.printer_item": ("{name}{marks}　{state}", "{name}{marks}  {state}"),
-    "hp.printer_mark_default": ("［既定］", " [default]"),
-    "hp.printer_mark_chosen": ("［この端末］", " [this terminal]"),
-    "hp.printer_set": ("この端末のプリンターを「{name}」にしました。", "This terminal now prints on '{name}'."),
-    "hp.printing": ("{path} を保存し、印刷しています…", "Saved {path}; printing…"),
-    "cmd.queue": ("当日キュー（セッション一覧）を開く", "Open the daily queue (sessions)"),
-    # --- reminder list, week view, termination ---------------------------------------
-    "k.reminders": ("リマインド", "Reminders"),
-    "k.week": ("週間表示", "Week view"),
-    "k.rem_reached": ("連絡済み", "Reached"),
-    "k.rem_not_reached": ("不通", "Not reached"),
-    "k.rem_message_left": ("伝言済み", "Message left"),
-    "k.prev_week": ("前週", "Prev. week"),
-    "k.next_week": ("翌週", "Next week"),
-    "k.this_week": ("今週", "This week"),
-    "k.week_mine": ("自分のみ", "Mine only"),
-    "k.terminate": ("利用中止", "Stop use"),
-    "k.term_lift": ("中止を解除", "Lift"),
-    "rem.title": ("リマインド連絡", "Reminder calls"),
-    "rem.head": ("{office}　{day} のセッション予定者（{n}人）", "{office}  sessions on {day} ({n})"),
-    "rem.col.phone": ("電話", "Phone"),
-    "rem.col.missing": ("未了の事項", "Still missing"),
-    "rem.col.mark": ("連絡結果", "Call result"),
-    "rem.marked": ("「{mark}」を記録しました。", "Marked: {mark}."),
-    "week.title": ("週間表示", "Week view"),
-    "week.head": ("{office}　{start}〜{end}　担当: {who}　（{n}件）", "{office}  {start} – {end}  Staff: {who}  ({n})"),
-    "week.mine": ("自分", "me"),
-    "term.title": ("利用の中止", "Stopping use"),
-    "term.ground": ("理由（規約の条項）", "Ground (article)"),
-    "term.scope": ("範囲", "Scope"),
-    "term.until": ("停止の期限（YYYY-MM-DD・期限付き停止のとき）", "Suspended until (YYYY-MM-DD, suspension only)"),
-    "term.review": ("見直し日（YYYY-MM-DD・任意）", "Review date (YYYY-MM-DD, optional)"),
-    "term.session": ("セッション番号（「このセッションのみ」のとき）", "Session number (for 'this session only')"),
-    "term.narrative": ("経緯（何があったか）", "Narrative (what happened)"),
-    "term.current": ("これまでの利用中止:", "Stops of use so far:"),
-    "term.active": ("［有効］", "[active]"),
-    "term.lifted": ("［解除済み: {reason}］", "[lifted: {reason}]"),
-    "term.lift_hint": ("L: 有効な利用中止を解除（理由を入力）", "L: lift the active stop (with a reason)"),
-    "term.need_ground": ("理由を選んでください。", "Choose the ground."),
-    "term.saved": ("利用の中止を記録しました。", "The stop of use is recorded."),
-    "term.agreement_ended": (
-        "利用の合意は解約されました（再開には申込と同意が必要です）。",
-        "The agreement is cancelled (a new application and consent are needed to resume).",
-    ),
-    "term.bookings": ("キャンセルの連絡が必要な今後の予約（{n}件）:", "Future bookings to cancel with notice ({n}):"),
-    "term.none_active": ("有効な利用中止はありません。", "No active stop of use."),
-    "term.lift_prompt": (
-        "解除の理由を入力して Enter（Esc で戻る）",
-        "Type the reason for lifting and press Enter (Esc: back)",
-    ),
-    "term.lift_reason": ("解除の理由", "Reason for lifting"),
-    "term.lift_done": ("利用の中止を解除しました。", "The stop of use is lifted."),
-    "cmd.reminders": ("リマインド連絡の一覧を開く", "Open the reminder calls"),
-    "cmd.week": ("週間表示（セッション）を開く", "Open the week view (sessions)"),
-    # --- command palette ------------------------------------------------------------------------
-    "cmd.search": ("求職者検索の画面へ", "Go to the seeker search"),
-    "cmd.new_seeker": ("求職者を新規登録する", "Register a new seeker"),
-    "cmd.lock": ("画面をロックする", "Lock the screen"),
-    "cmd.theme": ("ライト／ダークテーマを切り替える", "Switch light / dark theme"),
-    "cmd.sign_out": ("サインアウトする", "Sign out"),
-    "cmd.quit": ("アプリを終了する", "Quit the app"),
-    "cmd.read_terms": ("自事業所の利用規約を読む", "Read my office's terms"),
-    "cmd.screen_action": ("この画面: {name}", "This screen: {name}"),
-    "cmd.need_sign_in": ("サインインが必要です。", "Sign in first."),
 }
-
-LANGS = ("ja", "en")
-
-
-def tr(key: str, lang: str = "ja", /, **values: object) -> str:
-    """The message ``key`` in ``lang`` with ``{placeholders}`` filled (plain text)."""
-    pair = MESSAGES.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "en" else pair[0]
-    if values:
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
-
-
-def both(key: str) -> str:
-    """'日本語 / English' — the command palette lists every command by both names."""
-    pair = MESSAGES.get(key)
-    if pair is None:
-        return key
-    return f"{pair[0]} / {pair[1]}"

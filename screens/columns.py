@@ -1,0 +1,166 @@
+"""The width policy of every table: which columns a width shows, how wide, and what folds away.
+
+A screen declares its columns once (``Column``): a fixed width or a flexible one, a priority
+(0 = identifying: 求職番号, time, state, name — never cut when the table measures its rows), and
+whether a column that does not fit moves to a detail line under its row (``detail=True``) or just
+folds away. ``plan`` turns the declaration, the table's width and the widest text of each column
+into widths (0 = not shown); ``RowTable`` paints from that. Widths are terminal cells, so
+full-width Japanese lines up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+
+#: A line of wrapped text never starts with these (Japanese line breaking, 行頭禁則).
+NO_START = "。、，．・：；？！」』）】〕〉》ー〜…‥ゝゞ々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;!?)]}"
+#: … and never ends with these (行末禁則).
+NO_END = "「『（【〔〈《([{"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header, and either a fixed width in cells or a share of what is left.
+
+    ``priority`` 0 columns are always shown; when the minimum widths do not fit, the column with
+    the highest priority folds first (the rightmost of equals). A folded ``detail`` column is shown
+    on a line under its row (``label: text``); a column that would be cut with an ellipsis is
+    folded there too, when the table measures its rows (``RowTable(fit_content=True)``).
+    ``max_width`` caps the width a flexible column takes for its longest text (0 = no cap).
+    """
+
+    label: str
+    width: int = 0  # fixed cells; 0 = flexible
+    weight: int = 1  # share of the remaining width for flexible columns
+    min_width: int = 4
+    priority: int = 0
+    detail: bool = False
+    max_width: int = 0
+
+
+def plan(columns: list[Column], width: int, natural: list[int] | None = None) -> list[int]:
+    """Column widths for a table ``width`` cells wide (0 = folded away), one space after each.
+
+    Without ``natural`` (a table that does not measure its rows, such as search: no work per
+    row per keystroke) flexible columns share what the fixed ones leave by weight. With
+    ``natural`` (the widest text of each column, header included) identifying columns get their
+    whole text, the others get theirs in priority order, and what is left goes to the last
+    flexible column shown.
+    """
+    n = len(columns)
+    if natural is not None:
+        natural = [min(w, c.max_width) if c.max_width else w for w, c in zip(natural, columns)]
+
+    def minimum(i: int) -> int:
+        c = columns[i]
+        if c.width:
+            return c.width
+        if natural is not None and c.priority == 0:
+            return max(c.min_width, natural[i])
+        return c.min_width
+
+    shown = [True] * n
+    if natural is not None:
+        # An optional column with nothing in it gives its room to the others.
+        for i, c in enumerate(columns):
+            if c.priority and natural[i] == 0:
+                shown[i] = False
+    _fold_until_fits(columns, shown, width, minimum)
+    widths = [minimum(i) if shown[i] else 0 for i in range(n)]
+
+    flexible = [i for i in range(n) if shown[i] and not columns[i].width]
+    if natural is None:
+        left = max(0, width - sum(c.width for i, c in enumerate(columns) if shown[i] and c.width) - sum(shown))
+        total = sum(columns[i].weight for i in flexible) or 1
+        used = 0
+        for i in flexible:
+            widths[i] = max(columns[i].min_width, left * columns[i].weight // total)
+            used += widths[i]
+        if flexible and used < left:  # rounding leftovers to the first flexible column
+            widths[flexible[0]] += left - used
+        return widths
+
+    def whole(i: int) -> int:
+        return columns[i].width or max(columns[i].min_width, natural[i])
+
+    # Rather than cut text, an optional column folds (a detail column moves under its row), the
+    # highest priority first, until every column left can have its whole text.
+    while sum(whole(i) + 1 for i in range(n) if shown[i]) > width:
+        movable = [i for i, c in enumerate(columns) if shown[i] and c.priority]
+        if not movable:
+            break
+        i = max(movable, key=lambda i: (columns[i].priority, i))
+        shown[i], widths[i] = False, 0
+    left = width - sum(widths) - sum(shown)
+    for i in sorted((i for i in flexible if shown[i]), key=lambda i: (columns[i].priority, i)):
+        grow = min(max(0, left), whole(i) - widths[i])
+        widths[i] += grow
+        left -= grow
+    rest = [i for i in flexible if shown[i]]
+    if rest and left > 0:
+        widths[rest[-1]] += left
+    return widths
+
+
+def _fold_until_fits(columns: list[Column], shown: list[bool], width: int, minimum) -> None:
+    """Fold the highest priority columns (rightmost first) until the minimum widths fit."""
+    while sum(minimum(i) + 1 for i in range(len(columns)) if shown[i]) > width:
+        optional = [i for i, c in enumerate(columns) if shown[i] and c.priority]
+        if not optional:
+            return
+        shown[max(optional, key=lambda i: (columns[i].priority, i))] = False
+
+
+def natural_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
+    """The widest text of each column (header included), in cells."""
+    widths = [cell_len(c.label) for c in columns]
+    empty = [True] * len(columns)
+    for row in rows:
+        for i, cell in enumerate(row):
+            if cell:
+                empty[i] = False
+                w = len(cell) if cell.isascii() else cell_len(cell)
+                if w > widths[i]:
+                    widths[i] = w
+    # An optional column with no text at all: 0, so ``plan`` can leave it out.
+    return [0 if empty[i] and c.priority else w for i, (w, c) in enumerate(zip(widths, columns))]
+
+
+def _ends_open(text: str) -> bool:
+    trimmed = text.rstrip()
+    return bool(trimmed) and trimmed[-1] in NO_END
+
+
+def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
+    """``text`` broken into lines of at most ``width`` cells (at most ``limit`` lines; the last
+    one cut with an ellipsis), never starting a line with 。、」 and the like nor ending one with 「（."""
+    if width <= 0:
+        return []
+    out: list[str] = []
+    line, used = "", 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width and line:
+            head, carry = line, ""
+            # 禁則: pull characters down rather than start the next line with closing punctuation
+            # or end this one with an opening bracket (as long as they fit on the next line).
+            while len(head) > 1 and ((carry.lstrip() + ch)[0] in NO_START or _ends_open(head)):
+                carry, head = head[-1] + carry, head[:-1]
+            if cell_len(carry.lstrip()) + w > width:
+                head, carry = line, ""
+            out.append(head.rstrip())
+            line = carry.lstrip()
+            used = cell_len(line)
+        line += ch
+        used += w
+    if line.strip():
+        out.append(line.rstrip())
+    if len(out) > limit:
+        out = out[:limit]
+        last = out[-1]
+        while last and cell_len(last) + 1 > width:
+            last = last[:-1]
+        out[-1] = last + "…"
+    return out

@@ -1,0 +1,24 @@
+"""Dates as staff read them on the screens: 和暦 with the weekday in Japanese ("令和9年2月2日(火)"),
+"Tue 2027-02-02" in English. The CLI and JSON keep ISO (hwdesk.cli)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+def day(d: date, lang: str) -> str:
+    """``d`` with its weekday, in the staff's language."""
+    from hwdesk.jtext import format_date_en, format_wareki
+
+    return format_date_en(d, weekday=True) if lang == "en" else format_wareki(d, weekday=True)
+
+
+def span(start: datetime, end: datetime, lang: str) -> str:
+    """A session's day and times in Japan time: "令和9年2月2日(火) 10:00–10:45"."""
+    from hwdesk.jtext import JST
+
+    s, e = start.astimezone(JST), end.astimezone(JST)
+    return f"{day(s.date(), lang)} {s:%H:%M}–{e:%H:%M}"
+
+
+__all__ = ["day", "span"]

@@ -1,0 +1,84 @@
+"""The tables' width policy (screens/columns.py): what a width shows whole, what folds, how
+detail text wraps (cells, 禁則)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hwdesk.jtext import cell_width
+from screens.columns import NO_END, NO_START, Column, natural_widths, plan, wrap_cells
+
+QUEUE = [
+    Column("時刻", width=11),
+    Column("種別", min_width=8, priority=1),
+    Column("状態", min_width=4),
+    Column("担当", min_width=6, priority=2),
+    Column("求職者／人数", min_width=12),
+    Column("同席者", min_width=8, priority=3, detail=True),
+    Column("警告", min_width=10, priority=3, detail=True),
+]
+ROWS = [
+    [
+        "10:00-10:45",
+        "オンライン職業紹介",
+        "実施中",
+        "窓口 花子",
+        "37010-6180875 福田 健一",
+        "通訳（ベトナム語）",
+        "開始15分前・未受付",
+    ],
+    ["13:30-14:30", "オンラインセミナー", "予定", "統括 次郎", "3/20", "", ""],
+]
+
+
+def test_80_columns_keep_identifying_text_whole_and_fold_the_rest():
+    natural = natural_widths(QUEUE, ROWS)
+    widths = plan(QUEUE, 80, natural)
+    assert sum(widths) + sum(1 for w in widths if w) <= 80
+    for i in (0, 1, 2, 4):  # time, kind, state, who: whole
+        assert widths[i] >= max(cell_width(r[i]) for r in ROWS)
+    assert widths[5] == widths[6] == 0  # companions and warnings go under the row
+
+
+def test_wide_tables_show_every_column_whole():
+    natural = natural_widths(QUEUE, ROWS)
+    widths = plan(QUEUE, 160, natural)
+    assert all(w >= n for w, n in zip(widths, natural))
+    assert sum(widths) + len(widths) == 160  # the space is used
+
+
+def test_empty_optional_column_gives_its_room():
+    rows = [r[:5] + ["", ""] for r in ROWS]
+    widths = plan(QUEUE, 120, natural_widths(QUEUE, rows))
+    assert widths[5] == widths[6] == 0
+
+
+def test_without_measuring_columns_share_by_weight_as_before():
+    cols = [Column("a", width=6), Column("b", weight=1), Column("c", weight=3)]
+    assert plan(cols, 30) == [6, 6, 15]
+
+
+def test_too_narrow_folds_highest_priority_first():
+    widths = plan(QUEUE, 40, natural_widths(QUEUE, ROWS))
+    assert widths[3] == 0 and widths[0] == 11
+
+
+KINSOKU_RUN = re.compile(f"[{re.escape(NO_START + NO_END)}]{{3}}")
+
+
+@given(
+    st.text(alphabet="あいう。、「」（）ABC ー漢字", max_size=80).filter(lambda t: not KINSOKU_RUN.search(t)),
+    st.integers(min_value=8, max_value=30),
+)
+def test_wrap_fits_the_width_and_keeps_kinsoku(text, width):
+    lines = wrap_cells(text, width, limit=100)
+    for n, line in enumerate(lines):
+        assert cell_width(line) <= width
+        if n and len(lines[n - 1]) > 1:
+            assert line[:1] not in NO_START
+        if n < len(lines) - 1 and len(line) > 1:
+            assert line[-1:] not in NO_END
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
