@@ -161,7 +161,7 @@ async def test_a_folder_that_cannot_be_written_is_named_and_nothing_is_lost(db, 
 
 async def test_the_preview_counts_sheets_in_large_print_and_english_is_english(db, tmp_path, monkeypatch):
     import screens.handout_preview as hp
-    from hwdesk.handout import _pdf_bytes
+    from hwdesk.handout.render import _pdf_bytes
 
     monkeypatch.setattr(hp, "downloads_dir", lambda: tmp_path / "Downloads")
     d = setup_day(db)
