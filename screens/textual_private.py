@@ -174,7 +174,8 @@ def guard_palette_closing() -> None:
     """Esc typed while the palette's search worker was still gathering hits crashed the app with
     ``NoMatches`` (Textual 8.2: the worker, not cancelled when the palette closes, then sets
     ``_list_visible``, whose watcher queries the palette's list after it was removed). Update the
-    list's classes only while the palette still holds it. Found by tests/test_monkey.py."""
+    list's classes only while the palette is open and still holds it (not once it began to close:
+    its widgets go one by one then). Found by tests/test_monkey.py."""
     from textual.command import CommandList, CommandPalette
 
     original = CommandPalette._watch__list_visible
@@ -182,7 +183,7 @@ def guard_palette_closing() -> None:
         return
 
     def _watch__list_visible(self: CommandPalette) -> None:
-        if not self.is_attached or not self.query(CommandList):
+        if self._closing or self._closed or not self.is_attached or not self.query(CommandList):
             return
         original(self)
 
