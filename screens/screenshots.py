@@ -157,6 +157,8 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         await settle()
         app.screen.query_one("#login", Input).value = "super1"
         app.screen.query_one("#password", Input).value = "hwdesk-demo"
+        app.screen.query_one("#password").focus()
+        await pilot.pause()
         await pilot.press("enter")
         await settle()
         app.action_interpreters()
