@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 
 def day(d: date, lang: str) -> str:
-    """``d`` with its weekday, in the staff's language."""
-    from hwdesk.jtext import format_date_en, format_wareki
+    """``d`` with its weekday, in the staff's language (a datetime: its day in Japan)."""
+    from hwdesk.jtext import JST, format_date_en, format_wareki
 
+    if isinstance(d, datetime):  # a datetime is a date too, but compares with neither
+        d = d.astimezone(JST).date()
     return format_date_en(d, weekday=True) if lang == "en" else format_wareki(d, weekday=True)
 
 
