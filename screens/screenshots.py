@@ -148,6 +148,27 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         await pilot.press("r")
         await settle()
         save("printer")
+        # The notices outbox, then a supervisor's interpreter roster with the week's load and the
+        # monthly report's management figures.
+        app.action_notices()
+        await settle()
+        save("notices")
+        app.action_sign_out()
+        await settle()
+        app.screen.query_one("#login", Input).value = "super1"
+        app.screen.query_one("#password", Input).value = "hwdesk-demo"
+        app.screen.query_one("#password").focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle()
+        app.action_interpreters()
+        await settle()
+        save("interpreters")
+        from screens.reports import ReportsScreen
+
+        app.push_screen(ReportsScreen())
+        await settle()
+        save("reports")
     return saved
 
 
