@@ -330,16 +330,17 @@ def new_session(s, actor, day: date, hour: int, staff_no: int, join_url: str = "
     )
 
 
-def registered_today(s, seeker_id: int) -> None:
+def registered_on_day(s, seeker_id: int, day: date) -> None:
     """Give a bench seeker a registration valid on the bench's day (untimed; rolled back with the
     measured transaction): the built seekers registered before 2024, and 渋谷・高松 ask for a
-    registration valid on the session date (docs/rules.md (p))."""
+    registration valid on the session date (docs/rules.md (p)). Registered on that day itself: the
+    bench's open day can be years ahead of today, past a registration made today."""
     from sqlalchemy import update
     from sqlmodel import col
 
     from hwdesk.models import Seeker
 
-    s.execute(update(Seeker).where(col(Seeker.id) == seeker_id).values(registered_on=date.today()))
+    s.execute(update(Seeker).where(col(Seeker.id) == seeker_id).values(registered_on=day))
 
 
 def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tuple[list[float], int]:
@@ -354,7 +355,7 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
             try:
                 with store.write() as s:
                     row = new_session(s, actor, day, 10 + rep % 6, rep)
-                    registered_today(s, sid)
+                    registered_on_day(s, sid, day)
                     t0 = time.perf_counter()
                     scheduling.book(s, actor=actor, session_id=row.id, seeker_id=sid)
                     dt = (time.perf_counter() - t0) * 1e3
@@ -444,9 +445,7 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
     for rep in range(reps + 1):
         sid = seekers[rep % len(seekers)]
         con.execute("BEGIN IMMEDIATE")
-        con.execute(
-            "UPDATE seeker SET registered_on = ? WHERE id = ?", (date.today().isoformat(), sid)
-        )  # as registered_today
+        con.execute("UPDATE seeker SET registered_on = ? WHERE id = ?", (day.isoformat(), sid))  # as registered_on_day
         now = datetime.now(UTC)
         cur = con.execute(
             "INSERT INTO session (office_id, kind, title, start_at, end_at, staff_id, capacity, platform, join_url, meeting_id,"
@@ -723,7 +722,7 @@ def bench_handout(store, actor, day: date, seeker: int, reps: int, tmp: Path) ->
         try:
             with store.write() as s:
                 row = new_session(s, actor, day, 11, 3)
-                registered_today(s, seeker)
+                registered_on_day(s, seeker, day)
                 scheduling.book(s, actor=actor, session_id=row.id, seeker_id=seeker)
                 t0 = time.perf_counter()
                 job = handouts.for_session(s, actor=actor, session_id=row.id, seeker_id=seeker)

@@ -122,7 +122,7 @@ def _explain(url: str, statements: list) -> list[str]:
 def test_hot_statements_use_indexes(bench_db):
     from sqlmodel import select
 
-    from bench.__main__ import import_csv, new_session, registered_today
+    from bench.__main__ import import_csv, new_session, registered_on_day
     from hwdesk.models import Staff
     from hwdesk.services import reports, scheduling
     from hwdesk.services.context import SYSTEM, Actor
@@ -182,7 +182,7 @@ def test_hot_statements_use_indexes(bench_db):
             ):
                 future += timedelta(days=1)
             row = new_session(s, clerk, future, 10, 0)
-            registered_today(s, n)  # as the bench does: the built seekers' registrations lapsed long ago
+            registered_on_day(s, n, future)  # as the bench does: the built seekers' registrations lapsed long ago
             scheduling.book(s, actor=clerk, session_id=row.id, seeker_id=n)
             scheduling.cancel_enrollment(s, actor=clerk, session_id=row.id, seeker_id=n, reason="by_seeker")
             import_seekers(s, actor=clerk, data=import_csv(300, 9_000_000), office_id="takamatsu", source="t.csv")
