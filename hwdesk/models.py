@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, false, text
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from hwdesk.clock import now_utc
 from hwdesk.states import CANCEL_REASONS, ENROLLMENT_STATES, SESSION_STATES  # noqa: F401 - re-exported
@@ -105,6 +107,13 @@ class Staff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc)
 
 
+def c_string(length: int) -> TypeEngine[str]:
+    """A VARCHAR that compares and orders by code point: SQLite's comparisons are binary already,
+    PostgreSQL's column is ``COLLATE "C"`` (migration 0014), so one B-tree serves the search's
+    equality, prefix ranges and order."""
+    return AutoString(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Seeker(SQLModel, table=True):
     """A job seeker (求職者). ``kana_key`` is the reading without spaces, for prefix search."""
 
@@ -116,19 +125,19 @@ class Seeker(SQLModel, table=True):
         # A prefix of the given name's reading (さくら finds 山田 さくら): migration 0010.
         Index("ix_seeker_given", "given_key"),
     )
-    seeker_no: str = Field(max_length=16)
+    seeker_no: str = Field(max_length=16, sa_type=c_string(16))
     name: str = Field(max_length=60)
     name_kana: str = Field(max_length=60)
     birth_date: date
-    phone: str = Field(default="", max_length=16)
+    phone: str = Field(default="", max_length=16, sa_type=c_string(16))
     email: str = Field(default="", max_length=254)
     registration_kind: str = Field(default="office", max_length=8)
     registered_on: date | None = None
     office_id: str = Field(foreign_key="office.id")
     webcam_confirmed: bool = False
     id: int = Field(default=None, primary_key=True)
-    kana_key: str = Field(max_length=60)
-    given_key: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
+    kana_key: str = Field(max_length=60, sa_type=c_string(60))
+    given_key: str = Field(default="", max_length=60, sa_type=c_string(60), sa_column_kwargs={"server_default": ""})
     switched_to_office_on: date | None = None  # 高松 第2条(2): online registrant switched on applying
     webcam_confirmed_on: date | None = None
     anonymized_at: datetime | None = None
@@ -144,7 +153,7 @@ class NameGram(SQLModel, table=True):
 
     __tablename__ = "name_gram"
     __table_args__ = {"sqlite_with_rowid": False}
-    gram: str = Field(primary_key=True, max_length=3)
+    gram: str = Field(primary_key=True, max_length=3, sa_type=c_string(3))
     seeker_id: int = Field(primary_key=True, foreign_key="seeker.id", ondelete="CASCADE")
 
 

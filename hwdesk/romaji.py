@@ -109,9 +109,9 @@ _MAX_COST = 2
 
 def looks_like_romaji(text: str) -> bool:
     """Whether ``text`` is romaji a clerk might type for a reading: Latin letters (with macrons),
-    spaces, apostrophes and hyphens, at least one vowel."""
+    spaces, apostrophes and hyphens, with a mora in it: a vowel, or the syllabic ``n`` (ン)."""
     s = _normal(text)
-    return bool(s) and bool(_ROMAJI_RE.fullmatch(s)) and any(ch in _VOWELS for ch in s)
+    return bool(s) and bool(_ROMAJI_RE.fullmatch(s)) and any(ch in _VOWELS or ch == "n" for ch in s)
 
 
 def _normal(text: str) -> str:
