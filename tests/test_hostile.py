@@ -26,8 +26,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
+from hwdesk.clock import JST
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import JST, ParseError, parse_join_url, safe_display
+from hwdesk.jtext.addresses import parse_join_url
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.safety import safe_display
 from hwdesk.models import AuditLog, CompanionNotice, Seeker
 from hwdesk.nameindex import expected_tables
 from hwdesk.services import consent, exports, handouts, importer, scheduling, seekers
