@@ -34,7 +34,7 @@ log = logging.getLogger("hwdesk.screens")
 
 
 def visible(value: object) -> str:
-    """Stored text with every control and invisible character made visible: ``jtext.safe_display``,
+    """Stored text with every control and invisible character made visible: ``jtext.safety.safe_display``,
     the one home of display safety for the app and the CLI (one regex search for clean text)."""
     from hwdesk.jtext.safety import safe_display
 

@@ -2,7 +2,7 @@
 formula injection, and a passcode canary.
 
 - Property tests (hypothesis, SQLite): any text given to a service raises only a documented error
-  (``HwdeskError`` subclasses or ``jtext.ParseError``) and a refusal writes nothing (every table's
+  (``HwdeskError`` subclasses or ``jtext.base.ParseError``) and a refusal writes nothing (every table's
   row count is unchanged).
 - Text that reached the database another way (an import, a database edit) with markup, escapes,
   C1 controls, DEL, RLO or 5000 characters: the CLI, the handout PDF, the CSV export and the app

@@ -143,7 +143,7 @@ class Ctx:
             )
 
     def echo(self, *parts: object, file=None) -> None:
-        """Print stored text for a terminal: every part through ``jtext.safe_lines`` (controls shown, not obeyed)."""
+        """Print stored text for a terminal: every part through ``jtext.safety.safe_lines`` (controls shown, not obeyed)."""
         from hwdesk.jtext.safety import safe_lines
 
         print(safe_lines(" ".join(str(p) for p in parts)), file=file)
