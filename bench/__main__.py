@@ -131,7 +131,7 @@ def floor_search(con: Floor, q: str) -> list:
     """The app's search paths as raw SQL (same filters, one page)."""
     import unicodedata
 
-    from hwdesk.jtext import kana_key
+    from hwdesk.jtext.kana import kana_key
 
     q = unicodedata.normalize("NFKC", q).strip()
     cols = "id, seeker_no, name, name_kana, birth_date, phone, office_id"
@@ -656,7 +656,7 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     import csv
     import io
 
-    from hwdesk.jtext import kana_key
+    from hwdesk.jtext.kana import kana_key
     from hwdesk.nameindex import fts_row
     from hwdesk.services.seekers import given_key
 

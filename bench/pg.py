@@ -54,7 +54,7 @@ class PgFloor:
         import unicodedata
 
         from hwdesk import nameindex
-        from hwdesk.jtext import kana_key
+        from hwdesk.jtext.kana import kana_key
         from hwdesk.services.seekers import _is_kana_query
 
         q = unicodedata.normalize("NFKC", q).strip()
@@ -171,7 +171,7 @@ class PgFloor:
         """Parse + reading key + ``COPY`` of the seekers and their name grams, raw (no validation,
         no duplicate probes): the import's floor, as ``floor_import`` on SQLite."""
         from hwdesk import nameindex
-        from hwdesk.jtext import kana_key
+        from hwdesk.jtext.kana import kana_key
         from hwdesk.services.seekers import given_key
 
         cols = (

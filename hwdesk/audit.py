@@ -4,7 +4,7 @@ Each row's hash is an HMAC-SHA256, under a key kept outside the database (``audi
 content and the previous row's hash: without the key no one can write rows that verify. The
 newest hash (the head) is kept in ``meta`` (locked on PostgreSQL so appends serialize) and,
 after every write that appended rows, in an anchor outside the database (``auditkey.advance``),
-so that cutting the tail or swapping in an older copy is detected too (``maintenance.check_store``).
+so that cutting the tail or swapping in an older copy is detected too (``maintenance.check.check_store``).
 
 A log begun by an older release (plain SHA-256) keeps its rows: ``meta`` names the first keyed
 row (``audit_keyed_from``), rows before it are verified unkeyed, and anchors record that id.

@@ -75,7 +75,7 @@ def units(text: str) -> list[str]:
 
 
 def _cells(text: str) -> int:
-    from hwdesk.jtext import cell_width
+    from hwdesk.jtext.cells import cell_width
 
     return cell_width(text)
 
@@ -139,7 +139,7 @@ def break_offsets(text: str, width: int, *, fold: bool = True) -> list[int]:
     at (Rich's ``divide_line`` contract, which Textual wraps every text with). Spaces at a
     line's end do not count (the caller strips them); ``fold``: a unit wider than the line is
     broken by character, else it is left whole (cropped by the caller)."""
-    from hwdesk.jtext import cell_width
+    from hwdesk.jtext.cells import cell_width
 
     offsets: list[int] = []
     pos = 0

@@ -22,8 +22,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hwdesk.clock import JST
 from hwdesk.handout import Instruction
-from hwdesk.jtext import JST, format_span, format_wareki
+from hwdesk.jtext.dates import format_wareki
+from hwdesk.jtext.times import format_span
 from hwdesk.terms import PLATFORM_LABELS, service_label
 
 __all__ = ["NoticeFacts", "Composed", "compose", "one_line", "KIND_LABELS"]

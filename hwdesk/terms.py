@@ -240,7 +240,7 @@ class TermsDocument:
         """The document's dates exactly as its text writes them: 高松 "令和3年3月1日策定" and
         "令和5年12月18日改訂", 渋谷 its 附則 "本規約は令和４年５月１日より施行するものとする。", 前橋 a bare
         "令和４年４月２０日" with no label. English: "established 2021-03-01" etc., "dated …" for a bare date."""
-        from hwdesk.jtext import format_date_en
+        from hwdesk.jtext.dates import format_date_en
 
         out = []
         for d in self.raw.get("dates", []):

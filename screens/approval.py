@@ -36,7 +36,7 @@ class ApprovalScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
 
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         actor = self.hw.actor
         today = today_jst()
@@ -129,7 +129,7 @@ class ApprovalScreen(FormScreen):
     def action_save(self) -> None:
         if self.busy("save"):
             return
-        from hwdesk.jtext import parse_date
+        from hwdesk.jtext.dates import parse_date
 
         msg = self.query_one("#a-msg", Static)
         try:

@@ -34,9 +34,9 @@ log = logging.getLogger("hwdesk.screens")
 
 
 def visible(value: object) -> str:
-    """Stored text with every control and invisible character made visible: ``jtext.safe_display``,
+    """Stored text with every control and invisible character made visible: ``jtext.safety.safe_display``,
     the one home of display safety for the app and the CLI (one regex search for clean text)."""
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
 
     return safe_display(value if value is None or isinstance(value, str) else str(value))
 
@@ -48,7 +48,7 @@ def lit(value: object, style: str = "", *, multiline: bool = False) -> Content:
     is still made visible.
     """
     if multiline and value is not None:
-        from hwdesk.jtext import safe_lines
+        from hwdesk.jtext.safety import safe_lines
 
         content = Content(safe_lines(str(value).replace("\r\n", "\n")))
     else:

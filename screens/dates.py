@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 def day(d: date, lang: str) -> str:
     """``d`` with its weekday, in the staff's language (a datetime: its day in Japan)."""
-    from hwdesk.jtext import JST, format_date_en, format_wareki
+    from hwdesk.clock import JST
+    from hwdesk.jtext.dates import format_date_en, format_wareki
 
     if isinstance(d, datetime):  # a datetime is a date too, but compares with neither
         d = d.astimezone(JST).date()
@@ -17,7 +18,7 @@ def day(d: date, lang: str) -> str:
 
 def span(start: datetime, end: datetime, lang: str) -> str:
     """A session's day and times in Japan time: "令和9年2月2日(火) 10:00–10:45"."""
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
 
     s, e = start.astimezone(JST), end.astimezone(JST)
     return f"{day(s.date(), lang)} {s:%H:%M}–{e:%H:%M}"

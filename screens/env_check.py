@@ -67,7 +67,7 @@ class EnvCheckScreen(FormScreen):
 
     def _loaded(self, result) -> None:
 
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         name, no, prof, cite, items = result
         self.items = items
@@ -120,7 +120,7 @@ class EnvCheckScreen(FormScreen):
     def action_save(self) -> None:
         if self.busy("save"):
             return
-        from hwdesk.jtext import parse_date
+        from hwdesk.jtext.dates import parse_date
 
         msg = self.query_one("#e-msg", Static)
         answers: dict[str, bool] = {}

@@ -34,8 +34,7 @@ def _outcome(outcome: str | None, lang: str) -> str:
 def late_lines(session, actor, office_id: str, day: date, lang: str) -> list[str]:
     """The queue's follow-up panel for ``day`` (worker side): the late seekers when ``day`` is today
     by the services' clock, else nothing."""
-    from hwdesk.clock import now_utc
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST, now_utc
     from hwdesk.services import followup
     from hwdesk.texts import tr
 

@@ -204,7 +204,8 @@ class HandoutPreview(HwModal):
         self.db(work, self._show, err, group="handout")
 
     def _show(self, result) -> None:
-        from hwdesk.jtext import JST, format_date_en, format_wareki
+        from hwdesk.clock import JST
+        from hwdesk.jtext.dates import format_date_en, format_wareki
         from hwdesk.texts import tr
 
         self.job, self.qr = result[0], result[1]

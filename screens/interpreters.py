@@ -27,13 +27,13 @@ from screens.widgets import Column, KeyFooter, RowTable
 
 
 def _fmt(d: date, lang: str) -> str:
-    from hwdesk.jtext import format_date_en, format_wareki
+    from hwdesk.jtext.dates import format_date_en, format_wareki
 
     return format_date_en(d) if lang == "en" else format_wareki(d)
 
 
 def _short(d: date, lang: str) -> str:
-    from hwdesk.jtext import format_wareki_short
+    from hwdesk.jtext.dates import format_wareki_short
 
     return d.isoformat() if lang == "en" else format_wareki_short(d)
 
@@ -363,7 +363,7 @@ class InterpreterForm(HwModal, ModalScreen["str | None"]):
             import re
 
             from hwdesk.errors import ValidationFailed
-            from hwdesk.jtext import parse_day
+            from hwdesk.jtext.dates import parse_day
             from hwdesk.services import interpreters
 
             parts = [p for p in re.split(r"\s*[-〜~–－]\s*", hours) if p]

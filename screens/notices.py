@@ -76,7 +76,7 @@ class NoticesScreen(HwScreen):
         self.query_one("#n-list", Static).update(lit(self._text(rows), multiline=True))
 
     def _text(self, rows) -> str:
-        from hwdesk.jtext import JST
+        from hwdesk.clock import JST
 
         if not rows:
             return self.t("notices.none")

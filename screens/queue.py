@@ -142,7 +142,7 @@ class QueueScreen(HwScreen):
 
     def _show_head(self) -> None:
         view, lang = self.view, self.lang
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         when = format_date_en(self.day) if lang == "en" else format_wareki(self.day)
         wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
@@ -230,7 +230,7 @@ class QueueScreen(HwScreen):
         from screens.dialogs import Ask
 
         def check(text: str):
-            from hwdesk.jtext import parse_date
+            from hwdesk.jtext.dates import parse_date
 
             return parse_date(text, field="date")
 

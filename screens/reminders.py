@@ -102,7 +102,7 @@ class RemindersScreen(HwScreen):
 
     @when_composed
     def _show(self, result) -> None:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         view, cells = result
         self.view, self.base = view, view.from_day

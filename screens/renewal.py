@@ -33,7 +33,7 @@ class RenewalScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
 
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         today = today_jst()
         yield self.header()
@@ -75,7 +75,7 @@ class RenewalScreen(FormScreen):
         )
 
     def _date(self, d) -> str:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         return format_date_en(d) if self.lang == "en" else format_wareki(d)
 
@@ -85,7 +85,7 @@ class RenewalScreen(FormScreen):
     def action_save(self) -> None:
         if self.busy("save"):
             return
-        from hwdesk.jtext import parse_date
+        from hwdesk.jtext.dates import parse_date
 
         msg = self.query_one("#g-msg", Static)
         try:

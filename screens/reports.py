@@ -132,7 +132,7 @@ class ReportsScreen(HwScreen):
         self.db(work, self._show, group="report")
 
     def _show(self, result) -> None:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         report, self.figures = result
         self.report = report
@@ -160,7 +160,7 @@ class ReportsScreen(HwScreen):
             if any(v is None for v in values):
                 info += " " + self.t("reports.series.note")
             self.query_one(f"#series-{series} .series-range", Static).update(lit(info, "$text-muted"))
-        from hwdesk.jtext import cell_width
+        from hwdesk.jtext.cells import cell_width
         from screens.columns import wrap_cells
 
         room = max(40, self.size.width - 6)  # padding and the scrollbar

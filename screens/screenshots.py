@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 
 #: The day the pictures are taken: Wednesday 3 February 2027 (令和9年), 10:30 in Japan, an open
 #: day in a week with sessions. tests/test_snapshots.py takes its pictures in the same world.

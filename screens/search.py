@@ -122,7 +122,8 @@ class SearchScreen(HwScreen):
         self.hold_repaint(HOLD)
 
         def work(s):
-            from hwdesk.jtext import format_date_en, format_phone, format_wareki, format_wareki_short
+            from hwdesk.jtext.dates import format_date_en, format_wareki, format_wareki_short
+            from hwdesk.jtext.numbers import format_phone
             from hwdesk.services.seekers import PAGE, search
 
             rows = search(s, query, actor=actor, office_id=scope)

@@ -197,14 +197,14 @@ class SeekerDetailScreen(HwScreen):
     # --- the details --------------------------------------------------------------------------
 
     def _date(self, d) -> str:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         if d is None:
             return "—"
         return format_date_en(d) if self.lang == "en" else format_wareki(d)
 
     def _when(self, dt) -> str:
-        from hwdesk.jtext import JST
+        from hwdesk.clock import JST
 
         if dt is None:
             return "—"
@@ -212,7 +212,7 @@ class SeekerDetailScreen(HwScreen):
         return f"{self._date(local.date())} {local:%H:%M}"
 
     def _render_info(self) -> None:
-        from hwdesk.jtext import format_phone
+        from hwdesk.jtext.numbers import format_phone
         from hwdesk.services.consent import COMPANION_LABELS, METHOD_LABELS, NOTICE_LABELS
         from hwdesk.services.seekers import FIELD_LABELS
         from hwdesk.terms import service_label

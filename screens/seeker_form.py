@@ -254,7 +254,7 @@ class SeekerFormScreen(FormScreen):
     # --- duplicates (before saving) -------------------------------------------------------------
 
     def _check_duplicates(self) -> None:
-        from hwdesk.jtext import kana_key
+        from hwdesk.jtext.kana import kana_key
         from hwdesk.services.seekers import validate_field
 
         form = self.form()
@@ -365,7 +365,7 @@ class SeekerFormScreen(FormScreen):
         (``y`` saves it as typed, anything else goes back to the field)."""
         from datetime import date
 
-        from hwdesk.jtext import format_wareki
+        from hwdesk.jtext.dates import format_wareki
         from hwdesk.services.seekers import validate_field
         from screens.dialogs import FinalConfirm
 

@@ -39,8 +39,9 @@ def parse_span(day_text: str, time_text: str):
     """('2027-02-09' or 和暦, '10:00-10:45') → (start, end), aware JST; a ValidationFailed otherwise."""
     from datetime import datetime, time
 
+    from hwdesk.clock import JST
     from hwdesk.errors import ValidationFailed
-    from hwdesk.jtext import JST, parse_date
+    from hwdesk.jtext.dates import parse_date
 
     day = parse_date(day_text, field="date")
     parts = time_text.replace("〜", "-").replace("～", "-").split("-")
@@ -134,7 +135,7 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
 
         def work(s):
             from hwdesk.errors import HwdeskError
-            from hwdesk.jtext import parse_date
+            from hwdesk.jtext.dates import parse_date
             from hwdesk.services.figures import staff_week_load
             from hwdesk.texts import tr
 

@@ -165,7 +165,7 @@ class TerminationScreen(HwScreen):
 
         def work(s):
             from hwdesk.errors import ValidationFailed
-            from hwdesk.jtext import parse_date
+            from hwdesk.jtext.dates import parse_date
             from hwdesk.services import terminations
 
             until = parse_date(until_s, field="until") if until_s else None

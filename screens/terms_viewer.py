@@ -163,7 +163,7 @@ class TermsScreen(HwScreen):
         self.refresh_bindings()
 
     def _status_line(self, status) -> Content:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         if status is None:
             return Content("")

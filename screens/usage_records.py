@@ -169,7 +169,7 @@ class UsageRecordsScreen(HwScreen):
         )
 
     def _listed(self, rows) -> None:
-        from hwdesk.jtext import JST
+        from hwdesk.clock import JST
 
         self.rows = rows
         if not rows:

@@ -96,7 +96,7 @@ class WeekScreen(HwScreen):
 
     @when_composed
     def _show(self, result) -> None:
-        from hwdesk.jtext import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_date_en, format_wareki
 
         view, rows, keys = result
         self.view = view

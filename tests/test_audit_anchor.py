@@ -23,7 +23,8 @@ from sqlmodel import select
 
 from hwdesk import audit, auditkey
 from hwdesk.cli import main
-from hwdesk.maintenance import HEAD_FILE_ENV, HEAD_SUFFIX, check_store
+from hwdesk.maintenance.check import check_store
+from hwdesk.maintenance.head import HEAD_FILE_ENV, HEAD_SUFFIX
 from hwdesk.models import AuditLog
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -8,8 +8,8 @@ import pytest
 from helpers import new_seeker
 from sqlmodel import select
 
+from hwdesk.clock import now_jst
 from hwdesk.errors import PermissionDenied
-from hwdesk.jtext import now_jst
 from hwdesk.models import AuditLog
 from hwdesk.services import audit_view
 from hwdesk.services.audit_view import AuditFilter

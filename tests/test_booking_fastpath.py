@@ -10,8 +10,8 @@ from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 from hwdesk import audit
+from hwdesk.clock import JST
 from hwdesk.errors import RuleRefusal
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Meta, Seeker
 from hwdesk.services import scheduling
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog
 from hwdesk.services import calendar
 

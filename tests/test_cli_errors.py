@@ -12,7 +12,7 @@ import pytest
 from hwdesk.cli import EXIT_REFUSED, main
 from hwdesk.errors import HwdeskError
 from hwdesk.handout import HandoutError
-from hwdesk.jtext import ParseError
+from hwdesk.jtext.base import ParseError
 
 
 def test_bilingual_errors_share_one_root():

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from hwdesk.jtext import JST, cell_width, pad_cells
+from hwdesk.clock import JST
+from hwdesk.jtext.cells import cell_width, pad_cells
 
 HWDESK = [sys.executable, "-m", "hwdesk"]
 

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hwdesk.jtext import cell_width
+from hwdesk.jtext.cells import cell_width
 from screens.columns import NO_END, NO_START, Column, natural_widths, plan, wrap_cells
 
 QUEUE = [

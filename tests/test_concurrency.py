@@ -18,7 +18,7 @@ from helpers import make_ready, new_seeker
 from sqlmodel import func, select
 
 from hwdesk import watch
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, scheduling

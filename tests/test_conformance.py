@@ -169,7 +169,7 @@ def test_readiness_booking_and_queue_cite_the_same_articles(store, actors):
         with store.write() as s:
             from datetime import datetime
 
-            from hwdesk.jtext import JST
+            from hwdesk.clock import JST
 
             row = scheduling.create_session(
                 s,

@@ -12,8 +12,8 @@ from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 from hwdesk.cli import main
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import corrections, reports, scheduling

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from helpers import make_ready, new_seeker
 
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound
-from hwdesk.jtext import JST
 from hwdesk.services import consent, terminations
 from hwdesk.services.auth import list_staff
 from hwdesk.services.context import SYSTEM

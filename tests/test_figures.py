@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from hwdesk import audit
 from hwdesk.cli import main
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied
-from hwdesk.jtext import JST
 from hwdesk.models import CompanionNotice, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import figures, reports

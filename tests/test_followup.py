@@ -12,8 +12,8 @@ from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 from hwdesk.cli.followup import view_json
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, FollowupCall, Termination
 from hwdesk.services import consent, followup, queue, scheduling
 

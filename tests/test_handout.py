@@ -27,7 +27,7 @@ from hwdesk.handout import (
 )
 from hwdesk.handout import dates as handout_dates
 from hwdesk.handout import fonts as handout_fonts
-from hwdesk.jtext import format_wareki
+from hwdesk.jtext.dates import format_wareki
 from hwdesk.paths import data_dir
 
 JST = timezone(timedelta(hours=9))

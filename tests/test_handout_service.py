@@ -10,8 +10,8 @@ import zxingcpp
 from helpers import new_seeker
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import handouts

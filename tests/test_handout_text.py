@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import pypdfium2 as pdfium
 import pytest
 
+from hwdesk.clock import JST
 from hwdesk.handout import HandoutPage, render_pdf
 from hwdesk.handout_text import FOOTER, LINES, cited_text, footer_note, handout_lines
-from hwdesk.jtext import JST
 from hwdesk.terms import TermsDocument, cite_text, cite_text_en, office_profile, shipped_terms
 
 OFFICES = ("maebashi", "shibuya", "takamatsu")

@@ -2,7 +2,7 @@
 formula injection, and a passcode canary.
 
 - Property tests (hypothesis, SQLite): any text given to a service raises only a documented error
-  (``HwdeskError`` subclasses or ``jtext.ParseError``) and a refusal writes nothing (every table's
+  (``HwdeskError`` subclasses or ``jtext.base.ParseError``) and a refusal writes nothing (every table's
   row count is unchanged).
 - Text that reached the database another way (an import, a database edit) with markup, escapes,
   C1 controls, DEL, RLO or 5000 characters: the CLI, the handout PDF, the CSV export and the app
@@ -26,8 +26,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
+from hwdesk.clock import JST
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import JST, ParseError, parse_join_url, safe_display
+from hwdesk.jtext.addresses import parse_join_url
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.safety import safe_display
 from hwdesk.models import AuditLog, CompanionNotice, Seeker
 from hwdesk.nameindex import expected_tables
 from hwdesk.services import consent, exports, handouts, importer, scheduling, seekers

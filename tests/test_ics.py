@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk import ics
+from hwdesk.clock import JST
 from hwdesk.handout import calendar_qr_matrix
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import handouts

@@ -16,9 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from hwdesk import jtext, nameindex
+from hwdesk import nameindex
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import ParseError
+from hwdesk.jtext import dates, kana, numbers
+from hwdesk.jtext import text as free_text
+from hwdesk.jtext.base import ParseError
 from hwdesk.models import NameGram, Seeker
 from hwdesk.services import importer
 from hwdesk.services.seekers import (
@@ -39,7 +41,7 @@ class _Slow(str):
 
 
 def _outcome(fn, value, **kw):
-    jtext._DATE_CACHE.clear()
+    dates._DATE_CACHE.clear()
     try:
         out = fn(value, **kw)
     except (ParseError, ValidationFailed) as exc:
@@ -99,12 +101,12 @@ _text = st.lists(_PIECES, max_size=16).map("".join)
 @PROPS
 @given(_text)
 def test_parsers_fast_and_general_agree(text):
-    _same(jtext.clean_text, text, field="name", max_len=8)
-    _same(jtext.normalize_name, text)
-    _same(jtext.parse_reading, text)
-    _same(jtext.parse_seeker_no, text)
-    _same(jtext.parse_phone, text)
-    _same(jtext.parse_date, text, field="birth_date")
+    _same(free_text.clean_text, text, field="name", max_len=8)
+    _same(free_text.normalize_name, text)
+    _same(kana.parse_reading, text)
+    _same(numbers.parse_seeker_no, text)
+    _same(numbers.parse_phone, text)
+    _same(dates.parse_date, text, field="birth_date")
     assert kana_key(text) == kana_key(_Slow(text))
 
 
@@ -118,15 +120,15 @@ def test_parsers_fast_and_general_agree(text):
 def test_canonical_inputs_agree(a, b, n, d):
     # The forms the fast paths are for, near their edges (length 60, mixed kana, leap days …).
     for reading in (a, f"{a} {b}", f"{a}  {b}", f" {a}", b):
-        _same(jtext.parse_reading, reading)
+        _same(kana.parse_reading, reading)
         assert kana_key(reading) == kana_key(_Slow(reading))
     for number in (f"37010-{n}", f"{n:05d}-1", f"3701{n}"):
-        _same(jtext.parse_seeker_no, number)
+        _same(numbers.parse_seeker_no, number)
     for phone in (f"0{n:09d}", f"0{n:010d}", f"09{n:08d}", f"0800{n:07d}", f"050{n:08d}"):
-        _same(jtext.parse_phone, phone)
+        _same(numbers.parse_phone, phone)
     iso = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     for text in (iso, iso[:8] + "30", iso[:5] + "02-29", iso[:5] + "13-01"):
-        _same(jtext.parse_date, text, field="registered_on")
+        _same(dates.parse_date, text, field="registered_on")
 
 
 def _reference(form: SeekerForm) -> dict:

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST, ParseError
+from hwdesk.jtext.base import ParseError
 from hwdesk.models import AuditLog, Interpreter
 from hwdesk.services import consent, interpreters, interpreting, queue, scheduling
 

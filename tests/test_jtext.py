@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import pathlib
+import pkgutil
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -13,35 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hwdesk import jtext
-from hwdesk.jtext import (
-    JST,
-    WEEKDAYS_JA,
-    ParseError,
-    clean_text,
-    csv_safe,
-    format_date_en,
-    format_phone,
-    format_span,
-    format_wareki,
-    format_wareki_short,
-    from_db,
-    kana_key,
-    looks_like_seeker_no,
-    normalize_name,
-    now_jst,
-    parse_date,
-    parse_datetime,
-    parse_email,
-    parse_join_url,
-    parse_phone,
-    parse_reading,
-    parse_seeker_no,
-    parse_time,
-    safe_display,
-    surname,
-    to_db,
-    to_katakana,
-)
+from hwdesk.clock import JST, now_jst
+from hwdesk.jtext.addresses import parse_email, parse_join_url
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.dates import WEEKDAYS_JA, format_date_en, format_wareki, format_wareki_short, parse_date
+from hwdesk.jtext.kana import kana_key, parse_reading, to_katakana
+from hwdesk.jtext.numbers import format_phone, looks_like_seeker_no, parse_phone, parse_seeker_no
+from hwdesk.jtext.safety import csv_safe, safe_display
+from hwdesk.jtext.text import clean_text, normalize_name, surname
+from hwdesk.jtext.times import format_span, from_db, parse_datetime, parse_time, to_db
 
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -54,21 +36,27 @@ BAD_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2
 # ---------------------------------------------------------------------------
 
 
+MODULES = [importlib.import_module(f"hwdesk.jtext.{m.name}") for m in pkgutil.iter_modules(jtext.__path__)]
+
+
 def test_every_public_name_has_a_docstring():
-    for name in jtext.__all__:
-        obj = getattr(jtext, name)
-        if callable(obj):
-            assert obj.__doc__, name
     assert jtext.__doc__
+    for module in MODULES:
+        assert module.__doc__, module.__name__
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj):
+                assert obj.__doc__, f"{module.__name__}.{name}"
 
 
 def test_no_textual_import():
-    tree = ast.parse(pathlib.Path(jtext.__file__).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            assert not any(a.name.split(".")[0] == "textual" for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert (node.module or "").split(".")[0] != "textual"
+    for module in [jtext, *MODULES]:
+        tree = ast.parse(pathlib.Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] == "textual" for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert (node.module or "").split(".")[0] != "textual"
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwdesk.jtext import cell_width
+from hwdesk.jtext.cells import cell_width
 from hwdesk.linebreak import NO_END, NO_START, break_offsets, units, wrap
 
 _PIECES = st.sampled_from(

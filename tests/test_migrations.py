@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from hwdesk import audit
 from hwdesk.cli import main
 from hwdesk.db import current_revision, head_revision, open_store
-from hwdesk.maintenance import known_revisions
+from hwdesk.maintenance.integrity import known_revisions
 from hwdesk.nameindex import GRAM_TABLE, expected_tables, include_object, indexed, problems
 from hwdesk.services.context import SYSTEM
 

@@ -23,7 +23,7 @@ from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 from hwdesk.cli import main
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import AuditLog, Notice, Seeker, TermsNotice
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, consent, notices, outbox, scheduling

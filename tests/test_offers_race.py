@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from helpers import make_ready, new_seeker
 from sqlmodel import func, select
 
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import Enrollment
 from hwdesk.services import calendar, scheduling
 from hwdesk.services.scheduling import SEAT_STATES

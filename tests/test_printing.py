@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk import ipp, printing
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import AuditLog
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import handouts

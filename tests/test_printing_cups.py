@@ -34,7 +34,7 @@ from sqlmodel import col, func, select
 
 from hwdesk import ipp, printing
 from hwdesk.cli import main
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.models import Session as SessionRow
 

@@ -10,8 +10,8 @@ from helpers import make_ready, new_seeker
 from sqlalchemy import event
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog
 from hwdesk.services import consent, queue, scheduling
 from hwdesk.services.context import SYSTEM

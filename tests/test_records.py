@@ -14,8 +14,8 @@ from helpers import new_seeker
 from sqlmodel import select
 
 from hwdesk.audit import verify_chain
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Meta, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import records

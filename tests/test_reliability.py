@@ -28,7 +28,7 @@ from hwdesk import audit
 from hwdesk.cli import main
 from hwdesk.db import open_store
 from hwdesk.errors import StoreError
-from hwdesk.maintenance import HEAD_FILE_ENV, HEAD_SUFFIX, read_head_file
+from hwdesk.maintenance.head import HEAD_FILE_ENV, HEAD_SUFFIX, read_head_file
 from hwdesk.models import AuditLog, Meta, Seeker
 from hwdesk.services import seekers
 from hwdesk.services.context import SYSTEM

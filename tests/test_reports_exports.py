@@ -14,8 +14,8 @@ from helpers import new_seeker
 from sqlmodel import func, select
 
 from hwdesk.cli import main
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, exports, records, reports

@@ -10,7 +10,7 @@ import pytest
 from helpers import new_seeker
 from sqlmodel import select
 
-from hwdesk.jtext import JST
+from hwdesk.clock import JST
 from hwdesk.models import Enrollment, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, revisions

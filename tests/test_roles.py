@@ -14,8 +14,8 @@ import pytest
 from helpers import new_seeker
 from sqlmodel import func, select
 
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Seeker, Staff
 from hwdesk.services import auth, calendar, exports, records, scheduling, seekers, terminations
 from hwdesk.services.context import SYSTEM

@@ -9,8 +9,9 @@ import pytest
 from helpers import make_ready, new_seeker
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, PermissionDenied, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, ParseError
+from hwdesk.jtext.base import ParseError
 from hwdesk.models import AuditLog, Consent, Enrollment, Seeker, Series
 from hwdesk.services import consent, scheduling, terminations
 from hwdesk.services.context import SYSTEM
@@ -653,7 +654,7 @@ def test_sessions_of_seeker_lists_past_and_upcoming(store, actors):
 
     from helpers import new_seeker
 
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
     from hwdesk.models import Enrollment
     from hwdesk.models import Session as SessionRow
     from hwdesk.services.scheduling import sessions_of_seeker

@@ -31,7 +31,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk.cli import ID_MAX, bounded_int, main
-from hwdesk.jtext import DAY_MAX, DAY_MIN, ParseError, parse_day
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.dates import DAY_MAX, DAY_MIN, parse_day
 from hwdesk.models import AuditLog, Closure, Seeker, TermsVersion
 from hwdesk.models import Session as SessionRow
 

@@ -23,8 +23,8 @@ from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 import hwdesk.services
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied
-from hwdesk.jtext import JST
 from hwdesk.models import Approval, AuditLog, Interpreter, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import consent, seekers

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import ParseError, normalize_name
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.text import normalize_name
 from hwdesk.services import auth, importer, seekers
 from hwdesk.services.context import SYSTEM
 
@@ -35,7 +36,7 @@ def test_every_format_character_of_this_python_is_refused():
         except ParseError:
             continue
         missed.append(f"U+{ord(ch):04X}")
-    assert not missed, f"add these to jtext._INVISIBLE_RE: {missed}"
+    assert not missed, f"add these to jtext.safety._INVISIBLE_RE: {missed}"
 
 
 @settings(max_examples=300, deadline=None)

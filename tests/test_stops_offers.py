@@ -11,8 +11,8 @@ import pytest
 from helpers import make_ready, new_seeker
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import RuleRefusal
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.services import calendar, handouts, offers, queue, scheduling, terminations
 from hwdesk.services.context import SYSTEM

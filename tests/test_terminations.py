@@ -9,8 +9,8 @@ import pytest
 from helpers import make_ready, new_seeker
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment
 from hwdesk.services import consent, scheduling, terminations
 from hwdesk.services.context import SYSTEM

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk.cli import main
+from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import Approval, AuditLog, RegistrationRenewal, Seeker
 from hwdesk.services import consent, eligibility, importer, queue, registration, scheduling, terminations
 from hwdesk.services.context import SYSTEM

@@ -70,7 +70,7 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
             "termination": True,
         }
         # The registration's end (the month after next, in principle) is on the page (issue 15).
-        from hwdesk.jtext import format_wareki
+        from hwdesk.jtext.dates import format_wareki
         from hwdesk.services.registration import initial_end
 
         assert f"有効期間 {format_wareki(initial_end(date.today()))}まで（原則）" in plain(

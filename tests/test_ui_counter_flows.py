@@ -14,8 +14,9 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST, format_wareki
+from hwdesk.jtext.dates import format_wareki
 from hwdesk.models import AuditLog, Enrollment, Series
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, scheduling, terminations

@@ -11,8 +11,8 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, read, settle
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, scheduling, terminations

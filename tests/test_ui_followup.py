@@ -10,8 +10,8 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, settle, sign_in
 
 from hwdesk import clock as clock_module
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.services import scheduling
 
 DAY = date(2027, 2, 2)  # a Tuesday, an open day

@@ -12,8 +12,8 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.models import Enrollment, Interpreter
 from hwdesk.services import calendar, consent, interpreters, scheduling
 from hwdesk.services.context import SYSTEM

@@ -11,8 +11,8 @@ from helpers.ui import add_seeker, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 from test_notices import Inbox, free_port
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.models import Enrollment, Notice, Seeker, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import notices

@@ -187,7 +187,7 @@ def _slow_fit(text: str, width: int) -> str:
 
 
 def _slow_visible(text: str) -> str:
-    from hwdesk.jtext import _DISPLAY_BAD_RE, _display_char
+    from hwdesk.jtext.safety import _DISPLAY_BAD_RE, _display_char
 
     # One character at a time, as safe_display's regex replaces them (issue 21: visible is safe_display).
     return "".join(_display_char(ch) if _DISPLAY_BAD_RE.fullmatch(ch) else ch for ch in text)

@@ -13,8 +13,8 @@ from time import monotonic
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.services import consent, scheduling
 
 DAY = date(2027, 2, 2)  # a Tuesday, an open day

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from helpers import new_seeker
 from helpers.ui import PW, SIZE, make_app, plain, settle, sign_in
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import auth

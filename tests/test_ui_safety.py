@@ -20,7 +20,7 @@ from helpers.ui import (
 from sqlmodel import select
 
 from hwdesk.db import open_store
-from hwdesk.jtext import safe_display
+from hwdesk.jtext.safety import safe_display
 from hwdesk.models import Seeker
 
 # --- the idle lock ------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import pytest
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import JST
 from hwdesk.services import calendar, consent, scheduling, terminations
 from hwdesk.services.context import SYSTEM
 

@@ -9,7 +9,7 @@ import pytest
 from helpers.ui import add_seeker, make_app, plain, screen_text, settle, sign_in, type_text
 from test_ui_queue import setup_day
 
-from hwdesk.jtext import format_wareki
+from hwdesk.jtext.dates import format_wareki
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -170,7 +170,7 @@ async def test_the_preview_counts_sheets_in_large_print_and_english_is_english(d
         p = await _preview(pilot, app, d)
         details = plain(p.query_one("#hp-details"))
         start = p.job.pages[0].start
-        from hwdesk.jtext import JST
+        from hwdesk.clock import JST
 
         assert format_wareki(start.astimezone(JST).date(), weekday=True) in details
         for large in (False, True):
@@ -255,7 +255,8 @@ def test_a_refusal_names_offices_not_ids(store, actors):
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 async def test_the_session_screen_dates_in_wareki_with_the_weekday(db, lang):
-    from hwdesk.jtext import JST, format_date_en
+    from hwdesk.clock import JST
+    from hwdesk.jtext.dates import format_date_en
 
     d = setup_day(db)
     app = make_app(db, lang=lang)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from helpers.ui import add_seeker, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 
+from hwdesk.clock import JST
 from hwdesk.db import open_store
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
 

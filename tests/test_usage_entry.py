@@ -11,8 +11,8 @@ from helpers import new_seeker
 from sqlmodel import select
 
 from hwdesk.cli import main
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, Enrollment, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.usage_entry import UsageEntry, add_entry, list_for

@@ -143,14 +143,14 @@ class Ctx:
             )
 
     def echo(self, *parts: object, file=None) -> None:
-        """Print stored text for a terminal: every part through ``jtext.safe_lines`` (controls shown, not obeyed)."""
-        from hwdesk.jtext import safe_lines
+        """Print stored text for a terminal: every part through ``jtext.safety.safe_lines`` (controls shown, not obeyed)."""
+        from hwdesk.jtext.safety import safe_lines
 
         print(safe_lines(" ".join(str(p) for p in parts)), file=file)
 
     def out_json(self, data) -> None:
         """Print JSON for scripts (UTF-8, not ASCII-escaped)."""
-        from hwdesk.jtext import json_safe
+        from hwdesk.jtext.safety import json_safe
 
         print(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 

@@ -154,7 +154,7 @@ def cmd_offices(ctx) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
 
     table = Table(title=ctx.msg("cli.admin.offices"))
     for col in (

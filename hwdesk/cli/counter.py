@@ -132,7 +132,7 @@ def cmd_consent(ctx) -> int:
 def cmd_env_check(ctx) -> int:
     """Record every item of the office's self-check (yes unless named in --no) and, where the terms
     ask for it, the webcam device; unknown items are refused with the office's list."""
-    from hwdesk.jtext import parse_date
+    from hwdesk.jtext.dates import parse_date
     from hwdesk.services.consent import record_env_check
     from hwdesk.services.seekers import set_webcam
 
@@ -223,7 +223,7 @@ def cmd_approval(ctx) -> int:
 
 def cmd_renew(ctx) -> int:
     """Record a renewal of the 求職登録 done elsewhere and print the new end date."""
-    from hwdesk.jtext import format_wareki, parse_date
+    from hwdesk.jtext.dates import format_wareki, parse_date
     from hwdesk.services import registration
 
     on = parse_date(ctx.args.on, field="on")
@@ -241,7 +241,7 @@ def cmd_renew(ctx) -> int:
 
 def cmd_registration_show(ctx) -> int:
     """The registration date, kind and end of validity (computed: docs/rules.md (p))."""
-    from hwdesk.jtext import format_wareki
+    from hwdesk.jtext.dates import format_wareki
     from hwdesk.services import registration
 
     actor = ctx.reader()  # personal data: signed in, and the view audited

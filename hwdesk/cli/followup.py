@@ -53,7 +53,7 @@ def _call_json(c) -> dict:
 def view_json(view) -> dict:
     """The follow-up list (``followup.followup_view``) as plain data for ``hwdesk followup --json``
     (ISO times, +09:00)."""
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
 
     return {
         "office": view.office_id,

@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 def cmd_handout(ctx) -> int:
     """Render (and optionally print) handouts; audited as the acting staff member."""
-    from hwdesk.jtext import parse_day
+    from hwdesk.jtext.dates import parse_day
     from hwdesk.services import handouts
     from hwdesk.services.auth import get_staff
     from hwdesk.services.seekers import get_by_number

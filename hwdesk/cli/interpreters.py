@@ -66,13 +66,13 @@ def register(sub) -> None:
 
 
 def _day(value: str | None, field: str):
-    from hwdesk.jtext import parse_day
+    from hwdesk.jtext.dates import parse_day
 
     return parse_day(value, field=field) if value else None
 
 
 def _line_text(ctx, ln) -> str:
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
 
     lang = ctx.lang
     dates = f"{ln.valid_from.isoformat()}–{ln.until.isoformat() if ln.until else ''}"
@@ -156,7 +156,7 @@ def cmd_remove(ctx) -> int:
 def cmd_load(ctx) -> int:
     """Print the week's interpreter load (supervisor)."""
 
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services import interpreting
 
     a = ctx.args

@@ -77,7 +77,7 @@ def _open(ctx, *, must_exist: bool = True):
 
 def cmd_check(ctx) -> int:
     """Run every check; print one line per finding; exit 1 on any problem."""
-    from hwdesk.maintenance import check_store
+    from hwdesk.maintenance.check import check_store
 
     report = check_store(_open(ctx), head_file=ctx.args.head_file)
     if ctx.args.json:
@@ -95,7 +95,7 @@ def cmd_check(ctx) -> int:
 
 def cmd_reanchor(ctx) -> int:
     """Record and accept the present history as an admin; say which anchors were discarded."""
-    from hwdesk.maintenance import reanchor
+    from hwdesk.maintenance.check import reanchor
 
     actor = ctx.actor()
     last_id, discarded = reanchor(ctx.store, actor=actor, reason=ctx.args.reason)
@@ -128,7 +128,7 @@ def cmd_reindex(ctx) -> int:
 
 def cmd_backup(ctx) -> int:
     """Back up to FILE and say where the head file went; exit 1 if the copy's check found a problem."""
-    from hwdesk.maintenance import backup_sqlite
+    from hwdesk.maintenance.backup import backup_sqlite
 
     result = backup_sqlite(_open(ctx), ctx.args.file, force=ctx.args.force, head_file=ctx.args.head_file)
     rep = result.report
@@ -147,7 +147,7 @@ def cmd_backup(ctx) -> int:
 
 def cmd_restore(ctx) -> int:
     """Check FILE, then restore it; say what was kept aside."""
-    from hwdesk.maintenance import restore_sqlite
+    from hwdesk.maintenance.restore import restore_sqlite
 
     store = _open(ctx, must_exist=False)
     created = store.sqlite_path if store.is_sqlite and store.sqlite_path.stat().st_size == 0 else None

@@ -96,7 +96,7 @@ def cmd_send(ctx) -> int:
 
 def cmd_list(ctx) -> int:
     """The outbox, newest first (an audited view: it names seekers)."""
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
     from hwdesk.services.outbox import outbox
     from hwdesk.services.seekers import get_by_number
 

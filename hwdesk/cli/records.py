@@ -127,7 +127,7 @@ def register(sub) -> None:
 
 
 def _date(text: str, field: str):
-    from hwdesk.jtext import parse_day
+    from hwdesk.jtext.dates import parse_day
 
     return parse_day(text, field=field)
 
@@ -238,7 +238,7 @@ def cmd_terms_diff(ctx) -> int:
             }
         )
         return 0
-    from hwdesk.jtext import format_wareki
+    from hwdesk.jtext.dates import format_wareki
 
     print(
         ctx.msg(
@@ -326,7 +326,9 @@ def _version_id(s, office: str, number: int | None) -> tuple[int, int]:
 
 def cmd_notify_list(ctx) -> int:
     """Print who is to be told of the revision, with their next session."""
-    from hwdesk.jtext import JST, format_phone, safe_display
+    from hwdesk.clock import JST
+    from hwdesk.jtext.numbers import format_phone
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services.revisions import notify_list
     from hwdesk.terms import service_label
 
@@ -435,7 +437,8 @@ LABEL_CELLS = 40  # widest label column of the report (2 + 40 + figure + bar fit
 
 def cmd_report(ctx) -> int:
     """Print (or dump as JSON) an office's figures."""
-    from hwdesk.jtext import cell_width, format_wareki, pad_cells
+    from hwdesk.jtext.cells import cell_width, pad_cells
+    from hwdesk.jtext.dates import format_wareki
     from hwdesk.services import reports
 
     _office(ctx.args.office)
@@ -533,7 +536,8 @@ def _manager_figures(ctx, rep):
 
 def cmd_retention(ctx) -> int:
     """List (dry run) or anonymize inactive seekers."""
-    from hwdesk.jtext import JST, safe_display
+    from hwdesk.clock import JST
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services import exports
 
     a = ctx.args

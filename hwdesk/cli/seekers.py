@@ -51,7 +51,8 @@ def register(sub) -> None:
 
 def cmd_find(ctx) -> int:
     """Print matching seekers (signed in; the view is audited)."""
-    from hwdesk.jtext import format_phone, safe_display
+    from hwdesk.jtext.numbers import format_phone
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services.seekers import search
 
     actor = ctx.reader()
@@ -163,7 +164,7 @@ def cmd_import(ctx) -> int:
 
 def cmd_eligibility(ctx) -> int:
     """Print the checklist; exit status 1 when any requirement fails (2 for errors)."""
-    from hwdesk.jtext import parse_day
+    from hwdesk.jtext.dates import parse_day
     from hwdesk.services.eligibility import check
     from hwdesk.services.offices import profile
     from hwdesk.services.seekers import get_by_number

@@ -146,13 +146,15 @@ def _register_session(sub) -> None:
 
 
 def _date(value: str):
-    from hwdesk.jtext import parse_day
+    from hwdesk.jtext.dates import parse_day
 
     return parse_day(value)
 
 
 def _datetime(value: str):
-    from hwdesk.jtext import JST, parse_datetime, parse_day
+    from hwdesk.clock import JST
+    from hwdesk.jtext.dates import parse_day
+    from hwdesk.jtext.times import parse_datetime
 
     dt = parse_datetime(value)
     parse_day(dt.astimezone(JST).date().isoformat())  # the same bounds as a day
@@ -190,7 +192,7 @@ def _table(ctx, headers: list[str], rows: list[list[object]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
 
     table = Table()
     for h in headers:

@@ -21,7 +21,7 @@ def register(sub) -> None:
 
 def cmd_unlock(ctx) -> int:
     """Unlock LOGIN as the admin named by ``--as``."""
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services import auth
 
     actor = ctx.actor()
@@ -34,7 +34,7 @@ def cmd_unlock(ctx) -> int:
 
 def cmd_locked(ctx) -> int:
     """List the accounts locked now."""
-    from hwdesk.jtext import safe_display
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services import auth
 
     actor = ctx.actor()

@@ -54,14 +54,15 @@ def cmd_add(ctx) -> int:
 
 
 def _when(dt) -> str:
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
 
     return dt.astimezone(JST).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
 def cmd_list(ctx) -> int:
     """Print a session's or a seeker's usage records (an audited view)."""
-    from hwdesk.jtext import JST, safe_display
+    from hwdesk.clock import JST
+    from hwdesk.jtext.safety import safe_display
     from hwdesk.services.usage_entry import list_for
 
     a = ctx.args

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from hwdesk.errors import HwdeskError
+from hwdesk.jtext.addresses import split_https
 
 # ---------------------------------------------------------------------------
 # Public data types
@@ -134,17 +134,13 @@ def _check_url(url: str) -> str:
             "参加用URLに空白・制御文字・全角文字が含まれています。",
             "The join URL contains spaces, control characters or non-ASCII characters.",
         )
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme != "https" or not url.lower().startswith("https://"):
+    parts = split_https(url)
+    if parts is None:
         raise HandoutError(
             "参加用URLは https:// で始まる必要があります。",
             "The join URL must start with https://.",
         )
-    if not host:
+    if not parts.hostname:
         raise HandoutError("参加用URLにホスト名がありません。", "The join URL has no host name.")
     if parts.username is not None or parts.password is not None:
         raise HandoutError(

@@ -13,8 +13,11 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
+from hwdesk.clock import JST
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, from_db, parse_date, parse_seeker_no
+from hwdesk.jtext.dates import parse_date
+from hwdesk.jtext.numbers import parse_seeker_no
+from hwdesk.jtext.times import from_db
 from hwdesk.models import AuditLog, Seeker, Staff
 from hwdesk.services.context import Actor, require, staff_id
 from hwdesk.services.guard import guard

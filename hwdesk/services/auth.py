@@ -11,7 +11,7 @@ from hwdesk import audit
 from hwdesk.clock import now_utc
 from hwdesk.db import Store
 from hwdesk.errors import AuthError, NotFound, ValidationFailed
-from hwdesk.jtext import clean_text, refuse_invisible
+from hwdesk.jtext.text import clean_text, refuse_invisible
 from hwdesk.models import ROLES, Office, Staff
 from hwdesk.security import (
     LOCK_MINUTES,

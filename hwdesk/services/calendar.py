@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import today_jst
+from hwdesk.clock import JST, today_jst
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text, format_date_en, format_wareki
+from hwdesk.jtext.dates import format_date_en, format_wareki
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import Closure
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard

@@ -15,8 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from hwdesk.clock import now_utc
-from hwdesk.jtext import JST
+from hwdesk.clock import JST, now_utc
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, eligibility

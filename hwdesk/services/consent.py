@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from hwdesk import audit
 from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import clean_text, refuse_invisible
+from hwdesk.jtext.text import clean_text, refuse_invisible
 from hwdesk.models import (
     COMPANION_KINDS,
     CONSENT_METHODS,

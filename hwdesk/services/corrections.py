@@ -27,9 +27,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid

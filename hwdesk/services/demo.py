@@ -12,9 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from hwdesk.clock import now_utc, today_jst
+from hwdesk.clock import JST, now_utc, today_jst
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import JST
 from hwdesk.models import Meta, Seeker
 from hwdesk.names import random_person
 from hwdesk.services import auth, consent, seekers

@@ -23,10 +23,9 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from hwdesk import models
-from hwdesk.clock import today_jst
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import RawSql
 from hwdesk.errors import NotFound
-from hwdesk.jtext import JST
 from hwdesk.services import consent as consent_svc
 from hwdesk.services.consent import ConsentStatus
 from hwdesk.services.context import Actor

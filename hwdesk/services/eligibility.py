@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from hwdesk.clock import today_jst
 from hwdesk.conditions import Condition, conditions
 from hwdesk.errors import NotFound
-from hwdesk.jtext import format_date_en, format_wareki
+from hwdesk.jtext.dates import format_date_en, format_wareki
 from hwdesk.models import (
     REGISTRATION_KINDS,
     Approval,
@@ -252,7 +252,7 @@ def from_row(session: Session, row, *, prof: OfficeProfile, seeker, office_id: s
     """The ``Facts`` of a row of ``facts_stmt()`` (None: the office has no terms → NotFound); the
     stop rows are read only when the row counts unlifted ones, the registration's attendances
     only when the office asks for a valid registration and ``on`` lies past its first period."""
-    from hwdesk.jtext import JST
+    from hwdesk.clock import JST
 
     if row is None:
         raise NotFound(f"{office_id} の規約が登録されていません。", f"No terms are registered for {office_id}.")

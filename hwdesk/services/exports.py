@@ -25,9 +25,10 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc, today_jst
+from hwdesk.clock import JST, now_utc, today_jst
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, csv_safe, format_wareki
+from hwdesk.jtext.dates import format_wareki
+from hwdesk.jtext.safety import csv_safe
 from hwdesk.models import (
     Approval,
     CompanionNotice,

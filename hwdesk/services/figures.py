@@ -30,7 +30,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from hwdesk.jtext import JST, format_wareki
+from hwdesk.clock import JST
+from hwdesk.jtext.dates import format_wareki
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar

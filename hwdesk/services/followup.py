@@ -29,9 +29,11 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, ParseError, clean_text, format_phone
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.numbers import format_phone
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import FOLLOWUP_OUTCOMES, Enrollment, EnvCheck, FollowupCall, Reminder, Seeker, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import terminations

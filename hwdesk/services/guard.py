@@ -186,7 +186,8 @@ def _prepared(name: str) -> Prepared:
 
 
 def _seeker_no(value):
-    from hwdesk.jtext import ParseError, parse_seeker_no
+    from hwdesk.jtext.base import ParseError
+    from hwdesk.jtext.numbers import parse_seeker_no
 
     try:
         return parse_seeker_no(value)

@@ -17,11 +17,14 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from hwdesk import audit, ics, printing
+from hwdesk.clock import JST
 from hwdesk.errors import HwdeskError, NotFound, ValidationFailed
 from hwdesk.files import write_private
 from hwdesk.handout import HandoutError, HandoutPage, Instruction, render_pdf, render_png
 from hwdesk.handout_text import footer_note, handout_lines
-from hwdesk.jtext import JST, ParseError, parse_join_url, surname
+from hwdesk.jtext.addresses import parse_join_url
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.text import surname
 from hwdesk.models import Enrollment, Seeker
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import ParseError
+from hwdesk.jtext.base import ParseError
 from hwdesk.services.seekers import FIELD_LABELS, FIELD_ORDER, validate_values
 
 FORM_FIELDS = ["seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registration_kind", "registered_on"]

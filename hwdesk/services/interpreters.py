@@ -27,9 +27,11 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc, today_jst
+from hwdesk.clock import JST, now_utc, today_jst
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, ParseError, clean_text, parse_time, refuse_invisible
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.text import clean_text, refuse_invisible
+from hwdesk.jtext.times import parse_time
 from hwdesk.models import INTERPRETER_MODES, CompanionNotice, Interpreter
 from hwdesk.services.context import Actor, staff_id
 from hwdesk.services.guard import guard

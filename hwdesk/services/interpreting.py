@@ -15,9 +15,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import NotFound
-from hwdesk.jtext import JST
 from hwdesk.models import GROUP_KINDS, Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor

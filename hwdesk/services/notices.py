@@ -34,10 +34,11 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import HwdeskError, ValidationFailed
-from hwdesk.jtext import JST, ParseError, parse_email
+from hwdesk.jtext.addresses import parse_email
+from hwdesk.jtext.base import ParseError
 from hwdesk.models import NOTICE_CHANNELS, Closure, Consent, Enrollment, Meta, Notice, Seeker, TermsNotice, TermsVersion
 from hwdesk.models import Session as SessionRow
 from hwdesk.notice_text import Composed, NoticeFacts, compose, one_line
@@ -311,7 +312,7 @@ def _name(prof, seeker: Seeker) -> str | None:
     form = prof.raw.get("handout_name_form", "none")
     if form == "none":
         return None
-    from hwdesk.jtext import surname
+    from hwdesk.jtext.text import surname
 
     return seeker.name if form == "full" else surname(seeker.name)
 
@@ -421,7 +422,7 @@ def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict
         article = document(tv).article_text(art["article"]) if art else ""
     except HwdeskError:  # the revision renumbered the article: the notice names no rule then
         article = ""
-    from hwdesk.jtext import format_wareki
+    from hwdesk.jtext.dates import format_wareki
 
     facts = NoticeFacts(
         **base,

@@ -26,8 +26,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
-from hwdesk.jtext import JST
+from hwdesk.clock import JST, now_utc
 from hwdesk.models import Enrollment
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar

@@ -29,7 +29,8 @@ from sqlmodel import Session, col, select
 from hwdesk import audit
 from hwdesk.clock import now_utc
 from hwdesk.errors import HwdeskError
-from hwdesk.jtext import ParseError, parse_email
+from hwdesk.jtext.addresses import parse_email
+from hwdesk.jtext.base import ParseError
 from hwdesk.models import Meta, Notice, Seeker, Staff, TermsVersion
 from hwdesk.notice_text import KIND_LABELS, one_line
 from hwdesk.services.context import Actor, require

@@ -22,10 +22,10 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, format_phone
+from hwdesk.jtext.numbers import format_phone
 from hwdesk.models import (
     REMINDER_OUTCOMES,
     SESSION_STATES,

@@ -32,9 +32,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, clean_text, csv_safe, format_wareki
+from hwdesk.jtext.dates import format_wareki
+from hwdesk.jtext.safety import csv_safe
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import Meta, Seeker, UsageRecord
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id

@@ -19,9 +19,9 @@ from sqlalchemy import Date, cast, null, select, union_all
 from sqlmodel import Session, col
 
 from hwdesk import audit
-from hwdesk.clock import now_utc, today_jst
+from hwdesk.clock import JST, now_utc, today_jst
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import Enrollment, RegistrationRenewal
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require, require_office, staff_id

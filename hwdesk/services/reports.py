@@ -37,9 +37,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hwdesk.clock import today_jst
+from hwdesk.clock import JST, today_jst
 from hwdesk.errors import ValidationFailed
-from hwdesk.jtext import JST, format_wareki
+from hwdesk.jtext.dates import format_wareki
 from hwdesk.models import (
     CANCEL_REASONS,
     COMPANION_KINDS,

@@ -28,9 +28,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from hwdesk.clock import now_utc, today_jst
+from hwdesk.clock import JST, now_utc, today_jst
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import (
     Consent,
     Enrollment,

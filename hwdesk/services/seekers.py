@@ -26,18 +26,12 @@ from hwdesk import audit, nameindex, romaji
 from hwdesk.clock import now_utc, today_jst
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import (
-    ParseError,
-    kana_key,
-    looks_like_seeker_no,
-    normalize_name,
-    parse_date,
-    parse_email,
-    parse_phone,
-    parse_reading,
-    parse_seeker_no,
-    to_katakana,
-)
+from hwdesk.jtext.addresses import parse_email
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.dates import parse_date
+from hwdesk.jtext.kana import kana_key, parse_reading, to_katakana
+from hwdesk.jtext.numbers import looks_like_seeker_no, parse_phone, parse_seeker_no
+from hwdesk.jtext.text import normalize_name
 from hwdesk.models import Office, Seeker
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.guard import guard
@@ -429,7 +423,7 @@ def set_webcam(session: Session, *, actor: Actor, seeker_id: int, confirmed: boo
 
 def form_from_seeker(seeker: Seeker) -> SeekerForm:
     """The form pre-filled from a stored seeker (for editing)."""
-    from hwdesk.jtext import format_phone
+    from hwdesk.jtext.numbers import format_phone
 
     return SeekerForm(
         seeker_no=seeker.seeker_no,

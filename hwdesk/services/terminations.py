@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from hwdesk import audit
 from hwdesk.clock import now_utc, today_jst
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import TERMINATION_GROUNDS, TERMINATION_SCOPES, CompanionNotice, Enrollment, Termination
 from hwdesk.services import eligibility, scheduling
 from hwdesk.services.context import Actor, require, require_office

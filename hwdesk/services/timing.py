@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import RuleRefusal
-from hwdesk.jtext import JST, clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.services.context import Actor, require
 
 

@@ -14,8 +14,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, ValidationFailed
-from hwdesk.jtext import JST, ParseError, parse_datetime, parse_time
+from hwdesk.jtext.base import ParseError
+from hwdesk.jtext.times import parse_datetime, parse_time
 from hwdesk.models import Enrollment, UsageRecord
 from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor

@@ -11,7 +11,7 @@ from hwdesk import audit
 from hwdesk.clock import now_utc, today_jst
 from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, RuleRefusal
-from hwdesk.jtext import clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import (
     Enrollment,
     Office,

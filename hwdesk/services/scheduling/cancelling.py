@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import NotFound, RuleRefusal
-from hwdesk.jtext import JST, clean_text
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import (
     Enrollment,
     Seeker,

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, literal_column
 from sqlmodel import Session, col, select
 
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, format_span
+from hwdesk.jtext.times import format_span
 from hwdesk.models import (
     CANCEL_REASONS,
     GROUP_KINDS,

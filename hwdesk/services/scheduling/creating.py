@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from hwdesk import audit
+from hwdesk.clock import JST
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST, clean_text, parse_join_url
+from hwdesk.jtext.addresses import parse_join_url
+from hwdesk.jtext.text import clean_text
 from hwdesk.models import (
     SERVICE_KINDS,
     Series,

@@ -8,9 +8,8 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import PermissionDenied
-from hwdesk.jtext import JST
 from hwdesk.models import (
     Enrollment,
     Seeker,

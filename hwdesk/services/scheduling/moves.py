@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hwdesk import audit
-from hwdesk.clock import now_utc
+from hwdesk.clock import JST, now_utc
 from hwdesk.errors import RuleRefusal, ValidationFailed
-from hwdesk.jtext import JST
 from hwdesk.models import (
     Enrollment,
 )
