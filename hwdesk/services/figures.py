@@ -38,7 +38,6 @@ from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.reports import (
     DEFAULT_THRESHOLD,
-    EXPECTED_STATES,
     Breakdown,
     Derived,
     Figure,
@@ -47,9 +46,14 @@ from hwdesk.services.reports import (
     Policy,
     period_report,
 )
+from hwdesk.states import EXPECTED_STATES, SessionState
+from hwdesk.states import SeatState as E
 
-ATTENDED_STATES = ("checked_in", "completed", "stopped")
-SEATED_STATES = ("booked", "offered", "checked_in", "completed", "absent", "connection_failed", "stopped")
+ATTENDED_STATES = (E.CHECKED_IN, E.COMPLETED, E.STOPPED)
+"""Expected seats whose seeker came (checked in, completed, or stopped during the session)."""
+SEATED_STATES = (E.BOOKED, E.OFFERED, E.CHECKED_IN, E.COMPLETED, E.ABSENT, E.CONNECTION_FAILED, E.STOPPED)
+"""Bookings that hold or held a seat (neither waitlisted nor cancelled): the lead time's and the
+interpreter needs' base."""
 REMINDER_KEYS = ("reached", "not_reached", "message_left", "none")
 REMINDER_KEY_LABELS = {
     "reached": ("リマインド電話: 連絡済み", "Reminder call: reached"),
@@ -237,7 +241,7 @@ def _staff_load(session, policy, report, sessions) -> tuple[list[StaffWeek], lis
     per: dict[tuple[date, int], list[float]] = defaultdict(list)
     per_day: Counter = Counter()
     for _sid, staff_id, state, start, end in sessions:
-        if state == "cancelled":
+        if state == SessionState.CANCELLED:
             continue
         d = start.astimezone(JST).date()
         per[(_monday(d), staff_id)].append((end - start).total_seconds() / 3600)
@@ -265,7 +269,7 @@ def _staff_load(session, policy, report, sessions) -> tuple[list[StaffWeek], lis
 
 
 def _lead(policy, sessions, enrollments) -> tuple[Figure, Derived, Derived, Breakdown]:
-    starts = {sid: start for sid, _st, state, start, _e in sessions if state != "cancelled"}
+    starts = {sid: start for sid, _st, state, start, _e in sessions if state != SessionState.CANCELLED}
     days = [
         max(0.0, (starts[sid] - booked).total_seconds() / 86400)
         for sid, _seeker, state, booked in enrollments
@@ -322,7 +326,7 @@ def _attendance(session, policy, report, ids, sessions, enrollments) -> list[Att
 
 def _offered_before(detail_json: str) -> bool:
     try:
-        return (json.loads(detail_json or "{}").get("before") or {}).get("state") == "offered"
+        return (json.loads(detail_json or "{}").get("before") or {}).get("state") == E.OFFERED
     except (ValueError, AttributeError):
         return False
 
@@ -370,7 +374,7 @@ def _interpreter_pairs(session: Session, *, office_id: str, ids) -> dict[tuple[i
         .join(CompanionNotice, col(CompanionNotice.seeker_id) == Enrollment.seeker_id)
         .where(
             col(SessionRow.id).in_(ids),
-            col(SessionRow.state) != "cancelled",
+            col(SessionRow.state) != SessionState.CANCELLED,
             col(Enrollment.state).in_(SEATED_STATES),
             CompanionNotice.kind == "interpreter",
             CompanionNotice.office_id == office_id,
@@ -527,7 +531,7 @@ def staff_week_load(
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= lo,
             col(SessionRow.start_at) < hi,
-            col(SessionRow.state) != "cancelled",
+            col(SessionRow.state) != SessionState.CANCELLED,
         )
     ):
         per[sid].append((end - start).total_seconds() / 3600)
