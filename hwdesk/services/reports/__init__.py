@@ -6,13 +6,13 @@ or export can show a small cell by mistake, and no identifier, not even a pseudo
 The package by responsibility: ``suppression`` (the rule: ``Figure``, ``Derived``, ``Policy`` and
 the legend), ``tables`` (the report's dataclasses and their JSON), ``usage`` (usage records in a
 fixed vocabulary), ``build`` (an office's report for a period), ``periods`` (a day, a month) and
-``export`` (the flat CSV rows).
+``export`` (the flat CSV rows, the supervisor's figures among them).
 """
 
 from __future__ import annotations
 
 from hwdesk.services.reports.build import period_report
-from hwdesk.services.reports.export import report_rows
+from hwdesk.services.reports.export import report_rows, supervisor_figures
 from hwdesk.services.reports.periods import daily_report, month_bounds, monthly_report, parse_month
 from hwdesk.services.reports.suppression import (
     DEFAULT_THRESHOLD,
@@ -52,4 +52,5 @@ __all__ = [
     "month_bounds",
     "parse_month",
     "report_rows",
+    "supervisor_figures",
 ]
