@@ -16,8 +16,8 @@ linked to it, so no hidden cell of the report can be recovered through these tab
 is the sum of that week's cells of the daily series (``Policy.combine``), the expected seats are the
 report's expected seats. Hours and the lead-time statistics are hidden with the count they rest on.
 
-The supervisor's operational view of one staff member's week (``staff_week_load``, the session
-form's balance hint) shows exact numbers, as the week view does: it is not a statistic.
+The supervisor's operational view of one staff member's week (the session form's balance hint) is
+``staff_load``'s: it shows exact numbers, as the week view does, and is not a statistic.
 """
 
 from __future__ import annotations
@@ -483,63 +483,6 @@ def manager_figures(
     )
 
 
-@dataclass(frozen=True)
-class StaffLoad:
-    """One staff member's sessions (not cancelled) and hours in the week of a day, and the office's
-    mean per staff member with sessions that week: the balance hint when assigning a session."""
-
-    staff_id: int
-    week: date
-    sessions: int
-    hours: float
-    office_mean_sessions: float
-    staff_with_sessions: int
-
-    def text(self, lang: str = "ja") -> str:
-        """The hint line, e.g. '2月1日の週 6件・7.5時間（事業所平均 4.0件/人）'."""
-        if lang == "en":
-            return (
-                f"week of {self.week:%b} {self.week.day}: {self.sessions} sessions, {self.hours:.1f} h "
-                f"(office mean {self.office_mean_sessions:.1f} per staff member)"
-            )
-        return (
-            f"{self.week.month}月{self.week.day}日の週 {self.sessions}件・{self.hours:.1f}時間"
-            f"（事業所平均 {self.office_mean_sessions:.1f}件/人）"
-        )
-
-
-@guard("clerk")
-def staff_week_load(
-    session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, staff_login: str = ""
-) -> StaffLoad:
-    """A staff member's load (by id, or by login at ``office_id``) in the week (Monday–Sunday) of
-    ``day`` at ``office_id``, with the office's mean per staff member — the session form's balance
-    hint (exact numbers: an operational view, as the week view)."""
-    if staff_id is None:
-        staff_id = session.exec(
-            select(Staff.id).where(Staff.login == staff_login.strip(), Staff.office_id == office_id)
-        ).first()
-        if staff_id is None:
-            from hwdesk.errors import NotFound
-
-            raise NotFound(f"職員 {staff_login} はいません。", f"No staff member {staff_login}.")
-    monday = _monday(day)
-    lo, hi = calendar.day_bounds(monday)[0], calendar.day_bounds(monday + timedelta(days=6))[1]
-    per: dict[int, list[float]] = defaultdict(list)
-    for sid, start, end in session.exec(
-        select(SessionRow.staff_id, SessionRow.start_at, SessionRow.end_at).where(
-            SessionRow.office_id == office_id,
-            col(SessionRow.start_at) >= lo,
-            col(SessionRow.start_at) < hi,
-            col(SessionRow.state) != SessionState.CANCELLED,
-        )
-    ):
-        per[sid].append((end - start).total_seconds() / 3600)
-    mine = per.get(staff_id, [])
-    mean = sum(len(v) for v in per.values()) / len(per) if per else 0.0
-    return StaffLoad(staff_id, monday, len(mine), round(sum(mine), 2), round(mean, 2), len(per))
-
-
 def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
     """Every figure as plain lines (the CLI's text report): staff load per week, the single
     figures, attendance by reminder call, then the bar tables' cells."""
@@ -582,9 +525,7 @@ __all__ = [
     "WeekTotal",
     "Attendance",
     "ManagerFigures",
-    "StaffLoad",
     "manager_figures",
-    "staff_week_load",
     "interpreter_needs_by_language",
     "interpreter_coverage",
     "figures_lines",
