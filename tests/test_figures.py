@@ -18,7 +18,7 @@ from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied
 from hwdesk.models import CompanionNotice, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import figures, reports
+from hwdesk.services import figures, reports, staff_load
 
 
 def at(day: int, hour: int = 10, month: int = 2) -> datetime:
@@ -235,10 +235,10 @@ def test_json_has_no_small_count(store, actors, month):
 
 def test_balance_hint_shows_the_staff_members_week(store, actors, month):
     with store.read() as s:
-        load = figures.staff_week_load(
+        load = staff_load.staff_week_load(
             s, actor=actors["clerk1"], office_id="takamatsu", staff_id=actors["clerk1"].id, day=date(2026, 2, 4)
         )
-        other = figures.staff_week_load(
+        other = staff_load.staff_week_load(
             s, actor=actors["clerk1"], office_id="takamatsu", staff_id=actors["super1"].id, day=date(2026, 2, 8)
         )
     assert (load.week, load.sessions, load.hours) == (date(2026, 2, 2), 6, 6.0)
@@ -247,7 +247,7 @@ def test_balance_hint_shows_the_staff_members_week(store, actors, month):
     assert load.text("en") == "week of Feb 2: 6 sessions, 6.0 h (office mean 4.0 per staff member)"
     assert (other.sessions, other.hours) == (2, 4.0)
     with pytest.raises(PermissionDenied), store.read() as s:
-        figures.staff_week_load(
+        staff_load.staff_week_load(
             s, actor=actors["clerk1_mae"], office_id="takamatsu", staff_id=actors["clerk1"].id, day=date(2026, 2, 4)
         )
 
@@ -284,3 +284,123 @@ def test_cli_report_json_carries_the_figures_when_signed_in(cli, store, actors, 
     # a clerk still gets the report, without the supervisor's figures, and is told why
     code, out, err = cli("--as", "clerk1", "report", "--office", "takamatsu", "--month", "2026-02", "--json")
     assert code == 0 and "supervisor_figures" not in json.loads(out) and "集計の閲覧" in err, err
+
+
+def _csv_rows(path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+FIGURE_SECTIONS = {
+    "staff_load",
+    "supervisor_figures",
+    "attendance_by_reminder",
+    "lead_time_bands",
+    "offer_outcomes",
+    "interpreter_needs",
+    "interpreter_coverage",
+}
+
+
+def test_report_csv_carries_the_supervisors_figures_suppressed_as_the_json(cli, store, actors, month, tmp_path):
+    out_file = tmp_path / "report.csv"
+    code, _, err = cli(
+        "--as",
+        "super1",
+        "export",
+        "report",
+        "--office",
+        "takamatsu",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--threshold",
+        "2",
+        "--out",
+        str(out_file),
+    )
+    assert code == 0, err
+    rows = _csv_rows(out_file)
+    cell = {(r["section"], r["key"], r["date"]): r["value"] for r in rows}
+    figs = _figs(store, actors["super1"], threshold=2)
+    data = figs.as_dict()
+    # staff load per week: each week's total, then each staff member's sessions and hours, dated by the Monday
+    clerk_week = next(w for w in figs.staff_weeks if w.staff.endswith("(clerk1)") and w.week == date(2026, 2, 2))
+    assert cell[("staff_load", f"{clerk_week.staff}:sessions", "2026-02-02")] == "6"
+    assert cell[("staff_load", f"{clerk_week.staff}:hours", "2026-02-02")] == "6.0"
+    for w in data["staff_load"]:
+        assert cell[("staff_load", f"{w['staff']}:sessions", w["week"])] == str(w["sessions"])
+    for w in figs.week_totals:
+        assert cell[("staff_load", "total:sessions", w.week.isoformat())] == w.sessions.text
+        assert cell[("staff_load", "total:hours", w.week.isoformat())] == w.hours.text
+    # lead time, offers: the single figures
+    assert cell[("supervisor_figures", "lead_count", "")] == "13" == str(data["lead_time"]["count"])
+    assert cell[("supervisor_figures", "lead_median", "")] == "5.0"
+    for key, _ja, _en, f in figs.singles():
+        assert cell[("supervisor_figures", key, "")] == f.text
+    # attendance by the reminder call's outcome: no call → 2 of 5 expected seats attended
+    assert cell[("attendance_by_reminder", "none:expected", "")] == "5"
+    assert cell[("attendance_by_reminder", "none:attended", "")] == "2"
+    assert cell[("attendance_by_reminder", "none:attendance_rate", "")] == "40.0%"
+    for a in figs.attendance:
+        assert cell[("attendance_by_reminder", f"{a.key}:no_show", "")] == a.no_show.text
+    # the bar tables: lead-time bands, offer outcomes, interpreter needs and coverage, with totals
+    for b in figs.breakdowns():
+        assert cell[(b.key, "total", "")] == b.total.text
+        assert all(cell[(b.key, i.key, "")] == i.figure.text for i in b.items)
+    assert cell[("interpreter_needs", "total", "")] == "2"
+    # the report's own rows are still there, before the figures
+    with store.read() as s:
+        rep = reports.period_report(
+            s, office_id="takamatsu", date_from=date(2026, 2, 1), date_to=date(2026, 2, 28), threshold=2
+        )
+    assert cell[("sessions_by_kind", "total", "")] == rep.sessions_by_kind.total.text
+    sections = [r["section"] for r in rows]
+    assert sections.index("daily_sessions") < sections.index("staff_load")
+
+    # at the default threshold, no supervisor figure in the CSV is a small count
+    code, _, err = cli(
+        "--as",
+        "super1",
+        "export",
+        "report",
+        "--office",
+        "takamatsu",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--out",
+        str(tmp_path / "report5.csv"),
+    )
+    assert code == 0, err
+    small = [
+        r
+        for r in _csv_rows(tmp_path / "report5.csv")
+        if r["section"] in FIGURE_SECTIONS and r["value"].isdigit() and 0 < int(r["value"]) < 5
+    ]
+    assert not small, small
+    assert {r["section"] for r in _csv_rows(tmp_path / "report5.csv")} >= FIGURE_SECTIONS
+
+    # a clerk's export is the report alone: the figures name staff members
+    code, _, err = cli(
+        "--as",
+        "clerk1",
+        "export",
+        "report",
+        "--office",
+        "takamatsu",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--out",
+        str(tmp_path / "clerk.csv"),
+    )
+    assert code == 0, err
+    clerk = _csv_rows(tmp_path / "clerk.csv")
+    assert not FIGURE_SECTIONS & {r["section"] for r in clerk}
+    assert {r["section"] for r in clerk} >= {"period", "sessions_by_kind", "figures"}

@@ -198,6 +198,8 @@ ALLOWED: dict[str, str] = {
     "offices.revision_grounds": NON_PERSONAL,
     "offices.check_revision_ground": NON_PERSONAL,
     "reports.legend": NON_PERSONAL,
+    "reports.supervisor_figures": INTERNAL
+    + " (the report export's supervisor figures: through the guarded figures.manager_figures, None for a clerk)",
     "usage_entry.parse_moment": NON_PERSONAL,
     "followup.followup_minutes": NON_PERSONAL + " (the office's follow-up setting)",
     "figures.interpreter_needs_by_language": INTERNAL + " (the guarded manager_figures' interpreter table)",

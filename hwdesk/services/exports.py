@@ -518,7 +518,7 @@ def export_report(
             },
         )
         return out
-    table = reports.report_rows(report)
+    table = reports.report_rows(report, reports.supervisor_figures(session, actor=actor, report=report))
     return _finish(
         session,
         actor=actor,
