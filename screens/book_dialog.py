@@ -46,11 +46,13 @@ class BookModal(HwModal, ModalScreen["str | None"]):
             yield Input(id="bk-no", compact=True)
             yield RowTable(
                 [
-                    Column(t("col.seeker_no"), width=15),
-                    Column(t("col.name"), weight=2, min_width=8),
-                    Column("", weight=2, min_width=8),
+                    # number and name whole at any width; the reading folds away first (space shows it)
+                    Column(t("col.seeker_no"), min_width=8),
+                    Column(t("col.name"), min_width=8),
+                    Column(t("col.kana"), min_width=8, priority=1),
                 ],
                 id="bk-matches",
+                fit_content=True,
             )
             label = Label(t("bk.override"), markup=False, classes="field-label", id="bk-override-label")
             override = Input(id="bk-override", compact=True)

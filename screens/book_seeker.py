@@ -43,12 +43,14 @@ class BookSeekerModal(HwModal, ModalScreen["str | None"]):
             yield Static(lit(t("bs.title", no=self.seeker_no, name=self.seeker_name)), markup=False)
             yield RowTable(
                 [
-                    Column(t("q.col.time"), width=22),
-                    Column(t("q.col.kind"), width=18),
-                    Column(t("bs.col.seats"), width=12),
-                    Column("", weight=2, min_width=6),
+                    # 80 columns: time and service whole; the seats and the title move under the row
+                    Column(t("q.col.time"), min_width=11),
+                    Column(t("q.col.kind"), min_width=8),
+                    Column(t("bs.col.seats"), min_width=6, priority=2, detail=True),
+                    Column(t("bs.col.title"), min_width=10, priority=3, detail=True),
                 ],
                 id="bs-table",
+                fit_content=True,
             )
             yield Static("", id="bs-msg", markup=False)
 

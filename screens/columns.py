@@ -164,3 +164,35 @@ def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
             last = last[:-1]
         out[-1] = last + "…"
     return out
+
+
+def under_row(
+    columns: list[Column], widths: list[int], cells: list[str], width: int, limit: int, *, whole: bool
+) -> list[str]:
+    """The lines a table shows under a row, indented under its second column, ``width`` cells wide.
+
+    Normally the folded ``detail`` columns, ``label: text`` joined on at most ``limit`` lines (the
+    last cut with …). ``whole`` (an expanded row): every folded column and every cell cut short,
+    each ``label: text`` on lines of its own, none cut.
+    """
+    indent = next((w + 1 for w in widths if w), 2)
+    room = max(10, width - indent)
+    indent = min(indent, max(0, width - room))
+
+    def shown_under(c: Column, w: int, cell: str) -> bool:
+        if not cell:
+            return False
+        if not w:  # folded away
+            return c.detail or whole
+        return whole and cell_len(cell) > w  # cut short in its column
+
+    parts = [
+        f"{c.label}: {cell}" if c.label else cell
+        for c, w, cell in zip(columns, widths, cells)
+        if shown_under(c, w, cell)
+    ]
+    if not parts:
+        return []
+    if whole:
+        return [" " * indent + line for part in parts for line in wrap_cells(part, room, limit=len(part))]
+    return [" " * indent + line for line in wrap_cells("　".join(parts), room, limit=limit)]

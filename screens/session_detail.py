@@ -79,12 +79,14 @@ class SessionScreen(HwScreen):
         yield Static("", id="s-msg", markup=False)
         yield RowTable(
             [
-                Column(t("col.seeker_no"), width=15),
-                Column(t("col.name"), weight=2, min_width=8),
-                Column(t("q.col.state"), width=18),
-                Column(t("sess.col.override"), weight=3, min_width=8),
+                # 80 columns: number, name and state whole; the notes move under the row
+                Column(t("col.seeker_no"), min_width=8),
+                Column(t("col.name"), min_width=8),
+                Column(t("q.col.state"), min_width=4),
+                Column(t("sess.col.notes"), min_width=10, priority=2, detail=True),
             ],
             id="s-people",
+            fit_content=True,
         )
         yield KeyFooter(compact=True)
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer
 
 from hwdesk.texts import tr
 from screens.base import fit, visible
-from screens.columns import Column, natural_widths, plan, wrap_cells
+from screens.columns import Column, natural_widths, plan, under_row
 from screens.textual_private import FooterKey, forget_closed_watchers
 
 # A row's key is whatever the screen gave it (a seeker's or a session's id): the screen that
@@ -46,6 +46,10 @@ class RowTable(Widget, can_focus=True):
     ``fit_content=True`` the table measures its rows when they are set (a day's queue, not a
     search keystroke) so identifying columns are never cut, and a ``detail`` column that does not
     fit moves to a line under its row (a row is then two or more lines).
+
+    ``space`` expands the highlighted row: every column folded away at this width (and any cell
+    cut short) is shown whole under it, one ``label: text`` a line, wrapped to the width; ``space``
+    again folds it back. The footer lists the key only while something is folded.
     """
 
     DEFAULT_CSS = """
@@ -64,6 +68,7 @@ class RowTable(Widget, can_focus=True):
         Binding("home", "cursor_to(0)", show=False),
         Binding("end", "cursor_to(-1)", show=False),
         Binding("enter", "choose", show=False),
+        Binding("space", "expand", "k.expand_row"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=True)
@@ -93,6 +98,13 @@ class RowTable(Widget, can_focus=True):
         self._details: dict[int, list[str]] = {}  # row → its detail lines at the current widths
         self._lines: list[str] = []  # rows pre-laid-out by ``prepare`` for ``_lines_layout``
         self._lines_layout: tuple[int, tuple[int, ...]] | None = None
+        self._expanded: set[RowKey] = set()  # keys of the rows shown whole (``space``)
+        self._expandable = False  # whether anything is folded or cut at the current widths
+
+    def on_mount(self) -> None:
+        from screens.base import localize_bindings
+
+        localize_bindings(self, getattr(self.app, "lang", "ja"))
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -108,6 +120,8 @@ class RowTable(Widget, can_focus=True):
             self._width_for = -1
         self._details = {}
         self.keys = list(keys)
+        if self._expanded:  # a refresh keeps the rows that are still there expanded
+            self._expanded &= set(self.keys)
         self._top = 0
         self.set_reactive(RowTable.cursor, 0)
         self.refresh()
@@ -149,31 +163,48 @@ class RowTable(Widget, can_focus=True):
             return self._widths
         self._widths, self._width_for = plan(self.columns, width, self._natural), width
         self._details = {}
+        natural = self._natural
+        # Folded with text in it (an empty optional column is left out, not folded), or cut short.
+        expandable = any((natural[i] > w if natural is not None else not w) for i, w in enumerate(self._widths))
+        if expandable != self._expandable:
+            self._expandable = expandable
+            if self.is_mounted:
+                self.call_later(self.refresh_bindings)  # the footer lists the key only when it does something
         return self._widths
 
     def _detail_lines(self, index: int) -> list[str]:
-        """The folded ``detail`` columns of row ``index`` as lines under it (none if none)."""
+        """The lines under row ``index``: its folded ``detail`` columns, or every folded or cut
+        cell whole when the row is expanded (none if none)."""
         got = self._details.get(index)
-        if got is not None:
-            return got
-        widths = self._compute_widths(self.size.width)
-        parts = [
-            f"{c.label}: {cell}" if c.label else cell
-            for c, w, cell in zip(self.columns, widths, self.rows[index])
-            if not w and c.detail and cell
-        ]
-        out: list[str] = []
-        if parts:
-            indent = next((w + 1 for w in widths if w), 2)  # under the second column shown
-            room = max(10, self.size.width - indent)
-            indent = min(indent, max(0, self.size.width - room))
-            out = [" " * indent + line for line in wrap_cells("　".join(parts), room, limit=self.detail_lines)]
-        self._details[index] = out
-        return out
+        if got is None:
+            widths = self._compute_widths(self.size.width)
+            whole = bool(self._expanded) and self.keys[index] in self._expanded
+            got = under_row(self.columns, widths, self.rows[index], self.size.width, self.detail_lines, whole=whole)
+            self._details[index] = got
+        return got
 
     def _has_details(self) -> bool:
         widths = self._compute_widths(self.size.width)
-        return any(c.detail and not w for c, w in zip(self.columns, widths))
+        return any(c.detail and not w for c, w in zip(self.columns, widths)) or (
+            bool(self._expanded) and self._expandable
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``space`` (expand) is listed and acts only while a column is folded or cut."""
+        if action == "expand":
+            self._compute_widths(self.size.width)
+            return self._expandable
+        return True
+
+    def action_expand(self) -> None:
+        """Show the highlighted row's folded and cut cells whole under it, or fold them back."""
+        key = self.current_key
+        if key is None:
+            return
+        self._expanded ^= {key}
+        self._details.pop(self.cursor, None)
+        self._scroll_to_cursor()
+        self.refresh()
 
     def _height(self, index: int) -> int:
         return 1 + len(self._detail_lines(index))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwdesk.jtext.cells import cell_width
-from screens.columns import NO_END, NO_START, Column, natural_widths, plan, wrap_cells
+from screens.columns import NO_END, NO_START, Column, natural_widths, plan, under_row, wrap_cells
 
 QUEUE = [
     Column("時刻", width=11),
@@ -82,3 +82,17 @@ def test_wrap_fits_the_width_and_keeps_kinsoku(text, width):
         if n < len(lines) - 1 and len(line) > 1:
             assert line[-1:] not in NO_END
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_an_expanded_row_shows_every_folded_or_cut_cell_whole_one_label_a_line():
+    widths = plan(QUEUE, 80, natural_widths(QUEUE, ROWS))
+    row = ROWS[0][:3] + ["窓口担当の名前がとても長い人"] + ROWS[0][4:6] + ["開始15分前・未受付・" * 8]
+    folded = under_row(QUEUE, widths, row, 80, 2, whole=False)
+    assert len(folded) == 2 and folded[-1].endswith("…") and "担当" not in "".join(folded)
+    lines = under_row(QUEUE, widths, row, 80, 2, whole=True)
+    assert all(cell_width(line) <= 80 and line.startswith(" " * 12) for line in lines)
+    text = "".join(line.strip() for line in lines)
+    assert "…" not in text and row[3] in text and row[5] in text and row[6] in text
+    # the staff name cut in its column, then the folded companions and warning, each on its own lines
+    starts = [line.strip().split(":")[0] for line in lines if ": " in line]
+    assert starts == ["担当", "同席者", "警告"]

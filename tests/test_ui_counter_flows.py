@@ -277,3 +277,65 @@ async def test_stopped_seeker_in_reminders_and_termination_cancels_with_notice(d
     notice = read(db, lambda s: s.exec(select(AuditLog).where(AuditLog.action == "termination.notice")).one())
     assert json.loads(notice.detail_json)["notice"] == "電話で本人に伝えた"
     assert read(db, lambda s: terminations.terminations_of(s, actor=SYSTEM, seeker_id=d["a_id"])[0].lifted_at) is None
+
+
+LONG_TITLE = "応募書類の書き方と面接対策セミナー（外国籍の方向け・やさしい日本語）第三回：志望動機と自己ＰＲを実際に書いてみる実践編"
+
+
+def _table_lines(app, wid: str) -> list[str]:
+    region = app.screen.query_one(wid).region
+    strips = list(app.screen._compositor.render_strips())
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+
+
+async def test_book_this_seeker_at_80x24_keeps_time_and_service_whole_and_space_shows_the_title(db):
+    d = setup(db)
+    store = open_store(db)
+    try:
+        with store.write() as s:
+            start = datetime.combine(d["day"], datetime.strptime("15:00", "%H:%M").time(), JST)
+            long = scheduling.create_session(
+                s,
+                actor=d["clerk"],
+                office_id="takamatsu",
+                kind="seminar",
+                start=start,
+                end=start + timedelta(hours=1),
+                staff_login="clerk1",
+                capacity=5,
+                title=LONG_TITLE,
+                join_url="https://zoom.us/j/9998887776",
+            ).id
+    finally:
+        store.dispose()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.open_seeker(d["c_id"])
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        modal = app.screen
+        table = modal.query_one("#bs-table")
+        rows = dict(zip(table.keys, table.rows))
+        lines = _table_lines(app, "#bs-table")
+        for when, kind, _seats, _title in rows.values():
+            (line,) = [ln for ln in lines if ln.startswith(when)]  # time and service whole on the row
+            assert kind in line, line
+        title = rows[long][3]  # the title as stored (normalized)
+        assert len(title) > 50 and title not in "".join(ln.strip() for ln in lines)  # two lines under the row, cut
+        table.cursor = table.keys.index(long)
+        await pilot.press("space")
+        await settle(pilot)
+        assert ("内容: " + title) in "".join(ln.strip() for ln in _table_lines(app, "#bs-table"))
+        await pilot.press("space")
+        await settle(pilot)
+        assert title not in "".join(ln.strip() for ln in _table_lines(app, "#bs-table"))
+        assert type(app.screen).__name__ == "BookSeekerModal"  # space books nothing
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        lines = _table_lines(app, "#bs-table")
+        for when, kind, seats, _title in rows.values():
+            (line,) = [ln for ln in lines if ln.startswith(when)]
+            assert kind in line and seats in line, line
+        assert "…" not in "".join(lines)

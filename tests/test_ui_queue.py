@@ -12,6 +12,7 @@ from time import monotonic
 
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, settle, sign_in
+from rich.cells import cell_len
 
 from hwdesk.clock import JST
 from hwdesk.db import open_store
@@ -318,3 +319,58 @@ async def test_handout_preview_shows_qr_and_saves_pdf(db, tmp_path, monkeypatch)
         await settle(pilot)
         status = plain(p.query_one("#hp-status"))
         assert "プリンタ" in status and str(p.saved_path) in status and p.saved_path != saved
+
+
+def table_lines(app, wid: str) -> list[str]:
+    """The lines of table ``wid`` as the composed screen shows them."""
+    region = app.screen.query_one(wid).region
+    strips = list(app.screen._compositor.render_strips())
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+
+
+def shown(app, wid: str) -> str:
+    """The table's text as the user reads it: each line trimmed, wrapped lines joined."""
+    return "".join(line.strip() for line in table_lines(app, wid))
+
+
+async def test_space_expands_the_highlighted_row_with_every_folded_cell_whole_at_80x24(db):
+    d = setup_day(db)
+    store = open_store(db)
+    try:
+        with store.write() as s:
+            for language in ("ポルトガル語", "タガログ語", "インドネシア語"):
+                consent.record_companion(
+                    s,
+                    actor=d["clerk"],
+                    seeker_id=d["a_id"],
+                    office_id="takamatsu",
+                    kind="interpreter",
+                    language=language,
+                )
+    finally:
+        store.dispose()
+    warning = "警告: 通訳未手配（ベトナム語、ポルトガル語、タガログ語、インドネシア語）"
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        q = await open_queue(pilot)
+        table = q.query_one("#q-table")
+        table.focus()
+        await settle(pilot)
+        # folded at 80 columns: companions and warnings share two lines under the row, cut with …
+        assert warning not in shown(app, "#q-table") and "…" in shown(app, "#q-table")
+        assert "行を展開" in {k.description for k in app.screen.query("FooterKey") if k.display}
+        await pilot.press("space")
+        await settle(pilot)
+        lines = table_lines(app, "#q-table")
+        assert warning in shown(app, "#q-table") and "…" not in shown(app, "#q-table")
+        assert any(line.strip().startswith("警告:") for line in lines)  # one label: text a column
+        assert all(cell_len(line) == table.region.width for line in lines)
+        await pilot.press("space")
+        await settle(pilot)
+        assert warning not in shown(app, "#q-table")
+        # at 160 columns the companions have their column and the warning its whole detail line
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert warning in shown(app, "#q-table") and "…" not in shown(app, "#q-table")
+        assert "同席者" in table_lines(app, "#q-table")[0]

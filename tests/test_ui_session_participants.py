@@ -226,3 +226,54 @@ async def test_at_80_columns_the_footer_wraps_and_cuts_no_key(db):
         await settle(pilot)
         shown = {k.description for k in foot.query(FooterKey) if k.display}
         assert "ロック" not in shown and {"受付", "完了", "欠席", "予約取消", "案内書"} <= shown
+
+
+def table_lines(app, wid: str) -> list[str]:
+    """The lines of table ``wid`` as the composed screen shows them."""
+    region = app.screen.query_one(wid).region
+    strips = list(app.screen._compositor.render_strips())
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+
+
+LONG_NAME = "長谷川ヴィクトリア・アレクサンドラ"
+
+
+async def test_participants_keep_number_name_and_state_whole_at_80x24_and_show_everything_at_120x40(db):
+    d = setup(db)
+    store = open_store(db)
+    try:
+        with store.read() as s:
+            clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
+        long = new_seeker(store, clerk, name=LONG_NAME, kana="ハセガワ ヴィクトリア")
+        make_ready(store, clerk, long.id, "takamatsu", service="seminar")
+        with store.write() as s:
+            scheduling.book(s, actor=clerk, session_id=d["sem"], seeker_id=long.id)
+            # 青木's seat freed: 上田 is offered it, with a reply deadline in the notes column
+            scheduling.cancel_enrollment(s, actor=clerk, session_id=d["sem"], seeker_id=d["a_id"], reason="by_seeker")
+    finally:
+        store.dispose()
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        scr = await open_session_signed_in(pilot, d["sem"])
+        await settle(pilot)
+        table = scr.query_one("#s-people")
+        rows = {r[0]: r for r in table.rows}
+        note = rows[d["c"]][3]
+        assert note.startswith("回答期限")
+        lines = table_lines(app, "#s-people")
+        for no, (_, name, state, _) in rows.items():
+            (line,) = [ln for ln in lines if ln.startswith(no + " ")]
+            assert name in line and state in line, line  # number, name and state whole on the row
+        assert "…" not in "".join(lines)
+        assert note not in "".join(lines[0:1])  # the notes column folds away at 80
+        (under,) = [ln for ln in lines if note in ln]
+        assert not under.lstrip().startswith(d["c"]) and under.startswith(" ")  # on a line under 上田's row
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        lines = table_lines(app, "#s-people")
+        assert "備考" in lines[0]  # every column has its place at 120
+        for no, row in rows.items():
+            (line,) = [ln for ln in lines if ln.startswith(no + " ")]
+            assert all(cell in line for cell in row), line
+        assert "…" not in "".join(lines)
+        assert "行を展開" not in {k.description for k in scr.query("FooterKey") if k.display}

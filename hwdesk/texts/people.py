@@ -54,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "k.record_consent": ("同意を記録", "Record consent"),
     "k.record_notice": ("改訂告知を記録", "Record revision notice"),
     "k.yes": ("はい", "Yes"),
+    "k.expand_row": ("行を展開", "Expand row"),
     "k.no": ("いいえ", "No"),
     "k.all_yes": ("すべてはい", "All yes"),
     "k.confirm": ("確認した", "Confirmed"),

@@ -63,7 +63,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sess.moved": ("「{state}」にしました。", "Moved to {state}."),
     "sess.booked": ("{no} を予約しました。", "Booked {no}."),
     "sess.cancel_prompt": ("キャンセルの理由を選んでください（Esc で戻る）", "Why is it cancelled? (Esc: back)"),
-    "sess.col.override": ("例外承認の理由", "Override reason"),
+    "sess.col.notes": ("備考", "Notes"),
     "sess.no_participant": ("参加者の行を選んでください。", "Select a participant row first."),
     "sess.seat_not_cancellable": (
         "{no} の予約は「{state}」のため取り消せません。",
@@ -164,6 +164,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bs.none": ("条件を満たしている今後のセッションはありません。", "No upcoming session they are ready for."),
     "bs.booked": ("#{id} を予約しました（{state}）。", "Booked #{id} ({state})."),
     "bs.col.seats": ("席", "Seats"),
+    "bs.col.title": ("内容", "Details"),
     "bk.find": (
         "求職番号・氏名・よみ（Enter で予約・↓ で候補）",
         "求職番号, name or reading (Enter to book, ↓ for matches)",
