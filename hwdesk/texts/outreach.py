@@ -48,6 +48,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fu.col.state": ("状態", "State"),
     "fu.col.reminder": ("リマインド電話", "Reminder call"),
     "fu.no_reminder": ("なし", "none"),
+    "fu.minutes_late": ("{n}分", "{n}m"),
     "fu.env_flag": ("接続不良が続く", "repeated connection failures"),
     "fu.marked": ("「{mark}」を記録しました。", "Recorded: {mark}."),
     "fu.corrected": ("「{mark}」に訂正しました（理由を記録）。", "Corrected to {mark} (reason recorded)."),
