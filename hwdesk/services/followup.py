@@ -39,7 +39,7 @@ from hwdesk.services.context import Actor
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
-from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES
+from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES, CancelReason, SeatState
 from hwdesk.terms import cite_text, cite_text_en
 
 DEFAULT_MINUTES = 10
@@ -216,7 +216,7 @@ def _late(session: Session, *, office_id: str, now: datetime, minutes: int) -> l
             col(SessionRow.start_at) <= cutoff,
             col(SessionRow.end_at) > now,
             col(SessionRow.state).in_(LIVE_SESSION_STATES),
-            Enrollment.state == "booked",
+            Enrollment.state == SeatState.BOOKED,
         )
         .order_by(col(SessionRow.start_at), col(SessionRow.id), col(Seeker.seeker_no))
     )
@@ -231,8 +231,8 @@ def _suggestions(session: Session, *, office_id: str, now: datetime, seeker_ids=
         col(SessionRow.start_at) >= now - FAILURES_WINDOW,
         col(SessionRow.start_at) <= now,
         or_(
-            col(Enrollment.state) == "connection_failed",
-            (col(Enrollment.state) == "cancelled") & (col(Enrollment.cancel_reason) == "connection"),
+            col(Enrollment.state) == SeatState.CONNECTION_FAILED,
+            (col(Enrollment.state) == SeatState.CANCELLED) & (col(Enrollment.cancel_reason) == CancelReason.CONNECTION),
         ),
     ]
     if seeker_ids is not None:

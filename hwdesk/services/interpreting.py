@@ -34,7 +34,7 @@ from hwdesk.services.interpreters import (
     needs,
 )
 from hwdesk.services.scheduling import SEAT_STATES
-from hwdesk.states import LIVE_SESSION_STATES
+from hwdesk.states import LIVE_SESSION_STATES, SeatState, SessionState
 
 NEAREST_DAYS = 42  # how far from the asked session the nearest covered times are looked for
 NEAREST_COUNT = 3
@@ -128,7 +128,7 @@ def _free_seats(session: Session, rows: list) -> dict[int, int]:
     for i in range(0, len(ids), 500):
         for sid, state, n in session.exec(
             select(e.session_id, e.state, func.count())
-            .where(col(e.session_id).in_(ids[i : i + 500]), e.state != "cancelled")
+            .where(col(e.session_id).in_(ids[i : i + 500]), e.state != SeatState.CANCELLED)
             .group_by(col(e.session_id), col(e.state))
         ):
             counts[sid][state] = n
@@ -136,7 +136,7 @@ def _free_seats(session: Session, rows: list) -> dict[int, int]:
     for r in rows:
         c = counts.get(r.id, {})
         held = sum(c.get(s, 0) for s in SEAT_STATES)
-        waiting = c.get("waitlisted", 0)
+        waiting = c.get(SeatState.WAITLISTED, 0)
         if r.kind in GROUP_KINDS:
             out[r.id] = 0 if waiting else max(0, r.capacity - held)
         else:
@@ -155,12 +155,14 @@ def _nearest(
 ) -> list[Alternative]:
     lo = max(now, row.start_at - timedelta(days=NEAREST_DAYS))
     hi = row.start_at + timedelta(days=NEAREST_DAYS)
-    mine = select(Enrollment.session_id).where(Enrollment.seeker_id == seeker_id, Enrollment.state != "cancelled")
+    mine = select(Enrollment.session_id).where(
+        Enrollment.seeker_id == seeker_id, Enrollment.state != SeatState.CANCELLED
+    )
     rows = session.exec(
         select(SessionRow).where(
             SessionRow.office_id == row.office_id,
             SessionRow.kind == row.kind,
-            SessionRow.state == "scheduled",
+            SessionRow.state == SessionState.SCHEDULED,
             col(SessionRow.start_at) >= lo,
             col(SessionRow.start_at) <= hi,
             SessionRow.id != row.id,
@@ -242,7 +244,7 @@ def mark_rows(session: Session, office_id: str, rows: list) -> list:
     wanted = {
         r.id: languages_of((c.kind, c.language, c.unannounced) for c in r.companions)
         for r in rows
-        if r.state != "cancelled" and r.companions
+        if r.state != SessionState.CANCELLED and r.companions
     }
     wanted = {k: v for k, v in wanted.items() if v}
     if not wanted:
@@ -268,7 +270,7 @@ def companion_text(companion, covers: tuple[Cover, ...], lang: str = "ja") -> st
     return base + found.mark() if found else base
 
 
-def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja", state: str = "scheduled") -> str:
+def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja", state: str = SessionState.SCHEDULED) -> str:
     """The queue's warning for languages nobody covers ('' when every one is covered, or when the
     session's ``state`` is past doing anything about it)."""
     missing = [c.language for c in covers if not c.covered]

@@ -45,6 +45,7 @@ from hwdesk.services.context import Actor, require
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force, terms_versions
+from hwdesk.states import CancelReason, SeatState, SessionState
 
 REMINDER_BEFORE = timedelta(days=1)
 OPEN_STATES = ("pending", "failed")  # still to send: the next run tries them
@@ -175,7 +176,7 @@ def _queue(session: Session, actor: Actor, *, kind: str, seeker_id: int, office_
 
 def on_booked(session: Session, *, actor: Actor, row: SessionRow, enrollment: Enrollment) -> None:
     """A seat booked: a confirmation now, and a reminder the day before (when that is still ahead)."""
-    if enrollment.state != "booked":
+    if enrollment.state != SeatState.BOOKED:
         return  # a waitlist place is confirmed at the counter; an offer sends its own notice
     now = now_utc()
     remind = row.start_at - REMINDER_BEFORE > now
@@ -223,7 +224,7 @@ def on_cancelled(session: Session, *, actor: Actor, row: SessionRow, enrollments
     """Bookings the office cancelled (one, or a whole session's): a cancellation notice to each seeker.
     A seeker's own cancellation (or an offer left unanswered) was their doing: nothing to tell."""
     for e in enrollments:
-        if e.cancel_reason == "by_seeker":
+        if e.cancel_reason == CancelReason.BY_SEEKER:
             continue
         _queue(session, actor, kind="cancellation", seeker_id=e.seeker_id, office_id=row.office_id, session_id=row.id)
 
@@ -292,7 +293,7 @@ class Skip:
 def _current(session: Session, row: SessionRow) -> SessionRow:
     """The session a booking is in now: a moved session's successor, followed to the last move."""
     seen = {row.id}
-    while row.state == "cancelled":
+    while row.state == SessionState.CANCELLED:
         nxt = session.exec(select(SessionRow).where(SessionRow.rescheduled_from_id == row.id)).first()
         if nxt is None or nxt.id in seen:
             break
@@ -345,17 +346,18 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
         return Skip(notice.id, "superseded: booked again")  # type: ignore[arg-type]
     row = row0 if notice.kind == "cancellation" else _current(session, row0)
     e = _enrollment(session, row.id, seeker.id)
-    state = e.state if e else "cancelled"
+    state = e.state if e else SeatState.CANCELLED
     if notice.kind == "cancellation":
-        if state != "cancelled":
+        if state != SeatState.CANCELLED:
             return Skip(notice.id, f"booking is {state} again")  # type: ignore[arg-type]
-        if row.state == "cancelled" and _current(session, row) is not row:
+        if row.state == SessionState.CANCELLED and _current(session, row) is not row:
             return Skip(notice.id, "session moved: the reschedule notice tells it")  # type: ignore[arg-type]
     else:
-        wanted = {"offer": ("offered",), "reschedule": ("booked", "waitlisted", "offered")}.get(
-            notice.kind, ("booked",)
-        )
-        if row.state != "scheduled" or state == "cancelled":
+        wanted = {
+            "offer": (SeatState.OFFERED,),
+            "reschedule": (SeatState.BOOKED, SeatState.WAITLISTED, SeatState.OFFERED),
+        }.get(notice.kind, (SeatState.BOOKED,))
+        if row.state != SessionState.SCHEDULED or state == SeatState.CANCELLED:
             return Skip(notice.id, "booking cancelled")  # type: ignore[arg-type]
         if state not in wanted:
             return Skip(notice.id, f"booking is {state}")  # type: ignore[arg-type]
@@ -391,7 +393,7 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
         moved_from=moved_from,
         offered_until=e.offered_until if e is not None else None,
         closure_reason=closure,
-        by_office=bool(e and e.cancel_reason == "by_office") or row.cancel_reason == "by_office",
+        by_office=bool(e and e.cancel_reason == CancelReason.BY_OFFICE) or row.cancel_reason == CancelReason.BY_OFFICE,
         rules=rules,
     )
     return Built(notice.id, compose(facts), seeker.email, tv.id)  # type: ignore[arg-type]
