@@ -105,11 +105,11 @@ class PacedRepaint:
 
     def hold_repaint(self, seconds: float) -> None:
         """Paint the next frame only when ``release_repaint`` is called, or after ``seconds``."""
-        self._update_timer.hold(seconds)  # type: ignore[attr-defined]
+        self._update_timer.hold(seconds)  # type: ignore[attr-defined]  # the screen's timer is a FramePacer (see _update_timer)
 
     def release_repaint(self) -> None:
         """End a ``hold_repaint``."""
-        self._update_timer.release()  # type: ignore[attr-defined]
+        self._update_timer.release()  # type: ignore[attr-defined]  # the screen's timer is a FramePacer (see _update_timer)
 
     @property
     def _update_timer(self) -> Timer:
@@ -169,8 +169,8 @@ def guard_option_list_paging() -> None:
             return
         original(self, direction)
 
-    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]
-    OptionList._move_page = _move_page  # type: ignore[method-assign]
+    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+    OptionList._move_page = _move_page  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose
 
 
 def guard_palette_closing() -> None:
@@ -190,8 +190,8 @@ def guard_palette_closing() -> None:
             return
         original(self)
 
-    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]
-    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]
+    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose
 
 
 def guard_palette_countdowns() -> None:
@@ -215,7 +215,7 @@ def guard_palette_countdowns() -> None:
                 return
             _original(self, *args)
 
-        start._hwdesk_guarded = True  # type: ignore[attr-defined]
+        start._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
         setattr(CommandPalette, name, start)
 
     watch_busy = CommandPalette._watch__show_busy
@@ -226,5 +226,5 @@ def guard_palette_countdowns() -> None:
                 return
             await watch_busy(self)
 
-        _watch__show_busy._hwdesk_guarded = True  # type: ignore[attr-defined]
-        CommandPalette._watch__show_busy = _watch__show_busy  # type: ignore[method-assign]
+        _watch__show_busy._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+        CommandPalette._watch__show_busy = _watch__show_busy  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose

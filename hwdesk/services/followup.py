@@ -183,15 +183,15 @@ def _calls(session: Session, session_ids) -> tuple[dict[tuple[int, int], list[Ca
     for c, login in rows:
         if c.id in corrected:
             continue
-        call = Call(c.id, c.outcome, c.at.astimezone(JST), login or "", c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]
+        call = Call(c.id, c.outcome, c.at.astimezone(JST), login or "", c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
         current.setdefault((c.session_id, c.seeker_id), []).append(call)
         old, chain = c.corrects_id, []
         while old is not None and old in by_id:
             o, ologin = by_id[old]
-            chain.append(Call(o.id, o.outcome, o.at.astimezone(JST), ologin, o.note, o.corrects_id, o.reason))  # type: ignore[arg-type]
+            chain.append(Call(o.id, o.outcome, o.at.astimezone(JST), ologin, o.note, o.corrects_id, o.reason))  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
             old = o.corrects_id
         if chain:
-            history[c.id] = chain  # type: ignore[index]
+            history[c.id] = chain  # type: ignore[index]  # a stored row's primary key is never None (SQLModel types it int | None)
     return current, history
 
 
@@ -428,7 +428,7 @@ def _text(value: str, *, field: str, max_len: int = 200) -> str:
 
 
 def _call_of(c: FollowupCall, login: str) -> Call:
-    return Call(c.id, c.outcome, c.at.astimezone(JST), login, c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]
+    return Call(c.id, c.outcome, c.at.astimezone(JST), login, c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
 
 
 @guard("clerk", what_ja="フォローアップ電話の記録", what_en="Recording a follow-up call")

@@ -210,7 +210,7 @@ def _booked_insert(remind: bool) -> Prepared:
                  "queued_at": bindparam("now" if n == 0 else "now2"), "queued_by": bindparam("by" if n == 0 else "by2"),
                  "attempts": 0, "channel": "", "subject": "", "result": ""}
             )  # fmt: skip
-        stmt = _BOOKED_INSERT[remind] = Prepared(insert(Notice.__table__).values(rows))  # type: ignore[attr-defined]
+        stmt = _BOOKED_INSERT[remind] = Prepared(insert(Notice.__table__).values(rows))  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     return stmt
 
 
@@ -317,21 +317,27 @@ def _name(prof, seeker: Seeker) -> str | None:
     return seeker.name if form == "full" else surname(seeker.name)
 
 
+def _stored_id(notice: Notice) -> int:
+    """The id of a notice read from the outbox (SQLModel types every primary key ``int | None``)."""
+    return notice.id  # type: ignore[return-value]  # a stored row's primary key is never None
+
+
 def build_notice(session: Session, notice: Notice, *, now: datetime | None = None) -> Built | Skip:
     """The notice as it would be sent now, or why it is not sent (never for a cancelled booking)."""
     from hwdesk.handout_text import handout_lines
 
     now = now or now_utc()
+    nid = _stored_id(notice)
     seeker = session.get(Seeker, notice.seeker_id)
     if seeker is None or seeker.anonymized_at is not None:
-        return Skip(notice.id, "seeker anonymized")  # type: ignore[arg-type]
+        return Skip(nid, "seeker anonymized")
     prof = profile(session, notice.office_id)
     base = {"kind": notice.kind, "office_name": prof.name, "office_phone": prof.raw.get("contact_phone", "")}
     if notice.kind == "terms_revision":
         return _build_revision(session, notice, seeker, base)
     row0 = session.get(SessionRow, notice.session_id)
     if row0 is None:
-        return Skip(notice.id, "no such session")  # type: ignore[arg-type]
+        return Skip(nid, "no such session")
     if (
         notice.kind in ("confirmation", "reminder")
         and session.exec(
@@ -343,30 +349,30 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
             )
         ).first()
     ):
-        return Skip(notice.id, "superseded: booked again")  # type: ignore[arg-type]
+        return Skip(nid, "superseded: booked again")
     row = row0 if notice.kind == "cancellation" else _current(session, row0)
     e = _enrollment(session, row.id, seeker.id)
     state = e.state if e else SeatState.CANCELLED
     if notice.kind == "cancellation":
         if state != SeatState.CANCELLED:
-            return Skip(notice.id, f"booking is {state} again")  # type: ignore[arg-type]
+            return Skip(nid, f"booking is {state} again")
         if row.state == SessionState.CANCELLED and _current(session, row) is not row:
-            return Skip(notice.id, "session moved: the reschedule notice tells it")  # type: ignore[arg-type]
+            return Skip(nid, "session moved: the reschedule notice tells it")
     else:
         wanted = {
             "offer": (SeatState.OFFERED,),
             "reschedule": (SeatState.BOOKED, SeatState.WAITLISTED, SeatState.OFFERED),
         }.get(notice.kind, (SeatState.BOOKED,))
         if row.state != SessionState.SCHEDULED or state == SeatState.CANCELLED:
-            return Skip(notice.id, "booking cancelled")  # type: ignore[arg-type]
+            return Skip(nid, "booking cancelled")
         if state not in wanted:
-            return Skip(notice.id, f"booking is {state}")  # type: ignore[arg-type]
+            return Skip(nid, f"booking is {state}")
         if row.start_at <= now:
-            return Skip(notice.id, "session has started")  # type: ignore[arg-type]
+            return Skip(nid, "session has started")
         if notice.kind == "offer" and e is not None and e.offered_until is not None and e.offered_until <= now:
-            return Skip(notice.id, "offer deadline passed")  # type: ignore[arg-type]
+            return Skip(nid, "offer deadline passed")
         if notice.kind == "reminder" and row.start_at - REMINDER_BEFORE > now:
-            return Skip(notice.id, "not yet due", later=row.start_at - REMINDER_BEFORE)  # type: ignore[arg-type]
+            return Skip(nid, "not yet due", later=row.start_at - REMINDER_BEFORE)
     tv = terms_in_force(session, notice.office_id, row.start_at.astimezone(JST).date())
     closure = ""
     if notice.kind == "cancellation":
@@ -376,7 +382,7 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
     rules = () if notice.kind in ("cancellation", "offer") else handout_lines(prof.id, document(tv), keys=RULE_KEYS)
     moved_from = None
     if notice.kind == "reschedule" and row.rescheduled_from_id:
-        moved_from = session.get(SessionRow, row.rescheduled_from_id).start_at  # type: ignore[union-attr]
+        moved_from = session.get(SessionRow, row.rescheduled_from_id).start_at  # type: ignore[union-attr]  # a moved session is cancelled, never deleted
     facts = NoticeFacts(
         **base,
         service=row.kind,
@@ -396,24 +402,26 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
         by_office=bool(e and e.cancel_reason == CancelReason.BY_OFFICE) or row.cancel_reason == CancelReason.BY_OFFICE,
         rules=rules,
     )
-    return Built(notice.id, compose(facts), seeker.email, tv.id)  # type: ignore[arg-type]
+    return Built(nid, compose(facts), seeker.email, tv.id)
 
 
 def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict) -> Built | Skip:
     from hwdesk.services.revisions import diff_versions
 
+    nid = _stored_id(notice)
+
     tv = session.get(TermsVersion, notice.announced_version_id)
     if tv is None:
-        return Skip(notice.id, "no such terms version")  # type: ignore[arg-type]
+        return Skip(nid, "no such terms version")
     newer = select(TermsVersion.id).where(TermsVersion.office_id == tv.office_id, TermsVersion.version >= tv.version)
     if session.exec(
         select(Consent.id).where(Consent.seeker_id == seeker.id, col(Consent.terms_version_id).in_(newer))
     ).first():
-        return Skip(notice.id, "seeker has consented to this or a later version")  # type: ignore[arg-type]
+        return Skip(nid, "seeker has consented to this or a later version")
     if session.exec(
         select(TermsNotice.id).where(TermsNotice.seeker_id == seeker.id, col(TermsNotice.terms_version_id).in_(newer))
     ).first():
-        return Skip(notice.id, "seeker was already told of this version")  # type: ignore[arg-type]
+        return Skip(nid, "seeker was already told of this version")
     prof = profile(session, tv.office_id)
     versions = terms_versions(session, tv.office_id)
     older = [v for v in versions if v.version < tv.version]
@@ -437,4 +445,4 @@ def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict
             "cite": prof.cite("revision"),
         },
     )
-    return Built(notice.id, compose(facts), seeker.email, tv.id)  # type: ignore[arg-type]
+    return Built(nid, compose(facts), seeker.email, tv.id)
