@@ -142,7 +142,9 @@ def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
     message = clean(message)
     if message and message not in parts:
         parts.append(message)
-    return ("、" if lang != "en" else "; ").join(parts)
+    from hwdesk.texts import tr
+
+    return tr("common.sep", lang).join(parts)
 
 
 @dataclass(frozen=True)
