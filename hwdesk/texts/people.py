@@ -17,6 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.unanswered": ("未回答", "unanswered"),
     "common.none": ("なし", "none"),
     "common.sep": ("、", "; "),
+    "common.sep_names": ("、", ", "),
     "common.not_recorded": ("記録なし", "none recorded"),
     "common.unexpected": (
         "予期しないエラーが起きました（{kind}）。入力内容は残っています。",
