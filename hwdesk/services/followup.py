@@ -41,6 +41,7 @@ from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES, CancelReason, SeatState
 from hwdesk.terms import cite_text, cite_text_en
+from hwdesk.texts import tr
 
 DEFAULT_MINUTES = 10
 MAX_MINUTES = 240
@@ -122,12 +123,7 @@ class EnvSuggestion:
 
     def text(self, cite: tuple[str, str], lang: str = "ja") -> str:
         """The suggestion line: a new environment check, not a penalty."""
-        if lang == "en":
-            return (
-                f"Connection failed {self.failures} times: suggest a new environment check ({cite[1]}). "
-                "Not a stop of use."
-            )
-        return f"接続できなかった回数 {self.failures}回: 利用環境の確認をやり直すよう案内（{cite[0]}）。利用の中止ではありません。"
+        return tr("fu.env_suggestion", lang, n=self.failures, cite=cite[1] if lang == "en" else cite[0])
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fu.col.reminder": ("リマインド電話", "Reminder call"),
     "fu.no_reminder": ("なし", "none"),
     "fu.minutes_late": ("{n}分", "{n}m"),
+    "fu.env_suggestion": (
+        "接続できなかった回数 {n}回: 利用環境の確認をやり直すよう案内（{cite}）。利用の中止ではありません。",
+        "Connection failed {n} times: suggest a new environment check ({cite}). Not a stop of use.",
+    ),
     "fu.env_flag": ("接続不良が続く", "repeated connection failures"),
     "fu.marked": ("「{mark}」を記録しました。", "Recorded: {mark}."),
     "fu.corrected": ("「{mark}」に訂正しました（理由を記録）。", "Corrected to {mark} (reason recorded)."),
