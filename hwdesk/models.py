@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 from hwdesk.clock import now_utc
-from hwdesk.states import CANCEL_REASONS, ENROLLMENT_STATES, SESSION_STATES  # noqa: F401 - re-exported
+from hwdesk.states import CANCEL_REASONS, ENROLLMENT_STATES, SESSION_STATES, SeatState, SessionState  # noqa: F401 - re-exported
 
 # A primary key is declared ``int`` though it is None until the row is flushed: every row a
 # service reads or returns has one, and the type says so (SQLModel makes the column NOT NULL
@@ -283,7 +283,7 @@ class Session(SQLModel, table=True):
     join_url: str = ""
     meeting_id: str = ""
     passcode: str = ""
-    state: str = Field(default="scheduled", max_length=16)
+    state: str = Field(default=SessionState.SCHEDULED, max_length=16)
     series_id: int | None = Field(default=None, foreign_key="series.id")
     rescheduled_from_id: int | None = Field(default=None, foreign_key="session.id")
     cancel_reason: str = ""
@@ -310,7 +310,7 @@ class Enrollment(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="session.id")
     seeker_id: int = Field(foreign_key="seeker.id")
-    state: str = Field(default="booked", max_length=20)
+    state: str = Field(default=SeatState.BOOKED, max_length=20)
     booked_at: datetime = Field(default_factory=now_utc)
     waitlist_pos: int | None = None
     cancel_reason: str = ""

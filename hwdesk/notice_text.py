@@ -26,6 +26,7 @@ from hwdesk.clock import JST
 from hwdesk.handout import Instruction
 from hwdesk.jtext.dates import format_wareki
 from hwdesk.jtext.times import format_span
+from hwdesk.states import SeatState
 from hwdesk.terms import PLATFORM_LABELS, service_label
 
 __all__ = ["NoticeFacts", "Composed", "compose", "one_line", "KIND_LABELS"]
@@ -148,7 +149,7 @@ def compose(f: NoticeFacts) -> Composed:
     elif f.kind == "reschedule":
         was = f"（変更前: {_at(f.moved_from)}）" if f.moved_from else ""
         lines += [f"ご予約の日時が次のとおり変わりました{was}。参加URLとパスコードは下記のとおりです。", ""]
-        if f.state == "waitlisted":
+        if f.state == SeatState.WAITLISTED:
             lines += ["（キャンセル待ちのままです。空席が出たらお知らせします。）", ""]
         lines += _session_block(f) + _rules_block(f)
     elif f.kind == "cancellation":

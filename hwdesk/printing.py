@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from hwdesk import ipp
@@ -36,6 +37,17 @@ JOB_OPTIONS: list[tuple[int, str, object]] = [
 ]
 
 FOLLOW_SECONDS = 5.0
+
+
+class PrinterState(StrEnum):
+    """A CUPS destination's state (IPP printer-state 3/4/5); not a session's or a booking's."""
+
+    IDLE = "idle"
+    PRINTING = "printing"
+    STOPPED = "stopped"
+
+
+_IPP_PRINTER_STATES = {3: PrinterState.IDLE, 4: PrinterState.PRINTING, 5: PrinterState.STOPPED}
 
 _PRINTER_ATTRS = [
     "printer-name",
@@ -130,7 +142,9 @@ def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
     message = clean(message)
     if message and message not in parts:
         parts.append(message)
-    return ("、" if lang != "en" else "; ").join(parts)
+    from hwdesk.texts import tr
+
+    return tr("common.sep", lang).join(parts)
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,7 @@ class Destination:
     name: str
     info: str
     location: str
-    state: str  # idle / printing / stopped
+    state: str  # a PrinterState value
     accepting: bool
     reasons: tuple[str, ...]
     message: str
@@ -149,22 +163,22 @@ class Destination:
     @property
     def ready(self) -> bool:
         """Whether a job sent now would be printed (not stopped, accepting jobs)."""
-        return self.state != "stopped" and self.accepting
+        return self.state != PrinterState.STOPPED and self.accepting
 
     def reason(self, lang: str = "ja") -> str:
         """Why the printer is not ready (or what it reports), in ``lang``; empty when nothing."""
         # 'paused' is what "stopped" already says; the administrator's message is the reason.
-        reasons = [r for r in self.reasons if not (self.state == "stopped" and r == "paused")]
+        reasons = [r for r in self.reasons if not (self.state == PrinterState.STOPPED and r == "paused")]
         return _reason_text(reasons, self.message, lang)
 
     def state_text(self, lang: str = "ja") -> str:
         """The state in words: 待機中/印刷中/停止中, and 受付停止 when it refuses jobs."""
         from hwdesk.texts import tr
 
-        keys = {
-            "idle": "printing.state.idle",
-            "printing": "printing.state.printing",
-            "stopped": "printing.state.stopped",
+        keys: dict[str, str] = {
+            PrinterState.IDLE: "printing.state.idle",
+            PrinterState.PRINTING: "printing.state.printing",
+            PrinterState.STOPPED: "printing.state.stopped",
         }
         text = tr(keys[self.state], lang) if self.state in keys else self.state
         if not self.accepting:
@@ -204,7 +218,7 @@ def destinations(*, path: Path | None = None) -> list[Destination]:
         name = clean(g.get("printer-name", [""])[0])
         if not name:
             continue
-        state = {3: "idle", 4: "printing", 5: "stopped"}.get(int(g.get("printer-state", [3])[0]), "idle")  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
+        state = _IPP_PRINTER_STATES.get(int(g.get("printer-state", [3])[0]), PrinterState.IDLE)  # type: ignore[call-overload]  # IPP values are decoded by tag: typed object
         out.append(
             Destination(
                 name=name,

@@ -10,49 +10,11 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from hwdesk.texts import CATALOGUE, both, tr
-from screens.textual_private import guard_option_list_paging, guard_palette_closing
+from screens.textual_private import guard_option_list_paging, guard_palette_closing, guard_palette_countdowns
 
 guard_option_list_paging()
 guard_palette_closing()
-
-
-def _guard_palette_countdowns() -> None:
-    """A letter typed just before Esc can reach the palette after Esc closed it (the key's
-    ``Input.Changed`` travels up separately from the key): the palette then starts a search the
-    close does not cancel (Textual 8.2 cancels a widget's workers only at unmount, after its
-    children are gone). When that search found nothing it started the 'No matches' countdown on
-    the closing palette, whose timers had already been stopped; nothing stopped the new one, and
-    half a second later it queried the removed list (``NoMatches('CommandList')``) and took the app
-    down. A closing palette starts no countdown, and its busy indicator is left alone once its
-    widgets are gone. Found by tests/test_monkey.py under ``-n 4``."""
-    from textual.command import CommandList, CommandPalette
-
-    for name in ("_start_no_matches_countdown", "_start_busy_countdown"):
-        original = getattr(CommandPalette, name)
-        if getattr(original, "_hwdesk_guarded", False):
-            continue
-
-        def start(self: CommandPalette, *args: Any, _original: Callable[..., None] = original) -> None:
-            if self._closing or self._closed or not self.is_attached:
-                return
-            _original(self, *args)
-
-        start._hwdesk_guarded = True  # type: ignore[attr-defined]
-        setattr(CommandPalette, name, start)
-
-    watch_busy = CommandPalette._watch__show_busy
-    if not getattr(watch_busy, "_hwdesk_guarded", False):
-
-        async def _watch__show_busy(self: CommandPalette) -> None:
-            if self._closing or self._closed or not self.is_attached or not self.query(CommandList):
-                return
-            await watch_busy(self)
-
-        _watch__show_busy._hwdesk_guarded = True  # type: ignore[attr-defined]
-        CommandPalette._watch__show_busy = _watch__show_busy  # type: ignore[method-assign]
-
-
-_guard_palette_countdowns()
+guard_palette_countdowns()
 
 
 def palette_commands(app: Any, lang: str) -> list[tuple[str, Callable[[], Any], str]]:

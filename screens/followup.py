@@ -176,7 +176,7 @@ class FollowupScreen(HwScreen):
                 r.seeker_no,
                 r.name,
                 r.phone,
-                f"{r.minutes_late}分" if lang != "en" else f"{r.minutes_late}m",
+                tr("fu.minutes_late", lang, n=r.minutes_late),
                 _calls_text(r.calls, view.history, lang)
                 + (("  ⚠ " + tr("fu.env_flag", lang)) if r.env_suggested else ""),
             ]

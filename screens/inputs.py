@@ -25,7 +25,7 @@ class InOrderKeys:
         own = key_bindings(self)
         for key in event.aliases:
             for binding in own.get(key, ()):
-                if binding.priority or not self.check_action(binding.action, ()):  # type: ignore[attr-defined]
+                if binding.priority or not self.check_action(binding.action, ()):  # type: ignore[attr-defined]  # a mixin of Textual's text widgets (DOMNode has it)
                     continue
                 event.stop()
                 event.prevent_default()

@@ -181,8 +181,10 @@ class InterpretersScreen(HwScreen):
             for g in load.languages
         ]
         if load.uncovered:
-            wd = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if lang == "en" else "月火水木金土日"
-            items = ("; " if lang == "en" else "、").join(
+            from hwdesk.services.interpreters import WEEKDAYS_EN, WEEKDAYS_JA
+
+            wd = WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA
+            items = t("common.sep").join(
                 f"#{sid} {start:%m/%d}({wd[start.weekday()]}) {start:%H:%M} {language}"
                 for sid, start, _kind, language in load.uncovered
             )

@@ -28,7 +28,7 @@ def install() -> None:
     from textual._compositor import Compositor
 
     textual.content.divide_line = divide_line
-    Compositor._render_chops = _render_chops  # type: ignore[method-assign]
+    Compositor._render_chops = _render_chops  # type: ignore[method-assign]  # replacing Textual's method is the install
 
 
 def _mid_wide(strip, offsets: list[int]) -> set[int]:

@@ -97,7 +97,7 @@ class NoticesScreen(HwScreen):
         actor = self.hw.actor
         if actor is None or self.busy("send"):
             return
-        self.query_one("#n-msg", Static).update(lit(self.t("common.working")))
+        self._message().update(lit(self.t("common.working")))
 
         def work(store):
             from hwdesk.services.outbox import send_due
@@ -110,7 +110,7 @@ class NoticesScreen(HwScreen):
         n = {k: report.count(k) for k in ("sent", "would send", "failed", "skipped", "waiting")}
         key = "notices.dry_summary" if report.dry_run else "notices.sent_summary"
         text = self.t(key, sent=n["sent"] or n["would send"], failed=n["failed"], skipped=n["skipped"])
-        msg = self.query_one("#n-msg", Static)
+        msg = self._message()
         msg.set_class(bool(n["failed"]), "error")
         if report.dry_run:
             lines = [text] + [
@@ -125,9 +125,15 @@ class NoticesScreen(HwScreen):
         self.action_reload()
 
     def _failed(self, exc: BaseException) -> None:
-        msg = self.query_one("#n-msg", Static)
+        msg = self._message()
         msg.add_class("error")
         msg.update(lit(self.hw.message_of(exc)))
+
+    def _message(self) -> Static:
+        """The send run's message line, shown from the first run on (hidden, it takes no lines)."""
+        msg = self.query_one("#n-msg", Static)
+        msg.display = True
+        return msg
 
     def action_send(self) -> None:
         self._run(False)

@@ -146,11 +146,7 @@ class QueueScreen(HwScreen):
 
         when = format_date_en(self.day) if lang == "en" else format_wareki(self.day)
         wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
-        head = (
-            f"{self.hw.office_name(self.office_id or '')}　{when}（{wd}）"
-            if lang == "ja"
-            else f"{self.hw.office_name(self.office_id or '')}  {when} ({wd})"
-        )
+        head = self.t("q.head", office=self.hw.office_name(self.office_id or ""), when=when, weekday=wd)
         if self.day == today_jst():
             head += f" {self.t('common.today')}"
         if view is not None and view.closed:
@@ -163,7 +159,7 @@ class QueueScreen(HwScreen):
 
             parts = [f"{self.t('q.total')} {view.counts.get('total', 0)}"]
             parts += [f"{state_label(s, lang)} {view.counts.get(s, 0)}" for s in SESSION_STATES]
-            self.query_one("#q-counts", Static).update(lit("｜".join(parts) if lang == "ja" else " | ".join(parts)))
+            self.query_one("#q-counts", Static).update(lit(self.t("q.counts_sep").join(parts)))
         self.query_one("#q-filters", Static).update(lit(self.filter_text()))
 
     def filter_text(self) -> str:
@@ -304,7 +300,7 @@ def format_row(r, lang: str) -> list[str]:
     """One queue row as plain cells (worker side)."""
     from hwdesk.services.interpreting import companion_text, uncovered_text
 
-    sep = "; " if lang == "en" else "、"
+    sep = tr("common.sep", lang)
     comps = sep.join(dict.fromkeys(companion_text(c, r.interpreting, lang) for c in r.companions))
     warns = sep.join(
         x for x in (uncovered_text(r.interpreting, lang, r.state), *(w.text(lang) for w in r.warnings)) if x

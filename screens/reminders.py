@@ -166,8 +166,9 @@ class RemindersScreen(HwScreen):
 def format_row(r, lang: str) -> list[str]:
     """One reminder row as plain cells (worker side)."""
     from hwdesk.services.queue import OUTCOME_LABELS, reminder_call_text
+    from hwdesk.texts import tr
 
-    sep = "; " if lang == "en" else "、"
+    sep = tr("common.sep", lang)
     comps = sep.join(dict.fromkeys(c.label(lang) for c in r.companions))
     mark = ""
     if r.last_outcome:

@@ -19,15 +19,17 @@ release, failing with the name of the one that changed (Textual is pinned ``>=8.
 - The app's event loop from another thread (``event_loop``): ``App._loop``.
 - The footer's stale watchers (``forget_closed_watchers``): the ``__watchers`` attribute
   ``textual.reactive`` keeps on a node, and ``_closing``/``_closed`` of a node.
-- Two crashes in Textual 8.2's command palette (``guard_option_list_paging``,
-  ``guard_palette_closing``): ``OptionList._move_page``/``_index_to_line`` and
-  ``CommandPalette._watch__list_visible``.
+- Three crashes in Textual 8.2's command palette (``guard_option_list_paging``,
+  ``guard_palette_closing``, ``guard_palette_countdowns``): ``OptionList._move_page``/
+  ``_index_to_line``, ``CommandPalette._watch__list_visible``, ``_start_no_matches_countdown``,
+  ``_start_busy_countdown`` and ``_watch__show_busy``.
 - ``FooterKey`` from ``textual.widgets._footer`` (not exported by ``textual.widgets``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual import _time
@@ -44,6 +46,7 @@ __all__ = [
     "forget_closed_watchers",
     "guard_option_list_paging",
     "guard_palette_closing",
+    "guard_palette_countdowns",
     "key_bindings",
 ]
 
@@ -102,11 +105,11 @@ class PacedRepaint:
 
     def hold_repaint(self, seconds: float) -> None:
         """Paint the next frame only when ``release_repaint`` is called, or after ``seconds``."""
-        self._update_timer.hold(seconds)  # type: ignore[attr-defined]
+        self._update_timer.hold(seconds)  # type: ignore[attr-defined]  # the screen's timer is a FramePacer (see _update_timer)
 
     def release_repaint(self) -> None:
         """End a ``hold_repaint``."""
-        self._update_timer.release()  # type: ignore[attr-defined]
+        self._update_timer.release()  # type: ignore[attr-defined]  # the screen's timer is a FramePacer (see _update_timer)
 
     @property
     def _update_timer(self) -> Timer:
@@ -166,8 +169,8 @@ def guard_option_list_paging() -> None:
             return
         original(self, direction)
 
-    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]
-    OptionList._move_page = _move_page  # type: ignore[method-assign]
+    _move_page._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+    OptionList._move_page = _move_page  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose
 
 
 def guard_palette_closing() -> None:
@@ -187,5 +190,41 @@ def guard_palette_closing() -> None:
             return
         original(self)
 
-    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]
-    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]
+    _watch__list_visible._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+    CommandPalette._watch__list_visible = _watch__list_visible  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose
+
+
+def guard_palette_countdowns() -> None:
+    """A letter typed just before Esc can reach the palette after Esc closed it (the key's
+    ``Input.Changed`` travels up separately from the key): the palette then starts a search the
+    close does not cancel (Textual 8.2 cancels a widget's workers only at unmount, after its
+    children are gone). When that search found nothing it started the 'No matches' countdown on
+    the closing palette, whose timers had already been stopped; nothing stopped the new one, and
+    half a second later it queried the removed list (``NoMatches('CommandList')``) and took the app
+    down. A closing palette starts no countdown, and its busy indicator is left alone once its
+    widgets are gone. Found by tests/test_monkey.py under ``-n 4``."""
+    from textual.command import CommandList, CommandPalette
+
+    for name in ("_start_no_matches_countdown", "_start_busy_countdown"):
+        original = getattr(CommandPalette, name)
+        if getattr(original, "_hwdesk_guarded", False):
+            continue
+
+        def start(self: CommandPalette, *args: Any, _original: Callable[..., None] = original) -> None:
+            if self._closing or self._closed or not self.is_attached:
+                return
+            _original(self, *args)
+
+        start._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+        setattr(CommandPalette, name, start)
+
+    watch_busy = CommandPalette._watch__show_busy
+    if not getattr(watch_busy, "_hwdesk_guarded", False):
+
+        async def _watch__show_busy(self: CommandPalette) -> None:
+            if self._closing or self._closed or not self.is_attached or not self.query(CommandList):
+                return
+            await watch_busy(self)
+
+        _watch__show_busy._hwdesk_guarded = True  # type: ignore[attr-defined]  # a marker on the function: the guard is installed once
+        CommandPalette._watch__show_busy = _watch__show_busy  # type: ignore[method-assign]  # patching Textual's method is this guard's purpose

@@ -8,6 +8,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from hwdesk.states import SeatState, SessionState
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("textual", "screens", "textual_serve")
 
@@ -162,3 +166,56 @@ def test_plain_install_runs_demo_from_the_wheel(tmp_path):
         timeout=120,
     )
     assert app.returncode == 0, app.stderr
+
+
+# --- state values have one home ------------------------------------------------------------------
+
+STATE_VALUES = frozenset(str(s) for s in (*SessionState, *SeatState))
+
+
+def _state_literal_comparisons(path: Path) -> list[str]:
+    """``x == "booked"``, ``x != "cancelled"``, ``x in ("absent", …)``: a state spelled as a literal."""
+
+    def literals(node: ast.expr) -> list[ast.Constant]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STATE_VALUES:
+            return [node]
+        return []
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        for op, left, right in zip(node.ops, operands, operands[1:]):
+            found = literals(left) + literals(right)
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.Set, ast.List)):
+                found += [c for e in right.elts for c in literals(e)]
+            elif not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+                found = []
+            out += [f"{path.relative_to(ROOT).as_posix()}:{c.lineno}: {c.value!r}" for c in found]
+    return out
+
+
+# Modules other lanes are converting to SessionState/SeatState; the test passes once they have.
+STATE_LITERALS_PENDING = (
+    "hwdesk/cli/sessions.py",
+    "hwdesk/services/exports.py",
+    "hwdesk/services/figures.py",
+    "hwdesk/services/queue.py",
+    "hwdesk/services/reports.py",
+    "hwdesk/services/revisions.py",
+    "screens/seeker_detail.py",
+    "screens/session_detail.py",
+)
+
+
+@pytest.mark.xfail(bool(STATE_LITERALS_PENDING), reason="other lanes converting", strict=False)
+def test_states_are_compared_by_name_not_by_literal():
+    """A comparison names a state through hwdesk.states (a member or a named set), never its string:
+    a misspelt literal compares unequal silently, a misspelt member fails at import."""
+    offenders = []
+    for top in ("hwdesk", "screens"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if path != ROOT / "hwdesk" / "states.py" and "migrations" not in path.parts:
+                offenders += _state_literal_comparisons(path)
+    assert not offenders, "\n".join(offenders)

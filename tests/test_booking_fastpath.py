@@ -57,7 +57,7 @@ def test_book_returns_a_live_enrollment_and_chains_the_audit(store, actors):
     with store.read() as s:
         stored = s.get(Enrollment, e.id)
         assert (stored.state, stored.cancel_reason) == ("booked", "by_office")
-        last = s.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()  # type: ignore[union-attr]
+        last = s.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()  # type: ignore[attr-defined]  # SQLModel types the column as its value (int), not a column
         assert (last.action, last.entity_id, last.seeker_id) == ("enrollment.book", str(e.id), sk.id)
         assert audit.verify_chain(s).ok
 
@@ -84,7 +84,7 @@ def test_online_switch_waitlist_and_rebooking_keep_the_chain(store, actors):
         again = scheduling.book(s, actor=actors["clerk1"], session_id=sem.id, seeker_id=online.id)
         assert (again.id, again.state, again.waitlist_pos) == (e.id, "waitlisted", 1)
     with store.read() as s:
-        actions = list(s.exec(select(AuditLog.action).where(AuditLog.seeker_id == online.id).order_by(AuditLog.id)))  # type: ignore[arg-type]
+        actions = list(s.exec(select(AuditLog.action).where(AuditLog.seeker_id == online.id).order_by(AuditLog.id)))  # type: ignore[arg-type]  # SQLModel types the column as its value (int), not a column
         assert actions.count("seeker.registration_switch") == 1
         assert actions[-1] == "enrollment.waitlist"
         report = audit.verify_chain(s)
@@ -135,7 +135,7 @@ def _statements(store, session_id: int, seeker_id: int, actor) -> list[str]:
         else:
             factory = raw.cursor_factory
 
-            class Counting(factory):  # type: ignore[misc, valid-type]
+            class Counting(factory):  # type: ignore[misc, valid-type]  # a base class known only at run time (the driver's cursor)
                 def execute(self, query, *args, **kw):
                     seen.append(str(query))
                     return super().execute(query, *args, **kw)

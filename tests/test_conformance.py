@@ -128,7 +128,7 @@ def _blank_facts(office: str, service: str) -> eligibility.Facts:
         seeker,
         service,
         date(2027, 2, 2),
-        ConsentStatus(office, tv, None, None, False),  # type: ignore[arg-type]
+        ConsentStatus(office, tv, None, None, False),
         None,
         None,
         stop,

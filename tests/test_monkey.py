@@ -136,7 +136,7 @@ async def test_random_keys_never_crash_the_app(demo_db, seed):
     # "Quit the app" is one of the palette's commands (F1 / Ctrl+P): the monkey can pick it by
     # chance, and quitting is then the app doing what it was told, not a crash. Count it instead.
     quits: list[int] = []
-    app.action_quit = lambda: quits.append(1)  # type: ignore[method-assign]
+    app.action_quit = lambda: quits.append(1)
     screens_seen: set[str] = set()
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "clerk1", PW)

@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from hwdesk.db import Prepared, RawSql
 from hwdesk.models import Approval, Meta, Seeker
 
-APPROVAL = Approval.__table__  # type: ignore[attr-defined]
-SEEKER = Seeker.__table__  # type: ignore[attr-defined]
-META = Meta.__table__  # type: ignore[attr-defined]
+APPROVAL = Approval.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+SEEKER = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
+META = Meta.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 
 INSERT = Prepared(
     insert(APPROVAL).values({c.key: bindparam(c.key) for c in APPROVAL.c if c.key != "id"}).returning(APPROVAL.c.id)

@@ -123,5 +123,10 @@ def test_textual_command_palette_internals_the_guards_patch():
 
     assert getattr(OptionList._move_page, "_hwdesk_guarded", False), "OptionList._move_page is patched"
     assert getattr(CommandPalette._watch__list_visible, "_hwdesk_guarded", False)
+    for name in ("_start_no_matches_countdown", "_start_busy_countdown", "_watch__show_busy"):
+        assert getattr(getattr(CommandPalette, name), "_hwdesk_guarded", False), f"CommandPalette.{name} is patched"
+    palette = inspect.getsource(CommandPalette)
+    for name in ("_start_no_matches_countdown", "_start_busy_countdown", "_show_busy"):
+        assert f"def {name}" in palette or f"{name} =" in palette, f"CommandPalette.{name}"
     assert "_index_to_line" in inspect.getsource(OptionList)
     assert FooterKey.__name__ == "FooterKey"

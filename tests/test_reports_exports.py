@@ -470,7 +470,7 @@ def test_seeker_export_is_for_supervisors_and_every_export_is_audited(store, act
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == exports.SEEKER_COLUMNS and rows[1][rows[0].index("birth_date_wareki")].startswith("昭和")
     with store.read() as s:
-        audits = {a.action: a for a in s.exec(select(AuditLog).where(AuditLog.action.startswith("export.")))}  # type: ignore[union-attr]
+        audits = {a.action: a for a in s.exec(select(AuditLog).where(AuditLog.action.startswith("export.")))}
     assert (
         audits["export.seekers"].staff_id == actors["super1"].id
         and json.loads(audits["export.seekers"].detail_json)["rows"] == 7

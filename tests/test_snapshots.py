@@ -146,6 +146,12 @@ def reports(app, pilot):
     app.push_screen(ReportsScreen(NOW.year, NOW.month))
 
 
+def notices(app, pilot):
+    from screens.notices import NoticesScreen
+
+    app.push_screen(NoticesScreen())
+
+
 def lock(app, pilot):
     app.action_lock()
 
@@ -185,6 +191,7 @@ SCREENS = {
     "termination": ("super1", termination),
     "audit_log": ("super1", audit_log),
     "reports": ("super1", reports),
+    "notices": ("clerk1", notices),
     "lock": ("clerk1", lock),
 }
 

@@ -130,25 +130,20 @@ def cmd_list(ctx) -> int:
         return 0
     lang = ctx.lang
     calls = followup.OUTCOME_LABELS
-    print(
-        ctx.pick(
-            f"開始から{view.minutes}分を過ぎて受付のない方（{len(view.late)}名）",
-            f"Not checked in {view.minutes} minutes after the start ({len(view.late)})",
-        )
-    )
+    print(ctx.msg("cli.followup.late", minutes=view.minutes, n=len(view.late)))
     if view.late:
         _table(
             ctx,
             [
-                ctx.pick(*h)
-                for h in (
-                    ("開始", "Start"),
-                    ("ID", "ID"),
-                    ("求職番号", "No."),
-                    ("氏名", "Name"),
-                    ("電話", "Phone"),
-                    ("経過", "Late"),
-                    ("電話の結果", "Call"),
+                ctx.msg(key)
+                for key in (
+                    "cli.followup.col.start",
+                    "cli.sessions.col.id",
+                    "cli.sessions.col.seeker_no",
+                    "cli.sessions.col.name",
+                    "cli.sessions.col.phone",
+                    "cli.followup.col.late",
+                    "cli.followup.col.call",
                 )
             ],
             [
@@ -158,35 +153,30 @@ def cmd_list(ctx) -> int:
                     r.seeker_no,
                     r.name,
                     r.phone,
-                    ctx.pick(f"{r.minutes_late}分", f"{r.minutes_late} min"),
+                    ctx.msg("cli.followup.minutes_late", n=r.minutes_late),
                     f"{_label(r.last.outcome if r.last else None, lang, calls)}" + (f" #{r.last.id}" if r.last else ""),
                 ]
                 for r in view.late
             ],
         )
-    print(
-        ctx.pick(
-            f"利用環境の確認の案内（接続できない回数が続いている方: {len(view.suggestions)}名）",
-            f"Environment check suggested (repeated connection failures: {len(view.suggestions)})",
-        )
-    )
+    print(ctx.msg("cli.followup.env_suggested", n=len(view.suggestions)))
     for e in view.suggestions:
         ctx.echo(f"  {e.seeker_no} {e.name} {e.phone}: {e.text(view.env_cite, lang)}")
-    print(ctx.pick(f"過去1週間の不参加（{len(view.no_shows)}件）", f"No-shows of the past week ({len(view.no_shows)})"))
+    print(ctx.msg("cli.followup.no_shows", n=len(view.no_shows)))
     if view.no_shows:
         from hwdesk.services.scheduling import state_label
 
         _table(
             ctx,
             [
-                ctx.pick(*h)
-                for h in (
-                    ("日時", "When"),
-                    ("ID", "ID"),
-                    ("求職番号", "No."),
-                    ("氏名", "Name"),
-                    ("状態", "State"),
-                    ("リマインド電話", "Reminder call"),
+                ctx.msg(key)
+                for key in (
+                    "cli.followup.col.when",
+                    "cli.sessions.col.id",
+                    "cli.sessions.col.seeker_no",
+                    "cli.sessions.col.name",
+                    "cli.sessions.col.state",
+                    "cli.followup.col.reminder",
                 )
             ],
             [
@@ -196,7 +186,7 @@ def cmd_list(ctx) -> int:
                     r.seeker_no,
                     r.name,
                     state_label(r.state, lang),
-                    _label(r.reminder, lang, followup.REMINDER_LABELS) if r.reminded else ctx.pick("なし", "none"),
+                    _label(r.reminder, lang, followup.REMINDER_LABELS) if r.reminded else ctx.msg("common.none"),
                 ]
                 for r in view.no_shows
             ],
@@ -220,18 +210,9 @@ def _print_call(ctx, call, session_id: int) -> None:
         return
     label = _label(call.outcome, ctx.lang, OUTCOME_LABELS)
     if call.corrects:
-        print(
-            ctx.pick(
-                f"電話の記録 #{call.corrects} を「{label}」に訂正しました（#{call.id}）。",
-                f"Call record #{call.corrects} corrected to {label} (#{call.id}).",
-            )
-        )
+        print(ctx.msg("cli.followup.call_corrected", corrects=call.corrects, label=label, id=call.id))
     else:
-        print(
-            ctx.pick(
-                f"電話の結果「{label}」を記録しました（#{call.id}）。", f"Call result {label} recorded (#{call.id})."
-            )
-        )
+        print(ctx.msg("cli.followup.call_recorded", label=label, id=call.id))
 
 
 def cmd_call(ctx) -> int:

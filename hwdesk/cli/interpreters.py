@@ -78,8 +78,8 @@ def _line_text(ctx, ln) -> str:
     dates = f"{ln.valid_from.isoformat()}–{ln.until.isoformat() if ln.until else ''}"
     ended = ""
     if ln.ended_at is not None:
-        ended = ctx.pick(f" 終了: {safe_display(ln.end_reason)}", f" ended: {safe_display(ln.end_reason)}")
-    fix = ctx.pick(f" (#{ln.replaces_id} の訂正)", f" (corrects #{ln.replaces_id})") if ln.replaces_id else ""
+        ended = " " + ctx.msg("cli.interpreter.ended", reason=safe_display(ln.end_reason))
+    fix = " " + ctx.msg("cli.interpreter.corrects", id=ln.replaces_id) if ln.replaces_id else ""
     return (
         f"#{ln.id} {safe_display(ln.language)} {ln.mode_label(lang)} {safe_display(ln.name)} "
         f"{ln.hours_text(lang)} {dates}{fix}{ended}"
@@ -113,7 +113,7 @@ def cmd_add(ctx) -> int:
     if a.json:
         ctx.out_json(line.as_json())
     else:
-        ctx.echo(ctx.pick("通訳の名簿に追加しました: ", "Added to the interpreter roster: ") + _line_text(ctx, line))
+        ctx.echo(ctx.msg("cli.interpreter.added", line=_line_text(ctx, line)))
     return 0
 
 
@@ -131,7 +131,7 @@ def cmd_list(ctx) -> int:
         ctx.out_json([ln.as_json() for ln in lines])
         return 0
     if not lines:
-        print(ctx.pick("通訳の名簿に登録はありません。", "The interpreter roster is empty."))
+        print(ctx.msg("cli.interpreter.empty"))
     for ln in lines:
         ctx.echo(_line_text(ctx, ln))
     return 0
@@ -149,7 +149,7 @@ def cmd_remove(ctx) -> int:
     if a.json:
         ctx.out_json(line.as_json())
     else:
-        ctx.echo(ctx.pick("名簿の登録を終了しました: ", "Roster line ended: ") + _line_text(ctx, line))
+        ctx.echo(ctx.msg("cli.interpreter.removed", line=_line_text(ctx, line)))
     return 0
 
 
@@ -192,23 +192,23 @@ def cmd_load(ctx) -> int:
             }
         )
         return 0
-    print(ctx.pick(f"{load.start.isoformat()} の週の通訳", f"Interpreters, week of {load.start.isoformat()}"))
+    print(ctx.msg("cli.interpreter.week", week=load.start.isoformat()))
     for x in load.lines:
         ctx.echo(
             f"#{x.line.id} {safe_display(x.line.language)} {safe_display(x.line.name)}: "
-            + ctx.pick(
-                f"{len(x.sessions)}件 {x.minutes}分 / 在席 {x.roster_minutes}分",
-                f"{len(x.sessions)} session(s), {x.minutes} min of {x.roster_minutes} min on the roster",
-            )
+            + ctx.msg("cli.interpreter.line_load", sessions=len(x.sessions), minutes=x.minutes, roster=x.roster_minutes)
         )
     for g in load.languages:
         missing = ", ".join(f"#{i}" for i in g.uncovered)
         ctx.echo(
-            ctx.pick(
-                f"{safe_display(g.language)}: 必要 {g.sessions}件（通訳者 {g.in_person}・遠隔 {g.remote}・未手配 "
-                f"{len(g.uncovered)}{' ' + missing if missing else ''}）",
-                f"{safe_display(g.language)}: {g.sessions} needed ({g.in_person} interpreter, {g.remote} remote, "
-                f"{len(g.uncovered)} uncovered{' ' + missing if missing else ''})",
+            ctx.msg(
+                "cli.interpreter.language_load",
+                language=safe_display(g.language),
+                sessions=g.sessions,
+                in_person=g.in_person,
+                remote=g.remote,
+                uncovered=len(g.uncovered),
+                missing=" " + missing if missing else "",
             )
         )
     return 0

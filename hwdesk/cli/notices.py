@@ -85,12 +85,20 @@ def cmd_send(ctx) -> int:
             )
         counts = {k: report.count(k) for k in ("sent", "would send", "failed", "skipped", "waiting")}
         if report.dry_run:
-            print(ctx.pick(f"確認のみ（送信していません）: 送信予定 {counts['would send']}件、送らない {counts['skipped']}件、"
-                          f"失敗見込み {counts['failed']}件", f"Dry run (nothing sent): {counts['would send']} would send, "
-                          f"{counts['skipped']} skipped, {counts['failed']} would fail"))  # fmt: skip
+            print(
+                ctx.msg(
+                    "cli.notices.dry_run_summary",
+                    send=counts["would send"],
+                    skipped=counts["skipped"],
+                    failed=counts["failed"],
+                )
+            )
         else:
-            print(ctx.pick(f"送信 {counts['sent']}件、送らず {counts['skipped']}件、失敗（次回再送） {counts['failed']}件",
-                          f"Sent {counts['sent']}, skipped {counts['skipped']}, failed {counts['failed']} (retried next run)"))  # fmt: skip
+            print(
+                ctx.msg(
+                    "cli.notices.send_summary", sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"]
+                )
+            )
     return 1 if report.count("failed") and not report.dry_run else 0
 
 
@@ -126,7 +134,7 @@ def cmd_list(ctx) -> int:
         ctx.echo(f"#{r.id} {when} {r.kind_label(ctx.lang)} {r.seeker_no} {r.state_label(ctx.lang)}"
                  + (f" — {r.result}" if r.result else ""))  # fmt: skip
     if not rows:
-        print(ctx.pick("通知はありません。", "No notices."))
+        print(ctx.msg("cli.notices.none"))
     return 0
 
 
@@ -155,13 +163,12 @@ def cmd_channel(ctx) -> int:
     if a.json:
         ctx.out_json(asdict(ch))
     else:
-        ctx.echo(ctx.pick(f"{a.office} の通知の送り方: ", f"{a.office} notice channel: ") + ch.describe(ctx.lang))
+        ctx.echo(ctx.msg("cli.notices.channel", office=a.office, channel=ch.describe(ctx.lang)))
     if ch.kind == "mail" and ch.user and not ch.password_file:
         import os
 
         from hwdesk.services.notices import DEFAULT_PASSWORD_ENV
 
         if not os.environ.get(ch.password_env or DEFAULT_PASSWORD_ENV):
-            print(ctx.pick(f"送信時に環境変数 {ch.password_env or DEFAULT_PASSWORD_ENV} にパスワードを設定してください。",
-                          f"Set the password in {ch.password_env or DEFAULT_PASSWORD_ENV} when sending."), file=sys.stderr)  # fmt: skip
+            print(ctx.msg("cli.notices.set_password", env=ch.password_env or DEFAULT_PASSWORD_ENV), file=sys.stderr)
     return 0

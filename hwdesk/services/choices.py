@@ -22,6 +22,7 @@ from hwdesk.services import calendar, eligibility
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import ACTIVE_STATES, SEAT_STATES, is_group
+from hwdesk.states import SeatState, SessionState
 
 WEEKS = 8
 LIMIT = 60
@@ -70,14 +71,14 @@ def upcoming_for(
     waiting = (
         select(func.count())
         .select_from(e)
-        .where(e.session_id == SessionRow.id, e.state == "waitlisted")
+        .where(e.session_id == SessionRow.id, e.state == SeatState.WAITLISTED)
         .scalar_subquery()
     )
     rows = session.exec(
         select(SessionRow, taken, waiting)
         .where(
             SessionRow.office_id == office_id,
-            SessionRow.state == "scheduled",
+            SessionRow.state == SessionState.SCHEDULED,
             col(SessionRow.start_at) > now,
             col(SessionRow.start_at) < hi,
         )

@@ -35,10 +35,15 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.scheduling import _enrollments, _get_enrollment, is_group, lock_session, state_label
-from hwdesk.states import SEAT_FINAL, SESSION_FINAL
+from hwdesk.states import SEAT_FINAL, SESSION_FINAL, SeatState, SessionState
 
 # an individual session's state for its seat's state, and back
-SESSION_OF_SEAT = {"completed": "completed", "absent": "no_show", "connection_failed": "no_show", "stopped": "stopped"}
+SESSION_OF_SEAT: dict[str, SessionState] = {
+    SeatState.COMPLETED: SessionState.COMPLETED,
+    SeatState.ABSENT: SessionState.NO_SHOW,
+    SeatState.CONNECTION_FAILED: SessionState.NO_SHOW,
+    SeatState.STOPPED: SessionState.STOPPED,
+}
 CORRECT_ACTIONS = ("session.correct", "enrollment.correct")
 
 
@@ -91,7 +96,7 @@ def correct_state(
         if seated:  # an individual session: correct through its one seat, the session follows
             seeker_id = seated[0].seeker_id
     if seeker_id is None:
-        target = "no_show" if state in ("absent", "connection_failed") else state
+        target = SessionState.NO_SHOW if state in (SeatState.ABSENT, SeatState.CONNECTION_FAILED) else state
         if row.state not in SESSION_FINAL:
             raise _not_final(row.state)
         if target not in SESSION_FINAL:
@@ -104,7 +109,7 @@ def correct_state(
         _set_session(session, actor, row, target, reason)
         return Correction(row.id, before, target, ())
     e = _get_enrollment(session, row.id, seeker_id)
-    target = "absent" if state == "no_show" else state
+    target = SeatState.ABSENT if state == SessionState.NO_SHOW else state
     if e.state not in SEAT_FINAL:
         raise _not_final(e.state)
     if target not in SEAT_FINAL:

@@ -19,6 +19,7 @@ from hwdesk.names import random_person
 from hwdesk.services import auth, consent, seekers
 from hwdesk.services.context import SYSTEM, Actor
 from hwdesk.services.offices import sync_offices
+from hwdesk.states import SessionState
 
 DEMO_PASSWORD = "hwdesk-demo"
 OFFICE_PREFIX = {"maebashi": "10010", "shibuya": "13080", "takamatsu": "37010"}
@@ -254,10 +255,10 @@ def _close_past(session, scheduling, actor, sess, rng) -> None:
     now = now_utc()
     try:
         if rng.random() < 0.85:
-            scheduling.set_state(session, actor=actor, session_id=sess.id, state="in_progress", now=now)
-            scheduling.set_state(session, actor=actor, session_id=sess.id, state="completed", now=now)
+            scheduling.set_state(session, actor=actor, session_id=sess.id, state=SessionState.IN_PROGRESS, now=now)
+            scheduling.set_state(session, actor=actor, session_id=sess.id, state=SessionState.COMPLETED, now=now)
         else:
-            scheduling.set_state(session, actor=actor, session_id=sess.id, state="no_show", now=now)
+            scheduling.set_state(session, actor=actor, session_id=sess.id, state=SessionState.NO_SHOW, now=now)
     except HwdeskError:
         pass
 

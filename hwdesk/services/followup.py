@@ -41,8 +41,9 @@ from hwdesk.services.context import Actor
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
-from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES
+from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES, CancelReason, SeatState
 from hwdesk.terms import cite_text, cite_text_en
+from hwdesk.texts import tr
 
 DEFAULT_MINUTES = 10
 MAX_MINUTES = 240
@@ -124,12 +125,7 @@ class EnvSuggestion:
 
     def text(self, cite: tuple[str, str], lang: str = "ja") -> str:
         """The suggestion line: a new environment check, not a penalty."""
-        if lang == "en":
-            return (
-                f"Connection failed {self.failures} times: suggest a new environment check ({cite[1]}). "
-                "Not a stop of use."
-            )
-        return f"接続できなかった回数 {self.failures}回: 利用環境の確認をやり直すよう案内（{cite[0]}）。利用の中止ではありません。"
+        return tr("fu.env_suggestion", lang, n=self.failures, cite=cite[1] if lang == "en" else cite[0])
 
 
 @dataclass(frozen=True)
@@ -185,15 +181,15 @@ def _calls(session: Session, session_ids) -> tuple[dict[tuple[int, int], list[Ca
     for c, login in rows:
         if c.id in corrected:
             continue
-        call = Call(c.id, c.outcome, c.at.astimezone(JST), login or "", c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]
+        call = Call(c.id, c.outcome, c.at.astimezone(JST), login or "", c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
         current.setdefault((c.session_id, c.seeker_id), []).append(call)
         old, chain = c.corrects_id, []
         while old is not None and old in by_id:
             o, ologin = by_id[old]
-            chain.append(Call(o.id, o.outcome, o.at.astimezone(JST), ologin, o.note, o.corrects_id, o.reason))  # type: ignore[arg-type]
+            chain.append(Call(o.id, o.outcome, o.at.astimezone(JST), ologin, o.note, o.corrects_id, o.reason))  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
             old = o.corrects_id
         if chain:
-            history[c.id] = chain  # type: ignore[index]
+            history[c.id] = chain  # type: ignore[index]  # a stored row's primary key is never None (SQLModel types it int | None)
     return current, history
 
 
@@ -218,7 +214,7 @@ def _late(session: Session, *, office_id: str, now: datetime, minutes: int) -> l
             col(SessionRow.start_at) <= cutoff,
             col(SessionRow.end_at) > now,
             col(SessionRow.state).in_(LIVE_SESSION_STATES),
-            Enrollment.state == "booked",
+            Enrollment.state == SeatState.BOOKED,
         )
         .order_by(col(SessionRow.start_at), col(SessionRow.id), col(Seeker.seeker_no))
     )
@@ -233,8 +229,8 @@ def _suggestions(session: Session, *, office_id: str, now: datetime, seeker_ids=
         col(SessionRow.start_at) >= now - FAILURES_WINDOW,
         col(SessionRow.start_at) <= now,
         or_(
-            col(Enrollment.state) == "connection_failed",
-            (col(Enrollment.state) == "cancelled") & (col(Enrollment.cancel_reason) == "connection"),
+            col(Enrollment.state) == SeatState.CONNECTION_FAILED,
+            (col(Enrollment.state) == SeatState.CANCELLED) & (col(Enrollment.cancel_reason) == CancelReason.CONNECTION),
         ),
     ]
     if seeker_ids is not None:
@@ -430,7 +426,7 @@ def _text(value: str, *, field: str, max_len: int = 200) -> str:
 
 
 def _call_of(c: FollowupCall, login: str) -> Call:
-    return Call(c.id, c.outcome, c.at.astimezone(JST), login, c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]
+    return Call(c.id, c.outcome, c.at.astimezone(JST), login, c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
 
 
 @guard("clerk", what_ja="フォローアップ電話の記録", what_en="Recording a follow-up call")

@@ -30,7 +30,7 @@ from hwdesk.models import Session as SessionRow
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force
-from hwdesk.states import HANDOUT_STATES
+from hwdesk.states import HANDOUT_STATES, SessionState
 from hwdesk.terms import OfficeProfile, TermsDocument, service_label
 
 
@@ -171,7 +171,7 @@ def for_day(
         SessionRow.office_id == office_id,
         SessionRow.start_at >= start,
         SessionRow.start_at < start + timedelta(days=1),
-        SessionRow.state == "scheduled",
+        SessionRow.state == SessionState.SCHEDULED,
     )
     if staff_id_:
         stmt = stmt.where(SessionRow.staff_id == staff_id_)

@@ -33,7 +33,8 @@ from hwdesk.services.interpreters import (
     needs,
 )
 from hwdesk.services.scheduling import SEAT_STATES
-from hwdesk.states import LIVE_SESSION_STATES
+from hwdesk.states import LIVE_SESSION_STATES, SeatState, SessionState
+from hwdesk.texts import tr
 
 NEAREST_DAYS = 42  # how far from the asked session the nearest covered times are looked for
 NEAREST_COUNT = 3
@@ -58,10 +59,15 @@ class Alternative:
     def text(self, lang: str = "ja") -> str:
         """'#12 12/10(水) 10:00–11:00 空き3' / '#12 Wed 12/10 10:00–11:00, 3 free'."""
         wd = WEEKDAYS_EN[self.start.weekday()] if lang == "en" else WEEKDAYS_JA[self.start.weekday()]
-        span = f"{self.start:%H:%M}–{self.end:%H:%M}"
-        if lang == "en":
-            return f"#{self.session_id} {wd} {self.start:%m/%d} {span}, {self.free} free"
-        return f"#{self.session_id} {self.start:%m/%d}({wd}) {span} 空き{self.free}"
+        return tr(
+            "interp.alternative",
+            lang,
+            session=self.session_id,
+            weekday=wd,
+            date=f"{self.start:%m/%d}",
+            span=f"{self.start:%H:%M}–{self.end:%H:%M}",
+            free=self.free,
+        )
 
 
 @dataclass(frozen=True)
@@ -86,22 +92,14 @@ class BookingCheck:
         """The warning (empty when there is none), with the nearest covered times."""
         if not self.warn:
             return ""
-        langs = "、".join(self.uncovered()) if lang != "en" else ", ".join(self.uncovered())
-        if lang == "en":
-            head = f"⚠ No interpreter ({langs}) covers session #{self.session_id}'s time, nor the remote service."
-            tail = (
-                "Nearest covered times: " + "; ".join(a.text("en") for a in self.alternatives)
-                if self.alternatives
-                else "No nearby session of this kind with a free seat is covered."
-            )
-            return f"{head}\n{tail}\n(A warning only: booking is still allowed.)"
-        head = f"⚠ セッション#{self.session_id}の時間帯に{langs}の通訳者がいません（遠隔通訳サービスも対象外）。"
+        langs = tr("common.sep_names", lang).join(self.uncovered())
+        head = tr("interp.warn_head", lang, session=self.session_id, languages=langs)
         tail = (
-            "通訳のいる近い日時: " + "、".join(a.text("ja") for a in self.alternatives)
+            tr("interp.warn_nearest", lang, times=tr("common.sep", lang).join(a.text(lang) for a in self.alternatives))
             if self.alternatives
-            else "近くに通訳のいる同じ種類の空きセッションはありません。"
+            else tr("interp.warn_none_near", lang)
         )
-        return f"{head}\n{tail}\n（警告です。このまま予約することもできます。）"
+        return f"{head}\n{tail}\n{tr('interp.warn_only', lang)}"
 
     def as_json(self) -> dict:
         """For scripts: each language's cover, and the alternatives with ISO times."""
@@ -127,7 +125,7 @@ def _free_seats(session: Session, rows: list) -> dict[int, int]:
     for i in range(0, len(ids), 500):
         for sid, state, n in session.exec(
             select(e.session_id, e.state, func.count())
-            .where(col(e.session_id).in_(ids[i : i + 500]), e.state != "cancelled")
+            .where(col(e.session_id).in_(ids[i : i + 500]), e.state != SeatState.CANCELLED)
             .group_by(col(e.session_id), col(e.state))
         ):
             counts[sid][state] = n
@@ -135,7 +133,7 @@ def _free_seats(session: Session, rows: list) -> dict[int, int]:
     for r in rows:
         c = counts.get(r.id, {})
         held = sum(c.get(s, 0) for s in SEAT_STATES)
-        waiting = c.get("waitlisted", 0)
+        waiting = c.get(SeatState.WAITLISTED, 0)
         if r.kind in GROUP_KINDS:
             out[r.id] = 0 if waiting else max(0, r.capacity - held)
         else:
@@ -154,12 +152,14 @@ def _nearest(
 ) -> list[Alternative]:
     lo = max(now, row.start_at - timedelta(days=NEAREST_DAYS))
     hi = row.start_at + timedelta(days=NEAREST_DAYS)
-    mine = select(Enrollment.session_id).where(Enrollment.seeker_id == seeker_id, Enrollment.state != "cancelled")
+    mine = select(Enrollment.session_id).where(
+        Enrollment.seeker_id == seeker_id, Enrollment.state != SeatState.CANCELLED
+    )
     rows = session.exec(
         select(SessionRow).where(
             SessionRow.office_id == row.office_id,
             SessionRow.kind == row.kind,
-            SessionRow.state == "scheduled",
+            SessionRow.state == SessionState.SCHEDULED,
             col(SessionRow.start_at) >= lo,
             col(SessionRow.start_at) <= hi,
             SessionRow.id != row.id,
@@ -241,7 +241,7 @@ def mark_rows(session: Session, office_id: str, rows: list) -> list:
     wanted = {
         r.id: languages_of((c.kind, c.language, c.unannounced) for c in r.companions)
         for r in rows
-        if r.state != "cancelled" and r.companions
+        if r.state != SessionState.CANCELLED and r.companions
     }
     wanted = {k: v for k, v in wanted.items() if v}
     if not wanted:
@@ -267,15 +267,13 @@ def companion_text(companion, covers: tuple[Cover, ...], lang: str = "ja") -> st
     return base + found.mark() if found else base
 
 
-def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja", state: str = "scheduled") -> str:
+def uncovered_text(covers: tuple[Cover, ...], lang: str = "ja", state: str = SessionState.SCHEDULED) -> str:
     """The queue's warning for languages nobody covers ('' when every one is covered, or when the
     session's ``state`` is past doing anything about it)."""
     missing = [c.language for c in covers if not c.covered]
     if not missing or state not in LIVE_SESSION_STATES:
         return ""
-    if lang == "en":
-        return f"No interpreter ({', '.join(missing)})"
-    return f"通訳未手配（{'、'.join(missing)}）"
+    return tr("interp.uncovered_short", lang, languages=tr("common.sep_names", lang).join(missing))
 
 
 def covers_json(covers: tuple[Cover, ...]) -> list[dict]:

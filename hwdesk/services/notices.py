@@ -46,6 +46,7 @@ from hwdesk.services.context import Actor, require
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force, terms_versions
+from hwdesk.states import CancelReason, SeatState, SessionState
 
 REMINDER_BEFORE = timedelta(days=1)
 OPEN_STATES = ("pending", "failed")  # still to send: the next run tries them
@@ -176,7 +177,7 @@ def _queue(session: Session, actor: Actor, *, kind: str, seeker_id: int, office_
 
 def on_booked(session: Session, *, actor: Actor, row: SessionRow, enrollment: Enrollment) -> None:
     """A seat booked: a confirmation now, and a reminder the day before (when that is still ahead)."""
-    if enrollment.state != "booked":
+    if enrollment.state != SeatState.BOOKED:
         return  # a waitlist place is confirmed at the counter; an offer sends its own notice
     now = now_utc()
     remind = row.start_at - REMINDER_BEFORE > now
@@ -210,7 +211,7 @@ def _booked_insert(remind: bool) -> Prepared:
                  "queued_at": bindparam("now" if n == 0 else "now2"), "queued_by": bindparam("by" if n == 0 else "by2"),
                  "attempts": 0, "channel": "", "subject": "", "result": ""}
             )  # fmt: skip
-        stmt = _BOOKED_INSERT[remind] = Prepared(insert(Notice.__table__).values(rows))  # type: ignore[attr-defined]
+        stmt = _BOOKED_INSERT[remind] = Prepared(insert(Notice.__table__).values(rows))  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     return stmt
 
 
@@ -224,7 +225,7 @@ def on_cancelled(session: Session, *, actor: Actor, row: SessionRow, enrollments
     """Bookings the office cancelled (one, or a whole session's): a cancellation notice to each seeker.
     A seeker's own cancellation (or an offer left unanswered) was their doing: nothing to tell."""
     for e in enrollments:
-        if e.cancel_reason == "by_seeker":
+        if e.cancel_reason == CancelReason.BY_SEEKER:
             continue
         _queue(session, actor, kind="cancellation", seeker_id=e.seeker_id, office_id=row.office_id, session_id=row.id)
 
@@ -293,7 +294,7 @@ class Skip:
 def _current(session: Session, row: SessionRow) -> SessionRow:
     """The session a booking is in now: a moved session's successor, followed to the last move."""
     seen = {row.id}
-    while row.state == "cancelled":
+    while row.state == SessionState.CANCELLED:
         nxt = session.exec(select(SessionRow).where(SessionRow.rescheduled_from_id == row.id)).first()
         if nxt is None or nxt.id in seen:
             break
@@ -317,21 +318,27 @@ def _name(prof, seeker: Seeker) -> str | None:
     return seeker.name if form == "full" else surname(seeker.name)
 
 
+def _stored_id(notice: Notice) -> int:
+    """The id of a notice read from the outbox (SQLModel types every primary key ``int | None``)."""
+    return notice.id  # type: ignore[return-value]  # a stored row's primary key is never None
+
+
 def build_notice(session: Session, notice: Notice, *, now: datetime | None = None) -> Built | Skip:
     """The notice as it would be sent now, or why it is not sent (never for a cancelled booking)."""
     from hwdesk.handout_text import handout_lines
 
     now = now or now_utc()
+    nid = _stored_id(notice)
     seeker = session.get(Seeker, notice.seeker_id)
     if seeker is None or seeker.anonymized_at is not None:
-        return Skip(notice.id, "seeker anonymized")  # type: ignore[arg-type]
+        return Skip(nid, "seeker anonymized")
     prof = profile(session, notice.office_id)
     base = {"kind": notice.kind, "office_name": prof.name, "office_phone": prof.raw.get("contact_phone", "")}
     if notice.kind == "terms_revision":
         return _build_revision(session, notice, seeker, base)
     row0 = session.get(SessionRow, notice.session_id)
     if row0 is None:
-        return Skip(notice.id, "no such session")  # type: ignore[arg-type]
+        return Skip(nid, "no such session")
     if (
         notice.kind in ("confirmation", "reminder")
         and session.exec(
@@ -343,29 +350,30 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
             )
         ).first()
     ):
-        return Skip(notice.id, "superseded: booked again")  # type: ignore[arg-type]
+        return Skip(nid, "superseded: booked again")
     row = row0 if notice.kind == "cancellation" else _current(session, row0)
     e = _enrollment(session, row.id, seeker.id)
-    state = e.state if e else "cancelled"
+    state = e.state if e else SeatState.CANCELLED
     if notice.kind == "cancellation":
-        if state != "cancelled":
-            return Skip(notice.id, f"booking is {state} again")  # type: ignore[arg-type]
-        if row.state == "cancelled" and _current(session, row) is not row:
-            return Skip(notice.id, "session moved: the reschedule notice tells it")  # type: ignore[arg-type]
+        if state != SeatState.CANCELLED:
+            return Skip(nid, f"booking is {state} again")
+        if row.state == SessionState.CANCELLED and _current(session, row) is not row:
+            return Skip(nid, "session moved: the reschedule notice tells it")
     else:
-        wanted = {"offer": ("offered",), "reschedule": ("booked", "waitlisted", "offered")}.get(
-            notice.kind, ("booked",)
-        )
-        if row.state != "scheduled" or state == "cancelled":
-            return Skip(notice.id, "booking cancelled")  # type: ignore[arg-type]
+        wanted = {
+            "offer": (SeatState.OFFERED,),
+            "reschedule": (SeatState.BOOKED, SeatState.WAITLISTED, SeatState.OFFERED),
+        }.get(notice.kind, (SeatState.BOOKED,))
+        if row.state != SessionState.SCHEDULED or state == SeatState.CANCELLED:
+            return Skip(nid, "booking cancelled")
         if state not in wanted:
-            return Skip(notice.id, f"booking is {state}")  # type: ignore[arg-type]
+            return Skip(nid, f"booking is {state}")
         if row.start_at <= now:
-            return Skip(notice.id, "session has started")  # type: ignore[arg-type]
+            return Skip(nid, "session has started")
         if notice.kind == "offer" and e is not None and e.offered_until is not None and e.offered_until <= now:
-            return Skip(notice.id, "offer deadline passed")  # type: ignore[arg-type]
+            return Skip(nid, "offer deadline passed")
         if notice.kind == "reminder" and row.start_at - REMINDER_BEFORE > now:
-            return Skip(notice.id, "not yet due", later=row.start_at - REMINDER_BEFORE)  # type: ignore[arg-type]
+            return Skip(nid, "not yet due", later=row.start_at - REMINDER_BEFORE)
     tv = terms_in_force(session, notice.office_id, row.start_at.astimezone(JST).date())
     closure = ""
     if notice.kind == "cancellation":
@@ -375,7 +383,7 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
     rules = () if notice.kind in ("cancellation", "offer") else handout_lines(prof.id, document(tv), keys=RULE_KEYS)
     moved_from = None
     if notice.kind == "reschedule" and row.rescheduled_from_id:
-        moved_from = session.get(SessionRow, row.rescheduled_from_id).start_at  # type: ignore[union-attr]
+        moved_from = session.get(SessionRow, row.rescheduled_from_id).start_at  # type: ignore[union-attr]  # a moved session is cancelled, never deleted
     facts = NoticeFacts(
         **base,
         service=row.kind,
@@ -392,27 +400,29 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
         moved_from=moved_from,
         offered_until=e.offered_until if e is not None else None,
         closure_reason=closure,
-        by_office=bool(e and e.cancel_reason == "by_office") or row.cancel_reason == "by_office",
+        by_office=bool(e and e.cancel_reason == CancelReason.BY_OFFICE) or row.cancel_reason == CancelReason.BY_OFFICE,
         rules=rules,
     )
-    return Built(notice.id, compose(facts), seeker.email, tv.id)  # type: ignore[arg-type]
+    return Built(nid, compose(facts), seeker.email, tv.id)
 
 
 def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict) -> Built | Skip:
     from hwdesk.services.revisions import diff_versions
 
+    nid = _stored_id(notice)
+
     tv = session.get(TermsVersion, notice.announced_version_id)
     if tv is None:
-        return Skip(notice.id, "no such terms version")  # type: ignore[arg-type]
+        return Skip(nid, "no such terms version")
     newer = select(TermsVersion.id).where(TermsVersion.office_id == tv.office_id, TermsVersion.version >= tv.version)
     if session.exec(
         select(Consent.id).where(Consent.seeker_id == seeker.id, col(Consent.terms_version_id).in_(newer))
     ).first():
-        return Skip(notice.id, "seeker has consented to this or a later version")  # type: ignore[arg-type]
+        return Skip(nid, "seeker has consented to this or a later version")
     if session.exec(
         select(TermsNotice.id).where(TermsNotice.seeker_id == seeker.id, col(TermsNotice.terms_version_id).in_(newer))
     ).first():
-        return Skip(notice.id, "seeker was already told of this version")  # type: ignore[arg-type]
+        return Skip(nid, "seeker was already told of this version")
     prof = profile(session, tv.office_id)
     versions = terms_versions(session, tv.office_id)
     older = [v for v in versions if v.version < tv.version]
@@ -436,4 +446,4 @@ def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict
             "cite": prof.cite("revision"),
         },
     )
-    return Built(notice.id, compose(facts), seeker.email, tv.id)  # type: ignore[arg-type]
+    return Built(nid, compose(facts), seeker.email, tv.id)

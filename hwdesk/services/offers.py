@@ -33,10 +33,11 @@ from hwdesk.services import calendar
 from hwdesk.services.context import SYSTEM, Actor, require
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
+from hwdesk.states import CancelReason, SeatState, SessionState
 
 _E = Enrollment.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 # One probe of the partial index: is any offer past its deadline?
-_DUE = core_select(_E.id).where(_E.state == "offered", _E.offered_until <= bindparam("now")).limit(1)
+_DUE = core_select(_E.id).where(_E.state == SeatState.OFFERED, _E.offered_until <= bindparam("now")).limit(1)
 
 
 def deadline(session: Session, *, office_id: str, start: datetime, now: datetime | None = None) -> datetime:
@@ -76,7 +77,9 @@ def expire_due(session: Session, *, now: datetime | None = None, actor: Actor = 
     sessions = sorted(
         set(
             session.exec(
-                select(Enrollment.session_id).where(Enrollment.state == "offered", col(Enrollment.offered_until) <= now)
+                select(Enrollment.session_id).where(
+                    Enrollment.state == SeatState.OFFERED, col(Enrollment.offered_until) <= now
+                )
             )
         )
     )
@@ -85,13 +88,17 @@ def expire_due(session: Session, *, now: datetime | None = None, actor: Actor = 
         row = lock_session(session, sid)  # then read the offers again: another terminal may have moved them
         stale = session.exec(
             select(Enrollment)
-            .where(Enrollment.session_id == sid, Enrollment.state == "offered", col(Enrollment.offered_until) <= now)
+            .where(
+                Enrollment.session_id == sid,
+                Enrollment.state == SeatState.OFFERED,
+                col(Enrollment.offered_until) <= now,
+            )
             .execution_options(populate_existing=True)
             .order_by(col(Enrollment.id))
         ).all()
         for e in stale:
             until = e.offered_until
-            e.state, e.cancel_reason, e.offered_until = "cancelled", "by_seeker", None
+            e.state, e.cancel_reason, e.offered_until = SeatState.CANCELLED, CancelReason.BY_SEEKER, None
             session.add(e)
             session.flush()
             audit.record(
@@ -102,8 +109,8 @@ def expire_due(session: Session, *, now: datetime | None = None, actor: Actor = 
                 entity_id=e.id,
                 seeker_id=e.seeker_id,
                 office_id=row.office_id,
-                before={"state": "offered", "offered_until": until},
-                after={"state": "cancelled", "reason": "by_seeker"},
+                before={"state": SeatState.OFFERED, "offered_until": until},
+                after={"state": SeatState.CANCELLED, "reason": CancelReason.BY_SEEKER},
                 extra={"note": "no reply by the deadline"},
             )
         if stale:
@@ -131,7 +138,7 @@ def decline(session: Session, *, actor: Actor, session_id: int, seeker_id: int, 
 
     require(actor, "clerk", what_ja="空席案内の辞退", what_en="Declining an offered seat")
     e = _get_enrollment(session, session_id, seeker_id)
-    if e.state != "offered":
+    if e.state != SeatState.OFFERED:
         raise RuleRefusal(
             f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
             f"This booking has no seat offered ({state_label(e.state, 'en')}).",
@@ -142,7 +149,7 @@ def decline(session: Session, *, actor: Actor, session_id: int, seeker_id: int, 
         actor=actor,
         session_id=session_id,
         seeker_id=seeker_id,
-        reason="by_seeker",
+        reason=CancelReason.BY_SEEKER,
         note=note or "空席案内を辞退 / offer declined",
     )
 
@@ -170,8 +177,8 @@ def places(
         .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
         .where(
             Enrollment.seeker_id == seeker_id,
-            col(Enrollment.state).in_(("waitlisted", "offered")),
-            SessionRow.state == "scheduled",
+            col(Enrollment.state).in_((SeatState.WAITLISTED, SeatState.OFFERED)),
+            SessionRow.state == SessionState.SCHEDULED,
             col(SessionRow.start_at) > after,
         )
     )
@@ -180,11 +187,11 @@ def places(
         if office_id and office != office_id:
             continue
         rank = None
-        if e.state == "waitlisted":
+        if e.state == SeatState.WAITLISTED:
             ahead = session.exec(
                 select(Enrollment.id).where(
                     Enrollment.session_id == e.session_id,
-                    Enrollment.state == "waitlisted",
+                    Enrollment.state == SeatState.WAITLISTED,
                     col(Enrollment.waitlist_pos) < (e.waitlist_pos or 0),
                 )
             ).all()

@@ -32,6 +32,7 @@ from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
+from hwdesk.states import CancelReason, SeatState, SessionState
 from hwdesk.terms import cite_text
 
 # Generic names of the grounds, for lists across offices. Each office's own words for a ground are in
@@ -248,8 +249,10 @@ def _stop_in_session(session: Session, *, actor: Actor, session_id: int, seeker_
     e = session.exec(
         select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)
     ).first()
-    if e is not None and e.state == "checked_in":
-        scheduling.set_state(session, actor=actor, session_id=session_id, state="stopped", seeker_id=seeker_id)
+    if e is not None and e.state == SeatState.CHECKED_IN:
+        scheduling.set_state(
+            session, actor=actor, session_id=session_id, state=SessionState.STOPPED, seeker_id=seeker_id
+        )
 
 
 @guard("supervisor", what_ja="利用中止の解除", what_en="Lifting a stop of use")
@@ -354,7 +357,12 @@ def cancel_bookings(session: Session, *, actor: Actor, termination_id: int, noti
     note = f"利用中止（{term.cite}）/ stop of use: {notice}"
     for b in covered:
         scheduling.cancel_enrollment(
-            session, actor=actor, session_id=b.session_id, seeker_id=term.seeker_id, reason="by_office", note=note[:300]
+            session,
+            actor=actor,
+            session_id=b.session_id,
+            seeker_id=term.seeker_id,
+            reason=CancelReason.BY_OFFICE,
+            note=note[:300],
         )
     audit.record(
         session,

@@ -24,6 +24,7 @@ from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.records import UsageView, add_usage_record, view_usage_records
 from hwdesk.services.seekers import find_by_number
+from hwdesk.states import SeatState
 
 __all__ = ["UsageEntry", "add_entry", "parse_moment", "list_for", "usage_article"]
 
@@ -76,7 +77,9 @@ def add_entry(session: Session, *, actor: Actor, entry: UsageEntry) -> UsageReco
         seeker = find_by_number(session, entry.seeker_no.strip())
         enrolled = session.exec(
             select(Enrollment.id).where(
-                Enrollment.session_id == sid, Enrollment.seeker_id == seeker.id, col(Enrollment.state) != "cancelled"
+                Enrollment.session_id == sid,
+                Enrollment.seeker_id == seeker.id,
+                col(Enrollment.state) != SeatState.CANCELLED,
             )
         ).first()
         if enrolled is None:

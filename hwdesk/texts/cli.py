@@ -254,4 +254,55 @@ TEXTS: dict[str, tuple[str, str]] = {
         "hwdesk: connections are not accepted from this page.",
     ),
     "cli.records.legend": ("（{legend}）", "({legend})"),
+    "cli.notices.dry_run_summary": (
+        "確認のみ（送信していません）: 送信予定 {send}件、送らない {skipped}件、失敗見込み {failed}件",
+        "Dry run (nothing sent): {send} would send, {skipped} skipped, {failed} would fail",
+    ),
+    "cli.notices.send_summary": (
+        "送信 {sent}件、送らず {skipped}件、失敗（次回再送） {failed}件",
+        "Sent {sent}, skipped {skipped}, failed {failed} (retried next run)",
+    ),
+    "cli.notices.none": ("通知はありません。", "No notices."),
+    "cli.notices.channel": ("{office} の通知の送り方: {channel}", "{office} notice channel: {channel}"),
+    "cli.notices.set_password": (
+        "送信時に環境変数 {env} にパスワードを設定してください。",
+        "Set the password in {env} when sending.",
+    ),
+    "cli.interpreter.ended": ("終了: {reason}", "ended: {reason}"),
+    "cli.interpreter.corrects": ("(#{id} の訂正)", "(corrects #{id})"),
+    "cli.interpreter.added": ("通訳の名簿に追加しました: {line}", "Added to the interpreter roster: {line}"),
+    "cli.interpreter.empty": ("通訳の名簿に登録はありません。", "The interpreter roster is empty."),
+    "cli.interpreter.removed": ("名簿の登録を終了しました: {line}", "Roster line ended: {line}"),
+    "cli.interpreter.week": ("{week} の週の通訳", "Interpreters, week of {week}"),
+    "cli.interpreter.line_load": (
+        "{sessions}件 {minutes}分 / 在席 {roster}分",
+        "{sessions} session(s), {minutes} min of {roster} min on the roster",
+    ),
+    "cli.interpreter.language_load": (
+        "{language}: 必要 {sessions}件（通訳者 {in_person}・遠隔 {remote}・未手配 {uncovered}{missing}）",
+        "{language}: {sessions} needed ({in_person} interpreter, {remote} remote, {uncovered} uncovered{missing})",
+    ),
+    "cli.followup.late": (
+        "開始から{minutes}分を過ぎて受付のない方（{n}名）",
+        "Not checked in {minutes} minutes after the start ({n})",
+    ),
+    "cli.followup.env_suggested": (
+        "利用環境の確認の案内（接続できない回数が続いている方: {n}名）",
+        "Environment check suggested (repeated connection failures: {n})",
+    ),
+    "cli.followup.no_shows": ("過去1週間の不参加（{n}件）", "No-shows of the past week ({n})"),
+    "cli.followup.minutes_late": ("{n}分", "{n} min"),
+    "cli.followup.col.start": ("開始", "Start"),
+    "cli.followup.col.late": ("経過", "Late"),
+    "cli.followup.col.call": ("電話の結果", "Call"),
+    "cli.followup.col.when": ("日時", "When"),
+    "cli.followup.col.reminder": ("リマインド電話", "Reminder call"),
+    "cli.followup.call_corrected": (
+        "電話の記録 #{corrects} を「{label}」に訂正しました（#{id}）。",
+        "Call record #{corrects} corrected to {label} (#{id}).",
+    ),
+    "cli.followup.call_recorded": (
+        "電話の結果「{label}」を記録しました（#{id}）。",
+        "Call result {label} recorded (#{id}).",
+    ),
 }

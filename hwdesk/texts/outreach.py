@@ -48,6 +48,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fu.col.state": ("状態", "State"),
     "fu.col.reminder": ("リマインド電話", "Reminder call"),
     "fu.no_reminder": ("なし", "none"),
+    "fu.minutes_late": ("{n}分", "{n}m"),
+    "fu.env_suggestion": (
+        "接続できなかった回数 {n}回: 利用環境の確認をやり直すよう案内（{cite}）。利用の中止ではありません。",
+        "Connection failed {n} times: suggest a new environment check ({cite}). Not a stop of use.",
+    ),
     "fu.env_flag": ("接続不良が続く", "repeated connection failures"),
     "fu.marked": ("「{mark}」を記録しました。", "Recorded: {mark}."),
     "fu.corrected": ("「{mark}」に訂正しました（理由を記録）。", "Corrected to {mark} (reason recorded)."),
@@ -67,6 +72,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Press Enter again to book anyway, or choose another time in the list.",
     ),
     "interp.col": ("通訳", "Interp."),
+    "interp.alternative": (
+        "#{session} {date}({weekday}) {span} 空き{free}",
+        "#{session} {weekday} {date} {span}, {free} free",
+    ),
+    "interp.warn_head": (
+        "⚠ セッション#{session}の時間帯に{languages}の通訳者がいません（遠隔通訳サービスも対象外）。",
+        "⚠ No interpreter ({languages}) covers session #{session}'s time, nor the remote service.",
+    ),
+    "interp.uncovered_short": ("通訳未手配（{languages}）", "No interpreter ({languages})"),
+    "interp.warn_nearest": ("通訳のいる近い日時: {times}", "Nearest covered times: {times}"),
+    "interp.warn_none_near": (
+        "近くに通訳のいる同じ種類の空きセッションはありません。",
+        "No nearby session of this kind with a free seat is covered.",
+    ),
+    "interp.warn_only": (
+        "（警告です。このまま予約することもできます。）",
+        "(A warning only: booking is still allowed.)",
+    ),
     "cmd.interpreters": ("通訳の名簿・週間負担を開く", "Open the interpreter roster and week"),
     "interp.title": ("通訳の名簿", "Interpreter roster"),
     "interp.head": (

@@ -16,6 +16,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.no": ("いいえ", "No"),
     "common.unanswered": ("未回答", "unanswered"),
     "common.none": ("なし", "none"),
+    "common.sep": ("、", "; "),
+    "common.sep_names": ("、", ", "),
     "common.not_recorded": ("記録なし", "none recorded"),
     "common.unexpected": (
         "予期しないエラーが起きました（{kind}）。入力内容は残っています。",

@@ -41,6 +41,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "q.total": ("全", "All"),
     "q.all": ("すべて", "all"),
     "q.closed": ("閉庁日: {reason}", "Closed: {reason}"),
+    "q.head": ("{office}　{when}（{weekday}）", "{office}  {when} ({weekday})"),
+    "q.counts_sep": ("｜", " | "),
     "q.filters": (
         "担当: {staff}　種別: {kind}　状態: {state}　（{n}件）",
         "Staff: {staff}  Kind: {kind}  State: {state}  ({n})",

@@ -36,6 +36,8 @@ from hwdesk.services.scheduling.common import (
 from hwdesk.sqla_private import loaded
 from hwdesk.states import (
     SEAT_STATES,
+    SeatState,
+    SessionState,
     state_label,
 )
 from hwdesk.terms import office_profile
@@ -142,16 +144,16 @@ def _seat_or_wait(
                 f"Session #{row.id} is an individual session and another seeker is already booked.",
                 field="session",
             )
-        return "booked", None
+        return SeatState.BOOKED, None
     if (taken < row.capacity and not waiting) or over_capacity:
-        return "booked", None
+        return SeatState.BOOKED, None
     if not waitlist:
         raise RuleRefusal(
             f"セッション #{row.id} は満席です（定員{row.capacity}名）。",
             f"Session #{row.id} is full (capacity {row.capacity}).",
             field="session",
         )
-    return "waitlisted", last_pos + 1
+    return SeatState.WAITLISTED, last_pos + 1
 
 
 _SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
@@ -199,7 +201,7 @@ def _book_reads() -> Prepared:
         sid: BindParameter[int] = bindparam("session_id")
         here = (e.c.session_id == sid,)
         mine = (*here, e.c.seeker_id == bindparam("seeker_id"))
-        waiting = (*here, e.c.state == "waitlisted")
+        waiting = (*here, e.c.state == SeatState.WAITLISTED)
         _BOOK_READS = Prepared(
             eligibility.facts_stmt().add_columns(
                 _SEEKER_OVERLAP[False].scalar_subquery().label("overlap_id"),
@@ -275,7 +277,7 @@ def book(
         facts = eligibility.from_row(
             session, r, prof=prof, seeker=seeker, office_id=row.office_id, service=row.kind, on=on
         )
-        if r.mine_id is not None and r.mine_state != "cancelled":
+        if r.mine_id is not None and r.mine_state != SeatState.CANCELLED:
             raise RuleRefusal(
                 f"{seeker.seeker_no} さんはこのセッションに既に登録されています（{state_label(r.mine_state)}）。",
                 f"Seeker {seeker.seeker_no} is already in this session ({state_label(r.mine_state, 'en')}).",
@@ -343,15 +345,15 @@ def _offer_free_seats(
     from hwdesk.services import offers
 
     now = now or now_utc()
-    if not is_group(row.kind) or row.state != "scheduled" or row.start_at <= now:
+    if not is_group(row.kind) or row.state != SessionState.SCHEDULED or row.start_at <= now:
         return []
     free = row.capacity - _seats_taken(session, row.id)
     offered = []
-    waiting = _enrollments(session, row.id, ("waitlisted",))[: max(free, 0)]
+    waiting = _enrollments(session, row.id, (SeatState.WAITLISTED,))[: max(free, 0)]
     until = offers.deadline(session, office_id=row.office_id, start=row.start_at, now=now) if waiting else None
     for e in waiting:
         before = e.waitlist_pos
-        e.state, e.waitlist_pos, e.offered_until = "offered", None, until
+        e.state, e.waitlist_pos, e.offered_until = SeatState.OFFERED, None, until
         session.add(e)
         audit.record(
             session,
@@ -361,8 +363,8 @@ def _offer_free_seats(
             entity_id=e.id,
             seeker_id=e.seeker_id,
             office_id=row.office_id,
-            before={"state": "waitlisted", "waitlist_pos": before},
-            after={"state": "offered", "offered_until": until.isoformat() if until else None},
+            before={"state": SeatState.WAITLISTED, "waitlist_pos": before},
+            after={"state": SeatState.OFFERED, "offered_until": until.isoformat() if until else None},
         )
         offered.append(e)
     notices.on_offered(session, actor=actor, row=row, enrollments=offered)

@@ -41,6 +41,9 @@ from hwdesk.services.scheduling.creating import _insert_session
 from hwdesk.states import (
     ACTIVE_STATES,
     CANCELLABLE_STATES,
+    CancelReason,
+    SeatState,
+    SessionState,
     state_label,
 )
 
@@ -85,7 +88,7 @@ def cancel_enrollment(
             field="state",
         )
     before = e.state
-    e.state, e.cancel_reason, e.waitlist_pos, e.offered_until = "cancelled", reason, None, None
+    e.state, e.cancel_reason, e.waitlist_pos, e.offered_until = SeatState.CANCELLED, reason, None, None
     session.add(e)
     session.flush()
     audit.record(
@@ -97,7 +100,7 @@ def cancel_enrollment(
         seeker_id=seeker_id,
         office_id=row.office_id,
         before={"state": before},
-        after={"state": "cancelled", "reason": reason},
+        after={"state": SeatState.CANCELLED, "reason": reason},
         extra={"note": note},
     )
     notices.on_cancelled(session, actor=actor, row=row, enrollments=[e])
@@ -114,7 +117,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
     seeker = lock_seeker(session, seeker_id)
     _require_live(row, what_ja="確定", what_en="confirm the seat")
     e = _get_enrollment(session, session_id, seeker_id)
-    if e.state != "offered":
+    if e.state != SeatState.OFFERED:
         raise RuleRefusal(
             f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
             f"This booking has no seat offered ({state_label(e.state, 'en')}).",
@@ -133,7 +136,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
             f"Session #{row.id} is full (capacity {row.capacity}).",
         )
     _refuse_seeker_overlap(session, seeker, row, exclude_id=row.id)
-    e.state, e.offered_until = "booked", None
+    e.state, e.offered_until = SeatState.BOOKED, None
     session.add(e)
     session.flush()
     audit.record(
@@ -144,8 +147,8 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
         entity_id=e.id,
         seeker_id=seeker_id,
         office_id=row.office_id,
-        before={"state": "offered"},
-        after={"state": "booked"},
+        before={"state": SeatState.OFFERED},
+        after={"state": SeatState.BOOKED},
     )
     notices.on_booked(session, actor=actor, row=row, enrollment=e)
     return e
@@ -174,11 +177,11 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, reason: s
 
 
 def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str, note: str) -> SessionCancelled:
-    row.state, row.cancel_reason, row.cancel_note, row.updated_at = "cancelled", reason, note, now_utc()
+    row.state, row.cancel_reason, row.cancel_note, row.updated_at = SessionState.CANCELLED, reason, note, now_utc()
     session.add(row)
     moved = _enrollments(session, row.id, ACTIVE_STATES)
     for e in moved:
-        e.state, e.cancel_reason, e.waitlist_pos = "cancelled", reason, None
+        e.state, e.cancel_reason, e.waitlist_pos = SeatState.CANCELLED, reason, None
         session.add(e)
     session.flush()
     audit.record(
@@ -188,8 +191,8 @@ def _cancel_row(session: Session, *, actor: Actor, row: SessionRow, reason: str,
         entity="session",
         entity_id=row.id,
         office_id=row.office_id,
-        before={"state": "scheduled"},
-        after={"state": "cancelled", "reason": reason},
+        before={"state": SessionState.SCHEDULED},
+        after={"state": SessionState.CANCELLED, "reason": reason},
         extra={"note": note, "enrollments_cancelled": [e.seeker_id for e in moved]},
     )
     return SessionCancelled(row, moved)
@@ -234,7 +237,7 @@ def reschedule(
     session_id: int,
     new_start: datetime,
     new_end: datetime,
-    reason: str = "by_office",
+    reason: str = CancelReason.BY_OFFICE,
     note: str = "",
     now: datetime | None = None,
 ) -> SessionRow:

@@ -25,6 +25,7 @@ from hwdesk.services import calendar, eligibility
 from hwdesk.states import (
     ACTIVE_STATES,
     LIVE_SESSION_STATES,
+    SessionState,
     state_label,
 )
 from hwdesk.terms import service_label
@@ -126,7 +127,7 @@ def staff_conflict(
     """A non-cancelled session of ``staff_id`` overlapping [start, end), or None."""
     stmt = select(SessionRow).where(
         SessionRow.staff_id == staff_id,
-        SessionRow.state != "cancelled",
+        SessionRow.state != SessionState.CANCELLED,
         col(SessionRow.start_at) < end,
         col(SessionRow.end_at) > start,
         col(SessionRow.start_at) > start - calendar.MAX_SESSION_SPAN,  # bounds the index range
@@ -206,7 +207,9 @@ def _require_reason(reason: str) -> None:
         )
 
 
-def _require_live(row: SessionRow, *, what_ja: str, what_en: str, states: tuple[str, ...] = ("scheduled",)) -> None:
+def _require_live(
+    row: SessionRow, *, what_ja: str, what_en: str, states: tuple[str, ...] = (SessionState.SCHEDULED,)
+) -> None:
     if row.state not in states:
         raise RuleRefusal(
             f"セッション #{row.id} は「{state_label(row.state)}」のため{what_ja}できません。",

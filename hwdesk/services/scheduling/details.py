@@ -28,6 +28,8 @@ from hwdesk.states import (
     ACTIVE_STATES,
     LIVE_SESSION_STATES,
     SEAT_STATES,
+    SeatState,
+    SessionState,
 )
 
 # --- passcodes and details --------------------------------------------------------------------
@@ -119,9 +121,11 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
         .where(Enrollment.session_id == session_id)
         .order_by(col(Enrollment.booked_at), col(Enrollment.id))
     ).all()
-    waiting = sorted((e for e, *_ in rows if e.state == "waitlisted"), key=lambda e: (e.waitlist_pos or 0, e.booked_at))
+    waiting = sorted(
+        (e for e, *_ in rows if e.state == SeatState.WAITLISTED), key=lambda e: (e.waitlist_pos or 0, e.booked_at)
+    )
     rank = {e.id: i + 1 for i, e in enumerate(waiting)}
-    stops = _stops_of(session, row, [e.seeker_id for e, *_ in rows if e.state != "cancelled"])
+    stops = _stops_of(session, row, [e.seeker_id for e, *_ in rows if e.state != SeatState.CANCELLED])
     lines = [
         EnrollmentLine(
             e.id,
@@ -135,7 +139,7 @@ def session_detail(session: Session, *, actor: Actor, session_id: int) -> Sessio
             login or "",
             e.cancel_reason,
             e.offered_until.astimezone(JST) if e.offered_until else None,
-            stops.get(e.seeker_id) if e.state != "cancelled" else None,
+            stops.get(e.seeker_id) if e.state != SeatState.CANCELLED else None,
         )
         for e, no, name, login in rows
     ]
@@ -214,7 +218,7 @@ def future_bookings(
         .where(
             Enrollment.seeker_id == seeker_id,
             col(Enrollment.state).in_(ACTIVE_STATES),
-            SessionRow.state == "scheduled",
+            SessionRow.state == SessionState.SCHEDULED,
             col(SessionRow.start_at) > after,
         )
     )

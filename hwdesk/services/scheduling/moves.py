@@ -27,6 +27,9 @@ from hwdesk.states import (
     NO_SHOW_STATES,
     SEAT_STATES,
     SESSION_PATHS,
+    CancelReason,
+    SeatState,
+    SessionState,
     state_label,
 )
 
@@ -38,7 +41,7 @@ def _wrong_move(current: str, target: str, *, what: str, paths: dict, hint: tupl
     nxt_ja = "・".join(state_label(s) for s in allowed) or "なし（確定済み）"
     nxt_en = ", ".join(state_label(s, "en") for s in allowed) or "none (final)"
     subject_ja, subject_en = ("セッション", "session") if what == "session" else ("予約", "booking")
-    if not allowed and current != "cancelled":  # a final state: only a supervisor's correction changes it
+    if not allowed and current != SessionState.CANCELLED:  # a final state: only a supervisor's correction changes it
         hint = (
             "確定した状態です。誤りの場合は監督者が理由を付けて訂正します（hwdesk status … --correct 理由）。",
             "This state is final; a supervisor corrects a mistake with a reason (hwdesk status ... --correct REASON).",
@@ -75,9 +78,9 @@ def _move_enrollment(
     if target not in ENROLLMENT_PATHS.get(e.state, ()):
         raise _wrong_move(e.state, target, what="enrollment", paths=ENROLLMENT_PATHS)
     before, e.state = e.state, target
-    if target == "checked_in":
+    if target == SeatState.CHECKED_IN:
         _on_use(session, actor=actor, row=row, seeker_id=e.seeker_id)
-    if target == "cancelled":
+    if target == SeatState.CANCELLED:
         e.cancel_reason, e.waitlist_pos = reason, None
     session.add(e)
     audit.record(
@@ -96,10 +99,10 @@ def _move_enrollment(
 def _normalize(state: str, no_show_kind: str) -> tuple[str, str]:
     """(target, no-show kind): 'absent' / 'connection_failed' are no-shows of that kind; 'checked_in' is in_progress."""
     if state in NO_SHOW_STATES:
-        return "no_show", state
-    if state == "checked_in":
-        return "in_progress", no_show_kind
-    if state not in SESSION_PATHS["scheduled"] + SESSION_PATHS["in_progress"]:
+        return SessionState.NO_SHOW, state
+    if state == SeatState.CHECKED_IN:
+        return SessionState.IN_PROGRESS, no_show_kind
+    if state not in SESSION_PATHS[SessionState.SCHEDULED] + SESSION_PATHS[SessionState.IN_PROGRESS]:
         raise ValidationFailed(
             f"状態 '{state}' は指定できません（in_progress, completed, no_show, absent, connection_failed, cancelled, stopped）。",
             f"Unknown state '{state}' (in_progress, completed, no_show, absent, connection_failed, cancelled, stopped).",
@@ -115,7 +118,7 @@ def _normalize(state: str, no_show_kind: str) -> tuple[str, str]:
 
 
 def _refuse_early_no_show(row: SessionRow, now: datetime) -> None:
-    if row.state == "cancelled":
+    if row.state == SessionState.CANCELLED:
         raise RuleRefusal(
             "キャンセルされたセッションは不参加（無断欠席）にできません。",
             "A cancelled session is never a no-show.",
@@ -141,7 +144,7 @@ def set_state(
     now: datetime | None = None,
     reason: str = "",
     note: str = "",
-    no_show_kind: str = "absent",
+    no_show_kind: str = SeatState.ABSENT,
 ) -> SessionRow:
     """Move a session (or, with ``seeker_id``, one seeker's enrollment) along an allowed path.
 
@@ -153,7 +156,7 @@ def set_state(
     """
     require(actor, "clerk", what_ja="状態の変更", what_en="Changing a status")
     target, kind = _normalize(state, no_show_kind)
-    if target == "cancelled":
+    if target == SessionState.CANCELLED:
         if seeker_id is not None:
             cancel_enrollment(
                 session, actor=actor, session_id=session_id, seeker_id=seeker_id, reason=reason, note=note
@@ -163,7 +166,7 @@ def set_state(
     now = now or now_utc()
     row = lock_session(session, session_id)
     require_office(actor, row.office_id)
-    if target == "no_show":
+    if target == SessionState.NO_SHOW:
         _refuse_early_no_show(row, now)
     if seeker_id is None and not is_group(row.kind):
         if target not in SESSION_PATHS.get(row.state, ()):
@@ -186,12 +189,13 @@ def set_state(
 
 def _seeker_move(session: Session, actor: Actor, row: SessionRow, e: Enrollment, target: str, kind: str) -> None:
     """One seeker's step; an individual session follows its seeker, a group one starts at the first check-in."""
-    enrollment_target = {"in_progress": "checked_in", "no_show": kind}.get(target, target)
+    seat_of: dict[str, str] = {SessionState.IN_PROGRESS: SeatState.CHECKED_IN, SessionState.NO_SHOW: kind}
+    enrollment_target = seat_of.get(target, target)
     if e.state not in ENROLLMENT_PATHS:  # a final seat says so first (only a correction changes it)
         raise _wrong_move(e.state, enrollment_target, what="enrollment", paths=ENROLLMENT_PATHS)
-    if target == "in_progress" and row.state not in LIVE_SESSION_STATES:
-        raise _wrong_move(row.state, "in_progress", what="session", paths=SESSION_PATHS)
-    if target in ("completed", "stopped") and row.state != "in_progress":
+    if target == SessionState.IN_PROGRESS and row.state not in LIVE_SESSION_STATES:
+        raise _wrong_move(row.state, SessionState.IN_PROGRESS, what="session", paths=SESSION_PATHS)
+    if target in (SessionState.COMPLETED, SessionState.STOPPED) and row.state != SessionState.IN_PROGRESS:
         raise _wrong_move(
             row.state,
             target,
@@ -199,47 +203,53 @@ def _seeker_move(session: Session, actor: Actor, row: SessionRow, e: Enrollment,
             paths=SESSION_PATHS,
             hint=("先に受付（実施中）にしてください。", "Check in first."),
         )
-    if target == "no_show" and row.state not in LIVE_SESSION_STATES:
-        raise _wrong_move(row.state, "no_show", what="session", paths=SESSION_PATHS)
+    if target == SessionState.NO_SHOW and row.state not in LIVE_SESSION_STATES:
+        raise _wrong_move(row.state, SessionState.NO_SHOW, what="session", paths=SESSION_PATHS)
     _move_enrollment(session, actor, row, e, enrollment_target)
     if not is_group(row.kind):
         _move_session(session, actor, row, target)
-    elif target == "in_progress" and row.state == "scheduled":
-        _move_session(session, actor, row, "in_progress")
+    elif target == SessionState.IN_PROGRESS and row.state == SessionState.SCHEDULED:
+        _move_session(session, actor, row, SessionState.IN_PROGRESS)
 
 
 def _group_move(session: Session, actor: Actor, row: SessionRow, target: str, kind: str) -> None:
     """A whole group session's step, applied to each enrollment it concerns."""
     hint = (
         ("先に開始（実施中）にしてください。", "Start it first.")
-        if target in ("completed", "stopped") and row.state == "scheduled"
+        if target in (SessionState.COMPLETED, SessionState.STOPPED) and row.state == SessionState.SCHEDULED
         else ("", "")
     )
-    if target == "no_show":
-        if _enrollments(session, row.id, ("checked_in",)):
+    if target == SessionState.NO_SHOW:
+        if _enrollments(session, row.id, (SeatState.CHECKED_IN,)):
             raise RuleRefusal(
                 "受付済みの参加者がいるため、セッション全体を不参加にはできません。",
                 "Some seekers checked in; the session as a whole is not a no-show.",
                 field="state",
             )
-        if not _enrollments(session, row.id, ("booked",)):
+        if not _enrollments(session, row.id, (SeatState.BOOKED,)):
             raise RuleRefusal(
                 "予約者がいないセッションは不参加にできません（キャンセルしてください）。",
                 "Nobody is booked; cancel the session instead of marking a no-show.",
                 field="state",
             )
     _move_session(session, actor, row, target, hint)
-    follow = {
-        "completed": {"checked_in": "completed", "booked": "absent"},
-        "stopped": {"checked_in": "stopped", "booked": "cancelled"},
-        "no_show": {"booked": kind},
-    }.get(target)
+    follows: dict[str, dict[str, str]] = {
+        SessionState.COMPLETED: {SeatState.CHECKED_IN: SeatState.COMPLETED, SeatState.BOOKED: SeatState.ABSENT},
+        SessionState.STOPPED: {SeatState.CHECKED_IN: SeatState.STOPPED, SeatState.BOOKED: SeatState.CANCELLED},
+        SessionState.NO_SHOW: {SeatState.BOOKED: kind},
+    }
+    follow = follows.get(target)
     if not follow:
         return
-    follow = {**follow, "waitlisted": "cancelled", "offered": "cancelled"}
+    follow = {**follow, SeatState.WAITLISTED: SeatState.CANCELLED, SeatState.OFFERED: SeatState.CANCELLED}
     for e in _enrollments(session, row.id, tuple(follow)):
         _move_enrollment(
-            session, actor, row, e, follow[e.state], reason="by_office" if follow[e.state] == "cancelled" else ""
+            session,
+            actor,
+            row,
+            e,
+            follow[e.state],
+            reason=CancelReason.BY_OFFICE if follow[e.state] == SeatState.CANCELLED else "",
         )
 
 
