@@ -426,6 +426,11 @@ def _approval(f: Facts, c: Condition):
     return _OK
 
 
+# The code of the failed condition "use is stopped" (利用の中止): the queue shows it first and the
+# reminder list turns the call into telling the seeker the booking is cancelled.
+USE_STOPPED = "stopped"
+
+
 def _termination(f: Facts, c: Condition):
     term = f.termination
     if term is None:
@@ -435,7 +440,7 @@ def _termination(f: Facts, c: Condition):
         False,
         f"利用が中止されています{('（' + until + '）') if until else ''}。",
         f"Use is stopped{(' until ' + term.until.isoformat()) if term.until else ''}.",
-        "stopped",
+        USE_STOPPED,
     )
 
 

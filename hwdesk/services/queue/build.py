@@ -37,6 +37,7 @@ from hwdesk.models import (
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import eligibility, interpreting, registration, terminations
 from hwdesk.services.consent import ConsentStatus, needs_notice
+from hwdesk.services.eligibility import USE_STOPPED
 from hwdesk.services.offices import profile, version_in_force
 from hwdesk.services.queue.rows import SOON, WARNINGS, Companion, QueueRow, RowWarning, SeekerBrief
 from hwdesk.services.scheduling import is_group
@@ -383,7 +384,7 @@ def _row(
                 failed = [
                     f
                     for f in _seeker_failures(s.id, prof=prof, service=kind, day=day, in_force=in_force, facts=facts)
-                    if f.code != "stopped"
+                    if f.code != USE_STOPPED
                 ]  # a stop is shown first, with its article (below)
                 per_seeker[s.seeker_no] = [f.code for f in failed]
                 for f in failed:
@@ -393,10 +394,10 @@ def _row(
         stopped = [s for s in seekers if s.stopped is not None]
         if stopped:  # first: a stopped seeker's booking is to be cancelled, not prepared
             for s in stopped:
-                per_seeker.setdefault(s.seeker_no, []).insert(0, "stopped")
-            warnings.append(RowWarning("stopped", stopped[0].stopped or "", tuple(s.seeker_no for s in stopped)))
+                per_seeker.setdefault(s.seeker_no, []).insert(0, USE_STOPPED)
+            warnings.append(RowWarning(USE_STOPPED, stopped[0].stopped or "", tuple(s.seeker_no for s in stopped)))
         for key in WARNINGS:
-            if key == "stopped":
+            if key == USE_STOPPED:
                 continue
             if key in who:
                 warnings.append(RowWarning(key, cites.get(key, ""), tuple(who[key])))

@@ -21,6 +21,7 @@ from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
+from hwdesk.services.eligibility import USE_STOPPED
 from hwdesk.services.guard import guard
 from hwdesk.services.queue.build import _build_rows, _session_filter
 from hwdesk.services.queue.rows import Companion, RowWarning
@@ -98,7 +99,7 @@ def reminder_list(
         for s in r.seekers:
             if s.state not in (SeatState.BOOKED, SeatState.OFFERED):
                 continue
-            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != "stopped") + (
+            missing = tuple(k for k in r.seeker_warnings.get(s.seeker_no, []) if k != USE_STOPPED) + (
                 ("no_link",) if not r.join_url else ()
             )
             outcome, at, by = last.get((r.id, s.id), (None, None, ""))
@@ -231,7 +232,7 @@ def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
         return ""
     ja, en = CALLS[kind]
     text = en if lang == "en" else ja
-    if kind == "stopped":
+    if kind == USE_STOPPED:
         return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
     if kind == "moved":
         return text.format(
