@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from helpers import make_ready, new_seeker
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.errors import NotFound
 from hwdesk.services import consent, terminations
 from hwdesk.services.auth import list_staff
@@ -141,7 +141,7 @@ def _populate(store, actors) -> int:
             ground="threats_abuse",
             narrative="暴言",
             scope="suspended",
-            until=date.today() + timedelta(days=30),
+            until=today_jst() + timedelta(days=30),
         ).termination
     with store.write() as s:
         terminations.lift(s, actor=sup, termination_id=lifted.id, reason="反省")

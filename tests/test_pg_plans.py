@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from hwdesk.clock import today_jst
 from tests.conftest import _PG_SKIP, drop_pg_schema, make_pg_schema, pg_schema_url
 
 WATCHED = {"seeker", "session", "enrollment"}
@@ -172,7 +173,7 @@ def test_hot_statements_use_indexes(bench_db):
         with store.write() as s:
             import holidays
 
-            future = date.today() + timedelta(days=14)  # sessions start in the future (services/timing), on an open day
+            future = today_jst() + timedelta(days=14)  # sessions start in the future (services/timing), on an open day
             jp = holidays.Japan(years=range(future.year, future.year + 2))
             while (
                 future.weekday() >= 5

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk.cli import ID_MAX, bounded_int, main
+from hwdesk.clock import today_jst
 from hwdesk.jtext.base import ParseError
 from hwdesk.jtext.dates import DAY_MAX, DAY_MIN, parse_day
 from hwdesk.models import AuditLog, Closure, Seeker, TermsVersion
@@ -186,7 +187,7 @@ def _plant_everywhere(store, actors, db_url, cli, tmp_path):
     make_ready(store, actors["clerk1"], sk.id, "takamatsu")
     sid = _session(cli)
     assert cli("book", str(sid), sk.seeker_no, as_="clerk1")[0] == 0
-    today = date.today()
+    today = today_jst()
     with store.write() as s:
         s.get(Seeker, sk.id).name = name
         row = s.get(SessionRow, sid)

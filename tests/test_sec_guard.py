@@ -16,14 +16,14 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from helpers import make_ready, new_seeker
 from sqlmodel import select
 
 import hwdesk.services
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.errors import PermissionDenied
 from hwdesk.models import Approval, AuditLog, Interpreter, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
@@ -297,7 +297,7 @@ def maebashi(store, actors):
     mae, sup = actors["clerk1_mae"], actors["super1_mae"]
     sk = new_seeker(store, mae, office_id="maebashi", name="前橋 花子", kana="マエバシ ハナコ", registration="online")
     make_ready(store, mae, sk.id, "maebashi")
-    start = datetime.combine(date.today() + timedelta(days=14), datetime.min.time(), tzinfo=JST).replace(hour=10)
+    start = datetime.combine(today_jst() + timedelta(days=14), datetime.min.time(), tzinfo=JST).replace(hour=10)
     with store.write() as s:
         # Rows written directly: the guard test needs 前橋's ids, not a bookable session.
         row = SessionRow(
@@ -315,7 +315,7 @@ def maebashi(store, actors):
             office_id="maebashi",
             service="counseling",
             recognized_by=sup.id,
-            recognized_on=date.today(),
+            recognized_on=today_jst(),
         )
         term = Termination(
             seeker_id=sk.id,
@@ -335,7 +335,7 @@ def maebashi(store, actors):
             weekdays="12345",
             start_time="09:00",
             end_time="12:00",
-            valid_from=date.today(),
+            valid_from=today_jst(),
         )
         s.add_all([row, appr, term, line])
         s.flush()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hwdesk.cli import main
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.errors import PermissionDenied, RuleRefusal, ValidationFailed
 from hwdesk.models import Approval, AuditLog, RegistrationRenewal, Seeker
 from hwdesk.services import consent, eligibility, importer, queue, registration, scheduling, terminations
@@ -122,7 +122,7 @@ def test_renewal_refusals(store, actors):
     for kw, field in (
         (dict(renewed_on=date(2026, 12, 1), note=" "), "note"),
         (dict(renewed_on=date(2026, 9, 1), note="x"), "renewed_on"),
-        (dict(renewed_on=date.today() + timedelta(days=1), note="x"), "renewed_on"),
+        (dict(renewed_on=today_jst() + timedelta(days=1), note="x"), "renewed_on"),
     ):
         with store.write() as s, pytest.raises(ValidationFailed) as exc:
             registration.renew(s, actor=a, seeker_id=sk.id, **kw)

@@ -6,7 +6,6 @@ Each test runs on a fresh SQLite database and asserts what the screen shows and 
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from helpers.ui import (
     PW,
@@ -24,6 +23,7 @@ from helpers.ui import (
 )
 from sqlmodel import select
 
+from hwdesk.clock import today_jst
 from hwdesk.db import open_store
 from hwdesk.models import CompanionNotice, Consent, EnvCheck, Seeker, Staff, TermsVersion
 from hwdesk.services import auth
@@ -49,7 +49,7 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
             await pilot.press("enter")
         assert app.focused.id == "f-email"
         app.screen.query_one("#f-name_kana").value = "やまだ たろう"
-        app.screen.query_one("#f-registered_on").value = date.today().isoformat()
+        app.screen.query_one("#f-registered_on").value = today_jst().isoformat()
         await settle(pilot)
         assert not app.screen.query_one("#err-birth_date").display  # S60.4.1 is a valid date
         await pilot.press("ctrl+s")
@@ -73,7 +73,7 @@ async def test_counter_flow_register_consent_ready_with_interpreter(db):
         from hwdesk.jtext.dates import format_wareki
         from hwdesk.services.registration import initial_end
 
-        assert f"有効期間 {format_wareki(initial_end(date.today()))}まで（原則）" in plain(
+        assert f"有効期間 {format_wareki(initial_end(today_jst()))}まで（原則）" in plain(
             app.screen.query_one("#b-registration")
         )
         assert "第2条(1)" in str(app.screen.query_one("#r-list").get_option("consent").prompt)

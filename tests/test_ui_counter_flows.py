@@ -14,7 +14,7 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import open_store
 from hwdesk.jtext.dates import format_wareki
 from hwdesk.models import AuditLog, Enrollment, Series
@@ -30,7 +30,7 @@ def setup(db: str) -> dict:
     try:
         clerk = add_supervisor(store)
         with store.read() as s:
-            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+            day = calendar.next_open_day(s, office_id="takamatsu", day=today_jst() + timedelta(days=21))
 
         def at(hm: str) -> datetime:
             return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), JST)

@@ -5,13 +5,13 @@ seeker's seat is flagged, one seat's handout, and moving the session (Pilot, fre
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, open_session_signed_in, plain, read, settle
 from sqlmodel import select
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import open_store
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.models import Session as SessionRow
@@ -37,7 +37,7 @@ def setup(db: str, *, started: bool = False) -> dict:
         with store.read() as s:
             clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
             sup = Actor.of(s.exec(select(Staff).where(Staff.login == "super1")).one())
-            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+            day = calendar.next_open_day(s, office_id="takamatsu", day=today_jst() + timedelta(days=21))
         start = datetime.combine(day, datetime.strptime("13:00", "%H:%M").time(), JST)
         with store.write() as s:
             sem = scheduling.create_session(

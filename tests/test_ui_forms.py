@@ -9,6 +9,7 @@ from datetime import date
 from helpers.ui import add_seeker, make_app, plain, settle, sign_in
 from textual.widgets import Input, Label, Static
 
+from hwdesk.clock import today_jst
 from hwdesk.services.seekers import validate_field
 
 
@@ -133,7 +134,7 @@ async def test_enter_on_registration_in_readiness_lands_on_the_registration_fiel
 
 
 async def test_a_birth_date_under_15_or_over_100_asks_first(db):
-    today = date.today()
+    today = today_jst()
     young = date(today.year - 10, 1, 1).isoformat()
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,7 +12,7 @@ from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 from sqlmodel import select
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import open_store
 from hwdesk.models import Enrollment, Interpreter
 from hwdesk.services import calendar, consent, interpreters, scheduling
@@ -26,7 +26,7 @@ def setup(db: str) -> dict:
     try:
         clerk = add_supervisor(store)
         with store.read() as s:
-            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+            day = calendar.next_open_day(s, office_id="takamatsu", day=today_jst() + timedelta(days=21))
             nxt = calendar.next_open_day(s, office_id="takamatsu", day=day)
 
         def at(hm: str, d: date) -> datetime:
@@ -61,7 +61,7 @@ def setup(db: str) -> dict:
                 weekdays=str(nxt.isoweekday()),
                 start="09:00",
                 end="12:00",
-                valid_from=date.today(),
+                valid_from=today_jst(),
             )
         p = new_seeker(store, clerk, name="上田 三郎", kana="ウエダ サブロウ")
         make_ready(store, clerk, p.id, "takamatsu", service="counseling")

@@ -8,7 +8,7 @@ import pytest
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, add_supervisor, make_app, plain, read, settle, sign_in
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import open_store
 from hwdesk.errors import HwdeskError
 from hwdesk.services import calendar, consent, scheduling, terminations
@@ -22,7 +22,7 @@ def setup(db: str) -> dict:
     try:
         clerk = add_supervisor(store)
         with store.read() as s:
-            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+            day = calendar.next_open_day(s, office_id="takamatsu", day=today_jst() + timedelta(days=21))
             day2 = calendar.next_open_day(s, office_id="takamatsu", day=day)
 
         def at(d: date, hm: str) -> datetime:

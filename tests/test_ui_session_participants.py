@@ -3,13 +3,13 @@ offered to the waitlist, confirming the offer, refusals (Pilot, fresh SQLite per
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from helpers import make_ready, new_seeker
 from helpers.ui import SIZE, make_app, open_session_signed_in, plain, read, settle
 from sqlmodel import select
 
-from hwdesk.clock import JST
+from hwdesk.clock import JST, today_jst
 from hwdesk.db import open_store
 from hwdesk.models import AuditLog, Enrollment, Staff
 from hwdesk.services import calendar, scheduling
@@ -22,7 +22,7 @@ def setup(db: str) -> dict:
     try:
         with store.read() as s:
             clerk = Actor.of(s.exec(select(Staff).where(Staff.login == "clerk1")).one())
-            day = calendar.next_open_day(s, office_id="takamatsu", day=date.today() + timedelta(days=21))
+            day = calendar.next_open_day(s, office_id="takamatsu", day=today_jst() + timedelta(days=21))
 
         def at(hm: str) -> datetime:
             return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), JST)

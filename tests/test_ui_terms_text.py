@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from helpers.ui import add_seeker, add_supervisor, make_app, plain, settle, sign_in
 from sqlmodel import select
 
+from hwdesk.clock import today_jst
 from hwdesk.db import open_store
 from hwdesk.services import consent
 from hwdesk.services.context import SYSTEM
@@ -66,7 +66,7 @@ async def test_a_revision_reads_as_a_notice_owed_not_a_new_consent(db):
             actor=boss,
             office_id="takamatsu",
             text=json.dumps(raw, ensure_ascii=False),
-            effective_on=date.today(),
+            effective_on=today_jst(),
             reason="第13条(1)",
             ground="user_benefit",
         )

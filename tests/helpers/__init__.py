@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
+from hwdesk.clock import today_jst
 from hwdesk.services import consent, seekers
 
 _numbers = itertools.count(1)
@@ -37,7 +37,7 @@ def new_seeker(
         phone=phone,
         office_id=office_id,
         registration_kind=registration,
-        registered_on=(registered if isinstance(registered, str) else date.today().isoformat()) if registered else "",
+        registered_on=(registered if isinstance(registered, str) else today_jst().isoformat()) if registered else "",
         webcam_confirmed=webcam,
     )
     with store.write() as s:
@@ -61,7 +61,7 @@ def make_ready(
             seeker_id=seeker_id,
             office_id=office_id,
             answers={i.key: env_ok for i in items},
-            declared_on=date.today(),
+            declared_on=today_jst(),
         )
         appr = prof.requirements.get("approval")
         if appr and service in appr["services"]:
