@@ -18,7 +18,7 @@ from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, exports, records, reports
+from hwdesk.services import consent, exports, records, reports, retention
 from hwdesk.services import seekers as seeker_service
 from hwdesk.services.context import SYSTEM
 
@@ -506,7 +506,7 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         s.add(row)
     today = date(2026, 3, 15)
     with store.read() as s:
-        candidates = exports.retention_candidates(
+        candidates = retention.retention_candidates(
             s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today
         )
         before = (
@@ -518,9 +518,9 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
     rep_before = _report(store, today=today)
 
     with store.write() as s, pytest.raises(PermissionDenied):
-        exports.anonymize_inactive(s, actor=actors["clerk1"], office_id="takamatsu", inactive_months=12, today=today)
+        retention.anonymize_inactive(s, actor=actors["clerk1"], office_id="takamatsu", inactive_months=12, today=today)
     with store.write() as s:
-        result = exports.anonymize_inactive(
+        result = retention.anonymize_inactive(
             s,
             actor=actors["super1"],
             office_id="takamatsu",
@@ -545,7 +545,8 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         usage = s.exec(select(UsageRecord).where(UsageRecord.seeker_id == old.id)).one()
         companion = s.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == old.id)).one()
         assert (
-            exports.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today) == []
+            retention.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today)
+            == []
         )
         audit = s.exec(select(AuditLog).where(AuditLog.action == "retention.anonymize")).one()
     assert after == before

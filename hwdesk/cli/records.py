@@ -534,14 +534,14 @@ def _manager_figures(ctx, rep):
 def cmd_retention(ctx) -> int:
     """List (dry run) or anonymize inactive seekers."""
     from hwdesk.jtext import JST, safe_display
-    from hwdesk.services import exports
+    from hwdesk.services import retention
 
     a = ctx.args
     _office(a.office)
     if a.apply:
         actor = ctx.actor()
         with ctx.store.write() as s:
-            result = exports.anonymize_inactive(s, actor=actor, office_id=a.office, inactive_months=a.months)
+            result = retention.anonymize_inactive(s, actor=actor, office_id=a.office, inactive_months=a.months)
         if a.json:
             ctx.out_json(
                 {"cutoff": result.cutoff.isoformat(), "anonymized": result.anonymized, "skipped": result.skipped}
@@ -557,7 +557,7 @@ def cmd_retention(ctx) -> int:
         return 0
     actor = ctx.reader()
     with ctx.store.read() as s:
-        rows = exports.retention_candidates(s, actor=actor, office_id=a.office, inactive_months=a.months)
+        rows = retention.retention_candidates(s, actor=actor, office_id=a.office, inactive_months=a.months)
     ctx.audit_read(actor, office_id=a.office, rows=len(rows), months=a.months)
     if a.json:
         ctx.out_json(
