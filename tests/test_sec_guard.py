@@ -134,7 +134,7 @@ ALLOWED: dict[str, str] = {
         )
     },
     **{
-        f"revisions.{n}": NON_PERSONAL
+        f"terms_diff.{n}": NON_PERSONAL
         for n in ("word_diff", "diff_versions", "render_changes", "version_by_number", "diff_stored")
     },
     "scheduling.is_group": NON_PERSONAL,

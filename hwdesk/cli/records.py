@@ -205,7 +205,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def cmd_terms_diff(ctx) -> int:
     """Print the article-by-article changes."""
-    from hwdesk.services.revisions import diff_stored, render_changes
+    from hwdesk.services.terms_diff import diff_stored, render_changes
 
     _office(ctx.args.office)
     with ctx.store.read() as s:
@@ -275,7 +275,7 @@ def cmd_terms_add(ctx) -> int:
     """Add a revision and show what it changes."""
     from hwdesk.errors import ValidationFailed
     from hwdesk.services.offices import add_terms_version, document, terms_versions
-    from hwdesk.services.revisions import diff_versions, render_changes
+    from hwdesk.services.terms_diff import diff_versions, render_changes
 
     _office(ctx.args.office)
     try:
@@ -312,7 +312,7 @@ def cmd_terms_add(ctx) -> int:
 def _version_id(s, office: str, number: int | None) -> tuple[int, int]:
     from hwdesk.errors import NotFound
     from hwdesk.services.offices import terms_versions
-    from hwdesk.services.revisions import version_by_number
+    from hwdesk.services.terms_diff import version_by_number
 
     if number is not None:
         tv = version_by_number(s, office_id=office, version=number)
