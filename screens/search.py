@@ -123,7 +123,7 @@ class SearchScreen(HwScreen):
 
         def work(s):
             from hwdesk.jtext import format_date_en, format_phone, format_wareki, format_wareki_short
-            from hwdesk.services.seekers import PAGE, search
+            from hwdesk.services.seeker_search import PAGE, search
 
             rows = search(s, query, actor=actor, office_id=scope)
             total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
@@ -157,7 +157,7 @@ class SearchScreen(HwScreen):
             actor = self.hw.actor
 
             def count(s):
-                from hwdesk.services.seekers import search_count
+                from hwdesk.services.seeker_search import search_count
 
                 return search_count(s, query, actor=actor, office_id=scope)
 
@@ -177,7 +177,7 @@ class SearchScreen(HwScreen):
         self.query_one("#search-status", Static).update(lit(text), layout=False)
 
     def _show_count(self, total: int) -> None:
-        from hwdesk.services.seekers import COUNT_CAP
+        from hwdesk.services.seeker_search import COUNT_CAP
 
         n = len(self.query_one(RowTable).keys)
         if total > COUNT_CAP:

@@ -18,8 +18,7 @@ from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.jtext import JST
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, exports, records, reports, retention
-from hwdesk.services import seekers as seeker_service
+from hwdesk.services import consent, exports, records, reports, retention, seeker_search
 from hwdesk.services.context import SYSTEM
 
 CANARY = "DEVICE-CANARY-123"
@@ -535,8 +534,8 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         assert row.seeker_no == f"ANON-{old.id}" and (row.birth_date.month, row.birth_date.day) == (1, 1)
         assert row.birth_date.year == old.birth_date.year
         assert (
-            seeker_service.search(s, old.seeker_no, actor=SYSTEM) == []
-            and seeker_service.search(s, "八郎", actor=SYSTEM) == []
+            seeker_search.search(s, old.seeker_no, actor=SYSTEM) == []
+            and seeker_search.search(s, "八郎", actor=SYSTEM) == []
         )
         after = (
             s.exec(select(func.count()).select_from(SessionRow)).one(),
