@@ -128,14 +128,14 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
 
     def _load_hint(self) -> None:
         """Show the chosen staff member's sessions and hours in the week of the chosen day, with the
-        office's mean (``figures.staff_week_load``); nothing when the login or date is not one yet."""
+        office's mean (``staff_load.staff_week_load``); nothing when the login or date is not one yet."""
         login, day_text = self._value("#sf-staff"), self._value("#sf-date")
         actor, office, lang, fallback = self.hw.actor, self.office_id, self.lang, self.day
 
         def work(s):
             from hwdesk.errors import HwdeskError
             from hwdesk.jtext import parse_date
-            from hwdesk.services.figures import staff_week_load
+            from hwdesk.services.staff_load import staff_week_load
             from hwdesk.texts import tr
 
             if not login or actor is None:

@@ -18,7 +18,7 @@ from hwdesk.errors import PermissionDenied
 from hwdesk.jtext import JST
 from hwdesk.models import CompanionNotice, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import figures, reports
+from hwdesk.services import figures, reports, staff_load
 
 
 def at(day: int, hour: int = 10, month: int = 2) -> datetime:
@@ -235,10 +235,10 @@ def test_json_has_no_small_count(store, actors, month):
 
 def test_balance_hint_shows_the_staff_members_week(store, actors, month):
     with store.read() as s:
-        load = figures.staff_week_load(
+        load = staff_load.staff_week_load(
             s, actor=actors["clerk1"], office_id="takamatsu", staff_id=actors["clerk1"].id, day=date(2026, 2, 4)
         )
-        other = figures.staff_week_load(
+        other = staff_load.staff_week_load(
             s, actor=actors["clerk1"], office_id="takamatsu", staff_id=actors["super1"].id, day=date(2026, 2, 8)
         )
     assert (load.week, load.sessions, load.hours) == (date(2026, 2, 2), 6, 6.0)
@@ -247,7 +247,7 @@ def test_balance_hint_shows_the_staff_members_week(store, actors, month):
     assert load.text("en") == "week of Feb 2: 6 sessions, 6.0 h (office mean 4.0 per staff member)"
     assert (other.sessions, other.hours) == (2, 4.0)
     with pytest.raises(PermissionDenied), store.read() as s:
-        figures.staff_week_load(
+        staff_load.staff_week_load(
             s, actor=actors["clerk1_mae"], office_id="takamatsu", staff_id=actors["clerk1"].id, day=date(2026, 2, 4)
         )
 

@@ -16,8 +16,8 @@ linked to it, so no hidden cell of the report can be recovered through these tab
 is the sum of that week's cells of the daily series (``Policy.combine``), the expected seats are the
 report's expected seats. Hours and the lead-time statistics are hidden with the count they rest on.
 
-The supervisor's operational view of one staff member's week (``staff_week_load``, the session
-form's balance hint) shows exact numbers, as the week view does: it is not a statistic.
+The supervisor's operational view of one staff member's week (the session form's balance hint,
+exact numbers) is ``hwdesk.services.staff_load``: it is not a statistic.
 """
 
 from __future__ import annotations
@@ -47,9 +47,19 @@ from hwdesk.services.reports import (
     Policy,
     period_report,
 )
+from hwdesk.states import SeatState, SessionState
 
-ATTENDED_STATES = ("checked_in", "completed", "stopped")
-SEATED_STATES = ("booked", "offered", "checked_in", "completed", "absent", "connection_failed", "stopped")
+# A seeker who came, even if the session was stopped (the report counts them as attended).
+ATTENDED_STATES = (SeatState.CHECKED_IN, SeatState.COMPLETED, SeatState.STOPPED)
+SEATED_STATES = (
+    SeatState.BOOKED,
+    SeatState.OFFERED,
+    SeatState.CHECKED_IN,
+    SeatState.COMPLETED,
+    SeatState.ABSENT,
+    SeatState.CONNECTION_FAILED,
+    SeatState.STOPPED,
+)
 REMINDER_KEYS = ("reached", "not_reached", "message_left", "none")
 REMINDER_KEY_LABELS = {
     "reached": ("リマインド電話: 連絡済み", "Reminder call: reached"),
@@ -237,7 +247,7 @@ def _staff_load(session, policy, report, sessions) -> tuple[list[StaffWeek], lis
     per: dict[tuple[date, int], list[float]] = defaultdict(list)
     per_day: Counter = Counter()
     for _sid, staff_id, state, start, end in sessions:
-        if state == "cancelled":
+        if state == SessionState.CANCELLED:
             continue
         d = start.astimezone(JST).date()
         per[(_monday(d), staff_id)].append((end - start).total_seconds() / 3600)
@@ -265,7 +275,7 @@ def _staff_load(session, policy, report, sessions) -> tuple[list[StaffWeek], lis
 
 
 def _lead(policy, sessions, enrollments) -> tuple[Figure, Derived, Derived, Breakdown]:
-    starts = {sid: start for sid, _st, state, start, _e in sessions if state != "cancelled"}
+    starts = {sid: start for sid, _st, state, start, _e in sessions if state != SessionState.CANCELLED}
     days = [
         max(0.0, (starts[sid] - booked).total_seconds() / 86400)
         for sid, _seeker, state, booked in enrollments
@@ -322,7 +332,7 @@ def _attendance(session, policy, report, ids, sessions, enrollments) -> list[Att
 
 def _offered_before(detail_json: str) -> bool:
     try:
-        return (json.loads(detail_json or "{}").get("before") or {}).get("state") == "offered"
+        return (json.loads(detail_json or "{}").get("before") or {}).get("state") == SeatState.OFFERED
     except (ValueError, AttributeError):
         return False
 
@@ -370,7 +380,7 @@ def _interpreter_pairs(session: Session, *, office_id: str, ids) -> dict[tuple[i
         .join(CompanionNotice, col(CompanionNotice.seeker_id) == Enrollment.seeker_id)
         .where(
             col(SessionRow.id).in_(ids),
-            col(SessionRow.state) != "cancelled",
+            col(SessionRow.state) != SessionState.CANCELLED,
             col(Enrollment.state).in_(SEATED_STATES),
             CompanionNotice.kind == "interpreter",
             CompanionNotice.office_id == office_id,
@@ -479,63 +489,6 @@ def manager_figures(
     )
 
 
-@dataclass(frozen=True)
-class StaffLoad:
-    """One staff member's sessions (not cancelled) and hours in the week of a day, and the office's
-    mean per staff member with sessions that week: the balance hint when assigning a session."""
-
-    staff_id: int
-    week: date
-    sessions: int
-    hours: float
-    office_mean_sessions: float
-    staff_with_sessions: int
-
-    def text(self, lang: str = "ja") -> str:
-        """The hint line, e.g. '2月1日の週 6件・7.5時間（事業所平均 4.0件/人）'."""
-        if lang == "en":
-            return (
-                f"week of {self.week:%b} {self.week.day}: {self.sessions} sessions, {self.hours:.1f} h "
-                f"(office mean {self.office_mean_sessions:.1f} per staff member)"
-            )
-        return (
-            f"{self.week.month}月{self.week.day}日の週 {self.sessions}件・{self.hours:.1f}時間"
-            f"（事業所平均 {self.office_mean_sessions:.1f}件/人）"
-        )
-
-
-@guard("clerk")
-def staff_week_load(
-    session: Session, *, actor: Actor, office_id: str, day: date, staff_id: int | None = None, staff_login: str = ""
-) -> StaffLoad:
-    """A staff member's load (by id, or by login at ``office_id``) in the week (Monday–Sunday) of
-    ``day`` at ``office_id``, with the office's mean per staff member — the session form's balance
-    hint (exact numbers: an operational view, as the week view)."""
-    if staff_id is None:
-        staff_id = session.exec(
-            select(Staff.id).where(Staff.login == staff_login.strip(), Staff.office_id == office_id)
-        ).first()
-        if staff_id is None:
-            from hwdesk.errors import NotFound
-
-            raise NotFound(f"職員 {staff_login} はいません。", f"No staff member {staff_login}.")
-    monday = _monday(day)
-    lo, hi = calendar.day_bounds(monday)[0], calendar.day_bounds(monday + timedelta(days=6))[1]
-    per: dict[int, list[float]] = defaultdict(list)
-    for sid, start, end in session.exec(
-        select(SessionRow.staff_id, SessionRow.start_at, SessionRow.end_at).where(
-            SessionRow.office_id == office_id,
-            col(SessionRow.start_at) >= lo,
-            col(SessionRow.start_at) < hi,
-            col(SessionRow.state) != "cancelled",
-        )
-    ):
-        per[sid].append((end - start).total_seconds() / 3600)
-    mine = per.get(staff_id, [])
-    mean = sum(len(v) for v in per.values()) / len(per) if per else 0.0
-    return StaffLoad(staff_id, monday, len(mine), round(sum(mine), 2), round(mean, 2), len(per))
-
-
 def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
     """Every figure as plain lines (the CLI's text report): staff load per week, the single
     figures, attendance by reminder call, then the bar tables' cells."""
@@ -578,9 +531,7 @@ __all__ = [
     "WeekTotal",
     "Attendance",
     "ManagerFigures",
-    "StaffLoad",
     "manager_figures",
-    "staff_week_load",
     "interpreter_needs_by_language",
     "interpreter_coverage",
     "figures_lines",
