@@ -39,6 +39,7 @@ from hwdesk.models import (
 from hwdesk.services import reports
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
+from hwdesk.states import SeatState as E
 from hwdesk.terms import service_label
 
 FORMATS = ("csv", "json")
@@ -279,9 +280,9 @@ def export_sessions(
         s, e = r.start_at.astimezone(JST), r.end_at.astimezone(JST)
         booked = sum(
             c.get(k, 0)
-            for k in ("booked", "offered", "checked_in", "completed", "absent", "connection_failed", "stopped")
+            for k in (E.BOOKED, E.OFFERED, E.CHECKED_IN, E.COMPLETED, E.ABSENT, E.CONNECTION_FAILED, E.STOPPED)
         )
-        attended = sum(c.get(k, 0) for k in ("checked_in", "completed", "stopped"))
+        attended = sum(c.get(k, 0) for k in (E.CHECKED_IN, E.COMPLETED, E.STOPPED))
         no_shows = sum(c.get(k, 0) for k in reports.NO_SHOW_STATES)
         rows.append(
             [
@@ -409,7 +410,7 @@ def export_seekers(
                 SessionRow.office_id == office_id,
                 col(Enrollment.seeker_id).in_(who),
                 col(SessionRow.start_at) < hi,
-                Enrollment.state != "cancelled",
+                Enrollment.state != E.CANCELLED,
             )
             .group_by(col(Enrollment.seeker_id))
         ).all()
