@@ -142,7 +142,7 @@ def floor_search(con: Floor, q: str) -> list:
         return con.execute(
             base + "seeker_no >= ? AND seeker_no < ? ORDER BY seeker_no LIMIT 50", (SCOPE, p, up(p))
         ).fetchall()
-    from hwdesk.services.seekers import _is_kana_query
+    from hwdesk.services.seeker_search import _is_kana_query
 
     if _is_kana_query(q):
         k = kana_key(q)
@@ -846,7 +846,7 @@ def run(
         ui[fps] = ui_run(db, texts, ui_reps, fps, day.isoformat())
     from hwdesk.db import open_store
     from hwdesk.services.context import SYSTEM
-    from hwdesk.services.seekers import search
+    from hwdesk.services.seeker_search import search
 
     store = open_store(db, migrate=False)
     # Query paths: the service call as the search worker runs it vs the same SQL in sqlite3.

@@ -154,7 +154,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
     from hwdesk.services import scheduling
     from hwdesk.services.context import Actor
     from hwdesk.services.queue import daily_queue
-    from hwdesk.services.seekers import search, search_count
+    from hwdesk.services.seeker_search import search, search_count
     from hwdesk.watch import ChangeWatcher
     from screens.data import load_detail
 

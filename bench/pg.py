@@ -55,7 +55,7 @@ class PgFloor:
 
         from hwdesk import nameindex
         from hwdesk.jtext.kana import kana_key
-        from hwdesk.services.seekers import _is_kana_query
+        from hwdesk.services.seeker_search import _is_kana_query
 
         q = unicodedata.normalize("NFKC", q).strip()
         cols = "k.id, k.seeker_no, k.name, k.name_kana, k.birth_date, k.phone, k.office_id"

@@ -4,7 +4,8 @@ Each row's hash is an HMAC-SHA256, under a key kept outside the database (``audi
 content and the previous row's hash: without the key no one can write rows that verify. The
 newest hash (the head) is kept in ``meta`` (locked on PostgreSQL so appends serialize) and,
 after every write that appended rows, in an anchor outside the database (``auditkey.advance``),
-so that cutting the tail or swapping in an older copy is detected too (``maintenance.check.check_store``).
+so that cutting the tail or swapping in an older copy is detected too (``maintenance.check_store``).
+The store's hooks (keying an older log on opening, anchoring after a commit) are ``hwdesk.audit_hooks``.
 
 A log begun by an older release (plain SHA-256) keeps its rows: ``meta`` names the first keyed
 row (``audit_keyed_from``), rows before it are verified unkeyed, and anchors record that id.
@@ -170,7 +171,12 @@ def forget_identities() -> None:
     _IDENTITIES.clear()
 
 
-def _identity(db: RawSql, key: bytes) -> tuple[tuple[str, str], Identity, bool]:
+def remember_identity(cache: tuple[str, str], ident: Identity) -> None:
+    """Keep a log's identity for this process (once a unit of work that wrote to it committed)."""
+    _IDENTITIES[cache] = ident
+
+
+def identify(db: RawSql, key: bytes) -> tuple[tuple[str, str], Identity, bool]:
     """The database's identity, checking once per process that its log uses this key.
 
     Returns (cache key, identity, pending): ``pending`` when meta must still name the key (the
@@ -247,46 +253,8 @@ def _settle(
         ident.db_id = first_digest[:32]
     if "audit_anchor_seen" not in session.info:
         session.info["audit_anchor_seen"] = _anchor_still_reached(db, ident)
-    # Read by ``after_commit``: the head this unit of work leaves, anchored once it is committed.
+    # Read by ``audit_hooks.after_commit``: the head this unit of work leaves, anchored once it is committed.
     session.info["audit_anchor"] = (cache, ident, last_row, digest)
-
-
-def start_keyed(store) -> bool:
-    """On opening a database whose log no key has written yet (an older release's, or one whose
-    meta lost the key's name) but which holds rows: append ``audit.keyed`` (naming the head it
-    continues), so keyed rows and this terminal's anchor start now. Returns whether it did."""
-    with store.read() as s:
-        conn = s.connection()
-        if conn.execute(select(Meta.value).where(Meta.key == KEY_ID_KEY)).first() is not None:
-            return False
-        if conn.execute(select(AuditLog.id).limit(1)).first() is None:
-            return False
-    from hwdesk.errors import StoreError
-
-    try:
-        with store.write() as s:
-            if s.exec(select(Meta.value).where(Meta.key == KEY_ID_KEY)).first() is not None:
-                return False  # another terminal did it meanwhile
-            head = s.exec(select(Meta.value).where(Meta.key == HEAD_KEY)).first()
-            record(s, staff_id=None, action="audit.keyed", entity="audit_log", entity_id="", extra={"continues": head})
-    except StoreError:
-        return False  # a read-only copy still opens for reading; the first write keys it
-    return True
-
-
-def anchor_current(session: Session) -> bool:
-    """Anchor the log's present head as it stands, unverified (tests' copied databases; ``check``
-    anchors only after verifying). Returns False for an empty log."""
-    with RawSql(session) as db:
-        last = db.rows("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", ())
-        if not last:
-            return False
-        key = auditkey.load_key()
-        cache, ident, _ = _identity(db, key)
-    auditkey.advance(
-        auditkey.Anchor(ident.db_id, last[0][1], last[0][0], ident.key_id, ident.location, ident.keyed_from), key
-    )
-    return True
 
 
 def _anchor_still_reached(db: RawSql, ident: Identity):
@@ -302,34 +270,6 @@ def _anchor_still_reached(db: RawSql, ident: Identity):
         return None
     row = db.rows("SELECT hash FROM audit_log WHERE id = ?", (old.last_id,))
     return (old.last_id, old.head) if row and row[0][0] == old.head else False
-
-
-def after_commit(session: Session) -> None:
-    """Anchor the head a committed unit of work left (``db.Store.write`` calls this)."""
-    noted = session.info.pop("audit_anchor", None)
-    seen = session.info.pop("audit_anchor_seen", None)
-    if noted is None:
-        return
-    cache, ident, row_id, digest = noted
-    key = auditkey.load_key()
-    _IDENTITIES[cache] = ident  # known good once committed (a rolled-back claim is re-made)
-    if seen is False:
-        return  # the log no longer reaches the anchor: leave it for check to report
-
-    def reaches(old: auditkey.Anchor) -> bool:
-        # The anchor this unit of work found in the chain, or a later one another process verified.
-        return seen is None or (old.last_id, old.head) == seen or old.last_id > seen[0]
-
-    try:
-        auditkey.advance(
-            auditkey.Anchor(ident.db_id, digest, row_id, ident.key_id, ident.location, ident.keyed_from),
-            key,
-            reaches=reaches,
-        )
-    except OSError:
-        # The data is committed; a missing anchor only weakens what ``check`` can prove, and
-        # ``check`` says so. Never fail a clerk's save over it.
-        pass
 
 
 def record(
@@ -392,9 +332,9 @@ def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[s
     """Lock the chain head and know the log: (head, cache key, identity, key claim pending).
 
     A log this process knows already: the head's locking read also looks up the row the anchor
-    names (one statement), for ``after_commit`` to know the log still reaches it. Otherwise the
-    head is locked first and the log identified under the lock (``_identity``; ``_settle``
-    checks the anchor)."""
+    names (one statement), for ``audit_hooks.after_commit`` to know the log still reaches it.
+    Otherwise the head is locked first and the log identified under the lock (``identify``;
+    ``_settle`` checks the anchor)."""
     cache = (_url_key(db.conn.engine), auditkey.key_id(key))
     ident = _IDENTITIES.get(cache)
     if ident is not None and ident.db_id and "audit_anchor_seen" not in session.info:
@@ -411,7 +351,7 @@ def _lock_head_and_identify(session: Session, db: RawSql, key: bytes) -> tuple[s
     head = _lock_head_value(db)
     if ident is not None:
         return head, cache, ident, False
-    cache, ident, pending = _identity(db, key)
+    cache, ident, pending = identify(db, key)
     return head, cache, ident, pending
 
 

@@ -156,9 +156,9 @@ class Store:
                 s.connection().exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")
             s.commit()
             if "audit_anchor" in s.info:  # rows were audited: anchor the new head outside the database
-                from hwdesk import audit
+                from hwdesk import audit_hooks
 
-                audit.after_commit(s)
+                audit_hooks.after_commit(s)
         except IntegrityError:
             s.rollback()
             raise
@@ -307,9 +307,9 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
             upgrade(store)
         except OperationalError as exc:
             raise store_error_from(exc, store.sqlite_path) from exc
-        from hwdesk import audit
+        from hwdesk import audit_hooks
 
-        audit.start_keyed(store)  # a log begun by an older release: keyed rows start now, anchored
+        audit_hooks.start_keyed(store)  # a log begun by an older release: keyed rows start now, anchored
     return store
 
 

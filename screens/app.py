@@ -25,23 +25,12 @@ from textual.timer import Timer
 from hwdesk.texts import tr
 from screens import kinsoku
 from screens.base import lit, localize_bindings, visible
-from screens.commands import HwdeskCommands
+from screens.commands import HwdeskCommands, localized_system_commands
 from screens.inputs import Input
 from screens.signin import SignInScreen
 from screens.textual_private import key_bindings
 
 kinsoku.install()  # every text Textual wraps follows kinsoku (hwdesk.linebreak)
-
-# Textual's palette commands by their English title → our message key's name (``sys.<name>`` and
-# ``sys.<name>.help`` in hwdesk/texts/frame.py).
-SYSTEM_COMMAND_KEYS = {
-    "Theme": "theme",
-    "Quit": "quit",
-    "Keys": "keys",
-    "Maximize": "maximize",
-    "Minimize": "minimize",
-    "Screenshot": "screenshot",
-}
 
 log = logging.getLogger("hwdesk.screens")
 OFFER_SECONDS = 30.0  # how often the app moves waitlist offers past their deadline on
@@ -56,22 +45,15 @@ def _blank_screen():
     return Screen(id="_default")
 
 
-def _queue_screen():
-    from screens.queue import QueueScreen
+def _mode_screen(module: str, name: str) -> Callable[[], Any]:
+    """A mode's screen factory that imports the screen's module on first use (cold start)."""
 
-    return QueueScreen()
+    def factory() -> Any:
+        from importlib import import_module
 
+        return getattr(import_module(module), name)()
 
-def _reminders_screen():
-    from screens.reminders import RemindersScreen
-
-    return RemindersScreen()
-
-
-def _week_screen():
-    from screens.week import WeekScreen
-
-    return WeekScreen()
+    return factory
 
 
 class HwdeskApp(App):
@@ -85,7 +67,12 @@ class HwdeskApp(App):
     # search mode is the base: sign-in and search live there; the others open on first use.
     # Factories import lazily (cold start: this module imports the sign-in screen only).
     DEFAULT_MODE = "search"
-    MODES = {"search": _blank_screen, "queue": _queue_screen, "reminders": _reminders_screen, "week": _week_screen}
+    MODES = {
+        "search": _blank_screen,
+        "queue": _mode_screen("screens.queue", "QueueScreen"),
+        "reminders": _mode_screen("screens.reminders", "RemindersScreen"),
+        "week": _mode_screen("screens.week", "WeekScreen"),
+    }
     BINDINGS = [
         Binding("ctrl+l", "lock", "k.lock"),
         Binding("ctrl+t", "toggle_theme", "k.theme"),
@@ -309,18 +296,8 @@ class HwdeskApp(App):
             self.screen.focus_next()
 
     def get_system_commands(self, screen):
-        """Textual's own palette entries (theme, quit, keys, maximize, screenshot) in the UI's
-        language: the same commands, their titles and help looked up by Textual's English title."""
-        from textual.app import SystemCommand
-
-        for cmd in super().get_system_commands(screen):
-            key = SYSTEM_COMMAND_KEYS.get(cmd.title)
-            if key is None:  # a command a newer Textual added: shown as Textual names it
-                yield cmd
-                continue
-            hide = ".hide" if cmd.help.startswith("Hide") else ""
-            title, help_ = tr(f"sys.{key}", self.lang), tr(f"sys.{key}{hide}.help", self.lang)
-            yield SystemCommand(title, help_, cmd.callback, cmd.discover)
+        """Textual's own palette entries (theme, quit, keys, maximize, screenshot) in the UI's language."""
+        return localized_system_commands(super().get_system_commands(screen), self.lang)
 
     def action_lock(self, idle: bool = False) -> None:
         """Hide everything behind a password prompt; the screens behind keep what was typed.
@@ -565,58 +542,8 @@ class HwdeskApp(App):
 
 def run_app(db: str | None, lang: str = "ja", demo_notice: str | None = None) -> None:
     """Run the app in the terminal (``hwdesk`` with no subcommand)."""
+    from screens.terminal_watch import watch_terminal
+
     app = HwdeskApp(db, lang=lang, demo_notice=demo_notice)
     watch_terminal(app)
     app.run()
-
-
-def terminal_gone(fd: int = 0) -> bool:
-    """Whether the terminal on ``fd`` has hung up (its SSH session or window was closed)."""
-    import select
-
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        events = poller.poll(0)
-    except (OSError, ValueError):
-        return True
-    return any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in events)
-
-
-def watch_terminal(app: App, *, interval: float = 1.0, grace: float = 5.0, fd: int = 0) -> None:
-    """Exit when the terminal goes away, even if no SIGHUP arrives.
-
-    Behind a parent that keeps the hang-up to itself (``make run``, some SSH wrappers) the app
-    was left running with a dead terminal: Textual's input thread then spins on the closed
-    descriptor (a full core, measured) and the screen writer blocks. A daemon thread polls the
-    terminal; on hang-up it asks the app to exit and, if the event loop is stuck, ends the
-    process after ``grace`` seconds (every write is a transaction: nothing is half-written).
-    """
-    import os
-    import sys
-    import threading
-    import time
-
-    try:
-        if not os.isatty(fd):
-            return  # not a terminal (textual serve, pipes, tests)
-    except OSError:
-        return
-
-    def watch() -> None:
-        while not terminal_gone(fd):
-            time.sleep(interval)
-        log.warning("terminal hung up: exiting")
-        try:
-            from screens.textual_private import event_loop
-
-            loop = event_loop(app)
-            if loop is not None:
-                loop.call_soon_threadsafe(app.exit, None, 129)
-        except Exception:  # the loop may already be gone
-            pass
-        time.sleep(grace)
-        sys.stderr.flush()
-        os._exit(129)
-
-    threading.Thread(target=watch, name="hwdesk-terminal-watch", daemon=True).start()

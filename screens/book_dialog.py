@@ -71,7 +71,7 @@ class BookModal(HwModal, ModalScreen["str | None"]):
         scope = None if actor is None or actor.all_offices else actor.office_id
 
         def work(s):
-            from hwdesk.services.seekers import search
+            from hwdesk.services.seeker_search import search
 
             return search(s, query, actor=actor, limit=20, office_id=scope)
 

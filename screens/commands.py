@@ -1,11 +1,13 @@
-"""The command palette (Ctrl+P): every screen and action, by its Japanese and English name."""
+"""The command palette (Ctrl+P): every screen and action, by its Japanese and English name; and
+Textual's own palette entries (theme, quit, keys …) in the UI's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -89,3 +91,28 @@ class HwdeskCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+# Textual's palette commands by their English title → our message key's name (``sys.<name>`` and
+# ``sys.<name>.help`` in hwdesk/texts/frame.py).
+SYSTEM_COMMAND_KEYS = {
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+    "Screenshot": "screenshot",
+}
+
+
+def localized_system_commands(commands: Iterable[SystemCommand], lang: str) -> Iterator[SystemCommand]:
+    """Textual's own palette entries (theme, quit, keys, maximize, screenshot) in ``lang``: the same
+    commands, their titles and help looked up by Textual's English title."""
+    for cmd in commands:
+        key = SYSTEM_COMMAND_KEYS.get(cmd.title)
+        if key is None:  # a command a newer Textual added: shown as Textual names it
+            yield cmd
+            continue
+        hide = ".hide" if cmd.help.startswith("Hide") else ""
+        title, help_ = tr(f"sys.{key}", lang), tr(f"sys.{key}{hide}.help", lang)
+        yield SystemCommand(title, help_, cmd.callback, cmd.discover)

@@ -116,7 +116,7 @@ async def shoot(db: str, out: Path, size: tuple[int, int], suffix: str, lang: st
         target = None
         with app.store.read() as s:
             from hwdesk.services.context import SYSTEM
-            from hwdesk.services.seekers import search
+            from hwdesk.services.seeker_search import search
 
             for row in search(s, "ア", actor=SYSTEM, limit=50, office_id="takamatsu") + search(
                 s, "ヤ", actor=SYSTEM, limit=50, office_id="takamatsu"

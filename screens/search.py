@@ -124,7 +124,7 @@ class SearchScreen(HwScreen):
         def work(s):
             from hwdesk.jtext.dates import format_date_en, format_wareki, format_wareki_short
             from hwdesk.jtext.numbers import format_phone
-            from hwdesk.services.seekers import PAGE, search
+            from hwdesk.services.seeker_search import PAGE, search
 
             rows = search(s, query, actor=actor, office_id=scope)
             total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
@@ -158,7 +158,7 @@ class SearchScreen(HwScreen):
             actor = self.hw.actor
 
             def count(s):
-                from hwdesk.services.seekers import search_count
+                from hwdesk.services.seeker_search import search_count
 
                 return search_count(s, query, actor=actor, office_id=scope)
 
@@ -178,7 +178,7 @@ class SearchScreen(HwScreen):
         self.query_one("#search-status", Static).update(lit(text), layout=False)
 
     def _show_count(self, total: int) -> None:
-        from hwdesk.services.seekers import COUNT_CAP
+        from hwdesk.services.seeker_search import COUNT_CAP
 
         n = len(self.query_one(RowTable).keys)
         if total > COUNT_CAP:

@@ -18,20 +18,12 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import now_jst
-from hwdesk.states import NO_SHOW_STATES, SEAT_STATES
+from hwdesk.states import NO_SHOW_STATES, SeatState, SessionState
 from screens import dates
 from screens.base import HwScreen, lit
 from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
+from screens.session_detail_text import MOVES, final_text, info_lines, participant_rows
 from screens.widgets import Column, KeyFooter, RowTable
-
-# key → (target state for set_state, applies to the selected seeker in a group session)
-MOVES = {
-    "checkin": ("checked_in", True),
-    "complete": ("completed", False),
-    "absent": ("absent", True),
-    "conn_failed": ("connection_failed", True),
-    "stop": ("stopped", False),
-}
 
 
 class SessionScreen(HwScreen):
@@ -102,7 +94,7 @@ class SessionScreen(HwScreen):
 
         key = self.query_one(RowTable).current_key
         d = self.detail
-        offer = d is not None and any(e.seeker_id == key and e.state == "offered" for e in d.enrollments)
+        offer = d is not None and any(e.seeker_id == key and e.state == SeatState.OFFERED for e in d.enrollments)
         sup = self.hw.actor is not None and self.hw.actor.at_least("supervisor")
         wanted = {"o": offer, "w": offer, "p": d is None or d.has_passcode, "f": sup, "m": sup}
         from screens.textual_private import key_bindings
@@ -131,53 +123,18 @@ class SessionScreen(HwScreen):
         self.db(work, self._show, group="session")
 
     def _show(self, result) -> None:
-        from hwdesk.services.scheduling import is_group
-        from hwdesk.states import CANCEL_LABELS, state_label
-        from hwdesk.terms import PLATFORM_LABELS, service_label
+        from hwdesk.states import state_label
 
         d, moves = result
         self.detail, self.moves = d, moves
-        no_of = {e.seeker_id: e.seeker_no for e in d.enrollments}
         lang, t = self.lang, self.t
-        platform = PLATFORM_LABELS.get(d.platform, d.platform)
-        if d.has_passcode:
-            code = self.passcode if self.passcode is not None else t("sess.passcode_hidden")
-        else:
-            code = t("common.none")
-        info = [
-            f"#{d.id}  {service_label(d.kind, lang)}{'  ' + d.title if d.title else ''}",
-            f"{t('sess.when')}: {dates.span(d.start, d.end, lang)}   {t('q.col.state')}: {state_label(d.state, lang)}"
-            f"   {t('q.col.staff')}: {d.staff_name}（{d.staff_login}）",
-            f"{t('sess.platform')}: {platform}   URL: {d.join_url or t('sess.no_link')}",
-            f"{t('sess.meeting_id')}: {d.meeting_id or '-'}   {t('sess.passcode')}: {code}",
-        ]
-        if is_group(d.kind):
-            info.append(t("sess.seats", taken=d.seats_taken, capacity=d.capacity, waiting=d.waiting))
-        if d.cancel_reason:
-            lab = CANCEL_LABELS.get(d.cancel_reason, (d.cancel_reason, d.cancel_reason))
-            info.append(f"{t('sess.cancel_reason')}: {lab[1] if lang == 'en' else lab[0]} {d.cancel_note}")
-        for e in d.overrides:
-            info.append(t("sess.override_line", no=e.seeker_no, reason=e.override_reason, by=e.override_by))
-        info += [h.line(lang, no_of.get(h.seeker_id, "")) for h in self.history]
+        info = info_lines(d, self.history, self.passcode, lang)
         self.query_one("#s-info", Static).update(lit("\n".join(info), multiline=True))
         nxt = ("、" if lang == "ja" else ", ").join(state_label(m, lang) for m in moves) or t("sess.final")
         self.query_one("#s-moves", Static).update(lit(t("sess.allowed", moves=nxt)))
         table = self.query_one(RowTable)
         key = table.current_key
-        rows = []
-        for e in d.enrollments:
-            st = state_label(e.state, lang) + (f" #{e.waitlist_rank}" if e.waitlist_rank else "")
-            notes = []
-            if e.stopped is not None:
-                notes.append("⚠ " + t("sess.stopped_flag", cite=e.stopped))
-            if e.state == "offered" and e.offered_until is not None:
-                from hwdesk.services.offers import format_until
-
-                notes.append(t("sess.offer_until", until=format_until(e.offered_until, lang)))
-            if e.override_reason:
-                notes.append(e.override_reason)
-            rows.append([e.seeker_no, e.name, st, " / ".join(notes)])
-        table.set_rows(rows, [e.seeker_id for e in d.enrollments])
+        table.set_rows(participant_rows(d, lang), [e.seeker_id for e in d.enrollments])
         if key in table.keys:
             table.cursor = table.keys.index(key)
         self._sync_offer_key()
@@ -202,7 +159,7 @@ class SessionScreen(HwScreen):
 
         target, per_seeker = MOVES[name]
         seeker = self.query_one(RowTable).current_key if per_seeker and is_group(self.detail.kind) else None
-        if target == "checked_in" or not self._allowed(target, seeker):
+        if target == SeatState.CHECKED_IN or not self._allowed(target, seeker):
             self._set_state(target, seeker)  # nothing final happens: the service moves it or says why not
             return
 
@@ -210,7 +167,7 @@ class SessionScreen(HwScreen):
             if yes:
                 self._set_state(target, seeker)
 
-        self.app.push_screen(FinalConfirm(self._final_text(target, seeker)), confirmed)
+        self.app.push_screen(FinalConfirm(final_text(self.detail, target, seeker, self.lang)), confirmed)
 
     def _allowed(self, target: str, seeker: Any) -> bool:
         """Whether the move is allowed from the states on screen (a refused move needs no confirmation)."""
@@ -223,37 +180,7 @@ class SessionScreen(HwScreen):
         if seeker is not None:
             line = next((e for e in d.enrollments if e.seeker_id == seeker), None)
             return line is not None and target in ENROLLMENT_PATHS.get(line.state, ())
-        return ("no_show" if target in NO_SHOW_STATES else target) in self.moves
-
-    def _final_text(self, target: str, seeker: Any) -> str:
-        """What a final move will do, in words (from the rows on screen; the service decides)."""
-        from hwdesk.services.scheduling import is_group
-        from hwdesk.states import state_label
-
-        d, t = self.detail, self.t
-        if seeker is None and is_group(d.kind) and target in ("completed", "stopped"):
-            done = sum(1 for e in d.enrollments if e.state == "checked_in")
-            absent = sum(1 for e in d.enrollments if e.state == "booked")
-            text = t(
-                "fin.complete_group" if target == "completed" else "fin.stop_group", id=d.id, done=done, absent=absent
-            )
-        else:
-            line = (
-                next((e for e in d.enrollments if e.seeker_id == seeker), None)
-                if seeker is not None
-                else next((e for e in d.enrollments if e.state in SEAT_STATES), None)
-            )
-            if target in ("completed", "stopped") and not is_group(d.kind):
-                who = f"{line.seeker_no} {line.name}" if line else "-"
-                text = t("fin.complete_one" if target == "completed" else "fin.stop_one", id=d.id, who=who)
-            else:
-                text = t(
-                    "fin.seat",
-                    no=line.seeker_no if line else "-",
-                    name=line.name if line else "",
-                    state=state_label(target, self.lang),
-                )
-        return text + "\n" + t("fin.after")
+        return (SessionState.NO_SHOW if target in NO_SHOW_STATES else target) in self.moves
 
     def _set_state(self, target: str, seeker: Any = None, reason: str = "") -> None:
         actor, sid = self.hw.actor, self.session_id
@@ -278,7 +205,7 @@ class SessionScreen(HwScreen):
     def action_cancel(self) -> None:
         def chosen(reason: str | None) -> None:
             if reason:
-                self._set_state("cancelled", None, reason)
+                self._set_state(SessionState.CANCELLED, None, reason)
 
         self.app.push_screen(CancelReasonModal(), chosen)
 
@@ -377,7 +304,7 @@ class SessionScreen(HwScreen):
         e = self._participant()
         if e is None:
             return
-        if e.state != "offered":
+        if e.state != SeatState.OFFERED:
             self.say_here(self.t("sess.not_offered", no=e.seeker_no), error=True)
             return
         actor, sid, seeker_id, no = self.hw.actor, self.session_id, e.seeker_id, e.seeker_no
@@ -500,7 +427,7 @@ class SessionScreen(HwScreen):
             people = [
                 f"{e.seeker_no} {e.name}"
                 for e in scheduling.session_detail(s, actor=actor, session_id=new.id).enrollments
-                if e.state != "cancelled"
+                if e.state != SeatState.CANCELLED
             ]
             return new.id, people
 

@@ -155,10 +155,10 @@ def store(db_url):
             with open(path, "wb") as f:
                 f.write(_TEMPLATES["sqlite"])
         st = open_store(db_url)
-        from hwdesk import audit
+        from hwdesk import audit_hooks
 
         with st.read() as s:  # a copied file: anchored as if its seeding had been written here
-            audit.anchor_current(s)
+            audit_hooks.anchor_current(s)
     else:
         st = open_store(db_url)
         _seed_staff(st)

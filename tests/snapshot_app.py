@@ -30,12 +30,12 @@ def build(folder: Path) -> str:
     if "db" not in _TEMPLATE:
         _TEMPLATE["db"] = Path(build_db(folder, "template.sqlite3"))
     shutil.copyfile(_TEMPLATE["db"], target)
-    from hwdesk import audit
+    from hwdesk import audit_hooks
     from hwdesk.db import open_store
 
     store = open_store(target)
     with store.read() as s:  # a copied file: anchored as if it had been written here
-        audit.anchor_current(s)
+        audit_hooks.anchor_current(s)
     store.dispose()
     return str(target)
 

@@ -8,8 +8,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from hwdesk.states import SeatState, SessionState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,19 +195,6 @@ def _state_literal_comparisons(path: Path) -> list[str]:
 
 
 # Modules other lanes are converting to SessionState/SeatState; the test passes once they have.
-STATE_LITERALS_PENDING = (
-    "hwdesk/cli/sessions.py",
-    "hwdesk/services/exports.py",
-    "hwdesk/services/figures.py",
-    "hwdesk/services/queue.py",
-    "hwdesk/services/reports.py",
-    "hwdesk/services/revisions.py",
-    "screens/seeker_detail.py",
-    "screens/session_detail.py",
-)
-
-
-@pytest.mark.xfail(bool(STATE_LITERALS_PENDING), reason="other lanes converting", strict=False)
 def test_states_are_compared_by_name_not_by_literal():
     """A comparison names a state through hwdesk.states (a member or a named set), never its string:
     a misspelt literal compares unequal silently, a misspelt member fails at import."""

@@ -174,7 +174,7 @@ def test_the_name_index_migration_goes_down_and_up_again(store, actors):
     from helpers import new_seeker
 
     from hwdesk.db import _alembic_config
-    from hwdesk.services import seekers
+    from hwdesk.services import seeker_search, seekers
 
     ids = [new_seeker(store, actors["clerk1"], name=n).id for n in ("山田 太郎", "佐藤 花子", "山田 花")]
     with store.write() as s:
@@ -182,7 +182,7 @@ def test_the_name_index_migration_goes_down_and_up_again(store, actors):
 
     def found(q: str) -> list[int]:
         with store.read() as s:
-            return [r.id for r in seekers.search(s, q, actor=SYSTEM)]
+            return [r.id for r in seeker_search.search(s, q, actor=SYSTEM)]
 
     assert found("山田") == [ids[0]] and found("花子") == [ids[1]]
     command.downgrade(_alembic_config(store), "0002")

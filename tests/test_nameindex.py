@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwdesk import nameindex
-from hwdesk.services import seekers
+from hwdesk.services import seeker_search, seekers
 from hwdesk.services.context import SYSTEM
 
 # Kanji and kana of real names, the punctuation and Latin letters that turn up in them, and any
@@ -91,10 +91,10 @@ def test_search_treats_the_name_as_written(store, actors, name, hits, misses):
     new_seeker(store, actors["clerk1"], name="無関係 氏名", kana="ムカンケイ")
     with store.read() as s:
         for q in hits:
-            assert [h.id for h in seekers.search(s, q, actor=SYSTEM)] == [sk.id], q
-            assert seekers.search_count(s, q, actor=SYSTEM) == 1, q
+            assert [h.id for h in seeker_search.search(s, q, actor=SYSTEM)] == [sk.id], q
+            assert seeker_search.search_count(s, q, actor=SYSTEM) == 1, q
         for q in misses:
-            assert seekers.search(s, q, actor=SYSTEM) == [], q
+            assert seeker_search.search(s, q, actor=SYSTEM) == [], q
 
 
 def test_anonymized_seekers_leave_the_index(store, actors):
@@ -103,8 +103,8 @@ def test_anonymized_seekers_leave_the_index(store, actors):
     with store.write() as s:
         seekers.anonymize(s, actor=actors["super1"], seeker_id=sk.id)
     with store.read() as s:
-        assert [h.id for h in seekers.search(s, "予定", actor=SYSTEM)] == [keep.id]
-        assert seekers.search(s, "匿名", actor=SYSTEM) == []  # the placeholder name is not searchable either
+        assert [h.id for h in seeker_search.search(s, "予定", actor=SYSTEM)] == [keep.id]
+        assert seeker_search.search(s, "匿名", actor=SYSTEM) == []  # the placeholder name is not searchable either
         if store.is_sqlite:
             assert sk.id not in nameindex.indexed(s.connection())
 
@@ -114,9 +114,9 @@ def test_office_scope_walks_the_index_not_the_office(store, actors):
     """With an office filter the FTS table stays the outer loop (CROSS JOIN): the plan never
     runs the phrase query once per seeker of the office."""
     new_seeker(store, actors["clerk1"], name="山田 花子")
-    with store.read() as s, seekers._Raw(s) as db:
+    with store.read() as s, seeker_search._Raw(s) as db:
         sql, params = nameindex.match(
-            db, "山田", seekers._COLS, "k.anonymized_at IS NULL AND k.office_id = ?", ["takamatsu"]
+            db, "山田", seeker_search._COLS, "k.anonymized_at IS NULL AND k.office_id = ?", ["takamatsu"]
         )
         plan = " / ".join(r[3] for r in db.rows("EXPLAIN QUERY PLAN " + sql, params))
     assert plan.startswith("SCAN f VIRTUAL TABLE") and "SEARCH k USING INTEGER PRIMARY KEY" in plan, plan
@@ -132,6 +132,6 @@ def test_reindex_rebuilds_the_index_on_either_backend(store, actors, capsys):
     assert main(["--lang", "en", "--db", store.url, "reindex"]) == 0
     assert "rebuilt (1 seekers)" in capsys.readouterr().out
     with store.read() as s:
-        assert [h.id for h in seekers.search(s, "山田太", actor=SYSTEM)] == [ids[0]] and seekers.search(
+        assert [h.id for h in seeker_search.search(s, "山田太", actor=SYSTEM)] == [ids[0]] and seeker_search.search(
             s, "佐藤", actor=SYSTEM
         ) == []

@@ -129,7 +129,7 @@ def test_hot_statements_use_indexes(bench_db):
     from hwdesk.services.context import SYSTEM, Actor
     from hwdesk.services.importer import import_seekers
     from hwdesk.services.queue import daily_queue, reminder_list, week_view
-    from hwdesk.services.seekers import search, search_count
+    from hwdesk.services.seeker_search import search, search_count
     from screens.data import load_detail
 
     url, day = bench_db

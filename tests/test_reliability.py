@@ -30,7 +30,7 @@ from hwdesk.db import open_store
 from hwdesk.errors import StoreError
 from hwdesk.maintenance.head import HEAD_FILE_ENV, HEAD_SUFFIX, read_head_file
 from hwdesk.models import AuditLog, Meta, Seeker
-from hwdesk.services import seekers
+from hwdesk.services import seeker_search
 from hwdesk.services.context import SYSTEM
 
 WRITER = Path(__file__).parent / "fixtures" / "writer.py"
@@ -245,8 +245,8 @@ def test_check_finds_a_wrong_name_index_and_reindex_rebuilds_it(store, actors, h
     found = open_store(store.url, migrate=False)
     try:
         with found.read() as s:
-            assert [r.name for r in seekers.search(s, "佐藤花", actor=SYSTEM)] == ["佐藤 花"]
-            assert [r.id for r in seekers.search(s, "鈴木", actor=SYSTEM)] == [ids[2]] and seekers.search(
+            assert [r.name for r in seeker_search.search(s, "佐藤花", actor=SYSTEM)] == ["佐藤 花"]
+            assert [r.id for r in seeker_search.search(s, "鈴木", actor=SYSTEM)] == [ids[2]] and seeker_search.search(
                 s, "幽", actor=SYSTEM
             ) == []
             row = s.exec(select(AuditLog).where(AuditLog.action == "maintenance.reindex")).one()

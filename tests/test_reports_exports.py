@@ -18,8 +18,7 @@ from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Seeker, Staff, UsageRecord
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, exports, records, reports
-from hwdesk.services import seekers as seeker_service
+from hwdesk.services import consent, exports, records, reports, retention, seeker_search
 from hwdesk.services.context import SYSTEM
 
 CANARY = "DEVICE-CANARY-123"
@@ -506,7 +505,7 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         s.add(row)
     today = date(2026, 3, 15)
     with store.read() as s:
-        candidates = exports.retention_candidates(
+        candidates = retention.retention_candidates(
             s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today
         )
         before = (
@@ -518,9 +517,9 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
     rep_before = _report(store, today=today)
 
     with store.write() as s, pytest.raises(PermissionDenied):
-        exports.anonymize_inactive(s, actor=actors["clerk1"], office_id="takamatsu", inactive_months=12, today=today)
+        retention.anonymize_inactive(s, actor=actors["clerk1"], office_id="takamatsu", inactive_months=12, today=today)
     with store.write() as s:
-        result = exports.anonymize_inactive(
+        result = retention.anonymize_inactive(
             s,
             actor=actors["super1"],
             office_id="takamatsu",
@@ -535,8 +534,8 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         assert row.seeker_no == f"ANON-{old.id}" and (row.birth_date.month, row.birth_date.day) == (1, 1)
         assert row.birth_date.year == old.birth_date.year
         assert (
-            seeker_service.search(s, old.seeker_no, actor=SYSTEM) == []
-            and seeker_service.search(s, "八郎", actor=SYSTEM) == []
+            seeker_search.search(s, old.seeker_no, actor=SYSTEM) == []
+            and seeker_search.search(s, "八郎", actor=SYSTEM) == []
         )
         after = (
             s.exec(select(func.count()).select_from(SessionRow)).one(),
@@ -545,7 +544,8 @@ def test_retention_dry_run_then_anonymize_keeping_the_statistics(store, actors, 
         usage = s.exec(select(UsageRecord).where(UsageRecord.seeker_id == old.id)).one()
         companion = s.exec(select(CompanionNotice).where(CompanionNotice.seeker_id == old.id)).one()
         assert (
-            exports.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today) == []
+            retention.retention_candidates(s, actor=SYSTEM, office_id="takamatsu", inactive_months=12, today=today)
+            == []
         )
         audit = s.exec(select(AuditLog).where(AuditLog.action == "retention.anonymize")).one()
     assert after == before

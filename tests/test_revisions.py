@@ -13,7 +13,7 @@ from sqlmodel import select
 from hwdesk.clock import JST
 from hwdesk.models import Enrollment, Staff
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, revisions
+from hwdesk.services import consent, revisions, terms_diff
 from hwdesk.services.context import SYSTEM
 from hwdesk.services.offices import add_terms_version, document, terms_versions
 from hwdesk.terms import TermsDocument, shipped_terms
@@ -106,7 +106,7 @@ def _consent(store, actor, seeker_id, office, on=date(2026, 6, 1)):
 
 def test_diff_shows_the_changed_article_and_the_added_one():
     old = shipped_terms()["takamatsu"][-1]
-    changes = revisions.diff_versions(old, revised_takamatsu())
+    changes = terms_diff.diff_versions(old, revised_takamatsu())
     by_label = {c.label: c for c in changes}
     assert set(by_label) == {"第7条", f"第{len(old.articles) + 1}条"}
     art7 = by_label["第7条"]
@@ -121,7 +121,7 @@ def test_diff_shows_the_changed_article_and_the_added_one():
     assert "".join(t for op, t in art7.segments if op != "delete") == art7.new_text
     assert by_label[f"第{len(old.articles) + 1}条"].kind == "added"
     assert "改正" in art7.summary() and "changed" in art7.summary("en")
-    assert revisions.diff_versions(old, old) == []
+    assert terms_diff.diff_versions(old, old) == []
 
 
 def test_diff_reports_an_inserted_article_as_added_and_the_rest_renumbered():
@@ -133,7 +133,7 @@ def test_diff_reports_an_inserted_article_as_added_and_the_rest_renumbered():
     )
     for i, art in enumerate(raw["articles"], 1):
         art["number"] = i
-    changes = revisions.diff_versions(old, TermsDocument(raw))
+    changes = terms_diff.diff_versions(old, TermsDocument(raw))
     kinds = [c.kind for c in changes]
     assert kinds[0] == "added" and changes[0].new_number == 2
     assert set(kinds[1:]) == {"renumbered"} and len(kinds) == len(old.articles)  # 第2条…第12条 → 第3条…第13条
@@ -142,9 +142,9 @@ def test_diff_reports_an_inserted_article_as_added_and_the_rest_renumbered():
 
 def test_diff_stored_defaults_to_newest_against_previous(store, revised):
     with store.read() as s:
-        old, new, changes = revisions.diff_stored(s, office_id="takamatsu")
+        old, new, changes = terms_diff.diff_stored(s, office_id="takamatsu")
     assert (old.version, new.version) == (2, 3)
-    assert "第7条" in revisions.render_changes(changes)
+    assert "第7条" in terms_diff.render_changes(changes)
 
 
 # --- notify list ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlmodel import func, select
 from hwdesk.clock import JST
 from hwdesk.errors import PermissionDenied, RuleRefusal
 from hwdesk.models import AuditLog, Enrollment, Seeker, Staff
-from hwdesk.services import auth, calendar, exports, records, scheduling, seekers, terminations
+from hwdesk.services import auth, calendar, exports, records, scheduling, seeker_search, seekers, terminations
 from hwdesk.services.context import SYSTEM
 from hwdesk.services.offices import add_terms_version, document, terms_in_force
 
@@ -276,8 +276,8 @@ def test_clerk_cannot_edit_or_import_into_another_office(store, actors):
 def test_staff_scoped_to_their_office_see_only_its_seekers_unless_granted_more(store, actors):
     new_seeker(store, actors["clerk1_shi"], office_id="shibuya", name="境界 太郎", kana="キョウカイ タロウ")
     with store.read() as s:
-        assert seekers.search(s, "キョウカイ", actor=SYSTEM, office_id=actors["clerk1"].office_id) == []
-        assert len(seekers.search(s, "キョウカイ", actor=SYSTEM, office_id=actors["clerk1_shi"].office_id)) == 1
+        assert seeker_search.search(s, "キョウカイ", actor=SYSTEM, office_id=actors["clerk1"].office_id) == []
+        assert len(seeker_search.search(s, "キョウカイ", actor=SYSTEM, office_id=actors["clerk1_shi"].office_id)) == 1
 
 
 def test_a_passcode_of_another_office_is_refused(store, actors):

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from hwdesk.db import _alembic_config, current_revision, head_revision
 from hwdesk.romaji import looks_like_romaji, readings
-from hwdesk.services import seekers
+from hwdesk.services import seeker_search, seekers
 from hwdesk.services.context import SYSTEM
 
 PEOPLE = [
@@ -29,12 +29,12 @@ PEOPLE = [
 
 def _names(store, q: str, office_id: str | None = None) -> list[str]:
     with store.read() as s:
-        return [r.name for r in seekers.search(s, q, actor=SYSTEM, office_id=office_id)]
+        return [r.name for r in seeker_search.search(s, q, actor=SYSTEM, office_id=office_id)]
 
 
 def _count(store, q: str) -> int:
     with store.read() as s:
-        return seekers.search_count(s, q, actor=SYSTEM)
+        return seeker_search.search_count(s, q, actor=SYSTEM)
 
 
 def test_reading_and_romaji_find_people_by_any_word(store, actors):

@@ -27,7 +27,7 @@ from hwdesk.clock import JST, today_jst
 from hwdesk.errors import PermissionDenied
 from hwdesk.models import Approval, AuditLog, Interpreter, Seeker, Termination, TermsVersion
 from hwdesk.models import Session as SessionRow
-from hwdesk.services import consent, seekers
+from hwdesk.services import consent, seeker_search, seekers
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import TARGETS, is_guarded
 
@@ -134,7 +134,7 @@ ALLOWED: dict[str, str] = {
         )
     },
     **{
-        f"revisions.{n}": NON_PERSONAL
+        f"terms_diff.{n}": NON_PERSONAL
         for n in ("word_diff", "diff_versions", "render_changes", "version_by_number", "diff_stored")
     },
     "scheduling.is_group": NON_PERSONAL,
@@ -438,8 +438,8 @@ def test_takamatsu_clerk_cannot_touch_a_maebashi_seeker(store, actors, maebashi)
         lambda s: seekers.switch_to_office_registration(s, actor=clerk, seeker_id=sid),
         lambda s: consent.revoke_approval(s, actor=actors["super1"], approval_id=maebashi["approval_id"]),
         lambda s: seekers.anonymize(s, actor=actors["super1"], seeker_id=sid),
-        lambda s: seekers.search(s, "前橋", actor=clerk, office_id="maebashi"),
-        lambda s: seekers.search(s, "前橋", actor=clerk),  # every office
+        lambda s: seeker_search.search(s, "前橋", actor=clerk, office_id="maebashi"),
+        lambda s: seeker_search.search(s, "前橋", actor=clerk),  # every office
     ]
     for call in calls:
         with pytest.raises(PermissionDenied), store.write() as s:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext.base import ParseError
 from hwdesk.jtext.text import normalize_name
-from hwdesk.services import auth, importer, seekers
+from hwdesk.services import auth, importer, seeker_search
 from hwdesk.services.context import SYSTEM
 
 FILLERS = ["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f"]
@@ -78,7 +78,8 @@ def test_form_refuses_and_the_search_finds_the_plain_name(store, actors, ch):
     new_seeker(store, actors["clerk1"], name="山田 太郎")
     with store.read() as s:
         assert all(
-            "山田 太郎" == r.name for r in seekers.search(s, "山田", actor=actors["clerk1"], office_id="takamatsu")
+            "山田 太郎" == r.name
+            for r in seeker_search.search(s, "山田", actor=actors["clerk1"], office_id="takamatsu")
         )
 
 

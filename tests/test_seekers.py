@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from hwdesk.errors import PermissionDenied, ValidationFailed
 from hwdesk.models import AuditLog, Seeker
-from hwdesk.services import seekers
+from hwdesk.services import seeker_search, seekers
 from hwdesk.services.context import SYSTEM
 
 
@@ -100,7 +100,7 @@ def test_search_finds_by_every_route(store, actors, query):
         store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", phone="03-1111-2222", seeker_no="13080-1"
     )
     with store.read() as s:
-        hits = seekers.search(s, query, actor=SYSTEM)
+        hits = seeker_search.search(s, query, actor=SYSTEM)
     assert [h.id for h in hits] == [sk.id]
 
 
@@ -108,16 +108,16 @@ def test_search_finds_by_every_route(store, actors, query):
 def test_search_misses(store, actors, query):
     new_seeker(store, actors["clerk1"])
     with store.read() as s:
-        assert seekers.search(s, query, actor=SYSTEM) == []
+        assert seeker_search.search(s, query, actor=SYSTEM) == []
 
 
 def test_long_fragments_must_be_contiguous_in_the_name(store, actors):
     # Both trigrams of 甲乙丙丁 are in this name, but not next to each other.
     sk = new_seeker(store, actors["clerk1"], name="甲乙丙 乙丙丁", kana="コウオツ ヘイテイ")
     with store.read() as s:
-        assert seekers.search(s, "甲乙丙丁", actor=SYSTEM) == []
-        assert [h.id for h in seekers.search(s, "甲乙丙乙", actor=SYSTEM)] == [sk.id]
-        assert [h.id for h in seekers.search(s, "丙乙丙丁", actor=SYSTEM)] == [sk.id]
+        assert seeker_search.search(s, "甲乙丙丁", actor=SYSTEM) == []
+        assert [h.id for h in seeker_search.search(s, "甲乙丙乙", actor=SYSTEM)] == [sk.id]
+        assert [h.id for h in seeker_search.search(s, "丙乙丙丁", actor=SYSTEM)] == [sk.id]
 
 
 def test_edit_updates_the_name_index_and_audits_before_after(store, actors):
@@ -129,8 +129,8 @@ def test_edit_updates_the_name_index_and_audits_before_after(store, actors):
     with store.write() as s:
         seekers.update_seeker(s, actor=a, seeker_id=sk.id, form=form)
     with store.read() as s:
-        assert [h.id for h in seekers.search(s, "次郎", actor=SYSTEM)] == [sk.id]
-        assert seekers.search(s, "太郎", actor=SYSTEM) == []
+        assert [h.id for h in seeker_search.search(s, "次郎", actor=SYSTEM)] == [sk.id]
+        assert seeker_search.search(s, "太郎", actor=SYSTEM) == []
         row = s.exec(select(AuditLog).where(AuditLog.action == "seeker.update")).one()
     assert '"before"' in row.detail_json and "太郎" in row.detail_json and "次郎" in row.detail_json
 
@@ -168,10 +168,13 @@ def test_search_count_counts_every_path_up_to_the_cap(store, actors):
         store, actors["clerk1"], name="佐藤 花子", kana="サトウ ハナコ", seeker_no="37010-999", birth="1970-01-01"
     )
     with store.read() as s:
-        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM) == 7
-        assert seekers.search_count(s, "山田太", actor=SYSTEM) == 7
-        assert seekers.search_count(s, "37010-90", actor=SYSTEM) == 7  # the exact and prefix paths, counted once
-        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM, cap=3) == 4  # over the cap: cap + 1
-        assert seekers.search_count(s, "ヤマダ", actor=SYSTEM, office_id="shibuya") == 0
-        assert seekers.search_count(s, "", actor=SYSTEM) == 0 and seekers.search_count(s, "該当なし", actor=SYSTEM) == 0
-        assert len(seekers.search(s, "ヤマダ", actor=SYSTEM, limit=5)) == 5
+        assert seeker_search.search_count(s, "ヤマダ", actor=SYSTEM) == 7
+        assert seeker_search.search_count(s, "山田太", actor=SYSTEM) == 7
+        assert seeker_search.search_count(s, "37010-90", actor=SYSTEM) == 7  # the exact and prefix paths, counted once
+        assert seeker_search.search_count(s, "ヤマダ", actor=SYSTEM, cap=3) == 4  # over the cap: cap + 1
+        assert seeker_search.search_count(s, "ヤマダ", actor=SYSTEM, office_id="shibuya") == 0
+        assert (
+            seeker_search.search_count(s, "", actor=SYSTEM) == 0
+            and seeker_search.search_count(s, "該当なし", actor=SYSTEM) == 0
+        )
+        assert len(seeker_search.search(s, "ヤマダ", actor=SYSTEM, limit=5)) == 5

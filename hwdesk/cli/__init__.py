@@ -53,6 +53,20 @@ def id_arg(option: str) -> Callable[[str], int]:
     return bounded_int(option, 1, ID_MAX)
 
 
+def check_office(name: str) -> None:
+    """Refuse an office that has no terms (the NotFound names the offices that exist)."""
+    from hwdesk.terms import office_profile
+
+    office_profile(name)
+
+
+def day_option(text: str, field: str):
+    """A day given as an option's value (ISO or 和暦); a refusal names ``field``."""
+    from hwdesk.jtext.dates import parse_day
+
+    return parse_day(text, field=field)
+
+
 class Ctx:
     """What a command needs: parsed arguments, the store (opened lazily) and the language."""
 

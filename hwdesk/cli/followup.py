@@ -114,12 +114,12 @@ def _label(outcome: str | None, lang: str, table: dict) -> str:
 
 def cmd_list(ctx) -> int:
     """Print the follow-up list (or dump it as JSON)."""
-    from hwdesk.cli.sessions import _settle, _table
+    from hwdesk.cli.listings import print_table, settle
     from hwdesk.services import followup
 
     actor = ctx.reader()
     office = ctx.args.office or actor.office_id
-    _settle(ctx)
+    settle(ctx)
     with ctx.store.read() as s:
         view = followup.followup_view(s, actor=actor, office_id=office)
     ctx.audit_read(
@@ -132,7 +132,7 @@ def cmd_list(ctx) -> int:
     calls = followup.OUTCOME_LABELS
     print(ctx.msg("cli.followup.late", minutes=view.minutes, n=len(view.late)))
     if view.late:
-        _table(
+        print_table(
             ctx,
             [
                 ctx.msg(key)
@@ -166,7 +166,7 @@ def cmd_list(ctx) -> int:
     if view.no_shows:
         from hwdesk.services.scheduling import state_label
 
-        _table(
+        print_table(
             ctx,
             [
                 ctx.msg(key)

@@ -53,7 +53,7 @@ def cmd_find(ctx) -> int:
     """Print matching seekers (signed in; the view is audited)."""
     from hwdesk.jtext.numbers import format_phone
     from hwdesk.jtext.safety import safe_display
-    from hwdesk.services.seekers import search
+    from hwdesk.services.seeker_search import search
 
     actor = ctx.reader()
     office = ctx.args.office or (None if actor.all_offices else actor.office_id)

@@ -3,6 +3,7 @@
 
 The same services as the screens, so the rules and messages are the same; a refusal prints its
 reason (each failed requirement with its article) on stderr and exits with status 2 (``main``).
+The handlers of the read-only lists (``queue``, ``week``, ``reminders``) are in ``hwdesk.cli.listings``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import sys
 from typing import Any
 
 from hwdesk.cli import bounded_int, id_arg
-from hwdesk.states import MOVE_TARGETS
+from hwdesk.cli.listings import cmd_queue, cmd_reminders, cmd_week, day_arg, print_warnings, settle
+from hwdesk.states import MOVE_TARGETS, SeatState
 
 
 def register(sub) -> None:
@@ -145,12 +147,6 @@ def _register_session(sub) -> None:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _date(value: str):
-    from hwdesk.jtext.dates import parse_day
-
-    return parse_day(value)
-
-
 def _datetime(value: str):
     from hwdesk.clock import JST
     from hwdesk.jtext.dates import parse_day
@@ -165,165 +161,6 @@ def _seeker_id(s, seeker_no: str, actor) -> int:
     from hwdesk.services.seekers import get_by_number
 
     return get_by_number(s, seeker_no, actor=actor).id
-
-
-def _staff_id(s, login: str | None) -> int | None:
-    if not login:
-        return None
-    from hwdesk.services.auth import get_staff
-
-    return get_staff(s, login).id
-
-
-def _settle(ctx) -> None:
-    """Offers past their reply deadline go to the next in line before a read shows them (no cron)."""
-    from hwdesk.services import offers
-
-    offers.settle(ctx.store)
-
-
-def _print_warnings(ctx, warnings) -> None:
-    for ja, en in warnings:
-        print(ctx.msg("cli.sessions.warning", text=ctx.pick(ja, en)), file=sys.stderr)
-
-
-def _table(ctx, headers: list[str], rows: list[list[object]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from hwdesk.jtext.safety import safe_display
-
-    table = Table()
-    for h in headers:
-        table.add_column(h)
-    for r in rows:
-        table.add_row(*(Text(safe_display(str(v))) for v in r))
-    Console().print(table)
-
-
-# --- queue and week ---------------------------------------------------------------------------
-
-
-def cmd_queue(ctx) -> int:
-    """Print the day's queue (a table, or JSON with ISO times and 求職番号)."""
-    from hwdesk.services import queue
-
-    a = ctx.args
-    day = _date(a.date)
-    actor = ctx.reader()
-    _settle(ctx)
-    with ctx.store.read() as s:
-        staff = _staff_id(s, a.staff)
-        if a.json:
-            data = queue.queue_json(
-                s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state
-            )
-        else:
-            view = queue.daily_queue(
-                s, actor=actor, office_id=a.office, day=day, staff_id=staff, kind=a.kind, state=a.state
-            )
-    if a.json:
-        ctx.audit_read(actor, office_id=a.office, rows=len(data["sessions"]), day=day.isoformat())
-        ctx.out_json(data)
-        return 0
-    ctx.audit_read(actor, office_id=a.office, rows=len(view.rows), day=day.isoformat())
-    lang = ctx.lang
-    if view.closed:
-        print(ctx.msg("cli.sessions.closed", reason=ctx.pick(*view.closed)), file=sys.stderr)
-    if view.holiday_warning:
-        _print_warnings(ctx, [view.holiday_warning])
-    counts = "  ".join(f"{queue.state_label(k, lang)} {v}" for k, v in view.counts.items() if k != "total" and v)
-    print(f"{a.office} {day.isoformat()}  {ctx.msg('cli.sessions.total')} {view.counts['total']}  {counts}")
-    _table(
-        ctx,
-        [
-            ctx.msg(key)
-            for key in (
-                "cli.sessions.col.id",
-                "cli.sessions.col.time",
-                "cli.sessions.col.kind",
-                "cli.sessions.col.state",
-                "cli.sessions.col.staff",
-                "cli.sessions.col.seeker_seats",
-                "cli.sessions.col.companions",
-                "cli.sessions.col.warnings",
-            )
-        ],
-        [
-            [
-                r.id,
-                f"{r.start:%H:%M}-{r.end:%H:%M}",
-                r.kind_label(lang),
-                r.state_label(lang),
-                r.staff_login,
-                r.who(lang),
-                ", ".join(c.label(lang) for c in r.companions),
-                ", ".join(w.text(lang) for w in r.warnings),
-            ]
-            for r in view.rows
-        ],
-    )
-    return 0
-
-
-def cmd_week(ctx) -> int:
-    """Print the week view."""
-    from hwdesk.services import queue
-
-    a = ctx.args
-    week_start = _date(a.date)
-    actor = ctx.reader()
-    _settle(ctx)
-    with ctx.store.read() as s:
-        view = queue.week_view(
-            s, actor=actor, office_id=a.office, week_start=week_start, staff_id=_staff_id(s, a.staff)
-        )
-    ctx.audit_read(actor, office_id=a.office, rows=sum(len(d.rows) for d in view.days), week=view.start.isoformat())
-    if a.json:
-        ctx.out_json(
-            {
-                "office": a.office,
-                "week_start": view.start.isoformat(),
-                "counts": view.counts,
-                "days": [
-                    {
-                        "date": d.day.isoformat(),
-                        "closed": d.closed[0] if d.closed else None,
-                        "sessions": [queue.row_json(r) for r in d.rows],
-                    }
-                    for d in view.days
-                ],
-            }
-        )
-        return 0
-    lang = ctx.lang
-    rows: list[list[object]] = []
-    for d in view.days:
-        if d.closed and not d.rows:
-            rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
-        for r in d.rows:
-            rows.append(
-                [
-                    d.day.isoformat(),
-                    f"{r.start:%H:%M}-{r.end:%H:%M}",
-                    f"#{r.id} {r.kind_label(lang)}",
-                    r.staff_login,
-                    r.who(lang),
-                ]
-            )
-    _table(
-        ctx,
-        [
-            ctx.msg("cli.sessions.col.date"),
-            ctx.msg("cli.sessions.col.time"),
-            ctx.msg("cli.sessions.col.session"),
-            ctx.msg("cli.sessions.col.staff"),
-            ctx.msg("cli.sessions.col.seeker_seats"),
-        ],
-        rows,
-    )
-    return 0
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -376,7 +213,7 @@ def cmd_session_create(ctx) -> int:
         print(ctx.msg("cli.sessions.created") + ", ".join(f"#{i}" for i in created))
         for k in skipped:
             print(ctx.msg("cli.sessions.skipped", date=k["date"], reason=ctx.pick(k["reason"], k["reason_en"])))
-    _print_warnings(ctx, warnings)
+    print_warnings(ctx, warnings)
     return 0
 
 
@@ -385,7 +222,7 @@ def cmd_session_show(ctx) -> int:
     from hwdesk.services import scheduling
 
     actor = ctx.reader()
-    _settle(ctx)
+    settle(ctx)
     with ctx.store.read() as s:
         d = scheduling.session_detail(s, actor=actor, session_id=ctx.args.session_id)
     ctx.audit_read(actor, office_id=d.office_id, rows=len(d.enrollments), session_id=d.id)
@@ -508,7 +345,7 @@ def cmd_book(ctx) -> int:
                 "interpreter": interp.as_json(),
             }
         )
-    elif state == "waitlisted":
+    elif state == SeatState.WAITLISTED:
         print(ctx.msg("cli.sessions.session_full_waitlisted_position", pos=pos))
     else:
         print(ctx.msg("cli.sessions.booked"))
@@ -564,7 +401,7 @@ def cmd_status(ctx) -> int:
     return 0
 
 
-# --- closures, terminations, reminders ----------------------------------------------------------
+# --- closures and terminations ----------------------------------------------------------
 
 
 def cmd_closure(ctx) -> int:
@@ -581,7 +418,7 @@ def cmd_closure(ctx) -> int:
         from hwdesk.errors import ValidationFailed
 
         raise ValidationFailed("--date を指定してください。", "Give --date.", field="date")
-    day = _date(a.date)
+    day = day_arg(a.date)
     actor = ctx.actor()
     with ctx.store.write() as s:
         if a.action == "add":
@@ -614,8 +451,8 @@ def cmd_terminate(ctx) -> int:
             ground=a.ground,
             narrative=a.narrative,
             scope=a.scope,
-            until=_date(a.until) if a.until else None,
-            review_on=_date(a.review_on) if a.review_on else None,
+            until=day_arg(a.until) if a.until else None,
+            review_on=day_arg(a.review_on) if a.review_on else None,
             session_id=a.session,
         )
         t = res.termination
@@ -647,73 +484,4 @@ def cmd_lift(ctx) -> int:
     with ctx.store.write() as s:
         terminations.lift(s, actor=actor, termination_id=ctx.args.termination_id, reason=ctx.args.reason)
     print(ctx.msg("cli.sessions.stop_use_lifted"))
-    return 0
-
-
-def cmd_reminders(ctx) -> int:
-    """Print the reminder calls for the next open day."""
-    from hwdesk.services import queue
-
-    a = ctx.args
-    day = _date(a.date)
-    actor = ctx.reader()
-    _settle(ctx)
-    with ctx.store.read() as s:
-        rl = queue.reminder_list(s, actor=actor, office_id=a.office, day=day)
-    ctx.audit_read(actor, office_id=a.office, rows=len(rl.rows), day=rl.target_day.isoformat())
-    lang = ctx.lang
-    if a.json:
-        ctx.out_json(
-            {
-                "office": a.office,
-                "date": rl.target_day.isoformat(),
-                "calls": [
-                    {
-                        "session": r.session_id,
-                        "kind": r.kind,
-                        "start": r.start.isoformat(),
-                        "seeker_no": r.seeker_no,
-                        "name": r.name,
-                        "phone": r.phone,
-                        "companions": [c.label(lang) for c in r.companions],
-                        "missing": list(r.missing),
-                        "last_outcome": r.last_outcome,
-                        "call": queue.reminder_call(r),
-                        "offered_until": r.offered_until.isoformat() if r.offered_until else None,
-                    }
-                    for r in rl.rows
-                ],
-            }
-        )
-        return 0
-    print(ctx.msg("cli.sessions.reminders", target_day=rl.target_day.isoformat(), n_rows=len(rl.rows)))
-    _table(
-        ctx,
-        [
-            ctx.msg(key)
-            for key in (
-                "cli.sessions.col.time",
-                "cli.sessions.col.id",
-                "cli.sessions.col.seeker_no",
-                "cli.sessions.col.name",
-                "cli.sessions.col.phone",
-                "cli.sessions.col.companions",
-                "cli.sessions.col.missing",
-                "cli.sessions.col.last_call",
-            )
-        ],
-        [
-            [
-                f"{r.start:%H:%M}",
-                r.session_id,
-                r.seeker_no,
-                r.name,
-                r.phone,
-                ", ".join(c.label(lang) for c in r.companions),
-                queue.reminder_call_text(r, lang) or r.missing_text(lang),
-                queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0],
-            ]
-            for r in rl.rows
-        ],
-    )
     return 0

@@ -407,7 +407,7 @@ def build_notice(session: Session, notice: Notice, *, now: datetime | None = Non
 
 
 def _build_revision(session: Session, notice: Notice, seeker: Seeker, base: dict) -> Built | Skip:
-    from hwdesk.services.revisions import diff_versions
+    from hwdesk.services.terms_diff import diff_versions
 
     nid = _stored_id(notice)
 
