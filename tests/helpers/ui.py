@@ -109,10 +109,15 @@ async def settle(pilot, rounds: int = 6) -> None:
     """Let workers finish and their results reach the screen (results may start more workers)."""
     import asyncio
 
+    from textual.worker import WorkerCancelled
+
     for _ in range(rounds):
         workers, lanes = pilot.app.db_work()
-        if workers:
-            await pilot.app.workers.wait_for_complete(workers)
+        for worker in workers:
+            try:
+                await worker.wait()
+            except WorkerCancelled:  # superseded (the query retyped, the screen left): the app's way, no error
+                pass
         for _ in range(500):  # a search lane's job: ~1 ms, allow 5 s
             if not pilot.app.db_work()[1]:
                 break
