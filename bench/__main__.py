@@ -127,18 +127,24 @@ def prefixes(texts) -> list[tuple[str, str]]:
     return out
 
 
-def floor_search(con: Floor, q: str) -> list:
-    """The app's search paths as raw SQL (same filters, one page)."""
+def search_terms(q: str) -> tuple[str, str | None]:
+    """A search as the app reads it: ``q`` NFKC-normalized and trimmed, and the 求職番号 prefix it
+    stands for when it is digits (a dash after the fifth; None otherwise)."""
     import unicodedata
 
+    q = unicodedata.normalize("NFKC", q).strip()
+    digits = q.replace("-", "")
+    return q, (digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "") if digits.isdigit() else None)
+
+
+def floor_search(con: Floor, q: str) -> list:
+    """The app's search paths as raw SQL (same filters, one page)."""
     from hwdesk.jtext.kana import kana_key
 
-    q = unicodedata.normalize("NFKC", q).strip()
+    q, p = search_terms(q)
     cols = "id, seeker_no, name, name_kana, birth_date, phone, office_id"
     base = f"SELECT {cols} FROM seeker WHERE anonymized_at IS NULL AND office_id = ? AND "
-    digits = q.replace("-", "")
-    if digits.isdigit():
-        p = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
+    if p is not None:
         return con.execute(
             base + "seeker_no >= ? AND seeker_no < ? ORDER BY seeker_no LIMIT 50", (SCOPE, p, up(p))
         ).fetchall()
@@ -229,18 +235,7 @@ def ui_run(db: str, texts, reps: int, fps: int | None, day: str) -> dict:
         "password": BENCH_PASSWORD,
         "day": day,
     }
-    p = subprocess.run(
-        [sys.executable, "-m", "bench.ui", json.dumps(args, ensure_ascii=False)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-UI ")), None)
-    if line is None:
-        raise RuntimeError(f"UI benchmark failed: {p.stderr[-3000:]}")
-    return json.loads(line[len("BENCH-UI ") :])
+    return run_process("bench.ui", [json.dumps(args, ensure_ascii=False)], "BENCH-UI", "UI benchmark", 1200, env=env)
 
 
 def pty_run(db: str, texts, passes: int) -> dict:
@@ -248,17 +243,22 @@ def pty_run(db: str, texts, passes: int) -> dict:
     from bench.build import BENCH_PASSWORD
 
     args = {"db": db, "texts": texts, "passes": passes, "login": "clerk1", "password": BENCH_PASSWORD}
+    return run_process("bench.pty", [json.dumps(args, ensure_ascii=False)], "BENCH-PTY", "pty benchmark", 1800)
+
+
+def run_process(
+    module: str, argv: list[str], tag: str, what: str, timeout: int, *, env: dict[str, str] | None = None
+) -> dict:
+    """``python -m module *argv`` in its own process from the repository root: the JSON on its
+    output line that starts with ``tag``; without one, a RuntimeError naming ``what`` with the end
+    of its stderr."""
     p = subprocess.run(
-        [sys.executable, "-m", "bench.pty", json.dumps(args, ensure_ascii=False)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
+        [sys.executable, "-m", module, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
-    line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-PTY ")), None)
+    line = next((x for x in p.stdout.splitlines() if x.startswith(tag + " ")), None)
     if line is None:
-        raise RuntimeError(f"pty benchmark failed: {p.stderr[-3000:]}")
-    return json.loads(line[len("BENCH-PTY ") :])
+        raise RuntimeError(f"{what} failed: {p.stderr[-3000:]}")
+    return json.loads(line[len(tag) + 1 :])
 
 
 # --- service paths --------------------------------------------------------------------------------
@@ -370,6 +370,51 @@ def bench_booking(store, actor, day: date, seekers: list[int], reps: int) -> tup
     return times, refused
 
 
+def floor_book_checks(con: Floor, sess: Any, sid: int, start_at: Any, end_at: Any) -> None:
+    """The booking's reads after the rows it locks: the seeker's overlapping session, the seats taken."""
+    con.execute(
+        "SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
+        " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
+        " AND s.start_at < ? AND s.end_at > ? LIMIT 1",
+        (sid, end_at, start_at),
+    ).fetchone()
+    con.execute(
+        "SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
+        " ('booked','offered','checked_in','waitlisted')",
+        (sess,),
+    ).fetchall()
+
+
+def floor_switch_audit(con: Floor, now: datetime, staff: int, sid: int, office: str) -> None:
+    """The audit row of an online registrant switched to the office by a booking (高松 第2条(2))."""
+    _floor_audit(
+        con,
+        now,
+        staff,
+        "seeker.registration_switch",
+        "seeker",
+        sid,
+        sid,
+        office,
+        {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}},
+    )
+
+
+def floor_book_audit(con: Floor, staff: int, enrollment_id: Any, sid: int, sess: Any) -> None:
+    """The audit row of a booking."""
+    _floor_audit(
+        con,
+        datetime.now(UTC),
+        staff,
+        "enrollment.book",
+        "enrollment",
+        enrollment_id,
+        sid,
+        "takamatsu",
+        {"after": {"session": sess, "state": "booked", "waitlist_pos": None}},
+    )
+
+
 def _floor_audit(
     con: Floor,
     at: datetime,
@@ -460,50 +505,20 @@ def floor_booking(path: Path, day: date, seekers: list[int], reps: int) -> list[
         seeker = con.execute("SELECT * FROM seeker WHERE id = ?", (sid,)).fetchone()
         con.execute("SELECT * FROM enrollment WHERE session_id = ? AND seeker_id = ?", (sess, sid)).fetchone()
         con.execute(FLOOR_FACTS, {"s": sid, "o": "takamatsu", "on": day.isoformat(), "svc": "counseling"}).fetchone()
-        con.execute(
-            "SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
-            " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
-            " AND s.start_at < ? AND s.end_at > ? LIMIT 1",
-            (sid, srow["end_at"], srow["start_at"]),
-        ).fetchone()
-        con.execute(
-            "SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
-            " ('booked','offered','checked_in','waitlisted')",
-            (sess,),
-        ).fetchall()
+        floor_book_checks(con, sess, sid, srow["start_at"], srow["end_at"])
         now = datetime.now(UTC)
         if seeker["registration_kind"] == "online":  # 高松 第2条(2): applying switches an online registrant
             con.execute(
                 "UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
                 (now.date().isoformat(), sid),
             )
-            _floor_audit(
-                con,
-                now,
-                staff,
-                "seeker.registration_switch",
-                "seeker",
-                sid,
-                sid,
-                seeker["office_id"],
-                {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}},
-            )
+            floor_switch_audit(con, now, staff, sid, seeker["office_id"])
         cur = con.execute(
             "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason, booked_by)"
             " VALUES (?,?,'booked',?,'','',?)",
             (sess, sid, _ts(now), staff),
         )
-        _floor_audit(
-            con,
-            datetime.now(UTC),
-            staff,
-            "enrollment.book",
-            "enrollment",
-            cur.lastrowid,
-            sid,
-            "takamatsu",
-            {"after": {"session": sess, "state": "booked", "waitlist_pos": None}},
-        )
+        floor_book_audit(con, staff, cur.lastrowid, sid, sess)
         dt = (time.perf_counter() - t0) * 1e3
         con.execute("ROLLBACK")
         if rep:
@@ -656,9 +671,8 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     import csv
     import io
 
-    from hwdesk.jtext.kana import kana_key
+    from bench.build import IMPORT_COLUMNS, import_rows
     from hwdesk.nameindex import fts_row
-    from hwdesk.services.seekers import given_key
 
     def insert_many(table: str, width: int, flat: list) -> None:
         per = 999 // width
@@ -670,10 +684,6 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA cache_size=-262144")
-    cols = (
-        "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
-        " office_id, webcam_confirmed, created_at, updated_at"
-    )
     now = _ts(datetime.now(UTC))
     rates = []
     for _ in range(reps):
@@ -681,28 +691,8 @@ def floor_import(path: Path, data: bytes, reps: int) -> list[float]:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
         con.execute("BEGIN IMMEDIATE")
         first = con.execute("SELECT coalesce(max(id), 0) + 1 FROM seeker").fetchone()[0]
-        flat = [
-            x
-            for k, r in enumerate(rows)
-            for x in (
-                first + k,
-                r[0],
-                r[1],
-                r[2],
-                kana_key(r[2]),
-                given_key(r[2]),
-                r[3],
-                r[4],
-                "",
-                "office",
-                r[7],
-                "takamatsu",
-                0,
-                now,
-                now,
-            )
-        ]
-        insert_many(f"seeker ({cols})", 15, flat)
+        flat = [x for row in import_rows(rows, range(first, first + len(rows)), SCOPE, 0, now) for x in row]
+        insert_many(f"seeker ({IMPORT_COLUMNS})", 15, flat)
         con.executemany(
             "INSERT INTO name_fts (rowid, chars, pairs) VALUES (?, ?, ?)",
             [fts_row(first + k, r[1]) for k, r in enumerate(rows)],
@@ -984,17 +974,7 @@ def run(
 
     if import_file_rows:
         log(f"CSV import of a {import_file_rows:,}-row file in its own process …")
-        p = subprocess.run(
-            [sys.executable, "-m", "bench.importrun", db, str(import_file_rows)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=7200,
-        )
-        line = next((x for x in p.stdout.splitlines() if x.startswith("BENCH-IMPORT ")), None)
-        if line is None:
-            raise RuntimeError(f"import benchmark failed: {p.stderr[-3000:]}")
-        big = json.loads(line[len("BENCH-IMPORT ") :])
+        big = run_process("bench.importrun", [db, str(import_file_rows)], "BENCH-IMPORT", "import benchmark", 7200)
         put(
             f"CSV import, {import_file_rows:,}-row file",
             [big["rows_per_s"]],

@@ -12,6 +12,7 @@ import json
 import random
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +46,42 @@ def db_path(seekers: int, sessions: int) -> Path:
 def _ts(dt: datetime) -> str:
     # The format SQLModel's UTCDateTime writes on SQLite (naive UTC with microseconds).
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+#: The seeker columns of ``import_rows``, in order.
+IMPORT_COLUMNS = (
+    "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
+    " office_id, webcam_confirmed, created_at, updated_at"
+)
+
+
+def import_rows(
+    rows: list[list[str]], ids: Iterable[int], office_id: str, webcam: object, now: object
+) -> Iterator[tuple]:
+    """The rows of an import CSV (no header) as seeker rows (``IMPORT_COLUMNS``) with ``ids``, raw:
+    the reading keys computed, nothing validated (the import floors)."""
+    from hwdesk.jtext.kana import kana_key
+    from hwdesk.services.seekers import given_key
+
+    for sid, r in zip(ids, rows):
+        name_kana = r[2]
+        yield (
+            sid,
+            r[0],
+            r[1],
+            name_kana,
+            kana_key(name_kana),
+            given_key(name_kana),
+            r[3],
+            r[4],
+            "",
+            "office",
+            r[7],
+            office_id,
+            webcam,
+            now,
+            now,
+        )
 
 
 def _open_days(n_days_needed: int) -> list[date]:

@@ -51,19 +51,16 @@ class PgFloor:
 
     def search(self, q: str) -> list:
         """The app's search paths as the SQL it sends on PostgreSQL (same filters, one page)."""
-        import unicodedata
-
+        from bench.__main__ import search_terms
         from hwdesk import nameindex
         from hwdesk.jtext.kana import kana_key
         from hwdesk.services.seeker_search import _is_kana_query
 
-        q = unicodedata.normalize("NFKC", q).strip()
+        q, p = search_terms(q)
         cols = "k.id, k.seeker_no, k.name, k.name_kana, k.birth_date, k.phone, k.office_id"
         where = "k.anonymized_at IS NULL AND k.office_id = ?"
         base = f"SELECT {cols} FROM seeker k WHERE {where} AND "
-        digits = q.replace("-", "")
-        if digits.isdigit():
-            p = digits[:5] + ("-" + digits[5:] if len(digits) > 5 else "")
+        if p is not None:
             return self.execute(
                 base + 'k.seeker_no COLLATE "C" >= ? AND k.seeker_no COLLATE "C" < ? ORDER BY k.seeker_no COLLATE "C"'
                 " LIMIT 50",
@@ -85,7 +82,7 @@ class PgFloor:
         """``scheduling.book`` as raw psycopg: the same reads, locks and writes as ``floor_booking``
         does on SQLite (session, office, seeker locked FOR UPDATE as the app locks them; the
         eligibility facts; overlaps; seats; the enrollment and its chained audit row)."""
-        from bench.__main__ import FLOOR_FACTS, _floor_audit
+        from bench.__main__ import FLOOR_FACTS, floor_book_audit, floor_book_checks, floor_switch_audit
 
         start = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
         end = start + timedelta(minutes=30)
@@ -112,50 +109,20 @@ class PgFloor:
                 seeker = self.execute("SELECT * FROM seeker WHERE id = ? FOR UPDATE", (sid,)).fetchone()
                 self.execute("SELECT * FROM enrollment WHERE session_id = ? AND seeker_id = ?", (sess, sid)).fetchone()
                 self.execute(FLOOR_FACTS, {"s": sid, "o": "takamatsu", "on": day, "svc": "counseling"}).fetchone()
-                self.execute(
-                    "SELECT s.* FROM session s JOIN enrollment e ON e.session_id = s.id WHERE e.seeker_id = ? AND"
-                    " e.state IN ('booked','waitlisted','offered','checked_in') AND s.state IN ('scheduled','in_progress')"
-                    " AND s.start_at < ? AND s.end_at > ? LIMIT 1",
-                    (sid, srow[5], srow[4]),
-                ).fetchone()
-                self.execute(
-                    "SELECT state, waitlist_pos FROM enrollment WHERE session_id = ? AND state IN"
-                    " ('booked','offered','checked_in','waitlisted')",
-                    (sess,),
-                ).fetchall()
+                floor_book_checks(self, sess, sid, srow[4], srow[5])
                 now = datetime.now(UTC)
                 if seeker[kind_col] == "online":  # 高松 第2条(2)
                     self.execute(
                         "UPDATE seeker SET registration_kind = 'office', switched_to_office_on = ? WHERE id = ?",
                         (now.date(), sid),
                     )
-                    _floor_audit(
-                        self,
-                        now,
-                        staff,
-                        "seeker.registration_switch",
-                        "seeker",
-                        sid,
-                        sid,
-                        "takamatsu",
-                        {"before": {"registration_kind": "online"}, "after": {"registration_kind": "office"}},
-                    )
+                    floor_switch_audit(self, now, staff, sid, "takamatsu")
                 eid = self.execute(
                     "INSERT INTO enrollment (session_id, seeker_id, state, booked_at, cancel_reason, override_reason,"
                     " booked_by) VALUES (?,?,'booked',?,'','',?) RETURNING id",
                     (sess, sid, now, staff),
                 ).fetchone()[0]
-                _floor_audit(
-                    self,
-                    datetime.now(UTC),
-                    staff,
-                    "enrollment.book",
-                    "enrollment",
-                    eid,
-                    sid,
-                    "takamatsu",
-                    {"after": {"session": sess, "state": "booked", "waitlist_pos": None}},
-                )
+                floor_book_audit(self, staff, eid, sid, sess)
                 dt = (time.perf_counter() - t0) * 1e3
                 self.conn.rollback()
                 if rep:
@@ -170,14 +137,9 @@ class PgFloor:
     def import_(self, data: bytes, reps: int) -> list[float]:
         """Parse + reading key + ``COPY`` of the seekers and their name grams, raw (no validation,
         no duplicate probes): the import's floor, as ``floor_import`` on SQLite."""
+        from bench.build import IMPORT_COLUMNS, import_rows
         from hwdesk import nameindex
-        from hwdesk.jtext.kana import kana_key
-        from hwdesk.services.seekers import given_key
 
-        cols = (
-            "id, seeker_no, name, name_kana, kana_key, given_key, birth_date, phone, email, registration_kind, registered_on,"
-            " office_id, webcam_confirmed, created_at, updated_at"
-        )
         rates = []
         self.conn.autocommit = False
         try:
@@ -190,27 +152,9 @@ class PgFloor:
                 )
                 ids = [r[0] for r in cur.fetchall()]
                 now = datetime.now(UTC)
-                with cur.copy(f"COPY seeker ({cols}) FROM STDIN") as cp:
-                    for sid, r in zip(ids, rows):
-                        cp.write_row(
-                            (
-                                sid,
-                                r[0],
-                                r[1],
-                                r[2],
-                                kana_key(r[2]),
-                                given_key(r[2]),
-                                r[3],
-                                r[4],
-                                "",
-                                "office",
-                                r[7],
-                                SCOPE,
-                                False,
-                                now,
-                                now,
-                            )
-                        )
+                with cur.copy(f"COPY seeker ({IMPORT_COLUMNS}) FROM STDIN") as cp:
+                    for row in import_rows(rows, ids, SCOPE, False, now):
+                        cp.write_row(row)
                 nameindex.copy_pg(cur, ids, [r[1] for r in rows])
                 dt = time.perf_counter() - t0
                 self.conn.rollback()

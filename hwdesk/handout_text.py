@@ -92,6 +92,27 @@ def _env_items(article: int, service: str, antivirus: str, antivirus_en: str) ->
     return [_q("environment", {"article": article, "item": n}, en[n], ja[n], sub=True) for n in ja]
 
 
+def _env_and_costs(*cost_phrases: str) -> list[Line]:
+    """The environment items and the costs line, word for word the same in 前橋's and 渋谷's
+    terms (第3条, 第2条); ``cost_phrases`` tie the costs line to each office's own 第2条."""
+    return [
+        *_env_items(
+            3,
+            "本サービス",
+            "有償版相当",
+            "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date.",
+        ),
+        _p(
+            "costs",
+            {"article": 2},
+            "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
+            "The service is free of charge. The costs of communication devices, data charges and the like for using "
+            "it are paid by you.",
+            *cost_phrases,
+        ),
+    ]
+
+
 # Each office's handout lines in print order: what matters most at the session first (the device,
 # the private room, the recording ban), then the preparation and environment lists, then costs.
 LINES: dict[str, tuple[Line, ...]] = {
@@ -122,22 +143,7 @@ LINES: dict[str, tuple[Line, ...]] = {
             "Use the service with the following environment (device and connection):",
             "利用者は、以下の環境（端末・接続環境）をもって、本サービスを利用することとします。",
         ),
-        *_env_items(
-            3,
-            "本サービス",
-            "有償版相当",
-            "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date.",
-        ),
-        _p(
-            "costs",
-            {"article": 2},
-            "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
-            "The service is free of charge. The costs of communication devices, data charges and the like for using "
-            "it are paid by you.",
-            "利用料は無料",
-            "本サービスを利用するための通信機器・通信料等の費用",
-            "負担",
-        ),
+        *_env_and_costs("利用料は無料", "本サービスを利用するための通信機器・通信料等の費用", "負担"),
     ),
     "shibuya": (
         _p(
@@ -183,21 +189,7 @@ LINES: dict[str, tuple[Line, ...]] = {
             "Use the service with the following environment (device and connection):",
             "以下の環境（端末・接続環境）をもって、本サービスを利用",
         ),
-        *_env_items(
-            3,
-            "本サービス",
-            "有償版相当",
-            "Antivirus software (equivalent to a paid version) must be installed and its pattern file up to date.",
-        ),
-        _p(
-            "costs",
-            {"article": 2},
-            "本サービスの利用料は無料です。ただし、本サービスを利用するための通信機器・通信料等の費用は、利用者のご負担となります。",
-            "The service is free of charge. The costs of communication devices, data charges and the like for using "
-            "it are paid by you.",
-            "利用料は無料",
-            "本サービスを利用するための通信機器・通信料等の費用は利用者が負担",
-        ),
+        *_env_and_costs("利用料は無料", "本サービスを利用するための通信機器・通信料等の費用は利用者が負担"),
     ),
     "takamatsu": (
         _p(

@@ -80,7 +80,7 @@ def _cells(text: str) -> int:
     return cell_width(text)
 
 
-def _break_chars(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+def break_chars(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """``text`` cut by character into lines no wider than ``width`` (a character wider than the
     line gets a line of its own)."""
     lines, cur, cur_w = [], "", 0.0
@@ -125,7 +125,7 @@ def _wrap_line(text: str, width: float, measure: Callable[[str], float]) -> list
             lines.append(cur.rstrip(" "))
         cur, cur_w = ("", 0.0) if unit == " " else (unit, unit_w)
         if cur_w > width:
-            pieces = _break_chars(cur, width, measure)
+            pieces = break_chars(cur, width, measure)
             lines.extend(pieces[:-1])
             cur = pieces[-1]
             cur_w = measure(cur)
@@ -177,4 +177,4 @@ def break_offsets(text: str, width: int, *, fold: bool = True) -> list[int]:
     return [o for o in offsets if 0 < o < len(text)]
 
 
-__all__ = ["NO_START", "NO_END", "break_offsets", "is_wordchar", "units", "wrap"]
+__all__ = ["NO_START", "NO_END", "break_chars", "break_offsets", "is_wordchar", "units", "wrap"]

@@ -377,6 +377,39 @@ class HwScreen(PacedRepaint, DbMixin, _Localized):
         self.set_class(event.size.height < 30, "short")
 
 
+class OfficeScreen(HwScreen):
+    """A screen of one office's sessions (queue, week, reminders, interpreters): it opens on the
+    signed-in person's office unless given one, loads on mount, and loads again when shown again
+    once a first load is shown (``view``). A subclass defines ``reload``; Textual also runs a
+    subclass's own ``on_mount`` (timers and the like), before this one."""
+
+    office_id: str | None = None
+    #: What the last load showed; None until the first one arrives.
+    view: Any = None
+
+    def on_mount(self) -> None:
+        if self.office_id is None:
+            self.office_id = self.home_office()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        """Load what the screen shows (in a worker) and show it."""
+        raise NotImplementedError
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload_saying(self, message: str | None) -> None:
+        """What a form or dialog opened from here gave back: say it and load again (nothing when cancelled)."""
+        if message:
+            self.hw.say(message)
+            self.reload()
+
+
 class HwModal(PacedRepaint, DbMixin, _Localized, ModalScreen):
     """A dialog over the current screen (localized bindings)."""
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from screens.base import lit, restore, snapshot
-from screens.forms import FormScreen
+from screens.forms import FormScreen, hide_field_errors, show_error
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
@@ -92,8 +92,7 @@ class CompanionScreen(FormScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        for w in self.query(".field-error"):
-            w.display = False
+        hide_field_errors(self)
         draft = self.hw.drafts.get(self.draft_key)
         if draft:
             with self.prevent(Input.Changed, Select.Changed):
@@ -131,19 +130,10 @@ class CompanionScreen(FormScreen):
         self.keep_draft()
 
     def _error(self, field: str | None, text: str) -> None:
-        for w in self.query(".field-error"):
-            w.display = False
         target = {"kind": "c-kind", "language": "c-language", "name": "c-name", "session_id": "c-session"}.get(
             field or ""
         )
-        if target:
-            err = self.query_one(f"#err-{field}", Static)
-            err.update(lit(text))
-            err.display = True
-            self.query_one(f"#{target}").focus()
-        msg = self.query_one("#c-msg", Static)
-        msg.update(lit(text))
-        msg.add_class("error")
+        show_error(self, text, "c-msg", field, target)
 
     def action_save(self) -> None:
         if self.busy("save"):

@@ -11,13 +11,12 @@ queue shows the late seekers above its table (``late_lines``) and opens this scr
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from screens.base import HwScreen, lit, when_composed
+from screens.base import OfficeScreen, lit, when_composed
 from screens.widgets import Column, KeyFooter, RowTable
 
 QUEUE_LINES = 3  # late seekers shown on the queue; the rest are counted
@@ -78,7 +77,7 @@ def _calls_text(calls, history: dict, lang: str) -> str:
     return text
 
 
-class FollowupScreen(HwScreen):
+class FollowupScreen(OfficeScreen):
     """Late seekers to phone, environment-check suggestions, and last week's no-shows."""
 
     TITLE_KEY = "fu.title"
@@ -106,7 +105,6 @@ class FollowupScreen(HwScreen):
     def __init__(self, office_id: str | None = None) -> None:
         super().__init__()
         self.office_id = office_id
-        self.view: Any = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -142,14 +140,7 @@ class FollowupScreen(HwScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        if self.office_id is None:
-            self.office_id = self.home_office()
-        self.reload()
         self.set_interval(60, self.reload)  # minutes late grow, new late seekers appear
-
-    def on_screen_resume(self) -> None:
-        if self.view is not None:
-            self.reload()
 
     def reload(self) -> None:
         office, lang, actor = self.office_id, self.lang, self.hw.actor
@@ -203,11 +194,7 @@ class FollowupScreen(HwScreen):
         view, (late, env, noshow) = result
         self.view = view
         for wid, cells, rows in (("#fu-late", late, view.late), ("#fu-noshow", noshow, view.no_shows)):
-            table = self.query_one(wid, RowTable)
-            key = table.current_key
-            table.set_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in rows])
-            if key in table.keys:
-                table.cursor = table.keys.index(key)
+            self.query_one(wid, RowTable).reload_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in rows])
         self.query_one("#fu-late-head", Static).update(
             lit(self.t("fu.late_head", minutes=view.minutes, n=len(view.late)))
         )
@@ -236,9 +223,6 @@ class FollowupScreen(HwScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_reload(self) -> None:
-        self.reload()
 
     def action_mark(self, outcome: str) -> None:
         cur = self._current()

@@ -12,8 +12,31 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.notifications import SeverityLevel
+from textual.widget import Widget
+from textual.widgets import Static
 
-from screens.base import HwScreen, restore, snapshot
+from screens.base import HwScreen, lit, restore, snapshot
+
+
+def hide_field_errors(screen: Widget) -> None:
+    """Hide the error line under every field of ``screen`` (its ``.field-error`` widgets)."""
+    for w in screen.query(".field-error"):
+        w.display = False
+
+
+def show_error(screen: Widget, text: str, message_id: str, field: str | None, target: str | None) -> None:
+    """Say a refusal ``text`` in ``#message_id`` as an error and, when it is about a field, also on
+    that field's error line (``#err-<field>``), focusing its input ``#<target>``; every other error
+    line is hidden."""
+    hide_field_errors(screen)
+    if target:
+        err = screen.query_one(f"#err-{field}", Static)
+        err.update(lit(text))
+        err.display = True
+        screen.query_one(f"#{target}").focus()
+    msg = screen.query_one(f"#{message_id}", Static)
+    msg.update(lit(text))
+    msg.add_class("error")
 
 
 class FormScreen(HwScreen):

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
-from screens.base import HwModal, HwScreen, lit
+from screens.base import HwModal, OfficeScreen, lit
 from screens.inputs import Input
 from screens.queue import today_jst
 from screens.widgets import Column, KeyFooter, RowTable
@@ -38,7 +38,7 @@ def _short(d: date, lang: str) -> str:
     return d.isoformat() if lang == "en" else format_wareki_short(d)
 
 
-class InterpretersScreen(HwScreen):
+class InterpretersScreen(OfficeScreen):
     """``InterpretersScreen(office_id=None, day=None)``: the roster, and the week of ``day``."""
 
     TITLE_KEY = "interp.title"
@@ -101,14 +101,6 @@ class InterpretersScreen(HwScreen):
         yield Static("", id="in-langs", markup=False)
         yield KeyFooter(compact=True)
 
-    def on_mount(self) -> None:
-        if self.office_id is None:
-            self.office_id = self.home_office()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     @property
     def supervisor(self) -> bool:
         """Whether the signed-in person may change the roster and see the load."""
@@ -129,7 +121,7 @@ class InterpretersScreen(HwScreen):
         self.db(work, self._show, group="interp")
 
     def _show(self, result) -> None:
-        lines, load, cite = result
+        lines, load, cite = self.view = result
         self.lines, self.load = lines, load
         lang, t = self.lang, self.t
         office = self.hw.office_name(self.office_id or "")
@@ -145,11 +137,7 @@ class InterpretersScreen(HwScreen):
             if ln.replaces_id:
                 state += "（" + t("interp.corrects", id=ln.replaces_id) + "）"
             rows.append([ln.language, ln.mode_label(lang), ln.name, ln.hours_text(lang), dates, state])
-        roster = self.query_one("#in-roster", RowTable)
-        key = roster.current_key
-        roster.set_rows(rows, [ln.id for ln in lines])
-        if key in roster.keys:
-            roster.cursor = roster.keys.index(key)
+        self.query_one("#in-roster", RowTable).reload_rows(rows, [ln.id for ln in lines])
         self._show_load(load)
 
     def _show_load(self, load) -> None:
@@ -196,9 +184,6 @@ class InterpretersScreen(HwScreen):
     def action_back(self) -> None:
         self.hw.pop_screen()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     def action_history(self) -> None:
         self.history = not self.history
         self.reload()
@@ -224,13 +209,13 @@ class InterpretersScreen(HwScreen):
     def action_add(self) -> None:
         if self._refused():
             return
-        self.app.push_screen(InterpreterForm(self.office_id or self.home_office()), self._done)
+        self.app.push_screen(InterpreterForm(self.office_id or self.home_office()), self.reload_saying)
 
     def action_correct(self) -> None:
         line = self._line()
         if line is None or line.ended_at is not None or self._refused():
             return
-        self.app.push_screen(InterpreterForm(line.office_id, replaces=line), self._done)
+        self.app.push_screen(InterpreterForm(line.office_id, replaces=line), self.reload_saying)
 
     def action_end(self) -> None:
         line = self._line()
@@ -251,18 +236,13 @@ class InterpretersScreen(HwScreen):
 
             self.db(
                 work,
-                lambda i: self._done(self.t("interp.removed", id=i)),
+                lambda i: self.reload_saying(self.t("interp.removed", id=i)),
                 self.hw.show_error,
                 write=True,
                 group="interp-end",
             )
 
         self.app.push_screen(Ask(self.t("interp.end_reason", id=line.id)), go)
-
-    def _done(self, message: str | None) -> None:
-        if message:
-            self.hw.say(message)
-            self.reload()
 
 
 class InterpreterForm(HwModal, ModalScreen["str | None"]):
@@ -288,6 +268,10 @@ class InterpreterForm(HwModal, ModalScreen["str | None"]):
             yield Label(label, markup=False, classes="form-label")
             yield widget
 
+    def _input(self, label: str, wid: str, **options: Any) -> ComposeResult:
+        """A labelled one-line input of the form (``options``: the Input's own)."""
+        yield from self._row(label, Input(advance=True, id=wid, compact=True, **options))
+
     def compose(self) -> ComposeResult:
         from hwdesk.services.interpreters import MODE_LABELS
 
@@ -300,49 +284,25 @@ class InterpreterForm(HwModal, ModalScreen["str | None"]):
                 t("interp.f.mode"),
                 Select(modes, id="if-mode", allow_blank=False, compact=True, value=old.mode if old else "in_person"),
             )
-            yield from self._row(
-                t("interp.f.name"),
-                Input(advance=True, id="if-name", compact=True, max_length=60, value=old.name if old else ""),
-            )
-            yield from self._row(
+            yield from self._input(t("interp.f.name"), "if-name", max_length=60, value=old.name if old else "")
+            yield from self._input(
                 t("interp.f.language"),
-                Input(
-                    advance=True,
-                    id="if-language",
-                    compact=True,
-                    max_length=40,
-                    placeholder="英語 / English",
-                    value=old.language if old else "",
-                ),
+                "if-language",
+                max_length=40,
+                placeholder="英語 / English",
+                value=old.language if old else "",
             )
-            yield from self._row(
-                t("interp.f.weekdays"),
-                Input(
-                    advance=True,
-                    id="if-weekdays",
-                    compact=True,
-                    placeholder="月-金 / 月水金",
-                    value=old.weekdays if old else "",
-                ),
+            yield from self._input(
+                t("interp.f.weekdays"), "if-weekdays", placeholder="月-金 / 月水金", value=old.weekdays if old else ""
             )
-            yield from self._row(
+            yield from self._input(
                 t("interp.f.hours"),
-                Input(
-                    advance=True,
-                    id="if-hours",
-                    compact=True,
-                    placeholder="09:00-12:00",
-                    value=f"{old.start}-{old.end}" if old else "",
-                ),
+                "if-hours",
+                placeholder="09:00-12:00",
+                value=f"{old.start}-{old.end}" if old else "",
             )
-            yield from self._row(
-                t("interp.f.from"),
-                Input(advance=True, id="if-from", compact=True, placeholder=today_jst().isoformat()),
-            )
-            yield from self._row(
-                t("interp.f.note"),
-                Input(advance=True, id="if-note", compact=True, max_length=200, value=old.note if old else ""),
-            )
+            yield from self._input(t("interp.f.from"), "if-from", placeholder=today_jst().isoformat())
+            yield from self._input(t("interp.f.note"), "if-note", max_length=200, value=old.note if old else "")
             reason = Input(advance=True, id="if-reason", compact=True, max_length=300)
             if old is not None:
                 yield from self._row(t("interp.f.reason"), reason)

@@ -7,6 +7,7 @@ PostgreSQL LISTEN); when another terminal committed, the queue reloads without a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,13 +19,13 @@ from textual.widgets import Static
 from hwdesk.clock import today_jst
 from hwdesk.states import SESSION_STATES
 from hwdesk.texts import tr
-from screens.base import HwScreen, lit
+from screens.base import OfficeScreen, lit
 from screens.widgets import Column, KeyFooter, RowTable
 
 POLL_SECONDS = 0.5
 
 
-class QueueScreen(HwScreen):
+class QueueScreen(OfficeScreen):
     """An office's day: counts by state, filters, and every session with its warnings."""
 
     CSS_PATH = "queue.tcss"
@@ -56,7 +57,6 @@ class QueueScreen(HwScreen):
         self.state_filter: str | None = None
         self.staff_options: list[tuple[int, str]] = []
         self.kind_options: list[str] = []
-        self.view: Any = None
         self.reloads = 0
         self._watcher: Any = None
         self._polling = False
@@ -68,37 +68,18 @@ class QueueScreen(HwScreen):
         yield Static("", id="q-counts", markup=False)
         yield Static("", id="q-filters", markup=False)
         yield Static("", id="q-followup", markup=False)  # seekers to phone now (services/followup)
-        yield RowTable(
-            [
-                # 80 columns: time, kind, state and who whole; companions and warnings on a line
-                # under the row, then the staff column folds away (the f filter still names them).
-                Column(t("q.col.time"), width=11),
-                Column(t("q.col.kind"), min_width=8, priority=1),
-                Column(t("q.col.state"), min_width=4),
-                Column(t("q.col.staff"), min_width=6, priority=2),
-                Column(t("q.col.who"), min_width=12),
-                Column(t("q.col.companion"), min_width=8, priority=3, detail=True),
-                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
-            ],
-            id="q-table",
-            fit_content=True,
-        )
+        # 80 columns: time, kind, state and who whole; companions and warnings on a line under the
+        # row, then the staff column folds away (the f filter still names them).
+        yield RowTable(session_columns(t, time_width=11, companions=True), id="q-table", fit_content=True)
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        if self.office_id is None:
-            self.office_id = self.home_office()
-        self.reload()
         self._timer = self.set_interval(POLL_SECONDS, self._poll)
 
     def on_unmount(self) -> None:
         w, self._watcher = self._watcher, None
         if w is not None:
             w.close()
-
-    def on_screen_resume(self) -> None:
-        if self.view is not None:
-            self.reload()
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -133,11 +114,7 @@ class QueueScreen(HwScreen):
         panel.display = bool(late)
         self.view, self.staff_options, self.kind_options = view, staff_opts, kinds
         self.reloads += 1
-        table = self.query_one(RowTable)
-        key = table.current_key
-        table.set_rows(cells, [r.id for r in view.rows])
-        if key in table.keys:
-            table.cursor = table.keys.index(key)
+        self.query_one(RowTable).reload_rows(cells, [r.id for r in view.rows])
         self._show_head()
 
     def _show_head(self) -> None:
@@ -218,9 +195,6 @@ class QueueScreen(HwScreen):
         self.day = today_jst()
         self.reload()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     def action_goto_date(self) -> None:
         """Jump to a date typed in 和暦 or ISO."""
         from screens.dialogs import Ask
@@ -241,12 +215,7 @@ class QueueScreen(HwScreen):
         """Create a session or a series on this office (the day shown is the default date)."""
         from screens.session_form import open_new_session
 
-        def done(message: str | None) -> None:
-            if message:
-                self.hw.say(message)
-                self.reload()
-
-        open_new_session(self, self.office_id or self.home_office(), self.day, done)
+        open_new_session(self, self.office_id or self.home_office(), self.day, self.reload_saying)
 
     def action_cycle_staff(self) -> None:
         ids = [None] + [i for i, _ in self.staff_options]
@@ -294,6 +263,20 @@ class QueueScreen(HwScreen):
     @on(RowTable.Chosen)
     def _chosen(self, event: RowTable.Chosen) -> None:
         self.hw.open_session(int(event.key))
+
+
+def session_columns(t: Callable[..., str], *, time_width: int, companions: bool) -> list[Column]:
+    """The columns of ``format_row``'s cells (``t``: the screen's texts); the week view leaves the
+    companions out."""
+    return [
+        Column(t("q.col.time"), width=time_width),
+        Column(t("q.col.kind"), min_width=8, priority=1),
+        Column(t("q.col.state"), min_width=4),
+        Column(t("q.col.staff"), min_width=6, priority=2),
+        Column(t("q.col.who"), min_width=12),
+        *([Column(t("q.col.companion"), min_width=8, priority=3, detail=True)] if companions else []),
+        Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
+    ]
 
 
 def format_row(r, lang: str) -> list[str]:

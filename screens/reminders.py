@@ -12,18 +12,17 @@ cancelled, and one offered a freed seat is asked for an answer by the offer's de
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import today_jst
-from screens.base import HwScreen, lit, when_composed
+from screens.base import OfficeScreen, lit, when_composed
 from screens.widgets import Column, KeyFooter, RowTable
 
 
-class RemindersScreen(HwScreen):
+class RemindersScreen(OfficeScreen):
     """Reminder calls for the next open day after ``base`` (today by default)."""
 
     CSS_PATH = "reminders.tcss"
@@ -44,7 +43,6 @@ class RemindersScreen(HwScreen):
         super().__init__()
         self.office_id = office_id
         self.base = base or today_jst()
-        self.view: Any = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -69,14 +67,7 @@ class RemindersScreen(HwScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        if self.office_id is None:
-            self.office_id = self.home_office()
-        self.reload()
         self.hw.settle_offers(lambda: self.reload())  # an offer past its deadline moves to the next in line first
-
-    def on_screen_resume(self) -> None:
-        if self.view is not None:
-            self.reload()
 
     def reload(self, step: int = 0) -> None:
         office, base, lang = self.office_id or self.home_office(), self.base, self.lang
@@ -106,11 +97,7 @@ class RemindersScreen(HwScreen):
 
         view, cells = result
         self.view, self.base = view, view.from_day
-        table = self.query_one(RowTable)
-        key = table.current_key
-        table.set_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in view.rows])
-        if key in table.keys:
-            table.cursor = table.keys.index(key)
+        self.query_one(RowTable).reload_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in view.rows])
         d = view.target_day
         when = format_date_en(d, weekday=True) if self.lang == "en" else format_wareki(d, weekday=True)
         self.query_one("#rem-head", Static).update(
@@ -127,9 +114,6 @@ class RemindersScreen(HwScreen):
 
     def action_back(self) -> None:
         self.hw.go_back()  # a top-level mode: Esc goes back to search
-
-    def action_reload(self) -> None:
-        self.reload()
 
     def action_day(self, delta: int) -> None:
         self.reload(step=delta)

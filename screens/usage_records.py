@@ -14,6 +14,7 @@ from textual.widgets import Label, Static
 
 from screens import dates
 from screens.base import HwScreen, lit, snapshot
+from screens.forms import hide_field_errors, show_error
 from screens.inputs import Input
 from screens.widgets import KeyFooter
 
@@ -68,8 +69,7 @@ class UsageRecordsScreen(HwScreen):
         return actor is not None and actor.at_least("supervisor")
 
     def on_mount(self) -> None:
-        for w in self.query(".field-error"):
-            w.display = False
+        hide_field_errors(self)
         if self.session_id is not None:
             self.query_one("#u-session", Input).value = str(self.session_id)
         actor = self.hw.actor
@@ -96,17 +96,7 @@ class UsageRecordsScreen(HwScreen):
         )
 
     def _error(self, field: str | None, text: str) -> None:
-        for w in self.query(".field-error"):
-            w.display = False
-        ids = {f: wid for wid, _, f, _ in FIELDS}
-        if field in ids:
-            err = self.query_one(f"#err-{field}", Static)
-            err.update(lit(text))
-            err.display = True
-            self.query_one(f"#{ids[field]}").focus()
-        msg = self.query_one("#u-msg", Static)
-        msg.update(lit(text))
-        msg.add_class("error")
+        show_error(self, text, "u-msg", field, {f: wid for wid, _, f, _ in FIELDS}.get(field or ""))
 
     def action_save(self) -> None:
         if self.busy("save"):
@@ -132,8 +122,7 @@ class UsageRecordsScreen(HwScreen):
 
     def _saved(self, result) -> None:
         rec_id, session = result
-        for w in self.query(".field-error"):
-            w.display = False
+        hide_field_errors(self)
         for wid in ("u-joined", "u-left", "u-device", "u-os", "u-participant"):
             self.query_one(f"#{wid}", Input).value = ""
         msg = self.query_one("#u-msg", Static)

@@ -7,7 +7,6 @@ Rows come from ``queue.week_view``; Enter on a session opens it.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,12 +14,13 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import today_jst
-from screens.base import HwScreen, lit, when_composed
+from screens.base import OfficeScreen, lit, when_composed
 from screens.queue import format_row as queue_cells
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.queue import session_columns
+from screens.widgets import KeyFooter, RowTable
 
 
-class WeekScreen(HwScreen):
+class WeekScreen(OfficeScreen):
     """Sessions of one week, a heading row per day."""
 
     CSS_PATH = "week.tcss"
@@ -42,34 +42,13 @@ class WeekScreen(HwScreen):
         self.office_id = office_id
         self.monday = _shown_week(day or today_jst())
         self.mine = False
-        self.view: Any = None
 
     def compose(self) -> ComposeResult:
         t = self.t
         yield self.header()
         yield Static("", id="wk-head", markup=False)
-        yield RowTable(
-            [
-                Column(t("q.col.time"), width=13),
-                Column(t("q.col.kind"), min_width=8, priority=1),
-                Column(t("q.col.state"), min_width=4),
-                Column(t("q.col.staff"), min_width=6, priority=2),
-                Column(t("q.col.who"), min_width=12),
-                Column(t("q.col.warnings"), min_width=10, priority=3, detail=True),
-            ],
-            id="wk-table",
-            fit_content=True,
-        )
+        yield RowTable(session_columns(t, time_width=13, companions=False), id="wk-table", fit_content=True)
         yield KeyFooter(compact=True)
-
-    def on_mount(self) -> None:
-        if self.office_id is None:
-            self.office_id = self.home_office()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.view is not None:
-            self.reload()
 
     def reload(self) -> None:
         office, monday, lang = self.office_id or self.home_office(), self.monday, self.lang
@@ -100,11 +79,7 @@ class WeekScreen(HwScreen):
 
         view, rows, keys = result
         self.view = view
-        table = self.query_one(RowTable)
-        key = table.current_key
-        table.set_rows(rows, keys)
-        if key in table.keys:
-            table.cursor = table.keys.index(key)
+        self.query_one(RowTable).reload_rows(rows, keys)
         fmt = format_date_en if self.lang == "en" else format_wareki
         friday = self.monday + timedelta(days=4)
         who = self.t("week.mine") if self.mine else self.t("q.all")
@@ -125,9 +100,6 @@ class WeekScreen(HwScreen):
 
     def action_back(self) -> None:
         self.hw.go_back()  # a top-level mode: Esc goes back to search
-
-    def action_reload(self) -> None:
-        self.reload()
 
     def action_week(self, delta: int) -> None:
         self.monday += timedelta(days=7 * delta)
@@ -152,12 +124,7 @@ class WeekScreen(HwScreen):
             else max(self.monday, today_jst())
         )
 
-        def done(message: str | None) -> None:
-            if message:
-                self.hw.say(message)
-                self.reload()
-
-        open_new_session(self, self.office_id or self.home_office(), day, done)
+        open_new_session(self, self.office_id or self.home_office(), day, self.reload_saying)
 
     def action_interpreters(self) -> None:
         """The interpreter roster and this week's interpreter load (screens/interpreters.py)."""

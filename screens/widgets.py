@@ -126,6 +126,14 @@ class RowTable(Widget, can_focus=True):
         self.set_reactive(RowTable.cursor, 0)
         self.refresh()
 
+    def reload_rows(self, rows: list[list[str]] | Prepared, keys: list[RowKey]) -> None:
+        """``set_rows`` for a reload: the cursor stays on the row it was on while that row's key is
+        still there (otherwise it goes to the top)."""
+        key = self.current_key
+        self.set_rows(rows, keys)
+        if key in self.keys:
+            self.cursor = self.keys.index(key)
+
     def column_layout(self) -> tuple[int, tuple[int, ...]]:
         """The table's width and column widths now (to ``prepare`` rows off the UI thread)."""
         width = self.size.width

@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from hwdesk.handout.model import HandoutError
+from hwdesk.linebreak import break_chars
 from hwdesk.linebreak import units as _units
 from hwdesk.paths import data_dir
 
@@ -82,17 +84,8 @@ def _w(text: str, size: float, font: str = _FONT) -> float:
 
 
 def _break_chars(s: str, size: float, width: float, font: str) -> list[str]:
-    lines, cur, cur_w = [], "", 0.0
-    for ch in s:
-        ch_w = _w(ch, size, font)  # glyph widths add up: a line's width is the sum of its characters'
-        if cur and cur_w + ch_w > width:
-            lines.append(cur)
-            cur, cur_w = ch, ch_w
-        else:
-            cur, cur_w = cur + ch, cur_w + ch_w
-    if cur:
-        lines.append(cur)
-    return lines
+    # glyph widths add up: a line's width is the sum of its characters'
+    return break_chars(s, width, partial(_w, size=size, font=font))
 
 
 def _wrap(text: str, size: float, width: float, *, font: str = _FONT, anywhere: bool = False) -> list[str]:
