@@ -27,10 +27,11 @@ from hwdesk.services.scheduling.booking import (  # noqa: F401 - _enrollments, _
     _offer_free_seats,
     book,
 )
-from hwdesk.services.scheduling.cancelling import (  # noqa: F401 - _get_enrollment: used by corrections and offers
+from hwdesk.services.scheduling.cancelling import (  # noqa: F401 - _get_enrollment, _offered_enrollment: used by corrections, offers, follow-up and reminders
     Cancelled,
     SessionCancelled,
     _get_enrollment,
+    _offered_enrollment,
     cancel_enrollment,
     cancel_session,
     confirm_offer,
