@@ -15,7 +15,8 @@ refusals carry each failed ``eligibility.Requirement`` in ``failures``.
 
 The package by responsibility: ``common`` (kinds, refusal lines, row locks, checks),
 ``creating``, ``booking``, ``cancelling`` (and offers confirmed, rescheduling), ``moves`` (the
-status paths) and ``details`` (passcodes, a session's detail, a seeker's bookings).
+status paths) and ``details`` (passcodes, a session's detail, a seeker's bookings, the seekers of
+sessions to phone).
 """
 
 from __future__ import annotations
