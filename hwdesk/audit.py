@@ -431,37 +431,24 @@ def verify_chain(session: Session, *, expected_head: str | None = None, key: byt
     n = unkeyed = 0
     first = ""
     last_id = None
+
+    def broken(row: AuditLog, problem: str) -> ChainReport:
+        """The report of the walk so far, stopped at ``row``."""
+        return ChainReport(
+            False, n, prev, f"audit row {row.id}: {problem}", row.id, first, last_id, keyed_from, unkeyed, kid
+        )
+
     for row in session.exec(select(AuditLog).order_by(col(AuditLog.id))):
         n += 1
         if not first:
             first = row.hash
         if row.prev_hash != prev:
-            return ChainReport(
-                False,
-                n,
-                prev,
-                f"audit row {row.id}: previous-hash link broken (a row before it was deleted or changed)",
-                row.id,
-                first,
-                last_id,
-                keyed_from,
-                unkeyed,
-                kid,
-            )
+            return broken(row, "previous-hash link broken (a row before it was deleted or changed)")
         plain = keyed_from is not None and row.id < keyed_from
         if _digest(None if plain else key, prev, row) != row.hash:
-            return ChainReport(
-                False,
-                n,
-                prev,
-                f"audit row {row.id}: content does not match its hash under the audit key (the row was edited, "
-                "or written without the key)",
-                row.id,
-                first,
-                last_id,
-                keyed_from,
-                unkeyed,
-                kid,
+            return broken(
+                row,
+                "content does not match its hash under the audit key (the row was edited, or written without the key)",
             )
         unkeyed += plain
         prev = row.hash

@@ -20,19 +20,14 @@ from screens.inputs import Input
 from screens.widgets import KeyFooter
 
 TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
-ALL_FIELDS = (
-    "seeker_no",
-    "name",
-    "name_kana",
-    "birth_date",
-    "phone",
-    "email",
-    "registration_kind",
-    "registered_on",
-    "office_id",
-    "webcam_confirmed",
-)
 DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")
+
+
+def _all_fields() -> tuple[str, ...]:
+    """Every field of the form: the seeker service's fields, then the webcam box."""
+    from hwdesk.services.seekers import FIELD_ORDER
+
+    return (*FIELD_ORDER, "webcam_confirmed")
 
 
 class SeekerFormScreen(FormScreen):
@@ -48,7 +43,7 @@ class SeekerFormScreen(FormScreen):
     def __init__(self, seeker_id: int | None, *, focus: str | None = None) -> None:
         super().__init__()
         self.seeker_id = seeker_id
-        self.start_field = focus if focus in ALL_FIELDS else "seeker_no"  # where the cursor starts
+        self.start_field = focus if focus in _all_fields() else "seeker_no"  # where the cursor starts
         self.draft_key = f"seeker:{seeker_id if seeker_id is not None else 'new'}"
         self._ready = False
         self._dup_people: list = []
@@ -141,7 +136,7 @@ class SeekerFormScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-different", Checkbox).display = False
         self.query_one("#dup-panel").display = False
-        for name in ALL_FIELDS:
+        for name in _all_fields():
             self.query_one(f"#err-{name}").display = False
         draft = self.hw.drafts.get(self.draft_key)
         if draft is not None:
@@ -188,7 +183,7 @@ class SeekerFormScreen(FormScreen):
         msg.set_class(error, "error")
 
     def _show_error(self, name: str, text: str) -> None:
-        if name not in ALL_FIELDS:
+        if name not in _all_fields():
             return
         err = self.query_one(f"#err-{name}", Static)
         err.update(lit(text))
@@ -314,7 +309,7 @@ class SeekerFormScreen(FormScreen):
     # --- save ---------------------------------------------------------------------------------
 
     def _focus_field(self, name: str | None) -> None:
-        if name in ALL_FIELDS:
+        if name in _all_fields():
             w = self.query_one(f"#f-{name}")
             w.focus()
             self.query_one("#form-body", VerticalScroll).scroll_to_widget(w, animate=False)
@@ -324,7 +319,7 @@ class SeekerFormScreen(FormScreen):
         field = getattr(exc, "field", None)
         if field == "office":
             field = "office_id"
-        if field in ALL_FIELDS:
+        if field in _all_fields():
             self._show_error(field, msg)
         self._refused_field = field
         self._say(self.t("form.refused", msg=msg), error=True)
@@ -403,7 +398,7 @@ class SeekerFormScreen(FormScreen):
         blank: dict[str, object] = {f"f-{n}": "" for n in TEXT_FIELDS}
         blank["f-webcam_confirmed"] = False
         self._fill(blank)
-        for name in ALL_FIELDS:
+        for name in _all_fields():
             self._show_error(name, "")
         if self.seeker_id is not None:
             self.on_mount()

@@ -53,6 +53,7 @@ def _call_json(c) -> dict:
 def view_json(view) -> dict:
     """The follow-up list (``followup.followup_view``) as plain data for ``hwdesk followup --json``
     (ISO times, +09:00)."""
+    from hwdesk.cli.listings import seat_json
     from hwdesk.clock import JST
 
     return {
@@ -90,12 +91,7 @@ def view_json(view) -> dict:
         ],
         "no_shows": [
             {
-                "session": r.session_id,
-                "kind": r.kind,
-                "start": r.start.isoformat(),
-                "seeker_no": r.seeker_no,
-                "name": r.name,
-                "phone": r.phone,
+                **seat_json(r),
                 "state": r.state,
                 "reminder_call": r.reminded,
                 "reminder_outcome": r.reminder,

@@ -42,6 +42,18 @@ def settle(ctx) -> None:
     offers.settle(ctx.store)
 
 
+def seat_json(r) -> dict:
+    """A listed seeker's session and contact as JSON (a row with session_id, kind, start, seeker_no, name, phone)."""
+    return {
+        "session": r.session_id,
+        "kind": r.kind,
+        "start": r.start.isoformat(),
+        "seeker_no": r.seeker_no,
+        "name": r.name,
+        "phone": r.phone,
+    }
+
+
 def print_table(ctx, headers: list[str], rows: list[list[object]]) -> None:
     """Print ``rows`` under ``headers`` as a Rich table, each cell made safe to display."""
     from rich.console import Console
@@ -199,12 +211,7 @@ def cmd_reminders(ctx) -> int:
                 "date": rl.target_day.isoformat(),
                 "calls": [
                     {
-                        "session": r.session_id,
-                        "kind": r.kind,
-                        "start": r.start.isoformat(),
-                        "seeker_no": r.seeker_no,
-                        "name": r.name,
-                        "phone": r.phone,
+                        **seat_json(r),
                         "companions": [c.label(lang) for c in r.companions],
                         "missing": list(r.missing),
                         "last_outcome": r.last_outcome,

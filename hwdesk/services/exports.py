@@ -41,6 +41,7 @@ from hwdesk.models import (
 from hwdesk.services import reports
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
+from hwdesk.services.scheduling.details import last_session_starts
 from hwdesk.states import SeatState as E
 from hwdesk.terms import service_label
 
@@ -404,19 +405,7 @@ def export_seekers(
             .group_by(col(TermsNotice.seeker_id))
         ).all()
     )
-    last = dict(
-        session.exec(
-            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
-            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-            .where(
-                SessionRow.office_id == office_id,
-                col(Enrollment.seeker_id).in_(who),
-                col(SessionRow.start_at) < hi,
-                Enrollment.state != E.CANCELLED,
-            )
-            .group_by(col(Enrollment.seeker_id))
-        ).all()
-    )
+    last = last_session_starts(session, office_id=office_id, seeker_ids=who, before=hi)
     rows = []
     for sk in seekers:
         c = newest.get(sk.id)

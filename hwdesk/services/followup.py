@@ -41,6 +41,8 @@ from hwdesk.services.context import Actor
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
+from hwdesk.services.scheduling import _get_enrollment, get_session
+from hwdesk.services.scheduling.details import SeatContact, seat_contacts
 from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES, CancelReason, SeatState
 from hwdesk.terms import cite_text, cite_text_en
 from hwdesk.texts import tr
@@ -90,17 +92,9 @@ class Call:
 
 
 @dataclass(frozen=True)
-class LateRow:
+class LateRow(SeatContact):
     """A seeker to phone: booked, not checked in ``minutes_late`` minutes after the start."""
 
-    session_id: int
-    kind: str
-    start: datetime
-    end: datetime
-    seeker_id: int
-    seeker_no: str
-    name: str
-    phone: str
     minutes_late: int
     calls: tuple[Call, ...] = ()  # current results (corrected rows replaced), oldest first
     env_suggested: bool = False
@@ -181,12 +175,12 @@ def _calls(session: Session, session_ids) -> tuple[dict[tuple[int, int], list[Ca
     for c, login in rows:
         if c.id in corrected:
             continue
-        call = Call(c.id, c.outcome, c.at.astimezone(JST), login or "", c.note, c.corrects_id, c.reason)  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
+        call = _call_of(c, login or "")
         current.setdefault((c.session_id, c.seeker_id), []).append(call)
         old, chain = c.corrects_id, []
         while old is not None and old in by_id:
             o, ologin = by_id[old]
-            chain.append(Call(o.id, o.outcome, o.at.astimezone(JST), ologin, o.note, o.corrects_id, o.reason))  # type: ignore[arg-type]  # a stored row's primary key is never None (SQLModel types it int | None)
+            chain.append(_call_of(o, ologin))
             old = o.corrects_id
         if chain:
             history[c.id] = chain  # type: ignore[index]  # a stored row's primary key is never None (SQLModel types it int | None)
@@ -196,18 +190,7 @@ def _calls(session: Session, session_ids) -> tuple[dict[tuple[int, int], list[Ca
 def _late(session: Session, *, office_id: str, now: datetime, minutes: int) -> list[tuple]:
     cutoff = now - timedelta(minutes=minutes)
     stmt = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            SessionRow.id,
-            SessionRow.kind,
-            SessionRow.start_at,
-            SessionRow.end_at,
-            Seeker.id,
-            Seeker.seeker_no,
-            Seeker.name,
-            Seeker.phone,
-        )
-        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
-        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+        seat_contacts(SessionRow.end_at)
         .where(
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= now - timedelta(days=1),  # the index's range: no session lasts a day
@@ -332,18 +315,7 @@ def _late_rows(session: Session, *, office_id: str, now: datetime, minutes: int)
 def _no_shows(session: Session, *, office_id: str, now: datetime, days: int):
     lo = now - timedelta(days=days)
     found = session.exec(
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            SessionRow.id,
-            SessionRow.kind,
-            SessionRow.start_at,
-            Enrollment.state,
-            Seeker.id,
-            Seeker.seeker_no,
-            Seeker.name,
-            Seeker.phone,
-        )
-        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
-        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+        seat_contacts(Enrollment.state)
         .where(
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) >= lo,
@@ -436,17 +408,8 @@ def record_call(
     """Record a follow-up call's result (reached / no_answer) for a seeker of a session."""
     outcome = _outcome(outcome)
     note = _text(note, field="note")
-    row = session.get(SessionRow, session_id)
-    if row is None:
-        raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
-    enrolled = session.exec(
-        select(Enrollment.id).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)
-    ).first()
-    if enrolled is None:
-        raise NotFound(
-            f"求職者 {seeker_id} はセッション {session_id} に登録されていません。",
-            f"Seeker {seeker_id} is not enrolled in session {session_id}.",
-        )
+    row = get_session(session, session_id)
+    _get_enrollment(session, session_id, seeker_id)
     c = FollowupCall(
         session_id=session_id,
         seeker_id=seeker_id,

@@ -133,17 +133,10 @@ def settle(store, *, now: datetime | None = None) -> int:
 def decline(session: Session, *, actor: Actor, session_id: int, seeker_id: int, note: str = ""):
     """The seeker declines the seat offered to them: the offer is cancelled (by the seeker) and the
     seat goes to the next in line. Refused unless they hold an offer."""
-    from hwdesk.errors import RuleRefusal
-    from hwdesk.services.scheduling import _get_enrollment, cancel_enrollment, state_label
+    from hwdesk.services.scheduling import _offered_enrollment, cancel_enrollment
 
     require(actor, "clerk", what_ja="空席案内の辞退", what_en="Declining an offered seat")
-    e = _get_enrollment(session, session_id, seeker_id)
-    if e.state != SeatState.OFFERED:
-        raise RuleRefusal(
-            f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
-            f"This booking has no seat offered ({state_label(e.state, 'en')}).",
-            field="state",
-        )
+    _offered_enrollment(session, session_id, seeker_id)
     return cancel_enrollment(
         session,
         actor=actor,

@@ -40,6 +40,7 @@ from hwdesk.models import (
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import terms_versions, version_in_force
+from hwdesk.services.scheduling.details import last_session_starts
 from hwdesk.states import ACTIVE_STATES, LIVE_SESSION_STATES, SeatState, SessionState
 
 
@@ -163,19 +164,12 @@ def notify_list(
         .where(*where)
     )
     nxt = _next_sessions(session, office_id=office_id, seeker_ids=candidates, after=now)
-    last = dict(
-        session.exec(
-            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
-            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-            .where(
-                SessionRow.office_id == office_id,
-                col(Enrollment.seeker_id).in_(candidates),
-                start < now,
-                Enrollment.state != SeatState.CANCELLED,
-                SessionRow.state != SessionState.CANCELLED,
-            )
-            .group_by(col(Enrollment.seeker_id))
-        ).all()
+    last = last_session_starts(
+        session,
+        office_id=office_id,
+        seeker_ids=candidates,
+        before=now,
+        where=(SessionRow.state != SessionState.CANCELLED,),
     )
     out = []
     for sid, no, name, phone, email, version, given in rows:

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.clock import JST, now_utc
-from hwdesk.errors import NotFound, ValidationFailed
+from hwdesk.errors import ValidationFailed
 from hwdesk.jtext.numbers import format_phone
-from hwdesk.models import REMINDER_OUTCOMES, Enrollment, Reminder, Seeker, Staff
+from hwdesk.models import REMINDER_OUTCOMES, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar
 from hwdesk.services.context import Actor, require, require_office
@@ -25,6 +25,8 @@ from hwdesk.services.eligibility import USE_STOPPED
 from hwdesk.services.guard import guard
 from hwdesk.services.queue.build import _build_rows, _session_filter
 from hwdesk.services.queue.rows import Companion, RowWarning
+from hwdesk.services.scheduling import _get_enrollment, get_session
+from hwdesk.services.scheduling.details import SeatContact, seat_contacts
 from hwdesk.states import SeatState, SessionState
 
 OUTCOME_LABELS = {
@@ -38,17 +40,9 @@ OUTCOME_LABELS = {
 
 
 @dataclass(frozen=True)
-class ReminderRow:
+class ReminderRow(SeatContact):
     """A seeker to call about a session on the next open day."""
 
-    session_id: int
-    kind: str
-    start: datetime
-    end: datetime
-    seeker_id: int
-    seeker_no: str
-    name: str
-    phone: str
     enrollment_state: str
     companions: tuple[Companion, ...]
     missing: tuple[str, ...]  # warning keys: no_consent, terms_revised, no_env_check, env_failed, no_link
@@ -149,20 +143,7 @@ def _moved(
 
     lo = max(now or now_utc(), calendar.day_bounds(day)[0])
     stmt = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            SessionRow.id,
-            SessionRow.kind,
-            SessionRow.start_at,
-            SessionRow.end_at,
-            SessionRow.rescheduled_from_id,
-            Enrollment.state,
-            Seeker.id,
-            Seeker.seeker_no,
-            Seeker.name,
-            Seeker.phone,
-        )
-        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
-        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
+        seat_contacts(SessionRow.end_at, SessionRow.rescheduled_from_id, Enrollment.state)
         .where(
             SessionRow.office_id == office_id,
             col(SessionRow.start_at) > lo,
@@ -253,18 +234,9 @@ def record_reminder(session: Session, *, actor: Actor, session_id: int, seeker_i
             "The outcome must be reached, not_reached or message_left.",
             field="outcome",
         )
-    row = session.get(SessionRow, session_id)
-    if row is None:
-        raise NotFound(f"セッション {session_id} はありません。", f"No session {session_id}.")
+    row = get_session(session, session_id)
     require_office(actor, row.office_id)
-    enrolled = session.exec(
-        select(Enrollment.id).where(Enrollment.session_id == session_id, Enrollment.seeker_id == seeker_id)
-    ).first()
-    if enrolled is None:
-        raise NotFound(
-            f"求職者 {seeker_id} はセッション {session_id} に登録されていません。",
-            f"Seeker {seeker_id} is not enrolled in session {session_id}.",
-        )
+    _get_enrollment(session, session_id, seeker_id)
     rem = Reminder(session_id=session_id, seeker_id=seeker_id, outcome=outcome, by=_sid(actor))
     session.add(rem)
     session.flush()

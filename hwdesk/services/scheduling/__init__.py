@@ -15,7 +15,8 @@ refusals carry each failed ``eligibility.Requirement`` in ``failures``.
 
 The package by responsibility: ``common`` (kinds, refusal lines, row locks, checks),
 ``creating``, ``booking``, ``cancelling`` (and offers confirmed, rescheduling), ``moves`` (the
-status paths) and ``details`` (passcodes, a session's detail, a seeker's bookings).
+status paths) and ``details`` (passcodes, a session's detail, a seeker's bookings, the seekers of
+sessions to phone).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from hwdesk.services.scheduling.booking import (  # noqa: F401 - _enrollments, _
     _offer_free_seats,
     book,
 )
-from hwdesk.services.scheduling.cancelling import (  # noqa: F401 - _get_enrollment: used by corrections and offers
+from hwdesk.services.scheduling.cancelling import (  # noqa: F401 - _get_enrollment, _offered_enrollment: used by corrections, offers, follow-up and reminders
     Cancelled,
     SessionCancelled,
     _get_enrollment,
+    _offered_enrollment,
     cancel_enrollment,
     cancel_session,
     confirm_offer,

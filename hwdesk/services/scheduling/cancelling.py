@@ -68,6 +68,18 @@ def _get_enrollment(session: Session, session_id: int, seeker_id: int) -> Enroll
     return e
 
 
+def _offered_enrollment(session: Session, session_id: int, seeker_id: int) -> Enrollment:
+    """The seeker's enrollment in the session, refused unless a seat is offered to them."""
+    e = _get_enrollment(session, session_id, seeker_id)
+    if e.state != SeatState.OFFERED:
+        raise RuleRefusal(
+            f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
+            f"This booking has no seat offered ({state_label(e.state, 'en')}).",
+            field="state",
+        )
+    return e
+
+
 @guard("clerk")
 def cancel_enrollment(
     session: Session, *, actor: Actor, session_id: int, seeker_id: int, reason: str, note: str = ""
@@ -116,13 +128,7 @@ def confirm_offer(session: Session, *, actor: Actor, session_id: int, seeker_id:
     require_office(actor, row.office_id)
     seeker = lock_seeker(session, seeker_id)
     _require_live(row, what_ja="確定", what_en="confirm the seat")
-    e = _get_enrollment(session, session_id, seeker_id)
-    if e.state != SeatState.OFFERED:
-        raise RuleRefusal(
-            f"この予約は空席案内中ではありません（{state_label(e.state)}）。",
-            f"This booking has no seat offered ({state_label(e.state, 'en')}).",
-            field="state",
-        )
+    e = _offered_enrollment(session, session_id, seeker_id)
     if e.offered_until is not None and e.offered_until <= now_utc():
         until = e.offered_until.astimezone(JST)
         raise RuleRefusal(

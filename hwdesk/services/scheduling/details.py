@@ -1,10 +1,11 @@
-"""Passcodes and what a session, or a seeker's bookings, look like to staff."""
+"""Passcodes, what a session or a seeker's bookings look like to staff, and the seekers of sessions to phone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hwdesk import audit
@@ -193,6 +194,21 @@ class Booking:
     office_id: str
 
 
+# A seeker's enrollments with their sessions, as Booking's columns; each reader adds its conditions.
+_BOOKINGS = select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
+    Enrollment.session_id,
+    Enrollment.state,
+    SessionRow.kind,
+    SessionRow.start_at,
+    SessionRow.end_at,
+    SessionRow.office_id,
+).join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+
+
+def _bookings(session: Session, stmt) -> list[Booking]:
+    return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in session.exec(stmt)]
+
+
 @guard("clerk")
 def future_bookings(
     session: Session,
@@ -205,45 +221,78 @@ def future_bookings(
 ) -> list[Booking]:
     """The seeker's active enrollments in scheduled sessions starting after ``after`` (now)."""
     after = after or now_utc()
-    stmt = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Enrollment.session_id,
-            Enrollment.state,
-            SessionRow.kind,
-            SessionRow.start_at,
-            SessionRow.end_at,
-            SessionRow.office_id,
-        )
-        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(
-            Enrollment.seeker_id == seeker_id,
-            col(Enrollment.state).in_(ACTIVE_STATES),
-            SessionRow.state == SessionState.SCHEDULED,
-            col(SessionRow.start_at) > after,
-        )
+    stmt = _BOOKINGS.where(
+        Enrollment.seeker_id == seeker_id,
+        col(Enrollment.state).in_(ACTIVE_STATES),
+        SessionRow.state == SessionState.SCHEDULED,
+        col(SessionRow.start_at) > after,
     )
     if office_id:
         stmt = stmt.where(SessionRow.office_id == office_id)
     if until:
         stmt = stmt.where(col(SessionRow.start_at) < calendar.day_bounds(until)[1])
-    rows = session.exec(stmt.order_by(col(SessionRow.start_at))).all()
-    return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in rows]
+    return _bookings(session, stmt.order_by(col(SessionRow.start_at)))
 
 
 @guard("clerk")
 def sessions_of_seeker(session: Session, *, actor: Actor, seeker_id: int, limit: int = 100) -> list[Booking]:
     """Every session the seeker was or is enrolled in (past and upcoming), newest first."""
-    stmt = (
+    stmt = _BOOKINGS.where(Enrollment.seeker_id == seeker_id)
+    return _bookings(session, stmt.order_by(col(SessionRow.start_at).desc()).limit(limit))
+
+
+def last_session_starts(
+    session: Session, *, office_id: str, seeker_ids, before: datetime, where: tuple = ()
+) -> dict[int, datetime]:
+    """seeker id → the start of their latest session of ``office_id`` before ``before`` (a
+    cancelled booking does not count; ``where`` adds conditions), for ``seeker_ids`` (ids or a subquery)."""
+    return dict(
+        session.exec(
+            select(Enrollment.seeker_id, func.max(SessionRow.start_at))
+            .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
+            .where(
+                SessionRow.office_id == office_id,
+                col(Enrollment.seeker_id).in_(seeker_ids),
+                col(SessionRow.start_at) < before,
+                Enrollment.state != SeatState.CANCELLED,
+                *where,
+            )
+            .group_by(col(Enrollment.seeker_id))
+        ).all()
+    )
+
+
+# --- seekers to phone (the follow-up and reminder lists) --------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatContact:
+    """A seeker of a session with the phone to reach them: what every list of calls starts from."""
+
+    session_id: int
+    kind: str
+    start: datetime
+    end: datetime
+    seeker_id: int
+    seeker_no: str
+    name: str
+    phone: str
+
+
+def seat_contacts(*columns):
+    """A select of (session id, kind, start, *columns, seeker id, seeker no, name, phone) over the
+    sessions' enrollments and their seekers; the caller adds its conditions and order."""
+    return (
         select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Enrollment.session_id,
-            Enrollment.state,
+            SessionRow.id,
             SessionRow.kind,
             SessionRow.start_at,
-            SessionRow.end_at,
-            SessionRow.office_id,
+            *columns,
+            Seeker.id,
+            Seeker.seeker_no,
+            Seeker.name,
+            Seeker.phone,
         )
-        .join(SessionRow, col(SessionRow.id) == Enrollment.session_id)
-        .where(Enrollment.seeker_id == seeker_id)
+        .join(Enrollment, col(Enrollment.session_id) == SessionRow.id)
+        .join(Seeker, col(Seeker.id) == Enrollment.seeker_id)
     )
-    rows = session.exec(stmt.order_by(col(SessionRow.start_at).desc()).limit(limit)).all()
-    return [Booking(sid, st, k, s.astimezone(JST), e.astimezone(JST), o) for sid, st, k, s, e, o in rows]
