@@ -144,10 +144,11 @@ async def test_a_held_frame_waits_for_release_or_its_deadline(db):
 async def test_a_full_page_says_how_many_match_in_all(db):
     from datetime import date, timedelta
 
-    from helpers.ui import SYSTEM, plain
+    from helpers.ui import SYSTEM, plain, settle
 
     from hwdesk.db import open_store
     from hwdesk.services import seekers
+    from screens.search import COUNT_AFTER
 
     store = open_store(db)
     try:
@@ -169,6 +170,13 @@ async def test_a_full_page_says_how_many_match_in_all(db):
     async with app.run_test(size=SIZE) as pilot:
         table = await search_signed_in(pilot, "さとう")
         assert len(table.keys) == 50
+        assert plain(app.screen.query_one("#search-status")) == "57件中 50件を表示（さらに絞り込めます）"
+        # Typing on: the page follows every key, the count waits for the typing to pause.
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert plain(app.screen.query_one("#search-status")) == "50件以上（件数を数えています…）"
+        await pilot.pause(COUNT_AFTER + 0.05)
+        await settle(pilot)
         assert plain(app.screen.query_one("#search-status")) == "57件中 50件を表示（さらに絞り込めます）"
 
 
