@@ -254,7 +254,7 @@ def _manager_figures(ctx, rep):
                 threshold=rep.threshold,
                 report=rep,
             )
-    except PermissionDenied as exc:  # the report itself is for everyone, as before
+    except PermissionDenied as exc:  # the figures are a supervisor's; the report itself is for everyone
         ctx.echo(exc.message(ctx.lang), file=sys.stderr)
         return None
     ctx.audit_read(actor, office_id=rep.office_id, rows=len(figs.staff_weeks), figures=True)
