@@ -209,6 +209,12 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                     "teams": "https://teams.microsoft.com/l/meetup-join/",
                     "webex": "https://meetingsapac.webex.com/meet/",
                 }[platform] + str(rng.randint(10**9, 10**10))
+                # Drawn in the order the demo always drew them, so the rest of it stays as it was.
+                capacity = rng.choice([10, 20, 30]) if group else None
+                join_url = url if rng.random() < 0.9 else ""
+                drawn_id = str(rng.randint(100_000_000, 999_999_999))
+                # A Zoom link carries its meeting ID (/j/<ID>): the handout must not print two numbers.
+                meeting_id = url.rsplit("/", 1)[1] if platform == "zoom" else drawn_id
                 try:
                     sess = scheduling.create_session(
                         session,
@@ -218,15 +224,15 @@ def _sessions(session, rng, staff, made, today, progress) -> int:
                         start=start,
                         end=end,
                         staff_id=staffer.id,
-                        capacity=rng.choice([10, 20, 30]) if group else None,
+                        capacity=capacity,
                         title={
                             "seminar": "応募書類の書き方セミナー",
                             "tour": "地元企業オンライン見学会",
                             "interview": "オンライン就職面接会",
                         }.get(kind, ""),
                         platform=platform,
-                        join_url=url if rng.random() < 0.9 else "",
-                        meeting_id=str(rng.randint(100_000_000, 999_999_999)),
+                        join_url=join_url,
+                        meeting_id=meeting_id,
                         passcode=f"{rng.randint(100000, 999999)}",
                         now=start - timedelta(days=7),  # a history, as if made then
                     )
