@@ -94,13 +94,14 @@ def prepare(db: str) -> dict:
     sessions = []
     with store.write() as s:
         # The built seekers registered years ago, and 渋谷/高松 require a live 求職登録 on the session
-        # day (the rule engine's registration_valid): the terminals book seekers registered today.
+        # day (the rule engine's registration_valid), which is years ahead of today in a large
+        # build: the terminals book seekers registered on the run's day itself.
         from sqlalchemy import update
         from sqlmodel import col
 
         from hwdesk.models import Seeker
 
-        s.execute(update(Seeker).where(col(Seeker.id).in_(seekers)).values(registered_on=date.today()))
+        s.execute(update(Seeker).where(col(Seeker.id).in_(seekers)).values(registered_on=day))
         n = 0
         for slot in range(SLOTS):
             start = datetime(day.year, day.month, day.day, 9 + slot // 2, 30 * (slot % 2), tzinfo=jst)
