@@ -12,7 +12,11 @@ checks that every id is used, has both languages and the same placeholders in bo
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from hwdesk.texts import cli, domain, frame, outreach, people, sessions, supervisor
+
+T = TypeVar("T")
 
 
 def _merge(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -30,9 +34,9 @@ CATALOGUE: dict[str, tuple[str, str]] = _merge(
 )
 
 
-def pick(ja: str, en: str, lang: str) -> str:
+def pick(ja: T, en: T, lang: str) -> T:
     """``en`` for English, ``ja`` otherwise: for a pair that is data (an office's own wording, a
-    service's bilingual result), not a message of this catalogue."""
+    service's bilingual result, a formatter per language), not a message of this catalogue."""
     return en if lang == "en" else ja
 
 

@@ -286,4 +286,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "book.waitlist_mark": (" 待ち", " wait"),
     "usage.minutes": (" {n}分", " {n}min"),
     "terms.toc_article": ("第{n}条 {heading}", "Art. {n} {heading}"),
+    # --- queue rows and reminder calls: the pieces a row's text is built from -------------------------
+    "q.paren": ("（{text}）", " ({text})"),
+    "q.unannounced": ("［申出なし］", " [unannounced]"),
+    "q.wait": ("（待{n}）", " (wait {n})"),
+    "q.free": ("（空き）", "(free)"),
+    "q.list_sep": ("、", "; "),
+    "rem.when": ("{at:%m/%d %H:%M}", "{at:%m-%d %H:%M}"),
 }

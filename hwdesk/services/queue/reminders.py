@@ -28,6 +28,7 @@ from hwdesk.services.queue.rows import Companion, RowWarning
 from hwdesk.services.scheduling import _get_enrollment, get_session
 from hwdesk.services.scheduling.details import SeatContact, seat_contacts
 from hwdesk.states import SeatState, SessionState
+from hwdesk.texts import pick, tr
 
 OUTCOME_LABELS = {
     "reached": ("連絡済み", "Reached"),
@@ -55,7 +56,7 @@ class ReminderRow(SeatContact):
 
     def missing_text(self, lang: str = "ja") -> str:
         """What is still missing, comma-separated."""
-        return ("; " if lang == "en" else "、").join(RowWarning(k).text(lang) for k in self.missing)
+        return tr("q.list_sep", lang).join(RowWarning(k).text(lang) for k in self.missing)
 
 
 @dataclass(frozen=True)
@@ -212,16 +213,13 @@ def reminder_call_text(r: ReminderRow, lang: str = "ja") -> str:
     if kind == "reminder":
         return ""
     ja, en = CALLS[kind]
-    text = en if lang == "en" else ja
+    text = pick(ja, en, lang)
     if kind == USE_STOPPED:
-        return text + (f" ({r.stopped})" if lang == "en" else f"（{r.stopped}）") if r.stopped else text
+        return text + tr("q.paren", lang, text=r.stopped) if r.stopped else text
     if kind == "moved":
-        return text.format(
-            old=r.moved_from, when=f"{r.start:%m-%d %H:%M}" if lang == "en" else f"{r.start:%m/%d %H:%M}"
-        )
+        return text.format(old=r.moved_from, when=tr("rem.when", lang, at=r.start))
     until = r.offered_until.astimezone(JST) if r.offered_until else None
-    when = f"{until:%m-%d %H:%M}" if lang == "en" and until else (f"{until:%m/%d %H:%M}" if until else "—")
-    return text.format(until=when)
+    return text.format(until=tr("rem.when", lang, at=until) if until else "—")
 
 
 @guard("clerk")

@@ -13,6 +13,7 @@ from hwdesk.services.consent import COMPANION_LABELS
 from hwdesk.services.scheduling import is_group
 from hwdesk.states import SEAT_STATES, SeatState, state_label
 from hwdesk.terms import service_label
+from hwdesk.texts import pick, tr
 
 SOON = timedelta(minutes=15)
 # Readiness warnings in the order the row shows them: first a seated seeker's failed conditions of
@@ -48,9 +49,9 @@ class RowWarning:
     def text(self, lang: str = "ja") -> str:
         """The warning in ``lang``, with the article and the count of seekers in a group."""
         ja, en = WARNINGS[self.key]
-        base = en if lang == "en" else ja
+        base = pick(ja, en, lang)
         if self.cite:
-            base += f" ({self.cite})" if lang == "en" else f"（{self.cite}）"
+            base += tr("q.paren", lang, text=self.cite)
         if len(self.seekers) > 1:
             base += f" ×{len(self.seekers)}"
         return base
@@ -68,11 +69,11 @@ class Companion:
     def label(self, lang: str = "ja") -> str:
         """'通訳（ベトナム語）' / 'Interpreter (ベトナム語)'."""
         ja, en = COMPANION_LABELS.get(self.kind, (self.kind, self.kind))
-        base = en if lang == "en" else ja
+        base = pick(ja, en, lang)
         if self.language:
-            base += f" ({self.language})" if lang == "en" else f"（{self.language}）"
+            base += tr("q.paren", lang, text=self.language)
         if self.unannounced:
-            base += " [unannounced]" if lang == "en" else "［申出なし］"
+            base += tr("q.unannounced", lang)
         return base
 
 
@@ -151,10 +152,10 @@ class QueueRow:
     def who(self, lang: str = "ja") -> str:
         """'13080-123 山田 太郎' for an individual session, '12/20 (待3)' for a group."""
         if self.group:
-            wait = (f" (wait {self.waiting})" if lang == "en" else f"（待{self.waiting}）") if self.waiting else ""
+            wait = tr("q.wait", lang, n=self.waiting) if self.waiting else ""
             return f"{self.enrolled}/{self.capacity}{wait}"
         s = self.seeker
-        return f"{s.seeker_no} {s.name}" if s else ("(free)" if lang == "en" else "（空き）")
+        return f"{s.seeker_no} {s.name}" if s else tr("q.free", lang)
 
 
 @dataclass(frozen=True)
