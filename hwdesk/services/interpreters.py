@@ -35,6 +35,7 @@ from hwdesk.jtext.times import parse_time
 from hwdesk.models import INTERPRETER_MODES, CompanionNotice, Interpreter
 from hwdesk.services.context import Actor, staff_id
 from hwdesk.services.guard import guard
+from hwdesk.texts import pick, tr
 
 MODE_LABELS = {
     "in_person": ("通訳者", "Interpreter"),
@@ -149,14 +150,11 @@ def parse_weekdays(text: str) -> str:
 def weekdays_text(digits: str, lang: str = "ja") -> str:
     """'12345' → '月〜金' / 'Mon–Fri'; '135' → '月水金' / 'Mon, Wed, Fri'."""
     nums = [int(c) for c in digits]
-    names = WEEKDAYS_EN if lang == "en" else tuple(WEEKDAYS_JA)
+    names = pick(tuple(WEEKDAYS_JA), WEEKDAYS_EN, lang)
     if len(nums) >= 3 and nums == list(range(nums[0], nums[-1] + 1)):
-        return (
-            f"{names[nums[0] - 1]}–{names[nums[-1] - 1]}"
-            if lang == "en"
-            else f"{names[nums[0] - 1]}〜{names[nums[-1] - 1]}"
-        )
-    return (", " if lang == "en" else "").join(names[n - 1] for n in nums)
+        return tr("interp.day_range", lang, first=names[nums[0] - 1], last=names[nums[-1] - 1])
+    # Japanese writes day names back to back (月水金); a catalogue text cannot be empty
+    return pick("", ", ", lang).join(names[n - 1] for n in nums)
 
 
 def _hhmm(value: str | time, field: str) -> str:

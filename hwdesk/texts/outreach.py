@@ -137,4 +137,5 @@ TEXTS: dict[str, tuple[str, str]] = {
     "k.interp_fix": ("訂正", "Correct"),
     "k.interp_history": ("履歴", "History"),
     "k.interpreters": ("通訳", "Interpreters"),
+    "interp.day_range": ("{first}〜{last}", "{first}–{last}"),
 }
