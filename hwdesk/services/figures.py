@@ -49,6 +49,7 @@ from hwdesk.services.reports import (
 )
 from hwdesk.states import EXPECTED_STATES, SessionState
 from hwdesk.states import SeatState as E
+from hwdesk.texts import pick, tr
 
 ATTENDED_STATES = (E.CHECKED_IN, E.COMPLETED, E.STOPPED)
 """Expected seats whose seeker came (checked in, completed, or stopped during the session)."""
@@ -111,7 +112,7 @@ class Attendance:
 
     def label(self, lang: str = "ja") -> str:
         """The outcome's label in ``lang``."""
-        return self.label_en if lang == "en" else self.label_ja
+        return pick(self.label_ja, self.label_en, lang)
 
 
 @dataclass(frozen=True)
@@ -488,7 +489,7 @@ def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
     """Every figure as plain lines (the CLI's text report): staff load per week, the single
     figures, attendance by reminder call, then the bar tables' cells."""
     en = lang == "en"
-    out = ["Staff load per week (sessions, hours)" if en else "職員別の担当（週ごと、件数・時間）"]
+    out = [tr("fig.staff_load", lang)]
     for w in fig.week_totals:
         if en:
             out.append(f"  week of {w.week.isoformat()}: {w.sessions.text} sessions, {w.hours.text} h")
@@ -501,8 +502,8 @@ def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
                 else f"    {s.staff}: {s.sessions.text}件・{s.hours.text}時間"
             )
     for _k, ja, en_label, f in fig.singles():
-        out.append(f"{en_label if en else ja}: {f.text}")
-    out.append("Attendance by reminder call (seats expected)" if en else "リマインド電話の結果別の出席（見込みの席数）")
+        out.append(f"{pick(ja, en_label, lang)}: {f.text}")
+    out.append(tr("fig.attendance", lang))
     for a in fig.attendance:
         out.append(
             f"  {a.label(lang)}: expected {a.expected.text}, attended {a.attended.text}, "

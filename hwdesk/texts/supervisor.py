@@ -52,4 +52,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reports.k.next_month": ("次の月", "Next month"),
     "reports.k.export": ("CSV出力", "Export CSV"),
     "reports.k.reload": ("再集計", "Reload"),
+    # --- manager figures as plain lines (the CLI's text report) ---------------------------------------
+    "fig.staff_load": ("職員別の担当（週ごと、件数・時間）", "Staff load per week (sessions, hours)"),
+    "fig.attendance": ("リマインド電話の結果別の出席（見込みの席数）", "Attendance by reminder call (seats expected)"),
 }
