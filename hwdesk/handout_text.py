@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from hwdesk.handout import Instruction
 from hwdesk.terms import TermsDocument, cite_text, cite_text_en
+from hwdesk.texts import pick
 
 __all__ = ["Line", "LINES", "FOOTER", "cited_text", "handout_lines", "footer_note", "line_text"]
 
@@ -327,7 +328,7 @@ def cited_text(doc: TermsDocument, cite: dict) -> str:
 
 
 def _cite(cite: dict, lang: str) -> str:
-    return cite_text_en(cite) if lang == "en" else cite_text(cite)
+    return pick(cite_text, cite_text_en, lang)(cite)
 
 
 def line_text(line: Line, doc: TermsDocument, lang: str = "ja") -> Instruction:
@@ -378,6 +379,6 @@ def footer_note(office_id: str, doc: TermsDocument, *, lang: str = "ja") -> Inst
     if line is None:
         return None
     ins = line_text(line, doc, lang)
-    if ins.text != (line.en if lang == "en" else line.ja):
+    if ins.text != pick(line.ja, line.en, lang):
         return None  # the ban was revised away or renumbered: the notes carry the article's own text
     return ins

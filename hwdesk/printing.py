@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hwdesk import ipp
 from hwdesk.errors import HwdeskError
+from hwdesk.texts import pick
 
 # Job template attributes sent with every handout (RFC 8011 keywords).
 JOB_OPTIONS: list[tuple[int, str, object]] = [
@@ -138,7 +139,7 @@ def _reason_text(keywords: Sequence[object], message: str, lang: str) -> str:
         if k in ("none", "") or k in words:
             continue
         words.append(k)
-    parts = [REASONS[w][1 if lang == "en" else 0] if w in REASONS else w for w in words]
+    parts = [pick(*REASONS[w], lang) if w in REASONS else w for w in words]
     message = clean(message)
     if message and message not in parts:
         parts.append(message)
@@ -347,7 +348,7 @@ class PrintResult:
             job=f"{self.printer}-{self.job_id}",
             why=tr("printing.why", lang, why=why) if why else "",
             path=self.path,
-            fallback=_fallback(self.path)[1 if lang == "en" else 0],
+            fallback=pick(*_fallback(self.path), lang),
         )
 
 

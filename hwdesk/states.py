@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from hwdesk.texts import pick
+
 __all__ = [
     "ACTIVE_STATES",
     "ATTENDED_STATES",
@@ -147,10 +149,10 @@ CANCEL_LABELS: dict[str, tuple[str, str]] = {
 def state_label(state: str, lang: str = "ja") -> str:
     """A session or booking state in ``lang`` (an unknown value is shown as it is)."""
     ja, en = STATE_LABELS.get(state, (state, state))
-    return en if lang == "en" else ja
+    return pick(ja, en, lang)
 
 
 def cancel_label(reason: str, lang: str = "ja") -> str:
     """A cancel reason in ``lang`` (an unknown value is shown as it is)."""
     ja, en = CANCEL_LABELS.get(reason, (reason, reason))
-    return en if lang == "en" else ja
+    return pick(ja, en, lang)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hwdesk.errors import NotFound, StoreError
 from hwdesk.paths import data_dir
+from hwdesk.texts import pick
 
 SERVICE_LABELS = {
     "counseling": ("オンライン職業相談", "Online job counseling"),
@@ -32,7 +33,7 @@ PLATFORM_LABELS = {"zoom": "Zoom", "teams": "Microsoft Teams", "webex": "Webex",
 def service_label(kind: str, lang: str = "ja") -> str:
     """The name of a service kind in ``lang``."""
     ja, en = SERVICE_LABELS.get(kind, (kind, kind))
-    return en if lang == "en" else ja
+    return pick(ja, en, lang)
 
 
 def cite_text(cite: dict | None) -> str:
@@ -134,7 +135,7 @@ class OfficeProfile:
 
     def display_name(self, lang: str = "ja") -> str:
         """The office's name in ``lang``."""
-        return self.data.name_en if lang == "en" else self.data.name
+        return pick(self.data.name, self.data.name_en, lang)
 
     @property
     def services(self) -> list[str]:

@@ -177,7 +177,9 @@ class Ctx:
     def pick(self, ja: str, en: str) -> str:
         """The chosen language's half of a pair that is data (an office's wording, a service's
         bilingual result), not a message of the catalogue."""
-        return en if self.lang == "en" else ja
+        from hwdesk.texts import pick
+
+        return pick(ja, en, self.lang)
 
 
 Handler = Callable[[Ctx], int | None]

@@ -7,6 +7,7 @@ with a reason). The list shows personal data: it needs ``--as`` and the view is 
 from __future__ import annotations
 
 from hwdesk.cli import id_arg
+from hwdesk.texts import pick
 
 
 def register(sub) -> None:
@@ -102,10 +103,10 @@ def view_json(view) -> dict:
     }
 
 
-def _label(outcome: str | None, lang: str, table: dict) -> str:
+def _label(outcome: str | None, lang: str, table: dict[str, tuple[str, str]]) -> str:
     if outcome is None:
         return "—"
-    return table.get(outcome, (outcome, outcome))[1 if lang == "en" else 0]
+    return pick(*table.get(outcome, (outcome, outcome)), lang)
 
 
 def cmd_list(ctx) -> int:

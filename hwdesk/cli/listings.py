@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+from hwdesk.texts import pick
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -248,7 +250,7 @@ def cmd_reminders(ctx) -> int:
                 r.phone,
                 ", ".join(c.label(lang) for c in r.companions),
                 queue.reminder_call_text(r, lang) or r.missing_text(lang),
-                queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", ""))[1 if lang == "en" else 0],
+                pick(*queue.OUTCOME_LABELS.get(r.last_outcome or "", ("", "")), lang),
             ]
             for r in rl.rows
         ],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hwdesk import audit
+from hwdesk.texts import pick
 
 __all__ = ["CheckReport", "Finding", "MAX_LISTED"]
 
@@ -23,7 +24,7 @@ class Finding:
 
     def message(self, lang: str = "ja") -> str:
         """The line in ``lang``."""
-        return self.message_en if lang == "en" else self.message_ja
+        return pick(self.message_ja, self.message_en, lang)
 
 
 @dataclass

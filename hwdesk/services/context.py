@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hwdesk.errors import PermissionDenied
 from hwdesk.models import Staff
+from hwdesk.texts import pick
 
 ROLE_RANK = {"clerk": 1, "supervisor": 2, "admin": 3}
 ROLE_LABELS = {
@@ -39,7 +40,7 @@ class Actor:
     def role_label(self, lang: str = "ja") -> str:
         """The role's name in ``lang``."""
         ja, en = ROLE_LABELS.get(self.role, (self.role, self.role))
-        return en if lang == "en" else ja
+        return pick(ja, en, lang)
 
 
 SYSTEM = Actor(id=0, login="system", name="system", role="admin", office_id="", all_offices=True)

@@ -45,7 +45,7 @@ from hwdesk.services.scheduling import _get_enrollment, get_session
 from hwdesk.services.scheduling.details import SeatContact, seat_contacts
 from hwdesk.states import LIVE_SESSION_STATES, NO_SHOW_STATES, CancelReason, SeatState
 from hwdesk.terms import cite_text, cite_text_en
-from hwdesk.texts import tr
+from hwdesk.texts import pick, tr
 
 DEFAULT_MINUTES = 10
 MAX_MINUTES = 240
@@ -88,7 +88,7 @@ class Call:
 
     def label(self, lang: str = "ja") -> str:
         """The outcome in ``lang``."""
-        return OUTCOME_LABELS.get(self.outcome, (self.outcome, self.outcome))[1 if lang == "en" else 0]
+        return pick(*OUTCOME_LABELS.get(self.outcome, (self.outcome, self.outcome)), lang)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class EnvSuggestion:
 
     def text(self, cite: tuple[str, str], lang: str = "ja") -> str:
         """The suggestion line: a new environment check, not a penalty."""
-        return tr("fu.env_suggestion", lang, n=self.failures, cite=cite[1] if lang == "en" else cite[0])
+        return tr("fu.env_suggestion", lang, n=self.failures, cite=pick(*cite, lang))
 
 
 @dataclass(frozen=True)

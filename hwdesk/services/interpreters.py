@@ -228,7 +228,7 @@ class RosterLine:
     def mode_label(self, lang: str = "ja") -> str:
         """通訳者 / 遠隔通訳サービス."""
         ja, en = MODE_LABELS.get(self.mode, (self.mode, self.mode))
-        return en if lang == "en" else ja
+        return pick(ja, en, lang)
 
     def hours_text(self, lang: str = "ja") -> str:
         """'月〜金 09:00–12:00'."""

@@ -34,7 +34,7 @@ from hwdesk.services.interpreters import (
 )
 from hwdesk.services.scheduling import SEAT_STATES
 from hwdesk.states import LIVE_SESSION_STATES, SeatState, SessionState
-from hwdesk.texts import tr
+from hwdesk.texts import pick, tr
 
 NEAREST_DAYS = 42  # how far from the asked session the nearest covered times are looked for
 NEAREST_COUNT = 3
@@ -58,7 +58,7 @@ class Alternative:
 
     def text(self, lang: str = "ja") -> str:
         """'#12 12/10(水) 10:00–11:00 空き3' / '#12 Wed 12/10 10:00–11:00, 3 free'."""
-        wd = WEEKDAYS_EN[self.start.weekday()] if lang == "en" else WEEKDAYS_JA[self.start.weekday()]
+        wd = pick(WEEKDAYS_JA, WEEKDAYS_EN, lang)[self.start.weekday()]
         return tr(
             "interp.alternative",
             lang,

@@ -47,6 +47,7 @@ from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.offices import document, profile, terms_in_force, terms_versions
 from hwdesk.states import CancelReason, SeatState, SessionState
+from hwdesk.texts import tr
 
 REMINDER_BEFORE = timedelta(days=1)
 OPEN_STATES = ("pending", "failed")  # still to send: the next run tries them
@@ -90,9 +91,7 @@ class Channel:
             return f"mail smtp://{self.host}:{self.port} from {self.sender}" + (
                 f" (user {self.user})" if self.user else ""
             )
-        return {"print": ("印刷（配布物で伝える）", "print (the handout)"), "none": ("なし", "none")}[self.kind][
-            1 if lang == "en" else 0
-        ]
+        return tr({"print": "notices.via_print", "none": "notices.via_none"}[self.kind], lang)
 
 
 def _key(office_id: str) -> str:

@@ -38,6 +38,7 @@ from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard
 from hwdesk.services.notices import OPEN_STATES, SMTP_TIMEOUT, Built, Channel, Skip, build_notice, channel
 from hwdesk.services.offices import profile
+from hwdesk.texts import pick
 
 LEASE = timedelta(minutes=10)  # longer than a run that mails a day's notices
 STATE_LABELS = {
@@ -73,11 +74,11 @@ class OutboxRow:
 
     def kind_label(self, lang: str = "ja") -> str:
         """The kind in words."""
-        return KIND_LABELS[self.kind][1 if lang == "en" else 0]
+        return pick(*KIND_LABELS[self.kind], lang)
 
     def state_label(self, lang: str = "ja") -> str:
         """The state in words."""
-        return STATE_LABELS[self.state][1 if lang == "en" else 0]
+        return pick(*STATE_LABELS[self.state], lang)
 
 
 @guard("clerk")
@@ -236,7 +237,7 @@ class Outcome:
 
     def state_label(self, lang: str = "ja") -> str:
         """The outcome in words."""
-        return OUTCOME_LABELS[self.state][1 if lang == "en" else 0]
+        return pick(*OUTCOME_LABELS[self.state], lang)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from hwdesk.services.offices import profile
 from hwdesk.services.seekers import get_seeker
 from hwdesk.states import CancelReason, SeatState, SessionState
 from hwdesk.terms import cite_text
+from hwdesk.texts import pick
 
 # Generic names of the grounds, for lists across offices. Each office's own words for a ground are in
 # its profile (``termination_grounds.<ground>.label``, quoted from the cited text): see ground_label.
@@ -59,11 +60,11 @@ def ground_label(office_id: str, ground: str, lang: str = "ja") -> str:
     from hwdesk.terms import office_profile
 
     entry = office_profile(office_id).ground_entry(ground) or {}
-    label = entry.get("label_en" if lang == "en" else "label")
+    label = entry.get(pick("label", "label_en", lang))
     if label:
         return label
     ja, en = GROUND_LABELS.get(ground, (ground, ground))
-    return en if lang == "en" else ja
+    return pick(ja, en, lang)
 
 
 def ground_cite(session: Session, *, office_id: str, ground: str) -> str:

@@ -13,6 +13,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "notices.title": ("通知（送信待ち・送信済み）", "Notices (outbox)"),
     "notices.channel": ("送り方: {channel}　表示: {what}", "Channel: {channel}  Showing: {what}"),
     "notices.all": ("すべて", "all"),
+    "notices.via_print": ("印刷（配布物で伝える）", "print (the handout)"),
+    "notices.via_none": ("なし", "none"),
     "notices.none": ("通知はありません。", "No notices."),
     "notices.count": ("{n}件（新しい順）", "{n} (newest first)"),
     "notices.sent_summary": (

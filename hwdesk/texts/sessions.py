@@ -291,6 +291,5 @@ TEXTS: dict[str, tuple[str, str]] = {
     "q.unannounced": ("［申出なし］", " [unannounced]"),
     "q.wait": ("（待{n}）", " (wait {n})"),
     "q.free": ("（空き）", "(free)"),
-    "q.list_sep": ("、", "; "),
     "rem.when": ("{at:%m/%d %H:%M}", "{at:%m-%d %H:%M}"),
 }

@@ -56,7 +56,7 @@ class ReminderRow(SeatContact):
 
     def missing_text(self, lang: str = "ja") -> str:
         """What is still missing, comma-separated."""
-        return tr("q.list_sep", lang).join(RowWarning(k).text(lang) for k in self.missing)
+        return tr("common.sep", lang).join(RowWarning(k).text(lang) for k in self.missing)
 
 
 @dataclass(frozen=True)

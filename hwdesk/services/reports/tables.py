@@ -16,6 +16,7 @@ from datetime import date
 
 from hwdesk.jtext.dates import format_wareki
 from hwdesk.services.reports.suppression import PROTECTED_MARK, SUPPRESSED_RATE, Derived, Figure
+from hwdesk.texts import pick
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Item:
 
     def label(self, lang: str = "ja") -> str:
         """The cell's label in ``lang``."""
-        return self.label_en if lang == "en" else self.label_ja
+        return pick(self.label_ja, self.label_en, lang)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ class Breakdown:
 
     def title(self, lang: str = "ja") -> str:
         """The breakdown's title in ``lang``."""
-        return self.title_en if lang == "en" else self.title_ja
+        return pick(self.title_ja, self.title_en, lang)
 
     def unit(self, lang: str = "ja") -> str:
         """What the table counts, in ``lang``."""
-        return self.unit_en if lang == "en" else self.unit_ja
+        return pick(self.unit_ja, self.unit_en, lang)
 
     def values(self) -> list[int | None]:
         """Bar lengths (None = suppressed)."""

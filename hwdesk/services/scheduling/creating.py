@@ -29,6 +29,7 @@ from hwdesk.services.guard import guard
 from hwdesk.services.offices import profile
 from hwdesk.services.scheduling.common import MAX_OCCURRENCES, _refuse_staff_overlap, is_group, lock_staff
 from hwdesk.terms import PLATFORM_LABELS, service_label
+from hwdesk.texts import pick
 
 # --- creating sessions ------------------------------------------------------------------------
 
@@ -230,7 +231,7 @@ class Skipped:
 
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """One line for a refusal listing."""
-        text = self.reason_en if lang == "en" else self.reason
+        text = pick(self.reason, self.reason_en, lang)
         return f"✘ {self.start:%Y-%m-%d %H:%M}: {text}"
 
 
