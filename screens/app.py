@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
-from hwdesk.texts import tr
+from hwdesk.texts import pick, tr
 from screens import kinsoku
 from screens.base import lit, localize_bindings, visible
 from screens.commands import HwdeskCommands, localized_system_commands
@@ -94,7 +94,7 @@ class HwdeskApp(App):
     idle_seconds: float | None = None
 
     def __init__(self, db: str | None, *, lang: str = "ja", demo_notice: str | None = None) -> None:
-        self.lang = "en" if lang == "en" else "ja"
+        self.lang = pick("ja", "en", lang)
         super().__init__()
         self.db_arg = db
         self.demo_notice = demo_notice
@@ -215,8 +215,8 @@ class HwdeskApp(App):
         for o in self.offices:
             if o["id"] == office_id:
                 if short:
-                    return o["short_en"] if self.lang == "en" else o["short"]
-                return o["name_en"] if self.lang == "en" else o["name"]
+                    return pick(o["short"], o["short_en"], self.lang)
+                return pick(o["name"], o["name_en"], self.lang)
         return office_id
 
     def who_content(self, *, short: bool = False) -> Content:

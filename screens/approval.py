@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Label, Select, Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import lines, lit
 from screens.forms import FormScreen
 from screens.inputs import Input, TextArea
@@ -56,7 +57,7 @@ class ApprovalScreen(FormScreen):
             with Horizontal(classes="form-row"):
                 yield Label(self.t("appr.date"), markup=False, classes="form-label")
                 yield Input(
-                    format_date_en(today) if self.lang == "en" else format_wareki(today),
+                    pick(format_wareki, format_date_en, self.lang)(today),
                     id="a-date",
                     compact=True,
                     max_length=30,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from hwdesk.texts import pick
+
 
 def day(d: date, lang: str) -> str:
     """``d`` with its weekday, in the staff's language (a datetime: its day in Japan)."""
@@ -13,7 +15,7 @@ def day(d: date, lang: str) -> str:
 
     if isinstance(d, datetime):  # a datetime is a date too, but compares with neither
         d = d.astimezone(JST).date()
-    return format_date_en(d, weekday=True) if lang == "en" else format_wareki(d, weekday=True)
+    return pick(format_wareki, format_date_en, lang)(d, weekday=True)
 
 
 def span(start: datetime, end: datetime, lang: str) -> str:

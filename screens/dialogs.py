@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hwdesk.texts import pick
 from screens.base import HwModal, lines, lit
 from screens.inputs import Input
 
@@ -149,8 +150,10 @@ class CancelReasonModal(HwModal, ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         from hwdesk.states import CANCEL_LABELS
 
-        i = 1 if self.lang == "en" else 0
-        opts = [f"{n}: {CANCEL_LABELS[k][i]}" for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))]
+        opts = [
+            f"{n}: {pick(*CANCEL_LABELS[k], self.lang)}"
+            for n, k in ((1, "by_seeker"), (2, "by_office"), (3, "connection"))
+        ]
         with Vertical():
             prompt = lit(self.prompt, multiline=True) if self.prompt else self.t("sess.cancel_prompt")
             yield Static(lines(prompt, *opts), markup=False)

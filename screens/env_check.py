@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import lines, lit, restore
 from screens.forms import FormScreen
 from screens.inputs import Input
@@ -71,7 +72,6 @@ class EnvCheckScreen(FormScreen):
 
         name, no, prof, cite, items = result
         self.items = items
-        en = self.lang == "en"
         self.query_one("#e-intro", Static).update(
             lines(
                 lit(f"{name}（{no}）", "bold"),
@@ -84,13 +84,15 @@ class EnvCheckScreen(FormScreen):
         if not items:
             widgets.append(Static(lit(self.t("env.none")), markup=False))
         for i, item in enumerate(items, 1):
-            head = lit(f"{i}. {item.label_en if en else item.label}", "bold") + lit(f"  {item.cite}", "$text-muted")
+            head = lit(f"{i}. {pick(item.label, item.label_en, self.lang)}", "bold") + lit(
+                f"  {item.cite}", "$text-muted"
+            )
             widgets.append(Static(lines(head, lit(item.text)), classes="e-item-text", markup=False))
             widgets.append(YesNo(labels, id=f"e-{item.key}"))
         box.mount_all(widgets)
         today = today_jst()
         date_input = self.query_one("#e-date", Input)
-        date_input.value = format_date_en(today) if en else format_wareki(today)
+        date_input.value = pick(format_wareki, format_date_en, self.lang)(today)
         draft = self.hw.drafts.get(self.draft_key)
         if draft:
             self.call_after_refresh(self._restore, draft)
@@ -127,7 +129,7 @@ class EnvCheckScreen(FormScreen):
         for item in self.items:
             w = self.query_one(f"#e-{item.key}", YesNo)
             if w.value is None:
-                msg.update(lit(self.t("env.unanswered", item=item.label_en if self.lang == "en" else item.label)))
+                msg.update(lit(self.t("env.unanswered", item=pick(item.label, item.label_en, self.lang))))
                 msg.add_class("error")
                 w.focus()
                 w.scroll_visible()

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Label, Select, Static
 
+from hwdesk.texts import pick
 from screens.base import HwScreen, lit
 from screens.inputs import Input
 from screens.widgets import KeyFooter
@@ -35,7 +36,7 @@ class FirstRunScreen(HwScreen):
             yield Input(id="fr-name", advance=True, compact=True, max_length=60)
             yield Static("", id="fr-name-error", classes="field-error", markup=False)
             yield Label(self.t("first.office"), markup=False, classes="field-label")
-            offices = [(o["name_en"] if self.lang == "en" else o["name"], o["id"]) for o in self.hw.offices]
+            offices = [(pick(o["name"], o["name_en"], self.lang), o["id"]) for o in self.hw.offices]
             yield Select(offices, id="fr-office", allow_blank=False, compact=True)
             yield Static("", id="fr-office-error", classes="field-error", markup=False)
             yield Label(self.t("first.password"), markup=False, classes="field-label")

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from hwdesk.texts import pick
 from screens.base import OfficeScreen, lit, when_composed
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -27,7 +28,7 @@ def _outcome(outcome: str | None, lang: str) -> str:
 
     if outcome is None:
         return ""
-    return OUTCOME_LABELS.get(outcome, (outcome, outcome))[1 if lang == "en" else 0]
+    return pick(*OUTCOME_LABELS.get(outcome, (outcome, outcome)), lang)
 
 
 def late_lines(session, actor, office_id: str, day: date, lang: str) -> list[str]:
@@ -45,7 +46,7 @@ def late_lines(session, actor, office_id: str, day: date, lang: str) -> list[str
     for r in rows[:QUEUE_LINES]:
         call = ""
         if r.last is not None:
-            call = ("; " if lang == "en" else "・") + _outcome(r.last.outcome, lang)
+            call = tr("fu.call_sep", lang) + _outcome(r.last.outcome, lang)
         out.append(
             tr(
                 "fu.queue_line",

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
+from hwdesk.texts import pick
 from screens.base import HwModal, OfficeScreen, lit
 from screens.inputs import Input
 from screens.queue import today_jst
@@ -29,13 +30,13 @@ from screens.widgets import Column, KeyFooter, RowTable
 def _fmt(d: date, lang: str) -> str:
     from hwdesk.jtext.dates import format_date_en, format_wareki
 
-    return format_date_en(d) if lang == "en" else format_wareki(d)
+    return pick(format_wareki, format_date_en, lang)(d)
 
 
 def _short(d: date, lang: str) -> str:
     from hwdesk.jtext.dates import format_wareki_short
 
-    return d.isoformat() if lang == "en" else format_wareki_short(d)
+    return pick(format_wareki_short(d), d.isoformat(), lang)
 
 
 class InterpretersScreen(OfficeScreen):
@@ -171,7 +172,7 @@ class InterpretersScreen(OfficeScreen):
         if load.uncovered:
             from hwdesk.services.interpreters import WEEKDAYS_EN, WEEKDAYS_JA
 
-            wd = WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA
+            wd = pick(WEEKDAYS_JA, WEEKDAYS_EN, lang)
             items = t("common.sep").join(
                 f"#{sid} {start:%m/%d}({wd[start.weekday()]}) {start:%H:%M} {language}"
                 for sid, start, _kind, language in load.uncovered

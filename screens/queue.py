@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from hwdesk.clock import today_jst
 from hwdesk.states import SESSION_STATES
-from hwdesk.texts import tr
+from hwdesk.texts import pick, tr
 from screens.base import OfficeScreen, lit
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -121,15 +121,17 @@ class QueueScreen(OfficeScreen):
         view, lang = self.view, self.lang
         from hwdesk.jtext.dates import format_date_en, format_wareki
 
-        when = format_date_en(self.day) if lang == "en" else format_wareki(self.day)
+        when = pick(format_wareki, format_date_en, lang)(self.day)
         wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
         head = self.t("q.head", office=self.hw.office_name(self.office_id or ""), when=when, weekday=wd)
         if self.day == today_jst():
             head += f" {self.t('common.today')}"
         if view is not None and view.closed:
-            head += "　" + self.t("q.closed", reason=view.closed[1] if lang == "en" else view.closed[0])
+            ja, en = view.closed
+            head += "　" + self.t("q.closed", reason=pick(ja, en, lang))
         if view is not None and view.holiday_warning:
-            head += "　⚠ " + (view.holiday_warning[1] if lang == "en" else view.holiday_warning[0])
+            ja, en = view.holiday_warning
+            head += "　⚠ " + pick(ja, en, lang)
         self.query_one("#q-head", Static).update(lit(head))
         if view is not None:
             from hwdesk.states import state_label

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import OfficeScreen, lit, when_composed
 from screens.widgets import Column, KeyFooter, RowTable
 
@@ -99,7 +100,7 @@ class RemindersScreen(OfficeScreen):
         self.view, self.base = view, view.from_day
         self.query_one(RowTable).reload_rows(cells, [f"{r.session_id}:{r.seeker_id}" for r in view.rows])
         d = view.target_day
-        when = format_date_en(d, weekday=True) if self.lang == "en" else format_wareki(d, weekday=True)
+        when = pick(format_wareki, format_date_en, self.lang)(d, weekday=True)
         self.query_one("#rem-head", Static).update(
             lit(self.t("rem.head", office=self.hw.office_name(self.office_id or ""), day=when, n=len(view.rows)))
         )
@@ -138,7 +139,7 @@ class RemindersScreen(OfficeScreen):
         def ok(_):
             from hwdesk.services.queue import OUTCOME_LABELS
 
-            self.say_here(self.t("rem.marked", mark=OUTCOME_LABELS[outcome][1 if self.lang == "en" else 0]))
+            self.say_here(self.t("rem.marked", mark=pick(*OUTCOME_LABELS[outcome], self.lang)))
             self.reload()
 
         def err(exc):

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import lines, lit
 from screens.forms import FormScreen
 from screens.inputs import Input
@@ -43,7 +44,7 @@ class RenewalScreen(FormScreen):
             with Horizontal(classes="form-row"):
                 yield Label(self.t("renew.date"), markup=False, classes="form-label")
                 yield Input(
-                    format_date_en(today) if self.lang == "en" else format_wareki(today),
+                    pick(format_wareki, format_date_en, self.lang)(today),
                     id="g-date",
                     compact=True,
                     max_length=30,
@@ -77,7 +78,7 @@ class RenewalScreen(FormScreen):
     def _date(self, d) -> str:
         from hwdesk.jtext.dates import format_date_en, format_wareki
 
-        return format_date_en(d) if self.lang == "en" else format_wareki(d)
+        return pick(format_wareki, format_date_en, self.lang)(d)
 
     def on_input_changed(self) -> None:
         self.keep_draft()

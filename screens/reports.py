@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from hwdesk.clock import today_jst
-from hwdesk.texts import tr
+from hwdesk.texts import pick, tr
 from screens.base import HwScreen, StaffHeader, fit, lit, supervisor_refusal
 from screens.widgets import KeyFooter
 
@@ -85,7 +85,7 @@ class ReportsScreen(HwScreen):
             for name, (ja, en, _uja, _uen) in SERIES.items():
                 with Vertical(classes="report-series", id=f"series-{name}"):
                     with Horizontal(classes="series-head"):
-                        yield Static(lit(en if self.lang == "en" else ja, "bold"), classes="series-title", markup=False)
+                        yield Static(lit(pick(ja, en, self.lang), "bold"), classes="series-title", markup=False)
                         yield Static("", classes="series-range", markup=False)
                     yield Sparkline([], id=f"spark-{name}", summary_function=max)
             yield Static("", id="report-singles", markup=False)
@@ -137,9 +137,9 @@ class ReportsScreen(HwScreen):
         report, self.figures = result
         self.report = report
         lang = self.lang
-        fmt = format_date_en if lang == "en" else format_wareki
+        fmt = pick(format_wareki, format_date_en, lang)
         first, last = report.date_from, report.date_to
-        month = f"{first:%Y-%m}" if lang == "en" else f"{format_wareki(first).split('月')[0]}月"
+        month = pick(f"{format_wareki(first).split('月')[0]}月", f"{first:%Y-%m}", lang)
         name = self.hw.office_name(report.office_id) if hasattr(self.hw, "office_name") else report.office_id
         self.query_one("#report-period", Static).update(
             lit(self.t("reports.period", office=name, month=month, first=fmt(first), last=fmt(last)), "bold")
@@ -155,7 +155,7 @@ class ReportsScreen(HwScreen):
                 "reports.series.range",
                 max=max(shown) if shown else 0,
                 total=report.series_total(series).text,
-                unit=uen if lang == "en" else uja,
+                unit=pick(uja, uen, lang),
             )
             if any(v is None for v in values):
                 info += " " + self.t("reports.series.note")
@@ -164,7 +164,7 @@ class ReportsScreen(HwScreen):
         from screens.columns import wrap_cells
 
         room = max(40, self.size.width - 6)  # padding and the scrollbar
-        labels = [(en if lang == "en" else ja, f.text) for _k, ja, en, f in report.singles()]
+        labels = [(pick(ja, en, lang), f.text) for _k, ja, en, f in report.singles()]
         label_width = min(max((cell_width(lab) for lab, _ in labels), default=0), room - 8)
         singles = []
         for lab, figure in labels:  # a label too long for the width wraps; its figure on its first line

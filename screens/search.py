@@ -14,6 +14,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Static
 
+from hwdesk.texts import pick
 from screens.base import HwScreen, lit
 from screens.inputs import Input
 from screens.widgets import Column, KeyFooter, RowTable
@@ -116,7 +117,7 @@ class SearchScreen(HwScreen):
         actor = self.hw.actor
         lang = self.lang
         short_dates = self.size.width < 100
-        short = {o["id"]: (o["short_en"] if lang == "en" else o["short"]) for o in self.hw.offices}
+        short = {o["id"]: pick(o["short"], o["short_en"], lang) for o in self.hw.offices}
         layout = self.query_one(RowTable).column_layout()
         # The typed letter and its results in one frame: hold the echo for as long as a query
         # usually takes (~1-3 ms at a million seekers), never more than HOLD.
@@ -129,7 +130,7 @@ class SearchScreen(HwScreen):
 
             rows = search(s, query, actor=actor, office_id=scope)
             total = None if len(rows) >= PAGE else len(rows)  # a full page is counted after it is painted
-            fmt_date = format_date_en if lang == "en" else (format_wareki_short if short_dates else format_wareki)
+            fmt_date = pick(format_wareki_short if short_dates else format_wareki, format_date_en, lang)
             cells = [
                 [
                     r.seeker_no,

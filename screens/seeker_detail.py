@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from hwdesk.texts import pick
 from screens.base import HwScreen, lines, lit
 from screens.seeker_detail_text import SECTIONS, DetailText
 from screens.widgets import KeyFooter
@@ -79,7 +80,7 @@ class SeekerDetailScreen(HwScreen):
             with Vertical(id="readiness"):
                 yield Static(lit(self.t("detail.readiness")), classes="section-title", id="r-title")
                 with Horizontal(id="r-choices"):
-                    offices = [(o["short_en"] if self.lang == "en" else o["short"], o["id"]) for o in self.hw.offices]
+                    offices = [(pick(o["short"], o["short_en"], self.lang), o["id"]) for o in self.hw.offices]
                     yield Select(
                         offices, id="r-office", allow_blank=True, compact=True, prompt=self.t("detail.office_select")
                     )
@@ -157,14 +158,13 @@ class SeekerDetailScreen(HwScreen):
         lst = self.query_one("#r-list", OptionList)
         highlighted = lst.highlighted
         lst.clear_options()
-        en = self.lang == "en"
         failed = 0
         for r in self.reqs:
             mark = Content.styled("✔ ", "bold $success") if r.ok else Content.styled("✘ ", "bold $error")
-            label = lit(r.label_en if en else r.label)
+            label = lit(pick(r.label, r.label_en, self.lang))
             cite = lit(f"  {r.cite}", "$text-muted")
             prompt = mark + label + cite
-            detail = r.detail_en if en else r.detail
+            detail = pick(r.detail, r.detail_en, self.lang)
             if detail:
                 prompt = prompt + Content("\n   ") + lit(detail, "$text-muted")
             lst.add_option(Option(prompt, id=r.key))

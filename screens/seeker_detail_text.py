@@ -12,7 +12,7 @@ from textual.content import Content
 
 from hwdesk.clock import today_jst
 from hwdesk.states import SeatState
-from hwdesk.texts import CATALOGUE, tr
+from hwdesk.texts import CATALOGUE, pick, tr
 from screens.base import fit, lit
 
 SECTIONS = (
@@ -46,7 +46,7 @@ class DetailText:
 
         if d is None:
             return "—"
-        return format_date_en(d) if self.lang == "en" else format_wareki(d)
+        return pick(format_wareki, format_date_en, self.lang)(d)
 
     def when(self, dt) -> str:
         """A moment as the detail shows it (its JST day and time), "—" for none."""
@@ -67,7 +67,10 @@ class DetailText:
         sk = d.seeker
         en = self.lang == "en"
         t = self.t
-        pick = (lambda pair: pair[1]) if en else (lambda pair: pair[0])
+
+        def half(pair: tuple[str, str]) -> str:
+            return pick(*pair, self.lang)
+
         width = 12 if not en else 14
         sections: dict[str, list[Content]] = {name: [] for name, _ in SECTIONS}
         out: list[Content] = sections["profile"]
@@ -83,13 +86,13 @@ class DetailText:
             out.append(value if isinstance(value, Content) else lit(value))
 
         title("detail.profile")
-        row(pick(FIELD_LABELS["seeker_no"]), sk.seeker_no)
-        row(pick(FIELD_LABELS["name"]), lit(sk.name, "bold"))
-        row(pick(FIELD_LABELS["name_kana"]), sk.name_kana)
-        row(pick(FIELD_LABELS["birth_date"]), self.date(sk.birth_date))
-        row(pick(FIELD_LABELS["phone"]), format_phone(sk.phone) if sk.phone else "—")
-        row(pick(FIELD_LABELS["email"]), sk.email or "—")
-        row(pick(FIELD_LABELS["office_id"]), self.office_name(sk.office_id))
+        row(half(FIELD_LABELS["seeker_no"]), sk.seeker_no)
+        row(half(FIELD_LABELS["name"]), lit(sk.name, "bold"))
+        row(half(FIELD_LABELS["name_kana"]), sk.name_kana)
+        row(half(FIELD_LABELS["birth_date"]), self.date(sk.birth_date))
+        row(half(FIELD_LABELS["phone"]), format_phone(sk.phone) if sk.phone else "—")
+        row(half(FIELD_LABELS["email"]), sk.email or "—")
+        row(half(FIELD_LABELS["office_id"]), self.office_name(sk.office_id))
 
         title("detail.registration")
         if sk.registered_on is None:
@@ -126,7 +129,7 @@ class DetailText:
                     "detail.consent_line",
                     version=st.consented_version,
                     when=self.when(st.consent.given_at),
-                    method=pick(METHOD_LABELS.get(st.consent.method, (st.consent.method, st.consent.method))),
+                    method=half(METHOD_LABELS.get(st.consent.method, (st.consent.method, st.consent.method))),
                 )
                 if st.current:
                     badge = lit(
@@ -140,7 +143,7 @@ class DetailText:
                             office=office,
                             date=self.date(st.in_force.effective_on),
                             version=st.in_force.version,
-                            cite=revision_cite(row_data["office_id"], en),
+                            cite=revision_cite(row_data["office_id"], self.lang),
                         ),
                         "bold $error",
                     )
@@ -154,7 +157,7 @@ class DetailText:
                         office=self.office_name(tv.office_id, short=True),
                         version=tv.version,
                         when=self.when(n.notified_at),
-                        method=pick(NOTICE_LABELS.get(n.method, (n.method, n.method))),
+                        method=half(NOTICE_LABELS.get(n.method, (n.method, n.method))),
                     )
                 )
 
@@ -162,8 +165,8 @@ class DetailText:
         if not d.companions:
             item(lit(t("common.not_recorded"), "$text-muted"))
         for c in d.companions:
-            kind = pick(COMPANION_LABELS.get(c.kind, (c.kind, c.kind)))
-            lang = f"（{c.language}）" if c.language and not en else (f" ({c.language})" if c.language else "")
+            kind = half(COMPANION_LABELS.get(c.kind, (c.kind, c.kind)))
+            lang = tr("q.paren", self.lang, text=c.language) if c.language else ""
             scope = t("detail.one_session", id=c.session_id) if c.session_id else t("detail.standing")
             late = t("detail.unannounced") if c.unannounced else (t("detail.late") if c.late else "")
             text = t(
@@ -185,11 +188,11 @@ class DetailText:
 
             answers = json.loads(chk.answers_json or "{}")
             labels = d.env_labels.get(office_id, {})
-            bad = [pick(labels.get(k, (k, k))) for k, v in answers.items() if not v]
+            bad = [half(labels.get(k, (k, k))) for k, v in answers.items() if not v]
             result = (
                 t("detail.env_ok")
                 if chk.all_ok
-                else t("detail.env_ng", items="、".join(bad) if not en else ", ".join(bad))
+                else t("detail.env_ng", items=tr("common.sep_names", self.lang).join(bad))
             )
             text = t(
                 "detail.env_line",
@@ -223,7 +226,7 @@ class DetailText:
         if places:
             from hwdesk.services.offers import format_until
 
-            sep = "; " if self.lang == "en" else "、"
+            sep = tr("common.sep", self.lang)
             parts = [
                 t(
                     "det.place_offer",
@@ -280,9 +283,9 @@ class DetailText:
         )
 
 
-def revision_cite(office_id: str, en: bool) -> str:
+def revision_cite(office_id: str, lang: str) -> str:
     """The article that makes the office tell seekers of a revision (前橋 第9条 …), as the screen cites it."""
     from hwdesk.terms import cite_text, cite_text_en, office_profile
 
     cite = office_profile(office_id).article("revision")
-    return cite_text_en(cite) if en else cite_text(cite)
+    return pick(cite_text, cite_text_en, lang)(cite)

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Label, Select, Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import lines, lit, restore, snapshot
 from screens.forms import FormScreen
 from screens.inputs import Input
@@ -58,7 +59,7 @@ class SeekerFormScreen(FormScreen):
 
         ja, en = FIELD_LABELS[name]
         with Horizontal(classes="form-row"):
-            yield Label(en if self.lang == "en" else ja, markup=False, classes="form-label")
+            yield Label(pick(ja, en, self.lang), markup=False, classes="form-label")
             yield widget
         yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
@@ -111,7 +112,7 @@ class SeekerFormScreen(FormScreen):
             actor = self.hw.actor
             # Only the offices this person may register seekers at (require_office): a clerk's own.
             offices = [
-                (o["name_en"] if self.lang == "en" else o["name"], o["id"])
+                (pick(o["name"], o["name_en"], self.lang), o["id"])
                 for o in self.hw.offices
                 if actor is None or actor.all_offices or actor.id == 0 or o["id"] == actor.office_id
             ]

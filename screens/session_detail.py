@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from hwdesk.clock import now_jst
 from hwdesk.states import NO_SHOW_STATES, SeatState, SessionState
+from hwdesk.texts import pick
 from screens import dates
 from screens.base import HwScreen, lit
 from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
@@ -235,7 +236,7 @@ class SessionScreen(HwScreen):
         def chosen(reason: str | None) -> None:
             if not reason:
                 return
-            label = CANCEL_LABELS[reason][1 if self.lang == "en" else 0]
+            label = pick(*CANCEL_LABELS[reason], self.lang)
 
             def confirmed(yes: bool | None) -> None:
                 if yes:

@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Select, Static
 
+from hwdesk.texts import pick
 from screens import dates
 from screens.base import HwModal, lit
 from screens.inputs import Input
@@ -193,7 +194,7 @@ class NewSessionModal(HwModal, ModalScreen["str | None"]):
             if rrule:
                 res = scheduling.create_series(s, rrule=rrule, **common)
                 created = [r.id for r in res.created]
-                skipped = [(k.start, k.reason_en if lang == "en" else k.reason) for k in res.skipped]
+                skipped = [(k.start, pick(k.reason, k.reason_en, lang)) for k in res.skipped]
             else:
                 created, skipped = [scheduling.create_session(s, **common).id], []
             return created, skipped

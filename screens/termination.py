@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Select, Static
 
+from hwdesk.texts import pick
 from screens.base import HwScreen, lit, when_composed
 from screens.dialogs import LiftModal
 from screens.inputs import Input, TextArea
@@ -58,7 +59,7 @@ class TerminationScreen(HwScreen):
     def compose(self) -> ComposeResult:
         from hwdesk.services.terminations import SCOPE_LABELS
 
-        t, i = self.t, 1 if self.lang == "en" else 0
+        t = self.t
         yield self.header()
         with VerticalScroll(id="tm-main"):
             yield Static(lit(t("common.loading")), id="tm-who", markup=False)
@@ -68,7 +69,7 @@ class TerminationScreen(HwScreen):
                 yield Select([], id="tm-ground", prompt=t("term.ground"), compact=True)
                 yield Static(lit(t("term.scope")), classes="tm-label", markup=False)
                 yield Select(
-                    [(lab[i], k) for k, lab in SCOPE_LABELS.items()],
+                    [(pick(*lab, self.lang), k) for k, lab in SCOPE_LABELS.items()],
                     id="tm-scope",
                     value="suspended",
                     allow_blank=False,
@@ -112,18 +113,18 @@ class TerminationScreen(HwScreen):
         from hwdesk.services.terminations import SCOPE_LABELS, ground_label
 
         no, name, grounds, terms = result
-        i = 1 if self.lang == "en" else 0
         self.grounds, self.terms = grounds, terms
         self.query_one("#tm-who", Static).update(lit(f"{no}  {name}  ｜ {self.hw.office_name(self.office_id)}"))
         sel = self.query_one("#tm-ground", Select)
         keep = sel.value
-        sel.set_options([(f"{(ja, en)[i]}（{cite}）", g) for g, ja, en, cite in grounds])
+        sel.set_options([(f"{pick(ja, en, self.lang)}（{cite}）", g) for g, ja, en, cite in grounds])
         if keep is not Select.NULL and any(g[0] == keep for g in grounds):
             sel.value = keep
         out = []
         for term in terms:
             g = ground_label(term.office_id, term.ground, self.lang)
-            sc = SCOPE_LABELS.get(term.scope, (term.scope, term.scope))[i]
+            sc_ja, sc_en = SCOPE_LABELS.get(term.scope, (term.scope, term.scope))
+            sc = pick(sc_ja, sc_en, self.lang)
             line = f"{term.decided_at:%Y-%m-%d} {g}（{term.cite}）{sc}"
             if term.until:
                 line += f" → {term.until}"

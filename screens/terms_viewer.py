@@ -15,6 +15,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import HwScreen, lines, lit
 from screens.inputs import Input
 from screens.widgets import KeyFooter
@@ -105,9 +106,9 @@ class TermsScreen(HwScreen):
 
         version, doc, prof, seeker, status = result
         self.version, self.status, self.prof = version, status, prof
-        en = self.lang == "en"
         # the dates and the 所長 exactly as the office's text gives them (策定/改訂/施行, or 前橋's bare date)
-        dates = (", " if en else "　").join(doc.date_lines(self.lang))
+        # the Japanese dates stand apart by a full-width space, which a catalogue text cannot be
+        dates = pick("　", ", ", self.lang).join(doc.date_lines(self.lang))
         consent = condition(prof, "consent")  # the rule engine's consent condition (hwdesk.conditions)
         cite = consent.cite_text if consent is not None else ""
         method_key = "terms.method_deemed" if prof.consent_method == "deemed_by_use" else "terms.method_application"
@@ -173,11 +174,11 @@ class TermsScreen(HwScreen):
             text, style = "✔ " + self.t("detail.current_notified" if status.notified else "detail.current"), "$success"
         else:
             eff = status.in_force.effective_on
-            d = format_date_en(eff) if self.lang == "en" else format_wareki(eff)
+            d = pick(format_wareki, format_date_en, self.lang)(eff)
             from hwdesk.terms import cite_text, cite_text_en
 
             rev = self.prof.article("revision")
-            cite = cite_text_en(rev) if self.lang == "en" else cite_text(rev)
+            cite = pick(cite_text, cite_text_en, self.lang)(rev)
             text, style = (
                 "✘ "
                 + self.t(
@@ -274,9 +275,7 @@ class TermsScreen(HwScreen):
         from hwdesk.services.consent import METHOD_LABELS
 
         label = METHOD_LABELS.get(method, (method, method))
-        self.hw.say(
-            self.t("terms.recorded", version=self.version.version, method=label[1] if self.lang == "en" else label[0])
-        )
+        self.hw.say(self.t("terms.recorded", version=self.version.version, method=pick(*label, self.lang)))
         hw = self.hw
 
         def go() -> None:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import today_jst
+from hwdesk.texts import pick
 from screens.base import OfficeScreen, lit, when_composed
 from screens.queue import format_row as queue_cells
 from screens.queue import session_columns
@@ -80,7 +81,7 @@ class WeekScreen(OfficeScreen):
         view, rows, keys = result
         self.view = view
         self.query_one(RowTable).reload_rows(rows, keys)
-        fmt = format_date_en if self.lang == "en" else format_wareki
+        fmt = pick(format_wareki, format_date_en, self.lang)
         friday = self.monday + timedelta(days=4)
         who = self.t("week.mine") if self.mine else self.t("q.all")
         self.query_one("#wk-head", Static).update(

@@ -30,6 +30,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "k.fu_no_answer": ("不通", "No answer"),
     "k.fu_correct": ("結果の訂正", "Correct result"),
     "fu.title": ("フォローアップ", "Follow-up"),
+    "fu.call_sep": ("・", "; "),
     "fu.late_head": (
         "開始から{minutes}分を過ぎて受付のない方（{n}人）— 電話で確認",
         "Not checked in {minutes} min after the start ({n}) — phone them",
