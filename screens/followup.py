@@ -31,6 +31,12 @@ def _outcome(outcome: str | None, lang: str) -> str:
     return pick(*OUTCOME_LABELS.get(outcome, (outcome, outcome)), lang)
 
 
+def _reminder(reminder: str, lang: str) -> str:
+    from hwdesk.services.followup import REMINDER_LABELS
+
+    return pick(*REMINDER_LABELS.get(reminder, (reminder, reminder)), lang)
+
+
 def late_lines(session, actor, office_id: str, day: date, lang: str) -> list[str]:
     """The queue's follow-up panel for ``day`` (worker side): the late seekers when ``day`` is today
     by the services' clock, else nothing."""
@@ -157,7 +163,6 @@ class FollowupScreen(OfficeScreen):
 
     @staticmethod
     def _cells(view, lang: str):
-        from hwdesk.services.followup import REMINDER_LABELS
         from hwdesk.services.scheduling import state_label
         from hwdesk.texts import tr
 
@@ -181,9 +186,7 @@ class FollowupScreen(OfficeScreen):
                 r.seeker_no,
                 r.name,
                 state_label(r.state, lang),
-                REMINDER_LABELS.get(r.reminder, (r.reminder, r.reminder))[1 if lang == "en" else 0]
-                if r.reminded
-                else tr("fu.no_reminder", lang),
+                _reminder(r.reminder, lang) if r.reminded else tr("fu.no_reminder", lang),
                 _calls_text(r.calls, view.history, lang),
             ]
             for r in view.no_shows
