@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import Reactive
+from textual.timer import Timer
 from textual.widgets import Static
 
 from hwdesk.texts import pick
@@ -48,6 +49,7 @@ class SearchScreen(HwScreen):
     CSS_PATH = "search.tcss"
     TITLE_KEY = "search.title"
     AUTO_FOCUS = "#search-input"
+    _count_timer: Timer | None = None  # the full page's count, waiting for the typing to pause
     BINDINGS = [
         Binding("ctrl+n", "new_seeker", "k.new_seeker"),
         Binding("enter", "open", "k.open", show=False),
@@ -107,6 +109,9 @@ class SearchScreen(HwScreen):
 
     def _search(self, query: str) -> None:
         self.supersede("search-count")  # a count of the previous text must not show under this one
+        if self._count_timer is not None:  # nor start after it: one pending count, the last text's
+            self._count_timer.stop()
+            self._count_timer = None
         if not query.strip():
             self.release_repaint()
             self.supersede("search")  # a query still in flight must not fill the table
@@ -169,7 +174,7 @@ class SearchScreen(HwScreen):
                 if self.is_attached and self.query_one("#search-input", Input).value == query:  # not typed past it
                     self.db(count, self._show_count, group="search-count", lane=True)
 
-            self.set_timer(COUNT_AFTER, start)
+            self._count_timer = self.set_timer(COUNT_AFTER, start)
         elif n == 0:
             text = self.t("search.none")
         else:

@@ -156,10 +156,6 @@ async def search_signed_in(pilot, text: str):
     await sign_in(pilot)
     await type_text(pilot, text)
     await settle(pilot)
-    from screens.search import COUNT_AFTER
-
-    await pilot.pause(COUNT_AFTER + 0.05)  # a full page is counted once the typing pauses
-    await settle(pilot)
     return pilot.app.screen.query_one("#search-results")
 
 
