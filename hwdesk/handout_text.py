@@ -345,10 +345,9 @@ def line_text(line: Line, doc: TermsDocument, lang: str = "ja") -> Instruction:
     flat = source.replace("\n", "")
     if not all(t.replace("\n", "") in flat for t in line.ties):
         return Instruction(" ".join(_lines_of(source)), cite_text(line.cite))
-    if lang == "en":
+    if lang == "en":  # the English sentence stands for the article; Japanese quotes it where it can
         return Instruction(line.en, _cite(line.cite, "en"), sub=line.sub)
-    text = line.ja if line.quote is None else line.quote
-    return Instruction(text, cite_text(line.cite), sub=line.sub)
+    return Instruction(line.ja if line.quote is None else line.quote, cite_text(line.cite), sub=line.sub)
 
 
 def _lines_of(text: str) -> list[str]:

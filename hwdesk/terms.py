@@ -244,12 +244,11 @@ class TermsDocument:
         from hwdesk.jtext.dates import format_date_en
 
         out = []
+        from hwdesk.texts import pick
+
         for d in self.raw.get("dates", []):
-            if lang == "en":
-                label = DATE_KIND_EN.get(d.get("kind", ""), "dated")
-                out.append(f"{label} {format_date_en(date.fromisoformat(d['iso']))}")
-            else:
-                out.append(d.get("text") or f"{d['wareki']}{d.get('kind', '')}")
+            en = f"{DATE_KIND_EN.get(d.get('kind', ''), 'dated')} {format_date_en(date.fromisoformat(d['iso']))}"
+            out.append(pick(d.get("text") or f"{d['wareki']}{d.get('kind', '')}", en, lang))
         return out
 
     def to_json(self) -> str:

@@ -172,7 +172,7 @@ class HandoutPreview(HwModal):
             self._printer_line(t("hp.printer_none"), error=True)
         else:
             why = use.reason(lang)
-            state = use.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
+            state = use.state_text(lang) + (t("q.paren", text=why) if why else "")
             how = t("hp.printer_chosen") if chosen else t("hp.printer_default")
             self._printer_line(t("hp.printer", name=use.name, how=how, state=state), error=not use.ready)
         options = []
@@ -181,7 +181,7 @@ class HandoutPreview(HwModal):
                 t("hp.printer_mark_default") if d.is_default else ""
             )
             why = d.reason(lang)
-            state = d.state_text(lang) + (f"（{why}）" if lang == "ja" and why else f" ({why})" if why else "")
+            state = d.state_text(lang) + (t("q.paren", text=why) if why else "")
             options.append(Option(lit(t("hp.printer_item", name=d.name, marks=marks, state=state)), id=d.name))
         lst = self.query_one("#hp-printers", OptionList)
         lst.clear_options()

@@ -277,7 +277,7 @@ class InterpreterForm(HwModal, ModalScreen["str | None"]):
         from hwdesk.services.interpreters import MODE_LABELS
 
         t, old = self.t, self.replaces
-        modes = [(ja if self.lang != "en" else en, key) for key, (ja, en) in MODE_LABELS.items()]
+        modes = [(pick(ja, en, self.lang), key) for key, (ja, en) in MODE_LABELS.items()]
         with Vertical():
             title = t("interp.add") + (f" — {t('interp.corrects', id=old.id)}" if old else "")
             yield Static(lit(title, "bold"), markup=False)

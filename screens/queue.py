@@ -119,10 +119,9 @@ class QueueScreen(OfficeScreen):
 
     def _show_head(self) -> None:
         view, lang = self.view, self.lang
-        from hwdesk.jtext.dates import format_date_en, format_wareki
+        from hwdesk.jtext.dates import format_day, weekday_name
 
-        when = pick(format_wareki, format_date_en, lang)(self.day)
-        wd = "月火水木金土日"[self.day.weekday()] if lang == "ja" else self.day.strftime("%a")
+        when, wd = format_day(self.day, lang), weekday_name(self.day, lang)
         head = self.t("q.head", office=self.hw.office_name(self.office_id or ""), when=when, weekday=wd)
         if self.day == today_jst():
             head += f" {self.t('common.today')}"

@@ -178,12 +178,7 @@ class ReportsScreen(HwScreen):
         for b in report.breakdowns():
             widgets.append(
                 Static(
-                    lit(
-                        f"{b.title(lang)}（{self.t('reports.unit', unit=b.unit(lang))}）"
-                        if lang != "en"
-                        else f"{b.title(lang)} ({self.t('reports.unit', unit=b.unit(lang))})",
-                        "bold",
-                    ),
+                    lit(b.title(lang) + self.t("q.paren", text=self.t("reports.unit", unit=b.unit(lang))), "bold"),
                     classes="bars-title",
                     markup=False,
                 )

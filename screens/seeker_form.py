@@ -361,7 +361,7 @@ class SeekerFormScreen(FormScreen):
         (``y`` saves it as typed, anything else goes back to the field)."""
         from datetime import date
 
-        from hwdesk.jtext.dates import format_wareki
+        from hwdesk.jtext.dates import format_day
         from hwdesk.services.seekers import validate_field
         from screens.dialogs import FinalConfirm
 
@@ -371,7 +371,7 @@ class SeekerFormScreen(FormScreen):
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if 15 <= age <= 100 or self._age_confirmed == born:
             return True
-        shown = format_wareki(born) if self.lang == "ja" else born.isoformat()
+        shown = format_day(born, self.lang)
 
         def answered(yes: bool | None) -> None:
             if yes:

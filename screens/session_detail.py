@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from hwdesk.clock import now_jst
 from hwdesk.states import NO_SHOW_STATES, SeatState, SessionState
-from hwdesk.texts import pick
+from hwdesk.texts import pick, tr
 from screens import dates
 from screens.base import HwScreen, lit
 from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
@@ -131,7 +131,7 @@ class SessionScreen(HwScreen):
         lang, t = self.lang, self.t
         info = info_lines(d, self.history, self.passcode, lang)
         self.query_one("#s-info", Static).update(lit("\n".join(info), multiline=True))
-        nxt = ("、" if lang == "ja" else ", ").join(state_label(m, lang) for m in moves) or t("sess.final")
+        nxt = tr("common.sep_names", lang).join(state_label(m, lang) for m in moves) or t("sess.final")
         self.query_one("#s-moves", Static).update(lit(t("sess.allowed", moves=nxt)))
         table = self.query_one(RowTable)
         key = table.current_key
@@ -435,7 +435,7 @@ class SessionScreen(HwScreen):
         def ok(result) -> None:
             new_id, people = result
             old, self.session_id, self.passcode = self.session_id, new_id, None
-            who = ("、" if self.lang == "ja" else ", ").join(people) or self.t("common.none")
+            who = self.t("common.sep_names").join(people) or self.t("common.none")
             self.say_here(self.t("sess.moved_to", old=old, new=new_id, when=dates.span(start, end, self.lang), who=who))
             self.reload()
             if people:

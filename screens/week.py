@@ -140,9 +140,10 @@ class WeekScreen(OfficeScreen):
 
 
 def day_label(d: date, lang: str) -> str:
-    if lang == "en":
-        return d.strftime("%a %m/%d")
-    return f"{d.month}/{d.day}（{'月火水木金土日'[d.weekday()]}）"
+    from hwdesk.jtext.dates import weekday_name
+    from hwdesk.texts import tr
+
+    return tr("week.day", lang, month=d.month, day=d.day, weekday=weekday_name(d, lang))
 
 
 def closed_text(closed: tuple[str, str] | None, lang: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from hwdesk.cli import bounded_int
 from hwdesk.clock import today_jst
 from hwdesk.errors import HwdeskError
+from hwdesk.texts import pick
 
 APP_FPS = 240  # Textual frame-rate cap the app runs at (TEXTUAL_FPS overrides it)
 
@@ -168,7 +169,7 @@ def cmd_offices(ctx) -> int:
     for r in rows:
         table.add_row(
             Text(safe_display(r["id"])),
-            Text(safe_display(r["name"] if ctx.lang == "ja" else r["name_en"])),
+            Text(safe_display(pick(r["name"], r["name_en"], ctx.lang))),
             Text(", ".join(service_label(k, ctx.lang) for k in r["services"])),
             Text(r["consent_method"]),
             Text(", ".join(f"v{v['version']} ({v['effective_on']})" for v in r["terms_versions"])),

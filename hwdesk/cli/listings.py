@@ -169,7 +169,7 @@ def cmd_week(ctx) -> int:
     rows: list[list[object]] = []
     for d in view.days:
         if d.closed and not d.rows:
-            rows.append([d.day.isoformat(), "", d.closed[0] if lang == "ja" else d.closed[1], "", ""])
+            rows.append([d.day.isoformat(), "", pick(*d.closed, lang), "", ""])
         for r in d.rows:
             rows.append(
                 [

@@ -71,7 +71,7 @@ def cmd_printers(ctx) -> int:
             marks.append(ctx.msg("cli.printers.default"))
         table.add_row(
             Text(d.name),
-            Text("・".join(marks) if ctx.lang == "ja" else ", ".join(marks)),
+            Text(ctx.msg("common.sep_items").join(marks)),
             Text(d.state_text(ctx.lang)),
             Text(d.reason(ctx.lang)),
             Text(d.info),

@@ -165,8 +165,9 @@ LABEL_CELLS = 40  # widest label column of the report (2 + 40 + figure + bar fit
 def cmd_report(ctx) -> int:
     """Print (or dump as JSON) an office's figures."""
     from hwdesk.jtext.cells import cell_width, pad_cells
-    from hwdesk.jtext.dates import format_wareki
+    from hwdesk.jtext.dates import format_day
     from hwdesk.services import reports
+    from hwdesk.texts import pick
 
     check_office(ctx.args.office)
     with ctx.store.read() as s:
@@ -188,9 +189,12 @@ def cmd_report(ctx) -> int:
         return 0
     lang = ctx.lang
     ctx.echo(
-        f"{rep.office_name}  {format_wareki(rep.date_from)}〜{format_wareki(rep.date_to)}"
-        if lang != "en"
-        else f"{rep.office_id}  {rep.date_from.isoformat()} to {rep.date_to.isoformat()}"
+        ctx.msg(
+            "cli.records.period",
+            office=pick(rep.office_name, rep.office_id, lang),
+            start=format_day(rep.date_from, lang),
+            end=format_day(rep.date_to, lang),
+        )
     )
     print(ctx.msg("cli.records.legend", legend=reports.legend(rep.threshold, lang)))
     for b in rep.breakdowns():

@@ -14,6 +14,7 @@ from typing import Any
 from hwdesk.cli import bounded_int, id_arg
 from hwdesk.cli.listings import cmd_queue, cmd_reminders, cmd_week, day_arg, print_warnings, settle
 from hwdesk.states import MOVE_TARGETS, SeatState
+from hwdesk.texts import pick
 
 
 def register(sub) -> None:
@@ -206,7 +207,7 @@ def cmd_session_create(ctx) -> int:
                 "created": created,
                 "series": series_id,
                 "skipped": skipped,
-                "warnings": [w[1] if ctx.lang == "en" else w[0] for w in warnings],
+                "warnings": [pick(*w, ctx.lang) for w in warnings],
             }
         )
     else:

@@ -130,9 +130,7 @@ def _name_text(page: HandoutPage, t: dict[str, str], lang: str) -> str:
     name = _clean(page.seeker_name)
     if not name:
         return ""
-    if lang == "ja":
-        return f"{name} {t['honorific']}"
-    return f"{t['name']}: {name}"
+    return t["name_line"].format(name=name)  # the name is a value: its braces are not read
 
 
 def _name_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> list[_Item]:

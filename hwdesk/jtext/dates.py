@@ -14,10 +14,12 @@ __all__ = [
     "WEEKDAYS_EN",
     "WEEKDAYS_JA",
     "format_date_en",
+    "format_day",
     "format_wareki",
     "format_wareki_short",
     "parse_date",
     "parse_day",
+    "weekday_name",
 ]
 
 WEEKDAYS_JA: tuple[str, ...] = ("月", "火", "水", "木", "金", "土", "日")
@@ -89,6 +91,16 @@ def format_date_en(d: date, *, weekday: bool = False) -> str:
     """'2025-12-02', with weekday 'Tue 2025-12-02' (locale independent)."""
     iso = d.isoformat()
     return f"{WEEKDAYS_EN[d.weekday()]} {iso}" if weekday else iso
+
+
+def format_day(d: date, lang: str = "ja", *, weekday: bool = False) -> str:
+    """A date as staff read it: 和暦 in Japanese, ISO in English (``weekday`` adds the day's name)."""
+    return format_date_en(d, weekday=weekday) if lang == "en" else format_wareki(d, weekday=weekday)
+
+
+def weekday_name(d: date, lang: str = "ja") -> str:
+    """The day's weekday: '火' in Japanese, 'Tue' in English (locale independent)."""
+    return (WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA)[d.weekday()]
 
 
 def _make_date(y: int, m: int, d: int, value: str, field: str, ja: str, en: str) -> date:

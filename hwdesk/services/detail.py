@@ -36,9 +36,9 @@ from hwdesk.services.offices import profile
 
 
 class SeekerInfo(NamedTuple):
-    """The seeker as the detail shows it (not the search key, audit times or anonymization)."""
+    """The seeker as the detail shows it (not the search key, audit times or anonymization), its
+    fields in the seeker table's column order (``models.Seeker``)."""
 
-    id: int
     seeker_no: str
     name: str
     name_kana: str
@@ -49,6 +49,7 @@ class SeekerInfo(NamedTuple):
     registered_on: date | None
     office_id: str
     webcam_confirmed: bool
+    id: int
     switched_to_office_on: date | None
     webcam_confirmed_on: date | None
 

@@ -17,7 +17,9 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -27,17 +29,8 @@ from hwdesk.clock import JST
 from hwdesk.errors import ValidationFailed
 from hwdesk.jtext.dates import format_wareki
 from hwdesk.jtext.safety import csv_safe
-from hwdesk.models import (
-    Consent,
-    Enrollment,
-    Seeker,
-    Staff,
-    TermsNotice,
-    TermsVersion,
-)
-from hwdesk.models import (
-    Session as SessionRow,
-)
+from hwdesk.models import Consent, Enrollment, Seeker, Staff, TermsNotice, TermsVersion
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import reports
 from hwdesk.services.context import Actor, require, require_office, staff_id
 from hwdesk.services.guard import guard
@@ -132,19 +125,63 @@ def encode_text(text: str, encoding: str) -> tuple[bytes, tuple[str, ...], tuple
     return text.translate(table).encode("cp932"), tuple(mapped), tuple(replaced)
 
 
-def _check(fmt: str, encoding: str, date_from: date, date_to: date) -> None:
-    if fmt not in FORMATS:
+class ExportRequest(TypedDict, total=False):
+    """What an export is asked for (the keywords every ``export_*`` takes): the period in JST days,
+    inclusive; ``fmt`` csv (default) or json; ``encoding`` utf-8-sig (default) or cp932, for CSV;
+    ``threshold``, below which a count is suppressed (the seekers' export has no counts)."""
+
+    date_from: Required[date]
+    date_to: Required[date]
+    fmt: str
+    encoding: str
+    threshold: int
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """An ``ExportRequest`` checked, with its defaults, for the office it is run at."""
+
+    office_id: str
+    date_from: date
+    date_to: date
+    fmt: str
+    encoding: str
+    threshold: int
+
+    def audit_extra(self, out: ExportData) -> dict:
+        """What the audit row keeps of every export."""
+        return {
+            "format": self.fmt,
+            "encoding": out.encoding,
+            "rows": out.rows,
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+            "sha256": out.sha256,
+        }
+
+
+def _asked(office_id: str, request: ExportRequest) -> _Asked:
+    asked = _Asked(
+        office_id,
+        request["date_from"],
+        request["date_to"],
+        request.get("fmt", "csv"),
+        request.get("encoding", "utf-8-sig"),
+        request.get("threshold", reports.DEFAULT_THRESHOLD),
+    )
+    if asked.fmt not in FORMATS:
         raise ValidationFailed("形式は csv か json です。", "The format is csv or json.", field="fmt")
-    if encoding not in ENCODINGS:
+    if asked.encoding not in ENCODINGS:
         raise ValidationFailed(
             f"文字コードは {' / '.join(ENCODINGS)} のいずれかです。",
             f"The encoding is one of {', '.join(ENCODINGS)}.",
             field="encoding",
         )
-    if date_to < date_from:
+    if asked.date_to < asked.date_from:
         raise ValidationFailed(
             "期間の終わりが始まりより前です。", "The end of the period is before its start.", field="date_to"
         )
+    return asked
 
 
 def _csv(rows: Sequence[Sequence[object]]) -> str:
@@ -160,49 +197,44 @@ def _finish(
     *,
     actor: Actor,
     what: str,
-    office_id: str,
-    fmt: str,
-    encoding: str,
-    date_from: date,
-    date_to: date,
+    asked: _Asked,
     header: list[str],
     rows: Sequence[Sequence[object]],
     envelope: dict,
     extra: dict | None = None,
 ) -> ExportData:
     """Encode (CSV or JSON), audit, and return the bytes."""
-    if fmt == "csv":
-        data, mapped, replaced = encode_text(_csv([header, *rows]), encoding)
-        out = ExportData(data, rows=len(rows), fmt=fmt, encoding=encoding, mapped=mapped, replaced=replaced)
+    if asked.fmt == "csv":
+        data, mapped, replaced = encode_text(_csv([header, *rows]), asked.encoding)
+        out = ExportData(data, rows=len(rows), fmt=asked.fmt, encoding=asked.encoding, mapped=mapped, replaced=replaced)
     else:
         # JSON is UTF-8 by definition (RFC 8259); the encoding option is for CSV only.
         body = {**envelope, "rows": [dict(zip(header, r, strict=True)) for r in rows]}
         out = ExportData(
             json.dumps(body, ensure_ascii=False, indent=1, default=str).encode("utf-8"),
             rows=len(rows),
-            fmt=fmt,
+            fmt=asked.fmt,
             encoding="utf-8",
         )
+    _audit(session, actor=actor, what=what, asked=asked, out=out, extra=extra)
+    return out
+
+
+def _audit(session: Session, *, actor: Actor, what: str, asked: _Asked, out: ExportData, extra: dict | None) -> None:
     audit.record(
         session,
         staff_id=staff_id(actor),
         action=f"export.{what}",
         entity="export",
         entity_id=what,
-        office_id=office_id,
+        office_id=asked.office_id,
         extra={
-            "format": fmt,
-            "encoding": out.encoding,
-            "rows": out.rows,
-            "date_from": date_from.isoformat(),
-            "date_to": date_to.isoformat(),
-            "sha256": out.sha256,
+            **asked.audit_extra(out),
             **({"cp932_mapped": [f"U+{ord(c):04X}" for c in out.mapped]} if out.mapped else {}),
             **({"cp932_replaced": [f"U+{ord(c):04X}" for c in out.replaced]} if out.replaced else {}),
             **(extra or {}),
         },
     )
-    return out
 
 
 def _day_start(d: date) -> datetime:
@@ -239,24 +271,15 @@ SESSION_COLUMNS = [
 
 
 @guard("clerk")
-def export_sessions(
-    session: Session,
-    *,
-    actor: Actor,
-    office_id: str,
-    date_from: date,
-    date_to: date,
-    fmt: str = "csv",
-    encoding: str = "utf-8-sig",
-    threshold: int = reports.DEFAULT_THRESHOLD,
-) -> ExportData:
+def export_sessions(session: Session, *, actor: Actor, office_id: str, **request: Unpack[ExportRequest]) -> ExportData:
     """Sessions starting in the period (JST days, inclusive), one row each, with the number booked,
     attended and absent — suppressed under ``threshold`` like every count in an export. No seeker,
     no join link, meeting ID or passcode. Any staff member of the office; audited."""
     require(actor, "clerk", what_ja="セッションの出力", what_en="Exporting sessions")
     require_office(actor, office_id)
-    _check(fmt, encoding, date_from, date_to)
-    policy = reports.Policy(threshold)
+    asked = _asked(office_id, request)
+    date_from, date_to = asked.date_from, asked.date_to
+    policy = reports.Policy(asked.threshold)
     from hwdesk.states import CANCEL_LABELS, STATE_LABELS
 
     where = (
@@ -321,11 +344,7 @@ def export_sessions(
         session,
         actor=actor,
         what="sessions",
-        office_id=office_id,
-        fmt=fmt,
-        encoding=encoding,
-        date_from=date_from,
-        date_to=date_to,
+        asked=asked,
         header=SESSION_COLUMNS,
         rows=rows,
         envelope=envelope,
@@ -356,22 +375,14 @@ SEEKER_COLUMNS = [
 
 
 @guard("supervisor", what_ja="求職者（個人情報）の出力", what_en="Exporting seekers (personal data)")
-def export_seekers(
-    session: Session,
-    *,
-    actor: Actor,
-    office_id: str,
-    date_from: date,
-    date_to: date,
-    fmt: str = "csv",
-    encoding: str = "utf-8-sig",
-) -> ExportData:
+def export_seekers(session: Session, *, actor: Actor, office_id: str, **request: Unpack[ExportRequest]) -> ExportData:
     """Seekers of the office (registered there, not anonymized) who had a session at the office in
     the period or registered in it — personal data, so supervisors only (職業安定法第5条の5);
     audited with the row count. Five queries."""
     require(actor, "supervisor", what_ja="求職者（個人情報）の出力", what_en="Exporting seekers (personal data)")
     require_office(actor, office_id)
-    _check(fmt, encoding, date_from, date_to)
+    asked = _asked(office_id, request)
+    date_from, date_to = asked.date_from, asked.date_to
     lo, hi = _day_start(date_from), _day_start(date_to + timedelta(days=1))
     had_session = (
         select(Enrollment.seeker_id)
@@ -443,11 +454,7 @@ def export_seekers(
         session,
         actor=actor,
         what="seekers",
-        office_id=office_id,
-        fmt=fmt,
-        encoding=encoding,
-        date_from=date_from,
-        date_to=date_to,
+        asked=asked,
         header=SEEKER_COLUMNS,
         rows=rows,
         envelope=envelope,
@@ -459,57 +466,33 @@ def export_seekers(
 
 @guard("clerk")
 def export_report(
-    session: Session,
-    *,
-    actor: Actor,
-    office_id: str,
-    date_from: date,
-    date_to: date,
-    fmt: str = "csv",
-    encoding: str = "utf-8-sig",
-    threshold: int = reports.DEFAULT_THRESHOLD,
-    today: date | None = None,
+    session: Session, *, actor: Actor, office_id: str, today: date | None = None, **request: Unpack[ExportRequest]
 ) -> ExportData:
     """The office's figures for the period (``reports.period_report``), small cells suppressed:
     CSV rows ``section, key, label, label_en, value, date, date_wareki`` or the report's JSON.
     Any staff member of the office; audited."""
     require(actor, "clerk", what_ja="集計の出力", what_en="Exporting figures")
     require_office(actor, office_id)
-    _check(fmt, encoding, date_from, date_to)
+    asked = _asked(office_id, request)
     report = reports.period_report(
-        session, office_id=office_id, date_from=date_from, date_to=date_to, threshold=threshold, today=today
+        session,
+        office_id=office_id,
+        date_from=asked.date_from,
+        date_to=asked.date_to,
+        threshold=asked.threshold,
+        today=today,
     )
-    if fmt == "json":
+    if asked.fmt == "json":
         body = json.dumps({"export": "report", **report.as_dict()}, ensure_ascii=False, indent=1).encode("utf-8")
-        out = ExportData(body, rows=1, fmt=fmt, encoding="utf-8")
-        audit.record(
-            session,
-            staff_id=staff_id(actor),
-            action="export.report",
-            entity="export",
-            entity_id="report",
-            office_id=office_id,
-            extra={
-                "format": fmt,
-                "encoding": "utf-8",
-                "rows": 1,
-                "date_from": date_from.isoformat(),
-                "date_to": date_to.isoformat(),
-                "sha256": out.sha256,
-                "threshold": report.threshold,
-            },
-        )
+        out = ExportData(body, rows=1, fmt=asked.fmt, encoding="utf-8")
+        _audit(session, actor=actor, what="report", asked=asked, out=out, extra={"threshold": report.threshold})
         return out
     table = reports.report_rows(report, reports.supervisor_figures(session, actor=actor, report=report))
     return _finish(
         session,
         actor=actor,
         what="report",
-        office_id=office_id,
-        fmt=fmt,
-        encoding=encoding,
-        date_from=date_from,
-        date_to=date_to,
+        asked=asked,
         header=[str(h) for h in table[0]],
         rows=table[1:],
         envelope={},
@@ -522,6 +505,7 @@ __all__ = [
     "ENCODINGS",
     "CP932_LOOKALIKES",
     "ExportData",
+    "ExportRequest",
     "encode_text",
     "SESSION_COLUMNS",
     "SEEKER_COLUMNS",

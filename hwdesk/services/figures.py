@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from hwdesk.clock import JST
-from hwdesk.jtext.dates import format_wareki
+from hwdesk.jtext.dates import format_day, format_wareki
 from hwdesk.models import AuditLog, CompanionNotice, Enrollment, Reminder, Staff
 from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar
@@ -488,36 +488,20 @@ def manager_figures(
 def figures_lines(fig: ManagerFigures, lang: str = "ja") -> list[str]:
     """Every figure as plain lines (the CLI's text report): staff load per week, the single
     figures, attendance by reminder call, then the bar tables' cells."""
-    en = lang == "en"
     out = [tr("fig.staff_load", lang)]
     for w in fig.week_totals:
-        if en:
-            out.append(f"  week of {w.week.isoformat()}: {w.sessions.text} sessions, {w.hours.text} h")
-        else:
-            out.append(f"  {format_wareki(w.week)}の週: 計 {w.sessions.text}件・{w.hours.text}時間")
+        week = format_day(w.week, lang)
+        out.append("  " + tr("fig.week_line", lang, week=week, sessions=w.sessions.text, hours=w.hours.text))
         for s in (s for s in fig.staff_weeks if s.week == w.week):
-            out.append(
-                f"    {s.staff}: {s.sessions.text} sessions, {s.hours.text} h"
-                if en
-                else f"    {s.staff}: {s.sessions.text}件・{s.hours.text}時間"
-            )
+            out.append("    " + tr("fig.staff_line", lang, staff=s.staff, sessions=s.sessions.text, hours=s.hours.text))
     for _k, ja, en_label, f in fig.singles():
         out.append(f"{pick(ja, en_label, lang)}: {f.text}")
     out.append(tr("fig.attendance", lang))
     for a in fig.attendance:
-        out.append(
-            f"  {a.label(lang)}: expected {a.expected.text}, attended {a.attended.text}, "
-            f"no-show {a.no_show.text}, rate {a.rate.text}"
-            if en
-            else f"  {a.label(lang)}: 見込み {a.expected.text}・出席 {a.attended.text}・"
-            f"不参加 {a.no_show.text}・出席率 {a.rate.text}"
-        )
+        texts = {"expected": a.expected.text, "attended": a.attended.text, "no_show": a.no_show.text}
+        out.append("  " + tr("fig.attendance_line", lang, label=a.label(lang), rate=a.rate.text, **texts))
     for b in fig.breakdowns():
-        out.append(
-            f"{b.title(lang)}  total {b.total.text} ({b.unit(lang)})"
-            if en
-            else f"{b.title(lang)}  計 {b.total.text}（単位: {b.unit(lang)}）"
-        )
+        out.append(tr("fig.breakdown_line", lang, title=b.title(lang), total=b.total.text, unit=b.unit(lang)))
         out += [f"  {i.label(lang)}: {i.figure.text}" for i in b.items]
     return out
 

@@ -35,14 +35,16 @@ class StaffLoad:
 
     def text(self, lang: str = "ja") -> str:
         """The hint line, e.g. '2月1日の週 6件・7.5時間（事業所平均 4.0件/人）'."""
-        if lang == "en":
-            return (
-                f"week of {self.week:%b} {self.week.day}: {self.sessions} sessions, {self.hours:.1f} h "
-                f"(office mean {self.office_mean_sessions:.1f} per staff member)"
-            )
-        return (
-            f"{self.week.month}月{self.week.day}日の週 {self.sessions}件・{self.hours:.1f}時間"
-            f"（事業所平均 {self.office_mean_sessions:.1f}件/人）"
+        from hwdesk.texts import pick, tr
+
+        week = pick(f"{self.week.month}月{self.week.day}日", f"{self.week:%b} {self.week.day}", lang)
+        return tr(
+            "load.week",
+            lang,
+            week=week,
+            sessions=self.sessions,
+            hours=f"{self.hours:.1f}",
+            mean=f"{self.office_mean_sessions:.1f}",
         )
 
 

@@ -254,6 +254,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "hwdesk: connections are not accepted from this page.",
     ),
     "cli.records.legend": ("（{legend}）", "({legend})"),
+    "cli.records.period": ("{office}  {start}〜{end}", "{office}  {start} to {end}"),
     "cli.notices.dry_run_summary": (
         "確認のみ（送信していません）: 送信予定 {send}件、送らない {skipped}件、失敗見込み {failed}件",
         "Dry run (nothing sent): {send} would send, {skipped} skipped, {failed} would fail",

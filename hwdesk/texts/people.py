@@ -18,6 +18,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.none": ("なし", "none"),
     "common.sep": ("、", "; "),
     "common.sep_names": ("、", ", "),
+    "common.sep_items": ("・", ", "),
     "common.not_recorded": ("記録なし", "none recorded"),
     "common.unexpected": (
         "予期しないエラーが起きました（{kind}）。入力内容は残っています。",

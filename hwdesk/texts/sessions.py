@@ -282,6 +282,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.screen_action": ("この画面: {name}", "This screen: {name}"),
     # --- marks and short words inside lines -----------------------------------------------------------
     "week.closed": ("閉庁日: {reason}", "Closed: {reason}"),
+    "week.day": ("{month}/{day}（{weekday}）", "{weekday} {month:02d}/{day:02d}"),
+    "load.week": (
+        "{week}の週 {sessions}件・{hours}時間（事業所平均 {mean}件/人）",
+        "week of {week}: {sessions} sessions, {hours} h (office mean {mean} per staff member)",
+    ),
     "q.override": ("例外承認", "override"),
     "book.waitlist_mark": (" 待ち", " wait"),
     "usage.minutes": (" {n}分", " {n}min"),

@@ -54,5 +54,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reports.k.reload": ("再集計", "Reload"),
     # --- manager figures as plain lines (the CLI's text report) ---------------------------------------
     "fig.staff_load": ("職員別の担当（週ごと、件数・時間）", "Staff load per week (sessions, hours)"),
+    "fig.week_line": ("{week}の週: 計 {sessions}件・{hours}時間", "week of {week}: {sessions} sessions, {hours} h"),
+    "fig.attendance_line": (
+        "{label}: 見込み {expected}・出席 {attended}・不参加 {no_show}・出席率 {rate}",
+        "{label}: expected {expected}, attended {attended}, no-show {no_show}, rate {rate}",
+    ),
+    "fig.breakdown_line": ("{title}  計 {total}（単位: {unit}）", "{title}  total {total} ({unit})"),
+    "fig.staff_line": ("{staff}: {sessions}件・{hours}時間", "{staff}: {sessions} sessions, {hours} h"),
     "fig.attendance": ("リマインド電話の結果別の出席（見込みの席数）", "Attendance by reminder call (seats expected)"),
 }

@@ -23,7 +23,16 @@ from hwdesk.services.queue.reminders import (
     reminder_list,
 )
 from hwdesk.services.queue.rows import SOON, WARNINGS, Companion, QueueRow, QueueView, RowWarning, SeekerBrief
-from hwdesk.services.queue.views import WeekDay, WeekView, daily_queue, filter_view, queue_json, row_json, week_view
+from hwdesk.services.queue.views import (
+    QueueFilter,
+    WeekDay,
+    WeekView,
+    daily_queue,
+    filter_view,
+    queue_json,
+    row_json,
+    week_view,
+)
 from hwdesk.states import state_label  # noqa: F401 - callers label the queue's counts from here
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "WARNINGS",
     "Companion",
     "QueueRow",
+    "QueueFilter",
     "QueueView",
     "ReminderList",
     "ReminderRow",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypedDict, Unpack
 
 from sqlmodel import Session
 
@@ -23,6 +24,16 @@ from hwdesk.states import SeatState
 # --- the views --------------------------------------------------------------------------------
 
 
+class QueueFilter(TypedDict, total=False):
+    """How a queue is narrowed (the keywords of ``daily_queue``, ``filter_view``, ``queue_json``):
+    one staff member's sessions, one kind of service; ``state`` keeps the rows in that state
+    (counted before it)."""
+
+    staff_id: int | None
+    kind: str | None
+    state: str | None
+
+
 @guard("clerk")
 def daily_queue(
     session: Session,
@@ -30,14 +41,13 @@ def daily_queue(
     actor: Actor,
     office_id: str,
     day: date,
-    staff_id: int | None = None,
-    kind: str | None = None,
-    state: str | None = None,
     now: datetime | None = None,
+    **narrow: Unpack[QueueFilter],
 ) -> QueueView:
     """Every session of ``office_id`` on ``day`` in time order, with readiness warnings and counts
     by state (counted after the staff/kind filters, before the state filter)."""
     lo, hi = calendar.day_bounds(day)
+    staff_id, kind, state = narrow.get("staff_id"), narrow.get("kind"), narrow.get("state")
     rows = _build_rows(session, office_id=office_id, lo=lo, hi=hi, staff_id=staff_id, kind=kind, now=now)
     counts = _counts(rows)
     if state:
@@ -53,11 +63,10 @@ def daily_queue(
     )
 
 
-def filter_view(
-    view: QueueView, *, staff_id: int | None = None, kind: str | None = None, state: str | None = None
-) -> QueueView:
+def filter_view(view: QueueView, **narrow: Unpack[QueueFilter]) -> QueueView:
     """``view`` (an unfiltered ``daily_queue``) narrowed as ``daily_queue`` would narrow it, without
     reading again: counts after the staff/kind filters, rows after the state filter too."""
+    staff_id, kind, state = narrow.get("staff_id"), narrow.get("kind"), narrow.get("state")
     rows = [r for r in view.rows if (staff_id is None or r.staff_id == staff_id) and (not kind or r.kind == kind)]
     counts = _counts(rows)
     if state:
@@ -111,15 +120,11 @@ def queue_json(
     actor: Actor,
     office_id: str,
     day: date,
-    staff_id: int | None = None,
-    kind: str | None = None,
-    state: str | None = None,
     now: datetime | None = None,
+    **narrow: Unpack[QueueFilter],
 ) -> dict:
     """The daily queue as plain data for ``hwdesk queue --json``."""
-    view = daily_queue(
-        session, actor=actor, office_id=office_id, day=day, staff_id=staff_id, kind=kind, state=state, now=now
-    )
+    view = daily_queue(session, actor=actor, office_id=office_id, day=day, now=now, **narrow)
     from hwdesk.services import followup  # seekers to phone now: on today's queue only
 
     moment = now or now_utc()

@@ -51,7 +51,14 @@ from hwdesk.services.scheduling.common import (  # noqa: F401 - MAX_OCCURRENCES:
     seeker_conflict,
     staff_conflict,
 )
-from hwdesk.services.scheduling.creating import SeriesResult, Skipped, create_series, create_session, occurrences
+from hwdesk.services.scheduling.creating import (
+    SeriesResult,
+    SessionFields,
+    Skipped,
+    create_series,
+    create_session,
+    occurrences,
+)
 from hwdesk.services.scheduling.details import (
     Booking,
     EnrollmentLine,
@@ -89,6 +96,7 @@ __all__ = [
     "SeriesResult",
     "SessionCancelled",
     "SessionDetail",
+    "SessionFields",
     "Skipped",
     "allowed_moves",
     "book",

@@ -11,16 +11,8 @@ from sqlmodel import Session, col, select
 from hwdesk.clock import JST
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
 from hwdesk.jtext.times import format_span
-from hwdesk.models import (
-    CANCEL_REASONS,
-    GROUP_KINDS,
-    Enrollment,
-    Seeker,
-    Staff,
-)
-from hwdesk.models import (
-    Session as SessionRow,
-)
+from hwdesk.models import CANCEL_REASONS, GROUP_KINDS, Enrollment, Seeker, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, eligibility
 from hwdesk.states import (
     ACTIVE_STATES,
@@ -56,9 +48,9 @@ class Reason:
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """One line for stderr or a dialog."""
         where = " ".join(p for p in (office_name, self.cite) if p)
-        if lang == "en":
-            return f"✘ {self.text_en}" + (f" ({where})" if where else "")
-        return f"✘ {self.text}" + (f"（{where}）" if where else "")
+        from hwdesk.texts import pick, tr
+
+        return f"✘ {pick(self.text, self.text_en, lang)}" + (tr("q.paren", lang, text=where) if where else "")
 
 
 @dataclass(frozen=True)

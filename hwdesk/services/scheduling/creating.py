@@ -6,6 +6,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlmodel import Session, select
 
@@ -14,14 +15,8 @@ from hwdesk.clock import JST
 from hwdesk.errors import NotFound, RuleRefusal, ValidationFailed
 from hwdesk.jtext.addresses import parse_join_url
 from hwdesk.jtext.text import clean_text
-from hwdesk.models import (
-    SERVICE_KINDS,
-    Series,
-    Staff,
-)
-from hwdesk.models import (
-    Session as SessionRow,
-)
+from hwdesk.models import SERVICE_KINDS, Series, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar, timing
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
@@ -32,6 +27,21 @@ from hwdesk.terms import PLATFORM_LABELS, service_label
 from hwdesk.texts import pick
 
 # --- creating sessions ------------------------------------------------------------------------
+
+
+class SessionFields(TypedDict, total=False):
+    """What a new session says beside its kind and times: the keywords ``create_session`` and
+    ``create_series`` both take. The staff member is named once, by ``staff_login`` or
+    ``staff_id``; ``capacity`` only for a group session; ``platform`` defaults to the office's first."""
+
+    staff_login: str | None
+    staff_id: int | None
+    capacity: int | None
+    title: str
+    platform: str | None
+    join_url: str
+    meeting_id: str
+    passcode: str
 
 
 def _resolve_staff(session: Session, office_id: str, staff_login: str | None, staff_id: int | None) -> Staff:
@@ -62,19 +72,10 @@ def _resolve_staff(session: Session, office_id: str, staff_login: str | None, st
     return staff
 
 
-def _spec(
-    session: Session,
-    *,
-    office_id: str,
-    kind: str,
-    capacity: int | None,
-    title: str,
-    platform: str | None,
-    join_url: str,
-    meeting_id: str,
-    passcode: str,
-) -> dict:
+def _spec(session: Session, *, office_id: str, kind: str, fields: SessionFields) -> dict:
     """Validated fields shared by every session of a create/series call."""
+    capacity = fields.get("capacity")
+    platform = fields.get("platform")
     prof = profile(session, office_id)
     if kind not in SERVICE_KINDS or kind not in prof.services:
         offered = "・".join(service_label(k) for k in prof.services)
@@ -103,16 +104,17 @@ def _spec(
             f"{prof.display_name('en')} uses {', '.join(prof.platforms)} (got {platform}).",
             field="platform",
         )
+    join_url = fields.get("join_url", "")
     url = parse_join_url(join_url, platform) if (join_url or "").strip() else ""
     return {
         "office_id": office_id,
         "kind": kind,
         "capacity": int(capacity) if is_group(kind) and capacity is not None else 1,  # a group has one (checked above)
-        "title": clean_text(title, field="title", max_len=100),
+        "title": clean_text(fields.get("title", ""), field="title", max_len=100),
         "platform": platform,
         "join_url": url,
-        "meeting_id": clean_text(meeting_id, field="meeting_id", max_len=40),
-        "passcode": clean_text(passcode, field="passcode", max_len=40),
+        "meeting_id": clean_text(fields.get("meeting_id", ""), field="meeting_id", max_len=40),
+        "passcode": clean_text(fields.get("passcode", ""), field="passcode", max_len=40),
     }
 
 
@@ -176,15 +178,8 @@ def create_session(
     kind: str,
     start: datetime,
     end: datetime,
-    staff_login: str | None = None,
-    staff_id: int | None = None,
-    capacity: int | None = None,
-    title: str = "",
-    platform: str | None = None,
-    join_url: str = "",
-    meeting_id: str = "",
-    passcode: str = "",
     now: datetime | None = None,
+    **fields: Unpack[SessionFields],
 ) -> SessionRow:
     """Create one session after checking the kind, capacity, platform, join URL, open slot and
     that the staff member is free (the Staff row is locked for the overlap check). Never in the
@@ -192,18 +187,8 @@ def create_session(
     require(actor, "clerk", what_ja="セッションの登録", what_en="Creating a session")
     require_office(actor, office_id)
     timing.refuse_past(start, at=now)
-    spec = _spec(
-        session,
-        office_id=office_id,
-        kind=kind,
-        capacity=capacity,
-        title=title,
-        platform=platform,
-        join_url=join_url,
-        meeting_id=meeting_id,
-        passcode=passcode,
-    )
-    staff = _resolve_staff(session, office_id, staff_login, staff_id)
+    spec = _spec(session, office_id=office_id, kind=kind, fields=fields)
+    staff = _resolve_staff(session, office_id, fields.get("staff_login"), fields.get("staff_id"))
     calendar.check_slot(session, office_id, start, end)
     staff = lock_staff(session, staff.id)
     _refuse_staff_overlap(session, staff, start, end)
@@ -277,33 +262,16 @@ def create_series(
     rrule: str,
     start: datetime,
     end: datetime,
-    staff_login: str | None = None,
-    staff_id: int | None = None,
-    capacity: int | None = None,
-    title: str = "",
-    platform: str | None = None,
-    join_url: str = "",
-    meeting_id: str = "",
-    passcode: str = "",
     now: datetime | None = None,
+    **fields: Unpack[SessionFields],
 ) -> SeriesResult:
     """Create the sessions of a recurring series (e.g. ``FREQ=WEEKLY;BYDAY=TU;COUNT=8`` from the
     first ``start``/``end``) on open days; occurrences on closed days, outside hours or when the
     staff member is busy are skipped and listed (also in ``Series.skipped_json``)."""
     require(actor, "clerk", what_ja="セッションの登録", what_en="Creating sessions")
     require_office(actor, office_id)
-    spec = _spec(
-        session,
-        office_id=office_id,
-        kind=kind,
-        capacity=capacity,
-        title=title,
-        platform=platform,
-        join_url=join_url,
-        meeting_id=meeting_id,
-        passcode=passcode,
-    )
-    staff = _resolve_staff(session, office_id, staff_login, staff_id)
+    spec = _spec(session, office_id=office_id, kind=kind, fields=fields)
+    staff = _resolve_staff(session, office_id, fields.get("staff_login"), fields.get("staff_id"))
     pairs = occurrences(rrule, start, end)
     staff = lock_staff(session, staff.id)
     series = Series(office_id=office_id, rrule=rrule.strip(), created_by=_sid(actor))

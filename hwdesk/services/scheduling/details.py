@@ -11,14 +11,8 @@ from sqlmodel import Session, col, select
 from hwdesk import audit
 from hwdesk.clock import JST, now_utc
 from hwdesk.errors import PermissionDenied
-from hwdesk.models import (
-    Enrollment,
-    Seeker,
-    Staff,
-)
-from hwdesk.models import (
-    Session as SessionRow,
-)
+from hwdesk.models import Enrollment, Seeker, Staff
+from hwdesk.models import Session as SessionRow
 from hwdesk.services import calendar
 from hwdesk.services.context import Actor, require
 from hwdesk.services.context import staff_id as _sid
