@@ -387,6 +387,30 @@ class RawSql:
         except self.dialect.loaded_dbapi.Error as exc:
             raise self._mapped(exc, sql, params) from exc
 
+    def batch(self, statements: Sequence[tuple[str, tuple | list]]) -> list[Sequence[Any]]:
+        """The rows of each of several independent statements, in order. On PostgreSQL they go in
+        one round trip (psycopg's pipeline mode: every statement is sent, then every result read),
+        in the same transaction; on SQLite, where a statement costs no round trip, one by one."""
+        if self.sqlite:
+            return [self.rows(sql, params) for sql, params in statements]
+        raw: Any = self.conn.connection.driver_connection  # psycopg.Connection (None only once closed)
+        cursors = []
+        sql = ""
+        params: tuple = ()
+        try:
+            with raw.pipeline():
+                for text, values in statements:
+                    sql, params = _pg_params(text), tuple(values)
+                    cur = raw.cursor()
+                    cur.execute(sql, params)
+                    cursors.append(cur)
+            return [cur.fetchall() for cur in cursors]
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self._mapped(exc, sql, params) from exc
+        finally:
+            for cur in cursors:
+                cur.close()
+
     def run(self, stmt: Prepared, params: dict | None = None) -> list:
         """All rows of a prepared Core statement (named tuples of converted values)."""
         plan = stmt.plan(self.dialect)

@@ -3,8 +3,7 @@
 Cold start: this module imports Textual and the sign-in screen only. The store
 (``hwdesk.db.open_store`` + ``offices.sync_offices``, which pull in SQLAlchemy, SQLModel and the
 migrations) opens in a thread worker after the sign-in screen is painted, while the clerk types.
-Every database call runs in a thread worker (``screens.base.DbMixin.db``); the UI thread never
-waits on the database.
+Every database call runs in a thread worker (``screens.base.DbMixin.db``), never on the UI thread.
 """
 
 from __future__ import annotations
@@ -101,6 +100,7 @@ class HwdeskApp(App):
         self.store: Any = None
         self.store_error: BaseException | None = None
         self._store_ready = threading.Event()
+        self._store_started = False
         self.staff_count: int | None = None
         self.is_demo = demo_notice is not None
         self.offices: list[dict] = []  # {id, name, name_en, short, short_en}
@@ -114,8 +114,7 @@ class HwdeskApp(App):
         #: Drafts of every form, keyed ("seeker:new", "seeker:12", "companion:12" …); kept while
         #: the clerk moves between screens and while the screen is locked.
         self.drafts: dict[str, dict] = {}
-        #: Last office / service chosen in a seeker's readiness panel.
-        self.readiness_choice: dict[str, tuple[str, str | None]] = {}  # seeker id → (office, service)
+        self.readiness_choice: dict[str, tuple[str, str | None]] = {}  #: seeker id → its panel's (office, service)
         self.theme = DARK
         localize_bindings(self, self.lang)
 
@@ -123,12 +122,14 @@ class HwdeskApp(App):
 
     def on_mount(self) -> None:
         self.title = tr("app.title", self.lang)
-        self.push_screen(SignInScreen())
-        # Paint the sign-in screen first; open the store once it is on the terminal.
-        self.call_after_refresh(self._start_store)
+        self.push_screen(SignInScreen())  # it calls start_store once it has painted
 
-    def _start_store(self) -> None:
-        self.run_worker(self._open_store, thread=True, group="store", exit_on_error=False)
+    def start_store(self) -> None:
+        """Open the store in a worker thread, once: the sign-in screen calls it when painted (the
+        thread's imports hold the GIL ~0.2 s; the screen the clerk types into comes first)."""
+        if not self._store_started:
+            self._store_started = True
+            self.run_worker(self._open_store, thread=True, group="store", exit_on_error=False)
 
     def _open_store(self) -> None:
         try:

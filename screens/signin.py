@@ -40,6 +40,7 @@ class SignInScreen(HwScreen):
 
     def on_mount(self) -> None:
         app = self.hw
+        self.call_after_refresh(app.start_store)
         if app.store is not None or app.store_error is not None:
             self.store_opened() if app.store_error is None else self.store_failed(app.store_error)
         elif app.is_demo:

@@ -107,3 +107,34 @@ def test_expanding_in_lists_are_refused_at_compile_time(store):
     stmt = Prepared(select(SEEKER.c.id).where(SEEKER.c.office_id.in_(["takamatsu", "shibuya"])))
     with store.read() as s, RawSql(s) as db, pytest.raises(ValueError, match="expanding"):
         db.run(stmt)
+
+
+def test_a_batch_reads_what_each_statement_reads_alone(store):
+    """``RawSql.batch`` (one round trip on PostgreSQL) gives each statement's rows, in order, in
+    the unit of work's transaction: a row written earlier in it is seen."""
+    statements = [
+        ("SELECT id FROM office ORDER BY id", ()),
+        ("SELECT login FROM staff WHERE office_id = ? ORDER BY login", ("takamatsu",)),
+        ("SELECT value FROM meta WHERE key = ?", ("batch-test",)),
+        ("SELECT id FROM office WHERE id = ?", ("nowhere",)),
+    ]
+    with store.write() as s, RawSql(s) as db:
+        db.run(Prepared(insert(META).values(key="batch-test", value="seen")))
+        batched = db.batch(statements)
+        alone = [db.rows(sql, params) for sql, params in statements]
+    assert [list(map(tuple, rows)) for rows in batched] == [list(map(tuple, rows)) for rows in alone]
+    assert [r[0] for r in batched[0]] == ["maebashi", "shibuya", "takamatsu"]
+    assert [tuple(r) for r in batched[2]] == [("seen",)] and list(batched[3]) == []
+
+
+def test_a_failing_statement_in_a_batch_arrives_as_a_sqlalchemy_error(store):
+    with pytest.raises(IntegrityError):
+        with store.write() as s, RawSql(s) as db:
+            db.batch(
+                [
+                    ("INSERT INTO meta (key, value) VALUES (?, ?)", ("batch-twice", "a")),
+                    ("INSERT INTO meta (key, value) VALUES (?, ?)", ("batch-twice", "b")),
+                ]
+            )
+    with store.read() as s:  # the failed unit of work wrote nothing
+        assert s.get(Meta, "batch-twice") is None

@@ -315,7 +315,30 @@ def seeker_detail(
 def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> SeekerDetail:
     d = db.dialect
     sid = (seeker_id,)
-    rows = db.rows(_SQL_SEEKER, sid)
+    # Nine independent statements, one round trip on PostgreSQL (an unknown seeker reads nothing).
+    (
+        rows,
+        office_rows,
+        consent_rows,
+        notice_rows,
+        env_rows,
+        companion_rows,
+        approval_rows,
+        session_rows,
+        termination_rows,
+    ) = db.batch(
+        [
+            (_SQL_SEEKER, sid),
+            (_SQL_OFFICES.format(marks=", ".join("?" * len(office_ids)) or "NULL"), tuple(office_ids)),
+            (_SQL_CONSENTS, sid),
+            (_SQL_NOTICES, sid),
+            (_SQL_ENV, sid),
+            (_SQL_COMPANIONS, sid),
+            (_SQL_APPROVALS, (True, seeker_id)),
+            (_SQL_SESSIONS, (seeker_id, SESSION_LIMIT)),
+            (_SQL_TERMINATIONS, sid),
+        ]
+    )
     if not rows:
         raise NotFound(f"求職者 {seeker_id} は見つかりません。", f"Seeker {seeker_id} not found.")
     out = SeekerDetail(seeker=_SEEKER.reader(d)(rows[0]))
@@ -325,19 +348,19 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
     versions: dict[str, list[TermsRow]] = {}
     if office_ids:
         terms = _TERMS.reader(d, 2)
-        for r in db.rows(_SQL_OFFICES.format(marks=", ".join("?" * len(office_ids))), tuple(office_ids)):
+        for r in office_rows:
             if r[0] not in offices:
                 offices[r[0]] = _Office(r[0], r[1])
             if r[2] is not None:
                 versions.setdefault(r[0], []).append(terms(r))
 
     consent_row, consent_terms = _CONSENT.reader(d), _TERMS.reader(d, len(_CONSENT.columns))
-    history = [(consent_row(r), consent_terms(r)) for r in db.rows(_SQL_CONSENTS, sid)]
+    history = [(consent_row(r), consent_terms(r)) for r in consent_rows]
     notice_row, notice_terms = _NOTICE.reader(d), _TERMS.reader(d, len(_NOTICE.columns))
-    out.notices.extend((notice_row(r), notice_terms(r)) for r in db.rows(_SQL_NOTICES, sid))
+    out.notices.extend((notice_row(r), notice_terms(r)) for r in notice_rows)
     latest: dict[str, EnvCheckRow] = {}
     env = _ENV.reader(d)
-    for r in db.rows(_SQL_ENV, sid):
+    for r in env_rows:
         if r[2] not in latest:  # newest first: the first per office is the latest
             latest[r[2]] = env(r)
 
@@ -359,19 +382,16 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
                 _env_labels(office_id, row.profile_json if row else None)
             )  # a copy: cached
 
-    out.companions.extend(map(_COMPANION.reader(d), db.rows(_SQL_COMPANIONS, sid)))
+    out.companions.extend(map(_COMPANION.reader(d), companion_rows))
     approval, name_at = _APPROVAL.reader(d), len(_APPROVAL.columns)
-    for r in db.rows(_SQL_APPROVALS, (True, seeker_id)):
+    for r in approval_rows:
         a = approval(r)
         out.approvals.append(a)
         if r[name_at] is not None:
             out.staff_names[a.recognized_by] = r[name_at]
     start = _start_proc(d)
-    out.sessions.extend(
-        SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4])
-        for r in db.rows(_SQL_SESSIONS, (seeker_id, SESSION_LIMIT))
-    )
-    out.terminations.extend(map(_TERMINATION.reader(d), db.rows(_SQL_TERMINATIONS, sid)))
+    out.sessions.extend(SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4]) for r in session_rows)
+    out.terminations.extend(map(_TERMINATION.reader(d), termination_rows))
     return _with_registration_end(db, out, on)
 
 
@@ -395,10 +415,9 @@ def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDet
     if not reg.needs_events(applied, on):
         return replace(out, registration_until=reg.initial_end(applied))
     start = _start_proc(db.dialect)
-    attended = [start(r[0]).astimezone(JST).date() for r in db.rows(_SQL_ATTENDED, (out.seeker.id,))]
-    renewals = [
-        r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in db.rows(_SQL_RENEWALS, (out.seeker.id,))
-    ]
+    attended_rows, renewal_rows = db.batch([(_SQL_ATTENDED, (out.seeker.id,)), (_SQL_RENEWALS, (out.seeker.id,))])
+    attended = [start(r[0]).astimezone(JST).date() for r in attended_rows]
+    renewals = [r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in renewal_rows]
     return replace(out, registration_until=reg.registration_end(applied, attended, renewals))
 
 
