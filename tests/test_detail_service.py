@@ -339,3 +339,22 @@ def test_detail_is_nine_statements_however_many_rows(store, actors):
                 raw.set_trace_callback(None)
         counts.append(sum(1 for sql in seen if sql.lstrip().upper().startswith("SELECT")))
     assert counts == [9, 9]
+
+
+def test_registration_end_is_the_registration_services(store, actors):
+    """With the events read alongside (PostgreSQL) or afterwards (SQLite), the detail's end of the
+    registration is ``registration.end_of``'s, in the first period and long after it."""
+    from sqlmodel import update
+
+    from hwdesk.models import Seeker
+    from hwdesk.services import registration
+
+    sid = _populate(store, actors)
+    with store.write() as s:
+        s.exec(update(Seeker).where(Seeker.id == sid).values(registered_on=date(2025, 1, 6)))
+        registration.renew(s, actor=actors["clerk1"], seeker_id=sid, renewed_on=date(2025, 5, 1), note="窓口で更新")
+    with store.read() as s:
+        for on in (date(2025, 1, 10), date(2025, 6, 1), date(2026, 6, 1), date(2027, 4, 1)):
+            d = seeker_detail(s, actor=SYSTEM, seeker_id=sid, office_ids=OFFICES, on=on)
+            want = registration.end_of(s, seeker_id=sid, registered_on=date(2025, 1, 6), on=on)
+            assert d.registration_until == want is not None, on

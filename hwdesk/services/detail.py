@@ -15,6 +15,7 @@ function ``consent_statuses`` uses), and the environment items and consent metho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -316,6 +317,9 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
     d = db.dialect
     sid = (seeker_id,)
     # Nine independent statements, one round trip on PostgreSQL (an unknown seeker reads nothing).
+    # There the registration's events come along (a second round trip would cost more than the
+    # two statements); on SQLite they are read only when the registration's first period is over.
+    events = [] if db.sqlite else [(_SQL_ATTENDED, sid), (_SQL_RENEWALS, sid)]
     (
         rows,
         office_rows,
@@ -326,6 +330,7 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
         approval_rows,
         session_rows,
         termination_rows,
+        *event_rows,
     ) = db.batch(
         [
             (_SQL_SEEKER, sid),
@@ -337,6 +342,7 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
             (_SQL_APPROVALS, (True, seeker_id)),
             (_SQL_SESSIONS, (seeker_id, SESSION_LIMIT)),
             (_SQL_TERMINATIONS, sid),
+            *events,
         ]
     )
     if not rows:
@@ -392,7 +398,7 @@ def _read(db: RawSql, seeker_id: int, office_ids: list[str], on: date) -> Seeker
     start = _start_proc(d)
     out.sessions.extend(SessionLine(r[0], r[1], r[2], start(r[3]).astimezone(JST), r[4]) for r in session_rows)
     out.terminations.extend(map(_TERMINATION.reader(d), termination_rows))
-    return _with_registration_end(db, out, on)
+    return _with_registration_end(db, out, on, event_rows or None)
 
 
 _SQL_RENEWALS = "SELECT r.renewed_on FROM registration_renewal r WHERE r.seeker_id = ?"
@@ -402,9 +408,12 @@ _SQL_ATTENDED = (
 )
 
 
-def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDetail:
+def _with_registration_end(
+    db: RawSql, out: SeekerDetail, on: date, event_rows: list[Sequence[Any]] | None
+) -> SeekerDetail:
     """The registration's end: from its date alone while ``on`` is in the first period; else also
-    from the attended counseling/referral sessions and the renewals recorded (services.registration)."""
+    from the attended counseling/referral sessions and the renewals recorded (services.registration),
+    read here unless ``event_rows`` (their rows, read with the rest) holds them."""
     from dataclasses import replace
 
     from hwdesk.services import registration as reg
@@ -415,7 +424,9 @@ def _with_registration_end(db: RawSql, out: SeekerDetail, on: date) -> SeekerDet
     if not reg.needs_events(applied, on):
         return replace(out, registration_until=reg.initial_end(applied))
     start = _start_proc(db.dialect)
-    attended_rows, renewal_rows = db.batch([(_SQL_ATTENDED, (out.seeker.id,)), (_SQL_RENEWALS, (out.seeker.id,))])
+    attended_rows, renewal_rows = event_rows or db.batch(
+        [(_SQL_ATTENDED, (out.seeker.id,)), (_SQL_RENEWALS, (out.seeker.id,))]
+    )
     attended = [start(r[0]).astimezone(JST).date() for r in attended_rows]
     renewals = [r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]) for r in renewal_rows]
     return replace(out, registration_until=reg.registration_end(applied, attended, renewals))
