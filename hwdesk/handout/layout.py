@@ -253,10 +253,10 @@ def _qr_item(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _It
     app = PLATFORM_NAMES[page.platform][lang]
     blocks.append(("label", t["app"]))
     blocks.append(("app", app))
-    for key, value in (("meeting_id", page.meeting_id), ("passcode", page.passcode)):
+    for label, value in ((t["meeting_id"], page.meeting_id), (t["passcode"], page.passcode)):
         v = _clean(value)
         if v:
-            blocks.append(("label", t[key]))
+            blocks.append(("label", label))
             blocks.append(("value", v))
     hint_lines = _wrap(t["qr_hint_both"] if page.calendar else t["qr_hint"], st.sub, col_w)
     if beside:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from hwdesk.errors import HwdeskError
 from hwdesk.jtext.addresses import split_https
+from hwdesk.texts import CATALOGUE, tr
 
 # ---------------------------------------------------------------------------
 # Public data types
@@ -45,62 +46,12 @@ class HandoutPage:
     calendar: str | None = None  # iCalendar text (hwdesk.ics) for the second QR code; None = no calendar code
 
 
+# The fixed wording per document language, from the one catalogue (``hwdesk/texts/handout.py``).
 FIXED_TEXT: dict[str, dict[str, str]] = {
-    "ja": {
-        "doc_title": "オンラインサービス 参加のご案内",
-        "date": "日時",
-        "western": "西暦",
-        "join": "参加方法",
-        "app": "使用アプリ",
-        "meeting_id": "ミーティングID",
-        "passcode": "パスコード",
-        "url": "参加用URL",
-        "name_line": "{name} 様",
-        "qr_hint": "スマートフォン等のカメラでQRコードを読み取ると、参加画面が開きます。",
-        "qr_join": "参加用QRコード",
-        "qr_calendar": "カレンダー登録用QRコード",
-        "qr_hint_both": "「参加用」のQRコードを読み取ると、参加画面が開きます。",
-        "calendar_hint": "「カレンダー登録用」のQRコードを読み取ると、日時と参加用URLをスマートフォンのカレンダーに登録できます。",
-        "url_hint": "QRコードを読み取れない場合は、次のURLをブラウザに入力してください。",
-        "notes": "ご利用にあたっての注意事項",
-        "notes_hint": "（　）内は利用規約の該当箇所です。",
-        "contact": "お問い合わせ",
-        "ref": "整理番号",
-        "recording": "録画・録音は禁止されています。",
-        "continued": "（続き）",
-        "page": "{n}/{total}",
-        "bullet": "・",
-        "cite_open": "（",
-        "cite_close": "）",
-    },
-    "en": {
-        "doc_title": "How to join your online session",
-        "date": "Date and time",
-        "western": "",
-        "join": "How to join",
-        "app": "App",
-        "meeting_id": "Meeting ID",
-        "passcode": "Passcode",
-        "url": "Join URL",
-        "name_line": "Name: {name}",
-        "qr_hint": "Scan the QR code with your smartphone camera to open the meeting.",
-        "qr_join": "Join the meeting",
-        "qr_calendar": "Add to calendar",
-        "qr_hint_both": 'Scan the "Join the meeting" QR code to open the meeting.',
-        "calendar_hint": 'Scan the "Add to calendar" QR code to save the date, time and link in your phone\'s calendar.',
-        "url_hint": "If you cannot scan the QR code, type this address into your web browser:",
-        "notes": "Before you join: terms of use",
-        "notes_hint": "The article of the office's terms of use is shown in brackets.",
-        "contact": "Contact",
-        "ref": "Ref.",
-        "recording": "Recording (video or audio) is prohibited.",
-        "continued": " (continued)",
-        "page": "Page {n} of {total}",
-        "bullet": "•",
-        "cite_open": " [",
-        "cite_close": "]",
-    },
+    lang: {key.removeprefix("handout."): tr(key, lang) for key in CATALOGUE if key.startswith("handout.")}
+    for lang in ("ja", "en")
 }
+
 
 PLATFORM_NAMES: dict[str, dict[str, str]] = {
     "zoom": {"ja": "Zoom", "en": "Zoom"},

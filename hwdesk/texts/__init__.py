@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from hwdesk.texts import cli, domain, frame, outreach, people, sessions, supervisor
+from hwdesk.texts import cli, domain, frame, handout, outreach, people, sessions, supervisor
 
 T = TypeVar("T")
 
@@ -30,7 +30,14 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 CATALOGUE: dict[str, tuple[str, str]] = _merge(
-    people.TEXTS, sessions.TEXTS, supervisor.TEXTS, cli.TEXTS, domain.TEXTS, frame.TEXTS, outreach.TEXTS
+    people.TEXTS,
+    sessions.TEXTS,
+    supervisor.TEXTS,
+    cli.TEXTS,
+    domain.TEXTS,
+    frame.TEXTS,
+    outreach.TEXTS,
+    handout.TEXTS,
 )
 
 
