@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hwdesk.errors import NotFound, StoreError
+from hwdesk.jtext.addresses import PLATFORM_NAMES
 from hwdesk.paths import data_dir
 from hwdesk.texts import pick
 
@@ -27,7 +28,7 @@ SERVICE_LABELS = {
     "selection": ("オンライン管理選考", "Online managed selection"),
 }
 
-PLATFORM_LABELS = {"zoom": "Zoom", "teams": "Microsoft Teams", "webex": "Webex", "other": "その他 / Other"}
+PLATFORM_LABELS = {**PLATFORM_NAMES, "other": "その他 / Other"}  # a platform as staff choose and read it
 
 
 def service_label(kind: str, lang: str = "ja") -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hwdesk.errors import HwdeskError
+from hwdesk.jtext.addresses import PLATFORM_NAMES as PRODUCT_NAMES
 from hwdesk.jtext.addresses import split_https
 from hwdesk.texts import CATALOGUE, tr
 
@@ -53,11 +54,10 @@ FIXED_TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# The app as the paper names it: the product's name, else "an online meeting" in the page's language.
 PLATFORM_NAMES: dict[str, dict[str, str]] = {
-    "zoom": {"ja": "Zoom", "en": "Zoom"},
-    "teams": {"ja": "Microsoft Teams", "en": "Microsoft Teams"},
-    "webex": {"ja": "Webex", "en": "Webex"},
-    "other": {"ja": "オンライン会議", "en": "Online meeting"},
+    **{key: {"ja": name, "en": name} for key, name in PRODUCT_NAMES.items()},
+    "other": {lang: tr("handout.platform_other", lang) for lang in ("ja", "en")},
 }
 
 _LANGS = ("ja", "en")

@@ -9,7 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 from hwdesk.jtext.base import ParseError, _as_text, _nfkc, _shown
 from hwdesk.jtext.safety import _is_bad_char, safe_display
 
-__all__ = ["parse_email", "parse_join_url", "split_https"]
+__all__ = ["PLATFORM_NAMES", "parse_email", "parse_join_url", "split_https"]
 
 # Consecutive dots and a dot before "@" are allowed on purpose: old docomo/au
 # addresses such as "taro..x.@docomo.ne.jp" are still in use.
@@ -58,7 +58,8 @@ _PLATFORM_HOSTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     ),
     "webex": (frozenset({"webex.com"}), ("webex.com",)),
 }
-_PLATFORM_NAMES = {"zoom": "Zoom", "teams": "Microsoft Teams", "webex": "Webex"}
+# The meeting apps by their product names, the same in every language (the one home of these names).
+PLATFORM_NAMES = {"zoom": "Zoom", "teams": "Microsoft Teams", "webex": "Webex"}
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]")
 
 
@@ -119,7 +120,7 @@ def parse_join_url(value: str, platform: str) -> str:
     if rule is not None:
         exact, parents = rule
         if not (host in exact or any(host.endswith("." + p) for p in parents)) or port not in (None, 443):
-            label = _PLATFORM_NAMES[plat]
+            label = PLATFORM_NAMES[plat]
             raise err(
                 f"{label} の参加URLではありません（ホスト: {safe_display(host)[:60]}）。",
                 f"This is not a {label} join URL (host: {safe_display(host)[:60]}).",

@@ -2,6 +2,7 @@
 document's language, chosen per print, not the clerk's. ``handout.model.FIXED_TEXT`` reads these."""
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "handout.platform_other": ("オンライン会議", "Online meeting"),
     "handout.doc_title": ("オンラインサービス 参加のご案内", "How to join your online session"),
     "handout.date": ("日時", "Date and time"),
     "handout.western": ("西暦", "Western calendar"),
