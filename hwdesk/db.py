@@ -394,19 +394,18 @@ class RawSql:
         if self.sqlite:
             return [self.rows(sql, params) for sql, params in statements]
         raw: Any = self.conn.connection.driver_connection  # psycopg.Connection (None only once closed)
+        sent = [(_pg_params(sql), tuple(params)) for sql, params in statements]
         cursors = []
-        sql = ""
-        params: tuple = ()
         try:
             with raw.pipeline():
-                for text, values in statements:
-                    sql, params = _pg_params(text), tuple(values)
+                for sql, params in sent:
                     cur = raw.cursor()
                     cur.execute(sql, params)
                     cursors.append(cur)
             return [cur.fetchall() for cur in cursors]
         except self.dialect.loaded_dbapi.Error as exc:
-            raise self._mapped(exc, sql, params) from exc
+            # A pipeline's error arrives when its results are read, not naming the statement: all are named.
+            raise self._mapped(exc, "; ".join(sql for sql, _ in sent), [p for _, p in sent]) from exc
         finally:
             for cur in cursors:
                 cur.close()

@@ -245,8 +245,6 @@ class TermsDocument:
         from hwdesk.jtext.dates import format_date_en
 
         out = []
-        from hwdesk.texts import pick
-
         for d in self.raw.get("dates", []):
             en = f"{DATE_KIND_EN.get(d.get('kind', ''), 'dated')} {format_date_en(date.fromisoformat(d['iso']))}"
             out.append(pick(d.get("text") or f"{d['wareki']}{d.get('kind', '')}", en, lang))

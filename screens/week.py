@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from hwdesk.clock import today_jst
-from hwdesk.texts import pick
+from hwdesk.jtext.dates import weekday_name
+from hwdesk.texts import pick, tr
 from screens.base import OfficeScreen, lit, when_composed
 from screens.queue import format_row as queue_cells
 from screens.queue import session_columns
@@ -140,17 +141,12 @@ class WeekScreen(OfficeScreen):
 
 
 def day_label(d: date, lang: str) -> str:
-    from hwdesk.jtext.dates import weekday_name
-    from hwdesk.texts import tr
-
     return tr("week.day", lang, month=d.month, day=d.day, weekday=weekday_name(d, lang))
 
 
 def closed_text(closed: tuple[str, str] | None, lang: str) -> str:
     if not closed:
         return ""
-    from hwdesk.texts import pick, tr
-
     return tr("week.closed", lang, reason=pick(*closed, lang))
 
 

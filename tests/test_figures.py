@@ -286,6 +286,25 @@ def test_cli_report_json_carries_the_figures_when_signed_in(cli, store, actors, 
     assert code == 0 and "supervisor_figures" not in json.loads(out) and "集計の閲覧" in err, err
 
 
+def _export_february(cli, login: str, out, *options: str):
+    """``hwdesk --as LOGIN export report`` of 高松's February 2026 into ``out``: (code, stdout, stderr)."""
+    return cli(
+        "--as",
+        login,
+        "export",
+        "report",
+        "--office",
+        "takamatsu",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        *options,
+        "--out",
+        str(out),
+    )
+
+
 def _csv_rows(path) -> list[dict[str, str]]:
     import csv
 
@@ -306,22 +325,7 @@ FIGURE_SECTIONS = {
 
 def test_report_csv_carries_the_supervisors_figures_suppressed_as_the_json(cli, store, actors, month, tmp_path):
     out_file = tmp_path / "report.csv"
-    code, _, err = cli(
-        "--as",
-        "super1",
-        "export",
-        "report",
-        "--office",
-        "takamatsu",
-        "--from",
-        "2026-02-01",
-        "--to",
-        "2026-02-28",
-        "--threshold",
-        "2",
-        "--out",
-        str(out_file),
-    )
+    code, _, err = _export_february(cli, "super1", out_file, "--threshold", "2")
     assert code == 0, err
     rows = _csv_rows(out_file)
     cell = {(r["section"], r["key"], r["date"]): r["value"] for r in rows}
@@ -362,20 +366,7 @@ def test_report_csv_carries_the_supervisors_figures_suppressed_as_the_json(cli, 
     assert sections.index("daily_sessions") < sections.index("staff_load")
 
     # at the default threshold, no supervisor figure in the CSV is a small count
-    code, _, err = cli(
-        "--as",
-        "super1",
-        "export",
-        "report",
-        "--office",
-        "takamatsu",
-        "--from",
-        "2026-02-01",
-        "--to",
-        "2026-02-28",
-        "--out",
-        str(tmp_path / "report5.csv"),
-    )
+    code, _, err = _export_february(cli, "super1", tmp_path / "report5.csv")
     assert code == 0, err
     small = [
         r
@@ -386,20 +377,7 @@ def test_report_csv_carries_the_supervisors_figures_suppressed_as_the_json(cli, 
     assert {r["section"] for r in _csv_rows(tmp_path / "report5.csv")} >= FIGURE_SECTIONS
 
     # a clerk's export is the report alone: the figures name staff members
-    code, _, err = cli(
-        "--as",
-        "clerk1",
-        "export",
-        "report",
-        "--office",
-        "takamatsu",
-        "--from",
-        "2026-02-01",
-        "--to",
-        "2026-02-28",
-        "--out",
-        str(tmp_path / "clerk.csv"),
-    )
+    code, _, err = _export_february(cli, "clerk1", tmp_path / "clerk.csv")
     assert code == 0, err
     clerk = _csv_rows(tmp_path / "clerk.csv")
     assert not FIGURE_SECTIONS & {r["section"] for r in clerk}

@@ -102,9 +102,9 @@ def _header_items(page: HandoutPage, t: dict[str, str], st: _Style) -> list[_Ite
     return [_Item(h, draw)]
 
 
-def _continuation_header(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> _Item:
+def _continuation_header(page: HandoutPage, t: dict[str, str], st: _Style) -> _Item:
     text = f"{_clean(page.office_name)}　{_clean(page.service_label)}{t['continued']}"
-    name = _name_text(page, t, lang)
+    name = _name_text(page, t)
     size = st.body
     name_w = min(_w(name, size), _CONTENT_W * 0.36) if name else 0.0
     lines = _wrap(text, size, _CONTENT_W - name_w - (6 * mm if name else 0.0))
@@ -126,15 +126,15 @@ def _continuation_header(page: HandoutPage, t: dict[str, str], st: _Style, lang:
     return _Item(h, draw)
 
 
-def _name_text(page: HandoutPage, t: dict[str, str], lang: str) -> str:
+def _name_text(page: HandoutPage, t: dict[str, str]) -> str:
     name = _clean(page.seeker_name)
     if not name:
         return ""
     return t["name_line"].format(name=name)  # the name is a value: its braces are not read
 
 
-def _name_items(page: HandoutPage, t: dict[str, str], st: _Style, lang: str) -> list[_Item]:
-    text = _name_text(page, t, lang)
+def _name_items(page: HandoutPage, t: dict[str, str], st: _Style) -> list[_Item]:
+    text = _name_text(page, t)
     if not text:
         return []
     size = st.name
@@ -510,11 +510,11 @@ def _layout(page: HandoutPage, st: _Style, lang: str) -> list[list[tuple[float, 
     t = FIXED_TEXT[lang]
     head = (
         _header_items(page, t, st)
-        + _name_items(page, t, st, lang)
+        + _name_items(page, t, st)
         + _date_items(page, t, st, lang)
         + _join_items(page, t, st, lang)
     )
-    cont = _continuation_header(page, t, st, lang)
+    cont = _continuation_header(page, t, st)
     memo: dict = {}
     pages = _paginate(head + _note_items(page, t, st, 0.0, memo), cont, st)
     if len(pages) > 1:  # shrink the spacing between instructions step by step to stay on one page

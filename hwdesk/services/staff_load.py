@@ -19,6 +19,7 @@ from hwdesk.services import calendar
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 from hwdesk.states import SessionState
+from hwdesk.texts import pick, tr
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,6 @@ class StaffLoad:
 
     def text(self, lang: str = "ja") -> str:
         """The hint line, e.g. '2月1日の週 6件・7.5時間（事業所平均 4.0件/人）'."""
-        from hwdesk.texts import pick, tr
-
         week = pick(f"{self.week.month}月{self.week.day}日", f"{self.week:%b} {self.week.day}", lang)
         return tr(
             "load.week",

@@ -21,6 +21,7 @@ from hwdesk.states import (
     state_label,
 )
 from hwdesk.terms import service_label
+from hwdesk.texts import pick, tr
 
 MAX_OCCURRENCES = 200
 
@@ -48,8 +49,6 @@ class Reason:
     def line(self, office_name: str = "", lang: str = "ja") -> str:
         """One line for stderr or a dialog."""
         where = " ".join(p for p in (office_name, self.cite) if p)
-        from hwdesk.texts import pick, tr
-
         return f"✘ {pick(self.text, self.text_en, lang)}" + (tr("q.paren", lang, text=where) if where else "")
 
 
