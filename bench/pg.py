@@ -134,16 +134,19 @@ class PgFloor:
 
     # --- import ----------------------------------------------------------------------------------
 
-    def import_(self, data: bytes, reps: int) -> list[float]:
+    def import_(self, data: bytes, reps: int, before=None) -> list[float]:
         """Parse + reading key + ``COPY`` of the seekers and their name grams, raw (no validation,
-        no duplicate probes): the import's floor, as ``floor_import`` on SQLite."""
+        no duplicate probes): the import's floor, as ``floor_import`` on SQLite. ``before()`` runs
+        before each repetition, outside its transaction."""
         from bench.build import IMPORT_COLUMNS, import_rows
         from hwdesk import nameindex
 
         rates = []
-        self.conn.autocommit = False
         try:
             for _ in range(reps):
+                if before is not None:
+                    before()
+                self.conn.autocommit = False
                 t0 = time.perf_counter()
                 rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
                 cur = self.conn.cursor()
@@ -158,6 +161,7 @@ class PgFloor:
                 nameindex.copy_pg(cur, ids, [r[1] for r in rows])
                 dt = time.perf_counter() - t0
                 self.conn.rollback()
+                self.conn.autocommit = True
                 rates.append(len(rows) / dt)
         finally:
             self.conn.rollback()

@@ -133,21 +133,32 @@ def add_core(conn: Connection, ids: Sequence[int], names: Sequence[str]) -> None
 
 def copy_pg(cursor, ids: Sequence[int], names: Sequence[str]) -> None:
     """Index new seekers on a psycopg cursor with ``COPY`` (PostgreSQL's import path)."""
+    from hwdesk.pgcopy import copy_text
+
+    copy_text(cursor, GRAM_COPY, gram_lines(ids, names))
+
+
+GRAM_COPY = f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN"
+
+
+def gram_lines(ids: Sequence[int], names: Sequence[str]) -> str:
+    """The ``COPY`` lines (text format) of the grams of seekers ``ids`` named ``names``, in key order."""
     # In key order: consecutive rows land on the same leaf of the (gram, seeker_id) key, where the
     # order of the names touched a leaf per gram, all over an index larger than the buffer cache.
-    # The COPY lines themselves are sorted: the tab after the gram sorts below every character, so
+    # The lines themselves are sorted: the tab after the gram sorts below every character, so
     # line order is (gram, id) order (ids of one length; one chunk rarely crosses a power of ten,
     # and then only the locality suffers); sorting strings in C was half the cost of sorting pairs.
-    from hwdesk.pgcopy import SPECIAL, copy_lines, copy_pairs
+    from hwdesk.pgcopy import needs_escaping, pairs_text
 
-    statement = f"COPY {GRAM_TABLE} (gram, seeker_id) FROM STDIN"
-    joined = "".join(names)
-    if any(ch in joined for ch in SPECIAL):  # escaped, row by row
-        copy_pairs(cursor, statement, sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)))
-        return
-    lines = [f"{g}\t{sid}\n" for sid, name in zip(ids, names) for g in grams(name)]
+    if needs_escaping(names):  # escaped: sorted as pairs, since an escape changes the order
+        return pairs_text(sorted((g, sid) for sid, name in zip(ids, names) for g in grams(name)))
+    lines: list[str] = []
+    extend = lines.extend
+    for sid, name in zip(ids, names):
+        tail = f"\t{sid}\n"
+        extend([g + tail for g in grams(name)])
     lines.sort()
-    copy_lines(cursor, statement, "".join(lines))
+    return "".join(lines)
 
 
 def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, list]:
@@ -310,6 +321,8 @@ __all__ = [
     "add_sqlite",
     "add_core",
     "copy_pg",
+    "gram_lines",
+    "GRAM_COPY",
     "match",
     "expected_tables",
     "include_object",

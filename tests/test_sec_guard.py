@@ -100,7 +100,7 @@ ALLOWED: dict[str, str] = {
     "importer.imported_ids": NON_PERSONAL,
     **{
         f"import_rows.{n}": INTERNAL + " (checks the rows of a file the guarded importer.import_stream reads)"
-        for n in ("same_number", "same_person", "validate_chunk", "validated")
+        for n in ("same_number", "same_person", "decide", "validate_chunk", "validated")
     },
     **{
         f"offices.{n}": NON_PERSONAL
@@ -173,10 +173,7 @@ ALLOWED: dict[str, str] = {
         f"csvstream.{n}": NON_PERSONAL + " (reading the CSV file)"
         for n in ("scan", "unreadable", "chunks", "release_memory")
     },
-    **{
-        f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)"
-        for n in ("lookup_existing", "copy_seekers")
-    },
+    **{f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)" for n in ("lookup_existing",)},
     "eligibility.stop_covers": NON_PERSONAL + " (a stop's scope and date against a day)",
     "offers.deadline": NON_PERSONAL + " (the office's reply deadline for a start time)",
     "offers.due": "whether any offer is past its deadline (a boolean)",

@@ -17,7 +17,6 @@ import io
 import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -34,7 +33,7 @@ from hwdesk.services import import_pg
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.csvstream import Written, chunks, release_memory, scan, unreadable
 from hwdesk.services.guard import guard
-from hwdesk.services.import_rows import FORM_FIELDS, RowError, same_number, same_person, validated
+from hwdesk.services.import_rows import FORM_FIELDS, RowError, decide, validated
 
 HEADER_JA = ["求職番号", "氏名", "フリガナ", "生年月日", "電話番号", "メール", "登録区分", "登録日"]
 HEADER_EN = ["seeker_no", "name", "kana", "birth_date", "phone", "email", "registration", "registered_on"]
@@ -153,21 +152,24 @@ def import_stream(
     fields_ = _header_map(header)
     total = max(0, line_count - 1)
     written = Written()
-    writer = _Writer(session, written)
+    # SQLite writes in this process, so its rows are checked in a worker (from a size on) in full
+    # chunks; PostgreSQL's server writes while this process checks the next chunk, and its first
+    # and last chunks are small (``csvstream.chunk_size``, ``import_rows.validated``).
+    sqlite = _is_sqlite(session)
+    read = chunks(reader, 0 if sqlite else total)
     nested = session.begin_nested() if dry_run else None
     try:
-        with _large_cache(session):
-            for rows, errors, last in validated(chunks(reader), fields_, office_id, lines=total):
+        with _large_cache(session), _pipeline(session, written, total) as pipeline:
+            for rows, errors, last in validated(read, fields_, office_id, lines=total, worker=sqlite):
                 result.errors += errors
-                writer.wait()  # the previous chunk's rows are in the database: the probes see them
-                good = _drop_existing(session, rows, result, written)
-                if good:
-                    writer.start(good)
+                if rows:
+                    refused, skipped = pipeline.take(rows)
+                    result.errors += refused
+                    result.skipped += skipped
                 if progress:
                     progress(min(last - 1, total), total)
-            writer.wait()
+            pipeline.wait()
     finally:
-        writer.close()
         if nested is not None:
             nested.rollback()
     result.added = written.count
@@ -190,55 +192,6 @@ def import_stream(
     if progress:
         progress(total, total)
     return result
-
-
-def _drop_existing(
-    session: Session, rows: list[tuple[int, dict]], result: ImportResult, written: Written
-) -> list[tuple[int, dict]]:
-    """Skip rows already registered (same person); refuse numbers or people that clash, naming
-    the earlier line when the clash is with a row this import wrote."""
-    if not rows:
-        return []
-    if _is_sqlite(session):
-        existing, people = _lookup_sqlite(session, rows)
-    else:
-        existing, people = import_pg.lookup_existing(session, rows)
-    good = []
-    for n, c in rows:
-        old = existing.get(c["seeker_no"])
-        if old is not None:
-            line = written.line_of(old[3])
-            if line is not None:
-                result.errors.append(same_number(n, line))
-            elif old[0] == c["kana_key"] and old[1] == c["birth_date"]:
-                result.skipped += 1
-            else:
-                result.errors.append(
-                    RowError(
-                        n,
-                        "seeker_no",
-                        f"求職番号 {c['seeker_no']} は別の求職者（{old[2]}）に登録済みです。",
-                        f"Seeker number {c['seeker_no']} belongs to another seeker ({old[2]}).",
-                    )
-                )
-            continue
-        other = people.get((c["kana_key"], c["birth_date"]))
-        if other is not None:
-            line = written.line_of(other[1])
-            if line is not None:
-                result.errors.append(same_person(n, line))
-            else:
-                result.errors.append(
-                    RowError(
-                        n,
-                        "name_kana",
-                        f"同じフリガナと生年月日の求職者が登録済みです（{other[0]}）。",
-                        f"A seeker with the same reading and birth date exists ({other[0]}).",
-                    )
-                )
-            continue
-        good.append((n, c))
-    return good
 
 
 def _is_sqlite(session: Session) -> bool:
@@ -329,44 +282,36 @@ def imported_ids(detail: dict) -> list[int]:
     return [i for first, last in detail.get("seeker_ids", []) for i in range(first, last + 1)]
 
 
-class _Writer:
-    """Writes chunks; on PostgreSQL in a thread, so that the server writes one chunk while this
-    process reads and checks the next (libpq waits without the GIL; the session is not touched
-    meanwhile: the next chunk's probes wait for the write). On SQLite the write is in-line: its
-    B-tree work is in this process, and a writer thread only added GIL hand-offs."""
+class _SqlitePipeline:
+    """``import_pg.Pipeline``'s interface on SQLite, where everything is in-line: the B-tree work
+    is in this process, and a writer thread only added GIL hand-offs. The probes run after the
+    chunk before is written, so they see this import's own rows too."""
 
     def __init__(self, session: Session, written: Written) -> None:
         self.session, self.written = session, written
-        self.pool = None if _is_sqlite(session) else ThreadPoolExecutor(1, thread_name_prefix="hwdesk-import")
-        self.pending: tuple[Future, list] | None = None
 
-    def start(self, good: list[tuple[int, dict]]) -> None:
-        """Write ``good`` (line, clean values) rows."""
-        clean = [c for _, c in good]
-        if self.pool is None:
-            self.written.add(_write_chunk(self.session, clean), good)
-        else:
-            self.pending = (self.pool.submit(_write_chunk, self.session, clean), good)
+    def take(self, rows: list[tuple[int, dict]]) -> tuple[list[RowError], int]:
+        """Probe ``rows`` (line, clean values), write the good ones; the refused rows and the
+        number skipped (already registered, same person)."""
+        existing, people = _lookup_sqlite(self.session, rows)
+        good, refused, skipped = decide(rows, existing, people, self.written.line_of)
+        if good:
+            self.written.add(_insert_sqlite(self.session, [c for _, c in good]), good)
+        return refused, skipped
 
     def wait(self) -> None:
-        """Until the chunk being written is in the database (its error, if any, raised here)."""
-        if self.pending is not None:
-            future, good = self.pending
-            self.pending = None
-            self.written.add(future.result(), good)
-
-    def close(self) -> None:
-        """Wait for a write still running (after an error elsewhere) and stop the thread."""
-        if self.pool is not None:
-            if self.pending is not None:
-                wait([self.pending[0]])
-                self.pending = None
-            self.pool.shutdown(wait=True)
+        """Nothing to wait for: ``take`` wrote in-line."""
 
 
-def _write_chunk(session: Session, rows: list[dict]) -> list[int]:
-    """Write a chunk's good rows and index their names; their ids, in the rows' order."""
-    return _insert_sqlite(session, rows) if _is_sqlite(session) else import_pg.copy_seekers(session, rows)
+@contextmanager
+def _pipeline(session: Session, written: Written, lines: int) -> Iterator[_SqlitePipeline | import_pg.Pipeline]:
+    """The backend's pipeline for an import of ``lines`` lines, closed after it."""
+    pipeline = _SqlitePipeline(session, written) if _is_sqlite(session) else import_pg.Pipeline(session, written, lines)
+    try:
+        yield pipeline
+    finally:
+        if isinstance(pipeline, import_pg.Pipeline):
+            pipeline.close()
 
 
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
