@@ -171,7 +171,7 @@ ALLOWED: dict[str, str] = {
     "eligibility.stop_in_force": NON_PERSONAL + " (picks from stop rows the caller read)",
     **{
         f"csvstream.{n}": NON_PERSONAL + " (reading the CSV file)"
-        for n in ("scan", "unreadable", "chunks", "release_memory")
+        for n in ("scan", "unreadable", "chunks", "chunk_size", "release_memory")
     },
     **{f"import_pg.{n}": INTERNAL + " (the guarded import's PostgreSQL probes and COPY)" for n in ("lookup_existing",)},
     "eligibility.stop_covers": NON_PERSONAL + " (a stop's scope and date against a day)",
