@@ -81,8 +81,14 @@ class PgFloor:
     def booking(self, day: date, seekers: list[int], reps: int) -> list[float]:
         """``scheduling.book`` as raw psycopg: the same reads, locks and writes as ``floor_booking``
         does on SQLite (session, office, seeker locked FOR UPDATE as the app locks them; the
-        eligibility facts; overlaps; seats; the enrollment and its chained audit row)."""
-        from bench.__main__ import FLOOR_FACTS, floor_book_audit, floor_book_checks, floor_switch_audit
+        eligibility facts; overlaps; seats; the enrollment and its chained audit row; the notices)."""
+        from bench.__main__ import (
+            FLOOR_FACTS,
+            floor_book_audit,
+            floor_book_checks,
+            floor_book_notices,
+            floor_switch_audit,
+        )
 
         start = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
         end = start + timedelta(minutes=30)
@@ -123,6 +129,7 @@ class PgFloor:
                     (sess, sid, now, staff),
                 ).fetchone()[0]
                 floor_book_audit(self, staff, eid, sid, sess)
+                floor_book_notices(self, staff, sid, sess, start, now)
                 dt = (time.perf_counter() - t0) * 1e3
                 self.conn.rollback()
                 if rep:

@@ -123,6 +123,7 @@ class Store:
     write_engine: Engine
     is_sqlite: bool
     _listeners: list = field(default_factory=list)
+    _read_bind: Engine | None = None
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -133,10 +134,21 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work (deferred transaction, never takes the write lock)."""
-        with Session(self.engine, expire_on_commit=False) as s:
+        """A read-only unit of work (deferred transaction, never takes the write lock).
+
+        On PostgreSQL the transaction is READ ONLY and ends in COMMIT: psycopg forgets every
+        prepared statement at a ROLLBACK (an object it names may have been dropped and made
+        again), so with reads ending in ROLLBACK no statement was ever prepared, and every read
+        was parsed and planned again (the seeker detail's eleven statements: 1.6 ms against 0.6
+        prepared). A read-only transaction's COMMIT changes nothing, and READ ONLY makes a write
+        in a read an error rather than something a COMMIT would keep."""
+        if self._read_bind is None:
+            self._read_bind = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
+        with Session(self._read_bind, expire_on_commit=False) as s:
             try:
                 yield s
+                if not self.is_sqlite:
+                    s.commit()
             except (OperationalError, DatabaseError) as exc:
                 if isinstance(exc, IntegrityError):
                     raise

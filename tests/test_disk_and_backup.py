@@ -81,6 +81,9 @@ def _start_backup(store, dest: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell starts a background job with SIGINT ignored, and a child inherits that: Python
+        # then never raises KeyboardInterrupt, and the backup finished untouched by the test's ^C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

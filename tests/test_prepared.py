@@ -138,3 +138,32 @@ def test_a_failing_statement_in_a_batch_arrives_as_a_sqlalchemy_error(store):
             )
     with store.read() as s:  # the failed unit of work wrote nothing
         assert s.get(Meta, "batch-twice") is None
+
+
+@pytest.mark.pg
+def test_a_read_on_postgresql_keeps_its_prepared_statements_and_writes_nothing(pg_url):
+    """Reads end in COMMIT of a READ ONLY transaction: psycopg forgets its prepared statements at
+    every ROLLBACK, so reads ending in one were planned again each time. A write in a read is
+    refused by the server (and the store says so plainly); nothing of it is kept."""
+    from sqlmodel import select as sql_select
+
+    from hwdesk.db import open_store
+    from hwdesk.errors import StoreError
+
+    store = open_store(pg_url)
+    try:
+        with store.write() as s:
+            s.add(Meta(key="read-only-test", value="before"))
+        for _ in range(8):  # psycopg prepares a statement from its fifth run
+            with store.read() as s, RawSql(s) as db:
+                assert db.rows("SELECT value FROM meta WHERE key = ?", ("read-only-test",)) == [("before",)]
+        with store.read() as s, RawSql(s) as db:
+            prepared = db.rows("SELECT statement FROM pg_prepared_statements", ())
+        assert any("FROM meta WHERE key" in row[0] for row in prepared)
+        with pytest.raises(StoreError, match="読み取り専用"):
+            with store.read() as s:
+                s.exec(update(META).where(META.c.key == "read-only-test").values(value="changed"))  # type: ignore[call-overload]  # a Core update through the session
+        with store.read() as s:
+            assert s.exec(sql_select(Meta.value).where(Meta.key == "read-only-test")).one() == "before"
+    finally:
+        store.dispose()
