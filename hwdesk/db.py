@@ -388,13 +388,20 @@ class RawSql:
         self.sqlite = self.dialect.name == "sqlite"
         self.cursor = self.conn.connection.cursor()
 
+    # psycopg prepares a statement from its fifth run, and PostgreSQL may then plan it once for
+    # any values (a generic plan): right for key lookups (the detail's statements: 0.7 ms against
+    # 1.5 unprepared), wrong where the values decide the plan. A subclass whose statements are of
+    # that kind sets False (the search: a prefix range, how common a name's gram is).
+    prepare: bool | None = None
+
     def rows(self, sql: str, params: tuple | list) -> Sequence[Any]:
         """All rows of one statement (tuples, as the driver returns them)."""
-        if not self.sqlite:
-            sql = _pg_params(sql)
         params = tuple(params)
         try:
-            self.cursor.execute(sql, params)
+            if self.sqlite:
+                self.cursor.execute(sql, params)
+            else:
+                self.cursor.execute(_pg_params(sql), params, prepare=self.prepare)  # type: ignore[call-arg]  # psycopg's cursor (this branch is PostgreSQL)
             return self.cursor.fetchall()
         except self.dialect.loaded_dbapi.Error as exc:
             raise self._mapped(exc, sql, params) from exc

@@ -154,7 +154,7 @@ def import_stream(
     written = Written()
     # SQLite writes in this process, so its rows are checked in a worker (from a size on) in full
     # chunks; PostgreSQL's server writes while this process checks the next chunk, and its first
-    # and last chunks are small (``csvstream.chunk_size``, ``import_rows.validated``).
+    # chunks are small (``csvstream.chunk_size``, ``import_rows.validated``).
     sqlite = _is_sqlite(session)
     read = chunks(reader, 0 if sqlite else total)
     nested = session.begin_nested() if dry_run else None

@@ -52,7 +52,10 @@ def _is_kana_query(q: str) -> bool:
 
 class _Raw(RawSql):
     """Search SQL on the DBAPI connection (search is the hottest path: every keystroke), plus
-    the prefix condition each backend can answer from an index."""
+    the prefix condition each backend can answer from an index. Never prepared on PostgreSQL
+    (``RawSql.prepare``): each keystroke's statement is planned for its own values."""
+
+    prepare = False
 
     def prefix(self, column: str, value: str) -> tuple[str, list]:
         """A range on the column's binary order: SQLite's LIKE is case-insensitive and skips the
