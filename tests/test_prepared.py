@@ -167,3 +167,38 @@ def test_a_read_on_postgresql_keeps_its_prepared_statements_and_writes_nothing(p
             assert s.exec(sql_select(Meta.value).where(Meta.key == "read-only-test")).one() == "before"
     finally:
         store.dispose()
+
+
+@pytest.mark.pg
+def test_a_connection_the_server_dropped_is_replaced(pg_url, monkeypatch):
+    """A pooled connection idle past ``PING_AFTER_IDLE_S`` is pinged and, when the server has
+    dropped it (a restart), replaced before use; one used moments ago is not pinged, and a drop
+    inside that window fails one action with the store's plain message, the next one working."""
+    import psycopg
+
+    from hwdesk import db as db_module
+    from hwdesk.db import open_store
+    from hwdesk.errors import StoreError
+
+    def backend_pid(store) -> int:
+        with store.read() as s, RawSql(s) as raw:
+            return raw.rows("SELECT pg_backend_pid()", ())[0][0]
+
+    def drop(pid: int) -> None:  # what a server restart does to a pooled connection
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    store = open_store(pg_url)
+    try:
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.0)  # every connection counts as idle
+        first = backend_pid(store)
+        drop(first)
+        assert backend_pid(store) != first  # pinged, found dropped, replaced: the read worked
+
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 3600.0)  # used moments ago: no ping
+        drop(backend_pid(store))
+        with pytest.raises(StoreError):
+            backend_pid(store)
+        assert backend_pid(store)  # the pool was renewed: the next action works
+    finally:
+        store.dispose()
