@@ -123,7 +123,11 @@ class Store:
     write_engine: Engine
     is_sqlite: bool
     _listeners: list = field(default_factory=list)
-    _read_bind: Engine | None = None
+    _read_bind: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Reads on PostgreSQL run in READ ONLY transactions (``read``), on the same pool.
+        self._read_bind = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -142,8 +146,6 @@ class Store:
         was parsed and planned again (the seeker detail's eleven statements: 1.6 ms against 0.6
         prepared). A read-only transaction's COMMIT changes nothing, and READ ONLY makes a write
         in a read an error rather than something a COMMIT would keep."""
-        if self._read_bind is None:
-            self._read_bind = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
         with Session(self._read_bind, expire_on_commit=False) as s:
             try:
                 yield s

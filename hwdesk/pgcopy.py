@@ -71,14 +71,4 @@ def copy_text(cursor, statement: str, text: str) -> None:
         copy.write(text)
 
 
-def copy_rows(cursor, statement: str, rows: Sequence[Sequence]) -> None:
-    """Run ``statement`` with ``rows``."""
-    copy_text(cursor, statement, rows_text(rows))
-
-
-def copy_pairs(cursor, statement: str, pairs: Sequence[tuple[str, int]]) -> None:
-    """Run ``statement`` with (text, int) ``pairs``."""
-    copy_text(cursor, statement, pairs_text(pairs))
-
-
-__all__ = ["SPECIAL", "escape", "needs_escaping", "rows_text", "pairs_text", "copy_text", "copy_rows", "copy_pairs"]
+__all__ = ["SPECIAL", "escape", "needs_escaping", "rows_text", "pairs_text", "copy_text"]

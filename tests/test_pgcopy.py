@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hwdesk.pgcopy import copy_pairs, copy_rows
+from hwdesk.pgcopy import copy_text, pairs_text, rows_text
 
 pytestmark = pytest.mark.pg
 
@@ -41,7 +41,7 @@ def cur(pg_url):
 )
 def test_rows_come_back_as_written(cur, rows):
     cur.execute("DELETE FROM t")
-    copy_rows(cur, "COPY t (s, n, d, b, at, o) FROM STDIN", rows)
+    copy_text(cur, "COPY t (s, n, d, b, at, o) FROM STDIN", rows_text(rows))
     got = cur.execute("SELECT s, n, d, b, at, o FROM t").fetchall()
     assert sorted(got, key=repr) == sorted(rows, key=repr)
 
@@ -50,7 +50,7 @@ def test_rows_come_back_as_written(cur, rows):
 @given(st.lists(st.tuples(text, st.integers(0, 10**9)), max_size=8))
 def test_pairs_come_back_as_written(cur, pairs):
     cur.execute("DELETE FROM t")
-    copy_pairs(cur, "COPY t (s, n) FROM STDIN", pairs)
+    copy_text(cur, "COPY t (s, n) FROM STDIN", pairs_text(pairs))
     assert sorted(cur.execute("SELECT s, n FROM t").fetchall()) == sorted(pairs)
 
 

@@ -159,7 +159,7 @@ def import_stream(
     read = chunks(reader, 0 if sqlite else total)
     nested = session.begin_nested() if dry_run else None
     try:
-        with _large_cache(session), _pipeline(session, written, total) as pipeline:
+        with _large_cache(session), _pipeline(session, written, total, sqlite=sqlite) as pipeline:
             for rows, errors, last in validated(read, fields_, office_id, lines=total, worker=sqlite):
                 result.errors += errors
                 if rows:
@@ -302,16 +302,20 @@ class _SqlitePipeline:
     def wait(self) -> None:
         """Nothing to wait for: ``take`` wrote in-line."""
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 @contextmanager
-def _pipeline(session: Session, written: Written, lines: int) -> Iterator[_SqlitePipeline | import_pg.Pipeline]:
+def _pipeline(
+    session: Session, written: Written, lines: int, *, sqlite: bool
+) -> Iterator[_SqlitePipeline | import_pg.Pipeline]:
     """The backend's pipeline for an import of ``lines`` lines, closed after it."""
-    pipeline = _SqlitePipeline(session, written) if _is_sqlite(session) else import_pg.Pipeline(session, written, lines)
+    pipeline = _SqlitePipeline(session, written) if sqlite else import_pg.Pipeline(session, written, lines)
     try:
         yield pipeline
     finally:
-        if isinstance(pipeline, import_pg.Pipeline):
-            pipeline.close()
+        pipeline.close()
 
 
 def _insert_sqlite(session: Session, rows: list[dict]) -> list[int]:
