@@ -122,13 +122,19 @@ class AuditLogScreen(HwScreen):
             ]
             return cells, [r.id for r in rows], len(rows) >= audit_view.PAGE
 
+        self.query_one("#audit-status", Static).update(lit(self.t("common.loading")))
+        self.db(parse_and_query, self._show, self._failed, write=True, group="audit-query")
+
+    def _check_chain(self) -> None:
+        """Verify the chain once the query has recorded this view (``audit.view``): run beside
+        it, the count shown included that row or not, whichever committed first."""
+        actor = self.hw.actor
+
         def chain(s):
             from hwdesk.services import audit_view
 
             return audit_view.chain_status(s, actor=actor)
 
-        self.query_one("#audit-status", Static).update(lit(self.t("common.loading")))
-        self.db(parse_and_query, self._show, self._failed, write=True, group="audit-query")
         self.db(chain, self._show_chain, group="audit-chain")
 
     def _show(self, result) -> None:
@@ -137,9 +143,11 @@ class AuditLogScreen(HwScreen):
         n = len(keys)
         key = "audit.none" if n == 0 else "audit.count_more" if more else "audit.count"
         self.query_one("#audit-status", Static).update(lit(self.t(key, n=n)))
+        self._check_chain()
 
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#audit-status", Static).update(lit(self.hw.message_of(exc), "$error"))
+        self._check_chain()
         field = getattr(exc, "field", None)
         target = {"date_from": "#audit-from", "date_to": "#audit-to", "seeker_no": "#audit-seeker"}.get(field or "")
         if target:
