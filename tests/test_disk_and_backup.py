@@ -123,6 +123,30 @@ def test_a_backup_stopped_by_a_signal_removes_its_temporary_copy(store, actors, 
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("stop", ["signal", "ctrl-c"])
+def test_a_backup_stopped_as_its_temporary_file_appears_removes_it(store, tmp_path, monkeypatch, stop):
+    # The window the signal test hits only under load: the temporary file exists, and the signal
+    # lands before its path has reached the code that removes it.
+    from hwdesk.errors import HwdeskError
+    from hwdesk.maintenance import backup
+
+    made = backup._new_private_file
+
+    def interrupted(directory, name):
+        made(directory, name)
+        raise backup._Interrupted(signal.SIGHUP) if stop == "signal" else KeyboardInterrupt
+
+    monkeypatch.setattr(backup, "_new_private_file", interrupted)
+    out = tmp_path / "backups"
+    out.mkdir()
+    with pytest.raises(HwdeskError if stop == "signal" else KeyboardInterrupt) as caught:
+        backup.backup_sqlite(store, out / "b.sqlite3")
+    if stop == "signal":
+        assert "its temporary file was removed" in caught.value.message_en
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_killed_backups_leftovers_are_removed_by_the_next_backup(store, actors, tmp_path):
     _big_db(store, actors)
     out = tmp_path / "backups"

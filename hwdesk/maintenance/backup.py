@@ -8,6 +8,7 @@ PostgreSQL is backed up with ``pg_dump``/``pg_restore`` (docs/operations.md).
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 import tempfile
@@ -72,9 +73,12 @@ def _new_private_file(directory: Path, name: str) -> Path:
     return Path(tmp)
 
 
-def _remove_tmp(tmp: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
+def _remove_own_temporaries(directory: Path, name: str) -> None:
+    """Remove this process's temporary copies for ``name`` (and their journals), found by the name
+    ``_new_private_file`` gives them: a signal can land after the file exists but before its
+    path reached the caller, where no variable names it yet."""
+    for path in directory.glob(f".{glob.escape(name)}.{os.getpid()}.*{TMP_SUFFIX}*"):
+        path.unlink(missing_ok=True)
 
 
 def clean_stale_temporaries(directory: Path) -> list[Path]:
@@ -192,8 +196,12 @@ def backup_sqlite(
     clean_stale_temporaries(dest.parent)
     with _CleanOnSignals():
         try:
-            tmp = _new_private_file(dest.parent, dest.name)
-            report = _copy_check_and_place(src, tmp, dest)
+            try:
+                tmp = _new_private_file(dest.parent, dest.name)
+                report = _copy_check_and_place(src, tmp, dest)
+            except BaseException:  # any way out but success, Ctrl+C and the signals above included
+                _remove_own_temporaries(dest.parent, dest.name)
+                raise
         except _Interrupted as exc:
             raise HwdeskError(
                 "バックアップを中断しました（途中のファイルは削除しました）。",
@@ -216,28 +224,24 @@ def backup_sqlite(
 
 
 def _copy_check_and_place(src: Path, tmp: Path, dest: Path) -> CheckReport:
-    """Copy ``src`` into ``tmp``, make it one self-contained file, fsync, check, rename to ``dest``;
-    ``tmp`` (and any journal of it) is removed on every way out but success."""
+    """Copy ``src`` into ``tmp``, make it one self-contained file, fsync, check, rename to ``dest``
+    (the caller removes ``tmp`` and its journals on every way out but success)."""
     try:
+        _copy_with_backup_api(src, tmp)
+        conn = sqlite3.connect(str(tmp))
         try:
-            _copy_with_backup_api(src, tmp)
-            conn = sqlite3.connect(str(tmp))
-            try:
-                # A backup is one file: rollback-journal mode, so no -wal/-shm travel with it.
-                conn.execute("PRAGMA journal_mode=DELETE").fetchall()
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise store_error_from(exc, tmp) from exc
-        _fsync_file(tmp)
-        report = inspect_sqlite_file(tmp, head_file=tmp.with_name(tmp.name + ".none"))
-        # The warning about the (deliberately absent) head file of the temp copy is not news.
-        report.findings = [f for f in report.findings if not f.warning]
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
-    except BaseException:
-        _remove_tmp(tmp)
-        raise
+            # A backup is one file: rollback-journal mode, so no -wal/-shm travel with it.
+            conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise store_error_from(exc, tmp) from exc
+    _fsync_file(tmp)
+    report = inspect_sqlite_file(tmp, head_file=tmp.with_name(tmp.name + ".none"))
+    # The warning about the (deliberately absent) head file of the temp copy is not news.
+    report.findings = [f for f in report.findings if not f.warning]
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
     return report
 
 
