@@ -486,7 +486,7 @@ class KeyFooter(Footer):
     def on_resize(self) -> None:
         self._fit()
 
-    def _fit(self) -> None:
+    def _fit(self, again: bool = False) -> None:
         from rich.cells import cell_len
         from textual.dom import NoScreen
 
@@ -494,12 +494,17 @@ class KeyFooter(Footer):
             active = self.screen.active_bindings
         except NoScreen:  # the screen closed before this callback ran
             return
-        keys, docked = [], 0
+        keys, docked, guessed = [], 0, False
         for k in self.query(FooterKey):
             if k.has_class("-command-palette"):  # docked right: its own width, border and padding
-                docked += k.outer_size.width or cell_len(k.key_display) + cell_len(k.description) + 4
+                width = k.outer_size.width
+                if not width:  # not laid out yet: guessed, and fitted again once it is
+                    width, guessed = self.palette_width(k), True
+                docked += width
             else:
                 keys.append(k)
+        if guessed and not again:
+            self.call_after_refresh(self._fit, True)
         room = self.size.width - docked
         # The app's own keys (lock, theme, the other screens) are the first to go when even three
         # rows are too narrow: they are on every screen, and in the command palette (^p).
@@ -520,6 +525,12 @@ class KeyFooter(Footer):
             self.styles.grid_size_rows = rows
             self.styles.grid_columns = " ".join(str(w) for w in columns)
         self.styles.height = rows
+
+    def palette_width(self, key: FooterKey) -> int:
+        """The width Textual gives the command palette's key (docked right) once laid out."""
+        from rich.cells import cell_len
+
+        return cell_len(key.key_display) + cell_len(key.description) + (2 if self.compact else 3)
 
     @staticmethod
     def _columns(widths: list[int], rows: int) -> list[int]:

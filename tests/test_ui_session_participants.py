@@ -228,6 +228,30 @@ async def test_at_80_columns_the_footer_wraps_and_cuts_no_key(db):
         assert "ロック" not in shown and {"受付", "完了", "欠席", "予約取消", "案内書"} <= shown
 
 
+async def test_the_footer_fits_its_keys_before_the_palette_key_is_laid_out():
+    """Before the command palette's key has a size the footer guesses it, and fits again after.
+    The guess was 2 cells over, so keys filling one line to the cell, as the environment
+    check's do at 120 columns, were laid out on two when the first fit came before the layout
+    (a snapshot on a loaded machine). The guess is now the width Textual gives the key."""
+    from textual.app import App
+    from textual.widgets._footer import FooterKey
+
+    from screens.widgets import KeyFooter
+
+    for compact in (True, False):
+
+        class Bare(App):
+            def compose(self):
+                yield KeyFooter(compact=compact)
+
+        app = Bare()
+        async with app.run_test(size=(120, 10)) as pilot:
+            await pilot.pause()
+            footer = app.query_one(KeyFooter)
+            palette = next(k for k in footer.query(FooterKey) if k.has_class("-command-palette"))
+            assert footer.palette_width(palette) == palette.outer_size.width > 0
+
+
 def table_lines(app, wid: str) -> list[str]:
     """The lines of table ``wid`` as the composed screen shows them."""
     region = app.screen.query_one(wid).region
