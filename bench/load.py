@@ -205,7 +205,7 @@ def _terminal(db: str, role: str, login: str, plan: dict, seconds: float, seed: 
         for i in range(1, len(text) + 1):
 
             def work(q=text[:i]):
-                with store.read() as s:
+                with store.lookup() as s:  # as the app's search lane runs it
                     search(s, q, actor=actor, office_id=OFFICE)
                     search_count(s, q, actor=actor, office_id=OFFICE)
 

@@ -44,7 +44,7 @@ class PgFloor:
     # --- search ----------------------------------------------------------------------------------
 
     def rows(self, sql: str, params) -> list:
-        """``hwdesk.db.RawSql.rows``' interface, for ``nameindex.match``'s rarest-gram count."""
+        """``hwdesk.rawsql.RawSql.rows``' interface, for ``nameindex.match``'s rarest-gram count."""
         return self.execute(sql, params).fetchall()
 
     sqlite = False

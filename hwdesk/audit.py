@@ -30,9 +30,9 @@ from sqlmodel import Session, col, select
 
 from hwdesk import auditkey
 from hwdesk.clock import now_utc
-from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import HwdeskError
 from hwdesk.models import AuditLog, Meta
+from hwdesk.rawsql import Prepared, RawSql
 
 HEAD_KEY = "audit_head"
 KEY_ID_KEY = "audit_key_id"  # meta: the id of the key the log is written with
@@ -40,7 +40,7 @@ KEYED_FROM_KEY = "audit_keyed_from"  # meta: the first keyed row of a log begun 
 GENESIS = "0" * 64
 
 # Prebuilt statements run on the DBAPI cursor: an append is three small statements of
-# ~10 µs each (``db.Prepared``), not an ORM flush or three SQLAlchemy executions (~50 µs each).
+# ~10 µs each (``rawsql.Prepared``), not an ORM flush or three SQLAlchemy executions (~50 µs each).
 _META = Meta.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _LOG = AuditLog.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _HEAD_SELECT = Prepared(select(_META.c.value).where(_META.c.key == HEAD_KEY).with_for_update())

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from hwdesk import auditkey
 from hwdesk.audit import HEAD_KEY, KEY_ID_KEY, identify, record, remember_identity
-from hwdesk.db import RawSql
 from hwdesk.models import AuditLog, Meta
+from hwdesk.rawsql import RawSql
 
 __all__ = ["after_commit", "anchor_current", "start_keyed"]
 

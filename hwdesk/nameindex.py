@@ -165,7 +165,7 @@ def match(db, fragment: str, cols: str, where: str, scope: list) -> tuple[str, l
     """SQL (and its parameters) selecting ``cols`` of the seekers ``k`` whose name contains
     ``fragment`` (no spaces) and who pass ``where``, in id order, without ORDER BY or LIMIT.
 
-    ``db`` is a ``hwdesk.db.RawSql`` (``?`` placeholders on both backends)."""
+    ``db`` is a ``hwdesk.rawsql.RawSql`` (``?`` placeholders on both backends)."""
     if db.sqlite:
         # CROSS JOIN keeps the FTS table outside: given an office filter the planner could
         # otherwise walk the office's seekers and run the phrase query once for each.

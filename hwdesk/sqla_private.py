@@ -6,7 +6,7 @@ constructor and a flush ~100 µs. Two shortcuts remove that on the hot paths (bo
 chain, the daily queue):
 
 - ``Prepared``: a Core statement compiled once per dialect, with a bind and a read function
-  generated for it (run on ``db.RawSql``'s DBAPI cursor).
+  generated for it (run on ``rawsql.RawSql``'s DBAPI cursor).
 - ``loaded``: an ORM object for a row written or read with Core, as if the session had loaded it.
 
 What they use that is not SQLAlchemy's documented API (``tests/test_private_apis.py`` checks each

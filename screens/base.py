@@ -207,7 +207,8 @@ class DbMixin:
         With ``lane=True`` (reads only, for keystroke paths such as search) the call goes to one
         long-lived thread worker per group that runs only the newest request: no worker is
         created per keystroke (that hand-off alone was ~3 ms of a 16 ms budget), and a request
-        superseded before it started is never run.
+        superseded before it started is never run. Its statements run as ``Store.lookup``'s,
+        each on its own.
         """
         node: Widget = self  # type: ignore[assignment]  # a mixin of Widget subclasses
         app: HwdeskApp = node.app  # type: ignore[assignment]  # Textual types .app as the base App
@@ -252,7 +253,7 @@ class DbMixin:
                     with db.write() as session:
                         result = fn(session)
                 else:
-                    with db.read() as session:
+                    with db.lookup() if lane else db.read() as session:
                         result = fn(session)
             except Exception as exc:  # every failure is shown, never raised into Textual
                 if not stale(worker) or not exclusive:

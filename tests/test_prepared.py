@@ -1,4 +1,4 @@
-"""``db.Prepared``: Core statements run on the DBAPI cursor give what SQLAlchemy gives — on SQLite
+"""``rawsql.Prepared``: Core statements run on the DBAPI cursor give what SQLAlchemy gives — on SQLite
 and PostgreSQL (dates, aware UTC datetimes, booleans, NULLs, literals, RETURNING, errors)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from helpers import new_seeker
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hwdesk.db import Prepared, RawSql
 from hwdesk.models import Approval, Meta, Seeker
+from hwdesk.rawsql import Prepared, RawSql
 
 APPROVAL = Approval.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 SEEKER = Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
@@ -202,3 +202,40 @@ def test_a_connection_the_server_dropped_is_replaced(pg_url, monkeypatch):
         assert backend_pid(store)  # the pool was renewed: the next action works
     finally:
         store.dispose()
+
+
+@pytest.mark.pg
+def test_a_lookup_on_postgresql_runs_each_statement_alone_and_writes_nothing(pg_url):
+    """``Store.lookup`` (the search's keystroke lanes) sends its statements without BEGIN and
+    COMMIT, on connections the server keeps read-only: each statement sees what is committed
+    when it runs, and a write is refused with the store's plain message, nothing of it kept.
+    Options already in the URL (here the test schema's ``search_path``) still apply."""
+    from sqlmodel import select as sql_select
+
+    from hwdesk.db import open_store
+    from hwdesk.errors import StoreError
+
+    store = open_store(pg_url)
+    try:
+        with store.write() as s:
+            s.add(Meta(key="lookup-test", value="before"))
+        with store.lookup() as s, RawSql(s) as db:
+            assert db.rows("SELECT value FROM meta WHERE key = ?", ("lookup-test",)) == [("before",)]
+            assert db.rows("SELECT now() = statement_timestamp()", ()) == [(True,)]  # no transaction around it
+            with store.write() as w:  # committed between two statements of one lookup
+                w.exec(update(META).where(META.c.key == "lookup-test").values(value="after"))  # type: ignore[call-overload]  # a Core update through the session
+            assert db.rows("SELECT value FROM meta WHERE key = ?", ("lookup-test",)) == [("after",)]
+        with pytest.raises(StoreError, match="読み取り専用"):
+            with store.lookup() as s:
+                s.exec(update(META).where(META.c.key == "lookup-test").values(value="changed"))  # type: ignore[call-overload]  # a Core update through the session
+        with store.read() as s:
+            assert s.exec(sql_select(Meta.value).where(Meta.key == "lookup-test")).one() == "after"
+            assert s.connection().exec_driver_sql("SHOW default_transaction_read_only").scalar() == "off"
+    finally:
+        store.dispose()
+
+
+def test_a_lookup_reads_what_is_stored(store):
+    """On both backends (on SQLite, where a statement costs no round trip, ``lookup`` is ``read``)."""
+    with store.lookup() as s, RawSql(s) as db:
+        assert db.rows("SELECT count(*) FROM staff", ())[0][0] > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers.ui import (
     SIZE,
+    _build,
     add_seeker,
     make_app,
     plain,
@@ -19,7 +21,17 @@ from hwdesk.models import Seeker
 # --- seekers: search ----------------------------------------------------------------------------
 
 
-async def test_search_by_reading_number_kanji_fragment_and_phone(db):
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def both_db(request, tmp_path) -> str:
+    """The screens' database on each backend: an SQLite file, or a fresh PostgreSQL schema (the
+    search runs there on ``Store.lookup``'s own read-only pool)."""
+    if request.param == "sqlite":
+        return _build(tmp_path / "ui.sqlite3")
+    return _build(request.getfixturevalue("pg_url"))
+
+
+async def test_search_by_reading_number_kanji_fragment_and_phone(both_db):
+    db = both_db
     a = add_seeker(db, no="37010-11111111", name="山田 太郎", kana="ヤマダ タロウ", phone="090-1111-2222")
     b = add_seeker(db, no="37010-22222222", name="山本 花子", kana="ヤマモト ハナコ", birth="1990-01-01")
     c = add_seeker(db, no="37010-33333333", name="佐藤 一郎", kana="サトウ イチロウ", birth="1970-01-01")

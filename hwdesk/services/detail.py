@@ -25,8 +25,8 @@ from sqlmodel import Session
 
 from hwdesk import models
 from hwdesk.clock import JST, today_jst
-from hwdesk.db import RawSql
 from hwdesk.errors import NotFound
+from hwdesk.rawsql import RawSql
 from hwdesk.services import consent as consent_svc
 from hwdesk.services.consent import ConsentStatus
 from hwdesk.services.context import Actor

@@ -36,8 +36,8 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, select
 from sqlmodel import SQLModel
 
-from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import PermissionDenied
+from hwdesk.rawsql import Prepared, RawSql
 from hwdesk.services.context import ROLE_RANK, Actor, require, require_office
 
 F = TypeVar("F", bound=Callable[..., Any])

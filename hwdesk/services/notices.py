@@ -35,13 +35,13 @@ from sqlmodel import Session, col, select
 
 from hwdesk import audit
 from hwdesk.clock import JST, now_utc
-from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import HwdeskError, ValidationFailed
 from hwdesk.jtext.addresses import parse_email
 from hwdesk.jtext.base import ParseError
 from hwdesk.models import NOTICE_CHANNELS, Closure, Consent, Enrollment, Meta, Notice, Seeker, TermsNotice, TermsVersion
 from hwdesk.models import Session as SessionRow
 from hwdesk.notice_text import Composed, NoticeFacts, compose, one_line
+from hwdesk.rawsql import Prepared, RawSql
 from hwdesk.services.context import Actor, require
 from hwdesk.services.context import staff_id as _sid
 from hwdesk.services.guard import guard

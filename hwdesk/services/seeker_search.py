@@ -18,10 +18,10 @@ from typing import NamedTuple
 from sqlmodel import Session
 
 from hwdesk import nameindex, romaji
-from hwdesk.db import RawSql
 from hwdesk.jtext.base import ParseError
 from hwdesk.jtext.kana import kana_key, to_katakana
 from hwdesk.jtext.numbers import looks_like_seeker_no, parse_seeker_no
+from hwdesk.rawsql import RawSql
 from hwdesk.services.context import Actor
 from hwdesk.services.guard import guard
 

@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 
 from hwdesk import audit, nameindex
 from hwdesk.clock import now_utc, today_jst
-from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, ValidationFailed
 from hwdesk.jtext.addresses import parse_email
 from hwdesk.jtext.base import ParseError
@@ -25,6 +24,7 @@ from hwdesk.jtext.kana import kana_key, parse_reading
 from hwdesk.jtext.numbers import parse_phone, parse_seeker_no
 from hwdesk.jtext.text import normalize_name
 from hwdesk.models import Office, Seeker
+from hwdesk.rawsql import Prepared, RawSql
 from hwdesk.services.context import Actor, require_office, staff_id
 from hwdesk.services.guard import guard
 

@@ -20,7 +20,6 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from hwdesk.clock import JST, now_utc
-from hwdesk.db import Prepared, RawSql
 from hwdesk.models import (
     SESSION_STATES,
     Approval,
@@ -35,6 +34,7 @@ from hwdesk.models import (
     TermsVersion,
 )
 from hwdesk.models import Session as SessionRow
+from hwdesk.rawsql import Prepared, RawSql
 from hwdesk.services import eligibility, interpreting, registration, terminations
 from hwdesk.services.consent import ConsentStatus, needs_notice
 from hwdesk.services.eligibility import USE_STOPPED
@@ -82,7 +82,7 @@ _QUEUE_READS: dict[tuple[bool, bool], tuple[Prepared, Prepared]] = {}
 
 def _queue_reads(by_staff: bool, by_kind: bool) -> tuple[Prepared, Prepared]:
     """The two big reads of a queue, for one shape of filter: the sessions with their staff, and
-    their enrollments with the seekers. Run on the DBAPI cursor (``db.Prepared``: the
+    their enrollments with the seekers. Run on the DBAPI cursor (``rawsql.Prepared``: the
     rows of a busy day went through SQLAlchemy's result machinery one by one)."""
     key = (by_staff, by_kind)
     if key not in _QUEUE_READS:

@@ -9,7 +9,6 @@ from sqlmodel import Session, col, func, select
 
 from hwdesk import audit
 from hwdesk.clock import now_utc, today_jst
-from hwdesk.db import Prepared, RawSql
 from hwdesk.errors import NotFound, RuleRefusal
 from hwdesk.jtext.text import clean_text
 from hwdesk.models import (
@@ -20,6 +19,7 @@ from hwdesk.models import (
 from hwdesk.models import (
     Session as SessionRow,
 )
+from hwdesk.rawsql import Prepared, RawSql
 from hwdesk.services import consent, eligibility, notices, timing
 from hwdesk.services.context import Actor, require, require_office
 from hwdesk.services.context import staff_id as _sid
@@ -158,7 +158,7 @@ def _seat_or_wait(
 
 _SESSION_T, _ENROLLMENT_T, _SEEKER_T = SessionRow.__table__, Enrollment.__table__, Seeker.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
 _OFFICE_T = Office.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
-# Booking's statements, written with Core and run on the DBAPI cursor (``db.Prepared``:
+# Booking's statements, written with Core and run on the DBAPI cursor (``rawsql.Prepared``:
 # ~10 µs a statement against ~50 µs through SQLAlchemy's execute, ~150 µs through the ORM).
 # The locks are those of lock_session / lock_seeker.
 # Only the columns the rules and refusals read (each converted value costs ~2–5 µs).
