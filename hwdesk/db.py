@@ -394,7 +394,8 @@ def _lookup_engine(url: str) -> Engine:
     """The pool of ``Store.lookup`` on PostgreSQL: autocommit connections that the server makes
     read-only as they start (``default_transaction_read_only``, which rules each statement's own
     transaction too), pinged after idle as the main pool's are."""
-    options = " ".join(filter(None, [make_url(url).query.get("options"), "-c default_transaction_read_only=on"]))
+    given = make_url(url).query.get("options") or ()  # the URL's own (a search_path, say) are kept
+    options = " ".join([*([given] if isinstance(given, str) else given), "-c default_transaction_read_only=on"])
     engine = create_engine(
         url,
         isolation_level="AUTOCOMMIT",

@@ -241,8 +241,10 @@ async def test_the_footer_fits_its_keys_before_the_palette_key_is_laid_out():
     for compact in (True, False):
 
         class Bare(App):
+            COMPACT = compact
+
             def compose(self):
-                yield KeyFooter(compact=compact)
+                yield KeyFooter(compact=self.COMPACT)
 
         app = Bare()
         async with app.run_test(size=(120, 10)) as pilot:
