@@ -15,8 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from screens.base import HwScreen, StaffHeader, lit, supervisor_refusal
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.widgets import Column, RowTable
 
 
 class AuditLogScreen(HwScreen):

@@ -10,9 +10,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from screens.base import lit, restore, snapshot
+from screens.footer import KeyFooter
 from screens.forms import FormScreen, hide_field_errors, show_error
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 
 class CompanionScreen(FormScreen):

@@ -10,8 +10,8 @@ from textual.widgets import Button, Label, Select, Static
 
 from hwdesk.texts import pick
 from screens.base import HwScreen, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 FIELDS = ("login", "name", "office", "password", "password2")
 

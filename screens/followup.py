@@ -18,7 +18,8 @@ from textual.widgets import Static
 
 from hwdesk.texts import pick
 from screens.base import OfficeScreen, lit, when_composed
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.footer import KeyFooter
+from screens.widgets import Column, RowTable
 
 QUEUE_LINES = 3  # late seekers shown on the queue; the rest are counted
 

@@ -17,8 +17,8 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import HwModal, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 
 def downloads_dir() -> Path:

@@ -22,9 +22,10 @@ from textual.widgets import Label, Select, Static
 
 from hwdesk.texts import pick
 from screens.base import HwModal, OfficeScreen, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
 from screens.queue import today_jst
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.widgets import Column, RowTable
 
 
 def _fmt(d: date, lang: str) -> str:

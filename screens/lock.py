@@ -14,8 +14,8 @@ from textual.containers import Center, Vertical
 from textual.widgets import Label, Static
 
 from screens.base import HwModal, StaffHeader, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 
 class LockScreen(HwModal):

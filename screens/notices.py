@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.base import HwScreen, lit
-from screens.widgets import KeyFooter
+from screens.footer import KeyFooter
 
 FILTERS: tuple[tuple[str, ...], ...] = ((), ("pending", "failed"), ("failed",), ("sent",), ("skipped",))
 

@@ -20,7 +20,8 @@ from hwdesk.clock import today_jst
 from hwdesk.states import SESSION_STATES
 from hwdesk.texts import pick, tr
 from screens.base import OfficeScreen, lit
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.footer import KeyFooter
+from screens.widgets import Column, RowTable
 
 POLL_SECONDS = 0.5
 

@@ -20,7 +20,8 @@ from textual.widgets import Static
 from hwdesk.clock import today_jst
 from hwdesk.texts import pick
 from screens.base import OfficeScreen, lit, when_composed
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.footer import KeyFooter
+from screens.widgets import Column, RowTable
 
 
 class RemindersScreen(OfficeScreen):

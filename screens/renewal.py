@@ -11,9 +11,9 @@ from textual.widgets import Label, Static
 from hwdesk.clock import today_jst
 from hwdesk.texts import pick
 from screens.base import lines, lit
+from screens.footer import KeyFooter
 from screens.forms import FormScreen
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 
 class RenewalScreen(FormScreen):

@@ -21,7 +21,7 @@ from textual.widgets import Sparkline, Static
 from hwdesk.clock import today_jst
 from hwdesk.texts import pick, tr
 from screens.base import HwScreen, StaffHeader, fit, lit, supervisor_refusal
-from screens.widgets import KeyFooter
+from screens.footer import KeyFooter
 
 BAR = 30  # cells for the longest bar
 

@@ -17,8 +17,9 @@ from textual.widgets import Static
 
 from hwdesk.texts import pick
 from screens.base import HwScreen, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.widgets import Column, RowTable
 
 HOLD = 0.008  # seconds a keystroke's echo may wait for its results (half a 60 Hz frame)
 COUNT_AFTER = 0.25  # seconds of no typing before a full page is counted (a clerk types a key every ~0.1-0.2 s)

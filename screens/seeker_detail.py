@@ -16,8 +16,8 @@ from textual.widgets.option_list import Option
 
 from hwdesk.texts import pick
 from screens.base import HwScreen, lines, lit
+from screens.footer import KeyFooter
 from screens.seeker_detail_text import SECTIONS, DetailText
-from screens.widgets import KeyFooter
 
 NARROW = 100  # below this width the readiness panel goes above the details
 

@@ -16,9 +16,9 @@ from textual.widgets import Checkbox, Label, Select, Static
 from hwdesk.clock import today_jst
 from hwdesk.texts import pick
 from screens.base import lines, lit, restore, snapshot
+from screens.footer import KeyFooter
 from screens.forms import FormScreen
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 TEXT_FIELDS = ("seeker_no", "name", "name_kana", "birth_date", "phone", "email", "registered_on")
 DUP_FIELDS = ("seeker_no", "name_kana", "birth_date")

@@ -23,8 +23,9 @@ from hwdesk.texts import pick, tr
 from screens import dates
 from screens.base import HwScreen, lit
 from screens.dialogs import Ask, CancelReasonModal, ConfirmModal, FinalConfirm, Pick
+from screens.footer import KeyFooter
 from screens.session_detail_text import MOVES, final_text, info_lines, participant_rows
-from screens.widgets import Column, KeyFooter, RowTable
+from screens.widgets import Column, RowTable
 
 
 class SessionScreen(HwScreen):

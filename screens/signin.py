@@ -8,8 +8,8 @@ from textual.containers import Center, Vertical
 from textual.widgets import Button, Label, Static
 
 from screens.base import HwScreen, StaffHeader, fit, lines, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 DEMO_PASSWORD = "hwdesk-demo"
 ROLE_KEYS = {"clerk": "signin.demo_clerk", "supervisor": "signin.demo_super", "admin": "signin.demo_admin"}

@@ -18,8 +18,8 @@ from textual.widgets import Select, Static
 from hwdesk.texts import pick
 from screens.base import HwScreen, lit, when_composed
 from screens.dialogs import LiftModal
+from screens.footer import KeyFooter
 from screens.inputs import Input, TextArea
-from screens.widgets import KeyFooter
 
 REQUIRE = {"what_ja": "利用の中止", "what_en": "Stopping a seeker's use"}
 

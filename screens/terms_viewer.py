@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from hwdesk.clock import today_jst
 from hwdesk.texts import pick
 from screens.base import HwScreen, lines, lit
+from screens.footer import KeyFooter
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 
 def _no_break(text: str) -> str:

@@ -14,9 +14,9 @@ from textual.widgets import Label, Static
 
 from screens import dates
 from screens.base import HwScreen, lit, snapshot
+from screens.footer import KeyFooter
 from screens.forms import hide_field_errors, show_error
 from screens.inputs import Input
-from screens.widgets import KeyFooter
 
 FIELDS = (  # (input id, label key, error field of the service, max length)
     ("u-session", "usage.session", "session_id", 12),

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from screens.base import HwModal, lit
-from screens.widgets import KeyFooter
+from screens.footer import KeyFooter
 
 
 class WebcamScreen(HwModal):

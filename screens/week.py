@@ -17,9 +17,10 @@ from hwdesk.clock import today_jst
 from hwdesk.jtext.dates import weekday_name
 from hwdesk.texts import pick, tr
 from screens.base import OfficeScreen, lit, when_composed
+from screens.footer import KeyFooter
 from screens.queue import format_row as queue_cells
 from screens.queue import session_columns
-from screens.widgets import KeyFooter, RowTable
+from screens.widgets import RowTable
 
 
 class WeekScreen(OfficeScreen):

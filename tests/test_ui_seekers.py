@@ -205,7 +205,7 @@ async def test_an_open_drop_down_names_its_key_in_the_ui_language(db):
     """Textual's own "Dismiss menu" label of an open Select is shown in Japanese (and English)."""
     from textual.widgets._footer import FooterKey
 
-    from screens.widgets import KeyFooter
+    from screens.footer import KeyFooter
 
     for lang, label in (("ja", "メニューを閉じる"), ("en", "Close menu")):
         app = make_app(db, lang=lang)

@@ -203,7 +203,7 @@ async def test_at_80_columns_the_footer_wraps_and_cuts_no_key(db):
     from rich.cells import cell_len
     from textual.widgets._footer import FooterKey
 
-    from screens.widgets import KeyFooter
+    from screens.footer import KeyFooter
 
     ids = setup(db)
     app = make_app(db)
@@ -236,7 +236,7 @@ async def test_the_footer_fits_its_keys_before_the_palette_key_is_laid_out():
     from textual.app import App
     from textual.widgets._footer import FooterKey
 
-    from screens.widgets import KeyFooter
+    from screens.footer import KeyFooter
 
     for compact in (True, False):
 
