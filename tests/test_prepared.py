@@ -170,10 +170,12 @@ def test_a_read_on_postgresql_keeps_its_prepared_statements_and_writes_nothing(p
 
 
 @pytest.mark.pg
-def test_a_connection_the_server_dropped_is_replaced(pg_url, monkeypatch):
+@pytest.mark.parametrize("unit", ["read", "lookup"])
+def test_a_connection_the_server_dropped_is_replaced(pg_url, monkeypatch, unit):
     """A pooled connection idle past ``PING_AFTER_IDLE_S`` is pinged and, when the server has
     dropped it (a restart), replaced before use; one used moments ago is not pinged, and a drop
-    inside that window fails one action with the store's plain message, the next one working."""
+    inside that window fails one action with the store's plain message, the next one working.
+    The same for the search's own pool (``Store.lookup``)."""
     import psycopg
 
     from hwdesk import db as db_module
@@ -181,7 +183,7 @@ def test_a_connection_the_server_dropped_is_replaced(pg_url, monkeypatch):
     from hwdesk.errors import StoreError
 
     def backend_pid(store) -> int:
-        with store.read() as s, RawSql(s) as raw:
+        with getattr(store, unit)() as s, RawSql(s) as raw:
             return raw.rows("SELECT pg_backend_pid()", ())[0][0]
 
     def drop(pid: int) -> None:  # what a server restart does to a pooled connection
