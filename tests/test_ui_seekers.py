@@ -219,3 +219,17 @@ async def test_an_open_drop_down_names_its_key_in_the_ui_language(db):
             footer = app.screen.query_one(KeyFooter)
             labels = [k.description for k in footer.query(FooterKey)]
             assert label in labels and "Dismiss menu" not in labels, labels
+
+
+async def test_the_empty_search_says_what_to_type_whole_at_80_columns(db):
+    """Before anything is typed, the field's placeholder and the hint under it are read in full
+    on an 80×24 terminal, in Japanese and in English (the English ones were cut at the edge)."""
+    from hwdesk.texts import tr
+
+    for lang in ("ja", "en"):
+        app = make_app(db, lang=lang)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot)
+            lines = [strip.text.rstrip() for strip in app.screen._compositor.render_strips()]
+            for key in ("search.placeholder", "search.hint"):
+                assert any(line.strip() == tr(key, lang) for line in lines), (key, lines[:5])

@@ -111,11 +111,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search.title": ("求職者検索", "Seeker search"),
     "search.placeholder": (
         "求職番号・フリガナ（姓でも名でも・ローマ字可）・氏名の一部・電話番号",
-        "Seeker no., reading (family or given name, kana or romaji), part of the name, phone",
+        "Seeker no., reading (kana or romaji, family or given), part of name, phone",
     ),
     "search.hint": (
         "入力すると検索します。↑↓で選択、Enterで開く、Ctrl+Nで新規登録。",
-        "Results appear as you type. ↑↓ select, Enter opens, Ctrl+N registers a new seeker.",
+        "Results as you type. ↑↓ select, Enter opens, Ctrl+N registers a new seeker.",
     ),
     "search.count": ("{n}件", "{n} found"),
     "search.count_more": ("{n}件以上（さらに絞り込んでください）", "over {n} found (type more to narrow)"),
