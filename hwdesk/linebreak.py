@@ -96,19 +96,21 @@ def break_chars(text: str, width: float, measure: Callable[[str], float]) -> lis
     return lines
 
 
-def wrap(text: str, width: float, *, measure: Callable[[str], float] | None = None) -> list[str]:
+def wrap(text: str, width: float, *, measure: Callable[[str], float] | None = None, fill: bool = False) -> list[str]:
     """``text`` in lines no wider than ``width`` (terminal cells unless ``measure`` says), broken
     between units (kinsoku kept), each line's trailing spaces dropped; newlines in ``text``
     start new lines. A unit wider than a whole line is broken by character, the only place a
-    kinsoku rule may give way (never a character: a wide one moves to the next line whole)."""
+    kinsoku rule may give way (never a character: a wide one moves to the next line whole); it
+    starts on a line of its own, or with ``fill`` where the line has room (a JSON value or a URL
+    after its label in a table's few lines, where a line of its own would show nothing of it)."""
     measure = measure or _cells
     out: list[str] = []
     for para in (text or "").split("\n"):
-        out.extend(_wrap_line(para, width, measure) or [""])
+        out.extend(_wrap_line(para, width, measure, fill) or [""])
     return out
 
 
-def _wrap_line(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+def _wrap_line(text: str, width: float, measure: Callable[[str], float], fill: bool = False) -> list[str]:
     lines: list[str] = []
     cur, cur_w = "", 0.0
     space = measure(" ")
@@ -121,6 +123,13 @@ def _wrap_line(text: str, width: float, measure: Callable[[str], float]) -> list
         if cand_w - trailing * space <= width:
             cur, cur_w = cand, cand_w
             continue
+        if fill and unit_w > width and cur.strip():
+            head = break_chars(unit, width - cur_w, measure)[0] if cur_w < width else ""
+            if head and measure(head) <= width - cur_w:  # the line's room, then whole lines
+                lines.append(cur + head)
+                unit = unit[len(head) :]
+                unit_w = measure(unit)
+                cur = ""
         if cur.strip():
             lines.append(cur.rstrip(" "))
         cur, cur_w = ("", 0.0) if unit == " " else (unit, unit_w)

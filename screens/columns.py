@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-#: A line of wrapped text never starts with these (Japanese line breaking, 行頭禁則).
-NO_START = "。、，．・：；？！」』）】〕〉》ー〜…‥ゝゞ々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;!?)]}"
-#: … and never ends with these (行末禁則).
-NO_END = "「『（【〔〈《([{"
+from hwdesk.linebreak import break_chars, wrap
 
 
 @dataclass(frozen=True)
@@ -128,41 +125,23 @@ def natural_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
     return [0 if empty[i] and c.priority else w for i, (w, c) in enumerate(zip(widths, columns))]
 
 
-def _ends_open(text: str) -> bool:
-    trimmed = text.rstrip()
-    return bool(trimmed) and trimmed[-1] in NO_END
-
-
 def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
-    """``text`` broken into lines of at most ``width`` cells (at most ``limit`` lines; the last
-    one cut with an ellipsis), never starting a line with 。、」 and the like nor ending one with 「（."""
-    if width <= 0:
+    """``text`` broken into lines of at most ``width`` cells by ``hwdesk.linebreak`` (kinsoku
+    kept, Latin words and numbers whole: "15 min" never becomes "1" / "5 min"; a word wider than
+    a line, such as an audit row's JSON, starts where the line has room), at most ``limit``
+    lines. When there is more, the last line shows as much of the rest as fits, then "…"."""
+    if width <= 0 or not text.strip():
         return []
-    out: list[str] = []
-    line, used = "", 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width and line:
-            head, carry = line, ""
-            # 禁則: pull characters down rather than start the next line with closing punctuation
-            # or end this one with an opening bracket (as long as they fit on the next line).
-            while len(head) > 1 and ((carry.lstrip() + ch)[0] in NO_START or _ends_open(head)):
-                carry, head = head[-1] + carry, head[:-1]
-            if cell_len(carry.lstrip()) + w > width:
-                head, carry = line, ""
-            out.append(head.rstrip())
-            line = carry.lstrip()
-            used = cell_len(line)
-        line += ch
-        used += w
-    if line.strip():
-        out.append(line.rstrip())
+    out = wrap(text, width, fill=True)
+    while not out[-1].strip():
+        out.pop()
     if len(out) > limit:
-        out = out[:limit]
-        last = out[-1]
-        while last and cell_len(last) + 1 > width:
-            last = last[:-1]
-        out[-1] = last + "…"
+        pos = 0  # each line is a piece of ``text`` (only the spaces at the breaks are gone)
+        for line in out[: limit - 1]:
+            pos = text.index(line, pos) + len(line)
+        rest = " ".join(text[pos:].split("\n")).strip()
+        last = rest if cell_len(rest) <= width else break_chars(rest, width - 1, cell_len)[0] + "…"
+        out = out[: limit - 1] + [last]
     return out
 
 

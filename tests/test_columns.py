@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwdesk.jtext.cells import cell_width
-from screens.columns import NO_END, NO_START, Column, natural_widths, plan, under_row, wrap_cells
+from hwdesk.linebreak import NO_END, NO_START, units
+from screens.columns import Column, natural_widths, plan, under_row, wrap_cells
 
 QUEUE = [
     Column("時刻", width=11),
@@ -66,22 +67,44 @@ def test_too_narrow_folds_highest_priority_first():
     assert widths[3] == 0 and widths[0] == 11
 
 
-KINSOKU_RUN = re.compile(f"[{re.escape(NO_START + NO_END)}]{{3}}")
+KINSOKU_RUN = re.compile(f"[{re.escape(''.join(sorted(NO_START | NO_END)))}]{{3}}")
 
 
 @given(
-    st.text(alphabet="あいう。、「」（）ABC ー漢字", max_size=80).filter(lambda t: not KINSOKU_RUN.search(t)),
+    st.text(alphabet="あいう。、「」（）ABC ー漢字", max_size=80).filter(
+        lambda t: not KINSOKU_RUN.search(t) and not re.search(r"[「（] |\s[。、」）ー]", t)
+    ),
     st.integers(min_value=8, max_value=30),
 )
 def test_wrap_fits_the_width_and_keeps_kinsoku(text, width):
+    """As ``hwdesk.linebreak.wrap`` (tested there in full): kinsoku holds wherever every unit
+    (a word with the marks it carries) fits a line."""
     lines = wrap_cells(text, width, limit=100)
-    for n, line in enumerate(lines):
+    for line in lines:
         assert cell_width(line) <= width
-        if n and len(lines[n - 1]) > 1:
-            assert line[:1] not in NO_START
-        if n < len(lines) - 1 and len(line) > 1:
-            assert line[-1:] not in NO_END
+    if max((cell_width(u) for u in units(text)), default=0) <= width:
+        for n, line in enumerate(lines):
+            if n:
+                assert line[:1] not in NO_START
+            if n < len(lines) - 1:
+                assert line[-1:] not in NO_END
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@given(
+    st.lists(st.text(alphabet="abc159", min_size=1, max_size=8), min_size=1, max_size=12),
+    st.integers(min_value=8, max_value=30),
+)
+def test_wrap_keeps_latin_words_and_numbers_whole(words, width):
+    """A word or number that fits a line is never split (the queue broke "15 min" as "1" / "5 min")."""
+    lines = wrap_cells("警告: " + " ".join(words), width, limit=100)
+    on_lines = {w for line in lines for w in line.replace("警告:", "").split()}
+    assert set(words) <= on_lines
+
+
+def test_the_queue_warning_keeps_its_minutes_together():
+    lines = wrap_cells("同席者: 通訳（ベトナム語）✔　警告: Starting within 15 min, not checked in", 66)
+    assert any("15 min" in line for line in lines), lines
 
 
 def test_an_expanded_row_shows_every_folded_or_cut_cell_whole_one_label_a_line():
@@ -96,3 +119,15 @@ def test_an_expanded_row_shows_every_folded_or_cut_cell_whole_one_label_a_line()
     # the staff name cut in its column, then the folded companions and warning, each on its own lines
     starts = [line.strip().split(":")[0] for line in lines if ": " in line]
     assert starts == ["担当", "同席者", "警告"]
+
+
+@given(
+    st.text(alphabet="あ漢。「」AB1 {}:,\n", max_size=120), st.integers(min_value=4, max_value=30), st.integers(1, 4)
+)
+def test_a_cut_text_shows_as_much_as_fits_then_an_ellipsis(text, width, limit):
+    lines = wrap_cells(text, width, limit=limit)
+    assert len(lines) <= limit and all(cell_width(line) <= width for line in lines)
+    shown = "".join(lines).removesuffix("…").replace(" ", "").replace("\n", "")
+    assert text.replace(" ", "").replace("\n", "").startswith(shown)
+    if lines and lines[-1].endswith("…"):
+        assert cell_width(lines[-1]) >= width - 2  # filled: at most a wide character short

@@ -111,3 +111,24 @@ def test_the_examples_of_the_issue():
         lines = wrap(text, width)
         assert "".join(lines) == text and _kinsoku_ok(lines) == [], lines
     assert wrap(text, 8) == ["利用の中", "止は「本", "人の申", "出」によ", "る。"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.integers(min_value=2, max_value=40))
+def test_fill_starts_a_long_word_where_the_line_has_room(text, width):
+    """``fill``: the lines still fit and keep every character; only where a word is wider than a
+    line may the lines differ, that word then starting on the line before."""
+    lines = wrap(text, width, fill=True)
+    assert all(cell_width(line) <= width or len(line) == 1 for line in lines), (lines, width)
+    assert _squash("".join(lines)) == _squash(text)
+    if max(cell_width(u) for u in units(text)) <= width:
+        assert lines == wrap(text, width)
+
+
+def test_fill_shows_a_json_value_after_its_label():
+    value = '{"after":{"capacity":1,"end":"2027-02-19T15:15:00+09:00","kind":"referral"}}'
+    plain = wrap("内容: " + value, 30)
+    assert plain[0] == '内容: {"after":'  # the rest starts a line of its own
+    lines = wrap("内容: " + value, 30, fill=True)
+    assert lines[0] == "内容: " + value[:24] and cell_width(lines[0]) == 30
+    assert "".join(lines) == "内容: " + value and len(lines) == 3
