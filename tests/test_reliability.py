@@ -651,12 +651,15 @@ def test_wal_stays_bounded_while_a_queue_screen_keeps_reading(store):
 
     reader = threading.Thread(target=queue_screen)
     reader.start()
-    biggest, value = 0, "x" * 12_000
+    biggest, value, i = 0, "x" * 12_000, 0
     try:
-        for i in range(1500):
+        # At least 1500 writes, and on until the reader has read a while beside them (a fast
+        # machine wrote the 1500 before the reader's twentieth snapshot).
+        while i < 1500 or (len(reads) <= 20 and i < 50_000):
             with store.write() as s:
                 s.add(Meta(key=f"wal-{i}", value=value))
             biggest = max(biggest, wal.stat().st_size)
+            i += 1
     finally:
         stop.set()
         reader.join()
