@@ -205,6 +205,7 @@ class HandoutPreview(HwModal):
 
     def _show(self, result) -> None:
         from hwdesk.clock import JST
+        from hwdesk.handout import PLATFORM_NAMES
         from hwdesk.jtext.dates import format_date_en, format_wareki
         from hwdesk.texts import tr
 
@@ -226,7 +227,7 @@ class HandoutPreview(HwModal):
             page.office_name,
             page.service_label + (f"  {page.title}" if page.title else ""),
             f"{day} {start:%H:%M}–{end:%H:%M}",
-            f"{t('sess.platform')}: {page.platform}",
+            f"{t('sess.platform')}: {PLATFORM_NAMES.get(page.platform, {}).get(doc, page.platform)}",  # as printed
             f"URL: {page.join_url}",
             f"{t('sess.meeting_id')}: {page.meeting_id or '-'}",
             f"{t('sess.passcode')}: {t('hp.passcode_printed') if page.passcode else t('common.none')}",

@@ -105,6 +105,16 @@ def _visible_lines(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+async def test_the_preview_names_the_app_as_the_paper_does(db):
+    """The preview said "Platform: zoom" (the stored code) where the page prints "Zoom"."""
+    d = setup_day(db)
+    app = make_app(db, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        p = await _preview(pilot, app, d)
+        details = plain(p.query_one("#hp-details"))
+        assert "Zoom" in details and "zoom\n" not in details + "\n", details
+
+
 async def test_handout_save_asks_where_remembers_it_and_shows_the_result_at_80x24(db, tmp_path, monkeypatch):
     import screens.handout_preview as hp
 
