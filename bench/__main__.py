@@ -419,7 +419,9 @@ def floor_switch_audit(con: Floor, now: datetime, staff: int, sid: int, office: 
 
 def floor_book_notices(con: Floor, staff: int, sid: int, sess: Any, start: Any, now: datetime, ts=lambda v: v) -> None:
     """The booking's confirmation and reminder notices (``notices.on_booked``: one statement)."""
-    remind = start - timedelta(days=1)  # the app's REMINDER_BEFORE
+    from hwdesk.services.notices import REMINDER_BEFORE
+
+    remind = start - REMINDER_BEFORE
     con.execute(
         "INSERT INTO notice (seeker_id, office_id, kind, session_id, state, due_at, queued_at, queued_by, attempts,"
         " channel, subject, result) VALUES (?,'takamatsu','confirmation',?,'pending',?,?,?,0,'','',''),"

@@ -145,15 +145,10 @@ class Store:
         was parsed and planned again (the seeker detail's eleven statements: 1.6 ms against 0.6
         prepared). A read-only transaction's COMMIT changes nothing, and READ ONLY makes a write
         in a read an error rather than something a COMMIT would keep."""
-        with Session(self._read_bind, expire_on_commit=False) as s:
-            try:
-                yield s
-                if not self.is_sqlite:
-                    s.commit()
-            except (OperationalError, DatabaseError) as exc:
-                if isinstance(exc, IntegrityError):
-                    raise
-                raise store_error_from(exc, self.sqlite_path) from exc
+        with Session(self._read_bind, expire_on_commit=False) as s, self._plain_errors():
+            yield s
+            if not self.is_sqlite:
+                s.commit()
 
     @contextmanager
     def lookup(self) -> Iterator[Session]:
@@ -169,13 +164,19 @@ class Store:
             with self.read() as s:
                 yield s
             return
-        with Session(self.lookup_engine, expire_on_commit=False) as s:
-            try:
-                yield s
-            except (OperationalError, DatabaseError) as exc:
-                if isinstance(exc, IntegrityError):
-                    raise
-                raise store_error_from(exc) from exc
+        with Session(self.lookup_engine, expire_on_commit=False) as s, self._plain_errors():
+            yield s
+
+    @contextmanager
+    def _plain_errors(self) -> Iterator[None]:
+        """A read's database faults as ``StoreError`` with a plain message (an IntegrityError,
+        which a read cannot cause, is left as it is)."""
+        try:
+            yield
+        except (OperationalError, DatabaseError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            raise store_error_from(exc, self.sqlite_path) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:

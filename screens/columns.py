@@ -139,7 +139,7 @@ def wrap_cells(text: str, width: int, limit: int = 4) -> list[str]:
         pos = 0  # each line is a piece of ``text`` (only the spaces at the breaks are gone)
         for line in out[: limit - 1]:
             pos = text.index(line, pos) + len(line)
-        rest = " ".join(text[pos:].split("\n")).strip()
+        rest = text[pos:].replace("\n", " ").strip()
         last = rest if cell_len(rest) <= width else break_chars(rest, width - 1, cell_len)[0] + "…"
         out = out[: limit - 1] + [last]
     return out
